@@ -1,0 +1,19 @@
+namespace Whistle.Contracts;
+
+/// <summary>
+/// Event: a township raised a whistle. Consumed by the dispatcher, which routes it to branches.
+/// Carries everything routing needs so that the dispatcher does not read the whistle back.
+/// </summary>
+public sealed record WhistleRaised(
+    string WhistleId,
+    string TownshipId,
+    string MatterCode,
+    string Urgency,
+    IReadOnlyList<string> ExtraAgencyCodes,
+    DateTimeOffset RaisedAt);
+
+/// <summary>
+/// Event: one entry was appended to a whistle's timeline. Every Api instance consumes it on an
+/// endpoint of its own and pushes <see cref="Event"/> to the SignalR groups in <see cref="Audience"/>.
+/// </summary>
+public sealed record WhistleEventRecorded(WhistleEvent Event, IReadOnlyList<string> Audience);

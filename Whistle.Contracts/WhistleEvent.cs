@@ -1,0 +1,67 @@
+namespace Whistle.Contracts;
+
+/// <summary>The payload of the hub's <c>whistleEvent</c> method (PRODUCT.md §5).</summary>
+public sealed record WhistleEvent(
+    long Sequence,
+    string Type,
+    string WhistleId,
+    string? AssignmentId,
+    DateTimeOffset OccurredAt,
+    EventActor Actor,
+    WhistleSummary Whistle,
+    AssignmentSnapshot? Assignment,
+    string? Note);
+
+public sealed record EventActor(string UserName, string DisplayName, string OrgId);
+
+public sealed record WhistleSummary(
+    string Id,
+    string Title,
+    string Status,
+    string TownshipId,
+    string MatterCode,
+    string Urgency);
+
+public sealed record AssignmentSnapshot(
+    string Id,
+    string WhistleId,
+    string AgencyCode,
+    string? BranchId,
+    string Role,
+    string Status,
+    DateTimeOffset DispatchedAt,
+    DateTimeOffset? ReportedAt,
+    DateTimeOffset? ResolvedAt,
+    DateTimeOffset? DeclinedAt,
+    DateTimeOffset ReportBy,
+    DateTimeOffset ResolveBy,
+    int? EtaMinutes,
+    string? Note,
+    string? DeclineReason,
+    string? Rating,
+    string? RatingComment);
+
+/// <summary>The event types of PRODUCT.md §5, spelled as the push contract spells them.</summary>
+public static class WhistleEventTypes
+{
+    public const string WhistleRaised = nameof(WhistleRaised);
+    public const string AssignmentDispatched = nameof(AssignmentDispatched);
+    public const string AssignmentReported = nameof(AssignmentReported);
+    public const string AssignmentResolved = nameof(AssignmentResolved);
+    public const string AssignmentDeclined = nameof(AssignmentDeclined);
+    public const string AssignmentReassigned = nameof(AssignmentReassigned);
+    public const string AssignmentReminded = nameof(AssignmentReminded);
+    public const string AssignmentEscalated = nameof(AssignmentEscalated);
+    public const string WhistleConfirmed = nameof(WhistleConfirmed);
+    public const string WhistleReopened = nameof(WhistleReopened);
+    public const string WhistleCancelled = nameof(WhistleCancelled);
+}
+
+/// <summary>The SignalR group names. The server derives a connection's group from its token.</summary>
+public static class AudienceGroups
+{
+    public const string County = "county";
+    public static string Township(string townshipId) => $"township:{townshipId}";
+    public static string Branch(string branchId) => $"branch:{branchId}";
+    public static string Agency(string agencyCode) => $"agency:{agencyCode}";
+}

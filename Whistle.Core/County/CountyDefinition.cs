@@ -1,0 +1,47 @@
+using Whistle.Core.Domain;
+
+namespace Whistle.Core.County;
+
+/// <summary>The county file (<c>Whistle:County:File</c>): organisation and whistle list.</summary>
+public sealed record CountyDefinition(
+    CountyInfo County,
+    IReadOnlyList<TownshipInfo> Townships,
+    IReadOnlyList<AgencyInfo> Agencies,
+    IReadOnlyList<BranchInfo> Branches,
+    IReadOnlyList<MatterInfo> Matters,
+    IReadOnlyList<UserInfo>? Users = null);
+
+public sealed record CountyInfo(string Id, string Name, string NameEn);
+
+public sealed record TownshipInfo(string Id, string Name, string NameEn);
+
+public sealed record AgencyInfo(string Code, string Name, string NameEn);
+
+public sealed record BranchInfo(string Id, string AgencyCode, string TownshipId, string Name, string NameEn);
+
+public sealed record MatterAgency(string AgencyCode, string Role);
+
+public sealed record MatterLimit(int ReportWithinMinutes, int ResolveWithinMinutes);
+
+public sealed record MatterLimits(MatterLimit Routine, MatterLimit Urgent, MatterLimit Emergency);
+
+public sealed record MatterInfo(
+    string Code,
+    string Name,
+    string NameEn,
+    string Category,
+    string CategoryEn,
+    IReadOnlyList<MatterAgency> Agencies,
+    MatterLimits Limits)
+{
+    public MatterLimit LimitsFor(string urgency) => urgency switch
+    {
+        Urgency.Routine => Limits.Routine,
+        Urgency.Urgent => Limits.Urgent,
+        Urgency.Emergency => Limits.Emergency,
+        _ => throw new ArgumentOutOfRangeException(nameof(urgency), urgency, "Unknown urgency."),
+    };
+}
+
+/// <summary>A production account in the county file; the password is stored only as a hash.</summary>
+public sealed record UserInfo(string UserName, string DisplayName, string Role, string OrgId, string PasswordHash);

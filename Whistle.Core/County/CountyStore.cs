@@ -1,0 +1,197 @@
+using System.Data.Common;
+using System.Text.Json;
+using Dapper;
+using Microsoft.AspNetCore.Identity;
+using Whistle.Core.Domain;
+using Whistle.Core.Storage;
+
+namespace Whistle.Core.County;
+
+/// <summary>Reads the county file, writes it to the database idempotently, and reads it back.</summary>
+public static class CountyStore
+{
+    public static readonly JsonSerializerOptions FileJson = new(JsonSerializerDefaults.Web) { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    public static CountyDefinition ReadFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"The county file '{path}' (Whistle:County:File) does not exist.", path);
+        }
+
+        using var stream = File.OpenRead(path);
+        var definition = JsonSerializer.Deserialize<CountyDefinition>(stream, FileJson)
+            ?? throw new InvalidDataException($"The county file '{path}' is empty.");
+        var problems = CountyCatalog.Validate(definition);
+        return problems.Count == 0
+            ? definition
+            : throw new InvalidDataException($"The county file '{path}' is invalid: {string.Join(" ", problems)}");
+    }
+
+    private const string UpsertCountySql = """
+        DELETE FROM county WHERE id <> @Id;
+        UPDATE county SET name = @Name, name_en = @NameEn WHERE id = @Id;
+        INSERT INTO county (id, name, name_en) SELECT @Id, @Name, @NameEn WHERE NOT EXISTS (SELECT 1 FROM county WHERE id = @Id);
+        """;
+
+    private const string UpsertTownshipSql = """
+        UPDATE townships SET name = @Name, name_en = @NameEn WHERE id = @Id;
+        INSERT INTO townships (id, name, name_en) SELECT @Id, @Name, @NameEn WHERE NOT EXISTS (SELECT 1 FROM townships WHERE id = @Id);
+        """;
+
+    private const string UpsertAgencySql = """
+        UPDATE agencies SET name = @Name, name_en = @NameEn WHERE code = @Code;
+        INSERT INTO agencies (code, name, name_en) SELECT @Code, @Name, @NameEn WHERE NOT EXISTS (SELECT 1 FROM agencies WHERE code = @Code);
+        """;
+
+    private const string UpsertBranchSql = """
+        UPDATE branches SET agency_code = @AgencyCode, township_id = @TownshipId, name = @Name, name_en = @NameEn, position = @Position WHERE id = @Id;
+        INSERT INTO branches (id, agency_code, township_id, name, name_en, position)
+        SELECT @Id, @AgencyCode, @TownshipId, @Name, @NameEn, @Position WHERE NOT EXISTS (SELECT 1 FROM branches WHERE id = @Id);
+        """;
+
+    private const string RetireMattersSql = "UPDATE matters SET active = 0;";
+
+    private const string UpsertMatterSql = """
+        UPDATE matters SET name = @Name, name_en = @NameEn, category = @Category, category_en = @CategoryEn, position = @Position, active = 1 WHERE code = @Code;
+        INSERT INTO matters (code, name, name_en, category, category_en, position, active)
+        SELECT @Code, @Name, @NameEn, @Category, @CategoryEn, @Position, 1 WHERE NOT EXISTS (SELECT 1 FROM matters WHERE code = @Code);
+        DELETE FROM matter_agencies WHERE matter_code = @Code;
+        DELETE FROM matter_limits WHERE matter_code = @Code;
+        """;
+
+    private const string InsertMatterAgencySql = """
+        INSERT INTO matter_agencies (matter_code, agency_code, role, position) VALUES (@MatterCode, @AgencyCode, @Role, @Position);
+        """;
+
+    private const string InsertMatterLimitSql = """
+        INSERT INTO matter_limits (matter_code, urgency, report_within_minutes, resolve_within_minutes)
+        VALUES (@MatterCode, @Urgency, @ReportWithinMinutes, @ResolveWithinMinutes);
+        """;
+
+    private const string UpsertUserSql = """
+        UPDATE users SET display_name = @DisplayName, role = @Role, org_id = @OrgId, password_hash = @PasswordHash, is_demo = @IsDemo WHERE user_name = @UserName;
+        INSERT INTO users (user_name, display_name, role, org_id, password_hash, is_demo)
+        SELECT @UserName, @DisplayName, @Role, @OrgId, @PasswordHash, @IsDemo WHERE NOT EXISTS (SELECT 1 FROM users WHERE user_name = @UserName);
+        """;
+
+    private const string InsertDemoUserSql = """
+        INSERT INTO users (user_name, display_name, role, org_id, password_hash, is_demo)
+        SELECT @UserName, @DisplayName, @Role, @OrgId, @PasswordHash, 1 WHERE NOT EXISTS (SELECT 1 FROM users WHERE user_name = @UserName);
+        """;
+
+    private const string DeleteDemoUsersSql = "DELETE FROM users WHERE is_demo = 1;";
+
+    /// <summary>Writes the county to the database; running it twice changes nothing the second time.</summary>
+    public static async Task ImportAsync(UnitOfWork unit, CountyDefinition county)
+    {
+        var (c, t) = (unit.Connection, unit.Transaction);
+        await c.ExecuteAsync(UpsertCountySql, county.County, t);
+        await c.ExecuteAsync(UpsertTownshipSql, county.Townships, t);
+        await c.ExecuteAsync(UpsertAgencySql, county.Agencies, t);
+        await c.ExecuteAsync(UpsertBranchSql, county.Branches.Select((b, i) => new { b.Id, b.AgencyCode, b.TownshipId, b.Name, b.NameEn, Position = i }), t);
+        await c.ExecuteAsync(RetireMattersSql, transaction: t);
+        await c.ExecuteAsync(UpsertMatterSql, county.Matters.Select((m, i) => new { m.Code, m.Name, m.NameEn, m.Category, m.CategoryEn, Position = i }), t);
+        await c.ExecuteAsync(
+            InsertMatterAgencySql,
+            county.Matters.SelectMany(m => m.Agencies.Select((a, i) => new { MatterCode = m.Code, a.AgencyCode, a.Role, Position = i })),
+            t);
+        await c.ExecuteAsync(
+            InsertMatterLimitSql,
+            county.Matters.SelectMany(m => Urgency.All.Select(u => new
+            {
+                MatterCode = m.Code,
+                Urgency = u,
+                m.LimitsFor(u).ReportWithinMinutes,
+                m.LimitsFor(u).ResolveWithinMinutes,
+            })),
+            t);
+        await c.ExecuteAsync(
+            UpsertUserSql,
+            (county.Users ?? []).Select(u => new { u.UserName, u.DisplayName, u.Role, u.OrgId, u.PasswordHash, IsDemo = false }),
+            t);
+    }
+
+    /// <summary>The demo accounts: one per organisation, all with the password <c>demo</c>.</summary>
+    public static IReadOnlyList<DemoUser> DemoUsers(CountyDefinition county)
+    {
+        var users = new List<DemoUser>
+        {
+            new("supervisor", $"{county.County.Name}督查室 督查员", Roles.Supervisor, county.County.Id, $"{county.County.Name}督查室"),
+        };
+        users.AddRange(county.Townships.Select(t => new DemoUser($"township.{t.Id}", $"{t.Name} 值班员", Roles.Township, t.Id, t.Name)));
+        users.AddRange(county.Agencies.Select(a => new DemoUser($"agency.{a.Code}", $"{a.Name} 调度员", Roles.Agency, a.Code, a.Name)));
+        users.AddRange(county.Branches.Select(b => new DemoUser($"branch.{b.Id}", $"{b.Name} 值班员", Roles.Branch, b.Id, b.Name)));
+        return users;
+    }
+
+    public static async Task SeedDemoUsersAsync(UnitOfWork unit, CountyDefinition county, bool enabled)
+    {
+        if (!enabled)
+        {
+            await unit.Connection.ExecuteAsync(DeleteDemoUsersSql, transaction: unit.Transaction);
+            return;
+        }
+
+        // One hash for the shared demo password: hashing it per account would cost seconds at start-up.
+        var hash = new PasswordHasher<DemoUser>().HashPassword(null!, DemoPassword);
+        await unit.Connection.ExecuteAsync(
+            InsertDemoUserSql,
+            DemoUsers(county).Select(u => new { u.UserName, u.DisplayName, u.Role, u.OrgId, PasswordHash = hash }),
+            unit.Transaction);
+    }
+
+    public const string DemoPassword = "demo";
+
+    private const string SelectCountySql = """
+        SELECT id, name, name_en AS NameEn FROM county;
+        SELECT id, name, name_en AS NameEn FROM townships ORDER BY id;
+        SELECT code, name, name_en AS NameEn FROM agencies ORDER BY code;
+        SELECT id, agency_code AS AgencyCode, township_id AS TownshipId, name, name_en AS NameEn FROM branches ORDER BY position, id;
+        SELECT code, name, name_en AS NameEn, category, category_en AS CategoryEn FROM matters WHERE active = 1 ORDER BY position, code;
+        SELECT matter_code AS MatterCode, agency_code AS AgencyCode, role FROM matter_agencies ORDER BY matter_code, position;
+        SELECT matter_code AS MatterCode, urgency, report_within_minutes AS ReportWithinMinutes, resolve_within_minutes AS ResolveWithinMinutes FROM matter_limits;
+        """;
+
+    private sealed record MatterRow(string Code, string Name, string NameEn, string Category, string CategoryEn);
+
+    private sealed record MatterAgencyRow(string MatterCode, string AgencyCode, string Role);
+
+    private sealed record MatterLimitRow(string MatterCode, string Urgency, int ReportWithinMinutes, int ResolveWithinMinutes);
+
+    /// <summary>Reads the county back from the database: what every process routes and answers with.</summary>
+    public static async Task<CountyDefinition> LoadAsync(DbConnection connection)
+    {
+        await using var grid = await connection.QueryMultipleAsync(SelectCountySql);
+        var county = (await grid.ReadAsync<CountyInfo>()).SingleOrDefault()
+            ?? throw new InvalidOperationException("No county has been imported into the database.");
+        var townships = (await grid.ReadAsync<TownshipInfo>()).ToList();
+        var agencies = (await grid.ReadAsync<AgencyInfo>()).ToList();
+        var branches = (await grid.ReadAsync<BranchInfo>()).ToList();
+        var matters = (await grid.ReadAsync<MatterRow>()).ToList();
+        var agencyRows = (await grid.ReadAsync<MatterAgencyRow>()).ToLookup(r => r.MatterCode);
+        var limitRows = (await grid.ReadAsync<MatterLimitRow>()).ToLookup(r => r.MatterCode);
+        MatterLimit Limit(string matter, string urgency)
+        {
+            var row = limitRows[matter].Single(r => r.Urgency == urgency);
+            return new MatterLimit(row.ReportWithinMinutes, row.ResolveWithinMinutes);
+        }
+
+        return new CountyDefinition(
+            county,
+            townships,
+            agencies,
+            branches,
+            matters.Select(m => new MatterInfo(
+                m.Code,
+                m.Name,
+                m.NameEn,
+                m.Category,
+                m.CategoryEn,
+                agencyRows[m.Code].Select(a => new MatterAgency(a.AgencyCode, a.Role)).ToList(),
+                new MatterLimits(Limit(m.Code, Urgency.Routine), Limit(m.Code, Urgency.Urgent), Limit(m.Code, Urgency.Emergency))))
+            .ToList());
+    }
+}
+
+public sealed record DemoUser(string UserName, string DisplayName, string Role, string OrgId, string OrgName);

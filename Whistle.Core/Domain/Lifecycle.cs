@@ -1,0 +1,83 @@
+namespace Whistle.Core.Domain;
+
+/// <summary>The outcome of asking whether a transition is allowed.</summary>
+public readonly record struct Transition(bool Allowed, string? Reason)
+{
+    public static Transition Ok => new(true, null);
+    public static Transition Refused(string reason) => new(false, reason);
+}
+
+/// <summary>An assignment as the lifecycle rules see it.</summary>
+public readonly record struct AssignmentState(string Status);
+
+/// <summary>
+/// The lifecycles of PRODUCT.md §4. Pure functions: storage calls them inside the transaction that
+/// applies the change, and applies the change with a conditional update on the status it checked.
+/// </summary>
+public static class Lifecycle
+{
+    public static Transition CanReport(string assignmentStatus) =>
+        assignmentStatus == AssignmentStatus.Dispatched
+            ? Transition.Ok
+            : Transition.Refused($"The assignment is {assignmentStatus}; only a dispatched assignment can be reported.");
+
+    public static Transition CanResolve(string assignmentStatus) =>
+        assignmentStatus == AssignmentStatus.Reported
+            ? Transition.Ok
+            : Transition.Refused($"The assignment is {assignmentStatus}; only a reported assignment can be resolved.");
+
+    public static Transition CanDecline(string assignmentStatus) =>
+        assignmentStatus is AssignmentStatus.Dispatched or AssignmentStatus.Reported
+            ? Transition.Ok
+            : Transition.Refused($"The assignment is {assignmentStatus}; only an open assignment can be declined.");
+
+    /// <summary>An assignment can be acted on only while its whistle is live.</summary>
+    public static Transition CanActOnWhistle(string whistleStatus) =>
+        whistleStatus is WhistleStatus.Dispatched or WhistleStatus.InProgress or WhistleStatus.Resolved
+            ? Transition.Ok
+            : Transition.Refused($"The whistle is {whistleStatus}.");
+
+    public static Transition CanCancel(string whistleStatus, IEnumerable<AssignmentState> assignments)
+    {
+        if (whistleStatus is not (WhistleStatus.Raised or WhistleStatus.Dispatched))
+        {
+            return Transition.Refused($"The whistle is {whistleStatus}; only a whistle no branch has reported can be cancelled.");
+        }
+
+        return assignments.Any(a => a.Status is AssignmentStatus.Reported or AssignmentStatus.Resolved)
+            ? Transition.Refused("A branch has already reported; the whistle can no longer be cancelled.")
+            : Transition.Ok;
+    }
+
+    public static Transition CanConfirm(string whistleStatus) =>
+        whistleStatus == WhistleStatus.Resolved
+            ? Transition.Ok
+            : Transition.Refused($"The whistle is {whistleStatus}; only a resolved whistle can be confirmed.");
+
+    public static Transition CanReopen(string whistleStatus) =>
+        whistleStatus == WhistleStatus.Resolved
+            ? Transition.Ok
+            : Transition.Refused($"The whistle is {whistleStatus}; only a resolved whistle can be reopened.");
+
+    /// <summary>
+    /// The whistle's status that follows from its assignments, for a whistle that is live
+    /// (dispatched, in progress or resolved). Closed, cancelled and raised are set explicitly.
+    /// </summary>
+    public static string DeriveWhistleStatus(string current, IReadOnlyCollection<AssignmentState> assignments)
+    {
+        if (current is WhistleStatus.Closed or WhistleStatus.Cancelled or WhistleStatus.Raised)
+        {
+            return current;
+        }
+
+        var live = assignments.Where(a => a.Status != AssignmentStatus.Declined).ToList();
+        if (live.Count > 0 && live.All(a => a.Status == AssignmentStatus.Resolved))
+        {
+            return WhistleStatus.Resolved;
+        }
+
+        return assignments.Any(a => a.Status is AssignmentStatus.Reported or AssignmentStatus.Resolved)
+            ? WhistleStatus.InProgress
+            : WhistleStatus.Dispatched;
+    }
+}

@@ -1,0 +1,62 @@
+namespace Whistle.Core.Domain;
+
+/// <summary>The words of PRODUCT.md §3 as they travel in JSON and in the database.</summary>
+public static class Urgency
+{
+    public const string Routine = "routine";
+    public const string Urgent = "urgent";
+    public const string Emergency = "emergency";
+    public static readonly IReadOnlyList<string> All = [Routine, Urgent, Emergency];
+    public static bool IsValid(string? value) => value is not null && All.Contains(value);
+
+    /// <summary>Higher is more urgent; used to sort inboxes.</summary>
+    public static int Rank(string value) => value switch { Emergency => 2, Urgent => 1, _ => 0 };
+}
+
+public static class WhistleStatus
+{
+    public const string Raised = "raised";
+    public const string Dispatched = "dispatched";
+    public const string InProgress = "in-progress";
+    public const string Resolved = "resolved";
+    public const string Closed = "closed";
+    public const string Cancelled = "cancelled";
+    public static readonly IReadOnlyList<string> Open = [Raised, Dispatched, InProgress, Resolved];
+    public static readonly IReadOnlyList<string> Finished = [Closed, Cancelled];
+}
+
+public static class AssignmentStatus
+{
+    public const string Dispatched = "dispatched";
+    public const string Reported = "reported";
+    public const string Resolved = "resolved";
+    public const string Declined = "declined";
+    public static readonly IReadOnlyList<string> Open = [Dispatched, Reported];
+    public static readonly IReadOnlyList<string> Finished = [Resolved, Declined];
+}
+
+public static class AssignmentRole
+{
+    public const string Lead = "lead";
+    public const string Co = "co";
+    /// <summary>An agency the township summoned itself when raising the whistle (召集权).</summary>
+    public const string Summoned = "summoned";
+}
+
+public static class Rating
+{
+    public const string Satisfied = "satisfied";
+    public const string BasicallySatisfied = "basically-satisfied";
+    public const string Unsatisfied = "unsatisfied";
+    public static readonly IReadOnlyList<string> All = [Satisfied, BasicallySatisfied, Unsatisfied];
+    public static bool IsValid(string? value) => value is not null && All.Contains(value);
+}
+
+public static class Roles
+{
+    public const string Township = "township";
+    public const string Branch = "branch";
+    public const string Agency = "agency";
+    public const string Supervisor = "supervisor";
+    public static readonly IReadOnlyList<string> All = [Township, Branch, Agency, Supervisor];
+}

@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Whistle.Core.County;
+using Whistle.Core.Options;
+using Whistle.Core.Storage;
+
+namespace Whistle.Core.Hosting;
+
+/// <summary>
+/// Runs before the bus and the web server start: migrates the schema, imports the county file, seeds
+/// (or removes) the demo accounts, then loads the county every request and consumer works with.
+/// </summary>
+internal sealed partial class DatabaseInitializer(
+    WhistleDatabase database,
+    WhistlePaths paths,
+    IOptions<WhistleOptions> whistle,
+    IOptions<DatabaseOptions> databaseOptions,
+    IOptions<BusOptions> bus,
+    CountyCatalogHolder holder,
+    ILogger<DatabaseInitializer> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (databaseOptions.Value.Migrate)
+        {
+            DatabaseMigrator.Migrate(databaseOptions.Value.Provider, paths.ConnectionString);
+            var countyFile = paths.CountyFile;
+            var county = CountyStore.ReadFile(countyFile);
+            var demo = whistle.Value.Demo.IsEnabled(databaseOptions.Value, bus.Value);
+            await database.WriteAsync(
+                async unit =>
+                {
+                    await CountyStore.ImportAsync(unit, county);
+                    await CountyStore.SeedDemoUsersAsync(unit, county, demo);
+                    unit.Complete();
+                    return 0;
+                },
+                cancellationToken);
+            LogImported(logger, county.County.Name, countyFile, demo);
+        }
+
+        var loaded = await database.ReadAsync(CountyStore.LoadAsync, cancellationToken);
+        holder.Set(new CountyCatalog(loaded));
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "County {County} imported from {File}; demo accounts {Demo}.")]
+    private static partial void LogImported(ILogger logger, string county, string file, bool demo);
+}

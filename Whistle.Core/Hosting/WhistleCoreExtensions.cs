@@ -1,0 +1,93 @@
+using System.Data.Common;
+using MassTransit;
+using Microsoft.Data.SqlClient;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Whistle.Core.Messaging;
+using Whistle.Core.Options;
+using Whistle.Core.Storage;
+
+namespace Whistle.Core.Hosting;
+
+public static class WhistleCoreExtensions
+{
+    /// <summary>Options, the database, the county, and the outbox relay: what every Whistle process needs.</summary>
+    public static IHostApplicationBuilder AddWhistleCore(this IHostApplicationBuilder builder)
+    {
+        DateTimeOffsetHandler.Register();
+        var services = builder.Services;
+        services.AddOptions<WhistleOptions>().BindConfiguration(WhistleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section)
+            .Validate(o => o.Provider != DatabaseProvider.SqlServer || !string.IsNullOrWhiteSpace(o.ConnectionString), "Whistle:Database:ConnectionString is required when Whistle:Database:Provider is SqlServer.")
+            .ValidateOnStart();
+        services.AddOptions<BusOptions>().BindConfiguration(BusOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.PollInterval > TimeSpan.Zero && o.ClaimTimeout > TimeSpan.Zero, "Whistle:Outbox intervals must be positive.")
+            .ValidateOnStart();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<WhistlePaths>();
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<CountyCatalogHolder>();
+        services.AddSingleton<DbDataSource>(sp =>
+        {
+            var paths = sp.GetRequiredService<WhistlePaths>();
+            var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            return options.Provider == DatabaseProvider.Sqlite
+                ? SqliteFactory.Instance.CreateDataSource(paths.ConnectionString)
+                : SqlClientFactory.Instance.CreateDataSource(paths.ConnectionString);
+        });
+        services.AddSingleton(sp => new WhistleDatabase(
+            sp.GetRequiredService<DbDataSource>(),
+            sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider,
+            sp.GetRequiredService<OutboxSignal>()));
+
+        // Registered before the bus so that the schema and the county exist before any consumer runs.
+        services.AddHostedService<DatabaseInitializer>();
+        return builder;
+    }
+
+    /// <summary>
+    /// MassTransit on the configured transport, with the given consumers, and the outbox relay.
+    /// RabbitMQ: durable queues and persistent messages (MassTransit's defaults) with publisher confirms.
+    /// </summary>
+    public static IHostApplicationBuilder AddWhistleBus(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator> consumers)
+    {
+        var bus = builder.Configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
+        builder.Services.AddMassTransit(x =>
+        {
+            x.SetKebabCaseEndpointNameFormatter();
+            consumers(x);
+            if (bus.Transport == BusTransport.InMemory)
+            {
+                x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+                return;
+            }
+
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                var rabbit = bus.RabbitMq;
+                cfg.Host(rabbit.Host, (ushort)rabbit.Port, rabbit.VirtualHost, h =>
+                {
+                    h.Username(rabbit.UserName);
+                    h.Password(rabbit.Password);
+                    h.PublisherConfirmation = true;
+                });
+                cfg.Durable = true;
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+        builder.Services.Configure<MassTransitHostOptions>(o =>
+        {
+            o.WaitUntilStarted = true;
+            o.StartTimeout = TimeSpan.FromMinutes(2);
+            o.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+        builder.Services.AddSingleton<OutboxRelay>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
+        return builder;
+    }
+}

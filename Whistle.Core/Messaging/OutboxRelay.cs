@@ -1,0 +1,144 @@
+using Dapper;
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Whistle.Core.Options;
+using Whistle.Core.Storage;
+using System.Text.Json;
+
+namespace Whistle.Core.Messaging;
+
+/// <summary>
+/// Publishes committed outbox rows to the bus, oldest first, with the row's message id (consumers
+/// de-duplicate on it). Woken in-process after each commit; polls as a fallback. Several instances
+/// share the table: each claims a batch for a while, so a row is published by one relay at a time.
+/// </summary>
+public sealed partial class OutboxRelay(
+    WhistleDatabase database,
+    OutboxSignal signal,
+    IBus bus,
+    IOptions<OutboxOptions> options,
+    TimeProvider time,
+    ILogger<OutboxRelay> logger) : BackgroundService
+{
+    private readonly string _relayId = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    private DateTimeOffset _lastCleanup = DateTimeOffset.MinValue;
+
+    private const string ClaimSqlite = """
+        UPDATE outbox SET locked_by = @RelayId, locked_until = @Until, attempts = attempts + 1
+        WHERE id IN (
+            SELECT id FROM outbox
+            WHERE sent_at IS NULL AND (locked_until IS NULL OR locked_until < @Now OR locked_by = @RelayId)
+            ORDER BY id LIMIT @BatchSize);
+        SELECT id, message_id AS MessageId, message_type AS MessageType, body FROM outbox
+        WHERE locked_by = @RelayId AND sent_at IS NULL ORDER BY id;
+        """;
+
+    private const string ClaimSqlServer = """
+        UPDATE outbox SET locked_by = @RelayId, locked_until = @Until, attempts = attempts + 1
+        WHERE id IN (
+            SELECT TOP (@BatchSize) id FROM outbox WITH (UPDLOCK, READPAST, ROWLOCK)
+            WHERE sent_at IS NULL AND (locked_until IS NULL OR locked_until < @Now OR locked_by = @RelayId)
+            ORDER BY id);
+        SELECT id, message_id AS MessageId, message_type AS MessageType, body FROM outbox
+        WHERE locked_by = @RelayId AND sent_at IS NULL ORDER BY id;
+        """;
+
+    private const string MarkSentSql = "UPDATE outbox SET sent_at = @Now, locked_by = NULL, locked_until = NULL WHERE id = @Id;";
+
+    private const string CleanupSql = "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < @Before;";
+
+    private const string OldestUnsentSql = "SELECT MIN(created_at) FROM outbox WHERE sent_at IS NULL;";
+
+    private sealed record OutboxRow(long Id, string MessageId, string MessageType, string Body);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var published = await RelayBatchAsync(settings, stoppingToken);
+                failures = 0;
+                if (published >= settings.BatchSize)
+                {
+                    continue;
+                }
+
+                await CleanupAsync(settings, stoppingToken);
+                await signal.WaitAsync(settings.PollInterval, time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                failures++;
+                LogRelayFailed(logger, ex, failures);
+                var backoff = TimeSpan.FromMilliseconds(Math.Min(30_000, 200 * Math.Pow(2, Math.Min(failures, 8))));
+                await Task.Delay(backoff, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>Claims and publishes one batch; returns how many rows it published.</summary>
+    public async Task<int> RelayBatchAsync(OutboxOptions settings, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var rows = await database.ReadAsync(
+            async connection => (await connection.QueryAsync<OutboxRow>(
+                database.Sql(ClaimSqlite, ClaimSqlServer),
+                new { RelayId = _relayId, Until = now + settings.ClaimTimeout, Now = now, settings.BatchSize })).ToList(),
+            cancellationToken);
+        foreach (var row in rows)
+        {
+            var type = MessageTypes.Resolve(row.MessageType);
+            var message = JsonSerializer.Deserialize(row.Body, type, MessageTypes.Json)
+                ?? throw new InvalidOperationException($"Outbox row {row.Id} has an empty body.");
+            var messageId = Guid.Parse(row.MessageId);
+            await bus.Publish(message, type, context => context.MessageId = messageId, cancellationToken);
+            await database.ReadAsync(
+                connection => connection.ExecuteAsync(MarkSentSql, new { Id = row.Id, Now = time.GetUtcNow() }),
+                cancellationToken);
+        }
+
+        return rows.Count;
+    }
+
+    private async Task CleanupAsync(OutboxOptions settings, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (now - _lastCleanup < TimeSpan.FromMinutes(5))
+        {
+            return;
+        }
+
+        _lastCleanup = now;
+        await database.ReadAsync(
+            connection => connection.ExecuteAsync(CleanupSql, new { Before = now - settings.Retention }),
+            cancellationToken);
+    }
+
+    /// <summary>The age of the oldest row not yet published (zero when none waits).</summary>
+    public static async Task<TimeSpan> OldestUnsentAgeAsync(WhistleDatabase database, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var oldest = await database.ReadAsync(
+            connection => connection.ExecuteScalarAsync<object?>(OldestUnsentSql),
+            cancellationToken);
+        if (oldest is null or DBNull)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var created = new DateTimeOffsetHandler().Parse(oldest);
+        var age = time.GetUtcNow() - created;
+        return age < TimeSpan.Zero ? TimeSpan.Zero : age;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox relay failed ({Failures} in a row); retrying with back-off.")]
+    private static partial void LogRelayFailed(ILogger logger, Exception exception, int failures);
+}

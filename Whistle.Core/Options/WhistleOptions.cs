@@ -1,0 +1,109 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Whistle.Core.Options;
+
+/// <summary><c>Whistle</c>: where this process keeps its files, and whether the demo county's accounts exist.</summary>
+public sealed class WhistleOptions
+{
+    public const string Section = "Whistle";
+
+    /// <summary>Folder for the SQLite file and the generated signing key; relative to the content root.</summary>
+    [Required]
+    public string DataFolder { get; set; } = "data";
+
+    public DemoOptions Demo { get; set; } = new();
+
+    public CountyOptions County { get; set; } = new();
+}
+
+public sealed class DemoOptions
+{
+    /// <summary>
+    /// Seeds one account per organisation (password <c>demo</c>) and serves <c>GET /api/demo/users</c>.
+    /// Unset means: on in the embedded way (SQLite and the in-memory bus), off otherwise.
+    /// Turning it off deletes the demo accounts.
+    /// </summary>
+    public bool? Enabled { get; set; }
+
+    public bool IsEnabled(DatabaseOptions database, BusOptions bus) =>
+        Enabled ?? (database.Provider == DatabaseProvider.Sqlite && bus.Transport == BusTransport.InMemory);
+}
+
+public sealed class CountyOptions
+{
+    /// <summary>The county file: organisation and whistle list. Relative paths resolve from the app's folder.</summary>
+    [Required]
+    public string File { get; set; } = Path.Combine("county", "demo-county.json");
+}
+
+public enum DatabaseProvider
+{
+    Sqlite,
+    SqlServer,
+}
+
+/// <summary><c>Whistle:Database</c>.</summary>
+public sealed class DatabaseOptions
+{
+    public const string Section = "Whistle:Database";
+
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+
+    /// <summary>Required for SQL Server. For SQLite, defaults to <c>whistle.db</c> in the data folder.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Run the DbUp migrations and the county import at start-up.</summary>
+    public bool Migrate { get; set; } = true;
+}
+
+public enum BusTransport
+{
+    InMemory,
+    RabbitMq,
+}
+
+/// <summary><c>Whistle:Bus</c>.</summary>
+public sealed class BusOptions
+{
+    public const string Section = "Whistle:Bus";
+
+    public BusTransport Transport { get; set; } = BusTransport.InMemory;
+
+    public RabbitMqOptions RabbitMq { get; set; } = new();
+}
+
+public sealed class RabbitMqOptions
+{
+    [Required]
+    public string Host { get; set; } = "localhost";
+
+    [Range(1, 65535)]
+    public int Port { get; set; } = 5672;
+
+    [Required]
+    public string VirtualHost { get; set; } = "/";
+
+    [Required]
+    public string UserName { get; set; } = "guest";
+
+    [Required]
+    public string Password { get; set; } = "guest";
+}
+
+/// <summary><c>Whistle:Outbox</c>.</summary>
+public sealed class OutboxOptions
+{
+    public const string Section = "Whistle:Outbox";
+
+    /// <summary>Fallback poll when no in-process wake-up arrives (another instance wrote the row, or a publish failed).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    [Range(1, 1000)]
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>How long a relay owns the rows it claimed before another instance may take them over.</summary>
+    public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Sent rows are deleted after this long.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(1);
+}

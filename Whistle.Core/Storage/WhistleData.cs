@@ -1,0 +1,91 @@
+using System.Data.Common;
+using Dapper;
+using Whistle.Contracts;
+
+namespace Whistle.Core.Storage;
+
+public sealed record WhistleRow(
+    string Id,
+    string TownshipId,
+    string MatterCode,
+    string Urgency,
+    string Title,
+    string Description,
+    string Address,
+    double? Latitude,
+    double? Longitude,
+    string Status,
+    string RaisedByUser,
+    string RaisedByName,
+    DateTimeOffset RaisedAt,
+    DateTimeOffset UpdatedAt,
+    int Version)
+{
+    public WhistleSummary ToSummary() => new(Id, Title, Status, TownshipId, MatterCode, Urgency);
+}
+
+public sealed record AssignmentRow(
+    string Id,
+    string WhistleId,
+    string AgencyCode,
+    string? BranchId,
+    string Role,
+    string Status,
+    DateTimeOffset DispatchedAt,
+    DateTimeOffset ReportBy,
+    DateTimeOffset ResolveBy,
+    DateTimeOffset? ReportedAt,
+    DateTimeOffset? ResolvedAt,
+    DateTimeOffset? DeclinedAt,
+    int? EtaMinutes,
+    string? Note,
+    string? DeclineReason,
+    string? Rating,
+    string? RatingComment,
+    int Position)
+{
+    public AssignmentSnapshot ToSnapshot() => new(
+        Id, WhistleId, AgencyCode, BranchId, Role, Status, DispatchedAt, ReportedAt, ResolvedAt, DeclinedAt,
+        ReportBy, ResolveBy, EtaMinutes, Note, DeclineReason, Rating, RatingComment);
+}
+
+/// <summary>The reads of whistles and assignments that the Api and the Dispatcher share.</summary>
+public static class WhistleData
+{
+    public const string WhistleColumns = """
+        w.id, w.township_id AS TownshipId, w.matter_code AS MatterCode, w.urgency, w.title, w.description, w.address,
+        w.latitude, w.longitude, w.status, w.raised_by_user AS RaisedByUser, w.raised_by_name AS RaisedByName,
+        w.raised_at AS RaisedAt, w.updated_at AS UpdatedAt, w.version
+        """;
+
+    public const string AssignmentColumns = """
+        a.id, a.whistle_id AS WhistleId, a.agency_code AS AgencyCode, a.branch_id AS BranchId, a.role, a.status,
+        a.dispatched_at AS DispatchedAt, a.report_by AS ReportBy, a.resolve_by AS ResolveBy, a.reported_at AS ReportedAt,
+        a.resolved_at AS ResolvedAt, a.declined_at AS DeclinedAt, a.eta_minutes AS EtaMinutes, a.note,
+        a.decline_reason AS DeclineReason, a.rating, a.rating_comment AS RatingComment, a.position
+        """;
+
+    private const string SelectWhistleSql = $"SELECT {WhistleColumns} FROM whistles w WHERE w.id = @Id;";
+
+    // The row lock serialises writers per whistle on SQL Server (SQLite has one writer anyway).
+    private const string SelectWhistleForUpdateSqlServer = $"SELECT {WhistleColumns} FROM whistles w WITH (UPDLOCK, ROWLOCK) WHERE w.id = @Id;";
+
+    private const string SelectAssignmentsSql = $"SELECT {AssignmentColumns} FROM assignments a WHERE a.whistle_id = @WhistleId ORDER BY a.position, a.id;";
+
+    private const string SelectAssignmentSql = $"SELECT {AssignmentColumns} FROM assignments a WHERE a.id = @Id;";
+
+    public static Task<WhistleRow?> GetWhistleAsync(DbConnection connection, string id, DbTransaction? transaction = null) =>
+        connection.QuerySingleOrDefaultAsync<WhistleRow>(SelectWhistleSql, new { Id = id }, transaction);
+
+    public static Task<WhistleRow?> GetWhistleForUpdateAsync(UnitOfWork unit, string id) =>
+        unit.Connection.QuerySingleOrDefaultAsync<WhistleRow>(
+            unit.Database.Sql(SelectWhistleSql, SelectWhistleForUpdateSqlServer), new { Id = id }, unit.Transaction);
+
+    public static async Task<IReadOnlyList<AssignmentRow>> GetAssignmentsAsync(DbConnection connection, string whistleId, DbTransaction? transaction = null) =>
+        (await connection.QueryAsync<AssignmentRow>(SelectAssignmentsSql, new { WhistleId = whistleId }, transaction)).ToList();
+
+    public static Task<AssignmentRow?> GetAssignmentAsync(DbConnection connection, string id, DbTransaction? transaction = null) =>
+        connection.QuerySingleOrDefaultAsync<AssignmentRow>(SelectAssignmentSql, new { Id = id }, transaction);
+
+    public static EventActor SystemActor(string countyId) => new("system", "调度中心", countyId);
+}
