@@ -54,9 +54,19 @@ public sealed partial class WhistleRaisedConsumer(
 
                 var catalog = county.Catalog;
                 var duties = Routing.Route(catalog, message.MatterCode, message.TownshipId, message.Urgency, message.ExtraAgencyCodes, now);
-                var rows = duties.Select((d, i) => new AssignmentRow(
-                    Guid.CreateVersion7(now).ToString(), whistle.Id, d.AgencyCode, d.BranchId, d.Role, AssignmentStatus.Dispatched,
-                    now, d.ReportBy, d.ResolveBy, null, null, null, null, null, null, null, null, i)).ToList();
+                var rows = duties.Select((d, i) => new AssignmentRow
+                {
+                    Id = Guid.CreateVersion7(now).ToString(),
+                    WhistleId = whistle.Id,
+                    AgencyCode = d.AgencyCode,
+                    BranchId = d.BranchId,
+                    Role = d.Role,
+                    Status = AssignmentStatus.Dispatched,
+                    DispatchedAt = now,
+                    ReportBy = d.ReportBy,
+                    ResolveBy = d.ResolveBy,
+                    Position = i,
+                }).ToList();
                 await unit.Connection.ExecuteAsync(InsertAssignmentSql, rows, unit.Transaction);
                 await unit.Connection.ExecuteAsync(
                     MarkDispatchedSql,

@@ -157,7 +157,13 @@ public static class CountyStore
 
     private sealed record MatterAgencyRow(string MatterCode, string AgencyCode, string Role);
 
-    private sealed record MatterLimitRow(string MatterCode, string Urgency, int ReportWithinMinutes, int ResolveWithinMinutes);
+    private sealed record MatterLimitRow
+    {
+        public string MatterCode { get; init; } = "";
+        public string Urgency { get; init; } = "";
+        public int ReportWithinMinutes { get; init; }
+        public int ResolveWithinMinutes { get; init; }
+    }
 
     /// <summary>Reads the county back from the database: what every process routes and answers with.</summary>
     public static async Task<CountyDefinition> LoadAsync(DbConnection connection)

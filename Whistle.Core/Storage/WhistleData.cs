@@ -4,46 +4,50 @@ using Whistle.Contracts;
 
 namespace Whistle.Core.Storage;
 
-public sealed record WhistleRow(
-    string Id,
-    string TownshipId,
-    string MatterCode,
-    string Urgency,
-    string Title,
-    string Description,
-    string Address,
-    double? Latitude,
-    double? Longitude,
-    string Status,
-    string RaisedByUser,
-    string RaisedByName,
-    DateTimeOffset RaisedAt,
-    DateTimeOffset UpdatedAt,
-    int Version)
+/// <summary>A whistles row. Property-mapped, so Dapper converts SQLite's and SQL Server's column types alike.</summary>
+public sealed record WhistleRow
 {
+    public string Id { get; init; } = "";
+    public string TownshipId { get; init; } = "";
+    public string MatterCode { get; init; } = "";
+    public string Urgency { get; init; } = "";
+    public string Title { get; init; } = "";
+    public string Description { get; init; } = "";
+    public string Address { get; init; } = "";
+    public double? Latitude { get; init; }
+    public double? Longitude { get; init; }
+    public string Status { get; init; } = "";
+    public string RaisedByUser { get; init; } = "";
+    public string RaisedByName { get; init; } = "";
+    public DateTimeOffset RaisedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+    public int Version { get; init; }
+
     public WhistleSummary ToSummary() => new(Id, Title, Status, TownshipId, MatterCode, Urgency);
 }
 
-public sealed record AssignmentRow(
-    string Id,
-    string WhistleId,
-    string AgencyCode,
-    string? BranchId,
-    string Role,
-    string Status,
-    DateTimeOffset DispatchedAt,
-    DateTimeOffset ReportBy,
-    DateTimeOffset ResolveBy,
-    DateTimeOffset? ReportedAt,
-    DateTimeOffset? ResolvedAt,
-    DateTimeOffset? DeclinedAt,
-    int? EtaMinutes,
-    string? Note,
-    string? DeclineReason,
-    string? Rating,
-    string? RatingComment,
-    int Position)
+/// <summary>An assignments row.</summary>
+public sealed record AssignmentRow
 {
+    public string Id { get; init; } = "";
+    public string WhistleId { get; init; } = "";
+    public string AgencyCode { get; init; } = "";
+    public string? BranchId { get; init; }
+    public string Role { get; init; } = "";
+    public string Status { get; init; } = "";
+    public DateTimeOffset DispatchedAt { get; init; }
+    public DateTimeOffset ReportBy { get; init; }
+    public DateTimeOffset ResolveBy { get; init; }
+    public DateTimeOffset? ReportedAt { get; init; }
+    public DateTimeOffset? ResolvedAt { get; init; }
+    public DateTimeOffset? DeclinedAt { get; init; }
+    public int? EtaMinutes { get; init; }
+    public string? Note { get; init; }
+    public string? DeclineReason { get; init; }
+    public string? Rating { get; init; }
+    public string? RatingComment { get; init; }
+    public int Position { get; init; }
+
     public AssignmentSnapshot ToSnapshot() => new(
         Id, WhistleId, AgencyCode, BranchId, Role, Status, DispatchedAt, ReportedAt, ResolvedAt, DeclinedAt,
         ReportBy, ResolveBy, EtaMinutes, Note, DeclineReason, Rating, RatingComment);

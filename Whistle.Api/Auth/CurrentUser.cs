@@ -1,0 +1,42 @@
+using System.Security.Claims;
+using Whistle.Contracts;
+using Whistle.Core.Domain;
+
+namespace Whistle.Api.Auth;
+
+/// <summary>The caller as its token describes it: who, in which role, for which organisation.</summary>
+public sealed record CurrentUser(string UserName, string DisplayName, string Role, string OrgId)
+{
+    public const string UserNameClaim = "sub";
+    public const string DisplayNameClaim = "name";
+    public const string RoleClaim = "role";
+    public const string OrgClaim = "org";
+    public const string OrgNameClaim = "org_name";
+
+    public static CurrentUser From(ClaimsPrincipal principal) =>
+        TryFrom(principal) ?? throw new InvalidOperationException("The caller's token lacks the Whistle claims.");
+
+    public static CurrentUser? TryFrom(ClaimsPrincipal principal)
+    {
+        var userName = principal.FindFirstValue(UserNameClaim);
+        var role = principal.FindFirstValue(RoleClaim);
+        var org = principal.FindFirstValue(OrgClaim);
+        if (userName is null || role is null || org is null || !Roles.All.Contains(role))
+        {
+            return null;
+        }
+
+        return new CurrentUser(userName, principal.FindFirstValue(DisplayNameClaim) ?? userName, role, org);
+    }
+
+    /// <summary>The one SignalR group this caller belongs to, derived from its claims only.</summary>
+    public string Group => Role switch
+    {
+        Roles.Township => AudienceGroups.Township(OrgId),
+        Roles.Branch => AudienceGroups.Branch(OrgId),
+        Roles.Agency => AudienceGroups.Agency(OrgId),
+        _ => AudienceGroups.County,
+    };
+
+    public EventActor Actor => new(UserName, DisplayName, OrgId);
+}

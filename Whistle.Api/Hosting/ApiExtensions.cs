@@ -1,0 +1,130 @@
+using System.Threading.RateLimiting;
+using MassTransit;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using Whistle.Api.Assignments;
+using Whistle.Api.Auth;
+using Whistle.Api.Push;
+using Whistle.Api.Reference;
+using Whistle.Api.Whistles;
+using Whistle.Core.Hosting;
+using Whistle.Core.Options;
+using Whistle.Dispatcher;
+
+namespace Whistle.Api.Hosting;
+
+/// <summary><c>Whistle:Api</c>.</summary>
+public sealed class ApiOptions
+{
+    public const string Section = "Whistle:Api";
+
+    /// <summary>The largest request body accepted (413 beyond).</summary>
+    public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
+}
+
+/// <summary><c>Whistle:Dispatcher</c>, as the Api sees it.</summary>
+public sealed class InProcessDispatcherOptions
+{
+    public const string Section = "Whistle:Dispatcher";
+
+    /// <summary>Host the dispatcher's consumers in this process. Unset: on with the in-memory bus, off with RabbitMQ.</summary>
+    public bool? InProcess { get; set; }
+}
+
+public static class ApiExtensions
+{
+    public static WebApplicationBuilder AddWhistleApi(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var apiOptions = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = apiOptions.MaxRequestBodyBytes);
+
+        builder.AddWhistleCore();
+        var transport = builder.Configuration.GetSection(BusOptions.Section).Get<BusOptions>()?.Transport ?? BusTransport.InMemory;
+        var inProcess = builder.Configuration.GetSection(InProcessDispatcherOptions.Section).Get<InProcessDispatcherOptions>()?.InProcess
+            ?? transport == BusTransport.InMemory;
+        builder.AddWhistleBus(bus =>
+        {
+            bus.AddConsumer<WhistleEventPushConsumer>().Endpoint(e =>
+            {
+                e.Temporary = true;
+                e.InstanceId = $"-{Environment.MachineName}-{Guid.NewGuid():N}".ToLowerInvariant();
+            });
+            if (inProcess)
+            {
+                bus.AddWhistleDispatcher();
+            }
+        });
+
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.TokenLifetime > TimeSpan.Zero, "Whistle:Auth:TokenLifetime must be positive.").ValidateOnStart();
+        services.AddSingleton<SigningKey>();
+        services.AddSingleton<WhistleQueries>();
+        services.AddSingleton<WhistleCommands>();
+        services.AddSingleton<PushDeduplicator>();
+
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<SigningKey, IOptions<AuthOptions>>((jwt, key, auth) =>
+            {
+                jwt.MapInboundClaims = false;
+                jwt.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidIssuer = auth.Value.Issuer,
+                    ValidAudience = auth.Value.Audience,
+                    IssuerSigningKey = key.Key,
+                    NameClaimType = CurrentUser.UserNameClaim,
+                    RoleClaimType = CurrentUser.RoleClaim,
+                    ClockSkew = TimeSpan.FromSeconds(30),
+                };
+                jwt.Events = new JwtBearerEvents
+                {
+                    // Browsers cannot set headers on WebSockets: the SignalR clients send the token in the query.
+                    OnMessageReceived = context =>
+                    {
+                        var token = context.Request.Query["access_token"];
+                        if (!string.IsNullOrEmpty(token) && context.HttpContext.Request.Path.StartsWithSegments(WhistleHub.Path))
+                        {
+                            context.Token = token;
+                        }
+
+                        return Task.CompletedTask;
+                    },
+                };
+            });
+        services.AddAuthorization();
+        services.AddSignalR();
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<AuthOptions>>((limiter, auth) =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(AuthApi.LoginRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = auth.Value.LoginAttemptsPerMinute, Window = TimeSpan.FromMinutes(1) }));
+        });
+        services.AddRateLimiter(_ => { });
+        return builder;
+    }
+
+    public static WebApplication MapWhistleApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+
+        app.MapAuthApi();
+        app.MapReferenceApi();
+        app.MapWhistlesApi();
+        app.MapAssignmentsApi();
+        app.MapHub<WhistleHub>(WhistleHub.Path);
+        app.MapFallbackToFile("index.html").Add(b => ((RouteEndpointBuilder)b).Order = int.MaxValue);
+        return app;
+    }
+}

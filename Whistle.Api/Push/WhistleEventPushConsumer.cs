@@ -1,0 +1,52 @@
+using MassTransit;
+using Microsoft.AspNetCore.SignalR;
+using Whistle.Contracts;
+
+namespace Whistle.Api.Push;
+
+/// <summary>
+/// Runs on an endpoint of this Api instance's own (a temporary queue), so every instance receives every
+/// event and pushes it to the clients connected to it: no separate SignalR backplane is needed.
+/// </summary>
+public sealed class WhistleEventPushConsumer(IHubContext<WhistleHub, IWhistleClient> hub, PushDeduplicator deduplicator) : IConsumer<WhistleEventRecorded>
+{
+    public async Task Consume(ConsumeContext<WhistleEventRecorded> context)
+    {
+        var message = context.Message;
+        // A redelivered message (relay crash between publish and mark-sent) is pushed once per instance.
+        if (!deduplicator.FirstTime(message.Event.Sequence))
+        {
+            return;
+        }
+
+        await hub.Clients.Groups(message.Audience).whistleEvent(message.Event);
+    }
+}
+
+/// <summary>Remembers the most recent sequences this instance pushed.</summary>
+public sealed class PushDeduplicator
+{
+    private const int Capacity = 50_000;
+    private readonly HashSet<long> _seen = [];
+    private readonly Queue<long> _order = new();
+    private readonly Lock _lock = new();
+
+    public bool FirstTime(long sequence)
+    {
+        lock (_lock)
+        {
+            if (!_seen.Add(sequence))
+            {
+                return false;
+            }
+
+            _order.Enqueue(sequence);
+            if (_order.Count > Capacity)
+            {
+                _seen.Remove(_order.Dequeue());
+            }
+
+            return true;
+        }
+    }
+}

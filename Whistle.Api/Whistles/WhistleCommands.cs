@@ -1,0 +1,404 @@
+using Dapper;
+using Whistle.Api.Auth;
+using Whistle.Contracts;
+using Whistle.Core.Domain;
+using Whistle.Core.Hosting;
+using Whistle.Core.Messaging;
+using Whistle.Core.Storage;
+
+namespace Whistle.Api.Whistles;
+
+/// <summary>
+/// Every change to whistles and assignments: checked against the lifecycle, applied, recorded on the
+/// timeline and written to the outbox, in one transaction. A stale or repeated action changes nothing.
+/// </summary>
+public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolder county, WhistleQueries queries, TimeProvider time)
+{
+    private const string FindIdempotencyKeySql = "SELECT whistle_id FROM idempotency_keys WHERE user_name = @UserName AND idempotency_key = @Key;";
+
+    private const string InsertIdempotencyKeySql = """
+        INSERT INTO idempotency_keys (user_name, idempotency_key, whistle_id, created_at) VALUES (@UserName, @Key, @WhistleId, @Now);
+        """;
+
+    private const string InsertWhistleSql = """
+        INSERT INTO whistles (id, township_id, matter_code, urgency, title, description, address, latitude, longitude, status,
+                              raised_by_user, raised_by_name, raised_at, updated_at, version)
+        VALUES (@Id, @TownshipId, @MatterCode, @Urgency, @Title, @Description, @Address, @Latitude, @Longitude, @Status,
+                @RaisedByUser, @RaisedByName, @RaisedAt, @UpdatedAt, 0);
+        """;
+
+    private const string InsertExtraAgencySql = "INSERT INTO whistle_extra_agencies (whistle_id, agency_code) VALUES (@WhistleId, @AgencyCode);";
+
+    private const string UpdateWhistleStatusSql = """
+        UPDATE whistles SET status = @Status, updated_at = @Now, version = version + 1 WHERE id = @Id AND version = @Version;
+        """;
+
+    private const string ReportAssignmentSql = """
+        UPDATE assignments SET status = @Reported, reported_at = @Now, eta_minutes = @EtaMinutes, note = @Note
+        WHERE id = @Id AND status = @Dispatched;
+        """;
+
+    private const string ResolveAssignmentSql = """
+        UPDATE assignments SET status = @Resolved, resolved_at = @Now, note = @Note WHERE id = @Id AND status = @Reported;
+        """;
+
+    private const string DeclineAssignmentSql = """
+        UPDATE assignments SET status = @Declined, declined_at = @Now, decline_reason = @Reason
+        WHERE id = @Id AND status IN (@Dispatched, @Reported);
+        """;
+
+    private const string RateAssignmentSql = "UPDATE assignments SET rating = @Rating, rating_comment = @Comment WHERE id = @Id AND whistle_id = @WhistleId;";
+
+    private const string ReopenAssignmentsSql = """
+        UPDATE assignments SET status = @Reported, resolved_at = NULL WHERE whistle_id = @WhistleId AND status = @Resolved;
+        """;
+
+    public async Task<CommandResult<WhistleDto>> RaiseAsync(CurrentUser user, RaiseWhistleRequest request, string? idempotencyKey, CancellationToken ct)
+    {
+        if (user.Role != Roles.Township)
+        {
+            return new CommandResult<WhistleDto>.Forbidden("Only township staff raise whistles.");
+        }
+
+        var catalog = county.Catalog;
+        var errors = WhistleValidation.Raise(request, catalog);
+        if (idempotencyKey is { Length: > WhistleValidation.IdempotencyKeyMax })
+        {
+            errors["idempotencyKey"] = [$"The Idempotency-Key header must be at most {WhistleValidation.IdempotencyKeyMax} characters."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return new CommandResult<WhistleDto>.Invalid(errors);
+        }
+
+        var extra = (request.ExtraAgencyCodes ?? []).Distinct(StringComparer.Ordinal).ToList();
+        string whistleId;
+        bool replayed;
+        try
+        {
+            (whistleId, replayed) = await database.WriteAsync(
+                async unit =>
+                {
+                    var (c, t) = (unit.Connection, unit.Transaction);
+                    if (idempotencyKey is not null)
+                    {
+                        var existing = await c.ExecuteScalarAsync<string?>(FindIdempotencyKeySql, new { user.UserName, Key = idempotencyKey }, t);
+                        if (existing is not null)
+                        {
+                            return (existing, true);
+                        }
+                    }
+
+                    var now = time.GetUtcNow();
+                    var row = new WhistleRow
+                    {
+                        Id = Guid.CreateVersion7(now).ToString(),
+                        TownshipId = user.OrgId,
+                        MatterCode = request.MatterCode!,
+                        Urgency = request.Urgency!,
+                        Title = request.Title!.Trim(),
+                        Description = request.Description?.Trim() ?? string.Empty,
+                        Address = request.Address!.Trim(),
+                        Latitude = request.Latitude,
+                        Longitude = request.Longitude,
+                        Status = WhistleStatus.Raised,
+                        RaisedByUser = user.UserName,
+                        RaisedByName = user.DisplayName,
+                        RaisedAt = now,
+                        UpdatedAt = now,
+                    };
+                    await c.ExecuteAsync(InsertWhistleSql, row, t);
+                    await c.ExecuteAsync(InsertExtraAgencySql, extra.Select(code => new { WhistleId = row.Id, AgencyCode = code }), t);
+                    if (idempotencyKey is not null)
+                    {
+                        await c.ExecuteAsync(InsertIdempotencyKeySql, new { user.UserName, Key = idempotencyKey, WhistleId = row.Id, Now = now }, t);
+                    }
+
+                    await Timeline.AppendAsync(
+                        unit,
+                        new WhistleEvent(0, WhistleEventTypes.WhistleRaised, row.Id, null, now, user.Actor, row.ToSummary(), null, null),
+                        Timeline.Audience(row.TownshipId, []),
+                        now);
+                    await Outbox.AddAsync(unit, new WhistleRaised(row.Id, row.TownshipId, row.MatterCode, row.Urgency, extra, now), now);
+                    unit.Complete();
+                    return (row.Id, false);
+                },
+                ct);
+        }
+        catch (Exception ex) when (idempotencyKey is not null && WhistleDatabase.IsUniqueViolation(ex))
+        {
+            // The same key raced in from a concurrent retry: answer with the whistle the first one made.
+            whistleId = await database.ReadAsync(c => c.ExecuteScalarAsync<string>(FindIdempotencyKeySql, new { user.UserName, Key = idempotencyKey }), ct)
+                ?? throw new InvalidOperationException("The idempotency key vanished.", ex);
+            replayed = true;
+        }
+
+        var dto = await queries.GetAsync(user, whistleId, ct);
+        return dto is null ? new CommandResult<WhistleDto>.NotFound() : new CommandResult<WhistleDto>.Success(dto, replayed);
+    }
+
+    public Task<CommandResult<WhistleDto>> CancelAsync(CurrentUser user, string whistleId, CancellationToken ct) =>
+        ChangeWhistleAsync(user, whistleId, ct, async (unit, whistle, assignments, now) =>
+        {
+            var allowed = Lifecycle.CanCancel(whistle.Status, assignments.Select(a => new AssignmentState(a.Status)));
+            if (!allowed.Allowed) return new Change.Refused(allowed.Reason!);
+            return await Task.FromResult<Change>(new Change.Apply(WhistleStatus.Cancelled, WhistleEventTypes.WhistleCancelled, null));
+        });
+
+    public Task<CommandResult<WhistleDto>> ReopenAsync(CurrentUser user, string whistleId, ReopenWhistleRequest request, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: true);
+        if (errors.Count > 0) return Task.FromResult<CommandResult<WhistleDto>>(new CommandResult<WhistleDto>.Invalid(errors));
+        return ChangeWhistleAsync(user, whistleId, ct, async (unit, whistle, assignments, now) =>
+        {
+            var allowed = Lifecycle.CanReopen(whistle.Status);
+            if (!allowed.Allowed) return new Change.Refused(allowed.Reason!);
+            await unit.Connection.ExecuteAsync(
+                ReopenAssignmentsSql,
+                new { WhistleId = whistle.Id, AssignmentStatus.Reported, AssignmentStatus.Resolved },
+                unit.Transaction);
+            return new Change.Apply(WhistleStatus.InProgress, WhistleEventTypes.WhistleReopened, request.Reason!.Trim());
+        });
+    }
+
+    public Task<CommandResult<WhistleDto>> ConfirmAsync(CurrentUser user, string whistleId, ConfirmWhistleRequest request, CancellationToken ct) =>
+        ChangeWhistleAsync(user, whistleId, ct, async (unit, whistle, assignments, now) =>
+        {
+            var allowed = Lifecycle.CanConfirm(whistle.Status);
+            if (!allowed.Allowed) return new Change.Refused(allowed.Reason!);
+            var errors = ValidateRatings(request, assignments);
+            if (errors.Count > 0) return new Change.Invalid(errors);
+            foreach (var rating in request.Ratings!)
+            {
+                await unit.Connection.ExecuteAsync(
+                    RateAssignmentSql,
+                    new { Id = rating.AssignmentId, WhistleId = whistle.Id, rating.Rating, Comment = rating.Comment?.Trim() },
+                    unit.Transaction);
+            }
+
+            return new Change.Apply(WhistleStatus.Closed, WhistleEventTypes.WhistleConfirmed, null);
+        });
+
+    private static Dictionary<string, string[]> ValidateRatings(ConfirmWhistleRequest request, IReadOnlyList<AssignmentRow> assignments)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var ratings = request.Ratings ?? [];
+        var resolved = assignments.Where(a => a.Status == AssignmentStatus.Resolved).Select(a => a.Id).ToHashSet();
+        for (var i = 0; i < ratings.Count; i++)
+        {
+            var r = ratings[i];
+            if (r.AssignmentId is null || !resolved.Contains(r.AssignmentId))
+                errors[$"ratings[{i}].assignmentId"] = ["Rate only the resolved assignments of this whistle."];
+            if (!Rating.IsValid(r.Rating))
+                errors[$"ratings[{i}].rating"] = [$"The rating must be one of {string.Join(", ", Rating.All)}."];
+            if (r.Comment is { } comment && comment.Trim().Length > WhistleValidation.CommentMax)
+                errors[$"ratings[{i}].comment"] = [$"The comment must be at most {WhistleValidation.CommentMax} characters."];
+        }
+
+        var rated = ratings.Where(r => r.AssignmentId is not null).GroupBy(r => r.AssignmentId!).ToList();
+        if (rated.Any(g => g.Count() > 1))
+            errors["ratings"] = ["Rate each assignment once."];
+        else if (!resolved.SetEquals(rated.Select(g => g.Key)))
+            errors["ratings"] = ["Rate every resolved assignment: satisfied, basically-satisfied or unsatisfied."];
+        return errors;
+    }
+
+    public Task<CommandResult<WhistleDto>> ReportAsync(CurrentUser user, string assignmentId, ReportRequest request, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (request.EtaMinutes is < 0 or > WhistleValidation.EtaMinutesMax)
+            errors["etaMinutes"] = [$"The ETA must be between 0 and {WhistleValidation.EtaMinutesMax} minutes."];
+        WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: false);
+        return ChangeAssignmentAsync(user, assignmentId, errors, WhistleEventTypes.AssignmentReported, ct, async (unit, assignment, now) =>
+        {
+            var allowed = Lifecycle.CanReport(assignment.Status);
+            if (!allowed.Allowed) return allowed;
+            var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
+            var rows = await unit.Connection.ExecuteAsync(
+                ReportAssignmentSql,
+                new { assignment.Id, Now = now, request.EtaMinutes, Note = note, AssignmentStatus.Reported, AssignmentStatus.Dispatched },
+                unit.Transaction);
+            return rows == 1 ? Transition.Ok : Transition.Refused("The assignment changed meanwhile.");
+        });
+    }
+
+    public Task<CommandResult<WhistleDto>> ResolveAsync(CurrentUser user, string assignmentId, ResolveRequest request, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: true);
+        return ChangeAssignmentAsync(user, assignmentId, errors, WhistleEventTypes.AssignmentResolved, ct, async (unit, assignment, now) =>
+        {
+            var allowed = Lifecycle.CanResolve(assignment.Status);
+            if (!allowed.Allowed) return allowed;
+            var rows = await unit.Connection.ExecuteAsync(
+                ResolveAssignmentSql,
+                new { assignment.Id, Now = now, Note = request.Note!.Trim(), AssignmentStatus.Resolved, AssignmentStatus.Reported },
+                unit.Transaction);
+            return rows == 1 ? Transition.Ok : Transition.Refused("The assignment changed meanwhile.");
+        });
+    }
+
+    public Task<CommandResult<WhistleDto>> DeclineAsync(CurrentUser user, string assignmentId, DeclineRequest request, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: true);
+        return ChangeAssignmentAsync(user, assignmentId, errors, WhistleEventTypes.AssignmentDeclined, ct, async (unit, assignment, now) =>
+        {
+            var allowed = Lifecycle.CanDecline(assignment.Status);
+            if (!allowed.Allowed) return allowed;
+            var rows = await unit.Connection.ExecuteAsync(
+                DeclineAssignmentSql,
+                new { assignment.Id, Now = now, Reason = request.Reason!.Trim(), AssignmentStatus.Declined, AssignmentStatus.Dispatched, AssignmentStatus.Reported },
+                unit.Transaction);
+            return rows == 1 ? Transition.Ok : Transition.Refused("The assignment changed meanwhile.");
+        });
+    }
+
+    private abstract record Change
+    {
+        public sealed record Apply(string NewStatus, string EventType, string? Note) : Change;
+
+        public sealed record Refused(string Reason) : Change;
+
+        public sealed record Invalid(Dictionary<string, string[]> Errors) : Change;
+    }
+
+    /// <summary>A township's action on its own whistle: cancel, confirm, reopen.</summary>
+    private async Task<CommandResult<WhistleDto>> ChangeWhistleAsync(
+        CurrentUser user,
+        string whistleId,
+        CancellationToken ct,
+        Func<UnitOfWork, WhistleRow, IReadOnlyList<AssignmentRow>, DateTimeOffset, Task<Change>> decide)
+    {
+        var outcome = await database.WriteAsync<CommandResult<WhistleDto>?>(
+            async unit =>
+            {
+                var whistle = await WhistleData.GetWhistleForUpdateAsync(unit, whistleId);
+                if (whistle is null || !WhistleQueries.CanSee(user, whistle, await WhistleData.GetAssignmentsAsync(unit.Connection, whistleId, unit.Transaction)))
+                {
+                    return new CommandResult<WhistleDto>.NotFound();
+                }
+
+                if (user.Role != Roles.Township || whistle.TownshipId != user.OrgId)
+                {
+                    return new CommandResult<WhistleDto>.Forbidden("Only the raising township acts on its whistle.");
+                }
+
+                var now = time.GetUtcNow();
+                var assignments = await WhistleData.GetAssignmentsAsync(unit.Connection, whistleId, unit.Transaction);
+                var change = await decide(unit, whistle, assignments, now);
+                switch (change)
+                {
+                    case Change.Refused refused:
+                        return new CommandResult<WhistleDto>.Conflict(refused.Reason);
+                    case Change.Invalid invalid:
+                        return new CommandResult<WhistleDto>.Invalid(invalid.Errors);
+                }
+
+                var apply = (Change.Apply)change;
+                var updated = await unit.Connection.ExecuteAsync(
+                    UpdateWhistleStatusSql, new { whistle.Id, Status = apply.NewStatus, Now = now, whistle.Version }, unit.Transaction);
+                if (updated != 1)
+                {
+                    return new CommandResult<WhistleDto>.Conflict("The whistle changed meanwhile; reload it.");
+                }
+
+                var summary = (whistle with { Status = apply.NewStatus }).ToSummary();
+                await Timeline.AppendAsync(
+                    unit,
+                    new WhistleEvent(0, apply.EventType, whistle.Id, null, now, user.Actor, summary, null, apply.Note),
+                    Timeline.Audience(whistle.TownshipId, assignments.Select(a => (a.AgencyCode, a.BranchId))),
+                    now);
+                unit.Complete();
+                return null;
+            },
+            ct);
+        return outcome ?? await Reload(user, whistleId, ct);
+    }
+
+    /// <summary>A branch's (or an agency's) action on its own assignment: report, resolve, decline.</summary>
+    private async Task<CommandResult<WhistleDto>> ChangeAssignmentAsync(
+        CurrentUser user,
+        string assignmentId,
+        Dictionary<string, string[]> errors,
+        string eventType,
+        CancellationToken ct,
+        Func<UnitOfWork, AssignmentRow, DateTimeOffset, Task<Transition>> apply)
+    {
+        var found = await database.ReadAsync(c => WhistleData.GetAssignmentAsync(c, assignmentId), ct);
+        if (found is null)
+        {
+            return new CommandResult<WhistleDto>.NotFound();
+        }
+
+        var outcome = await database.WriteAsync<CommandResult<WhistleDto>?>(
+            async unit =>
+            {
+                var whistle = await WhistleData.GetWhistleForUpdateAsync(unit, found.WhistleId);
+                var assignments = await WhistleData.GetAssignmentsAsync(unit.Connection, found.WhistleId, unit.Transaction);
+                var assignment = assignments.FirstOrDefault(a => a.Id == assignmentId);
+                if (whistle is null || assignment is null || !WhistleQueries.CanSee(user, whistle, assignments))
+                {
+                    return new CommandResult<WhistleDto>.NotFound();
+                }
+
+                var owner = user.Role switch
+                {
+                    Roles.Branch => assignment.BranchId == user.OrgId,
+                    Roles.Agency => assignment.BranchId is null && assignment.AgencyCode == user.OrgId,
+                    _ => false,
+                };
+                if (!owner)
+                {
+                    return new CommandResult<WhistleDto>.Forbidden("Only the branch the assignment is routed to (or the agency, where it has no branch there) acts on it.");
+                }
+
+                if (errors.Count > 0)
+                {
+                    return new CommandResult<WhistleDto>.Invalid(errors);
+                }
+
+                var live = Lifecycle.CanActOnWhistle(whistle.Status);
+                if (!live.Allowed)
+                {
+                    return new CommandResult<WhistleDto>.Conflict(live.Reason!);
+                }
+
+                var now = time.GetUtcNow();
+                var result = await apply(unit, assignment, now);
+                if (!result.Allowed)
+                {
+                    return new CommandResult<WhistleDto>.Conflict(result.Reason!);
+                }
+
+                var after = await WhistleData.GetAssignmentsAsync(unit.Connection, whistle.Id, unit.Transaction);
+                var status = Lifecycle.DeriveWhistleStatus(whistle.Status, after.Select(a => new AssignmentState(a.Status)).ToList());
+                var updated = await unit.Connection.ExecuteAsync(
+                    UpdateWhistleStatusSql, new { whistle.Id, Status = status, Now = now, whistle.Version }, unit.Transaction);
+                if (updated != 1)
+                {
+                    return new CommandResult<WhistleDto>.Conflict("The whistle changed meanwhile; reload it.");
+                }
+
+                var changed = after.First(a => a.Id == assignmentId);
+                var note = eventType == WhistleEventTypes.AssignmentDeclined ? changed.DeclineReason : changed.Note;
+                await Timeline.AppendAsync(
+                    unit,
+                    new WhistleEvent(0, eventType, whistle.Id, changed.Id, now, user.Actor, (whistle with { Status = status }).ToSummary(), changed.ToSnapshot(), note),
+                    Timeline.Audience(whistle.TownshipId, [(changed.AgencyCode, changed.BranchId)]),
+                    now);
+                unit.Complete();
+                return null;
+            },
+            ct);
+        return outcome ?? await Reload(user, found.WhistleId, ct);
+    }
+
+    private async Task<CommandResult<WhistleDto>> Reload(CurrentUser user, string whistleId, CancellationToken ct)
+    {
+        var dto = await queries.GetAsync(user, whistleId, ct);
+        return dto is null ? new CommandResult<WhistleDto>.NotFound() : new CommandResult<WhistleDto>.Success(dto);
+    }
+}

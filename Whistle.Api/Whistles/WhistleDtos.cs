@@ -1,0 +1,75 @@
+using Whistle.Contracts;
+using Whistle.Core.Storage;
+
+namespace Whistle.Api.Whistles;
+
+public sealed record RaiseWhistleRequest(
+    string? MatterCode,
+    string? Title,
+    string? Description,
+    string? Address,
+    double? Latitude,
+    double? Longitude,
+    string? Urgency,
+    IReadOnlyList<string>? ExtraAgencyCodes);
+
+public sealed record RatingRequest(string? AssignmentId, string? Rating, string? Comment);
+
+public sealed record ConfirmWhistleRequest(IReadOnlyList<RatingRequest>? Ratings);
+
+public sealed record ReopenWhistleRequest(string? Reason);
+
+public sealed record ReportRequest(int? EtaMinutes, string? Note);
+
+public sealed record ResolveRequest(string? Note);
+
+public sealed record DeclineRequest(string? Reason);
+
+public sealed record TimelineEntryDto(long Sequence, string Type, DateTimeOffset OccurredAt, EventActor Actor, string? AssignmentId, string? Note);
+
+public sealed record WhistleDto(
+    string Id,
+    string Title,
+    string Description,
+    string Address,
+    double? Latitude,
+    double? Longitude,
+    string MatterCode,
+    string Urgency,
+    string Status,
+    string TownshipId,
+    EventActor RaisedBy,
+    DateTimeOffset RaisedAt,
+    DateTimeOffset UpdatedAt,
+    IReadOnlyList<AssignmentSnapshot> Assignments,
+    IReadOnlyList<TimelineEntryDto>? Timeline)
+{
+    public static WhistleDto From(WhistleRow w, IEnumerable<AssignmentRow> assignments, IReadOnlyList<TimelineEntryDto>? timeline) => new(
+        w.Id, w.Title, w.Description, w.Address, w.Latitude, w.Longitude, w.MatterCode, w.Urgency, w.Status, w.TownshipId,
+        new EventActor(w.RaisedByUser, w.RaisedByName, w.TownshipId), w.RaisedAt, w.UpdatedAt,
+        assignments.Select(a => a.ToSnapshot()).ToList(), timeline);
+}
+
+public sealed record PageDto<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);
+
+public sealed record InboxWhistleDto(string Id, string Title, string Status, string TownshipId, string MatterCode, string Urgency, string Address, string Description);
+
+public sealed record InboxItemDto(
+    string Id,
+    string WhistleId,
+    string AgencyCode,
+    string? BranchId,
+    string Role,
+    string Status,
+    DateTimeOffset DispatchedAt,
+    DateTimeOffset? ReportedAt,
+    DateTimeOffset? ResolvedAt,
+    DateTimeOffset? DeclinedAt,
+    DateTimeOffset ReportBy,
+    DateTimeOffset ResolveBy,
+    int? EtaMinutes,
+    string? Note,
+    string? DeclineReason,
+    string? Rating,
+    string? RatingComment,
+    InboxWhistleDto Whistle);

@@ -1,0 +1,51 @@
+using Whistle.Core.County;
+using Whistle.Core.Domain;
+
+namespace Whistle.Api.Whistles;
+
+/// <summary>Input rules, the same as the web form's. Every failure is named by its field.</summary>
+public static class WhistleValidation
+{
+    public const int TitleMax = 100;
+    public const int DescriptionMax = 2000;
+    public const int AddressMax = 200;
+    public const int NoteMax = 2000;
+    public const int CommentMax = 1000;
+    public const int ExtraAgenciesMax = 10;
+    public const int EtaMinutesMax = 7 * 24 * 60;
+    public const int IdempotencyKeyMax = 200;
+
+    public static Dictionary<string, string[]> Raise(RaiseWhistleRequest r, CountyCatalog catalog)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(r.MatterCode)) errors["matterCode"] = ["The matter is required."];
+        else if (catalog.FindMatter(r.MatterCode) is null) errors["matterCode"] = [$"'{r.MatterCode}' is not on the whistle list."];
+        Text(errors, "title", r.Title, TitleMax, required: true);
+        Text(errors, "description", r.Description, DescriptionMax, required: false);
+        Text(errors, "address", r.Address, AddressMax, required: true);
+        if (string.IsNullOrWhiteSpace(r.Urgency)) errors["urgency"] = ["The urgency is required."];
+        else if (!Urgency.IsValid(r.Urgency)) errors["urgency"] = [$"The urgency must be one of {string.Join(", ", Urgency.All)}."];
+        if (r.Latitude is { } lat && (double.IsNaN(lat) || lat is < -90 or > 90)) errors["latitude"] = ["The latitude must be between -90 and 90."];
+        if (r.Longitude is { } lon && (double.IsNaN(lon) || lon is < -180 or > 180)) errors["longitude"] = ["The longitude must be between -180 and 180."];
+        if (r.Latitude.HasValue != r.Longitude.HasValue) errors[r.Latitude.HasValue ? "longitude" : "latitude"] = ["Give both latitude and longitude, or neither."];
+        if (r.ExtraAgencyCodes is { } extra)
+        {
+            var unknown = extra.Where(code => string.IsNullOrWhiteSpace(code) || catalog.FindAgency(code) is null).ToList();
+            if (extra.Count > ExtraAgenciesMax) errors["extraAgencyCodes"] = [$"At most {ExtraAgenciesMax} further agencies can be summoned."];
+            else if (unknown.Count > 0) errors["extraAgencyCodes"] = [$"Unknown agencies: {string.Join(", ", unknown)}."];
+        }
+
+        return errors;
+    }
+
+    public static void Text(Dictionary<string, string[]> errors, string field, string? value, int max, bool required)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            if (required) errors[field] = [$"The {field} is required."];
+            return;
+        }
+
+        if (value.Trim().Length > max) errors[field] = [$"The {field} must be at most {max} characters."];
+    }
+}

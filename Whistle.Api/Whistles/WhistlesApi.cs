@@ -1,0 +1,75 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Whistle.Api.Auth;
+using Whistle.Contracts;
+
+namespace Whistle.Api.Whistles;
+
+/// <summary>PRODUCT.md §5, whistles.</summary>
+public static class WhistlesApi
+{
+    public static IEndpointRouteBuilder MapWhistlesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/whistles").RequireAuthorization();
+        api.MapPost("/", Raise);
+        api.MapGet("/", List);
+        api.MapGet("/{id}", Get);
+        api.MapPost("/{id}/cancel", (string id, ClaimsPrincipal principal, WhistleCommands commands, CancellationToken ct) =>
+            Execute(commands.CancelAsync(CurrentUser.From(principal), id, ct)));
+        api.MapPost("/{id}/confirm", (string id, ConfirmWhistleRequest request, ClaimsPrincipal principal, WhistleCommands commands, CancellationToken ct) =>
+            Execute(commands.ConfirmAsync(CurrentUser.From(principal), id, request, ct)));
+        api.MapPost("/{id}/reopen", (string id, ReopenWhistleRequest request, ClaimsPrincipal principal, WhistleCommands commands, CancellationToken ct) =>
+            Execute(commands.ReopenAsync(CurrentUser.From(principal), id, request, ct)));
+        return app;
+    }
+
+    public static async Task<Results<Ok<WhistleDto>, ValidationProblem, NotFound<ProblemDetails>, ProblemHttpResult>> Execute(Task<CommandResult<WhistleDto>> command) =>
+        (await command).ToHttp();
+
+    private static async Task<Results<Created<WhistleDto>, Ok<WhistleDto>, ValidationProblem, NotFound<ProblemDetails>, ProblemHttpResult>> Raise(
+        RaiseWhistleRequest request,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        ClaimsPrincipal principal,
+        WhistleCommands commands,
+        CancellationToken ct)
+    {
+        var result = await commands.RaiseAsync(CurrentUser.From(principal), request, string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey, ct);
+        return result switch
+        {
+            CommandResult<WhistleDto>.Success s => TypedResults.Created($"/api/whistles/{s.Value.Id}", s.Value),
+            CommandResult<WhistleDto>.Invalid i => TypedResults.ValidationProblem(i.Errors),
+            CommandResult<WhistleDto>.Forbidden f => TypedResults.Problem(title: "Forbidden", detail: f.Detail, statusCode: StatusCodes.Status403Forbidden),
+            CommandResult<WhistleDto>.Conflict c => TypedResults.Problem(title: "Conflict", detail: c.Detail, statusCode: StatusCodes.Status409Conflict),
+            _ => CommandResults.NotFoundProblem(),
+        };
+    }
+
+    private static async Task<Results<Ok<PageDto<WhistleDto>>, ValidationProblem>> List(
+        ClaimsPrincipal principal,
+        WhistleQueries queries,
+        CancellationToken ct,
+        string? status = "open",
+        int page = 1,
+        int pageSize = 20)
+    {
+        var errors = Paging(status, page, pageSize);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        return TypedResults.Ok(await queries.ListAsync(CurrentUser.From(principal), status ?? "open", page, pageSize, ct));
+    }
+
+    public static Dictionary<string, string[]> Paging(string? status, int page, int pageSize)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (status is not (null or "open" or "closed" or "all")) errors["status"] = ["The status must be open, closed or all."];
+        if (page < 1) errors["page"] = ["The page starts at 1."];
+        if (pageSize is < 1 or > WhistleQueries.MaxPageSize) errors["pageSize"] = [$"The page size must be between 1 and {WhistleQueries.MaxPageSize}."];
+        return errors;
+    }
+
+    private static async Task<Results<Ok<WhistleDto>, NotFound<ProblemDetails>>> Get(string id, ClaimsPrincipal principal, WhistleQueries queries, CancellationToken ct)
+    {
+        var whistle = await queries.GetAsync(CurrentUser.From(principal), id, ct);
+        return whistle is null ? CommandResults.NotFoundProblem() : TypedResults.Ok(whistle);
+    }
+}
