@@ -1,0 +1,92 @@
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Whistle.Tests.Support;
+
+/// <summary>A real SignalR client of /hubs/whistles over WebSockets, with its own token.</summary>
+public sealed class PushClient : IAsyncDisposable
+{
+    private readonly Channel<JsonNode> _events = Channel.CreateUnbounded<JsonNode>();
+    private readonly List<JsonNode> _received = [];
+    private readonly Lock _lock = new();
+
+    private PushClient(HubConnection connection) => Connection = connection;
+
+    public HubConnection Connection { get; }
+
+    public IReadOnlyList<JsonNode> Received
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _received];
+            }
+        }
+    }
+
+    public static async Task<PushClient> ConnectAsync(Uri baseAddress, string token)
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(baseAddress, "/hubs/whistles"), o =>
+            {
+                o.AccessTokenProvider = () => Task.FromResult<string?>(token);
+                o.Transports = HttpTransportType.WebSockets;
+                o.SkipNegotiation = true;
+            })
+            .AddJsonProtocol()
+            .Build();
+        var client = new PushClient(connection);
+        connection.On<JsonNode>("whistleEvent", e =>
+        {
+            lock (client._lock)
+            {
+                client._received.Add(e);
+            }
+
+            client._events.Writer.TryWrite(e);
+        });
+        await connection.StartAsync();
+        return client;
+    }
+
+    /// <summary>Waits for the next received event that matches, consuming the ones before it.</summary>
+    public async Task<JsonNode> WaitForAsync(Func<JsonNode, bool> match, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        try
+        {
+            while (true)
+            {
+                var e = await _events.Reader.ReadAsync(cts.Token);
+                if (match(e))
+                {
+                    return e;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"No matching push arrived; received: {string.Join(", ", Received.Select(e => e["type"]))}");
+            throw;
+        }
+    }
+
+    public Task<JsonNode> WaitForAsync(string type, string whistleId, TimeSpan? timeout = null) =>
+        WaitForAsync(e => (string?)e["type"] == type && (string?)e["whistleId"] == whistleId, timeout);
+
+    public async Task<IReadOnlyList<JsonNode>> CatchUpAsync(long afterSequence) =>
+        await Connection.InvokeAsync<List<JsonNode>>("CatchUp", afterSequence);
+
+    public async ValueTask DisposeAsync() => await Connection.DisposeAsync();
+}
+
+public static class JsonNodeExtensions
+{
+    public static string Str(this JsonNode node, string property) => node[property]!.GetValue<string>();
+
+    public static long Seq(this JsonNode node) => node["sequence"]!.GetValue<long>();
+}

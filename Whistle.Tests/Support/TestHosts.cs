@@ -1,0 +1,114 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Whistle.Api.Hosting;
+using Whistle.Dispatcher;
+
+namespace Whistle.Tests.Support;
+
+/// <summary>A running Whistle.Api on real Kestrel at 127.0.0.1 with a port of its own.</summary>
+public sealed class ApiHost : IAsyncDisposable
+{
+    private ApiHost(WebApplication app, Uri baseAddress)
+    {
+        App = app;
+        BaseAddress = baseAddress;
+    }
+
+    public WebApplication App { get; }
+
+    public Uri BaseAddress { get; }
+
+    public IServiceProvider Services => App.Services;
+
+    public static async Task<ApiHost> StartAsync(IDictionary<string, string?> settings)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            EnvironmentName = Environments.Production,
+            ContentRootPath = AppContext.BaseDirectory,
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+        });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Logging.AddFilter(_ => false);
+        builder.AddWhistleApi();
+        var app = builder.Build();
+        app.MapWhistleApi();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new ApiHost(app, new Uri(address));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await App.StopAsync(timeout.Token);
+        await App.DisposeAsync();
+    }
+}
+
+/// <summary>A running Whistle.Dispatcher host, as its own program builds it.</summary>
+public sealed class DispatcherHost(IHost host) : IAsyncDisposable
+{
+    public IServiceProvider Services => host.Services;
+
+    public static async Task<DispatcherHost> StartAsync(IDictionary<string, string?> settings)
+    {
+        var builder = DispatcherProgram.CreateBuilder([], configuration => configuration.AddInMemoryCollection(settings));
+        builder.Logging.ClearProviders();
+        var host = builder.Build();
+        await host.StartAsync();
+        return new DispatcherHost(host);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await host.StopAsync(timeout.Token);
+        host.Dispose();
+    }
+}
+
+/// <summary>Settings for test hosts: a data folder of their own, and a shared signing key.</summary>
+public static class TestSettings
+{
+    public static readonly string SigningKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+
+    public static string NewDataFolder()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "whistle-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        return folder;
+    }
+
+    public static Dictionary<string, string?> Embedded(string dataFolder) => new()
+    {
+        ["Whistle:DataFolder"] = dataFolder,
+        ["Whistle:Outbox:PollInterval"] = "00:00:01",
+        ["Whistle:Auth:LoginAttemptsPerMinute"] = "10000",
+    };
+
+    public static Dictionary<string, string?> Distributed(string dataFolder, RabbitBroker broker, bool inProcessDispatcher = false) => new()
+    {
+        ["Whistle:DataFolder"] = dataFolder,
+        ["Whistle:Demo:Enabled"] = "true",
+        ["Whistle:Bus:Transport"] = "RabbitMq",
+        ["Whistle:Bus:RabbitMq:Host"] = "127.0.0.1",
+        ["Whistle:Bus:RabbitMq:Port"] = broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Whistle:Bus:RabbitMq:VirtualHost"] = broker.VirtualHost,
+        ["Whistle:Bus:RabbitMq:UserName"] = "guest",
+        ["Whistle:Bus:RabbitMq:Password"] = "guest",
+        ["Whistle:Dispatcher:InProcess"] = inProcessDispatcher ? "true" : "false",
+        ["Whistle:Auth:SigningKey"] = SigningKey,
+        ["Whistle:Outbox:PollInterval"] = "00:00:01",
+        ["Whistle:Auth:LoginAttemptsPerMinute"] = "10000",
+    };
+}

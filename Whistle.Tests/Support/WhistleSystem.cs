@@ -1,0 +1,94 @@
+using Microsoft.Extensions.DependencyInjection;
+using Whistle.Core.Storage;
+
+namespace Whistle.Tests.Support;
+
+/// <summary>
+/// A whole Whistle system for a test fixture: either embedded (one Api, in-memory bus, dispatcher
+/// in-process) or distributed (RabbitMQ, Api and Dispatcher as separate hosts over one database).
+/// </summary>
+public sealed class WhistleSystem : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _hosts = [];
+
+    private WhistleSystem(string name, string dataFolder, RabbitBroker? broker)
+    {
+        Name = name;
+        DataFolder = dataFolder;
+        Broker = broker;
+    }
+
+    public string Name { get; }
+
+    public string DataFolder { get; }
+
+    public RabbitBroker? Broker { get; }
+
+    public List<ApiHost> Apis { get; } = [];
+
+    public List<DispatcherHost> Dispatchers { get; } = [];
+
+    public Uri Api => Apis[0].BaseAddress;
+
+    public WhistleDatabase Database => Apis[0].Services.GetRequiredService<WhistleDatabase>();
+
+    public static async Task<WhistleSystem> EmbeddedAsync()
+    {
+        var system = new WhistleSystem("embedded", TestSettings.NewDataFolder(), null);
+        system.Apis.Add(await ApiHost.StartAsync(TestSettings.Embedded(system.DataFolder)));
+        system._hosts.Add(system.Apis[0]);
+        return system;
+    }
+
+    public static async Task<WhistleSystem> DistributedAsync(int apis = 1, int dispatchers = 1)
+    {
+        var broker = RabbitBroker.RequireRunning();
+        var system = new WhistleSystem("distributed", TestSettings.NewDataFolder(), broker);
+        try
+        {
+            for (var i = 0; i < apis; i++)
+            {
+                var api = await ApiHost.StartAsync(TestSettings.Distributed(system.DataFolder, broker));
+                system.Apis.Add(api);
+                system._hosts.Add(api);
+            }
+
+            for (var i = 0; i < dispatchers; i++)
+            {
+                var dispatcher = await DispatcherHost.StartAsync(TestSettings.Distributed(system.DataFolder, broker));
+                system.Dispatchers.Add(dispatcher);
+                system._hosts.Add(dispatcher);
+            }
+        }
+        catch
+        {
+            await system.DisposeAsync();
+            throw;
+        }
+
+        return system;
+    }
+
+    public Task<WhistleClient> SignInAsync(string userName, int api = 0) => WhistleClient.SignInAsync(Apis[api].BaseAddress, userName);
+
+    public Task<PushClient> ConnectAsync(WhistleClient client, int api = 0) => PushClient.ConnectAsync(Apis[api].BaseAddress, client.Token);
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = _hosts.Count - 1; i >= 0; i--)
+        {
+            await _hosts[i].DisposeAsync();
+        }
+
+        Broker?.Delete();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(DataFolder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still open by a finalising pool; the temp folder is cleaned by the OS.
+        }
+    }
+}
