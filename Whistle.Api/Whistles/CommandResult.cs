@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Whistle.Api.Whistles;
 
@@ -19,7 +18,7 @@ public abstract record CommandResult<T>
 
 public static class CommandResults
 {
-    public static Results<Ok<T>, ValidationProblem, NotFound<ProblemDetails>, ProblemHttpResult> ToHttp<T>(this CommandResult<T> result) => result switch
+    public static Results<Ok<T>, ValidationProblem, ProblemHttpResult> ToHttp<T>(this CommandResult<T> result) => result switch
     {
         CommandResult<T>.Success s => TypedResults.Ok(s.Value),
         CommandResult<T>.Invalid i => TypedResults.ValidationProblem(i.Errors),
@@ -29,11 +28,6 @@ public static class CommandResults
         _ => throw new InvalidOperationException("Unknown command result."),
     };
 
-    public static NotFound<ProblemDetails> NotFoundProblem() => TypedResults.NotFound(new ProblemDetails
-    {
-        Status = StatusCodes.Status404NotFound,
-        Title = "Not found",
-        Detail = "No such resource, or it is not yours to see.",
-        Type = "https://tools.ietf.org/html/rfc9110#section-15.5.5",
-    });
+    public static ProblemHttpResult NotFoundProblem() =>
+        TypedResults.Problem(title: "Not found", detail: "No such resource, or it is not yours to see.", statusCode: StatusCodes.Status404NotFound);
 }

@@ -24,10 +24,10 @@ public static class WhistlesApi
         return app;
     }
 
-    public static async Task<Results<Ok<WhistleDto>, ValidationProblem, NotFound<ProblemDetails>, ProblemHttpResult>> Execute(Task<CommandResult<WhistleDto>> command) =>
+    public static async Task<Results<Ok<WhistleDto>, ValidationProblem, ProblemHttpResult>> Execute(Task<CommandResult<WhistleDto>> command) =>
         (await command).ToHttp();
 
-    private static async Task<Results<Created<WhistleDto>, Ok<WhistleDto>, ValidationProblem, NotFound<ProblemDetails>, ProblemHttpResult>> Raise(
+    private static async Task<Results<Created<WhistleDto>, Ok<WhistleDto>, ValidationProblem, ProblemHttpResult>> Raise(
         RaiseWhistleRequest request,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         ClaimsPrincipal principal,
@@ -67,7 +67,7 @@ public static class WhistlesApi
         return errors;
     }
 
-    private static async Task<Results<Ok<WhistleDto>, NotFound<ProblemDetails>>> Get(string id, ClaimsPrincipal principal, WhistleQueries queries, CancellationToken ct)
+    private static async Task<Results<Ok<WhistleDto>, ProblemHttpResult>> Get(string id, ClaimsPrincipal principal, WhistleQueries queries, CancellationToken ct)
     {
         var whistle = await queries.GetAsync(CurrentUser.From(principal), id, ct);
         return whistle is null ? CommandResults.NotFoundProblem() : TypedResults.Ok(whistle);
