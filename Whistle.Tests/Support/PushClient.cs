@@ -75,6 +75,21 @@ public sealed class PushClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until everything received so far satisfies a condition (order-independent).</summary>
+    public async Task WaitUntilAsync(Func<IReadOnlyList<JsonNode>, bool> condition, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (!condition(Received))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"The pushes never satisfied the condition; received: {string.Join(", ", Received.Select(e => $"{e["type"]}#{e["sequence"]}"))}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     public Task<JsonNode> WaitForAsync(string type, string whistleId, TimeSpan? timeout = null) =>
         WaitForAsync(e => (string?)e["type"] == type && (string?)e["whistleId"] == whistleId, timeout);
 
