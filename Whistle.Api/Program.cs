@@ -1,6 +1,11 @@
 using Whistle.Api.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+    // The web UI is copied next to the binaries (from Whistle.Web's build), wherever the process starts.
+    WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+});
 builder.AddWhistleApi();
 
 var app = builder.Build();
