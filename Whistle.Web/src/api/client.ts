@@ -1,0 +1,113 @@
+import type {
+  DemoUser,
+  InboxAssignment,
+  Matter,
+  Org,
+  Page,
+  ProblemDetails,
+  RaiseWhistleRequest,
+  Rating,
+  TokenResponse,
+  Whistle,
+} from './types'
+import { accessToken, sessionExpired } from '../stores/auth'
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: ProblemDetails | null,
+  ) {
+    super(problem?.detail || problem?.title || `HTTP ${status}`)
+  }
+}
+
+/** Network failure (offline, server down): distinct from an answer with an error status. */
+export class NetworkError extends Error {}
+
+interface RequestOptions {
+  method?: string
+  body?: unknown
+  headers?: Record<string, string>
+  anonymous?: boolean
+}
+
+async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...options.headers }
+  if (options.body !== undefined) headers['Content-Type'] = 'application/json'
+  const token = accessToken()
+  if (token && !options.anonymous) headers.Authorization = `Bearer ${token}`
+  let response: Response
+  try {
+    response = await fetch(path, {
+      method: options.method ?? 'GET',
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    })
+  } catch (e) {
+    throw new NetworkError(e instanceof Error ? e.message : String(e))
+  }
+  if (response.status === 401 && !options.anonymous) {
+    sessionExpired()
+  }
+  if (!response.ok) {
+    let problem: ProblemDetails | null = null
+    try {
+      const text = await response.text()
+      problem = text ? (JSON.parse(text) as ProblemDetails) : null
+    } catch {
+      problem = null
+    }
+    throw new ApiError(response.status, problem)
+  }
+  if (response.status === 204) return undefined as T
+  const text = await response.text()
+  return (text ? JSON.parse(text) : undefined) as T
+}
+
+function newKey(): string {
+  const c = globalThis.crypto
+  if (c?.randomUUID) return c.randomUUID()
+  const bytes = new Uint8Array(16)
+  c.getRandomValues(bytes)
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+export const api = {
+  newIdempotencyKey: newKey,
+  token: (userName: string, password: string) =>
+    request<TokenResponse>('/api/auth/token', { method: 'POST', body: { userName, password }, anonymous: true }),
+  demoUsers: () => request<DemoUser[]>('/api/demo/users', { anonymous: true }),
+  whistleList: () => request<Matter[]>('/api/whistle-list'),
+  org: () => request<Org>('/api/org'),
+  whistles: (status: 'open' | 'closed' | 'all', page = 1, pageSize = 50) =>
+    request<Page<Whistle>>(`/api/whistles?status=${status}&page=${page}&pageSize=${pageSize}`),
+  whistle: (id: string) => request<Whistle>(`/api/whistles/${encodeURIComponent(id)}`),
+  raise: (body: RaiseWhistleRequest, idempotencyKey: string) =>
+    request<Whistle>('/api/whistles', { method: 'POST', body, headers: { 'Idempotency-Key': idempotencyKey } }),
+  cancel: (id: string) => request<Whistle>(`/api/whistles/${encodeURIComponent(id)}/cancel`, { method: 'POST', body: {} }),
+  confirm: (id: string, ratings: { assignmentId: string; rating: Rating; comment?: string }[]) =>
+    request<Whistle>(`/api/whistles/${encodeURIComponent(id)}/confirm`, { method: 'POST', body: { ratings } }),
+  reopen: (id: string, reason: string) =>
+    request<Whistle>(`/api/whistles/${encodeURIComponent(id)}/reopen`, { method: 'POST', body: { reason } }),
+  assignments: (status: 'open' | 'closed' | 'all') =>
+    request<Page<InboxAssignment>>(`/api/assignments?status=${status}`),
+  report: (id: string, etaMinutes?: number, note?: string) =>
+    request<unknown>(`/api/assignments/${encodeURIComponent(id)}/report`, { method: 'POST', body: { etaMinutes, note } }),
+  resolve: (id: string, note: string) =>
+    request<unknown>(`/api/assignments/${encodeURIComponent(id)}/resolve`, { method: 'POST', body: { note } }),
+  decline: (id: string, reason: string) =>
+    request<unknown>(`/api/assignments/${encodeURIComponent(id)}/decline`, { method: 'POST', body: { reason } }),
+}
+
+/** Loads every page of a paged whistle list (bounded). */
+export async function allWhistles(status: 'open' | 'closed' | 'all', pageSize = 100, maxPages = 20): Promise<Whistle[]> {
+  const items: Whistle[] = []
+  for (let page = 1; page <= maxPages; page++) {
+    const res = await api.whistles(status, page, pageSize)
+    const batch = res?.items ?? []
+    items.push(...batch)
+    const total = res?.total ?? items.length
+    if (batch.length < pageSize || items.length >= total) break
+  }
+  return items
+}

@@ -1,0 +1,195 @@
+// Shapes of the Whistle public contract (PRODUCT.md §5) as the web UI uses them.
+
+export type Urgency = 'routine' | 'urgent' | 'emergency'
+export type WhistleStatus = 'raised' | 'dispatched' | 'in-progress' | 'resolved' | 'closed' | 'cancelled'
+export type AssignmentStatus = 'dispatched' | 'reported' | 'resolved' | 'declined'
+export type AssignmentRole = 'lead' | 'co' | 'summoned'
+export type UserRole = 'township' | 'branch' | 'agency' | 'supervisor'
+export type Rating = 'satisfied' | 'basically-satisfied' | 'unsatisfied'
+
+export const URGENCIES: Urgency[] = ['routine', 'urgent', 'emergency']
+export const WHISTLE_STATUSES: WhistleStatus[] = ['raised', 'dispatched', 'in-progress', 'resolved', 'closed', 'cancelled']
+export const OPEN_WHISTLE_STATUSES: WhistleStatus[] = ['raised', 'dispatched', 'in-progress', 'resolved']
+export const RATINGS: Rating[] = ['satisfied', 'basically-satisfied', 'unsatisfied']
+export const ROLES: UserRole[] = ['township', 'branch', 'agency', 'supervisor']
+
+export interface User {
+  userName: string
+  displayName: string
+  role: UserRole
+  orgId: string
+  orgName: string
+}
+
+export interface TokenResponse {
+  accessToken: string
+  expiresAt: string
+  user: User
+}
+
+export interface Actor {
+  userName: string
+  displayName: string
+  orgId: string
+}
+
+export interface Limit {
+  reportWithinMinutes: number
+  resolveWithinMinutes: number
+}
+
+export interface MatterAgency {
+  agencyCode: string
+  agencyName: string
+  agencyNameEn?: string
+  role: 'lead' | 'co'
+}
+
+export interface Matter {
+  code: string
+  name: string
+  nameEn?: string
+  category?: string
+  categoryEn?: string
+  agencies: MatterAgency[]
+  limits: Partial<Record<Urgency, Limit>>
+}
+
+export interface Named {
+  name: string
+  nameEn?: string
+}
+
+export interface Township extends Named {
+  id: string
+}
+export interface Agency extends Named {
+  code: string
+  hasBranches?: boolean
+}
+export interface Branch extends Named {
+  id: string
+  agencyCode: string
+  townshipId: string
+}
+export interface Org {
+  county?: { id: string } & Named
+  townships: Township[]
+  agencies: Agency[]
+  branches: Branch[]
+}
+
+export interface Assignment {
+  id: string
+  whistleId: string
+  agencyCode: string
+  branchId: string | null
+  role: AssignmentRole
+  status: AssignmentStatus
+  dispatchedAt: string
+  reportedAt?: string | null
+  resolvedAt?: string | null
+  declinedAt?: string | null
+  reportBy?: string | null
+  resolveBy?: string | null
+  reportByUser?: string | null
+  etaMinutes?: number | null
+  note?: string | null
+  declineReason?: string | null
+  rating?: Rating | null
+  ratingComment?: string | null
+}
+
+export interface TimelineEntry {
+  sequence: number
+  type: string
+  occurredAt: string
+  actor?: Actor | null
+  assignmentId?: string | null
+  note?: string | null
+}
+
+export interface Whistle {
+  id: string
+  title: string
+  description: string
+  address: string
+  latitude?: number | null
+  longitude?: number | null
+  matterCode: string
+  urgency: Urgency
+  status: WhistleStatus
+  townshipId: string
+  raisedBy?: Actor | null
+  raisedAt: string
+  assignments: Assignment[]
+  timeline?: TimelineEntry[]
+}
+
+export interface Page<T> {
+  items: T[]
+  page?: number
+  pageSize?: number
+  total?: number
+}
+
+export interface WhistleSummary {
+  id: string
+  title: string
+  status: WhistleStatus
+  townshipId: string
+  matterCode: string
+  urgency: Urgency
+  address?: string
+  description?: string
+}
+
+export interface InboxAssignment extends Assignment {
+  whistle: WhistleSummary
+}
+
+export type WhistleEventType =
+  | 'WhistleRaised'
+  | 'AssignmentDispatched'
+  | 'AssignmentReported'
+  | 'AssignmentResolved'
+  | 'AssignmentDeclined'
+  | 'AssignmentReassigned'
+  | 'AssignmentReminded'
+  | 'AssignmentEscalated'
+  | 'WhistleConfirmed'
+  | 'WhistleReopened'
+  | 'WhistleCancelled'
+
+export interface WhistleEvent {
+  sequence: number
+  type: WhistleEventType | string
+  whistleId: string
+  assignmentId?: string | null
+  occurredAt: string
+  actor?: Actor | null
+  whistle: WhistleSummary
+  assignment?: Assignment | null
+}
+
+export interface DemoUser extends User {}
+
+export interface ProblemDetails {
+  type?: string
+  title?: string
+  status?: number
+  detail?: string
+  errors?: Record<string, string[] | string>
+  [key: string]: unknown
+}
+
+export interface RaiseWhistleRequest {
+  matterCode: string
+  title: string
+  description: string
+  address: string
+  latitude?: number
+  longitude?: number
+  urgency: Urgency
+  extraAgencyCodes?: string[]
+}

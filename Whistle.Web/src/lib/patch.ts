@@ -1,0 +1,66 @@
+import type { Assignment, InboxAssignment, Whistle, WhistleEvent } from '../api/types'
+
+/** Inserts or replaces an assignment by id (keeps order; new ones go last). */
+export function upsertAssignment(list: readonly Assignment[], a: Assignment): Assignment[] {
+  const i = list.findIndex((x) => x.id === a.id)
+  if (i < 0) return [...list, a]
+  const copy = [...list]
+  copy[i] = { ...copy[i], ...a }
+  return copy
+}
+
+/**
+ * Applies a live event's snapshots to one whistle. A stale event (a newer one of the same
+ * whistle was applied already) changes nothing: the refresh that follows every event brings
+ * the server's truth anyway.
+ */
+export function applyEventToWhistle(w: Whistle, e: WhistleEvent, stale = false): Whistle {
+  if (e.whistleId !== w.id || stale) return w
+  let next: Whistle = w
+  if (e.whistle?.status && e.whistle.status !== w.status) next = { ...next, status: e.whistle.status }
+  if (e.assignment && e.assignment.id) next = { ...next, assignments: upsertAssignment(next.assignments ?? [], e.assignment) }
+  return next
+}
+
+/** Applies an event to a list of whistles; a raised whistle that is not yet listed is put first. */
+export function applyEventToWhistles(list: readonly Whistle[], e: WhistleEvent, stale = false): Whistle[] {
+  const i = list.findIndex((w) => w.id === e.whistleId)
+  if (i >= 0) {
+    const updated = applyEventToWhistle(list[i], e, stale)
+    if (updated === list[i]) return list as Whistle[]
+    const copy = [...list]
+    copy[i] = updated
+    return copy
+  }
+  if (stale || !e.whistle) return list as Whistle[]
+  const placeholder: Whistle = {
+    id: e.whistle.id,
+    title: e.whistle.title,
+    description: e.whistle.description ?? '',
+    address: e.whistle.address ?? '',
+    matterCode: e.whistle.matterCode,
+    urgency: e.whistle.urgency,
+    status: e.whistle.status,
+    townshipId: e.whistle.townshipId,
+    raisedBy: e.type === 'WhistleRaised' ? (e.actor ?? null) : null,
+    raisedAt: e.type === 'WhistleRaised' ? e.occurredAt : e.occurredAt,
+    assignments: e.assignment ? [e.assignment] : [],
+  }
+  return [placeholder, ...list]
+}
+
+/** Applies an event to an inbox: updates the whistle summary on its rows and upserts the assignment. */
+export function applyEventToInbox(list: readonly InboxAssignment[], e: WhistleEvent, stale = false): InboxAssignment[] {
+  if (stale) return list as InboxAssignment[]
+  let next = list.map((row) =>
+    row.whistleId === e.whistleId && e.whistle ? { ...row, whistle: { ...row.whistle, ...e.whistle } } : row,
+  )
+  const a = e.assignment
+  if (a && a.id) {
+    const i = next.findIndex((row) => row.id === a.id)
+    const row: InboxAssignment = { ...(i >= 0 ? next[i] : {}), ...a, whistle: { ...(i >= 0 ? next[i].whistle : {}), ...e.whistle } }
+    if (i >= 0) next[i] = row
+    else next = [row, ...next]
+  }
+  return next
+}

@@ -1,0 +1,78 @@
+import { createRouter, createWebHistory, type RouteLocationRaw } from 'vue-router'
+import type { UserRole } from './api/types'
+import { currentUser, onSessionExpired } from './stores/auth'
+import LoginView from './views/LoginView.vue'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    public?: boolean
+    roles?: UserRole[]
+  }
+}
+
+export function homeFor(role: UserRole | undefined): RouteLocationRaw {
+  switch (role) {
+    case 'township':
+      return { name: 'township' }
+    case 'branch':
+    case 'agency':
+      return { name: 'inbox' }
+    case 'supervisor':
+      return { name: 'board' }
+    default:
+      return { name: 'login' }
+  }
+}
+
+export const router = createRouter({
+  history: createWebHistory('/'),
+  routes: [
+    { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
+    { path: '/', name: 'home', redirect: () => homeFor(currentUser.value?.role) },
+    {
+      path: '/township',
+      name: 'township',
+      component: () => import('./views/TownshipView.vue'),
+      meta: { roles: ['township'] },
+    },
+    {
+      path: '/township/raise',
+      name: 'raise',
+      component: () => import('./views/RaiseView.vue'),
+      meta: { roles: ['township'] },
+    },
+    {
+      path: '/inbox',
+      name: 'inbox',
+      component: () => import('./views/InboxView.vue'),
+      meta: { roles: ['branch', 'agency'] },
+    },
+    {
+      path: '/board',
+      name: 'board',
+      component: () => import('./views/BoardView.vue'),
+      meta: { roles: ['supervisor'] },
+    },
+    { path: '/whistles/:id', name: 'whistle', component: () => import('./views/WhistleDetailView.vue'), props: true },
+    { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { public: true } },
+  ],
+})
+
+router.beforeEach((to) => {
+  const user = currentUser.value
+  if (to.meta.public) {
+    if (to.name === 'login' && user) return homeFor(user.role)
+    return true
+  }
+  if (!user) return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
+  if (to.meta.roles && !to.meta.roles.includes(user.role)) return homeFor(user.role)
+  return true
+})
+
+onSessionExpired(() => {
+  const current = router.currentRoute.value
+  void router.replace({
+    name: 'login',
+    query: { expired: '1', ...(current.meta.public ? {} : { redirect: current.fullPath }) },
+  })
+})

@@ -1,0 +1,129 @@
+import { computed, reactive, ref, watch } from 'vue'
+import { t, locale } from '../i18n'
+
+export type NoticeKind = 'assignment' | 'reminder' | 'escalation' | 'declined' | 'resolved'
+
+export interface Notice {
+  key: string
+  kind: NoticeKind
+  whistleId: string
+  assignmentId?: string | null
+  title: string
+  at: number
+}
+
+const MAX = 20
+export const notices = ref<Notice[]>([])
+/** Assignment ids shown highlighted as new until looked at. */
+export const highlighted = reactive(new Set<string>())
+const known = new Set<string>()
+
+export const unreadCount = computed(() => notices.value.length)
+export const latestNotice = computed(() => notices.value[0] ?? null)
+
+let audio: AudioContext | null = null
+
+/** Browsers only let audio start after a user gesture: unlock it on the first one. */
+export function unlockAudio(): void {
+  try {
+    const Ctor = window.AudioContext ?? (window as unknown as { webkitAudioContext?: typeof AudioContext }).webkitAudioContext
+    if (!Ctor) return
+    audio ??= new Ctor()
+    if (audio.state === 'suspended') void audio.resume()
+  } catch {
+    audio = null
+  }
+}
+
+/** A short two-tone beep through WebAudio. */
+export function beep(): void {
+  try {
+    if (!audio) unlockAudio()
+    if (!audio) return
+    const ctx = audio
+    const start = ctx.currentTime + 0.01
+    for (const [i, freq] of [880, 1175].entries()) {
+      const osc = ctx.createOscillator()
+      const gain = ctx.createGain()
+      osc.type = 'sine'
+      osc.frequency.value = freq
+      const t0 = start + i * 0.16
+      gain.gain.setValueAtTime(0.0001, t0)
+      gain.gain.exponentialRampToValueAtTime(0.25, t0 + 0.02)
+      gain.gain.exponentialRampToValueAtTime(0.0001, t0 + 0.14)
+      osc.connect(gain).connect(ctx.destination)
+      osc.start(t0)
+      osc.stop(t0 + 0.15)
+    }
+  } catch {
+    /* no audio: the banner and the title still tell */
+  }
+}
+
+export const notificationPermission = ref<NotificationPermission | 'unsupported'>(
+  typeof window !== 'undefined' && 'Notification' in window ? Notification.permission : 'unsupported',
+)
+
+export async function requestNotificationPermission(): Promise<void> {
+  if (!('Notification' in window)) return
+  try {
+    notificationPermission.value = await Notification.requestPermission()
+  } catch {
+    notificationPermission.value = Notification.permission
+  }
+}
+
+function browserNotify(n: Notice, text: string): void {
+  if (notificationPermission.value !== 'granted') return
+  if (!document.hidden && document.hasFocus()) return
+  try {
+    const notification = new Notification(t('app.title'), { body: text, tag: n.key })
+    notification.onclick = () => {
+      window.focus()
+      notification.close()
+    }
+  } catch {
+    /* some browsers only allow notifications from a service worker */
+  }
+}
+
+export function noticeText(n: Notice): string {
+  return t(`notice.${n.kind}`, { title: n.title })
+}
+
+/** Adds a notice once per key: beep for work that needs the user, browser notification, title count. */
+export function pushNotice(n: Omit<Notice, 'at'>, sound: boolean): void {
+  if (known.has(n.key)) return
+  known.add(n.key)
+  const notice: Notice = { ...n, at: Date.now() }
+  notices.value = [notice, ...notices.value].slice(0, MAX)
+  if (n.assignmentId) highlighted.add(n.assignmentId)
+  if (sound) beep()
+  browserNotify(notice, noticeText(notice))
+}
+
+export function dismissNotices(): void {
+  notices.value = []
+}
+
+export function markSeen(assignmentId: string): void {
+  highlighted.delete(assignmentId)
+  notices.value = notices.value.filter((n) => n.assignmentId !== assignmentId)
+}
+
+export function resetNotices(): void {
+  notices.value = []
+  highlighted.clear()
+  known.clear()
+}
+
+if (typeof document !== 'undefined') {
+  watch(
+    [unreadCount, locale],
+    ([count]) => {
+      const base = t('app.title')
+      document.title = count > 0 ? `(${count}) ${base}` : base
+    },
+    { immediate: true },
+  )
+}

@@ -1,0 +1,73 @@
+import { ref } from 'vue'
+import { api } from '../api/client'
+import type { Assignment, Matter, Org } from '../api/types'
+import { pickName, t } from '../i18n'
+
+export const matters = ref<Matter[]>([])
+export const org = ref<Org>({ townships: [], agencies: [], branches: [] })
+export const referenceLoaded = ref(false)
+let loading: Promise<void> | null = null
+
+export function loadReference(force = false): Promise<void> {
+  if (loading && !force) return loading
+  loading = (async () => {
+    const [m, o] = await Promise.all([api.whistleList(), api.org()])
+    matters.value = Array.isArray(m) ? m : []
+    org.value = {
+      county: o?.county,
+      townships: o?.townships ?? [],
+      agencies: o?.agencies ?? [],
+      branches: o?.branches ?? [],
+    }
+    referenceLoaded.value = true
+  })().catch((e) => {
+    loading = null
+    throw e
+  })
+  return loading
+}
+
+export function resetReference(): void {
+  loading = null
+  referenceLoaded.value = false
+  matters.value = []
+  org.value = { townships: [], agencies: [], branches: [] }
+}
+
+export function matterByCode(code: string | null | undefined): Matter | undefined {
+  return matters.value.find((m) => m.code === code)
+}
+
+export function matterName(code: string | null | undefined): string {
+  const m = matterByCode(code)
+  return m ? pickName(m) : (code ?? '')
+}
+
+export function townshipName(id: string | null | undefined): string {
+  const tw = org.value.townships.find((x) => x.id === id)
+  return tw ? pickName(tw) : (id ?? '')
+}
+
+export function agencyName(code: string | null | undefined): string {
+  const a = org.value.agencies.find((x) => x.code === code)
+  if (a) return pickName(a)
+  for (const m of matters.value) {
+    const ma = m.agencies.find((x) => x.agencyCode === code)
+    if (ma) return pickName({ name: ma.agencyName, nameEn: ma.agencyNameEn })
+  }
+  return code ?? ''
+}
+
+export function branchFor(agencyCode: string, townshipId: string) {
+  return org.value.branches.find((b) => b.agencyCode === agencyCode && b.townshipId === townshipId)
+}
+
+/** The unit that answers an assignment: the branch, or the agency itself ("本部"). */
+export function unitName(a: Pick<Assignment, 'agencyCode' | 'branchId'>): string {
+  if (a.branchId) {
+    const b = org.value.branches.find((x) => x.id === a.branchId)
+    if (b) return pickName(b)
+    return `${agencyName(a.agencyCode)} · ${a.branchId}`
+  }
+  return t('assignment.agencyItself', { agency: agencyName(a.agencyCode) })
+}

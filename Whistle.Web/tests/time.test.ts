@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest'
+import { countdown, formatDateTime, formatDuration, formatTime } from '../src/lib/time'
+import { assignmentDeadlines, boardCounters, isWhistleOverdue } from '../src/lib/domain'
+import type { Assignment, Whistle } from '../src/api/types'
+
+describe('Asia/Shanghai formatting', () => {
+  it('shows UTC instants in China Standard Time (UTC+8)', () => {
+    expect(formatDateTime('2025-03-01T08:05:00Z')).toBe('2025-03-01 16:05')
+    expect(formatTime('2025-03-01T08:05:00Z')).toBe('16:05')
+  })
+
+  it('crosses the date line to the next day', () => {
+    expect(formatDateTime('2024-12-31T16:30:15Z', true)).toBe('2025-01-01 00:30:15')
+  })
+
+  it('midnight is 00, not 24', () => {
+    expect(formatDateTime('2025-06-30T16:00:00Z')).toBe('2025-07-01 00:00')
+  })
+
+  it('accepts offsets and Date objects', () => {
+    expect(formatDateTime('2025-03-01T10:05:00+02:00')).toBe('2025-03-01 16:05')
+    expect(formatDateTime(new Date(Date.UTC(2025, 0, 2, 3, 4, 5)))).toBe('2025-01-02 11:04')
+  })
+
+  it('returns empty text for missing or invalid values', () => {
+    expect(formatDateTime(null)).toBe('')
+    expect(formatDateTime(undefined)).toBe('')
+    expect(formatDateTime('not a date')).toBe('')
+    expect(formatTime('')).toBe('')
+  })
+})
+
+describe('countdown', () => {
+  const now = Date.parse('2025-03-01T08:00:00Z')
+
+  it('counts down before the deadline', () => {
+    const c = countdown('2025-03-01T08:30:00Z', now)!
+    expect(c.overdue).toBe(false)
+    expect(c.minutes).toBe(30)
+    expect(c.text).toBe('30m00s')
+  })
+
+  it('is overdue after the deadline, with the time past it', () => {
+    const c = countdown('2025-03-01T07:54:30Z', now)!
+    expect(c.overdue).toBe(true)
+    expect(c.minutes).toBe(6)
+    expect(c.text).toBe('5m30s')
+  })
+
+  it('is not overdue exactly at the deadline', () => {
+    expect(countdown('2025-03-01T08:00:00Z', now)!.overdue).toBe(false)
+  })
+
+  it('is null without a deadline', () => {
+    expect(countdown(null, now)).toBeNull()
+    expect(countdown('garbage', now)).toBeNull()
+  })
+
+  it('formats durations compactly', () => {
+    expect(formatDuration(45_000)).toBe('45s')
+    expect(formatDuration(65 * 60_000)).toBe('1h05m')
+    expect(formatDuration((26 * 60 + 1) * 60_000)).toBe('1d2h')
+    expect(formatDuration(-90_000)).toBe('1m30s')
+  })
+})
+
+function assignment(over: Partial<Assignment>): Assignment {
+  return {
+    id: 'a1',
+    whistleId: 'w1',
+    agencyCode: 'ENV',
+    branchId: 'b1',
+    role: 'lead',
+    status: 'dispatched',
+    dispatchedAt: '2025-03-01T07:00:00Z',
+    reportBy: '2025-03-01T07:30:00Z',
+    resolveBy: '2025-03-01T11:00:00Z',
+    ...over,
+  }
+}
+
+describe('assignment deadlines', () => {
+  const now = Date.parse('2025-03-01T08:00:00Z')
+
+  it('an unreported assignment past report-by is overdue', () => {
+    const d = assignmentDeadlines(assignment({}), now)
+    expect(d.reportOverdue).toBe(true)
+    expect(d.resolveOverdue).toBe(false)
+    expect(d.overdue).toBe(true)
+  })
+
+  it('once reported only resolve-by counts down', () => {
+    const d = assignmentDeadlines(assignment({ status: 'reported', reportedAt: '2025-03-01T07:40:00Z' }), now)
+    expect(d.report).toBeNull()
+    expect(d.resolve?.overdue).toBe(false)
+    expect(d.overdue).toBe(false)
+    expect(d.reportedLate).toBe(true)
+  })
+
+  it('a reported assignment past resolve-by is overdue', () => {
+    const later = Date.parse('2025-03-01T11:00:01Z')
+    expect(assignmentDeadlines(assignment({ status: 'reported' }), later).resolveOverdue).toBe(true)
+  })
+
+  it('resolved and declined assignments are never overdue', () => {
+    const later = Date.parse('2025-03-02T00:00:00Z')
+    expect(assignmentDeadlines(assignment({ status: 'resolved', resolvedAt: '2025-03-01T10:00:00Z' }), later).overdue).toBe(false)
+    expect(assignmentDeadlines(assignment({ status: 'declined' }), later).overdue).toBe(false)
+  })
+
+  it('a whistle is overdue when an open assignment is, and counters add up', () => {
+    const w = (status: Whistle['status'], assignments: Assignment[]) =>
+      ({ status, assignments }) as Pick<Whistle, 'status' | 'assignments'>
+    const list = [
+      w('dispatched', [assignment({}), assignment({ id: 'a2', reportBy: '2025-03-01T09:00:00Z' })]),
+      w('in-progress', [assignment({ id: 'a3', status: 'reported' })]),
+      w('closed', [assignment({ id: 'a4' })]),
+    ]
+    expect(isWhistleOverdue(list[0], now)).toBe(true)
+    expect(isWhistleOverdue(list[1], now)).toBe(false)
+    expect(isWhistleOverdue(list[2], now)).toBe(false)
+    expect(boardCounters(list, now)).toEqual({ open: 2, unreported: 2, overdue: 1 })
+  })
+})
