@@ -10,10 +10,11 @@ rm -rf "$RESULTS" && mkdir -p "$RESULTS"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# 1. System packages: RabbitMQ (the distributed tests' broker) and Chromium (the browser tests).
+# 1. System packages: RabbitMQ (the distributed tests' broker), Chromium and CJK fonts (the browser tests).
 missing=()
 command -v rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)   # Chinese glyphs in the screenshots
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]}"
   as_root apt-get update -qq

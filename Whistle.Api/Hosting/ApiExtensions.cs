@@ -124,7 +124,9 @@ public static class ApiExtensions
         app.MapWhistlesApi();
         app.MapAssignmentsApi();
         app.MapHub<WhistleHub>(WhistleHub.Path);
-        app.MapFallbackToFile("index.html").Add(b => ((RouteEndpointBuilder)b).Order = int.MaxValue);
+        // Unknown API paths are a 404 problem; any other path is the single-page UI's to route.
+        app.MapFallback("/api/{**path}", () => TypedResults.Problem(title: "Not found", statusCode: StatusCodes.Status404NotFound));
+        app.MapFallbackToFile("index.html");
         return app;
     }
 }

@@ -1,0 +1,95 @@
+using Microsoft.Playwright;
+
+namespace Whistle.Tests.Browser;
+
+/// <summary>Headless Debian Chromium driven by Playwright (no browser download: /usr/bin/chromium).</summary>
+public sealed class BrowserSession : IAsyncDisposable
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private BrowserSession(IPlaywright playwright, IBrowser browser)
+    {
+        Playwright = playwright;
+        Browser = browser;
+    }
+
+    public IPlaywright Playwright { get; }
+
+    public IBrowser Browser { get; }
+
+    public static async Task<BrowserSession> LaunchAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            var reason = $"Chromium is not installed at {ChromiumPath}; run ./test.sh, which installs it.";
+            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            {
+                Assert.Fail(reason);
+            }
+
+            Assert.Ignore(reason);
+        }
+
+        var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+            ],
+        });
+        return new BrowserSession(playwright, browser);
+    }
+
+    public static readonly ViewportSize Desktop = new() { Width = 1366, Height = 860 };
+
+    public static readonly ViewportSize Phone = new() { Width = 360, Height = 780 };
+
+    /// <summary>A fresh context (one user: the token lives in the tab's sessionStorage) signed in from the demo list.</summary>
+    public async Task<IPage> SignInAsync(Uri baseAddress, string userName, ViewportSize viewport, string? locale = "zh-CN")
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = baseAddress.ToString().TrimEnd('/'),
+            ViewportSize = viewport,
+            Locale = locale,
+            TimezoneId = "Asia/Shanghai",
+            IsMobile = viewport.Width < 500,
+            HasTouch = viewport.Width < 500,
+        });
+        context.SetDefaultTimeout(30_000);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.GetByTestId("demo-user-" + userName).ClickAsync();
+        await page.Locator("[data-testid=connection-state][data-state=connected]").WaitForAsync();
+        return page;
+    }
+
+    public static string ScreenshotFolder
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Whistle.sln")))
+            {
+                dir = dir.Parent;
+            }
+
+            var folder = Path.Combine(dir?.FullName ?? AppContext.BaseDirectory, "docs", "screenshots");
+            Directory.CreateDirectory(folder);
+            return folder;
+        }
+    }
+
+    public static Task ScreenshotAsync(IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = false });
+
+    public async ValueTask DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        Playwright.Dispose();
+    }
+}

@@ -1,0 +1,225 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Whistle.Tests.Support;
+using static Microsoft.Playwright.Assertions;
+
+namespace Whistle.Tests.Browser;
+
+/// <summary>
+/// The three workspaces in a real browser against the embedded system on real Kestrel: a township
+/// blows the whistle, branches see it live, the supervisor's board follows.
+/// </summary>
+[NonParallelizable]
+public sealed partial class When_staff_work_in_the_browser
+{
+    private WhistleSystem _system = null!;
+    private BrowserSession _browser = null!;
+
+    [OneTimeSetUp]
+    public async Task Start()
+    {
+        _browser = await BrowserSession.LaunchAsync();
+        _system = await WhistleSystem.EmbeddedAsync();
+    }
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        if (_browser is not null) await _browser.DisposeAsync();
+        if (_system is not null) await _system.DisposeAsync();
+    }
+
+    private const string Hostile = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"> 夜间施工扰民";
+
+    private static ILocator Row(IPage page, string whistleId) =>
+        page.Locator($"[data-testid=assignment-row][data-whistle-id='{whistleId}']");
+
+    private static async Task<int> OpenCountAsync(IPage board) =>
+        int.Parse(await board.GetByTestId("board-open-count").InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture);
+
+    [Test]
+    public async Task Should_carry_a_whistle_from_the_township_to_the_branch_live_and_back()
+    {
+        var township = await _browser.SignInAsync(_system.Api, "township.chengguan", BrowserSession.Desktop);
+        var branch = await _browser.SignInAsync(_system.Api, "branch.urban-management.chengguan", BrowserSession.Phone);
+        var outsider = await _browser.SignInAsync(_system.Api, "branch.urban-management.dongfeng", BrowserSession.Phone);
+        var board = await _browser.SignInAsync(_system.Api, "supervisor", BrowserSession.Desktop);
+        var dialogs = 0;
+        foreach (var page in new[] { township, branch, board })
+        {
+            page.Dialog += async (_, dialog) => { dialogs++; await dialog.DismissAsync(); };
+        }
+
+        var openBefore = await OpenCountAsync(board);
+
+        // The township blows the whistle from the form.
+        await township.GetByTestId("raise-whistle").ClickAsync();
+        await township.GetByTestId("whistle-matter").ClickAsync();
+        await township.GetByTestId("matter-option-illegal-construction").ClickAsync();
+        await township.GetByTestId("urgency-emergency").ClickAsync();
+        await Expect(township.GetByTestId("whistle-preview").Locator("[data-testid=preview-unit][data-agency-code=urban-management]")).ToBeVisibleAsync();
+        await township.GetByTestId("whistle-title").FillAsync("人民路工地违规搭建");
+        await township.GetByTestId("whistle-description").FillAsync(Hostile);
+        await township.GetByTestId("whistle-address").FillAsync("城关街道人民路18号");
+        await BrowserSession.ScreenshotAsync(township, "township-raise-desktop");
+        await township.GetByTestId("whistle-submit").ClickAsync();
+        await township.WaitForURLAsync(new Regex("/whistles/"));
+        var whistleId = (await township.GetByTestId("whistle-detail").GetAttributeAsync("data-whistle-id"))!;
+
+        // The branch on a phone gets the notice and the row without reloading.
+        await Expect(branch.GetByTestId("live-notice")).ToBeVisibleAsync();
+        await Expect(branch.GetByTestId("live-notice")).ToHaveAttributeAsync("data-whistle-id", whistleId);
+        await Expect(Row(branch, whistleId)).ToHaveCountAsync(1);
+        await Expect(Row(branch, whistleId)).ToHaveClassAsync(new Regex("highlighted"));
+        Assert.That(await branch.TitleAsync(), Does.StartWith("(1) "));
+        await BrowserSession.ScreenshotAsync(branch, "branch-inbox-phone");
+
+        // The supervisor's board counts it.
+        await Expect(board.GetByTestId("board-open-count")).ToHaveTextAsync((openBefore + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Task.Delay(1500); // let the chart's animation settle before the picture
+        await BrowserSession.ScreenshotAsync(board, "supervisor-board-desktop");
+
+        // The branch reports; the township's page follows live.
+        var row = Row(branch, whistleId);
+        var assignmentId = (await row.GetAttributeAsync("data-assignment-id"))!;
+        await row.GetByTestId("assignment-eta").FillAsync("20");
+        await row.GetByTestId("assignment-note").FillAsync("二十分钟内到场");
+        await row.GetByTestId("assignment-report").ClickAsync();
+        await Expect(township.Locator($"[data-testid=assignment-row][data-assignment-id='{assignmentId}']")).ToHaveAttributeAsync("data-status", "reported");
+        await Expect(township.GetByTestId("whistle-detail")).ToHaveAttributeAsync("data-status", "in-progress");
+
+        // The co-handling branches act over the API; the branch in the browser resolves last.
+        using var api = await _system.SignInAsync("township.chengguan");
+        var whistle = (await api.GetAsync($"/api/whistles/{whistleId}")).Body!;
+        foreach (var other in whistle["assignments"]!.AsArray().Select(a => a!).Where(a => a.Str("id") != assignmentId))
+        {
+            using var owner = await _system.SignInAsync($"branch.{other.Str("branchId")}");
+            Assert.That((await owner.PostAsync($"/api/assignments/{other.Str("id")}/report", new { })).Status, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That((await owner.PostAsync($"/api/assignments/{other.Str("id")}/resolve", new { note = "已配合处置" })).Status, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        var reportedRow = branch.Locator($"[data-testid=assignment-row][data-assignment-id='{assignmentId}'][data-status=reported]");
+        await reportedRow.GetByTestId("assignment-note").FillAsync("违建已拆除，现场恢复");
+        await reportedRow.GetByTestId("assignment-resolve").ClickAsync();
+        await Expect(township.GetByTestId("whistle-detail")).ToHaveAttributeAsync("data-status", "resolved");
+
+        // The description is text, never HTML.
+        await Expect(township.GetByTestId("whistle-detail-description")).ToHaveTextAsync(Hostile);
+        Assert.That(await township.GetByTestId("whistle-detail-description").Locator("img, script").CountAsync(), Is.Zero);
+        Assert.That(await township.EvaluateAsync<object?>("() => window.__pwned ?? null"), Is.Null);
+
+        // The township confirms with a rating per branch.
+        await BrowserSession.ScreenshotAsync(township, "township-whistle-desktop");
+        foreach (var a in whistle["assignments"]!.AsArray())
+        {
+            await township.GetByTestId($"rating-{a!.Str("id")}-satisfied").ClickAsync();
+        }
+
+        await township.GetByTestId("confirm-whistle").ClickAsync();
+        await Expect(township.GetByTestId("whistle-detail")).ToHaveAttributeAsync("data-status", "closed");
+        await Expect(board.GetByTestId("board-open-count")).ToHaveTextAsync(openBefore.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        // A branch of another township saw nothing of it.
+        Assert.That(await Row(outsider, whistleId).CountAsync(), Is.Zero);
+        Assert.That(await outsider.GetByTestId("live-notice").CountAsync(), Is.Zero);
+        Assert.That(dialogs, Is.Zero, "no script of the user's ran");
+
+        await township.GotoAsync("/township");
+        await Expect(township.Locator($"[data-testid=whistle-row][data-whistle-id='{whistleId}']")).ToHaveCountAsync(0).ConfigureAwait(false);
+        foreach (var page in new[] { township, branch, outsider, board })
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Test]
+    public async Task Should_show_events_raised_while_the_connection_was_cut_exactly_once()
+    {
+        var branch = await _browser.SignInAsync(_system.Api, "branch.market-supervision.qingshi", BrowserSession.Phone);
+        using var township = await _system.SignInAsync("township.qingshi");
+
+        await branch.Context.SetOfflineAsync(true);
+        await Expect(branch.GetByTestId("connection-state")).ToHaveAttributeAsync("data-state", "offline");
+        var first = (await township.RaiseAsync(WhistleClient.Raise("农贸市场售卖病死禽", "unlicensed-food-business", "urgent"))).Str("id");
+        var second = (await township.RaiseAsync(WhistleClient.Raise("学校食堂疑似食物中毒", "food-poisoning", "emergency"))).Str("id");
+        await township.WaitForWhistleAsync(second, w => w.Str("status") == "dispatched");
+        Assert.That(await Row(branch, first).CountAsync(), Is.Zero, "nothing arrives while offline");
+
+        await branch.Context.SetOfflineAsync(false);
+        await Expect(branch.GetByTestId("connection-state")).ToHaveAttributeAsync("data-state", "connected");
+        await Expect(Row(branch, first)).ToHaveCountAsync(1);
+        await Expect(Row(branch, second)).ToHaveCountAsync(1);
+
+        // A second cut, as a network failure rather than the browser going offline.
+        await branch.EvaluateAsync("() => window.__whistle.dropConnection()");
+        var third = (await township.RaiseAsync(WhistleClient.Raise("燃气瓶违规存放", "gas-safety", "urgent"))).Str("id");
+        await Expect(branch.GetByTestId("connection-state")).ToHaveAttributeAsync("data-state", "connected");
+        await Expect(Row(branch, third)).ToHaveCountAsync(1);
+        await Task.Delay(1000);
+        foreach (var id in new[] { first, second, third })
+        {
+            Assert.That(await Row(branch, id).CountAsync(), Is.EqualTo(1), id);
+        }
+
+        var lastSequence = await branch.EvaluateAsync<long>("() => window.__whistle.lastSequence");
+        using var branchApi = await _system.SignInAsync("branch.market-supervision.qingshi");
+        await using var push = await _system.ConnectAsync(branchApi);
+        var all = await push.CatchUpAsync(0);
+        Assert.That(lastSequence, Is.EqualTo(all.Max(e => e.Seq())), "the page applied every event up to the newest");
+        await branch.Context.CloseAsync();
+    }
+
+    [Test]
+    public async Task Should_speak_Chinese_by_default_and_English_after_the_switch()
+    {
+        var township = await _browser.SignInAsync(_system.Api, "township.baiyun", BrowserSession.Desktop);
+        await Expect(township.Locator("html")).ToHaveAttributeAsync("lang", "zh-CN");
+        await Expect(township.GetByTestId("raise-whistle")).ToContainTextAsync("吹哨");
+        await BrowserSession.ScreenshotAsync(township, "township-list-desktop");
+        await township.GetByTestId("lang-switch").ClickAsync();
+        await Expect(township.Locator("html")).ToHaveAttributeAsync("lang", "en");
+        await Expect(township.GetByTestId("raise-whistle")).ToContainTextAsync("whistle", new() { IgnoreCase = true });
+        await township.ReloadAsync();
+        await Expect(township.GetByTestId("raise-whistle")).ToContainTextAsync("whistle", new() { IgnoreCase = true });
+        await BrowserSession.ScreenshotAsync(township, "township-list-desktop-en");
+        await township.Context.CloseAsync();
+    }
+
+    [Test]
+    public async Task Should_fit_a_360_pixel_phone_without_horizontal_scrolling()
+    {
+        using var api = await _system.SignInAsync("township.liuhe");
+        var id = (await api.RaiseAsync(WhistleClient.Raise("柳河镇河道漂浮垃圾与排污口", "water-pollution", "routine"))).Str("id");
+        await api.WaitForWhistleAsync(id, w => w.Str("status") == "dispatched");
+
+        var pages = new (string User, string[] Paths, string Shot)[]
+        {
+            ("township.liuhe", ["/township", "/township/raise", $"/whistles/{id}"], "township-phone"),
+            ("branch.ecology-environment.liuhe", ["/inbox", $"/whistles/{id}"], "branch-whistle-phone"),
+            ("supervisor", ["/board"], "supervisor-board-phone"),
+        };
+        foreach (var (user, paths, shot) in pages)
+        {
+            var page = await _browser.SignInAsync(_system.Api, user, BrowserSession.Phone);
+            foreach (var path in paths)
+            {
+                await page.GotoAsync(path);
+                await page.Locator("[data-testid=connection-state][data-state=connected]").WaitForAsync();
+                await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+                var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
+                Assert.That(overflow, Is.LessThanOrEqualTo(0), $"{user} {path} scrolls sideways by {overflow}px");
+            }
+
+            await BrowserSession.ScreenshotAsync(page, shot);
+            await page.Context.CloseAsync();
+        }
+
+        var login = await _browser.Browser.NewPageAsync(new() { ViewportSize = BrowserSession.Phone, BaseURL = _system.Api.ToString().TrimEnd('/') });
+        await login.GotoAsync("/login");
+        await login.GetByTestId("demo-users").WaitForAsync();
+        Assert.That(await login.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth"), Is.LessThanOrEqualTo(0));
+        await BrowserSession.ScreenshotAsync(login, "login-phone");
+        await login.CloseAsync();
+    }
+}
