@@ -10,7 +10,11 @@ public sealed record WhistleEvent(
     EventActor Actor,
     WhistleSummary Whistle,
     AssignmentSnapshot? Assignment,
-    string? Note);
+    string? Note,
+    EscalationStepInfo? Step = null);
+
+/// <summary>On <c>AssignmentReminded</c> (level 0) and <c>AssignmentEscalated</c> (level 1, 2, …): which deadline, which repeat.</summary>
+public sealed record EscalationStepInfo(string Phase, int Level);
 
 public sealed record EventActor(string UserName, string DisplayName, string OrgId);
 
@@ -39,7 +43,11 @@ public sealed record AssignmentSnapshot(
     string? Note,
     string? DeclineReason,
     string? Rating,
-    string? RatingComment);
+    string? RatingComment,
+    int ReminderCount = 0,
+    int EscalationCount = 0,
+    DateTimeOffset? LastEscalatedAt = null,
+    string? PreviousAssignmentId = null);
 
 /// <summary>The event types of PRODUCT.md §5, spelled as the push contract spells them.</summary>
 public static class WhistleEventTypes

@@ -22,6 +22,7 @@ public static class DispatcherProgram
         configure?.Invoke(builder.Configuration);
         builder.AddWhistleCore();
         builder.AddWhistleBus(bus => bus.AddWhistleDispatcher());
+        builder.AddWhistleDeadlines();
         return builder;
     }
 }

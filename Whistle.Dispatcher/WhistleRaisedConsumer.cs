@@ -21,8 +21,10 @@ public sealed partial class WhistleRaisedConsumer(
     ILogger<WhistleRaisedConsumer> logger) : IConsumer<WhistleRaised>
 {
     private const string InsertAssignmentSql = """
-        INSERT INTO assignments (id, whistle_id, agency_code, branch_id, role, status, dispatched_at, report_by, resolve_by, position)
-        VALUES (@Id, @WhistleId, @AgencyCode, @BranchId, @Role, @Status, @DispatchedAt, @ReportBy, @ResolveBy, @Position);
+        INSERT INTO assignments (id, whistle_id, agency_code, branch_id, role, status, dispatched_at, report_by, resolve_by, position,
+                                 next_step_at, next_step_kind, next_step_level, reminder_count, escalation_count, previous_assignment_id)
+        VALUES (@Id, @WhistleId, @AgencyCode, @BranchId, @Role, @Status, @DispatchedAt, @ReportBy, @ResolveBy, @Position,
+                @NextStepAt, @NextStepKind, @NextStepLevel, 0, 0, @PreviousAssignmentId);
         """;
 
     private const string MarkDispatchedSql = """
@@ -66,6 +68,10 @@ public sealed partial class WhistleRaisedConsumer(
                     ReportBy = d.ReportBy,
                     ResolveBy = d.ResolveBy,
                     Position = i,
+                }).Select(row =>
+                {
+                    var first = EscalationPolicy.NextAfter(row.Clock, now, catalog.Escalation);
+                    return row with { NextStepAt = first?.At, NextStepKind = first?.Kind, NextStepLevel = first?.Level };
                 }).ToList();
                 await unit.Connection.ExecuteAsync(InsertAssignmentSql, rows, unit.Transaction);
                 await unit.Connection.ExecuteAsync(

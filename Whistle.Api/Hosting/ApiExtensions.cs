@@ -58,6 +58,11 @@ public static class ApiExtensions
             }
         });
 
+        if (inProcess)
+        {
+            builder.AddWhistleDeadlines();
+        }
+
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations()

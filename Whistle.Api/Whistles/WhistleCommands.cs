@@ -305,6 +305,13 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
                     return new CommandResult<WhistleDto>.Conflict("The whistle changed meanwhile; reload it.");
                 }
 
+                foreach (var a in await WhistleData.GetAssignmentsAsync(unit.Connection, whistle.Id, unit.Transaction))
+                {
+                    // Closed or cancelled: every chain stops. Reopened: the reported ones run against resolve-by again.
+                    var live = apply.NewStatus is WhistleStatus.Closed or WhistleStatus.Cancelled ? null : EscalationPolicy.NextAfter(a.Clock, now, county.Catalog.Escalation);
+                    await WhistleData.SetNextStepAsync(unit, a.Id, live);
+                }
+
                 var summary = (whistle with { Status = apply.NewStatus }).ToSummary();
                 await Timeline.AppendAsync(
                     unit,
@@ -383,6 +390,8 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
                 }
 
                 var changed = after.First(a => a.Id == assignmentId);
+                // The chain follows the assignment: the resolve phase after a report, nothing after resolve or decline.
+                await WhistleData.SetNextStepAsync(unit, changed.Id, EscalationPolicy.NextAfter(changed.Clock, now, county.Catalog.Escalation));
                 var note = eventType == WhistleEventTypes.AssignmentDeclined ? changed.DeclineReason : changed.Note;
                 await Timeline.AppendAsync(
                     unit,

@@ -19,7 +19,7 @@ public static class WhistleValidation
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(r.MatterCode)) errors["matterCode"] = ["The matter is required."];
-        else if (catalog.FindMatter(r.MatterCode) is null) errors["matterCode"] = [$"'{r.MatterCode}' is not on the whistle list."];
+        else if (catalog.FindActiveMatter(r.MatterCode) is null) errors["matterCode"] = [$"'{r.MatterCode}' is not on the whistle list."];
         Text(errors, "title", r.Title, TitleMax, required: true);
         Text(errors, "description", r.Description, DescriptionMax, required: false);
         Text(errors, "address", r.Address, AddressMax, required: true);

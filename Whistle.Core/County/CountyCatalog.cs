@@ -38,7 +38,15 @@ public sealed class CountyCatalog
     public BranchInfo? FindBranch(string agencyCode, string townshipId) =>
         _branchByPlace.GetValueOrDefault((agencyCode, townshipId));
 
+    /// <summary>A matter of the whistle list, retired ones included (past whistles still name them).</summary>
     public MatterInfo? FindMatter(string code) => _matters.GetValueOrDefault(code);
+
+    /// <summary>A matter a new whistle may be raised on.</summary>
+    public MatterInfo? FindActiveMatter(string code) => FindMatter(code) is { Active: true } m ? m : null;
+
+    public EscalationSettings Escalation => Definition.EscalationOrDefault;
+
+    public AssessmentWeights Weights => Definition.AssessmentOrDefault.WeightsOrDefault;
 
     public bool AgencyHasBranches(string agencyCode) => Definition.Branches.Any(b => b.AgencyCode == agencyCode);
 
@@ -78,21 +86,16 @@ public sealed class CountyCatalog
 
         foreach (var m in d.Matters)
         {
-            if (m.Agencies.Count(a => a.Role == AssignmentRole.Lead) != 1) problems.Add($"Matter '{m.Code}' must have exactly one lead agency.");
-            foreach (var a in m.Agencies)
-            {
-                if (!agencies.Contains(a.AgencyCode)) problems.Add($"Matter '{m.Code}' names unknown agency '{a.AgencyCode}'.");
-                if (a.Role is not (AssignmentRole.Lead or AssignmentRole.Co)) problems.Add($"Matter '{m.Code}' gives agency '{a.AgencyCode}' the unknown role '{a.Role}'.");
-            }
+            problems.AddRange(ValidateMatter(m, agencies));
+        }
 
-            foreach (var urgency in Urgency.All)
-            {
-                var limit = m.LimitsFor(urgency);
-                if (limit is null || limit.ReportWithinMinutes <= 0 || limit.ResolveWithinMinutes < limit.ReportWithinMinutes)
-                {
-                    problems.Add($"Matter '{m.Code}' has invalid {urgency} limits.");
-                }
-            }
+        var escalation = d.EscalationOrDefault;
+        if (escalation.ReminderShare is < 0 or >= 1) problems.Add("escalation.reminderShare must be at least 0 and below 1 (0: no reminder).");
+        if (escalation.RepeatEveryMinutes < 1) problems.Add("escalation.repeatEveryMinutes must be at least 1.");
+        var w = d.AssessmentOrDefault.WeightsOrDefault;
+        if (w.Response < 0 || w.Resolution < 0 || w.Satisfaction < 0 || Math.Abs(w.Response + w.Resolution + w.Satisfaction - 1) > 0.001)
+        {
+            problems.Add("assessment.weights must be non-negative and sum to 1.");
         }
 
         foreach (var u in d.Users ?? [])
@@ -101,5 +104,32 @@ public sealed class CountyCatalog
         }
 
         return problems;
+    }
+
+    /// <summary>The rules of one matter of the whistle list: one lead, known agencies, sound limits.</summary>
+    public static IEnumerable<string> ValidateMatter(MatterInfo m, IReadOnlySet<string> agencies)
+    {
+        if (m.Agencies.Count(a => a.Role == AssignmentRole.Lead) != 1) yield return $"Matter '{m.Code}' must have exactly one lead agency.";
+        if (m.Agencies.GroupBy(a => a.AgencyCode).Any(g => g.Count() > 1)) yield return $"Matter '{m.Code}' names an agency twice.";
+        foreach (var a in m.Agencies)
+        {
+            if (!agencies.Contains(a.AgencyCode)) yield return $"Matter '{m.Code}' names unknown agency '{a.AgencyCode}'.";
+            if (a.Role is not (AssignmentRole.Lead or AssignmentRole.Co)) yield return $"Matter '{m.Code}' gives agency '{a.AgencyCode}' the unknown role '{a.Role}'.";
+        }
+
+        if (m.Limits is null)
+        {
+            yield return $"Matter '{m.Code}' has no limits.";
+            yield break;
+        }
+
+        foreach (var urgency in Urgency.All)
+        {
+            var limit = m.LimitsFor(urgency);
+            if (limit is null || limit.ReportWithinMinutes <= 0 || limit.ResolveWithinMinutes < limit.ReportWithinMinutes)
+            {
+                yield return $"Matter '{m.Code}' has invalid {urgency} limits (report within > 0 minutes, resolve within ≥ report within).";
+            }
+        }
     }
 }

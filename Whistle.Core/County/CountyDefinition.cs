@@ -9,7 +9,28 @@ public sealed record CountyDefinition(
     IReadOnlyList<AgencyInfo> Agencies,
     IReadOnlyList<BranchInfo> Branches,
     IReadOnlyList<MatterInfo> Matters,
-    IReadOnlyList<UserInfo>? Users = null);
+    IReadOnlyList<UserInfo>? Users = null,
+    EscalationSettings? Escalation = null,
+    AssessmentSettings? Assessment = null)
+{
+    public EscalationSettings EscalationOrDefault => Escalation ?? new EscalationSettings();
+
+    public AssessmentSettings AssessmentOrDefault => Assessment ?? new AssessmentSettings();
+}
+
+/// <summary>
+/// The escalation chain (催办 → 督办): a reminder when <see cref="ReminderShare"/> of a limit has passed,
+/// then an escalation at the deadline, repeated every <see cref="RepeatEveryMinutes"/> until the branch acts.
+/// </summary>
+public sealed record EscalationSettings(double ReminderShare = 0.5, int RepeatEveryMinutes = 30);
+
+/// <summary>The weights of the three rates in a unit's score (they sum to 1).</summary>
+public sealed record AssessmentWeights(double Response = 0.4, double Resolution = 0.3, double Satisfaction = 0.3);
+
+public sealed record AssessmentSettings(AssessmentWeights? Weights = null)
+{
+    public AssessmentWeights WeightsOrDefault => Weights ?? new AssessmentWeights();
+}
 
 public sealed record CountyInfo(string Id, string Name, string NameEn);
 
@@ -32,7 +53,8 @@ public sealed record MatterInfo(
     string Category,
     string CategoryEn,
     IReadOnlyList<MatterAgency> Agencies,
-    MatterLimits Limits)
+    MatterLimits Limits,
+    bool Active = true)
 {
     public MatterLimit LimitsFor(string urgency) => urgency switch
     {

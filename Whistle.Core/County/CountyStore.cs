@@ -12,27 +12,37 @@ public static class CountyStore
 {
     public static readonly JsonSerializerOptions FileJson = new(JsonSerializerDefaults.Web) { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
-    public static CountyDefinition ReadFile(string path)
+    public static CountyDefinition ReadFile(string path) => ReadFileWithHash(path).County;
+
+    /// <summary>The county file and the SHA-256 of its bytes (the import runs again only when they change).</summary>
+    public static (CountyDefinition County, string Hash) ReadFileWithHash(string path)
     {
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"The county file '{path}' (Whistle:County:File) does not exist.", path);
         }
 
-        using var stream = File.OpenRead(path);
-        var definition = JsonSerializer.Deserialize<CountyDefinition>(stream, FileJson)
+        var bytes = File.ReadAllBytes(path);
+        var definition = JsonSerializer.Deserialize<CountyDefinition>(bytes, FileJson)
             ?? throw new InvalidDataException($"The county file '{path}' is empty.");
         var problems = CountyCatalog.Validate(definition);
         return problems.Count == 0
-            ? definition
+            ? (definition, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes)))
             : throw new InvalidDataException($"The county file '{path}' is invalid: {string.Join(" ", problems)}");
     }
 
     private const string UpsertCountySql = """
         DELETE FROM county WHERE id <> @Id;
-        UPDATE county SET name = @Name, name_en = @NameEn WHERE id = @Id;
-        INSERT INTO county (id, name, name_en) SELECT @Id, @Name, @NameEn WHERE NOT EXISTS (SELECT 1 FROM county WHERE id = @Id);
+        UPDATE county SET name = @Name, name_en = @NameEn, reminder_share = @ReminderShare, repeat_every_minutes = @RepeatEveryMinutes,
+            weight_response = @WeightResponse, weight_resolution = @WeightResolution, weight_satisfaction = @WeightSatisfaction,
+            file_hash = @FileHash, catalog_version = catalog_version + 1
+        WHERE id = @Id;
+        INSERT INTO county (id, name, name_en, reminder_share, repeat_every_minutes, weight_response, weight_resolution, weight_satisfaction, file_hash, catalog_version)
+        SELECT @Id, @Name, @NameEn, @ReminderShare, @RepeatEveryMinutes, @WeightResponse, @WeightResolution, @WeightSatisfaction, @FileHash, 1
+        WHERE NOT EXISTS (SELECT 1 FROM county WHERE id = @Id);
         """;
+
+    private const string SelectFileHashSql = "SELECT file_hash FROM county;";
 
     private const string UpsertTownshipSql = """
         UPDATE townships SET name = @Name, name_en = @NameEn WHERE id = @Id;
@@ -82,11 +92,35 @@ public static class CountyStore
 
     private const string DeleteDemoUsersSql = "DELETE FROM users WHERE is_demo = 1;";
 
-    /// <summary>Writes the county to the database; running it twice changes nothing the second time.</summary>
-    public static async Task ImportAsync(UnitOfWork unit, CountyDefinition county)
+    /// <summary>
+    /// Writes the county to the database; running it twice changes nothing the second time. With a file
+    /// hash, a file already imported is skipped, so that changes made since through the API survive restarts.
+    /// </summary>
+    public static async Task<bool> ImportAsync(UnitOfWork unit, CountyDefinition county, string? fileHash = null)
     {
         var (c, t) = (unit.Connection, unit.Transaction);
-        await c.ExecuteAsync(UpsertCountySql, county.County, t);
+        if (fileHash is not null && await c.ExecuteScalarAsync<string?>(SelectFileHashSql, transaction: t) == fileHash)
+        {
+            return false;
+        }
+
+        var escalation = county.EscalationOrDefault;
+        var weights = county.AssessmentOrDefault.WeightsOrDefault;
+        await c.ExecuteAsync(
+            UpsertCountySql,
+            new
+            {
+                county.County.Id,
+                county.County.Name,
+                county.County.NameEn,
+                escalation.ReminderShare,
+                escalation.RepeatEveryMinutes,
+                WeightResponse = weights.Response,
+                WeightResolution = weights.Resolution,
+                WeightSatisfaction = weights.Satisfaction,
+                FileHash = fileHash,
+            },
+            t);
         await c.ExecuteAsync(UpsertTownshipSql, county.Townships, t);
         await c.ExecuteAsync(UpsertAgencySql, county.Agencies, t);
         await c.ExecuteAsync(UpsertBranchSql, county.Branches.Select((b, i) => new { b.Id, b.AgencyCode, b.TownshipId, b.Name, b.NameEn, Position = i }), t);
@@ -110,6 +144,7 @@ public static class CountyStore
             UpsertUserSql,
             (county.Users ?? []).Select(u => new { u.UserName, u.DisplayName, u.Role, u.OrgId, u.PasswordHash, IsDemo = false }),
             t);
+        return true;
     }
 
     /// <summary>The demo accounts: one per organisation, all with the password <c>demo</c>.</summary>
@@ -144,16 +179,37 @@ public static class CountyStore
     public const string DemoPassword = "demo";
 
     private const string SelectCountySql = """
-        SELECT id, name, name_en AS NameEn FROM county;
+        SELECT id, name, name_en AS NameEn, reminder_share AS ReminderShare, repeat_every_minutes AS RepeatEveryMinutes,
+               weight_response AS WeightResponse, weight_resolution AS WeightResolution, weight_satisfaction AS WeightSatisfaction FROM county;
         SELECT id, name, name_en AS NameEn FROM townships ORDER BY id;
         SELECT code, name, name_en AS NameEn FROM agencies ORDER BY code;
         SELECT id, agency_code AS AgencyCode, township_id AS TownshipId, name, name_en AS NameEn FROM branches ORDER BY position, id;
-        SELECT code, name, name_en AS NameEn, category, category_en AS CategoryEn FROM matters WHERE active = 1 ORDER BY position, code;
+        SELECT code, name, name_en AS NameEn, category, category_en AS CategoryEn, active FROM matters ORDER BY position, code;
         SELECT matter_code AS MatterCode, agency_code AS AgencyCode, role FROM matter_agencies ORDER BY matter_code, position;
         SELECT matter_code AS MatterCode, urgency, report_within_minutes AS ReportWithinMinutes, resolve_within_minutes AS ResolveWithinMinutes FROM matter_limits;
         """;
 
-    private sealed record MatterRow(string Code, string Name, string NameEn, string Category, string CategoryEn);
+    private sealed record MatterRow
+    {
+        public string Code { get; init; } = "";
+        public string Name { get; init; } = "";
+        public string NameEn { get; init; } = "";
+        public string Category { get; init; } = "";
+        public string CategoryEn { get; init; } = "";
+        public bool Active { get; init; }
+    }
+
+    private sealed record CountyRow
+    {
+        public string Id { get; init; } = "";
+        public string Name { get; init; } = "";
+        public string NameEn { get; init; } = "";
+        public double ReminderShare { get; init; }
+        public int RepeatEveryMinutes { get; init; }
+        public double WeightResponse { get; init; }
+        public double WeightResolution { get; init; }
+        public double WeightSatisfaction { get; init; }
+    }
 
     private sealed record MatterAgencyRow(string MatterCode, string AgencyCode, string Role);
 
@@ -169,7 +225,7 @@ public static class CountyStore
     public static async Task<CountyDefinition> LoadAsync(DbConnection connection)
     {
         await using var grid = await connection.QueryMultipleAsync(SelectCountySql);
-        var county = (await grid.ReadAsync<CountyInfo>()).SingleOrDefault()
+        var county = (await grid.ReadAsync<CountyRow>()).SingleOrDefault()
             ?? throw new InvalidOperationException("No county has been imported into the database.");
         var townships = (await grid.ReadAsync<TownshipInfo>()).ToList();
         var agencies = (await grid.ReadAsync<AgencyInfo>()).ToList();
@@ -184,7 +240,7 @@ public static class CountyStore
         }
 
         return new CountyDefinition(
-            county,
+            new CountyInfo(county.Id, county.Name, county.NameEn),
             townships,
             agencies,
             branches,
@@ -195,8 +251,12 @@ public static class CountyStore
                 m.Category,
                 m.CategoryEn,
                 agencyRows[m.Code].Select(a => new MatterAgency(a.AgencyCode, a.Role)).ToList(),
-                new MatterLimits(Limit(m.Code, Urgency.Routine), Limit(m.Code, Urgency.Urgent), Limit(m.Code, Urgency.Emergency))))
-            .ToList());
+                new MatterLimits(Limit(m.Code, Urgency.Routine), Limit(m.Code, Urgency.Urgent), Limit(m.Code, Urgency.Emergency)),
+                m.Active))
+            .ToList(),
+            Users: null,
+            Escalation: new EscalationSettings(county.ReminderShare, county.RepeatEveryMinutes),
+            Assessment: new AssessmentSettings(new AssessmentWeights(county.WeightResponse, county.WeightResolution, county.WeightSatisfaction)));
     }
 }
 

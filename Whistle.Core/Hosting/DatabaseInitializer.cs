@@ -26,12 +26,12 @@ internal sealed partial class DatabaseInitializer(
         {
             DatabaseMigrator.Migrate(databaseOptions.Value.Provider, paths.ConnectionString);
             var countyFile = paths.CountyFile;
-            var county = CountyStore.ReadFile(countyFile);
+            var (county, hash) = CountyStore.ReadFileWithHash(countyFile);
             var demo = whistle.Value.Demo.IsEnabled(databaseOptions.Value, bus.Value);
             await database.WriteAsync(
                 async unit =>
                 {
-                    await CountyStore.ImportAsync(unit, county);
+                    await CountyStore.ImportAsync(unit, county, hash);
                     await CountyStore.SeedDemoUsersAsync(unit, county, demo);
                     unit.Complete();
                     return 0;

@@ -8,7 +8,7 @@ namespace Whistle.Core.Storage;
 /// SQLite keeps times as ISO-8601 text (always UTC here, so text order is time order);
 /// SQL Server as datetimeoffset. Dapper reads either into <see cref="DateTimeOffset"/> with this.
 /// </summary>
-internal sealed class DateTimeOffsetHandler : SqlMapper.TypeHandler<DateTimeOffset>
+public sealed class DateTimeOffsetHandler : SqlMapper.TypeHandler<DateTimeOffset>
 {
     public override void SetValue(IDbDataParameter parameter, DateTimeOffset value)
     {

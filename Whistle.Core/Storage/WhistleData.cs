@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Whistle.Contracts;
+using Whistle.Core.Domain;
 
 namespace Whistle.Core.Storage;
 
@@ -47,10 +48,20 @@ public sealed record AssignmentRow
     public string? Rating { get; init; }
     public string? RatingComment { get; init; }
     public int Position { get; init; }
+    public DateTimeOffset? NextStepAt { get; init; }
+    public string? NextStepKind { get; init; }
+    public int? NextStepLevel { get; init; }
+    public int ReminderCount { get; init; }
+    public int EscalationCount { get; init; }
+    public DateTimeOffset? LastEscalatedAt { get; init; }
+    public string? PreviousAssignmentId { get; init; }
+
+    public AssignmentClock Clock => new(Status, DispatchedAt, ReportBy, ResolveBy);
 
     public AssignmentSnapshot ToSnapshot() => new(
         Id, WhistleId, AgencyCode, BranchId, Role, Status, DispatchedAt, ReportedAt, ResolvedAt, DeclinedAt,
-        ReportBy, ResolveBy, EtaMinutes, Note, DeclineReason, Rating, RatingComment);
+        ReportBy, ResolveBy, EtaMinutes, Note, DeclineReason, Rating, RatingComment,
+        ReminderCount, EscalationCount, LastEscalatedAt, PreviousAssignmentId);
 }
 
 /// <summary>The reads of whistles and assignments that the Api and the Dispatcher share.</summary>
@@ -66,7 +77,10 @@ public static class WhistleData
         a.id, a.whistle_id AS WhistleId, a.agency_code AS AgencyCode, a.branch_id AS BranchId, a.role, a.status,
         a.dispatched_at AS DispatchedAt, a.report_by AS ReportBy, a.resolve_by AS ResolveBy, a.reported_at AS ReportedAt,
         a.resolved_at AS ResolvedAt, a.declined_at AS DeclinedAt, a.eta_minutes AS EtaMinutes, a.note,
-        a.decline_reason AS DeclineReason, a.rating, a.rating_comment AS RatingComment, a.position
+        a.decline_reason AS DeclineReason, a.rating, a.rating_comment AS RatingComment, a.position,
+        a.next_step_at AS NextStepAt, a.next_step_kind AS NextStepKind, a.next_step_level AS NextStepLevel,
+        a.reminder_count AS ReminderCount, a.escalation_count AS EscalationCount, a.last_escalated_at AS LastEscalatedAt,
+        a.previous_assignment_id AS PreviousAssignmentId
         """;
 
     private const string SelectWhistleSql = $"SELECT {WhistleColumns} FROM whistles w WHERE w.id = @Id;";
@@ -92,4 +106,15 @@ public static class WhistleData
         connection.QuerySingleOrDefaultAsync<AssignmentRow>(SelectAssignmentSql, new { Id = id }, transaction);
 
     public static EventActor SystemActor(string countyId) => new("system", "调度中心", countyId);
+
+    private const string SetNextStepSql = """
+        UPDATE assignments SET next_step_at = @At, next_step_kind = @Kind, next_step_level = @Level WHERE id = @Id;
+        """;
+
+    /// <summary>Schedules (or, with null, stops) an assignment's escalation chain, in the caller's transaction.</summary>
+    public static Task SetNextStepAsync(UnitOfWork unit, string assignmentId, EscalationStep? step) =>
+        unit.Connection.ExecuteAsync(
+            SetNextStepSql,
+            new { Id = assignmentId, step?.At, step?.Kind, step?.Level },
+            unit.Transaction);
 }
