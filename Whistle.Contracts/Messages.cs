@@ -17,3 +17,6 @@ public sealed record WhistleRaised(
 /// endpoint of its own and pushes <see cref="Event"/> to the SignalR groups in <see cref="Audience"/>.
 /// </summary>
 public sealed record WhistleEventRecorded(WhistleEvent Event, IReadOnlyList<string> Audience);
+
+/// <summary>Event: the whistle list or the organisation changed; every instance reloads its copy.</summary>
+public sealed record CountyChanged(int CatalogVersion);

@@ -20,13 +20,6 @@ public sealed partial class WhistleRaisedConsumer(
     TimeProvider time,
     ILogger<WhistleRaisedConsumer> logger) : IConsumer<WhistleRaised>
 {
-    private const string InsertAssignmentSql = """
-        INSERT INTO assignments (id, whistle_id, agency_code, branch_id, role, status, dispatched_at, report_by, resolve_by, position,
-                                 next_step_at, next_step_kind, next_step_level, reminder_count, escalation_count, previous_assignment_id)
-        VALUES (@Id, @WhistleId, @AgencyCode, @BranchId, @Role, @Status, @DispatchedAt, @ReportBy, @ResolveBy, @Position,
-                @NextStepAt, @NextStepKind, @NextStepLevel, 0, 0, @PreviousAssignmentId);
-        """;
-
     private const string MarkDispatchedSql = """
         UPDATE whistles SET status = @Dispatched, updated_at = @Now, version = version + 1
         WHERE id = @Id AND status = @Raised;
@@ -73,7 +66,7 @@ public sealed partial class WhistleRaisedConsumer(
                     var first = EscalationPolicy.NextAfter(row.Clock, now, catalog.Escalation);
                     return row with { NextStepAt = first?.At, NextStepKind = first?.Kind, NextStepLevel = first?.Level };
                 }).ToList();
-                await unit.Connection.ExecuteAsync(InsertAssignmentSql, rows, unit.Transaction);
+                await WhistleData.InsertAssignmentsAsync(unit, rows);
                 await unit.Connection.ExecuteAsync(
                     MarkDispatchedSql,
                     new { Id = whistle.Id, Now = now, Dispatched = WhistleStatus.Dispatched, Raised = WhistleStatus.Raised },

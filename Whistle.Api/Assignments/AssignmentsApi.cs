@@ -18,6 +18,8 @@ public static class AssignmentsApi
             WhistlesApi.Execute(commands.ResolveAsync(CurrentUser.From(principal), id, request, ct)));
         api.MapPost("/{id}/decline", (string id, DeclineRequest request, ClaimsPrincipal principal, WhistleCommands commands, CancellationToken ct) =>
             WhistlesApi.Execute(commands.DeclineAsync(CurrentUser.From(principal), id, request, ct)));
+        api.MapPost("/{id}/reassign", (string id, ReassignRequest request, ClaimsPrincipal principal, ReassignmentCommands commands, CancellationToken ct) =>
+            WhistlesApi.Execute(commands.ReassignAsync(CurrentUser.From(principal), id, request, ct)));
         return app;
     }
 

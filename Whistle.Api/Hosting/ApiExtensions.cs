@@ -8,6 +8,7 @@ using Whistle.Api.Assignments;
 using Whistle.Api.Auth;
 using Whistle.Api.Push;
 using Whistle.Api.Reference;
+using Whistle.Api.Stats;
 using Whistle.Api.Whistles;
 using Whistle.Core.Hosting;
 using Whistle.Core.Options;
@@ -70,6 +71,7 @@ public static class ApiExtensions
         services.AddSingleton<SigningKey>();
         services.AddSingleton<WhistleQueries>();
         services.AddSingleton<WhistleCommands>();
+        services.AddSingleton<ReassignmentCommands>();
         services.AddSingleton<PushDeduplicator>();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
@@ -126,8 +128,10 @@ public static class ApiExtensions
 
         app.MapAuthApi();
         app.MapReferenceApi();
+        app.MapWhistleListUpkeepApi();
         app.MapWhistlesApi();
         app.MapAssignmentsApi();
+        app.MapStatsApi();
         app.MapHub<WhistleHub>(WhistleHub.Path);
         // Unknown API paths are a 404 problem; any other path is the single-page UI's to route.
         app.MapFallback("/api/{**path}", () => TypedResults.Problem(title: "Not found", statusCode: StatusCodes.Status404NotFound));

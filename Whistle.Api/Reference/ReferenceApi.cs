@@ -15,7 +15,14 @@ public sealed record MatterDto(
     string Category,
     string CategoryEn,
     IReadOnlyList<MatterAgencyDto> Agencies,
-    IReadOnlyDictionary<string, LimitDto> Limits);
+    IReadOnlyDictionary<string, LimitDto> Limits,
+    bool Active);
+
+public sealed record EscalationSettingsDto(double ReminderShare, int RepeatEveryMinutes);
+
+public sealed record OrgSettingsDto(EscalationSettingsDto Escalation, AssessmentSettingsDto Assessment);
+
+public sealed record AssessmentSettingsDto(AssessmentWeights Weights);
 
 public sealed record AgencyDto(string Code, string Name, string NameEn, bool HasBranches);
 
@@ -23,7 +30,8 @@ public sealed record OrgDto(
     CountyInfo County,
     IReadOnlyList<TownshipInfo> Townships,
     IReadOnlyList<AgencyDto> Agencies,
-    IReadOnlyList<BranchInfo> Branches);
+    IReadOnlyList<BranchInfo> Branches,
+    OrgSettingsDto Settings);
 
 /// <summary>The county's whistle list and organisation (PRODUCT.md §5, reference data).</summary>
 public static class ReferenceApi
@@ -31,29 +39,35 @@ public static class ReferenceApi
     public static IEndpointRouteBuilder MapReferenceApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").RequireAuthorization();
-        api.MapGet("/whistle-list", (CountyCatalogHolder county) => TypedResults.Ok(WhistleList(county.Catalog)));
+        api.MapGet("/whistle-list", (CountyCatalogHolder county, bool includeRetired = false) =>
+            TypedResults.Ok(WhistleList(county.Catalog).Where(m => m.Active || includeRetired).ToList()));
         api.MapGet("/org", (CountyCatalogHolder county) => TypedResults.Ok(Org(county.Catalog)));
         return app;
     }
 
     public static IReadOnlyList<MatterDto> WhistleList(CountyCatalog catalog) =>
-        catalog.Definition.Matters.Select(m => new MatterDto(
-            m.Code,
-            m.Name,
-            m.NameEn,
-            m.Category,
-            m.CategoryEn,
-            m.Agencies.Select(a =>
-            {
-                var agency = catalog.FindAgency(a.AgencyCode)!;
-                return new MatterAgencyDto(a.AgencyCode, agency.Name, agency.NameEn, a.Role);
-            }).ToList(),
-            Urgency.All.ToDictionary(u => u, u => new LimitDto(m.LimitsFor(u).ReportWithinMinutes, m.LimitsFor(u).ResolveWithinMinutes))))
-        .ToList();
+        catalog.Definition.Matters.Select(m => ToDto(catalog, m)).ToList();
+
+    public static MatterDto ToDto(CountyCatalog catalog, MatterInfo m) => new(
+        m.Code,
+        m.Name,
+        m.NameEn,
+        m.Category,
+        m.CategoryEn,
+        m.Agencies.Select(a =>
+        {
+            var agency = catalog.FindAgency(a.AgencyCode)!;
+            return new MatterAgencyDto(a.AgencyCode, agency.Name, agency.NameEn, a.Role);
+        }).ToList(),
+        Urgency.All.ToDictionary(u => u, u => new LimitDto(m.LimitsFor(u).ReportWithinMinutes, m.LimitsFor(u).ResolveWithinMinutes)),
+        m.Active);
 
     public static OrgDto Org(CountyCatalog catalog) => new(
         catalog.County,
         catalog.Definition.Townships,
         catalog.Definition.Agencies.Select(a => new AgencyDto(a.Code, a.Name, a.NameEn, catalog.AgencyHasBranches(a.Code))).ToList(),
-        catalog.Definition.Branches);
+        catalog.Definition.Branches,
+        new OrgSettingsDto(
+            new EscalationSettingsDto(catalog.Escalation.ReminderShare, catalog.Escalation.RepeatEveryMinutes),
+            new AssessmentSettingsDto(catalog.Weights)));
 }

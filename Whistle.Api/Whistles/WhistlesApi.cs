@@ -21,6 +21,8 @@ public static class WhistlesApi
             Execute(commands.ConfirmAsync(CurrentUser.From(principal), id, request, ct)));
         api.MapPost("/{id}/reopen", (string id, ReopenWhistleRequest request, ClaimsPrincipal principal, WhistleCommands commands, CancellationToken ct) =>
             Execute(commands.ReopenAsync(CurrentUser.From(principal), id, request, ct)));
+        api.MapPost("/{id}/assignments", (string id, AddAssignmentRequest request, ClaimsPrincipal principal, ReassignmentCommands commands, CancellationToken ct) =>
+            Execute(commands.AddAsync(CurrentUser.From(principal), id, request, ct)));
         return app;
     }
 

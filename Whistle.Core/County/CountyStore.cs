@@ -147,6 +147,43 @@ public static class CountyStore
         return true;
     }
 
+    private const string MaxMatterPositionSql = "SELECT COALESCE(MAX(position), -1) FROM matters;";
+
+    private const string MatterPositionSql = "SELECT position FROM matters WHERE code = @Code;";
+
+    private const string RetireMatterSql = "UPDATE matters SET active = 0 WHERE code = @Code;";
+
+    private const string UpdateAgencySql = "UPDATE agencies SET name = @Name, name_en = @NameEn WHERE code = @Code;";
+
+    private const string BumpCatalogVersionSql = """
+        UPDATE county SET catalog_version = catalog_version + 1;
+        SELECT catalog_version FROM county;
+        """;
+
+    /// <summary>Creates or changes one matter of the whistle list (its agencies and limits with it).</summary>
+    public static async Task SaveMatterAsync(UnitOfWork unit, MatterInfo m)
+    {
+        var (c, t) = (unit.Connection, unit.Transaction);
+        var position = await c.ExecuteScalarAsync<int?>(MatterPositionSql, new { m.Code }, t)
+            ?? await c.ExecuteScalarAsync<int>(MaxMatterPositionSql, transaction: t) + 1;
+        await c.ExecuteAsync(UpsertMatterSql, new { m.Code, m.Name, m.NameEn, m.Category, m.CategoryEn, Position = position }, t);
+        await c.ExecuteAsync(InsertMatterAgencySql, m.Agencies.Select((a, i) => new { MatterCode = m.Code, a.AgencyCode, a.Role, Position = i }), t);
+        await c.ExecuteAsync(
+            InsertMatterLimitSql,
+            Urgency.All.Select(u => new { MatterCode = m.Code, Urgency = u, m.LimitsFor(u).ReportWithinMinutes, m.LimitsFor(u).ResolveWithinMinutes }),
+            t);
+    }
+
+    public static Task RetireMatterAsync(UnitOfWork unit, string code) =>
+        unit.Connection.ExecuteAsync(RetireMatterSql, new { Code = code }, unit.Transaction);
+
+    public static Task RenameAgencyAsync(UnitOfWork unit, string code, string name, string nameEn) =>
+        unit.Connection.ExecuteAsync(UpdateAgencySql, new { Code = code, Name = name, NameEn = nameEn }, unit.Transaction);
+
+    /// <summary>Marks the county as changed; returns the new catalog version.</summary>
+    public static Task<int> BumpVersionAsync(UnitOfWork unit) =>
+        unit.Connection.ExecuteScalarAsync<int>(BumpCatalogVersionSql, transaction: unit.Transaction);
+
     /// <summary>The demo accounts: one per organisation, all with the password <c>demo</c>.</summary>
     public static IReadOnlyList<DemoUser> DemoUsers(CountyDefinition county)
     {
@@ -222,9 +259,11 @@ public static class CountyStore
     }
 
     /// <summary>Reads the county back from the database: what every process routes and answers with.</summary>
-    public static async Task<CountyDefinition> LoadAsync(DbConnection connection)
+    public static Task<CountyDefinition> LoadAsync(DbConnection connection) => LoadAsync(connection, null);
+
+    public static async Task<CountyDefinition> LoadAsync(DbConnection connection, DbTransaction? transaction)
     {
-        await using var grid = await connection.QueryMultipleAsync(SelectCountySql);
+        await using var grid = await connection.QueryMultipleAsync(SelectCountySql, transaction: transaction);
         var county = (await grid.ReadAsync<CountyRow>()).SingleOrDefault()
             ?? throw new InvalidOperationException("No county has been imported into the database.");
         var townships = (await grid.ReadAsync<TownshipInfo>()).ToList();

@@ -60,6 +60,11 @@ public static class WhistleCoreExtensions
         builder.Services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
+            x.AddConsumer<CountyChangedConsumer>().Endpoint(e =>
+            {
+                e.Temporary = true;
+                e.InstanceId = $"-{Environment.MachineName}-{Guid.NewGuid():N}".ToLowerInvariant();
+            });
             consumers(x);
             if (bus.Transport == BusTransport.InMemory)
             {

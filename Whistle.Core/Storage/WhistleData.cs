@@ -107,6 +107,17 @@ public static class WhistleData
 
     public static EventActor SystemActor(string countyId) => new("system", "调度中心", countyId);
 
+    private const string InsertAssignmentSql = """
+        INSERT INTO assignments (id, whistle_id, agency_code, branch_id, role, status, dispatched_at, report_by, resolve_by, position,
+                                 next_step_at, next_step_kind, next_step_level, reminder_count, escalation_count, previous_assignment_id)
+        VALUES (@Id, @WhistleId, @AgencyCode, @BranchId, @Role, @Status, @DispatchedAt, @ReportBy, @ResolveBy, @Position,
+                @NextStepAt, @NextStepKind, @NextStepLevel, 0, 0, @PreviousAssignmentId);
+        """;
+
+    /// <summary>Inserts assignments (with their first escalation step already set on the rows).</summary>
+    public static Task InsertAssignmentsAsync(UnitOfWork unit, IEnumerable<AssignmentRow> rows) =>
+        unit.Connection.ExecuteAsync(InsertAssignmentSql, rows, unit.Transaction);
+
     private const string SetNextStepSql = """
         UPDATE assignments SET next_step_at = @At, next_step_kind = @Kind, next_step_level = @Level WHERE id = @Id;
         """;

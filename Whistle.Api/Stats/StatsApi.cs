@@ -1,0 +1,197 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Whistle.Api.Auth;
+using Whistle.Core.Assessment;
+using Whistle.Core.County;
+using Whistle.Core.Domain;
+using Whistle.Core.Hosting;
+using Whistle.Core.Storage;
+
+namespace Whistle.Api.Stats;
+
+public sealed record ResponseTimesDto(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<UnitFigures> Agencies, IReadOnlyList<UnitFigures> Branches);
+
+public sealed record AssessmentDto(
+    string Period,
+    DateTimeOffset From,
+    DateTimeOffset To,
+    AssessmentWeights Weights,
+    IReadOnlyList<UnitFigures> Agencies,
+    IReadOnlyList<UnitFigures> Branches,
+    IReadOnlyList<HistogramBucket> TimeToReportHistogram,
+    IReadOnlyList<TrendPoint> Trend);
+
+/// <summary>Response times and the assessment (实绩考核): supervisors see the county, a township the branches stationed in it.</summary>
+public static class StatsApi
+{
+    private const int MaxDays = 400;
+
+    private const string AssignmentsInRangeSql = """
+        SELECT a.agency_code AS AgencyCode, a.branch_id AS BranchId, w.township_id AS TownshipId, a.status,
+               a.dispatched_at AS DispatchedAt, a.report_by AS ReportBy, a.resolve_by AS ResolveBy,
+               a.reported_at AS ReportedAt, a.resolved_at AS ResolvedAt, a.rating, a.escalation_count AS EscalationCount
+        FROM assignments a JOIN whistles w ON w.id = a.whistle_id
+        WHERE a.dispatched_at >= @From AND a.dispatched_at < @To AND w.status <> 'cancelled';
+        """;
+
+    private sealed record Row
+    {
+        public string AgencyCode { get; init; } = "";
+        public string? BranchId { get; init; }
+        public string TownshipId { get; init; } = "";
+        public string Status { get; init; } = "";
+        public DateTimeOffset DispatchedAt { get; init; }
+        public DateTimeOffset ReportBy { get; init; }
+        public DateTimeOffset ResolveBy { get; init; }
+        public DateTimeOffset? ReportedAt { get; init; }
+        public DateTimeOffset? ResolvedAt { get; init; }
+        public string? Rating { get; init; }
+        public int EscalationCount { get; init; }
+    }
+
+    public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/stats").RequireAuthorization();
+        api.MapGet("/response-times", ResponseTimes);
+        api.MapGet("/assessment", Assessment);
+        return app;
+    }
+
+    private static async Task<Results<Ok<ResponseTimesDto>, ValidationProblem, ProblemHttpResult>> ResponseTimes(
+        ClaimsPrincipal principal, WhistleDatabase database, CountyCatalogHolder county, TimeProvider time, CancellationToken ct, DateTimeOffset? from = null, DateTimeOffset? to = null)
+    {
+        var user = CurrentUser.From(principal);
+        if (Forbidden(user) is { } forbidden) return forbidden;
+        var end = to ?? time.GetUtcNow();
+        var start = from ?? end.AddDays(-30);
+        if (RangeErrors(start, end) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
+        var (agencies, branches, _) = await FiguresAsync(database, county.Catalog, user, start, end, ct);
+        return TypedResults.Ok(new ResponseTimesDto(start, end, agencies, branches));
+    }
+
+    private static async Task<Results<Ok<AssessmentDto>, FileContentHttpResult, ValidationProblem, ProblemHttpResult>> Assessment(
+        ClaimsPrincipal principal,
+        WhistleDatabase database,
+        CountyCatalogHolder county,
+        TimeProvider time,
+        CancellationToken ct,
+        string? period = null,
+        string? date = null,
+        DateTimeOffset? from = null,
+        DateTimeOffset? to = null,
+        string? format = null)
+    {
+        var user = CurrentUser.From(principal);
+        if (Forbidden(user) is { } forbidden) return forbidden;
+        var errors = new Dictionary<string, string[]>();
+        DateTimeOffset start, end;
+        var label = period ?? "custom";
+        if (from is not null || to is not null)
+        {
+            start = from ?? DateTimeOffset.MinValue;
+            end = to ?? time.GetUtcNow();
+            if (from is null) errors["from"] = ["Give both from and to, or a period and a date."];
+        }
+        else
+        {
+            label = period ?? "month";
+            var day = ChinaTime.LocalDate(time.GetUtcNow());
+            if (date is not null && !DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day))
+            {
+                errors["date"] = ["The date is YYYY-MM-DD."];
+            }
+
+            if (label is not ("day" or "week" or "month"))
+            {
+                errors["period"] = ["The period is day, week or month."];
+                label = "month";
+            }
+
+            (start, end) = ChinaTime.Period(label, day);
+        }
+
+        if (format is not (null or "json" or "csv")) errors["format"] = ["The format is json or csv."];
+        foreach (var (k, v) in RangeErrors(start, end)) errors[k] = v;
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+
+        var catalog = county.Catalog;
+        var (agencies, branches, rows) = await FiguresAsync(database, catalog, user, start, end, ct);
+        var dto = new AssessmentDto(label, start, end, catalog.Weights, agencies, branches, Assessor.TimeToReportHistogram(rows), Assessor.Trend(rows, start, end));
+        if (format == "csv")
+        {
+            var name = label == "month"
+                ? $"assessment-{ChinaTime.LocalDate(start):yyyy-MM}.csv"
+                : $"assessment-{label}-{ChinaTime.LocalDate(start):yyyy-MM-dd}.csv";
+            return TypedResults.File(Csv(dto), "text/csv; charset=utf-8", name);
+        }
+
+        return TypedResults.Ok(dto);
+    }
+
+    private static ProblemHttpResult? Forbidden(CurrentUser user) =>
+        user.Role is Roles.Supervisor or Roles.Township
+            ? null
+            : TypedResults.Problem(title: "Forbidden", detail: "The assessment is for supervisors and townships.", statusCode: StatusCodes.Status403Forbidden);
+
+    private static Dictionary<string, string[]> RangeErrors(DateTimeOffset from, DateTimeOffset to)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (to <= from) errors["to"] = ["The end must come after the start."];
+        else if (to - from > TimeSpan.FromDays(MaxDays)) errors["to"] = [$"A range spans at most {MaxDays} days."];
+        return errors;
+    }
+
+    private static async Task<(IReadOnlyList<UnitFigures> Agencies, IReadOnlyList<UnitFigures> Branches, IReadOnlyList<AssessedAssignment> Rows)> FiguresAsync(
+        WhistleDatabase database, CountyCatalog catalog, CurrentUser user, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        var rows = (await database.ReadAsync(c => c.QueryAsync<Row>(AssignmentsInRangeSql, new { From = from, To = to }), ct))
+            .Select(r => new AssessedAssignment(r.AgencyCode, r.BranchId, r.TownshipId, r.Status, r.DispatchedAt, r.ReportBy, r.ResolveBy, r.ReportedAt, r.ResolvedAt, r.Rating, r.EscalationCount))
+            .ToList();
+        var weights = catalog.Weights;
+        if (user.Role == Roles.Township)
+        {
+            var own = catalog.Definition.Branches.Where(b => b.TownshipId == user.OrgId).Select(b => b.Id).ToHashSet();
+            var ownRows = rows.Where(r => r.BranchId is not null && own.Contains(r.BranchId)).ToList();
+            return ([], Assessor.Branches(catalog, ownRows, weights, user.OrgId), ownRows);
+        }
+
+        return (Assessor.Agencies(catalog, rows, weights), Assessor.Branches(catalog, rows, weights), rows);
+    }
+
+    private static readonly string[] CsvHeader =
+    [
+        "类别", "排名", "单位", "单位编码", "所属部门", "乡镇(街道)", "报到单数", "已报到", "按时报到", "已办结", "按时办结", "退回", "被督办",
+        "已评价", "满意", "基本满意", "不满意", "报到用时P50(秒)", "报到用时P90(秒)", "办结用时P50(秒)", "办结用时P90(秒)",
+        "响应率", "解决率", "满意率", "综合得分",
+    ];
+
+    /// <summary>UTF-8 with a byte-order mark, so that Excel opens the Chinese text correctly; RFC 4180 quoting.</summary>
+    public static byte[] Csv(AssessmentDto dto)
+    {
+        var text = new StringBuilder();
+        text.AppendJoin(',', CsvHeader).Append("\r\n");
+        foreach (var u in dto.Agencies.Concat(dto.Branches))
+        {
+            string N(double? v, string format) => v?.ToString(format, CultureInfo.InvariantCulture) ?? "";
+            text.AppendJoin(',', new[]
+            {
+                u.Kind == Assessor.AgencyKind ? "区县事业单位" : "派驻分支机构",
+                u.Rank?.ToString(CultureInfo.InvariantCulture) ?? "",
+                u.UnitName, u.UnitId, u.AgencyCode, u.TownshipId ?? "",
+                I(u.Assignments), I(u.Reported), I(u.ReportedWithinLimit), I(u.Resolved), I(u.ResolvedWithinLimit), I(u.Declined), I(u.Escalated),
+                I(u.Rated), I(u.Satisfied), I(u.BasicallySatisfied), I(u.Unsatisfied),
+                N(u.TimeToReportP50, "0"), N(u.TimeToReportP90, "0"), N(u.TimeToResolveP50, "0"), N(u.TimeToResolveP90, "0"),
+                N(u.ResponseRate, "0.0000"), N(u.ResolutionRate, "0.0000"), N(u.SatisfactionRate, "0.0000"), N(u.Score, "0.00"),
+            }.Select(Quote)).Append("\r\n");
+        }
+
+        var encoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: true);
+        return [.. encoding.GetPreamble(), .. encoding.GetBytes(text.ToString())];
+
+        static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+        static string Quote(string v) => v.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{v.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : v;
+    }
+}
