@@ -76,7 +76,7 @@ public static class ApiExtensions
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<SigningKey, IOptions<AuthOptions>>((jwt, key, auth) =>
+            .Configure<SigningKey, IOptions<AuthOptions>, TimeProvider>((jwt, key, auth, time) =>
             {
                 jwt.MapInboundClaims = false;
                 jwt.TokenValidationParameters = new TokenValidationParameters
@@ -87,6 +87,13 @@ public static class ApiExtensions
                     NameClaimType = CurrentUser.UserNameClaim,
                     RoleClaimType = CurrentUser.RoleClaim,
                     ClockSkew = TimeSpan.FromSeconds(30),
+                    // One clock for the whole application: tokens are issued and checked on the same TimeProvider.
+                    LifetimeValidator = (notBefore, expires, _, parameters) =>
+                    {
+                        var now = time.GetUtcNow().UtcDateTime;
+                        return (notBefore is null || notBefore.Value <= now + parameters.ClockSkew)
+                            && (expires is null || expires.Value >= now - parameters.ClockSkew);
+                    },
                 };
                 jwt.Events = new JwtBearerEvents
                 {

@@ -27,7 +27,7 @@ public sealed class ApiHost : IAsyncDisposable
 
     public IServiceProvider Services => App.Services;
 
-    public static async Task<ApiHost> StartAsync(IDictionary<string, string?> settings)
+    public static async Task<ApiHost> StartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -40,6 +40,7 @@ public sealed class ApiHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.AddFilter(_ => false);
         builder.AddWhistleApi();
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapWhistleApi();
         await app.StartAsync();
@@ -60,10 +61,11 @@ public sealed class DispatcherHost(IHost host) : IAsyncDisposable
 {
     public IServiceProvider Services => host.Services;
 
-    public static async Task<DispatcherHost> StartAsync(IDictionary<string, string?> settings)
+    public static async Task<DispatcherHost> StartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         var builder = DispatcherProgram.CreateBuilder([], configuration => configuration.AddInMemoryCollection(settings));
         builder.Logging.ClearProviders();
+        services?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();
         return new DispatcherHost(host);

@@ -32,32 +32,32 @@ public sealed class WhistleSystem : IAsyncDisposable
 
     public WhistleDatabase Database => Apis[0].Services.GetRequiredService<WhistleDatabase>();
 
-    public static async Task<WhistleSystem> EmbeddedAsync()
+    public Action<IServiceCollection>? Services { get; private init; }
+
+    public static async Task<WhistleSystem> EmbeddedAsync(Action<IServiceCollection>? services = null)
     {
-        var system = new WhistleSystem("embedded", TestSettings.NewDataFolder(), null);
-        system.Apis.Add(await ApiHost.StartAsync(TestSettings.Embedded(system.DataFolder)));
+        var system = new WhistleSystem("embedded", TestSettings.NewDataFolder(), null) { Services = services };
+        system.Apis.Add(await ApiHost.StartAsync(TestSettings.Embedded(system.DataFolder), services));
         system._hosts.Add(system.Apis[0]);
         return system;
     }
 
-    public static async Task<WhistleSystem> DistributedAsync(int apis = 1, int dispatchers = 1)
+    public static async Task<WhistleSystem> DistributedAsync(int apis = 1, int dispatchers = 1, Action<IServiceCollection>? services = null)
     {
         var broker = RabbitBroker.RequireRunning();
-        var system = new WhistleSystem("distributed", TestSettings.NewDataFolder(), broker);
+        var system = new WhistleSystem("distributed", TestSettings.NewDataFolder(), broker) { Services = services };
         try
         {
             for (var i = 0; i < apis; i++)
             {
-                var api = await ApiHost.StartAsync(TestSettings.Distributed(system.DataFolder, broker));
+                var api = await ApiHost.StartAsync(TestSettings.Distributed(system.DataFolder, broker), services);
                 system.Apis.Add(api);
                 system._hosts.Add(api);
             }
 
             for (var i = 0; i < dispatchers; i++)
             {
-                var dispatcher = await DispatcherHost.StartAsync(TestSettings.Distributed(system.DataFolder, broker));
-                system.Dispatchers.Add(dispatcher);
-                system._hosts.Add(dispatcher);
+                await system.StartDispatcherAsync();
             }
         }
         catch
@@ -67,6 +67,21 @@ public sealed class WhistleSystem : IAsyncDisposable
         }
 
         return system;
+    }
+
+    public async Task<DispatcherHost> StartDispatcherAsync()
+    {
+        var dispatcher = await DispatcherHost.StartAsync(TestSettings.Distributed(DataFolder, Broker!), Services);
+        Dispatchers.Add(dispatcher);
+        _hosts.Add(dispatcher);
+        return dispatcher;
+    }
+
+    public async Task StopDispatcherAsync(DispatcherHost dispatcher)
+    {
+        Dispatchers.Remove(dispatcher);
+        _hosts.Remove(dispatcher);
+        await dispatcher.DisposeAsync();
     }
 
     public Task<WhistleClient> SignInAsync(string userName, int api = 0) => WhistleClient.SignInAsync(Apis[api].BaseAddress, userName);
