@@ -107,14 +107,17 @@ public static class StatsApi
             if (label is not ("day" or "week" or "month"))
             {
                 errors["period"] = ["The period is day, week or month."];
-                label = "month";
             }
 
-            (start, end) = ChinaTime.Period(label, day);
+            (start, end) = errors.Count == 0 ? ChinaTime.Period(label, day) : (DateTimeOffset.MinValue, DateTimeOffset.MaxValue);
         }
 
         if (format is not (null or "json" or "csv")) errors["format"] = ["The format is json or csv."];
-        foreach (var (k, v) in RangeErrors(start, end)) errors[k] = v;
+        if (errors.Count == 0)
+        {
+            foreach (var (k, v) in RangeErrors(start, end)) errors[k] = v;
+        }
+
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         var catalog = county.Catalog;
