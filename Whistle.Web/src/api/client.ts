@@ -1,5 +1,9 @@
 import type {
+  Assessment,
+  AssessmentPeriod,
+  AuditEntry,
   DemoUser,
+  MatterUpsert,
   InboxAssignment,
   Matter,
   Org,
@@ -11,6 +15,7 @@ import type {
   Whistle,
 } from './types'
 import { accessToken, sessionExpired } from '../stores/auth'
+import { fileNameFromDisposition } from '../lib/files'
 
 export class ApiError extends Error {
   constructor(
@@ -97,6 +102,71 @@ export const api = {
     request<unknown>(`/api/assignments/${encodeURIComponent(id)}/resolve`, { method: 'POST', body: { note } }),
   decline: (id: string, reason: string) =>
     request<unknown>(`/api/assignments/${encodeURIComponent(id)}/decline`, { method: 'POST', body: { reason } }),
+  // ---- issue 4: reassignment, co-handling units, assessment, whistle list upkeep ----
+  reassign: (id: string, body: { agencyCode: string; branchId?: string; reason: string }) =>
+    request<Whistle>(`/api/assignments/${encodeURIComponent(id)}/reassign`, { method: 'POST', body }),
+  addAssignment: (whistleId: string, body: { agencyCode: string; branchId?: string; reason?: string }) =>
+    request<Whistle>(`/api/whistles/${encodeURIComponent(whistleId)}/assignments`, { method: 'POST', body }),
+  assessment: (q: AssessmentQuery) => request<Assessment>(`/api/stats/assessment?${assessmentQuery(q)}`),
+  assessmentCsv: (q: AssessmentQuery) => download(`/api/stats/assessment?${assessmentQuery(q)}&format=csv`),
+  saveMatter: (code: string, body: MatterUpsert) =>
+    request<Matter>(`/api/whistle-list/${encodeURIComponent(code)}`, { method: 'PUT', body }),
+  retireMatter: (code: string) => request<void>(`/api/whistle-list/${encodeURIComponent(code)}`, { method: 'DELETE' }),
+  saveAgency: (code: string, body: { name: string; nameEn: string }) =>
+    request<unknown>(`/api/org/agencies/${encodeURIComponent(code)}`, { method: 'PUT', body }),
+  audit: (page = 1, pageSize = 20) => request<Page<AuditEntry>>(`/api/audit?page=${page}&pageSize=${pageSize}`),
+}
+
+export type AssessmentQuery = { period: AssessmentPeriod; date: string } | { from: string; to: string }
+
+export function assessmentQuery(q: AssessmentQuery): string {
+  const p = new URLSearchParams()
+  if ('period' in q) {
+    p.set('period', q.period)
+    p.set('date', q.date)
+  } else {
+    p.set('from', q.from)
+    p.set('to', q.to)
+  }
+  return p.toString()
+}
+
+/** A file download through fetch (the bearer token cannot ride on a plain link). */
+async function download(path: string): Promise<{ blob: Blob; fileName: string | null }> {
+  const headers: Record<string, string> = { Accept: 'text/csv, */*' }
+  const token = accessToken()
+  if (token) headers.Authorization = `Bearer ${token}`
+  let response: Response
+  try {
+    response = await fetch(path, { headers })
+  } catch (e) {
+    throw new NetworkError(e instanceof Error ? e.message : String(e))
+  }
+  if (response.status === 401) sessionExpired()
+  if (!response.ok) {
+    let problem: ProblemDetails | null = null
+    try {
+      problem = JSON.parse(await response.text()) as ProblemDetails
+    } catch {
+      problem = null
+    }
+    throw new ApiError(response.status, problem)
+  }
+  return { blob: await response.blob(), fileName: fileNameFromDisposition(response.headers.get('Content-Disposition')) }
+}
+
+/** Saves a blob through a temporary object-URL link. */
+export function saveBlob(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob)
+  const a = document.createElement('a')
+  a.href = url
+  a.download = fileName
+  a.rel = 'noopener'
+  a.style.display = 'none'
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
 }
 
 /** Loads every page of a paged whistle list (bounded). */

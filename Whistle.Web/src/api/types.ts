@@ -53,6 +53,18 @@ export interface Matter {
   categoryEn?: string
   agencies: MatterAgency[]
   limits: Partial<Record<Urgency, Limit>>
+  /** false once retired (no new whistles); absent on older servers = active. */
+  active?: boolean
+}
+
+/** PUT /api/whistle-list/{code} */
+export interface MatterUpsert {
+  name: string
+  nameEn: string
+  category: string
+  categoryEn: string
+  agencies: { agencyCode: string; role: 'lead' | 'co' }[]
+  limits: Record<Urgency, Limit>
 }
 
 export interface Named {
@@ -72,11 +84,16 @@ export interface Branch extends Named {
   agencyCode: string
   townshipId: string
 }
+export interface OrgSettings {
+  escalation?: { reminderShare: number; repeatEveryMinutes: number }
+  assessment?: { weights: AssessmentWeights }
+}
 export interface Org {
   county?: { id: string } & Named
   townships: Township[]
   agencies: Agency[]
   branches: Branch[]
+  settings?: OrgSettings
 }
 
 export interface Assignment {
@@ -98,6 +115,20 @@ export interface Assignment {
   declineReason?: string | null
   rating?: Rating | null
   ratingComment?: string | null
+  /** 催办 sent so far (issue 4). */
+  reminderCount?: number
+  /** 督办 sent so far (issue 4). */
+  escalationCount?: number
+  lastEscalatedAt?: string | null
+  /** Set on an assignment created by reassignment (改派): the declined/replaced one. */
+  previousAssignmentId?: string | null
+}
+
+export type StepPhase = 'report' | 'resolve'
+/** One step of the escalation chain: level 0 = 催办 (reminder), 1, 2, 3… = 督办 (escalation) repeats. */
+export interface EscalationStep {
+  phase: StepPhase
+  level: number
 }
 
 export interface TimelineEntry {
@@ -107,6 +138,7 @@ export interface TimelineEntry {
   actor?: Actor | null
   assignmentId?: string | null
   note?: string | null
+  step?: EscalationStep | null
 }
 
 export interface Whistle {
@@ -170,6 +202,7 @@ export interface WhistleEvent {
   actor?: Actor | null
   whistle: WhistleSummary
   assignment?: Assignment | null
+  step?: EscalationStep | null
 }
 
 export interface DemoUser extends User {}
@@ -192,4 +225,80 @@ export interface RaiseWhistleRequest {
   longitude?: number
   urgency: Urgency
   extraAgencyCodes?: string[]
+}
+
+// ---- assessment (实绩考核), issue 4 ----
+export type AssessmentPeriod = 'day' | 'week' | 'month'
+export const ASSESSMENT_PERIODS: AssessmentPeriod[] = ['day', 'week', 'month']
+
+export interface AssessmentWeights {
+  response: number
+  resolution: number
+  satisfaction: number
+}
+
+export interface AssessmentUnit {
+  unitId: string
+  unitName: string
+  unitNameEn?: string | null
+  agencyCode: string
+  townshipId: string | null
+  assignments: number
+  reported: number
+  reportedWithinLimit: number
+  resolved: number
+  resolvedWithinLimit: number
+  declined: number
+  escalated: number
+  rated: number
+  satisfied: number
+  basicallySatisfied: number
+  unsatisfied: number
+  timeToReportP50: number | null
+  timeToReportP90: number | null
+  timeToResolveP50: number | null
+  timeToResolveP90: number | null
+  responseRate: number | null
+  resolutionRate: number | null
+  satisfactionRate: number | null
+  score?: number | null
+  rank?: number | null
+}
+
+export interface HistogramBucket {
+  upToMinutes: number | null
+  count: number
+}
+
+export interface TrendPoint {
+  date: string
+  assignments: number
+  reportedWithinLimit: number
+  resolved: number
+  responseRate: number | null
+  resolutionRate: number | null
+}
+
+export interface Assessment {
+  period?: AssessmentPeriod | string | null
+  from: string
+  to: string
+  weights?: AssessmentWeights
+  agencies: AssessmentUnit[]
+  branches: AssessmentUnit[]
+  timeToReportHistogram?: HistogramBucket[]
+  trend?: TrendPoint[]
+}
+
+// ---- whistle list upkeep: audit trail ----
+export interface AuditEntry {
+  id: string
+  at: string
+  userName: string
+  displayName: string
+  entity: 'matter' | 'agency' | string
+  key: string
+  action: 'created' | 'changed' | 'retired' | string
+  before: Record<string, unknown> | null
+  after: Record<string, unknown> | null
 }

@@ -1,4 +1,4 @@
-import type { Assignment, InboxAssignment, Urgency, Whistle, WhistleStatus } from '../api/types'
+import type { Assignment, Branch, InboxAssignment, StepPhase, Urgency, User, Whistle, WhistleStatus } from '../api/types'
 import { countdown, type Countdown } from './time'
 
 export const URGENCY_RANK: Record<Urgency, number> = { routine: 0, urgent: 1, emergency: 2 }
@@ -24,11 +24,28 @@ export interface AssignmentDeadlines {
   resolvedLate: boolean
 }
 
+/**
+ * Has the server already escalated (督办) this assignment in its current phase? Escalations fire
+ * only once a deadline has passed, so one received live marks the deadline overdue even when this
+ * browser's clock runs a little behind the server's.
+ */
+export function escalatedInPhase(a: Assignment): StepPhase | null {
+  if (!(a.escalationCount ?? 0) || !a.lastEscalatedAt) return null
+  if (a.status === 'dispatched') return 'report'
+  if (a.status === 'reported') {
+    const at = new Date(a.lastEscalatedAt).getTime()
+    const reported = a.reportedAt ? new Date(a.reportedAt).getTime() : NaN
+    return Number.isFinite(reported) && at >= reported ? 'resolve' : null
+  }
+  return null
+}
+
 export function assignmentDeadlines(a: Assignment, now: number): AssignmentDeadlines {
   const report = a.status === 'dispatched' ? countdown(a.reportBy, now) : null
   const resolve = isOpenAssignment(a) ? countdown(a.resolveBy, now) : null
-  const reportOverdue = !!report?.overdue
-  const resolveOverdue = !!resolve?.overdue
+  const escalated = escalatedInPhase(a)
+  const reportOverdue = !!report?.overdue || escalated === 'report'
+  const resolveOverdue = !!resolve?.overdue || escalated === 'resolve'
   const late = (at?: string | null, by?: string | null) =>
     !!at && !!by && new Date(at).getTime() > new Date(by).getTime()
   return {
@@ -94,4 +111,77 @@ export function canCancel(w: Whistle): boolean {
 /** The assignments the township rates when it confirms: every resolved one. */
 export function ratableAssignments(w: Whistle): Assignment[] {
   return (w.assignments ?? []).filter((a) => a.status === 'resolved')
+}
+
+// ---- issue 4: overdue work, declined assignments awaiting reassignment, who may reassign ----
+
+/** The assignment that replaced this one by reassignment (改派), if any. */
+export function successorOf(w: Pick<Whistle, 'assignments'>, assignmentId: string): Assignment | undefined {
+  return (w.assignments ?? []).find((x) => x.previousAssignmentId === assignmentId)
+}
+
+/** Declined assignments of an open whistle that nobody has reassigned yet. */
+export function awaitingReassignment(w: Pick<Whistle, 'status' | 'assignments'>): Assignment[] {
+  if (!isOpenWhistle(w.status)) return []
+  return (w.assignments ?? []).filter((a) => a.status === 'declined' && !successorOf(w, a.id))
+}
+
+export interface OverdueItem<W extends Pick<Whistle, 'id' | 'status' | 'assignments'> = Whistle> {
+  whistle: W
+  assignment: Assignment
+  /** Which deadline is past: report-by while dispatched, resolve-by while reported. */
+  phase: StepPhase
+  /** How late, in ms (0 when only the server's escalation says so). */
+  lateMs: number
+}
+
+/** Every open assignment past its current deadline, county-wide, latest first (most late on top). */
+export function overdueAssignments<W extends Pick<Whistle, 'id' | 'status' | 'assignments'>>(whistles: readonly W[], now: number): OverdueItem<W>[] {
+  const out: OverdueItem<W>[] = []
+  for (const w of whistles) {
+    if (!isOpenWhistle(w.status)) continue
+    for (const a of w.assignments ?? []) {
+      const d = assignmentDeadlines(a, now)
+      if (d.reportOverdue) out.push({ whistle: w, assignment: a, phase: 'report', lateMs: Math.max(0, -(d.report?.remainingMs ?? 0)) })
+      else if (d.resolveOverdue) out.push({ whistle: w, assignment: a, phase: 'resolve', lateMs: Math.max(0, -(d.resolve?.remainingMs ?? 0)) })
+    }
+  }
+  return out.sort((x, y) => y.lateMs - x.lateMs || x.assignment.id.localeCompare(y.assignment.id))
+}
+
+/** Declined assignments awaiting reassignment across whistles, oldest decline first. */
+export function declinedAwaiting<W extends Pick<Whistle, 'id' | 'status' | 'assignments'>>(whistles: readonly W[]): { whistle: W; assignment: Assignment }[] {
+  const out: { whistle: W; assignment: Assignment }[] = []
+  for (const w of whistles) for (const a of awaitingReassignment(w)) out.push({ whistle: w, assignment: a })
+  const at = (a: Assignment) => new Date(a.declinedAt ?? a.dispatchedAt).getTime() || 0
+  return out.sort((x, y) => at(x.assignment) - at(y.assignment))
+}
+
+/**
+ * 改派: the raising township on a declined assignment; a supervisor on a declined or open one.
+ * Never on a closed/cancelled whistle, nor on an assignment that was already reassigned.
+ */
+export function canReassign(user: Pick<User, 'role' | 'orgId'> | null | undefined, w: Pick<Whistle, 'status' | 'townshipId' | 'assignments'>, a: Assignment): boolean {
+  if (!user || !isOpenWhistle(w.status)) return false
+  if (successorOf(w, a.id)) return false
+  if (user.role === 'supervisor') return a.status === 'declined' || isOpenAssignment(a)
+  if (user.role === 'township') return user.orgId === w.townshipId && a.status === 'declined'
+  return false
+}
+
+/** 增派协办: supervisors, while the whistle is not closed or cancelled. */
+export function canAddAssignment(user: Pick<User, 'role'> | null | undefined, w: Pick<Whistle, 'status'>): boolean {
+  return user?.role === 'supervisor' && isOpenWhistle(w.status)
+}
+
+/** An agency's branches for the reassign dialog: the whistle's township first, then by name. */
+export function branchChoices(branches: readonly Branch[], agencyCode: string, townshipId: string): Branch[] {
+  return branches
+    .filter((b) => b.agencyCode === agencyCode)
+    .sort((x, y) => Number(y.townshipId === townshipId) - Number(x.townshipId === townshipId) || x.name.localeCompare(y.name, 'zh-CN'))
+}
+
+/** Where the server routes when no branch is given: the agency's branch in the township, else the agency itself (null). */
+export function defaultBranch(branches: readonly Branch[], agencyCode: string, townshipId: string): Branch | null {
+  return branches.find((b) => b.agencyCode === agencyCode && b.townshipId === townshipId) ?? null
 }

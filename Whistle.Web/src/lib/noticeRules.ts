@@ -28,6 +28,7 @@ export function noticeFor(
   const title = e.whistle?.title ?? ''
   const base = { whistleId: e.whistleId, assignmentId: e.assignmentId ?? e.assignment?.id ?? null, title }
   const a = e.assignment
+  const step = stepOf(e)
   switch (user.role) {
     case 'branch':
     case 'agency': {
@@ -35,15 +36,17 @@ export function noticeFor(
       const mine = a ? ownsAssignment(user, a) : user.role === 'branch'
       if (!mine) {
         if (user.role === 'agency' && e.type === 'AssignmentEscalated')
-          return { notice: { ...base, key: `esc:${e.sequence}`, kind: 'escalation' }, sound: true }
+          return { notice: { ...base, ...step, key: `esc:${e.sequence}`, kind: 'escalation' }, sound: true }
         return null
       }
-      if (e.type === 'AssignmentDispatched' || e.type === 'AssignmentReassigned')
+      if (e.type === 'AssignmentDispatched')
         return { notice: { ...base, key: `a:${base.assignmentId ?? e.sequence}`, kind: 'assignment' }, sound: true }
+      if (e.type === 'AssignmentReassigned')
+        return { notice: { ...base, key: `a:${base.assignmentId ?? e.sequence}`, kind: 'reassigned' }, sound: true }
       if (e.type === 'AssignmentReminded')
-        return { notice: { ...base, key: `rem:${e.sequence}`, kind: 'reminder' }, sound: true }
+        return { notice: { ...base, ...step, key: `rem:${e.sequence}`, kind: 'reminder' }, sound: true }
       if (e.type === 'AssignmentEscalated')
-        return { notice: { ...base, key: `esc:${e.sequence}`, kind: 'escalation' }, sound: true }
+        return { notice: { ...base, ...step, key: `esc:${e.sequence}`, kind: 'escalation' }, sound: true }
       return null
     }
     case 'township':
@@ -54,10 +57,35 @@ export function noticeFor(
       return null
     case 'supervisor':
       if (e.type === 'AssignmentEscalated')
-        return { notice: { ...base, key: `esc:${e.sequence}`, kind: 'escalation' }, sound: false }
+        return { notice: { ...base, ...step, key: `esc:${e.sequence}`, kind: 'escalation' }, sound: false }
       if (e.type === 'AssignmentDeclined')
         return { notice: { ...base, key: `dec:${e.sequence}`, kind: 'declined' }, sound: false }
       return null
   }
   return null
+}
+
+/** The step of a 催办/督办 event (phase and level), or nothing. */
+export function stepOf(e: Pick<WhistleEvent, 'step'>): { phase?: 'report' | 'resolve'; level?: number } {
+  const s = e.step
+  if (!s || (s.phase !== 'report' && s.phase !== 'resolve')) return {}
+  return { phase: s.phase, level: typeof s.level === 'number' ? s.level : undefined }
+}
+
+/** The message key (and extra parameters) of a notice: 催办 and 督办 say which deadline. */
+export function noticeKey(n: Pick<Notice, 'kind' | 'phase' | 'level'>): { key: string; params: Record<string, string | number> } {
+  if (n.kind === 'reminder' && n.phase) return { key: n.phase === 'report' ? 'notice.reminderReport' : 'notice.reminderResolve', params: {} }
+  if (n.kind === 'escalation' && n.phase)
+    return {
+      key: n.phase === 'report' ? 'notice.escalationReport' : 'notice.escalationResolve',
+      params: { level: n.level && n.level > 0 ? n.level : 1 },
+    }
+  return { key: `notice.${n.kind}`, params: {} }
+}
+
+/** Does a (new) assignment belong in this user's inbox? A branch: its own; an agency: its own and its branches'. */
+export function belongsToInbox(user: Pick<User, 'role' | 'orgId'>, a: { branchId?: string | null; agencyCode?: string }): boolean {
+  if (user.role === 'branch') return !!a.branchId && a.branchId === user.orgId
+  if (user.role === 'agency') return a.agencyCode === user.orgId
+  return false
 }

@@ -50,7 +50,13 @@ export function applyEventToWhistles(list: readonly Whistle[], e: WhistleEvent, 
 }
 
 /** Applies an event to an inbox: updates the whistle summary on its rows and upserts the assignment. */
-export function applyEventToInbox(list: readonly InboxAssignment[], e: WhistleEvent, stale = false): InboxAssignment[] {
+export function applyEventToInbox(
+  list: readonly InboxAssignment[],
+  e: WhistleEvent,
+  stale = false,
+  /** Whether an assignment not yet listed belongs in this inbox (e.g. a reassignment to another unit does not). */
+  accept: (a: Assignment) => boolean = () => true,
+): InboxAssignment[] {
   if (stale) return list as InboxAssignment[]
   let next = list.map((row) =>
     row.whistleId === e.whistleId && e.whistle ? { ...row, whistle: { ...row.whistle, ...e.whistle } } : row,
@@ -58,6 +64,7 @@ export function applyEventToInbox(list: readonly InboxAssignment[], e: WhistleEv
   const a = e.assignment
   if (a && a.id) {
     const i = next.findIndex((row) => row.id === a.id)
+    if (i < 0 && !accept(a)) return next
     const row: InboxAssignment = { ...(i >= 0 ? next[i] : {}), ...a, whistle: { ...(i >= 0 ? next[i].whistle : {}), ...e.whistle } }
     if (i >= 0) next[i] = row
     else next = [row, ...next]

@@ -1,7 +1,8 @@
 import { computed, reactive, ref, watch } from 'vue'
 import { t, locale } from '../i18n'
+import { noticeKey } from '../lib/noticeRules'
 
-export type NoticeKind = 'assignment' | 'reminder' | 'escalation' | 'declined' | 'resolved'
+export type NoticeKind = 'assignment' | 'reassigned' | 'reminder' | 'escalation' | 'declined' | 'resolved'
 
 export interface Notice {
   key: string
@@ -10,6 +11,9 @@ export interface Notice {
   assignmentId?: string | null
   title: string
   at: number
+  /** 催办/督办: which deadline (report-by or resolve-by) and the step's level (0 = 催办, 1… = 督办). */
+  phase?: 'report' | 'resolve' | null
+  level?: number | null
 }
 
 const MAX = 20
@@ -88,7 +92,8 @@ function browserNotify(n: Notice, text: string): void {
 }
 
 export function noticeText(n: Notice): string {
-  return t(`notice.${n.kind}`, { title: n.title })
+  const k = noticeKey(n)
+  return t(k.key, { title: n.title, ...k.params })
 }
 
 /** Adds a notice once per key: beep for work that needs the user, browser notification, title count. */

@@ -18,6 +18,7 @@ export function loadReference(force = false): Promise<void> {
       townships: o?.townships ?? [],
       agencies: o?.agencies ?? [],
       branches: o?.branches ?? [],
+      settings: o?.settings,
     }
     referenceLoaded.value = true
   })().catch((e) => {
