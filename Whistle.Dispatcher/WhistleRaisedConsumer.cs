@@ -29,6 +29,11 @@ public sealed partial class WhistleRaisedConsumer(
     {
         var message = context.Message;
         var messageId = context.MessageId ?? throw new InvalidOperationException("A WhistleRaised message arrived without a message id.");
+        if (county.Catalog.FindMatter(message.MatterCode) is null || message.ExtraAgencyCodes.Any(code => county.Catalog.FindAgency(code) is null))
+        {
+            await county.RefreshIfStaleAsync(database, context.CancellationToken);
+        }
+
         var dispatched = await database.WriteAsync(
             async unit =>
             {

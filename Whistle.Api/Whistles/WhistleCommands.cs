@@ -60,8 +60,13 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
             return new CommandResult<WhistleDto>.Forbidden("Only township staff raise whistles.");
         }
 
-        var catalog = county.Catalog;
-        var errors = WhistleValidation.Raise(request, catalog);
+        var errors = WhistleValidation.Raise(request, county.Catalog);
+        if ((errors.ContainsKey("matterCode") || errors.ContainsKey("extraAgencyCodes")) && await county.RefreshIfStaleAsync(database, ct))
+        {
+            // Another instance changed the whistle list a moment ago; judge by the newest one.
+            errors = WhistleValidation.Raise(request, county.Catalog);
+        }
+
         if (idempotencyKey is { Length: > WhistleValidation.IdempotencyKeyMax })
         {
             errors["idempotencyKey"] = [$"The Idempotency-Key header must be at most {WhistleValidation.IdempotencyKeyMax} characters."];

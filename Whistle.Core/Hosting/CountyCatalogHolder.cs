@@ -1,17 +1,41 @@
+using Dapper;
 using Whistle.Core.County;
 using Whistle.Core.Storage;
 
 namespace Whistle.Core.Hosting;
 
-/// <summary>The county as loaded from the database: at start-up, and again whenever it changes.</summary>
+/// <summary>
+/// The county as loaded from the database: at start-up, again on every <c>CountyChanged</c>, and on
+/// demand where a request names something this copy does not know yet (read-your-writes across instances).
+/// </summary>
 public sealed class CountyCatalogHolder
 {
+    private const string VersionSql = "SELECT catalog_version FROM county;";
+
     private volatile CountyCatalog? _catalog;
+    private int _version = -1;
 
     public CountyCatalog Catalog => _catalog ?? throw new InvalidOperationException("The county has not been loaded yet.");
 
     internal void Set(CountyCatalog catalog) => _catalog = catalog;
 
-    public async Task ReloadAsync(WhistleDatabase database, CancellationToken cancellationToken) =>
+    public async Task ReloadAsync(WhistleDatabase database, CancellationToken cancellationToken)
+    {
+        var version = await database.ReadAsync(c => c.ExecuteScalarAsync<int>(VersionSql), cancellationToken);
         _catalog = new CountyCatalog(await database.ReadAsync(CountyStore.LoadAsync, cancellationToken));
+        _version = version;
+    }
+
+    /// <summary>Reloads when the database holds a newer county than this copy; true when it did.</summary>
+    public async Task<bool> RefreshIfStaleAsync(WhistleDatabase database, CancellationToken cancellationToken)
+    {
+        var version = await database.ReadAsync(c => c.ExecuteScalarAsync<int>(VersionSql), cancellationToken);
+        if (version == _version)
+        {
+            return false;
+        }
+
+        await ReloadAsync(database, cancellationToken);
+        return true;
+    }
 }

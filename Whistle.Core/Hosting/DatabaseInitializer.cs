@@ -40,8 +40,7 @@ internal sealed partial class DatabaseInitializer(
             LogImported(logger, county.County.Name, countyFile, demo);
         }
 
-        var loaded = await database.ReadAsync(CountyStore.LoadAsync, cancellationToken);
-        holder.Set(new CountyCatalog(loaded));
+        await holder.ReloadAsync(database, cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
