@@ -1,0 +1,123 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Whistle.Core.Assessment;
+using Whistle.Dispatcher;
+using Whistle.Tests.Support;
+using static Microsoft.Playwright.Assertions;
+
+namespace Whistle.Tests.Browser;
+
+/// <summary>
+/// Time limits in the browser. The server's clock is a fake one set three hours back, so a whistle raised
+/// now on it is long overdue by the browser's clock; moving the fake clock fires the chain.
+/// </summary>
+[NonParallelizable]
+public sealed class When_time_limits_bite_in_the_browser
+{
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow.AddHours(-3));
+    private WhistleSystem _system = null!;
+    private BrowserSession _browser = null!;
+
+    [OneTimeSetUp]
+    public async Task Start()
+    {
+        _browser = await BrowserSession.LaunchAsync();
+        _system = await WhistleSystem.EmbeddedAsync(s => s.AddSingleton<TimeProvider>(_clock));
+    }
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        if (_browser is not null) await _browser.DisposeAsync();
+        if (_system is not null) await _system.DisposeAsync();
+    }
+
+    [Test]
+    public async Task Should_turn_an_overdue_duty_red_escalate_it_live_and_list_it_for_the_supervisor()
+    {
+        var branch = await _browser.SignInAsync(_system.Api, "branch.urban-management.chengguan", BrowserSession.Phone);
+        var board = await _browser.SignInAsync(_system.Api, "supervisor", BrowserSession.Desktop);
+        using var township = await _system.SignInAsync("township.chengguan");
+        var id = (await township.RaiseAsync(WhistleClient.Raise("河堤违建棚屋", "illegal-construction", "emergency"))).Str("id");
+        var whistle = await township.WaitForWhistleAsync(id, w => w.Str("status") == "dispatched");
+        var lead = whistle["assignments"]!.AsArray().Single(a => a!.Str("role") == "lead")!.Str("id");
+
+        var row = branch.Locator($"[data-testid=assignment-row][data-assignment-id='{lead}']");
+        await Expect(row).ToHaveCountAsync(1);
+        await Expect(row.Locator("[data-testid=deadline-report]")).ToHaveAttributeAsync("data-overdue", "true");
+
+        // The fake clock reaches report-by: the dispatcher escalates, the branch sees it live.
+        _clock.Advance(TimeSpan.FromMinutes(31));
+        await _system.Apis[0].Services.GetRequiredService<DeadlineScheduler>().RunDueAsync(CancellationToken.None);
+        await Expect(branch.Locator("[data-testid=live-notice][data-kind=escalation]")).ToBeVisibleAsync();
+        await Expect(row.GetByTestId("assignment-escalation")).ToHaveAttributeAsync("data-escalations", new Regex("^[1-9]"));
+        await BrowserSession.ScreenshotAsync(branch, "branch-escalated-phone");
+
+        await Expect(board.Locator($"[data-testid=overdue-row][data-assignment-id='{lead}']")).ToHaveCountAsync(1);
+        await BrowserSession.ScreenshotAsync(board, "supervisor-overdue-desktop");
+
+        // The supervisor moves the duty from the overdue list.
+        await board.Locator($"[data-testid=overdue-row][data-assignment-id='{lead}']").GetByTestId("overdue-reassign").ClickAsync();
+        await board.GetByTestId("reassign-agency").ClickAsync();
+        await board.GetByTestId("reassign-agency-option-public-security").ClickAsync();
+        await board.GetByTestId("reassign-reason").FillAsync("城管中队人手不足，改由派出所先行处置");
+        await board.GetByTestId("reassign-submit").ClickAsync();
+        var after = await township.WaitForWhistleAsync(id, w => w["assignments"]!.AsArray().Any(a => (string?)a!["previousAssignmentId"] == lead));
+        Assert.That(after["assignments"]!.AsArray().Single(a => a!.Str("id") == lead)!.Str("status"), Is.EqualTo("declined"));
+        await Expect(board.Locator($"[data-testid=overdue-row][data-assignment-id='{lead}']")).ToHaveCountAsync(0);
+        await branch.Context.CloseAsync();
+        await board.Context.CloseAsync();
+    }
+
+    [Test]
+    public async Task Should_show_the_ranking_on_the_assessment_page_and_print_the_monthly_report()
+    {
+        using var township = await _system.SignInAsync("township.liuhe");
+        var id = (await township.RaiseAsync(WhistleClient.Raise("农田违规取土", "farmland-occupation", "urgent"))).Str("id");
+        var w = await township.WaitForWhistleAsync(id, x => x.Str("status") == "dispatched");
+        var lead = w["assignments"]!.AsArray().Single(a => a!.Str("role") == "lead")!;
+        using var branch = await _system.SignInAsync($"branch.{lead.Str("branchId")}");
+        Assert.That((await branch.PostAsync($"/api/assignments/{lead.Str("id")}/report", new { })).Status, Is.EqualTo(HttpStatusCode.OK));
+
+        var day = ChinaTime.LocalDate(_clock.GetUtcNow()).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var page = await _browser.SignInAsync(_system.Api, "supervisor", BrowserSession.Desktop);
+        await page.GetByTestId("nav-assessment").ClickAsync();
+        await page.GetByTestId("assessment-period-month").ClickAsync();
+        await page.GetByTestId("assessment-date").FillAsync(day);
+        await page.Locator($"[data-testid=assessment-page][data-date='{day}'][data-loading=false]").WaitForAsync();
+        var first = page.Locator("[data-testid=ranking-row][data-rank='1']").First;
+        await Expect(first).ToBeVisibleAsync();
+        Assert.That(await first.GetAttributeAsync("data-unit-id"), Is.EqualTo(lead.Str("branchId")), "the only branch that reported in time leads");
+        await Task.Delay(800);
+        await BrowserSession.ScreenshotAsync(page, "supervisor-assessment-desktop");
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("assessment-export").ClickAsync());
+        Assert.That(download.SuggestedFilename, Does.StartWith("assessment-").And.EndWith(".csv"));
+        var bytes = await File.ReadAllBytesAsync((await download.PathAsync())!);
+        Assert.That(bytes.Take(3), Is.EqualTo(new byte[] { 0xEF, 0xBB, 0xBF }));
+
+        await page.GetByTestId("assessment-report-link").ClickAsync();
+        await page.Locator("[data-testid=monthly-report][data-loading=false]").WaitForAsync();
+        await Expect(page.GetByTestId("report-title")).ToContainTextAsync("实绩考核月报");
+        await page.EmulateMediaAsync(new() { Media = Microsoft.Playwright.Media.Print });
+        var pdf = await page.PdfAsync(new() { Format = "A4" });
+        Assert.That(pdf.Take(4), Is.EqualTo("%PDF"u8.ToArray()));
+        await BrowserSession.ScreenshotAsync(page, "supervisor-monthly-report-print");
+        await page.EmulateMediaAsync(new() { Media = Microsoft.Playwright.Media.Screen });
+
+        await page.GetByTestId("nav-whistle-list").ClickAsync();
+        await page.GetByTestId("whistle-list-page").WaitForAsync();
+        await Expect(page.GetByTestId("matter-row")).Not.ToHaveCountAsync(0);
+        await BrowserSession.ScreenshotAsync(page, "supervisor-whistle-list-desktop");
+
+        var phone = await _browser.SignInAsync(_system.Api, "township.liuhe", BrowserSession.Phone);
+        await phone.GotoAsync($"/assessment?period=month&date={day}");
+        await phone.Locator("[data-testid=assessment-page][data-scope=township][data-loading=false]").WaitForAsync();
+        Assert.That(await phone.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth"), Is.LessThanOrEqualTo(0));
+        await BrowserSession.ScreenshotAsync(phone, "township-assessment-phone");
+        await phone.Context.CloseAsync();
+        await page.Context.CloseAsync();
+    }
+}
