@@ -60,12 +60,10 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
             return new CommandResult<WhistleDto>.Forbidden("Only township staff raise whistles.");
         }
 
+        // Another instance may have changed the whistle list a moment ago (its CountyChanged may still be on
+        // the way): judge a new whistle by the newest list. One single-row read.
+        await county.RefreshIfStaleAsync(database, ct);
         var errors = WhistleValidation.Raise(request, county.Catalog);
-        if ((errors.ContainsKey("matterCode") || errors.ContainsKey("extraAgencyCodes")) && await county.RefreshIfStaleAsync(database, ct))
-        {
-            // Another instance changed the whistle list a moment ago; judge by the newest one.
-            errors = WhistleValidation.Raise(request, county.Catalog);
-        }
 
         if (idempotencyKey is { Length: > WhistleValidation.IdempotencyKeyMax })
         {
