@@ -57,6 +57,12 @@ public static class WhistleCoreExtensions
     public static IHostApplicationBuilder AddWhistleBus(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator> consumers)
     {
         var bus = builder.Configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
+        if (bus.Transport == BusTransport.RabbitMq)
+        {
+            // Registered before MassTransit's hosted service, so the bus starts once the broker answers.
+            builder.Services.AddHostedService<BrokerStartupGate>();
+        }
+
         builder.Services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
@@ -88,7 +94,7 @@ public static class WhistleCoreExtensions
         builder.Services.Configure<MassTransitHostOptions>(o =>
         {
             o.WaitUntilStarted = true;
-            o.StartTimeout = TimeSpan.FromMinutes(2);
+            o.StartTimeout = TimeSpan.FromMinutes(5);
             o.StopTimeout = TimeSpan.FromSeconds(30);
         });
         builder.Services.AddSingleton<OutboxRelay>();

@@ -25,22 +25,28 @@ public sealed partial class OutboxRelay(
     private readonly string _relayId = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     private DateTimeOffset _lastCleanup = DateTimeOffset.MinValue;
 
+    // The outbox is one ordered stream: a relay claims the oldest unsent rows only while no other relay
+    // holds a live claim, so batches go out one after another in commit order (and so in order per
+    // whistle), whichever instance relays them. A relay that dies loses its claim when it expires.
     private const string ClaimSqlite = """
         UPDATE outbox SET locked_by = @RelayId, locked_until = @Until, attempts = attempts + 1
-        WHERE id IN (
-            SELECT id FROM outbox
-            WHERE sent_at IS NULL AND (locked_until IS NULL OR locked_until < @Now OR locked_by = @RelayId)
-            ORDER BY id LIMIT @BatchSize);
+        WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT @BatchSize)
+          AND NOT EXISTS (
+              SELECT 1 FROM outbox o
+              WHERE o.sent_at IS NULL AND o.locked_by IS NOT NULL AND o.locked_by <> @RelayId AND o.locked_until >= @Now);
         SELECT id, message_id AS MessageId, message_type AS MessageType, body FROM outbox
         WHERE locked_by = @RelayId AND sent_at IS NULL ORDER BY id;
         """;
 
     private const string ClaimSqlServer = """
+        BEGIN TRANSACTION;
+        EXEC sp_getapplock @Resource = N'whistle-outbox-claim', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 10000;
         UPDATE outbox SET locked_by = @RelayId, locked_until = @Until, attempts = attempts + 1
-        WHERE id IN (
-            SELECT TOP (@BatchSize) id FROM outbox WITH (UPDLOCK, READPAST, ROWLOCK)
-            WHERE sent_at IS NULL AND (locked_until IS NULL OR locked_until < @Now OR locked_by = @RelayId)
-            ORDER BY id);
+        WHERE id IN (SELECT TOP (@BatchSize) id FROM outbox WHERE sent_at IS NULL ORDER BY id)
+          AND NOT EXISTS (
+              SELECT 1 FROM outbox o
+              WHERE o.sent_at IS NULL AND o.locked_by IS NOT NULL AND o.locked_by <> @RelayId AND o.locked_until >= @Now);
+        COMMIT TRANSACTION;
         SELECT id, message_id AS MessageId, message_type AS MessageType, body FROM outbox
         WHERE locked_by = @RelayId AND sent_at IS NULL ORDER BY id;
         """;
@@ -52,6 +58,9 @@ public sealed partial class OutboxRelay(
     private const string OldestUnsentSql = "SELECT MIN(created_at) FROM outbox WHERE sent_at IS NULL;";
 
     private sealed record OutboxRow(long Id, string MessageId, string MessageType, string Body);
+
+    /// <summary>When publishing last failed (null: never), for health checks.</summary>
+    public DateTimeOffset? LastFailure { get; private set; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -78,6 +87,7 @@ public sealed partial class OutboxRelay(
             catch (Exception ex)
             {
                 failures++;
+                LastFailure = time.GetUtcNow();
                 LogRelayFailed(logger, ex, failures);
                 var backoff = TimeSpan.FromMilliseconds(Math.Min(30_000, 200 * Math.Pow(2, Math.Min(failures, 8))));
                 await Task.Delay(backoff, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -100,7 +110,10 @@ public sealed partial class OutboxRelay(
             var message = JsonSerializer.Deserialize(row.Body, type, MessageTypes.Json)
                 ?? throw new InvalidOperationException($"Outbox row {row.Id} has an empty body.");
             var messageId = Guid.Parse(row.MessageId);
-            await bus.Publish(message, type, context => context.MessageId = messageId, cancellationToken);
+            // A broker that is down must not hold the relay forever: give up, back off, try again.
+            using var publishTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            publishTimeout.CancelAfter(settings.PublishTimeout);
+            await bus.Publish(message, type, context => context.MessageId = messageId, publishTimeout.Token);
             await database.ReadAsync(
                 connection => connection.ExecuteAsync(MarkSentSql, new { Id = row.Id, Now = time.GetUtcNow() }),
                 cancellationToken);

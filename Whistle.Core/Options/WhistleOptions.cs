@@ -102,7 +102,10 @@ public sealed class OutboxOptions
     public int BatchSize { get; set; } = 100;
 
     /// <summary>How long a relay owns the rows it claimed before another instance may take them over.</summary>
-    public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long one publish may wait for the broker before the relay backs off and retries.</summary>
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Sent rows are deleted after this long.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(1);
