@@ -9,8 +9,14 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 builder.AddWhistleApi();
 
 var app = builder.Build();
+if (AdminCommands.IsCommand(args))
+{
+    return await AdminCommands.RunAsync(app, args, Console.In, Console.Out);
+}
+
 app.MapWhistleApi();
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>The entry point, visible to the tests.</summary>
 public partial class Program;

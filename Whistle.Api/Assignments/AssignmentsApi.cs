@@ -12,19 +12,19 @@ public static class AssignmentsApi
     {
         var api = app.MapGroup("/api/assignments").RequireAuthorization();
         api.MapGet("/", List);
-        api.MapPost("/{id}/report", (string id, ReportRequest request, ClaimsPrincipal principal, WhistleCommands commands, CancellationToken ct) =>
-            WhistlesApi.Execute(commands.ReportAsync(CurrentUser.From(principal), id, request, ct)));
-        api.MapPost("/{id}/resolve", (string id, ResolveRequest request, ClaimsPrincipal principal, WhistleCommands commands, CancellationToken ct) =>
-            WhistlesApi.Execute(commands.ResolveAsync(CurrentUser.From(principal), id, request, ct)));
-        api.MapPost("/{id}/decline", (string id, DeclineRequest request, ClaimsPrincipal principal, WhistleCommands commands, CancellationToken ct) =>
-            WhistlesApi.Execute(commands.DeclineAsync(CurrentUser.From(principal), id, request, ct)));
-        api.MapPost("/{id}/reassign", (string id, ReassignRequest request, ClaimsPrincipal principal, ReassignmentCommands commands, CancellationToken ct) =>
-            WhistlesApi.Execute(commands.ReassignAsync(CurrentUser.From(principal), id, request, ct)));
+        api.MapPost("/{id}/report", (string id, ReportRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
+            WhistlesApi.Execute(commands.ReportAsync(CurrentUser.From(http), id, request, ct)));
+        api.MapPost("/{id}/resolve", (string id, ResolveRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
+            WhistlesApi.Execute(commands.ResolveAsync(CurrentUser.From(http), id, request, ct)));
+        api.MapPost("/{id}/decline", (string id, DeclineRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
+            WhistlesApi.Execute(commands.DeclineAsync(CurrentUser.From(http), id, request, ct)));
+        api.MapPost("/{id}/reassign", (string id, ReassignRequest request, HttpContext http, ReassignmentCommands commands, CancellationToken ct) =>
+            WhistlesApi.Execute(commands.ReassignAsync(CurrentUser.From(http), id, request, ct)));
         return app;
     }
 
     private static async Task<Results<Ok<PageDto<InboxItemDto>>, ValidationProblem>> List(
-        ClaimsPrincipal principal,
+        HttpContext http,
         WhistleQueries queries,
         CancellationToken ct,
         string? status = "open",
@@ -33,6 +33,6 @@ public static class AssignmentsApi
     {
         var errors = WhistlesApi.Paging(status, page, pageSize);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-        return TypedResults.Ok(await queries.InboxAsync(CurrentUser.From(principal), status ?? "open", page, pageSize, ct));
+        return TypedResults.Ok(await queries.InboxAsync(CurrentUser.From(http), status ?? "open", page, pageSize, ct));
     }
 }

@@ -1,14 +1,11 @@
 using System.Security.Claims;
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Whistle.Core.County;
 using Whistle.Core.Hosting;
 using Whistle.Core.Options;
-using Whistle.Core.Storage;
 
 namespace Whistle.Api.Auth;
 
@@ -22,18 +19,6 @@ public static class AuthApi
 {
     public const string LoginRateLimit = "login";
 
-    private const string SelectUserSql = """
-        SELECT user_name AS UserName, display_name AS DisplayName, role, org_id AS OrgId, password_hash AS PasswordHash
-        FROM users WHERE user_name = @UserName;
-        """;
-
-    private sealed record UserRow(string UserName, string DisplayName, string Role, string OrgId, string PasswordHash);
-
-    private static readonly PasswordHasher<UserRow> Hasher = new();
-
-    // Verified when the account does not exist, so that a wrong name costs as long as a wrong password.
-    private static readonly string DummyHash = Hasher.HashPassword(null!, "not-a-password");
-
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/auth/token", IssueToken).AllowAnonymous().RequireRateLimiting(LoginRateLimit);
@@ -43,7 +28,9 @@ public static class AuthApi
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> IssueToken(
         TokenRequest request,
-        WhistleDatabase database,
+        HttpContext http,
+        Accounts accounts,
+        SignInThrottle throttle,
         CountyCatalogHolder county,
         SigningKey signingKey,
         IOptions<AuthOptions> options,
@@ -51,15 +38,23 @@ public static class AuthApi
         CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.UserName)) errors["userName"] = ["The user name is required."];
-        if (string.IsNullOrEmpty(request.Password)) errors["password"] = ["The password is required."];
+        if (string.IsNullOrWhiteSpace(request.UserName) || request.UserName.Length > 100) errors["userName"] = ["The user name is required (at most 100 characters)."];
+        if (string.IsNullOrEmpty(request.Password) || request.Password.Length > 256) errors["password"] = ["The password is required (at most 256 characters)."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var user = await database.ReadAsync(
-            c => c.QuerySingleOrDefaultAsync<UserRow>(SelectUserSql, new { UserName = request.UserName!.Trim() }),
-            cancellationToken);
-        var verified = Hasher.VerifyHashedPassword(user!, user?.PasswordHash ?? DummyHash, request.Password!);
-        if (user is null || verified == PasswordVerificationResult.Failed)
+        var userName = request.UserName!.Trim();
+        if (!throttle.TryAcquire(userName))
+        {
+            return TypedResults.Problem(title: "Too many sign-in attempts", detail: "Too many attempts for this account; wait a minute.", statusCode: StatusCodes.Status429TooManyRequests);
+        }
+
+        var (outcome, user) = await accounts.SignInAsync(userName, request.Password!, http.Connection.RemoteIpAddress?.ToString(), cancellationToken);
+        if (outcome == SignInOutcome.LockedOut)
+        {
+            return TypedResults.Problem(title: "Sign-in failed", detail: "The account is locked after repeated failed sign-ins; try again later or ask a supervisor.", statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        if (outcome != SignInOutcome.Succeeded || user is null)
         {
             return TypedResults.Problem(title: "Sign-in failed", detail: "The user name or password is wrong.", statusCode: StatusCodes.Status401Unauthorized);
         }
@@ -93,7 +88,7 @@ public static class AuthApi
         IOptions<DatabaseOptions> database,
         IOptions<BusOptions> bus)
     {
-        if (!whistle.Value.Demo.IsEnabled(database.Value, bus.Value))
+        if (!whistle.Value.Demo.IsEnabled(database.Value, bus.Value, whistle.Value.Production))
         {
             return TypedResults.NotFound();
         }

@@ -21,7 +21,21 @@ public sealed class AuthOptions
 
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(12);
 
-    /// <summary>Sign-in attempts allowed per account name per minute (429 beyond).</summary>
+    /// <summary>Sign-in attempts allowed per client address per minute, and per account name per minute (429 beyond).</summary>
     [Range(1, 10_000)]
     public int LoginAttemptsPerMinute { get; set; } = 30;
+
+    /// <summary>Failed sign-ins in a row after which an account is locked for <see cref="LockoutDuration"/>.</summary>
+    [Range(1, 1000)]
+    public int LockoutThreshold { get; set; } = 5;
+
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Whistles one account may raise per minute (429 beyond).</summary>
+    [Range(1, 10_000)]
+    public int RaisesPerMinute { get; set; } = 30;
+
+    /// <summary>The shortest password a supervisor may give an account.</summary>
+    [Range(8, 128)]
+    public int MinimumPasswordLength { get; set; } = 10;
 }

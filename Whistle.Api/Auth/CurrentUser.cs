@@ -7,6 +7,12 @@ namespace Whistle.Api.Auth;
 /// <summary>The caller as its token describes it: who, in which role, for which organisation.</summary>
 public sealed record CurrentUser(string UserName, string DisplayName, string Role, string OrgId)
 {
+    /// <summary>Where the request came from, for the audit trail.</summary>
+    public string? RemoteAddress { get; init; }
+
+    public static CurrentUser From(HttpContext http) =>
+        From(http.User) with { RemoteAddress = http.Connection.RemoteIpAddress?.ToString() };
+
     public const string UserNameClaim = "sub";
     public const string DisplayNameClaim = "name";
     public const string RoleClaim = "role";
@@ -39,4 +45,6 @@ public sealed record CurrentUser(string UserName, string DisplayName, string Rol
     };
 
     public EventActor Actor => new(UserName, DisplayName, OrgId);
+
+    public Whistle.Core.Storage.AuditActor Audit => new(UserName, DisplayName, RemoteAddress);
 }

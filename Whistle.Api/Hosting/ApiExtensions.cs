@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using Whistle.Api.Assignments;
+using Whistle.Api.Audit;
 using Whistle.Api.Auth;
 using Whistle.Api.Push;
 using Whistle.Api.Reference;
@@ -42,6 +43,9 @@ public static class ApiExtensions
         var apiOptions = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = apiOptions.MaxRequestBodyBytes);
 
+        // The hub's clients send their token in the query string: request lines are never logged at Information.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Http.Connections", LogLevel.Warning);
         builder.AddWhistleCore();
         var transport = builder.Configuration.GetSection(BusOptions.Section).Get<BusOptions>()?.Transport ?? BusTransport.InMemory;
         var inProcess = builder.Configuration.GetSection(InProcessDispatcherOptions.Section).Get<InProcessDispatcherOptions>()?.InProcess
@@ -69,6 +73,8 @@ public static class ApiExtensions
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations()
             .Validate(o => o.TokenLifetime > TimeSpan.Zero, "Whistle:Auth:TokenLifetime must be positive.").ValidateOnStart();
         services.AddSingleton<SigningKey>();
+        services.AddSingleton<Accounts>();
+        services.AddSingleton<SignInThrottle>();
         services.AddSingleton<WhistleQueries>();
         services.AddSingleton<WhistleCommands>();
         services.AddSingleton<ReassignmentCommands>();
@@ -118,6 +124,15 @@ public static class ApiExtensions
             limiter.AddPolicy(AuthApi.LoginRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = auth.Value.LoginAttemptsPerMinute, Window = TimeSpan.FromMinutes(1) }));
+            limiter.AddPolicy(WhistlesApi.RaiseRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.User.FindFirst(CurrentUser.UserNameClaim)?.Value ?? context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = auth.Value.RaisesPerMinute, Window = TimeSpan.FromMinutes(1) }));
+            limiter.OnRejected = async (context, ct) =>
+            {
+                context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                await TypedResults.Problem(title: "Too many requests", detail: "Slow down and try again in a minute.", statusCode: StatusCodes.Status429TooManyRequests)
+                    .ExecuteAsync(context.HttpContext);
+            };
         });
         services.AddRateLimiter(_ => { });
         return builder;
@@ -125,6 +140,7 @@ public static class ApiExtensions
 
     public static WebApplication MapWhistleApi(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();
@@ -134,8 +150,10 @@ public static class ApiExtensions
         app.UseRateLimiter();
 
         app.MapAuthApi();
+        app.MapAccountsApi();
         app.MapReferenceApi();
         app.MapWhistleListUpkeepApi();
+        app.MapAuditApi();
         app.MapWhistlesApi();
         app.MapAssignmentsApi();
         app.MapStatsApi();

@@ -26,7 +26,6 @@ public sealed record SaveMatterRequest(
 
 public sealed record RenameAgencyRequest(string? Name, string? NameEn);
 
-public sealed record AuditEntryDto(long Id, DateTimeOffset At, string UserName, string DisplayName, string Entity, string Key, string Action, JsonElement? Before, JsonElement? After);
 
 /// <summary>
 /// Whistle list upkeep (supervisors): matters, agencies' names and limits change through the API, each
@@ -35,45 +34,12 @@ public sealed record AuditEntryDto(long Id, DateTimeOffset At, string UserName, 
 /// </summary>
 public static partial class WhistleListUpkeepApi
 {
-    private const string InsertAuditSql = """
-        INSERT INTO audit_log (at, user_name, display_name, entity, entity_key, action, before_json, after_json)
-        VALUES (@At, @UserName, @DisplayName, @Entity, @Key, @Action, @Before, @After);
-        """;
-
-    private const string CountAuditSql = "SELECT COUNT(*) FROM audit_log;";
-
-    private const string AuditPageSqlite = """
-        SELECT id, at, user_name AS UserName, display_name AS DisplayName, entity, entity_key AS EntityKey, action,
-               before_json AS BeforeJson, after_json AS AfterJson
-        FROM audit_log ORDER BY id DESC LIMIT @Take OFFSET @Skip;
-        """;
-
-    private const string AuditPageSqlServer = """
-        SELECT id, at, user_name AS UserName, display_name AS DisplayName, entity, entity_key AS EntityKey, action,
-               before_json AS BeforeJson, after_json AS AfterJson
-        FROM audit_log ORDER BY id DESC OFFSET @Skip ROWS FETCH NEXT @Take ROWS ONLY;
-        """;
-
-    private sealed record AuditRow
-    {
-        public long Id { get; init; }
-        public DateTimeOffset At { get; init; }
-        public string UserName { get; init; } = "";
-        public string DisplayName { get; init; } = "";
-        public string Entity { get; init; } = "";
-        public string EntityKey { get; init; } = "";
-        public string Action { get; init; } = "";
-        public string? BeforeJson { get; init; }
-        public string? AfterJson { get; init; }
-    }
-
     public static IEndpointRouteBuilder MapWhistleListUpkeepApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").RequireAuthorization();
         api.MapPut("/whistle-list/{code}", SaveMatter);
         api.MapDelete("/whistle-list/{code}", RetireMatter);
         api.MapPut("/org/agencies/{code}", RenameAgency);
-        api.MapGet("/audit", Audit);
         return app;
     }
 
@@ -82,9 +48,9 @@ public static partial class WhistleListUpkeepApi
         : TypedResults.Problem(title: "Forbidden", detail: "Only supervisors keep the whistle list.", statusCode: StatusCodes.Status403Forbidden);
 
     private static async Task<Results<Ok<MatterDto>, ValidationProblem, ProblemHttpResult>> SaveMatter(
-        string code, SaveMatterRequest request, ClaimsPrincipal principal, WhistleDatabase database, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
+        string code, SaveMatterRequest request, HttpContext http, WhistleDatabase database, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
     {
-        var user = CurrentUser.From(principal);
+        var user = CurrentUser.From(http);
         if (SupervisorOnly(user) is { } forbidden) return forbidden;
         var catalog = county.Catalog;
         var errors = new Dictionary<string, string[]>();
@@ -116,9 +82,9 @@ public static partial class WhistleListUpkeepApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> RetireMatter(
-        string code, ClaimsPrincipal principal, WhistleDatabase database, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
+        string code, HttpContext http, WhistleDatabase database, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
     {
-        var user = CurrentUser.From(principal);
+        var user = CurrentUser.From(http);
         if (SupervisorOnly(user) is { } forbidden) return forbidden;
         if (county.Catalog.FindActiveMatter(code) is not { } matter) return CommandResults.NotFoundProblem();
         await ChangeAsync(database, county, user, time, "matter", code, "retired", ReferenceApi.ToDto(county.Catalog, matter), ct, unit => CountyStore.RetireMatterAsync(unit, code));
@@ -126,9 +92,9 @@ public static partial class WhistleListUpkeepApi
     }
 
     private static async Task<Results<Ok<AgencyDto>, ValidationProblem, ProblemHttpResult>> RenameAgency(
-        string code, RenameAgencyRequest request, ClaimsPrincipal principal, WhistleDatabase database, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
+        string code, RenameAgencyRequest request, HttpContext http, WhistleDatabase database, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
     {
-        var user = CurrentUser.From(principal);
+        var user = CurrentUser.From(http);
         if (SupervisorOnly(user) is { } forbidden) return forbidden;
         if (county.Catalog.FindAgency(code) is not { } agency) return CommandResults.NotFoundProblem();
         var errors = new Dictionary<string, string[]>();
@@ -152,20 +118,7 @@ public static partial class WhistleListUpkeepApi
                 await change(unit);
                 var version = await CountyStore.BumpVersionAsync(unit);
                 var preview = new CountyCatalog(await CountyStore.LoadAsync(unit.Connection, unit.Transaction));
-                await unit.Connection.ExecuteAsync(
-                    InsertAuditSql,
-                    new
-                    {
-                        At = now,
-                        user.UserName,
-                        user.DisplayName,
-                        Entity = entity,
-                        Key = key,
-                        Action = action,
-                        Before = before is null ? null : JsonSerializer.Serialize(before, MessageTypes.Json),
-                        After = AfterJson(entity, key, preview),
-                    },
-                    unit.Transaction);
+                await AuditTrail.WriteAsync(unit, user.Audit, entity, key, action, before, After(entity, key, preview), now);
                 await Outbox.AddAsync(unit, new CountyChanged(version), now);
                 unit.Complete();
                 return 0;
@@ -174,32 +127,12 @@ public static partial class WhistleListUpkeepApi
         await county.ReloadAsync(database, ct);
     }
 
-    private static string? AfterJson(string entity, string key, CountyCatalog catalog) => entity switch
+    private static object? After(string entity, string key, CountyCatalog catalog) => entity switch
     {
-        "matter" when catalog.FindActiveMatter(key) is { } m => JsonSerializer.Serialize(ReferenceApi.ToDto(catalog, m), MessageTypes.Json),
-        "agency" when catalog.FindAgency(key) is { } a => JsonSerializer.Serialize(new AgencyDto(a.Code, a.Name, a.NameEn, catalog.AgencyHasBranches(a.Code)), MessageTypes.Json),
+        "matter" when catalog.FindActiveMatter(key) is { } m => ReferenceApi.ToDto(catalog, m),
+        "agency" when catalog.FindAgency(key) is { } a => new AgencyDto(a.Code, a.Name, a.NameEn, catalog.AgencyHasBranches(a.Code)),
         _ => null,
     };
-
-    private static async Task<Results<Ok<PageDto<AuditEntryDto>>, ValidationProblem, ProblemHttpResult>> Audit(
-        ClaimsPrincipal principal, WhistleDatabase database, CancellationToken ct, int page = 1, int pageSize = 50)
-    {
-        var user = CurrentUser.From(principal);
-        if (SupervisorOnly(user) is { } forbidden) return forbidden;
-        var errors = WhistlesApi.Paging(null, page, pageSize);
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-        return TypedResults.Ok(await database.ReadAsync(
-            async c =>
-            {
-                var total = await c.ExecuteScalarAsync<int>(CountAuditSql);
-                var rows = await c.QueryAsync<AuditRow>(database.Sql(AuditPageSqlite, AuditPageSqlServer), new { Skip = (page - 1) * pageSize, Take = pageSize });
-                static JsonElement? Parse(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
-                return new PageDto<AuditEntryDto>(
-                    rows.Select(r => new AuditEntryDto(r.Id, r.At, r.UserName, r.DisplayName, r.Entity, r.EntityKey, r.Action, Parse(r.BeforeJson), Parse(r.AfterJson))).ToList(),
-                    page, pageSize, total);
-            },
-            ct));
-    }
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,63}$")]
     private static partial Regex MatterCode();

@@ -61,9 +61,9 @@ public static class StatsApi
     }
 
     private static async Task<Results<Ok<ResponseTimesDto>, ValidationProblem, ProblemHttpResult>> ResponseTimes(
-        ClaimsPrincipal principal, WhistleDatabase database, CountyCatalogHolder county, TimeProvider time, CancellationToken ct, DateTimeOffset? from = null, DateTimeOffset? to = null)
+        HttpContext http, WhistleDatabase database, CountyCatalogHolder county, TimeProvider time, CancellationToken ct, DateTimeOffset? from = null, DateTimeOffset? to = null)
     {
-        var user = CurrentUser.From(principal);
+        var user = CurrentUser.From(http);
         if (Forbidden(user) is { } forbidden) return forbidden;
         var end = to ?? time.GetUtcNow();
         var start = from ?? end.AddDays(-30);
@@ -73,7 +73,7 @@ public static class StatsApi
     }
 
     private static async Task<Results<Ok<AssessmentDto>, FileContentHttpResult, ValidationProblem, ProblemHttpResult>> Assessment(
-        ClaimsPrincipal principal,
+        HttpContext http,
         WhistleDatabase database,
         CountyCatalogHolder county,
         TimeProvider time,
@@ -84,7 +84,7 @@ public static class StatsApi
         DateTimeOffset? to = null,
         string? format = null)
     {
-        var user = CurrentUser.From(principal);
+        var user = CurrentUser.From(http);
         if (Forbidden(user) is { } forbidden) return forbidden;
         var errors = new Dictionary<string, string[]>();
         DateTimeOffset start, end;

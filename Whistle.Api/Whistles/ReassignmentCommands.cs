@@ -185,6 +185,7 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
             return new CommandResult<WhistleDto>.Conflict("The whistle changed meanwhile; reload it.");
         }
 
+        await AuditTrail.WriteAsync(unit, user.Audit, "assignment", row.Id, WhistleCommands.AuditAction(eventType), previousAssignmentId is null ? null : new { PreviousAssignmentId = previousAssignmentId }, row.ToSnapshot(), now);
         await Timeline.AppendAsync(
             unit,
             new WhistleEvent(0, eventType, whistle.Id, row.Id, now, user.Actor, (whistle with { Status = status }).ToSummary(), row.ToSnapshot(), note),

@@ -124,6 +124,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
                         Timeline.Audience(row.TownshipId, []),
                         now);
                     await Outbox.AddAsync(unit, new WhistleRaised(row.Id, row.TownshipId, row.MatterCode, row.Urgency, extra, now), now);
+                    await AuditTrail.WriteAsync(unit, user.Audit, "whistle", row.Id, "raised", null, new { row.MatterCode, row.Urgency, row.Title, row.Address, ExtraAgencyCodes = extra }, now);
                     unit.Complete();
                     return (row.Id, false);
                 },
@@ -259,6 +260,20 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
         });
     }
 
+    /// <summary>The audit trail's word for what an event records: AssignmentReported → reported.</summary>
+    public static string AuditAction(string eventType) => eventType switch
+    {
+        WhistleEventTypes.WhistleCancelled => "cancelled",
+        WhistleEventTypes.WhistleConfirmed => "confirmed",
+        WhistleEventTypes.WhistleReopened => "reopened",
+        WhistleEventTypes.AssignmentReported => "reported",
+        WhistleEventTypes.AssignmentResolved => "resolved",
+        WhistleEventTypes.AssignmentDeclined => "declined",
+        WhistleEventTypes.AssignmentReassigned => "reassigned",
+        WhistleEventTypes.AssignmentDispatched => "added",
+        _ => eventType,
+    };
+
     private abstract record Change
     {
         public sealed record Apply(string NewStatus, string EventType, string? Note) : Change;
@@ -315,6 +330,9 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
                     await WhistleData.SetNextStepAsync(unit, a.Id, live);
                 }
 
+                await AuditTrail.WriteAsync(
+                    unit, user.Audit, "whistle", whistle.Id, AuditAction(apply.EventType),
+                    new { whistle.Status }, new { Status = apply.NewStatus, apply.Note, Ratings = apply.EventType == WhistleEventTypes.WhistleConfirmed ? (await WhistleData.GetAssignmentsAsync(unit.Connection, whistle.Id, unit.Transaction)).Select(a => new { a.Id, a.Rating, a.RatingComment }) : null }, now);
                 var summary = (whistle with { Status = apply.NewStatus }).ToSummary();
                 await Timeline.AppendAsync(
                     unit,
@@ -396,6 +414,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
                 // The chain follows the assignment: the resolve phase after a report, nothing after resolve or decline.
                 await WhistleData.SetNextStepAsync(unit, changed.Id, EscalationPolicy.NextAfter(changed.Clock, now, county.Catalog.Escalation));
                 var note = eventType == WhistleEventTypes.AssignmentDeclined ? changed.DeclineReason : changed.Note;
+                await AuditTrail.WriteAsync(unit, user.Audit, "assignment", changed.Id, AuditAction(eventType), new { assignment.Status }, changed.ToSnapshot(), now);
                 await Timeline.AppendAsync(
                     unit,
                     new WhistleEvent(0, eventType, whistle.Id, changed.Id, now, user.Actor, (whistle with { Status = status }).ToSummary(), changed.ToSnapshot(), note),

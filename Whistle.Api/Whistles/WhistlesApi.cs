@@ -9,20 +9,22 @@ namespace Whistle.Api.Whistles;
 /// <summary>PRODUCT.md §5, whistles.</summary>
 public static class WhistlesApi
 {
+    public const string RaiseRateLimit = "raise";
+
     public static IEndpointRouteBuilder MapWhistlesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/whistles").RequireAuthorization();
-        api.MapPost("/", Raise);
+        api.MapPost("/", Raise).RequireRateLimiting(RaiseRateLimit);
         api.MapGet("/", List);
         api.MapGet("/{id}", Get);
-        api.MapPost("/{id}/cancel", (string id, ClaimsPrincipal principal, WhistleCommands commands, CancellationToken ct) =>
-            Execute(commands.CancelAsync(CurrentUser.From(principal), id, ct)));
-        api.MapPost("/{id}/confirm", (string id, ConfirmWhistleRequest request, ClaimsPrincipal principal, WhistleCommands commands, CancellationToken ct) =>
-            Execute(commands.ConfirmAsync(CurrentUser.From(principal), id, request, ct)));
-        api.MapPost("/{id}/reopen", (string id, ReopenWhistleRequest request, ClaimsPrincipal principal, WhistleCommands commands, CancellationToken ct) =>
-            Execute(commands.ReopenAsync(CurrentUser.From(principal), id, request, ct)));
-        api.MapPost("/{id}/assignments", (string id, AddAssignmentRequest request, ClaimsPrincipal principal, ReassignmentCommands commands, CancellationToken ct) =>
-            Execute(commands.AddAsync(CurrentUser.From(principal), id, request, ct)));
+        api.MapPost("/{id}/cancel", (string id, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
+            Execute(commands.CancelAsync(CurrentUser.From(http), id, ct)));
+        api.MapPost("/{id}/confirm", (string id, ConfirmWhistleRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
+            Execute(commands.ConfirmAsync(CurrentUser.From(http), id, request, ct)));
+        api.MapPost("/{id}/reopen", (string id, ReopenWhistleRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
+            Execute(commands.ReopenAsync(CurrentUser.From(http), id, request, ct)));
+        api.MapPost("/{id}/assignments", (string id, AddAssignmentRequest request, HttpContext http, ReassignmentCommands commands, CancellationToken ct) =>
+            Execute(commands.AddAsync(CurrentUser.From(http), id, request, ct)));
         return app;
     }
 
@@ -32,11 +34,11 @@ public static class WhistlesApi
     private static async Task<Results<Created<WhistleDto>, Ok<WhistleDto>, ValidationProblem, ProblemHttpResult>> Raise(
         RaiseWhistleRequest request,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-        ClaimsPrincipal principal,
+        HttpContext http,
         WhistleCommands commands,
         CancellationToken ct)
     {
-        var result = await commands.RaiseAsync(CurrentUser.From(principal), request, string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey, ct);
+        var result = await commands.RaiseAsync(CurrentUser.From(http), request, string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey, ct);
         return result switch
         {
             CommandResult<WhistleDto>.Success s => TypedResults.Created($"/api/whistles/{s.Value.Id}", s.Value),
@@ -48,7 +50,7 @@ public static class WhistlesApi
     }
 
     private static async Task<Results<Ok<PageDto<WhistleDto>>, ValidationProblem>> List(
-        ClaimsPrincipal principal,
+        HttpContext http,
         WhistleQueries queries,
         CancellationToken ct,
         string? status = "open",
@@ -57,7 +59,7 @@ public static class WhistlesApi
     {
         var errors = Paging(status, page, pageSize);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-        return TypedResults.Ok(await queries.ListAsync(CurrentUser.From(principal), status ?? "open", page, pageSize, ct));
+        return TypedResults.Ok(await queries.ListAsync(CurrentUser.From(http), status ?? "open", page, pageSize, ct));
     }
 
     public static Dictionary<string, string[]> Paging(string? status, int page, int pageSize)
@@ -69,9 +71,9 @@ public static class WhistlesApi
         return errors;
     }
 
-    private static async Task<Results<Ok<WhistleDto>, ProblemHttpResult>> Get(string id, ClaimsPrincipal principal, WhistleQueries queries, CancellationToken ct)
+    private static async Task<Results<Ok<WhistleDto>, ProblemHttpResult>> Get(string id, HttpContext http, WhistleQueries queries, CancellationToken ct)
     {
-        var whistle = await queries.GetAsync(CurrentUser.From(principal), id, ct);
+        var whistle = await queries.GetAsync(CurrentUser.From(http), id, ct);
         return whistle is null ? CommandResults.NotFoundProblem() : TypedResults.Ok(whistle);
     }
 }

@@ -27,7 +27,7 @@ internal sealed partial class DatabaseInitializer(
             DatabaseMigrator.Migrate(databaseOptions.Value.Provider, paths.ConnectionString);
             var countyFile = paths.CountyFile;
             var (county, hash) = CountyStore.ReadFileWithHash(countyFile);
-            var demo = whistle.Value.Demo.IsEnabled(databaseOptions.Value, bus.Value);
+            var demo = whistle.Value.Demo.IsEnabled(databaseOptions.Value, bus.Value, whistle.Value.Production);
             await database.WriteAsync(
                 async unit =>
                 {

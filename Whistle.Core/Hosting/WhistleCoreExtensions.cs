@@ -19,7 +19,9 @@ public static class WhistleCoreExtensions
     {
         DateTimeOffsetHandler.Register();
         var services = builder.Services;
-        services.AddOptions<WhistleOptions>().BindConfiguration(WhistleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WhistleOptions>().BindConfiguration(WhistleOptions.Section).ValidateDataAnnotations()
+            .Validate(o => !(o.Production && o.Demo.Enabled == true), "Whistle:Demo:Enabled cannot be true when Whistle:Production is true: demo accounts have the password 'demo'.")
+            .ValidateOnStart();
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section)
             .Validate(o => o.Provider != DatabaseProvider.SqlServer || !string.IsNullOrWhiteSpace(o.ConnectionString), "Whistle:Database:ConnectionString is required when Whistle:Database:Provider is SqlServer.")
             .ValidateOnStart();
@@ -49,6 +51,10 @@ public static class WhistleCoreExtensions
         services.AddHostedService<DatabaseInitializer>();
         return builder;
     }
+
+    /// <summary>Migrates, imports the county and loads it, outside the host's start (for command-line tools).</summary>
+    public static Task InitializeDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken) =>
+        services.GetServices<IHostedService>().OfType<DatabaseInitializer>().Single().StartAsync(cancellationToken);
 
     /// <summary>
     /// MassTransit on the configured transport, with the given consumers, and the outbox relay.

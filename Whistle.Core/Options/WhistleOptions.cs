@@ -13,6 +13,9 @@ public sealed class WhistleOptions
 
     public DemoOptions Demo { get; set; } = new();
 
+    /// <summary>A production deployment: demo mode is refused.</summary>
+    public bool Production { get; set; }
+
     public CountyOptions County { get; set; } = new();
 }
 
@@ -25,8 +28,8 @@ public sealed class DemoOptions
     /// </summary>
     public bool? Enabled { get; set; }
 
-    public bool IsEnabled(DatabaseOptions database, BusOptions bus) =>
-        Enabled ?? (database.Provider == DatabaseProvider.Sqlite && bus.Transport == BusTransport.InMemory);
+    public bool IsEnabled(DatabaseOptions database, BusOptions bus, bool production = false) =>
+        Enabled ?? (!production && database.Provider == DatabaseProvider.Sqlite && bus.Transport == BusTransport.InMemory);
 }
 
 public sealed class CountyOptions

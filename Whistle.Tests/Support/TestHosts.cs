@@ -96,6 +96,7 @@ public static class TestSettings
         ["Whistle:DataFolder"] = dataFolder,
         ["Whistle:Outbox:PollInterval"] = "00:00:01",
         ["Whistle:Auth:LoginAttemptsPerMinute"] = "10000",
+        ["Whistle:Auth:RaisesPerMinute"] = "10000",
     };
 
     public static Dictionary<string, string?> Distributed(string dataFolder, RabbitBroker broker, bool inProcessDispatcher = false) => new()
@@ -112,5 +113,6 @@ public static class TestSettings
         ["Whistle:Auth:SigningKey"] = SigningKey,
         ["Whistle:Outbox:PollInterval"] = "00:00:01",
         ["Whistle:Auth:LoginAttemptsPerMinute"] = "10000",
+        ["Whistle:Auth:RaisesPerMinute"] = "10000",
     };
 }

@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Whistle.Api.Whistles;
+using Whistle.Core.Domain;
+using Whistle.Core.Hosting;
+
+namespace Whistle.Api.Auth;
+
+public sealed record AccountDto(string UserName, string DisplayName, string Role, string OrgId, string? OrgName, bool Disabled, bool LockedOut, bool IsDemo, DateTimeOffset? CreatedAt, string? CreatedBy);
+
+public sealed record CreateAccountRequest(string? UserName, string? DisplayName, string? Role, string? OrgId, string? Password);
+
+public sealed record SetPasswordRequest(string? Password);
+
+/// <summary>Supervisors create and disable accounts (the first supervisor: <c>create-user</c>, see the README).</summary>
+public static class AccountsApi
+{
+    public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/users").RequireAuthorization();
+        api.MapGet("/", List);
+        api.MapPost("/", Create);
+        api.MapPost("/{userName}/disable", (string userName, HttpContext http, Accounts accounts, CancellationToken ct) => SetDisabled(userName, true, http, accounts, ct));
+        api.MapPost("/{userName}/enable", (string userName, HttpContext http, Accounts accounts, CancellationToken ct) => SetDisabled(userName, false, http, accounts, ct));
+        api.MapPost("/{userName}/password", SetPassword);
+        return app;
+    }
+
+    private static ProblemHttpResult? SupervisorOnly(CurrentUser user) => user.Role == Roles.Supervisor
+        ? null
+        : TypedResults.Problem(title: "Forbidden", detail: "Only supervisors manage accounts.", statusCode: StatusCodes.Status403Forbidden);
+
+    private static AccountDto Dto(AccountRow a, CountyCatalogHolder county, TimeProvider time) =>
+        new(a.UserName, a.DisplayName, a.Role, a.OrgId, county.Catalog.OrgName(a.Role, a.OrgId), a.Disabled, a.LockedUntil > time.GetUtcNow(), a.IsDemo, a.CreatedAt, a.CreatedBy);
+
+    private static async Task<Results<Ok<IReadOnlyList<AccountDto>>, ProblemHttpResult>> List(HttpContext http, Accounts accounts, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
+    {
+        if (SupervisorOnly(CurrentUser.From(http)) is { } forbidden) return forbidden;
+        IReadOnlyList<AccountDto> list = (await accounts.ListAsync(ct)).Select(a => Dto(a, county, time)).ToList();
+        return TypedResults.Ok(list);
+    }
+
+    private static async Task<Results<Created<AccountDto>, ValidationProblem, ProblemHttpResult>> Create(
+        CreateAccountRequest request, HttpContext http, Accounts accounts, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
+    {
+        var user = CurrentUser.From(http);
+        if (SupervisorOnly(user) is { } forbidden) return forbidden;
+        var errors = accounts.Validate(county.Catalog, request.UserName, request.DisplayName, request.Role, request.OrgId, request.Password);
+        if (errors.Count == 0 && await accounts.FindAsync(request.UserName!, ct) is not null)
+        {
+            return TypedResults.Problem(title: "Conflict", detail: "That user name is taken.", statusCode: StatusCodes.Status409Conflict);
+        }
+
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        await accounts.CreateAsync(user.Audit, request.UserName!, request.DisplayName!, request.Role!, request.OrgId!, request.Password!, ct);
+        var created = (await accounts.FindAsync(request.UserName!, ct))!;
+        return TypedResults.Created($"/api/users/{created.UserName}", Dto(created, county, time));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> SetDisabled(string userName, bool disabled, HttpContext http, Accounts accounts, CancellationToken ct)
+    {
+        var user = CurrentUser.From(http);
+        if (SupervisorOnly(user) is { } forbidden) return forbidden;
+        if (await accounts.FindAsync(userName, ct) is null) return CommandResults.NotFoundProblem();
+        if (disabled && userName == user.UserName)
+        {
+            return TypedResults.Problem(title: "Conflict", detail: "A supervisor cannot disable their own account.", statusCode: StatusCodes.Status409Conflict);
+        }
+
+        await accounts.SetDisabledAsync(user.Audit, userName, disabled, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SetPassword(string userName, SetPasswordRequest request, HttpContext http, Accounts accounts, CancellationToken ct)
+    {
+        var user = CurrentUser.From(http);
+        if (SupervisorOnly(user) is { } forbidden) return forbidden;
+        if (await accounts.FindAsync(userName, ct) is null) return CommandResults.NotFoundProblem();
+        var errors = new Dictionary<string, string[]>();
+        accounts.ValidatePassword(errors, request.Password);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        await accounts.SetPasswordAsync(user.Audit, userName, request.Password!, ct);
+        return TypedResults.NoContent();
+    }
+}
