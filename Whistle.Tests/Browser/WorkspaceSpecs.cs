@@ -46,9 +46,14 @@ public sealed partial class When_staff_work_in_the_browser
         var outsider = await _browser.SignInAsync(_system.Api, "branch.urban-management.dongfeng", BrowserSession.Phone);
         var board = await _browser.SignInAsync(_system.Api, "supervisor", BrowserSession.Desktop);
         var dialogs = 0;
+        var policyViolations = new List<string>();
         foreach (var page in new[] { township, branch, board })
         {
             page.Dialog += async (_, dialog) => { dialogs++; await dialog.DismissAsync(); };
+            page.Console += (_, message) =>
+            {
+                if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase)) policyViolations.Add(message.Text);
+            };
         }
 
         var openBefore = await OpenCountAsync(board);
@@ -124,6 +129,7 @@ public sealed partial class When_staff_work_in_the_browser
         Assert.That(await Row(outsider, whistleId).CountAsync(), Is.Zero);
         Assert.That(await outsider.GetByTestId("live-notice").CountAsync(), Is.Zero);
         Assert.That(dialogs, Is.Zero, "no script of the user's ran");
+        Assert.That(policyViolations, Is.Empty, "the UI runs under the Content-Security-Policy");
 
         await township.GotoAsync("/township");
         await Expect(township.Locator($"[data-testid=whistle-row][data-whistle-id='{whistleId}']")).ToHaveCountAsync(0).ConfigureAwait(false);

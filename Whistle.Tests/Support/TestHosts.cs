@@ -27,7 +27,7 @@ public sealed class ApiHost : IAsyncDisposable
 
     public IServiceProvider Services => App.Services;
 
-    public static async Task<ApiHost> StartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
+    public static async Task<ApiHost> StartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? services = null, ILoggerProvider? logs = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -38,7 +38,15 @@ public sealed class ApiHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        builder.Logging.AddFilter(_ => false);
+        if (logs is null)
+        {
+            builder.Logging.AddFilter(_ => false);
+        }
+        else
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
         builder.AddWhistleApi();
         services?.Invoke(builder.Services);
         var app = builder.Build();

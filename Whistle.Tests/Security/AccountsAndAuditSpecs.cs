@@ -1,0 +1,177 @@
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Whistle.Api.Hosting;
+using Whistle.Tests.Support;
+
+namespace Whistle.Tests.Security;
+
+/// <summary>Accounts supervisors manage, the audit trail of every action, headers, and logs without tokens.</summary>
+[NonParallelizable]
+public sealed class When_supervisors_manage_accounts_and_read_the_audit_trail
+{
+    [Test]
+    public async Task Should_create_disable_and_enable_accounts_and_audit_every_action_with_its_address()
+    {
+        await using var system = await WhistleSystem.EmbeddedAsync();
+        using var supervisor = await system.SignInAsync("supervisor");
+        var (created, account, _) = await supervisor.PostAsync("/api/users", new { userName = "li.na", displayName = "李娜", role = "township", orgId = "baiyun", password = "bai-yun-2026-duty" });
+        Assert.That(created, Is.EqualTo(HttpStatusCode.Created), account?.ToJsonString());
+        Assert.That(account!.Str("orgName"), Is.EqualTo("白云乡"));
+        Assert.That((await supervisor.PostAsync("/api/users", new { userName = "li.na", displayName = "x", role = "township", orgId = "baiyun", password = "bai-yun-2026-duty" })).Status, Is.EqualTo(HttpStatusCode.Conflict));
+        var (weak, problem, _) = await supervisor.PostAsync("/api/users", new { userName = "wang", displayName = "王", role = "branch", orgId = "no-such-branch", password = "short" });
+        Assert.That(weak, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(problem!["errors"]!.AsObject().Select(e => e.Key), Is.SupersetOf(new[] { "orgId", "password" }));
+
+        using var liNa = await WhistleClient.SignInAsync(system.Api, "li.na", "bai-yun-2026-duty");
+        var id = (await liNa.RaiseAsync(WhistleClient.Raise("白云乡山体裂缝", "geological-hazard", "urgent"))).Str("id");
+        Assert.That((await supervisor.PostAsync("/api/users/li.na/disable")).Status, Is.EqualTo(HttpStatusCode.NoContent));
+        using var anonymous = new HttpClient { BaseAddress = system.Api };
+        var refused = await anonymous.PostAsync("/api/auth/token", System.Net.Http.Json.JsonContent.Create(new { userName = "li.na", password = "bai-yun-2026-duty" }));
+        Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "a disabled account cannot sign in");
+        Assert.That((await supervisor.PostAsync("/api/users/supervisor/disable")).Status, Is.EqualTo(HttpStatusCode.Conflict), "nobody locks themselves out");
+        Assert.That((await supervisor.PostAsync("/api/users/li.na/enable")).Status, Is.EqualTo(HttpStatusCode.NoContent));
+        using var again = await WhistleClient.SignInAsync(system.Api, "li.na", "bai-yun-2026-duty");
+
+        var (_, audit, _) = await supervisor.GetAsync("/api/audit?pageSize=100");
+        var entries = audit!["items"]!.AsArray().Select(e => e!).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(entries.Any(e => e.Str("entity") == "whistle" && e.Str("key") == id && e.Str("action") == "raised" && e.Str("userName") == "li.na"), Is.True);
+            Assert.That(entries.Select(e => (e.Str("key"), e.Str("action"))), Is.SupersetOf(new[]
+            {
+                ("li.na", "created"), ("li.na", "disabled"), ("li.na", "enabled"), ("li.na", "signed-in"), ("li.na", "sign-in-failed"),
+            }));
+            Assert.That(entries.Where(e => e.Str("userName") == "li.na").Select(e => (string?)e["remoteAddress"]), Is.All.EqualTo("127.0.0.1"));
+        });
+
+        var csv = await supervisor.Http.GetByteArrayAsync("/api/audit?format=csv&entity=account");
+        Assert.That(csv.Take(3), Is.EqualTo(new byte[] { 0xEF, 0xBB, 0xBF }));
+        Assert.That(Encoding.UTF8.GetString(csv), Does.Contain("supervisor,青山县督查室 督查员,127.0.0.1,account,li.na,created"));
+        var lines = (await supervisor.Http.GetStringAsync("/api/audit?format=jsonl&entity=whistle")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines.Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!.Str("entity")), Is.All.EqualTo("whistle"));
+
+        using var township = await system.SignInAsync("township.baiyun");
+        Assert.That((await township.GetAsync("/api/users")).Status, Is.EqualTo(HttpStatusCode.Forbidden));
+    }
+
+    [Test]
+    public void Should_never_update_or_delete_audit_rows_in_code()
+    {
+        var statements = Data.When_SQL_Server_reads_our_SQL.Statements().Select(t => (string)t.Arguments[0]!);
+        Assert.That(statements.Where(s => s.Contains("UPDATE audit_log", StringComparison.OrdinalIgnoreCase) || s.Contains("DELETE FROM audit_log", StringComparison.OrdinalIgnoreCase)), Is.Empty);
+    }
+
+    [Test]
+    public async Task Should_create_the_first_supervisor_from_the_command_line()
+    {
+        var folder = TestSettings.NewDataFolder();
+        var settings = TestSettings.Embedded(folder);
+        settings["Whistle:Demo:Enabled"] = "false";
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = "Production" });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.ClearProviders();
+        builder.AddWhistleApi();
+        await using (var app = builder.Build())
+        {
+            using var output = new StringWriter();
+            var code = await AdminCommands.RunAsync(app, ["create-user", "--user", "admin", "--name", "县督查室 管理员", "--role", "supervisor", "--org", "qingshan"], new StringReader("correct-horse-battery\n"), output);
+            Assert.That(code, Is.Zero, output.ToString());
+            var bad = await AdminCommands.RunAsync(app, ["create-user", "--user", "x", "--role", "mayor"], new StringReader("short\n"), output);
+            Assert.That(bad, Is.EqualTo(2));
+            Assert.That(output.ToString(), Does.Contain("usage: create-user"));
+        }
+
+        await using var api = await ApiHost.StartAsync(settings);
+        using var admin = await WhistleClient.SignInAsync(api.BaseAddress, "admin", "correct-horse-battery");
+        Assert.That(admin.User.Str("role"), Is.EqualTo("supervisor"));
+    }
+
+    [Test]
+    public void Should_refuse_demo_mode_when_the_configuration_says_production()
+    {
+        var settings = TestSettings.Embedded(TestSettings.NewDataFolder());
+        settings["Whistle:Production"] = "true";
+        settings["Whistle:Demo:Enabled"] = "true";
+        var ex = Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => ApiHost.StartAsync(settings));
+        Assert.That(ex!.Message, Does.Contain("Whistle:Production"));
+    }
+
+    [Test]
+    public async Task Should_send_security_headers_and_a_content_security_policy_without_inline_script()
+    {
+        await using var system = await WhistleSystem.EmbeddedAsync();
+        using var http = new HttpClient { BaseAddress = system.Api };
+        foreach (var path in new[] { "/", "/api/demo/users", "/township" })
+        {
+            var response = await http.GetAsync(path);
+            var csp = string.Join(";", response.Headers.GetValues("Content-Security-Policy"));
+            Assert.Multiple(() =>
+            {
+                Assert.That(csp, Does.Contain("script-src 'self'").And.Not.Contain("'unsafe-inline' ;").And.Not.Match("script-src[^;]*unsafe"));
+                Assert.That(csp, Does.Contain("frame-ancestors 'none'"));
+                Assert.That(response.Headers.GetValues("X-Content-Type-Options"), Is.EqualTo(new[] { "nosniff" }));
+                Assert.That(response.Headers.GetValues("Referrer-Policy"), Is.EqualTo(new[] { "no-referrer" }));
+            });
+        }
+
+        var index = await http.GetStringAsync("/");
+        Assert.That(System.Text.RegularExpressions.Regex.Matches(index, "<script(?![^>]*\\bsrc=)[^>]*>"), Is.Empty, "no inline script in the page");
+    }
+
+    [Test]
+    public async Task Should_never_write_a_token_into_the_logs()
+    {
+        var logs = new CapturingLoggerProvider();
+        var settings = TestSettings.Embedded(TestSettings.NewDataFolder());
+        settings["Logging:LogLevel:Default"] = "Trace";
+        settings["Logging:LogLevel:Microsoft"] = "Trace";
+        settings["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace";
+        await using var api = await ApiHost.StartAsync(settings, logs: logs);
+        using var branch = await WhistleClient.SignInAsync(api.BaseAddress, "branch.health.chengguan");
+        await using (var push = await PushClient.ConnectAsync(api.BaseAddress, branch.Token))
+        {
+            await push.CatchUpAsync(0);
+        }
+
+        await branch.GetAsync("/api/assignments");
+        var text = logs.Text;
+        Assert.That(text.Length, Is.GreaterThan(1000), "the logs were captured");
+        Assert.That(text, Does.Not.Contain(branch.Token[^40..]));
+        Assert.That(text, Does.Not.Contain("access_token="));
+    }
+}
+
+/// <summary>Keeps every log line a host writes, for tests that read them.</summary>
+public sealed class CapturingLoggerProvider : ILoggerProvider
+{
+    private readonly StringBuilder _text = new();
+
+    public string Text
+    {
+        get
+        {
+            lock (_text) return _text.ToString();
+        }
+    }
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(CapturingLoggerProvider owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (owner._text) owner._text.Append(category).Append(": ").AppendLine(formatter(state, exception));
+        }
+    }
+}
