@@ -37,9 +37,17 @@ public sealed class InProcessDispatcherOptions
 
 public static class ApiExtensions
 {
+    public const string DefaultUrl = "http://localhost:5080";
+
     public static WebApplicationBuilder AddWhistleApi(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        // http://localhost:5080 unless an address is configured (--urls, ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS, Urls).
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]) && string.IsNullOrEmpty(builder.Configuration["https_ports"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
         var apiOptions = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = apiOptions.MaxRequestBodyBytes);
 
@@ -52,11 +60,7 @@ public static class ApiExtensions
             ?? transport == BusTransport.InMemory;
         builder.AddWhistleBus(bus =>
         {
-            bus.AddConsumer<WhistleEventPushConsumer>().Endpoint(e =>
-            {
-                e.Temporary = true;
-                e.InstanceId = $"-{Environment.MachineName}-{Guid.NewGuid():N}".ToLowerInvariant();
-            });
+            bus.AddConsumer<WhistleEventPushConsumer>().Endpoint(e => e.OnThisInstance("whistle-push"));
             if (inProcess)
             {
                 bus.AddWhistleDispatcher();

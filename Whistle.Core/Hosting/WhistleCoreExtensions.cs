@@ -12,6 +12,21 @@ using Whistle.Core.Storage;
 
 namespace Whistle.Core.Hosting;
 
+/// <summary>Names for the queues that belong to this process only (push, county reload).</summary>
+public static class InstanceQueues
+{
+    public static readonly string Suffix = $"-{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..12]}".ToLowerInvariant();
+
+    public static readonly TimeSpan ExpireWhenUnused = TimeSpan.FromMinutes(10);
+
+    /// <summary>Puts a consumer on a queue of this instance's own, so that every instance gets every message.</summary>
+    public static void OnThisInstance(this IEndpointRegistrationConfigurator endpoint, string name)
+    {
+        endpoint.Name = name + Suffix;
+        endpoint.Temporary = false;
+    }
+}
+
 public static class WhistleCoreExtensions
 {
     /// <summary>Options, the database, the county, and the outbox relay: what every Whistle process needs.</summary>
@@ -72,10 +87,16 @@ public static class WhistleCoreExtensions
         builder.Services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
-            x.AddConsumer<CountyChangedConsumer>().Endpoint(e =>
+            x.AddConsumer<CountyChangedConsumer>().Endpoint(e => e.OnThisInstance("county-changed"));
+            // Queues of this instance alone: durable (a broker restart keeps them and their bindings, so no
+            // event published meanwhile is dropped for want of a queue) and deleted by the broker once unused
+            // for a while (an instance that is gone for good leaves nothing behind).
+            x.AddConfigureEndpointsCallback((name, cfg) =>
             {
-                e.Temporary = true;
-                e.InstanceId = $"-{Environment.MachineName}-{Guid.NewGuid():N}".ToLowerInvariant();
+                if (cfg is IRabbitMqReceiveEndpointConfigurator rabbit && name.EndsWith(InstanceQueues.Suffix, StringComparison.Ordinal))
+                {
+                    rabbit.QueueExpiration = InstanceQueues.ExpireWhenUnused;
+                }
             });
             consumers(x);
             if (bus.Transport == BusTransport.InMemory)
