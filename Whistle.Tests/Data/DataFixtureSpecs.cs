@@ -113,6 +113,69 @@ public abstract class DataFixture
     }
 
     [Test]
+    public async Task Should_let_catch_up_see_every_event_exactly_once_while_writers_race()
+    {
+        // Eight writers append events for one township while a reader keeps catching up from the last
+        // sequence it saw. Identity values may commit out of order on SQL Server; the timeline's lock makes
+        // writers commit in sequence order, so the reader never steps over one that commits late.
+        const string group = "township:race";
+        var id = Guid.NewGuid().ToString();
+        var seen = new List<long>();
+        using var stop = new CancellationTokenSource();
+        var reader = Task.Run(async () =>
+        {
+            long after = 0;
+            while (true)
+            {
+                var done = stop.IsCancellationRequested;
+                var page = await Database.ReadAsync(
+                    c => c.QueryAsync<long>(
+                        "SELECT t.sequence FROM timeline t JOIN timeline_audience g ON g.sequence = t.sequence WHERE g.group_name = @Group AND t.sequence > @After ORDER BY t.sequence",
+                        new { Group = group, After = after }),
+                    CancellationToken.None);
+                foreach (var s in page)
+                {
+                    seen.Add(s);
+                    after = s;
+                }
+
+                if (done) return;
+                await Task.Delay(1);
+            }
+        });
+
+        var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                await Database.WriteAsync(
+                    async unit =>
+                    {
+                        var now = DateTimeOffset.UtcNow;
+                        await Timeline.AppendAsync(
+                            unit,
+                            new Contracts.WhistleEvent(0, Contracts.WhistleEventTypes.WhistleRaised, id, null, now, new("u", "n", "race"), new(id, "t", "raised", "race", "street-vending", "routine"), null, $"{w}/{i}"),
+                            [group],
+                            now);
+                        unit.Complete();
+                        return 0;
+                    },
+                    CancellationToken.None);
+            }
+        })).ToList();
+        await Task.WhenAll(writers);
+        await stop.CancelAsync();
+        await reader;
+
+        var all = await Database.ReadAsync(c => c.QueryAsync<long>("SELECT sequence FROM timeline_audience WHERE group_name = @Group ORDER BY sequence", new { Group = group }), CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(all.Count(), Is.EqualTo(320));
+            Assert.That(seen, Is.EqualTo(all), "every event once, in order, none skipped");
+        });
+    }
+
+    [Test]
     public async Task Should_roll_back_everything_when_the_transaction_is_not_completed()
     {
         var id = Guid.NewGuid().ToString();
@@ -161,5 +224,36 @@ public sealed class When_stored_in_SQL_Server : DataFixture
         ["Whistle:Database:ConnectionString"] = ConnectionString,
         ["Whistle:Demo:Enabled"] = "true",
         };
+    }
+}
+
+/// <summary>A database that is busy (another process holds the write lock) makes writers wait, not fail.</summary>
+public sealed class When_SQLite_is_busy
+{
+    [Test]
+    public async Task Should_wait_for_the_lock_and_then_succeed()
+    {
+        await using var system = await WhistleSystem.EmbeddedAsync();
+        using var township = await system.SignInAsync("township.chengguan");
+        var file = Path.Combine(system.DataFolder, "whistle.db");
+        await using var blocker = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file};Pooling=False");
+        await blocker.OpenAsync();
+        await using (var begin = blocker.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE;";
+            await begin.ExecuteNonQueryAsync();
+        }
+
+        var raise = township.PostAsync("/api/whistles", WhistleClient.Raise("锁等待", "street-vending", "routine"));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.That(raise.IsCompleted, Is.False, "the writer waits while another holds the lock");
+        await using (var commit = blocker.CreateCommand())
+        {
+            commit.CommandText = "COMMIT;";
+            await commit.ExecuteNonQueryAsync();
+        }
+
+        var (status, body, _) = await raise;
+        Assert.That(status, Is.EqualTo(System.Net.HttpStatusCode.Created), body?.ToJsonString());
     }
 }
