@@ -1,6 +1,10 @@
 namespace Whistle.Contracts;
 
-/// <summary>The payload of the hub's <c>whistleEvent</c> method (PRODUCT.md §5).</summary>
+/// <summary>
+/// The payload of the hub's <c>whistleEvent</c> method (PRODUCT.md §5). A meeting's events (types
+/// <c>Meeting…</c>) travel the same ordered stream: their <c>whistleId</c> is the meeting's id,
+/// <c>whistle</c> is null and <c>meeting</c> describes the meeting (and the summons concerned).
+/// </summary>
 public sealed record WhistleEvent(
     long Sequence,
     string Type,
@@ -8,10 +12,35 @@ public sealed record WhistleEvent(
     string? AssignmentId,
     DateTimeOffset OccurredAt,
     EventActor Actor,
-    WhistleSummary Whistle,
+    WhistleSummary? Whistle,
     AssignmentSnapshot? Assignment,
     string? Note,
-    EscalationStepInfo? Step = null);
+    EscalationStepInfo? Step = null,
+    MeetingSnapshot? Meeting = null);
+
+public sealed record MeetingSnapshot(
+    string Id,
+    string? TownshipId,
+    string Kind,
+    string Title,
+    string Place,
+    DateTimeOffset StartsAt,
+    DateTimeOffset EndsAt,
+    DateTimeOffset ConfirmBy,
+    string Status,
+    string? WhistleId,
+    MeetingSummonsSnapshot? Summons);
+
+public sealed record MeetingSummonsSnapshot(
+    string Id,
+    string AgencyCode,
+    string? BranchId,
+    string Status,
+    string? Attendee,
+    string? Reason,
+    DateTimeOffset? RespondedAt,
+    string? Attendance,
+    DateTimeOffset? CheckedInAt);
 
 /// <summary>On <c>AssignmentReminded</c> (level 0) and <c>AssignmentEscalated</c> (level 1, 2, …): which deadline, which repeat.</summary>
 public sealed record EscalationStepInfo(string Phase, int Level);
@@ -63,6 +92,12 @@ public static class WhistleEventTypes
     public const string WhistleConfirmed = nameof(WhistleConfirmed);
     public const string WhistleReopened = nameof(WhistleReopened);
     public const string WhistleCancelled = nameof(WhistleCancelled);
+    public const string MeetingScheduled = nameof(MeetingScheduled);
+    public const string MeetingSummonsConfirmed = nameof(MeetingSummonsConfirmed);
+    public const string MeetingSummonsDeclined = nameof(MeetingSummonsDeclined);
+    public const string MeetingAttendanceRecorded = nameof(MeetingAttendanceRecorded);
+    public const string MeetingMinutesRecorded = nameof(MeetingMinutesRecorded);
+    public const string MeetingCancelled = nameof(MeetingCancelled);
 }
 
 /// <summary>The SignalR group names. The server derives a connection's group from its token.</summary>

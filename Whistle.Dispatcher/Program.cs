@@ -31,7 +31,7 @@ public static class DispatcherProgram
         });
         configure?.Invoke(builder.Configuration);
         builder.AddWhistleCore();
-        builder.AddWhistleBus(bus => bus.AddWhistleDispatcher());
+        builder.AddWhistleBus((bus, _) => bus.AddWhistleDispatcher());
         builder.AddWhistleDeadlines();
         return builder;
     }

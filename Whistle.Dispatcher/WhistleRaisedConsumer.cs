@@ -29,10 +29,9 @@ public sealed partial class WhistleRaisedConsumer(
     {
         var message = context.Message;
         var messageId = context.MessageId ?? throw new InvalidOperationException("A WhistleRaised message arrived without a message id.");
-        if (county.Catalog.FindMatter(message.MatterCode) is null || message.ExtraAgencyCodes.Any(code => county.Catalog.FindAgency(code) is null))
-        {
-            await county.RefreshIfStaleAsync(database, context.CancellationToken);
-        }
+        // Route by the newest whistle list: a supervisor may have changed limits a moment ago on another
+        // instance (its CountyChanged may still be on the way). One single-row read.
+        await county.RefreshIfStaleAsync(database, context.CancellationToken);
 
         var dispatched = await database.WriteAsync(
             async unit =>

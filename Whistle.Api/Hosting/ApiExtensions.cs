@@ -7,6 +7,7 @@ using Microsoft.IdentityModel.Tokens;
 using Whistle.Api.Assignments;
 using Whistle.Api.Audit;
 using Whistle.Api.Auth;
+using Whistle.Api.Meetings;
 using Whistle.Api.Push;
 using Whistle.Api.Reference;
 using Whistle.Api.Stats;
@@ -58,9 +59,9 @@ public static class ApiExtensions
         var transport = builder.Configuration.GetSection(BusOptions.Section).Get<BusOptions>()?.Transport ?? BusTransport.InMemory;
         var inProcess = builder.Configuration.GetSection(InProcessDispatcherOptions.Section).Get<InProcessDispatcherOptions>()?.InProcess
             ?? transport == BusTransport.InMemory;
-        builder.AddWhistleBus(bus =>
+        builder.AddWhistleBus((bus, instance) =>
         {
-            bus.AddConsumer<WhistleEventPushConsumer>().Endpoint(e => e.OnThisInstance("whistle-push"));
+            bus.AddConsumer<WhistleEventPushConsumer>().Endpoint(e => instance.OnThisInstance(e, "whistle-push"));
             if (inProcess)
             {
                 bus.AddWhistleDispatcher();
@@ -82,6 +83,8 @@ public static class ApiExtensions
         services.AddSingleton<WhistleQueries>();
         services.AddSingleton<WhistleCommands>();
         services.AddSingleton<ReassignmentCommands>();
+        services.AddSingleton<Whistle.Api.Meetings.MeetingQueries>();
+        services.AddSingleton<Whistle.Api.Meetings.MeetingCommands>();
         services.AddSingleton<PushDeduplicator>();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
@@ -161,6 +164,7 @@ public static class ApiExtensions
         app.MapWhistlesApi();
         app.MapAssignmentsApi();
         app.MapStatsApi();
+        app.MapMeetingsApi();
         app.MapHub<WhistleHub>(WhistleHub.Path);
         // Unknown API paths are a 404 problem; any other path is the single-page UI's to route.
         app.MapFallback("/api/{**path}", () => TypedResults.Problem(title: "Not found", statusCode: StatusCodes.Status404NotFound));

@@ -12,15 +12,16 @@ using Whistle.Core.Storage;
 
 namespace Whistle.Core.Hosting;
 
-/// <summary>Names for the queues that belong to this process only (push, county reload).</summary>
-public static class InstanceQueues
+/// <summary>Names for the queues that belong to one host only (push, county reload): one per bus, so
+/// two hosts in one process (as in the tests) are two instances too.</summary>
+public sealed class InstanceQueues
 {
-    public static readonly string Suffix = $"-{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..12]}".ToLowerInvariant();
+    public string Suffix { get; } = $"-{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..12]}".ToLowerInvariant();
 
     public static readonly TimeSpan ExpireWhenUnused = TimeSpan.FromMinutes(10);
 
     /// <summary>Puts a consumer on a queue of this instance's own, so that every instance gets every message.</summary>
-    public static void OnThisInstance(this IEndpointRegistrationConfigurator endpoint, string name)
+    public void OnThisInstance(IEndpointRegistrationConfigurator endpoint, string name)
     {
         endpoint.Name = name + Suffix;
         endpoint.Temporary = false;
@@ -75,8 +76,10 @@ public static class WhistleCoreExtensions
     /// MassTransit on the configured transport, with the given consumers, and the outbox relay.
     /// RabbitMQ: durable queues and persistent messages (MassTransit's defaults) with publisher confirms.
     /// </summary>
-    public static IHostApplicationBuilder AddWhistleBus(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator> consumers)
+    public static IHostApplicationBuilder AddWhistleBus(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator, InstanceQueues> consumers)
     {
+        var instance = new InstanceQueues();
+        builder.Services.AddSingleton(instance);
         var bus = builder.Configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
         if (bus.Transport == BusTransport.RabbitMq)
         {
@@ -87,18 +90,18 @@ public static class WhistleCoreExtensions
         builder.Services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
-            x.AddConsumer<CountyChangedConsumer>().Endpoint(e => e.OnThisInstance("county-changed"));
+            x.AddConsumer<CountyChangedConsumer>().Endpoint(e => instance.OnThisInstance(e, "county-changed"));
             // Queues of this instance alone: durable (a broker restart keeps them and their bindings, so no
             // event published meanwhile is dropped for want of a queue) and deleted by the broker once unused
             // for a while (an instance that is gone for good leaves nothing behind).
             x.AddConfigureEndpointsCallback((name, cfg) =>
             {
-                if (cfg is IRabbitMqReceiveEndpointConfigurator rabbit && name.EndsWith(InstanceQueues.Suffix, StringComparison.Ordinal))
+                if (cfg is IRabbitMqReceiveEndpointConfigurator rabbit && name.EndsWith(instance.Suffix, StringComparison.Ordinal))
                 {
                     rabbit.QueueExpiration = InstanceQueues.ExpireWhenUnused;
                 }
             });
-            consumers(x);
+            consumers(x, instance);
             if (bus.Transport == BusTransport.InMemory)
             {
                 x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));

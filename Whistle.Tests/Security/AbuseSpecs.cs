@@ -59,7 +59,7 @@ public sealed class When_someone_abuses_the_api
     private static readonly string[] Strings =
     [
         "", " ", "\0", "\u200B", "\uFEFF", "🙂🙂", "\uD800", "<script>alert(1)</script>", "' OR 1=1 --", "../../etc/passwd", "%00", "null",
-        new string('长', 5000), new string('x', 70_000), "\u202Eevil", "ｓｔｒｅｅｔ", "street-vending\n", "STREET-VENDING",
+        new string('长', 5000), new string('x', 50_000), "\u202Eevil", "ｓｔｒｅｅｔ", "street-vending\n", "STREET-VENDING",
     ];
 
     private static readonly object?[] Values = [null, 0, -1, int.MaxValue, long.MinValue, 1e308, double.NaN.ToString(), true, Array.Empty<object>(), new { }, "2026-13-45"];
@@ -113,9 +113,19 @@ public sealed class When_someone_abuses_the_api
                 }
 
                 var before = await Rows();
-                var (status, problem, _) = await client.SendAsync(method, path, body);
-                sent++;
                 var json = System.Text.Json.JsonSerializer.Serialize(body);
+                HttpStatusCode status;
+                try
+                {
+                    (status, _, _) = await client.SendAsync(method, path, body);
+                }
+                catch (HttpRequestException) when (System.Text.Encoding.UTF8.GetByteCount(json) > 64 * 1024)
+                {
+                    // Over the body limit Kestrel answers 413 and closes the connection while the client still sends.
+                    status = HttpStatusCode.RequestEntityTooLarge;
+                }
+
+                sent++;
                 if ((int)status >= 500) fiveHundreds.Add($"{method} {path} {json[..Math.Min(200, json.Length)]} → {(int)status}");
                 if ((int)status is >= 400 and < 500)
                 {

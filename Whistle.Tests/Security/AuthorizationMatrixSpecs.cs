@@ -76,6 +76,22 @@ public sealed class When_every_role_calls_every_endpoint
         return (id, w["assignments"]!.AsArray().Single(a => a!.Str("role") == "lead")!.Str("id"));
     }
 
+    /// <summary>A fresh meeting of 城关 summoning its 城管 branch (the "branch" actor).</summary>
+    private async Task<(string Meeting, string Summons)> FreshMeetingAsync()
+    {
+        var (_, body, _) = await _clients["township"].PostAsync("/api/meetings", Meeting());
+        var meeting = body!.AsArray()[0]!;
+        return (meeting.Str("id"), meeting["summons"]!.AsArray()[0]!.Str("id"));
+    }
+
+    private static object Meeting() => new
+    {
+        kind = "regular", title = "矩阵协调会", place = "街道会议室", startsAt = DateTimeOffset.UtcNow.AddDays(2), agencyCodes = new[] { "urban-management" },
+    };
+
+    private static Dictionary<string, HttpStatusCode> Organizer(HttpStatusCode code) =>
+        E(("township", code), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Forbidden));
+
     private Dictionary<string, Row> Rows()
     {
         var matter = new
@@ -123,6 +139,28 @@ public sealed class When_every_role_calls_every_endpoint
             ["POST /api/assignments/{id}/decline"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshAsync()).Lead}/decline", new { reason = "r" }), BranchAction(Ok), OwnerLast: "branch"),
             ["POST /api/assignments/{id}/reassign"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshAsync()).Lead}/reassign", new { agencyCode = "public-security", reason = "r" }),
                 E(("township", Conflict), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Ok)), OwnerLast: "supervisor"),
+            ["POST /api/meetings/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/meetings", Meeting())),
+                E(("township", Created), ("township-other", Created), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Forbidden), ("agency-other", Forbidden), ("supervisor", Created))),
+            ["GET /api/meetings/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/meetings", null)), Everyone(Ok)),
+            ["GET /api/meetings/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/meetings/{(await FreshMeetingAsync()).Meeting}", null), Visible(Ok)),
+            ["GET /api/meetings/{id}/ics"] = new(async () => new Probe(HttpMethod.Get, $"/api/meetings/{(await FreshMeetingAsync()).Meeting}/ics", null), Visible(Ok)),
+            ["POST /api/meetings/{id}/summons/{summonsId}/confirm"] = new(async () =>
+            {
+                var (m, s) = await FreshMeetingAsync();
+                return new Probe(HttpMethod.Post, $"/api/meetings/{m}/summons/{s}/confirm", new { attendee = "张队长" });
+            }, BranchAction(Ok), OwnerLast: "branch"),
+            ["POST /api/meetings/{id}/summons/{summonsId}/decline"] = new(async () =>
+            {
+                var (m, s) = await FreshMeetingAsync();
+                return new Probe(HttpMethod.Post, $"/api/meetings/{m}/summons/{s}/decline", new { reason = "同时段有应急任务" });
+            }, BranchAction(Ok), OwnerLast: "branch"),
+            ["POST /api/meetings/{id}/attendance"] = new(async () =>
+            {
+                var (m, s) = await FreshMeetingAsync();
+                return new Probe(HttpMethod.Post, $"/api/meetings/{m}/attendance", new { entries = new[] { new { summonsId = s, attendance = "present" } } });
+            }, Organizer(Ok), OwnerLast: "township"),
+            ["POST /api/meetings/{id}/minutes"] = new(async () => new Probe(HttpMethod.Post, $"/api/meetings/{(await FreshMeetingAsync()).Meeting}/minutes", new { minutes = "议定事项如下" }), Organizer(Ok), OwnerLast: "township"),
+            ["POST /api/meetings/{id}/cancel"] = new(async () => new Probe(HttpMethod.Post, $"/api/meetings/{(await FreshMeetingAsync()).Meeting}/cancel", null), Organizer(Ok), OwnerLast: "township"),
             ["* /api/{**path}"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/no-such-thing", null)), E(Actors.Select(a => (a, NotFound)).ToArray())),
         };
     }

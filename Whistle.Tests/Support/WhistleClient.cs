@@ -65,7 +65,8 @@ public sealed class WhistleClient : IDisposable
 
         var response = await Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, string.IsNullOrEmpty(text) ? null : JsonNode.Parse(text), response);
+        var json = response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.Ordinal) == true;
+        return (response.StatusCode, string.IsNullOrEmpty(text) || !json ? null : JsonNode.Parse(text), response);
     }
 
     public Task<(HttpStatusCode Status, JsonNode? Body, HttpResponseMessage Response)> PostAsync(string path, object? body = null, IDictionary<string, string>? headers = null) =>

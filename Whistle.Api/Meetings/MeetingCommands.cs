@@ -1,0 +1,396 @@
+using Dapper;
+using Whistle.Api.Auth;
+using Whistle.Api.Whistles;
+using Whistle.Contracts;
+using Whistle.Core.Domain;
+using Whistle.Core.Hosting;
+using Whistle.Core.Messaging;
+using Whistle.Core.Storage;
+
+namespace Whistle.Api.Meetings;
+
+/// <summary>
+/// Coordination meetings (协调会议): a township (or a supervisor, county-wide) schedules and summons units;
+/// each unit confirms who will come or says why it cannot; the township records who reported in (报到) and
+/// the minutes; each decision becomes an assignment with its due date as resolve-by, followed, reminded and
+/// escalated like any other. Every step is on the one timeline stream, pushed to the units concerned only.
+/// </summary>
+public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolder county, MeetingQueries queries, TimeProvider time)
+{
+    public const string DecisionMatterCode = "meeting-decision";
+    public const int MaxOccurrences = 12;
+
+    private const string InsertMeetingSql = """
+        INSERT INTO meetings (id, township_id, kind, title, agenda, place, starts_at, ends_at, confirm_by, whistle_id, series_id, status,
+                              organizer_user, organizer_name, organizer_org, created_at, version)
+        VALUES (@Id, @TownshipId, @Kind, @Title, @Agenda, @Place, @StartsAt, @EndsAt, @ConfirmBy, @WhistleId, @SeriesId, @Status,
+                @OrganizerUser, @OrganizerName, @OrganizerOrg, @CreatedAt, 0);
+        """;
+
+    private const string InsertSummonsSql = """
+        INSERT INTO meeting_summons (id, meeting_id, agency_code, branch_id, status, position)
+        VALUES (@Id, @MeetingId, @AgencyCode, @BranchId, @Status, @Position);
+        """;
+
+    private const string RespondSummonsSql = """
+        UPDATE meeting_summons SET status = @Status, attendee = @Attendee, reason = @Reason, responded_at = @Now
+        WHERE id = @Id AND status = 'summoned';
+        """;
+
+    private const string RecordAttendanceSql = """
+        UPDATE meeting_summons SET attendance = @Attendance, checked_in_at = @CheckedInAt WHERE id = @Id AND meeting_id = @MeetingId;
+        """;
+
+    private const string UpdateMeetingSql = """
+        UPDATE meetings SET status = @Status, minutes = @Minutes, minutes_at = @MinutesAt, version = version + 1
+        WHERE id = @Id AND version = @Version;
+        """;
+
+    private const string TouchMeetingSql = "UPDATE meetings SET version = version + 1 WHERE id = @Id AND version = @Version;";
+
+    private const string InsertDecisionWhistleSql = """
+        INSERT INTO whistles (id, township_id, matter_code, urgency, title, description, address, status, raised_by_user, raised_by_name,
+                              raised_at, updated_at, version, meeting_id)
+        VALUES (@Id, @TownshipId, @MatterCode, 'routine', @Title, @Description, @Address, 'dispatched', @RaisedByUser, @RaisedByName,
+                @Now, @Now, 0, @MeetingId);
+        """;
+
+    private const string InsertDecisionSql = """
+        INSERT INTO meeting_decisions (id, meeting_id, text, agency_code, branch_id, due_at, whistle_id, assignment_id, created_at)
+        VALUES (@Id, @MeetingId, @Text, @AgencyCode, @BranchId, @DueAt, @WhistleId, @AssignmentId, @CreatedAt);
+        """;
+
+    public async Task<CommandResult<IReadOnlyList<MeetingDto>>> ScheduleAsync(CurrentUser user, ScheduleMeetingRequest r, CancellationToken ct)
+    {
+        if (user.Role is not (Roles.Township or Roles.Supervisor))
+        {
+            return new CommandResult<IReadOnlyList<MeetingDto>>.Forbidden("Townships and supervisors call meetings.");
+        }
+
+        var catalog = county.Catalog;
+        var now = time.GetUtcNow();
+        var townshipId = user.Role == Roles.Township ? user.OrgId : string.IsNullOrWhiteSpace(r.TownshipId) ? null : r.TownshipId;
+        var errors = new Dictionary<string, string[]>();
+        if (r.Kind is null || !MeetingKind.All.Contains(r.Kind)) errors["kind"] = [$"The kind is one of {string.Join(", ", MeetingKind.All)}."];
+        WhistleValidation.Text(errors, "title", r.Title, 100, required: true);
+        WhistleValidation.Text(errors, "agenda", r.Agenda, 2000, required: false);
+        WhistleValidation.Text(errors, "place", r.Place, 200, required: true);
+        if (user.Role == Roles.Township && r.TownshipId is not null && r.TownshipId != user.OrgId) errors["townshipId"] = ["A township calls meetings of its own."];
+        if (townshipId is not null && catalog.FindTownship(townshipId) is null) errors["townshipId"] = ["Unknown township."];
+        if (r.StartsAt is not { } startsAt || startsAt <= now) errors["startsAt"] = ["The meeting starts in the future."];
+        var start = r.StartsAt ?? now;
+        var end = r.EndsAt ?? start.AddHours(2);
+        if (end <= start || end - start > TimeSpan.FromDays(1)) errors["endsAt"] = ["The meeting ends after it starts, the same day or the next."];
+        var confirmBy = r.ConfirmBy ?? (start.AddHours(-2) > now ? start.AddHours(-2) : start);
+        if (confirmBy > start || confirmBy <= now) errors["confirmBy"] = ["Attendance is confirmed by a moment between now and the start."];
+        var every = r.Recurrence?.Every;
+        var count = r.Recurrence?.Count ?? 1;
+        if (r.Recurrence is not null && (every is not ("week" or "month") || count is < 2 or > MaxOccurrences))
+            errors["recurrence"] = [$"A recurring meeting repeats every week or month, 2 to {MaxOccurrences} times."];
+
+        var units = new List<(string AgencyCode, string? BranchId)>();
+        foreach (var code in r.AgencyCodes ?? [])
+        {
+            if (catalog.FindAgency(code) is null) { errors["agencyCodes"] = [$"Unknown agency '{code}'."]; continue; }
+            units.Add((code, townshipId is null ? null : catalog.FindBranch(code, townshipId)?.Id));
+        }
+
+        foreach (var id in r.BranchIds ?? [])
+        {
+            if (catalog.FindBranch(id) is not { } branch) { errors["branchIds"] = [$"Unknown branch '{id}'."]; continue; }
+            if (townshipId is not null && branch.TownshipId != townshipId) { errors["branchIds"] = [$"'{id}' is not stationed in this township."]; continue; }
+            units.Add((branch.AgencyCode, branch.Id));
+        }
+
+        units = units.Distinct().ToList();
+        if (units.Count == 0 && !errors.ContainsKey("agencyCodes") && !errors.ContainsKey("branchIds")) errors["agencyCodes"] = ["Summon at least one unit."];
+        if (units.Count > 50) errors["agencyCodes"] = ["At most 50 units."];
+
+        WhistleRow? whistle = null;
+        if (r.WhistleId is not null)
+        {
+            whistle = await database.ReadAsync(c => WhistleData.GetWhistleAsync(c, r.WhistleId), ct);
+            if (whistle is null || (user.Role == Roles.Township && whistle.TownshipId != user.OrgId)) errors["whistleId"] = ["No such whistle of yours."];
+        }
+
+        if (errors.Count > 0) return new CommandResult<IReadOnlyList<MeetingDto>>.Invalid(errors);
+
+        var seriesId = count > 1 ? Guid.CreateVersion7(now).ToString() : null;
+        var ids = await database.WriteAsync(
+            async unit =>
+            {
+                var created = new List<string>();
+                for (var i = 0; i < count; i++)
+                {
+                    TimeSpan Shift(DateTimeOffset at) => (every == "month" ? at.AddMonths(i) : at.AddDays(7 * i)) - at;
+                    var meeting = new MeetingRow
+                    {
+                        Id = Guid.CreateVersion7(now).ToString(),
+                        TownshipId = townshipId,
+                        Kind = whistle is null ? r.Kind! : MeetingKind.OnSite,
+                        Title = r.Title!.Trim(),
+                        Agenda = r.Agenda?.Trim() ?? string.Empty,
+                        Place = r.Place!.Trim(),
+                        StartsAt = start + Shift(start),
+                        EndsAt = end + Shift(start),
+                        ConfirmBy = confirmBy + Shift(start),
+                        WhistleId = whistle?.Id,
+                        SeriesId = seriesId,
+                        Status = MeetingStatus.Scheduled,
+                        OrganizerUser = user.UserName,
+                        OrganizerName = user.DisplayName,
+                        OrganizerOrg = user.OrgId,
+                        CreatedAt = now,
+                    };
+                    await unit.Connection.ExecuteAsync(InsertMeetingSql, meeting, unit.Transaction);
+                    var summons = units.Select((u, position) => new SummonsRow
+                    {
+                        Id = Guid.CreateVersion7(now).ToString(), MeetingId = meeting.Id, AgencyCode = u.AgencyCode, BranchId = u.BranchId,
+                        Status = SummonsStatus.Summoned, Position = position,
+                    }).ToList();
+                    await unit.Connection.ExecuteAsync(InsertSummonsSql, summons, unit.Transaction);
+                    await AuditTrail.WriteAsync(unit, user.Audit, "meeting", meeting.Id, "scheduled", null, new { meeting.Title, meeting.StartsAt, meeting.Place, Units = units }, now);
+                    await AppendAsync(unit, WhistleEventTypes.MeetingScheduled, meeting, null, user.Actor, meeting.Agenda, Audience(meeting, summons), now);
+                    created.Add(meeting.Id);
+                }
+
+                unit.Complete();
+                return created;
+            },
+            ct);
+        var dtos = new List<MeetingDto>();
+        foreach (var id in ids) dtos.Add((await queries.GetAsync(user, id, ct))!);
+        return new CommandResult<IReadOnlyList<MeetingDto>>.Success(dtos);
+    }
+
+    public Task<CommandResult<MeetingDto>> ConfirmAsync(CurrentUser user, string meetingId, string summonsId, ConfirmSummonsRequest r, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        WhistleValidation.Text(errors, "attendee", r.Attendee, 200, required: true);
+        return RespondAsync(user, meetingId, summonsId, errors, SummonsStatus.Confirmed, r.Attendee?.Trim(), null, WhistleEventTypes.MeetingSummonsConfirmed, ct);
+    }
+
+    public Task<CommandResult<MeetingDto>> DeclineAsync(CurrentUser user, string meetingId, string summonsId, DeclineSummonsRequest r, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        WhistleValidation.Text(errors, "reason", r.Reason, 2000, required: true);
+        return RespondAsync(user, meetingId, summonsId, errors, SummonsStatus.Declined, null, r.Reason?.Trim(), WhistleEventTypes.MeetingSummonsDeclined, ct);
+    }
+
+    private async Task<CommandResult<MeetingDto>> RespondAsync(
+        CurrentUser user, string meetingId, string summonsId, Dictionary<string, string[]> errors, string status, string? attendee, string? reason, string eventType, CancellationToken ct)
+    {
+        var outcome = await database.WriteAsync<CommandResult<MeetingDto>?>(
+            async unit =>
+            {
+                var (meeting, summons) = await MeetingQueries.LoadAsync(unit.Connection, meetingId, unit.Transaction);
+                var target = summons.FirstOrDefault(s => s.Id == summonsId);
+                if (meeting is null || target is null || !MeetingQueries.CanSee(user, meeting, summons)) return new CommandResult<MeetingDto>.NotFound();
+                var owner = user.Role switch
+                {
+                    Roles.Branch => target.BranchId == user.OrgId,
+                    Roles.Agency => target.BranchId is null && target.AgencyCode == user.OrgId,
+                    _ => false,
+                };
+                if (!owner) return new CommandResult<MeetingDto>.Forbidden("Only the summoned unit answers its summons.");
+                if (errors.Count > 0) return new CommandResult<MeetingDto>.Invalid(errors);
+                if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<MeetingDto>.Conflict($"The meeting is {meeting.Status}.");
+                var now = time.GetUtcNow();
+                var rows = await unit.Connection.ExecuteAsync(RespondSummonsSql, new { target.Id, Status = status, Attendee = attendee, Reason = reason, Now = now }, unit.Transaction);
+                if (rows != 1) return new CommandResult<MeetingDto>.Conflict($"The summons was already answered ({target.Status}).");
+                await unit.Connection.ExecuteAsync(TouchMeetingSql, new { meeting.Id, meeting.Version }, unit.Transaction);
+                var after = target with { Status = status, Attendee = attendee, Reason = reason, RespondedAt = now };
+                await AuditTrail.WriteAsync(unit, user.Audit, "meeting-summons", target.Id, status, new { target.Status }, after.ToSnapshot(), now);
+                await AppendAsync(unit, eventType, meeting, after, user.Actor, attendee ?? reason, Audience(meeting, [after]), now);
+                unit.Complete();
+                return null;
+            },
+            ct);
+        return outcome ?? await ReloadAsync(user, meetingId, ct);
+    }
+
+    public async Task<CommandResult<MeetingDto>> RecordAttendanceAsync(CurrentUser user, string meetingId, RecordAttendanceRequest r, CancellationToken ct)
+    {
+        var outcome = await database.WriteAsync<CommandResult<MeetingDto>?>(
+            async unit =>
+            {
+                var (meeting, summons) = await MeetingQueries.LoadAsync(unit.Connection, meetingId, unit.Transaction);
+                if (meeting is null || !MeetingQueries.CanSee(user, meeting, summons)) return new CommandResult<MeetingDto>.NotFound();
+                if (!MeetingQueries.IsOrganizer(user, meeting)) return new CommandResult<MeetingDto>.Forbidden("The township that called the meeting records attendance.");
+                var errors = new Dictionary<string, string[]>();
+                var entries = r.Entries ?? [];
+                if (entries.Count == 0) errors["entries"] = ["Record at least one unit."];
+                for (var i = 0; i < entries.Count; i++)
+                {
+                    if (summons.All(s => s.Id != entries[i].SummonsId)) errors[$"entries[{i}].summonsId"] = ["Not a summons of this meeting."];
+                    if (entries[i].Attendance is null || !Attendance.All.Contains(entries[i].Attendance!)) errors[$"entries[{i}].attendance"] = ["present, late or absent."];
+                }
+
+                if (errors.Count > 0) return new CommandResult<MeetingDto>.Invalid(errors);
+                if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<MeetingDto>.Conflict($"The meeting is {meeting.Status}.");
+                var now = time.GetUtcNow();
+                foreach (var e in entries)
+                {
+                    DateTimeOffset? checkedIn = e.Attendance == Attendance.Absent ? null : e.CheckedInAt ?? now;
+                    await unit.Connection.ExecuteAsync(RecordAttendanceSql, new { Id = e.SummonsId, MeetingId = meeting.Id, e.Attendance, CheckedInAt = checkedIn }, unit.Transaction);
+                }
+
+                await unit.Connection.ExecuteAsync(TouchMeetingSql, new { meeting.Id, meeting.Version }, unit.Transaction);
+                await AuditTrail.WriteAsync(unit, user.Audit, "meeting", meeting.Id, "attendance-recorded", null, entries, now);
+                var (_, after) = await MeetingQueries.LoadAsync(unit.Connection, meetingId, unit.Transaction);
+                var note = string.Join(", ", entries.Select(e => $"{UnitName(after.First(s => s.Id == e.SummonsId))}: {e.Attendance}"));
+                await AppendAsync(unit, WhistleEventTypes.MeetingAttendanceRecorded, meeting, null, user.Actor, note, Audience(meeting, after), now);
+                unit.Complete();
+                return null;
+            },
+            ct);
+        return outcome ?? await ReloadAsync(user, meetingId, ct);
+    }
+
+    public async Task<CommandResult<MeetingDto>> RecordMinutesAsync(CurrentUser user, string meetingId, RecordMinutesRequest r, CancellationToken ct)
+    {
+        var catalog = county.Catalog;
+        var outcome = await database.WriteAsync<CommandResult<MeetingDto>?>(
+            async unit =>
+            {
+                var (meeting, summons) = await MeetingQueries.LoadAsync(unit.Connection, meetingId, unit.Transaction);
+                if (meeting is null || !MeetingQueries.CanSee(user, meeting, summons)) return new CommandResult<MeetingDto>.NotFound();
+                if (!MeetingQueries.IsOrganizer(user, meeting)) return new CommandResult<MeetingDto>.Forbidden("The township that called the meeting records its minutes.");
+                var now = time.GetUtcNow();
+                var errors = new Dictionary<string, string[]>();
+                WhistleValidation.Text(errors, "minutes", r.Minutes, 10_000, required: true);
+                var decisions = r.Decisions ?? [];
+                if (decisions.Count > 20) errors["decisions"] = ["At most 20 decisions."];
+                for (var i = 0; i < decisions.Count; i++)
+                {
+                    var d = decisions[i];
+                    WhistleValidation.Text(errors, $"decisions[{i}].text", d.Text, 500, required: true);
+                    if (d.AgencyCode is null || catalog.FindAgency(d.AgencyCode) is null) errors[$"decisions[{i}].agencyCode"] = ["Unknown agency."];
+                    else if (d.BranchId is not null && catalog.FindBranch(d.BranchId)?.AgencyCode != d.AgencyCode) errors[$"decisions[{i}].branchId"] = ["Not a branch of that agency."];
+                    if (d.DueAt is not { } due || due <= now) errors[$"decisions[{i}].dueAt"] = ["A decision is due in the future."];
+                }
+
+                if (errors.Count > 0) return new CommandResult<MeetingDto>.Invalid(errors);
+                if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<MeetingDto>.Conflict($"The meeting is {meeting.Status}; its minutes are recorded once.");
+                var updated = await unit.Connection.ExecuteAsync(
+                    UpdateMeetingSql, new { meeting.Id, Status = MeetingStatus.Held, Minutes = r.Minutes!.Trim(), MinutesAt = now, meeting.Version }, unit.Transaction);
+                if (updated != 1) return new CommandResult<MeetingDto>.Conflict("The meeting changed meanwhile; reload it.");
+
+                foreach (var d in decisions)
+                {
+                    await DecideAsync(unit, user, meeting, d, now);
+                }
+
+                await AuditTrail.WriteAsync(unit, user.Audit, "meeting", meeting.Id, "minutes-recorded", null, new { Minutes = r.Minutes!.Trim(), Decisions = decisions }, now);
+                await AppendAsync(unit, WhistleEventTypes.MeetingMinutesRecorded, meeting with { Status = MeetingStatus.Held }, null, user.Actor, $"{decisions.Count}", Audience(meeting, summons), now);
+                unit.Complete();
+                return null;
+            },
+            ct);
+        return outcome ?? await ReloadAsync(user, meetingId, ct);
+    }
+
+    /// <summary>A decision becomes a whistle of the meeting with one assignment: the responsible unit's, due when the decision is due.</summary>
+    private async Task DecideAsync(UnitOfWork unit, CurrentUser user, MeetingRow meeting, DecisionRequest d, DateTimeOffset now)
+    {
+        var catalog = county.Catalog;
+        var branchId = d.BranchId ?? (meeting.TownshipId is null ? null : catalog.FindBranch(d.AgencyCode!, meeting.TownshipId)?.Id);
+        var township = meeting.TownshipId ?? (branchId is null ? catalog.County.Id : catalog.FindBranch(branchId)!.TownshipId);
+        var text = d.Text!.Trim();
+        var whistle = new WhistleRow
+        {
+            Id = Guid.CreateVersion7(now).ToString(),
+            TownshipId = township,
+            MatterCode = DecisionMatterCode,
+            Urgency = Urgency.Routine,
+            Title = text.Length <= 100 ? text : text[..99] + "…",
+            Description = $"{meeting.Title}（{meeting.StartsAt:yyyy-MM-dd}）议定事项：{text}",
+            Address = meeting.Place,
+            Status = WhistleStatus.Dispatched,
+            RaisedByUser = user.UserName,
+            RaisedByName = user.DisplayName,
+            RaisedAt = now,
+            UpdatedAt = now,
+        };
+        await unit.Connection.ExecuteAsync(
+            InsertDecisionWhistleSql,
+            new { whistle.Id, whistle.TownshipId, whistle.MatterCode, whistle.Title, whistle.Description, whistle.Address, whistle.RaisedByUser, whistle.RaisedByName, Now = now, MeetingId = meeting.Id },
+            unit.Transaction);
+        var due = d.DueAt!.Value.ToUniversalTime();
+        var reportBy = now.AddDays(1) < due ? now.AddDays(1) : due;
+        var assignment = new AssignmentRow
+        {
+            Id = Guid.CreateVersion7(now).ToString(),
+            WhistleId = whistle.Id,
+            AgencyCode = d.AgencyCode!,
+            BranchId = branchId,
+            Role = AssignmentRole.Lead,
+            Status = AssignmentStatus.Dispatched,
+            DispatchedAt = now,
+            ReportBy = reportBy,
+            ResolveBy = due,
+        };
+        var first = EscalationPolicy.NextAfter(assignment.Clock, now, catalog.Escalation);
+        assignment = assignment with { NextStepAt = first?.At, NextStepKind = first?.Kind, NextStepLevel = first?.Level };
+        await WhistleData.InsertAssignmentsAsync(unit, [assignment]);
+        await unit.Connection.ExecuteAsync(
+            InsertDecisionSql,
+            new { Id = Guid.CreateVersion7(now).ToString(), MeetingId = meeting.Id, Text = text, AgencyCode = d.AgencyCode, BranchId = branchId, DueAt = due, WhistleId = whistle.Id, AssignmentId = assignment.Id, CreatedAt = now },
+            unit.Transaction);
+        await Timeline.AppendAsync(
+            unit,
+            new WhistleEvent(0, WhistleEventTypes.WhistleRaised, whistle.Id, null, now, user.Actor, whistle.ToSummary(), null, meeting.Title),
+            Timeline.Audience(whistle.TownshipId, []),
+            now);
+        await Timeline.AppendAsync(
+            unit,
+            new WhistleEvent(0, WhistleEventTypes.AssignmentDispatched, whistle.Id, assignment.Id, now, user.Actor, whistle.ToSummary(), assignment.ToSnapshot(), meeting.Title),
+            Timeline.Audience(whistle.TownshipId, [(assignment.AgencyCode, assignment.BranchId)]),
+            now);
+    }
+
+    public async Task<CommandResult<MeetingDto>> CancelAsync(CurrentUser user, string meetingId, CancellationToken ct)
+    {
+        var outcome = await database.WriteAsync<CommandResult<MeetingDto>?>(
+            async unit =>
+            {
+                var (meeting, summons) = await MeetingQueries.LoadAsync(unit.Connection, meetingId, unit.Transaction);
+                if (meeting is null || !MeetingQueries.CanSee(user, meeting, summons)) return new CommandResult<MeetingDto>.NotFound();
+                if (!MeetingQueries.IsOrganizer(user, meeting)) return new CommandResult<MeetingDto>.Forbidden("The township that called the meeting cancels it.");
+                if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<MeetingDto>.Conflict($"The meeting is {meeting.Status}.");
+                var now = time.GetUtcNow();
+                await unit.Connection.ExecuteAsync(UpdateMeetingSql, new { meeting.Id, Status = MeetingStatus.Cancelled, meeting.Minutes, meeting.MinutesAt, meeting.Version }, unit.Transaction);
+                await AuditTrail.WriteAsync(unit, user.Audit, "meeting", meeting.Id, "cancelled", new { meeting.Status }, new { Status = MeetingStatus.Cancelled }, now);
+                await AppendAsync(unit, WhistleEventTypes.MeetingCancelled, meeting with { Status = MeetingStatus.Cancelled }, null, user.Actor, null, Audience(meeting, summons), now);
+                unit.Complete();
+                return null;
+            },
+            ct);
+        return outcome ?? await ReloadAsync(user, meetingId, ct);
+    }
+
+    private static IReadOnlyList<string> Audience(MeetingRow meeting, IEnumerable<SummonsRow> summons)
+    {
+        var groups = new List<string> { AudienceGroups.County };
+        if (meeting.TownshipId is not null) groups.Add(AudienceGroups.Township(meeting.TownshipId));
+        foreach (var s in summons)
+        {
+            groups.Add(AudienceGroups.Agency(s.AgencyCode));
+            if (s.BranchId is not null) groups.Add(AudienceGroups.Branch(s.BranchId));
+        }
+
+        return groups.Distinct().ToList();
+    }
+
+    private static Task AppendAsync(UnitOfWork unit, string type, MeetingRow meeting, SummonsRow? summons, EventActor actor, string? note, IReadOnlyList<string> audience, DateTimeOffset now) =>
+        Timeline.AppendAsync(unit, new WhistleEvent(0, type, meeting.Id, null, now, actor, null, null, note, null, meeting.ToSnapshot(summons)), audience, now);
+
+    private string UnitName(SummonsRow s) =>
+        (s.BranchId is null ? county.Catalog.FindAgency(s.AgencyCode)?.Name : county.Catalog.FindBranch(s.BranchId)?.Name) ?? s.AgencyCode;
+
+    private async Task<CommandResult<MeetingDto>> ReloadAsync(CurrentUser user, string meetingId, CancellationToken ct)
+    {
+        var dto = await queries.GetAsync(user, meetingId, ct);
+        return dto is null ? new CommandResult<MeetingDto>.NotFound() : new CommandResult<MeetingDto>.Success(dto);
+    }
+}

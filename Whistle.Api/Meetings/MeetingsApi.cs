@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Whistle.Api.Auth;
+using Whistle.Api.Whistles;
+using Whistle.Core.Hosting;
+
+namespace Whistle.Api.Meetings;
+
+/// <summary>Coordination meetings: schedule, summons and answers, attendance, minutes and decisions, iCalendar.</summary>
+public static class MeetingsApi
+{
+    public static IEndpointRouteBuilder MapMeetingsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/meetings").RequireAuthorization();
+        api.MapPost("/", Schedule);
+        api.MapGet("/", List);
+        api.MapGet("/{id}", Get);
+        api.MapGet("/{id}/ics", Calendar);
+        api.MapPost("/{id}/summons/{summonsId}/confirm", (string id, string summonsId, ConfirmSummonsRequest request, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
+            Execute(commands.ConfirmAsync(CurrentUser.From(http), id, summonsId, request, ct)));
+        api.MapPost("/{id}/summons/{summonsId}/decline", (string id, string summonsId, DeclineSummonsRequest request, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
+            Execute(commands.DeclineAsync(CurrentUser.From(http), id, summonsId, request, ct)));
+        api.MapPost("/{id}/attendance", (string id, RecordAttendanceRequest request, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
+            Execute(commands.RecordAttendanceAsync(CurrentUser.From(http), id, request, ct)));
+        api.MapPost("/{id}/minutes", (string id, RecordMinutesRequest request, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
+            Execute(commands.RecordMinutesAsync(CurrentUser.From(http), id, request, ct)));
+        api.MapPost("/{id}/cancel", (string id, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
+            Execute(commands.CancelAsync(CurrentUser.From(http), id, ct)));
+        return app;
+    }
+
+    private static async Task<Results<Ok<MeetingDto>, ValidationProblem, ProblemHttpResult>> Execute(Task<CommandResult<MeetingDto>> command) =>
+        (await command).ToHttp();
+
+    private static async Task<Results<Created<IReadOnlyList<MeetingDto>>, ValidationProblem, ProblemHttpResult>> Schedule(
+        ScheduleMeetingRequest request, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
+        await commands.ScheduleAsync(CurrentUser.From(http), request, ct) switch
+        {
+            CommandResult<IReadOnlyList<MeetingDto>>.Success s => TypedResults.Created($"/api/meetings/{s.Value[0].Id}", s.Value),
+            CommandResult<IReadOnlyList<MeetingDto>>.Invalid i => TypedResults.ValidationProblem(i.Errors),
+            CommandResult<IReadOnlyList<MeetingDto>>.Forbidden f => TypedResults.Problem(title: "Forbidden", detail: f.Detail, statusCode: StatusCodes.Status403Forbidden),
+            _ => CommandResults.NotFoundProblem(),
+        };
+
+    private static async Task<Results<Ok<IReadOnlyList<MeetingDto>>, ValidationProblem>> List(HttpContext http, MeetingQueries queries, CancellationToken ct, string? status = "upcoming")
+    {
+        if (status is not ("upcoming" or "past" or "all")) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["status"] = ["upcoming, past or all."] });
+        return TypedResults.Ok(await queries.ListAsync(CurrentUser.From(http), status, ct));
+    }
+
+    private static async Task<Results<Ok<MeetingDto>, ProblemHttpResult>> Get(string id, HttpContext http, MeetingQueries queries, CancellationToken ct) =>
+        await queries.GetAsync(CurrentUser.From(http), id, ct) is { } meeting ? TypedResults.Ok(meeting) : CommandResults.NotFoundProblem();
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Calendar(string id, HttpContext http, MeetingQueries queries, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
+    {
+        if (await queries.GetAsync(CurrentUser.From(http), id, ct) is not { } meeting) return CommandResults.NotFoundProblem();
+        return TypedResults.File(Encoding.UTF8.GetBytes(ICalendar(meeting, county.Catalog.County.Name, time.GetUtcNow())), "text/calendar; charset=utf-8", $"meeting-{meeting.StartsAt:yyyyMMdd}.ics");
+    }
+
+    /// <summary>An RFC 5545 calendar with one event: times in UTC, text escaped, lines folded at 75 octets.</summary>
+    public static string ICalendar(MeetingDto m, string countyName, DateTimeOffset now)
+    {
+        static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        static string Escape(string s) => s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace(";", "\\;", StringComparison.Ordinal)
+            .Replace(",", "\\,", StringComparison.Ordinal).Replace("\r\n", "\\n", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+        var lines = new List<string>
+        {
+            "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Whistle//Coordination meetings//ZH", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+            "BEGIN:VEVENT",
+            $"UID:{m.Id}@whistle",
+            $"DTSTAMP:{Time(now)}",
+            $"DTSTART:{Time(m.StartsAt)}",
+            $"DTEND:{Time(m.EndsAt)}",
+            $"SUMMARY:{Escape(m.Title)}",
+            $"LOCATION:{Escape(m.Place)}",
+            $"DESCRIPTION:{Escape($"{m.Agenda}\n{countyName} 协调会议，请于 {m.ConfirmBy.ToOffset(TimeSpan.FromHours(8)):yyyy-MM-dd HH:mm} 前确认参会。")}",
+            $"ORGANIZER;CN={Escape(m.Organizer.DisplayName)}:urn:whistle:user:{m.Organizer.UserName}",
+            $"STATUS:{(m.Status == MeetingStatus.Cancelled ? "CANCELLED" : "CONFIRMED")}",
+        };
+        lines.AddRange(m.Summons.Select(s => $"ATTENDEE;CN={Escape(s.UnitName)};PARTSTAT={(s.Status == SummonsStatus.Confirmed ? "ACCEPTED" : s.Status == SummonsStatus.Declined ? "DECLINED" : "NEEDS-ACTION")}:urn:whistle:unit:{s.BranchId ?? s.AgencyCode}"));
+        lines.AddRange(["END:VEVENT", "END:VCALENDAR"]);
+        return string.Concat(lines.Select(l => Fold(l) + "\r\n"));
+    }
+
+    private static string Fold(string line)
+    {
+        var result = new StringBuilder();
+        var octets = 0;
+        foreach (var rune in line.EnumerateRunes())
+        {
+            var size = rune.Utf8SequenceLength;
+            if (octets + size > 75)
+            {
+                result.Append("\r\n ");
+                octets = 1;
+            }
+
+            result.Append(rune.ToString());
+            octets += size;
+        }
+
+        return result.ToString();
+    }
+}
