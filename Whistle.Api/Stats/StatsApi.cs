@@ -37,6 +37,22 @@ public static class StatsApi
         WHERE a.dispatched_at >= @From AND a.dispatched_at < @To AND w.status <> 'cancelled';
         """;
 
+    private const string SummonsInRangeSql = """
+        SELECT s.agency_code AS AgencyCode, s.branch_id AS BranchId, s.status, s.responded_at AS RespondedAt, m.confirm_by AS ConfirmBy, s.attendance
+        FROM meeting_summons s JOIN meetings m ON m.id = s.meeting_id
+        WHERE m.starts_at >= @From AND m.starts_at < @To AND m.status <> 'cancelled';
+        """;
+
+    private sealed record SummonsRow
+    {
+        public string AgencyCode { get; init; } = "";
+        public string? BranchId { get; init; }
+        public string Status { get; init; } = "";
+        public DateTimeOffset? RespondedAt { get; init; }
+        public DateTimeOffset ConfirmBy { get; init; }
+        public string? Attendance { get; init; }
+    }
+
     private sealed record Row
     {
         public string AgencyCode { get; init; } = "";
@@ -153,22 +169,25 @@ public static class StatsApi
         var rows = (await database.ReadAsync(c => c.QueryAsync<Row>(AssignmentsInRangeSql, new { From = from, To = to }), ct))
             .Select(r => new AssessedAssignment(r.AgencyCode, r.BranchId, r.TownshipId, r.Status, r.DispatchedAt, r.ReportBy, r.ResolveBy, r.ReportedAt, r.ResolvedAt, r.Rating, r.EscalationCount))
             .ToList();
+        var summons = (await database.ReadAsync(c => c.QueryAsync<SummonsRow>(SummonsInRangeSql, new { From = from, To = to }), ct))
+            .Select(s => new AssessedSummons(s.AgencyCode, s.BranchId, s.Status, s.RespondedAt, s.ConfirmBy, s.Attendance))
+            .ToList();
         var weights = catalog.Weights;
         if (user.Role == Roles.Township)
         {
             var own = catalog.Definition.Branches.Where(b => b.TownshipId == user.OrgId).Select(b => b.Id).ToHashSet();
             var ownRows = rows.Where(r => r.BranchId is not null && own.Contains(r.BranchId)).ToList();
-            return ([], Assessor.Branches(catalog, ownRows, weights, user.OrgId), ownRows);
+            return ([], Assessor.Branches(catalog, ownRows, weights, user.OrgId, summons), ownRows);
         }
 
-        return (Assessor.Agencies(catalog, rows, weights), Assessor.Branches(catalog, rows, weights), rows);
+        return (Assessor.Agencies(catalog, rows, weights, summons), Assessor.Branches(catalog, rows, weights, null, summons), rows);
     }
 
     private static readonly string[] CsvHeader =
     [
         "类别", "排名", "单位", "单位编码", "所属部门", "乡镇(街道)", "报到单数", "已报到", "按时报到", "已办结", "按时办结", "退回", "被督办",
         "已评价", "满意", "基本满意", "不满意", "报到用时P50(秒)", "报到用时P90(秒)", "办结用时P50(秒)", "办结用时P90(秒)",
-        "响应率", "解决率", "满意率", "综合得分",
+        "响应率", "解决率", "满意率", "综合得分", "会议召集", "按时确认", "会议报到", "迟到", "缺席",
     ];
 
     /// <summary>UTF-8 with a byte-order mark, so that Excel opens the Chinese text correctly; RFC 4180 quoting.</summary>
@@ -188,6 +207,7 @@ public static class StatsApi
                 I(u.Rated), I(u.Satisfied), I(u.BasicallySatisfied), I(u.Unsatisfied),
                 N(u.TimeToReportP50, "0"), N(u.TimeToReportP90, "0"), N(u.TimeToResolveP50, "0"), N(u.TimeToResolveP90, "0"),
                 N(u.ResponseRate, "0.0000"), N(u.ResolutionRate, "0.0000"), N(u.SatisfactionRate, "0.0000"), N(u.Score, "0.00"),
+                I(u.MeetingsSummoned), I(u.ConfirmedOnTime), I(u.ReportedIn), I(u.Late), I(u.Absent),
             }.Select(Quote)).Append("\r\n");
         }
 

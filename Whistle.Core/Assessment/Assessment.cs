@@ -17,6 +17,15 @@ public sealed record AssessedAssignment(
     string? Rating,
     int EscalationCount);
 
+/// <summary>One summons to a coordination meeting, as the assessment counts attendance.</summary>
+public sealed record AssessedSummons(
+    string AgencyCode,
+    string? BranchId,
+    string Status,
+    DateTimeOffset? RespondedAt,
+    DateTimeOffset ConfirmBy,
+    string? Attendance);
+
 /// <summary>The figures of one unit (an agency, or a branch) over a period.</summary>
 public sealed record UnitFigures(
     string Kind,
@@ -44,7 +53,12 @@ public sealed record UnitFigures(
     double? ResolutionRate,
     double? SatisfactionRate,
     double? Score,
-    int? Rank);
+    int? Rank,
+    int MeetingsSummoned = 0,
+    int ConfirmedOnTime = 0,
+    int ReportedIn = 0,
+    int Late = 0,
+    int Absent = 0);
 
 public sealed record HistogramBucket(int? UpToMinutes, int Count);
 
@@ -67,16 +81,37 @@ public static class Assessor
 
     private static readonly int[] HistogramEdges = [5, 10, 15, 30, 60, 120, 240, 480];
 
-    public static IReadOnlyList<UnitFigures> Agencies(CountyCatalog catalog, IReadOnlyList<AssessedAssignment> rows, AssessmentWeights weights) =>
+    public static IReadOnlyList<UnitFigures> Agencies(CountyCatalog catalog, IReadOnlyList<AssessedAssignment> rows, AssessmentWeights weights, IReadOnlyList<AssessedSummons>? summons = null) =>
         Rank(catalog.Definition.Agencies
-            .Select(a => Figures(AgencyKind, a.Code, a.Name, a.NameEn, a.Code, null, rows.Where(r => r.AgencyCode == a.Code).ToList(), weights))
+            .Select(a => WithAttendance(
+                Figures(AgencyKind, a.Code, a.Name, a.NameEn, a.Code, null, rows.Where(r => r.AgencyCode == a.Code).ToList(), weights),
+                (summons ?? []).Where(s => s.AgencyCode == a.Code)))
             .ToList());
 
-    public static IReadOnlyList<UnitFigures> Branches(CountyCatalog catalog, IReadOnlyList<AssessedAssignment> rows, AssessmentWeights weights, string? townshipId = null) =>
+    public static IReadOnlyList<UnitFigures> Branches(CountyCatalog catalog, IReadOnlyList<AssessedAssignment> rows, AssessmentWeights weights, string? townshipId = null, IReadOnlyList<AssessedSummons>? summons = null) =>
         Rank(catalog.Definition.Branches
             .Where(b => townshipId is null || b.TownshipId == townshipId)
-            .Select(b => Figures(BranchKind, b.Id, b.Name, b.NameEn, b.AgencyCode, b.TownshipId, rows.Where(r => r.BranchId == b.Id).ToList(), weights))
+            .Select(b => WithAttendance(
+                Figures(BranchKind, b.Id, b.Name, b.NameEn, b.AgencyCode, b.TownshipId, rows.Where(r => r.BranchId == b.Id).ToList(), weights),
+                (summons ?? []).Where(s => s.BranchId == b.Id)))
             .ToList());
+
+    /// <summary>
+    /// Attendance at coordination meetings: summoned; confirmed by the deadline; reported in (present or late);
+    /// late; absent (recorded absent, or never recorded for a meeting that was held).
+    /// </summary>
+    public static UnitFigures WithAttendance(UnitFigures figures, IEnumerable<AssessedSummons> summons)
+    {
+        var list = summons.ToList();
+        return figures with
+        {
+            MeetingsSummoned = list.Count,
+            ConfirmedOnTime = list.Count(s => s.Status == "confirmed" && s.RespondedAt <= s.ConfirmBy),
+            ReportedIn = list.Count(s => s.Attendance is "present" or "late"),
+            Late = list.Count(s => s.Attendance == "late"),
+            Absent = list.Count(s => s.Attendance == "absent"),
+        };
+    }
 
     public static UnitFigures Figures(string kind, string id, string name, string nameEn, string agencyCode, string? townshipId, IReadOnlyList<AssessedAssignment> rows, AssessmentWeights weights)
     {

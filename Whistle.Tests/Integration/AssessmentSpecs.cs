@@ -207,7 +207,8 @@ public sealed class When_the_county_assesses_its_units
             Assert.That(umRow[1], Is.EqualTo("2"));
             Assert.That(umRow[2], Is.EqualTo("城关街道城管执法中队"));
             Assert.That(umRow[6], Is.EqualTo("2"));
-            Assert.That(umRow[^1], Is.EqualTo("65.00"));
+            Assert.That(umRow[24], Is.EqualTo("65.00"));
+            Assert.That(umRow, Has.Length.EqualTo(30));
         });
         Assert.That(lines.Count(l => l.StartsWith("区县事业单位,", StringComparison.Ordinal)), Is.EqualTo(10));
     }

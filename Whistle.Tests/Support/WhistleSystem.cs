@@ -34,10 +34,12 @@ public sealed class WhistleSystem : IAsyncDisposable
 
     public Action<IServiceCollection>? Services { get; private init; }
 
-    public static async Task<WhistleSystem> EmbeddedAsync(Action<IServiceCollection>? services = null)
+    public static async Task<WhistleSystem> EmbeddedAsync(Action<IServiceCollection>? services = null, IDictionary<string, string?>? settings = null)
     {
         var system = new WhistleSystem("embedded", TestSettings.NewDataFolder(), null) { Services = services };
-        system.Apis.Add(await ApiHost.StartAsync(TestSettings.Embedded(system.DataFolder), services));
+        var all = TestSettings.Embedded(system.DataFolder);
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
+        system.Apis.Add(await ApiHost.StartAsync(all, services));
         system._hosts.Add(system.Apis[0]);
         return system;
     }

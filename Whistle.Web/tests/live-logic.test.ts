@@ -71,7 +71,7 @@ describe('applying events to what is on screen', () => {
   })
 
   it('upserts the inbox row and updates the whistle summary on every row of that whistle', () => {
-    const row: InboxAssignment = { ...base, whistle: { ...ev({}).whistle, status: 'dispatched' } }
+    const row: InboxAssignment = { ...base, whistle: { ...ev({}).whistle!, status: 'dispatched' } }
     const e = ev({ type: 'AssignmentDispatched', assignment: { ...base, id: 'a2' } })
     const next = applyEventToInbox([row], e)
     expect(next.map((r) => r.id)).toEqual(['a2', 'a1'])
@@ -107,7 +107,7 @@ describe('live notices', () => {
     const tw = { role: 'township' as const, orgId: 't1' }
     expect(noticeFor(ev({ type: 'AssignmentDeclined' }), tw, false, 0)!.notice.kind).toBe('declined')
     expect(noticeFor(ev({ type: 'AssignmentResolved' }), tw, false, 0)).toBeNull()
-    const done = ev({ type: 'AssignmentResolved', whistle: { ...ev({}).whistle, status: 'resolved' } })
+    const done = ev({ type: 'AssignmentResolved', whistle: { ...ev({}).whistle!, status: 'resolved' } })
     expect(noticeFor(done, tw, false, 0)!.notice.kind).toBe('resolved')
   })
 
@@ -125,7 +125,7 @@ describe('inbox order and township actions', () => {
     id,
     status,
     dispatchedAt,
-    whistle: { ...ev({}).whistle, urgency },
+    whistle: { ...ev({}).whistle!, urgency },
   })
 
   it('waiting for report first, then most urgent, then newest', () => {

@@ -192,7 +192,7 @@ describe('live 催办 / 督办 / 改派 for the branch and the agency', () => {
     expect(belongsToInbox({ role: 'agency', orgId: 'FIRE' }, newA)).toBe(true)
     expect(belongsToInbox(agency, newA)).toBe(false)
 
-    const row: InboxAssignment = { ...asg({}), whistle: base.whistle }
+    const row: InboxAssignment = { ...asg({}), whistle: base.whistle! }
     const mine = applyEventToInbox([row], e, false, (a) => belongsToInbox(branch, a))
     expect(mine.map((r) => r.id)).toEqual(['a1'])
     const theirs = applyEventToInbox([], e, false, (a) => belongsToInbox({ role: 'branch', orgId: 'b-fire-t1' }, a))
@@ -200,7 +200,7 @@ describe('live 催办 / 督办 / 改派 for the branch and the agency', () => {
   })
 
   it('updates the counts on the inbox row from the event snapshot', () => {
-    const row: InboxAssignment = { ...asg({}), whistle: base.whistle }
+    const row: InboxAssignment = { ...asg({}), whistle: base.whistle! }
     const e = { ...base, type: 'AssignmentEscalated', assignment: asg({ reminderCount: 1, escalationCount: 1, lastEscalatedAt: new Date(T0 + 30 * min).toISOString() }) }
     const [next] = applyEventToInbox([row], e, false, () => false) // an existing row is always updated
     expect(next.reminderCount).toBe(1)

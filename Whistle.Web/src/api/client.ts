@@ -1,6 +1,10 @@
 import type {
   Assessment,
   AssessmentPeriod,
+  AttendanceInput,
+  DecisionInput,
+  Meeting,
+  ScheduleMeetingRequest,
   AuditEntry,
   DemoUser,
   MatterUpsert,
@@ -115,6 +119,27 @@ export const api = {
   saveAgency: (code: string, body: { name: string; nameEn: string }) =>
     request<unknown>(`/api/org/agencies/${encodeURIComponent(code)}`, { method: 'PUT', body }),
   audit: (page = 1, pageSize = 20) => request<Page<AuditEntry>>(`/api/audit?page=${page}&pageSize=${pageSize}`),
+  // ---- issue 8: coordination meetings (协调会议) ----
+  meetings: async (status: 'upcoming' | 'past' | 'all') => listOf(await request<Meeting[] | Page<Meeting>>(`/api/meetings?status=${status}`)),
+  meeting: (id: string) => request<Meeting>(`/api/meetings/${encodeURIComponent(id)}`),
+  scheduleMeeting: async (body: ScheduleMeetingRequest) => listOf(await request<Meeting[] | Meeting>('/api/meetings', { method: 'POST', body })),
+  meetingIcs: (id: string) => download(`/api/meetings/${encodeURIComponent(id)}/ics`, 'text/calendar, */*'),
+  confirmSummons: (meetingId: string, summonsId: string, attendee: string) =>
+    request<Meeting>(`/api/meetings/${encodeURIComponent(meetingId)}/summons/${encodeURIComponent(summonsId)}/confirm`, { method: 'POST', body: { attendee } }),
+  declineSummons: (meetingId: string, summonsId: string, reason: string) =>
+    request<Meeting>(`/api/meetings/${encodeURIComponent(meetingId)}/summons/${encodeURIComponent(summonsId)}/decline`, { method: 'POST', body: { reason } }),
+  recordAttendance: (meetingId: string, entries: AttendanceInput[]) =>
+    request<Meeting>(`/api/meetings/${encodeURIComponent(meetingId)}/attendance`, { method: 'POST', body: { entries } }),
+  recordMinutes: (meetingId: string, minutes: string, decisions: DecisionInput[]) =>
+    request<Meeting>(`/api/meetings/${encodeURIComponent(meetingId)}/minutes`, { method: 'POST', body: { minutes, decisions } }),
+  cancelMeeting: (meetingId: string) => request<Meeting>(`/api/meetings/${encodeURIComponent(meetingId)}/cancel`, { method: 'POST', body: {} }),
+}
+
+/** A list answer, whether the API sends a bare array, one object or a page. */
+function listOf<T>(res: T[] | Page<T> | T | null | undefined): T[] {
+  if (Array.isArray(res)) return res
+  if (res && typeof res === 'object' && Array.isArray((res as Page<T>).items)) return (res as Page<T>).items
+  return res ? [res as T] : []
 }
 
 export type AssessmentQuery = { period: AssessmentPeriod; date: string } | { from: string; to: string }
@@ -132,8 +157,8 @@ export function assessmentQuery(q: AssessmentQuery): string {
 }
 
 /** A file download through fetch (the bearer token cannot ride on a plain link). */
-async function download(path: string): Promise<{ blob: Blob; fileName: string | null }> {
-  const headers: Record<string, string> = { Accept: 'text/csv, */*' }
+async function download(path: string, accept = 'text/csv, */*'): Promise<{ blob: Blob; fileName: string | null }> {
+  const headers: Record<string, string> = { Accept: accept }
   const token = accessToken()
   if (token) headers.Authorization = `Bearer ${token}`
   let response: Response

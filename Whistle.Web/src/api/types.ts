@@ -192,7 +192,28 @@ export type WhistleEventType =
   | 'WhistleConfirmed'
   | 'WhistleReopened'
   | 'WhistleCancelled'
+  | MeetingEventType
 
+export type MeetingEventType =
+  | 'MeetingScheduled'
+  | 'MeetingSummonsConfirmed'
+  | 'MeetingSummonsDeclined'
+  | 'MeetingAttendanceRecorded'
+  | 'MeetingMinutesRecorded'
+  | 'MeetingCancelled'
+export const MEETING_EVENT_TYPES: MeetingEventType[] = [
+  'MeetingScheduled',
+  'MeetingSummonsConfirmed',
+  'MeetingSummonsDeclined',
+  'MeetingAttendanceRecorded',
+  'MeetingMinutesRecorded',
+  'MeetingCancelled',
+]
+
+/**
+ * One event of the hub's ordered stream. Whistle events carry `whistle`; meeting events (types
+ * `Meeting…`) carry `meeting` instead, `whistle` is null and `whistleId` is the meeting's id.
+ */
 export interface WhistleEvent {
   sequence: number
   type: WhistleEventType | string
@@ -200,9 +221,111 @@ export interface WhistleEvent {
   assignmentId?: string | null
   occurredAt: string
   actor?: Actor | null
-  whistle: WhistleSummary
+  whistle: WhistleSummary | null
   assignment?: Assignment | null
   step?: EscalationStep | null
+  note?: string | null
+  meeting?: MeetingSnapshot | null
+}
+
+// ---- coordination meetings (协调会议), issue 8 ----
+export type MeetingKind = 'regular' | 'ad-hoc' | 'on-site'
+export type MeetingStatus = 'scheduled' | 'held' | 'cancelled'
+export type SummonsStatus = 'summoned' | 'confirmed' | 'declined'
+export type AttendanceValue = 'present' | 'late' | 'absent'
+export const MEETING_KINDS: MeetingKind[] = ['regular', 'ad-hoc', 'on-site']
+export const MEETING_STATUSES: MeetingStatus[] = ['scheduled', 'held', 'cancelled']
+export const SUMMONS_STATUSES: SummonsStatus[] = ['summoned', 'confirmed', 'declined']
+export const ATTENDANCE_VALUES: AttendanceValue[] = ['present', 'late', 'absent']
+
+/** The meeting as a live event describes it (with the summons concerned, when one is). */
+export interface MeetingSnapshot {
+  id: string
+  townshipId: string | null
+  kind: MeetingKind | string
+  title: string
+  place: string
+  startsAt: string
+  endsAt: string
+  confirmBy: string
+  status: MeetingStatus | string
+  whistleId: string | null
+  summons: MeetingSummonsSnapshot | null
+}
+
+export interface MeetingSummonsSnapshot {
+  id: string
+  agencyCode: string
+  branchId: string | null
+  status: SummonsStatus | string
+  attendee: string | null
+  reason: string | null
+  respondedAt: string | null
+  attendance: AttendanceValue | null | string
+  checkedInAt: string | null
+}
+
+export interface Summons extends MeetingSummonsSnapshot {
+  unitName?: string
+  confirmedOnTime?: boolean | null
+}
+
+export interface MeetingDecision {
+  id: string
+  text: string
+  agencyCode: string
+  branchId: string | null
+  dueAt: string
+  whistleId: string
+  assignmentId: string
+}
+
+export interface Meeting {
+  id: string
+  townshipId: string | null
+  kind: MeetingKind | string
+  title: string
+  agenda: string
+  place: string
+  startsAt: string
+  endsAt: string
+  confirmBy: string
+  whistleId: string | null
+  seriesId: string | null
+  status: MeetingStatus | string
+  organizer?: Actor | null
+  minutes: string | null
+  minutesAt: string | null
+  summons: Summons[]
+  decisions: MeetingDecision[]
+}
+
+export interface ScheduleMeetingRequest {
+  kind: MeetingKind
+  title: string
+  agenda: string
+  place: string
+  startsAt: string
+  endsAt?: string
+  confirmBy?: string
+  whistleId?: string
+  townshipId?: string
+  agencyCodes: string[]
+  branchIds: string[]
+  recurrence?: { every: 'week' | 'month'; count: number }
+}
+
+export interface DecisionInput {
+  text: string
+  agencyCode: string
+  branchId?: string
+  dueAt: string
+}
+
+export interface AttendanceInput {
+  summonsId: string
+  attendance: AttendanceValue
+  checkedInAt?: string
 }
 
 export interface DemoUser extends User {}

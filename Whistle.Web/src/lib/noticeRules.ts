@@ -1,5 +1,6 @@
 import type { User, WhistleEvent } from '../api/types'
 import type { Notice } from '../stores/notices'
+import { isMeetingEvent, meetingIdOf } from './meetingEvents'
 
 export interface NoticeDecision {
   notice: Omit<Notice, 'at'>
@@ -25,6 +26,8 @@ export function noticeFor(
   liveSince: number,
 ): NoticeDecision | null {
   if (fromCatchUp && liveSince > 0 && new Date(e.occurredAt).getTime() < liveSince - 5000) return null
+  // A meeting's event is never a whistle's: its own rules, and no whistle id on the notice.
+  if (isMeetingEvent(e)) return meetingNoticeFor(e, user)
   const title = e.whistle?.title ?? ''
   const base = { whistleId: e.whistleId, assignmentId: e.assignmentId ?? e.assignment?.id ?? null, title }
   const a = e.assignment
@@ -61,6 +64,32 @@ export function noticeFor(
       if (e.type === 'AssignmentDeclined')
         return { notice: { ...base, key: `dec:${e.sequence}`, kind: 'declined' }, sound: false }
       return null
+  }
+  return null
+}
+
+/**
+ * Meeting news: a summoned unit hears of a new summons (with a beep: it must confirm) and of a
+ * cancellation; the organizer (the township; supervisors for a county-wide meeting) hears when a
+ * unit cannot come. The server sends a meeting's events to the summoned units only.
+ */
+export function meetingNoticeFor(e: WhistleEvent, user: Pick<User, 'role' | 'orgId'>): NoticeDecision | null {
+  const m = e.meeting
+  const meetingId = meetingIdOf(e)
+  const base = { whistleId: '', meetingId, assignmentId: null, title: m?.title ?? '' }
+  switch (user.role) {
+    case 'branch':
+    case 'agency':
+      if (e.type === 'MeetingScheduled') return { notice: { ...base, key: `m:${meetingId}`, kind: 'meeting' }, sound: true }
+      if (e.type === 'MeetingCancelled') return { notice: { ...base, key: `mc:${meetingId}`, kind: 'meeting-cancelled' }, sound: false }
+      return null
+    case 'township':
+    case 'supervisor': {
+      const organizer = user.role === 'township' ? !!m && m.townshipId === user.orgId : !!m && !m.townshipId
+      if (organizer && e.type === 'MeetingSummonsDeclined')
+        return { notice: { ...base, key: `md:${e.sequence}`, kind: 'meeting-declined' }, sound: false }
+      return null
+    }
   }
   return null
 }

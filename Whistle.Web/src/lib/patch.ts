@@ -1,4 +1,5 @@
 import type { Assignment, InboxAssignment, Whistle, WhistleEvent } from '../api/types'
+import { isMeetingEvent } from './meetingEvents'
 
 /** Inserts or replaces an assignment by id (keeps order; new ones go last). */
 export function upsertAssignment(list: readonly Assignment[], a: Assignment): Assignment[] {
@@ -15,7 +16,7 @@ export function upsertAssignment(list: readonly Assignment[], a: Assignment): As
  * the server's truth anyway.
  */
 export function applyEventToWhistle(w: Whistle, e: WhistleEvent, stale = false): Whistle {
-  if (e.whistleId !== w.id || stale) return w
+  if (e.whistleId !== w.id || stale || isMeetingEvent(e)) return w
   let next: Whistle = w
   if (e.whistle?.status && e.whistle.status !== w.status) next = { ...next, status: e.whistle.status }
   if (e.assignment && e.assignment.id) next = { ...next, assignments: upsertAssignment(next.assignments ?? [], e.assignment) }
@@ -24,6 +25,8 @@ export function applyEventToWhistle(w: Whistle, e: WhistleEvent, stale = false):
 
 /** Applies an event to a list of whistles; a raised whistle that is not yet listed is put first. */
 export function applyEventToWhistles(list: readonly Whistle[], e: WhistleEvent, stale = false): Whistle[] {
+  // A meeting's event never touches a whistle list (its whistleId is the meeting's id).
+  if (isMeetingEvent(e)) return list as Whistle[]
   const i = list.findIndex((w) => w.id === e.whistleId)
   if (i >= 0) {
     const updated = applyEventToWhistle(list[i], e, stale)
@@ -57,15 +60,18 @@ export function applyEventToInbox(
   /** Whether an assignment not yet listed belongs in this inbox (e.g. a reassignment to another unit does not). */
   accept: (a: Assignment) => boolean = () => true,
 ): InboxAssignment[] {
-  if (stale) return list as InboxAssignment[]
+  if (stale || isMeetingEvent(e)) return list as InboxAssignment[]
+  const summary = e.whistle
   let next = list.map((row) =>
-    row.whistleId === e.whistleId && e.whistle ? { ...row, whistle: { ...row.whistle, ...e.whistle } } : row,
+    row.whistleId === e.whistleId && summary ? { ...row, whistle: { ...row.whistle, ...summary } } : row,
   )
   const a = e.assignment
   if (a && a.id) {
     const i = next.findIndex((row) => row.id === a.id)
     if (i < 0 && !accept(a)) return next
-    const row: InboxAssignment = { ...(i >= 0 ? next[i] : {}), ...a, whistle: { ...(i >= 0 ? next[i].whistle : {}), ...e.whistle } }
+    // A new row needs the whistle's summary; without one the refresh that follows brings it.
+    if (i < 0 && !summary) return next
+    const row: InboxAssignment = { ...(i >= 0 ? next[i] : {}), ...a, whistle: { ...(i >= 0 ? next[i].whistle : {}), ...(summary ?? {}) } as InboxAssignment['whistle'] }
     if (i >= 0) next[i] = row
     else next = [row, ...next]
   }

@@ -2,13 +2,25 @@ import { computed, reactive, ref, watch } from 'vue'
 import { t, locale } from '../i18n'
 import { noticeKey } from '../lib/noticeRules'
 
-export type NoticeKind = 'assignment' | 'reassigned' | 'reminder' | 'escalation' | 'declined' | 'resolved'
+export type NoticeKind =
+  | 'assignment'
+  | 'reassigned'
+  | 'reminder'
+  | 'escalation'
+  | 'declined'
+  | 'resolved'
+  | 'meeting'
+  | 'meeting-cancelled'
+  | 'meeting-declined'
 
 export interface Notice {
   key: string
   kind: NoticeKind
+  /** The whistle concerned; empty for a meeting's notice. */
   whistleId: string
   assignmentId?: string | null
+  /** The meeting concerned (meeting notices only). */
+  meetingId?: string | null
   title: string
   at: number
   /** 催办/督办: which deadline (report-by or resolve-by) and the step's level (0 = 催办, 1… = 督办). */
@@ -103,6 +115,7 @@ export function pushNotice(n: Omit<Notice, 'at'>, sound: boolean): void {
   const notice: Notice = { ...n, at: Date.now() }
   notices.value = [notice, ...notices.value].slice(0, MAX)
   if (n.assignmentId) highlighted.add(n.assignmentId)
+  if (n.meetingId && n.kind === 'meeting') highlighted.add(n.meetingId)
   if (sound) beep()
   browserNotify(notice, noticeText(notice))
 }
@@ -111,9 +124,10 @@ export function dismissNotices(): void {
   notices.value = []
 }
 
-export function markSeen(assignmentId: string): void {
-  highlighted.delete(assignmentId)
-  notices.value = notices.value.filter((n) => n.assignmentId !== assignmentId)
+/** An assignment (or a meeting's summons) was looked at or acted on: no longer new. */
+export function markSeen(id: string): void {
+  highlighted.delete(id)
+  notices.value = notices.value.filter((n) => n.assignmentId !== id && n.meetingId !== id)
 }
 
 export function resetNotices(): void {
