@@ -71,6 +71,19 @@ export const router = createRouter({
       component: () => import('./views/WhistleListView.vue'),
       meta: { roles: ['supervisor'] },
     },
+    {
+      path: '/meetings',
+      name: 'meetings',
+      component: () => import('./views/MeetingsView.vue'),
+      meta: { roles: ['township', 'supervisor'] },
+    },
+    {
+      // Any role: the organizer runs the meeting here; a summoned unit sees it and answers its summons.
+      path: '/meetings/:id',
+      name: 'meeting',
+      component: () => import('./views/MeetingDetailView.vue'),
+      props: true,
+    },
     { path: '/whistles/:id', name: 'whistle', component: () => import('./views/WhistleDetailView.vue'), props: true },
     { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { public: true } },
   ],

@@ -2,6 +2,7 @@ import { ref } from 'vue'
 import { api } from '../api/client'
 import type { Assignment, Matter, Org } from '../api/types'
 import { pickName, t } from '../i18n'
+import { DECISION_MATTER_CODE } from '../lib/meetings'
 
 export const matters = ref<Matter[]>([])
 export const org = ref<Org>({ townships: [], agencies: [], branches: [] })
@@ -41,7 +42,10 @@ export function matterByCode(code: string | null | undefined): Matter | undefine
 
 export function matterName(code: string | null | undefined): string {
   const m = matterByCode(code)
-  return m ? pickName(m) : (code ?? '')
+  if (m) return pickName(m)
+  // A meeting's decision becomes a whistle of this matter, which the whistle list does not hold.
+  if (code === DECISION_MATTER_CODE) return t('meeting.decisionMatter')
+  return code ?? ''
 }
 
 export function townshipName(id: string | null | undefined): string {
