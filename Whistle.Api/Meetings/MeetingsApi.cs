@@ -55,7 +55,7 @@ public static class MeetingsApi
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Calendar(string id, HttpContext http, MeetingQueries queries, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
     {
         if (await queries.GetAsync(CurrentUser.From(http), id, ct) is not { } meeting) return CommandResults.NotFoundProblem();
-        return TypedResults.File(Encoding.UTF8.GetBytes(ICalendar(meeting, county.Catalog.County.Name, time.GetUtcNow())), "text/calendar; charset=utf-8", $"meeting-{meeting.StartsAt:yyyyMMdd}.ics");
+        return TypedResults.File(Encoding.UTF8.GetBytes(ICalendar(meeting, county.Catalog.County.Name, time.GetUtcNow())), "text/calendar; charset=utf-8", $"meeting-{meeting.StartsAt.ToOffset(TimeSpan.FromHours(8)):yyyyMMdd}.ics");
     }
 
     /// <summary>An RFC 5545 calendar with one event: times in UTC, text escaped, lines folded at 75 octets.</summary>

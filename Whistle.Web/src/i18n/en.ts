@@ -423,6 +423,7 @@ const en: Messages<typeof zhCN> = {
     endsAt: 'Ends at (optional)',
     endsAtHint: 'Default: 2 hours after the start',
     confirmBy: 'Confirm attendance by (optional)',
+    confirmDeadline: 'Confirm attendance by',
     confirmByHint: 'Default: 2 hours before the start',
     timeZoneHint: 'Times are China Standard Time (Asia/Shanghai)',
     units: 'Units summoned',
@@ -508,6 +509,7 @@ const en: Messages<typeof zhCN> = {
     boardHeading: 'Coordination meetings',
     boardEmpty: 'No upcoming meetings',
     boardAll: 'All meetings',
+    onSite: 'Call an on-site meeting',
     validation: {
       startFuture: 'The meeting must start in the future',
       endAfterStart: 'The end must be after the start, within 24 hours',

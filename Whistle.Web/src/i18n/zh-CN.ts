@@ -419,6 +419,7 @@ const zhCN = {
     endsAt: '结束时间（可选）',
     endsAtHint: '不填则为开始后 2 小时',
     confirmBy: '确认参会截止（可选）',
+    confirmDeadline: '确认参会截止',
     confirmByHint: '不填则为开始前 2 小时',
     timeZoneHint: '时间均为北京时间',
     units: '召集单位',
@@ -504,6 +505,7 @@ const zhCN = {
     boardHeading: '协调会议',
     boardEmpty: '暂无待召开的会议',
     boardAll: '全部会议',
+    onSite: '召开现场会',
     validation: {
       startFuture: '开始时间须晚于现在',
       endAfterStart: '结束时间须晚于开始时间，且不超过 24 小时',

@@ -1,3 +1,5 @@
+import { isMeetingEvent } from './meetingEvents'
+
 /**
  * Applies live events exactly once and in sequence order.
  *
@@ -14,6 +16,18 @@
 export interface SequencedEvent {
   sequence: number
   whistleId?: string
+  type?: string
+  whistle?: unknown
+  meeting?: unknown
+}
+
+/**
+ * Per-entity key for staleness: a meeting's event carries the MEETING's id in `whistleId`, so it is
+ * kept apart from whistles (an id shared by a whistle and a meeting never makes either stale).
+ */
+export function entityKey(event: SequencedEvent): string | null {
+  if (!event.whistleId) return null
+  return isMeetingEvent({ type: event.type ?? '', whistle: event.whistle, meeting: event.meeting }) ? `meeting:${event.whistleId}` : event.whistleId
 }
 
 export interface ApplyContext {
@@ -96,10 +110,11 @@ export class EventSequencer<E extends SequencedEvent> {
       this.seen.add(event.sequence)
       if (event.sequence > this._lastSequence) this._lastSequence = event.sequence
       let stale = false
-      if (event.whistleId) {
-        const last = this.perWhistle.get(event.whistleId) ?? 0
+      const key = entityKey(event)
+      if (key) {
+        const last = this.perWhistle.get(key) ?? 0
         stale = event.sequence < last
-        if (!stale) this.perWhistle.set(event.whistleId, event.sequence)
+        if (!stale) this.perWhistle.set(key, event.sequence)
       }
       applied.push(event)
       this.apply(event, { stale, fromCatchUp: fromCatchUp && !(live?.has(event) ?? false) })
