@@ -179,7 +179,17 @@ public sealed partial class When_staff_work_in_the_browser
     [Test]
     public async Task Should_speak_Chinese_by_default_and_English_after_the_switch()
     {
+        using (var api = await _system.SignInAsync("township.baiyun"))
+        {
+            foreach (var (title, matter, urgency) in new[] { ("白云山林区秸秆焚烧", "straw-burning", "emergency"), ("白云乡卫生院旁无证诊所", "illegal-medical-practice", "urgent"), ("白云村供水管网停水", "water-supply-outage", "routine") })
+            {
+                var id = (await api.RaiseAsync(WhistleClient.Raise(title, matter, urgency))).Str("id");
+                await api.WaitForWhistleAsync(id, w => w.Str("status") == "dispatched");
+            }
+        }
+
         var township = await _browser.SignInAsync(_system.Api, "township.baiyun", BrowserSession.Desktop);
+        await Expect(township.GetByTestId("whistle-row")).ToHaveCountAsync(3);
         await Expect(township.Locator("html")).ToHaveAttributeAsync("lang", "zh-CN");
         await Expect(township.GetByTestId("raise-whistle")).ToContainTextAsync("吹哨");
         await BrowserSession.ScreenshotAsync(township, "township-list-desktop");

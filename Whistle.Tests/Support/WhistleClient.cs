@@ -45,7 +45,7 @@ public sealed class WhistleClient : IDisposable
         matterCode = matter,
         title,
         description = "居民反映夜间施工噪声扰民，现场有违建迹象。",
-        address = "城关街道人民路18号",
+        address = "人民路18号",
         urgency,
         extraAgencyCodes = extra ?? [],
     };
