@@ -1,8 +1,26 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Whistle.Core.Health;
 using Whistle.Core.Hosting;
 
 namespace Whistle.Dispatcher;
 
-/// <summary>The standalone dispatcher: routing on RabbitMQ, any number of instances.</summary>
+/// <summary><c>Whistle:Dispatcher</c>, as the standalone dispatcher sees it.</summary>
+public sealed class DispatcherHostOptions
+{
+    public const string Section = "Whistle:Dispatcher";
+
+    /// <summary>
+    /// Where the dispatcher answers <c>/health/live</c>, <c>/health/ready</c> and <c>/metrics</c>, e.g.
+    /// <c>http://0.0.0.0:8081</c> (several separated by <c>;</c>). Empty: no HTTP listener at all.
+    /// </summary>
+    public string? HealthUrls { get; set; }
+}
+
+/// <summary>
+/// The standalone dispatcher: routing on RabbitMQ, any number of instances. A worker; with
+/// <c>Whistle:Dispatcher:HealthUrls</c> set it is a minimal web application that serves only its probes.
+/// </summary>
 public static class DispatcherProgram
 {
     public static async Task<int> Main(string[] args)
@@ -16,20 +34,56 @@ public static class DispatcherProgram
             return 0;
         }
 
-        var builder = CreateBuilder(args);
-        await builder.Build().RunAsync();
+        using var host = Build(CreateBuilder(args));
+        await host.RunAsync();
         return 0;
     }
 
-    public static HostApplicationBuilder CreateBuilder(string[] args, Action<IConfigurationBuilder>? configure = null)
+    public static IHostApplicationBuilder CreateBuilder(string[] args, Action<IConfigurationBuilder>? configure = null)
     {
-        var builder = Host.CreateApplicationBuilder(args);
+        // The configuration decides whether this process listens, so it is read before the builder is chosen.
+        var worker = Host.CreateApplicationBuilder(args);
+        Configure(worker.Configuration, configure);
+        var healthUrls = worker.Configuration.GetSection(DispatcherHostOptions.Section).Get<DispatcherHostOptions>()?.HealthUrls;
+        if (string.IsNullOrWhiteSpace(healthUrls))
+        {
+            return Compose(worker);
+        }
+
+        var web = WebApplication.CreateSlimBuilder(args);
+        Configure(web.Configuration, configure);
+        web.WebHost.UseUrls(healthUrls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        return Compose(web);
+    }
+
+    /// <summary>Builds the host; a web host maps the probes.</summary>
+    public static IHost Build(IHostApplicationBuilder builder)
+    {
+        switch (builder)
+        {
+            case WebApplicationBuilder web:
+                var app = web.Build();
+                app.MapWhistleHealthChecks();
+                return app;
+            case HostApplicationBuilder worker:
+                return worker.Build();
+            default:
+                throw new ArgumentException($"Not a dispatcher builder: {builder.GetType()}.", nameof(builder));
+        }
+    }
+
+    private static void Configure(IConfigurationManager configuration, Action<IConfigurationBuilder>? configure)
+    {
         // Standalone means distributed: RabbitMQ unless configured otherwise (lowest precedence).
-        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
         {
             InitialData = new Dictionary<string, string?> { ["Whistle:Bus:Transport"] = "RabbitMq" },
         });
-        configure?.Invoke(builder.Configuration);
+        configure?.Invoke(configuration);
+    }
+
+    private static IHostApplicationBuilder Compose(IHostApplicationBuilder builder)
+    {
         builder.AddWhistleCore();
         builder.AddWhistleBus((bus, _) => bus.AddWhistleDispatcher());
         builder.AddWhistleDeadlines();

@@ -12,6 +12,7 @@ using Whistle.Api.Push;
 using Whistle.Api.Reference;
 using Whistle.Api.Stats;
 using Whistle.Api.Whistles;
+using Whistle.Core.Health;
 using Whistle.Core.Hosting;
 using Whistle.Core.Options;
 using Whistle.Dispatcher;
@@ -166,6 +167,7 @@ public static class ApiExtensions
         app.MapStatsApi();
         app.MapMeetingsApi();
         app.MapHub<WhistleHub>(WhistleHub.Path);
+        app.MapWhistleHealthChecks();
         // Unknown API paths are a 404 problem; any other path is the single-page UI's to route.
         app.MapFallback("/api/{**path}", () => TypedResults.Problem(title: "Not found", statusCode: StatusCodes.Status404NotFound));
         app.MapFallbackToFile("index.html");

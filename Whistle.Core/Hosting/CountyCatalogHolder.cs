@@ -17,6 +17,8 @@ public sealed class CountyCatalogHolder
 
     public CountyCatalog Catalog => _catalog ?? throw new InvalidOperationException("The county has not been loaded yet.");
 
+    public bool IsLoaded => _catalog is not null;
+
     internal void Set(CountyCatalog catalog) => _catalog = catalog;
 
     public async Task ReloadAsync(WhistleDatabase database, CancellationToken cancellationToken)

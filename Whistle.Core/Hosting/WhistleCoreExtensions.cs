@@ -3,9 +3,11 @@ using MassTransit;
 using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Whistle.Core.Health;
 using Whistle.Core.Messaging;
 using Whistle.Core.Options;
 using Whistle.Core.Storage;
@@ -65,6 +67,7 @@ public static class WhistleCoreExtensions
 
         // Registered before the bus so that the schema and the county exist before any consumer runs.
         services.AddHostedService<DatabaseInitializer>();
+        builder.AddWhistleHealthChecks();
         return builder;
     }
 
@@ -90,6 +93,13 @@ public static class WhistleCoreExtensions
         builder.Services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
+            // MassTransit's own check (connected to the broker, endpoints ready) joins /health/ready.
+            x.ConfigureHealthCheckOptions(h =>
+            {
+                h.Name = "bus";
+                h.MinimalFailureStatus = HealthStatus.Unhealthy;
+                h.Tags.Add(WhistleHealth.ReadyTag);
+            });
             x.AddConsumer<CountyChangedConsumer>().Endpoint(e => instance.OnThisInstance(e, "county-changed"));
             // Queues of this instance alone: durable (a broker restart keeps them and their bindings, so no
             // event published meanwhile is dropped for want of a queue) and deleted by the broker once unused

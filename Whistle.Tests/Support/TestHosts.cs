@@ -69,12 +69,15 @@ public sealed class DispatcherHost(IHost host) : IAsyncDisposable
 {
     public IServiceProvider Services => host.Services;
 
+    /// <summary>Where its probes answer, when it was given <c>Whistle:Dispatcher:HealthUrls</c>.</summary>
+    public Uri? BaseAddress => host.Services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.Select(a => new Uri(a)).FirstOrDefault();
+
     public static async Task<DispatcherHost> StartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         var builder = DispatcherProgram.CreateBuilder([], configuration => configuration.AddInMemoryCollection(settings));
         builder.Logging.ClearProviders();
         services?.Invoke(builder.Services);
-        var host = builder.Build();
+        var host = DispatcherProgram.Build(builder);
         await host.StartAsync();
         return new DispatcherHost(host);
     }

@@ -1,0 +1,143 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Text.Json;
+using Dapper;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Whistle.Core.Hosting;
+using Whistle.Core.Messaging;
+using Whistle.Core.Storage;
+
+namespace Whistle.Core.Health;
+
+/// <summary><c>Whistle:Health</c>.</summary>
+public sealed class HealthOptions
+{
+    public const string Section = "Whistle:Health";
+
+    /// <summary>The instance reports Degraded when the oldest unsent outbox row is older than this.</summary>
+    public TimeSpan OutboxDegradedAfter { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long one readiness check may take before it counts as failed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan CheckTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>
+/// <c>/health/live</c>: the process answers (no checks). <c>/health/ready</c>: the database answers a
+/// query, the bus is connected (MassTransit's own check, registered with the bus), the county is
+/// loaded, and the outbox relay keeps up (Degraded beyond <see cref="HealthOptions.OutboxDegradedAfter"/>).
+/// </summary>
+public static class WhistleHealth
+{
+    public const string LivePath = "/health/live";
+    public const string ReadyPath = "/health/ready";
+    public const string ReadyTag = "ready";
+
+    public static IHostApplicationBuilder AddWhistleHealthChecks(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.OutboxDegradedAfter > TimeSpan.Zero, "Whistle:Health:OutboxDegradedAfter must be positive, e.g. 00:01:00.")
+            .ValidateOnStart();
+        var timeout = builder.Configuration.GetSection(HealthOptions.Section).Get<HealthOptions>()?.CheckTimeout ?? TimeSpan.FromSeconds(5);
+        builder.Services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", HealthStatus.Unhealthy, [ReadyTag], timeout)
+            .AddCheck<CountyHealthCheck>("county", HealthStatus.Unhealthy, [ReadyTag], timeout)
+            .AddCheck<OutboxHealthCheck>("outbox", HealthStatus.Unhealthy, [ReadyTag], timeout);
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapWhistleHealthChecks(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).AllowAnonymous();
+        app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains(ReadyTag), ResponseWriter = WriteAsync }).AllowAnonymous();
+        return app;
+    }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
+
+    /// <summary><c>{status, totalDurationMs, checks: {name: {status, description, durationMs, error, data}}}</c>.</summary>
+    public static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        var body = new
+        {
+            status = report.Status.ToString(),
+            totalDurationMs = Math.Round(report.TotalDuration.TotalMilliseconds, 1),
+            checks = report.Entries.ToDictionary(
+                e => e.Key,
+                e => new
+                {
+                    status = e.Value.Status.ToString(),
+                    description = e.Value.Description,
+                    durationMs = Math.Round(e.Value.Duration.TotalMilliseconds, 1),
+                    error = e.Value.Exception?.Message,
+                    data = e.Value.Data.ToDictionary(d => d.Key, d => Convert.ToString(d.Value, CultureInfo.InvariantCulture)),
+                }),
+        };
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body, Json));
+    }
+}
+
+/// <summary>The database answers a query that reads a table (so that an unreadable file fails it).</summary>
+internal sealed class DatabaseHealthCheck(WhistleDatabase database) : IHealthCheck
+{
+    private const string PingSql = "SELECT COUNT(*) FROM county;";
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await database.ReadAsync(c => c.ExecuteScalarAsync<int>(PingSql), cancellationToken);
+            return HealthCheckResult.Healthy($"{database.Provider} answers.");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, $"{database.Provider} does not answer.", ex);
+        }
+    }
+}
+
+/// <summary>The county (organisation and whistle list) is loaded into this process.</summary>
+internal sealed class CountyHealthCheck(CountyCatalogHolder county) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(county.IsLoaded
+            ? HealthCheckResult.Healthy($"County {county.Catalog.County.Name} loaded.")
+            : new HealthCheckResult(context.Registration.FailureStatus, "The county has not been loaded."));
+}
+
+/// <summary>Degraded when the oldest unsent outbox row waits longer than <see cref="HealthOptions.OutboxDegradedAfter"/>.</summary>
+internal sealed class OutboxHealthCheck(WhistleDatabase database, TimeProvider time, IOptions<HealthOptions> options) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        TimeSpan age;
+        try
+        {
+            age = await OutboxRelay.OldestUnsentAgeAsync(database, time, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, "The outbox cannot be read.", ex);
+        }
+
+        var limit = options.Value.OutboxDegradedAfter;
+        var data = new Dictionary<string, object>
+        {
+            ["oldestUnsentSeconds"] = Math.Round(age.TotalSeconds, 1),
+            ["degradedAfterSeconds"] = limit.TotalSeconds,
+        };
+        return age > limit
+            ? HealthCheckResult.Degraded($"The oldest unsent outbox row waits {age.TotalSeconds:0} s (more than {limit.TotalSeconds:0} s).", data: data)
+            : HealthCheckResult.Healthy("The outbox relay keeps up.", data);
+    }
+}
