@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Whistle.Api.Auth;
+using Whistle.Api.Hosting;
 using Whistle.Api.Whistles;
 
 namespace Whistle.Api.Assignments;
@@ -10,16 +11,16 @@ public static class AssignmentsApi
 {
     public static IEndpointRouteBuilder MapAssignmentsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/assignments").RequireAuthorization();
-        api.MapGet("/", List);
+        var api = app.MapGroup("/api/assignments").RequireAuthorization().WithTags("Assignments").ProducesProblem(StatusCodes.Status401Unauthorized);
+        api.MapGet("/", List).WithName("ListAssignments");
         api.MapPost("/{id}/report", (string id, ReportRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
-            WhistlesApi.Execute(commands.ReportAsync(CurrentUser.From(http), id, request, ct)));
+            WhistlesApi.Execute(commands.ReportAsync(CurrentUser.From(http), id, request, ct))).WithName("ReportAssignment").ProducesTransition();
         api.MapPost("/{id}/resolve", (string id, ResolveRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
-            WhistlesApi.Execute(commands.ResolveAsync(CurrentUser.From(http), id, request, ct)));
+            WhistlesApi.Execute(commands.ResolveAsync(CurrentUser.From(http), id, request, ct))).WithName("ResolveAssignment").ProducesTransition();
         api.MapPost("/{id}/decline", (string id, DeclineRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
-            WhistlesApi.Execute(commands.DeclineAsync(CurrentUser.From(http), id, request, ct)));
+            WhistlesApi.Execute(commands.DeclineAsync(CurrentUser.From(http), id, request, ct))).WithName("DeclineAssignment").ProducesTransition();
         api.MapPost("/{id}/reassign", (string id, ReassignRequest request, HttpContext http, ReassignmentCommands commands, CancellationToken ct) =>
-            WhistlesApi.Execute(commands.ReassignAsync(CurrentUser.From(http), id, request, ct)));
+            WhistlesApi.Execute(commands.ReassignAsync(CurrentUser.From(http), id, request, ct))).WithName("ReassignAssignment").ProducesTransition();
         return app;
     }
 

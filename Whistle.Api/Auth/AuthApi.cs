@@ -21,8 +21,14 @@ public static class AuthApi
 
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/auth/token", IssueToken).AllowAnonymous().RequireRateLimiting(LoginRateLimit);
-        app.MapGet("/api/demo/users", DemoUsers).AllowAnonymous();
+        app.MapPost("/api/auth/token", IssueToken).AllowAnonymous().RequireRateLimiting(LoginRateLimit)
+            .WithTags("Authentication").WithName("IssueToken")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        app.MapGet("/api/demo/users", DemoUsers).AllowAnonymous()
+            .WithTags("Authentication").WithName("ListDemoUsers")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

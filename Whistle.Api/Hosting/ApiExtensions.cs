@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using Scalar.AspNetCore;
 using Whistle.Api.Assignments;
 using Whistle.Api.Audit;
 using Whistle.Api.Auth;
@@ -143,6 +144,7 @@ public static class ApiExtensions
             };
         });
         services.AddRateLimiter(_ => { });
+        services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiDocumentInfo>());
         return builder;
     }
 
@@ -168,8 +170,10 @@ public static class ApiExtensions
         app.MapMeetingsApi();
         app.MapHub<WhistleHub>(WhistleHub.Path);
         app.MapWhistleHealthChecks();
+        app.MapOpenApi(); // /openapi/v1.json
+        app.MapScalarApiReference(o => o.WithTitle("Whistle API")); // /scalar
         // Unknown API paths are a 404 problem; any other path is the single-page UI's to route.
-        app.MapFallback("/api/{**path}", () => TypedResults.Problem(title: "Not found", statusCode: StatusCodes.Status404NotFound));
+        app.MapFallback("/api/{**path}", () => TypedResults.Problem(title: "Not found", statusCode: StatusCodes.Status404NotFound)).ExcludeFromDescription();
         app.MapFallbackToFile("index.html");
         return app;
     }

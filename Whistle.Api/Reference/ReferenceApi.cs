@@ -38,10 +38,11 @@ public static class ReferenceApi
 {
     public static IEndpointRouteBuilder MapReferenceApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").RequireAuthorization();
+        var api = app.MapGroup("/api").RequireAuthorization().WithTags("Reference data").ProducesProblem(StatusCodes.Status401Unauthorized);
         api.MapGet("/whistle-list", (CountyCatalogHolder county, bool includeRetired = false) =>
-            TypedResults.Ok(WhistleList(county.Catalog).Where(m => m.Active || includeRetired).ToList()));
-        api.MapGet("/org", (CountyCatalogHolder county) => TypedResults.Ok(Org(county.Catalog)));
+            TypedResults.Ok(WhistleList(county.Catalog).Where(m => m.Active || includeRetired).ToList()))
+            .WithName("GetWhistleList").ProducesProblem(StatusCodes.Status400BadRequest);
+        api.MapGet("/org", (CountyCatalogHolder county) => TypedResults.Ok(Org(county.Catalog))).WithName("GetOrg");
         return app;
     }
 

@@ -36,10 +36,14 @@ public static partial class WhistleListUpkeepApi
 {
     public static IEndpointRouteBuilder MapWhistleListUpkeepApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").RequireAuthorization();
-        api.MapPut("/whistle-list/{code}", SaveMatter);
-        api.MapDelete("/whistle-list/{code}", RetireMatter);
-        api.MapPut("/org/agencies/{code}", RenameAgency);
+        var api = app.MapGroup("/api").RequireAuthorization().WithTags("Whistle list upkeep")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+        api.MapPut("/whistle-list/{code}", SaveMatter).WithName("SaveMatter").ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        api.MapDelete("/whistle-list/{code}", RetireMatter).WithName("RetireMatter").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPut("/org/agencies/{code}", RenameAgency).WithName("RenameAgency")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return app;
     }
 

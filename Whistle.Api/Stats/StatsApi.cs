@@ -70,9 +70,11 @@ public static class StatsApi
 
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/stats").RequireAuthorization();
-        api.MapGet("/response-times", ResponseTimes);
-        api.MapGet("/assessment", Assessment);
+        var api = app.MapGroup("/api/stats").RequireAuthorization().WithTags("Assessment")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+        api.MapGet("/response-times", ResponseTimes).WithName("GetResponseTimes");
+        api.MapGet("/assessment", Assessment).WithName("GetAssessment").Produces(StatusCodes.Status200OK, contentType: "text/csv");
         return app;
     }
 

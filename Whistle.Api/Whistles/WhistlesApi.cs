@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Whistle.Api.Auth;
+using Whistle.Api.Hosting;
 using Whistle.Contracts;
 
 namespace Whistle.Api.Whistles;
@@ -13,18 +14,19 @@ public static class WhistlesApi
 
     public static IEndpointRouteBuilder MapWhistlesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/whistles").RequireAuthorization();
-        api.MapPost("/", Raise).RequireRateLimiting(RaiseRateLimit);
-        api.MapGet("/", List);
-        api.MapGet("/{id}", Get);
+        var api = app.MapGroup("/api/whistles").RequireAuthorization().WithTags("Whistles").ProducesProblem(StatusCodes.Status401Unauthorized);
+        api.MapPost("/", Raise).RequireRateLimiting(RaiseRateLimit).WithName("RaiseWhistle").ProducesCommand()
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        api.MapGet("/", List).WithName("ListWhistles");
+        api.MapGet("/{id}", Get).WithName("GetWhistle");
         api.MapPost("/{id}/cancel", (string id, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
-            Execute(commands.CancelAsync(CurrentUser.From(http), id, ct)));
+            Execute(commands.CancelAsync(CurrentUser.From(http), id, ct))).WithName("CancelWhistle").ProducesTransition();
         api.MapPost("/{id}/confirm", (string id, ConfirmWhistleRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
-            Execute(commands.ConfirmAsync(CurrentUser.From(http), id, request, ct)));
+            Execute(commands.ConfirmAsync(CurrentUser.From(http), id, request, ct))).WithName("ConfirmWhistle").ProducesTransition();
         api.MapPost("/{id}/reopen", (string id, ReopenWhistleRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
-            Execute(commands.ReopenAsync(CurrentUser.From(http), id, request, ct)));
+            Execute(commands.ReopenAsync(CurrentUser.From(http), id, request, ct))).WithName("ReopenWhistle").ProducesTransition();
         api.MapPost("/{id}/assignments", (string id, AddAssignmentRequest request, HttpContext http, ReassignmentCommands commands, CancellationToken ct) =>
-            Execute(commands.AddAsync(CurrentUser.From(http), id, request, ct)));
+            Execute(commands.AddAsync(CurrentUser.From(http), id, request, ct))).WithName("AddAssignment").ProducesTransition();
         return app;
     }
 
@@ -71,6 +73,7 @@ public static class WhistlesApi
         return errors;
     }
 
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     private static async Task<Results<Ok<WhistleDto>, ProblemHttpResult>> Get(string id, HttpContext http, WhistleQueries queries, CancellationToken ct)
     {
         var whistle = await queries.GetAsync(CurrentUser.From(http), id, ct);

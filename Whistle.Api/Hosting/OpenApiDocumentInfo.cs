@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace Whistle.Api.Hosting;
+
+/// <summary>
+/// The document's title and description, and the bearer scheme: every operation that needs a token
+/// says so (PRODUCT.md §5: every endpoint but login requires <c>Authorization: Bearer</c>).
+/// </summary>
+internal sealed class OpenApiDocumentInfo : IOpenApiDocumentTransformer
+{
+    public const string Scheme = "Bearer";
+
+    public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    {
+        document.Info.Title = "Whistle API";
+        document.Info.Description =
+            "Township whistles, agencies report (乡街吹哨、机构报到). JSON over HTTP, times ISO-8601 UTC, ids strings; " +
+            "errors are RFC 9457 problem details. Sign in with POST /api/auth/token and send the token as " +
+            "`Authorization: Bearer <token>`. Live push: the SignalR hub at /hubs/whistles (not described here).";
+        document.Components ??= new OpenApiComponents();
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+        document.Components.SecuritySchemes[Scheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            BearerFormat = "JWT",
+            Description = "The accessToken from POST /api/auth/token.",
+        };
+
+        var secured = context.DescriptionGroups
+            .SelectMany(g => g.Items)
+            .Where(d => d.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().Any()
+                && !d.ActionDescriptor.EndpointMetadata.OfType<IAllowAnonymous>().Any())
+            .Select(d => ("/" + d.RelativePath?.TrimEnd('/'), d.HttpMethod))
+            .ToHashSet();
+        foreach (var (path, item) in document.Paths)
+        {
+            foreach (var (method, operation) in item.Operations ?? [])
+            {
+                if (secured.Contains((path.TrimEnd('/') is "" ? "/" : path.TrimEnd('/'), method.Method)))
+                {
+                    operation.Security ??= [];
+                    operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Scheme, document)] = [] });
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+}
