@@ -5,6 +5,7 @@ using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 using Whistle.Core.Messaging;
 using Whistle.Core.Storage;
+using Whistle.Core.Telemetry;
 
 namespace Whistle.Dispatcher;
 
@@ -123,6 +124,10 @@ public sealed partial class DeadlineScheduler(
                     return false;
                 }
 
+                using var scope = logger.BeginScope(WhistleTelemetry.Scope(before.WhistleId, assignmentId));
+                using var activity = WhistleTelemetry.Source.StartActivity("deadline step");
+                activity?.SetTag(WhistleTelemetry.WhistleIdTag, before.WhistleId);
+                activity?.SetTag("whistle.assignment.id", assignmentId);
                 var whistle = await WhistleData.GetWhistleForUpdateAsync(unit, before.WhistleId);
                 var assignment = await WhistleData.GetAssignmentAsync(unit.Connection, assignmentId, unit.Transaction);
                 if (whistle is null || assignment?.NextStepAt is not { } dueAt || dueAt > now)

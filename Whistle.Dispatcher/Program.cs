@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Whistle.Core.Health;
 using Whistle.Core.Hosting;
+using Whistle.Core.Telemetry;
 
 namespace Whistle.Dispatcher;
 
@@ -64,6 +65,7 @@ public static class DispatcherProgram
             case WebApplicationBuilder web:
                 var app = web.Build();
                 app.MapWhistleHealthChecks();
+                app.MapWhistleMetrics();
                 return app;
             case HostApplicationBuilder worker:
                 return worker.Build();
@@ -84,7 +86,7 @@ public static class DispatcherProgram
 
     private static IHostApplicationBuilder Compose(IHostApplicationBuilder builder)
     {
-        builder.AddWhistleCore();
+        builder.AddWhistleCore("whistle-dispatcher");
         builder.AddWhistleBus((bus, _) => bus.AddWhistleDispatcher());
         builder.AddWhistleDeadlines();
         return builder;

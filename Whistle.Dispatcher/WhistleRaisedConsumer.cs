@@ -6,6 +6,7 @@ using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 using Whistle.Core.Messaging;
 using Whistle.Core.Storage;
+using Whistle.Core.Telemetry;
 
 namespace Whistle.Dispatcher;
 
@@ -18,6 +19,7 @@ public sealed partial class WhistleRaisedConsumer(
     WhistleDatabase database,
     CountyCatalogHolder county,
     TimeProvider time,
+    WhistleMetrics metrics,
     ILogger<WhistleRaisedConsumer> logger) : IConsumer<WhistleRaised>
 {
     private const string MarkDispatchedSql = """
@@ -29,6 +31,10 @@ public sealed partial class WhistleRaisedConsumer(
     {
         var message = context.Message;
         var messageId = context.MessageId ?? throw new InvalidOperationException("A WhistleRaised message arrived without a message id.");
+        metrics.Consumed(nameof(WhistleRaisedConsumer), context.SentTime, time.GetUtcNow());
+        using var scope = logger.BeginScope(WhistleTelemetry.Scope(message.WhistleId));
+        using var activity = WhistleTelemetry.Source.StartActivity("dispatch");
+        activity?.SetTag(WhistleTelemetry.WhistleIdTag, message.WhistleId);
         // Route by the newest whistle list: a supervisor may have changed limits a moment ago on another
         // instance (its CountyChanged may still be on the way). One single-row read.
         await county.RefreshIfStaleAsync(database, context.CancellationToken);
@@ -93,6 +99,7 @@ public sealed partial class WhistleRaisedConsumer(
             },
             context.CancellationToken);
 
+        activity?.SetTag("whistle.assignments", dispatched);
         if (dispatched < 0)
         {
             LogDuplicate(logger, messageId, message.WhistleId);

@@ -16,6 +16,7 @@ using Whistle.Api.Whistles;
 using Whistle.Core.Health;
 using Whistle.Core.Hosting;
 using Whistle.Core.Options;
+using Whistle.Core.Telemetry;
 using Whistle.Dispatcher;
 
 namespace Whistle.Api.Hosting;
@@ -170,6 +171,7 @@ public static class ApiExtensions
         app.MapMeetingsApi();
         app.MapHub<WhistleHub>(WhistleHub.Path);
         app.MapWhistleHealthChecks();
+        app.MapWhistleMetrics(); // /metrics (Prometheus)
         app.MapOpenApi(); // /openapi/v1.json
         app.MapScalarApiReference(o => o.WithTitle("Whistle API")); // /scalar
         // Unknown API paths are a 404 problem; any other path is the single-page UI's to route.

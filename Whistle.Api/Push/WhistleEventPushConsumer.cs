@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.AspNetCore.SignalR;
 using Whistle.Contracts;
+using Whistle.Core.Telemetry;
 
 namespace Whistle.Api.Push;
 
@@ -8,19 +9,35 @@ namespace Whistle.Api.Push;
 /// Runs on an endpoint of this Api instance's own (a temporary queue), so every instance receives every
 /// event and pushes it to the clients connected to it: no separate SignalR backplane is needed.
 /// </summary>
-public sealed class WhistleEventPushConsumer(IHubContext<WhistleHub, IWhistleClient> hub, PushDeduplicator deduplicator) : IConsumer<WhistleEventRecorded>
+public sealed partial class WhistleEventPushConsumer(
+    IHubContext<WhistleHub, IWhistleClient> hub,
+    PushDeduplicator deduplicator,
+    WhistleMetrics metrics,
+    TimeProvider time,
+    ILogger<WhistleEventPushConsumer> logger) : IConsumer<WhistleEventRecorded>
 {
     public async Task Consume(ConsumeContext<WhistleEventRecorded> context)
     {
         var message = context.Message;
+        metrics.Consumed(nameof(WhistleEventPushConsumer), context.SentTime, time.GetUtcNow());
+        using var scope = logger.BeginScope(WhistleTelemetry.Scope(message.Event.WhistleId));
+        using var activity = WhistleTelemetry.Source.StartActivity($"push {message.Event.Type}");
+        activity?.SetTag(WhistleTelemetry.WhistleIdTag, message.Event.WhistleId);
+        activity?.SetTag("whistle.sequence", message.Event.Sequence);
         // A redelivered message (relay crash between publish and mark-sent) is pushed once per instance.
         if (!deduplicator.FirstTime(message.Event.Sequence))
         {
+            activity?.SetTag("whistle.duplicate", true);
             return;
         }
 
         await hub.Clients.Groups(message.Audience).whistleEvent(message.Event);
+        metrics.Pushed(message.Event.Type);
+        LogPushed(logger, message.Event.Type, message.Event.Sequence, message.Audience.Count);
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Pushed {Type} #{Sequence} to {Groups} groups.")]
+    private static partial void LogPushed(ILogger logger, string type, long sequence, int groups);
 }
 
 /// <summary>Remembers the most recent sequences this instance pushed.</summary>

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.SignalR;
 using Whistle.Api.Auth;
 using Whistle.Api.Whistles;
 using Whistle.Contracts;
+using Whistle.Core.Telemetry;
 
 namespace Whistle.Api.Push;
 
@@ -19,15 +20,29 @@ public interface IWhistleClient
 /// There is no hub method to join a group.
 /// </summary>
 [Authorize]
-public sealed class WhistleHub(WhistleQueries queries) : Hub<IWhistleClient>
+public sealed class WhistleHub(WhistleQueries queries, WhistleMetrics metrics) : Hub<IWhistleClient>
 {
     public const string Path = "/hubs/whistles";
+
+    private const string RoleKey = "whistle.role";
 
     public override async Task OnConnectedAsync()
     {
         var user = CurrentUser.TryFrom(Context.User!) ?? throw new HubException("The token lacks the Whistle claims.");
         await Groups.AddToGroupAsync(Context.ConnectionId, user.Group, Context.ConnectionAborted);
+        metrics.Connected(user.Role);
+        Context.Items[RoleKey] = user.Role;
         await base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (Context.Items.TryGetValue(RoleKey, out var role) && role is string r)
+        {
+            metrics.Disconnected(r);
+        }
+
+        return base.OnDisconnectedAsync(exception);
     }
 
     /// <summary>

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Whistle.Api.Auth;
 using Whistle.Api.Hosting;
 using Whistle.Contracts;
+using Whistle.Core.Telemetry;
 
 namespace Whistle.Api.Whistles;
 
@@ -14,7 +16,8 @@ public static class WhistlesApi
 
     public static IEndpointRouteBuilder MapWhistlesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/whistles").RequireAuthorization().WithTags("Whistles").ProducesProblem(StatusCodes.Status401Unauthorized);
+        var api = app.MapGroup("/api/whistles").RequireAuthorization().WithTags("Whistles").ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithWhistleScope();
         api.MapPost("/", Raise).RequireRateLimiting(RaiseRateLimit).WithName("RaiseWhistle").ProducesCommand()
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapGet("/", List).WithName("ListWhistles");
@@ -41,6 +44,11 @@ public static class WhistlesApi
         CancellationToken ct)
     {
         var result = await commands.RaiseAsync(CurrentUser.From(http), request, string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey, ct);
+        if (result is CommandResult<WhistleDto>.Success raised)
+        {
+            Activity.Current?.SetTag(WhistleTelemetry.WhistleIdTag, raised.Value.Id);
+        }
+
         return result switch
         {
             CommandResult<WhistleDto>.Success s => TypedResults.Created($"/api/whistles/{s.Value.Id}", s.Value),

@@ -11,6 +11,7 @@ using Whistle.Core.Health;
 using Whistle.Core.Messaging;
 using Whistle.Core.Options;
 using Whistle.Core.Storage;
+using Whistle.Core.Telemetry;
 
 namespace Whistle.Core.Hosting;
 
@@ -32,8 +33,11 @@ public sealed class InstanceQueues
 
 public static class WhistleCoreExtensions
 {
-    /// <summary>Options, the database, the county, and the outbox relay: what every Whistle process needs.</summary>
-    public static IHostApplicationBuilder AddWhistleCore(this IHostApplicationBuilder builder)
+    /// <summary>
+    /// Options, the database, the county, health checks and telemetry: what every Whistle process needs.
+    /// <paramref name="serviceName"/> names the process in traces and metrics (unless <c>OTEL_SERVICE_NAME</c> is set).
+    /// </summary>
+    public static IHostApplicationBuilder AddWhistleCore(this IHostApplicationBuilder builder, string serviceName = "whistle-api")
     {
         DateTimeOffsetHandler.Register();
         var services = builder.Services;
@@ -63,11 +67,13 @@ public static class WhistleCoreExtensions
         services.AddSingleton(sp => new WhistleDatabase(
             sp.GetRequiredService<DbDataSource>(),
             sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider,
-            sp.GetRequiredService<OutboxSignal>()));
+            sp.GetRequiredService<OutboxSignal>(),
+            sp.GetRequiredService<WhistleMetrics>().Committed));
 
         // Registered before the bus so that the schema and the county exist before any consumer runs.
         services.AddHostedService<DatabaseInitializer>();
         builder.AddWhistleHealthChecks();
+        builder.AddWhistleTelemetry(serviceName);
         return builder;
     }
 

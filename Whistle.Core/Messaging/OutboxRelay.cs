@@ -1,11 +1,14 @@
+using System.Diagnostics;
+using System.Text.Json;
 using Dapper;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Whistle.Contracts;
 using Whistle.Core.Options;
 using Whistle.Core.Storage;
-using System.Text.Json;
+using Whistle.Core.Telemetry;
 
 namespace Whistle.Core.Messaging;
 
@@ -34,7 +37,7 @@ public sealed partial class OutboxRelay(
           AND NOT EXISTS (
               SELECT 1 FROM outbox o
               WHERE o.sent_at IS NULL AND o.locked_by IS NOT NULL AND o.locked_by <> @RelayId AND o.locked_until >= @Now);
-        SELECT id, message_id AS MessageId, message_type AS MessageType, body FROM outbox
+        SELECT id, message_id AS MessageId, message_type AS MessageType, body, trace_parent AS TraceParent FROM outbox
         WHERE locked_by = @RelayId AND sent_at IS NULL ORDER BY id;
         """;
 
@@ -47,7 +50,7 @@ public sealed partial class OutboxRelay(
               SELECT 1 FROM outbox o
               WHERE o.sent_at IS NULL AND o.locked_by IS NOT NULL AND o.locked_by <> @RelayId AND o.locked_until >= @Now);
         COMMIT TRANSACTION;
-        SELECT id, message_id AS MessageId, message_type AS MessageType, body FROM outbox
+        SELECT id, message_id AS MessageId, message_type AS MessageType, body, trace_parent AS TraceParent FROM outbox
         WHERE locked_by = @RelayId AND sent_at IS NULL ORDER BY id;
         """;
 
@@ -57,7 +60,7 @@ public sealed partial class OutboxRelay(
 
     private const string OldestUnsentSql = "SELECT MIN(created_at) FROM outbox WHERE sent_at IS NULL;";
 
-    private sealed record OutboxRow(long Id, string MessageId, string MessageType, string Body);
+    private sealed record OutboxRow(long Id, string MessageId, string MessageType, string Body, string? TraceParent);
 
     /// <summary>When publishing last failed (null: never), for health checks.</summary>
     public DateTimeOffset? LastFailure { get; private set; }
@@ -110,6 +113,18 @@ public sealed partial class OutboxRelay(
             var message = JsonSerializer.Deserialize(row.Body, type, MessageTypes.Json)
                 ?? throw new InvalidOperationException($"Outbox row {row.Id} has an empty body.");
             var messageId = Guid.Parse(row.MessageId);
+            var whistleId = message switch
+            {
+                WhistleRaised raised => raised.WhistleId,
+                WhistleEventRecorded recorded => recorded.Event.WhistleId,
+                _ => null,
+            };
+            using var scope = string.IsNullOrEmpty(whistleId) ? null : logger.BeginScope(WhistleTelemetry.Scope(whistleId));
+            // The publish continues the trace of whatever wrote the row (a request, a consumer), not the relay's loop.
+            ActivityContext.TryParse(row.TraceParent, null, isRemote: true, out var parent);
+            using var activity = WhistleTelemetry.Source.StartActivity($"outbox relay {row.MessageType}", ActivityKind.Producer, parent);
+            activity?.SetTag("messaging.message.id", row.MessageId);
+            activity?.SetTag(WhistleTelemetry.WhistleIdTag, whistleId);
             // A broker that is down must not hold the relay forever: give up, back off, try again.
             using var publishTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             publishTimeout.CancelAfter(settings.PublishTimeout);

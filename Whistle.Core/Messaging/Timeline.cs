@@ -52,6 +52,7 @@ public static class Timeline
             unit.Transaction);
         var recorded = @event with { Sequence = sequence };
         await Outbox.AddAsync(unit, new WhistleEventRecorded(recorded, groups), now);
+        unit.Recorded.Add(recorded);
         return recorded;
     }
 

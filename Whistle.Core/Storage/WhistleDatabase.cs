@@ -4,6 +4,7 @@ using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
 using Polly;
 using Polly.Retry;
+using Whistle.Contracts;
 using Whistle.Core.Messaging;
 using Whistle.Core.Options;
 
@@ -12,9 +13,14 @@ namespace Whistle.Core.Storage;
 /// <summary>
 /// The one <see cref="DbDataSource"/> of a process, with the dialect it speaks. A connection per
 /// operation; writes run in one transaction, retried as a whole on transient failures (SQLite busy,
-/// SQL Server's transient error numbers). A transaction that wrote outbox rows wakes the relay after commit.
+/// SQL Server's transient error numbers). A transaction that wrote outbox rows wakes the relay after commit;
+/// the timeline events it committed are handed to <paramref name="committed"/> (the metrics), once.
 /// </summary>
-public sealed class WhistleDatabase(DbDataSource dataSource, DatabaseProvider provider, OutboxSignal outboxSignal)
+public sealed class WhistleDatabase(
+    DbDataSource dataSource,
+    DatabaseProvider provider,
+    OutboxSignal outboxSignal,
+    Action<IReadOnlyList<WhistleEvent>>? committed = null)
 {
     private static readonly HashSet<int> SqlServerTransientErrors =
         [-2, 1205, 1222, 40197, 40501, 40613, 49918, 49919, 49920, 4060, 4221, 10928, 10929, 10053, 10054, 10060, 233, 64];
@@ -51,6 +57,7 @@ public sealed class WhistleDatabase(DbDataSource dataSource, DatabaseProvider pr
     public async Task<T> WriteAsync<T>(Func<UnitOfWork, Task<T>> write, CancellationToken cancellationToken)
     {
         var wroteOutbox = false;
+        IReadOnlyList<WhistleEvent> recorded = [];
         var result = await _transient.ExecuteAsync(
             async ct =>
             {
@@ -65,6 +72,7 @@ public sealed class WhistleDatabase(DbDataSource dataSource, DatabaseProvider pr
                 {
                     await transaction.CommitAsync(ct);
                     wroteOutbox = unit.WroteOutbox;
+                    recorded = unit.Recorded;
                 }
                 else
                 {
@@ -77,6 +85,11 @@ public sealed class WhistleDatabase(DbDataSource dataSource, DatabaseProvider pr
         if (wroteOutbox)
         {
             outboxSignal.Notify();
+        }
+
+        if (recorded.Count > 0)
+        {
+            committed?.Invoke(recorded);
         }
 
         return result;
@@ -110,6 +123,9 @@ public sealed class UnitOfWork(DbConnection connection, DbTransaction transactio
     internal bool Completed { get; private set; }
 
     internal bool WroteOutbox { get; private set; }
+
+    /// <summary>The timeline events appended in this transaction (reported once it commits).</summary>
+    internal List<WhistleEvent> Recorded { get; } = [];
 
     public void Complete() => Completed = true;
 
