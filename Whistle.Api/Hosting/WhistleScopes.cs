@@ -20,7 +20,7 @@ public static class WhistleScopes
 
             Activity.Current?.SetTag(tag, id);
             var logger = context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WhistleScopes));
-            using var scope = logger.BeginScope(new[] { new KeyValuePair<string, object?>(scopeKey, id) });
+            using var scope = logger.BeginScope(new LogScope([new(scopeKey, id)]));
             return await next(context);
         });
 

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -51,11 +53,10 @@ public static class WhistleTelemetry
     public static readonly ActivitySource Source = new(Name);
 
     /// <summary>The logging scope of work done for one whistle.</summary>
-    public static IReadOnlyList<KeyValuePair<string, object?>> Scope(string whistleId) => [new("WhistleId", whistleId)];
+    public static LogScope Scope(string whistleId) => new([new("WhistleId", whistleId)]);
 
     /// <summary>The logging scope of work done for one assignment of a whistle.</summary>
-    public static IReadOnlyList<KeyValuePair<string, object?>> Scope(string whistleId, string assignmentId) =>
-        [new("WhistleId", whistleId), new("AssignmentId", assignmentId)];
+    public static LogScope Scope(string whistleId, string assignmentId) => new([new("WhistleId", whistleId), new("AssignmentId", assignmentId)]);
 
     public static IHostApplicationBuilder AddWhistleTelemetry(this IHostApplicationBuilder builder, string serviceName)
     {
@@ -75,6 +76,8 @@ public static class WhistleTelemetry
                 o.IncludeScopes = true;
                 o.UseUtcTimestamp = true;
                 o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                // Chinese text stays readable in the log lines (still valid JSON).
+                o.JsonWriterOptions = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
             });
         }
 
@@ -116,4 +119,18 @@ public static class WhistleTelemetry
 
     private static bool IsProbe(PathString path) =>
         path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments(MetricsPath, StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>A logging scope of named values: each becomes a property of the JSON log line's scope.</summary>
+public sealed class LogScope(IReadOnlyList<KeyValuePair<string, object?>> values) : IReadOnlyList<KeyValuePair<string, object?>>
+{
+    public int Count => values.Count;
+
+    public KeyValuePair<string, object?> this[int index] => values[index];
+
+    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() => values.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public override string ToString() => string.Join(", ", values.Select(v => $"{v.Key}:{v.Value}"));
 }
