@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Options;
 using Whistle.Core.Health;
 using Whistle.Core.Hosting;
 using Whistle.Core.Telemetry;
@@ -22,10 +23,21 @@ public sealed class DispatcherHostOptions
 /// The standalone dispatcher: routing on RabbitMQ, any number of instances. A worker; with
 /// <c>Whistle:Dispatcher:HealthUrls</c> set it is a minimal web application that serves only its probes.
 /// </summary>
-public static class DispatcherProgram
+public static partial class DispatcherProgram
 {
+    public const string MigrateCommand = "migrate";
+
+    /// <summary>
+    /// <c>Whistle.Dispatcher</c> runs the dispatcher; <c>Whistle.Dispatcher migrate</c> migrates the database and exits;
+    /// <c>Whistle.Dispatcher requeue-errors</c> moves poisoned messages back (ErrorQueueTool).
+    /// </summary>
     public static async Task<int> Main(string[] args)
     {
+        if (args is [MigrateCommand, ..])
+        {
+            return await MigrateAsync(args[1..]);
+        }
+
         if (args is [ErrorQueueTool.Command, ..])
         {
             var queue = args.Length > 1 && !args[1].StartsWith('-') ? args[1] : ErrorQueueTool.DefaultQueue;
@@ -38,6 +50,32 @@ public static class DispatcherProgram
         using var host = Build(CreateBuilder(args));
         await host.RunAsync();
         return 0;
+    }
+
+    /// <summary>
+    /// The one-shot migration (compose's migrate step, Kubernetes' migration Job): creates the SQL Server
+    /// database if needed, runs the migrations, imports the county file; exit code 0 when done, 1 on failure.
+    /// Migrates whatever <c>Whistle:Database:Migrate</c> says (app instances have it false when a Job migrates).
+    /// </summary>
+    public static async Task<int> MigrateAsync(string[] args, Action<IConfigurationBuilder>? configure = null)
+    {
+        var builder = Host.CreateApplicationBuilder(args);
+        configure?.Invoke(builder.Configuration);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Whistle:Database:Migrate"] = "true" });
+        builder.AddWhistleCore("whistle-migrate");
+        using var host = builder.Build();
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DispatcherProgram));
+        try
+        {
+            await host.Services.MigrateAsync(CancellationToken.None);
+            LogMigrated(logger);
+            return 0;
+        }
+        catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException or System.Data.Common.DbException or IOException)
+        {
+            LogMigrationFailed(logger, ex);
+            return 1;
+        }
     }
 
     public static IHostApplicationBuilder CreateBuilder(string[] args, Action<IConfigurationBuilder>? configure = null)
@@ -91,4 +129,10 @@ public static class DispatcherProgram
         builder.AddWhistleDeadlines();
         return builder;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The database is migrated and the county imported.")]
+    private static partial void LogMigrated(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The migration failed.")]
+    private static partial void LogMigrationFailed(ILogger logger, Exception exception);
 }

@@ -1,10 +1,12 @@
 using Dapper;
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Whistle.Contracts;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 using Whistle.Core.Messaging;
+using Whistle.Core.Options;
 using Whistle.Core.Storage;
 using Whistle.Core.Telemetry;
 
@@ -131,5 +133,10 @@ public sealed class WhistleRaisedConsumerDefinition : ConsumerDefinition<Whistle
         IRegistrationContext context)
     {
         endpointConfigurator.UseMessageRetry(r => r.Exponential(5, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200)));
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit
+            && context.GetRequiredService<IOptions<BusOptions>>().Value.RabbitMq.QuorumQueues)
+        {
+            rabbit.SetQuorumQueue();
+        }
     }
 }

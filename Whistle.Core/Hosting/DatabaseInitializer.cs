@@ -24,22 +24,30 @@ internal sealed partial class DatabaseInitializer(
     {
         if (databaseOptions.Value.Migrate)
         {
-            DatabaseMigrator.Migrate(databaseOptions.Value.Provider, paths.ConnectionString);
-            var countyFile = paths.CountyFile;
-            var (county, hash) = CountyStore.ReadFileWithHash(countyFile);
-            var demo = whistle.Value.Demo.IsEnabled(databaseOptions.Value, bus.Value, whistle.Value.Production);
-            await database.WriteAsync(
-                async unit =>
-                {
-                    await CountyStore.ImportAsync(unit, county, hash);
-                    await CountyStore.SeedDemoUsersAsync(unit, county, demo);
-                    unit.Complete();
-                    return 0;
-                },
-                cancellationToken);
-            LogImported(logger, county.County.Name, countyFile, demo);
+            await MigrateAsync(ensureDatabase: false, cancellationToken);
+            return;
         }
 
+        await holder.ReloadAsync(database, cancellationToken);
+    }
+
+    /// <summary>Migrations, county import, demo accounts, then the county loaded.</summary>
+    public async Task MigrateAsync(bool ensureDatabase, CancellationToken cancellationToken)
+    {
+        DatabaseMigrator.Migrate(databaseOptions.Value.Provider, paths.ConnectionString, ensureDatabase);
+        var countyFile = paths.CountyFile;
+        var (county, hash) = CountyStore.ReadFileWithHash(countyFile);
+        var demo = whistle.Value.Demo.IsEnabled(databaseOptions.Value, bus.Value, whistle.Value.Production);
+        await database.WriteAsync(
+            async unit =>
+            {
+                await CountyStore.ImportAsync(unit, county, hash);
+                await CountyStore.SeedDemoUsersAsync(unit, county, demo);
+                unit.Complete();
+                return 0;
+            },
+            cancellationToken);
+        LogImported(logger, county.County.Name, countyFile, demo);
         await holder.ReloadAsync(database, cancellationToken);
     }
 

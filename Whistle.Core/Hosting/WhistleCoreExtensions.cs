@@ -71,7 +71,8 @@ public static class WhistleCoreExtensions
             sp.GetRequiredService<WhistleMetrics>().Committed));
 
         // Registered before the bus so that the schema and the county exist before any consumer runs.
-        services.AddHostedService<DatabaseInitializer>();
+        services.AddSingleton<DatabaseInitializer>();
+        services.AddHostedService(sp => sp.GetRequiredService<DatabaseInitializer>());
         builder.AddWhistleHealthChecks();
         builder.AddWhistleTelemetry(serviceName);
         return builder;
@@ -80,6 +81,16 @@ public static class WhistleCoreExtensions
     /// <summary>Migrates, imports the county and loads it, outside the host's start (for command-line tools).</summary>
     public static Task InitializeDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken) =>
         services.GetServices<IHostedService>().OfType<DatabaseInitializer>().Single().StartAsync(cancellationToken);
+
+    /// <summary>
+    /// The one-shot migration (a deployment's migration Job): validates the options, creates the SQL Server
+    /// database when it does not exist, runs the migrations and imports the county file, then returns.
+    /// </summary>
+    public static async Task MigrateAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    {
+        services.GetRequiredService<IStartupValidator>().Validate();
+        await services.GetRequiredService<DatabaseInitializer>().MigrateAsync(ensureDatabase: true, cancellationToken);
+    }
 
     /// <summary>
     /// MassTransit on the configured transport, with the given consumers, and the outbox relay.

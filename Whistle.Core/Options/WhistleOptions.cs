@@ -91,6 +91,13 @@ public sealed class RabbitMqOptions
 
     [Required]
     public string Password { get; set; } = "guest";
+
+    /// <summary>
+    /// Declare the dispatcher's durable queue (<c>whistle-raised</c>) as a quorum queue, replicated across a
+    /// RabbitMQ cluster. Decide before the queue first exists: RabbitMQ does not change a queue's type.
+    /// (Each Api instance's push queue is temporary and stays a classic queue.)
+    /// </summary>
+    public bool QuorumQueues { get; set; }
 }
 
 /// <summary><c>Whistle:Outbox</c>.</summary>

@@ -2,6 +2,7 @@ using System.Reflection;
 using DbUp;
 using DbUp.Builder;
 using DbUp.Engine;
+using DbUp.Engine.Output;
 using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
 using Whistle.Core.Options;
@@ -11,7 +12,8 @@ namespace Whistle.Core.Storage;
 /// <summary>Runs the migration scripts of one dialect with DbUp (embedded resources under Storage/Migrations).</summary>
 public static class DatabaseMigrator
 {
-    public static void Migrate(DatabaseProvider provider, string connectionString)
+    /// <summary>Runs the scripts not yet run. <paramref name="ensureDatabase"/>: create the SQL Server database first when it does not exist.</summary>
+    public static void Migrate(DatabaseProvider provider, string connectionString, bool ensureDatabase = false)
     {
         var assembly = typeof(DatabaseMigrator).Assembly;
         var folder = $".Storage.Migrations.{provider}.";
@@ -27,6 +29,11 @@ public static class DatabaseMigrator
 
             Run(DeployChanges.To.SqliteDatabase(connectionString), assembly, folder);
             return;
+        }
+
+        if (ensureDatabase)
+        {
+            EnsureDatabase.For.SqlDatabase(connectionString, new NoOpUpgradeLog());
         }
 
         // Several instances may start at once: one migrates while the others wait on an application lock.
