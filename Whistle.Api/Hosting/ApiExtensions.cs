@@ -1,6 +1,8 @@
+using System.ComponentModel.DataAnnotations;
 using System.Threading.RateLimiting;
 using MassTransit;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -27,7 +29,15 @@ public sealed class ApiOptions
     public const string Section = "Whistle:Api";
 
     /// <summary>The largest request body accepted (413 beyond).</summary>
+    [Range(1024, 100 * 1024 * 1024)]
     public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// Take the client's address and scheme from <c>X-Forwarded-For</c> / <c>X-Forwarded-Proto</c> (set by the
+    /// reverse proxy or ingress in front of the instances), so that the per-address login limit counts clients,
+    /// not the proxy. Turn on only where the instances are reachable through the proxy alone.
+    /// </summary>
+    public bool TrustForwardedHeaders { get; set; }
 }
 
 /// <summary><c>Whistle:Dispatcher</c>, as the Api sees it.</summary>
@@ -76,6 +86,14 @@ public static class ApiExtensions
             builder.AddWhistleDeadlines();
         }
 
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // Any proxy: the option says the instances are reachable through it alone.
+            o.KnownIPNetworks.Clear();
+            o.KnownProxies.Clear();
+        });
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations()
@@ -151,6 +169,11 @@ public static class ApiExtensions
 
     public static WebApplication MapWhistleApi(this WebApplication app)
     {
+        if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.TrustForwardedHeaders)
+        {
+            app.UseForwardedHeaders();
+        }
+
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -89,3 +89,38 @@ public sealed class When_RabbitMQ_uses_quorum_queues
             .ToDictionary(parts => parts[0], parts => parts[1]);
     }
 }
+
+/// <summary>Whistle:Api:TrustForwardedHeaders: behind the proxy, the login limit counts clients, not the proxy.</summary>
+[NonParallelizable]
+public sealed class When_the_Api_runs_behind_a_reverse_proxy
+{
+    [TestCase(true, System.Net.HttpStatusCode.Unauthorized, TestName = "Should_count_sign_in_attempts_per_forwarded_client_when_trusted")]
+    [TestCase(false, System.Net.HttpStatusCode.TooManyRequests, TestName = "Should_count_every_attempt_as_the_proxy_when_not_trusted")]
+    public async Task Should_limit_sign_in_attempts_by_the_right_address(bool trusted, System.Net.HttpStatusCode otherClient)
+    {
+        var settings = TestSettings.Embedded(TestSettings.NewDataFolder());
+        settings["Whistle:Auth:LoginAttemptsPerMinute"] = "2";
+        settings["Whistle:Api:TrustForwardedHeaders"] = trusted ? "true" : "false";
+        await using var api = await ApiHost.StartAsync(settings);
+        using var http = new HttpClient { BaseAddress = api.BaseAddress };
+
+        async Task<System.Net.HttpStatusCode> SignInFrom(string address)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/token")
+            {
+                Content = System.Net.Http.Json.JsonContent.Create(new { userName = "township.chengguan", password = "wrong" }),
+            };
+            request.Headers.Add("X-Forwarded-For", address);
+            using var response = await http.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        var first = new[] { await SignInFrom("203.0.113.7"), await SignInFrom("203.0.113.7"), await SignInFrom("203.0.113.7") };
+        var other = await SignInFrom("198.51.100.23");
+        Assert.Multiple(() =>
+        {
+            Assert.That(first, Is.EqualTo(new[] { System.Net.HttpStatusCode.Unauthorized, System.Net.HttpStatusCode.Unauthorized, System.Net.HttpStatusCode.TooManyRequests }));
+            Assert.That(other, Is.EqualTo(otherClient));
+        });
+    }
+}
