@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Dapper;
 using Microsoft.AspNetCore.Builder;
@@ -61,7 +62,7 @@ public static class WhistleHealth
         return app;
     }
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary><c>{status, totalDurationMs, checks: {name: {status, description, durationMs, error, data}}}</c>.</summary>
     public static Task WriteAsync(HttpContext context, HealthReport report)
