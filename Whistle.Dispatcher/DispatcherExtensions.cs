@@ -15,7 +15,8 @@ public static class DispatcherExtensions
     public static IHostApplicationBuilder AddWhistleDeadlines(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<DeadlineOptions>().BindConfiguration(DeadlineOptions.Section)
-            .Validate(o => o.PollInterval > TimeSpan.Zero && o.BatchSize > 0, "Whistle:Deadlines needs a positive PollInterval and BatchSize.")
+            .Validate(o => o.PollInterval > TimeSpan.Zero, "Whistle:Deadlines:PollInterval must be positive, e.g. 00:00:05.")
+            .Validate(o => o.BatchSize is >= 1 and <= 1000, "Whistle:Deadlines:BatchSize must be between 1 and 1000 (default: 100).")
             .ValidateOnStart();
         builder.Services.AddSingleton<DeadlineScheduler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeadlineScheduler>());

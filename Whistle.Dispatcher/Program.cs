@@ -89,9 +89,16 @@ public static partial class DispatcherProgram
             return Compose(worker);
         }
 
+        var urls = healthUrls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (urls.FirstOrDefault(u => !IsListenUrl(u)) is { } wrong)
+        {
+            throw new OptionsValidationException(DispatcherHostOptions.Section, typeof(DispatcherHostOptions),
+                [$"Whistle:Dispatcher:HealthUrls: '{wrong}' is not a listen address like http://0.0.0.0:8081 or http://+:8081."]);
+        }
+
         var web = WebApplication.CreateSlimBuilder(args);
         Configure(web.Configuration, configure);
-        web.WebHost.UseUrls(healthUrls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        web.WebHost.UseUrls(urls);
         return Compose(web);
     }
 
@@ -111,6 +118,10 @@ public static partial class DispatcherProgram
                 throw new ArgumentException($"Not a dispatcher builder: {builder.GetType()}.", nameof(builder));
         }
     }
+
+    private static bool IsListenUrl(string url) =>
+        Uri.TryCreate(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+        && uri.Scheme is "http" or "https" && uri.AbsolutePath == "/";
 
     private static void Configure(IConfigurationManager configuration, Action<IConfigurationBuilder>? configure)
     {

@@ -9,6 +9,13 @@ namespace Whistle.Api.Auth;
 /// <summary>The token signing key: from configuration, or generated once and kept in the data folder (embedded way only).</summary>
 public sealed class SigningKey
 {
+    /// <summary>Base64 of at least 32 bytes.</summary>
+    public static bool IsValid(string configured)
+    {
+        var buffer = new byte[configured.Length];
+        return Convert.TryFromBase64String(configured.Trim(), buffer, out var written) && written >= 32;
+    }
+
     public SigningKey(IOptions<AuthOptions> auth, IOptions<BusOptions> bus, WhistlePaths paths)
     {
         var configured = auth.Value.SigningKey;

@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using System.Threading.RateLimiting;
 using MassTransit;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -29,7 +28,6 @@ public sealed class ApiOptions
     public const string Section = "Whistle:Api";
 
     /// <summary>The largest request body accepted (413 beyond).</summary>
-    [Range(1024, 100 * 1024 * 1024)]
     public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
 
     /// <summary>
@@ -86,7 +84,9 @@ public static class ApiExtensions
             builder.AddWhistleDeadlines();
         }
 
-        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section)
+            .Validate(o => o.MaxRequestBodyBytes is >= 1024 and <= 100 * 1024 * 1024, "Whistle:Api:MaxRequestBodyBytes must be between 1024 and 104857600 (default: 65536).")
+            .ValidateOnStart();
         services.Configure<ForwardedHeadersOptions>(o =>
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
@@ -96,8 +96,15 @@ public static class ApiExtensions
         });
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations()
-            .Validate(o => o.TokenLifetime > TimeSpan.Zero, "Whistle:Auth:TokenLifetime must be positive.").ValidateOnStart();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section)
+            .Validate(o => o.TokenLifetime > TimeSpan.Zero, "Whistle:Auth:TokenLifetime must be positive, e.g. 12:00:00.")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Issuer) && !string.IsNullOrWhiteSpace(o.Audience), "Whistle:Auth:Issuer and Whistle:Auth:Audience must not be empty (default: whistle).")
+            .Validate(o => o.LoginAttemptsPerMinute is >= 1 and <= 10_000, "Whistle:Auth:LoginAttemptsPerMinute must be between 1 and 10000 (default: 30).")
+            .Validate(o => string.IsNullOrWhiteSpace(o.SigningKey) || SigningKey.IsValid(o.SigningKey), "Whistle:Auth:SigningKey must be base64 of at least 32 bytes, e.g. the output of: openssl rand -base64 48")
+            .Validate<IOptions<BusOptions>>(
+                (o, bus) => bus.Value.Transport == BusTransport.InMemory || !string.IsNullOrWhiteSpace(o.SigningKey),
+                "Whistle:Auth:SigningKey is required with Whistle:Bus:Transport=RabbitMq: set the same key on every Api instance.")
+            .ValidateOnStart();
         services.AddSingleton<SigningKey>();
         services.AddSingleton<Accounts>();
         services.AddSingleton<SignInThrottle>();

@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -27,7 +26,6 @@ public sealed class HealthOptions
     public TimeSpan OutboxDegradedAfter { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How long one readiness check may take before it counts as failed.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan CheckTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }
 
@@ -44,8 +42,9 @@ public static class WhistleHealth
 
     public static IHostApplicationBuilder AddWhistleHealthChecks(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section).ValidateDataAnnotations()
+        builder.Services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section)
             .Validate(o => o.OutboxDegradedAfter > TimeSpan.Zero, "Whistle:Health:OutboxDegradedAfter must be positive, e.g. 00:01:00.")
+            .Validate(o => o.CheckTimeout >= TimeSpan.FromMilliseconds(100) && o.CheckTimeout <= TimeSpan.FromMinutes(5), "Whistle:Health:CheckTimeout must be between 00:00:00.1 and 00:05:00 (default: 00:00:05).")
             .ValidateOnStart();
         var timeout = builder.Configuration.GetSection(HealthOptions.Section).Get<HealthOptions>()?.CheckTimeout ?? TimeSpan.FromSeconds(5);
         builder.Services.AddHealthChecks()

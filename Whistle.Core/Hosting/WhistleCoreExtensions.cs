@@ -41,15 +41,28 @@ public static class WhistleCoreExtensions
     {
         DateTimeOffsetHandler.Register();
         var services = builder.Services;
-        services.AddOptions<WhistleOptions>().BindConfiguration(WhistleOptions.Section).ValidateDataAnnotations()
+        // Each rule names the setting it checks, so that a wrong or missing value stops the process at start
+        // with a message an operator can act on.
+        services.AddOptions<WhistleOptions>().BindConfiguration(WhistleOptions.Section)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.DataFolder), "Whistle:DataFolder must name a folder (default: data).")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.County.File), "Whistle:County:File must name the county file (default: county/demo-county.json).")
             .Validate(o => !(o.Production && o.Demo.Enabled == true), "Whistle:Demo:Enabled cannot be true when Whistle:Production is true: demo accounts have the password 'demo'.")
             .ValidateOnStart();
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section)
             .Validate(o => o.Provider != DatabaseProvider.SqlServer || !string.IsNullOrWhiteSpace(o.ConnectionString), "Whistle:Database:ConnectionString is required when Whistle:Database:Provider is SqlServer.")
             .ValidateOnStart();
-        services.AddOptions<BusOptions>().BindConfiguration(BusOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateDataAnnotations()
-            .Validate(o => o.PollInterval > TimeSpan.Zero && o.ClaimTimeout > TimeSpan.Zero, "Whistle:Outbox intervals must be positive.")
+        services.AddOptions<BusOptions>().BindConfiguration(BusOptions.Section)
+            .Validate(o => o.Transport != BusTransport.RabbitMq || !string.IsNullOrWhiteSpace(o.RabbitMq.Host), "Whistle:Bus:RabbitMq:Host is required with Whistle:Bus:Transport=RabbitMq.")
+            .Validate(o => o.RabbitMq.Port is >= 1 and <= 65535, "Whistle:Bus:RabbitMq:Port must be between 1 and 65535 (default: 5672).")
+            .Validate(o => o.Transport != BusTransport.RabbitMq || !string.IsNullOrWhiteSpace(o.RabbitMq.VirtualHost), "Whistle:Bus:RabbitMq:VirtualHost must not be empty (default: /).")
+            .Validate(o => o.Transport != BusTransport.RabbitMq || (!string.IsNullOrWhiteSpace(o.RabbitMq.UserName) && !string.IsNullOrEmpty(o.RabbitMq.Password)), "Whistle:Bus:RabbitMq:UserName and Password are required with Whistle:Bus:Transport=RabbitMq.")
+            .ValidateOnStart();
+        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section)
+            .Validate(o => o.PollInterval > TimeSpan.Zero, "Whistle:Outbox:PollInterval must be positive, e.g. 00:00:02.")
+            .Validate(o => o.ClaimTimeout > TimeSpan.Zero, "Whistle:Outbox:ClaimTimeout must be positive, e.g. 00:00:15.")
+            .Validate(o => o.PublishTimeout > TimeSpan.Zero, "Whistle:Outbox:PublishTimeout must be positive, e.g. 00:00:10.")
+            .Validate(o => o.Retention > TimeSpan.Zero, "Whistle:Outbox:Retention must be positive, e.g. 1.00:00:00.")
+            .Validate(o => o.BatchSize is >= 1 and <= 1000, "Whistle:Outbox:BatchSize must be between 1 and 1000.")
             .ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);

@@ -176,7 +176,7 @@ public sealed partial class When_an_operator_deploys_from_the_deploy_folder
     }
 
     /// <summary>Every configuration key the code binds: the options classes' sections and properties.</summary>
-    private static HashSet<string> OptionKeys()
+    internal static HashSet<string> OptionKeys()
     {
         var keys = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var assemblies = new[] { typeof(Core.Options.WhistleOptions).Assembly, typeof(Api.Hosting.ApiOptions).Assembly, typeof(Dispatcher.DispatcherProgram).Assembly };
