@@ -111,9 +111,20 @@ public sealed class When_a_whistle_is_traced(string mode)
 
         // Spans are exported as they end, not in the order they started (the relay marks a row sent after
         // publishing it, while the dispatcher may already be done): wait until each step's span is there.
+        // A parent span ends after its children (a consume span after the push inside it), so wait as well until
+        // the push's chain of parents reaches the POST.
         string[] steps = ["outbox relay WhistleRaised", "dispatch", "outbox relay WhistleEventRecorded", "push AssignmentDispatched"];
+        bool Complete()
+        {
+            var all = Snapshot().DistinctBy(a => a.SpanId).ToList();
+            var pushed = all.FirstOrDefault(a => a.DisplayName == "push AssignmentDispatched" && Tag(a, WhistleTelemetry.WhistleIdTag) == id);
+            var root = all.FirstOrDefault(a => a.Kind == ActivityKind.Server && Tag(a, WhistleTelemetry.WhistleIdTag) == id);
+            return steps.All(step => all.Any(a => a.DisplayName == step && Tag(a, WhistleTelemetry.WhistleIdTag) == id))
+                && pushed is not null && root is not null && Ancestry(pushed, all).Contains(root.SpanId);
+        }
+
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!steps.All(step => Snapshot().Any(a => a.DisplayName == step && Tag(a, WhistleTelemetry.WhistleIdTag) == id)) && DateTime.UtcNow < deadline)
+        while (!Complete() && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }
