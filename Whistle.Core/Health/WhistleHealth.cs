@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Dapper;
+using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -31,8 +32,8 @@ public sealed class HealthOptions
 
 /// <summary>
 /// <c>/health/live</c>: the process answers (no checks). <c>/health/ready</c>: the database answers a
-/// query, the bus is connected (MassTransit's own check, registered with the bus), the county is
-/// loaded, and the outbox relay keeps up (Degraded beyond <see cref="HealthOptions.OutboxDegradedAfter"/>).
+/// query, the bus is connected (every receive endpoint, where a bus runs), the county is loaded, and the
+/// outbox relay keeps up (Degraded beyond <see cref="HealthOptions.OutboxDegradedAfter"/>).
 /// </summary>
 public static class WhistleHealth
 {
@@ -51,6 +52,14 @@ public static class WhistleHealth
             .AddCheck<DatabaseHealthCheck>("database", HealthStatus.Unhealthy, [ReadyTag], timeout)
             .AddCheck<CountyHealthCheck>("county", HealthStatus.Unhealthy, [ReadyTag], timeout)
             .AddCheck<OutboxHealthCheck>("outbox", HealthStatus.Unhealthy, [ReadyTag], timeout);
+        return builder;
+    }
+
+    /// <summary>The bus check joins readiness wherever a bus runs (registered with it).</summary>
+    public static IHostApplicationBuilder AddWhistleBusHealthCheck(this IHostApplicationBuilder builder)
+    {
+        var timeout = builder.Configuration.GetSection(HealthOptions.Section).Get<HealthOptions>()?.CheckTimeout ?? TimeSpan.FromSeconds(5);
+        builder.Services.AddHealthChecks().AddCheck<BusHealthCheck>("bus", HealthStatus.Unhealthy, [ReadyTag], timeout);
         return builder;
     }
 
@@ -103,6 +112,29 @@ internal sealed class DatabaseHealthCheck(WhistleDatabase database) : IHealthChe
         {
             return new HealthCheckResult(context.Registration.FailureStatus, $"{database.Provider} does not answer.", ex);
         }
+    }
+}
+
+/// <summary>
+/// The bus is started and every receive endpoint is connected. (MassTransit's own check calls a bus whose
+/// endpoints lost the broker "Degraded"; for readiness a lost broker is Unhealthy: no dispatch, no push.)
+/// </summary>
+internal sealed class BusHealthCheck(IBusControl bus) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var health = bus.CheckHealth();
+        var endpoints = health.Endpoints.ToDictionary(e => e.Key, e => (object)$"{e.Value.Status}: {e.Value.Description}");
+        var faulted = health.Endpoints.Where(e => e.Value.Status == BusHealthStatus.Unhealthy).Select(e => e.Key).ToList();
+        if (health.Status == BusHealthStatus.Unhealthy || faulted.Count > 0)
+        {
+            var detail = faulted.Count > 0 ? $"Endpoints not connected: {string.Join(", ", faulted)}." : health.Description;
+            return Task.FromResult(new HealthCheckResult(context.Registration.FailureStatus, detail, health.Exception, endpoints));
+        }
+
+        return Task.FromResult(health.Status == BusHealthStatus.Degraded
+            ? HealthCheckResult.Degraded(health.Description, health.Exception, endpoints)
+            : HealthCheckResult.Healthy(health.Description, endpoints));
     }
 }
 

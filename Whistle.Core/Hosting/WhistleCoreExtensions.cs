@@ -120,15 +120,16 @@ public static class WhistleCoreExtensions
             builder.Services.AddHostedService<BrokerStartupGate>();
         }
 
+        builder.AddWhistleBusHealthCheck();
         builder.Services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
-            // MassTransit's own check (connected to the broker, endpoints ready) joins /health/ready.
+            // MassTransit's own check stays out of readiness; WhistleHealth's "bus" check reads the same state stricter.
             x.ConfigureHealthCheckOptions(h =>
             {
-                h.Name = "bus";
-                h.MinimalFailureStatus = HealthStatus.Unhealthy;
-                h.Tags.Add(WhistleHealth.ReadyTag);
+                h.Name = "masstransit";
+                h.Tags.Clear();
+                h.Tags.Add("masstransit");
             });
             x.AddConsumer<CountyChangedConsumer>().Endpoint(e => instance.OnThisInstance(e, "county-changed"));
             // Queues of this instance alone: durable (a broker restart keeps them and their bindings, so no

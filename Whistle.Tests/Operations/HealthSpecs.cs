@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Dapper;
-using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Whistle.Core.Messaging;
 using Whistle.Tests.Support;
@@ -44,35 +42,6 @@ internal static class Probe
     }
 
     public static string Check(this JsonNode body, string name) => body["checks"]![name]!.Str("status");
-
-    /// <summary>A loopback port nothing listens on (bound, then released).</summary>
-    public static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
-    /// <summary>Settings of a distributed instance whose broker port is closed.</summary>
-    public static Dictionary<string, string?> BrokerDown(string dataFolder) => new()
-    {
-        ["Whistle:DataFolder"] = dataFolder,
-        ["Whistle:Bus:Transport"] = "RabbitMq",
-        ["Whistle:Bus:RabbitMq:Host"] = "127.0.0.1",
-        ["Whistle:Bus:RabbitMq:Port"] = ClosedPort().ToString(CultureInfo.InvariantCulture),
-        ["Whistle:Dispatcher:InProcess"] = "false",
-        ["Whistle:Dispatcher:HealthUrls"] = "http://127.0.0.1:0",
-        ["Whistle:Auth:SigningKey"] = TestSettings.SigningKey,
-    };
-
-    /// <summary>
-    /// A process normally waits at start-up until the bus is connected (so it never serves without one);
-    /// these instances start without waiting, so that their probes can be read while the broker is down.
-    /// </summary>
-    public static void StartWithoutBroker(IServiceCollection services) =>
-        services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = false);
 }
 
 [NonParallelizable]
@@ -158,23 +127,40 @@ public sealed class When_a_probe_asks_an_instance_in_trouble
     }
 
     [Test]
-    public async Task Should_be_unready_when_the_broker_does_not_answer()
+    public async Task Should_be_unready_but_live_when_the_broker_goes_away()
     {
+        // The processes reach the test broker through a proxy of this test's own; cutting it is the broker going away.
+        var broker = RabbitBroker.RequireRunning();
+        await using var proxy = new TcpProxy(broker.Port);
         var folder = TestSettings.NewDataFolder();
-        await using var api = await ApiHost.StartAsync(Probe.BrokerDown(folder), Probe.StartWithoutBroker);
-        await using var dispatcher = await DispatcherHost.StartAsync(Probe.BrokerDown(folder), Probe.StartWithoutBroker);
-        var (apiStatus, apiReady) = await Probe.WaitForAsync(api.BaseAddress, "/health/ready", "Unhealthy");
-        var (dispatcherStatus, dispatcherReady) = await Probe.WaitForAsync(dispatcher.BaseAddress!, "/health/ready", "Unhealthy");
-        var (liveStatus, _) = await Probe.GetAsync(dispatcher.BaseAddress!, "/health/live");
-        Assert.Multiple(() =>
+        try
         {
-            Assert.That(apiStatus, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
-            Assert.That(apiReady.Check("bus"), Is.EqualTo("Unhealthy"));
-            Assert.That(apiReady.Check("database"), Is.EqualTo("Healthy"));
-            Assert.That(dispatcherStatus, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
-            Assert.That(dispatcherReady.Check("bus"), Is.EqualTo("Unhealthy"));
-            Assert.That(liveStatus, Is.EqualTo(HttpStatusCode.OK));
-        });
+            var settings = TestSettings.Distributed(folder, broker);
+            settings["Whistle:Bus:RabbitMq:Port"] = proxy.Port.ToString(CultureInfo.InvariantCulture);
+            settings["Whistle:Dispatcher:HealthUrls"] = "http://127.0.0.1:0";
+            await using var api = await ApiHost.StartAsync(settings);
+            await using var dispatcher = await DispatcherHost.StartAsync(settings);
+            await Probe.WaitForAsync(api.BaseAddress, "/health/ready", "Healthy");
+            await Probe.WaitForAsync(dispatcher.BaseAddress!, "/health/ready", "Healthy");
+
+            await proxy.CutAsync();
+            var (apiStatus, apiReady) = await Probe.WaitForAsync(api.BaseAddress, "/health/ready", "Unhealthy");
+            var (dispatcherStatus, dispatcherReady) = await Probe.WaitForAsync(dispatcher.BaseAddress!, "/health/ready", "Unhealthy");
+            var (liveStatus, _) = await Probe.GetAsync(dispatcher.BaseAddress!, "/health/live");
+            Assert.Multiple(() =>
+            {
+                Assert.That(apiStatus, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+                Assert.That(apiReady.Check("bus"), Is.EqualTo("Unhealthy"));
+                Assert.That(apiReady.Check("database"), Is.EqualTo("Healthy"));
+                Assert.That(dispatcherStatus, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+                Assert.That(dispatcherReady.Check("bus"), Is.EqualTo("Unhealthy"));
+                Assert.That(liveStatus, Is.EqualTo(HttpStatusCode.OK), "the process is up: no restart would help");
+            });
+        }
+        finally
+        {
+            broker.Delete();
+        }
     }
 
     [Test]
