@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Whistle.Api.Hosting;
 using Whistle.Api.Auth;
 using Whistle.Api.Whistles;
 using Whistle.Core.Domain;
@@ -53,7 +54,10 @@ public static class AuditApi
 
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/api/audit").RequireAuthorization().MapGet("/", Read);
+        app.MapGroup("/api/audit").RequireAuthorization().WithTags("Audit")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .MapGet("/", Read).WithName("ReadAudit").Produces(StatusCodes.Status200OK, contentType: "text/csv");
         return app;
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Whistle.Api.Hosting;
 using Whistle.Api.Whistles;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
@@ -16,12 +17,20 @@ public static class AccountsApi
 {
     public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/users").RequireAuthorization();
-        api.MapGet("/", List);
-        api.MapPost("/", Create);
-        api.MapPost("/{userName}/disable", (string userName, HttpContext http, Accounts accounts, CancellationToken ct) => SetDisabled(userName, true, http, accounts, ct));
-        api.MapPost("/{userName}/enable", (string userName, HttpContext http, Accounts accounts, CancellationToken ct) => SetDisabled(userName, false, http, accounts, ct));
-        api.MapPost("/{userName}/password", SetPassword);
+        var api = app.MapGroup("/api/users").RequireAuthorization().WithTags("Accounts")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+        api.MapGet("/", List).WithName("ListAccounts");
+        api.MapPost("/", Create).WithName("CreateAccount")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        api.MapPost("/{userName}/disable", (string userName, HttpContext http, Accounts accounts, CancellationToken ct) => SetDisabled(userName, true, http, accounts, ct))
+            .WithName("DisableAccount").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/{userName}/enable", (string userName, HttpContext http, Accounts accounts, CancellationToken ct) => SetDisabled(userName, false, http, accounts, ct))
+            .WithName("EnableAccount").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/{userName}/password", SetPassword).WithName("SetAccountPassword")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return app;
     }
 

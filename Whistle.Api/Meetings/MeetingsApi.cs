@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Whistle.Api.Hosting;
 using Whistle.Api.Auth;
 using Whistle.Api.Whistles;
 using Whistle.Core.Hosting;
@@ -12,21 +13,22 @@ public static class MeetingsApi
 {
     public static IEndpointRouteBuilder MapMeetingsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/meetings").RequireAuthorization();
-        api.MapPost("/", Schedule);
-        api.MapGet("/", List);
-        api.MapGet("/{id}", Get);
-        api.MapGet("/{id}/ics", Calendar);
+        var api = app.MapGroup("/api/meetings").RequireAuthorization().WithTags("Meetings").ProducesProblem(StatusCodes.Status401Unauthorized);
+        api.MapPost("/", Schedule).WithName("ScheduleMeeting").ProducesCommand();
+        api.MapGet("/", List).WithName("ListMeetings");
+        api.MapGet("/{id}", Get).WithName("GetMeeting").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/{id}/ics", Calendar).WithName("GetMeetingCalendar").ProducesProblem(StatusCodes.Status404NotFound)
+            .Produces(StatusCodes.Status200OK, contentType: "text/calendar");
         api.MapPost("/{id}/summons/{summonsId}/confirm", (string id, string summonsId, ConfirmSummonsRequest request, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
-            Execute(commands.ConfirmAsync(CurrentUser.From(http), id, summonsId, request, ct)));
+            Execute(commands.ConfirmAsync(CurrentUser.From(http), id, summonsId, request, ct))).WithName("ConfirmSummons").ProducesTransition();
         api.MapPost("/{id}/summons/{summonsId}/decline", (string id, string summonsId, DeclineSummonsRequest request, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
-            Execute(commands.DeclineAsync(CurrentUser.From(http), id, summonsId, request, ct)));
+            Execute(commands.DeclineAsync(CurrentUser.From(http), id, summonsId, request, ct))).WithName("DeclineSummons").ProducesTransition();
         api.MapPost("/{id}/attendance", (string id, RecordAttendanceRequest request, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
-            Execute(commands.RecordAttendanceAsync(CurrentUser.From(http), id, request, ct)));
+            Execute(commands.RecordAttendanceAsync(CurrentUser.From(http), id, request, ct))).WithName("RecordAttendance").ProducesTransition();
         api.MapPost("/{id}/minutes", (string id, RecordMinutesRequest request, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
-            Execute(commands.RecordMinutesAsync(CurrentUser.From(http), id, request, ct)));
+            Execute(commands.RecordMinutesAsync(CurrentUser.From(http), id, request, ct))).WithName("RecordMinutes").ProducesTransition();
         api.MapPost("/{id}/cancel", (string id, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
-            Execute(commands.CancelAsync(CurrentUser.From(http), id, ct)));
+            Execute(commands.CancelAsync(CurrentUser.From(http), id, ct))).WithName("CancelMeeting").ProducesTransition();
         return app;
     }
 
