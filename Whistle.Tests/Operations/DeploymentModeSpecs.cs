@@ -104,19 +104,20 @@ public sealed class When_the_Api_runs_behind_a_reverse_proxy
         await using var api = await ApiHost.StartAsync(settings);
         using var http = new HttpClient { BaseAddress = api.BaseAddress };
 
-        async Task<System.Net.HttpStatusCode> SignInFrom(string address)
+        // Each client signs in to an account of its own (the per-account limit is another matter).
+        async Task<System.Net.HttpStatusCode> SignInFrom(string address, string userName)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/token")
             {
-                Content = System.Net.Http.Json.JsonContent.Create(new { userName = "township.chengguan", password = "wrong" }),
+                Content = System.Net.Http.Json.JsonContent.Create(new { userName, password = "wrong" }),
             };
             request.Headers.Add("X-Forwarded-For", address);
             using var response = await http.SendAsync(request);
             return response.StatusCode;
         }
 
-        var first = new[] { await SignInFrom("203.0.113.7"), await SignInFrom("203.0.113.7"), await SignInFrom("203.0.113.7") };
-        var other = await SignInFrom("198.51.100.23");
+        var first = new[] { await SignInFrom("203.0.113.7", "township.chengguan"), await SignInFrom("203.0.113.7", "township.chengguan"), await SignInFrom("203.0.113.7", "township.chengguan") };
+        var other = await SignInFrom("198.51.100.23", "township.shuangqiao");
         Assert.Multiple(() =>
         {
             Assert.That(first, Is.EqualTo(new[] { System.Net.HttpStatusCode.Unauthorized, System.Net.HttpStatusCode.Unauthorized, System.Net.HttpStatusCode.TooManyRequests }));
