@@ -182,6 +182,13 @@ public static class ApiExtensions
         }
 
         app.UseSecurityHeaders();
+        app.UseWhen(
+            context => context.Request.Path.StartsWithSegments(OpenApiDocumentInfo.ReferencePath),
+            reference => reference.Use((context, next) =>
+            {
+                context.Response.Headers.ContentSecurityPolicy = OpenApiDocumentInfo.ReferencePageContentSecurityPolicy;
+                return next(context);
+            }));
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();
@@ -203,7 +210,7 @@ public static class ApiExtensions
         app.MapWhistleHealthChecks();
         app.MapWhistleMetrics(); // /metrics (Prometheus)
         app.MapOpenApi(); // /openapi/v1.json
-        app.MapScalarApiReference(o => o.WithTitle("Whistle API")); // /scalar
+        app.MapScalarApiReference(OpenApiDocumentInfo.ReferencePath, o => o.WithTitle("Whistle API").DisableDefaultFonts().HideDeveloperTools().DisableAgent()); // /scalar/v1
         // Unknown API paths are a 404 problem; any other path is the single-page UI's to route.
         app.MapFallback("/api/{**path}", () => TypedResults.Problem(title: "Not found", statusCode: StatusCodes.Status404NotFound)).ExcludeFromDescription();
         app.MapFallbackToFile("index.html");

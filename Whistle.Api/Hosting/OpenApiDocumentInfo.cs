@@ -12,6 +12,16 @@ internal sealed class OpenApiDocumentInfo : IOpenApiDocumentTransformer
 {
     public const string Scheme = "Bearer";
 
+    public const string ReferencePath = "/scalar";
+
+    /// <summary>
+    /// The reference page (Scalar) starts itself with an inline module script and runs a web worker, which the
+    /// UI's policy forbids; on <see cref="ReferencePath"/> alone inline script and blob workers are allowed.
+    /// </summary>
+    public const string ReferencePageContentSecurityPolicy =
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+        "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
         document.Info.Title = "Whistle API";

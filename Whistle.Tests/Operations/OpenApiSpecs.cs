@@ -165,16 +165,32 @@ public sealed class When_a_client_reads_the_OpenAPI_document
     }
 
     [Test]
-    public async Task Should_serve_a_browsable_reference_page()
+    public async Task Should_serve_a_browsable_reference_page_that_runs_under_its_content_security_policy()
     {
         using var http = new HttpClient { BaseAddress = _system.Api };
         using var response = await http.GetAsync("/scalar/v1");
-        var html = await response.Content.ReadAsStringAsync();
         Assert.Multiple(() =>
         {
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
             Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/html"));
-            Assert.That(html, Does.Contain("Whistle API"));
+            Assert.That(string.Join(";", response.Headers.GetValues("Content-Security-Policy")), Does.Contain("frame-ancestors 'none'"));
+        });
+
+        // In a real browser, under the headers the page is served with: the reference renders the document.
+        await using var browser = await Browser.BrowserSession.LaunchAsync();
+        var page = await browser.Browser.NewPageAsync();
+        var blocked = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal)) blocked.Add(message.Text);
+        };
+        await page.GotoAsync(new Uri(_system.Api, "/scalar/v1").ToString());
+        await page.GetByRole(Microsoft.Playwright.AriaRole.Heading, new() { Name = "Whistle API" }).First.WaitForAsync(new() { Timeout = 30_000 });
+        var text = await page.InnerTextAsync("body");
+        Assert.Multiple(() =>
+        {
+            Assert.That(text, Does.Contain("Whistles").And.Contain("Assignments").And.Contain("Meetings"));
+            Assert.That(blocked, Is.Empty, "nothing blocked by the Content-Security-Policy");
         });
     }
 }

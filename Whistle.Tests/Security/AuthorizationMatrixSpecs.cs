@@ -161,6 +161,15 @@ public sealed class When_every_role_calls_every_endpoint
             }, Organizer(Ok), OwnerLast: "township"),
             ["POST /api/meetings/{id}/minutes"] = new(async () => new Probe(HttpMethod.Post, $"/api/meetings/{(await FreshMeetingAsync()).Meeting}/minutes", new { minutes = "议定事项如下" }), Organizer(Ok), OwnerLast: "township"),
             ["POST /api/meetings/{id}/cancel"] = new(async () => new Probe(HttpMethod.Post, $"/api/meetings/{(await FreshMeetingAsync()).Meeting}/cancel", null), Organizer(Ok), OwnerLast: "township"),
+            // Operations (issue 7): probes, the scrape endpoint and the API reference are public, and say nothing about any organisation.
+            ["* /health/live"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/health/live", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
+            ["* /health/ready"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/health/ready", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
+            ["* /metrics"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/metrics", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
+            ["GET /openapi/{documentName}.json"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/openapi/v1.json", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
+            ["GET /scalar/{documentName?}"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/scalar/v1", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
+            ["GET /scalar/scalar.js"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/scalar/scalar.js", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
+            ["GET /scalar/scalar.aspnetcore.js"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/scalar/scalar.aspnetcore.js", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
+            ["GET /scalar/favicon.svg"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/scalar/favicon.svg", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
             ["* /api/{**path}"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/no-such-thing", null)), E(Actors.Select(a => (a, NotFound)).ToArray())),
         };
     }
