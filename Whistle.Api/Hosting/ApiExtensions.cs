@@ -9,6 +9,7 @@ using Scalar.AspNetCore;
 using Whistle.Api.Assignments;
 using Whistle.Api.Audit;
 using Whistle.Api.Auth;
+using Whistle.Api.Export;
 using Whistle.Api.Meetings;
 using Whistle.Api.Push;
 using Whistle.Api.Reference;
@@ -206,6 +207,7 @@ public static class ApiExtensions
         app.MapAssignmentsApi();
         app.MapStatsApi();
         app.MapMeetingsApi();
+        app.MapExportApi();
         app.MapHub<WhistleHub>(WhistleHub.Path);
         app.MapWhistleHealthChecks();
         app.MapWhistleMetrics(); // /metrics (Prometheus)

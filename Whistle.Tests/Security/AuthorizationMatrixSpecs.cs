@@ -161,6 +161,8 @@ public sealed class When_every_role_calls_every_endpoint
             }, Organizer(Ok), OwnerLast: "township"),
             ["POST /api/meetings/{id}/minutes"] = new(async () => new Probe(HttpMethod.Post, $"/api/meetings/{(await FreshMeetingAsync()).Meeting}/minutes", new { minutes = "议定事项如下" }), Organizer(Ok), OwnerLast: "township"),
             ["POST /api/meetings/{id}/cancel"] = new(async () => new Probe(HttpMethod.Post, $"/api/meetings/{(await FreshMeetingAsync()).Meeting}/cancel", null), Organizer(Ok), OwnerLast: "township"),
+            ["GET /api/export/whistles"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/whistles", null)), SupervisorOnly(Ok)),
+            ["GET /api/export/timeline"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/timeline", null)), SupervisorOnly(Ok)),
             // Operations (issue 7): probes, the scrape endpoint and the API reference are public, and say nothing about any organisation.
             ["* /health/live"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/health/live", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
             ["* /health/ready"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/health/ready", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
