@@ -77,7 +77,16 @@ public sealed class When_a_township_runs_a_meeting_in_the_browser
         Assert.That(await outsider.Locator($"[data-testid=assignment-row][data-whistle-id='{decisionWhistle}']").CountAsync(), Is.Zero);
         Assert.That(await branch.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth"), Is.LessThanOrEqualTo(0));
 
-        foreach (var page in new IPage[] { township, branch, outsider })
+        // Attendance enters the assessment beside the three rates.
+        var supervisor = await _browser.SignInAsync(_system.Api, "supervisor", BrowserSession.Desktop);
+        var day = start.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        await supervisor.GotoAsync($"/assessment?period=month&date={day}");
+        var unit = supervisor.Locator($"[data-testid=ranking-row][data-unit-id='{branchId}']");
+        await Expect(unit.GetByTestId("ranking-confirmed-on-time")).ToHaveTextAsync("1/1");
+        await Expect(unit.GetByTestId("ranking-reported-in")).ToHaveTextAsync("1");
+        await Expect(unit.GetByTestId("ranking-absent")).ToHaveTextAsync("0");
+
+        foreach (var page in new IPage[] { township, branch, outsider, supervisor })
         {
             await page.Context.CloseAsync();
         }

@@ -386,6 +386,12 @@ export interface AssessmentUnit {
   satisfactionRate: number | null
   score?: number | null
   rank?: number | null
+  /** Coordination meetings: summoned, confirmed by the deadline, reported in (present or late), late, absent. */
+  meetingsSummoned?: number
+  confirmedOnTime?: number
+  reportedIn?: number
+  late?: number
+  absent?: number
 }
 
 export interface HistogramBucket {

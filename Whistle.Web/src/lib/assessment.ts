@@ -115,13 +115,16 @@ export type SortKey =
   | 'timeToReportP90'
   | 'escalated'
   | 'declined'
+  | 'confirmedOnTime'
+  | 'reportedIn'
+  | 'absent'
   | 'score'
 
 export type SortDir = 'asc' | 'desc'
 
 /** The direction a first click on a column sorts: best first (high rates/scores, low times/ranks). */
 export function defaultDir(key: SortKey): SortDir {
-  return key === 'rank' || key === 'unitName' || key.startsWith('timeTo') || key === 'escalated' || key === 'declined' ? 'asc' : 'desc'
+  return key === 'rank' || key === 'unitName' || key.startsWith('timeTo') || key === 'escalated' || key === 'declined' || key === 'absent' ? 'asc' : 'desc'
 }
 
 /** Sorts ranking rows; missing values (null) always go last, ties by rank then name. */
