@@ -1,0 +1,350 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace Whistle.Bench;
+
+public sealed record BenchSettings(
+    bool Quick,
+    bool Attach,
+    double LightRate,
+    double LightSeconds,
+    double[] SweepRates,
+    double SweepSeconds,
+    int[] ConnectionCounts,
+    double ConnectionProbeSeconds,
+    bool ScaleOut,
+    double ScaleOutSeconds,
+    int FloorSamples,
+    string Label);
+
+/// <summary>One phase of load at one offered rate.</summary>
+public sealed record PhaseResult(
+    string Name,
+    int Apis,
+    int Dispatchers,
+    int Connections,
+    double OfferedRate,
+    double Seconds,
+    int Accepted,
+    int Failed,
+    int Skipped,
+    double AcceptedPerSecond,
+    double DeliveredPerSecond,
+    double PushesPerSecond,
+    LatencySummary Dispatch,
+    LatencySummary WhistleDispatch,
+    LatencySummary Report,
+    LatencySummary RaiseHttp,
+    LatencySummary ReportHttp,
+    int MissingPushes,
+    long MaxOutboxBacklog,
+    long PendingAtEnd,
+    double DrainSeconds,
+    bool Sustained,
+    double LoadAverage1,
+    IReadOnlyDictionary<string, double> CpuSeconds);
+
+public sealed record ConnectionPoint(int Target, int Connected, int Failed, double ApiRssMiB, double KiBPerConnection, PhaseResult Probe);
+
+/// <summary>The scenarios of issue 6 on one cluster, one after another.</summary>
+public sealed class Bench(BenchSettings settings, Clients clients, Cluster? cluster, string? databaseFile, TextWriter log)
+{
+    private const int MaxInFlight = 4000;
+
+    public List<double[]> LoadSamples { get; } = [];
+
+    /// <summary>Raw samples of each phase (dispatch path, report path), for the plots.</summary>
+    public Dictionary<string, (double[] Dispatch, double[] Report)> Raw { get; } = [];
+
+    private void Log(string text) => log.WriteLine($"[{DateTime.Now:HH:mm:ss}] {text}");
+
+    public async Task WarmUpAsync(CancellationToken ct)
+    {
+        Log("warm-up (not recorded)");
+        await RunPhaseAsync("warm-up", 20, settings.Quick ? 3 : 8, reportLead: true, ct);
+    }
+
+    public async Task<PhaseResult> LightAsync(CancellationToken ct)
+    {
+        Log($"light load: {settings.LightRate}/s for {settings.LightSeconds} s, every lead branch reports");
+        return await RunPhaseAsync("light", settings.LightRate, settings.LightSeconds, reportLead: true, ct);
+    }
+
+    public async Task<List<PhaseResult>> SweepAsync(CancellationToken ct)
+    {
+        var results = new List<PhaseResult>();
+        foreach (var rate in settings.SweepRates)
+        {
+            Log($"rate sweep: {rate}/s for {settings.SweepSeconds} s");
+            var result = await RunPhaseAsync("sweep", rate, settings.SweepSeconds, reportLead: false, ct);
+            results.Add(result);
+            Log(Describe(result));
+            if (!result.Sustained)
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(settings.Quick ? 1 : 3), ct);
+        }
+
+        return results;
+    }
+
+    public async Task<List<ConnectionPoint>> ConnectionsAsync(CancellationToken ct)
+    {
+        var points = new List<ConnectionPoint>();
+        var accounts = await IdleAccountsAsync(ct);
+        var apiPid = cluster?.Apis[0].Pid ?? 0;
+        var baseline = apiPid > 0 ? Machine.RssMiB(apiPid) : double.NaN;
+        var baselineConnections = 18; // the listeners
+        foreach (var target in settings.ConnectionCounts)
+        {
+            var toAdd = Math.Max(0, target - baselineConnections - clients.IdleConnections);
+            Log($"connections: adding {toAdd} idle branch connections (target {target})");
+            var started = Clock.Now;
+            var failed = await clients.ConnectIdleAsync(toAdd, 0, accounts, 48, ct);
+            Log($"  connected in {Clock.SinceMs(started) / 1000:F1} s, {failed} failed");
+            await Task.Delay(TimeSpan.FromSeconds(settings.Quick ? 2 : 5), ct);
+            var connected = clients.IdleConnected() + baselineConnections;
+            var rss = apiPid > 0 ? Machine.RssMiB(apiPid) : double.NaN;
+            var perConnection = connected > baselineConnections ? (rss - baseline) * 1024 / (connected - baselineConnections) : double.NaN;
+            var probe = await RunPhaseAsync($"connections-{target}", settings.LightRate, settings.ConnectionProbeSeconds, reportLead: false, ct);
+            var point = new ConnectionPoint(target, connected, failed, rss, perConnection, probe with { Connections = connected });
+            points.Add(point);
+            Log($"  {connected} connected, Api RSS {rss:F0} MiB ({perConnection:F1} KiB each); {Describe(probe)}");
+            if (connected < target * 0.9)
+            {
+                Log("  fewer than 90% connected: the sweep stops here");
+                break;
+            }
+        }
+
+        await clients.DropIdleAsync();
+        return points;
+    }
+
+    /// <summary>Scale-out: the highest sustained rate with 1 or 2 Api instances and 1 or 2 dispatchers.</summary>
+    public async Task<List<PhaseResult>> ScaleOutAsync(double singleSaturation, CancellationToken ct)
+    {
+        var results = new List<PhaseResult>();
+        if (cluster is null) return results;
+        var factors = settings.Quick ? new[] { 1.0 } : [0.75, 1.0, 1.25, 1.5, 2.0];
+        var rates = factors.Select(f => Math.Max(10, Math.Round(singleSaturation * f))).Distinct().ToArray();
+
+        async Task Run(string name)
+        {
+            foreach (var rate in rates)
+            {
+                Log($"scale-out {name}: {rate}/s for {settings.ScaleOutSeconds} s");
+                var result = await RunPhaseAsync(name, rate, settings.ScaleOutSeconds, reportLead: false, ct);
+                results.Add(result);
+                Log(Describe(result));
+                if (!result.Sustained) break;
+                await Task.Delay(TimeSpan.FromSeconds(2), ct);
+            }
+        }
+
+        if (!settings.Quick)
+        {
+            await Run("scale-1api-1disp");
+        }
+
+        Log("starting a second dispatcher");
+        cluster.StartDispatcher();
+        await Task.Delay(TimeSpan.FromSeconds(6), ct);
+        if (!settings.Quick)
+        {
+            await Run("scale-1api-2disp");
+        }
+
+        Log("starting a second Api instance");
+        await cluster.StartApiAsync(ct);
+        clients.AddApi(cluster.ApiUrls[^1]);
+        await clients.ConnectListenersAsync(clients.Apis.Count - 1, ct);
+        await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        await Run("scale-2api-2disp");
+
+        if (!settings.Quick)
+        {
+            Log("stopping the second dispatcher");
+            await cluster.StopLastDispatcherAsync();
+            await Task.Delay(TimeSpan.FromSeconds(2), ct);
+            await Run("scale-2api-1disp");
+        }
+
+        return results;
+    }
+
+    private async Task<List<string>> IdleAccountsAsync(CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = clients.Apis[0] };
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/org", UriKind.Relative));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await clients.TokenAsync("supervisor", ct));
+        using var response = await http.SendAsync(request, ct);
+        response.EnsureSuccessStatusCode();
+        var org = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+        var accounts = org.GetProperty("branches").EnumerateArray()
+            .Select(b => (Agency: b.GetProperty("agencyCode").GetString()!, Id: b.GetProperty("id").GetString()!))
+            .Where(b => !Clients.Summoned.Contains(b.Agency))
+            .Select(b => "branch." + b.Id)
+            .ToList();
+        foreach (var account in accounts) await clients.TokenAsync(account, ct);
+        return accounts;
+    }
+
+    public static string Describe(PhaseResult r) =>
+        $"  {r.Name} @ {r.OfferedRate}/s: accepted {r.AcceptedPerSecond:F1}/s, e2e p50 {r.Dispatch.P50:F1} p99 {r.Dispatch.P99:F1} max {r.Dispatch.Max:F1} ms, " +
+        $"missing {r.MissingPushes}, failed {r.Failed}, skipped {r.Skipped}, backlog max {r.MaxOutboxBacklog}, pending at end {r.PendingAtEnd}, sustained {r.Sustained}";
+
+    public async Task<PhaseResult> RunPhaseAsync(string name, double rate, double seconds, bool reportLead, CancellationToken ct)
+    {
+        var m = new Measurement(reportLead);
+        clients.Current = m;
+        var apis = clients.Apis.Count;
+        var pids = cluster is null ? [] : cluster.Apis.Concat(cluster.Dispatchers).ToDictionary(p => p.Name, p => p.Pid);
+        var cpuBefore = pids.ToDictionary(p => p.Key, p => Machine.CpuSeconds(p.Value));
+        var benchCpuBefore = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+        long maxBacklog = 0;
+        using var sampling = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var sampler = Task.Run(
+            async () =>
+            {
+                while (!sampling.IsCancellationRequested)
+                {
+                    maxBacklog = Math.Max(maxBacklog, await OutboxBacklogAsync());
+                    LoadSamples.Add(Machine.LoadAverage());
+                    await Task.Delay(1000, sampling.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                }
+            },
+            CancellationToken.None);
+
+        var start = Clock.Now;
+        var end = start + (long)(seconds * Stopwatch.Frequency);
+        for (long i = 0; ; i++)
+        {
+            var due = start + (long)(i * Stopwatch.Frequency / rate);
+            if (due >= end) break;
+            var wait = Clock.Ms(Clock.Now, due);
+            if (wait > 1) await Task.Delay(TimeSpan.FromMilliseconds(wait), ct);
+            if (Volatile.Read(ref m.InFlight) >= MaxInFlight)
+            {
+                Interlocked.Increment(ref m.Skipped);
+                continue;
+            }
+
+            _ = clients.RaiseAsync(m, (int)(i % apis), ct);
+        }
+
+        var loadSeconds = Clock.SinceMs(start) / 1000;
+        var deliveredDuringLoad = m.Dispatched.Count(d => d.Value <= end) / 2.0 / Math.Max(1, apis);
+        var pendingAtEnd = Pending(m);
+
+        // Drain: every accepted whistle's pushes, or give up after a while.
+        var drainStart = Clock.Now;
+        while (Clock.SinceMs(drainStart) < 20_000 && (Volatile.Read(ref m.InFlight) > 0 || Pending(m) > 0 || (reportLead && m.Reports.Count > m.Reported.Count)))
+        {
+            await Task.Delay(50, ct);
+        }
+
+        var drainSeconds = Clock.SinceMs(drainStart) / 1000;
+        await Task.Delay(200, ct);
+        clients.Current = null;
+        await sampling.CancelAsync();
+        await sampler;
+        maxBacklog = Math.Max(maxBacklog, await OutboxBacklogAsync());
+
+        var dispatch = new List<double>();
+        var whistle = new List<double>();
+        var missing = 0;
+        foreach (var (id, (raisedAt, api)) in m.Raised)
+        {
+            var latest = double.NaN;
+            foreach (var agency in Clients.Summoned)
+            {
+                if (m.Dispatched.TryGetValue((id, agency, api), out var at))
+                {
+                    var ms = Clock.Ms(raisedAt, at);
+                    dispatch.Add(ms);
+                    latest = double.IsNaN(latest) ? ms : Math.Max(latest, ms);
+                }
+                else
+                {
+                    missing++;
+                }
+            }
+
+            if (!double.IsNaN(latest)) whistle.Add(latest);
+        }
+
+        var report = m.Reports.Where(r => m.Reported.ContainsKey(r.Key)).Select(r => Clock.Ms(r.Value, m.Reported[r.Key])).ToList();
+        missing += m.Reports.Count(r => !m.Reported.ContainsKey(r.Key));
+        Raw[name] = ([.. dispatch], [.. report]);
+        var dispatchSummary = LatencySummary.Of(dispatch, loadSeconds);
+        var accepted = m.Raised.Count;
+        var cpu = pids.ToDictionary(p => p.Key, p => Math.Round(Machine.CpuSeconds(p.Value) - cpuBefore[p.Key], 2));
+        cpu["bench"] = Math.Round(Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - benchCpuBefore, 2);
+        var sustained = m.Failed == 0 && m.Skipped == 0 && missing == 0
+            && accepted >= 0.95 * rate * seconds
+            && dispatchSummary.P99 < 1000
+            && pendingAtEnd <= Math.Max(20, rate);
+        return new PhaseResult(
+            name,
+            apis,
+            cluster?.Dispatchers.Count ?? 0,
+            18 * apis,
+            rate,
+            Math.Round(loadSeconds, 2),
+            accepted,
+            m.Failed,
+            m.Skipped,
+            accepted / loadSeconds,
+            deliveredDuringLoad / loadSeconds,
+            m.Pushes / loadSeconds,
+            dispatchSummary,
+            LatencySummary.Of(whistle, loadSeconds),
+            LatencySummary.Of(report, loadSeconds),
+            m.RaiseHttp.Summarize(loadSeconds),
+            m.ReportHttp.Summarize(loadSeconds),
+            missing,
+            maxBacklog,
+            pendingAtEnd,
+            Math.Round(drainSeconds, 2),
+            sustained,
+            Machine.LoadAverage()[0],
+            cpu);
+    }
+
+    private static int Pending(Measurement m)
+    {
+        var pending = 0;
+        foreach (var (id, (_, api)) in m.Raised)
+        {
+            foreach (var agency in Clients.Summoned)
+            {
+                if (!m.Dispatched.ContainsKey((id, agency, api))) pending++;
+            }
+        }
+
+        return pending;
+    }
+
+    /// <summary>Outbox rows not yet published, read from the shared SQLite file.</summary>
+    private async Task<long> OutboxBacklogAsync()
+    {
+        if (databaseFile is null || !File.Exists(databaseFile)) return 0;
+        try
+        {
+            await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databaseFile, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL;";
+            return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (SqliteException)
+        {
+            return -1;
+        }
+    }
+}

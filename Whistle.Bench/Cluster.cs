@@ -1,0 +1,249 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Whistle.Bench;
+
+/// <summary>Whistle.Api or Whistle.Dispatcher as a real process, started from its Release build output.</summary>
+public sealed class ProcessHost(string name, string dll, IReadOnlyDictionary<string, string> environment) : IAsyncDisposable
+{
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    public string Name => name;
+
+    public int Pid => _process?.Id ?? 0;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output) return _output.ToString();
+        }
+    }
+
+    public void Start()
+    {
+        if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: build it first (dotnet build -c Release).");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)! };
+        info.ArgumentList.Add(dll);
+        foreach (var (k, v) in environment) info.Environment[k] = v;
+        _process = Process.Start(info)!;
+        _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public bool Running => _process is { HasExited: false };
+
+    /// <summary>SIGTERM and wait; SIGKILL after the timeout.</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        if (_process is not { HasExited: false }) return;
+        Machine.Terminate(_process.Id);
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync(CancellationToken.None);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(20));
+        _process?.Dispose();
+    }
+}
+
+/// <summary>
+/// The distributed system on loopback: a RabbitMQ virtual host of the run's own on the running broker,
+/// one SQLite file in a temporary folder, and any number of Api and Dispatcher processes.
+/// </summary>
+public sealed class Cluster : IAsyncDisposable
+{
+    private readonly string _root;
+    private readonly List<ProcessHost> _apis = [];
+    private readonly List<ProcessHost> _dispatchers = [];
+    private readonly string _signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+
+    public Cluster(string repositoryRoot, string rabbitHost, int rabbitPort)
+    {
+        _root = repositoryRoot;
+        RabbitHost = rabbitHost;
+        RabbitPort = rabbitPort;
+        VirtualHost = "whistle-bench-" + Guid.NewGuid().ToString("N")[..8];
+        DataFolder = Path.Combine(Path.GetTempPath(), VirtualHost);
+        Directory.CreateDirectory(DataFolder);
+    }
+
+    public string RabbitHost { get; }
+
+    public int RabbitPort { get; }
+
+    public string VirtualHost { get; }
+
+    public string DataFolder { get; }
+
+    public string DatabaseFile => Path.Combine(DataFolder, "whistle.db");
+
+    public IReadOnlyList<ProcessHost> Apis => _apis;
+
+    public IReadOnlyList<ProcessHost> Dispatchers => _dispatchers;
+
+    public List<Uri> ApiUrls { get; } = [];
+
+    public static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Whistle.sln"))) return dir.FullName;
+        }
+
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Whistle.sln"))) return dir.FullName;
+        }
+
+        throw new InvalidOperationException("Whistle.sln not found above the bench's folder or the current folder.");
+    }
+
+    private string Dll(string project) => Path.Combine(_root, project, "bin", "Release", "net10.0", project + ".dll");
+
+    public async Task CreateVirtualHostAsync()
+    {
+        await RabbitMqCtl("add_vhost", VirtualHost);
+        await RabbitMqCtl("set_permissions", "-p", VirtualHost, "guest", ".*", ".*", ".*");
+    }
+
+    private static async Task RabbitMqCtl(params string[] args)
+    {
+        var info = new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("-q");
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', args)} failed ({process.ExitCode}): {await output}{await error}");
+        }
+    }
+
+    private Dictionary<string, string> Environment() => new()
+    {
+        ["Whistle__Bus__Transport"] = "RabbitMq",
+        ["Whistle__Bus__RabbitMq__Host"] = RabbitHost,
+        ["Whistle__Bus__RabbitMq__Port"] = RabbitPort.ToString(CultureInfo.InvariantCulture),
+        ["Whistle__Bus__RabbitMq__VirtualHost"] = VirtualHost,
+        ["Whistle__Dispatcher__InProcess"] = "false",
+        ["Whistle__Auth__SigningKey"] = _signingKey,
+        ["Whistle__Demo__Enabled"] = "true",
+        ["Whistle__DataFolder"] = DataFolder,
+        ["Whistle__Auth__RaisesPerMinute"] = "10000",
+        ["Whistle__Auth__LoginAttemptsPerMinute"] = "10000",
+        ["Logging__LogLevel__Default"] = "Warning",
+        ["DOTNET_gcServer"] = "0",
+    };
+
+    public async Task<ProcessHost> StartApiAsync(CancellationToken cancellationToken)
+    {
+        var port = FreePort();
+        var environment = Environment();
+        environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        var api = new ProcessHost($"api-{_apis.Count + 1}", Dll("Whistle.Api"), environment);
+        api.Start();
+        var url = new Uri($"http://127.0.0.1:{port}");
+        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!api.Running) throw new InvalidOperationException($"{api.Name} exited:\n{api.Output}");
+            try
+            {
+                using var response = await http.GetAsync(new Uri("/api/demo/users", UriKind.Relative), cancellationToken);
+                if (response.IsSuccessStatusCode) break;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{api.Name} did not answer in time:\n{api.Output}");
+            await Task.Delay(200, cancellationToken);
+        }
+
+        _apis.Add(api);
+        ApiUrls.Add(url);
+        return api;
+    }
+
+    public ProcessHost StartDispatcher()
+    {
+        var dispatcher = new ProcessHost($"dispatcher-{_dispatchers.Count + 1}", Dll("Whistle.Dispatcher"), Environment());
+        dispatcher.Start();
+        _dispatchers.Add(dispatcher);
+        return dispatcher;
+    }
+
+    public async Task StopLastApiAsync()
+    {
+        var api = _apis[^1];
+        await api.StopAsync(TimeSpan.FromSeconds(30));
+        _apis.RemoveAt(_apis.Count - 1);
+        ApiUrls.RemoveAt(ApiUrls.Count - 1);
+        await api.DisposeAsync();
+    }
+
+    public async Task StopLastDispatcherAsync()
+    {
+        var dispatcher = _dispatchers[^1];
+        await dispatcher.StopAsync(TimeSpan.FromSeconds(30));
+        _dispatchers.RemoveAt(_dispatchers.Count - 1);
+        await dispatcher.DisposeAsync();
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var p in _apis.Concat(_dispatchers))
+        {
+            await p.DisposeAsync();
+        }
+
+        try
+        {
+            await RabbitMqCtl("delete_vhost", VirtualHost);
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"Could not delete the virtual host {VirtualHost}: {e.Message}");
+        }
+
+        try
+        {
+            Directory.Delete(DataFolder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
