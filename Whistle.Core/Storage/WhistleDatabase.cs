@@ -48,7 +48,7 @@ public sealed class WhistleDatabase(
         return await _transient.ExecuteAsync(
             async ct =>
             {
-                await using var connection = await dataSource.OpenConnectionAsync(ct);
+                await using var connection = await OpenAsync(ct);
                 return await read(connection);
             },
             cancellationToken);
@@ -61,7 +61,7 @@ public sealed class WhistleDatabase(
         var result = await _transient.ExecuteAsync(
             async ct =>
             {
-                await using var connection = await dataSource.OpenConnectionAsync(ct);
+                await using var connection = await OpenAsync(ct);
                 // SQLite: BEGIN IMMEDIATE (the writer lock up front, so a read-then-write never deadlocks).
                 // SQL Server: read committed; writers lock the whistle row first (UPDLOCK) to serialise per whistle.
                 var isolation = provider == DatabaseProvider.Sqlite ? IsolationLevel.Serializable : IsolationLevel.ReadCommitted;
@@ -94,6 +94,26 @@ public sealed class WhistleDatabase(
 
         return result;
     }
+
+    /// <summary>
+    /// Opens a connection. SQLite: SQLite's own busy handler waits for the writer lock (it retries within a
+    /// millisecond or a few); without it Microsoft.Data.Sqlite retries a busy statement after sleeping 150 ms,
+    /// which across three processes sharing one file made every contended write cost 150 ms or more.
+    /// </summary>
+    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = BusyTimeoutSql;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return connection;
+    }
+
+    private const string BusyTimeoutSql = "PRAGMA busy_timeout = 30000;";
 
     public static bool IsTransient(Exception exception) => exception switch
     {
