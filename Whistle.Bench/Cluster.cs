@@ -101,6 +101,9 @@ public sealed class Cluster : IAsyncDisposable
 
     public List<Uri> ApiUrls { get; } = [];
 
+    /// <summary>Keep the SQLite file after the run (for a look at the outbox and timeline times).</summary>
+    public bool KeepData { get; set; }
+
     public static string FindRepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -236,6 +239,12 @@ public sealed class Cluster : IAsyncDisposable
         catch (InvalidOperationException e)
         {
             Console.Error.WriteLine($"Could not delete the virtual host {VirtualHost}: {e.Message}");
+        }
+
+        if (KeepData)
+        {
+            Console.WriteLine($"data kept in {DataFolder}");
+            return;
         }
 
         try

@@ -44,7 +44,7 @@ public static class Program
         Cluster? cluster = null;
         try
         {
-            cluster = new Cluster(root, rabbitHost, rabbitPort);
+            cluster = new Cluster(root, rabbitHost, rabbitPort) { KeepData = args.Contains("--keep-data") };
             await cluster.CreateVirtualHostAsync();
             Console.WriteLine($"virtual host {cluster.VirtualHost}, data folder {cluster.DataFolder}");
             List<Uri> apis;
