@@ -118,12 +118,15 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
                         await c.ExecuteAsync(InsertIdempotencyKeySql, new { user.UserName, Key = idempotencyKey, WhistleId = row.Id, Now = now }, t);
                     }
 
+                    // WhistleRaised first: the relay publishes in outbox order, so the dispatcher gets to work one
+                    // publish earlier. The push of the WhistleRaised event still precedes every push the dispatch
+                    // causes (the dispatcher's outbox rows come later in the one ordered stream).
+                    await Outbox.AddAsync(unit, new WhistleRaised(row.Id, row.TownshipId, row.MatterCode, row.Urgency, extra, now), now);
                     await Timeline.AppendAsync(
                         unit,
                         new WhistleEvent(0, WhistleEventTypes.WhistleRaised, row.Id, null, now, user.Actor, row.ToSummary(), null, null),
                         Timeline.Audience(row.TownshipId, []),
                         now);
-                    await Outbox.AddAsync(unit, new WhistleRaised(row.Id, row.TownshipId, row.MatterCode, row.Urgency, extra, now), now);
                     await AuditTrail.WriteAsync(unit, user.Audit, "whistle", row.Id, "raised", null, new { row.MatterCode, row.Urgency, row.Title, row.Address, ExtraAgencyCodes = extra }, now);
                     unit.Complete();
                     return (row.Id, false);
