@@ -31,7 +31,13 @@ public sealed partial class OutboxRelay(
     // The outbox is one ordered stream: a relay claims the oldest unsent rows only while no other relay
     // holds a live claim, so batches go out one after another in commit order (and so in order per
     // whistle), whichever instance relays them. A relay that dies loses its claim when it expires.
+    // The relay's own bookkeeping (claims and sent marks) commits with synchronous = NORMAL: no fsync of its
+    // own; it becomes durable with the next business commit. A power loss may lose the last claims (a claim
+    // is a lease anyway) or sent marks (those rows are published again: at-least-once, consumers are
+    // idempotent); it never loses a whistle, whose transaction commits with FULL (every connection is opened
+    // with FULL, see WhistleDatabase). A crash of the process alone loses nothing in WAL mode.
     private const string ClaimSqlite = """
+        PRAGMA synchronous = NORMAL;
         UPDATE outbox SET locked_by = @RelayId, locked_until = @Until, attempts = attempts + 1
         WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT @BatchSize)
           AND NOT EXISTS (
@@ -54,7 +60,9 @@ public sealed partial class OutboxRelay(
         WHERE locked_by = @RelayId AND sent_at IS NULL ORDER BY id;
         """;
 
-    private const string MarkSentSql = "UPDATE outbox SET sent_at = @Now, locked_by = NULL, locked_until = NULL WHERE id IN @Ids;";
+    private const string MarkSentSqlite = "PRAGMA synchronous = NORMAL; UPDATE outbox SET sent_at = @Now, locked_by = NULL, locked_until = NULL WHERE id IN @Ids;";
+
+    private const string MarkSentSqlServer = "UPDATE outbox SET sent_at = @Now, locked_by = NULL, locked_until = NULL WHERE id IN @Ids;";
 
     private const string CleanupSql = "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < @Before;";
 
@@ -148,7 +156,7 @@ public sealed partial class OutboxRelay(
             if (published.Count > 0)
             {
                 await database.ReadAsync(
-                    connection => connection.ExecuteAsync(MarkSentSql, new { Ids = published, Now = time.GetUtcNow() }),
+                    connection => connection.ExecuteAsync(database.Sql(MarkSentSqlite, MarkSentSqlServer), new { Ids = published, Now = time.GetUtcNow() }),
                     CancellationToken.None);
             }
         }

@@ -99,6 +99,7 @@ public sealed class WhistleDatabase(
     /// Opens a connection. SQLite: SQLite's own busy handler waits for the writer lock (it retries within a
     /// millisecond or a few); without it Microsoft.Data.Sqlite retries a busy statement after sleeping 150 ms,
     /// which across three processes sharing one file made every contended write cost 150 ms or more.
+    /// Every connection also starts with synchronous = FULL (see <see cref="SqliteConnectionPragmas"/>).
     /// </summary>
     private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
@@ -106,14 +107,16 @@ public sealed class WhistleDatabase(
         if (provider == DatabaseProvider.Sqlite)
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = BusyTimeoutSql;
+            command.CommandText = SqliteConnectionPragmas;
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
         return connection;
     }
 
-    private const string BusyTimeoutSql = "PRAGMA busy_timeout = 30000;";
+    // synchronous = FULL is SQLite's default; it is set on every open because the outbox relay lowers it to
+    // NORMAL for its own bookkeeping (claims, sent marks) on a pooled connection that may serve a write next.
+    private const string SqliteConnectionPragmas = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL;";
 
     public static bool IsTransient(Exception exception) => exception switch
     {
