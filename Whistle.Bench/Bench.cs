@@ -98,20 +98,21 @@ public sealed class Bench(BenchSettings settings, Clients clients, Cluster? clus
         var accounts = await IdleAccountsAsync(ct);
         var apiPid = cluster?.Apis[0].Pid ?? 0;
         var baseline = apiPid > 0 ? Machine.RssMiB(apiPid) : double.NaN;
-        var baselineConnections = 18; // the listeners
+        const int listeners = 18;
+        await using var helpers = new IdleHelpers();
         foreach (var target in settings.ConnectionCounts)
         {
-            var toAdd = Math.Max(0, target - baselineConnections - clients.IdleConnections);
+            var toAdd = Math.Max(0, target - listeners - helpers.Connected);
             Log($"connections: adding {toAdd} idle branch connections (target {target})");
             var started = Clock.Now;
-            var failed = await clients.ConnectIdleAsync(toAdd, 0, accounts, 48, ct);
-            Log($"  connected in {Clock.SinceMs(started) / 1000:F1} s, {failed} failed");
+            await helpers.AddAsync(clients.Apis[0], toAdd, accounts, ct);
+            Log($"  connected in {Clock.SinceMs(started) / 1000:F1} s, {helpers.Failed} failed so far");
             await Task.Delay(TimeSpan.FromSeconds(settings.Quick ? 2 : 5), ct);
-            var connected = clients.IdleConnected() + baselineConnections;
+            var connected = helpers.Connected + listeners;
             var rss = apiPid > 0 ? Machine.RssMiB(apiPid) : double.NaN;
-            var perConnection = connected > baselineConnections ? (rss - baseline) * 1024 / (connected - baselineConnections) : double.NaN;
+            var perConnection = connected > listeners ? (rss - baseline) * 1024 / (connected - listeners) : double.NaN;
             var probe = await RunPhaseAsync($"connections-{target}", settings.LightRate, settings.ConnectionProbeSeconds, reportLead: false, ct);
-            var point = new ConnectionPoint(target, connected, failed, rss, perConnection, probe with { Connections = connected });
+            var point = new ConnectionPoint(target, connected, helpers.Failed, rss, perConnection, probe with { Connections = connected });
             points.Add(point);
             Log($"  {connected} connected, Api RSS {rss:F0} MiB ({perConnection:F1} KiB each); {Describe(probe)}");
             if (connected < target * 0.9)
@@ -121,7 +122,6 @@ public sealed class Bench(BenchSettings settings, Clients clients, Cluster? clus
             }
         }
 
-        await clients.DropIdleAsync();
         return points;
     }
 

@@ -64,8 +64,6 @@ public sealed class Clients : IAsyncDisposable
     private readonly ConcurrentDictionary<string, string> _tokens = new();
     private readonly List<HttpClient> _http = [];
     private readonly List<HubConnection> _listeners = [];
-    private readonly List<HubConnection> _idle = [];
-    private readonly Lock _idleLock = new();
     private int _next;
 
     public Clients(IReadOnlyList<Uri> apis)
@@ -77,14 +75,6 @@ public sealed class Clients : IAsyncDisposable
     public List<Uri> Apis { get; }
 
     public volatile Measurement? Current;
-
-    public int IdleConnections
-    {
-        get
-        {
-            lock (_idleLock) return _idle.Count;
-        }
-    }
 
     private static HttpClient NewHttp(Uri api) => new(new SocketsHttpHandler
     {
@@ -114,7 +104,7 @@ public sealed class Clients : IAsyncDisposable
         return token;
     }
 
-    private HubConnection NewConnection(int api, string token, TimeSpan? serverTimeout = null)
+    private HubConnection NewConnection(int api, string token)
     {
         var connection = new HubConnectionBuilder()
             .WithUrl(new Uri(Apis[api], "/hubs/whistles"), o =>
@@ -124,7 +114,6 @@ public sealed class Clients : IAsyncDisposable
                 o.Transports = HttpTransportType.WebSockets;
             })
             .Build();
-        if (serverTimeout is { } timeout) connection.ServerTimeout = timeout;
         return connection;
     }
 
@@ -232,72 +221,6 @@ public sealed class Clients : IAsyncDisposable
         }
     }
 
-    /// <summary>Idle branch staff on the hub (branches no street-vending whistle summons): they hold a connection and receive nothing.</summary>
-    public async Task<int> ConnectIdleAsync(int count, int api, IReadOnlyList<string> accounts, int parallel, CancellationToken ct)
-    {
-        var failures = 0;
-        using var gate = new SemaphoreSlim(parallel);
-        var tasks = new List<Task>();
-        for (var i = 0; i < count; i++)
-        {
-            await gate.WaitAsync(ct);
-            var account = accounts[i % accounts.Count];
-            tasks.Add(Task.Run(
-                async () =>
-                {
-                    try
-                    {
-                        var connection = NewConnection(api, await TokenAsync(account, ct), TimeSpan.FromMinutes(2));
-                        for (var attempt = 0; ; attempt++)
-                        {
-                            try
-                            {
-                                await connection.StartAsync(ct);
-                                lock (_idleLock) _idle.Add(connection);
-                                break;
-                            }
-                            catch (Exception) when (attempt < 2 && !ct.IsCancellationRequested)
-                            {
-                                await Task.Delay(500, ct);
-                            }
-                        }
-                    }
-                    catch (Exception) when (!ct.IsCancellationRequested)
-                    {
-                        Interlocked.Increment(ref failures);
-                    }
-                    finally
-                    {
-                        gate.Release();
-                    }
-                },
-                ct));
-        }
-
-        await Task.WhenAll(tasks);
-        return failures;
-    }
-
-    public int IdleConnected()
-    {
-        lock (_idleLock) return _idle.Count(c => c.State == HubConnectionState.Connected);
-    }
-
-    public async Task DropIdleAsync()
-    {
-        List<HubConnection> idle;
-        lock (_idleLock)
-        {
-            idle = [.. _idle];
-            _idle.Clear();
-        }
-
-        foreach (var chunk in idle.Chunk(256))
-        {
-            await Task.WhenAll(chunk.Select(c => c.DisposeAsync().AsTask()));
-        }
-    }
-
     public async Task DropListenersAsync()
     {
         foreach (var c in _listeners) await c.DisposeAsync();
@@ -306,7 +229,6 @@ public sealed class Clients : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await DropIdleAsync();
         await DropListenersAsync();
         foreach (var h in _http) h.Dispose();
     }

@@ -10,6 +10,11 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["--idle-helper", var helperApi, var helperCount, var helperAccounts])
+        {
+            return await IdleHelpers.RunAsync(new Uri(helperApi), int.Parse(helperCount, CultureInfo.InvariantCulture), helperAccounts.Split(','));
+        }
+
         string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
         var quick = args.Contains("--quick");
         var attach = Arg("--attach");
@@ -27,7 +32,7 @@ public static class Program
         var settings = quick
             ? new BenchSettings(true, attach is not null, 10, 8, Doubles(Arg("--rates")) is { Length: > 0 } qr ? qr : [25, 100], 6, [10, 200], 4, attach is null && !args.Contains("--no-scale-out"), 5, 200, Arg("--label") ?? string.Empty)
             : new BenchSettings(false, attach is not null, 10, 40, Doubles(Arg("--rates")) is { Length: > 0 } fr ? fr : [10, 25, 50, 100, 150, 200, 250, 300, 400, 500, 700, 1000], 15,
-                new[] { 10, 1000, 5000, 10000, 20000 }.Where(c => c <= maxConnections).ToArray(), 10, attach is null && !args.Contains("--no-scale-out"), 10, 1000, Arg("--label") ?? string.Empty);
+                new[] { 10, 1000, 5000, 10000, 19500 }.Where(c => c <= maxConnections).ToArray(), 10, attach is null && !args.Contains("--no-scale-out"), 10, 1000, Arg("--label") ?? string.Empty);
         if (args.Contains("--no-connections")) settings = settings with { ConnectionCounts = [] };
 
         var filesLimit = Machine.RaiseOpenFiles(200_000);
