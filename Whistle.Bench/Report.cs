@@ -131,7 +131,8 @@ public static class Report
 
         foreach (var c in r.Connections)
         {
-            if (bench.Raw.TryGetValue(c.Probe.Name, out var raw)) series.Add(new Svg.Series($"dispatch, {c.Connected} conns", c == r.Connections[0] ? "#2ca02c" : "#9467bd", Svg.Cdf(raw.Dispatch), Dashed: true));
+            string[] connectionPalette = ["#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
+            if (bench.Raw.TryGetValue(c.Probe.Name, out var raw)) series.Add(new Svg.Series($"dispatch, {c.Connected} conns", connectionPalette[r.Connections.IndexOf(c) % connectionPalette.Length], Svg.Cdf(raw.Dispatch), Dashed: true));
         }
 
         File.WriteAllText(Path.Combine(folder, latencySvg), Svg.LinePlot($"End-to-end latency at {F(r.Settings.LightRate, "F0")} whistles/s (distribution)", "latency, ms (log scale)", "share of samples ≤ latency, %", series, logX: true, logY: false, markers, yMax: 100));
@@ -141,9 +142,10 @@ public static class Report
             new("p50, 1 Api + 1 dispatcher", "#1f77b4", r.Sweep.Select(p => (p.OfferedRate, p.Dispatch.P50)).ToList(), Markers: true),
             new("p99, 1 Api + 1 dispatcher", "#d62728", r.Sweep.Select(p => (p.OfferedRate, p.Dispatch.P99)).ToList(), Markers: true),
         };
-        foreach (var group in r.ScaleOut.GroupBy(p => p.Name).Where(g => g.Key != "scale-1api-1disp"))
+        string[] palette = ["#ff7f0e", "#9467bd", "#2ca02c", "#8c564b"];
+        foreach (var (group, i) in r.ScaleOut.GroupBy(p => p.Name).Where(g => g.Key != "scale-1api-1disp").Select((g, i) => (g, i)))
         {
-            rateSeries.Add(new Svg.Series($"p99, {group.First().Apis} Api + {group.First().Dispatchers} disp.", group.First().Apis == 2 ? "#9467bd" : "#ff7f0e", group.Select(p => (p.OfferedRate, p.Dispatch.P99)).ToList(), Dashed: true, Markers: true));
+            rateSeries.Add(new Svg.Series($"p99, {group.First().Apis} Api + {group.First().Dispatchers} disp.", palette[i % palette.Length], group.Select(p => (p.OfferedRate, p.Dispatch.P99)).ToList(), Dashed: true, Markers: true));
         }
 
         File.WriteAllText(Path.Combine(folder, rateSvg), Svg.LinePlot("Raise → dispatched push against the offered rate", "offered rate, whistles/s", "latency, ms (log scale)", rateSeries, logX: false, logY: true));

@@ -20,7 +20,7 @@ public static class Svg
         var ys = points.Select(p => p.Y).ToList();
         if (xs.Count == 0 || ys.Count == 0) return $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"80\"><text x=\"10\" y=\"40\">{Escape(title)}: no data</text></svg>";
         var (x0, x1) = Range(xs.Min(), xs.Max(), logX);
-        var (y0, y1) = Range(logY ? ys.Min() : Math.Min(0, ys.Min()), yMax ?? ys.Max(), logY);
+        var (y0, y1) = yMax is { } fixedTop && !logY ? (Math.Min(0, ys.Min()), fixedTop) : Range(logY ? ys.Min() : Math.Min(0, ys.Min()), ys.Max(), logY);
         double Tx(double x) => left + ((logX ? Math.Log10(x) - Math.Log10(x0) : x - x0) / (logX ? Math.Log10(x1) - Math.Log10(x0) : x1 - x0) * (width - left - right));
         double Ty(double y) => height - bottom - ((logY ? Math.Log10(y) - Math.Log10(y0) : y - y0) / (logY ? Math.Log10(y1) - Math.Log10(y0) : y1 - y0) * (height - top - bottom));
 
