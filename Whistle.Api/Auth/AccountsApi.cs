@@ -67,6 +67,7 @@ public static class AccountsApi
 
     private static async Task<Results<NoContent, ProblemHttpResult>> SetDisabled(string userName, bool disabled, HttpContext http, Accounts accounts, CancellationToken ct)
     {
+        var active = http.RequestServices.GetRequiredService<ActiveAccounts>();
         var user = CurrentUser.From(http);
         if (SupervisorOnly(user) is { } forbidden) return forbidden;
         if (await accounts.FindAsync(userName, ct) is null) return CommandResults.NotFoundProblem();
@@ -76,6 +77,7 @@ public static class AccountsApi
         }
 
         await accounts.SetDisabledAsync(user.Audit, userName, disabled, ct);
+        active.Forget(userName);
         return TypedResults.NoContent();
     }
 

@@ -35,6 +35,9 @@ public sealed class AuthOptions
     [Range(1, 10_000)]
     public int RaisesPerMinute { get; set; } = 30;
 
+    /// <summary>How long an instance trusts that an account is still enabled before it looks again (0: every request).</summary>
+    public TimeSpan AccountCheckInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>The shortest password a supervisor may give an account.</summary>
     [Range(8, 128)]
     public int MinimumPasswordLength { get; set; } = 10;

@@ -101,6 +101,7 @@ public static class ApiExtensions
             .Validate(o => o.TokenLifetime > TimeSpan.Zero, "Whistle:Auth:TokenLifetime must be positive, e.g. 12:00:00.")
             .Validate(o => !string.IsNullOrWhiteSpace(o.Issuer) && !string.IsNullOrWhiteSpace(o.Audience), "Whistle:Auth:Issuer and Whistle:Auth:Audience must not be empty (default: whistle).")
             .Validate(o => o.LoginAttemptsPerMinute is >= 1 and <= 10_000, "Whistle:Auth:LoginAttemptsPerMinute must be between 1 and 10000 (default: 30).")
+            .Validate(o => o.AccountCheckInterval >= TimeSpan.Zero && o.AccountCheckInterval <= TimeSpan.FromHours(1), "Whistle:Auth:AccountCheckInterval must be between 00:00:00 and 01:00:00 (default: 00:00:15).")
             .Validate(o => string.IsNullOrWhiteSpace(o.SigningKey) || SigningKey.IsValid(o.SigningKey), "Whistle:Auth:SigningKey must be base64 of at least 32 bytes, e.g. the output of: openssl rand -base64 48")
             .Validate<IOptions<BusOptions>>(
                 (o, bus) => bus.Value.Transport == BusTransport.InMemory || !string.IsNullOrWhiteSpace(o.SigningKey),
@@ -109,6 +110,7 @@ public static class ApiExtensions
         services.AddSingleton<SigningKey>();
         services.AddSingleton<Accounts>();
         services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<ActiveAccounts>();
         services.AddSingleton<WhistleQueries>();
         services.AddSingleton<WhistleCommands>();
         services.AddSingleton<ReassignmentCommands>();
@@ -149,6 +151,16 @@ public static class ApiExtensions
                         }
 
                         return Task.CompletedTask;
+                    },
+                    // A token outlives nothing: a disabled (or removed) account is refused from its next request on.
+                    OnTokenValidated = async context =>
+                    {
+                        var userName = context.Principal?.FindFirst(CurrentUser.UserNameClaim)?.Value;
+                        var accounts = context.HttpContext.RequestServices.GetRequiredService<ActiveAccounts>();
+                        if (userName is null || !await accounts.IsActiveAsync(userName, context.HttpContext.RequestAborted))
+                        {
+                            context.Fail("The account is disabled.");
+                        }
                     },
                 };
             });

@@ -28,6 +28,8 @@ public sealed class When_supervisors_manage_accounts_and_read_the_audit_trail
         using var liNa = await WhistleClient.SignInAsync(system.Api, "li.na", "bai-yun-2026-duty");
         var id = (await liNa.RaiseAsync(WhistleClient.Raise("白云乡山体裂缝", "geological-hazard", "urgent"))).Str("id");
         Assert.That((await supervisor.PostAsync("/api/users/li.na/disable")).Status, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That((await liNa.GetAsync("/api/whistles")).Status, Is.EqualTo(HttpStatusCode.Unauthorized), "the disabled account's token no longer opens anything");
+        Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(() => PushClient.ConnectAsync(system.Api, liNa.Token));
         using var anonymous = new HttpClient { BaseAddress = system.Api };
         var refused = await anonymous.PostAsync("/api/auth/token", System.Net.Http.Json.JsonContent.Create(new { userName = "li.na", password = "bai-yun-2026-duty" }));
         Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "a disabled account cannot sign in");
