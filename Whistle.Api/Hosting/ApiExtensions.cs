@@ -11,6 +11,7 @@ using Whistle.Api.Audit;
 using Whistle.Api.Auth;
 using Whistle.Api.Export;
 using Whistle.Api.Meetings;
+using Whistle.Api.Open311;
 using Whistle.Api.Push;
 using Whistle.Api.Reference;
 using Whistle.Api.Stats;
@@ -117,6 +118,7 @@ public static class ApiExtensions
         services.AddSingleton<Whistle.Api.Meetings.MeetingQueries>();
         services.AddSingleton<Whistle.Api.Meetings.MeetingCommands>();
         services.AddSingleton<PushDeduplicator>();
+        services.AddOpen311Api();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
@@ -220,6 +222,7 @@ public static class ApiExtensions
         app.MapStatsApi();
         app.MapMeetingsApi();
         app.MapExportApi();
+        app.MapOpen311Api(); // /open311/v2 (GeoReport v2, authorised by api_key)
         app.MapHub<WhistleHub>(WhistleHub.Path);
         app.MapWhistleHealthChecks();
         app.MapWhistleMetrics(); // /metrics (Prometheus)

@@ -172,6 +172,13 @@ public sealed class When_every_role_calls_every_endpoint
             ["GET /scalar/scalar.js"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/scalar/scalar.js", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
             ["GET /scalar/scalar.aspnetcore.js"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/scalar/scalar.aspnetcore.js", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
             ["GET /scalar/favicon.svg"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/scalar/favicon.svg", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
+            // Open311 GeoReport v2 (issue 7): anonymous at the HTTP level, authorised by api_key (none here: 403 in the specification's format).
+            ["GET /open311/v2/discovery.{format}"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/open311/v2/discovery.json", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
+            ["GET /open311/v2/services.{format}"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/open311/v2/services.json", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
+            ["GET /open311/v2/services/{code}.{format}"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/open311/v2/services/street-vending.xml", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
+            ["POST /open311/v2/requests.{format}"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/open311/v2/requests.json", new { service_code = "street-vending" })), E(Actors.Select(a => (a, Forbidden)).ToArray())),
+            ["GET /open311/v2/requests.{format}"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/open311/v2/requests.json", null)), E(Actors.Select(a => (a, Forbidden)).ToArray())),
+            ["GET /open311/v2/requests/{id}.{format}"] = new(async () => new Probe(HttpMethod.Get, $"/open311/v2/requests/{(await FreshAsync()).Whistle}.json?api_key=not-a-key", null), E(Actors.Select(a => (a, Forbidden)).ToArray())),
             ["* /api/{**path}"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/no-such-thing", null)), E(Actors.Select(a => (a, NotFound)).ToArray())),
         };
     }
