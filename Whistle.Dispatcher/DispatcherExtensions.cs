@@ -1,4 +1,5 @@
 using MassTransit;
+using Whistle.Dispatcher.Notices;
 
 namespace Whistle.Dispatcher;
 
@@ -8,6 +9,7 @@ public static class DispatcherExtensions
     public static IBusRegistrationConfigurator AddWhistleDispatcher(this IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<WhistleRaisedConsumer, WhistleRaisedConsumerDefinition>();
+        bus.AddConsumer<NoticeConsumer, NoticeConsumerDefinition>();
         return bus;
     }
 
@@ -20,6 +22,24 @@ public static class DispatcherExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<DeadlineScheduler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeadlineScheduler>());
+        return builder;
+    }
+
+    /// <summary>Outbound notices (chat-group robots, signed webhooks); runs wherever the dispatcher runs.</summary>
+    public static IHostApplicationBuilder AddWhistleNotices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<NoticeOptions>().BindConfiguration(NoticeOptions.Section)
+            .Validate(o => o.PollInterval > TimeSpan.Zero, "Whistle:Notices:PollInterval must be positive, e.g. 00:00:05.")
+            .Validate(o => o.BatchSize is >= 1 and <= 1000, "Whistle:Notices:BatchSize must be between 1 and 1000 (default: 50).")
+            .Validate(o => o.Timeout > TimeSpan.Zero && o.Timeout <= TimeSpan.FromMinutes(5), "Whistle:Notices:Timeout must be positive and at most 00:05:00 (default: 00:00:10).")
+            .Validate(o => o.MaxAttempts is >= 1 and <= 50, "Whistle:Notices:MaxAttempts must be between 1 and 50 (default: 8).")
+            .Validate(o => o.RetryBaseDelay > TimeSpan.Zero && o.RetryMaxDelay >= o.RetryBaseDelay, "Whistle:Notices:RetryBaseDelay must be positive and Whistle:Notices:RetryMaxDelay at least as long (defaults: 00:00:30, 01:00:00).")
+            .ValidateOnStart();
+        // The per-request timeout is the sender's own (Whistle:Notices:Timeout); the client's is only a backstop.
+        builder.Services.AddHttpClient(NoticeSender.HttpClientName, c => c.Timeout = TimeSpan.FromMinutes(6));
+        builder.Services.AddSingleton<NoticeSignal>();
+        builder.Services.AddSingleton<NoticeSender>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<NoticeSender>());
         return builder;
     }
 }

@@ -138,6 +138,7 @@ public static partial class DispatcherProgram
         builder.AddWhistleCore("whistle-dispatcher");
         builder.AddWhistleBus((bus, _) => bus.AddWhistleDispatcher());
         builder.AddWhistleDeadlines();
+        builder.AddWhistleNotices();
         return builder;
     }
 

@@ -11,6 +11,7 @@ using Whistle.Api.Audit;
 using Whistle.Api.Auth;
 using Whistle.Api.Export;
 using Whistle.Api.Meetings;
+using Whistle.Api.Notices;
 using Whistle.Api.Open311;
 using Whistle.Api.Push;
 using Whistle.Api.Reference;
@@ -84,6 +85,7 @@ public static class ApiExtensions
         if (inProcess)
         {
             builder.AddWhistleDeadlines();
+            builder.AddWhistleNotices();
         }
 
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section)
@@ -222,6 +224,7 @@ public static class ApiExtensions
         app.MapStatsApi();
         app.MapMeetingsApi();
         app.MapExportApi();
+        app.MapNoticeChannelsApi();
         app.MapOpen311Api(); // /open311/v2 (GeoReport v2, authorised by api_key)
         app.MapHub<WhistleHub>(WhistleHub.Path);
         app.MapWhistleHealthChecks();

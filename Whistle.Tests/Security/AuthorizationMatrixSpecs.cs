@@ -92,6 +92,18 @@ public sealed class When_every_role_calls_every_endpoint
     private static Dictionary<string, HttpStatusCode> Organizer(HttpStatusCode code) =>
         E(("township", code), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Forbidden));
 
+    private static object NoticeChannel() => new
+    {
+        unitKind = "branch", unitId = "urban-management.baiyun", kind = "webhook", url = "http://127.0.0.1:9/matrix", secret = "matrix-secret", events = new[] { "AssignmentEscalated" },
+    };
+
+    /// <summary>A notice channel (its receiver never answers), created by the supervisor.</summary>
+    private async Task<string> NoticeChannelAsync(string id)
+    {
+        await _clients["supervisor"].SendAsync(HttpMethod.Put, $"/api/notice-channels/{id}", NoticeChannel());
+        return id;
+    }
+
     private Dictionary<string, Row> Rows()
     {
         var matter = new
@@ -163,6 +175,12 @@ public sealed class When_every_role_calls_every_endpoint
             ["POST /api/meetings/{id}/cancel"] = new(async () => new Probe(HttpMethod.Post, $"/api/meetings/{(await FreshMeetingAsync()).Meeting}/cancel", null), Organizer(Ok), OwnerLast: "township"),
             ["GET /api/export/whistles"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/whistles", null)), SupervisorOnly(Ok)),
             ["GET /api/export/timeline"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/timeline", null)), SupervisorOnly(Ok)),
+            // Notice channels (issue 7): supervisors only.
+            ["GET /api/notice-channels/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/notice-channels", null)), SupervisorOnly(Ok)),
+            ["GET /api/notice-channels/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/notice-channels/{await NoticeChannelAsync("matrix-read")}", null), SupervisorOnly(Ok)),
+            ["PUT /api/notice-channels/{id}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/notice-channels/matrix-put", NoticeChannel())), SupervisorOnly(Ok)),
+            ["DELETE /api/notice-channels/{id}"] = new(async () => new Probe(HttpMethod.Delete, $"/api/notice-channels/{await NoticeChannelAsync("matrix-delete")}", null), SupervisorOnly(NoContent)),
+            ["GET /api/notice-channels/{id}/deliveries"] = new(async () => new Probe(HttpMethod.Get, $"/api/notice-channels/{await NoticeChannelAsync("matrix-read")}/deliveries", null), SupervisorOnly(Ok)),
             // Operations (issue 7): probes, the scrape endpoint and the API reference are public, and say nothing about any organisation.
             ["* /health/live"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/health/live", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
             ["* /health/ready"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/health/ready", null)), E(Actors.Select(a => (a, Ok)).ToArray())),

@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Whistle.Contracts;
+using Whistle.Core.Hosting;
+using Whistle.Core.Messaging;
+using Whistle.Core.Notices;
+using Whistle.Core.Storage;
+
+namespace Whistle.Dispatcher.Notices;
+
+/// <summary><c>Whistle:Notices</c>.</summary>
+public sealed class NoticeOptions
+{
+    public const string Section = "Whistle:Notices";
+
+    /// <summary>The longest the sender sleeps between looks for due deliveries (it is also woken when this process queues one).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    public int BatchSize { get; set; } = 50;
+
+    /// <summary>The longest one request to a chat platform or webhook may take.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Attempts before a delivery is given up as <c>failed</c>.</summary>
+    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>The wait after the first failed attempt; doubled after each further one, up to <see cref="RetryMaxDelay"/>.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The wait after attempt <paramref name="attempt"/> (1-based) failed.</summary>
+    public TimeSpan Backoff(int attempt)
+    {
+        var factor = Math.Pow(2, Math.Clamp(attempt - 1, 0, 30));
+        var delay = TimeSpan.FromTicks((long)Math.Min(RetryBaseDelay.Ticks * factor, RetryMaxDelay.Ticks));
+        return delay;
+    }
+}
+
+/// <summary>
+/// Sends due notice deliveries: claims each with a conditional update (of several dispatchers one sends it), posts it
+/// with a timeout, logs the attempt, and marks it sent, or schedules the next attempt with exponential back-off, or
+/// gives it up as failed after <see cref="NoticeOptions.MaxAttempts"/>. At-least-once: a crash between the request and
+/// the update sends again once the claim expires.
+/// </summary>
+public sealed partial class NoticeSender(
+    WhistleDatabase database,
+    CountyCatalogHolder county,
+    IHttpClientFactory clients,
+    NoticeSignal signal,
+    TimeProvider time,
+    IOptions<NoticeOptions> options,
+    ILogger<NoticeSender> logger) : BackgroundService
+{
+    public const string HttpClientName = "whistle-notices";
+
+    private const string DueSqlite = """
+        SELECT d.id AS Id, d.next_attempt_at AS NextAttemptAt FROM notice_deliveries d
+        WHERE d.status = 'pending' AND d.next_attempt_at <= @Now ORDER BY d.next_attempt_at LIMIT @Take;
+        """;
+
+    private const string DueSqlServer = """
+        SELECT TOP (@Take) d.id AS Id, d.next_attempt_at AS NextAttemptAt FROM notice_deliveries d
+        WHERE d.status = 'pending' AND d.next_attempt_at <= @Now ORDER BY d.next_attempt_at;
+        """;
+
+    private const string ClaimSql = """
+        UPDATE notice_deliveries SET next_attempt_at = @Until WHERE id = @Id AND status = 'pending' AND next_attempt_at = @Seen;
+        """;
+
+    private const string DeliverySql = """
+        SELECT id AS Id, channel_id AS ChannelId, sequence AS Sequence, event_type AS EventType, event_json AS EventJson, status AS Status,
+               attempts AS Attempts, next_attempt_at AS NextAttemptAt, last_error AS LastError, sent_at AS SentAt, created_at AS CreatedAt
+        FROM notice_deliveries WHERE id = @Id;
+        """;
+
+    private const string ResultSql = """
+        UPDATE notice_deliveries SET status = @Status, attempts = @Attempts, next_attempt_at = @NextAt, last_error = @Error, sent_at = @SentAt
+        WHERE id = @Id;
+        """;
+
+    private const string AttemptSql = """
+        INSERT INTO notice_attempts (delivery_id, attempt, attempted_at, status_code, error, duration_ms)
+        VALUES (@DeliveryId, @Attempt, @AttemptedAt, @StatusCode, @Error, @DurationMs);
+        """;
+
+    private sealed class Due
+    {
+        public string Id { get; init; } = "";
+        public DateTimeOffset NextAttemptAt { get; init; }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await SendDueAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                LogFailed(logger, ex);
+            }
+
+            try
+            {
+                await signal.WaitAsync(options.Value.PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>Sends every delivery due now; returns how many were attempted.</summary>
+    public async Task<int> SendDueAsync(CancellationToken cancellationToken)
+    {
+        var attempted = 0;
+        while (true)
+        {
+            var take = options.Value.BatchSize;
+            var due = (await database.ReadAsync(
+                c => c.QueryAsync<Due>(database.Sql(DueSqlite, DueSqlServer), new { Now = time.GetUtcNow(), Take = take }),
+                cancellationToken)).ToList();
+            var sent = await Task.WhenAll(due.Select(d => TrySendAsync(d, cancellationToken)));
+            attempted += sent.Count(s => s);
+            if (due.Count < take || !sent.Any(s => s))
+            {
+                return attempted;
+            }
+        }
+    }
+
+    private async Task<bool> TrySendAsync(Due due, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        // The claim: while it lasts no other sender picks the delivery; it outlasts the request's timeout.
+        var claimed = await database.WriteAsync(
+            async unit =>
+            {
+                var rows = await unit.Connection.ExecuteAsync(ClaimSql, new { due.Id, Seen = due.NextAttemptAt, Until = time.GetUtcNow() + o.Timeout + TimeSpan.FromSeconds(30) }, unit.Transaction);
+                unit.Complete();
+                return rows == 1;
+            },
+            cancellationToken);
+        if (!claimed)
+        {
+            return false;
+        }
+
+        var delivery = await database.ReadAsync(c => c.QuerySingleAsync<NoticeDeliveryRow>(DeliverySql, new { due.Id }), cancellationToken);
+        var channel = await database.ReadAsync(c => NoticeStore.GetChannelAsync(c, delivery.ChannelId), cancellationToken);
+        var attempt = delivery.Attempts + 1;
+        var started = Stopwatch.GetTimestamp();
+        int? statusCode = null;
+        string? error;
+        if (channel is null)
+        {
+            error = "The channel was removed.";
+        }
+        else
+        {
+            try
+            {
+                var @event = JsonSerializer.Deserialize<WhistleEvent>(delivery.EventJson, MessageTypes.Json)!;
+                var request = NoticeFormatter.Build(channel, @event, delivery.EventJson, county.Catalog, time.GetUtcNow());
+                using var message = new HttpRequestMessage(HttpMethod.Post, request.Url) { Content = new StringContent(request.Body, Encoding.UTF8, "application/json") };
+                foreach (var (name, value) in request.Headers) message.Headers.TryAddWithoutValidation(name, value);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(o.Timeout);
+                using var response = await clients.CreateClient(HttpClientName).SendAsync(message, timeout.Token);
+                statusCode = (int)response.StatusCode;
+                var answer = await response.Content.ReadAsStringAsync(timeout.Token);
+                error = response.IsSuccessStatusCode
+                    ? NoticeFormatter.PlatformError(channel.Kind, answer)
+                    : $"HTTP {statusCode}: {Truncate(answer, 500)}";
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                error = $"No answer within {o.Timeout}.";
+            }
+            catch (HttpRequestException ex)
+            {
+                error = Truncate(ex.Message, 1000);
+            }
+        }
+
+        var now = time.GetUtcNow();
+        var ok = error is null;
+        var giveUp = !ok && (attempt >= o.MaxAttempts || channel is null);
+        await database.WriteAsync(
+            async unit =>
+            {
+                await unit.Connection.ExecuteAsync(
+                    AttemptSql,
+                    new { DeliveryId = delivery.Id, Attempt = attempt, AttemptedAt = now, StatusCode = statusCode, Error = error, DurationMs = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds },
+                    unit.Transaction);
+                await unit.Connection.ExecuteAsync(
+                    ResultSql,
+                    new
+                    {
+                        delivery.Id,
+                        Status = ok ? NoticeVocabulary.Sent : giveUp ? NoticeVocabulary.Failed : NoticeVocabulary.Pending,
+                        Attempts = attempt,
+                        NextAt = ok || giveUp ? (DateTimeOffset?)null : now + o.Backoff(attempt),
+                        Error = error,
+                        SentAt = ok ? now : (DateTimeOffset?)null,
+                    },
+                    unit.Transaction);
+                unit.Complete();
+                return 0;
+            },
+            CancellationToken.None);
+        if (ok)
+        {
+            LogSent(logger, delivery.EventType, delivery.Sequence, delivery.ChannelId, attempt);
+        }
+        else
+        {
+            LogAttemptFailed(logger, delivery.EventType, delivery.Sequence, delivery.ChannelId, attempt, giveUp, error);
+        }
+
+        return true;
+    }
+
+    private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length];
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sent the notice of {Type} (sequence {Sequence}) to channel {ChannelId}, attempt {Attempt}.")]
+    private static partial void LogSent(ILogger logger, string type, long sequence, string channelId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The notice of {Type} (sequence {Sequence}) to channel {ChannelId} failed, attempt {Attempt} (given up: {GivenUp}): {Error}")]
+    private static partial void LogAttemptFailed(ILogger logger, string type, long sequence, string channelId, int attempt, bool givenUp, string? error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The notice sender failed; it tries again shortly.")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,302 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Whistle.Contracts;
+using Whistle.Core.Messaging;
+using Whistle.Dispatcher.Notices;
+using Whistle.Tests.Support;
+
+namespace Whistle.Tests.Integration;
+
+/// <summary>
+/// Outbound notices (issue 7) against a local HTTP receiver: each platform's body and signature, retries with
+/// back-off, isolation between branches, and once per channel even when the event is consumed twice.
+/// </summary>
+[NonParallelizable]
+public sealed class When_notices_go_out
+{
+    private const string DingSecret = "SECdingtalk-test-secret", FeishuSecret = "feishu-test-secret", HookSecret = "hook-test-secret";
+    private WhistleSystem _system = null!;
+    private Receiver _receiver = null!;
+    private WhistleClient _supervisor = null!;
+
+    [OneTimeSetUp]
+    public async Task Start()
+    {
+        _receiver = await Receiver.StartAsync();
+        _system = await WhistleSystem.EmbeddedAsync(settings: new Dictionary<string, string?>
+        {
+            ["Whistle:Notices:PollInterval"] = "00:00:00.200",
+            ["Whistle:Notices:RetryBaseDelay"] = "00:00:00.100",
+            ["Whistle:Notices:RetryMaxDelay"] = "00:00:00.400",
+            ["Whistle:Notices:Timeout"] = "00:00:05",
+        });
+        _supervisor = await _system.SignInAsync("supervisor");
+    }
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        _supervisor?.Dispose();
+        if (_system is not null) await _system.DisposeAsync();
+        if (_receiver is not null) await _receiver.DisposeAsync();
+    }
+
+    private async Task ChannelAsync(string id, string unitKind, string unitId, string kind, string path, string? secret = null, string[]? events = null)
+    {
+        var (status, body, _) = await _supervisor.SendAsync(HttpMethod.Put, $"/api/notice-channels/{id}", new
+        {
+            unitKind, unitId, kind, url = new Uri(_receiver.Address, path).ToString(), secret,
+            events = events ?? ["AssignmentDispatched", "AssignmentReassigned", "AssignmentReminded", "AssignmentEscalated"],
+        });
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body?.ToJsonString());
+    }
+
+    private static string Hmac(byte[] key, string message) => Convert.ToBase64String(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(message)));
+
+    private async Task<(string Id, string Title, JsonNode Lead)> RaiseAsync(string township)
+    {
+        using var client = await _system.SignInAsync($"township.{township}");
+        var title = $"占道经营通知测试{Guid.NewGuid():N}"[..16];
+        var id = (await client.RaiseAsync(WhistleClient.Raise(title, "street-vending", "urgent"))).Str("id");
+        var whistle = await client.WaitForWhistleAsync(id, w => w.Str("status") == "dispatched");
+        return (id, title, whistle["assignments"]!.AsArray().Single(a => a!.Str("role") == "lead")!);
+    }
+
+    [Test]
+    public async Task Should_send_each_platform_its_documented_body_and_signature_to_the_branch_and_agency_channels_only()
+    {
+        await ChannelAsync("cg-wecom", "branch", "urban-management.chengguan", "wecom", "/wecom/send?key=robot-key");
+        await ChannelAsync("cg-dingtalk", "branch", "urban-management.chengguan", "dingtalk", "/dingtalk/robot/send?access_token=ding-token", DingSecret);
+        await ChannelAsync("cg-feishu", "branch", "urban-management.chengguan", "feishu", "/feishu/hook/abc", FeishuSecret);
+        await ChannelAsync("cg-hook", "branch", "urban-management.chengguan", "webhook", "/hook", HookSecret);
+        await ChannelAsync("um-agency", "agency", "urban-management", "webhook", "/agency");
+        await ChannelAsync("df-hook", "branch", "urban-management.dongfeng", "webhook", "/other", HookSecret);
+        await ChannelAsync("health-agency", "agency", "health", "webhook", "/health-agency");
+        await ChannelAsync("cg-escalations", "branch", "urban-management.chengguan", "webhook", "/escalations", events: ["AssignmentEscalated"]);
+
+        var before = DateTimeOffset.UtcNow;
+        var (id, title, lead) = await RaiseAsync("chengguan");
+        var reportBy = DateTimeOffset.Parse(lead.Str("reportBy"), CultureInfo.InvariantCulture).ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+        var expected = $"【吹哨报到】新报到单：{title}（占道经营，紧急），报到时限 {reportBy}";
+
+        var wecom = await _receiver.WaitForAsync("/wecom/send", title);
+        var ding = await _receiver.WaitForAsync("/dingtalk/robot/send", title);
+        var feishu = await _receiver.WaitForAsync("/feishu/hook/abc", title);
+        var hook = await _receiver.WaitForAsync("/hook", id);
+        var agency = await _receiver.WaitForAsync("/agency", id);
+        await Task.Delay(1000); // the sender polls every 200 ms: anything misrouted would have arrived by now
+
+        Assert.Multiple(() =>
+        {
+            // WeCom group robot: {"msgtype":"markdown","markdown":{"content":"…"}}; the key stays in the URL.
+            Assert.That(wecom.Query, Is.EqualTo("?key=robot-key"));
+            var w = JsonNode.Parse(wecom.Body)!;
+            Assert.That(w.AsObject().Select(p => p.Key), Is.EqualTo(new[] { "msgtype", "markdown" }));
+            Assert.That(w.Str("msgtype"), Is.EqualTo("markdown"));
+            Assert.That(w["markdown"]!.Str("content"), Does.StartWith(expected));
+            Assert.That(w["markdown"]!.Str("content"), Does.Contain("承办：").And.Contain("吹哨："));
+            Assert.That(wecom.ContentType, Does.StartWith("application/json"));
+
+            // DingTalk robot: markdown with title and text; &timestamp=…&sign=urlencode(base64(hmac(secret, "timestamp\nsecret"))).
+            var q = System.Web.HttpUtility.ParseQueryString(ding.Query);
+            Assert.That(q["access_token"], Is.EqualTo("ding-token"));
+            var ts = long.Parse(q["timestamp"]!, CultureInfo.InvariantCulture);
+            Assert.That(DateTimeOffset.FromUnixTimeMilliseconds(ts), Is.InRange(before.AddSeconds(-5), DateTimeOffset.UtcNow.AddSeconds(5)), "milliseconds");
+            Assert.That(ding.Query, Does.Contain("&sign=" + Uri.EscapeDataString(Hmac(Encoding.UTF8.GetBytes(DingSecret), $"{ts}\n{DingSecret}"))));
+            Assert.That(q["sign"], Is.EqualTo(Hmac(Encoding.UTF8.GetBytes(DingSecret), $"{ts}\n{DingSecret}")));
+            var d = JsonNode.Parse(ding.Body)!;
+            Assert.That(d.Str("msgtype"), Is.EqualTo("markdown"));
+            Assert.That(d["markdown"]!.Str("title"), Is.EqualTo("吹哨报到：新报到单"));
+            Assert.That(d["markdown"]!.Str("text"), Does.StartWith(expected));
+
+            // Feishu custom bot: {"timestamp","sign","msg_type":"text","content":{"text"}}; sign = base64(hmac(key "timestamp\nsecret", "")).
+            var f = JsonNode.Parse(feishu.Body)!;
+            var fts = f.Str("timestamp");
+            Assert.That(DateTimeOffset.FromUnixTimeSeconds(long.Parse(fts, CultureInfo.InvariantCulture)), Is.InRange(before.AddSeconds(-5), DateTimeOffset.UtcNow.AddSeconds(5)), "seconds");
+            Assert.That(f.Str("sign"), Is.EqualTo(Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes($"{fts}\n{FeishuSecret}"), Array.Empty<byte>()))));
+            Assert.That(f.Str("msg_type"), Is.EqualTo("text"));
+            Assert.That(f["content"]!.Str("text"), Does.StartWith(expected));
+
+            // Generic webhook: the WhistleEvent JSON, X-Whistle-Signature: sha256=hex(hmac(secret, "{timestamp}.{body}")).
+            var hts = hook.Headers["X-Whistle-Timestamp"];
+            var hex = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(HookSecret), Encoding.UTF8.GetBytes($"{hts}.{hook.Body}")));
+            Assert.That(hook.Headers["X-Whistle-Signature"], Is.EqualTo($"sha256={hex}"));
+            var e = JsonSerializer.Deserialize<WhistleEvent>(hook.Body, MessageTypes.Json)!;
+            Assert.That((e.Type, e.WhistleId, e.Assignment!.BranchId, e.Whistle!.Title), Is.EqualTo(("AssignmentDispatched", id, "urban-management.chengguan", title)));
+            Assert.That(e.Sequence, Is.GreaterThan(0));
+            Assert.That(agency.Headers.ContainsKey("X-Whistle-Signature"), Is.False, "no secret, no signature");
+
+            // Another branch of the same agency, another agency, and a channel not subscribed to new assignments: nothing.
+            Assert.That(_receiver.Requests.Where(r => r.Path is "/other" or "/health-agency" or "/escalations"), Is.Empty);
+            Assert.That(_receiver.Requests.Count(r => r.Path == "/hook" && r.Body.Contains(id, StringComparison.Ordinal)), Is.EqualTo(1));
+        });
+
+        // Secrets never come back; the delivery log says sent on the first attempt.
+        var (_, channel, _) = await _supervisor.GetAsync("/api/notice-channels/cg-dingtalk");
+        Assert.That(channel!.AsObject().ContainsKey("secret"), Is.False);
+        Assert.That(channel["hasSecret"]!.GetValue<bool>(), Is.True);
+        var (_, all, _) = await _supervisor.GetAsync("/api/notice-channels");
+        Assert.That(all!.ToJsonString(), Does.Not.Contain(DingSecret).And.Not.Contain(FeishuSecret).And.Not.Contain(HookSecret));
+        var (_, log, _) = await _supervisor.GetAsync("/api/notice-channels/cg-hook/deliveries");
+        var delivery = log!.AsArray().Single()!;
+        Assert.That((delivery.Str("status"), delivery["attempts"]!.GetValue<int>(), delivery.Str("eventType")), Is.EqualTo(("sent", 1, "AssignmentDispatched")));
+        Assert.That(delivery["attemptLog"]!.AsArray().Single()!["statusCode"]!.GetValue<int>(), Is.EqualTo(200));
+        var (_, other, _) = await _supervisor.GetAsync("/api/notice-channels/df-hook/deliveries");
+        Assert.That(other!.AsArray(), Is.Empty);
+    }
+
+    [Test]
+    public async Task Should_retry_a_failing_receiver_with_back_off_until_it_succeeds_and_log_each_attempt()
+    {
+        await ChannelAsync("qs-flaky", "branch", "urban-management.qingshi", "webhook", "/flaky", HookSecret);
+        _receiver.FailFirst("/flaky", 3);
+        var (id, _, _) = await RaiseAsync("qingshi");
+        await _receiver.WaitForAsync("/flaky", id, succeeded: true);
+
+        var attempts = _receiver.Requests.Where(r => r.Path == "/flaky" && r.Body.Contains(id, StringComparison.Ordinal)).ToList();
+        Assert.That(attempts.Select(a => a.Answered), Is.EqualTo(new[] { 500, 500, 500, 200 }));
+        var gaps = attempts.Zip(attempts.Skip(1), (a, b) => b.At - a.At).ToList();
+        Assert.That(gaps[1], Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(190)), "the second wait is twice the first (100 ms → 200 ms)");
+
+        JsonNode? delivery = null;
+        for (var i = 0; i < 50 && delivery?.Str("status") != "sent"; i++)
+        {
+            await Task.Delay(100);
+            var (_, log, _) = await _supervisor.GetAsync("/api/notice-channels/qs-flaky/deliveries");
+            delivery = log!.AsArray().Single()!;
+        }
+
+        Assert.That(delivery, Is.Not.Null);
+        Assert.That((delivery!.Str("status"), delivery!["attempts"]!.GetValue<int>()), Is.EqualTo(("sent", 4)));
+        Assert.That(delivery!["attemptLog"]!.AsArray().Select(a => a!["statusCode"]!.GetValue<int>()), Is.EqualTo(new[] { 500, 500, 500, 200 }));
+        Assert.That(delivery!["attemptLog"]!.AsArray()[0]!.Str("error"), Does.StartWith("HTTP 500"));
+    }
+
+    [Test]
+    public async Task Should_deliver_an_event_once_per_channel_even_when_it_is_consumed_twice()
+    {
+        await ChannelAsync("lh-hook", "branch", "urban-management.liuhe", "webhook", "/dup", HookSecret);
+        var (id, _, _) = await RaiseAsync("liuhe");
+        var first = await _receiver.WaitForAsync("/dup", id);
+        var @event = JsonSerializer.Deserialize<WhistleEvent>(first.Body, MessageTypes.Json)!;
+
+        var bus = _system.Apis[0].Services.GetRequiredService<IBus>();
+        await bus.Publish(new WhistleEventRecorded(@event, []));
+        await bus.Publish(new WhistleEventRecorded(@event, []));
+        await Task.Delay(1500);
+
+        Assert.That(_receiver.Requests.Count(r => r.Path == "/dup" && r.Body.Contains(id, StringComparison.Ordinal)), Is.EqualTo(1));
+        var (_, log, _) = await _supervisor.GetAsync("/api/notice-channels/lh-hook/deliveries");
+        Assert.That(log!.AsArray().Count(d => d!["sequence"]!.GetValue<long>() == @event.Sequence), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Should_refuse_a_bad_channel_and_audit_each_change()
+    {
+        var (status, body, _) = await _supervisor.SendAsync(HttpMethod.Put, "/api/notice-channels/bad", new
+        {
+            unitKind = "branch", unitId = "no-such-branch", kind = "telegram", url = "ftp://x", events = new[] { "WhistleRaised" },
+        });
+        Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(body!["errors"]!.AsObject().Select(e => e.Key), Is.EquivalentTo(new[] { "unitId", "kind", "url", "events" }));
+
+        await ChannelAsync("audited", "agency", "health", "wecom", "/audited?key=k");
+        Assert.That((await _supervisor.SendAsync(HttpMethod.Delete, "/api/notice-channels/audited")).Status, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That((await _supervisor.GetAsync("/api/notice-channels/audited")).Status, Is.EqualTo(HttpStatusCode.NotFound));
+        var (_, audit, _) = await _supervisor.GetAsync("/api/audit?entity=notice-channel");
+        Assert.That(audit!.ToJsonString(), Does.Contain("audited").And.Contain("deleted"));
+    }
+
+    [Test]
+    public void Should_double_the_wait_after_each_failure_up_to_the_most()
+    {
+        var o = new NoticeOptions { RetryBaseDelay = TimeSpan.FromSeconds(30), RetryMaxDelay = TimeSpan.FromMinutes(5) };
+        Assert.That(Enumerable.Range(1, 6).Select(o.Backoff), Is.EqualTo(new[] { 30, 60, 120, 240, 300, 300 }.Select(s => TimeSpan.FromSeconds(s))));
+    }
+
+    /// <summary>A tiny HTTP receiver on 127.0.0.1: records every request, and answers 500 to the first N on a path.</summary>
+    private sealed class Receiver : IAsyncDisposable
+    {
+        public sealed record Request(string Path, string Query, IReadOnlyDictionary<string, string> Headers, string ContentType, string Body, int Answered, DateTimeOffset At);
+
+        private readonly WebApplication _app;
+
+        public ConcurrentQueue<Request> Requests { get; } = new();
+
+        public Uri Address { get; private set; } = null!;
+
+        private Receiver(WebApplication app) => _app = app;
+
+        public static async Task<Receiver> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            var receiver = new Receiver(app);
+            app.MapPost("/{**path}", async (HttpContext http) =>
+            {
+                using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
+                var body = await reader.ReadToEndAsync();
+                var path = http.Request.Path.Value!;
+                var fail = receiver.ShouldFail(path);
+                var code = fail ? 500 : 200;
+                receiver.Requests.Enqueue(new Request(path, http.Request.QueryString.Value ?? "", http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+                    http.Request.ContentType ?? "", body, code, DateTimeOffset.UtcNow));
+                return fail ? Results.Text("{\"error\":\"try later\"}", "application/json", statusCode: 500) : Results.Text("{\"errcode\":0,\"errmsg\":\"ok\"}", "application/json");
+            });
+            await app.StartAsync();
+            receiver.Address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+            return receiver;
+        }
+
+        private readonly ConcurrentDictionary<string, int> _remaining = new();
+
+        private bool ShouldFail(string path)
+        {
+            lock (_remaining)
+            {
+                if (_remaining.TryGetValue(path, out var n) && n > 0)
+                {
+                    _remaining[path] = n - 1;
+                    return true;
+                }
+
+                return false;
+            }
+        }
+
+        public void FailFirst(string path, int count) => _remaining[path] = count;
+
+        public async Task<Request> WaitForAsync(string path, string contains, bool succeeded = false)
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                var hit = Requests.FirstOrDefault(r => r.Path == path && r.Body.Contains(contains, StringComparison.Ordinal) && (!succeeded || r.Answered == 200));
+                if (hit is not null) return hit;
+                await Task.Delay(100);
+            }
+
+            throw new TimeoutException($"Nothing arrived at {path} containing {contains}. Arrived: {string.Join(", ", Requests.Select(r => r.Path))}");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+}
