@@ -42,6 +42,7 @@ public sealed class When_notices_go_out
             ["Whistle:Notices:RetryBaseDelay"] = "00:00:00.100",
             ["Whistle:Notices:RetryMaxDelay"] = "00:00:00.400",
             ["Whistle:Notices:Timeout"] = "00:00:05",
+            ["Whistle:Notices:MaxAttempts"] = "5",
         });
         _supervisor = await _system.SignInAsync("supervisor");
     }
@@ -183,6 +184,42 @@ public sealed class When_notices_go_out
         Assert.That((delivery!.Str("status"), delivery!["attempts"]!.GetValue<int>()), Is.EqualTo(("sent", 4)));
         Assert.That(delivery!["attemptLog"]!.AsArray().Select(a => a!["statusCode"]!.GetValue<int>()), Is.EqualTo(new[] { 500, 500, 500, 200 }));
         Assert.That(delivery!["attemptLog"]!.AsArray()[0]!.Str("error"), Does.StartWith("HTTP 500"));
+    }
+
+    [Test]
+    public async Task Should_give_a_delivery_up_as_failed_after_the_last_attempt()
+    {
+        await ChannelAsync("by-down", "branch", "urban-management.baiyun", "dingtalk", "/down?access_token=t");
+        _receiver.FailFirst("/down", 1000);
+        var (id, title, _) = await RaiseAsync("baiyun");
+        JsonNode? delivery = null;
+        for (var i = 0; i < 100 && delivery?.Str("status") != "failed"; i++)
+        {
+            await Task.Delay(100);
+            var (_, log, _) = await _supervisor.GetAsync("/api/notice-channels/by-down/deliveries");
+            delivery = log!.AsArray().SingleOrDefault();
+        }
+
+        Assert.That(delivery, Is.Not.Null);
+        Assert.That((delivery!.Str("status"), delivery!["attempts"]!.GetValue<int>(), delivery!["nextAttemptAt"]), Is.EqualTo(("failed", 5, (JsonNode?)null)));
+        Assert.That(delivery!["attemptLog"]!.AsArray(), Has.Count.EqualTo(5));
+        await Task.Delay(500);
+        Assert.That(_receiver.Requests.Count(r => r.Path == "/down" && r.Body.Contains(title, StringComparison.Ordinal)), Is.EqualTo(5), "nothing after the last attempt");
+    }
+
+    [Test]
+    public void Should_word_reminders_and_escalations_by_their_deadline()
+    {
+        var at = new DateTimeOffset(2026, 11, 27, 23, 30, 0, TimeSpan.Zero);
+        var assignment = new AssignmentSnapshot("a1", "w1", "urban-management", "urban-management.chengguan", "lead", "reported", at, at, null, null, at.AddHours(1), at.AddHours(10), null, null, null, null, null);
+        var whistle = new WhistleSummary("w1", "夜市占道", "dispatched", "chengguan", "street-vending", "routine");
+        WhistleEvent Event(string type, string phase, int level) =>
+            new(7, type, "w1", "a1", at, new EventActor("system", "调度中心", "county"), whistle, assignment, null, new EscalationStepInfo(phase, level));
+        Assert.Multiple(() =>
+        {
+            Assert.That(NoticeFormatter.Text(Event("AssignmentReminded", "report", 0), null), Does.StartWith("【吹哨报到】报到催办：夜市占道（street-vending，日常），报到时限 2026-11-28 08:30"));
+            Assert.That(NoticeFormatter.Text(Event("AssignmentEscalated", "resolve", 2), null), Does.StartWith("【吹哨报到】办结超时督办（第2次）：夜市占道（street-vending，日常），办结时限 2026-11-28 17:30"));
+        });
     }
 
     [Test]
