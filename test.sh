@@ -30,7 +30,7 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
     sleep 1
   done
 fi
-as_root rabbitmqctl -q await_startup --timeout 30 >/dev/null 2>&1 || { echo "RabbitMQ did not start"; echo "0 passed, 1 failed"; exit 1; }
+as_root rabbitmqctl -q await_startup --timeout 30 >/dev/null 2>&1 || { echo "RabbitMQ did not start"; echo "0 passed, 1 failed" | tee "$RESULTS/summary.txt"; exit 1; }
 
 web_passed=0; web_failed=0
 # 3. The front end's unit tests (Vitest).
@@ -63,5 +63,5 @@ PY
 if [ "$dotnet_exit" -ne 0 ] && [ "$net_failed" -eq 0 ]; then net_failed=1; fi
 
 passed=$((web_passed + net_passed)); failed=$((web_failed + net_failed))
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed" | tee "$RESULTS/summary.txt"
 [ "$failed" -eq 0 ]

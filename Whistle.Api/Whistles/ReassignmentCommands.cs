@@ -26,10 +26,6 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
         WHERE id = @Id AND status IN (@Dispatched, @Reported);
         """;
 
-    private const string UpdateWhistleStatusSql = """
-        UPDATE whistles SET status = @Status, updated_at = @Now, version = version + 1 WHERE id = @Id AND version = @Version;
-        """;
-
     public async Task<CommandResult<WhistleDto>> ReassignAsync(CurrentUser user, string assignmentId, ReassignRequest request, CancellationToken ct)
     {
         var catalog = county.Catalog;
@@ -179,8 +175,7 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
 
         var after = await WhistleData.GetAssignmentsAsync(unit.Connection, whistle.Id, unit.Transaction);
         var status = Lifecycle.DeriveWhistleStatus(whistle.Status, after.Select(a => new AssignmentState(a.Status)).ToList());
-        var updated = await unit.Connection.ExecuteAsync(UpdateWhistleStatusSql, new { whistle.Id, Status = status, Now = now, whistle.Version }, unit.Transaction);
-        if (updated != 1)
+        if (!await WhistleData.UpdateStatusAsync(unit, whistle, status, now))
         {
             return new CommandResult<WhistleDto>.Conflict("The whistle changed meanwhile; reload it.");
         }

@@ -29,10 +29,6 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
 
     private const string InsertExtraAgencySql = "INSERT INTO whistle_extra_agencies (whistle_id, agency_code) VALUES (@WhistleId, @AgencyCode);";
 
-    private const string UpdateWhistleStatusSql = """
-        UPDATE whistles SET status = @Status, updated_at = @Now, version = version + 1 WHERE id = @Id AND version = @Version;
-        """;
-
     private const string ReportAssignmentSql = """
         UPDATE assignments SET status = @Reported, reported_at = @Now, eta_minutes = @EtaMinutes, note = @Note
         WHERE id = @Id AND status = @Dispatched;
@@ -146,11 +142,12 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
     }
 
     public Task<CommandResult<WhistleDto>> CancelAsync(CurrentUser user, string whistleId, CancellationToken ct) =>
-        ChangeWhistleAsync(user, whistleId, ct, async (unit, whistle, assignments, now) =>
+        ChangeWhistleAsync(user, whistleId, ct, (unit, whistle, assignments, now) =>
         {
             var allowed = Lifecycle.CanCancel(whistle.Status, assignments.Select(a => new AssignmentState(a.Status)));
-            if (!allowed.Allowed) return new Change.Refused(allowed.Reason!);
-            return await Task.FromResult<Change>(new Change.Apply(WhistleStatus.Cancelled, WhistleEventTypes.WhistleCancelled, null));
+            return Task.FromResult<Change>(allowed.Allowed
+                ? new Change.Apply(WhistleStatus.Cancelled, WhistleEventTypes.WhistleCancelled, null)
+                : new Change.Refused(allowed.Reason!));
         });
 
     public Task<CommandResult<WhistleDto>> ReopenAsync(CurrentUser user, string whistleId, ReopenWhistleRequest request, CancellationToken ct)
@@ -297,7 +294,8 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
             async unit =>
             {
                 var whistle = await WhistleData.GetWhistleForUpdateAsync(unit, whistleId);
-                if (whistle is null || !WhistleQueries.CanSee(user, whistle, await WhistleData.GetAssignmentsAsync(unit.Connection, whistleId, unit.Transaction)))
+                var assignments = await WhistleData.GetAssignmentsAsync(unit.Connection, whistleId, unit.Transaction);
+                if (whistle is null || !WhistleQueries.CanSee(user, whistle, assignments))
                 {
                     return new CommandResult<WhistleDto>.NotFound();
                 }
@@ -308,7 +306,6 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
                 }
 
                 var now = time.GetUtcNow();
-                var assignments = await WhistleData.GetAssignmentsAsync(unit.Connection, whistleId, unit.Transaction);
                 var change = await decide(unit, whistle, assignments, now);
                 switch (change)
                 {
@@ -319,14 +316,14 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
                 }
 
                 var apply = (Change.Apply)change;
-                var updated = await unit.Connection.ExecuteAsync(
-                    UpdateWhistleStatusSql, new { whistle.Id, Status = apply.NewStatus, Now = now, whistle.Version }, unit.Transaction);
-                if (updated != 1)
+                if (!await WhistleData.UpdateStatusAsync(unit, whistle, apply.NewStatus, now))
                 {
                     return new CommandResult<WhistleDto>.Conflict("The whistle changed meanwhile; reload it.");
                 }
 
-                foreach (var a in await WhistleData.GetAssignmentsAsync(unit.Connection, whistle.Id, unit.Transaction))
+                // Read once more: reopening and confirming changed the assignments themselves.
+                var after = await WhistleData.GetAssignmentsAsync(unit.Connection, whistle.Id, unit.Transaction);
+                foreach (var a in after)
                 {
                     // Closed or cancelled: every chain stops. Reopened: the reported ones run against resolve-by again.
                     var live = apply.NewStatus is WhistleStatus.Closed or WhistleStatus.Cancelled ? null : EscalationPolicy.NextAfter(a.Clock, now, county.Catalog.Escalation);
@@ -335,7 +332,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
 
                 await AuditTrail.WriteAsync(
                     unit, user.Audit, "whistle", whistle.Id, AuditAction(apply.EventType),
-                    new { whistle.Status }, new { Status = apply.NewStatus, apply.Note, Ratings = apply.EventType == WhistleEventTypes.WhistleConfirmed ? (await WhistleData.GetAssignmentsAsync(unit.Connection, whistle.Id, unit.Transaction)).Select(a => new { a.Id, a.Rating, a.RatingComment }) : null }, now);
+                    new { whistle.Status }, new { Status = apply.NewStatus, apply.Note, Ratings = apply.EventType == WhistleEventTypes.WhistleConfirmed ? after.Select(a => new { a.Id, a.Rating, a.RatingComment }) : null }, now);
                 var summary = (whistle with { Status = apply.NewStatus }).ToSummary();
                 await Timeline.AppendAsync(
                     unit,
@@ -406,9 +403,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
 
                 var after = await WhistleData.GetAssignmentsAsync(unit.Connection, whistle.Id, unit.Transaction);
                 var status = Lifecycle.DeriveWhistleStatus(whistle.Status, after.Select(a => new AssignmentState(a.Status)).ToList());
-                var updated = await unit.Connection.ExecuteAsync(
-                    UpdateWhistleStatusSql, new { whistle.Id, Status = status, Now = now, whistle.Version }, unit.Transaction);
-                if (updated != 1)
+                if (!await WhistleData.UpdateStatusAsync(unit, whistle, status, now))
                 {
                     return new CommandResult<WhistleDto>.Conflict("The whistle changed meanwhile; reload it.");
                 }

@@ -118,6 +118,14 @@ public static class WhistleData
     public static Task InsertAssignmentsAsync(UnitOfWork unit, IEnumerable<AssignmentRow> rows) =>
         unit.Connection.ExecuteAsync(InsertAssignmentSql, rows, unit.Transaction);
 
+    private const string UpdateStatusSql = """
+        UPDATE whistles SET status = @Status, updated_at = @Now, version = version + 1 WHERE id = @Id AND version = @Version;
+        """;
+
+    /// <summary>Moves a whistle to a status if nobody changed it since it was read; false when someone did.</summary>
+    public static async Task<bool> UpdateStatusAsync(UnitOfWork unit, WhistleRow whistle, string status, DateTimeOffset now) =>
+        await unit.Connection.ExecuteAsync(UpdateStatusSql, new { whistle.Id, Status = status, Now = now, whistle.Version }, unit.Transaction) == 1;
+
     private const string SetNextStepSql = """
         UPDATE assignments SET next_step_at = @At, next_step_kind = @Kind, next_step_level = @Level WHERE id = @Id;
         """;
