@@ -40,13 +40,6 @@ public sealed class SigningKey
     /// <summary>Whether the key is one that was published (see <see cref="PublishedKeyFingerprints"/>).</summary>
     public static bool IsPublished(ReadOnlySpan<byte> key) => PublishedKeyFingerprints.Contains(Fingerprint(key));
 
-    /// <summary>Whether a configured base64 key is one that was published (false for a key that is not valid base64).</summary>
-    public static bool IsPublished(string configured)
-    {
-        var buffer = new byte[configured.Length];
-        return Convert.TryFromBase64String(configured.Trim(), buffer, out var written) && IsPublished(buffer.AsSpan(0, written));
-    }
-
     public SigningKey(IOptions<AuthOptions> auth, IOptions<BusOptions> bus, WhistlePaths paths)
     {
         var configured = auth.Value.SigningKey;
@@ -110,7 +103,7 @@ public sealed class SigningKey
 
     public SymmetricSecurityKey Key { get; }
 
-    /// <summary>The refusal of a configured published key (also a start-up validation of <see cref="AuthOptions"/>).</summary>
+    /// <summary>The refusal of a configured published key (at start: the token options are built then).</summary>
     public const string ConfiguredKeyIsPublished =
         "Whistle:Auth:SigningKey is the key that was published in Whistle's git history: anyone can sign tokens with it. " +
         "Set a new key on every Api instance, " + HowToMakeANewKey + ".";
