@@ -9,6 +9,7 @@ using Whistle.Api.Whistles;
 using Whistle.Core.Domain;
 using Whistle.Core.Messaging;
 using Whistle.Core.Storage;
+using Whistle.Core.Text;
 
 namespace Whistle.Api.Audit;
 
@@ -52,16 +53,18 @@ public static class AuditApi
         public string? AfterJson { get; init; }
     }
 
+    private static readonly string[] CsvHeader = ["编号", "时间(UTC)", "账号", "姓名", "来源地址", "对象", "对象编号", "操作", "操作前", "操作后"];
+
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/api/audit").RequireAuthorization().WithTags("Audit")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
-            .MapGet("/", Read).WithName("ReadAudit").Produces(StatusCodes.Status200OK, contentType: "text/csv");
+            .MapGet("/", Read).WithName("ReadAudit").Produces(StatusCodes.Status200OK, contentType: "text/csv", additionalContentTypes: ["application/jsonl"]);
         return app;
     }
 
-    private static async Task<Results<Ok<PageDto<AuditEntryDto>>, FileContentHttpResult, ValidationProblem, ProblemHttpResult>> Read(
+    private static async Task<Results<Ok<PageDto<AuditEntryDto>>, PushStreamHttpResult, ValidationProblem, ProblemHttpResult>> Read(
         HttpContext http,
         WhistleDatabase database,
         CancellationToken ct,
@@ -83,39 +86,55 @@ public static class AuditApi
         if (entity is { Length: > 32 }) errors["entity"] = ["Unknown entity."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var export = format is "csv" or "jsonl";
-        var args = new { Entity = entity, From = from, To = to, Skip = export ? 0 : (page - 1) * pageSize, Take = export ? ExportMax : pageSize };
+        if (format is "csv" or "jsonl")
+        {
+            return Export(http, database, format == "csv", new { Entity = entity, From = from, To = to, Skip = 0, Take = ExportMax });
+        }
+
+        var args = new { Entity = entity, From = from, To = to, Skip = (page - 1) * pageSize, Take = pageSize };
         var (total, rows) = await database.ReadAsync(
             async c => (await c.ExecuteScalarAsync<int>(CountAuditSql, args), (await c.QueryAsync<AuditRow>(database.Sql(AuditPageSqlite, AuditPageSqlServer), args)).ToList()),
             ct);
-        var entries = rows.Select(r => new AuditEntryDto(r.Id, r.At, r.UserName, r.DisplayName, r.RemoteAddress, r.Entity, r.EntityKey, r.Action, Parse(r.BeforeJson), Parse(r.AfterJson))).ToList();
-        return format switch
-        {
-            "csv" => TypedResults.File(Csv(entries), "text/csv; charset=utf-8", "audit.csv"),
-            "jsonl" => TypedResults.File(
-                Encoding.UTF8.GetBytes(string.Concat(entries.Select(e => JsonSerializer.Serialize(e, MessageTypes.Json) + "\n"))),
-                "application/jsonl; charset=utf-8",
-                "audit.jsonl"),
-            _ => TypedResults.Ok(new PageDto<AuditEntryDto>(entries, page, pageSize, total)),
-        };
+        return TypedResults.Ok(new PageDto<AuditEntryDto>(rows.Select(Entry).ToList(), page, pageSize, total));
     }
+
+    /// <summary>
+    /// The newest <see cref="ExportMax"/> entries of the period, newest first, written as they are read: one
+    /// connection, an unbuffered query, each row out before the next is read (no retry midway: it would repeat rows).
+    /// </summary>
+    private static PushStreamHttpResult Export(HttpContext http, WhistleDatabase database, bool csv, object args) =>
+        TypedResults.Stream(
+            async stream =>
+            {
+                var ct = http.RequestAborted;
+                await using var connection = await database.DataSource.OpenConnectionAsync(ct);
+                await using var writer = new StreamWriter(stream, csv ? CsvWriter.Utf8WithBom : new UTF8Encoding(false), bufferSize: 64 * 1024);
+                var table = new CsvWriter(writer);
+                if (csv)
+                {
+                    await table.WriteRowAsync(CsvHeader, ct);
+                }
+
+                var rows = connection.QueryUnbufferedAsync<AuditRow>(database.Sql(AuditPageSqlite, AuditPageSqlServer), args);
+                await foreach (var row in rows.WithCancellation(ct))
+                {
+                    if (csv)
+                    {
+                        await table.Number(row.Id).Text(row.At.ToString("O", CultureInfo.InvariantCulture)).Text(row.UserName).Text(row.DisplayName)
+                            .Text(row.RemoteAddress).Text(row.Entity).Text(row.EntityKey).Text(row.Action).Text(row.BeforeJson).Text(row.AfterJson)
+                            .EndRowAsync(ct);
+                    }
+                    else
+                    {
+                        await writer.WriteAsync(JsonSerializer.Serialize(Entry(row), MessageTypes.Json) + "\n");
+                    }
+                }
+            },
+            csv ? "text/csv; charset=utf-8" : "application/jsonl; charset=utf-8",
+            csv ? "audit.csv" : "audit.jsonl");
+
+    private static AuditEntryDto Entry(AuditRow r) =>
+        new(r.Id, r.At, r.UserName, r.DisplayName, r.RemoteAddress, r.Entity, r.EntityKey, r.Action, Parse(r.BeforeJson), Parse(r.AfterJson));
 
     private static JsonElement? Parse(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
-
-    private static byte[] Csv(IEnumerable<AuditEntryDto> entries)
-    {
-        static string Q(string? v) => v is null ? "" : v.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{v.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : v;
-        var text = new StringBuilder("编号,时间(UTC),账号,姓名,来源地址,对象,对象编号,操作,操作前,操作后\r\n");
-        foreach (var e in entries)
-        {
-            text.AppendJoin(',', new[]
-            {
-                e.Id.ToString(CultureInfo.InvariantCulture), e.At.ToString("O", CultureInfo.InvariantCulture), e.UserName, e.DisplayName, e.RemoteAddress,
-                e.Entity, e.Key, e.Action, e.Before?.GetRawText(), e.After?.GetRawText(),
-            }.Select(Q)).Append("\r\n");
-        }
-
-        var encoding = new UTF8Encoding(true);
-        return [.. encoding.GetPreamble(), .. encoding.GetBytes(text.ToString())];
-    }
 }

@@ -8,6 +8,7 @@ using Whistle.Api.Hosting;
 using Whistle.Core.Domain;
 using Whistle.Core.Messaging;
 using Whistle.Core.Storage;
+using Whistle.Core.Text;
 
 namespace Whistle.Api.Export;
 
@@ -50,7 +51,8 @@ public sealed record TimelineExportRow
 
 /// <summary>
 /// Data out, for the county's own analysis and archives (supervisors): the whistles raised in a period, and
-/// the timeline events of a period, as CSV (UTF-8 with a byte-order mark, RFC 4180) or JSON lines. Streamed
+/// the timeline events of a period, as CSV (UTF-8 with a byte-order mark, RFC 4180, text cells neutralised against
+/// formula injection: <see cref="CsvWriter"/>) or JSON lines. Streamed
 /// row by row from the database, so a year of a county's work needs no more memory than a page of it.
 /// </summary>
 public static class ExportApi
@@ -117,7 +119,7 @@ public static class ExportApi
         string name,
         string sql,
         string[] header,
-        Func<T, IEnumerable<string?>> cells)
+        Action<CsvWriter, T> cells)
     {
         if (CurrentUser.From(http).Role != Roles.Supervisor)
         {
@@ -140,37 +142,39 @@ public static class ExportApi
                 var ct = http.RequestAborted;
                 // One connection for the whole export, read row by row (no retry midway: a retry would repeat rows).
                 await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-                await using var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: csv), bufferSize: 64 * 1024);
+                await using var writer = new StreamWriter(stream, csv ? CsvWriter.Utf8WithBom : new UTF8Encoding(false), bufferSize: 64 * 1024);
+                var table = new CsvWriter(writer);
                 if (csv)
                 {
-                    await writer.WriteAsync(string.Join(',', header) + "\r\n");
+                    await table.WriteRowAsync(header, ct);
                 }
 
                 await foreach (var row in connection.QueryUnbufferedAsync<T>(sql, new { From = start, To = end }).WithCancellation(ct))
                 {
-                    await writer.WriteAsync(csv
-                        ? string.Join(',', cells(row).Select(Quote)) + "\r\n"
-                        : JsonSerializer.Serialize(row, MessageTypes.Json) + "\n");
+                    if (csv)
+                    {
+                        cells(table, row);
+                        await table.EndRowAsync(ct);
+                    }
+                    else
+                    {
+                        await writer.WriteAsync(JsonSerializer.Serialize(row, MessageTypes.Json) + "\n");
+                    }
                 }
             },
             csv ? "text/csv; charset=utf-8" : "application/jsonl; charset=utf-8",
             fileName);
     }
 
-    private static IEnumerable<string?> WhistleCells(WhistleExportRow w) =>
-    [
-        w.Id, Time(w.RaisedAt), w.TownshipId, w.MatterCode, w.Urgency, w.Status, w.Title, w.Description, w.Address,
-        w.Latitude?.ToString(CultureInfo.InvariantCulture), w.Longitude?.ToString(CultureInfo.InvariantCulture),
-        w.RaisedByUser, w.RaisedByName, Time(w.UpdatedAt), I(w.Assignments), I(w.Reported), I(w.Resolved), I(w.Declined),
-    ];
+    // Text cells are neutralised against formula injection by the writer; figures are written as numbers.
+    private static void WhistleCells(CsvWriter csv, WhistleExportRow w) =>
+        csv.Text(w.Id).Text(Time(w.RaisedAt)).Text(w.TownshipId).Text(w.MatterCode).Text(w.Urgency).Text(w.Status).Text(w.Title)
+            .Text(w.Description).Text(w.Address).Number(w.Latitude).Number(w.Longitude).Text(w.RaisedByUser).Text(w.RaisedByName)
+            .Text(Time(w.UpdatedAt)).Number(w.Assignments).Number(w.Reported).Number(w.Resolved).Number(w.Declined);
 
-    private static IEnumerable<string?> TimelineCells(TimelineExportRow e) =>
-        [I(e.Sequence), Time(e.OccurredAt), e.WhistleId, e.AssignmentId, e.Type, e.ActorUser, e.ActorName, e.ActorOrg, e.Note];
+    private static void TimelineCells(CsvWriter csv, TimelineExportRow e) =>
+        csv.Number(e.Sequence).Text(Time(e.OccurredAt)).Text(e.WhistleId).Text(e.AssignmentId).Text(e.Type).Text(e.ActorUser)
+            .Text(e.ActorName).Text(e.ActorOrg).Text(e.Note);
 
     private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-
-    private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
-
-    private static string Quote(string? v) =>
-        v is null ? "" : v.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{v.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : v;
 }

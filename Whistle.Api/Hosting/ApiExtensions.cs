@@ -135,12 +135,20 @@ public static class ApiExtensions
                     NameClaimType = CurrentUser.UserNameClaim,
                     RoleClaimType = CurrentUser.RoleClaim,
                     ClockSkew = TimeSpan.FromSeconds(30),
+                    // Only the algorithm Whistle signs with: a token in another HMAC (HS384, HS512) with the same key,
+                    // or in anything else, is refused before its signature is even looked at.
+                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                    RequireSignedTokens = true,
+                    // A token without exp would be valid for ever. (The custom validator below replaces the built-in
+                    // lifetime check, which is where this flag is read, so it refuses a missing expiry itself too.)
+                    RequireExpirationTime = true,
                     // One clock for the whole application: tokens are issued and checked on the same TimeProvider.
                     LifetimeValidator = (notBefore, expires, _, parameters) =>
                     {
                         var now = time.GetUtcNow().UtcDateTime;
-                        return (notBefore is null || notBefore.Value <= now + parameters.ClockSkew)
-                            && (expires is null || expires.Value >= now - parameters.ClockSkew);
+                        return expires is not null
+                            && expires.Value >= now - parameters.ClockSkew
+                            && (notBefore is null || notBefore.Value <= now + parameters.ClockSkew);
                     },
                 };
                 jwt.Events = new JwtBearerEvents
@@ -167,7 +175,9 @@ public static class ApiExtensions
                         }
                     },
                 };
-            });
+            })
+            // Built at start, not at the first request: a missing, short or published signing key stops the process.
+            .ValidateOnStart();
         services.AddAuthorization();
         services.AddSignalR();
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<AuthOptions>>((limiter, auth) =>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Claims;
-using System.Text;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Whistle.Api.Auth;
@@ -9,6 +8,7 @@ using Whistle.Core.County;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 using Whistle.Core.Storage;
+using Whistle.Core.Text;
 
 namespace Whistle.Api.Stats;
 
@@ -90,7 +90,7 @@ public static class StatsApi
         return TypedResults.Ok(new ResponseTimesDto(start, end, agencies, branches));
     }
 
-    private static async Task<Results<Ok<AssessmentDto>, FileContentHttpResult, ValidationProblem, ProblemHttpResult>> Assessment(
+    private static async Task<Results<Ok<AssessmentDto>, PushStreamHttpResult, ValidationProblem, ProblemHttpResult>> Assessment(
         HttpContext http,
         WhistleDatabase database,
         CountyCatalogHolder county,
@@ -146,7 +146,7 @@ public static class StatsApi
             var name = label == "month"
                 ? $"assessment-{ChinaTime.LocalDate(start):yyyy-MM}.csv"
                 : $"assessment-{label}-{ChinaTime.LocalDate(start):yyyy-MM-dd}.csv";
-            return TypedResults.File(Csv(dto), "text/csv; charset=utf-8", name);
+            return TypedResults.Stream(stream => WriteCsvAsync(dto, stream, http.RequestAborted), "text/csv; charset=utf-8", name);
         }
 
         return TypedResults.Ok(dto);
@@ -192,31 +192,25 @@ public static class StatsApi
         "响应率", "解决率", "满意率", "综合得分", "会议召集", "按时确认", "会议报到", "迟到", "缺席",
     ];
 
-    /// <summary>UTF-8 with a byte-order mark, so that Excel opens the Chinese text correctly; RFC 4180 quoting.</summary>
-    public static byte[] Csv(AssessmentDto dto)
+    /// <summary>
+    /// UTF-8 with a byte-order mark, so that Excel opens the Chinese text correctly; RFC 4180 quoting; unit names
+    /// neutralised against formula injection and figures written as numbers (<see cref="CsvWriter"/>).
+    /// </summary>
+    public static async Task WriteCsvAsync(AssessmentDto dto, Stream stream, CancellationToken ct)
     {
-        var text = new StringBuilder();
-        text.AppendJoin(',', CsvHeader).Append("\r\n");
+        await using var writer = new StreamWriter(stream, CsvWriter.Utf8WithBom, bufferSize: 16 * 1024);
+        var csv = new CsvWriter(writer);
+        await csv.WriteRowAsync(CsvHeader, ct);
         foreach (var u in dto.Agencies.Concat(dto.Branches))
         {
-            string N(double? v, string format) => v?.ToString(format, CultureInfo.InvariantCulture) ?? "";
-            text.AppendJoin(',', new[]
-            {
-                u.Kind == Assessor.AgencyKind ? "区县事业单位" : "派驻分支机构",
-                u.Rank?.ToString(CultureInfo.InvariantCulture) ?? "",
-                u.UnitName, u.UnitId, u.AgencyCode, u.TownshipId ?? "",
-                I(u.Assignments), I(u.Reported), I(u.ReportedWithinLimit), I(u.Resolved), I(u.ResolvedWithinLimit), I(u.Declined), I(u.Escalated),
-                I(u.Rated), I(u.Satisfied), I(u.BasicallySatisfied), I(u.Unsatisfied),
-                N(u.TimeToReportP50, "0"), N(u.TimeToReportP90, "0"), N(u.TimeToResolveP50, "0"), N(u.TimeToResolveP90, "0"),
-                N(u.ResponseRate, "0.0000"), N(u.ResolutionRate, "0.0000"), N(u.SatisfactionRate, "0.0000"), N(u.Score, "0.00"),
-                I(u.MeetingsSummoned), I(u.ConfirmedOnTime), I(u.ReportedIn), I(u.Late), I(u.Absent),
-            }.Select(Quote)).Append("\r\n");
+            await csv.Text(u.Kind == Assessor.AgencyKind ? "区县事业单位" : "派驻分支机构").Number(u.Rank)
+                .Text(u.UnitName).Text(u.UnitId).Text(u.AgencyCode).Text(u.TownshipId)
+                .Number(u.Assignments).Number(u.Reported).Number(u.ReportedWithinLimit).Number(u.Resolved).Number(u.ResolvedWithinLimit).Number(u.Declined).Number(u.Escalated)
+                .Number(u.Rated).Number(u.Satisfied).Number(u.BasicallySatisfied).Number(u.Unsatisfied)
+                .Number(u.TimeToReportP50, "0").Number(u.TimeToReportP90, "0").Number(u.TimeToResolveP50, "0").Number(u.TimeToResolveP90, "0")
+                .Number(u.ResponseRate, "0.0000").Number(u.ResolutionRate, "0.0000").Number(u.SatisfactionRate, "0.0000").Number(u.Score, "0.00")
+                .Number(u.MeetingsSummoned).Number(u.ConfirmedOnTime).Number(u.ReportedIn).Number(u.Late).Number(u.Absent)
+                .EndRowAsync(ct);
         }
-
-        var encoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: true);
-        return [.. encoding.GetPreamble(), .. encoding.GetBytes(text.ToString())];
-
-        static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
-        static string Quote(string v) => v.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{v.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : v;
     }
 }

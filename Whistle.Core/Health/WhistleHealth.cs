@@ -28,6 +28,15 @@ public sealed class HealthOptions
 
     /// <summary>How long one readiness check may take before it counts as failed.</summary>
     public TimeSpan CheckTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Show each check's description, duration, error and data in the probes' answers. Off by default: the
+    /// probes answer anyone who reaches the port, and an exception's text tells an outsider about the insides
+    /// (file paths, host names, versions); the status of each check is all a probe or a load balancer needs.
+    /// Turn it on where only operators reach the endpoints (the Dispatcher's <c>HealthUrls</c> port, an
+    /// internal network); failures are logged with their details either way.
+    /// </summary>
+    public bool Details { get; set; }
 }
 
 /// <summary>
@@ -72,26 +81,36 @@ public static class WhistleHealth
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary><c>{status, totalDurationMs, checks: {name: {status, description, durationMs, error, data}}}</c>.</summary>
+    /// <summary>
+    /// <c>{status, checks: {name: {status}}}</c>; with <see cref="HealthOptions.Details"/>
+    /// <c>{status, totalDurationMs, checks: {name: {status, description, durationMs, error, data}}}</c>.
+    /// </summary>
     public static Task WriteAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
-        var body = new
-        {
-            status = report.Status.ToString(),
-            totalDurationMs = Math.Round(report.TotalDuration.TotalMilliseconds, 1),
-            checks = report.Entries.ToDictionary(
-                e => e.Key,
-                e => new
-                {
-                    status = e.Value.Status.ToString(),
-                    description = e.Value.Description,
-                    durationMs = Math.Round(e.Value.Duration.TotalMilliseconds, 1),
-                    error = e.Value.Exception?.Message,
-                    data = e.Value.Data.ToDictionary(d => d.Key, d => Convert.ToString(d.Value, CultureInfo.InvariantCulture)),
-                }),
-        };
+        var details = context.RequestServices.GetRequiredService<IOptions<HealthOptions>>().Value.Details;
+        object body = details
+            ? new
+            {
+                status = report.Status.ToString(),
+                totalDurationMs = Math.Round(report.TotalDuration.TotalMilliseconds, 1),
+                checks = report.Entries.ToDictionary(
+                    e => e.Key,
+                    e => (object)new
+                    {
+                        status = e.Value.Status.ToString(),
+                        description = e.Value.Description,
+                        durationMs = Math.Round(e.Value.Duration.TotalMilliseconds, 1),
+                        error = e.Value.Exception?.Message,
+                        data = e.Value.Data.ToDictionary(d => d.Key, d => Convert.ToString(d.Value, CultureInfo.InvariantCulture)),
+                    }),
+            }
+            : new
+            {
+                status = report.Status.ToString(),
+                checks = report.Entries.ToDictionary(e => e.Key, e => (object)new { status = e.Value.Status.ToString() }),
+            };
         return context.Response.WriteAsync(JsonSerializer.Serialize(body, Json));
     }
 }

@@ -47,10 +47,12 @@ internal static class Probe
 [NonParallelizable]
 public sealed class When_a_probe_asks_a_healthy_instance
 {
+    private static readonly Dictionary<string, string?> Details = new() { ["Whistle:Health:Details"] = "true" };
+
     [Test]
     public async Task Should_answer_live_and_ready_with_every_check_healthy_embedded()
     {
-        await using var system = await WhistleSystem.EmbeddedAsync();
+        await using var system = await WhistleSystem.EmbeddedAsync(settings: Details);
         var (liveStatus, live) = await Probe.GetAsync(system.Api, "/health/live");
         var (readyStatus, ready) = await Probe.WaitForAsync(system.Api, "/health/ready", "Healthy");
         Assert.Multiple(() =>
@@ -99,13 +101,11 @@ public sealed class When_a_probe_asks_a_healthy_instance
 [NonParallelizable]
 public sealed class When_a_probe_asks_an_instance_in_trouble
 {
-    [Test]
-    public async Task Should_be_unready_but_live_when_the_database_file_is_unreadable()
-    {
-        await using var system = await WhistleSystem.EmbeddedAsync();
-        await Probe.WaitForAsync(system.Api, "/health/ready", "Healthy");
+    private static readonly Dictionary<string, string?> Details = new() { ["Whistle:Health:Details"] = "true" };
 
-        // The file is replaced by a folder of the same name: SQLite can no longer open it.
+    // The file is replaced by a folder of the same name: SQLite can no longer open it.
+    private static void BreakTheDatabase(WhistleSystem system)
+    {
         var file = Path.Combine(system.DataFolder, "whistle.db");
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         foreach (var f in new[] { file, file + "-wal", file + "-shm" })
@@ -114,6 +114,14 @@ public sealed class When_a_probe_asks_an_instance_in_trouble
         }
 
         Directory.CreateDirectory(file);
+    }
+
+    [Test]
+    public async Task Should_be_unready_but_live_when_the_database_file_is_unreadable()
+    {
+        await using var system = await WhistleSystem.EmbeddedAsync(settings: Details);
+        await Probe.WaitForAsync(system.Api, "/health/ready", "Healthy");
+        BreakTheDatabase(system);
         var (status, ready) = await Probe.WaitForAsync(system.Api, "/health/ready", "Unhealthy");
         var (liveStatus, _) = await Probe.GetAsync(system.Api, "/health/live");
         Assert.Multiple(() =>
@@ -123,6 +131,26 @@ public sealed class When_a_probe_asks_an_instance_in_trouble
             Assert.That(ready["checks"]!["database"]!.Str("error"), Does.Contain("unable to open database file"));
             Assert.That(ready.Check("county"), Is.EqualTo("Healthy"), "the county stays loaded in memory");
             Assert.That(liveStatus, Is.EqualTo(HttpStatusCode.OK), "the process is up: no restart would help");
+        });
+    }
+
+    [Test]
+    public async Task Should_tell_an_anonymous_caller_the_status_of_each_check_and_nothing_of_its_insides()
+    {
+        // Whistle:Health:Details is off by default: what failed is an operator's to read (logs, or the setting).
+        await using var system = await WhistleSystem.EmbeddedAsync();
+        await Probe.WaitForAsync(system.Api, "/health/ready", "Healthy");
+        BreakTheDatabase(system);
+        var (status, ready) = await Probe.WaitForAsync(system.Api, "/health/ready", "Unhealthy");
+        var text = ready.ToJsonString();
+        Assert.Multiple(() =>
+        {
+            Assert.That(status, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+            Assert.That(ready.Check("database"), Is.EqualTo("Unhealthy"));
+            Assert.That(ready["checks"]!.AsObject().Select(c => c.Key), Is.EquivalentTo(new[] { "database", "county", "outbox", "bus" }));
+            Assert.That(ready["checks"]!.AsObject().Select(c => c.Value!.AsObject().Select(p => p.Key)), Has.All.EquivalentTo(new[] { "status" }), "a status per check, nothing else");
+            Assert.That(text, Does.Not.Contain("unable to open").IgnoreCase.And.Not.Contain("SQLite").IgnoreCase.And.Not.Contain(system.DataFolder));
+            Assert.That(text, Does.Not.Contain("does not answer").And.Not.Contain("青山县"), "no description either");
         });
     }
 
@@ -170,6 +198,7 @@ public sealed class When_a_probe_asks_an_instance_in_trouble
         var settings = TestSettings.Embedded(folder);
         settings["Whistle:Outbox:PollInterval"] = "01:00:00"; // the relay wakes only when told
         settings["Whistle:Health:OutboxDegradedAfter"] = "00:00:30";
+        settings["Whistle:Health:Details"] = "true";
         await using var api = await ApiHost.StartAsync(settings);
         await Probe.WaitForAsync(api.BaseAddress, "/health/ready", "Healthy");
 

@@ -28,18 +28,26 @@ public sealed class When_a_token_is_not_what_it_claims
     private byte[] Key => _system.Apis[0].Services.GetRequiredService<Whistle.Api.Auth.SigningKey>().Key.Key;
 
     private string Token(
-        DateTime? notBefore = null, DateTime? expires = null, byte[]? key = null, string issuer = "whistle", string audience = "whistle", string role = "supervisor")
+        DateTime? notBefore = null,
+        DateTime? expires = null,
+        byte[]? key = null,
+        string issuer = "whistle",
+        string audience = "whistle",
+        string role = "supervisor",
+        string algorithm = SecurityAlgorithms.HmacSha256,
+        bool withoutExpiry = false)
     {
         var now = DateTime.UtcNow;
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        // Without default times, a descriptor without Expires makes a token without exp.
+        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = !withoutExpiry }.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = issuer,
             Audience = audience,
             IssuedAt = (notBefore ?? now.AddMinutes(-1)).AddSeconds(-1),
             NotBefore = notBefore ?? now.AddMinutes(-1),
-            Expires = expires ?? now.AddHours(1),
+            Expires = withoutExpiry ? null : expires ?? now.AddHours(1),
             Subject = new ClaimsIdentity([new Claim("sub", "supervisor"), new Claim("name", "督查员"), new Claim("role", role), new Claim("org", "qingshan")]),
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key ?? Key), SecurityAlgorithms.HmacSha256),
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key ?? Key), algorithm),
         });
     }
 
@@ -55,6 +63,9 @@ public sealed class When_a_token_is_not_what_it_claims
         yield return new TestCaseData("alg-none").SetName("an unsigned token (alg none)");
         yield return new TestCaseData("tampered").SetName("a token whose claims were changed");
         yield return new TestCaseData("garbage").SetName("a token that is not a JWT");
+        yield return new TestCaseData("no-exp").SetName("a correctly signed token without exp (valid for ever)");
+        yield return new TestCaseData("hs512").SetName("a token signed HS512 with the same key");
+        yield return new TestCaseData("hs384").SetName("a token signed HS384 with the same key");
     }
 
     private string Make(string kind)
@@ -69,6 +80,9 @@ public sealed class When_a_token_is_not_what_it_claims
             "wrong-audience" => Token(audience: "someone-else"),
             "alg-none" => $"{Base64Url("{\"alg\":\"none\",\"typ\":\"JWT\"}")}.{Base64Url($"{{\"sub\":\"supervisor\",\"role\":\"supervisor\",\"org\":\"qingshan\",\"iss\":\"whistle\",\"aud\":\"whistle\",\"exp\":{DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds()}}}")}.",
             "tampered" => Tamper(Token(role: "branch")),
+            "no-exp" => Token(withoutExpiry: true),
+            "hs512" => Token(algorithm: SecurityAlgorithms.HmacSha512),
+            "hs384" => Token(algorithm: SecurityAlgorithms.HmacSha384),
             _ => "not.a.jwt",
         };
     }
@@ -79,6 +93,20 @@ public sealed class When_a_token_is_not_what_it_claims
         var parts = token.Split('.');
         var payload = Encoding.UTF8.GetString(Base64UrlEncoder.DecodeBytes(parts[1])).Replace("\"branch\"", "\"supervisor\"", StringComparison.Ordinal);
         return $"{parts[0]}.{Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(payload))}.{parts[2]}";
+    }
+
+    [Test]
+    public void Should_make_the_tokens_it_says_it_makes()
+    {
+        var handler = new JsonWebTokenHandler();
+        var noExp = handler.ReadJsonWebToken(Make("no-exp"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(noExp.TryGetPayloadValue<long>("exp", out _), Is.False, "no exp claim");
+            Assert.That(noExp.Alg, Is.EqualTo("HS256"));
+            Assert.That(handler.ReadJsonWebToken(Make("hs512")).Alg, Is.EqualTo("HS512"));
+            Assert.That(handler.ReadJsonWebToken(Make("hs384")).Alg, Is.EqualTo("HS384"));
+        });
     }
 
     [TestCaseSource(nameof(BadTokens))]
