@@ -8,6 +8,9 @@ ROOT=$(pwd)
 RESULTS="$ROOT/.artifacts/test-results"
 rm -rf "$RESULTS" && mkdir -p "$RESULTS"
 
+# Tests write only to the results folder: the working tree must look the same after the run as before it.
+tree_before=$(git status --porcelain --untracked-files=all 2>/dev/null || true)
+
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # 1. System packages: RabbitMQ (the distributed tests' broker), Chromium and CJK fonts (the browser tests).
@@ -63,5 +66,11 @@ PY
 if [ "$dotnet_exit" -ne 0 ] && [ "$net_failed" -eq 0 ]; then net_failed=1; fi
 
 passed=$((web_passed + net_passed)); failed=$((web_failed + net_failed))
+tree_after=$(git status --porcelain --untracked-files=all 2>/dev/null || true)
+if [ "$tree_before" != "$tree_after" ] && [ -z "${WHISTLE_SCREENSHOTS:-}" ]; then
+  echo "== the test run changed the working tree (tests must write only to .artifacts/test-results):"
+  diff <(echo "$tree_before") <(echo "$tree_after") | sed 's/^/   /'
+  failed=$((failed + 1))
+fi
 echo "$passed passed, $failed failed" | tee "$RESULTS/summary.txt"
 [ "$failed" -eq 0 ]

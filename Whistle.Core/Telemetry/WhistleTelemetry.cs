@@ -14,6 +14,8 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
+using Whistle.Core.Options;
+
 namespace Whistle.Core.Telemetry;
 
 public enum ConsoleLogFormat
@@ -30,7 +32,15 @@ public sealed class TelemetryOptions
 {
     public const string Section = "Whistle:Telemetry";
 
-    public ConsoleLogFormat ConsoleFormat { get; set; } = ConsoleLogFormat.Json;
+    /// <summary>
+    /// Unset: <see cref="ConsoleLogFormat.Simple"/> in the embedded way (a person at a terminal, in-memory bus),
+    /// <see cref="ConsoleLogFormat.Json"/> where it is deployed (RabbitMQ; deploy/ also sets it explicitly).
+    /// </summary>
+    public ConsoleLogFormat? ConsoleFormat { get; set; }
+
+    /// <summary>The format in effect for a process on <paramref name="transport"/>.</summary>
+    public ConsoleLogFormat EffectiveConsoleFormat(BusTransport transport) =>
+        ConsoleFormat ?? (transport == BusTransport.InMemory ? ConsoleLogFormat.Simple : ConsoleLogFormat.Json);
 
     /// <summary>How often the gauges read from the database (outbox age, assignments by state) are refreshed.</summary>
     public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(15);
@@ -67,7 +77,8 @@ public static class WhistleTelemetry
         var options = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
 
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
-        if (options.ConsoleFormat == ConsoleLogFormat.Json)
+        var transport = builder.Configuration.GetSection(BusOptions.Section).Get<BusOptions>()?.Transport ?? BusTransport.InMemory;
+        if (options.EffectiveConsoleFormat(transport) == ConsoleLogFormat.Json)
         {
             // What AddJsonConsole does, without adding the console back where a host removed it (tests).
             services.Configure<ConsoleLoggerOptions>(o => o.FormatterName = ConsoleFormatterNames.Json);

@@ -68,7 +68,26 @@ public sealed class BrowserSession : IAsyncDisposable
         return page;
     }
 
+    /// <summary>
+    /// Where screenshots go: the results folder (.artifacts/test-results/screenshots), never a tracked file;
+    /// <c>WHISTLE_SCREENSHOTS</c> names another folder — docs/refresh-screenshots.sh sets it to docs/screenshots
+    /// to refresh the README's pictures on purpose.
+    /// </summary>
     public static string ScreenshotFolder
+    {
+        get
+        {
+            var configured = Environment.GetEnvironmentVariable("WHISTLE_SCREENSHOTS");
+            var folder = string.IsNullOrWhiteSpace(configured)
+                ? Path.Combine(RepositoryRoot, ".artifacts", "test-results", "screenshots")
+                : Path.GetFullPath(configured, RepositoryRoot);
+            Directory.CreateDirectory(folder);
+            return folder;
+        }
+    }
+
+    /// <summary>The folder that holds Whistle.sln (the tests run from its bin folder).</summary>
+    public static string RepositoryRoot
     {
         get
         {
@@ -78,9 +97,7 @@ public sealed class BrowserSession : IAsyncDisposable
                 dir = dir.Parent;
             }
 
-            var folder = Path.Combine(dir?.FullName ?? AppContext.BaseDirectory, "docs", "screenshots");
-            Directory.CreateDirectory(folder);
-            return folder;
+            return dir?.FullName ?? AppContext.BaseDirectory;
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Whistle.Dispatcher;
 using Whistle.Tests.Support;
@@ -86,5 +87,37 @@ public sealed class When_an_operator_reads_the_configuration_table
             Assert.That(bound.Except(documented, StringComparer.OrdinalIgnoreCase), Is.Empty, "options without a row");
             Assert.That(documented.Where(k => k.StartsWith("Whistle:", StringComparison.Ordinal)).Except(bound, StringComparer.OrdinalIgnoreCase), Is.Empty, "rows without an option");
         });
+    }
+}
+
+/// <summary>A person at a terminal reads the embedded way's logs; a log collector reads the deployed way's.</summary>
+public sealed class When_a_process_writes_its_console_logs
+{
+    [Test]
+    public async Task Should_write_readable_lines_in_the_embedded_way_by_default()
+    {
+        await using var api = await ApiHost.StartAsync(TestSettings.Embedded(TestSettings.NewDataFolder()));
+        var console = api.Services.GetRequiredService<IOptions<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>>().Value;
+        Assert.That(console.FormatterName, Is.Not.EqualTo(Microsoft.Extensions.Logging.Console.ConsoleFormatterNames.Json));
+    }
+
+    [Test]
+    public void Should_write_json_lines_where_it_is_deployed_on_RabbitMq()
+    {
+        var settings = TestSettings.Embedded(TestSettings.NewDataFolder());
+        settings["Whistle:Bus:Transport"] = "RabbitMq";
+        using var host = DispatcherProgram.Build(DispatcherProgram.CreateBuilder([], c => c.AddInMemoryCollection(settings)));
+        var console = host.Services.GetRequiredService<IOptions<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>>().Value;
+        Assert.That(console.FormatterName, Is.EqualTo(Microsoft.Extensions.Logging.Console.ConsoleFormatterNames.Json));
+    }
+
+    [Test]
+    public async Task Should_write_json_lines_in_the_embedded_way_when_asked()
+    {
+        var settings = TestSettings.Embedded(TestSettings.NewDataFolder());
+        settings["Whistle:Telemetry:ConsoleFormat"] = "Json";
+        await using var api = await ApiHost.StartAsync(settings);
+        var console = api.Services.GetRequiredService<IOptions<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>>().Value;
+        Assert.That(console.FormatterName, Is.EqualTo(Microsoft.Extensions.Logging.Console.ConsoleFormatterNames.Json));
     }
 }
