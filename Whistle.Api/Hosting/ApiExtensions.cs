@@ -186,9 +186,6 @@ public static class ApiExtensions
             limiter.AddPolicy(AuthApi.LoginRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = auth.Value.LoginAttemptsPerMinute, Window = TimeSpan.FromMinutes(1) }));
-            limiter.AddPolicy(WhistlesApi.RaiseRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
-                context.User.FindFirst(CurrentUser.UserNameClaim)?.Value ?? context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = auth.Value.RaisesPerMinute, Window = TimeSpan.FromMinutes(1) }));
             limiter.OnRejected = async (context, ct) =>
             {
                 context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
@@ -196,6 +193,11 @@ public static class ApiExtensions
                     .ExecuteAsync(context.HttpContext);
             };
         });
+        // Raises (issue 11): one counter per account, shared by POST /api/whistles and Open311's POST (RaiseThrottle).
+        services.AddSingleton<RaiseThrottle>();
+        services.AddOptions<RateLimiterOptions>().Configure<RaiseThrottle>((limiter, raises) =>
+            limiter.AddPolicy(WhistlesApi.RaiseRateLimit, context => raises.Partition(
+                context.User.FindFirst(CurrentUser.UserNameClaim)?.Value ?? "@" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown"))));
         services.AddRateLimiter(_ => { });
         services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiDocumentInfo>());
         return builder;

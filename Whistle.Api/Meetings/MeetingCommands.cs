@@ -73,7 +73,7 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
         var errors = new Dictionary<string, string[]>();
         if (r.Kind is null || !MeetingKind.All.Contains(r.Kind)) errors["kind"] = [$"The kind is one of {string.Join(", ", MeetingKind.All)}."];
         WhistleValidation.Text(errors, "title", r.Title, 100, required: true);
-        WhistleValidation.Text(errors, "agenda", r.Agenda, 2000, required: false);
+        WhistleValidation.Text(errors, "agenda", r.Agenda, 2000, required: false, multiLine: true);
         WhistleValidation.Text(errors, "place", r.Place, 200, required: true);
         if (user.Role == Roles.Township && r.TownshipId is not null && r.TownshipId != user.OrgId) errors["townshipId"] = ["A township calls meetings of its own."];
         if (townshipId is not null && catalog.FindTownship(townshipId) is null) errors["townshipId"] = ["Unknown township."];
@@ -88,18 +88,21 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
         if (r.Recurrence is not null && (every is not ("week" or "month") || count is < 2 or > MaxOccurrences))
             errors["recurrence"] = [$"A recurring meeting repeats every week or month, 2 to {MaxOccurrences} times."];
 
+        // Who is summoned: the one rule (Summoning) — a township only the units stationed in it, a supervisor anyone.
         var units = new List<(string AgencyCode, string? BranchId)>();
         foreach (var code in r.AgencyCodes ?? [])
         {
-            if (catalog.FindAgency(code) is null) { errors["agencyCodes"] = [$"Unknown agency '{code}'."]; continue; }
-            units.Add((code, townshipId is null ? null : catalog.FindBranch(code, townshipId)?.Id));
+            var choice = Summoning.Choose(catalog, user.Role, user.OrgId, townshipId, code, null);
+            if (!choice.Allowed) { errors["agencyCodes"] = [choice.Problem!]; continue; }
+            units.Add((choice.Unit!.AgencyCode, choice.Unit.BranchId));
         }
 
         foreach (var id in r.BranchIds ?? [])
         {
             if (catalog.FindBranch(id) is not { } branch) { errors["branchIds"] = [$"Unknown branch '{id}'."]; continue; }
-            if (townshipId is not null && branch.TownshipId != townshipId) { errors["branchIds"] = [$"'{id}' is not stationed in this township."]; continue; }
-            units.Add((branch.AgencyCode, branch.Id));
+            var choice = Summoning.Choose(catalog, user.Role, user.OrgId, townshipId, branch.AgencyCode, branch.Id);
+            if (!choice.Allowed) { errors["branchIds"] = [choice.Problem!]; continue; }
+            units.Add((choice.Unit!.AgencyCode, choice.Unit.BranchId));
         }
 
         units = units.Distinct().ToList();
@@ -173,7 +176,7 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
     public Task<CommandResult<MeetingDto>> DeclineAsync(CurrentUser user, string meetingId, string summonsId, DeclineSummonsRequest r, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        WhistleValidation.Text(errors, "reason", r.Reason, 2000, required: true);
+        WhistleValidation.Text(errors, "reason", r.Reason, 2000, required: true, multiLine: true);
         return RespondAsync(user, meetingId, summonsId, errors, SummonsStatus.Declined, null, r.Reason?.Trim(), WhistleEventTypes.MeetingSummonsDeclined, ct);
     }
 
@@ -183,7 +186,7 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
         var outcome = await database.WriteAsync<CommandResult<MeetingDto>?>(
             async unit =>
             {
-                var (meeting, summons) = await MeetingQueries.LoadAsync(unit.Connection, meetingId, unit.Transaction);
+                var (meeting, summons) = await MeetingQueries.LoadForUpdateAsync(unit, meetingId);
                 var target = summons.FirstOrDefault(s => s.Id == summonsId);
                 if (meeting is null || target is null || !MeetingQueries.CanSee(user, meeting, summons)) return new CommandResult<MeetingDto>.NotFound();
                 var owner = user.Role switch
@@ -198,7 +201,7 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
                 var now = time.GetUtcNow();
                 var rows = await unit.Connection.ExecuteAsync(RespondSummonsSql, new { target.Id, Status = status, Attendee = attendee, Reason = reason, Now = now }, unit.Transaction);
                 if (rows != 1) return new CommandResult<MeetingDto>.Conflict($"The summons was already answered ({target.Status}).");
-                await unit.Connection.ExecuteAsync(TouchMeetingSql, new { meeting.Id, meeting.Version }, unit.Transaction);
+                if (!await TouchAsync(unit, meeting)) return ChangedMeanwhile();
                 var after = target with { Status = status, Attendee = attendee, Reason = reason, RespondedAt = now };
                 await AuditTrail.WriteAsync(unit, user.Audit, "meeting-summons", target.Id, status, new { target.Status }, after.ToSnapshot(), now);
                 await AppendAsync(unit, eventType, meeting, after, user.Actor, attendee ?? reason, Audience(meeting, [after]), now);
@@ -214,7 +217,7 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
         var outcome = await database.WriteAsync<CommandResult<MeetingDto>?>(
             async unit =>
             {
-                var (meeting, summons) = await MeetingQueries.LoadAsync(unit.Connection, meetingId, unit.Transaction);
+                var (meeting, summons) = await MeetingQueries.LoadForUpdateAsync(unit, meetingId);
                 if (meeting is null || !MeetingQueries.CanSee(user, meeting, summons)) return new CommandResult<MeetingDto>.NotFound();
                 if (!MeetingQueries.IsOrganizer(user, meeting)) return new CommandResult<MeetingDto>.Forbidden("The township that called the meeting records attendance.");
                 var errors = new Dictionary<string, string[]>();
@@ -232,10 +235,11 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
                 foreach (var e in entries)
                 {
                     DateTimeOffset? checkedIn = e.Attendance == Attendance.Absent ? null : e.CheckedInAt ?? now;
-                    await unit.Connection.ExecuteAsync(RecordAttendanceSql, new { Id = e.SummonsId, MeetingId = meeting.Id, e.Attendance, CheckedInAt = checkedIn }, unit.Transaction);
+                    var rows = await unit.Connection.ExecuteAsync(RecordAttendanceSql, new { Id = e.SummonsId, MeetingId = meeting.Id, e.Attendance, CheckedInAt = checkedIn }, unit.Transaction);
+                    if (rows != 1) return ChangedMeanwhile();
                 }
 
-                await unit.Connection.ExecuteAsync(TouchMeetingSql, new { meeting.Id, meeting.Version }, unit.Transaction);
+                if (!await TouchAsync(unit, meeting)) return ChangedMeanwhile();
                 await AuditTrail.WriteAsync(unit, user.Audit, "meeting", meeting.Id, "attendance-recorded", null, entries, now);
                 var (_, after) = await MeetingQueries.LoadAsync(unit.Connection, meetingId, unit.Transaction);
                 var note = string.Join(", ", entries.Select(e => $"{UnitName(after.First(s => s.Id == e.SummonsId))}: {e.Attendance}"));
@@ -253,20 +257,23 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
         var outcome = await database.WriteAsync<CommandResult<MeetingDto>?>(
             async unit =>
             {
-                var (meeting, summons) = await MeetingQueries.LoadAsync(unit.Connection, meetingId, unit.Transaction);
+                var (meeting, summons) = await MeetingQueries.LoadForUpdateAsync(unit, meetingId);
                 if (meeting is null || !MeetingQueries.CanSee(user, meeting, summons)) return new CommandResult<MeetingDto>.NotFound();
                 if (!MeetingQueries.IsOrganizer(user, meeting)) return new CommandResult<MeetingDto>.Forbidden("The township that called the meeting records its minutes.");
                 var now = time.GetUtcNow();
                 var errors = new Dictionary<string, string[]>();
-                WhistleValidation.Text(errors, "minutes", r.Minutes, 10_000, required: true);
+                WhistleValidation.Text(errors, "minutes", r.Minutes, 10_000, required: true, multiLine: true);
                 var decisions = r.Decisions ?? [];
+                var responsible = new List<SummonedUnit>();
                 if (decisions.Count > 20) errors["decisions"] = ["At most 20 decisions."];
-                for (var i = 0; i < decisions.Count; i++)
+                for (var i = 0; i < decisions.Count && i < 20; i++)
                 {
                     var d = decisions[i];
-                    WhistleValidation.Text(errors, $"decisions[{i}].text", d.Text, 500, required: true);
-                    if (d.AgencyCode is null || catalog.FindAgency(d.AgencyCode) is null) errors[$"decisions[{i}].agencyCode"] = ["Unknown agency."];
-                    else if (d.BranchId is not null && catalog.FindBranch(d.BranchId)?.AgencyCode != d.AgencyCode) errors[$"decisions[{i}].branchId"] = ["Not a branch of that agency."];
+                    WhistleValidation.Text(errors, $"decisions[{i}].text", d.Text, 500, required: true, multiLine: true);
+                    // The responsible unit, by the one rule (Summoning): a township's meeting decides only for the units stationed in it.
+                    var choice = Summoning.Choose(catalog, user.Role, user.OrgId, meeting.TownshipId, d.AgencyCode, d.BranchId);
+                    if (!choice.Allowed) errors[$"decisions[{i}].{(choice.Field == SummonsField.Branch ? "branchId" : "agencyCode")}"] = [choice.Problem!];
+                    else responsible.Add(choice.Unit!);
                     if (d.DueAt is not { } due || due <= now) errors[$"decisions[{i}].dueAt"] = ["A decision is due in the future."];
                 }
 
@@ -274,11 +281,11 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
                 if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<MeetingDto>.Conflict($"The meeting is {meeting.Status}; its minutes are recorded once.");
                 var updated = await unit.Connection.ExecuteAsync(
                     UpdateMeetingSql, new { meeting.Id, Status = MeetingStatus.Held, Minutes = r.Minutes!.Trim(), MinutesAt = now, meeting.Version }, unit.Transaction);
-                if (updated != 1) return new CommandResult<MeetingDto>.Conflict("The meeting changed meanwhile; reload it.");
+                if (updated != 1) return ChangedMeanwhile();
 
-                foreach (var d in decisions)
+                for (var i = 0; i < decisions.Count; i++)
                 {
-                    await DecideAsync(unit, user, meeting, d, now);
+                    await DecideAsync(unit, user, meeting, decisions[i], responsible[i], now);
                 }
 
                 await AuditTrail.WriteAsync(unit, user.Audit, "meeting", meeting.Id, "minutes-recorded", null, new { Minutes = r.Minutes!.Trim(), Decisions = decisions }, now);
@@ -291,10 +298,10 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
     }
 
     /// <summary>A decision becomes a whistle of the meeting with one assignment: the responsible unit's, due when the decision is due.</summary>
-    private async Task DecideAsync(UnitOfWork unit, CurrentUser user, MeetingRow meeting, DecisionRequest d, DateTimeOffset now)
+    private async Task DecideAsync(UnitOfWork unit, CurrentUser user, MeetingRow meeting, DecisionRequest d, SummonedUnit responsible, DateTimeOffset now)
     {
         var catalog = county.Catalog;
-        var branchId = d.BranchId ?? (meeting.TownshipId is null ? null : catalog.FindBranch(d.AgencyCode!, meeting.TownshipId)?.Id);
+        var branchId = responsible.BranchId;
         var township = meeting.TownshipId ?? (branchId is null ? catalog.County.Id : catalog.FindBranch(branchId)!.TownshipId);
         var text = d.Text!.Trim();
         var whistle = new WhistleRow
@@ -322,7 +329,7 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
         {
             Id = Guid.CreateVersion7(now).ToString(),
             WhistleId = whistle.Id,
-            AgencyCode = d.AgencyCode!,
+            AgencyCode = responsible.AgencyCode,
             BranchId = branchId,
             Role = AssignmentRole.Lead,
             Status = AssignmentStatus.Dispatched,
@@ -335,7 +342,7 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
         await WhistleData.InsertAssignmentsAsync(unit, [assignment]);
         await unit.Connection.ExecuteAsync(
             InsertDecisionSql,
-            new { Id = Guid.CreateVersion7(now).ToString(), MeetingId = meeting.Id, Text = text, AgencyCode = d.AgencyCode, BranchId = branchId, DueAt = due, WhistleId = whistle.Id, AssignmentId = assignment.Id, CreatedAt = now },
+            new { Id = Guid.CreateVersion7(now).ToString(), MeetingId = meeting.Id, Text = text, AgencyCode = responsible.AgencyCode, BranchId = branchId, DueAt = due, WhistleId = whistle.Id, AssignmentId = assignment.Id, CreatedAt = now },
             unit.Transaction);
         await Timeline.AppendAsync(
             unit,
@@ -354,12 +361,14 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
         var outcome = await database.WriteAsync<CommandResult<MeetingDto>?>(
             async unit =>
             {
-                var (meeting, summons) = await MeetingQueries.LoadAsync(unit.Connection, meetingId, unit.Transaction);
+                var (meeting, summons) = await MeetingQueries.LoadForUpdateAsync(unit, meetingId);
                 if (meeting is null || !MeetingQueries.CanSee(user, meeting, summons)) return new CommandResult<MeetingDto>.NotFound();
                 if (!MeetingQueries.IsOrganizer(user, meeting)) return new CommandResult<MeetingDto>.Forbidden("The township that called the meeting cancels it.");
                 if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<MeetingDto>.Conflict($"The meeting is {meeting.Status}.");
                 var now = time.GetUtcNow();
-                await unit.Connection.ExecuteAsync(UpdateMeetingSql, new { meeting.Id, Status = MeetingStatus.Cancelled, meeting.Minutes, meeting.MinutesAt, meeting.Version }, unit.Transaction);
+                var updated = await unit.Connection.ExecuteAsync(
+                    UpdateMeetingSql, new { meeting.Id, Status = MeetingStatus.Cancelled, meeting.Minutes, meeting.MinutesAt, meeting.Version }, unit.Transaction);
+                if (updated != 1) return ChangedMeanwhile();
                 await AuditTrail.WriteAsync(unit, user.Audit, "meeting", meeting.Id, "cancelled", new { meeting.Status }, new { Status = MeetingStatus.Cancelled }, now);
                 await AppendAsync(unit, WhistleEventTypes.MeetingCancelled, meeting with { Status = MeetingStatus.Cancelled }, null, user.Actor, null, Audience(meeting, summons), now);
                 unit.Complete();
@@ -368,6 +377,15 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
             ct);
         return outcome ?? await ReloadAsync(user, meetingId, ct);
     }
+
+    /// <summary>
+    /// Bumps the meeting's version if nobody changed it since it was read; false when someone did (then the
+    /// command answers 409 and its transaction, not completed, rolls back whatever it wrote).
+    /// </summary>
+    private static async Task<bool> TouchAsync(UnitOfWork unit, MeetingRow meeting) =>
+        await unit.Connection.ExecuteAsync(TouchMeetingSql, new { meeting.Id, meeting.Version }, unit.Transaction) == 1;
+
+    private static CommandResult<MeetingDto> ChangedMeanwhile() => new CommandResult<MeetingDto>.Conflict("The meeting changed meanwhile; reload it.");
 
     private static IReadOnlyList<string> Audience(MeetingRow meeting, IEnumerable<SummonsRow> summons)
     {

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Whistle.Api.Auth;
+using Whistle.Api.Whistles;
 using Whistle.Contracts;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
@@ -32,17 +33,33 @@ public sealed class MeetingQueries(WhistleDatabase database, CountyCatalogHolder
         FROM meeting_decisions WHERE meeting_id = @Id ORDER BY created_at, id;
         """;
 
-    private const string ListMeetingsSql = $"""
-        SELECT {MeetingColumns} FROM meetings m
-        WHERE (@Role = 'supervisor'
-               OR (@Role = 'township' AND m.township_id = @Org)
-               OR (@Role = 'branch' AND EXISTS (SELECT 1 FROM meeting_summons s WHERE s.meeting_id = m.id AND s.branch_id = @Org))
-               OR (@Role = 'agency' AND EXISTS (SELECT 1 FROM meeting_summons s WHERE s.meeting_id = m.id AND s.agency_code = @Org)))
-          AND (@Filter = 'all'
-               OR (@Filter = 'upcoming' AND m.status = 'scheduled')
-               OR (@Filter = 'past' AND m.status <> 'scheduled'))
-        ORDER BY m.starts_at;
+    // Row locks on SQL Server: the first read of a meeting command locks the meeting row, so two commands on one
+    // meeting run one after the other (SQLite has one writer anyway).
+    private const string SelectMeetingForUpdateSqlServer = $"SELECT {MeetingColumns} FROM meetings WITH (UPDLOCK, ROWLOCK) WHERE id = @Id;";
+
+    public const int MaxPageSize = 100;
+
+    private const string VisibleMeetings = """
+        (@Role = 'supervisor'
+         OR (@Role = 'township' AND m.township_id = @Org)
+         OR (@Role = 'branch' AND EXISTS (SELECT 1 FROM meeting_summons s WHERE s.meeting_id = m.id AND s.branch_id = @Org))
+         OR (@Role = 'agency' AND EXISTS (SELECT 1 FROM meeting_summons s WHERE s.meeting_id = m.id AND s.agency_code = @Org)))
+        AND (@Filter = 'all'
+             OR (@Filter = 'upcoming' AND m.status = 'scheduled')
+             OR (@Filter = 'past' AND m.status <> 'scheduled'))
         """;
+
+    // Upcoming: the soonest first; past and all: the latest first.
+    private const string MeetingOrder = """
+        ORDER BY CASE WHEN @Filter = 'upcoming' THEN m.starts_at END ASC, CASE WHEN @Filter = 'upcoming' THEN m.id END ASC,
+                 CASE WHEN @Filter <> 'upcoming' THEN m.starts_at END DESC, CASE WHEN @Filter <> 'upcoming' THEN m.id END DESC
+        """;
+
+    private const string CountMeetingsSql = $"SELECT COUNT(*) FROM meetings m WHERE {VisibleMeetings};";
+
+    private const string ListMeetingsSqlite = $"SELECT {MeetingColumns} FROM meetings m WHERE {VisibleMeetings} {MeetingOrder} LIMIT @Take OFFSET @Skip;";
+
+    private const string ListMeetingsSqlServer = $"SELECT {MeetingColumns} FROM meetings m WHERE {VisibleMeetings} {MeetingOrder} OFFSET @Skip ROWS FETCH NEXT @Take ROWS ONLY;";
 
     private const string SummonsOfSql = $"SELECT {SummonsColumns} FROM meeting_summons WHERE meeting_id IN @Ids ORDER BY position;";
 
@@ -50,6 +67,15 @@ public sealed class MeetingQueries(WhistleDatabase database, CountyCatalogHolder
     {
         var meeting = await connection.QuerySingleOrDefaultAsync<MeetingRow>(SelectMeetingSql, new { Id = id }, transaction);
         var summons = meeting is null ? [] : (await connection.QueryAsync<SummonsRow>(SelectSummonsSql, new { Id = id }, transaction)).ToList();
+        return (meeting, summons);
+    }
+
+    /// <summary>The meeting and its summons inside a write, the meeting row locked first on SQL Server.</summary>
+    public static async Task<(MeetingRow? Meeting, IReadOnlyList<SummonsRow> Summons)> LoadForUpdateAsync(UnitOfWork unit, string id)
+    {
+        var meeting = await unit.Connection.QuerySingleOrDefaultAsync<MeetingRow>(
+            unit.Database.Sql(SelectMeetingSql, SelectMeetingForUpdateSqlServer), new { Id = id }, unit.Transaction);
+        var summons = meeting is null ? [] : (await unit.Connection.QueryAsync<SummonsRow>(SelectSummonsSql, new { Id = id }, unit.Transaction)).ToList();
         return (meeting, summons);
     }
 
@@ -77,13 +103,16 @@ public sealed class MeetingQueries(WhistleDatabase database, CountyCatalogHolder
             },
             ct);
 
-    public async Task<IReadOnlyList<MeetingDto>> ListAsync(CurrentUser user, string filter, CancellationToken ct) =>
+    /// <summary>One page of the meetings the caller sees (at most <see cref="MaxPageSize"/>), as <c>GET /api/whistles</c> pages whistles.</summary>
+    public async Task<PageDto<MeetingDto>> ListAsync(CurrentUser user, string filter, int page, int pageSize, CancellationToken ct) =>
         await database.ReadAsync(
             async c =>
             {
-                var meetings = (await c.QueryAsync<MeetingRow>(ListMeetingsSql, new { user.Role, Org = user.OrgId, Filter = filter })).ToList();
+                var args = new { user.Role, Org = user.OrgId, Filter = filter, Skip = (long)(page - 1) * pageSize, Take = pageSize };
+                var total = await c.ExecuteScalarAsync<int>(CountMeetingsSql, args);
+                var meetings = (await c.QueryAsync<MeetingRow>(database.Sql(ListMeetingsSqlite, ListMeetingsSqlServer), args)).ToList();
                 var summons = (meetings.Count == 0 ? [] : await c.QueryAsync<SummonsRow>(SummonsOfSql, new { Ids = meetings.Select(m => m.Id).ToList() })).ToLookup(s => s.MeetingId);
-                return (IReadOnlyList<MeetingDto>)meetings.Select(m => ToDto(m, summons[m.Id].ToList(), [])).ToList();
+                return new PageDto<MeetingDto>(meetings.Select(m => ToDto(m, summons[m.Id].ToList(), [])).ToList(), page, pageSize, total);
             },
             ct);
 

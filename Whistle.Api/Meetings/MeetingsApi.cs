@@ -45,10 +45,15 @@ public static class MeetingsApi
             _ => CommandResults.NotFoundProblem(),
         };
 
-    private static async Task<Results<Ok<IReadOnlyList<MeetingDto>>, ValidationProblem>> List(HttpContext http, MeetingQueries queries, CancellationToken ct, string? status = "upcoming")
+    private static async Task<Results<Ok<PageDto<MeetingDto>>, ValidationProblem>> List(
+        HttpContext http, MeetingQueries queries, CancellationToken ct, string? status = "upcoming", int page = 1, int pageSize = 20)
     {
-        if (status is not ("upcoming" or "past" or "all")) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["status"] = ["upcoming, past or all."] });
-        return TypedResults.Ok(await queries.ListAsync(CurrentUser.From(http), status, ct));
+        var errors = new Dictionary<string, string[]>();
+        if (status is not ("upcoming" or "past" or "all")) errors["status"] = ["upcoming, past or all."];
+        if (page < 1) errors["page"] = ["The page starts at 1."];
+        if (pageSize is < 1 or > MeetingQueries.MaxPageSize) errors["pageSize"] = [$"The page size must be between 1 and {MeetingQueries.MaxPageSize}."];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        return TypedResults.Ok(await queries.ListAsync(CurrentUser.From(http), status!, page, pageSize, ct));
     }
 
     private static async Task<Results<Ok<MeetingDto>, ProblemHttpResult>> Get(string id, HttpContext http, MeetingQueries queries, CancellationToken ct) =>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Threading.RateLimiting;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Whistle.Api.Auth;
@@ -27,12 +28,37 @@ public sealed class Open311Options
 {
     public const string Section = "Whistle:Open311";
 
+    /// <summary>The shortest key accepted: 32 characters (e.g. <c>openssl rand -base64 32</c>, 44) are beyond guessing.</summary>
+    public const int MinimumKeyLength = 32;
+
     /// <summary><c>Whistle:Open311:ApiKeys:0:Key</c>, <c>…:0:UserName</c> (a township account), …; none: no client may post or read requests.</summary>
     public List<Open311ApiKey> ApiKeys { get; set; } = [];
 
+    /// <summary>Wrong <c>api_key</c>s one client address may send per minute; beyond, every key check from it answers 429 until the minute is over.</summary>
+    public int FailedKeyChecksPerMinute { get; set; } = 10;
+
     public static bool AreValid(Open311Options o) =>
-        o.ApiKeys.All(k => !string.IsNullOrWhiteSpace(k.Key) && k.Key.Length >= 8 && !string.IsNullOrWhiteSpace(k.UserName))
+        o.ApiKeys.All(k => !string.IsNullOrWhiteSpace(k.Key) && k.Key.Length >= MinimumKeyLength && !string.IsNullOrWhiteSpace(k.UserName))
         && o.ApiKeys.Select(k => k.Key).Distinct(StringComparer.Ordinal).Count() == o.ApiKeys.Count;
+}
+
+/// <summary>Failed <c>api_key</c> checks per client address per minute (<c>Whistle:Open311:FailedKeyChecksPerMinute</c>).</summary>
+public sealed class Open311KeyThrottle(IOptions<Open311Options> options) : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> _failures = PartitionedRateLimiter.Create<string, string>(address =>
+        RateLimitPartition.GetFixedWindowLimiter(
+            address,
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = options.Value.FailedKeyChecksPerMinute, Window = TimeSpan.FromMinutes(1) }));
+
+    /// <summary>Whether the address has used up its failed checks of this minute: then no key is checked, right or wrong.</summary>
+    public bool IsBlocked(string address) => _failures.GetStatistics(address)?.CurrentAvailablePermits <= 0;
+
+    public void Failed(string address)
+    {
+        using var _ = _failures.AttemptAcquire(address);
+    }
+
+    public void Dispose() => _failures.Dispose();
 }
 
 /// <summary>
@@ -46,13 +72,23 @@ public static class Open311Api
     public const string Prefix = "/open311/v2";
     public const string UrgencyAttribute = "urgency";
     public const int MaxResults = 1000;
+
+    /// <summary>The most <c>service_request_id</c>s (and <c>service_code</c>s) one <c>GET requests</c> may name (400 beyond).</summary>
+    public const int MaxListValues = 100;
+
     public static readonly TimeSpan DefaultPeriod = TimeSpan.FromDays(90);
 
-    private const string RequestsSql = $"""
-        SELECT {WhistleData.WhistleColumns} FROM whistles w
-        WHERE w.township_id = @Org AND w.raised_at >= @From AND w.raised_at <= @To AND w.matter_code <> 'meeting-decision'
-        ORDER BY w.raised_at DESC, w.id DESC;
+    private const string RequestsFilter = """
+        w.township_id = @Org AND w.raised_at >= @From AND w.raised_at <= @To AND w.matter_code <> 'meeting-decision'
+          AND (@AnyCode = 0 OR w.matter_code IN @Codes)
+          AND (@Open = 1 OR w.status IN ('closed', 'cancelled'))
+          AND (@Closed = 1 OR w.status NOT IN ('closed', 'cancelled'))
         """;
+
+    // The filters and the limit in the query itself: never more than MaxResults rows leave the database.
+    private const string RequestsSqlite = $"SELECT {WhistleData.WhistleColumns} FROM whistles w WHERE {RequestsFilter} ORDER BY w.raised_at DESC, w.id DESC LIMIT @Take;";
+
+    private const string RequestsSqlServer = $"SELECT TOP (@Take) {WhistleData.WhistleColumns} FROM whistles w WHERE {RequestsFilter} ORDER BY w.raised_at DESC, w.id DESC;";
 
     private const string RequestsByIdSql = $"SELECT {WhistleData.WhistleColumns} FROM whistles w WHERE w.township_id = @Org AND w.id IN @Ids ORDER BY w.raised_at DESC, w.id DESC;";
 
@@ -61,8 +97,10 @@ public static class Open311Api
     public static IServiceCollection AddOpen311Api(this IServiceCollection services)
     {
         services.AddOptions<Open311Options>().BindConfiguration(Open311Options.Section)
-            .Validate(Open311Options.AreValid, "Whistle:Open311:ApiKeys: every entry needs a Key of at least 8 characters, unique, and the UserName of a township account.")
+            .Validate(Open311Options.AreValid, $"Whistle:Open311:ApiKeys: every entry needs a Key of at least {Open311Options.MinimumKeyLength} characters (e.g. the output of: openssl rand -base64 32), unique, and the UserName of a township account.")
+            .Validate(o => o.FailedKeyChecksPerMinute is >= 1 and <= 10_000, "Whistle:Open311:FailedKeyChecksPerMinute must be between 1 and 10000 (default: 10).")
             .ValidateOnStart();
+        services.AddSingleton<Open311KeyThrottle>();
         return services;
     }
 
@@ -141,14 +179,18 @@ public static class Open311Api
     }
 
     private static async Task<IResult> PostRequest(
-        string format, HttpContext http, IOptionsMonitor<Open311Options> options, Accounts accounts, WhistleCommands commands, CountyCatalogHolder county, CancellationToken ct)
+        string format, HttpContext http, IOptionsMonitor<Open311Options> options, Accounts accounts, Open311KeyThrottle keys, RaiseThrottle raises,
+        WhistleCommands commands, CountyCatalogHolder county, CancellationToken ct)
     {
         if (!IsKnown(format)) return Error(format, 404, "Unknown format: use .json or .xml.");
         var form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync(ct) : FormCollection.Empty;
         string? Field(string name) => form.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v.ToString()) ? v.ToString().Trim() : null;
 
-        var user = await AuthoriseAsync(Field("api_key") ?? http.Request.Query["api_key"].ToString(), options, accounts, http, ct);
-        if (user is null) return Error(format, 403, "Invalid api_key.");
+        var (user, refused) = await AuthoriseAsync(format, Field("api_key") ?? http.Request.Query["api_key"].ToString(), options, accounts, keys, http, ct);
+        if (user is null) return refused!;
+
+        // The same per-account limit as POST /api/whistles: a key is no way around it.
+        if (!raises.TryAcquire(user.UserName)) return Error(format, 429, "Too many requests raised by this account; slow down and try again in a minute.");
 
         var code = Field("service_code");
         if (code is null) return Error(format, 400, "service_code is required.");
@@ -176,7 +218,9 @@ public static class Open311Api
         if (!Urgency.All.Contains(urgency)) return Error(format, 400, $"attribute[{UrgencyAttribute}] must be routine, urgent or emergency.");
 
         var description = Field("description");
-        var title = description is null ? matter.Name : description[..Math.Min(description.Length, WhistleValidation.TitleMax)];
+        // The title is one line: the description's first, cut to the title's length (the description keeps every line).
+        var firstLine = description?.Split('\n', '\r')[0].Replace('\t', ' ').Trim();
+        var title = string.IsNullOrEmpty(firstLine) ? matter.Name : firstLine[..Math.Min(firstLine.Length, WhistleValidation.TitleMax)];
         var result = await commands.RaiseAsync(
             user,
             new RaiseWhistleRequest(code, title, description, address, latitude, longitude, urgency, null),
@@ -209,17 +253,19 @@ public static class Open311Api
     };
 
     private static async Task<IResult> GetRequests(
-        string format, HttpContext http, IOptionsMonitor<Open311Options> options, Accounts accounts, WhistleDatabase database, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
+        string format, HttpContext http, IOptionsMonitor<Open311Options> options, Accounts accounts, Open311KeyThrottle keys, WhistleDatabase database,
+        CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
     {
         if (!IsKnown(format)) return Error(format, 404, "Unknown format: use .json or .xml.");
         var query = http.Request.Query;
-        var user = await AuthoriseAsync(query["api_key"].ToString(), options, accounts, http, ct);
-        if (user is null) return Error(format, 403, "Invalid api_key.");
+        var (user, refused) = await AuthoriseAsync(format, query["api_key"].ToString(), options, accounts, keys, http, ct);
+        if (user is null) return refused!;
 
         static List<string> List(string? value) =>
-            (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+            (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
 
         var ids = List(query["service_request_id"]);
+        if (ids.Count > MaxListValues) return Error(format, 400, $"service_request_id names at most {MaxListValues} requests (comma-separated); ask again for the rest.");
         List<WhistleRow> whistles;
         if (ids.Count > 0)
         {
@@ -238,24 +284,29 @@ public static class Open311Api
             var to = Date("end_date") ?? time.GetUtcNow();
             var from = Date("start_date") ?? to - DefaultPeriod;
             var codes = List(query["service_code"]);
+            if (codes.Count > MaxListValues) return Error(format, 400, $"service_code names at most {MaxListValues} services (comma-separated).");
             var statuses = List(query["status"]);
             if (statuses.Any(s => s is not ("open" or "closed"))) return Error(format, 400, "status must be open or closed (or both, comma-separated).");
-            whistles = (await database.ReadAsync(c => c.QueryAsync<WhistleRow>(RequestsSql, new { Org = user.OrgId, From = from, To = to }), ct))
-                .Where(w => codes.Count == 0 || codes.Contains(w.MatterCode))
-                .Where(w => statuses.Count == 0 || statuses.Contains(Status(w.Status)))
-                .Take(MaxResults)
-                .ToList();
+            var args = new
+            {
+                Org = user.OrgId, From = from, To = to, Take = MaxResults,
+                AnyCode = codes.Count == 0 ? 0 : 1, Codes = codes.Count == 0 ? [""] : codes,
+                Open = statuses.Count == 0 || statuses.Contains("open") ? 1 : 0,
+                Closed = statuses.Count == 0 || statuses.Contains("closed") ? 1 : 0,
+            };
+            whistles = (await database.ReadAsync(c => c.QueryAsync<WhistleRow>(database.Sql(RequestsSqlite, RequestsSqlServer), args), ct)).ToList();
         }
 
         return Answer(format, "service_requests", await DescribeAsync(whistles, database, county.Catalog, ct));
     }
 
     private static async Task<IResult> GetRequest(
-        string id, string format, HttpContext http, IOptionsMonitor<Open311Options> options, Accounts accounts, WhistleDatabase database, CountyCatalogHolder county, CancellationToken ct)
+        string id, string format, HttpContext http, IOptionsMonitor<Open311Options> options, Accounts accounts, Open311KeyThrottle keys, WhistleDatabase database,
+        CountyCatalogHolder county, CancellationToken ct)
     {
         if (!IsKnown(format)) return Error(format, 404, "Unknown format: use .json or .xml.");
-        var user = await AuthoriseAsync(http.Request.Query["api_key"].ToString(), options, accounts, http, ct);
-        if (user is null) return Error(format, 403, "Invalid api_key.");
+        var (user, refused) = await AuthoriseAsync(format, http.Request.Query["api_key"].ToString(), options, accounts, keys, http, ct);
+        if (user is null) return refused!;
         var whistles = (await database.ReadAsync(c => c.QueryAsync<WhistleRow>(RequestsByIdSql, new { Org = user.OrgId, Ids = new[] { id } }), ct)).ToList();
         if (whistles.Count == 0) return Error(format, 404, $"No service request '{id}'.");
         return Answer(format, "service_requests", await DescribeAsync(whistles, database, county.Catalog, ct));
@@ -298,15 +349,28 @@ public static class Open311Api
         }).ToList();
     }
 
-    /// <summary>The township account an API key stands for, while it is an enabled township account; null otherwise.</summary>
-    private static async Task<CurrentUser?> AuthoriseAsync(string? key, IOptionsMonitor<Open311Options> options, Accounts accounts, HttpContext http, CancellationToken ct)
+    /// <summary>
+    /// The township account an API key stands for, while it is an enabled township account; otherwise the answer:
+    /// 403 for no key or a wrong one, 429 once the client address has sent too many wrong keys this minute (then
+    /// even the right key is not checked, so that guessing learns nothing).
+    /// </summary>
+    private static async Task<(CurrentUser? User, IResult? Refused)> AuthoriseAsync(
+        string format, string? key, IOptionsMonitor<Open311Options> options, Accounts accounts, Open311KeyThrottle throttle, HttpContext http, CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(key)) return null;
+        var invalid = Error(format, 403, "Invalid api_key.");
+        if (string.IsNullOrEmpty(key)) return (null, invalid);
+        var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (throttle.IsBlocked(address)) return (null, Error(format, 429, "Too many wrong api_key values from this address; try again in a minute."));
         var given = Encoding.UTF8.GetBytes(key);
         var entry = options.CurrentValue.ApiKeys.FirstOrDefault(k => CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(k.Key), given));
-        if (entry is null) return null;
+        if (entry is null)
+        {
+            throttle.Failed(address);
+            return (null, invalid);
+        }
+
         var account = await accounts.FindAsync(entry.UserName, ct);
-        if (account is null || account.Disabled || account.Role != Roles.Township) return null;
-        return new CurrentUser(account.UserName, account.DisplayName, account.Role, account.OrgId) { RemoteAddress = http.Connection.RemoteIpAddress?.ToString() };
+        if (account is null || account.Disabled || account.Role != Roles.Township) return (null, invalid);
+        return (new CurrentUser(account.UserName, account.DisplayName, account.Role, account.OrgId) { RemoteAddress = http.Connection.RemoteIpAddress?.ToString() }, null);
     }
 }

@@ -86,7 +86,7 @@ public static class Open311Format
 
                 break;
             case string s:
-                xml.WriteString(s);
+                xml.WriteString(XmlText(s));
                 break;
             case IEnumerable list:
                 var item = ItemNames.GetValueOrDefault(name, "item");
@@ -97,11 +97,44 @@ public static class Open311Format
 
                 break;
             default:
-                xml.WriteString(Scalar(value));
+                xml.WriteString(XmlText(Scalar(value)));
                 break;
         }
 
         xml.WriteEndElement();
+    }
+
+    /// <summary>
+    /// Text as XML 1.0 can carry it: a character it cannot (a control character, U+FFFE/U+FFFF, half a surrogate
+    /// pair) becomes U+FFFD. New text never holds one (the API refuses control characters); text stored before
+    /// that rule, or written by other means, must not make the listing fail.
+    /// </summary>
+    public static string XmlText(string s)
+    {
+        var bad = -1;
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (XmlConvert.IsXmlChar(s[i])) continue;
+            if (i + 1 < s.Length && XmlConvert.IsXmlSurrogatePair(s[i + 1], s[i]))
+            {
+                i++;
+                continue;
+            }
+
+            bad = i;
+            break;
+        }
+
+        if (bad < 0) return s;
+        var text = new StringBuilder(s.Length).Append(s, 0, bad);
+        for (var i = bad; i < s.Length; i++)
+        {
+            if (XmlConvert.IsXmlChar(s[i])) text.Append(s[i]);
+            else if (i + 1 < s.Length && XmlConvert.IsXmlSurrogatePair(s[i + 1], s[i])) text.Append(s[i]).Append(s[++i]);
+            else text.Append('\uFFFD');
+        }
+
+        return text.ToString();
     }
 
     private static string Scalar(object value) => value switch

@@ -28,9 +28,8 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
 
     public async Task<CommandResult<WhistleDto>> ReassignAsync(CurrentUser user, string assignmentId, ReassignRequest request, CancellationToken ct)
     {
-        var catalog = county.Catalog;
-        var errors = ValidateTarget(catalog, request.AgencyCode, request.BranchId);
-        WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: true);
+        var errors = new Dictionary<string, string[]>();
+        WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: true, multiLine: true);
         var found = await database.ReadAsync(c => WhistleData.GetAssignmentAsync(c, assignmentId), ct);
         if (found is null)
         {
@@ -59,6 +58,7 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
                     return new CommandResult<WhistleDto>.Forbidden("Only the raising township (for a declined duty) or a supervisor reassigns.");
                 }
 
+                var target = ChooseTarget(errors, user, whistle, request.AgencyCode, request.BranchId);
                 if (errors.Count > 0)
                 {
                     return new CommandResult<WhistleDto>.Invalid(errors);
@@ -89,7 +89,7 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
                         unit.Transaction);
                 }
 
-                return await AddAsync(unit, user, whistle, assignments.Where(a => a.Id != old.Id).ToList(), request.AgencyCode!, request.BranchId, old.Role, old.Id, reason, WhistleEventTypes.AssignmentReassigned, [(old.AgencyCode, old.BranchId)], now);
+                return await AddAsync(unit, user, whistle, assignments.Where(a => a.Id != old.Id).ToList(), target!, old.Role, old.Id, reason, WhistleEventTypes.AssignmentReassigned, [(old.AgencyCode, old.BranchId)], now);
             },
             ct);
         return outcome ?? await ReloadAsync(user, found.WhistleId, ct);
@@ -97,9 +97,8 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
 
     public async Task<CommandResult<WhistleDto>> AddAsync(CurrentUser user, string whistleId, AddAssignmentRequest request, CancellationToken ct)
     {
-        var catalog = county.Catalog;
-        var errors = ValidateTarget(catalog, request.AgencyCode, request.BranchId);
-        WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: false);
+        var errors = new Dictionary<string, string[]>();
+        WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: false, multiLine: true);
         var outcome = await database.WriteAsync<CommandResult<WhistleDto>?>(
             async unit =>
             {
@@ -115,13 +114,14 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
                     return new CommandResult<WhistleDto>.Forbidden("Only a supervisor adds a co-handling unit to a whistle.");
                 }
 
+                var target = ChooseTarget(errors, user, whistle, request.AgencyCode, request.BranchId);
                 if (errors.Count > 0)
                 {
                     return new CommandResult<WhistleDto>.Invalid(errors);
                 }
 
                 var note = string.IsNullOrWhiteSpace(request.Reason) ? null : request.Reason.Trim();
-                return await AddAsync(unit, user, whistle, assignments, request.AgencyCode!, request.BranchId, AssignmentRole.Co, null, note, WhistleEventTypes.AssignmentDispatched, [], time.GetUtcNow());
+                return await AddAsync(unit, user, whistle, assignments, target!, AssignmentRole.Co, null, note, WhistleEventTypes.AssignmentDispatched, [], time.GetUtcNow());
             },
             ct);
         return outcome ?? await ReloadAsync(user, whistleId, ct);
@@ -132,8 +132,7 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
         CurrentUser user,
         WhistleRow whistle,
         IReadOnlyList<AssignmentRow> others,
-        string agencyCode,
-        string? branchId,
+        SummonedUnit target,
         string role,
         string? previousAssignmentId,
         string? note,
@@ -147,8 +146,7 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
         }
 
         var catalog = county.Catalog;
-        var targetBranch = branchId ?? catalog.FindBranch(agencyCode, whistle.TownshipId)?.Id;
-        if (others.Any(a => a.Status != AssignmentStatus.Declined && a.AgencyCode == agencyCode && a.BranchId == targetBranch))
+        if (others.Any(a => a.Status != AssignmentStatus.Declined && a.AgencyCode == target.AgencyCode && a.BranchId == target.BranchId))
         {
             return new CommandResult<WhistleDto>.Conflict("That unit already has a live duty on this whistle.");
         }
@@ -159,8 +157,8 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
         {
             Id = Guid.CreateVersion7(now).ToString(),
             WhistleId = whistle.Id,
-            AgencyCode = agencyCode,
-            BranchId = targetBranch,
+            AgencyCode = target.AgencyCode,
+            BranchId = target.BranchId,
             Role = role,
             Status = AssignmentStatus.Dispatched,
             DispatchedAt = now,
@@ -190,14 +188,15 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
         return null;
     }
 
-    private static Dictionary<string, string[]> ValidateTarget(CountyCatalog catalog, string? agencyCode, string? branchId)
+    /// <summary>
+    /// The new unit, by the one rule of who may put work on whom (<see cref="Summoning"/>): a township only on the
+    /// units stationed in it, a supervisor anywhere. A refusal is a 400 on the field that named the unit.
+    /// </summary>
+    private SummonedUnit? ChooseTarget(Dictionary<string, string[]> errors, CurrentUser user, WhistleRow whistle, string? agencyCode, string? branchId)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(agencyCode)) errors["agencyCode"] = ["The agency is required."];
-        else if (catalog.FindAgency(agencyCode) is null) errors["agencyCode"] = [$"Unknown agency '{agencyCode}'."];
-        else if (branchId is not null && catalog.FindBranch(branchId) is not { } b) errors["branchId"] = [$"Unknown branch '{branchId}'."];
-        else if (branchId is not null && catalog.FindBranch(branchId)!.AgencyCode != agencyCode) errors["branchId"] = ["The branch belongs to another agency."];
-        return errors;
+        var choice = Summoning.Choose(county.Catalog, user.Role, user.OrgId, whistle.TownshipId, agencyCode, branchId);
+        if (!choice.Allowed) errors[choice.Field == SummonsField.Branch ? "branchId" : "agencyCode"] = [choice.Problem!];
+        return choice.Unit;
     }
 
     private async Task<CommandResult<WhistleDto>> ReloadAsync(CurrentUser user, string whistleId, CancellationToken ct)

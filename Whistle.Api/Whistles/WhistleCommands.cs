@@ -153,7 +153,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
     public Task<CommandResult<WhistleDto>> ReopenAsync(CurrentUser user, string whistleId, ReopenWhistleRequest request, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: true);
+        WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: true, multiLine: true);
         if (errors.Count > 0) return Task.FromResult<CommandResult<WhistleDto>>(new CommandResult<WhistleDto>.Invalid(errors));
         return ChangeWhistleAsync(user, whistleId, ct, async (unit, whistle, assignments, now) =>
         {
@@ -197,8 +197,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
                 errors[$"ratings[{i}].assignmentId"] = ["Rate only the resolved assignments of this whistle."];
             if (!Rating.IsValid(r.Rating))
                 errors[$"ratings[{i}].rating"] = [$"The rating must be one of {string.Join(", ", Rating.All)}."];
-            if (r.Comment is { } comment && comment.Trim().Length > WhistleValidation.CommentMax)
-                errors[$"ratings[{i}].comment"] = [$"The comment must be at most {WhistleValidation.CommentMax} characters."];
+            WhistleValidation.Text(errors, $"ratings[{i}].comment", r.Comment, WhistleValidation.CommentMax, required: false, multiLine: true);
         }
 
         var rated = ratings.Where(r => r.AssignmentId is not null).GroupBy(r => r.AssignmentId!).ToList();
@@ -214,7 +213,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
         var errors = new Dictionary<string, string[]>();
         if (request.EtaMinutes is < 0 or > WhistleValidation.EtaMinutesMax)
             errors["etaMinutes"] = [$"The ETA must be between 0 and {WhistleValidation.EtaMinutesMax} minutes."];
-        WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: false);
+        WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: false, multiLine: true);
         return ChangeAssignmentAsync(user, assignmentId, errors, WhistleEventTypes.AssignmentReported, ct, async (unit, assignment, now) =>
         {
             var allowed = Lifecycle.CanReport(assignment.Status);
@@ -231,7 +230,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
     public Task<CommandResult<WhistleDto>> ResolveAsync(CurrentUser user, string assignmentId, ResolveRequest request, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: true);
+        WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: true, multiLine: true);
         return ChangeAssignmentAsync(user, assignmentId, errors, WhistleEventTypes.AssignmentResolved, ct, async (unit, assignment, now) =>
         {
             var allowed = Lifecycle.CanResolve(assignment.Status);
@@ -247,7 +246,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
     public Task<CommandResult<WhistleDto>> DeclineAsync(CurrentUser user, string assignmentId, DeclineRequest request, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: true);
+        WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: true, multiLine: true);
         return ChangeAssignmentAsync(user, assignmentId, errors, WhistleEventTypes.AssignmentDeclined, ct, async (unit, assignment, now) =>
         {
             var allowed = Lifecycle.CanDecline(assignment.Status);

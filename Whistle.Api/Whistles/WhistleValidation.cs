@@ -21,7 +21,7 @@ public static class WhistleValidation
         if (string.IsNullOrWhiteSpace(r.MatterCode)) errors["matterCode"] = ["The matter is required."];
         else if (catalog.FindActiveMatter(r.MatterCode) is null) errors["matterCode"] = [$"'{r.MatterCode}' is not on the whistle list."];
         Text(errors, "title", r.Title, TitleMax, required: true);
-        Text(errors, "description", r.Description, DescriptionMax, required: false);
+        Text(errors, "description", r.Description, DescriptionMax, required: false, multiLine: true);
         Text(errors, "address", r.Address, AddressMax, required: true);
         if (string.IsNullOrWhiteSpace(r.Urgency)) errors["urgency"] = ["The urgency is required."];
         else if (!Urgency.IsValid(r.Urgency)) errors["urgency"] = [$"The urgency must be one of {string.Join(", ", Urgency.All)}."];
@@ -38,14 +38,55 @@ public static class WhistleValidation
         return errors;
     }
 
-    public static void Text(Dictionary<string, string[]> errors, string field, string? value, int max, bool required)
+    /// <summary>
+    /// The one rule for a text field of the API: required or not, at most <paramref name="max"/> characters, and no
+    /// control character (<see cref="ControlCharacter"/>); tab, CR and LF only where the field is
+    /// <paramref name="multiLine"/> (descriptions, notes, reasons, comments, agendas, minutes).
+    /// </summary>
+    public static void Text(Dictionary<string, string[]> errors, string field, string? value, int max, bool required, bool multiLine = false)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
             if (required) errors[field] = [$"The {field} is required."];
+            else if (value is not null && ControlCharacter(value, multiLine) is { } blank) errors[field] = [ControlMessage(field, blank, multiLine)];
             return;
         }
 
         if (value.Trim().Length > max) errors[field] = [$"The {field} must be at most {max} characters."];
+        else if (ControlCharacter(value, multiLine) is { } bad) errors[field] = [ControlMessage(field, bad, multiLine)];
     }
+
+    /// <summary>
+    /// The first character a stored text may not hold, as its code (U+xxxx), or null: C0 controls (tab, CR and LF
+    /// allowed in <paramref name="multiLine"/> text), DEL and the C1 controls, the noncharacters U+FFFE and U+FFFF,
+    /// and a surrogate that is not half of a pair. Such characters show as nothing or garble a screen, an export
+    /// or a notice, and XML 1.0 cannot carry most of them.
+    /// </summary>
+    public static int? ControlCharacter(string value, bool multiLine)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+                continue;
+            }
+
+            var refused = c switch
+            {
+                '\t' or '\r' or '\n' => !multiLine,
+                < '\u0020' => true,
+                >= '\u007F' and <= '\u009F' => true,
+                '\uFFFE' or '\uFFFF' => true,
+                _ => char.IsSurrogate(c),
+            };
+            if (refused) return c;
+        }
+
+        return null;
+    }
+
+    private static string ControlMessage(string field, int code, bool multiLine) =>
+        $"The {field} contains a control character (U+{code:X4}); {(multiLine ? "only tab, CR and LF are allowed" : "it is one line of plain text")}.";
 }

@@ -15,7 +15,7 @@ public static class Routing
     /// <summary>
     /// Routes a matter raised in a township (PRODUCT.md §4): the matter's lead and co-handling
     /// agencies, then the agencies the township summoned, each to the agency's branch stationed in
-    /// that township, or to the agency itself where it has none there. An agency appears once.
+    /// that township, or to the agency itself where it has none there (<see cref="Summoning"/>). An agency appears once.
     /// </summary>
     public static IReadOnlyList<RoutedDuty> Route(
         CountyCatalog catalog,
@@ -45,13 +45,14 @@ public static class Routing
                 continue;
             }
 
-            if (catalog.FindAgency(agencyCode) is null)
+            // The raising township summons: the one rule of who may put work on whom keeps it in the township.
+            var choice = Summoning.Choose(catalog, Roles.Township, townshipId, townshipId, agencyCode, null);
+            if (!choice.Allowed)
             {
-                throw new InvalidOperationException($"Unknown agency '{agencyCode}'.");
+                throw new InvalidOperationException(choice.Problem);
             }
 
-            var branch = catalog.FindBranch(agencyCode, townshipId);
-            duties.Add(new RoutedDuty(agencyCode, branch?.Id, role, reportBy, resolveBy));
+            duties.Add(new RoutedDuty(agencyCode, choice.Unit!.BranchId, role, reportBy, resolveBy));
         }
 
         return duties;

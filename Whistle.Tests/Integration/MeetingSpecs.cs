@@ -80,7 +80,7 @@ public sealed class When_a_township_convenes_its_branches
         // Another township's branch, and the other township, see nothing of it.
         Assert.That((await outsider.GetAsync($"/api/meetings/{id}")).Status, Is.EqualTo(HttpStatusCode.NotFound));
         Assert.That((await otherTownship.GetAsync($"/api/meetings/{id}")).Status, Is.EqualTo(HttpStatusCode.NotFound));
-        Assert.That((await outsider.GetAsync("/api/meetings?status=all")).Body!.AsArray().Select(m => m!.Str("id")), Does.Not.Contain(id));
+        Assert.That((await outsider.GetAsync("/api/meetings?status=all")).Body!["items"]!.AsArray().Select(m => m!.Str("id")), Does.Not.Contain(id));
         Assert.That((await outsiderPush.CatchUpAsync(0)).Where(e => e.Str("whistleId") == id), Is.Empty);
         Assert.That(outsiderPush.Received.Where(e => e.Str("whistleId") == id), Is.Empty);
 
@@ -189,6 +189,44 @@ public sealed class When_a_township_convenes_its_branches
         Assert.That(problem!["errors"]!["recurrence"], Is.Not.Null);
         var (past, _, _) = await township.PostAsync("/api/meetings", Meeting(_clock.GetUtcNow().AddHours(-1), ["natural-resources"]));
         Assert.That(past, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
+    [Test]
+    public async Task Should_page_the_meetings_like_the_whistles()
+    {
+        // Issue 11 (finding 10): GET /api/meetings pages as GET /api/whistles does; every meeting is on some page.
+        using var township = await _system.SignInAsync("township.shuangqiao");
+        var created = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var (status, body, _) = await township.PostAsync("/api/meetings", Meeting(_clock.GetUtcNow().AddDays(2 + i), ["health"], new { every = "week", count = 8 }));
+            Assert.That(status, Is.EqualTo(HttpStatusCode.Created), body?.ToJsonString());
+            created.AddRange(body!.AsArray().Select(m => m!.Str("id")));
+        }
+
+        var seen = new List<JsonNode>();
+        for (var page = 1; page <= 3; page++)
+        {
+            var (status, body, _) = await township.GetAsync($"/api/meetings?status=upcoming&page={page}&pageSize=10");
+            Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body?.ToJsonString());
+            Assert.That(body!["total"]!.GetValue<int>(), Is.EqualTo(24));
+            Assert.That(body["pageSize"]!.GetValue<int>(), Is.EqualTo(10));
+            Assert.That(body["items"]!.AsArray(), Has.Count.EqualTo(page < 3 ? 10 : 4));
+            seen.AddRange(body["items"]!.AsArray().Select(m => m!));
+        }
+
+        var starts = seen.Select(m => DateTimeOffset.Parse(m.Str("startsAt"), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(seen.Select(m => m.Str("id")), Is.EquivalentTo(created), "every meeting once");
+            Assert.That(starts, Is.Ordered.Ascending, "upcoming: the soonest first");
+        });
+        var (_, defaults, _) = await township.GetAsync("/api/meetings");
+        Assert.That(defaults!["items"]!.AsArray(), Has.Count.EqualTo(20), "20 a page unless asked");
+        Assert.That((await township.GetAsync($"/api/meetings?pageSize={101}")).Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((await township.GetAsync("/api/meetings?page=0")).Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        var (_, beyond, _) = await township.GetAsync($"/api/meetings?page={int.MaxValue}&pageSize=100");
+        Assert.That(beyond!["items"]!.AsArray(), Is.Empty);
     }
 
     [Test]

@@ -13,7 +13,7 @@ namespace Whistle.Tests.Integration;
 [NonParallelizable]
 public sealed class When_an_Open311_client_reports_and_follows_a_problem
 {
-    private const string Key = "test-key";
+    private const string Key = "test-key-of-open311-client-0123456789"; // at least 32 characters
     private WhistleSystem _system = null!;
     private HttpClient _http = null!;
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Meeting, Org, Summons } from '../src/api/types'
 import { ATTENDANCE_VALUES, MEETING_KINDS, MEETING_STATUSES, SUMMONS_STATUSES, MEETING_EVENT_TYPES } from '../src/api/types'
 import {
+  allPages,
   attendanceEntries,
   decisionInputs,
   defaultUnitCodes,
@@ -319,5 +320,31 @@ describe('i18n of meetings', () => {
     }
     expect(checked).toBeGreaterThan(200)
     expect(missing).toEqual([])
+  })
+})
+
+describe('allPages (GET /api/meetings is paged, issue 11)', () => {
+  const items = Array.from({ length: 45 }, (_, i) => ({ id: `m${i}` }))
+  const pages = (size: number) => async (page: number) => ({ items: items.slice((page - 1) * size, page * size), total: items.length })
+
+  it('reads every page until the total is reached, so a user with many meetings loses none', async () => {
+    const asked: number[] = []
+    const all = await allPages(async (page) => {
+      asked.push(page)
+      return pages(20)(page)
+    })
+    expect(all.map((m) => m.id)).toEqual(items.map((m) => m.id))
+    expect(asked).toEqual([1, 2, 3])
+  })
+
+  it('keeps an item that moved between two pages once, and stops on an empty page or at the page limit', async () => {
+    const shifted = await allPages(async (page) => ({ items: page === 1 ? [{ id: 'a' }, { id: 'b' }] : page === 2 ? [{ id: 'b' }, { id: 'c' }] : [], total: 4 }))
+    expect(shifted.map((m) => m.id)).toEqual(['a', 'b', 'c'])
+    let calls = 0
+    await allPages(async () => {
+      calls++
+      return { items: [{ id: `x${calls}` }], total: 1000 }
+    }, 5)
+    expect(calls).toBe(5)
   })
 })

@@ -20,6 +20,7 @@ import type {
 } from './types'
 import { accessToken, sessionExpired } from '../stores/auth'
 import { fileNameFromDisposition } from '../lib/files'
+import { allPages, MEETINGS_MAX_PAGE_SIZE } from '../lib/meetings'
 
 export class ApiError extends Error {
   constructor(
@@ -120,7 +121,11 @@ export const api = {
     request<unknown>(`/api/org/agencies/${encodeURIComponent(code)}`, { method: 'PUT', body }),
   audit: (page = 1, pageSize = 20) => request<Page<AuditEntry>>(`/api/audit?page=${page}&pageSize=${pageSize}`),
   // ---- issue 8: coordination meetings (协调会议) ----
-  meetings: async (status: 'upcoming' | 'past' | 'all') => listOf(await request<Meeting[] | Page<Meeting>>(`/api/meetings?status=${status}`)),
+  meetings: (status: 'upcoming' | 'past' | 'all', page = 1, pageSize = 20) =>
+    request<Page<Meeting>>(`/api/meetings?status=${status}&page=${page}&pageSize=${pageSize}`),
+  /** Every meeting of a status, page by page (for the upcoming ones: a bounded list, shown whole). */
+  allMeetings: (status: 'upcoming' | 'past' | 'all') =>
+    allPages((page) => api.meetings(status, page, MEETINGS_MAX_PAGE_SIZE)),
   meeting: (id: string) => request<Meeting>(`/api/meetings/${encodeURIComponent(id)}`),
   scheduleMeeting: async (body: ScheduleMeetingRequest) => listOf(await request<Meeting[] | Meeting>('/api/meetings', { method: 'POST', body })),
   meetingIcs: (id: string) => download(`/api/meetings/${encodeURIComponent(id)}/ics`, 'text/calendar, */*'),

@@ -250,6 +250,27 @@ export function inboxSummons(user: Pick<User, 'role' | 'orgId'> | null | undefin
 }
 
 /** Upcoming meetings soonest first; past ones latest first. */
+/** The most a page of GET /api/meetings holds (the API's MeetingQueries.MaxPageSize). */
+export const MEETINGS_MAX_PAGE_SIZE = 100
+
+/**
+ * Every item of a paged list (GET /api/meetings pages as GET /api/whistles does): pages are fetched until the
+ * total is reached or a page comes back empty, at most `maxPages`; an item that moved between two pages while
+ * they were read is kept once.
+ */
+export async function allPages<T extends { id: string }>(
+  fetchPage: (page: number) => Promise<{ items: T[]; total?: number }>,
+  maxPages = 50,
+): Promise<T[]> {
+  const seen = new Map<string, T>()
+  for (let page = 1; page <= maxPages; page++) {
+    const res = await fetchPage(page)
+    for (const item of res.items) if (!seen.has(item.id)) seen.set(item.id, item)
+    if (res.items.length === 0 || seen.size >= (res.total ?? 0)) break
+  }
+  return [...seen.values()]
+}
+
 export function sortMeetings(list: readonly Meeting[], order: 'upcoming' | 'past'): Meeting[] {
   const sign = order === 'upcoming' ? 1 : -1
   return [...list].sort((a, b) => sign * (Date.parse(a.startsAt) - Date.parse(b.startsAt)) || a.id.localeCompare(b.id))

@@ -1,0 +1,81 @@
+using Whistle.Core.County;
+
+namespace Whistle.Core.Domain;
+
+/// <summary>A unit that work is put on: an agency's branch, or the agency itself (no branch).</summary>
+public sealed record SummonedUnit(string AgencyCode, string? BranchId);
+
+/// <summary>Which field of the caller's request a refusal concerns.</summary>
+public enum SummonsField
+{
+    Agency,
+    Branch,
+}
+
+/// <summary>The unit chosen, or why the caller may not put work there (and which field says so).</summary>
+public sealed record SummonsChoice(SummonedUnit? Unit, SummonsField Field, string? Problem)
+{
+    public bool Allowed => Unit is not null;
+
+    public static SummonsChoice Refuse(SummonsField field, string problem) => new(null, field, problem);
+}
+
+/// <summary>
+/// The one rule of who may put work on whom (召集): raising with further agencies, reassigning a duty, and a
+/// meeting's summons and decisions all ask it. A township summons only the units stationed in it: its own
+/// branches, or, where an agency has no branch there, the agency itself. A supervisor summons any unit of the
+/// county. Nobody else summons.
+/// </summary>
+public static class Summoning
+{
+    /// <summary>
+    /// The unit a caller (<paramref name="callerRole"/>, <paramref name="callerOrgId"/>) puts work on when it names
+    /// <paramref name="agencyCode"/> and, optionally, <paramref name="branchId"/>, for work that belongs to
+    /// <paramref name="townshipId"/> (null: county-wide, a supervisor's). Without a branch, the agency's branch
+    /// stationed in that township is chosen, or the agency itself where it has none there.
+    /// </summary>
+    public static SummonsChoice Choose(CountyCatalog catalog, string callerRole, string callerOrgId, string? townshipId, string? agencyCode, string? branchId)
+    {
+        if (string.IsNullOrWhiteSpace(agencyCode)) return SummonsChoice.Refuse(SummonsField.Agency, "The agency is required.");
+        if (catalog.FindAgency(agencyCode) is null) return SummonsChoice.Refuse(SummonsField.Agency, $"Unknown agency '{agencyCode}'.");
+        BranchInfo? branch = null;
+        if (branchId is not null)
+        {
+            branch = catalog.FindBranch(branchId);
+            if (branch is null) return SummonsChoice.Refuse(SummonsField.Branch, $"Unknown branch '{branchId}'.");
+            if (branch.AgencyCode != agencyCode) return SummonsChoice.Refuse(SummonsField.Branch, "The branch belongs to another agency.");
+        }
+
+        switch (callerRole)
+        {
+            case Roles.Supervisor:
+                break;
+            case Roles.Township:
+                if (townshipId is not null && townshipId != callerOrgId)
+                {
+                    return SummonsChoice.Refuse(SummonsField.Agency, "A township puts work only on the units stationed in it.");
+                }
+
+                townshipId = callerOrgId;
+                if (branch is not null && branch.TownshipId != callerOrgId)
+                {
+                    return SummonsChoice.Refuse(
+                        SummonsField.Branch,
+                        $"'{branch.Id}' is not stationed in this township: a township summons only its own branches (or an agency without a branch there).");
+                }
+
+                break;
+            default:
+                return SummonsChoice.Refuse(SummonsField.Agency, "Only townships and supervisors put work on units.");
+        }
+
+        var chosen = branch?.Id ?? (townshipId is null ? null : catalog.FindBranch(agencyCode, townshipId)?.Id);
+        return new SummonsChoice(new SummonedUnit(agencyCode, chosen), SummonsField.Agency, null);
+    }
+
+    /// <summary>Whether <paramref name="unit"/> is stationed in <paramref name="townshipId"/>: its branch there, or an agency without one there.</summary>
+    public static bool IsStationedIn(CountyCatalog catalog, SummonedUnit unit, string townshipId) =>
+        unit.BranchId is { } id
+            ? catalog.FindBranch(id)?.TownshipId == townshipId
+            : catalog.FindAgency(unit.AgencyCode) is not null && catalog.FindBranch(unit.AgencyCode, townshipId) is null;
+}
