@@ -79,7 +79,7 @@ public sealed class When_supervisors_manage_accounts_and_read_the_audit_trail
         await using (var app = builder.Build())
         {
             using var output = new StringWriter();
-            var code = await AdminCommands.RunAsync(app, ["create-user", "--user", "admin", "--name", "县督查室 管理员", "--role", "supervisor", "--org", "qingshan"], new StringReader("correct-horse-battery\n"), output);
+            var code = await AdminCommands.RunAsync(app, ["create-user", "--user", "admin", "--name", "县督查室 管理员", "--role", "supervisor", "--org", "qingshan"], new StringReader("Correct-horse-battery\n"), output);
             Assert.That(code, Is.Zero, output.ToString());
             var bad = await AdminCommands.RunAsync(app, ["create-user", "--user", "x", "--role", "mayor"], new StringReader("short\n"), output);
             Assert.That(bad, Is.EqualTo(2));
@@ -87,8 +87,10 @@ public sealed class When_supervisors_manage_accounts_and_read_the_audit_trail
         }
 
         await using var api = await ApiHost.StartAsync(settings);
-        using var admin = await WhistleClient.SignInAsync(api.BaseAddress, "admin", "correct-horse-battery");
+        using var admin = await WhistleClient.SignInAsync(api.BaseAddress, "admin", "Correct-horse-battery");
         Assert.That(admin.User.Str("role"), Is.EqualTo("supervisor"));
+        var (status, _, _) = await admin.GetAsync("/api/users");
+        Assert.That(status, Is.EqualTo(System.Net.HttpStatusCode.Forbidden), "a supervisor without a second factor signs in only to enrol one (Whistle:Auth:RequireSecondFactorFor)");
     }
 
     [Test]
