@@ -82,6 +82,7 @@ const en: Messages<typeof zhCN> = {
     confirm: 'Confirm with a code',
     codeWrong: 'Wrong code; enter the code your authenticator shows now',
     passwordWrong: 'Wrong password',
+    newPasswordWeak: 'The new password does not qualify: at least 10 characters, three of upper case, lower case, digits and symbols, no user name, not a common password, and not the current one',
   },
   idle: {
     title: 'Signing out soon',
