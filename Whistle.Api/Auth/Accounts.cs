@@ -281,9 +281,16 @@ public sealed class Accounts
         var now = _time.GetUtcNow();
         var refusal = Refusal(account, failures, now)
             ?? (account!.SecurityStamp != stamp ? "session changed" : account.TotpSecret is null ? "no second factor" : null);
+        var secret = Array.Empty<byte>();
+        if (refusal is null && !TryUnprotectSecret(account!.TotpSecret!, out secret))
+        {
+            // The key ring that protected it is gone: the code cannot be checked; `disable-second-factor` lets it enrol again.
+            refusal = "second-factor secret unreadable (Data Protection key ring)";
+        }
+
         if (refusal is null)
         {
-            var step = Totp.Match(UnprotectSecret(account!.TotpSecret!), code, now, account.TotpLastStep);
+            var step = Totp.Match(secret, code, now, account!.TotpLastStep);
             if (step is { } s && await _database.WriteAsync(
                     async unit =>
                     {
@@ -410,8 +417,8 @@ public sealed class Accounts
     /// <summary>Confirms the pending secret with a code from it; then every sign-in asks for a code. Ends the account's other tokens.</summary>
     public async Task<bool> ConfirmSecondFactorAsync(AuditActor actor, AccountRow account, string? code, CancellationToken ct)
     {
-        if (account.TotpPendingSecret is null) return false;
-        if (Totp.Match(UnprotectSecret(account.TotpPendingSecret), code, _time.GetUtcNow(), 0) is not { } step) return false;
+        if (account.TotpPendingSecret is null || !TryUnprotectSecret(account.TotpPendingSecret, out var pending)) return false;
+        if (Totp.Match(pending, code, _time.GetUtcNow(), 0) is not { } step) return false;
         return await _database.WriteAsync(
             async unit =>
             {
@@ -436,4 +443,18 @@ public sealed class Accounts
             ct);
 
     private byte[] UnprotectSecret(string stored) => Base32.Decode(_totpProtector.Unprotect(stored));
+
+    private bool TryUnprotectSecret(string stored, out byte[] secret)
+    {
+        try
+        {
+            secret = UnprotectSecret(stored);
+            return true;
+        }
+        catch (CryptographicException)
+        {
+            secret = [];
+            return false;
+        }
+    }
 }
