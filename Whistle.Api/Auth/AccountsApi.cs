@@ -1,12 +1,13 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Whistle.Api.Hosting;
+using Whistle.Api.Push;
 using Whistle.Api.Whistles;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 
 namespace Whistle.Api.Auth;
 
-public sealed record AccountDto(string UserName, string DisplayName, string Role, string OrgId, string? OrgName, bool Disabled, bool LockedOut, bool IsDemo, DateTimeOffset? CreatedAt, string? CreatedBy);
+public sealed record AccountDto(string UserName, string DisplayName, string Role, string OrgId, string? OrgName, bool Disabled, bool LockedOut, bool IsDemo, DateTimeOffset? CreatedAt, string? CreatedBy, bool SecondFactor);
 
 public sealed record CreateAccountRequest(string? UserName, string? DisplayName, string? Role, string? OrgId, string? Password);
 
@@ -31,6 +32,8 @@ public static class AccountsApi
         api.MapPost("/{userName}/password", SetPassword).WithName("SetAccountPassword")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        api.MapPost("/{userName}/second-factor/disable", DisableSecondFactor).WithName("DisableAccountSecondFactor")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
@@ -39,7 +42,7 @@ public static class AccountsApi
         : TypedResults.Problem(title: "Forbidden", detail: "Only supervisors manage accounts.", statusCode: StatusCodes.Status403Forbidden);
 
     private static AccountDto Dto(AccountRow a, CountyCatalogHolder county, TimeProvider time) =>
-        new(a.UserName, a.DisplayName, a.Role, a.OrgId, county.Catalog.OrgName(a.Role, a.OrgId), a.Disabled, a.LockedUntil > time.GetUtcNow(), a.IsDemo, a.CreatedAt, a.CreatedBy);
+        new(a.UserName, a.DisplayName, a.Role, a.OrgId, county.Catalog.OrgName(a.Role, a.OrgId), a.Disabled, a.LockedUntil > time.GetUtcNow(), a.IsDemo, a.CreatedAt, a.CreatedBy, a.HasSecondFactor);
 
     private static async Task<Results<Ok<IReadOnlyList<AccountDto>>, ProblemHttpResult>> List(HttpContext http, Accounts accounts, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
     {
@@ -67,7 +70,6 @@ public static class AccountsApi
 
     private static async Task<Results<NoContent, ProblemHttpResult>> SetDisabled(string userName, bool disabled, HttpContext http, Accounts accounts, CancellationToken ct)
     {
-        var active = http.RequestServices.GetRequiredService<ActiveAccounts>();
         var user = CurrentUser.From(http);
         if (SupervisorOnly(user) is { } forbidden) return forbidden;
         if (await accounts.FindAsync(userName, ct) is null) return CommandResults.NotFoundProblem();
@@ -77,7 +79,7 @@ public static class AccountsApi
         }
 
         await accounts.SetDisabledAsync(user.Audit, userName, disabled, ct);
-        active.Forget(userName);
+        await EndSessionsAsync(http, userName);
         return TypedResults.NoContent();
     }
 
@@ -87,9 +89,31 @@ public static class AccountsApi
         if (SupervisorOnly(user) is { } forbidden) return forbidden;
         if (await accounts.FindAsync(userName, ct) is null) return CommandResults.NotFoundProblem();
         var errors = new Dictionary<string, string[]>();
-        accounts.ValidatePassword(errors, request.Password);
+        accounts.ValidatePassword(errors, request.Password, userName);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         await accounts.SetPasswordAsync(user.Audit, userName, request.Password!, ct);
+        await EndSessionsAsync(http, userName);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>A supervisor removes an account's second factor (a lost phone); it enrols again at its next sign-in if its role requires one.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> DisableSecondFactor(string userName, HttpContext http, Accounts accounts, CancellationToken ct)
+    {
+        var user = CurrentUser.From(http);
+        if (SupervisorOnly(user) is { } forbidden) return forbidden;
+        if (await accounts.FindAsync(userName, ct) is null) return CommandResults.NotFoundProblem();
+        await accounts.DisableSecondFactorAsync(user.Audit, userName, ct);
+        await EndSessionsAsync(http, userName);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// The account changed (new security stamp): this instance forgets what it knew and closes its hub connections now;
+    /// other instances follow within Whistle:Auth:AccountCheckInterval.
+    /// </summary>
+    private static async Task EndSessionsAsync(HttpContext http, string userName)
+    {
+        http.RequestServices.GetRequiredService<ActiveAccounts>().Forget(userName);
+        await http.RequestServices.GetRequiredService<HubSessions>().SweepAsync(userName, http.RequestAborted);
     }
 }

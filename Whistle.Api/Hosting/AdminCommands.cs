@@ -9,12 +9,15 @@ namespace Whistle.Api.Hosting;
 /// <c>dotnet Whistle.Api.dll create-user --user NAME --name DISPLAY --role supervisor --org COUNTY-ID</c>
 /// creates an account (the first supervisor, typically); the password is read from the environment
 /// variable <c>WHISTLE_NEW_PASSWORD</c>, or else from standard input, and never from the command line.
+/// <c>disable-second-factor --user NAME</c> removes an account's second factor (the last supervisor lost the phone,
+/// or the key ring that protects the secrets was lost); it enrols again at its next sign-in.
 /// </summary>
 public static class AdminCommands
 {
     public const string CreateUser = "create-user";
+    public const string DisableSecondFactor = "disable-second-factor";
 
-    public static bool IsCommand(string[] args) => args is [CreateUser, ..];
+    public static bool IsCommand(string[] args) => args is [CreateUser or DisableSecondFactor, ..];
 
     public static async Task<int> RunAsync(WebApplication app, string[] args, TextReader input, TextWriter output)
     {
@@ -26,6 +29,20 @@ public static class AdminCommands
 
         await app.Services.InitializeDatabaseAsync(CancellationToken.None);
         var accounts = app.Services.GetRequiredService<Accounts>();
+        var cli = new AuditActor("cli", "command line", Environment.MachineName);
+        if (args is [DisableSecondFactor, ..])
+        {
+            if (Arg("--user") is not { } target || await accounts.FindAsync(target, CancellationToken.None) is null)
+            {
+                await output.WriteLineAsync("usage: disable-second-factor --user NAME (an existing account)");
+                return 2;
+            }
+
+            await accounts.DisableSecondFactorAsync(cli, target, CancellationToken.None);
+            await output.WriteLineAsync($"Removed the second factor of '{target}'; it enrols again at its next sign-in.");
+            return 0;
+        }
+
         var county = app.Services.GetRequiredService<CountyCatalogHolder>();
         var password = Environment.GetEnvironmentVariable("WHISTLE_NEW_PASSWORD") ?? await input.ReadLineAsync();
         var (user, name, role, org) = (Arg("--user"), Arg("--name"), Arg("--role"), Arg("--org"));
@@ -46,7 +63,7 @@ public static class AdminCommands
             return 2;
         }
 
-        await accounts.CreateAsync(new AuditActor("cli", "command line", Environment.MachineName), user!, name!, role!, org!, password!, CancellationToken.None);
+        await accounts.CreateAsync(cli, user!, name!, role!, org!, password!, CancellationToken.None);
         await output.WriteLineAsync($"Created {role} account '{user}' for {county.Catalog.OrgName(role!, org!)}.");
         return 0;
     }

@@ -79,7 +79,7 @@ public sealed class When_supervisors_manage_accounts_and_read_the_audit_trail
         await using (var app = builder.Build())
         {
             using var output = new StringWriter();
-            var code = await AdminCommands.RunAsync(app, ["create-user", "--user", "admin", "--name", "县督查室 管理员", "--role", "supervisor", "--org", "qingshan"], new StringReader("correct-horse-battery\n"), output);
+            var code = await AdminCommands.RunAsync(app, ["create-user", "--user", "admin", "--name", "县督查室 管理员", "--role", "supervisor", "--org", "qingshan"], new StringReader("Correct-horse-battery\n"), output);
             Assert.That(code, Is.Zero, output.ToString());
             var bad = await AdminCommands.RunAsync(app, ["create-user", "--user", "x", "--role", "mayor"], new StringReader("short\n"), output);
             Assert.That(bad, Is.EqualTo(2));
@@ -87,8 +87,37 @@ public sealed class When_supervisors_manage_accounts_and_read_the_audit_trail
         }
 
         await using var api = await ApiHost.StartAsync(settings);
-        using var admin = await WhistleClient.SignInAsync(api.BaseAddress, "admin", "correct-horse-battery");
+        using var admin = await WhistleClient.SignInAsync(api.BaseAddress, "admin", "Correct-horse-battery");
         Assert.That(admin.User.Str("role"), Is.EqualTo("supervisor"));
+        var (status, _, _) = await admin.GetAsync("/api/users");
+        Assert.That(status, Is.EqualTo(System.Net.HttpStatusCode.Forbidden), "a supervisor without a second factor signs in only to enrol one (Whistle:Auth:RequireSecondFactorFor)");
+
+        // It enrols; then the phone is lost and no other supervisor exists: the command line removes the second factor.
+        var (_, enrolment, _) = await admin.PostAsync("/api/auth/second-factor/enrol");
+        var secret = Whistle.Api.Auth.Base32.Decode(enrolment!.Str("secret"));
+        var (confirmed, _, _) = await admin.PostAsync("/api/auth/second-factor/confirm", new { code = Whistle.Api.Auth.Totp.Code(secret, Whistle.Api.Auth.Totp.StepAt(DateTimeOffset.UtcNow)) });
+        Assert.That(confirmed, Is.EqualTo(HttpStatusCode.OK));
+        using var anonymous = new HttpClient { BaseAddress = api.BaseAddress };
+        async Task<System.Text.Json.Nodes.JsonNode> SignIn() => System.Text.Json.Nodes.JsonNode.Parse(await (await anonymous.PostAsync(
+            "/api/auth/token", System.Net.Http.Json.JsonContent.Create(new { userName = "admin", password = "Correct-horse-battery" }))).Content.ReadAsStringAsync())!;
+        Assert.That((await SignIn())["secondFactorRequired"]!.GetValue<bool>(), Is.True);
+        await using (var app = builder2().Build())
+        {
+            using var output = new StringWriter();
+            Assert.That(await AdminCommands.RunAsync(app, ["disable-second-factor", "--user", "admin"], new StringReader(""), output), Is.Zero, output.ToString());
+            Assert.That(await AdminCommands.RunAsync(app, ["disable-second-factor", "--user", "nobody"], new StringReader(""), output), Is.EqualTo(2));
+        }
+
+        Assert.That((await SignIn())["mustEnrolSecondFactor"]!.GetValue<bool>(), Is.True, "it enrols again");
+
+        WebApplicationBuilder builder2()
+        {
+            var b = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = "Production" });
+            b.Configuration.AddInMemoryCollection(settings);
+            b.Logging.ClearProviders();
+            b.AddWhistleApi();
+            return b;
+        }
     }
 
     [Test]

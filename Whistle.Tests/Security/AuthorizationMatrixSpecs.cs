@@ -60,7 +60,7 @@ public sealed class When_every_role_calls_every_endpoint
     }
 
     private static readonly HttpStatusCode Ok = HttpStatusCode.OK, Created = HttpStatusCode.Created, NoContent = HttpStatusCode.NoContent,
-        Forbidden = HttpStatusCode.Forbidden, NotFound = HttpStatusCode.NotFound, Conflict = HttpStatusCode.Conflict;
+        Forbidden = HttpStatusCode.Forbidden, NotFound = HttpStatusCode.NotFound, Conflict = HttpStatusCode.Conflict, BadRequest = HttpStatusCode.BadRequest;
 
     private static Dictionary<string, HttpStatusCode> Everyone(HttpStatusCode code) =>
         E(Actors.Where(a => a != "anonymous").Select(a => (a, code)).ToArray());
@@ -116,6 +116,15 @@ public sealed class When_every_role_calls_every_endpoint
         return new()
         {
             ["POST /api/auth/token"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/auth/token", new { userName = "supervisor", password = "demo" })), E(Actors.Select(a => (a, Ok)).ToArray())),
+            // Sign-in's second step, and what a signed-in account does with its own password and second factor (issue 11).
+            ["POST /api/auth/token/second-factor"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/auth/token/second-factor", new { challenge = "not-a-challenge", code = "123456" })),
+                E(Actors.Select(a => (a, HttpStatusCode.Unauthorized)).ToArray())),
+            ["POST /api/auth/password"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/auth/password", new { currentPassword = "demo", newPassword = "weak" })), Everyone(BadRequest)),
+            ["GET /api/auth/second-factor"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/auth/second-factor", null)), Everyone(Ok)),
+            ["POST /api/auth/second-factor/enrol"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/auth/second-factor/enrol", null)), Everyone(Ok)),
+            ["POST /api/auth/second-factor/confirm"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/auth/second-factor/confirm", new { code = "not-a-code" })), Everyone(BadRequest)),
+            ["POST /api/auth/second-factor/disable"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/auth/second-factor/disable", new { password = "demo" })), Everyone(Conflict)),
+            ["POST /api/users/{userName}/second-factor/disable"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.shuangqiao/second-factor/disable", null)), SupervisorOnly(NoContent)),
             ["GET /api/demo/users"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/demo/users", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
             ["GET /api/whistle-list"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/whistle-list", null)), Everyone(Ok)),
             ["GET /api/org"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/org", null)), Everyone(Ok)),
@@ -132,10 +141,10 @@ public sealed class When_every_role_calls_every_endpoint
             ["GET /api/stats/assessment"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/stats/assessment", null)),
                 E(("township", Ok), ("township-other", Ok), ("supervisor", Ok), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Forbidden), ("agency-other", Forbidden))),
             ["GET /api/users/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/users", null)), SupervisorOnly(Ok)),
-            ["POST /api/users/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users", new { userName = $"matrix.user{Interlocked.Increment(ref account)}", displayName = "矩阵", role = "township", orgId = "baiyun", password = "a-long-password" })), SupervisorOnly(Created)),
+            ["POST /api/users/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users", new { userName = $"matrix.user{Interlocked.Increment(ref account)}", displayName = "矩阵", role = "township", orgId = "baiyun", password = "A-long-password" })), SupervisorOnly(Created)),
             ["POST /api/users/{userName}/disable"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.baiyun/disable", null)), SupervisorOnly(NoContent), OwnerLast: "supervisor"),
             ["POST /api/users/{userName}/enable"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.baiyun/enable", null)), SupervisorOnly(NoContent)),
-            ["POST /api/users/{userName}/password"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.shuangqiao/password", new { password = "another-long-password" })), SupervisorOnly(NoContent)),
+            ["POST /api/users/{userName}/password"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.shuangqiao/password", new { password = "Another-long-password" })), SupervisorOnly(NoContent)),
             ["POST /api/whistles/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/whistles", WhistleClient.Raise("矩阵", "street-vending", "routine"))),
                 E(("township", Created), ("township-other", Created), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Forbidden), ("agency-other", Forbidden), ("supervisor", Forbidden))),
             ["GET /api/whistles/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/whistles", null)), Everyone(Ok)),
