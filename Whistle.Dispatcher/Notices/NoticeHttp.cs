@@ -60,9 +60,10 @@ public static class NoticeHttp
         {
             if (policy.Refusal(address) is { } range)
             {
-                var what = address.ToString() == host ? host : $"{host} resolves to {address}, which";
+                // The delivery log names the range, not the address: it is no way to read the inside's DNS.
+                var what = address.ToString() == host ? $"{host} is" : $"{host} resolves to";
                 throw new HttpRequestException(
-                    $"Refused: {what} is a {range} address; notices go there only when Whistle:Notices:AllowedNetworks lists its network.");
+                    $"Refused: {what} a {range} address; notices go there only when Whistle:Notices:AllowedNetworks lists its network.");
             }
         }
 

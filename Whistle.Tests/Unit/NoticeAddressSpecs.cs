@@ -97,7 +97,7 @@ public sealed class When_a_notice_address_is_judged
         var resolver = new Resolver([IPAddress.Parse("93.184.216.34"), IPAddress.Loopback]);
         var refused = Assert.ThrowsAsync<HttpRequestException>(async () =>
             await NoticeHttp.ConnectAsync(Default, resolver, new DnsEndPoint("mixed.test", 9), CancellationToken.None));
-        Assert.That(refused!.Message, Does.StartWith("Refused: mixed.test resolves to 127.0.0.1, which is a loopback"), "one inside address refuses the name");
+        Assert.That(refused!.Message, Does.StartWith("Refused: mixed.test resolves to a loopback"), "one inside address refuses the name");
     }
 
     [TestCase("wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", true)]
