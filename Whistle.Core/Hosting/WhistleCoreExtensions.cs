@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Whistle.Core.Health;
 using Whistle.Core.Messaging;
+using Whistle.Core.Notices;
 using Whistle.Core.Options;
 using Whistle.Core.Storage;
 using Whistle.Core.Telemetry;
@@ -86,6 +87,7 @@ public static class WhistleCoreExtensions
         // Registered before the bus so that the schema and the county exist before any consumer runs.
         services.AddSingleton<DatabaseInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<DatabaseInitializer>());
+        builder.AddWhistleNoticeSecrets(); // after the initializer: its start-up encryption needs the migrated schema
         builder.AddWhistleHealthChecks();
         builder.AddWhistleTelemetry(serviceName);
         return builder;
