@@ -34,13 +34,9 @@ public sealed partial class DeadlineScheduler(
     IOptions<DeadlineOptions> options,
     ILogger<DeadlineScheduler> logger) : BackgroundService
 {
-    private const string DueSqlite = """
-        SELECT id FROM assignments WHERE next_step_at IS NOT NULL AND next_step_at <= @Now ORDER BY next_step_at LIMIT @Take;
-        """;
+    private const string DueSql = "SELECT id FROM assignments WHERE next_step_at IS NOT NULL AND next_step_at <= @Now ORDER BY next_step_at";
 
-    private const string DueSqlServer = """
-        SELECT TOP (@Take) id FROM assignments WHERE next_step_at IS NOT NULL AND next_step_at <= @Now ORDER BY next_step_at;
-        """;
+    private static string FirstDueSql(SqlDialect dialect) => dialect.Limit(DueSql) + ";";
 
     private const string NextDueSql = "SELECT MIN(next_step_at) FROM assignments WHERE next_step_at IS NOT NULL;";
 
@@ -96,7 +92,7 @@ public sealed partial class DeadlineScheduler(
             var now = time.GetUtcNow();
             var take = options.Value.BatchSize;
             var due = (await database.ReadAsync(
-                c => c.QueryAsync<string>(database.Sql(DueSqlite, DueSqlServer), new { Now = now, Take = take }),
+                c => c.QueryAsync<string>(database.Dialect.Sql(FirstDueSql), new { Now = now, Take = take }),
                 cancellationToken)).ToList();
             foreach (var id in due)
             {

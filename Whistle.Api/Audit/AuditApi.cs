@@ -27,17 +27,13 @@ public static class AuditApi
 
     private const string CountAuditSql = $"SELECT COUNT(*) FROM audit_log WHERE {Filter};";
 
-    private const string AuditPageSqlite = $"""
+    private const string AuditSql = $"""
         SELECT id, at, user_name AS UserName, display_name AS DisplayName, remote_address AS RemoteAddress, entity,
                entity_key AS EntityKey, action, before_json AS BeforeJson, after_json AS AfterJson
-        FROM audit_log WHERE {Filter} ORDER BY id DESC LIMIT @Take OFFSET @Skip;
+        FROM audit_log WHERE {Filter} ORDER BY id DESC
         """;
 
-    private const string AuditPageSqlServer = $"""
-        SELECT id, at, user_name AS UserName, display_name AS DisplayName, remote_address AS RemoteAddress, entity,
-               entity_key AS EntityKey, action, before_json AS BeforeJson, after_json AS AfterJson
-        FROM audit_log WHERE {Filter} ORDER BY id DESC OFFSET @Skip ROWS FETCH NEXT @Take ROWS ONLY;
-        """;
+    private static string AuditPageSql(SqlDialect dialect) => dialect.Page(AuditSql) + ";";
 
     private sealed record AuditRow
     {
@@ -93,7 +89,7 @@ public static class AuditApi
 
         var args = new { Entity = entity, From = from, To = to, Skip = (page - 1) * pageSize, Take = pageSize };
         var (total, rows) = await database.ReadAsync(
-            async c => (await c.ExecuteScalarAsync<int>(CountAuditSql, args), (await c.QueryAsync<AuditRow>(database.Sql(AuditPageSqlite, AuditPageSqlServer), args)).ToList()),
+            async c => (await c.ExecuteScalarAsync<int>(CountAuditSql, args), (await c.QueryAsync<AuditRow>(database.Dialect.Sql(AuditPageSql), args)).ToList()),
             ct);
         return TypedResults.Ok(new PageDto<AuditEntryDto>(rows.Select(Entry).ToList(), page, pageSize, total));
     }
@@ -115,7 +111,7 @@ public static class AuditApi
                     await table.WriteRowAsync(CsvHeader, ct);
                 }
 
-                var rows = connection.QueryUnbufferedAsync<AuditRow>(database.Sql(AuditPageSqlite, AuditPageSqlServer), args);
+                var rows = connection.QueryUnbufferedAsync<AuditRow>(database.Dialect.Sql(AuditPageSql), args);
                 await foreach (var row in rows.WithCancellation(ct))
                 {
                     if (csv)

@@ -80,7 +80,7 @@ public sealed class Accounts
 
     private const string SelectAccountSql = $"SELECT {Columns} FROM users WHERE user_name = @UserName;";
 
-    private const string SelectAccountForUpdateSqlServer = $"SELECT {Columns} FROM users WITH (UPDLOCK, HOLDLOCK) WHERE user_name = @UserName;";
+    private static string SelectAccountForUpdateSql(SqlDialect dialect) => dialect.SelectForUpdate(Columns, "users", "user_name = @UserName", evenIfAbsent: true) + ";";
 
     private const string ListAccountsSql = $"SELECT {Columns} FROM users ORDER BY role, org_id, user_name;";
 
@@ -89,22 +89,20 @@ public sealed class Accounts
         WHERE user_name = @UserName AND remote_address = @Address;
         """;
 
-    private const string SelectAddressForUpdateSqlServer = """
-        SELECT failures, last_failure_at AS LastFailureAt, locked_until AS LockedUntil FROM sign_in_failures WITH (UPDLOCK, HOLDLOCK)
-        WHERE user_name = @UserName AND remote_address = @Address;
-        """;
+    private static string SelectAddressForUpdateSql(SqlDialect dialect) =>
+        dialect.SelectForUpdate(
+            "failures, last_failure_at AS LastFailureAt, locked_until AS LockedUntil",
+            "sign_in_failures",
+            "user_name = @UserName AND remote_address = @Address",
+            evenIfAbsent: true) + ";";
 
-    private const string UpsertAddressSqlite = """
-        INSERT INTO sign_in_failures (user_name, remote_address, failures, last_failure_at, locked_until)
-        VALUES (@UserName, @Address, @Failures, @At, @LockedUntil)
-        ON CONFLICT (user_name, remote_address) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until;
-        """;
-
-    private const string UpsertAddressSqlServer = """
-        UPDATE sign_in_failures SET failures = @Failures, last_failure_at = @At, locked_until = @LockedUntil WHERE user_name = @UserName AND remote_address = @Address;
-        IF @@ROWCOUNT = 0
-            INSERT INTO sign_in_failures (user_name, remote_address, failures, last_failure_at, locked_until) VALUES (@UserName, @Address, @Failures, @At, @LockedUntil);
-        """;
+    private static string UpsertAddressSql(SqlDialect dialect) =>
+        dialect.Upsert(
+            "sign_in_failures",
+            "user_name, remote_address, failures, last_failure_at, locked_until",
+            "@UserName, @Address, @Failures, @At, @LockedUntil",
+            "user_name, remote_address",
+            "failures = @Failures, last_failure_at = @At, locked_until = @LockedUntil") + ";";
 
     // Rows of this account whose last failure is older than the account-wide window and that lock nothing any more.
     private const string ForgetOldAddressesSql = """
@@ -205,12 +203,12 @@ public sealed class Accounts
                 var now = _time.GetUtcNow();
                 var settings = Settings;
                 var c = unit.Connection;
-                var account = await c.QuerySingleOrDefaultAsync<AccountRow>(_database.Sql(SelectAccountSql, SelectAccountForUpdateSqlServer), new { UserName = userName }, unit.Transaction);
+                var account = await c.QuerySingleOrDefaultAsync<AccountRow>(_database.Dialect.Sql(SelectAccountForUpdateSql), new { UserName = userName }, unit.Transaction);
                 var action = "sign-in-failed";
                 if (account is not null)
                 {
                     var row = await c.QuerySingleOrDefaultAsync<AddressFailures>(
-                        _database.Sql(SelectAddressSql, SelectAddressForUpdateSqlServer), new { UserName = userName, Address = address }, unit.Transaction);
+                        _database.Dialect.Sql(SelectAddressForUpdateSql), new { UserName = userName, Address = address }, unit.Transaction);
                     var restart = row is null || row.LockedUntil is { } ended && ended <= now;
                     var failures = restart ? 1 : row!.Failures + 1;
                     var addressLock = restart ? null : row!.LockedUntil;
@@ -221,7 +219,7 @@ public sealed class Accounts
                     }
 
                     await c.ExecuteAsync(
-                        _database.Sql(UpsertAddressSqlite, UpsertAddressSqlServer),
+                        _database.Dialect.Sql(UpsertAddressSql),
                         new { UserName = userName, Address = address, Failures = failures, At = now, LockedUntil = addressLock },
                         unit.Transaction);
 

@@ -33,9 +33,9 @@ public sealed class MeetingQueries(WhistleDatabase database, CountyCatalogHolder
         FROM meeting_decisions WHERE meeting_id = @Id ORDER BY created_at, id;
         """;
 
-    // Row locks on SQL Server: the first read of a meeting command locks the meeting row, so two commands on one
-    // meeting run one after the other (SQLite has one writer anyway).
-    private const string SelectMeetingForUpdateSqlServer = $"SELECT {MeetingColumns} FROM meetings WITH (UPDLOCK, ROWLOCK) WHERE id = @Id;";
+    // The first read of a meeting command locks the meeting row, so two commands on one meeting run one after the
+    // other (SQLite has one writer anyway).
+    private static string SelectMeetingForUpdateSql(SqlDialect dialect) => dialect.SelectForUpdate(MeetingColumns, "meetings", "id = @Id") + ";";
 
     public const int MaxPageSize = 100;
 
@@ -57,11 +57,11 @@ public sealed class MeetingQueries(WhistleDatabase database, CountyCatalogHolder
 
     private const string CountMeetingsSql = $"SELECT COUNT(*) FROM meetings m WHERE {VisibleMeetings};";
 
-    private const string ListMeetingsSqlite = $"SELECT {MeetingColumns} FROM meetings m WHERE {VisibleMeetings} {MeetingOrder} LIMIT @Take OFFSET @Skip;";
+    private const string ListMeetingsSql = $"SELECT {MeetingColumns} FROM meetings m WHERE {VisibleMeetings} {MeetingOrder}";
 
-    private const string ListMeetingsSqlServer = $"SELECT {MeetingColumns} FROM meetings m WHERE {VisibleMeetings} {MeetingOrder} OFFSET @Skip ROWS FETCH NEXT @Take ROWS ONLY;";
+    private static string ListMeetingsPageSql(SqlDialect dialect) => dialect.Page(ListMeetingsSql) + ";";
 
-    private const string SummonsOfSql = $"SELECT {SummonsColumns} FROM meeting_summons WHERE meeting_id IN @Ids ORDER BY position;";
+    private static string SummonsOfSql(SqlDialect dialect) => $"SELECT {SummonsColumns} FROM meeting_summons WHERE {dialect.InList("meeting_id", "@Ids")} ORDER BY position;";
 
     public static async Task<(MeetingRow? Meeting, IReadOnlyList<SummonsRow> Summons)> LoadAsync(DbConnection connection, string id, DbTransaction? transaction = null)
     {
@@ -74,7 +74,7 @@ public sealed class MeetingQueries(WhistleDatabase database, CountyCatalogHolder
     public static async Task<(MeetingRow? Meeting, IReadOnlyList<SummonsRow> Summons)> LoadForUpdateAsync(UnitOfWork unit, string id)
     {
         var meeting = await unit.Connection.QuerySingleOrDefaultAsync<MeetingRow>(
-            unit.Database.Sql(SelectMeetingSql, SelectMeetingForUpdateSqlServer), new { Id = id }, unit.Transaction);
+            unit.Dialect.Sql(SelectMeetingForUpdateSql), new { Id = id }, unit.Transaction);
         var summons = meeting is null ? [] : (await unit.Connection.QueryAsync<SummonsRow>(SelectSummonsSql, new { Id = id }, unit.Transaction)).ToList();
         return (meeting, summons);
     }
@@ -110,8 +110,8 @@ public sealed class MeetingQueries(WhistleDatabase database, CountyCatalogHolder
             {
                 var args = new { user.Role, Org = user.OrgId, Filter = filter, Skip = (long)(page - 1) * pageSize, Take = pageSize };
                 var total = await c.ExecuteScalarAsync<int>(CountMeetingsSql, args);
-                var meetings = (await c.QueryAsync<MeetingRow>(database.Sql(ListMeetingsSqlite, ListMeetingsSqlServer), args)).ToList();
-                var summons = (meetings.Count == 0 ? [] : await c.QueryAsync<SummonsRow>(SummonsOfSql, new { Ids = meetings.Select(m => m.Id).ToList() })).ToLookup(s => s.MeetingId);
+                var meetings = (await c.QueryAsync<MeetingRow>(database.Dialect.Sql(ListMeetingsPageSql), args)).ToList();
+                var summons = (meetings.Count == 0 ? [] : await c.QueryAsync<SummonsRow>(database.Dialect.Sql(SummonsOfSql), new { Ids = meetings.Select(m => m.Id).ToList() })).ToLookup(s => s.MeetingId);
                 return new PageDto<MeetingDto>(meetings.Select(m => ToDto(m, summons[m.Id].ToList(), [])).ToList(), page, pageSize, total);
             },
             ct);

@@ -78,21 +78,21 @@ public static class Open311Api
 
     public static readonly TimeSpan DefaultPeriod = TimeSpan.FromDays(90);
 
-    private const string RequestsFilter = """
-        w.township_id = @Org AND w.raised_at >= @From AND w.raised_at <= @To AND w.matter_code <> 'meeting-decision'
-          AND (@AnyCode = 0 OR w.matter_code IN @Codes)
+    // The filters and the limit in the query itself: never more than MaxResults rows leave the database.
+    private static string RequestsSql(SqlDialect dialect) => dialect.Limit($"""
+        SELECT {WhistleData.WhistleColumns} FROM whistles w
+        WHERE w.township_id = @Org AND w.raised_at >= @From AND w.raised_at <= @To AND w.matter_code <> 'meeting-decision'
+          AND (@AnyCode = 0 OR {dialect.InList("w.matter_code", "@Codes")})
           AND (@Open = 1 OR w.status IN ('closed', 'cancelled'))
           AND (@Closed = 1 OR w.status NOT IN ('closed', 'cancelled'))
-        """;
+        ORDER BY w.raised_at DESC, w.id DESC
+        """) + ";";
 
-    // The filters and the limit in the query itself: never more than MaxResults rows leave the database.
-    private const string RequestsSqlite = $"SELECT {WhistleData.WhistleColumns} FROM whistles w WHERE {RequestsFilter} ORDER BY w.raised_at DESC, w.id DESC LIMIT @Take;";
+    private static string RequestsByIdSql(SqlDialect dialect) =>
+        $"SELECT {WhistleData.WhistleColumns} FROM whistles w WHERE w.township_id = @Org AND {dialect.InList("w.id", "@Ids")} ORDER BY w.raised_at DESC, w.id DESC;";
 
-    private const string RequestsSqlServer = $"SELECT TOP (@Take) {WhistleData.WhistleColumns} FROM whistles w WHERE {RequestsFilter} ORDER BY w.raised_at DESC, w.id DESC;";
-
-    private const string RequestsByIdSql = $"SELECT {WhistleData.WhistleColumns} FROM whistles w WHERE w.township_id = @Org AND w.id IN @Ids ORDER BY w.raised_at DESC, w.id DESC;";
-
-    private const string AssignmentsOfSql = $"SELECT {WhistleData.AssignmentColumns} FROM assignments a WHERE a.whistle_id IN @Ids ORDER BY a.position, a.id;";
+    private static string AssignmentsOfSql(SqlDialect dialect) =>
+        $"SELECT {WhistleData.AssignmentColumns} FROM assignments a WHERE {dialect.InList("a.whistle_id", "@Ids")} ORDER BY a.position, a.id;";
 
     public static IServiceCollection AddOpen311Api(this IServiceCollection services)
     {
@@ -270,7 +270,7 @@ public static class Open311Api
         if (ids.Count > 0)
         {
             // The specification: with service_request_id, every other parameter is ignored.
-            whistles = (await database.ReadAsync(c => c.QueryAsync<WhistleRow>(RequestsByIdSql, new { Org = user.OrgId, Ids = ids }), ct)).ToList();
+            whistles = (await database.ReadAsync(c => c.QueryAsync<WhistleRow>(database.Dialect.Sql(RequestsByIdSql), new { Org = user.OrgId, Ids = ids }), ct)).ToList();
         }
         else
         {
@@ -294,7 +294,7 @@ public static class Open311Api
                 Open = statuses.Count == 0 || statuses.Contains("open") ? 1 : 0,
                 Closed = statuses.Count == 0 || statuses.Contains("closed") ? 1 : 0,
             };
-            whistles = (await database.ReadAsync(c => c.QueryAsync<WhistleRow>(database.Sql(RequestsSqlite, RequestsSqlServer), args), ct)).ToList();
+            whistles = (await database.ReadAsync(c => c.QueryAsync<WhistleRow>(database.Dialect.Sql(RequestsSql), args), ct)).ToList();
         }
 
         return Answer(format, "service_requests", await DescribeAsync(whistles, database, county.Catalog, ct));
@@ -307,7 +307,7 @@ public static class Open311Api
         if (!IsKnown(format)) return Error(format, 404, "Unknown format: use .json or .xml.");
         var (user, refused) = await AuthoriseAsync(format, http.Request.Query["api_key"].ToString(), options, accounts, keys, http, ct);
         if (user is null) return refused!;
-        var whistles = (await database.ReadAsync(c => c.QueryAsync<WhistleRow>(RequestsByIdSql, new { Org = user.OrgId, Ids = new[] { id } }), ct)).ToList();
+        var whistles = (await database.ReadAsync(c => c.QueryAsync<WhistleRow>(database.Dialect.Sql(RequestsByIdSql), new { Org = user.OrgId, Ids = new[] { id } }), ct)).ToList();
         if (whistles.Count == 0) return Error(format, 404, $"No service request '{id}'.");
         return Answer(format, "service_requests", await DescribeAsync(whistles, database, county.Catalog, ct));
     }
@@ -319,7 +319,7 @@ public static class Open311Api
     {
         var assignments = whistles.Count == 0
             ? Enumerable.Empty<AssignmentRow>().ToLookup(a => a.WhistleId)
-            : (await database.ReadAsync(c => c.QueryAsync<AssignmentRow>(AssignmentsOfSql, new { Ids = whistles.Select(w => w.Id).ToList() }), ct)).ToLookup(a => a.WhistleId);
+            : (await database.ReadAsync(c => c.QueryAsync<AssignmentRow>(database.Dialect.Sql(AssignmentsOfSql), new { Ids = whistles.Select(w => w.Id).ToList() }), ct)).ToLookup(a => a.WhistleId);
         string Unit(AssignmentRow a) =>
             (a.BranchId is not null ? catalog.FindBranch(a.BranchId)?.Name : null) ?? catalog.FindAgency(a.AgencyCode)?.Name ?? a.AgencyCode;
 

@@ -129,7 +129,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
                 },
                 ct);
         }
-        catch (Exception ex) when (idempotencyKey is not null && WhistleDatabase.IsUniqueViolation(ex))
+        catch (Exception ex) when (idempotencyKey is not null && database.IsUniqueViolation(ex))
         {
             // The same key raced in from a concurrent retry: answer with the whistle the first one made.
             whistleId = await database.ReadAsync(c => c.ExecuteScalarAsync<string>(FindIdempotencyKeySql, new { user.UserName, Key = idempotencyKey }), ct)

@@ -28,19 +28,16 @@ public sealed class WhistleQueries(WhistleDatabase database)
 
     private const string CountWhistlesSql = $"SELECT COUNT(*) FROM whistles w WHERE {VisibleToCaller} AND {WhistleStatusFilter};";
 
-    private const string ListWhistlesSqlite = $"""
+    private const string ListWhistlesSql = $"""
         SELECT {WhistleData.WhistleColumns} FROM whistles w
         WHERE {VisibleToCaller} AND {WhistleStatusFilter}
-        ORDER BY w.raised_at DESC, w.id DESC LIMIT @Take OFFSET @Skip;
+        ORDER BY w.raised_at DESC, w.id DESC
         """;
 
-    private const string ListWhistlesSqlServer = $"""
-        SELECT {WhistleData.WhistleColumns} FROM whistles w
-        WHERE {VisibleToCaller} AND {WhistleStatusFilter}
-        ORDER BY w.raised_at DESC, w.id DESC OFFSET @Skip ROWS FETCH NEXT @Take ROWS ONLY;
-        """;
+    private static string ListWhistlesPageSql(SqlDialect dialect) => dialect.Page(ListWhistlesSql) + ";";
 
-    private const string AssignmentsOfSql = $"SELECT {WhistleData.AssignmentColumns} FROM assignments a WHERE a.whistle_id IN @Ids ORDER BY a.position, a.id;";
+    private static string AssignmentsOfSql(SqlDialect dialect) =>
+        $"SELECT {WhistleData.AssignmentColumns} FROM assignments a WHERE {dialect.InList("a.whistle_id", "@Ids")} ORDER BY a.position, a.id;";
 
     private const string TimelineSql = """
         SELECT sequence, type, occurred_at AS OccurredAt, actor_user AS ActorUser, actor_name AS ActorName, actor_org AS ActorOrg,
@@ -63,31 +60,22 @@ public sealed class WhistleQueries(WhistleDatabase database)
 
     private const string CountInboxSql = $"SELECT COUNT(*) FROM assignments a JOIN whistles w ON w.id = a.whistle_id WHERE {InboxVisibility} AND {InboxStatusFilter};";
 
-    private const string InboxSqlite = $"""
+    private const string InboxSql = $"""
         SELECT {WhistleData.AssignmentColumns}, w.id AS WId, w.title AS WTitle, w.status AS WStatus, w.township_id AS WTownshipId,
                w.matter_code AS WMatterCode, w.urgency AS WUrgency, w.address AS WAddress, w.description AS WDescription
         FROM assignments a JOIN whistles w ON w.id = a.whistle_id
         WHERE {InboxVisibility} AND {InboxStatusFilter}
-        ORDER BY a.dispatched_at DESC, a.id DESC LIMIT @Take OFFSET @Skip;
+        ORDER BY a.dispatched_at DESC, a.id DESC
         """;
 
-    private const string InboxSqlServer = $"""
-        SELECT {WhistleData.AssignmentColumns}, w.id AS WId, w.title AS WTitle, w.status AS WStatus, w.township_id AS WTownshipId,
-               w.matter_code AS WMatterCode, w.urgency AS WUrgency, w.address AS WAddress, w.description AS WDescription
-        FROM assignments a JOIN whistles w ON w.id = a.whistle_id
-        WHERE {InboxVisibility} AND {InboxStatusFilter}
-        ORDER BY a.dispatched_at DESC, a.id DESC OFFSET @Skip ROWS FETCH NEXT @Take ROWS ONLY;
-        """;
+    private static string InboxPageSql(SqlDialect dialect) => dialect.Page(InboxSql) + ";";
 
-    private const string CatchUpSqlite = """
+    private const string CatchUpSql = """
         SELECT t.sequence, t.payload FROM timeline t JOIN timeline_audience g ON g.sequence = t.sequence
-        WHERE g.group_name = @Group AND t.sequence > @After ORDER BY t.sequence LIMIT @Take;
+        WHERE g.group_name = @Group AND t.sequence > @After ORDER BY t.sequence
         """;
 
-    private const string CatchUpSqlServer = """
-        SELECT TOP (@Take) t.sequence, t.payload FROM timeline t JOIN timeline_audience g ON g.sequence = t.sequence
-        WHERE g.group_name = @Group AND t.sequence > @After ORDER BY t.sequence;
-        """;
+    private static string CatchUpBatchSql(SqlDialect dialect) => dialect.Limit(CatchUpSql) + ";";
 
     private sealed record TimelineRow
     {
@@ -145,10 +133,10 @@ public sealed class WhistleQueries(WhistleDatabase database)
             {
                 var args = new { user.Role, Org = user.OrgId, Filter = filter, Skip = (page - 1) * pageSize, Take = pageSize };
                 var total = await c.ExecuteScalarAsync<int>(CountWhistlesSql, args);
-                var whistles = (await c.QueryAsync<WhistleRow>(database.Sql(ListWhistlesSqlite, ListWhistlesSqlServer), args)).ToList();
+                var whistles = (await c.QueryAsync<WhistleRow>(database.Dialect.Sql(ListWhistlesPageSql), args)).ToList();
                 var assignments = (whistles.Count == 0
                     ? []
-                    : await c.QueryAsync<AssignmentRow>(AssignmentsOfSql, new { Ids = whistles.Select(w => w.Id).ToList() })).ToLookup(a => a.WhistleId);
+                    : await c.QueryAsync<AssignmentRow>(database.Dialect.Sql(AssignmentsOfSql), new { Ids = whistles.Select(w => w.Id).ToList() })).ToLookup(a => a.WhistleId);
                 return new PageDto<WhistleDto>(whistles.Select(w => WhistleDto.From(w, assignments[w.Id], null)).ToList(), page, pageSize, total);
             },
             ct);
@@ -160,7 +148,7 @@ public sealed class WhistleQueries(WhistleDatabase database)
                 var args = new { user.Role, Org = user.OrgId, Filter = filter, Skip = (page - 1) * pageSize, Take = pageSize };
                 var total = await c.ExecuteScalarAsync<int>(CountInboxSql, args);
                 var items = (await c.QueryAsync<AssignmentRow, InboxWhistleRow, InboxItemDto>(
-                    database.Sql(InboxSqlite, InboxSqlServer),
+                    database.Dialect.Sql(InboxPageSql),
                     (r, w) => new InboxItemDto(
                         r.Id, r.WhistleId, r.AgencyCode, r.BranchId, r.Role, r.Status, r.DispatchedAt, r.ReportedAt, r.ResolvedAt, r.DeclinedAt,
                         r.ReportBy, r.ResolveBy, r.EtaMinutes, r.Note, r.DeclineReason, r.Rating, r.RatingComment,
@@ -175,7 +163,7 @@ public sealed class WhistleQueries(WhistleDatabase database)
     public async Task<IReadOnlyList<WhistleEvent>> CatchUpAsync(CurrentUser user, long afterSequence, CancellationToken ct) =>
         await database.ReadAsync(
             async c => (await c.QueryAsync<EventRow>(
-                    database.Sql(CatchUpSqlite, CatchUpSqlServer),
+                    database.Dialect.Sql(CatchUpBatchSql),
                     new { user.Group, After = afterSequence, Take = CatchUpBatch }))
                 .Select(r => Timeline.Deserialize(r.Sequence, r.Payload))
                 .ToList(),

@@ -39,71 +39,47 @@ public sealed partial class OutboxRelay(
     // that cannot publish (or lost its claim, or meets a row it cannot read) releases it at once; a relay
     // whose batch takes long renews its claim between publishes. Rows set aside (unreadable after
     // MaxAttempts claims) are out of the stream.
-    // The relay's own bookkeeping (claims and sent marks) commits with synchronous = NORMAL: no fsync of its
-    // own; it becomes durable with the next business commit. A power loss may lose the last claims (a claim
+    // The relay's own bookkeeping (claims and sent marks) commits WithoutFlush (SQLite: synchronous = NORMAL): no
+    // fsync of its own; it becomes durable with the next business commit. A power loss may lose the last claims (a claim
     // is a lease anyway) or sent marks (those rows are published again: at-least-once, consumers are
     // idempotent); it never loses a whistle, whose transaction commits with FULL (every connection is opened
-    // with FULL, see WhistleDatabase). A crash of the process alone loses nothing in WAL mode.
-    private const string ClaimSqlite = """
-        PRAGMA synchronous = NORMAL;
-        UPDATE outbox SET locked_by = @RelayId, locked_until = @Until, attempts = attempts + 1
-        WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND set_aside_at IS NULL ORDER BY id LIMIT @BatchSize)
-          AND NOT EXISTS (
-              SELECT 1 FROM outbox o
-              WHERE o.sent_at IS NULL AND o.locked_by IS NOT NULL AND o.locked_by <> @RelayId AND o.locked_until >= @Now);
+    // with FULL, see SqliteDialect). A crash of the process alone loses nothing in WAL mode.
+    // Claims (and renewals) are taken exclusively (Exclusively: SQLite's one writer; SQL Server's application lock,
+    // its result tested, a lock not granted retried as transient): under read committed the NOT EXISTS check and the
+    // update would not be atomic otherwise.
+    private const string UnsentSql = "SELECT id FROM outbox WHERE sent_at IS NULL AND set_aside_at IS NULL ORDER BY id";
+
+    private const string ClaimedSql = """
         SELECT id, message_id AS MessageId, message_type AS MessageType, body, trace_parent AS TraceParent, attempts FROM outbox
         WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL ORDER BY id;
         """;
 
-    // Claims (and renewals) are serialised by an application lock: under read committed the NOT EXISTS check and
-    // the update are not atomic otherwise. The lock's result is tested (a lock not granted raises no error by
-    // itself); 50001 is retried as transient (WhistleDatabase).
-    private const string ClaimSqlServer = """
-        BEGIN TRANSACTION;
-        DECLARE @lock int;
-        EXEC @lock = sp_getapplock @Resource = N'whistle-outbox-claim', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 10000;
-        IF @lock < 0 BEGIN ROLLBACK TRANSACTION; THROW 50001, N'The whistle-outbox-claim application lock was not granted; the claim is retried.', 1; END
-        UPDATE outbox SET locked_by = @RelayId, locked_until = @Until, attempts = attempts + 1
-        WHERE id IN (SELECT TOP (@BatchSize) id FROM outbox WHERE sent_at IS NULL AND set_aside_at IS NULL ORDER BY id)
-          AND NOT EXISTS (
-              SELECT 1 FROM outbox o
-              WHERE o.sent_at IS NULL AND o.locked_by IS NOT NULL AND o.locked_by <> @RelayId AND o.locked_until >= @Now);
-        COMMIT TRANSACTION;
-        SELECT id, message_id AS MessageId, message_type AS MessageType, body, trace_parent AS TraceParent, attempts FROM outbox
-        WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL ORDER BY id;
-        """;
+    private static string ClaimSql(SqlDialect dialect) =>
+        dialect.WithoutFlush(dialect.Exclusively("whistle-outbox-claim", TimeSpan.FromSeconds(10), $"""
+            UPDATE outbox SET locked_by = @RelayId, locked_until = @Until, attempts = attempts + 1
+            WHERE id IN ({dialect.Limit(UnsentSql, "@BatchSize")})
+              AND NOT EXISTS (
+                  SELECT 1 FROM outbox o
+                  WHERE o.sent_at IS NULL AND o.locked_by IS NOT NULL AND o.locked_by <> @RelayId AND o.locked_until >= @Now);
+            """)) + "\n" + ClaimedSql;
 
     // A renewal extends the claim on the rows this relay still holds and says how many those are: fewer than it
     // claimed means another relay took (or published) some of them after the claim had expired.
-    private const string RenewSqlite = """
-        UPDATE outbox SET locked_until = @Until WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL;
-        SELECT changes();
-        """;
+    private const string HeldSql = "SELECT COUNT(*) FROM outbox WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL;";
 
-    private const string RenewSqlServer = """
-        BEGIN TRANSACTION;
-        DECLARE @lock int;
-        EXEC @lock = sp_getapplock @Resource = N'whistle-outbox-claim', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 10000;
-        IF @lock < 0 BEGIN ROLLBACK TRANSACTION; THROW 50001, N'The whistle-outbox-claim application lock was not granted; the renewal is retried.', 1; END
-        DECLARE @renewed int;
-        UPDATE outbox SET locked_until = @Until WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL;
-        SET @renewed = @@ROWCOUNT;
-        COMMIT TRANSACTION;
-        SELECT @renewed;
-        """;
+    private static string RenewSql(SqlDialect dialect) =>
+        dialect.Exclusively(
+            "whistle-outbox-claim",
+            TimeSpan.FromSeconds(10),
+            "UPDATE outbox SET locked_until = @Until WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL;") + "\n" + HeldSql;
 
     // After a batch (whole, or cut short by a failed publish, a lost claim or an unreadable row): what the broker
     // confirmed is marked sent, and whatever this relay still holds is released at once for the next claim.
-    private const string FinishSqlite = """
-        PRAGMA synchronous = NORMAL;
-        UPDATE outbox SET sent_at = @Now, locked_by = NULL, locked_until = NULL WHERE id IN @Ids;
-        UPDATE outbox SET locked_by = NULL, locked_until = NULL WHERE locked_by = @RelayId AND sent_at IS NULL;
-        """;
-
-    private const string FinishSqlServer = """
-        UPDATE outbox SET sent_at = @Now, locked_by = NULL, locked_until = NULL WHERE id IN @Ids;
-        UPDATE outbox SET locked_by = NULL, locked_until = NULL WHERE locked_by = @RelayId AND sent_at IS NULL;
-        """;
+    private static string FinishSql(SqlDialect dialect) =>
+        dialect.WithoutFlush($"""
+            UPDATE outbox SET sent_at = @Now, locked_by = NULL, locked_until = NULL WHERE {dialect.InList("id", "@Ids")};
+            UPDATE outbox SET locked_by = NULL, locked_until = NULL WHERE locked_by = @RelayId AND sent_at IS NULL;
+            """);
 
     private const string SetAsideSql = """
         UPDATE outbox SET set_aside_at = @Now, last_error = @Error, locked_by = NULL, locked_until = NULL
@@ -186,7 +162,7 @@ public sealed partial class OutboxRelay(
         var claimedAt = time.GetUtcNow();
         var rows = await database.ReadAsync(
             async connection => (await connection.QueryAsync<OutboxRow>(
-                database.Sql(ClaimSqlite, ClaimSqlServer),
+                database.Dialect.Sql(ClaimSql),
                 new { RelayId = _relayId, Until = claimedAt + settings.ClaimTimeout, Now = claimedAt, settings.BatchSize })).ToList(),
             cancellationToken);
         if (rows.Count == 0)
@@ -213,7 +189,7 @@ public sealed partial class OutboxRelay(
                 if (now - renewedAt >= settings.ClaimTimeout / 2 || renewedAt + settings.ClaimTimeout - now <= settings.PublishTimeout)
                 {
                     var renewed = await database.ReadAsync(
-                        connection => connection.ExecuteScalarAsync<long>(database.Sql(RenewSqlite, RenewSqlServer), new { RelayId = _relayId, Until = now + settings.ClaimTimeout }),
+                        connection => connection.ExecuteScalarAsync<long>(database.Dialect.Sql(RenewSql), new { RelayId = _relayId, Until = now + settings.ClaimTimeout }),
                         cancellationToken);
                     if (renewed < held)
                     {
@@ -260,7 +236,7 @@ public sealed partial class OutboxRelay(
             // Also after a failed publish: what the broker confirmed is not published twice for want of a mark, and
             // what this relay still holds goes back to the stream at once rather than when its claim expires.
             await database.ReadAsync(
-                connection => connection.ExecuteAsync(database.Sql(FinishSqlite, FinishSqlServer), new { Ids = published, Now = time.GetUtcNow(), RelayId = _relayId }),
+                connection => connection.ExecuteAsync(database.Dialect.Sql(FinishSql), new { Ids = published, Now = time.GetUtcNow(), RelayId = _relayId }),
                 CancellationToken.None);
         }
 

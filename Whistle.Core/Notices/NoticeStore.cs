@@ -127,19 +127,16 @@ public static class NoticeStore
         """;
 
     /// <summary>Once per (channel, event): a repeated WhistleEventRecorded inserts nothing (and the unique index backs it).</summary>
-    private const string InsertDeliverySql = """
-        INSERT INTO notice_deliveries (id, channel_id, sequence, event_type, event_json, status, attempts, next_attempt_at, created_at)
-        SELECT @Id, @ChannelId, @Sequence, @EventType, @EventJson, 'pending', 0, @Now, @Now
-        WHERE NOT EXISTS (SELECT 1 FROM notice_deliveries WHERE channel_id = @ChannelId AND sequence = @Sequence);
-        """;
+    private static string InsertDeliverySql(SqlDialect dialect) =>
+        dialect.InsertIfAbsent(
+            "notice_deliveries",
+            "id, channel_id, sequence, event_type, event_json, status, attempts, next_attempt_at, created_at",
+            "@Id, @ChannelId, @Sequence, @EventType, @EventJson, 'pending', 0, @Now, @Now",
+            "channel_id, sequence") + ";";
 
-    private const string DeliveriesSqlite = $"""
-        SELECT {DeliveryColumns} FROM notice_deliveries WHERE channel_id = @ChannelId ORDER BY sequence DESC LIMIT @Take;
-        """;
+    private const string DeliveriesSql = $"SELECT {DeliveryColumns} FROM notice_deliveries WHERE channel_id = @ChannelId ORDER BY sequence DESC";
 
-    private const string DeliveriesSqlServer = $"""
-        SELECT TOP (@Take) {DeliveryColumns} FROM notice_deliveries WHERE channel_id = @ChannelId ORDER BY sequence DESC;
-        """;
+    private static string LatestDeliveriesSql(SqlDialect dialect) => dialect.Limit(DeliveriesSql) + ";";
 
     private const string AttemptsOfChannelSql = """
         SELECT t.delivery_id AS DeliveryId, t.attempt AS Attempt, t.attempted_at AS AttemptedAt, t.status_code AS StatusCode, t.error AS Error, t.duration_ms AS DurationMs
@@ -176,14 +173,14 @@ public static class NoticeStore
     /// <summary>Inserts a pending delivery unless the channel already has one for the event; true when inserted.</summary>
     public static async Task<bool> AddDeliveryAsync(UnitOfWork unit, string channelId, long sequence, string eventType, string eventJson, DateTimeOffset now) =>
         await unit.Connection.ExecuteAsync(
-            InsertDeliverySql,
+            unit.Dialect.Sql(InsertDeliverySql),
             new { Id = Guid.CreateVersion7(now).ToString(), ChannelId = channelId, Sequence = sequence, EventType = eventType, EventJson = eventJson, Now = now },
             unit.Transaction) == 1;
 
     public static async Task<(IReadOnlyList<NoticeDeliveryRow> Deliveries, ILookup<string, NoticeAttemptRow> Attempts)> DeliveriesAsync(
         WhistleDatabase database, DbConnection connection, string channelId, int take)
     {
-        var deliveries = (await connection.QueryAsync<NoticeDeliveryRow>(database.Sql(DeliveriesSqlite, DeliveriesSqlServer), new { ChannelId = channelId, Take = take })).ToList();
+        var deliveries = (await connection.QueryAsync<NoticeDeliveryRow>(database.Dialect.Sql(LatestDeliveriesSql), new { ChannelId = channelId, Take = take })).ToList();
         var from = deliveries.Count == 0 ? long.MaxValue : deliveries.Min(d => d.Sequence);
         var attempts = (await connection.QueryAsync<NoticeAttemptRow>(AttemptsOfChannelSql, new { ChannelId = channelId, FromSequence = from })).ToLookup(a => a.DeliveryId);
         return (deliveries, attempts);

@@ -1,10 +1,5 @@
 using System.Reflection;
-using DbUp;
 using DbUp.Builder;
-using DbUp.Engine;
-using DbUp.Engine.Output;
-using Microsoft.Data.SqlClient;
-using Microsoft.Data.Sqlite;
 using Whistle.Core.Options;
 
 namespace Whistle.Core.Storage;
@@ -12,44 +7,12 @@ namespace Whistle.Core.Storage;
 /// <summary>Runs the migration scripts of one dialect with DbUp (embedded resources under Storage/Migrations).</summary>
 public static class DatabaseMigrator
 {
-    /// <summary>Runs the scripts not yet run. <paramref name="ensureDatabase"/>: create the SQL Server database first when it does not exist.</summary>
+    /// <summary>Runs the scripts not yet run. <paramref name="ensureDatabase"/>: create the database first when it does not exist (a server's).</summary>
     public static void Migrate(DatabaseProvider provider, string connectionString, bool ensureDatabase = false)
     {
-        var assembly = typeof(DatabaseMigrator).Assembly;
-        var folder = $".Storage.Migrations.{provider}.";
-        if (provider == DatabaseProvider.Sqlite)
-        {
-            using (var connection = new SqliteConnection(connectionString))
-            {
-                connection.Open();
-                using var wal = connection.CreateCommand();
-                wal.CommandText = "PRAGMA journal_mode=WAL;";
-                wal.ExecuteNonQuery();
-            }
-
-            Run(DeployChanges.To.SqliteDatabase(connectionString), assembly, folder);
-            return;
-        }
-
-        if (ensureDatabase)
-        {
-            EnsureDatabase.For.SqlDatabase(connectionString, new NoOpUpgradeLog());
-        }
-
-        // Several instances may start at once: one migrates while the others wait on an application lock.
-        using var lockConnection = new SqlConnection(connectionString);
-        lockConnection.Open();
-        using (var acquire = lockConnection.CreateCommand())
-        {
-            acquire.CommandText = "DECLARE @result int; EXEC @result = sp_getapplock @Resource = N'whistle-migrations', @LockMode = N'Exclusive', @LockOwner = N'Session', @LockTimeout = 120000; SELECT @result;";
-            acquire.CommandTimeout = 130;
-            if (Convert.ToInt32(acquire.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) < 0)
-            {
-                throw new InvalidOperationException("Timed out waiting for another instance's database migration.");
-            }
-        }
-
-        Run(DeployChanges.To.SqlDatabase(connectionString), assembly, folder);
+        var dialect = SqlDialect.For(provider);
+        using var prepared = dialect.PrepareMigration(connectionString, ensureDatabase);
+        Run(dialect.Migrations(connectionString), typeof(DatabaseMigrator).Assembly, $".Storage.Migrations.{dialect.MigrationFolder}.");
     }
 
     private static void Run(UpgradeEngineBuilder builder, Assembly assembly, string folder)

@@ -85,8 +85,8 @@ public static class WhistleData
 
     private const string SelectWhistleSql = $"SELECT {WhistleColumns} FROM whistles w WHERE w.id = @Id;";
 
-    // The row lock serialises writers per whistle on SQL Server (SQLite has one writer anyway).
-    private const string SelectWhistleForUpdateSqlServer = $"SELECT {WhistleColumns} FROM whistles w WITH (UPDLOCK, ROWLOCK) WHERE w.id = @Id;";
+    // The row lock serialises writers per whistle (SQLite has one writer anyway).
+    private static string SelectWhistleForUpdateSql(SqlDialect dialect) => dialect.SelectForUpdate(WhistleColumns, "whistles w", "w.id = @Id") + ";";
 
     private const string SelectAssignmentsSql = $"SELECT {AssignmentColumns} FROM assignments a WHERE a.whistle_id = @WhistleId ORDER BY a.position, a.id;";
 
@@ -97,7 +97,7 @@ public static class WhistleData
 
     public static Task<WhistleRow?> GetWhistleForUpdateAsync(UnitOfWork unit, string id) =>
         unit.Connection.QuerySingleOrDefaultAsync<WhistleRow>(
-            unit.Database.Sql(SelectWhistleSql, SelectWhistleForUpdateSqlServer), new { Id = id }, unit.Transaction);
+            unit.Dialect.Sql(SelectWhistleForUpdateSql), new { Id = id }, unit.Transaction);
 
     public static async Task<IReadOnlyList<AssignmentRow>> GetAssignmentsAsync(DbConnection connection, string whistleId, DbTransaction? transaction = null) =>
         (await connection.QueryAsync<AssignmentRow>(SelectAssignmentsSql, new { WhistleId = whistleId }, transaction)).ToList();

@@ -62,15 +62,12 @@ public sealed partial class NoticeSender(
 {
     public const string HttpClientName = "whistle-notices";
 
-    private const string DueSqlite = """
+    private const string DueSql = """
         SELECT d.id AS Id, d.next_attempt_at AS NextAttemptAt FROM notice_deliveries d
-        WHERE d.status = 'pending' AND d.next_attempt_at <= @Now ORDER BY d.next_attempt_at LIMIT @Take;
+        WHERE d.status = 'pending' AND d.next_attempt_at <= @Now ORDER BY d.next_attempt_at
         """;
 
-    private const string DueSqlServer = """
-        SELECT TOP (@Take) d.id AS Id, d.next_attempt_at AS NextAttemptAt FROM notice_deliveries d
-        WHERE d.status = 'pending' AND d.next_attempt_at <= @Now ORDER BY d.next_attempt_at;
-        """;
+    private static string FirstDueSql(SqlDialect dialect) => dialect.Limit(DueSql) + ";";
 
     private const string ClaimSql = """
         UPDATE notice_deliveries SET next_attempt_at = @Until WHERE id = @Id AND status = 'pending' AND next_attempt_at = @Seen;
@@ -134,7 +131,7 @@ public sealed partial class NoticeSender(
         {
             var take = options.Value.BatchSize;
             var due = (await database.ReadAsync(
-                c => c.QueryAsync<Due>(database.Sql(DueSqlite, DueSqlServer), new { Now = time.GetUtcNow(), Take = take }),
+                c => c.QueryAsync<Due>(database.Dialect.Sql(FirstDueSql), new { Now = time.GetUtcNow(), Take = take }),
                 cancellationToken)).ToList();
             var sent = await Task.WhenAll(due.Select(d => TrySendAsync(d, cancellationToken)));
             attempted += sent.Count(s => s);
