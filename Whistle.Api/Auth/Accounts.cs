@@ -330,7 +330,7 @@ public sealed class Accounts
         if (string.IsNullOrWhiteSpace(userName) || userName.Length > 100 || !userName.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'))
             errors["userName"] = ["A user name is 1–100 ASCII letters, digits, '.', '-' or '_'."];
         if (string.IsNullOrWhiteSpace(displayName) || displayName.Trim().Length > 200) errors["displayName"] = ["The display name is required (at most 200 characters)."];
-        else Whistles.WhistleValidation.Text(errors, "displayName", displayName, 200, required: true); // control characters (issue 11)
+        else WhistleValidation.Text(errors, "displayName", displayName, 200, required: true); // control characters (issue 11)
         if (role is null || !Roles.All.Contains(role)) errors["role"] = [$"The role is one of {string.Join(", ", Roles.All)}."];
         else if (orgId is null || catalog.OrgName(role, orgId) is null) errors["orgId"] = ["No such organisation for that role."];
         ValidatePassword(errors, password, userName);

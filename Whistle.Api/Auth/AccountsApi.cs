@@ -37,7 +37,7 @@ public static class AccountsApi
         return app;
     }
 
-    private static ProblemHttpResult? SupervisorOnly(CurrentUser user) => user.Role == Roles.Supervisor
+    private static ProblemHttpResult? SupervisorOnly(Caller user) => user.Role == Roles.Supervisor
         ? null
         : TypedResults.Problem(title: "Forbidden", detail: "Only supervisors manage accounts.", statusCode: StatusCodes.Status403Forbidden);
 

@@ -121,8 +121,6 @@ public static class ApiExtensions
         services.AddSingleton<SigningKey>();
         services.AddWhistleSessions();
         services.AddSingleton<WhistleQueries>();
-        services.AddSingleton<WhistleCommands>();
-        services.AddSingleton<ReassignmentCommands>();
         services.AddSingleton<Whistle.Api.Meetings.MeetingQueries>();
         services.AddSingleton<Whistle.Api.Meetings.MeetingCommands>();
         services.AddSingleton<PushDeduplicator>();

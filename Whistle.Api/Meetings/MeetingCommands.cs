@@ -6,6 +6,7 @@ using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 using Whistle.Core.Messaging;
 using Whistle.Core.Storage;
+using Whistle.Core.Whistles;
 
 namespace Whistle.Api.Meetings;
 
@@ -15,9 +16,8 @@ namespace Whistle.Api.Meetings;
 /// the minutes; each decision becomes an assignment with its due date as resolve-by, followed, reminded and
 /// escalated like any other. Every step is on the one timeline stream, pushed to the units concerned only.
 /// </summary>
-public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolder county, MeetingQueries queries, TimeProvider time)
+public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolder county, MeetingQueries queries, WhistleStore whistles, TimeProvider time)
 {
-    public const string DecisionMatterCode = "meeting-decision";
     public const int MaxOccurrences = 12;
 
     private const string InsertMeetingSql = """
@@ -48,19 +48,12 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
 
     private const string TouchMeetingSql = "UPDATE meetings SET version = version + 1 WHERE id = @Id AND version = @Version;";
 
-    private const string InsertDecisionWhistleSql = """
-        INSERT INTO whistles (id, township_id, matter_code, urgency, title, description, address, status, raised_by_user, raised_by_name,
-                              raised_at, updated_at, version, meeting_id)
-        VALUES (@Id, @TownshipId, @MatterCode, 'routine', @Title, @Description, @Address, 'dispatched', @RaisedByUser, @RaisedByName,
-                @Now, @Now, 0, @MeetingId);
-        """;
-
     private const string InsertDecisionSql = """
         INSERT INTO meeting_decisions (id, meeting_id, text, agency_code, branch_id, due_at, whistle_id, assignment_id, created_at)
         VALUES (@Id, @MeetingId, @Text, @AgencyCode, @BranchId, @DueAt, @WhistleId, @AssignmentId, @CreatedAt);
         """;
 
-    public async Task<CommandResult<IReadOnlyList<MeetingDto>>> ScheduleAsync(CurrentUser user, ScheduleMeetingRequest r, CancellationToken ct)
+    public async Task<CommandResult<IReadOnlyList<MeetingDto>>> ScheduleAsync(Caller user, ScheduleMeetingRequest r, CancellationToken ct)
     {
         if (user.Role is not (Roles.Township or Roles.Supervisor))
         {
@@ -112,7 +105,7 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
         WhistleRow? whistle = null;
         if (r.WhistleId is not null)
         {
-            whistle = await database.ReadAsync(c => WhistleData.GetWhistleAsync(c, r.WhistleId), ct);
+            whistle = await database.ReadAsync(c => WhistleRows.GetWhistleAsync(c, r.WhistleId), ct);
             if (whistle is null || (user.Role == Roles.Township && whistle.TownshipId != user.OrgId)) errors["whistleId"] = ["No such whistle of yours."];
         }
 
@@ -166,14 +159,14 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
         return new CommandResult<IReadOnlyList<MeetingDto>>.Success(dtos);
     }
 
-    public Task<CommandResult<MeetingDto>> ConfirmAsync(CurrentUser user, string meetingId, string summonsId, ConfirmSummonsRequest r, CancellationToken ct)
+    public Task<CommandResult<MeetingDto>> ConfirmAsync(Caller user, string meetingId, string summonsId, ConfirmSummonsRequest r, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         WhistleValidation.Text(errors, "attendee", r.Attendee, 200, required: true);
         return RespondAsync(user, meetingId, summonsId, errors, SummonsStatus.Confirmed, r.Attendee?.Trim(), null, WhistleEventTypes.MeetingSummonsConfirmed, ct);
     }
 
-    public Task<CommandResult<MeetingDto>> DeclineAsync(CurrentUser user, string meetingId, string summonsId, DeclineSummonsRequest r, CancellationToken ct)
+    public Task<CommandResult<MeetingDto>> DeclineAsync(Caller user, string meetingId, string summonsId, DeclineSummonsRequest r, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         WhistleValidation.Text(errors, "reason", r.Reason, 2000, required: true, multiLine: true);
@@ -181,7 +174,7 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
     }
 
     private async Task<CommandResult<MeetingDto>> RespondAsync(
-        CurrentUser user, string meetingId, string summonsId, Dictionary<string, string[]> errors, string status, string? attendee, string? reason, string eventType, CancellationToken ct)
+        Caller user, string meetingId, string summonsId, Dictionary<string, string[]> errors, string status, string? attendee, string? reason, string eventType, CancellationToken ct)
     {
         var outcome = await database.WriteAsync<CommandResult<MeetingDto>?>(
             async unit =>
@@ -212,7 +205,7 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
         return outcome ?? await ReloadAsync(user, meetingId, ct);
     }
 
-    public async Task<CommandResult<MeetingDto>> RecordAttendanceAsync(CurrentUser user, string meetingId, RecordAttendanceRequest r, CancellationToken ct)
+    public async Task<CommandResult<MeetingDto>> RecordAttendanceAsync(Caller user, string meetingId, RecordAttendanceRequest r, CancellationToken ct)
     {
         var outcome = await database.WriteAsync<CommandResult<MeetingDto>?>(
             async unit =>
@@ -251,7 +244,7 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
         return outcome ?? await ReloadAsync(user, meetingId, ct);
     }
 
-    public async Task<CommandResult<MeetingDto>> RecordMinutesAsync(CurrentUser user, string meetingId, RecordMinutesRequest r, CancellationToken ct)
+    public async Task<CommandResult<MeetingDto>> RecordMinutesAsync(Caller user, string meetingId, RecordMinutesRequest r, CancellationToken ct)
     {
         var catalog = county.Catalog;
         var outcome = await database.WriteAsync<CommandResult<MeetingDto>?>(
@@ -297,66 +290,23 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
         return outcome ?? await ReloadAsync(user, meetingId, ct);
     }
 
-    /// <summary>A decision becomes a whistle of the meeting with one assignment: the responsible unit's, due when the decision is due.</summary>
-    private async Task DecideAsync(UnitOfWork unit, CurrentUser user, MeetingRow meeting, DecisionRequest d, SummonedUnit responsible, DateTimeOffset now)
+    /// <summary>
+    /// A decision becomes a whistle of the meeting, raised and dispatched like any other by its owner
+    /// (<see cref="WhistleStore.RaiseDecisionAsync"/>), with one duty: the responsible unit's, due when the decision is due.
+    /// </summary>
+    private async Task DecideAsync(UnitOfWork unit, Caller user, MeetingRow meeting, DecisionRequest d, SummonedUnit responsible, DateTimeOffset now)
     {
-        var catalog = county.Catalog;
-        var branchId = responsible.BranchId;
-        var township = meeting.TownshipId ?? (branchId is null ? catalog.County.Id : catalog.FindBranch(branchId)!.TownshipId);
         var text = d.Text!.Trim();
-        var whistle = new WhistleRow
-        {
-            Id = Guid.CreateVersion7(now).ToString(),
-            TownshipId = township,
-            MatterCode = DecisionMatterCode,
-            Urgency = Urgency.Routine,
-            Title = text.Length <= 100 ? text : text[..99] + "…",
-            Description = $"{meeting.Title}（{meeting.StartsAt:yyyy-MM-dd}）议定事项：{text}",
-            Address = meeting.Place,
-            Status = WhistleStatus.Dispatched,
-            RaisedByUser = user.UserName,
-            RaisedByName = user.DisplayName,
-            RaisedAt = now,
-            UpdatedAt = now,
-        };
-        await unit.Connection.ExecuteAsync(
-            InsertDecisionWhistleSql,
-            new { whistle.Id, whistle.TownshipId, whistle.MatterCode, whistle.Title, whistle.Description, whistle.Address, whistle.RaisedByUser, whistle.RaisedByName, Now = now, MeetingId = meeting.Id },
-            unit.Transaction);
         var due = d.DueAt!.Value.ToUniversalTime();
-        var reportBy = now.AddDays(1) < due ? now.AddDays(1) : due;
-        var assignment = new AssignmentRow
-        {
-            Id = Guid.CreateVersion7(now).ToString(),
-            WhistleId = whistle.Id,
-            AgencyCode = responsible.AgencyCode,
-            BranchId = branchId,
-            Role = AssignmentRole.Lead,
-            Status = AssignmentStatus.Dispatched,
-            DispatchedAt = now,
-            ReportBy = reportBy,
-            ResolveBy = due,
-        };
-        var first = EscalationPolicy.NextAfter(assignment.Clock, now, catalog.Escalation);
-        assignment = assignment with { NextStepAt = first?.At, NextStepKind = first?.Kind, NextStepLevel = first?.Level };
-        await WhistleData.InsertAssignmentsAsync(unit, [assignment]);
+        var decided = await whistles.RaiseDecisionAsync(
+            unit, user, new DecisionWhistle(meeting.Id, meeting.Title, meeting.StartsAt, meeting.Place, meeting.TownshipId, text, responsible, due), now);
         await unit.Connection.ExecuteAsync(
             InsertDecisionSql,
-            new { Id = Guid.CreateVersion7(now).ToString(), MeetingId = meeting.Id, Text = text, AgencyCode = responsible.AgencyCode, BranchId = branchId, DueAt = due, WhistleId = whistle.Id, AssignmentId = assignment.Id, CreatedAt = now },
+            new { Id = Guid.CreateVersion7(now).ToString(), MeetingId = meeting.Id, Text = text, AgencyCode = responsible.AgencyCode, BranchId = responsible.BranchId, DueAt = due, WhistleId = decided.WhistleId, AssignmentId = decided.AssignmentId, CreatedAt = now },
             unit.Transaction);
-        await Timeline.AppendAsync(
-            unit,
-            new WhistleEvent(0, WhistleEventTypes.WhistleRaised, whistle.Id, null, now, user.Actor, whistle.ToSummary(), null, meeting.Title),
-            Timeline.Audience(whistle.TownshipId, []),
-            now);
-        await Timeline.AppendAsync(
-            unit,
-            new WhistleEvent(0, WhistleEventTypes.AssignmentDispatched, whistle.Id, assignment.Id, now, user.Actor, whistle.ToSummary(), assignment.ToSnapshot(), meeting.Title),
-            Timeline.Audience(whistle.TownshipId, [(assignment.AgencyCode, assignment.BranchId)]),
-            now);
     }
 
-    public async Task<CommandResult<MeetingDto>> CancelAsync(CurrentUser user, string meetingId, CancellationToken ct)
+    public async Task<CommandResult<MeetingDto>> CancelAsync(Caller user, string meetingId, CancellationToken ct)
     {
         var outcome = await database.WriteAsync<CommandResult<MeetingDto>?>(
             async unit =>
@@ -406,7 +356,7 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
     private string UnitName(SummonsRow s) =>
         (s.BranchId is null ? county.Catalog.FindAgency(s.AgencyCode)?.Name : county.Catalog.FindBranch(s.BranchId)?.Name) ?? s.AgencyCode;
 
-    private async Task<CommandResult<MeetingDto>> ReloadAsync(CurrentUser user, string meetingId, CancellationToken ct)
+    private async Task<CommandResult<MeetingDto>> ReloadAsync(Caller user, string meetingId, CancellationToken ct)
     {
         var dto = await queries.GetAsync(user, meetingId, ct);
         return dto is null ? new CommandResult<MeetingDto>.NotFound() : new CommandResult<MeetingDto>.Success(dto);

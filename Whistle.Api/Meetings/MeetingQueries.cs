@@ -79,7 +79,7 @@ public sealed class MeetingQueries(WhistleDatabase database, CountyCatalogHolder
         return (meeting, summons);
     }
 
-    public static bool CanSee(CurrentUser user, MeetingRow meeting, IEnumerable<SummonsRow> summons) => user.Role switch
+    public static bool CanSee(Caller user, MeetingRow meeting, IEnumerable<SummonsRow> summons) => user.Role switch
     {
         Roles.Supervisor => true,
         Roles.Township => meeting.TownshipId == user.OrgId,
@@ -89,10 +89,10 @@ public sealed class MeetingQueries(WhistleDatabase database, CountyCatalogHolder
     };
 
     /// <summary>The township that called it (a county-wide meeting: the supervisors).</summary>
-    public static bool IsOrganizer(CurrentUser user, MeetingRow meeting) =>
+    public static bool IsOrganizer(Caller user, MeetingRow meeting) =>
         meeting.TownshipId is null ? user.Role == Roles.Supervisor : user.Role == Roles.Township && user.OrgId == meeting.TownshipId;
 
-    public async Task<MeetingDto?> GetAsync(CurrentUser user, string id, CancellationToken ct) =>
+    public async Task<MeetingDto?> GetAsync(Caller user, string id, CancellationToken ct) =>
         await database.ReadAsync(
             async c =>
             {
@@ -104,7 +104,7 @@ public sealed class MeetingQueries(WhistleDatabase database, CountyCatalogHolder
             ct);
 
     /// <summary>One page of the meetings the caller sees (at most <see cref="MaxPageSize"/>), as <c>GET /api/whistles</c> pages whistles.</summary>
-    public async Task<PageDto<MeetingDto>> ListAsync(CurrentUser user, string filter, int page, int pageSize, CancellationToken ct) =>
+    public async Task<PageDto<MeetingDto>> ListAsync(Caller user, string filter, int page, int pageSize, CancellationToken ct) =>
         await database.ReadAsync(
             async c =>
             {

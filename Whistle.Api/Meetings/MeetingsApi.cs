@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Whistle.Api.Hosting;
 using Whistle.Api.Auth;
 using Whistle.Api.Whistles;
+using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 
 namespace Whistle.Api.Meetings;
@@ -32,8 +33,8 @@ public static class MeetingsApi
         return app;
     }
 
-    private static async Task<Results<Ok<MeetingDto>, ValidationProblem, ProblemHttpResult>> Execute(Task<CommandResult<MeetingDto>> command) =>
-        (await command).ToHttp();
+    private static Task<Results<Ok<MeetingDto>, ValidationProblem, ProblemHttpResult>> Execute(Task<CommandResult<MeetingDto>> command) =>
+        command.ToHttp();
 
     private static async Task<Results<Created<IReadOnlyList<MeetingDto>>, ValidationProblem, ProblemHttpResult>> Schedule(
         ScheduleMeetingRequest request, HttpContext http, MeetingCommands commands, CancellationToken ct) =>

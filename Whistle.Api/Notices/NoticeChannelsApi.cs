@@ -46,7 +46,7 @@ public static partial class NoticeChannelsApi
         return app;
     }
 
-    private static ProblemHttpResult? SupervisorOnly(CurrentUser user) => user.Role == Roles.Supervisor
+    private static ProblemHttpResult? SupervisorOnly(Caller user) => user.Role == Roles.Supervisor
         ? null
         : TypedResults.Problem(title: "Forbidden", detail: "Only supervisors configure notice channels.", statusCode: StatusCodes.Status403Forbidden);
 

@@ -11,6 +11,7 @@ using Whistle.Core.County;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 using Whistle.Core.Storage;
+using Whistle.Core.Whistles;
 using static Whistle.Api.Open311.Open311Format;
 
 namespace Whistle.Api.Open311;
@@ -80,8 +81,8 @@ public static class Open311Api
 
     // The filters and the limit in the query itself: never more than MaxResults rows leave the database.
     private static string RequestsSql(SqlDialect dialect) => dialect.Limit($"""
-        SELECT {WhistleData.WhistleColumns} FROM whistles w
-        WHERE w.township_id = @Org AND w.raised_at >= @From AND w.raised_at <= @To AND w.matter_code <> 'meeting-decision'
+        SELECT {WhistleRows.WhistleColumns} FROM whistles w
+        WHERE w.township_id = @Org AND w.raised_at >= @From AND w.raised_at <= @To AND w.matter_code <> '{WhistleStore.DecisionMatterCode}'
           AND (@AnyCode = 0 OR {dialect.InList("w.matter_code", "@Codes")})
           AND (@Open = 1 OR w.status IN ('closed', 'cancelled'))
           AND (@Closed = 1 OR w.status NOT IN ('closed', 'cancelled'))
@@ -89,10 +90,10 @@ public static class Open311Api
         """) + ";";
 
     private static string RequestsByIdSql(SqlDialect dialect) =>
-        $"SELECT {WhistleData.WhistleColumns} FROM whistles w WHERE w.township_id = @Org AND {dialect.InList("w.id", "@Ids")} ORDER BY w.raised_at DESC, w.id DESC;";
+        $"SELECT {WhistleRows.WhistleColumns} FROM whistles w WHERE w.township_id = @Org AND {dialect.InList("w.id", "@Ids")} ORDER BY w.raised_at DESC, w.id DESC;";
 
     private static string AssignmentsOfSql(SqlDialect dialect) =>
-        $"SELECT {WhistleData.AssignmentColumns} FROM assignments a WHERE {dialect.InList("a.whistle_id", "@Ids")} ORDER BY a.position, a.id;";
+        $"SELECT {WhistleRows.AssignmentColumns} FROM assignments a WHERE {dialect.InList("a.whistle_id", "@Ids")} ORDER BY a.position, a.id;";
 
     public static IServiceCollection AddOpen311Api(this IServiceCollection services)
     {
@@ -138,7 +139,7 @@ public static class Open311Api
         if (!IsKnown(format)) return Error(format, 404, "Unknown format: use .json or .xml.");
         await county.RefreshIfStaleAsync(database, ct);
         var services = county.Catalog.Definition.Matters
-            .Where(m => m.Active && m.Code != Meetings.MeetingCommands.DecisionMatterCode)
+            .Where(m => m.Active && m.Code != WhistleStore.DecisionMatterCode)
             .Select(m => (object)Obj(
                 ("service_code", m.Code),
                 ("service_name", m.Name),
@@ -155,7 +156,7 @@ public static class Open311Api
     {
         if (!IsKnown(format)) return Error(format, 404, "Unknown format: use .json or .xml.");
         await county.RefreshIfStaleAsync(database, ct);
-        if (county.Catalog.FindActiveMatter(code) is null || code == Meetings.MeetingCommands.DecisionMatterCode)
+        if (county.Catalog.FindActiveMatter(code) is null || code == WhistleStore.DecisionMatterCode)
         {
             return Error(format, 404, $"No service with service_code '{code}'.");
         }
@@ -180,7 +181,7 @@ public static class Open311Api
 
     private static async Task<IResult> PostRequest(
         string format, HttpContext http, IOptionsMonitor<Open311Options> options, Accounts accounts, Open311KeyThrottle keys, RaiseThrottle raises,
-        WhistleCommands commands, CountyCatalogHolder county, CancellationToken ct)
+        WhistleStore whistles, CountyCatalogHolder county, CancellationToken ct)
     {
         if (!IsKnown(format)) return Error(format, 404, "Unknown format: use .json or .xml.");
         var form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync(ct) : FormCollection.Empty;
@@ -195,7 +196,7 @@ public static class Open311Api
         var code = Field("service_code");
         if (code is null) return Error(format, 400, "service_code is required.");
         var matter = county.Catalog.FindActiveMatter(code);
-        if (matter is null || code == Meetings.MeetingCommands.DecisionMatterCode) return Error(format, 400, $"service_code '{code}' is not a service of this county.");
+        if (matter is null || code == WhistleStore.DecisionMatterCode) return Error(format, 400, $"service_code '{code}' is not a service of this county.");
 
         double? latitude = null, longitude = null;
         var (lat, lon) = (Field("lat"), Field("long"));
@@ -221,22 +222,22 @@ public static class Open311Api
         // The title is one line: the description's first, cut to the title's length (the description keeps every line).
         var firstLine = description?.Split('\n', '\r')[0].Replace('\t', ' ').Trim();
         var title = string.IsNullOrEmpty(firstLine) ? matter.Name : firstLine[..Math.Min(firstLine.Length, WhistleValidation.TitleMax)];
-        var result = await commands.RaiseAsync(
+        var result = await whistles.RaiseAsync(
             user,
             new RaiseWhistleRequest(code, title, description, address, latitude, longitude, urgency, null),
             null,
             ct);
         return result switch
         {
-            CommandResult<WhistleDto>.Success s => Answer(format, "service_requests", new List<object>
+            CommandResult<string>.Success s => Answer(format, "service_requests", new List<object>
             {
                 Obj(
-                    ("service_request_id", s.Value.Id),
-                    ("service_notice", $"Raised as whistle {s.Value.Id} of {county.Catalog.FindTownship(user.OrgId)?.Name ?? user.OrgId}; it is dispatched to the responsible branches."),
+                    ("service_request_id", s.Value),
+                    ("service_notice", $"Raised as whistle {s.Value} of {county.Catalog.FindTownship(user.OrgId)?.Name ?? user.OrgId}; it is dispatched to the responsible branches."),
                     ("account_id", null)),
             }),
-            CommandResult<WhistleDto>.Invalid i => Error(format, 400, string.Join(" ", i.Errors.SelectMany(e => e.Value.Select(m => $"{Open311Field(e.Key)}: {m}")))),
-            CommandResult<WhistleDto>.Forbidden f => Error(format, 403, f.Detail),
+            CommandResult<string>.Invalid i => Error(format, 400, string.Join(" ", i.Errors.SelectMany(e => e.Value.Select(m => $"{Open311Field(e.Key)}: {m}")))),
+            CommandResult<string>.Forbidden f => Error(format, 403, f.Detail),
             _ => Error(format, 404, "Not found."),
         };
     }
@@ -354,7 +355,7 @@ public static class Open311Api
     /// 403 for no key or a wrong one, 429 once the client address has sent too many wrong keys this minute (then
     /// even the right key is not checked, so that guessing learns nothing).
     /// </summary>
-    private static async Task<(CurrentUser? User, IResult? Refused)> AuthoriseAsync(
+    private static async Task<(Caller? User, IResult? Refused)> AuthoriseAsync(
         string format, string? key, IOptionsMonitor<Open311Options> options, Accounts accounts, Open311KeyThrottle throttle, HttpContext http, CancellationToken ct)
     {
         var invalid = Error(format, 403, "Invalid api_key.");
@@ -371,6 +372,6 @@ public static class Open311Api
 
         var account = await accounts.FindAsync(entry.UserName, ct);
         if (account is null || account.Disabled || account.Role != Roles.Township) return (null, invalid);
-        return (new CurrentUser(account.UserName, account.DisplayName, account.Role, account.OrgId) { RemoteAddress = http.Connection.RemoteIpAddress?.ToString() }, null);
+        return (new Caller(account.UserName, account.DisplayName, account.Role, account.OrgId) { RemoteAddress = http.Connection.RemoteIpAddress?.ToString() }, null);
     }
 }

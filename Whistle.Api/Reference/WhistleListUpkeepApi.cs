@@ -47,7 +47,7 @@ public static partial class WhistleListUpkeepApi
         return app;
     }
 
-    private static ProblemHttpResult? SupervisorOnly(CurrentUser user) => user.Role == Roles.Supervisor
+    private static ProblemHttpResult? SupervisorOnly(Caller user) => user.Role == Roles.Supervisor
         ? null
         : TypedResults.Problem(title: "Forbidden", detail: "Only supervisors keep the whistle list.", statusCode: StatusCodes.Status403Forbidden);
 
@@ -112,7 +112,7 @@ public static partial class WhistleListUpkeepApi
 
     /// <summary>Applies a change with its audit row and the CountyChanged message in one transaction, then reloads.</summary>
     private static async Task ChangeAsync(
-        WhistleDatabase database, CountyCatalogHolder county, CurrentUser user, TimeProvider time, string entity, string key, string action,
+        WhistleDatabase database, CountyCatalogHolder county, Caller user, TimeProvider time, string entity, string key, string action,
         object? before, CancellationToken ct, Func<UnitOfWork, Task> change)
     {
         var now = time.GetUtcNow();

@@ -152,7 +152,7 @@ public static class StatsApi
         return TypedResults.Ok(dto);
     }
 
-    private static ProblemHttpResult? Forbidden(CurrentUser user) =>
+    private static ProblemHttpResult? Forbidden(Caller user) =>
         user.Role is Roles.Supervisor or Roles.Township
             ? null
             : TypedResults.Problem(title: "Forbidden", detail: "The assessment is for supervisors and townships.", statusCode: StatusCodes.Status403Forbidden);
@@ -166,7 +166,7 @@ public static class StatsApi
     }
 
     private static async Task<(IReadOnlyList<UnitFigures> Agencies, IReadOnlyList<UnitFigures> Branches, IReadOnlyList<AssessedAssignment> Rows)> FiguresAsync(
-        WhistleDatabase database, CountyCatalog catalog, CurrentUser user, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+        WhistleDatabase database, CountyCatalog catalog, Caller user, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
         var rows = (await database.ReadAsync(c => c.QueryAsync<Row>(AssignmentsInRangeSql, new { From = from, To = to }), ct))
             .Select(r => new AssessedAssignment(r.AgencyCode, r.BranchId, r.TownshipId, r.Status, r.DispatchedAt, r.ReportBy, r.ResolveBy, r.ReportedAt, r.ResolvedAt, r.Rating, r.EscalationCount))

@@ -4,21 +4,18 @@ using Whistle.Contracts;
 using Whistle.Core.Domain;
 using Whistle.Core.Messaging;
 using Whistle.Core.Storage;
+using Whistle.Core.Whistles;
 
 namespace Whistle.Api.Whistles;
 
-/// <summary>What each caller may read: a township its own whistles, a branch or agency those routed to it, a supervisor the county.</summary>
+/// <summary>
+/// The read side of whistles: a whistle, the list, the inbox, catch-up — each filtered by the one visibility rule
+/// (<see cref="Visibility"/>: a township its own whistles, a branch or agency those routed to it, a supervisor the county).
+/// </summary>
 public sealed class WhistleQueries(WhistleDatabase database)
 {
     public const int MaxPageSize = 100;
     public const int CatchUpBatch = 500;
-
-    private const string VisibleToCaller = """
-        (@Role = 'supervisor'
-         OR (@Role = 'township' AND w.township_id = @Org)
-         OR (@Role = 'branch' AND EXISTS (SELECT 1 FROM assignments v WHERE v.whistle_id = w.id AND v.branch_id = @Org))
-         OR (@Role = 'agency' AND EXISTS (SELECT 1 FROM assignments v WHERE v.whistle_id = w.id AND v.agency_code = @Org)))
-        """;
 
     private const string WhistleStatusFilter = """
         (@Filter = 'all'
@@ -26,30 +23,20 @@ public sealed class WhistleQueries(WhistleDatabase database)
          OR (@Filter = 'closed' AND w.status IN ('closed', 'cancelled')))
         """;
 
-    private const string CountWhistlesSql = $"SELECT COUNT(*) FROM whistles w WHERE {VisibleToCaller} AND {WhistleStatusFilter};";
+    private const string CountWhistlesSql = $"SELECT COUNT(*) FROM whistles w WHERE {Visibility.WhistleCondition} AND {WhistleStatusFilter};";
 
     private const string ListWhistlesSql = $"""
-        SELECT {WhistleData.WhistleColumns} FROM whistles w
-        WHERE {VisibleToCaller} AND {WhistleStatusFilter}
+        SELECT {WhistleRows.WhistleColumns} FROM whistles w
+        WHERE {Visibility.WhistleCondition} AND {WhistleStatusFilter}
         ORDER BY w.raised_at DESC, w.id DESC
         """;
 
     private static string ListWhistlesPageSql(SqlDialect dialect) => dialect.Page(ListWhistlesSql) + ";";
 
-    private static string AssignmentsOfSql(SqlDialect dialect) =>
-        $"SELECT {WhistleData.AssignmentColumns} FROM assignments a WHERE {dialect.InList("a.whistle_id", "@Ids")} ORDER BY a.position, a.id;";
-
     private const string TimelineSql = """
         SELECT sequence, type, occurred_at AS OccurredAt, actor_user AS ActorUser, actor_name AS ActorName, actor_org AS ActorOrg,
                assignment_id AS AssignmentId, note
         FROM timeline WHERE whistle_id = @WhistleId ORDER BY sequence;
-        """;
-
-    private const string InboxVisibility = """
-        (@Role = 'supervisor'
-         OR (@Role = 'township' AND w.township_id = @Org)
-         OR (@Role = 'branch' AND a.branch_id = @Org)
-         OR (@Role = 'agency' AND a.agency_code = @Org))
         """;
 
     private const string InboxStatusFilter = """
@@ -58,13 +45,13 @@ public sealed class WhistleQueries(WhistleDatabase database)
          OR (@Filter = 'closed' AND (a.status IN ('resolved', 'declined') OR w.status IN ('closed', 'cancelled'))))
         """;
 
-    private const string CountInboxSql = $"SELECT COUNT(*) FROM assignments a JOIN whistles w ON w.id = a.whistle_id WHERE {InboxVisibility} AND {InboxStatusFilter};";
+    private const string CountInboxSql = $"SELECT COUNT(*) FROM assignments a JOIN whistles w ON w.id = a.whistle_id WHERE {Visibility.AssignmentCondition} AND {InboxStatusFilter};";
 
     private const string InboxSql = $"""
-        SELECT {WhistleData.AssignmentColumns}, w.id AS WId, w.title AS WTitle, w.status AS WStatus, w.township_id AS WTownshipId,
+        SELECT {WhistleRows.AssignmentColumns}, w.id AS WId, w.title AS WTitle, w.status AS WStatus, w.township_id AS WTownshipId,
                w.matter_code AS WMatterCode, w.urgency AS WUrgency, w.address AS WAddress, w.description AS WDescription
         FROM assignments a JOIN whistles w ON w.id = a.whistle_id
-        WHERE {InboxVisibility} AND {InboxStatusFilter}
+        WHERE {Visibility.AssignmentCondition} AND {InboxStatusFilter}
         ORDER BY a.dispatched_at DESC, a.id DESC
         """;
 
@@ -103,23 +90,14 @@ public sealed class WhistleQueries(WhistleDatabase database)
 
     private sealed record EventRow(long Sequence, string Payload);
 
-    public static bool CanSee(CurrentUser user, WhistleRow whistle, IEnumerable<AssignmentRow> assignments) => user.Role switch
-    {
-        Roles.Supervisor => true,
-        Roles.Township => whistle.TownshipId == user.OrgId,
-        Roles.Branch => assignments.Any(a => a.BranchId == user.OrgId),
-        Roles.Agency => assignments.Any(a => a.AgencyCode == user.OrgId),
-        _ => false,
-    };
-
-    public async Task<WhistleDto?> GetAsync(CurrentUser user, string id, CancellationToken ct) =>
+    public async Task<WhistleDto?> GetAsync(Caller user, string id, CancellationToken ct) =>
         await database.ReadAsync(
             async c =>
             {
-                var whistle = await WhistleData.GetWhistleAsync(c, id);
+                var whistle = await WhistleRows.GetWhistleAsync(c, id);
                 if (whistle is null) return null;
-                var assignments = await WhistleData.GetAssignmentsAsync(c, id);
-                if (!CanSee(user, whistle, assignments)) return null;
+                var assignments = await WhistleRows.GetAssignmentsAsync(c, id);
+                if (!Visibility.CanSee(user, whistle, assignments)) return null;
                 var timeline = (await c.QueryAsync<TimelineRow>(TimelineSql, new { WhistleId = id }))
                     .Select(t => new TimelineEntryDto(t.Sequence, t.Type, t.OccurredAt, new EventActor(t.ActorUser, t.ActorName, t.ActorOrg), t.AssignmentId, t.Note))
                     .ToList();
@@ -127,21 +105,19 @@ public sealed class WhistleQueries(WhistleDatabase database)
             },
             ct);
 
-    public async Task<PageDto<WhistleDto>> ListAsync(CurrentUser user, string filter, int page, int pageSize, CancellationToken ct) =>
+    public async Task<PageDto<WhistleDto>> ListAsync(Caller user, string filter, int page, int pageSize, CancellationToken ct) =>
         await database.ReadAsync(
             async c =>
             {
                 var args = new { user.Role, Org = user.OrgId, Filter = filter, Skip = (page - 1) * pageSize, Take = pageSize };
                 var total = await c.ExecuteScalarAsync<int>(CountWhistlesSql, args);
                 var whistles = (await c.QueryAsync<WhistleRow>(database.Dialect.Sql(ListWhistlesPageSql), args)).ToList();
-                var assignments = (whistles.Count == 0
-                    ? []
-                    : await c.QueryAsync<AssignmentRow>(database.Dialect.Sql(AssignmentsOfSql), new { Ids = whistles.Select(w => w.Id).ToList() })).ToLookup(a => a.WhistleId);
+                var assignments = await WhistleRows.GetAssignmentsOfAsync(c, database.Dialect, whistles.Select(w => w.Id).ToList());
                 return new PageDto<WhistleDto>(whistles.Select(w => WhistleDto.From(w, assignments[w.Id], null)).ToList(), page, pageSize, total);
             },
             ct);
 
-    public async Task<PageDto<InboxItemDto>> InboxAsync(CurrentUser user, string filter, int page, int pageSize, CancellationToken ct) =>
+    public async Task<PageDto<InboxItemDto>> InboxAsync(Caller user, string filter, int page, int pageSize, CancellationToken ct) =>
         await database.ReadAsync(
             async c =>
             {
@@ -160,7 +136,7 @@ public sealed class WhistleQueries(WhistleDatabase database)
             ct);
 
     /// <summary>The events after <paramref name="afterSequence"/> that the caller's group may see, oldest first.</summary>
-    public async Task<IReadOnlyList<WhistleEvent>> CatchUpAsync(CurrentUser user, long afterSequence, CancellationToken ct) =>
+    public async Task<IReadOnlyList<WhistleEvent>> CatchUpAsync(Caller user, long afterSequence, CancellationToken ct) =>
         await database.ReadAsync(
             async c => (await c.QueryAsync<EventRow>(
                     database.Dialect.Sql(CatchUpBatchSql),

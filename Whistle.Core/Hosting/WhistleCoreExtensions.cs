@@ -78,6 +78,9 @@ public static class WhistleCoreExtensions
             sp.GetRequiredService<OutboxSignal>(),
             sp.GetRequiredService<WhistleMetrics>().Committed));
 
+        // The aggregates' owners: every write to their tables goes through them (docs/ARCHITECTURE.md, "Data layer").
+        services.AddSingleton<Whistles.WhistleStore>();
+
         // Registered before the bus so that the schema and the county exist before any consumer runs.
         services.AddSingleton<DatabaseInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<DatabaseInitializer>());

@@ -58,23 +58,4 @@ public static class Timeline
     public static WhistleEvent Deserialize(long sequence, string payload) =>
         (JsonSerializer.Deserialize<WhistleEvent>(payload, MessageTypes.Json)
             ?? throw new InvalidOperationException($"Timeline event {sequence} has no payload.")) with { Sequence = sequence };
-
-    /// <summary>
-    /// Who receives an event (PRODUCT.md §5): the raising township, the county's supervisors, and the
-    /// branch and agency of each assignment concerned.
-    /// </summary>
-    public static IReadOnlyList<string> Audience(string townshipId, IEnumerable<(string AgencyCode, string? BranchId)> assignments)
-    {
-        var groups = new List<string> { AudienceGroups.County, AudienceGroups.Township(townshipId) };
-        foreach (var (agencyCode, branchId) in assignments)
-        {
-            groups.Add(AudienceGroups.Agency(agencyCode));
-            if (branchId is not null)
-            {
-                groups.Add(AudienceGroups.Branch(branchId));
-            }
-        }
-
-        return groups.Distinct(StringComparer.Ordinal).ToList();
-    }
 }

@@ -61,7 +61,7 @@ public sealed partial class When_the_code_speaks_SQL
     {
         var switches = Repository.TrackedFiles()
             .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) && f.Split('/')[0] is "Whistle.Api" or "Whistle.Core" or "Whistle.Dispatcher")
-            .Where(f => !f.EndsWith("Dialect.cs", StringComparison.Ordinal))
+            .Where(f => !f.EndsWith("Dialect.cs", StringComparison.Ordinal) && File.Exists(Path.Combine(Repository.Root, f)))
             .SelectMany(f => File.ReadLines(Path.Combine(Repository.Root, f)).Select((line, i) => (File: f, Line: i + 1, Text: line)))
             .Where(l => ProviderName().IsMatch(l.Text))
             .Where(l => !(l.File.EndsWith("Options/WhistleOptions.cs", StringComparison.Ordinal) && l.Text.Contains("Provider { get; set; } = DatabaseProvider.Sqlite", StringComparison.Ordinal)))

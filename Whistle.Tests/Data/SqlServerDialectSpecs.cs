@@ -62,8 +62,8 @@ public sealed partial class When_SQL_Server_reads_our_SQL
         Assert.Multiple(() =>
         {
             Assert.That(names, Has.Some.StartsWith("OutboxRelay."));
-            Assert.That(names, Has.Some.StartsWith("WhistleCommands."));
-            Assert.That(names, Has.Some.StartsWith("WhistleRaisedConsumer."));
+            Assert.That(names, Has.Some.StartsWith("WhistleStore."));
+            Assert.That(names, Has.Some.StartsWith("WhistleRows."));
             Assert.That(names, Has.Some.StartsWith("CountyStore."));
             Assert.That(names, Does.Contain("Timeline.InsertSql"), "the statements composed with the dialect are read too");
             Assert.That(Migrations(), Is.Not.Empty);
