@@ -47,6 +47,9 @@ PG_DIR="${TMPDIR:-/tmp}/whistle-test-postgres-$(printf '%s' "$ROOT" | md5sum | c
 PG_BIN=""
 as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }   # initdb refuses root
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# The server outlives this script when the run is killed: it must not keep the descriptors this script inherited
+# (a build lock such as flock's would stay held by it).
+close_inherited() { local fd; for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; "$@"; }
 running() { [ -r "/proc/$1/stat" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)" != Z ]; }   # not a zombie
 postgres_stop() {   # this checkout's cluster, if one runs (also one left by a killed run); quiet; idempotent
   [ -n "$PG_BIN" ] && [ -f "$PG_DIR/data/postmaster.pid" ] || return 0
@@ -73,7 +76,7 @@ postgres_unavailable() {
 postgres_start() {
   local started=$EPOCHREALTIME
   PG_BIN=$(compgen -G '/usr/lib/postgresql/*/bin/initdb' | sort -V | tail -n 1 | xargs -r dirname)
-  [ -n "$PG_BIN" ] || { postgres_unavailable "no /usr/lib/postgresql/*/bin/initdb (Debian package postgresql; installing it needs root or sudo)"; return; }
+  [ -n "$PG_BIN" ] || { postgres_unavailable "no /usr/lib/postgresql/*/bin/initdb (the Debian package postgresql did not install: that needs root or sudo and the package source)"; return; }
   if [ "$(id -u)" -eq 0 ] && ! id -u postgres >/dev/null 2>&1; then postgres_unavailable "no user postgres to run it as"; return; fi
   postgres_stop   # a cluster left by a killed run
   rm -rf "$PG_DIR" && mkdir -p "$PG_DIR" && chmod 700 "$PG_DIR"
@@ -92,7 +95,7 @@ unix_socket_directories = '$PG_DIR'
 fsync = on
 max_connections = 300
 EOF
-  (cd "$PG_DIR" && as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 start >/dev/null 2>&1) \
+  (cd "$PG_DIR" && close_inherited as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 start >/dev/null 2>&1) \
     || { tail -n 20 "$PG_DIR/postgres.log" 2>/dev/null; postgres_unavailable "pg_ctl start failed (its log above)"; return; }
   "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -U whistle -d postgres -t 30 || { postgres_unavailable "it does not answer on 127.0.0.1:$port"; return; }
   export WHISTLE_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=whistle;Database=postgres"

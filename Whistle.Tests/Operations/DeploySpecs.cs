@@ -435,7 +435,7 @@ public sealed partial class When_an_operator_deploys_from_the_deploy_folder
             }
 
             var dependsOn = (YamlMappingNode)services["migrate"]["depends_on"];
-            Assert.That(dependsOn.Tag.Value, Is.EqualTo("!override"), "replaces the base's dependency on SQL Server (a merge would keep it)");
+            Assert.That(dependsOn.Tag.IsEmpty ? "(no tag)" : dependsOn.Tag.Value, Is.EqualTo("!override"), "replaces the base's dependency on SQL Server (a merge would keep it)");
             Assert.That(dependsOn.Children.Keys.Select(k => ((YamlScalarNode)k).Value), Is.EqualTo(new[] { "postgres" }));
             Assert.That(Scalar(dependsOn, "postgres", "condition"), Is.EqualTo("service_healthy"));
         });

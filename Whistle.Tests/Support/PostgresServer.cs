@@ -173,27 +173,23 @@ public sealed partial class PostgresServer
         var pgCtl = PgCtl ?? throw new InvalidOperationException($"{PgCtlVariable} is not set.");
         var log = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(data).TrimEnd('/'))!, "postgres.log");
         string[] command = [pgCtl, "-D", data, "-l", log, "-w", "-t", ((int)Math.Ceiling(limit.TotalSeconds)).ToString(CultureInfo.InvariantCulture), "start"];
-        var info = Environment.UserName == "root" ? new ProcessStartInfo("runuser") : new ProcessStartInfo(command[0]);
-        if (Environment.UserName == "root")
+        // Through bash, which closes every descriptor above 2 first: the server outlives this process when a run is
+        // killed, and must not keep what it inherited (a build lock such as flock's would stay held by it). As the
+        // user postgres when the tests run as root (initdb and postgres refuse root; test.sh made the cluster so).
+        var info = new ProcessStartInfo("bash");
+        foreach (var a in new[] { "-c", "for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ \"$fd\" -gt 2 ] && eval \"exec $fd>&-\"; done; exec \"$@\"", "bash" })
         {
-            // initdb and postgres refuse to run as root; test.sh made the cluster as postgres.
-            foreach (var a in new[] { "-u", "postgres", "--" }.Concat(command))
-            {
-                info.ArgumentList.Add(a);
-            }
+            info.ArgumentList.Add(a);
         }
-        else
+
+        foreach (var a in (Environment.UserName == "root" ? new[] { "runuser", "-u", "postgres", "--" } : []).Concat(command))
         {
-            foreach (var a in command.Skip(1))
-            {
-                info.ArgumentList.Add(a);
-            }
+            info.ArgumentList.Add(a);
         }
 
         // A postmaster killed a moment ago can still be a zombie (dead, not yet reaped by whoever adopted it): the server
-        // would take its pid for a running postmaster and refuse to start. Its lock file is stale either way.
-        // So are the lock file beside its socket and the data folder's postmaster.pid that names it (pid, folder, start
-        // time, port, socket folder, …).
+        // would take its pid for a running postmaster and refuse to start. Its lock files are stale either way: the data
+        // folder's postmaster.pid (pid, folder, start time, port, socket folder, …) and the one beside its socket.
         var lockFile = Path.Combine(data, "postmaster.pid");
         if (File.Exists(lockFile) && !IsAlive(PostmasterPid))
         {
