@@ -102,6 +102,7 @@ public sealed class When_one_Api_cannot_reach_the_broker
                 // A claim that expires only after a minute: the takeover below cannot be the claim expiring.
                 settings["Whistle:Outbox:ClaimTimeout"] = "00:01:00";
                 settings["Whistle:Outbox:PublishTimeout"] = "00:00:02";
+                settings["Whistle:Health:Details"] = "true"; // the test reads the relay check's description
                 return settings;
             }
 
@@ -377,7 +378,7 @@ public sealed class When_an_outbox_row_cannot_be_read
         });
         listener.Start();
 
-        await using var system = await WhistleSystem.EmbeddedAsync(settings: new Dictionary<string, string?> { ["Whistle:Outbox:MaxAttempts"] = "3" });
+        await using var system = await WhistleSystem.EmbeddedAsync(settings: new Dictionary<string, string?> { ["Whistle:Outbox:MaxAttempts"] = "3", ["Whistle:Health:Details"] = "true" });
         await Probe.WaitForAsync(system.Api, "/health/ready", "Healthy");
         using var township = await system.SignInAsync("township.chengguan");
         using var branch = await system.SignInAsync("branch.urban-management.chengguan");
