@@ -124,6 +124,9 @@ public abstract class SqlDialect
     /// <summary>The folder of migrations written for this dialect only: <c>Storage/Migrations/{Provider}</c>.</summary>
     public string MigrationFolder => Provider.ToString();
 
+    /// <summary>How this dialect spells the type tokens of a shared migration (<see cref="DatabaseMigrator.Render"/>).</summary>
+    public abstract MigrationTypes MigrationTypes { get; }
+
     /// <summary>
     /// Readies the database for the migrations (SQLite: write-ahead logging; SQL Server: creates the database when asked
     /// and takes the migration lock, so that instances starting together migrate one at a time). Dispose to let go.
@@ -133,3 +136,28 @@ public abstract class SqlDialect
     /// <summary>DbUp's engine for this database.</summary>
     public abstract UpgradeEngineBuilder Migrations(string connectionString);
 }
+
+/// <summary>How a dialect spells the tokens of a shared migration (<c>Storage/Migrations/Shared</c>).</summary>
+/// <param name="Text">Unbounded text: <c>{text}</c>.</param>
+/// <param name="BoundedText">Text of at most N characters: <c>{text:N}</c> (a key or an indexed column must be bounded on SQL Server).</param>
+/// <param name="Timestamp">A moment, kept in UTC: <c>{timestamp}</c> (SQLite: ISO-8601 text, so text order is time order).</param>
+/// <param name="Integer">A 32-bit integer: <c>{int}</c>.</param>
+/// <param name="BigInteger">A 64-bit integer: <c>{bigint}</c>.</param>
+/// <param name="Identity">A 64-bit key the database numbers ascending, with its PRIMARY KEY: <c>{bigint-identity}</c>.</param>
+/// <param name="Boolean">0 or 1: <c>{bool}</c> (portable SQL compares it with 0 and 1 and binds it from a C# bool).</param>
+/// <param name="Real">A double: <c>{real}</c>.</param>
+/// <param name="Schema">What qualifies a table name: <c>{schema}</c> (SQL Server: <c>dbo.</c>).</param>
+/// <param name="AddColumn">The words that add a column: <c>ALTER TABLE t {add-column} c …</c>.</param>
+/// <param name="BatchSeparator">Between statements that must run in separate batches (a column added, then used): <c>{go}</c>.</param>
+public sealed record MigrationTypes(
+    string Text,
+    Func<int, string> BoundedText,
+    string Timestamp,
+    string Integer,
+    string BigInteger,
+    string Identity,
+    string Boolean,
+    string Real,
+    string Schema,
+    string AddColumn,
+    string BatchSeparator);

@@ -111,6 +111,20 @@ public sealed class SqlServerDialect : SqlDialect
 
     public override string InList(string column, string parameter) => $"{column} IN {parameter}";
 
+    /// <summary>Unicode text, datetimeoffset to the tick, bit; batches split by <c>GO</c> (DbUp runs each apart).</summary>
+    public override MigrationTypes MigrationTypes { get; } = new(
+        Text: "nvarchar(max)",
+        BoundedText: length => $"nvarchar({length})",
+        Timestamp: "datetimeoffset(7)",
+        Integer: "int",
+        BigInteger: "bigint",
+        Identity: "bigint IDENTITY(1, 1) NOT NULL PRIMARY KEY",
+        Boolean: "bit",
+        Real: "float",
+        Schema: "dbo.",
+        AddColumn: "ADD",
+        BatchSeparator: "GO");
+
     // A session lock: held while the connection that took it stays open (the migrations run on connections of their own).
     private const string MigrationLockSql = """
         DECLARE @lock int;

@@ -91,6 +91,20 @@ public sealed class SqliteDialect : SqlDialect
 
     public override string InList(string column, string parameter) => $"{column} IN {parameter}";
 
+    /// <summary>SQLite's type affinities; times as ISO-8601 UTC text; a separate batch needs nothing.</summary>
+    public override MigrationTypes MigrationTypes { get; } = new(
+        Text: "TEXT",
+        BoundedText: _ => "TEXT",
+        Timestamp: "TEXT",
+        Integer: "INTEGER",
+        BigInteger: "INTEGER",
+        Identity: "INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT",
+        Boolean: "INTEGER",
+        Real: "REAL",
+        Schema: "",
+        AddColumn: "ADD COLUMN",
+        BatchSeparator: "");
+
     public override IDisposable PrepareMigration(string connectionString, bool ensureDatabase)
     {
         using var connection = new SqliteConnection(connectionString);

@@ -117,6 +117,8 @@ public sealed partial class When_the_code_speaks_SQL
 
         public override string InList(string column, string parameter) => $"{column} /*in-list*/ = {parameter}";
 
+        public override MigrationTypes MigrationTypes => throw new NotSupportedException();
+
         public override IDisposable PrepareMigration(string connectionString, bool ensureDatabase) => throw new NotSupportedException();
 
         public override UpgradeEngineBuilder Migrations(string connectionString) => throw new NotSupportedException();
