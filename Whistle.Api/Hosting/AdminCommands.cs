@@ -9,15 +9,24 @@ namespace Whistle.Api.Hosting;
 /// <c>dotnet Whistle.Api.dll create-user --user NAME --name DISPLAY --role supervisor --org COUNTY-ID</c>
 /// creates an account (the first supervisor, typically); the password is read from the environment
 /// variable <c>WHISTLE_NEW_PASSWORD</c>, or else from standard input, and never from the command line.
+/// <c>dotnet Whistle.Api.dll verify-audit</c> walks the audit chain: exit code 0 when every link holds, 1 with the
+/// first broken link printed.
 /// </summary>
 public static class AdminCommands
 {
     public const string CreateUser = "create-user";
 
-    public static bool IsCommand(string[] args) => args is [CreateUser, ..];
+    public const string VerifyAudit = "verify-audit";
+
+    public static bool IsCommand(string[] args) => args is [CreateUser or VerifyAudit, ..];
 
     public static async Task<int> RunAsync(WebApplication app, string[] args, TextReader input, TextWriter output)
     {
+        if (args is [VerifyAudit, ..])
+        {
+            return await VerifyAuditAsync(app, output);
+        }
+
         string? Arg(string name)
         {
             var i = Array.IndexOf(args, name);
@@ -48,6 +57,22 @@ public static class AdminCommands
 
         await accounts.CreateAsync(new AuditActor("cli", "command line", Environment.MachineName), user!, name!, role!, org!, password!, CancellationToken.None);
         await output.WriteLineAsync($"Created {role} account '{user}' for {county.Catalog.OrgName(role!, org!)}.");
+        return 0;
+    }
+
+    private static async Task<int> VerifyAuditAsync(WebApplication app, TextWriter output)
+    {
+        await app.Services.InitializeDatabaseAsync(CancellationToken.None);
+        var v = await app.Services.GetRequiredService<AuditChain>().VerifyAsync(CancellationToken.None);
+        await output.WriteLineAsync($"Checkpoint: position {v.Checkpoint.Position}, hash {v.Checkpoint.Hash}");
+        await output.WriteLineAsync($"Head:       position {v.Head.Position}, hash {v.Head.Hash}");
+        if (v.FirstBrokenLink is { } b)
+        {
+            await output.WriteLineAsync($"BROKEN after {v.VerifiedRows} verified rows: first broken link at position {b.Position}, row id {b.Id?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"} ({b.Reason}): expected hash {b.ExpectedHash ?? "(none)"}, stored hash {b.StoredHash ?? "(none)"}");
+            return 1;
+        }
+
+        await output.WriteLineAsync($"Verified: {v.VerifiedRows} rows, every link holds; {v.UnsealedRows} rows not yet sealed.");
         return 0;
     }
 }

@@ -64,6 +64,10 @@ public static class WhistleCoreExtensions
             .Validate(o => o.Retention > TimeSpan.Zero, "Whistle:Outbox:Retention must be positive, e.g. 1.00:00:00.")
             .Validate(o => o.BatchSize is >= 1 and <= 1000, "Whistle:Outbox:BatchSize must be between 1 and 1000.")
             .ValidateOnStart();
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section)
+            .Validate(o => o.Retention >= AuditOptions.MinimumRetention, "Whistle:Audit:Retention must be at least 180 days (180.00:00:00): 等保 2.0 keeps audit records for six months or more (default: 365.00:00:00).")
+            .Validate(o => o.SealInterval > TimeSpan.Zero && o.SealInterval <= TimeSpan.FromHours(1), "Whistle:Audit:SealInterval must be between 00:00:00 and 01:00:00, e.g. 00:00:05.")
+            .ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<WhistlePaths>();
@@ -86,6 +90,8 @@ public static class WhistleCoreExtensions
         // Registered before the bus so that the schema and the county exist before any consumer runs.
         services.AddSingleton<DatabaseInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<DatabaseInitializer>());
+        services.AddSingleton<AuditChain>();
+        services.AddHostedService<AuditSealer>();
         builder.AddWhistleHealthChecks();
         builder.AddWhistleTelemetry(serviceName);
         return builder;

@@ -60,10 +60,17 @@ public sealed class When_supervisors_manage_accounts_and_read_the_audit_trail
     }
 
     [Test]
-    public void Should_never_update_or_delete_audit_rows_in_code()
+    public void Should_never_update_or_delete_audit_rows_in_code_but_to_seal_and_to_prune_the_chain()
     {
-        var statements = Data.When_SQL_Server_reads_our_SQL.Statements().Select(t => (string)t.Arguments[0]!);
-        Assert.That(statements.Where(s => s.Contains("UPDATE audit_log", StringComparison.OrdinalIgnoreCase) || s.Contains("DELETE FROM audit_log", StringComparison.OrdinalIgnoreCase)), Is.Empty);
+        // Two statements only: the sealer sets the chain columns of a row not yet sealed, and the pruner removes a
+        // prefix of the chain past the retention (AuditChain). Nothing else changes or removes an audit row.
+        var statements = Data.When_SQL_Server_reads_our_SQL.Statements()
+            .Select(t => (Name: t.TestName!, Sql: (string)t.Arguments[0]!))
+            .Where(s => s.Sql.Contains("UPDATE audit_log", StringComparison.OrdinalIgnoreCase) || s.Sql.Contains("DELETE FROM audit_log", StringComparison.OrdinalIgnoreCase))
+            .ToList();
+        Assert.That(statements.Select(s => s.Name), Is.EquivalentTo(new[] { "AuditChain.SealRowSql", "AuditChain.PruneSql" }));
+        Assert.That(statements.Single(s => s.Name == "AuditChain.SealRowSql").Sql,
+            Is.EqualTo("UPDATE audit_log SET chain_position = @Position, prev_hash = @PrevHash, hash = @Hash WHERE id = @Id AND hash IS NULL;"));
     }
 
     [Test]
