@@ -178,7 +178,7 @@ public static class ApiExtensions
             })
             // Built at start, not at the first request: a missing, short or published signing key stops the process.
             .ValidateOnStart();
-        services.AddAuthorization();
+        services.AddAuthorization(RolePolicies.Add);
         services.AddSignalR();
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<AuthOptions>>((limiter, auth) =>
         {
@@ -238,7 +238,7 @@ public static class ApiExtensions
         app.MapExportApi();
         app.MapNoticeChannelsApi();
         app.MapOpen311Api(); // /open311/v2 (GeoReport v2, authorised by api_key)
-        app.MapHub<WhistleHub>(WhistleHub.Path);
+        app.MapHub<WhistleHub>(WhistleHub.Path).RequireAuthorization(RolePolicies.Business); // administrators see no whistle
         app.MapWhistleHealthChecks();
         app.MapWhistleMetrics(); // /metrics (Prometheus)
         app.MapOpenApi(); // /openapi/v1.json

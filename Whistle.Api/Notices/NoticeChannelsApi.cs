@@ -29,7 +29,7 @@ public static partial class NoticeChannelsApi
 {
     public static IEndpointRouteBuilder MapNoticeChannelsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/notice-channels").RequireAuthorization().WithTags("Notice channels")
+        var api = app.MapGroup("/api/notice-channels").RequireAuthorization(RolePolicies.SysAdmin).WithTags("Notice channels")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapGet("", List).WithName("ListNoticeChannels");
@@ -42,23 +42,17 @@ public static partial class NoticeChannelsApi
         return app;
     }
 
-    private static ProblemHttpResult? SupervisorOnly(CurrentUser user) => user.Role == Roles.Supervisor
-        ? null
-        : TypedResults.Problem(title: "Forbidden", detail: "Only supervisors configure notice channels.", statusCode: StatusCodes.Status403Forbidden);
-
     public static NoticeChannelDto ToDto(NoticeChannelRow r) =>
         new(r.Id, r.UnitKind, r.UnitId, r.Kind, r.Url, !string.IsNullOrEmpty(r.Secret), r.EventList, r.CreatedAt, r.UpdatedAt);
 
     private static async Task<Results<Ok<IReadOnlyList<NoticeChannelDto>>, ProblemHttpResult>> List(HttpContext http, WhistleDatabase database, CancellationToken ct)
     {
-        if (SupervisorOnly(CurrentUser.From(http)) is { } forbidden) return forbidden;
         var rows = await database.ReadAsync(NoticeStore.ListChannelsAsync, ct);
         return TypedResults.Ok<IReadOnlyList<NoticeChannelDto>>(rows.Select(ToDto).ToList());
     }
 
     private static async Task<Results<Ok<NoticeChannelDto>, ProblemHttpResult>> Get(string id, HttpContext http, WhistleDatabase database, CancellationToken ct)
     {
-        if (SupervisorOnly(CurrentUser.From(http)) is { } forbidden) return forbidden;
         var row = await database.ReadAsync(c => NoticeStore.GetChannelAsync(c, id), ct);
         return row is null ? CommandResults.NotFoundProblem() : TypedResults.Ok(ToDto(row));
     }
@@ -67,7 +61,6 @@ public static partial class NoticeChannelsApi
         string id, SaveNoticeChannelRequest request, HttpContext http, WhistleDatabase database, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
     {
         var user = CurrentUser.From(http);
-        if (SupervisorOnly(user) is { } forbidden) return forbidden;
         var errors = Validate(id, request, county);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
@@ -101,7 +94,6 @@ public static partial class NoticeChannelsApi
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, HttpContext http, WhistleDatabase database, TimeProvider time, CancellationToken ct)
     {
         var user = CurrentUser.From(http);
-        if (SupervisorOnly(user) is { } forbidden) return forbidden;
         var deleted = await database.WriteAsync(
             async unit =>
             {
@@ -119,7 +111,6 @@ public static partial class NoticeChannelsApi
     private static async Task<Results<Ok<IReadOnlyList<NoticeDeliveryDto>>, ProblemHttpResult>> Deliveries(
         string id, HttpContext http, WhistleDatabase database, CancellationToken ct)
     {
-        if (SupervisorOnly(CurrentUser.From(http)) is { } forbidden) return forbidden;
         var result = await database.ReadAsync(
             async c => await NoticeStore.GetChannelAsync(c, id) is null ? null : await NoticeStore.DeliveriesAsync(database, c, id, 200) as (IReadOnlyList<NoticeDeliveryRow>, ILookup<string, NoticeAttemptRow>)?,
             ct);

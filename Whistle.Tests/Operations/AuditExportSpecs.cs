@@ -11,7 +11,7 @@ namespace Whistle.Tests.Operations;
 /// instead of being gathered in memory first.
 /// </summary>
 [NonParallelizable]
-public sealed class When_a_supervisor_exports_a_long_audit_trail
+public sealed class When_the_audit_administrator_exports_a_long_audit_trail
 {
     private const int Planted = 6000;
 
@@ -22,7 +22,7 @@ public sealed class When_a_supervisor_exports_a_long_audit_trail
     public async Task Start()
     {
         _system = await WhistleSystem.EmbeddedAsync();
-        _supervisor = await _system.SignInAsync("supervisor");
+        _supervisor = await _system.SignInAsync("auditadmin");
         var actor = new AuditActor("bulk.tester", "批量 测试", "127.0.0.1");
         var at = DateTimeOffset.UtcNow.AddMinutes(-10);
         await _system.Database.WriteAsync(

@@ -21,7 +21,7 @@ namespace Whistle.Tests.Security;
 public sealed class When_someone_tampers_with_the_audit_trail
 {
     /// <summary>The account that reads and verifies the audit trail.</summary>
-    public const string Auditor = "supervisor";
+    public const string Auditor = "auditadmin";
 
     private WhistleSystem _system = null!;
     private WhistleClient _auditor = null!;

@@ -430,4 +430,53 @@ export interface AuditEntry {
   action: 'created' | 'changed' | 'retired' | string
   before: Record<string, unknown> | null
   after: Record<string, unknown> | null
+  remoteAddress?: string | null
+  /** The row's place in the audit chain and its hash (null until the sealer chained it). */
+  position?: number | null
+  hash?: string | null
+}
+
+export interface AuditChainEnd {
+  position: number
+  hash: string
+}
+
+export interface AuditBrokenLink {
+  id: number | null
+  position: number
+  expectedHash: string | null
+  storedHash: string | null
+  reason: 'changed' | 'not-following' | 'missing-before' | 'out-of-order' | 'beyond-head' | 'missing-at-end' | string
+}
+
+export interface AuditVerification {
+  verified: boolean
+  verifiedRows: number
+  unsealedRows: number
+  checkpoint: AuditChainEnd
+  head: AuditChainEnd
+  firstBrokenLink: AuditBrokenLink | null
+}
+
+// ---- issue 11: accounts, for the security administrator ----
+export interface Account {
+  userName: string
+  displayName: string
+  role: string
+  orgId: string
+  orgName: string | null
+  disabled: boolean
+  lockedOut: boolean
+  isDemo: boolean
+  createdAt: string | null
+  createdBy: string | null
+  secondFactor?: boolean
+}
+
+export interface CreateAccountRequest {
+  userName: string
+  displayName: string
+  role: string
+  orgId: string
+  password: string
 }
