@@ -26,7 +26,7 @@ public static class AuditApi
     public const int ExportMax = 100_000;
 
     /// <summary>The actions of signing in (kind=sign-ins); every other action is a change (kind=changes).</summary>
-    public static readonly IReadOnlyList<string> SignInActions = ["signed-in", "sign-in-failed", "sign-in-refused", "locked-out"];
+    public static readonly IReadOnlyList<string> SignInActions = ["signed-in", "sign-in-failed", "sign-in-refused", "locked-out", "locked-out-everywhere"];
 
     private const string Filter = """
         (@Entity IS NULL OR entity = @Entity) AND (@From IS NULL OR at >= @From) AND (@To IS NULL OR at < @To)
@@ -79,6 +79,7 @@ public static class AuditApi
     private static async Task<Results<Ok<PageDto<AuditEntryDto>>, PushStreamHttpResult, ValidationProblem, ProblemHttpResult>> Read(
         HttpContext http,
         WhistleDatabase database,
+        TimeProvider time,
         CancellationToken ct,
         int page = 1,
         int pageSize = 50,
@@ -100,6 +101,8 @@ public static class AuditApi
 
         if (format is "csv" or "jsonl")
         {
+            // The audit administrator's own acts are on the trail too: what was exported, with which filters.
+            await RecordAsync(database, CurrentUser.From(http), "exported", new { Format = format, Entity = entity, From = from, To = to, User = user, Action = action, Kind = kind }, time, ct);
             return Export(http, database, format == "csv", new { Entity = entity, From = from, To = to, User = user, Action = action, Kind = kind, SignIns = SignInActions, Skip = 0, Take = ExportMax });
         }
 
@@ -146,11 +149,22 @@ public static class AuditApi
             csv ? "audit.csv" : "audit.jsonl");
 
     /// <summary>Walks the chain from its checkpoint to its head and reports the first link that does not hold.</summary>
-    private static async Task<Results<Ok<AuditVerificationDto>, ProblemHttpResult>> Verify(HttpContext http, AuditChain chain, CancellationToken ct)
+    private static async Task<Results<Ok<AuditVerificationDto>, ProblemHttpResult>> Verify(HttpContext http, AuditChain chain, WhistleDatabase database, TimeProvider time, CancellationToken ct)
     {
         var v = await chain.VerifyAsync(ct);
+        await RecordAsync(database, CurrentUser.From(http), "verified", new { v.Verified, v.VerifiedRows, v.Head.Position, BrokenAt = v.FirstBrokenLink?.Position }, time, ct);
         return TypedResults.Ok(new AuditVerificationDto(v.Verified, v.VerifiedRows, v.UnsealedRows, v.Checkpoint, v.Head, v.FirstBrokenLink));
     }
+
+    private static Task RecordAsync(WhistleDatabase database, CurrentUser user, string action, object after, TimeProvider time, CancellationToken ct) =>
+        database.WriteAsync(
+            async unit =>
+            {
+                await AuditTrail.WriteAsync(unit, user.Audit, "audit", "trail", action, null, after, time.GetUtcNow());
+                unit.Complete();
+                return 0;
+            },
+            ct);
 
     private static AuditEntryDto Entry(AuditRow r) =>
         new(r.Id, r.At, r.UserName, r.DisplayName, r.RemoteAddress, r.Entity, r.EntityKey, r.Action, Parse(r.BeforeJson), Parse(r.AfterJson), r.Position, r.Hash);

@@ -1,8 +1,6 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
+using Whistle.Api.Push;
 using Whistle.Core.County;
 using Whistle.Core.Hosting;
 using Whistle.Core.Options;
@@ -11,37 +9,67 @@ namespace Whistle.Api.Auth;
 
 public sealed record TokenRequest(string? UserName, string? Password);
 
-public sealed record UserDto(string UserName, string DisplayName, string Role, string OrgId, string OrgName);
+public sealed record SecondFactorSignInRequest(string? Challenge, string? Code);
 
-public sealed record TokenResponse(string AccessToken, DateTimeOffset ExpiresAt, UserDto User);
+public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
+
+public sealed record SecondFactorCodeRequest(string? Code);
+
+public sealed record SecondFactorPasswordRequest(string? Password);
+
+public sealed record SecondFactorStatus(bool Enabled, bool Required, bool Pending);
+
+public sealed record SecondFactorEnrolment(string Secret, string OtpauthUri);
 
 public static class AuthApi
 {
     public const string LoginRateLimit = "login";
 
+    /// <summary>The policy of the endpoints a restricted token may call (change the password, enrol a second factor).</summary>
+    public const string AnySession = "any-session";
+
+    /// <summary>The one answer to every failed sign-in, whatever the reason (the reason is in the audit trail only).</summary>
+    public const string SignInFailedDetail = "The user name, password or code is wrong, or the account cannot sign in now.";
+
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/auth/token", IssueToken).AllowAnonymous().RequireRateLimiting(LoginRateLimit)
-            .WithTags("Authentication").WithName("IssueToken")
+        var anonymous = app.MapGroup("/api/auth").AllowAnonymous().RequireRateLimiting(LoginRateLimit).WithTags("Authentication")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        anonymous.MapPost("/token", IssueToken).WithName("IssueToken");
+        anonymous.MapPost("/token/second-factor", SecondFactorSignIn).WithName("IssueTokenWithSecondFactor");
+
+        var session = app.MapGroup("/api/auth").RequireAuthorization(AnySession).WithTags("Authentication")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        session.MapPost("/password", ChangePassword).WithName("ChangeOwnPassword");
+        session.MapGet("/second-factor", SecondFactorState).WithName("GetSecondFactor");
+        session.MapPost("/second-factor/enrol", EnrolSecondFactor).WithName("EnrolSecondFactor");
+        session.MapPost("/second-factor/confirm", ConfirmSecondFactor).WithName("ConfirmSecondFactor");
+        app.MapPost("/api/auth/second-factor/disable", DisableSecondFactor).RequireAuthorization().WithTags("Authentication").WithName("DisableOwnSecondFactor")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+
         app.MapGet("/api/demo/users", DemoUsers).AllowAnonymous()
             .WithTags("Authentication").WithName("ListDemoUsers")
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
+    private static ProblemHttpResult SignInFailed() =>
+        TypedResults.Problem(title: "Sign-in failed", detail: SignInFailedDetail, statusCode: StatusCodes.Status401Unauthorized);
+
+    private static ProblemHttpResult TooManyAttempts() =>
+        TypedResults.Problem(title: "Too many sign-in attempts", detail: "Too many attempts for this account from here; wait a minute.", statusCode: StatusCodes.Status429TooManyRequests);
+
+    private static string? Address(HttpContext http) => http.Connection.RemoteIpAddress?.ToString();
+
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> IssueToken(
-        TokenRequest request,
-        HttpContext http,
-        Accounts accounts,
-        SignInThrottle throttle,
-        CountyCatalogHolder county,
-        SigningKey signingKey,
-        IOptions<AuthOptions> options,
-        TimeProvider time,
-        CancellationToken cancellationToken)
+        TokenRequest request, HttpContext http, Accounts accounts, SignInThrottle throttle, SessionTokens tokens, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.UserName) || request.UserName.Length > 100) errors["userName"] = ["The user name is required (at most 100 characters)."];
@@ -49,43 +77,121 @@ public static class AuthApi
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         var userName = request.UserName!.Trim();
-        if (!throttle.TryAcquire(userName))
+        if (!throttle.TryAcquire(userName, Address(http))) return TooManyAttempts();
+
+        var check = await accounts.CheckPasswordAsync(userName, request.Password!, Address(http), cancellationToken);
+        if (!check.Succeeded || check.Account is null) return SignInFailed();
+        if (check.Account.HasSecondFactor) return TypedResults.Ok(tokens.Challenge(check.Account));
+        return TypedResults.Ok(tokens.Issue(await accounts.RecordSignInAsync(check.Account, Address(http), cancellationToken)));
+    }
+
+    private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> SecondFactorSignIn(
+        SecondFactorSignInRequest request, HttpContext http, Accounts accounts, SignInThrottle throttle, SessionTokens tokens, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(request.Challenge) || string.IsNullOrEmpty(request.Code) || request.Code.Length > 16)
         {
-            return TypedResults.Problem(title: "Too many sign-in attempts", detail: "Too many attempts for this account; wait a minute.", statusCode: StatusCodes.Status429TooManyRequests);
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["code"] = ["The challenge and the 6-digit code are required."] });
         }
 
-        var (outcome, user) = await accounts.SignInAsync(userName, request.Password!, http.Connection.RemoteIpAddress?.ToString(), cancellationToken);
-        if (outcome == SignInOutcome.LockedOut)
+        if (tokens.ReadChallenge(request.Challenge) is not { } challenge) return SignInFailed();
+        var (userName, stamp) = challenge;
+        if (!throttle.TryAcquire(userName, Address(http))) return TooManyAttempts();
+        var account = await accounts.CheckSecondFactorAsync(userName, stamp, request.Code, Address(http), cancellationToken);
+        if (account is null) return SignInFailed();
+        return TypedResults.Ok(tokens.Issue(await accounts.RecordSignInAsync(account, Address(http), cancellationToken)));
+    }
+
+    /// <summary>Ends this account's sessions elsewhere after a change: the cache forgets it and its hub connections here close now.</summary>
+    private static async Task EndOtherSessionsAsync(HttpContext http, string userName)
+    {
+        http.RequestServices.GetRequiredService<ActiveAccounts>().Forget(userName);
+        await http.RequestServices.GetRequiredService<HubSessions>().SweepAsync(userName, http.RequestAborted);
+    }
+
+    private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> ChangePassword(
+        ChangePasswordRequest request, HttpContext http, Accounts accounts, SessionTokens tokens, CancellationToken ct)
+    {
+        var user = CurrentUser.From(http);
+        var errors = new Dictionary<string, string[]>();
+        accounts.ValidatePassword(errors, request.NewPassword, user.UserName, "newPassword");
+        if (errors.Count == 0 && request.NewPassword == request.CurrentPassword) errors["newPassword"] = ["The new password differs from the current one."];
+        if (string.IsNullOrEmpty(request.CurrentPassword) || request.CurrentPassword.Length > PasswordPolicy.MaximumLength) errors["currentPassword"] = ["The current password is required."];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+
+        // The current password is checked like a sign-in (counted, locked alike): a stolen token does not guess it freely.
+        var check = await accounts.CheckPasswordAsync(user.UserName, request.CurrentPassword!, Address(http), ct);
+        if (!check.Succeeded) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["currentPassword"] = ["The current password is wrong (or the account cannot sign in now)."] });
+
+        await accounts.SetPasswordAsync(user.Audit, user.UserName, request.NewPassword!, ct, "password-changed");
+        await EndOtherSessionsAsync(http, user.UserName);
+        return TypedResults.Ok(tokens.Issue((await accounts.FindAsync(user.UserName, ct))!));
+    }
+
+    private static async Task<Results<Ok<SecondFactorStatus>, ProblemHttpResult>> SecondFactorState(HttpContext http, Accounts accounts, CancellationToken ct)
+    {
+        var account = await accounts.FindAsync(CurrentUser.From(http).UserName, ct);
+        if (account is null) return SignInFailed();
+        return TypedResults.Ok(new SecondFactorStatus(account.HasSecondFactor, accounts.RequiresSecondFactor(account), account.TotpPendingSecret is not null));
+    }
+
+    private static async Task<Results<Ok<SecondFactorEnrolment>, ProblemHttpResult>> EnrolSecondFactor(HttpContext http, Accounts accounts, CancellationToken ct)
+    {
+        var user = CurrentUser.From(http);
+        var secret = await accounts.BeginSecondFactorAsync(user.UserName, ct);
+        if (secret is null)
         {
-            return TypedResults.Problem(title: "Sign-in failed", detail: "The account is locked after repeated failed sign-ins; try again later or ask a supervisor.", statusCode: StatusCodes.Status401Unauthorized);
+            return TypedResults.Problem(title: "Conflict", detail: "A second factor is already enrolled; disable it first.", statusCode: StatusCodes.Status409Conflict);
         }
 
-        if (outcome != SignInOutcome.Succeeded || user is null)
+        return TypedResults.Ok(new SecondFactorEnrolment(Base32.Encode(secret), Totp.Uri("Whistle", user.UserName, secret)));
+    }
+
+    private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> ConfirmSecondFactor(
+        SecondFactorCodeRequest request, HttpContext http, Accounts accounts, SessionTokens tokens, CancellationToken ct)
+    {
+        if (request.Code is not { Length: 6 } code || !code.All(char.IsAsciiDigit))
         {
-            return TypedResults.Problem(title: "Sign-in failed", detail: "The user name or password is wrong.", statusCode: StatusCodes.Status401Unauthorized);
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["code"] = ["The code is the 6 digits the authenticator shows."] });
         }
 
-        var settings = options.Value;
-        var orgName = county.Catalog.OrgName(user.Role, user.OrgId) ?? user.OrgId;
-        var expires = time.GetUtcNow() + settings.TokenLifetime;
-        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        var user = CurrentUser.From(http);
+        var account = await accounts.FindAsync(user.UserName, ct);
+        if (account is null) return SignInFailed();
+        if (account.HasSecondFactor || account.TotpPendingSecret is null)
         {
-            Issuer = settings.Issuer,
-            Audience = settings.Audience,
-            IssuedAt = time.GetUtcNow().UtcDateTime,
-            NotBefore = time.GetUtcNow().UtcDateTime,
-            Expires = expires.UtcDateTime,
-            Subject = new ClaimsIdentity(
-            [
-                new Claim(CurrentUser.UserNameClaim, user.UserName),
-                new Claim(CurrentUser.DisplayNameClaim, user.DisplayName),
-                new Claim(CurrentUser.RoleClaim, user.Role),
-                new Claim(CurrentUser.OrgClaim, user.OrgId),
-                new Claim(CurrentUser.OrgNameClaim, orgName),
-            ]),
-            SigningCredentials = new SigningCredentials(signingKey.Key, SecurityAlgorithms.HmacSha256),
-        });
-        return TypedResults.Ok(new TokenResponse(token, expires, new UserDto(user.UserName, user.DisplayName, user.Role, user.OrgId, orgName)));
+            return TypedResults.Problem(title: "Conflict", detail: "Nothing to confirm: start the enrolment first.", statusCode: StatusCodes.Status409Conflict);
+        }
+
+        if (!await accounts.ConfirmSecondFactorAsync(user.Audit, account, request.Code, ct))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["code"] = ["That is not the current code of the authenticator."] });
+        }
+
+        await EndOtherSessionsAsync(http, user.UserName);
+        return TypedResults.Ok(tokens.Issue((await accounts.FindAsync(user.UserName, ct))!));
+    }
+
+    private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> DisableSecondFactor(
+        SecondFactorPasswordRequest request, HttpContext http, Accounts accounts, SessionTokens tokens, CancellationToken ct)
+    {
+        var user = CurrentUser.From(http);
+        var account = await accounts.FindAsync(user.UserName, ct);
+        if (account is null) return SignInFailed();
+        if (!account.HasSecondFactor) return TypedResults.Problem(title: "Conflict", detail: "No second factor is enrolled.", statusCode: StatusCodes.Status409Conflict);
+        if (accounts.RequiresSecondFactor(account))
+        {
+            return TypedResults.Problem(title: "Conflict", detail: "Accounts of this role must keep a second factor (Whistle:Auth:RequireSecondFactorFor).", statusCode: StatusCodes.Status409Conflict);
+        }
+
+        if (string.IsNullOrEmpty(request.Password) || request.Password.Length > PasswordPolicy.MaximumLength
+            || !(await accounts.CheckPasswordAsync(user.UserName, request.Password, Address(http), ct)).Succeeded)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["password"] = ["The password is wrong (or the account cannot sign in now)."] });
+        }
+
+        await accounts.DisableSecondFactorAsync(user.Audit, user.UserName, ct);
+        await EndOtherSessionsAsync(http, user.UserName);
+        return TypedResults.Ok(tokens.Issue((await accounts.FindAsync(user.UserName, ct))!));
     }
 
     private static Results<Ok<IReadOnlyList<UserDto>>, NotFound> DemoUsers(

@@ -19,6 +19,15 @@ public sealed record CurrentUser(string UserName, string DisplayName, string Rol
     public const string OrgClaim = "org";
     public const string OrgNameClaim = "org_name";
 
+    /// <summary>The account's security stamp when the token was issued: the token ends when the stamp changes.</summary>
+    public const string StampClaim = "stamp";
+
+    /// <summary>
+    /// On a token that may do one thing only: <c>password</c> (the password has expired: change it) or
+    /// <c>second-factor</c> (the role requires a second factor: enrol one). Such a token opens nothing else.
+    /// </summary>
+    public const string RestrictClaim = "restrict";
+
     public static CurrentUser From(ClaimsPrincipal principal) =>
         TryFrom(principal) ?? throw new InvalidOperationException("The caller's token lacks the Whistle claims.");
 

@@ -33,12 +33,18 @@ public static class RolePolicies
 
     public static void Add(AuthorizationOptions options)
     {
-        options.AddPolicy(Business, p => p.RequireRole(Roles.Business));
-        options.AddPolicy(Supervisor, p => p.RequireRole(Roles.Supervisor));
-        options.AddPolicy(Organisation, p => p.RequireRole([.. Roles.Business, Roles.SysAdmin, Roles.SecAdmin]));
-        options.AddPolicy(WhistleList, p => p.RequireRole([.. Roles.Business, Roles.SysAdmin]));
-        options.AddPolicy(SysAdmin, p => p.RequireRole(Roles.SysAdmin));
-        options.AddPolicy(SecAdmin, p => p.RequireRole(Roles.SecAdmin));
-        options.AddPolicy(AuditAdmin, p => p.RequireRole(Roles.AuditAdmin));
+        // A policy names the roles; like the default policy, it refuses a restricted token (a password to change, a
+        // second factor to enrol), which opens only the endpoints that lift the restriction.
+        void Policy(string name, params string[] roles) => options.AddPolicy(name, p => p
+            .RequireAuthenticatedUser()
+            .RequireAssertion(c => !c.User.HasClaim(x => x.Type == CurrentUser.RestrictClaim))
+            .RequireRole(roles));
+        Policy(Business, [.. Roles.Business]);
+        Policy(Supervisor, Roles.Supervisor);
+        Policy(Organisation, [.. Roles.Business, Roles.SysAdmin, Roles.SecAdmin]);
+        Policy(WhistleList, [.. Roles.Business, Roles.SysAdmin]);
+        Policy(SysAdmin, Roles.SysAdmin);
+        Policy(SecAdmin, Roles.SecAdmin);
+        Policy(AuditAdmin, Roles.AuditAdmin);
     }
 }

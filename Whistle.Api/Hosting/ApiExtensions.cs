@@ -111,9 +111,7 @@ public static class ApiExtensions
                 "Whistle:Auth:SigningKey is required with Whistle:Bus:Transport=RabbitMq: set the same key on every Api instance.")
             .ValidateOnStart();
         services.AddSingleton<SigningKey>();
-        services.AddSingleton<Accounts>();
-        services.AddSingleton<SignInThrottle>();
-        services.AddSingleton<ActiveAccounts>();
+        services.AddWhistleSessions();
         services.AddSingleton<WhistleQueries>();
         services.AddSingleton<WhistleCommands>();
         services.AddSingleton<ReassignmentCommands>();
@@ -164,14 +162,24 @@ public static class ApiExtensions
 
                         return Task.CompletedTask;
                     },
-                    // A token outlives nothing: a disabled (or removed) account is refused from its next request on.
+                    // A token outlives nothing: once its account is disabled, removed or changed (a new security stamp:
+                    // password, second factor, disable/enable) it is refused, within Whistle:Auth:AccountCheckInterval.
                     OnTokenValidated = async context =>
                     {
                         var userName = context.Principal?.FindFirst(CurrentUser.UserNameClaim)?.Value;
+                        var stamp = context.Principal?.FindFirst(CurrentUser.StampClaim)?.Value;
                         var accounts = context.HttpContext.RequestServices.GetRequiredService<ActiveAccounts>();
-                        if (userName is null || !await accounts.IsActiveAsync(userName, context.HttpContext.RequestAborted))
+                        if (userName is null || !await accounts.IsCurrentAsync(userName, stamp, context.HttpContext.RequestAborted))
                         {
-                            context.Fail("The account is disabled.");
+                            context.Fail("The session has ended: the account was disabled or changed.");
+                            return;
+                        }
+
+                        // SignalR closes a hub connection at Properties.ExpiresUtc, read on the system clock: the token's
+                        // remaining lifetime on the application's clock, from now on the system clock.
+                        if (context.SecurityToken?.ValidTo is { } validTo && validTo > DateTime.MinValue)
+                        {
+                            context.Properties.ExpiresUtc = DateTimeOffset.UtcNow + (new DateTimeOffset(validTo, TimeSpan.Zero) - time.GetUtcNow());
                         }
                     },
                 };
@@ -238,7 +246,9 @@ public static class ApiExtensions
         app.MapExportApi();
         app.MapNoticeChannelsApi();
         app.MapOpen311Api(); // /open311/v2 (GeoReport v2, authorised by api_key)
-        app.MapHub<WhistleHub>(WhistleHub.Path).RequireAuthorization(RolePolicies.Business); // administrators see no whistle
+        // A connection closes when its token expires (and when its account changes: HubSessions). Administrators see
+        // no whistle: the hub is for the business roles.
+        app.MapHub<WhistleHub>(WhistleHub.Path, o => o.CloseOnAuthenticationExpiration = true).RequireAuthorization(RolePolicies.Business);
         app.MapWhistleHealthChecks();
         app.MapWhistleMetrics(); // /metrics (Prometheus)
         app.MapOpenApi(); // /openapi/v1.json

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 using Whistle.Api.Auth;
 using Whistle.Api.Whistles;
 using Whistle.Contracts;
@@ -17,14 +18,22 @@ public interface IWhistleClient
 
 /// <summary>
 /// Stateless: a connection joins exactly the group its token's claims name, and nothing else.
-/// There is no hub method to join a group.
+/// There is no hub method to join a group. A connection lives no longer than its token (SignalR closes it at the
+/// token's expiry) nor than its account as it was (<see cref="HubSessions"/>).
 /// </summary>
 [Authorize]
-public sealed class WhistleHub(WhistleQueries queries, WhistleMetrics metrics) : Hub<IWhistleClient>
+public sealed class WhistleHub(
+    WhistleQueries queries, WhistleMetrics metrics, HubSessions sessions, ActiveAccounts accounts, IOptions<AuthOptions> options, TimeProvider time) : Hub<IWhistleClient>
 {
     public const string Path = "/hubs/whistles";
 
+    public const string TooManyCatchUps = "Too many CatchUp calls on this connection; wait a few seconds and call again.";
+
+    public const string SessionEnded = "The session has ended (the account was disabled or changed); sign in again.";
+
     private const string RoleKey = "whistle.role";
+
+    private const string BucketKey = "whistle.catch-up-bucket";
 
     public override async Task OnConnectedAsync()
     {
@@ -32,11 +41,14 @@ public sealed class WhistleHub(WhistleQueries queries, WhistleMetrics metrics) :
         await Groups.AddToGroupAsync(Context.ConnectionId, user.Group, Context.ConnectionAborted);
         metrics.Connected(user.Role);
         Context.Items[RoleKey] = user.Role;
+        Context.Items[BucketKey] = new CatchUpBucket(options.Value.CatchUpBurst, options.Value.CatchUpsPerMinute, time);
+        sessions.Opened(Context, user.UserName, Context.User!.FindFirst(CurrentUser.StampClaim)?.Value);
         await base.OnConnectedAsync();
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
+        sessions.Closed(Context.ConnectionId);
         if (Context.Items.TryGetValue(RoleKey, out var role) && role is string r)
         {
             metrics.Disconnected(r);
@@ -48,7 +60,18 @@ public sealed class WhistleHub(WhistleQueries queries, WhistleMetrics metrics) :
     /// <summary>
     /// Every event this caller may see after <paramref name="afterSequence"/>, oldest first, at most
     /// <see cref="WhistleQueries.CatchUpBatch"/>; a full batch means: call again from its last sequence.
+    /// Rate-limited per connection (<see cref="AuthOptions.CatchUpBurst"/>, <see cref="AuthOptions.CatchUpsPerMinute"/>),
+    /// and answered only while the account is enabled and unchanged (checked now, not from the cache).
     /// </summary>
-    public Task<IReadOnlyList<WhistleEvent>> CatchUp(long afterSequence) =>
-        queries.CatchUpAsync(CurrentUser.From(Context.User!), Math.Max(0, afterSequence), Context.ConnectionAborted);
+    public async Task<IReadOnlyList<WhistleEvent>> CatchUp(long afterSequence)
+    {
+        if (Context.Items[BucketKey] is CatchUpBucket bucket && !bucket.TryTake()) throw new HubException(TooManyCatchUps);
+        var user = CurrentUser.From(Context.User!);
+        if (!await accounts.IsCurrentAsync(user.UserName, Context.User!.FindFirst(CurrentUser.StampClaim)?.Value, Context.ConnectionAborted, fresh: true))
+        {
+            throw new HubException(SessionEnded);
+        }
+
+        return await queries.CatchUpAsync(user, Math.Max(0, afterSequence), Context.ConnectionAborted);
+    }
 }

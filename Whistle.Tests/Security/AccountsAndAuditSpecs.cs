@@ -8,15 +8,16 @@ using Whistle.Tests.Support;
 
 namespace Whistle.Tests.Security;
 
-/// <summary>Accounts supervisors manage, the audit trail of every action, headers, and logs without tokens.</summary>
+/// <summary>Accounts the security administrator manages, the audit trail of every action, headers, and logs without tokens.</summary>
 [NonParallelizable]
-public sealed class When_supervisors_manage_accounts_and_read_the_audit_trail
+public sealed class When_the_security_administrator_manages_accounts_and_the_audit_administrator_reads_the_trail
 {
     [Test]
     public async Task Should_create_disable_and_enable_accounts_and_audit_every_action_with_its_address()
     {
         await using var system = await WhistleSystem.EmbeddedAsync();
-        using var supervisor = await system.SignInAsync("supervisor");
+        using var supervisor = await system.SignInAsync("secadmin");
+        using var auditor = await system.SignInAsync("auditadmin");
         var (created, account, _) = await supervisor.PostAsync("/api/users", new { userName = "li.na", displayName = "李娜", role = "township", orgId = "baiyun", password = "bai-yun-2026-duty" });
         Assert.That(created, Is.EqualTo(HttpStatusCode.Created), account?.ToJsonString());
         Assert.That(account!.Str("orgName"), Is.EqualTo("白云乡"));
@@ -33,11 +34,11 @@ public sealed class When_supervisors_manage_accounts_and_read_the_audit_trail
         using var anonymous = new HttpClient { BaseAddress = system.Api };
         var refused = await anonymous.PostAsync("/api/auth/token", System.Net.Http.Json.JsonContent.Create(new { userName = "li.na", password = "bai-yun-2026-duty" }));
         Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "a disabled account cannot sign in");
-        Assert.That((await supervisor.PostAsync("/api/users/supervisor/disable")).Status, Is.EqualTo(HttpStatusCode.Conflict), "nobody locks themselves out");
+        Assert.That((await supervisor.PostAsync("/api/users/secadmin/disable")).Status, Is.EqualTo(HttpStatusCode.Conflict), "nobody locks themselves out");
         Assert.That((await supervisor.PostAsync("/api/users/li.na/enable")).Status, Is.EqualTo(HttpStatusCode.NoContent));
         using var again = await WhistleClient.SignInAsync(system.Api, "li.na", "bai-yun-2026-duty");
 
-        var (_, audit, _) = await supervisor.GetAsync("/api/audit?pageSize=100");
+        var (_, audit, _) = await auditor.GetAsync("/api/audit?pageSize=100");
         var entries = audit!["items"]!.AsArray().Select(e => e!).ToList();
         Assert.Multiple(() =>
         {
@@ -49,10 +50,10 @@ public sealed class When_supervisors_manage_accounts_and_read_the_audit_trail
             Assert.That(entries.Where(e => e.Str("userName") == "li.na").Select(e => (string?)e["remoteAddress"]), Is.All.EqualTo("127.0.0.1"));
         });
 
-        var csv = await supervisor.Http.GetByteArrayAsync("/api/audit?format=csv&entity=account");
+        var csv = await auditor.Http.GetByteArrayAsync("/api/audit?format=csv&entity=account");
         Assert.That(csv.Take(3), Is.EqualTo(new byte[] { 0xEF, 0xBB, 0xBF }));
-        Assert.That(Encoding.UTF8.GetString(csv), Does.Contain("supervisor,青山县督查室 督查员,127.0.0.1,account,li.na,created"));
-        var lines = (await supervisor.Http.GetStringAsync("/api/audit?format=jsonl&entity=whistle")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(Encoding.UTF8.GetString(csv), Does.Contain("secadmin,青山县信息中心 安全管理员,127.0.0.1,account,li.na,created"));
+        var lines = (await auditor.Http.GetStringAsync("/api/audit?format=jsonl&entity=whistle")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines.Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!.Str("entity")), Is.All.EqualTo("whistle"));
 
         using var township = await system.SignInAsync("township.baiyun");
@@ -86,7 +87,7 @@ public sealed class When_supervisors_manage_accounts_and_read_the_audit_trail
         await using (var app = builder.Build())
         {
             using var output = new StringWriter();
-            var code = await AdminCommands.RunAsync(app, ["create-user", "--user", "admin", "--name", "县督查室 管理员", "--role", "supervisor", "--org", "qingshan"], new StringReader("correct-horse-battery\n"), output);
+            var code = await AdminCommands.RunAsync(app, ["create-user", "--user", "admin", "--name", "县督查室 管理员", "--role", "supervisor", "--org", "qingshan"], new StringReader("Correct-horse-battery\n"), output);
             Assert.That(code, Is.Zero, output.ToString());
             var bad = await AdminCommands.RunAsync(app, ["create-user", "--user", "x", "--role", "mayor"], new StringReader("short\n"), output);
             Assert.That(bad, Is.EqualTo(2));
@@ -94,8 +95,37 @@ public sealed class When_supervisors_manage_accounts_and_read_the_audit_trail
         }
 
         await using var api = await ApiHost.StartAsync(settings);
-        using var admin = await WhistleClient.SignInAsync(api.BaseAddress, "admin", "correct-horse-battery");
+        using var admin = await WhistleClient.SignInAsync(api.BaseAddress, "admin", "Correct-horse-battery");
         Assert.That(admin.User.Str("role"), Is.EqualTo("supervisor"));
+        var (status, _, _) = await admin.GetAsync("/api/users");
+        Assert.That(status, Is.EqualTo(System.Net.HttpStatusCode.Forbidden), "a supervisor without a second factor signs in only to enrol one (Whistle:Auth:RequireSecondFactorFor)");
+
+        // It enrols; then the phone is lost and no other supervisor exists: the command line removes the second factor.
+        var (_, enrolment, _) = await admin.PostAsync("/api/auth/second-factor/enrol");
+        var secret = Whistle.Api.Auth.Base32.Decode(enrolment!.Str("secret"));
+        var (confirmed, _, _) = await admin.PostAsync("/api/auth/second-factor/confirm", new { code = Whistle.Api.Auth.Totp.Code(secret, Whistle.Api.Auth.Totp.StepAt(DateTimeOffset.UtcNow)) });
+        Assert.That(confirmed, Is.EqualTo(HttpStatusCode.OK));
+        using var anonymous = new HttpClient { BaseAddress = api.BaseAddress };
+        async Task<System.Text.Json.Nodes.JsonNode> SignIn() => System.Text.Json.Nodes.JsonNode.Parse(await (await anonymous.PostAsync(
+            "/api/auth/token", System.Net.Http.Json.JsonContent.Create(new { userName = "admin", password = "Correct-horse-battery" }))).Content.ReadAsStringAsync())!;
+        Assert.That((await SignIn())["secondFactorRequired"]!.GetValue<bool>(), Is.True);
+        await using (var app = builder2().Build())
+        {
+            using var output = new StringWriter();
+            Assert.That(await AdminCommands.RunAsync(app, ["disable-second-factor", "--user", "admin"], new StringReader(""), output), Is.Zero, output.ToString());
+            Assert.That(await AdminCommands.RunAsync(app, ["disable-second-factor", "--user", "nobody"], new StringReader(""), output), Is.EqualTo(2));
+        }
+
+        Assert.That((await SignIn())["mustEnrolSecondFactor"]!.GetValue<bool>(), Is.True, "it enrols again");
+
+        WebApplicationBuilder builder2()
+        {
+            var b = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = "Production" });
+            b.Configuration.AddInMemoryCollection(settings);
+            b.Logging.ClearProviders();
+            b.AddWhistleApi();
+            return b;
+        }
     }
 
     [Test]

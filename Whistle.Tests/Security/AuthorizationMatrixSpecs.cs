@@ -74,11 +74,15 @@ public sealed class When_every_role_calls_every_endpoint
     }
 
     private static readonly HttpStatusCode Ok = HttpStatusCode.OK, Created = HttpStatusCode.Created, NoContent = HttpStatusCode.NoContent,
-        Forbidden = HttpStatusCode.Forbidden, NotFound = HttpStatusCode.NotFound, Conflict = HttpStatusCode.Conflict;
+        Forbidden = HttpStatusCode.Forbidden, NotFound = HttpStatusCode.NotFound, Conflict = HttpStatusCode.Conflict, BadRequest = HttpStatusCode.BadRequest;
 
     /// <summary>Every business role (the administrators: 403).</summary>
     private static Dictionary<string, HttpStatusCode> Everyone(HttpStatusCode code) =>
         E(BusinessActors.Select(a => (a, code)).ToArray());
+
+    /// <summary>Every signed-in caller, the administrators too (their own password and second factor).</summary>
+    private static Dictionary<string, HttpStatusCode> AllSignedIn(HttpStatusCode code) =>
+        E(Actors.Where(a => a != "anonymous").Select(a => (a, code)).ToArray());
 
     /// <summary>One role; every other signed-in caller 403.</summary>
     private static Dictionary<string, HttpStatusCode> Only(string role, HttpStatusCode code) =>
@@ -134,6 +138,15 @@ public sealed class When_every_role_calls_every_endpoint
         return new()
         {
             ["POST /api/auth/token"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/auth/token", new { userName = "supervisor", password = "demo" })), E(Actors.Select(a => (a, Ok)).ToArray())),
+            // Sign-in's second step, and what a signed-in account does with its own password and second factor (issue 11).
+            ["POST /api/auth/token/second-factor"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/auth/token/second-factor", new { challenge = "not-a-challenge", code = "123456" })),
+                E(Actors.Select(a => (a, HttpStatusCode.Unauthorized)).ToArray())),
+            ["POST /api/auth/password"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/auth/password", new { currentPassword = "demo", newPassword = "weak" })), AllSignedIn(BadRequest)),
+            ["GET /api/auth/second-factor"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/auth/second-factor", null)), AllSignedIn(Ok)),
+            ["POST /api/auth/second-factor/enrol"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/auth/second-factor/enrol", null)), AllSignedIn(Ok)),
+            ["POST /api/auth/second-factor/confirm"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/auth/second-factor/confirm", new { code = "not-a-code" })), AllSignedIn(BadRequest)),
+            ["POST /api/auth/second-factor/disable"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/auth/second-factor/disable", new { password = "demo" })), AllSignedIn(Conflict)),
+            ["POST /api/users/{userName}/second-factor/disable"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.shuangqiao/second-factor/disable", null)), Only("secadmin", NoContent)),
             ["GET /api/demo/users"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/demo/users", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
             // Reference data: the business roles; the system administrator keeps both, the security administrator needs the organisation.
             ["GET /api/whistle-list"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/whistle-list", null)), E([.. BusinessActors.Select(a => (a, Ok)), ("sysadmin", Ok)])),
@@ -154,10 +167,12 @@ public sealed class When_every_role_calls_every_endpoint
             ["GET /api/stats/assessment"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/stats/assessment", null)),
                 E(("township", Ok), ("township-other", Ok), ("supervisor", Ok), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Forbidden), ("agency-other", Forbidden))),
             ["GET /api/users/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/users", null)), Only("secadmin", Ok)),
-            ["POST /api/users/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users", new { userName = $"matrix.user{Interlocked.Increment(ref account)}", displayName = "矩阵", role = "township", orgId = "baiyun", password = "a-long-password" })), Only("secadmin", Created)),
+            ["POST /api/users/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users", new { userName = $"matrix.user{Interlocked.Increment(ref account)}", displayName = "矩阵", role = "township", orgId = "baiyun", password = "A-long-password" })), Only("secadmin", Created)),
             ["POST /api/users/{userName}/disable"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.baiyun/disable", null)), Only("secadmin", NoContent), OwnerLast: "secadmin"),
             ["POST /api/users/{userName}/enable"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.baiyun/enable", null)), Only("secadmin", NoContent)),
-            ["POST /api/users/{userName}/password"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.shuangqiao/password", new { password = "another-long-password" })), Only("secadmin", NoContent)),
+            ["POST /api/users/{userName}/unlock"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.liuhe/unlock", null)), Only("secadmin", NoContent)),
+            ["PUT /api/users/{userName}/role"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/users/branch.market-supervision.liuhe/role", new { role = "branch", orgId = "market-supervision.liuhe" })), Only("secadmin", Ok)),
+            ["POST /api/users/{userName}/password"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.shuangqiao/password", new { password = "Another-long-password" })), Only("secadmin", NoContent)),
             ["POST /api/whistles/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/whistles", WhistleClient.Raise("矩阵", "street-vending", "routine"))),
                 E(("township", Created), ("township-other", Created), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Forbidden), ("agency-other", Forbidden), ("supervisor", Forbidden))),
             ["GET /api/whistles/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/whistles", null)), Everyone(Ok)),

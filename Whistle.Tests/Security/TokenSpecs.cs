@@ -14,9 +14,19 @@ namespace Whistle.Tests.Security;
 public sealed class When_a_token_is_not_what_it_claims
 {
     private WhistleSystem _system = null!;
+    private string _stamp = "";
 
     [OneTimeSetUp]
-    public async Task Start() => _system = await WhistleSystem.EmbeddedAsync();
+    public async Task Start()
+    {
+        _system = await WhistleSystem.EmbeddedAsync();
+        // A real sign-in gives the account its security stamp; the tokens below carry it, so that they fail for their own reason.
+        using (await _system.SignInAsync("supervisor"))
+        {
+        }
+
+        _stamp = await _system.Database.ReadAsync(c => Dapper.SqlMapper.ExecuteScalarAsync<string>(c, "SELECT security_stamp FROM users WHERE user_name = 'supervisor'"), CancellationToken.None) ?? "";
+    }
 
     [OneTimeTearDown]
     public async Task Stop()
@@ -46,7 +56,7 @@ public sealed class When_a_token_is_not_what_it_claims
             IssuedAt = (notBefore ?? now.AddMinutes(-1)).AddSeconds(-1),
             NotBefore = notBefore ?? now.AddMinutes(-1),
             Expires = withoutExpiry ? null : expires ?? now.AddHours(1),
-            Subject = new ClaimsIdentity([new Claim("sub", "supervisor"), new Claim("name", "督查员"), new Claim("role", role), new Claim("org", "qingshan")]),
+            Subject = new ClaimsIdentity([new Claim("sub", "supervisor"), new Claim("name", "督查员"), new Claim("role", role), new Claim("org", "qingshan"), new Claim("stamp", _stamp)]),
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key ?? Key), algorithm),
         });
     }
@@ -131,5 +141,23 @@ public sealed class When_a_token_is_not_what_it_claims
         Assert.That((await http.GetAsync("/api/whistles")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
         await using var push = await PushClient.ConnectAsync(_system.Api, Token());
         Assert.That(await push.CatchUpAsync(0), Is.Not.Null);
+    }
+
+    [Test]
+    public async Task Should_refuse_a_well_made_token_without_the_accounts_current_stamp()
+    {
+        var saved = _stamp;
+        _stamp = "an-old-stamp";
+        try
+        {
+            using var http = new HttpClient { BaseAddress = _system.Api };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token());
+            Assert.That((await http.GetAsync("/api/audit")).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+            Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(() => PushClient.ConnectAsync(_system.Api, Token()));
+        }
+        finally
+        {
+            _stamp = saved;
+        }
     }
 }

@@ -12,8 +12,23 @@ public sealed class PushClient : IAsyncDisposable
     private readonly Channel<JsonNode> _events = Channel.CreateUnbounded<JsonNode>();
     private readonly List<JsonNode> _received = [];
     private readonly Lock _lock = new();
+    private readonly TaskCompletionSource<Exception?> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private PushClient(HubConnection connection) => Connection = connection;
+    private PushClient(HubConnection connection)
+    {
+        Connection = connection;
+        connection.Closed += e =>
+        {
+            _closed.TrySetResult(e);
+            return Task.CompletedTask;
+        };
+    }
+
+    /// <summary>Completes when the server (or the client) closes the connection.</summary>
+    public Task<Exception?> Closed => _closed.Task;
+
+    /// <summary>Whether the connection closes within <paramref name="timeout"/>.</summary>
+    public async Task<bool> ClosesWithinAsync(TimeSpan timeout) => await Task.WhenAny(Closed, Task.Delay(timeout)) == Closed;
 
     public HubConnection Connection { get; }
 

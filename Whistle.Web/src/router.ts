@@ -1,6 +1,6 @@
 import { createRouter, createWebHistory, type RouteLocationRaw } from 'vue-router'
-import type { UserRole } from './api/types'
-import { currentUser, onSessionExpired } from './stores/auth'
+import type { TokenResponse, UserRole } from './api/types'
+import { currentUser, onSessionExpired, sessionRestriction } from './stores/auth'
 import LoginView from './views/LoginView.vue'
 
 declare module 'vue-router' {
@@ -22,6 +22,13 @@ export function homeFor(role: UserRole | undefined): RouteLocationRaw {
     default:
       return { name: 'login' }
   }
+}
+
+/** Where a restricted token must go first: the expired password's change, or the second factor's enrolment. */
+export function accountPageFor(token: Pick<TokenResponse, 'mustChangePassword' | 'mustEnrolSecondFactor'>): RouteLocationRaw | null {
+  if (token.mustChangePassword) return { name: 'account', query: { force: 'password' } }
+  if (token.mustEnrolSecondFactor) return { name: 'account', query: { force: 'second-factor' } }
+  return null
 }
 
 export const router = createRouter({
@@ -84,6 +91,8 @@ export const router = createRouter({
       component: () => import('./views/MeetingDetailView.vue'),
       props: true,
     },
+    // The signed-in account's own password and second factor (issue 11); also where a restricted token is kept.
+    { path: '/account', name: 'account', component: () => import('./views/AccountView.vue') },
     { path: '/whistles/:id', name: 'whistle', component: () => import('./views/WhistleDetailView.vue'), props: true },
     { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { public: true } },
   ],
@@ -96,6 +105,8 @@ router.beforeEach((to) => {
     return true
   }
   if (!user) return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
+  const restriction = sessionRestriction.value
+  if (restriction && to.name !== 'account') return { name: 'account', query: { force: restriction } }
   if (to.meta.roles && !to.meta.roles.includes(user.role)) return homeFor(user.role)
   return true
 })
@@ -104,6 +115,6 @@ onSessionExpired(() => {
   const current = router.currentRoute.value
   void router.replace({
     name: 'login',
-    query: { expired: '1', ...(current.meta.public ? {} : { redirect: current.fullPath }) },
+    query: { expired: '1', ...(current.meta.public || current.name === 'account' ? {} : { redirect: current.fullPath }) },
   })
 })

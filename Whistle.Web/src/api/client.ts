@@ -17,6 +17,8 @@ import type {
   Page,
   ProblemDetails,
   RaiseWhistleRequest,
+  SecondFactorEnrolment,
+  SecondFactorStatus,
   Rating,
   TokenResponse,
   Whistle,
@@ -90,6 +92,15 @@ export const api = {
   newIdempotencyKey: newKey,
   token: (userName: string, password: string) =>
     request<TokenResponse>('/api/auth/token', { method: 'POST', body: { userName, password }, anonymous: true }),
+  tokenWithCode: (challenge: string, code: string) =>
+    request<TokenResponse>('/api/auth/token/second-factor', { method: 'POST', body: { challenge, code }, anonymous: true }),
+  // ---- issue 11: the signed-in account's own password and second factor ----
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<TokenResponse>('/api/auth/password', { method: 'POST', body: { currentPassword, newPassword } }),
+  secondFactor: () => request<SecondFactorStatus>('/api/auth/second-factor'),
+  enrolSecondFactor: () => request<SecondFactorEnrolment>('/api/auth/second-factor/enrol', { method: 'POST', body: {} }),
+  confirmSecondFactor: (code: string) => request<TokenResponse>('/api/auth/second-factor/confirm', { method: 'POST', body: { code } }),
+  disableSecondFactor: (password: string) => request<TokenResponse>('/api/auth/second-factor/disable', { method: 'POST', body: { password } }),
   demoUsers: () => request<DemoUser[]>('/api/demo/users', { anonymous: true }),
   whistleList: () => request<Matter[]>('/api/whistle-list'),
   org: () => request<Org>('/api/org'),

@@ -21,10 +21,32 @@ export interface User {
   orgName: string
 }
 
+/**
+ * The answer to a sign-in step. With a token: accessToken, expiresAt and user (possibly restricted to changing an
+ * expired password or enrolling a second factor). When a code is needed first: secondFactorRequired and a challenge.
+ */
 export interface TokenResponse {
-  accessToken: string
-  expiresAt: string
-  user: User
+  accessToken: string | null
+  expiresAt: string | null
+  user: User | null
+  /** Inactivity after which the browser signs out. */
+  idleTimeoutSeconds: number
+  mustChangePassword: boolean
+  mustEnrolSecondFactor: boolean
+  secondFactorRequired: boolean
+  challenge: string | null
+  challengeExpiresAt: string | null
+}
+
+export interface SecondFactorStatus {
+  enabled: boolean
+  required: boolean
+  pending: boolean
+}
+
+export interface SecondFactorEnrolment {
+  secret: string
+  otpauthUri: string
 }
 
 export interface Actor {

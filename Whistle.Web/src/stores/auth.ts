@@ -3,11 +3,19 @@ import type { TokenResponse, User } from '../api/types'
 
 const STORAGE_KEY = 'whistle.session'
 
+/** What a restricted token may do: change an expired password, or enrol the second factor its role requires. */
+export type SessionRestriction = 'password' | 'second-factor' | null
+
 interface Session {
   accessToken: string
   expiresAt: string
   user: User
+  restriction: SessionRestriction
+  /** Inactivity after which this tab signs out (Whistle:Auth:IdleTimeout). */
+  idleTimeoutSeconds: number
 }
+
+export const DEFAULT_IDLE_SECONDS = 30 * 60
 
 function load(): Session | null {
   try {
@@ -16,7 +24,7 @@ function load(): Session | null {
     const s = JSON.parse(raw) as Session
     if (!s.accessToken || !s.user) return null
     if (s.expiresAt && new Date(s.expiresAt).getTime() <= Date.now()) return null
-    return s
+    return { ...s, restriction: s.restriction ?? null, idleTimeoutSeconds: s.idleTimeoutSeconds || DEFAULT_IDLE_SECONDS }
   } catch {
     return null
   }
@@ -28,6 +36,8 @@ const expiredListeners = new Set<() => void>()
 
 export const currentUser = computed(() => session.value?.user ?? null)
 export const isSignedIn = computed(() => session.value !== null)
+export const sessionRestriction = computed<SessionRestriction>(() => session.value?.restriction ?? null)
+export const idleTimeoutSeconds = computed(() => session.value?.idleTimeoutSeconds ?? DEFAULT_IDLE_SECONDS)
 
 export function accessToken(): string | null {
   return session.value?.accessToken ?? null
@@ -41,8 +51,16 @@ function scheduleExpiry(): void {
   expiryTimer = setTimeout(() => sessionExpired(), ms)
 }
 
+/** Keeps a token answer as the session (an answer without a token — a second-factor challenge — is not one). */
 export function signIn(token: TokenResponse): void {
-  session.value = { accessToken: token.accessToken, expiresAt: token.expiresAt, user: token.user }
+  if (!token.accessToken || !token.user || !token.expiresAt) throw new Error('The answer holds no token.')
+  session.value = {
+    accessToken: token.accessToken,
+    expiresAt: token.expiresAt,
+    user: token.user,
+    restriction: token.mustChangePassword ? 'password' : token.mustEnrolSecondFactor ? 'second-factor' : null,
+    idleTimeoutSeconds: token.idleTimeoutSeconds > 0 ? token.idleTimeoutSeconds : DEFAULT_IDLE_SECONDS,
+  }
   try {
     globalThis.sessionStorage?.setItem(STORAGE_KEY, JSON.stringify(session.value))
   } catch {

@@ -1,9 +1,14 @@
 -- Issue 11 (等保 2.0 level 3): the audit trail becomes tamper-evident, and administrative powers are split.
+-- Roles: the new roles sysadmin, secadmin and auditadmin need no column (users.role holds one role per account);
+-- existing supervisor accounts stay supervisors and lose the administrative powers, which the code gives the new roles.
 --
 -- Audit chain: each row is sealed after it commits by the one audit sealer at a time (AuditChain, under the
 -- application lock 'whistle-audit-chain'): it gets the next chain_position, the hash of the row before it
 -- (prev_hash) and its own hash, SHA-256 over the row's fields and prev_hash. Rows written before this migration
 -- are sealed by the first run, in id order.
+-- Actions longer than 16 characters ('attendance-recorded', 'second-factor-enrolled', 'locked-out-everywhere')
+-- did not fit the column: widened first.
+ALTER TABLE dbo.audit_log ALTER COLUMN action nvarchar(64) NOT NULL;
 ALTER TABLE dbo.audit_log ADD
     chain_position bigint   NULL,
     prev_hash      char(64) NULL,

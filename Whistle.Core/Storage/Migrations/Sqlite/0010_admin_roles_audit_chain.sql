@@ -1,4 +1,6 @@
 -- Issue 11 (等保 2.0 level 3): the audit trail becomes tamper-evident, and administrative powers are split.
+-- Roles: the new roles sysadmin, secadmin and auditadmin need no column (users.role holds one role per account);
+-- existing supervisor accounts stay supervisors and lose the administrative powers, which the code gives the new roles.
 --
 -- Audit chain: each row is sealed after it commits by the one audit sealer at a time (AuditChain): it gets the
 -- next chain_position, the hash of the row before it (prev_hash) and its own hash, SHA-256 over the row's fields
