@@ -153,10 +153,11 @@ public sealed class When_administrative_powers_are_split
     public async Task Should_put_everything_the_administrators_do_on_the_audit_trail()
     {
         await _as["sysadmin"].SendAsync(HttpMethod.Put, "/api/org/agencies/agriculture", new { name = "县农业农村局", nameEn = "County Agriculture Bureau" });
-        await _as["sysadmin"].SendAsync(HttpMethod.Put, "/api/notice-channels/admin-audited", new
+        var (channel, problem, _) = await _as["sysadmin"].SendAsync(HttpMethod.Put, "/api/notice-channels/admin-audited", new
         {
-            unitKind = "agency", unitId = "health", kind = "webhook", url = "http://127.0.0.1:9/x", secret = "s3cret-value", events = new[] { "WhistleRaised" },
+            unitKind = "branch", unitId = "urban-management.baiyun", kind = "webhook", url = "http://127.0.0.1:9/admin", secret = "admin-secret", events = new[] { "AssignmentEscalated" },
         });
+        Assert.That(channel, Is.EqualTo(HttpStatusCode.OK), problem?.ToJsonString());
         await _as["secadmin"].PostAsync("/api/users", new { userName = "audited.user", displayName = "审计用例", role = "township", orgId = "baiyun", password = "Audited-user-2026" });
         await _as["auditadmin"].GetAsync("/api/audit/verify");
         await _as["auditadmin"].Http.GetStringAsync("/api/audit?format=jsonl&entity=account");

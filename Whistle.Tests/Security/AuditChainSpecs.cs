@@ -84,8 +84,8 @@ public sealed class When_someone_tampers_with_the_audit_trail
     [Test]
     public async Task Should_verify_every_row_when_nobody_touched_the_trail()
     {
-        var body = await VerifyOverHttpAsync();
         var rows = await ScalarAsync<long>("SELECT COUNT(*) FROM audit_log");
+        var body = await VerifyOverHttpAsync();
         Assert.Multiple(() =>
         {
             Assert.That(body["verified"]!.GetValue<bool>(), Is.True, body.ToJsonString());
