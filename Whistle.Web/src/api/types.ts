@@ -4,14 +4,14 @@ export type Urgency = 'routine' | 'urgent' | 'emergency'
 export type WhistleStatus = 'raised' | 'dispatched' | 'in-progress' | 'resolved' | 'closed' | 'cancelled'
 export type AssignmentStatus = 'dispatched' | 'reported' | 'resolved' | 'declined'
 export type AssignmentRole = 'lead' | 'co' | 'summoned'
-export type UserRole = 'township' | 'branch' | 'agency' | 'supervisor'
+export type UserRole = 'township' | 'branch' | 'agency' | 'supervisor' | 'sysadmin' | 'secadmin' | 'auditadmin'
 export type Rating = 'satisfied' | 'basically-satisfied' | 'unsatisfied'
 
 export const URGENCIES: Urgency[] = ['routine', 'urgent', 'emergency']
 export const WHISTLE_STATUSES: WhistleStatus[] = ['raised', 'dispatched', 'in-progress', 'resolved', 'closed', 'cancelled']
 export const OPEN_WHISTLE_STATUSES: WhistleStatus[] = ['raised', 'dispatched', 'in-progress', 'resolved']
 export const RATINGS: Rating[] = ['satisfied', 'basically-satisfied', 'unsatisfied']
-export const ROLES: UserRole[] = ['township', 'branch', 'agency', 'supervisor']
+export const ROLES: UserRole[] = ['township', 'branch', 'agency', 'supervisor', 'sysadmin', 'secadmin', 'auditadmin']
 
 export interface User {
   userName: string
