@@ -93,6 +93,11 @@ public sealed partial class AuditChain(WhistleDatabase database, IOptions<AuditO
 
     private const string ChainedSqlServer = $"SELECT {RowColumns} FROM audit_log WITH (READPAST) WHERE chain_position IS NOT NULL ORDER BY chain_position;";
 
+    // A read first: an idle sealer takes no writer lock (SQLite) and no application lock (SQL Server).
+    private const string AnyUnsealedSqlite = "SELECT EXISTS (SELECT 1 FROM audit_log WHERE hash IS NULL);";
+
+    private const string AnyUnsealedSqlServer = "SELECT CASE WHEN EXISTS (SELECT 1 FROM audit_log WITH (READPAST) WHERE hash IS NULL) THEN 1 ELSE 0 END;";
+
     private const string UnsealedCountSqlite = "SELECT COUNT(*) FROM audit_log WHERE hash IS NULL;";
 
     private const string UnsealedCountSqlServer = "SELECT COUNT_BIG(*) FROM audit_log WITH (READPAST) WHERE hash IS NULL;";
@@ -172,6 +177,11 @@ public sealed partial class AuditChain(WhistleDatabase database, IOptions<AuditO
     public async Task<int> SealAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var total = 0;
+        if (!await database.ReadAsync(c => c.ExecuteScalarAsync<bool>(database.Sql(AnyUnsealedSqlite, AnyUnsealedSqlServer)), cancellationToken))
+        {
+            return 0;
+        }
+
         while (true)
         {
             var (count, head) = await database.WriteAsync(

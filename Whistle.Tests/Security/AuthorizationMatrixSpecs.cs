@@ -38,7 +38,12 @@ public sealed class When_every_role_calls_every_endpoint
     public async Task Start()
     {
         // Eleven callers send a wrong Open311 key each from one address: above the per-address limit of wrong keys (10).
-        _system = await WhistleSystem.EmbeddedAsync(settings: new Dictionary<string, string?> { ["Whistle:Open311:FailedKeyChecksPerMinute"] = "1000" });
+        // The notice channels' receiver is 127.0.0.1:9.
+        _system = await WhistleSystem.EmbeddedAsync(settings: new Dictionary<string, string?>
+        {
+            ["Whistle:Open311:FailedKeyChecksPerMinute"] = "1000",
+            ["Whistle:Notices:AllowedNetworks"] = "127.0.0.0/8",
+        });
         foreach (var (actor, user) in new[]
         {
             ("township", "township.chengguan"), ("township-other", "township.dongfeng"),

@@ -148,6 +148,8 @@ export const api = {
   unlockAccount: (userName: string) => request<void>(`/api/users/${encodeURIComponent(userName)}/unlock`, { method: 'POST', body: {} }),
   setAccountPassword: (userName: string, password: string) =>
     request<void>(`/api/users/${encodeURIComponent(userName)}/password`, { method: 'POST', body: { password } }),
+  setAccountRole: (userName: string, role: string, orgId: string) =>
+    request<Account>(`/api/users/${encodeURIComponent(userName)}/role`, { method: 'PUT', body: { role, orgId } }),
   resetSecondFactor: (userName: string) =>
     request<void>(`/api/users/${encodeURIComponent(userName)}/second-factor/disable`, { method: 'POST', body: {} }),
   // ---- issue 8: coordination meetings (协调会议) ----

@@ -598,6 +598,9 @@ const en: Messages<typeof zhCN> = {
     setPassword: 'Set password',
     setPasswordFor: 'Set the password of {user}',
     resetSecondFactor: 'Remove authenticator',
+    changeRole: 'Change role',
+    changeRoleFor: 'Change the role of {user}',
+    changeRoleHint: 'An account has one role; after the change it signs in again.',
     adminsHint: 'An account has one role; administrators\' accounts cannot be opened here.',
     created: 'Account {user} created',
     done: {
@@ -606,6 +609,7 @@ const en: Messages<typeof zhCN> = {
       unlock: '{user} unlocked',
       password: 'Password of {user} set',
       'second-factor': 'Authenticator of {user} removed',
+      role: 'Role of {user} changed',
     },
   },
   auditLog: {
@@ -660,6 +664,14 @@ const en: Messages<typeof zhCN> = {
       enabled: 'Account enabled',
       'password-set': 'Password set',
       raised: 'Whistle raised',
+      'locked-out-everywhere': 'Locked out everywhere',
+      unlocked: 'Account unlocked',
+      'role-changed': 'Role changed',
+      'password-changed': 'Own password changed',
+      'second-factor-enrolled': 'Authenticator enrolled',
+      'second-factor-disabled': 'Authenticator removed',
+      exported: 'Audit trail exported',
+      verified: 'Audit chain verified',
     },
   },
   validation: {

@@ -594,6 +594,9 @@ const zhCN = {
     setPassword: '重设密码',
     setPasswordFor: '重设 {user} 的密码',
     resetSecondFactor: '解绑动态口令',
+    changeRole: '调整角色',
+    changeRoleFor: '调整 {user} 的角色',
+    changeRoleHint: '一个账号只有一个角色；调整后该账号须重新登录。',
     adminsHint: '一个账号只有一个角色；三员账号不能在此开设。',
     created: '已开设账号 {user}',
     done: {
@@ -602,6 +605,7 @@ const zhCN = {
       unlock: '已解锁 {user}',
       password: '已重设 {user} 的密码',
       'second-factor': '已解绑 {user} 的动态口令',
+      role: '已调整 {user} 的角色',
     },
   },
   auditLog: {
@@ -656,6 +660,14 @@ const zhCN = {
       enabled: '启用账号',
       'password-set': '设置密码',
       raised: '吹哨',
+      'locked-out-everywhere': '账号全局锁定',
+      unlocked: '解锁账号',
+      'role-changed': '调整角色',
+      'password-changed': '本人修改密码',
+      'second-factor-enrolled': '绑定动态口令',
+      'second-factor-disabled': '解绑动态口令',
+      exported: '导出审计记录',
+      verified: '校验审计链',
     },
   },
   validation: {
