@@ -23,7 +23,8 @@ public sealed class When_administrative_powers_are_split
     [OneTimeSetUp]
     public async Task Start()
     {
-        _system = await WhistleSystem.EmbeddedAsync();
+        // The system administrator's notice channel points at 127.0.0.1:9 (nothing listens).
+        _system = await WhistleSystem.EmbeddedAsync(settings: new Dictionary<string, string?> { ["Whistle:Notices:AllowedNetworks"] = "127.0.0.0/8" });
         foreach (var user in new[] { "supervisor", "sysadmin", "secadmin", "auditadmin", "township.chengguan" })
         {
             _as[user] = await _system.SignInAsync(user);
