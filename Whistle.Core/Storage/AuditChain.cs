@@ -50,14 +50,14 @@ public sealed partial class AuditChain(WhistleDatabase database, IOptions<AuditO
     private const string LockSqlServer = """
         DECLARE @result int;
         EXEC @result = sp_getapplock @Resource = N'whistle-audit-chain', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 10000;
-        IF @result < 0 THROW 51000, N'Timed out waiting for the audit chain lock.', 1;
+        IF @result < 0 THROW 50001, N'The whistle-audit-chain application lock was not granted; the transaction is retried.', 1;
         """;
 
     // The verifier holds the lock shared: the sealer and the pruner wait while it reads (SQLite: a read snapshot).
     private const string SharedLockSqlServer = """
         DECLARE @result int;
         EXEC @result = sp_getapplock @Resource = N'whistle-audit-chain', @LockMode = N'Shared', @LockOwner = N'Transaction', @LockTimeout = 60000;
-        IF @result < 0 THROW 51000, N'Timed out waiting for the audit chain lock.', 1;
+        IF @result < 0 THROW 50001, N'The whistle-audit-chain application lock was not granted; the transaction is retried.', 1;
         """;
 
     private const string ChainSql = """
