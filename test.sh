@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command (README, and CI through .ci/run): installs and starts what the tests need
-# (RabbitMQ, Chromium), runs the front end's unit tests and every .NET test, and ends with the line
+# (RabbitMQ, PostgreSQL, Chromium), runs the front end's unit tests and every .NET test, and ends with the line
 # "N passed, N failed" read from the test results.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -13,9 +13,11 @@ tree_before=$(git status --porcelain --untracked-files=all 2>/dev/null || true)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# 1. System packages: RabbitMQ (the distributed tests' broker), Chromium and CJK fonts (the browser tests).
+# 1. System packages: RabbitMQ (the distributed tests' broker), PostgreSQL (the server database's tests),
+#    Chromium and CJK fonts (the browser tests).
 missing=()
 command -v rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)   # Chinese glyphs in the screenshots
 if [ ${#missing[@]} -gt 0 ]; then
@@ -35,8 +37,79 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
 fi
 as_root rabbitmqctl -q await_startup --timeout 30 >/dev/null 2>&1 || { echo "RabbitMQ did not start"; echo "0 passed, 1 failed" | tee "$RESULTS/summary.txt"; exit 1; }
 
+# 3. PostgreSQL: a throwaway cluster of this run's own (Whistle.Tests/Support/PostgresServer.cs reads the variables
+#    exported here). Its folder is outside the working tree, one per checkout, so a run that was killed leaves a
+#    cluster the next run stops first; it listens on 127.0.0.1 only, on its own port and unix socket folder, trusts
+#    loopback connections (user whistle, a superuser) and keeps fsync on (a fault test kills it and counts on it).
+#    Stopped at the end, also when the run fails or is interrupted. Under CI=true a PostgreSQL that cannot be
+#    installed or started fails the run; elsewhere the tests that need it are ignored with that reason.
+PG_DIR="${TMPDIR:-/tmp}/whistle-test-postgres-$(printf '%s' "$ROOT" | md5sum | cut -c1-8)"
+PG_BIN=""
+as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }   # initdb refuses root
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# The server outlives this script when the run is killed: it must not keep the descriptors this script inherited
+# (a build lock such as flock's would stay held by it).
+close_inherited() { local fd; for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; "$@"; }
+running() { [ -r "/proc/$1/stat" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)" != Z ]; }   # not a zombie
+postgres_stop() {   # this checkout's cluster, if one runs (also one left by a killed run); quiet; idempotent
+  [ -n "$PG_BIN" ] && [ -f "$PG_DIR/data/postmaster.pid" ] || return 0
+  local pid; pid=$(head -n 1 "$PG_DIR/data/postmaster.pid" 2>/dev/null)
+  [ -n "$pid" ] && running "$pid" || return 0
+  as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 30 stop >/dev/null 2>&1 && return 0
+  if running "$pid" && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$PG_DIR/data"; then
+    kill -KILL "$pid" 2>/dev/null
+    for _ in $(seq 1 100); do running "$pid" || break; sleep 0.1; done
+  fi
+}
+postgres_cleanup() {
+  postgres_stop
+  [ -f "$PG_DIR/postgres.log" ] && [ -d "$RESULTS" ] && cp "$PG_DIR/postgres.log" "$RESULTS/postgres.log" 2>/dev/null
+  [ -d "$PG_DIR" ] && rm -rf "$PG_DIR"
+  return 0
+}
+postgres_unavailable() {
+  echo "PostgreSQL is not available: $*"
+  if [ "${CI:-}" = "true" ]; then echo "0 passed, 1 failed" | tee "$RESULTS/summary.txt"; exit 1; fi
+  echo "   (not CI: the tests that need PostgreSQL are ignored with that reason)"
+  unset WHISTLE_TEST_POSTGRES WHISTLE_TEST_POSTGRES_DATA WHISTLE_TEST_POSTGRES_BIN
+}
+postgres_start() {
+  local started=$EPOCHREALTIME
+  PG_BIN=$(compgen -G '/usr/lib/postgresql/*/bin/initdb' | sort -V | tail -n 1 | xargs -r dirname)
+  [ -n "$PG_BIN" ] || { postgres_unavailable "no /usr/lib/postgresql/*/bin/initdb (the Debian package postgresql did not install: that needs root or sudo and the package source)"; return; }
+  if [ "$(id -u)" -eq 0 ] && ! id -u postgres >/dev/null 2>&1; then postgres_unavailable "no user postgres to run it as"; return; fi
+  postgres_stop   # a cluster left by a killed run
+  rm -rf "$PG_DIR" && mkdir -p "$PG_DIR" && chmod 700 "$PG_DIR"
+  [ "$(id -u)" -eq 0 ] && chown postgres: "$PG_DIR"
+  local port=${WHISTLE_TEST_POSTGRES_PORT:-5499} tries=0
+  while port_in_use "$port" && [ $tries -lt 100 ]; do port=$((port + 1)); tries=$((tries + 1)); done   # another checkout's
+  (cd "$PG_DIR" && as_postgres "$PG_BIN/initdb" -D "$PG_DIR/data" -U whistle --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync >"$PG_DIR/initdb.log" 2>&1) \
+    || { cat "$PG_DIR/initdb.log"; postgres_unavailable "initdb failed (above)"; return; }
+  # In the configuration file, not on pg_ctl's command line: a restart (PostgresServer.KillAndRestartAsync) is the same command.
+  cat >>"$PG_DIR/data/postgresql.conf" <<EOF
+
+# whistle test.sh
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$PG_DIR'
+fsync = on
+max_connections = 300
+EOF
+  (cd "$PG_DIR" && close_inherited as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 start >/dev/null 2>&1) \
+    || { tail -n 20 "$PG_DIR/postgres.log" 2>/dev/null; postgres_unavailable "pg_ctl start failed (its log above)"; return; }
+  "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -U whistle -d postgres -t 30 || { postgres_unavailable "it does not answer on 127.0.0.1:$port"; return; }
+  export WHISTLE_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=whistle;Database=postgres"
+  export WHISTLE_TEST_POSTGRES_DATA="$PG_DIR/data" WHISTLE_TEST_POSTGRES_BIN="$PG_BIN/pg_ctl"
+  local ms=$(( (${EPOCHREALTIME//[.,]/} - ${started//[.,]/}) / 1000 ))
+  echo "== PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port, started in ${ms} ms ($PG_DIR)"
+}
+trap postgres_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+postgres_start
+
 web_passed=0; web_failed=0
-# 3. The front end's unit tests (Vitest).
+# 4. The front end's unit tests (Vitest).
 if [ -f Whistle.Web/package.json ]; then
   echo "== front end: npm ci + vitest"
   (cd Whistle.Web && npm ci --no-audit --no-fund --loglevel=error >/dev/null \
@@ -48,7 +121,7 @@ if [ -f Whistle.Web/package.json ]; then
   fi
 fi
 
-# 4. Every .NET test: unit, integration on real Kestrel + SignalR + RabbitMQ + SQLite, browser.
+# 5. Every .NET test: unit, integration on real Kestrel + SignalR + RabbitMQ + SQLite, browser.
 echo "== dotnet test"
 dotnet test Whistle.sln --logger "trx;LogFilePrefix=whistle" --logger "console;verbosity=normal" --results-directory "$RESULTS" "$@"
 dotnet_exit=$?
@@ -65,6 +138,9 @@ PY
 )
 if [ "$dotnet_exit" -ne 0 ] && [ "$net_failed" -eq 0 ]; then net_failed=1; fi
 
+stopped=$EPOCHREALTIME
+postgres_cleanup
+[ -n "${WHISTLE_TEST_POSTGRES:-}" ] && echo "== PostgreSQL stopped in $(( (${EPOCHREALTIME//[.,]/} - ${stopped//[.,]/}) / 1000 )) ms"
 passed=$((web_passed + net_passed)); failed=$((web_failed + net_failed))
 tree_after=$(git status --porcelain --untracked-files=all 2>/dev/null || true)
 if [ "$tree_before" != "$tree_after" ] && [ -z "${WHISTLE_SCREENSHOTS:-}" ]; then

@@ -69,9 +69,20 @@ public sealed partial class When_an_operator_deploys_from_the_deploy_folder
         return (node as YamlScalarNode)?.Value;
     }
 
+    /// <summary>The base's manifests (deploy/k8s itself; overlays such as deploy/k8s/postgres only patch them).</summary>
     private static List<(string File, YamlMappingNode Doc)> Kubernetes() =>
-        Documents().Where(d => d.File.Contains("k8s", StringComparison.Ordinal) && Scalar(d.Root, "kind") is not null && Scalar(d.Root, "kind") != "Kustomization")
+        Documents().Where(d => IsIn(d.File, "k8s") && Scalar(d.Root, "kind") is not null && Scalar(d.Root, "kind") != "Kustomization")
             .Select(d => (d.File, (YamlMappingNode)d.Root)).ToList();
+
+    private static YamlMappingNode Kustomization(string folder) =>
+        (YamlMappingNode)Documents().Single(d => IsIn(d.File, folder) && Path.GetFileName(d.File) == "kustomization.yaml").Root;
+
+    private static bool IsIn(string file, string folder) =>
+        Path.GetDirectoryName(Path.GetFullPath(Path.Combine(Root, file))) == Path.GetFullPath(Path.Combine(Deploy, folder));
+
+    /// <summary>A compose file as written (tags such as !override kept; merge keys resolved).</summary>
+    private static YamlMappingNode Compose(string file) =>
+        (YamlMappingNode)Documents().Single(d => d.File == Path.Combine("deploy", "compose", file)).Root;
 
     private static string Dockerfile(string image) => Path.Combine(Deploy, "docker", $"{image}.Dockerfile");
 
@@ -82,7 +93,7 @@ public sealed partial class When_an_operator_deploys_from_the_deploy_folder
     };
 
     /// <summary>Infrastructure images deploy/README.md names; each pinned to a version line.</summary>
-    private static readonly string[] InfrastructureImages = ["rabbitmq", "mcr.microsoft.com/mssql/server", "nginx"];
+    private static readonly string[] InfrastructureImages = ["rabbitmq", "mcr.microsoft.com/mssql/server", "postgres", "nginx"];
 
     [Test]
     public void Should_parse_every_YAML_file()
@@ -90,6 +101,9 @@ public sealed partial class When_an_operator_deploys_from_the_deploy_folder
         Assert.That(YamlFiles().Select(f => Path.GetRelativePath(Deploy, f)), Is.SupersetOf(new[]
         {
             Path.Combine("compose", "compose.yaml"),
+            Path.Combine("compose", "compose.postgres.yaml"),
+            Path.Combine("k8s", "postgres", "kustomization.yaml"),
+            Path.Combine("k8s", "postgres", "configmap.yaml"),
             Path.Combine("k8s", "api.yaml"),
             Path.Combine("k8s", "dispatcher.yaml"),
             Path.Combine("k8s", "ingress.yaml"),
@@ -100,7 +114,7 @@ public sealed partial class When_an_operator_deploys_from_the_deploy_folder
         Assert.That(Documents(), Has.Count.GreaterThanOrEqualTo(14));
         var kinds = Kubernetes().Select(d => Scalar(d.Doc, "kind")).ToList();
         Assert.That(kinds, Is.SupersetOf(new[] { "Namespace", "ConfigMap", "Deployment", "Service", "Ingress", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Job" }));
-        var resources = Documents().Single(d => d.File.EndsWith("kustomization.yaml", StringComparison.Ordinal)).Root["resources"];
+        var resources = Kustomization("k8s")["resources"];
         Assert.That(((YamlSequenceNode)resources).Children.Select(r => Path.Combine(Deploy, "k8s", ((YamlScalarNode)r).Value!)), Is.All.Matches<string>(File.Exists));
     }
 
@@ -129,7 +143,7 @@ public sealed partial class When_an_operator_deploys_from_the_deploy_folder
                 Assert.That(tag, Is.Not.Null.And.Not.EqualTo("latest"), $"{image} is pinned to a version line");
             }
         });
-        var kustomized = Pairs(Documents().Single(d => d.File.EndsWith("kustomization.yaml", StringComparison.Ordinal)).Root)
+        var kustomized = Pairs(Kustomization("k8s"))
             .Where(p => p.Key == "newName").Select(p => ((YamlScalarNode)p.Value).Value!.Split('/').Last());
         Assert.That(kustomized, Is.EquivalentTo(ProjectOfImage.Keys));
     }
@@ -257,7 +271,7 @@ public sealed partial class When_an_operator_deploys_from_the_deploy_folder
         Assert.That(keys, Does.Contain("Whistle:Database:Migrate").And.Contain("Whistle:Bus:RabbitMq:Password").And.Contain("Whistle:Dispatcher:HealthUrls"), "the reflection finds the options");
         var variables = EnvironmentVariables();
         Assert.That(variables.Select(v => v.Name), Does.Contain("Whistle__Auth__SigningKey").And.Contain("Whistle__Database__ConnectionString"));
-        string[] infrastructure = ["URLS", "OTEL_EXPORTER_OTLP_ENDPOINT", "RABBITMQ_DEFAULT_USER", "RABBITMQ_DEFAULT_PASS", "MSSQL_SA_PASSWORD", "MSSQL_PID", "ACCEPT_EULA"];
+        string[] infrastructure = ["URLS", "OTEL_EXPORTER_OTLP_ENDPOINT", "RABBITMQ_DEFAULT_USER", "RABBITMQ_DEFAULT_PASS", "MSSQL_SA_PASSWORD", "MSSQL_PID", "ACCEPT_EULA", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "POSTGRES_INITDB_ARGS"];
         Assert.Multiple(() =>
         {
             foreach (var (where, name) in variables.Distinct())
@@ -293,7 +307,7 @@ public sealed partial class When_an_operator_deploys_from_the_deploy_folder
     [Test]
     public void Should_wire_ports_services_and_the_migration_step_consistently()
     {
-        var compose = Documents().Single(d => d.File.EndsWith("compose.yaml", StringComparison.Ordinal)).Root;
+        var compose = Compose("compose.yaml");
         var services = (YamlMappingNode)compose["services"];
         var names = services.Children.Keys.Select(k => ((YamlScalarNode)k).Value!).ToList();
         var nginx = File.ReadAllText(Path.Combine(Deploy, "compose", "nginx.conf"));
@@ -374,6 +388,125 @@ public sealed partial class When_an_operator_deploys_from_the_deploy_folder
             Assert.That(Scalar(ingress, "metadata", "annotations", "nginx.ingress.kubernetes.io/affinity"), Is.EqualTo("cookie"), "negotiate and WebSocket reach one pod");
             Assert.That(Scalar(ingress, "metadata", "annotations", "nginx.ingress.kubernetes.io/proxy-read-timeout"), Is.EqualTo("3600"), "WebSockets stay open");
         });
+    }
+
+    /// <summary>
+    /// compose.postgres.yaml, over compose.yaml: PostgreSQL in SQL Server's place, and every Whistle process told so;
+    /// its password and connection string are the env file's (the example names them).
+    /// </summary>
+    [Test]
+    public void Should_run_on_PostgreSQL_with_the_compose_override()
+    {
+        var baseFile = Compose("compose.yaml");
+        var over = Compose("compose.postgres.yaml");
+        var baseServices = (YamlMappingNode)baseFile["services"];
+        var services = (YamlMappingNode)over["services"];
+        var postgres = services["postgres"];
+        var example = File.ReadAllLines(Path.Combine(Deploy, "compose", "whistle.env.example"));
+        var exampleValues = example.Where(l => l.Contains('=', StringComparison.Ordinal) && !l.StartsWith('#')).Select(l => l.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
+        var whistleServices = baseServices.Children.Where(kv => Scalar(kv.Value, "environment", "Whistle__Database__Provider") is not null).Select(kv => ((YamlScalarNode)kv.Key).Value!).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(Scalar(over, "name"), Is.EqualTo(Scalar(baseFile, "name")), "the same project: it overrides, not beside");
+            Assert.That(services.Children.Keys.Select(k => ((YamlScalarNode)k).Value), Is.All.Matches<string>(n => n == "postgres" || baseServices.Children.ContainsKey(new YamlScalarNode(n))), "it changes the base's services and adds postgres");
+            Assert.That(services["sqlserver"]["profiles"] is YamlSequenceNode { Children.Count: > 0 }, "SQL Server is in a profile of its own: it does not start");
+
+            Assert.That(Scalar(postgres, "image"), Is.EqualTo("postgres:15"), "the version tested");
+            var volume = ((YamlScalarNode)((YamlSequenceNode)postgres["volumes"]).Children.Single()).Value!.Split(':');
+            Assert.That(volume[1], Is.EqualTo("/var/lib/postgresql/data"), "the image's data folder, on a volume");
+            Assert.That(((YamlMappingNode)over["volumes"]).Children.Keys.Select(k => ((YamlScalarNode)k).Value), Does.Contain(volume[0]));
+            var health = string.Join(' ', ((YamlSequenceNode)postgres["healthcheck"]["test"]).Children.Select(c => ((YamlScalarNode)c).Value));
+            Assert.That(health, Does.Contain("pg_isready"));
+            foreach (Match variable in Regex.Matches(health, "\\$\\$(\\w+)"))
+            {
+                Assert.That(Scalar(postgres, "environment", variable.Groups[1].Value), Is.Not.Null, $"the healthcheck's ${variable.Groups[1].Value} is set");
+            }
+
+            // The secrets: POSTGRES_PASSWORD from the env file, not from the committed compose file.
+            Assert.That(Scalar(postgres, "env_file"), Is.EqualTo("whistle.env"));
+            Assert.That(Scalar(postgres, "environment", "POSTGRES_PASSWORD"), Is.Null, "no password in a committed file");
+            Assert.That(exampleValues, Does.ContainKey("POSTGRES_PASSWORD").WithValue("CHANGE-ME"), "whistle.env.example names the password");
+
+            // Every Whistle process of the base (migrate, Api, Dispatcher) on PostgreSQL; the migration waits for it.
+            Assert.That(whistleServices, Is.SupersetOf(new[] { "migrate", "api-1", "api-2", "dispatcher" }));
+            foreach (var name in whistleServices)
+            {
+                Assert.That(Scalar(services, name, "environment", "Whistle__Database__Provider"), Is.EqualTo("PostgreSql"), $"{name} on PostgreSQL");
+            }
+
+            var dependsOn = (YamlMappingNode)services["migrate"]["depends_on"];
+            Assert.That(dependsOn.Tag.IsEmpty ? "(no tag)" : dependsOn.Tag.Value, Is.EqualTo("!override"), "replaces the base's dependency on SQL Server (a merge would keep it)");
+            Assert.That(dependsOn.Children.Keys.Select(k => ((YamlScalarNode)k).Value), Is.EqualTo(new[] { "postgres" }));
+            Assert.That(Scalar(dependsOn, "postgres", "condition"), Is.EqualTo("service_healthy"));
+        });
+
+        // The connection string the example gives for it reaches that service, database and user, with the env file's password.
+        var line = example.Select(l => l.TrimStart('#', ' ')).Single(l => l.StartsWith("Whistle__Database__ConnectionString=Host=", StringComparison.Ordinal));
+        var connection = new Npgsql.NpgsqlConnectionStringBuilder(line.Split('=', 2)[1]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(connection.Host, Is.EqualTo("postgres"));
+            Assert.That(connection.Port, Is.EqualTo(5432));
+            Assert.That(connection.Database, Is.EqualTo(Scalar(postgres, "environment", "POSTGRES_DB")));
+            Assert.That(connection.Username, Is.EqualTo(Scalar(postgres, "environment", "POSTGRES_USER")));
+            Assert.That(connection.Password, Is.EqualTo("CHANGE-ME"));
+        });
+    }
+
+    /// <summary>
+    /// deploy/k8s/postgres: a kustomize overlay on the base that changes the ConfigMap's provider and nothing else; the
+    /// database's address stays in the operator's Secret, under the key the base reads and README's command creates.
+    /// </summary>
+    [Test]
+    public void Should_run_on_PostgreSQL_with_the_Kubernetes_overlay()
+    {
+        var folder = Path.Combine(Deploy, "k8s", "postgres");
+        var overlay = Kustomization(Path.Combine("k8s", "postgres"));
+        var baseKustomization = Kustomization("k8s");
+        var resources = ((YamlSequenceNode)overlay["resources"]).Children.Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(Path.Combine(folder, ((YamlScalarNode)r).Value!)))).ToList();
+        var patches = ((YamlSequenceNode)overlay["patches"]).Children.Select(p => Scalar(p, "path")!).ToList();
+        var baseConfigMap = Kubernetes().Single(d => Scalar(d.Doc, "kind") == "ConfigMap").Doc;
+        Assert.Multiple(() =>
+        {
+            Assert.That(Scalar(overlay, "apiVersion"), Is.EqualTo(Scalar(baseKustomization, "apiVersion")));
+            Assert.That(resources, Is.EqualTo(new[] { Path.GetFullPath(Path.Combine(Deploy, "k8s")) }), "builds on the base");
+            Assert.That(Path.Combine(resources[0], "kustomization.yaml"), Does.Exist);
+            Assert.That(Directory.EnumerateFiles(folder).Select(Path.GetFileName).Where(f => f != "kustomization.yaml"), Is.EquivalentTo(patches), "every file in the overlay is one of its patches");
+        });
+
+        var patched = new List<string>();
+        foreach (var path in patches)
+        {
+            var patch = (YamlMappingNode)Documents().Single(d => Path.GetFullPath(Path.Combine(Root, d.File)) == Path.Combine(folder, path)).Root;
+            var kind = Scalar(patch, "kind");
+            var target = Kubernetes().SingleOrDefault(d => Scalar(d.Doc, "kind") == kind && Scalar(d.Doc, "metadata", "name") == Scalar(patch, "metadata", "name") && Scalar(d.Doc, "metadata", "namespace") == Scalar(patch, "metadata", "namespace"));
+            Assert.That(target.Doc, Is.Not.Null, $"{path}: patches a {kind} of the base");
+            Assert.That(kind, Is.Not.EqualTo("Secret"), "the Secret is the operator's");
+            patched.Add($"{kind}/{Scalar(patch, "metadata", "name")}");
+            if (kind == "ConfigMap")
+            {
+                // A strategic merge of a ConfigMap's data is a merge of its keys: the result is the base with these changed.
+                var data = ((YamlMappingNode)baseConfigMap["data"]).Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value!, kv => ((YamlScalarNode)kv.Value).Value);
+                var changes = ((YamlMappingNode)patch["data"]).Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value!, kv => ((YamlScalarNode)kv.Value).Value);
+                foreach (var (key, value) in changes)
+                {
+                    data[key] = value;
+                }
+
+                Assert.That(changes.Keys, Is.EqualTo(new[] { "Whistle__Database__Provider" }), "only the provider changes");
+                Assert.That(data["Whistle__Database__Provider"], Is.EqualTo("PostgreSql"));
+                Assert.That(data["Whistle__Database__Migrate"], Is.EqualTo("false"), "the Job still migrates, the instances never");
+            }
+        }
+
+        Assert.That(patched, Is.EqualTo(new[] { "ConfigMap/whistle-config" }));
+
+        // Where the database is: the Secret's connection string, whose key every container reads and README's command creates.
+        var keys = Pairs(new YamlSequenceNode(Kubernetes().Select(d => (YamlNode)d.Doc))).Where(p => p.Key == "secretKeyRef").Select(p => Scalar(p.Value, "key")!).Distinct().ToList();
+        var readme = File.ReadAllText(Path.Combine(Deploy, "README.md"));
+        Assert.That(keys, Does.Contain("database-connection-string"));
+        Assert.That(keys, Is.All.Matches<string>(k => readme.Contains($"--from-literal={k}=", StringComparison.Ordinal)), "deploy/README.md's kubectl command creates every key the manifests read");
+        Assert.That(readme, Does.Contain("kubectl apply -k deploy/k8s/postgres"));
     }
 
     /// <summary>Every probe and scrape path named in deploy/ answers 200 on a real Api and a real Dispatcher.</summary>
