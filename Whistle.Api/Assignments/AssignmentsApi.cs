@@ -11,7 +11,7 @@ public static class AssignmentsApi
 {
     public static IEndpointRouteBuilder MapAssignmentsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/assignments").RequireAuthorization().WithTags("Assignments").ProducesProblem(StatusCodes.Status401Unauthorized)
+        var api = app.MapGroup("/api/assignments").RequireAuthorization(RolePolicies.Business).WithTags("Assignments").ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithAssignmentScope();
         api.MapGet("/", List).WithName("ListAssignments");
         api.MapPost("/{id}/report", (string id, ReportRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>

@@ -44,13 +44,14 @@ public sealed record CurrentUser(string UserName, string DisplayName, string Rol
         return new CurrentUser(userName, principal.FindFirstValue(DisplayNameClaim) ?? userName, role, org);
     }
 
-    /// <summary>The one SignalR group this caller belongs to, derived from its claims only.</summary>
+    /// <summary>The one SignalR group this caller belongs to, derived from its claims only. Administrators belong to none.</summary>
     public string Group => Role switch
     {
         Roles.Township => AudienceGroups.Township(OrgId),
         Roles.Branch => AudienceGroups.Branch(OrgId),
         Roles.Agency => AudienceGroups.Agency(OrgId),
-        _ => AudienceGroups.County,
+        Roles.Supervisor => AudienceGroups.County,
+        _ => throw new InvalidOperationException($"The role '{Role}' belongs to no audience group: administrators see no whistle."),
     };
 
     public EventActor Actor => new(UserName, DisplayName, OrgId);
