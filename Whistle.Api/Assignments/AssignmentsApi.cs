@@ -12,7 +12,7 @@ public static class AssignmentsApi
 {
     public static IEndpointRouteBuilder MapAssignmentsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/assignments").RequireAuthorization().WithTags("Assignments").ProducesProblem(StatusCodes.Status401Unauthorized)
+        var api = app.MapGroup("/api/assignments").RequireAuthorization(RolePolicies.Business).WithTags("Assignments").ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithAssignmentScope();
         api.MapGet("/", List).WithName("ListAssignments");
         api.MapPost("/{id}/report", (string id, ReportRequest request, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>

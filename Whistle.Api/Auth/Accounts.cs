@@ -134,6 +134,15 @@ public sealed class Accounts
         WHERE user_name = @UserName;
         """;
 
+    private const string LockedAtSomeAddressSql = "SELECT DISTINCT user_name FROM sign_in_failures WHERE locked_until > @Now;";
+
+    private const string UnlockSql = "UPDATE users SET failed_sign_ins = 0, failures_since = NULL, locked_until = NULL WHERE user_name = @UserName;";
+
+    // Only between business roles, and only from the role the caller saw (administrators' roles are set once, when created).
+    private const string SetRoleSql = """
+        UPDATE users SET role = @Role, org_id = @OrgId, security_stamp = @Stamp WHERE user_name = @UserName AND role = @OldRole AND org_id = @OldOrgId;
+        """;
+
     private const string SetPendingTotpSql = "UPDATE users SET totp_pending_secret = @Secret WHERE user_name = @UserName AND totp_secret IS NULL;";
 
     private const string ConfirmTotpSql = """
@@ -321,6 +330,10 @@ public sealed class Accounts
     public Task<IReadOnlyList<AccountRow>> ListAsync(CancellationToken ct) =>
         _database.ReadAsync(async c => (IReadOnlyList<AccountRow>)(await c.QueryAsync<AccountRow>(ListAccountsSql)).ToList(), ct);
 
+    /// <summary>The accounts locked now for at least one client address (the security administrator's list shows them locked).</summary>
+    public Task<IReadOnlySet<string>> LockedAtSomeAddressAsync(CancellationToken ct) =>
+        _database.ReadAsync(async c => (IReadOnlySet<string>)(await c.QueryAsync<string>(LockedAtSomeAddressSql, new { Now = _time.GetUtcNow() })).ToHashSet(StringComparer.Ordinal), ct);
+
     public Task<AccountRow?> FindAsync(string userName, CancellationToken ct) =>
         _database.ReadAsync(c => c.QuerySingleOrDefaultAsync<AccountRow>(SelectAccountSql, new { UserName = userName }), ct);
 
@@ -392,6 +405,39 @@ public sealed class Accounts
             },
             ct);
     }
+
+    /// <summary>Lifts every lock of an account (for everyone and per address), with its audit entry.</summary>
+    public async Task UnlockAsync(AuditActor actor, string userName, CancellationToken ct) =>
+        await _database.WriteAsync(
+            async unit =>
+            {
+                await unit.Connection.ExecuteAsync(UnlockSql, new { UserName = userName }, unit.Transaction);
+                await unit.Connection.ExecuteAsync(ForgetAllAddressesSql, new { UserName = userName }, unit.Transaction);
+                await AuditTrail.WriteAsync(unit, actor, "account", userName, "unlocked", null, null, _time.GetUtcNow());
+                unit.Complete();
+                return 0;
+            },
+            ct);
+
+    /// <summary>
+    /// Moves a business account to another business role or organisation; a new stamp ends its tokens (which carry the
+    /// old role). False when the account changed meanwhile.
+    /// </summary>
+    public async Task<bool> SetRoleAsync(AuditActor actor, AccountRow account, string role, string orgId, CancellationToken ct) =>
+        await _database.WriteAsync(
+            async unit =>
+            {
+                var n = await unit.Connection.ExecuteAsync(
+                    SetRoleSql, new { account.UserName, Role = role, OrgId = orgId, Stamp = NewStamp(), OldRole = account.Role, OldOrgId = account.OrgId }, unit.Transaction);
+                if (n == 1)
+                {
+                    await AuditTrail.WriteAsync(unit, actor, "account", account.UserName, "role-changed", new { account.Role, account.OrgId }, new { Role = role, OrgId = orgId }, _time.GetUtcNow());
+                    unit.Complete();
+                }
+
+                return n == 1;
+            },
+            ct);
 
     /// <summary>Whether <paramref name="password"/> is this account's current one (hash work outside any transaction).</summary>
     public bool IsPassword(AccountRow account, string? password) =>

@@ -13,12 +13,20 @@ public sealed record CreateAccountRequest(string? UserName, string? DisplayName,
 
 public sealed record SetPasswordRequest(string? Password);
 
-/// <summary>Supervisors create and disable accounts (the first supervisor: <c>create-user</c>, see the README).</summary>
+public sealed record SetRoleRequest(string? Role, string? OrgId);
+
+/// <summary>
+/// The security administrator (安全管理员) keeps the accounts (三员分立, issue 11): creates business accounts, sets their
+/// role, password and second factor; disables, enables and unlocks any account but its own. An account has exactly one
+/// role. The administrators' accounts — the system, security and audit administrators — are created and reset from the
+/// command line on the server (<c>create-user</c>, <c>disable-second-factor</c>; see the README), never over the API, so
+/// that no administrator can give itself or another account a second administrator's powers, nor take over one.
+/// </summary>
 public static class AccountsApi
 {
     public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/users").RequireAuthorization().WithTags("Accounts")
+        var api = app.MapGroup("/api/users").RequireAuthorization(RolePolicies.SecAdmin).WithTags("Accounts")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapGet("/", List).WithName("ListAccounts");
@@ -34,20 +42,39 @@ public static class AccountsApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         api.MapPost("/{userName}/second-factor/disable", DisableSecondFactor).WithName("DisableAccountSecondFactor")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/{userName}/unlock", Unlock).WithName("UnlockAccount").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPut("/{userName}/role", SetRole).WithName("SetAccountRole")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return app;
     }
 
-    private static ProblemHttpResult? SupervisorOnly(Caller user) => user.Role == Roles.Supervisor
-        ? null
-        : TypedResults.Problem(title: "Forbidden", detail: "Only supervisors manage accounts.", statusCode: StatusCodes.Status403Forbidden);
+    /// <summary>
+    /// Changes that take over an account (its password, its second factor, its role) are refused for an administrator's
+    /// account and for the caller's own: those are kept from the command line, or by the account itself
+    /// (<c>/api/auth/password</c>, <c>/api/auth/second-factor</c>).
+    /// </summary>
+    private static ProblemHttpResult? KeptElsewhere(Caller user, AccountRow target) =>
+        Roles.IsAdministrator(target.Role)
+            ? TypedResults.Problem(title: "Forbidden", detail: "An administrator's account is kept from the command line on the server, not over the API.", statusCode: StatusCodes.Status403Forbidden)
+            : target.UserName == user.UserName
+                ? TypedResults.Problem(title: "Forbidden", detail: "Your own password and second factor are changed under /api/auth.", statusCode: StatusCodes.Status403Forbidden)
+                : null;
 
-    private static AccountDto Dto(AccountRow a, CountyCatalogHolder county, TimeProvider time) =>
-        new(a.UserName, a.DisplayName, a.Role, a.OrgId, county.Catalog.OrgName(a.Role, a.OrgId), a.Disabled, a.LockedUntil > time.GetUtcNow(), a.IsDemo, a.CreatedAt, a.CreatedBy, a.HasSecondFactor);
+    private static Dictionary<string, string[]> BusinessRoleOnly(string? role) =>
+        Roles.IsAdministrator(role)
+            ? new() { ["role"] = ["An administrator's account (sysadmin, secadmin, auditadmin) is created from the command line on the server: create-user."] }
+            : [];
+
+    /// <summary>An account as the list shows it; locked: for everyone, or (<paramref name="lockedSomewhere"/>) for some client address.</summary>
+    private static AccountDto Dto(AccountRow a, CountyCatalogHolder county, TimeProvider time, bool lockedSomewhere = false) =>
+        new(a.UserName, a.DisplayName, a.Role, a.OrgId, county.Catalog.OrgName(a.Role, a.OrgId), a.Disabled, lockedSomewhere || a.LockedUntil > time.GetUtcNow(), a.IsDemo, a.CreatedAt, a.CreatedBy, a.HasSecondFactor);
 
     private static async Task<Results<Ok<IReadOnlyList<AccountDto>>, ProblemHttpResult>> List(HttpContext http, Accounts accounts, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
     {
-        if (SupervisorOnly(CurrentUser.From(http)) is { } forbidden) return forbidden;
-        IReadOnlyList<AccountDto> list = (await accounts.ListAsync(ct)).Select(a => Dto(a, county, time)).ToList();
+        var locked = await accounts.LockedAtSomeAddressAsync(ct);
+        IReadOnlyList<AccountDto> list = (await accounts.ListAsync(ct)).Select(a => Dto(a, county, time, locked.Contains(a.UserName))).ToList();
         return TypedResults.Ok(list);
     }
 
@@ -55,8 +82,8 @@ public static class AccountsApi
         CreateAccountRequest request, HttpContext http, Accounts accounts, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
     {
         var user = CurrentUser.From(http);
-        if (SupervisorOnly(user) is { } forbidden) return forbidden;
         var errors = accounts.Validate(county.Catalog, request.UserName, request.DisplayName, request.Role, request.OrgId, request.Password);
+        foreach (var (k, v) in BusinessRoleOnly(request.Role)) errors[k] = v;
         if (errors.Count == 0 && await accounts.FindAsync(request.UserName!, ct) is not null)
         {
             return TypedResults.Problem(title: "Conflict", detail: "That user name is taken.", statusCode: StatusCodes.Status409Conflict);
@@ -71,11 +98,10 @@ public static class AccountsApi
     private static async Task<Results<NoContent, ProblemHttpResult>> SetDisabled(string userName, bool disabled, HttpContext http, Accounts accounts, CancellationToken ct)
     {
         var user = CurrentUser.From(http);
-        if (SupervisorOnly(user) is { } forbidden) return forbidden;
         if (await accounts.FindAsync(userName, ct) is null) return CommandResults.NotFoundProblem();
-        if (disabled && userName == user.UserName)
+        if (userName == user.UserName)
         {
-            return TypedResults.Problem(title: "Conflict", detail: "A supervisor cannot disable their own account.", statusCode: StatusCodes.Status409Conflict);
+            return TypedResults.Problem(title: "Conflict", detail: "Nobody disables or enables their own account.", statusCode: StatusCodes.Status409Conflict);
         }
 
         await accounts.SetDisabledAsync(user.Audit, userName, disabled, ct);
@@ -86,8 +112,8 @@ public static class AccountsApi
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SetPassword(string userName, SetPasswordRequest request, HttpContext http, Accounts accounts, CancellationToken ct)
     {
         var user = CurrentUser.From(http);
-        if (SupervisorOnly(user) is { } forbidden) return forbidden;
-        if (await accounts.FindAsync(userName, ct) is null) return CommandResults.NotFoundProblem();
+        if (await accounts.FindAsync(userName, ct) is not { } target) return CommandResults.NotFoundProblem();
+        if (KeptElsewhere(user, target) is { } kept) return kept;
         var errors = new Dictionary<string, string[]>();
         accounts.ValidatePassword(errors, request.Password, userName);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
@@ -96,15 +122,50 @@ public static class AccountsApi
         return TypedResults.NoContent();
     }
 
-    /// <summary>A supervisor removes an account's second factor (a lost phone); it enrols again at its next sign-in if its role requires one.</summary>
+    /// <summary>The security administrator removes an account's second factor (a lost phone); it enrols again at its next sign-in if its role requires one.</summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> DisableSecondFactor(string userName, HttpContext http, Accounts accounts, CancellationToken ct)
     {
         var user = CurrentUser.From(http);
-        if (SupervisorOnly(user) is { } forbidden) return forbidden;
-        if (await accounts.FindAsync(userName, ct) is null) return CommandResults.NotFoundProblem();
+        if (await accounts.FindAsync(userName, ct) is not { } target) return CommandResults.NotFoundProblem();
+        if (KeptElsewhere(user, target) is { } kept) return kept;
         await accounts.DisableSecondFactorAsync(user.Audit, userName, ct);
         await EndSessionsAsync(http, userName);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>Lifts an account's locks (for everyone and per address) before they run out.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> Unlock(string userName, HttpContext http, Accounts accounts, CancellationToken ct)
+    {
+        if (await accounts.FindAsync(userName, ct) is null) return CommandResults.NotFoundProblem();
+        await accounts.UnlockAsync(CurrentUser.From(http).Audit, userName, ct);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// Gives a business account another business role or organisation (one role, one organisation: the body names one of
+    /// each). Never to or from an administrator's role, never the caller's own. Its tokens end: they carry the old role.
+    /// </summary>
+    private static async Task<Results<Ok<AccountDto>, ValidationProblem, ProblemHttpResult>> SetRole(
+        string userName, SetRoleRequest request, HttpContext http, Accounts accounts, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
+    {
+        var user = CurrentUser.From(http);
+        if (await accounts.FindAsync(userName, ct) is not { } target) return CommandResults.NotFoundProblem();
+        if (KeptElsewhere(user, target) is { } kept) return kept;
+        var errors = BusinessRoleOnly(request.Role);
+        if (errors.Count == 0)
+        {
+            if (request.Role is null || !Roles.Business.Contains(request.Role)) errors["role"] = [$"The role is one of {string.Join(", ", Roles.Business)}."];
+            else if (request.OrgId is null || county.Catalog.OrgName(request.Role, request.OrgId) is null) errors["orgId"] = ["No such organisation for that role."];
+        }
+
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        if (!await accounts.SetRoleAsync(user.Audit, target, request.Role!, request.OrgId!, ct))
+        {
+            return TypedResults.Problem(title: "Conflict", detail: "The account changed meanwhile; read it again.", statusCode: StatusCodes.Status409Conflict);
+        }
+
+        await EndSessionsAsync(http, userName);
+        return TypedResults.Ok(Dto((await accounts.FindAsync(userName, ct))!, county, time));
     }
 
     /// <summary>

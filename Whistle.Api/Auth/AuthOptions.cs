@@ -64,7 +64,7 @@ public sealed class AuthOptions
     /// Roles (comma-separated) whose accounts must sign in with a second factor (TOTP); an account of such a role
     /// without one signs in only to enrol. Empty: nobody must (anyone may still enrol).
     /// </summary>
-    public string RequireSecondFactorFor { get; set; } = "supervisor";
+    public string RequireSecondFactorFor { get; set; } = "supervisor,sysadmin,secadmin,auditadmin";
 
     /// <summary>CatchUp calls one hub connection may make at once (the token bucket's size).</summary>
     [Range(1, 10_000)]

@@ -24,7 +24,7 @@ public static class SessionServices
             .Validate(o => o.IdleTimeout >= TimeSpan.FromMinutes(2) && o.IdleTimeout <= TimeSpan.FromDays(1), "Whistle:Auth:IdleTimeout must be between 00:02:00 and 1.00:00:00 (default: 00:30:00).")
             .Validate(
                 o => o.SecondFactorRoles.All(r => Whistle.Core.Domain.Roles.All.Contains(r)),
-                $"Whistle:Auth:RequireSecondFactorFor is a comma-separated list of roles ({string.Join(", ", Whistle.Core.Domain.Roles.All)}), or empty (default: supervisor).")
+                $"Whistle:Auth:RequireSecondFactorFor is a comma-separated list of roles ({string.Join(", ", Whistle.Core.Domain.Roles.All)}), or empty (default: supervisor,sysadmin,secadmin,auditadmin).")
             .Validate(o => o.CatchUpBurst is >= 1 and <= 10_000 && o.CatchUpsPerMinute is >= 1 and <= 100_000, "Whistle:Auth:CatchUpBurst (1–10000, default 20) and Whistle:Auth:CatchUpsPerMinute (1–100000, default 60) bound the hub's CatchUp calls per connection.");
 
         services.TryAddSingleton<IPasswordHasher<AccountRow>, PasswordHasher<AccountRow>>();

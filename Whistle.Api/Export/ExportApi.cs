@@ -91,7 +91,7 @@ public static class ExportApi
 
     public static IEndpointRouteBuilder MapExportApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/export").RequireAuthorization().WithTags("Export")
+        var api = app.MapGroup("/api/export").RequireAuthorization(RolePolicies.Supervisor).WithTags("Export")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapGet("/whistles", Whistles).WithName("ExportWhistles")
@@ -121,11 +121,6 @@ public static class ExportApi
         string[] header,
         Action<CsvWriter, T> cells)
     {
-        if (CurrentUser.From(http).Role != Roles.Supervisor)
-        {
-            return TypedResults.Problem(title: "Forbidden", detail: "Exports are for supervisors.", statusCode: StatusCodes.Status403Forbidden);
-        }
-
         var end = to ?? time.GetUtcNow();
         var start = from ?? end.AddDays(-30);
         var errors = new Dictionary<string, string[]>();

@@ -7,20 +7,30 @@ namespace Whistle.Api.Hosting;
 /// <summary>
 /// Commands for operators, run instead of the server:
 /// <c>dotnet Whistle.Api.dll create-user --user NAME --name DISPLAY --role supervisor --org COUNTY-ID</c>
-/// creates an account (the first supervisor, typically); the password is read from the environment
+/// creates an account: at the first start of a production deployment, the three administrators (sysadmin, secadmin,
+/// auditadmin, each in its own account, whose organisation is the county) and the first supervisor; the password is read from the environment
 /// variable <c>WHISTLE_NEW_PASSWORD</c>, or else from standard input, and never from the command line.
 /// <c>disable-second-factor --user NAME</c> removes an account's second factor (the last supervisor lost the phone,
 /// or the key ring that protects the secrets was lost); it enrols again at its next sign-in.
+/// <c>dotnet Whistle.Api.dll verify-audit</c> walks the audit chain: exit code 0 when every link holds, 1 with the
+/// first broken link printed.
 /// </summary>
 public static class AdminCommands
 {
     public const string CreateUser = "create-user";
     public const string DisableSecondFactor = "disable-second-factor";
 
-    public static bool IsCommand(string[] args) => args is [CreateUser or DisableSecondFactor, ..];
+    public const string VerifyAudit = "verify-audit";
+
+    public static bool IsCommand(string[] args) => args is [CreateUser or DisableSecondFactor or VerifyAudit, ..];
 
     public static async Task<int> RunAsync(WebApplication app, string[] args, TextReader input, TextWriter output)
     {
+        if (args is [VerifyAudit, ..])
+        {
+            return await VerifyAuditAsync(app, output);
+        }
+
         string? Arg(string name)
         {
             var i = Array.IndexOf(args, name);
@@ -59,12 +69,28 @@ public static class AdminCommands
                 await output.WriteLineAsync($"{field}: {string.Join(" ", messages)}");
             }
 
-            await output.WriteLineAsync("usage: create-user --user NAME --name DISPLAY-NAME --role township|branch|agency|supervisor --org ORG-ID (password from WHISTLE_NEW_PASSWORD or standard input)");
+            await output.WriteLineAsync("usage: create-user --user NAME --name DISPLAY-NAME --role township|branch|agency|supervisor|sysadmin|secadmin|auditadmin --org ORG-ID (password from WHISTLE_NEW_PASSWORD or standard input)");
             return 2;
         }
 
         await accounts.CreateAsync(cli, user!, name!, role!, org!, password!, CancellationToken.None);
         await output.WriteLineAsync($"Created {role} account '{user}' for {county.Catalog.OrgName(role!, org!)}.");
+        return 0;
+    }
+
+    private static async Task<int> VerifyAuditAsync(WebApplication app, TextWriter output)
+    {
+        await app.Services.InitializeDatabaseAsync(CancellationToken.None);
+        var v = await app.Services.GetRequiredService<AuditChain>().VerifyAsync(CancellationToken.None);
+        await output.WriteLineAsync($"Checkpoint: position {v.Checkpoint.Position}, hash {v.Checkpoint.Hash}");
+        await output.WriteLineAsync($"Head:       position {v.Head.Position}, hash {v.Head.Hash}");
+        if (v.FirstBrokenLink is { } b)
+        {
+            await output.WriteLineAsync($"BROKEN after {v.VerifiedRows} verified rows: first broken link at position {b.Position}, row id {b.Id?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"} ({b.Reason}): expected hash {b.ExpectedHash ?? "(none)"}, stored hash {b.StoredHash ?? "(none)"}");
+            return 1;
+        }
+
+        await output.WriteLineAsync($"Verified: {v.VerifiedRows} rows, every link holds; {v.UnsealedRows} rows not yet sealed.");
         return 0;
     }
 }

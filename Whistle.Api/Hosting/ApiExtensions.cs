@@ -121,6 +121,7 @@ public static class ApiExtensions
         services.AddSingleton<SigningKey>();
         services.AddWhistleSessions();
         services.AddSingleton<WhistleQueries>();
+        services.AddSingleton<Whistle.Api.Audit.AuditQueries>();
         services.AddSingleton<Whistle.Api.Meetings.MeetingQueries>();
         services.AddSingleton<Whistle.Api.Meetings.MeetingCommands>();
         services.AddSingleton<PushDeduplicator>();
@@ -192,6 +193,7 @@ public static class ApiExtensions
             })
             // Built at start, not at the first request: a missing, short or published signing key stops the process.
             .ValidateOnStart();
+        services.AddAuthorization(RolePolicies.Add);
         services.AddSignalR();
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<AuthOptions>>((limiter, auth) =>
         {
@@ -251,8 +253,9 @@ public static class ApiExtensions
         app.MapExportApi();
         app.MapNoticeChannelsApi();
         app.MapOpen311Api(); // /open311/v2 (GeoReport v2, authorised by api_key)
-        // A connection closes when its token expires (and when its account changes: HubSessions).
-        app.MapHub<WhistleHub>(WhistleHub.Path, o => o.CloseOnAuthenticationExpiration = true);
+        // A connection closes when its token expires (and when its account changes: HubSessions). Administrators see
+        // no whistle: the hub is for the business roles.
+        app.MapHub<WhistleHub>(WhistleHub.Path, o => o.CloseOnAuthenticationExpiration = true).RequireAuthorization(RolePolicies.Business);
         app.MapWhistleHealthChecks();
         app.MapWhistleMetrics(); // /metrics (Prometheus)
         app.MapOpenApi(); // /openapi/v1.json

@@ -14,7 +14,7 @@ public static class MeetingsApi
 {
     public static IEndpointRouteBuilder MapMeetingsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/meetings").RequireAuthorization().WithTags("Meetings").ProducesProblem(StatusCodes.Status401Unauthorized);
+        var api = app.MapGroup("/api/meetings").RequireAuthorization(RolePolicies.Business).WithTags("Meetings").ProducesProblem(StatusCodes.Status401Unauthorized);
         api.MapPost("/", Schedule).WithName("ScheduleMeeting").ProducesCommand();
         api.MapGet("/", List).WithName("ListMeetings");
         api.MapGet("/{id}", Get).WithName("GetMeeting").ProducesProblem(StatusCodes.Status404NotFound);

@@ -33,7 +33,7 @@ public static partial class NoticeChannelsApi
 {
     public static IEndpointRouteBuilder MapNoticeChannelsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/notice-channels").RequireAuthorization().WithTags("Notice channels")
+        var api = app.MapGroup("/api/notice-channels").RequireAuthorization(RolePolicies.SysAdmin).WithTags("Notice channels")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapGet("", List).WithName("ListNoticeChannels");
@@ -46,24 +46,18 @@ public static partial class NoticeChannelsApi
         return app;
     }
 
-    private static ProblemHttpResult? SupervisorOnly(Caller user) => user.Role == Roles.Supervisor
-        ? null
-        : TypedResults.Problem(title: "Forbidden", detail: "Only supervisors configure notice channels.", statusCode: StatusCodes.Status403Forbidden);
-
     /// <summary>A stored (encrypted) row as the API and the audit trail show it.</summary>
     public static NoticeChannelDto ToDto(NoticeChannelRow stored, NoticeSecrets secrets) =>
         new(stored.Id, stored.UnitKind, stored.UnitId, stored.Kind, secrets.MaskedUrl(stored), !string.IsNullOrEmpty(stored.Secret), stored.EventList, stored.CreatedAt, stored.UpdatedAt);
 
     private static async Task<Results<Ok<IReadOnlyList<NoticeChannelDto>>, ProblemHttpResult>> List(HttpContext http, WhistleDatabase database, NoticeSecrets secrets, CancellationToken ct)
     {
-        if (SupervisorOnly(CurrentUser.From(http)) is { } forbidden) return forbidden;
         var rows = await database.ReadAsync(NoticeStore.ListChannelsAsync, ct);
         return TypedResults.Ok<IReadOnlyList<NoticeChannelDto>>(rows.Select(r => ToDto(r, secrets)).ToList());
     }
 
     private static async Task<Results<Ok<NoticeChannelDto>, ProblemHttpResult>> Get(string id, HttpContext http, WhistleDatabase database, NoticeSecrets secrets, CancellationToken ct)
     {
-        if (SupervisorOnly(CurrentUser.From(http)) is { } forbidden) return forbidden;
         var row = await database.ReadAsync(c => NoticeStore.GetChannelAsync(c, id), ct);
         return row is null ? CommandResults.NotFoundProblem() : TypedResults.Ok(ToDto(row, secrets));
     }
@@ -73,7 +67,6 @@ public static partial class NoticeChannelsApi
         NoticeAddressPolicy policy, TimeProvider time, CancellationToken ct)
     {
         var user = CurrentUser.From(http);
-        if (SupervisorOnly(user) is { } forbidden) return forbidden;
         var errors = Validate(id, request, county, policy);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
@@ -127,7 +120,6 @@ public static partial class NoticeChannelsApi
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, HttpContext http, WhistleDatabase database, NoticeSecrets secrets, TimeProvider time, CancellationToken ct)
     {
         var user = CurrentUser.From(http);
-        if (SupervisorOnly(user) is { } forbidden) return forbidden;
         var deleted = await database.WriteAsync(
             async unit =>
             {
@@ -145,7 +137,6 @@ public static partial class NoticeChannelsApi
     private static async Task<Results<Ok<IReadOnlyList<NoticeDeliveryDto>>, ProblemHttpResult>> Deliveries(
         string id, HttpContext http, WhistleDatabase database, CancellationToken ct)
     {
-        if (SupervisorOnly(CurrentUser.From(http)) is { } forbidden) return forbidden;
         var result = await database.ReadAsync(
             async c => await NoticeStore.GetChannelAsync(c, id) is null ? null : await NoticeStore.DeliveriesAsync(database, c, id, 200) as (IReadOnlyList<NoticeDeliveryRow>, ILookup<string, NoticeAttemptRow>)?,
             ct);

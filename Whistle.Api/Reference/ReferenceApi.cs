@@ -1,3 +1,4 @@
+using Whistle.Api.Auth;
 using Whistle.Core.County;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
@@ -41,8 +42,8 @@ public static class ReferenceApi
         var api = app.MapGroup("/api").RequireAuthorization().WithTags("Reference data").ProducesProblem(StatusCodes.Status401Unauthorized);
         api.MapGet("/whistle-list", (CountyCatalogHolder county, bool includeRetired = false) =>
             TypedResults.Ok(WhistleList(county.Catalog).Where(m => m.Active || includeRetired).ToList()))
-            .WithName("GetWhistleList").ProducesProblem(StatusCodes.Status400BadRequest);
-        api.MapGet("/org", (CountyCatalogHolder county) => TypedResults.Ok(Org(county.Catalog))).WithName("GetOrg");
+            .WithName("GetWhistleList").ProducesProblem(StatusCodes.Status400BadRequest).RequireAuthorization(RolePolicies.WhistleList);
+        api.MapGet("/org", (CountyCatalogHolder county) => TypedResults.Ok(Org(county.Catalog))).WithName("GetOrg").RequireAuthorization(RolePolicies.Organisation);
         return app;
     }
 

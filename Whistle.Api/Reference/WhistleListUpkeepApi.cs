@@ -28,7 +28,7 @@ public sealed record RenameAgencyRequest(string? Name, string? NameEn);
 
 
 /// <summary>
-/// Whistle list upkeep (supervisors): matters, agencies' names and limits change through the API, each
+/// Whistle list upkeep (the system administrator, 系统管理员): matters, agencies' names and limits change through the API, each
 /// change on the audit trail. Deadlines are fixed when a whistle is dispatched, so a change applies to
 /// whistles raised after it and never rewrites a past one.
 /// </summary>
@@ -36,7 +36,7 @@ public static partial class WhistleListUpkeepApi
 {
     public static IEndpointRouteBuilder MapWhistleListUpkeepApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").RequireAuthorization().WithTags("Whistle list upkeep")
+        var api = app.MapGroup("/api").RequireAuthorization(RolePolicies.SysAdmin).WithTags("Whistle list upkeep")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapPut("/whistle-list/{code}", SaveMatter).WithName("SaveMatter").ProducesProblem(StatusCodes.Status413PayloadTooLarge);
@@ -47,15 +47,10 @@ public static partial class WhistleListUpkeepApi
         return app;
     }
 
-    private static ProblemHttpResult? SupervisorOnly(Caller user) => user.Role == Roles.Supervisor
-        ? null
-        : TypedResults.Problem(title: "Forbidden", detail: "Only supervisors keep the whistle list.", statusCode: StatusCodes.Status403Forbidden);
-
     private static async Task<Results<Ok<MatterDto>, ValidationProblem, ProblemHttpResult>> SaveMatter(
         string code, SaveMatterRequest request, HttpContext http, WhistleDatabase database, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
     {
         var user = CurrentUser.From(http);
-        if (SupervisorOnly(user) is { } forbidden) return forbidden;
         var catalog = county.Catalog;
         var errors = new Dictionary<string, string[]>();
         if (!MatterCode().IsMatch(code)) errors["code"] = ["A matter code is 2–64 lowercase letters, digits and hyphens."];
@@ -89,7 +84,6 @@ public static partial class WhistleListUpkeepApi
         string code, HttpContext http, WhistleDatabase database, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
     {
         var user = CurrentUser.From(http);
-        if (SupervisorOnly(user) is { } forbidden) return forbidden;
         if (county.Catalog.FindActiveMatter(code) is not { } matter) return CommandResults.NotFoundProblem();
         await ChangeAsync(database, county, user, time, "matter", code, "retired", ReferenceApi.ToDto(county.Catalog, matter), ct, unit => CountyStore.RetireMatterAsync(unit, code));
         return TypedResults.NoContent();
@@ -99,7 +93,6 @@ public static partial class WhistleListUpkeepApi
         string code, RenameAgencyRequest request, HttpContext http, WhistleDatabase database, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
     {
         var user = CurrentUser.From(http);
-        if (SupervisorOnly(user) is { } forbidden) return forbidden;
         if (county.Catalog.FindAgency(code) is not { } agency) return CommandResults.NotFoundProblem();
         var errors = new Dictionary<string, string[]>();
         WhistleValidation.Text(errors, "name", request.Name, 200, required: true);

@@ -70,7 +70,7 @@ public static class StatsApi
 
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/stats").RequireAuthorization().WithTags("Assessment")
+        var api = app.MapGroup("/api/stats").RequireAuthorization(RolePolicies.Business).WithTags("Assessment")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapGet("/response-times", ResponseTimes).WithName("GetResponseTimes");

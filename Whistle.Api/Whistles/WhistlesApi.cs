@@ -18,7 +18,7 @@ public static class WhistlesApi
 
     public static IEndpointRouteBuilder MapWhistlesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/whistles").RequireAuthorization().WithTags("Whistles").ProducesProblem(StatusCodes.Status401Unauthorized)
+        var api = app.MapGroup("/api/whistles").RequireAuthorization(RolePolicies.Business).WithTags("Whistles").ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithWhistleScope();
         api.MapPost("/", Raise).RequireRateLimiting(RaiseRateLimit).WithName("RaiseWhistle").ProducesCommand()
             .ProducesProblem(StatusCodes.Status429TooManyRequests);

@@ -56,7 +56,7 @@ public sealed class CountyCatalog
         Roles.Township => FindTownship(orgId)?.Name,
         Roles.Branch => FindBranch(orgId)?.Name,
         Roles.Agency => FindAgency(orgId)?.Name,
-        Roles.Supervisor => orgId == County.Id ? County.Name : null,
+        _ when Roles.IsCountyWide(role) => orgId == County.Id ? County.Name : null,
         _ => null,
     };
 

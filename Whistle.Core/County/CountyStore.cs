@@ -190,6 +190,10 @@ public static class CountyStore
         var users = new List<DemoUser>
         {
             new("supervisor", $"{county.County.Name}督查室 督查员", Roles.Supervisor, county.County.Id, $"{county.County.Name}督查室"),
+            // 三员分立: one account for each administrator, each holding that one role.
+            new("sysadmin", $"{county.County.Name}信息中心 系统管理员", Roles.SysAdmin, county.County.Id, $"{county.County.Name}信息中心"),
+            new("secadmin", $"{county.County.Name}信息中心 安全管理员", Roles.SecAdmin, county.County.Id, $"{county.County.Name}信息中心"),
+            new("auditadmin", $"{county.County.Name}信息中心 审计管理员", Roles.AuditAdmin, county.County.Id, $"{county.County.Name}信息中心"),
         };
         users.AddRange(county.Townships.Select(t => new DemoUser($"township.{t.Id}", $"{t.Name} 值班员", Roles.Township, t.Id, t.Name)));
         users.AddRange(county.Agencies.Select(a => new DemoUser($"agency.{a.Code}", $"{a.Name} 调度员", Roles.Agency, a.Code, a.Name)));

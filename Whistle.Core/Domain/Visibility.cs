@@ -83,12 +83,16 @@ public static class Visibility
         return groups.Distinct(StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>The one group a caller's connection joins and catches up from (<c>timeline_audience.group_name = @Group</c>).</summary>
+    /// <summary>
+    /// The one group a caller's connection joins and catches up from (<c>timeline_audience.group_name = @Group</c>).
+    /// Administrators belong to none: they see no whistle.
+    /// </summary>
     public static string GroupOf(Caller caller) => caller.Role switch
     {
         Roles.Township => AudienceGroups.Township(caller.OrgId),
         Roles.Branch => AudienceGroups.Branch(caller.OrgId),
         Roles.Agency => AudienceGroups.Agency(caller.OrgId),
-        _ => AudienceGroups.County,
+        Roles.Supervisor => AudienceGroups.County,
+        _ => throw new InvalidOperationException($"The role '{caller.Role}' belongs to no audience group: administrators see no whistle."),
     };
 }

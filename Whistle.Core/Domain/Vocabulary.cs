@@ -52,11 +52,30 @@ public static class Rating
     public static bool IsValid(string? value) => value is not null && All.Contains(value);
 }
 
+/// <summary>
+/// An account has exactly one role. The business roles work on whistles; the three administrators (三员分立,
+/// 等保 2.0) keep the system and see no whistle: the system administrator the whistle list, the county's settings
+/// and the notice channels; the security administrator the accounts; the audit administrator reads the audit trail.
+/// </summary>
 public static class Roles
 {
     public const string Township = "township";
     public const string Branch = "branch";
     public const string Agency = "agency";
+    /// <summary>督查: the board, overdue duties, reassignment, the assessment, meetings county-wide, data exports.</summary>
     public const string Supervisor = "supervisor";
-    public static readonly IReadOnlyList<string> All = [Township, Branch, Agency, Supervisor];
+    /// <summary>系统管理员.</summary>
+    public const string SysAdmin = "sysadmin";
+    /// <summary>安全管理员.</summary>
+    public const string SecAdmin = "secadmin";
+    /// <summary>审计管理员.</summary>
+    public const string AuditAdmin = "auditadmin";
+    public static readonly IReadOnlyList<string> Business = [Township, Branch, Agency, Supervisor];
+    public static readonly IReadOnlyList<string> Administrators = [SysAdmin, SecAdmin, AuditAdmin];
+    public static readonly IReadOnlyList<string> All = [Township, Branch, Agency, Supervisor, SysAdmin, SecAdmin, AuditAdmin];
+
+    public static bool IsAdministrator(string? role) => role is SysAdmin or SecAdmin or AuditAdmin;
+
+    /// <summary>Roles whose organisation is the county itself.</summary>
+    public static bool IsCountyWide(string? role) => role is Supervisor or SysAdmin or SecAdmin or AuditAdmin;
 }

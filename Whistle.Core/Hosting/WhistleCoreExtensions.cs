@@ -65,6 +65,10 @@ public static class WhistleCoreExtensions
             .Validate(o => o.MaxAttempts is >= 1 and <= 1000, "Whistle:Outbox:MaxAttempts must be between 1 and 1000 (default: 5).")
             .Validate(o => o.ClaimTimeout > o.PublishTimeout, "Whistle:Outbox:ClaimTimeout must be longer than Whistle:Outbox:PublishTimeout (defaults: 00:00:15 and 00:00:10): a relay renews its claim before a publish could outlive it.")
             .ValidateOnStart();
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section)
+            .Validate(o => o.Retention >= AuditOptions.MinimumRetention, "Whistle:Audit:Retention must be at least 180 days (180.00:00:00): 等保 2.0 keeps audit records for six months or more (default: 365.00:00:00).")
+            .Validate(o => o.SealInterval > TimeSpan.Zero && o.SealInterval <= TimeSpan.FromHours(1), "Whistle:Audit:SealInterval must be between 00:00:00 and 01:00:00, e.g. 00:00:05.")
+            .ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<WhistlePaths>();
@@ -84,6 +88,8 @@ public static class WhistleCoreExtensions
         // Registered before the bus so that the schema and the county exist before any consumer runs.
         services.AddSingleton<DatabaseInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<DatabaseInitializer>());
+        services.AddSingleton<AuditChain>();
+        services.AddHostedService<AuditSealer>();
         builder.AddWhistleNoticeSecrets(); // after the initializer: its start-up encryption needs the migrated schema
         builder.AddWhistleHealthChecks();
         builder.AddWhistleTelemetry(serviceName);

@@ -44,7 +44,7 @@ public sealed partial class OutboxRelay(
     // is a lease anyway) or sent marks (those rows are published again: at-least-once, consumers are
     // idempotent); it never loses a whistle, whose transaction commits with FULL (every connection is opened
     // with FULL, see SqliteDialect). A crash of the process alone loses nothing in WAL mode.
-    // Claims (and renewals) are taken exclusively (Exclusively: SQLite's one writer; SQL Server's application lock,
+    // Claims (and renewals) are taken exclusively (UnderLockInOwnTransaction: SQLite's one writer; SQL Server's application lock,
     // its result tested, a lock not granted retried as transient): under read committed the NOT EXISTS check and the
     // update would not be atomic otherwise.
     private const string UnsentSql = "SELECT id FROM outbox WHERE sent_at IS NULL AND set_aside_at IS NULL ORDER BY id";
@@ -55,7 +55,7 @@ public sealed partial class OutboxRelay(
         """;
 
     private static string ClaimSql(SqlDialect dialect) =>
-        dialect.WithoutFlush(dialect.Exclusively("whistle-outbox-claim", TimeSpan.FromSeconds(10), $"""
+        dialect.WithoutFlush(dialect.UnderLockInOwnTransaction("whistle-outbox-claim", TimeSpan.FromSeconds(10), $"""
             UPDATE outbox SET locked_by = @RelayId, locked_until = @Until, attempts = attempts + 1
             WHERE id IN ({dialect.Limit(UnsentSql, "@BatchSize")})
               AND NOT EXISTS (
@@ -68,7 +68,7 @@ public sealed partial class OutboxRelay(
     private const string HeldSql = "SELECT COUNT(*) FROM outbox WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL;";
 
     private static string RenewSql(SqlDialect dialect) =>
-        dialect.Exclusively(
+        dialect.UnderLockInOwnTransaction(
             "whistle-outbox-claim",
             TimeSpan.FromSeconds(10),
             "UPDATE outbox SET locked_until = @Until WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL;") + "\n" + HeldSql;

@@ -12,10 +12,10 @@ namespace Whistle.Core.Messaging;
 public static class Timeline
 {
     // Identity values can commit out of order on a database server; the timeline's writers commit in sequence order
-    // (the dialect's InCommitOrder: SQLite's one writer; SQL Server's transaction-scoped application lock, its result
+    // (the dialect's UnderLock: SQLite's one writer; SQL Server's transaction-scoped application lock, its result
     // tested and a lock not granted retried as transient), so CatchUp(afterSequence) can never skip an event.
     private static string InsertSql(SqlDialect dialect) =>
-        dialect.InCommitOrder(
+        dialect.UnderLock(
             "whistle-timeline",
             TimeSpan.FromSeconds(30),
             dialect.InsertReturningIdentity(

@@ -130,3 +130,18 @@ public sealed class OutboxOptions
     /// <summary>Sent rows are deleted after this long.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(1);
 }
+
+/// <summary><c>Whistle:Audit</c>: the audit trail's chain and how long it is kept.</summary>
+public sealed class AuditOptions
+{
+    public const string Section = "Whistle:Audit";
+
+    /// <summary>The least retention 等保 2.0 (GB/T 22239-2019, 8.1.4.3 and the Cybersecurity Law art. 21) allows: six months.</summary>
+    public static readonly TimeSpan MinimumRetention = TimeSpan.FromDays(180);
+
+    /// <summary>How long audit rows are kept; older rows are pruned, the chain keeps a checkpoint. At least 180 days.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(365);
+
+    /// <summary>How often the sealer chains the rows committed since it last looked.</summary>
+    public TimeSpan SealInterval { get; set; } = TimeSpan.FromSeconds(5);
+}

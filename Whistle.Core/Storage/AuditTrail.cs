@@ -18,6 +18,18 @@ public static class AuditTrail
         VALUES (@At, @UserName, @DisplayName, @Entity, @Key, @Action, @Before, @After, @RemoteAddress);
         """;
 
+    /// <summary>An act that changes nothing else (an export, a verification), recorded in a transaction of its own.</summary>
+    public static Task RecordAsync(
+        WhistleDatabase database, AuditActor actor, string entity, string key, string action, object? before, object? after, DateTimeOffset at, CancellationToken ct) =>
+        database.WriteAsync(
+            async unit =>
+            {
+                await WriteAsync(unit, actor, entity, key, action, before, after, at);
+                unit.Complete();
+                return 0;
+            },
+            ct);
+
     public static Task WriteAsync(UnitOfWork unit, AuditActor actor, string entity, string key, string action, object? before, object? after, DateTimeOffset at) =>
         unit.Connection.ExecuteAsync(
             InsertSql,

@@ -58,6 +58,13 @@ public abstract class SqlDialect
     /// </summary>
     public abstract IsolationLevel WriteIsolation { get; }
 
+    /// <summary>
+    /// A transaction for reading one consistent state of several tables (the audit chain's verification): SQLite's
+    /// deferred transaction reads one snapshot; elsewhere read committed, with the writers kept out by a shared
+    /// <see cref="UnderLock"/>.
+    /// </summary>
+    public abstract ValueTask<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken);
+
     /// <summary>A failure after which the whole transaction is run again (busy, deadlock victim, a lock not granted, a dropped connection).</summary>
     public abstract bool IsTransient(Exception exception);
 
@@ -93,18 +100,26 @@ public abstract class SqlDialect
     public abstract string Upsert(string table, string columns, string values, string key, string update);
 
     /// <summary>
-    /// <paramref name="statements"/>, in the caller's write transaction, only once it holds the exclusive lock
-    /// <paramref name="resource"/>, kept until the transaction ends: writers of one stream commit one after another,
-    /// in the order they were numbered (the timeline's sequence). A lock not granted within <paramref name="wait"/>
-    /// fails as a transient error, so the transaction runs again; no writer goes on without it.
+    /// <paramref name="statements"/>, in the caller's transaction, only once it holds the lock <paramref name="resource"/>
+    /// (exclusive, or <paramref name="shared"/> with other readers), kept until the transaction ends. Writers of one
+    /// stream so commit one after another, in the order they were numbered (the timeline's sequence), and one sealer at a
+    /// time chains the audit trail while its verifier reads. A lock not granted within <paramref name="wait"/> fails as a
+    /// transient error, so the transaction runs again: nobody goes on without it.
     /// </summary>
-    public abstract string InCommitOrder(string resource, TimeSpan wait, string statements);
+    public abstract string UnderLock(string resource, TimeSpan wait, string statements, bool shared = false);
 
     /// <summary>
     /// <paramref name="statements"/> in a transaction of their own (on a connection without one) under the exclusive
     /// lock <paramref name="resource"/>: a claim on a shared queue (the outbox) that must be checked and taken atomically.
     /// </summary>
-    public abstract string Exclusively(string resource, TimeSpan wait, string statements);
+    public abstract string UnderLockInOwnTransaction(string resource, TimeSpan wait, string statements);
+
+    /// <summary>
+    /// A table (with its alias) in a FROM clause whose rows written by transactions still open are passed over rather
+    /// than waited for (the audit sealer leaves them to its next round). SQLite and PostgreSQL readers never wait for
+    /// writers: the table as it is; SQL Server's locking read committed does: <c>WITH (READPAST)</c>.
+    /// </summary>
+    public abstract string SkippingLocked(string table);
 
     /// <summary>
     /// Bookkeeping that may be lost in a power cut without harm (the relay's claims and sent marks): the statements,

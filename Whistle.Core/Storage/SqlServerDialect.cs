@@ -48,6 +48,9 @@ public sealed class SqlServerDialect : SqlDialect
 
     public override IsolationLevel WriteIsolation => IsolationLevel.ReadCommitted;
 
+    public override async ValueTask<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+
     public override bool IsTransient(Exception exception) => exception switch
     {
         SqlException e => e.Errors.Cast<SqlError>().Any(error => IsTransientError(error.Number)),
@@ -88,15 +91,18 @@ public sealed class SqlServerDialect : SqlDialect
             INSERT INTO {table} ({columns}) VALUES ({values})
         """;
 
-    public override string InCommitOrder(string resource, TimeSpan wait, string statements) =>
+    public override string UnderLock(string resource, TimeSpan wait, string statements, bool shared = false) =>
         $"""
         DECLARE @lock int;
-        EXEC @lock = sp_getapplock @Resource = N'{Resource(resource)}', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = {Milliseconds(wait)};
+        EXEC @lock = sp_getapplock @Resource = N'{Resource(resource)}', @LockMode = N'{(shared ? "Shared" : "Exclusive")}', @LockOwner = N'Transaction', @LockTimeout = {Milliseconds(wait)};
         IF @lock < 0 THROW {ApplicationLockNotGranted}, N'The {resource} application lock was not granted; the transaction is retried.', 1;
         {statements}
         """;
 
-    public override string Exclusively(string resource, TimeSpan wait, string statements) =>
+    /// <summary>Rows of transactions still open are skipped (<c>READPAST</c>): they may commit after later ones.</summary>
+    public override string SkippingLocked(string table) => $"{table} WITH (READPAST)";
+
+    public override string UnderLockInOwnTransaction(string resource, TimeSpan wait, string statements) =>
         $"""
         BEGIN TRANSACTION;
         DECLARE @lock int;

@@ -55,6 +55,10 @@ public sealed class SqliteDialect : SqlDialect
     /// <summary>Serializable: Microsoft.Data.Sqlite begins it with <c>BEGIN IMMEDIATE</c>, the writer lock up front.</summary>
     public override IsolationLevel WriteIsolation => IsolationLevel.Serializable;
 
+    /// <summary>A deferred transaction: its first read takes the snapshot every later read sees.</summary>
+    public override ValueTask<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));
+
     public override bool IsTransient(Exception exception) => exception switch
     {
         SqliteException e => e.SqliteErrorCode is 5 or 6, // SQLITE_BUSY, SQLITE_LOCKED
@@ -81,11 +85,17 @@ public sealed class SqliteDialect : SqlDialect
     public override string Upsert(string table, string columns, string values, string key, string update) =>
         $"INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT ({key}) DO UPDATE SET {update}";
 
-    /// <summary>The statements as they are: writers already commit one at a time, in the order they took the writer lock.</summary>
-    public override string InCommitOrder(string resource, TimeSpan wait, string statements) => statements;
+    /// <summary>
+    /// The statements as they are: a write transaction holds the one writer lock (writers commit one at a time, in the
+    /// order they took it); a read transaction reads its snapshot.
+    /// </summary>
+    public override string UnderLock(string resource, TimeSpan wait, string statements, bool shared = false) => statements;
 
     /// <summary>The statements as they are: each runs atomically under the writer lock.</summary>
-    public override string Exclusively(string resource, TimeSpan wait, string statements) => statements;
+    public override string UnderLockInOwnTransaction(string resource, TimeSpan wait, string statements) => statements;
+
+    /// <summary>The table as it is: readers see the last committed state and never wait for the writer.</summary>
+    public override string SkippingLocked(string table) => table;
 
     public override string WithoutFlush(string statements) => $"PRAGMA synchronous = NORMAL;\n{statements}";
 

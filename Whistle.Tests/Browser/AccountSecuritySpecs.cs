@@ -32,7 +32,7 @@ public sealed class When_an_account_secures_itself_in_the_browser
 
     private async Task CreateAsync(string userName, string role, string org, string password)
     {
-        using var supervisor = await _system.SignInAsync("supervisor");
+        using var supervisor = await _system.SignInAsync("secadmin");
         var (status, body, _) = await supervisor.PostAsync("/api/users", new { userName, displayName = "测试账号", role, orgId = org, password });
         Assert.That(status, Is.EqualTo(System.Net.HttpStatusCode.Created), body?.ToJsonString());
     }

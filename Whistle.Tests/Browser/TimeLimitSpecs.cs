@@ -107,10 +107,13 @@ public sealed class When_time_limits_bite_in_the_browser
         await BrowserSession.ScreenshotAsync(page, "supervisor-monthly-report-print");
         await page.EmulateMediaAsync(new() { Media = Microsoft.Playwright.Media.Screen });
 
-        await page.GetByTestId("nav-whistle-list").ClickAsync();
-        await page.GetByTestId("whistle-list-page").WaitForAsync();
-        await Expect(page.GetByTestId("matter-row")).Not.ToHaveCountAsync(0);
-        await BrowserSession.ScreenshotAsync(page, "supervisor-whistle-list-desktop");
+        // The whistle list is the system administrator's (三员分立), no longer the supervisor's.
+        await Expect(page.GetByTestId("nav-whistle-list")).ToHaveCountAsync(0);
+        var sysadmin = await _browser.SignInAsync(_system.Api, "sysadmin", BrowserSession.Desktop);
+        await sysadmin.GetByTestId("whistle-list-page").WaitForAsync();
+        await Expect(sysadmin.GetByTestId("matter-row")).Not.ToHaveCountAsync(0);
+        await BrowserSession.ScreenshotAsync(sysadmin, "sysadmin-whistle-list-desktop");
+        await sysadmin.Context.CloseAsync();
 
         var phone = await _browser.SignInAsync(_system.Api, "township.liuhe", BrowserSession.Phone);
         await phone.GotoAsync($"/assessment?period=month&date={day}");

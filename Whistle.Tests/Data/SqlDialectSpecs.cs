@@ -24,7 +24,7 @@ public sealed partial class When_the_code_speaks_SQL
         @"\bLIMIT\b|\bTOP\s*\(|\bOFFSET\b|\bFETCH\b|UPDLOCK|ROWLOCK|HOLDLOCK|NOLOCK|\bRETURNING\b|\bOUTPUT\b|sp_getapplock|\bPRAGMA\b|ON CONFLICT|"
         + @"@@ROWCOUNT|@@IDENTITY|SCOPE_IDENTITY|changes\(\)|last_insert_rowid|\bMERGE\b|\bDECLARE\b|BEGIN TRANSACTION|\bTHROW\b|INSERT OR |FOR UPDATE|"
         + @"GETDATE|GETUTCDATE|SYSUTCDATETIME|SYSDATETIMEOFFSET|DATEADD|DATEDIFF|julianday|strftime|\bdatetime\(|\bNOW\(\)|\bnvarchar\b|"
-        + @"\|\||\bIIF\(|\bISNULL\(|\bIFNULL\(|\bLEN\(|\bIN\s+@",
+        + @"\|\||\bIIF\(|\bISNULL\(|\bIFNULL\(|\bLEN\(|\bIN\s+@|READPAST|COUNT_BIG|\bEXEC\b",
         RegexOptions.IgnoreCase)]
     private static partial Regex ProviderSyntax();
 
@@ -51,7 +51,7 @@ public sealed partial class When_the_code_speaks_SQL
         Assert.Multiple(() =>
         {
             Assert.That(composed.Select(c => c.Name), Does.Contain("Timeline.InsertSql").And.Contain("OutboxRelay.ClaimSql").And.Contain("Inbox.RecordSql"));
-            Assert.That(composed.Single(c => c.Name == "Timeline.InsertSql").Sql, Does.Contain("/*in-commit-order whistle-timeline*/").And.Contain("/*returning sequence*/"));
+            Assert.That(composed.Single(c => c.Name == "Timeline.InsertSql").Sql, Does.Contain("/*under-lock whistle-timeline*/").And.Contain("/*returning sequence*/"));
         });
     }
 
@@ -109,9 +109,13 @@ public sealed partial class When_the_code_speaks_SQL
         public override string Upsert(string table, string columns, string values, string key, string update) =>
             $"INSERT INTO {table} ({columns}) VALUES ({values}) /*else-update {key}: {update}*/";
 
-        public override string InCommitOrder(string resource, TimeSpan wait, string statements) => $"/*in-commit-order {resource}*/ {statements}";
+        public override string UnderLock(string resource, TimeSpan wait, string statements, bool shared = false) => $"/*under-lock {resource}*/ {statements}";
 
-        public override string Exclusively(string resource, TimeSpan wait, string statements) => $"/*exclusively {resource}*/ {statements}";
+        public override string UnderLockInOwnTransaction(string resource, TimeSpan wait, string statements) => $"/*under-lock-alone {resource}*/ {statements}";
+
+        public override string SkippingLocked(string table) => $"{table} /*skipping-locked*/";
+
+        public override ValueTask<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public override string WithoutFlush(string statements) => $"/*without-flush*/ {statements}";
 
@@ -160,9 +164,9 @@ public sealed class When_a_dialect_composes_a_statement
 
     private static string Listed(SqlDialect d) => $"SELECT v FROM items WHERE {d.InList("k1", "@Keys")} ORDER BY v;";
 
-    private static string Ordered(SqlDialect d) => d.InCommitOrder("whistle-test", TimeSpan.FromSeconds(1), Insert(d));
+    private static string Ordered(SqlDialect d) => d.UnderLock("whistle-test", TimeSpan.FromSeconds(1), Insert(d));
 
-    private static string Claimed(SqlDialect d) => d.WithoutFlush(d.Exclusively("whistle-test", TimeSpan.FromSeconds(1), "UPDATE items SET v = v + 1;"));
+    private static string Claimed(SqlDialect d) => d.WithoutFlush(d.UnderLockInOwnTransaction("whistle-test", TimeSpan.FromSeconds(1), "UPDATE items SET v = v + 1;"));
 
     [Test]
     public async Task Should_insert_and_answer_the_identity_in_order()

@@ -23,7 +23,7 @@ public sealed class When_notices_go_out
     private const string DingSecret = "SECdingtalk-test-secret", FeishuSecret = "feishu-test-secret", HookSecret = "hook-test-secret";
     private WhistleSystem _system = null!;
     private NoticeReceiver _receiver = null!;
-    private WhistleClient _supervisor = null!;
+    private WhistleClient _sysadmin = null!;
 
     [OneTimeSetUp]
     public async Task Start()
@@ -40,20 +40,20 @@ public sealed class When_notices_go_out
             ["Whistle:Notices:Timeout"] = "00:00:05",
             ["Whistle:Notices:MaxAttempts"] = "5",
         });
-        _supervisor = await _system.SignInAsync("supervisor");
+        _sysadmin = await _system.SignInAsync("sysadmin");
     }
 
     [OneTimeTearDown]
     public async Task Stop()
     {
-        _supervisor?.Dispose();
+        _sysadmin?.Dispose();
         if (_system is not null) await _system.DisposeAsync();
         if (_receiver is not null) await _receiver.DisposeAsync();
     }
 
     private async Task ChannelAsync(string id, string unitKind, string unitId, string kind, string path, string? secret = null, string[]? events = null)
     {
-        var (status, body, _) = await _supervisor.SendAsync(HttpMethod.Put, $"/api/notice-channels/{id}", new
+        var (status, body, _) = await _sysadmin.SendAsync(HttpMethod.Put, $"/api/notice-channels/{id}", new
         {
             unitKind, unitId, kind, url = Url(kind, path), secret,
             events = events ?? ["AssignmentDispatched", "AssignmentReassigned", "AssignmentReminded", "AssignmentEscalated"],
@@ -151,16 +151,16 @@ public sealed class When_notices_go_out
         });
 
         // Secrets never come back; the delivery log says sent on the first attempt.
-        var (_, channel, _) = await _supervisor.GetAsync("/api/notice-channels/cg-dingtalk");
+        var (_, channel, _) = await _sysadmin.GetAsync("/api/notice-channels/cg-dingtalk");
         Assert.That(channel!.AsObject().ContainsKey("secret"), Is.False);
         Assert.That(channel["hasSecret"]!.GetValue<bool>(), Is.True);
-        var (_, all, _) = await _supervisor.GetAsync("/api/notice-channels");
+        var (_, all, _) = await _sysadmin.GetAsync("/api/notice-channels");
         Assert.That(all!.ToJsonString(), Does.Not.Contain(DingSecret).And.Not.Contain(FeishuSecret).And.Not.Contain(HookSecret));
-        var (_, log, _) = await _supervisor.GetAsync("/api/notice-channels/cg-hook/deliveries");
+        var (_, log, _) = await _sysadmin.GetAsync("/api/notice-channels/cg-hook/deliveries");
         var delivery = log!.AsArray().Single()!;
         Assert.That((delivery.Str("status"), delivery["attempts"]!.GetValue<int>(), delivery.Str("eventType")), Is.EqualTo(("sent", 1, "AssignmentDispatched")));
         Assert.That(delivery["attemptLog"]!.AsArray().Single()!["statusCode"]!.GetValue<int>(), Is.EqualTo(200));
-        var (_, other, _) = await _supervisor.GetAsync("/api/notice-channels/df-hook/deliveries");
+        var (_, other, _) = await _sysadmin.GetAsync("/api/notice-channels/df-hook/deliveries");
         Assert.That(other!.AsArray(), Is.Empty);
     }
 
@@ -181,7 +181,7 @@ public sealed class When_notices_go_out
         for (var i = 0; i < 50 && delivery?.Str("status") != "sent"; i++)
         {
             await Task.Delay(100);
-            var (_, log, _) = await _supervisor.GetAsync("/api/notice-channels/qs-flaky/deliveries");
+            var (_, log, _) = await _sysadmin.GetAsync("/api/notice-channels/qs-flaky/deliveries");
             delivery = log!.AsArray().Single()!;
         }
 
@@ -201,7 +201,7 @@ public sealed class When_notices_go_out
         for (var i = 0; i < 100 && delivery?.Str("status") != "failed"; i++)
         {
             await Task.Delay(100);
-            var (_, log, _) = await _supervisor.GetAsync("/api/notice-channels/by-down/deliveries");
+            var (_, log, _) = await _sysadmin.GetAsync("/api/notice-channels/by-down/deliveries");
             delivery = log!.AsArray().SingleOrDefault();
         }
 
@@ -241,14 +241,14 @@ public sealed class When_notices_go_out
         await Task.Delay(1500);
 
         Assert.That(_receiver.Requests.Count(r => r.Path == "/dup" && r.Body.Contains(id, StringComparison.Ordinal)), Is.EqualTo(1));
-        var (_, log, _) = await _supervisor.GetAsync("/api/notice-channels/lh-hook/deliveries");
+        var (_, log, _) = await _sysadmin.GetAsync("/api/notice-channels/lh-hook/deliveries");
         Assert.That(log!.AsArray().Count(d => d!["sequence"]!.GetValue<long>() == @event.Sequence), Is.EqualTo(1));
     }
 
     [Test]
     public async Task Should_refuse_a_bad_channel_and_audit_each_change()
     {
-        var (status, body, _) = await _supervisor.SendAsync(HttpMethod.Put, "/api/notice-channels/bad", new
+        var (status, body, _) = await _sysadmin.SendAsync(HttpMethod.Put, "/api/notice-channels/bad", new
         {
             unitKind = "branch", unitId = "no-such-branch", kind = "telegram", url = "ftp://x", events = new[] { "WhistleRaised" },
         });
@@ -256,9 +256,10 @@ public sealed class When_notices_go_out
         Assert.That(body!["errors"]!.AsObject().Select(e => e.Key), Is.EquivalentTo(new[] { "unitId", "kind", "url", "events" }));
 
         await ChannelAsync("audited", "agency", "health", "wecom", "/cgi-bin/webhook/send?key=k");
-        Assert.That((await _supervisor.SendAsync(HttpMethod.Delete, "/api/notice-channels/audited")).Status, Is.EqualTo(HttpStatusCode.NoContent));
-        Assert.That((await _supervisor.GetAsync("/api/notice-channels/audited")).Status, Is.EqualTo(HttpStatusCode.NotFound));
-        var (_, audit, _) = await _supervisor.GetAsync("/api/audit?entity=notice-channel");
+        Assert.That((await _sysadmin.SendAsync(HttpMethod.Delete, "/api/notice-channels/audited")).Status, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That((await _sysadmin.GetAsync("/api/notice-channels/audited")).Status, Is.EqualTo(HttpStatusCode.NotFound));
+        using var auditor = await _system.SignInAsync("auditadmin");
+        var (_, audit, _) = await auditor.GetAsync("/api/audit?entity=notice-channel");
         Assert.That(audit!.ToJsonString(), Does.Contain("audited").And.Contain("deleted"));
     }
 

@@ -3,11 +3,11 @@ using Whistle.Tests.Support;
 
 namespace Whistle.Tests.Integration;
 
-/// <summary>Supervisors keep the whistle list; changes are audited and apply to new whistles only.</summary>
+/// <summary>The system administrator (系统管理员) keeps the whistle list; changes are audited and apply to new whistles only.</summary>
 [TestFixture("embedded")]
 [TestFixture("distributed")]
 [NonParallelizable]
-public sealed class When_a_supervisor_keeps_the_whistle_list(string mode)
+public sealed class When_the_system_administrator_keeps_the_whistle_list(string mode)
 {
     private WhistleSystem _system = null!;
 
@@ -39,11 +39,11 @@ public sealed class When_a_supervisor_keeps_the_whistle_list(string mode)
     [Test]
     public async Task Should_add_change_and_retire_a_matter_with_an_audit_trail_without_rewriting_past_deadlines()
     {
-        using var supervisor = await _system.SignInAsync("supervisor");
+        using var sysadmin = await _system.SignInAsync("sysadmin");
         using var township = await _system.SignInAsync("township.chengguan", api: _system.Apis.Count - 1);
         var code = $"shared-bikes-{mode}";
 
-        var (created, matter, _) = await supervisor.SendAsync(HttpMethod.Put, $"/api/whistle-list/{code}", Matter(20, 90));
+        var (created, matter, _) = await sysadmin.SendAsync(HttpMethod.Put, $"/api/whistle-list/{code}", Matter(20, 90));
         Assert.That(created, Is.EqualTo(HttpStatusCode.OK), matter?.ToJsonString());
         Assert.That(matter!["limits"]!["emergency"]!["reportWithinMinutes"]!.GetValue<int>(), Is.EqualTo(20));
 
@@ -53,7 +53,7 @@ public sealed class When_a_supervisor_keeps_the_whistle_list(string mode)
         var before = dispatched["assignments"]![0]!;
         Assert.That(Deadline(before, "reportBy") - Deadline(before, "dispatchedAt"), Is.EqualTo(TimeSpan.FromMinutes(20)));
 
-        var (changed, _, _) = await supervisor.SendAsync(HttpMethod.Put, $"/api/whistle-list/{code}", Matter(25, 120));
+        var (changed, _, _) = await sysadmin.SendAsync(HttpMethod.Put, $"/api/whistle-list/{code}", Matter(25, 120));
         Assert.That(changed, Is.EqualTo(HttpStatusCode.OK));
         var second = await township.RaiseAsync(new { matterCode = code, title = "单车堵塞盲道", address = "人民路", urgency = "emergency" });
         var after = (await township.WaitForWhistleAsync(second.Str("id"), w => w.Str("status") == "dispatched"))["assignments"]![0]!;
@@ -61,34 +61,39 @@ public sealed class When_a_supervisor_keeps_the_whistle_list(string mode)
         var (_, firstAgain, _) = await township.GetAsync($"/api/whistles/{first.Str("id")}");
         Assert.That(firstAgain!["assignments"]![0]!.Str("reportBy"), Is.EqualTo(before.Str("reportBy")), "and never rewrites a past deadline");
 
-        Assert.That((await supervisor.SendAsync(HttpMethod.Delete, $"/api/whistle-list/{code}")).Status, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That((await sysadmin.SendAsync(HttpMethod.Delete, $"/api/whistle-list/{code}")).Status, Is.EqualTo(HttpStatusCode.NoContent));
         var (retired, problem, _) = await township.PostAsync("/api/whistles", new { matterCode = code, title = "t", address = "a", urgency = "routine" });
         Assert.That(retired, Is.EqualTo(HttpStatusCode.BadRequest), problem?.ToJsonString());
         var (_, list, _) = await township.GetAsync("/api/whistle-list");
         Assert.That(list!.AsArray().Select(m => m!.Str("code")), Does.Not.Contain(code));
-        var (_, all, _) = await supervisor.GetAsync("/api/whistle-list?includeRetired=true");
+        var (_, all, _) = await sysadmin.GetAsync("/api/whistle-list?includeRetired=true");
         Assert.That(all!.AsArray().Single(m => m!.Str("code") == code)!["active"]!.GetValue<bool>(), Is.False);
 
-        var (_, audit, _) = await supervisor.GetAsync("/api/audit?pageSize=100");
+        using var auditor = await _system.SignInAsync("auditadmin");
+        var (_, audit, _) = await auditor.GetAsync("/api/audit?pageSize=100");
         var entries = audit!["items"]!.AsArray().Where(e => e!.Str("key") == code).Select(e => e!).Reverse().ToList();
         Assert.Multiple(() =>
         {
             Assert.That(entries.Select(e => e.Str("action")), Is.EqualTo(new[] { "created", "changed", "retired" }));
-            Assert.That(entries.Select(e => e.Str("userName")), Is.All.EqualTo("supervisor"));
+            Assert.That(entries.Select(e => e.Str("userName")), Is.All.EqualTo("sysadmin"));
             Assert.That(entries[1]["before"]!["limits"]!["emergency"]!["reportWithinMinutes"]!.GetValue<int>(), Is.EqualTo(20));
             Assert.That(entries[1]["after"]!["limits"]!["emergency"]!["reportWithinMinutes"]!.GetValue<int>(), Is.EqualTo(25));
         });
     }
 
     [Test]
-    public async Task Should_refuse_bad_matters_and_everyone_but_supervisors()
+    public async Task Should_refuse_bad_matters_and_everyone_but_the_system_administrator()
     {
-        using var supervisor = await _system.SignInAsync("supervisor");
+        using var sysadmin = await _system.SignInAsync("sysadmin");
         using var township = await _system.SignInAsync("township.baiyun");
+        using var supervisor = await _system.SignInAsync("supervisor");
         Assert.That((await township.SendAsync(HttpMethod.Put, "/api/whistle-list/x-matter", Matter(20, 90))).Status, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That((await supervisor.SendAsync(HttpMethod.Put, "/api/whistle-list/x-matter", Matter(20, 90))).Status, Is.EqualTo(HttpStatusCode.Forbidden), "the supervisor no longer keeps the list");
+        Assert.That((await supervisor.SendAsync(HttpMethod.Put, "/api/org/agencies/health", new { name = "x", nameEn = "x" })).Status, Is.EqualTo(HttpStatusCode.Forbidden));
         Assert.That((await township.GetAsync("/api/audit")).Status, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That((await sysadmin.GetAsync("/api/audit")).Status, Is.EqualTo(HttpStatusCode.Forbidden), "nor does the system administrator read the audit trail");
 
-        var (noLead, p1, _) = await supervisor.SendAsync(HttpMethod.Put, "/api/whistle-list/x-matter", new
+        var (noLead, p1, _) = await sysadmin.SendAsync(HttpMethod.Put, "/api/whistle-list/x-matter", new
         {
             name = "n", nameEn = "n", category = "c", categoryEn = "c",
             agencies = new[] { new { agencyCode = "urban-management", role = "co" } },
@@ -97,11 +102,11 @@ public sealed class When_a_supervisor_keeps_the_whistle_list(string mode)
         Assert.That(noLead, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(p1!["errors"]!["agencies"], Is.Not.Null);
         Assert.That(p1["errors"]!["limits"], Is.Not.Null);
-        Assert.That((await supervisor.SendAsync(HttpMethod.Put, "/api/whistle-list/BAD CODE", Matter(20, 90))).Status, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That((await supervisor.SendAsync(HttpMethod.Put, "/api/whistle-list/y-matter", Matter(20, 90, lead: "no-such-agency"))).Status, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That((await supervisor.SendAsync(HttpMethod.Delete, "/api/whistle-list/no-such-matter")).Status, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That((await sysadmin.SendAsync(HttpMethod.Put, "/api/whistle-list/BAD CODE", Matter(20, 90))).Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((await sysadmin.SendAsync(HttpMethod.Put, "/api/whistle-list/y-matter", Matter(20, 90, lead: "no-such-agency"))).Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((await sysadmin.SendAsync(HttpMethod.Delete, "/api/whistle-list/no-such-matter")).Status, Is.EqualTo(HttpStatusCode.NotFound));
 
-        var (renamed, agency, _) = await supervisor.SendAsync(HttpMethod.Put, "/api/org/agencies/health", new { name = "县卫生健康委员会", nameEn = "County Health Commission" });
+        var (renamed, agency, _) = await sysadmin.SendAsync(HttpMethod.Put, "/api/org/agencies/health", new { name = "县卫生健康委员会", nameEn = "County Health Commission" });
         Assert.That(renamed, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(agency!.Str("name"), Is.EqualTo("县卫生健康委员会"));
         var (_, org, _) = await township.GetAsync("/api/org");

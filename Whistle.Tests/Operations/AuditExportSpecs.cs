@@ -11,7 +11,7 @@ namespace Whistle.Tests.Operations;
 /// instead of being gathered in memory first.
 /// </summary>
 [NonParallelizable]
-public sealed class When_a_supervisor_exports_a_long_audit_trail
+public sealed class When_the_audit_administrator_exports_a_long_audit_trail
 {
     private const int Planted = 6000;
 
@@ -22,7 +22,7 @@ public sealed class When_a_supervisor_exports_a_long_audit_trail
     public async Task Start()
     {
         _system = await WhistleSystem.EmbeddedAsync();
-        _supervisor = await _system.SignInAsync("supervisor");
+        _supervisor = await _system.SignInAsync("auditadmin");
         var actor = new AuditActor("bulk.tester", "批量 测试", "127.0.0.1");
         var at = DateTimeOffset.UtcNow.AddMinutes(-10);
         await _system.Database.WriteAsync(
@@ -68,7 +68,7 @@ public sealed class When_a_supervisor_exports_a_long_audit_trail
             Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/csv"));
             Assert.That(response.Content.Headers.ContentDisposition?.FileName, Is.EqualTo("audit.csv"));
             Assert.That(body[..3], Is.EqualTo(new byte[] { 0xEF, 0xBB, 0xBF }));
-            Assert.That(rows[0], Is.EqualTo(new[] { "编号", "时间(UTC)", "账号", "姓名", "来源地址", "对象", "对象编号", "操作", "操作前", "操作后" }));
+            Assert.That(rows[0], Is.EqualTo(new[] { "编号", "时间(UTC)", "账号", "姓名", "来源地址", "对象", "对象编号", "操作", "操作前", "操作后", "链位置", "哈希" }));
             Assert.That(rows, Has.Count.EqualTo(Planted + 1), "the header and every row");
             Assert.That(rows.Skip(1).Select(r => r[6]), Is.EqualTo(Enumerable.Range(0, Planted).Reverse().Select(i => $"row-{i:D5}")), "newest first, none missing");
             Assert.That(rows.Skip(1).Select(r => r[2]), Is.All.EqualTo("bulk.tester"));

@@ -26,6 +26,8 @@ public sealed class When_the_configuration_is_wrong
     [TestCase("Whistle:Health:OutboxDegradedAfter", "00:00:00", "Whistle:Health:OutboxDegradedAfter must be positive")]
     [TestCase("Whistle:Telemetry:SampleInterval", "00:00:00", "Whistle:Telemetry:SampleInterval must be at least")]
     [TestCase("Whistle:County:File", " ", "Whistle:County:File must name the county file")]
+    [TestCase("Whistle:Audit:Retention", "90.00:00:00", "Whistle:Audit:Retention must be at least 180 days")]
+    [TestCase("Whistle:Audit:SealInterval", "00:00:00", "Whistle:Audit:SealInterval must be between")]
     public async Task Should_refuse_to_start_the_Api_naming_the_setting(string key, string value, string message)
     {
         var settings = TestSettings.Embedded(TestSettings.NewDataFolder());

@@ -72,6 +72,9 @@ public sealed class When_someone_abuses_the_api
         using var township = await system.SignInAsync("township.chengguan");
         using var branch = await system.SignInAsync("branch.urban-management.chengguan");
         using var supervisor = await system.SignInAsync("supervisor");
+        using var sysadmin = await system.SignInAsync("sysadmin");
+        using var secadmin = await system.SignInAsync("secadmin");
+        using var auditadmin = await system.SignInAsync("auditadmin");
         var id = (await township.RaiseAsync(WhistleClient.Raise("模糊测试", "street-vending", "routine"))).Str("id");
         var assignment = (await township.WaitForWhistleAsync(id, w => w.Str("status") == "dispatched"))["assignments"]![0]!.Str("id");
 
@@ -94,10 +97,10 @@ public sealed class When_someone_abuses_the_api
             (branch, HttpMethod.Post, $"/api/assignments/{assignment}/decline", ["reason"]),
             (township, HttpMethod.Post, $"/api/assignments/{assignment}/reassign", ["agencyCode", "branchId", "reason"]),
             (supervisor, HttpMethod.Post, $"/api/whistles/{id}/assignments", ["agencyCode", "branchId", "reason"]),
-            (supervisor, HttpMethod.Put, "/api/whistle-list/fuzz", ["name", "nameEn", "category", "categoryEn", "agencies", "limits"]),
-            (supervisor, HttpMethod.Put, "/api/org/agencies/health", ["name", "nameEn"]),
-            (supervisor, HttpMethod.Post, "/api/users", ["userName", "displayName", "role", "orgId", "password"]),
-            (supervisor, HttpMethod.Post, "/api/users/township.baiyun/password", ["password"]),
+            (sysadmin, HttpMethod.Put, "/api/whistle-list/fuzz", ["name", "nameEn", "category", "categoryEn", "agencies", "limits"]),
+            (sysadmin, HttpMethod.Put, "/api/org/agencies/health", ["name", "nameEn"]),
+            (secadmin, HttpMethod.Post, "/api/users", ["userName", "displayName", "role", "orgId", "password"]),
+            (secadmin, HttpMethod.Post, "/api/users/township.baiyun/password", ["password"]),
         };
         var random = new Random(20261127);
         var sent = 0;
@@ -149,11 +152,18 @@ public sealed class When_someone_abuses_the_api
         }
 
         foreach (var query in new[] { "/api/whistles?status=🙂", "/api/whistles?page=-1", "/api/whistles?pageSize=100000", "/api/whistles?page=abc", "/api/assignments?status=%00",
-            "/api/stats/assessment?period=%27", "/api/stats/assessment?date=9999-99-99", "/api/stats/response-times?from=abc", "/api/audit?format=xml", $"/api/whistles/{new string('x', 5000)}" })
+            "/api/stats/assessment?period=%27", "/api/stats/assessment?date=9999-99-99", "/api/stats/response-times?from=abc", $"/api/whistles/{new string('x', 5000)}" })
         {
             var (status, _, _) = await supervisor.GetAsync(query);
             sent++;
             Assert.That((int)status, Is.InRange(400, 499), query);
+        }
+
+        foreach (var query in new[] { "/api/audit?format=xml", "/api/audit?kind=everything", $"/api/audit?user={new string('x', 101)}", $"/api/audit?action={new string('x', 33)}", "/api/audit?from=yesterday" })
+        {
+            var (status, _, _) = await auditadmin.GetAsync(query);
+            sent++;
+            Assert.That((int)status, Is.EqualTo(400), query);
         }
 
         TestContext.Out.WriteLine($"fuzzed requests: {sent}, refused: {rejected}, accepted: {sent - rejected}, 5xx: {fiveHundreds.Count}");

@@ -8,15 +8,16 @@ using Whistle.Tests.Support;
 
 namespace Whistle.Tests.Security;
 
-/// <summary>Accounts supervisors manage, the audit trail of every action, headers, and logs without tokens.</summary>
+/// <summary>Accounts the security administrator manages, the audit trail of every action, headers, and logs without tokens.</summary>
 [NonParallelizable]
-public sealed class When_supervisors_manage_accounts_and_read_the_audit_trail
+public sealed class When_the_security_administrator_manages_accounts_and_the_audit_administrator_reads_the_trail
 {
     [Test]
     public async Task Should_create_disable_and_enable_accounts_and_audit_every_action_with_its_address()
     {
         await using var system = await WhistleSystem.EmbeddedAsync();
-        using var supervisor = await system.SignInAsync("supervisor");
+        using var supervisor = await system.SignInAsync("secadmin");
+        using var auditor = await system.SignInAsync("auditadmin");
         var (created, account, _) = await supervisor.PostAsync("/api/users", new { userName = "li.na", displayName = "李娜", role = "township", orgId = "baiyun", password = "bai-yun-2026-duty" });
         Assert.That(created, Is.EqualTo(HttpStatusCode.Created), account?.ToJsonString());
         Assert.That(account!.Str("orgName"), Is.EqualTo("白云乡"));
@@ -33,11 +34,11 @@ public sealed class When_supervisors_manage_accounts_and_read_the_audit_trail
         using var anonymous = new HttpClient { BaseAddress = system.Api };
         var refused = await anonymous.PostAsync("/api/auth/token", System.Net.Http.Json.JsonContent.Create(new { userName = "li.na", password = "bai-yun-2026-duty" }));
         Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "a disabled account cannot sign in");
-        Assert.That((await supervisor.PostAsync("/api/users/supervisor/disable")).Status, Is.EqualTo(HttpStatusCode.Conflict), "nobody locks themselves out");
+        Assert.That((await supervisor.PostAsync("/api/users/secadmin/disable")).Status, Is.EqualTo(HttpStatusCode.Conflict), "nobody locks themselves out");
         Assert.That((await supervisor.PostAsync("/api/users/li.na/enable")).Status, Is.EqualTo(HttpStatusCode.NoContent));
         using var again = await WhistleClient.SignInAsync(system.Api, "li.na", "bai-yun-2026-duty");
 
-        var (_, audit, _) = await supervisor.GetAsync("/api/audit?pageSize=100");
+        var (_, audit, _) = await auditor.GetAsync("/api/audit?pageSize=100");
         var entries = audit!["items"]!.AsArray().Select(e => e!).ToList();
         Assert.Multiple(() =>
         {
@@ -49,10 +50,10 @@ public sealed class When_supervisors_manage_accounts_and_read_the_audit_trail
             Assert.That(entries.Where(e => e.Str("userName") == "li.na").Select(e => (string?)e["remoteAddress"]), Is.All.EqualTo("127.0.0.1"));
         });
 
-        var csv = await supervisor.Http.GetByteArrayAsync("/api/audit?format=csv&entity=account");
+        var csv = await auditor.Http.GetByteArrayAsync("/api/audit?format=csv&entity=account");
         Assert.That(csv.Take(3), Is.EqualTo(new byte[] { 0xEF, 0xBB, 0xBF }));
-        Assert.That(Encoding.UTF8.GetString(csv), Does.Contain("supervisor,青山县督查室 督查员,127.0.0.1,account,li.na,created"));
-        var lines = (await supervisor.Http.GetStringAsync("/api/audit?format=jsonl&entity=whistle")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(Encoding.UTF8.GetString(csv), Does.Contain("secadmin,青山县信息中心 安全管理员,127.0.0.1,account,li.na,created"));
+        var lines = (await auditor.Http.GetStringAsync("/api/audit?format=jsonl&entity=whistle")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines.Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!.Str("entity")), Is.All.EqualTo("whistle"));
 
         using var township = await system.SignInAsync("township.baiyun");
@@ -60,10 +61,17 @@ public sealed class When_supervisors_manage_accounts_and_read_the_audit_trail
     }
 
     [Test]
-    public void Should_never_update_or_delete_audit_rows_in_code()
+    public void Should_never_update_or_delete_audit_rows_in_code_but_to_seal_and_to_prune_the_chain()
     {
-        var statements = Data.When_SQL_Server_reads_our_SQL.Statements().Select(t => (string)t.Arguments[0]!);
-        Assert.That(statements.Where(s => s.Contains("UPDATE audit_log", StringComparison.OrdinalIgnoreCase) || s.Contains("DELETE FROM audit_log", StringComparison.OrdinalIgnoreCase)), Is.Empty);
+        // Two statements only: the sealer sets the chain columns of a row not yet sealed, and the pruner removes a
+        // prefix of the chain past the retention (AuditChain). Nothing else changes or removes an audit row.
+        var statements = Data.When_SQL_Server_reads_our_SQL.Statements()
+            .Select(t => (Name: t.TestName!, Sql: (string)t.Arguments[0]!))
+            .Where(s => s.Sql.Contains("UPDATE audit_log", StringComparison.OrdinalIgnoreCase) || s.Sql.Contains("DELETE FROM audit_log", StringComparison.OrdinalIgnoreCase))
+            .ToList();
+        Assert.That(statements.Select(s => s.Name), Is.EquivalentTo(new[] { "AuditChain.SealRowSql", "AuditChain.PruneSql" }));
+        Assert.That(statements.Single(s => s.Name == "AuditChain.SealRowSql").Sql,
+            Is.EqualTo("UPDATE audit_log SET chain_position = @Position, prev_hash = @PrevHash, hash = @Hash WHERE id = @Id AND hash IS NULL;"));
     }
 
     [Test]

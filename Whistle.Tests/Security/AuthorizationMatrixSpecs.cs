@@ -7,20 +7,28 @@ using Whistle.Tests.Support;
 namespace Whistle.Tests.Security;
 
 /// <summary>
-/// Every endpoint, called as every role for its own organisation and for another, answered as the table
-/// says. A new endpoint without a row fails <see cref="Should_have_a_row_for_every_endpoint"/>.
+/// Every endpoint, called as every role for its own organisation and for another, and as each of the three
+/// administrators (三员分立), answered as the table says; every list a caller gets with 200 holds only rows that caller
+/// may see; every hub method, called over a real connection of each role, answers only that role's events. A new
+/// endpoint or hub method without a row fails <see cref="Should_have_a_row_for_every_endpoint"/> or
+/// <see cref="Should_have_a_row_for_every_hub_method"/>. The fixture prints its counts and the wrong answers (0).
 /// </summary>
 [NonParallelizable]
 public sealed class When_every_role_calls_every_endpoint
 {
     // Actors: anonymous; the raising township and another; the lead branch and the same agency's branch
-    // elsewhere; that agency and another; the county's supervisor.
-    private static readonly string[] Actors = ["anonymous", "township", "township-other", "branch", "branch-other", "agency", "agency-other", "supervisor"];
+    // elsewhere; that agency and another; the county's supervisor; the system, security and audit administrators.
+    private static readonly string[] Actors = ["anonymous", "township", "township-other", "branch", "branch-other", "agency", "agency-other", "supervisor", "sysadmin", "secadmin", "auditadmin"];
+
+    private static readonly string[] Administrators = ["sysadmin", "secadmin", "auditadmin"];
+
+    private static readonly string[] BusinessActors = ["township", "township-other", "branch", "branch-other", "agency", "agency-other", "supervisor"];
 
     private WhistleSystem _system = null!;
     private readonly Dictionary<string, WhistleClient> _clients = [];
     private HttpClient _anonymous = null!;
-    private int _unexpected;
+    private int _unexpected, _calls, _rowChecks, _rowsChecked, _hubCalls;
+    private readonly HashSet<string> _endpointsCalled = [], _listsChecked = [], _hubMethodsCalled = [];
 
     private sealed record Row(Func<Task<Probe>> Setup, IReadOnlyDictionary<string, HttpStatusCode> Expected, string? OwnerLast = null);
 
@@ -29,12 +37,19 @@ public sealed class When_every_role_calls_every_endpoint
     [OneTimeSetUp]
     public async Task Start()
     {
-        _system = await WhistleSystem.EmbeddedAsync(settings: new Dictionary<string, string?> { ["Whistle:Notices:AllowedNetworks"] = "127.0.0.0/8" }); // the notice channel's 127.0.0.1:9
+        // Eleven callers send a wrong Open311 key each from one address: above the per-address limit of wrong keys (10).
+        // The notice channels' receiver is 127.0.0.1:9.
+        _system = await WhistleSystem.EmbeddedAsync(settings: new Dictionary<string, string?>
+        {
+            ["Whistle:Open311:FailedKeyChecksPerMinute"] = "1000",
+            ["Whistle:Notices:AllowedNetworks"] = "127.0.0.0/8",
+        });
         foreach (var (actor, user) in new[]
         {
             ("township", "township.chengguan"), ("township-other", "township.dongfeng"),
             ("branch", "branch.urban-management.chengguan"), ("branch-other", "branch.urban-management.dongfeng"),
             ("agency", "agency.urban-management"), ("agency-other", "agency.health"), ("supervisor", "supervisor"),
+            ("sysadmin", "sysadmin"), ("secadmin", "secadmin"), ("auditadmin", "auditadmin"),
         })
         {
             _clients[actor] = await _system.SignInAsync(user);
@@ -49,24 +64,37 @@ public sealed class When_every_role_calls_every_endpoint
         foreach (var c in _clients.Values) c.Dispose();
         _anonymous?.Dispose();
         if (_system is not null) await _system.DisposeAsync();
-        TestContext.Out.WriteLine($"unauthorised answers: {_unexpected}");
+        var line = $"authorization matrix: {_endpointsCalled.Count} endpoints × {Actors.Length} callers (anonymous, 3 business roles for their own organisation and another's, the supervisor, 3 administrators) = {_calls} calls; "
+            + $"{_hubMethodsCalled.Count} hub methods × {Actors.Length - 1} callers = {_hubCalls} hub calls; {_rowChecks} list answers checked row by row ({_listsChecked.Count} lists, {_rowsChecked} rows); wrong answers: {_unexpected}";
+        TestContext.Progress.WriteLine(line);
+        TestContext.Out.WriteLine(line);
     }
 
     private static Dictionary<string, HttpStatusCode> E(params (string Actor, HttpStatusCode Code)[] codes)
     {
         var d = codes.ToDictionary(c => c.Actor, c => c.Code);
         d.TryAdd("anonymous", HttpStatusCode.Unauthorized);
+        // Administrators see no whistle and keep only their own part: 403 unless a row says otherwise.
+        foreach (var admin in Administrators) d.TryAdd(admin, HttpStatusCode.Forbidden);
         return d;
     }
 
     private static readonly HttpStatusCode Ok = HttpStatusCode.OK, Created = HttpStatusCode.Created, NoContent = HttpStatusCode.NoContent,
         Forbidden = HttpStatusCode.Forbidden, NotFound = HttpStatusCode.NotFound, Conflict = HttpStatusCode.Conflict, BadRequest = HttpStatusCode.BadRequest;
 
+    /// <summary>Every business role (the administrators: 403).</summary>
     private static Dictionary<string, HttpStatusCode> Everyone(HttpStatusCode code) =>
+        E(BusinessActors.Select(a => (a, code)).ToArray());
+
+    /// <summary>Every signed-in caller, the administrators too (their own password and second factor).</summary>
+    private static Dictionary<string, HttpStatusCode> AllSignedIn(HttpStatusCode code) =>
         E(Actors.Where(a => a != "anonymous").Select(a => (a, code)).ToArray());
 
-    private static Dictionary<string, HttpStatusCode> SupervisorOnly(HttpStatusCode code) =>
-        E(Actors.Where(a => a != "anonymous").Select(a => (a, a == "supervisor" ? code : Forbidden)).ToArray());
+    /// <summary>One role; every other signed-in caller 403.</summary>
+    private static Dictionary<string, HttpStatusCode> Only(string role, HttpStatusCode code) =>
+        E(Actors.Where(a => a != "anonymous").Select(a => (a, a == role ? code : Forbidden)).ToArray());
+
+    private static Dictionary<string, HttpStatusCode> SupervisorOnly(HttpStatusCode code) => Only("supervisor", code);
 
     /// <summary>A fresh street-vending whistle of 城关: lead 城管 (the "branch" actor), co 市场监管.</summary>
     private async Task<(string Whistle, string Lead)> FreshAsync()
@@ -97,10 +125,10 @@ public sealed class When_every_role_calls_every_endpoint
         unitKind = "branch", unitId = "urban-management.baiyun", kind = "webhook", url = "http://127.0.0.1:9/matrix", secret = "matrix-secret", events = new[] { "AssignmentEscalated" },
     };
 
-    /// <summary>A notice channel (its receiver never answers), created by the supervisor.</summary>
+    /// <summary>A notice channel (its receiver never answers), created by the system administrator.</summary>
     private async Task<string> NoticeChannelAsync(string id)
     {
-        await _clients["supervisor"].SendAsync(HttpMethod.Put, $"/api/notice-channels/{id}", NoticeChannel());
+        await _clients["sysadmin"].SendAsync(HttpMethod.Put, $"/api/notice-channels/{id}", NoticeChannel());
         return id;
     }
 
@@ -119,32 +147,38 @@ public sealed class When_every_role_calls_every_endpoint
             // Sign-in's second step, and what a signed-in account does with its own password and second factor (issue 11).
             ["POST /api/auth/token/second-factor"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/auth/token/second-factor", new { challenge = "not-a-challenge", code = "123456" })),
                 E(Actors.Select(a => (a, HttpStatusCode.Unauthorized)).ToArray())),
-            ["POST /api/auth/password"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/auth/password", new { currentPassword = "demo", newPassword = "weak" })), Everyone(BadRequest)),
-            ["GET /api/auth/second-factor"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/auth/second-factor", null)), Everyone(Ok)),
-            ["POST /api/auth/second-factor/enrol"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/auth/second-factor/enrol", null)), Everyone(Ok)),
-            ["POST /api/auth/second-factor/confirm"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/auth/second-factor/confirm", new { code = "not-a-code" })), Everyone(BadRequest)),
-            ["POST /api/auth/second-factor/disable"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/auth/second-factor/disable", new { password = "demo" })), Everyone(Conflict)),
-            ["POST /api/users/{userName}/second-factor/disable"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.shuangqiao/second-factor/disable", null)), SupervisorOnly(NoContent)),
+            ["POST /api/auth/password"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/auth/password", new { currentPassword = "demo", newPassword = "weak" })), AllSignedIn(BadRequest)),
+            ["GET /api/auth/second-factor"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/auth/second-factor", null)), AllSignedIn(Ok)),
+            ["POST /api/auth/second-factor/enrol"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/auth/second-factor/enrol", null)), AllSignedIn(Ok)),
+            ["POST /api/auth/second-factor/confirm"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/auth/second-factor/confirm", new { code = "not-a-code" })), AllSignedIn(BadRequest)),
+            ["POST /api/auth/second-factor/disable"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/auth/second-factor/disable", new { password = "demo" })), AllSignedIn(Conflict)),
+            ["POST /api/users/{userName}/second-factor/disable"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.shuangqiao/second-factor/disable", null)), Only("secadmin", NoContent)),
             ["GET /api/demo/users"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/demo/users", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
-            ["GET /api/whistle-list"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/whistle-list", null)), Everyone(Ok)),
-            ["GET /api/org"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/org", null)), Everyone(Ok)),
-            ["PUT /api/whistle-list/{code}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/whistle-list/matrix-matter", matter)), SupervisorOnly(Ok)),
+            // Reference data: the business roles; the system administrator keeps both, the security administrator needs the organisation.
+            ["GET /api/whistle-list"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/whistle-list", null)), E([.. BusinessActors.Select(a => (a, Ok)), ("sysadmin", Ok)])),
+            ["GET /api/org"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/org", null)), E([.. BusinessActors.Select(a => (a, Ok)), ("sysadmin", Ok), ("secadmin", Ok)])),
+            // 系统管理员: the whistle list and the county's settings.
+            ["PUT /api/whistle-list/{code}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/whistle-list/matrix-matter", matter)), Only("sysadmin", Ok)),
             ["DELETE /api/whistle-list/{code}"] = new(async () =>
             {
-                await _clients["supervisor"].SendAsync(HttpMethod.Put, "/api/whistle-list/matrix-retire", matter);
+                await _clients["sysadmin"].SendAsync(HttpMethod.Put, "/api/whistle-list/matrix-retire", matter);
                 return new Probe(HttpMethod.Delete, "/api/whistle-list/matrix-retire", null);
-            }, SupervisorOnly(NoContent), OwnerLast: "supervisor"),
-            ["PUT /api/org/agencies/{code}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/org/agencies/agriculture", new { name = "县农业农村局", nameEn = "County Agriculture and Rural Affairs Bureau" })), SupervisorOnly(Ok)),
-            ["GET /api/audit/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/audit", null)), SupervisorOnly(Ok)),
+            }, Only("sysadmin", NoContent), OwnerLast: "sysadmin"),
+            ["PUT /api/org/agencies/{code}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/org/agencies/agriculture", new { name = "县农业农村局", nameEn = "County Agriculture and Rural Affairs Bureau" })), Only("sysadmin", Ok)),
+            // 审计管理员: the audit trail, its export and its verification, nothing else.
+            ["GET /api/audit/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/audit", null)), Only("auditadmin", Ok)),
+            ["GET /api/audit/verify"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/audit/verify", null)), Only("auditadmin", Ok)),
             ["GET /api/stats/response-times"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/stats/response-times", null)),
                 E(("township", Ok), ("township-other", Ok), ("supervisor", Ok), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Forbidden), ("agency-other", Forbidden))),
             ["GET /api/stats/assessment"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/stats/assessment", null)),
                 E(("township", Ok), ("township-other", Ok), ("supervisor", Ok), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Forbidden), ("agency-other", Forbidden))),
-            ["GET /api/users/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/users", null)), SupervisorOnly(Ok)),
-            ["POST /api/users/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users", new { userName = $"matrix.user{Interlocked.Increment(ref account)}", displayName = "矩阵", role = "township", orgId = "baiyun", password = "A-long-password" })), SupervisorOnly(Created)),
-            ["POST /api/users/{userName}/disable"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.baiyun/disable", null)), SupervisorOnly(NoContent), OwnerLast: "supervisor"),
-            ["POST /api/users/{userName}/enable"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.baiyun/enable", null)), SupervisorOnly(NoContent)),
-            ["POST /api/users/{userName}/password"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.shuangqiao/password", new { password = "Another-long-password" })), SupervisorOnly(NoContent)),
+            ["GET /api/users/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/users", null)), Only("secadmin", Ok)),
+            ["POST /api/users/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users", new { userName = $"matrix.user{Interlocked.Increment(ref account)}", displayName = "矩阵", role = "township", orgId = "baiyun", password = "A-long-password" })), Only("secadmin", Created)),
+            ["POST /api/users/{userName}/disable"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.baiyun/disable", null)), Only("secadmin", NoContent), OwnerLast: "secadmin"),
+            ["POST /api/users/{userName}/enable"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.baiyun/enable", null)), Only("secadmin", NoContent)),
+            ["POST /api/users/{userName}/unlock"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.liuhe/unlock", null)), Only("secadmin", NoContent)),
+            ["PUT /api/users/{userName}/role"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/users/branch.market-supervision.liuhe/role", new { role = "branch", orgId = "market-supervision.liuhe" })), Only("secadmin", Ok)),
+            ["POST /api/users/{userName}/password"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.shuangqiao/password", new { password = "Another-long-password" })), Only("secadmin", NoContent)),
             ["POST /api/whistles/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/whistles", WhistleClient.Raise("矩阵", "street-vending", "routine"))),
                 E(("township", Created), ("township-other", Created), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Forbidden), ("agency-other", Forbidden), ("supervisor", Forbidden))),
             ["GET /api/whistles/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/whistles", null)), Everyone(Ok)),
@@ -184,12 +218,12 @@ public sealed class When_every_role_calls_every_endpoint
             ["POST /api/meetings/{id}/cancel"] = new(async () => new Probe(HttpMethod.Post, $"/api/meetings/{(await FreshMeetingAsync()).Meeting}/cancel", null), Organizer(Ok), OwnerLast: "township"),
             ["GET /api/export/whistles"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/whistles", null)), SupervisorOnly(Ok)),
             ["GET /api/export/timeline"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/timeline", null)), SupervisorOnly(Ok)),
-            // Notice channels (issue 7): supervisors only.
-            ["GET /api/notice-channels/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/notice-channels", null)), SupervisorOnly(Ok)),
-            ["GET /api/notice-channels/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/notice-channels/{await NoticeChannelAsync("matrix-read")}", null), SupervisorOnly(Ok)),
-            ["PUT /api/notice-channels/{id}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/notice-channels/matrix-put", NoticeChannel())), SupervisorOnly(Ok)),
-            ["DELETE /api/notice-channels/{id}"] = new(async () => new Probe(HttpMethod.Delete, $"/api/notice-channels/{await NoticeChannelAsync("matrix-delete")}", null), SupervisorOnly(NoContent)),
-            ["GET /api/notice-channels/{id}/deliveries"] = new(async () => new Probe(HttpMethod.Get, $"/api/notice-channels/{await NoticeChannelAsync("matrix-read")}/deliveries", null), SupervisorOnly(Ok)),
+            // Notice channels (issue 7): the system administrator only.
+            ["GET /api/notice-channels/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/notice-channels", null)), Only("sysadmin", Ok)),
+            ["GET /api/notice-channels/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/notice-channels/{await NoticeChannelAsync("matrix-read")}", null), Only("sysadmin", Ok)),
+            ["PUT /api/notice-channels/{id}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/notice-channels/matrix-put", NoticeChannel())), Only("sysadmin", Ok)),
+            ["DELETE /api/notice-channels/{id}"] = new(async () => new Probe(HttpMethod.Delete, $"/api/notice-channels/{await NoticeChannelAsync("matrix-delete")}", null), Only("sysadmin", NoContent)),
+            ["GET /api/notice-channels/{id}/deliveries"] = new(async () => new Probe(HttpMethod.Get, $"/api/notice-channels/{await NoticeChannelAsync("matrix-read")}/deliveries", null), Only("sysadmin", Ok)),
             // Operations (issue 7): probes, the scrape endpoint and the API reference are public, and say nothing about any organisation.
             ["* /health/live"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/health/live", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
             ["* /health/ready"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/health/ready", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
@@ -240,9 +274,11 @@ public sealed class When_every_role_calls_every_endpoint
         var probe = await row.Setup();
         var order = Actors.Where(a => a != row.OwnerLast).Append(row.OwnerLast).OfType<string>();
         var failures = new List<string>();
+        lock (_endpointsCalled) _endpointsCalled.Add(endpoint);
         foreach (var actor in order)
         {
             var status = await SendAsync(actor, probe);
+            Interlocked.Increment(ref _calls);
             if (status != row.Expected[actor])
             {
                 failures.Add($"{actor}: expected {(int)row.Expected[actor]}, got {(int)status}");
@@ -253,23 +289,230 @@ public sealed class When_every_role_calls_every_endpoint
         Assert.That(failures, Is.Empty, $"{endpoint} {probe.Path}");
     }
 
-    [Test]
-    public async Task Should_let_every_hub_client_catch_up_only_on_its_own_organisations_events()
+    // ---- the hub: every method, over a real connection of each role ----
+
+    /// <summary>What each caller's connection may get from a hub method: its own organisation's events only.</summary>
+    private sealed record HubRow(Func<PushClient, Task<IReadOnlyList<JsonNode>>> Call);
+
+    private static Dictionary<string, HubRow> HubRows() => new()
     {
+        ["CatchUp"] = new(push => push.CatchUpAsync(0)),
+    };
+
+    private static IEnumerable<string> HubMethods() =>
+        typeof(Whistle.Api.Push.WhistleHub).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly)
+            .Where(m => !m.IsSpecialName && m.Name is not ("OnConnectedAsync" or "OnDisconnectedAsync" or "Dispose"))
+            .Select(m => m.Name);
+
+    [Test]
+    public void Should_have_a_row_for_every_hub_method()
+    {
+        Assert.That(HubMethods().Where(m => !HubRows().ContainsKey(m)), Is.Empty, "hub methods without a row in the authorization matrix");
+        Assert.That(HubRows().Keys.Where(r => !HubMethods().Contains(r)), Is.Empty, "rows for hub methods that do not exist");
+        // No hub method takes a group, or any text a caller could aim at another organisation.
+        var parameters = typeof(Whistle.Api.Push.WhistleHub).GetMethods().Where(m => HubMethods().Contains(m.Name)).SelectMany(m => m.GetParameters());
+        Assert.That(parameters.Where(p => p.ParameterType == typeof(string)).Select(p => p.Name), Is.Empty);
+    }
+
+    /// <summary>The whistles a business caller may see, from its own (row-checked) list.</summary>
+    private async Task<HashSet<string>> VisibleWhistlesAsync(string actor) =>
+        (await AllItemsAsync(_clients[actor], "/api/whistles?status=all")).Select(w => w.Str("id")).ToHashSet();
+
+    private static async Task<List<JsonNode>> AllItemsAsync(WhistleClient client, string path)
+    {
+        var items = new List<JsonNode>();
+        for (var page = 1; ; page++)
+        {
+            var (status, body, _) = await client.GetAsync($"{path}&page={page}&pageSize=100");
+            Assert.That(status, Is.EqualTo(HttpStatusCode.OK), path);
+            var batch = body!["items"]!.AsArray().Select(i => i!).ToList();
+            items.AddRange(batch);
+            if (batch.Count < 100) return items;
+        }
+    }
+
+    [TestCaseSource(nameof(HubMethodNames))]
+    public async Task Should_answer_each_hub_method_with_the_callers_own_events_only(string method)
+    {
+        var row = HubRows()[method];
         var (whistle, _) = await FreshAsync();
-        var expectations = new Dictionary<string, bool>
+        var failures = new List<string>();
+        lock (_hubMethodsCalled) _hubMethodsCalled.Add(method);
+        foreach (var actor in Actors.Where(a => a != "anonymous"))
         {
-            ["township"] = true, ["township-other"] = false, ["branch"] = true, ["branch-other"] = false,
-            ["agency"] = true, ["agency-other"] = false, ["supervisor"] = true,
-        };
-        foreach (var (actor, sees) in expectations)
-        {
+            Interlocked.Increment(ref _hubCalls);
+            if (Administrators.Contains(actor))
+            {
+                // Administrators see no whistle: their connection is refused before any method can be called.
+                try
+                {
+                    await using var refused = await _system.ConnectAsync(_clients[actor]);
+                    failures.Add($"{actor}: connected");
+                    Interlocked.Increment(ref _unexpected);
+                }
+                catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or HttpRequestException or InvalidOperationException)
+                {
+                }
+
+                continue;
+            }
+
             await using var push = await _system.ConnectAsync(_clients[actor]);
-            var events = await push.CatchUpAsync(0);
-            Assert.That(events.Any(e => e.Str("whistleId") == whistle), Is.EqualTo(sees), actor);
+            var events = await row.Call(push);
+            var visible = await VisibleWhistlesAsync(actor);
+            var foreign = events.Where(e => e["whistleId"] is { } id && !visible.Contains(id.GetValue<string>())).ToList();
+            var seesFresh = events.Any(e => (string?)e["whistleId"] == whistle);
+            var shouldSeeFresh = actor is "township" or "branch" or "agency" or "supervisor";
+            if (foreign.Count > 0 || seesFresh != shouldSeeFresh)
+            {
+                failures.Add($"{actor}: {foreign.Count} events of whistles it may not see; sees the fresh whistle: {seesFresh}");
+                Interlocked.Increment(ref _unexpected);
+            }
+        }
+
+        Assert.That(failures, Is.Empty, method);
+    }
+
+    public static IEnumerable<string> HubMethodNames() => HubRows().Keys;
+
+    [Test]
+    public async Task Should_refuse_a_hub_method_that_would_join_a_group_and_a_connection_without_a_token()
+    {
+        await using var push = await _system.ConnectAsync(_clients["township-other"]);
+        foreach (var (name, args) in new (string, object[])[] { ("JoinGroup", ["county"]), ("AddToGroupAsync", ["township:chengguan"]), ("Subscribe", ["county"]) })
+        {
+            var e = Assert.CatchAsync<Exception>(() => push.Connection.InvokeCoreAsync(name, typeof(object), args), name);
+            Assert.That(e, Is.InstanceOf<Microsoft.AspNetCore.SignalR.HubException>(), name);
         }
 
         Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(() => PushClient.ConnectAsync(_system.Api, "not-a-token"));
+    }
+
+    [Test]
+    public async Task Should_push_live_events_to_their_own_organisation_only()
+    {
+        // Each of a pair of callers of one kind listens; a whistle of the first's organisation is raised, then one of the
+        // second's. Pushes reach a connection in sequence order, so once the second's own event arrived, the first's
+        // would have arrived before it if it were going to.
+        await using var township = await _system.ConnectAsync(_clients["township"]);
+        await using var townshipOther = await _system.ConnectAsync(_clients["township-other"]);
+        await using var branch = await _system.ConnectAsync(_clients["branch"]);
+        await using var branchOther = await _system.ConnectAsync(_clients["branch-other"]);
+        var mine = await _clients["township"].RaiseAsync(WhistleClient.Raise("矩阵推送", "street-vending", "routine"));
+        await township.WaitForAsync("AssignmentDispatched", mine.Str("id"));
+        await branch.WaitForAsync("AssignmentDispatched", mine.Str("id"));
+        var theirs = await _clients["township-other"].RaiseAsync(WhistleClient.Raise("矩阵推送（东风）", "street-vending", "routine"));
+        await townshipOther.WaitForAsync("AssignmentDispatched", theirs.Str("id"));
+        await branchOther.WaitForAsync("AssignmentDispatched", theirs.Str("id"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(townshipOther.Received.Where(e => (string?)e["whistleId"] == mine.Str("id")), Is.Empty, "the other township");
+            Assert.That(branchOther.Received.Where(e => (string?)e["whistleId"] == mine.Str("id")), Is.Empty, "the other township's branch");
+            Assert.That(township.Received.Where(e => (string?)e["whistleId"] == theirs.Str("id")), Is.Empty, "the first township");
+            Assert.That(branch.Received.Where(e => (string?)e["whistleId"] == theirs.Str("id")), Is.Empty, "the first branch");
+        });
+    }
+
+    // ---- lists: every row of a 200 belongs to what its caller may see ----
+
+    /// <summary>A list endpoint: its path, where its rows are, and whether a row is the caller's to see.</summary>
+    private sealed record ListRow(string Path, Func<JsonNode, IEnumerable<JsonNode>> Rows, Func<string, string, JsonNode, bool> Sees, string[] NonEmptyFor);
+
+    private static IEnumerable<JsonNode> Items(JsonNode body) => body["items"]!.AsArray().Select(i => i!);
+
+    private static IEnumerable<JsonNode> Elements(JsonNode body) => body.AsArray().Select(i => i!);
+
+    private static bool Any(JsonNode? list, string property, string value) => list!.AsArray().Any(x => (string?)x![property] == value);
+
+    private static readonly string[] Everybody = ["township", "township-other", "branch", "branch-other", "agency", "supervisor"];
+
+    private static Dictionary<string, ListRow> ListRows() => new()
+    {
+        ["GET /api/whistles"] = new("/api/whistles?status=all&pageSize=100", Items, (role, org, w) => role switch
+        {
+            "supervisor" => true,
+            "township" => w.Str("townshipId") == org,
+            "branch" => Any(w["assignments"], "branchId", org),
+            "agency" => Any(w["assignments"], "agencyCode", org),
+            _ => false,
+        }, Everybody),
+        ["GET /api/assignments"] = new("/api/assignments?status=all&pageSize=100", Items, (role, org, a) => role switch
+        {
+            "supervisor" => true,
+            "township" => a["whistle"]!.Str("townshipId") == org,
+            "branch" => (string?)a["branchId"] == org,
+            "agency" => a.Str("agencyCode") == org,
+            _ => false,
+        }, Everybody),
+        ["GET /api/meetings"] = new("/api/meetings?status=all&pageSize=100", Items, (role, org, m) => role switch
+        {
+            "supervisor" => true,
+            "township" => (string?)m["townshipId"] == org,
+            "branch" => Any(m["summons"], "branchId", org),
+            "agency" => Any(m["summons"], "agencyCode", org),
+            _ => false,
+        }, ["township", "township-other", "branch", "branch-other", "agency", "supervisor"]),
+        // A township's statistics: the branches stationed in it, no agency.
+        ["GET /api/stats/response-times"] = new("/api/stats/response-times", b => b["agencies"]!.AsArray().Concat(b["branches"]!.AsArray()).Select(x => x!),
+            (role, org, u) => role == "supervisor" || (role == "township" && u.Str("kind") != "agency" && (string?)u["townshipId"] == org), ["township", "township-other", "supervisor"]),
+        ["GET /api/stats/assessment"] = new("/api/stats/assessment", b => b["agencies"]!.AsArray().Concat(b["branches"]!.AsArray()).Select(x => x!),
+            (role, org, u) => role == "supervisor" || (role == "township" && u.Str("kind") != "agency" && (string?)u["townshipId"] == org), ["township", "township-other", "supervisor"]),
+        // The administrators' lists are county-wide, and theirs alone (any other caller: 403, by the table above).
+        ["GET /api/audit"] = new("/api/audit?pageSize=100", Items, (role, _, _) => role == "auditadmin", ["auditadmin"]),
+        ["GET /api/users"] = new("/api/users", Elements, (role, _, _) => role == "secadmin", ["secadmin"]),
+        ["GET /api/notice-channels"] = new("/api/notice-channels", Elements, (role, _, _) => role == "sysadmin", ["sysadmin"]),
+    };
+
+    public static IEnumerable<string> ListNames() => ListRows().Keys;
+
+    private bool _listData;
+
+    /// <summary>Whistles and meetings in both townships, so that every list has rows of another organisation to leak.</summary>
+    private async Task ListDataAsync()
+    {
+        if (_listData) return;
+        await FreshAsync();
+        var other = (await _clients["township-other"].RaiseAsync(WhistleClient.Raise("矩阵列表（东风）", "street-vending", "routine"))).Str("id");
+        await _clients["township-other"].WaitForWhistleAsync(other, w => w.Str("status") == "dispatched");
+        await FreshMeetingAsync();
+        await _clients["township-other"].PostAsync("/api/meetings", Meeting());
+        await NoticeChannelAsync("matrix-list");
+        _listData = true;
+    }
+
+    private static string RoleOf(string actor) => actor.Replace("-other", "", StringComparison.Ordinal);
+
+    [TestCaseSource(nameof(ListNames))]
+    public async Task Should_list_only_rows_the_caller_may_see(string list)
+    {
+        await ListDataAsync();
+        var row = ListRows()[list];
+        lock (_listsChecked) _listsChecked.Add(list);
+        var failures = new List<string>();
+        foreach (var actor in Actors.Where(a => a != "anonymous"))
+        {
+            var client = _clients[actor];
+            var (status, body, _) = await client.GetAsync(row.Path);
+            if (status != HttpStatusCode.OK)
+            {
+                if (row.NonEmptyFor.Contains(actor)) failures.Add($"{actor}: {(int)status}");
+                continue;
+            }
+
+            Interlocked.Increment(ref _rowChecks);
+            var rows = row.Rows(body!).ToList();
+            Interlocked.Add(ref _rowsChecked, rows.Count);
+            var leaked = rows.Where(r => !row.Sees(RoleOf(actor), client.OrgId, r)).ToList();
+            if (leaked.Count > 0)
+            {
+                failures.Add($"{actor}: {leaked.Count} of {rows.Count} rows it may not see, e.g. {leaked[0].ToJsonString()[..Math.Min(200, leaked[0].ToJsonString().Length)]}");
+                Interlocked.Increment(ref _unexpected);
+            }
+
+            if (rows.Count == 0 && row.NonEmptyFor.Contains(actor)) failures.Add($"{actor}: no rows at all (the check would mean nothing)");
+        }
+
+        Assert.That(failures, Is.Empty, list);
     }
 
     public static IEnumerable<string> RowNames() => new When_every_role_calls_every_endpoint().Rows().Keys;

@@ -20,7 +20,7 @@ public sealed class When_text_carries_control_characters
     public async Task Start()
     {
         _system = await WhistleSystem.EmbeddedAsync();
-        foreach (var user in new[] { "township.chengguan", "branch.urban-management.chengguan", "branch.market-supervision.chengguan", "supervisor" })
+        foreach (var user in new[] { "township.chengguan", "branch.urban-management.chengguan", "branch.market-supervision.chengguan", "supervisor", "sysadmin", "secadmin" })
         {
             _as[user] = await _system.SignInAsync(user);
         }
@@ -107,13 +107,13 @@ public sealed class When_text_carries_control_characters
         new("minutes", "township.chengguan", "POST", s => $"/api/meetings/{s._meeting}/minutes", (_, v) => new { minutes = v }, "minutes", true),
         new("decision text", "township.chengguan", "POST", s => $"/api/meetings/{s._meeting}/minutes",
             (_, v) => new { minutes = "纪要", decisions = new[] { new { text = v, agencyCode = "urban-management", dueAt = Later } } }, "decisions[0].text", true),
-        new("matter name", "supervisor", "PUT", _ => "/api/whistle-list/control-test", (_, v) => Matter(v, "Name", "类别", "Category"), "name", false),
-        new("matter nameEn", "supervisor", "PUT", _ => "/api/whistle-list/control-test", (_, v) => Matter("名称", v, "类别", "Category"), "nameEn", false),
-        new("matter category", "supervisor", "PUT", _ => "/api/whistle-list/control-test", (_, v) => Matter("名称", "Name", v, "Category"), "category", false),
-        new("matter categoryEn", "supervisor", "PUT", _ => "/api/whistle-list/control-test", (_, v) => Matter("名称", "Name", "类别", v), "categoryEn", false),
-        new("agency name", "supervisor", "PUT", _ => "/api/org/agencies/health", (_, v) => new { name = v, nameEn = "Health" }, "name", false),
-        new("agency nameEn", "supervisor", "PUT", _ => "/api/org/agencies/health", (_, v) => new { name = "卫健局", nameEn = v }, "nameEn", false),
-        new("account displayName", "supervisor", "POST", _ => "/api/users", (_, v) => new { userName = "control.test", displayName = v, role = "township", orgId = "baiyun", password = "a-long-password" }, "displayName", false),
+        new("matter name", "sysadmin", "PUT", _ => "/api/whistle-list/control-test", (_, v) => Matter(v, "Name", "类别", "Category"), "name", false),
+        new("matter nameEn", "sysadmin", "PUT", _ => "/api/whistle-list/control-test", (_, v) => Matter("名称", v, "类别", "Category"), "nameEn", false),
+        new("matter category", "sysadmin", "PUT", _ => "/api/whistle-list/control-test", (_, v) => Matter("名称", "Name", v, "Category"), "category", false),
+        new("matter categoryEn", "sysadmin", "PUT", _ => "/api/whistle-list/control-test", (_, v) => Matter("名称", "Name", "类别", v), "categoryEn", false),
+        new("agency name", "sysadmin", "PUT", _ => "/api/org/agencies/health", (_, v) => new { name = v, nameEn = "Health" }, "name", false),
+        new("agency nameEn", "sysadmin", "PUT", _ => "/api/org/agencies/health", (_, v) => new { name = "卫健局", nameEn = v }, "nameEn", false),
+        new("account displayName", "secadmin", "POST", _ => "/api/users", (_, v) => new { userName = "control.test", displayName = v, role = "township", orgId = "baiyun", password = "a-long-password" }, "displayName", false),
     ];
 
     // Refused in every field; the single-line fields refuse tab and line breaks too.

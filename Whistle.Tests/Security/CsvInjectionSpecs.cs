@@ -20,6 +20,7 @@ public sealed class When_hostile_text_reaches_a_CSV_export
 
     private WhistleSystem _system = null!;
     private WhistleClient _supervisor = null!;
+    private WhistleClient _auditor = null!;
     private string _whistle = "";
 
     [OneTimeSetUp]
@@ -34,6 +35,7 @@ public sealed class When_hostile_text_reaches_a_CSV_export
         await File.WriteAllTextAsync(file, county.ToJsonString());
         _system = await WhistleSystem.EmbeddedAsync(settings: new Dictionary<string, string?> { ["Whistle:County:File"] = file });
         _supervisor = await _system.SignInAsync("supervisor");
+        _auditor = await _system.SignInAsync("auditadmin");
 
         using var township = await _system.SignInAsync("township.chengguan");
         using var branch = await _system.SignInAsync("branch.urban-management.chengguan");
@@ -57,15 +59,16 @@ public sealed class When_hostile_text_reaches_a_CSV_export
     public async Task Stop()
     {
         _supervisor?.Dispose();
+        _auditor?.Dispose();
         if (_system is not null) await _system.DisposeAsync();
     }
 
     private static string Period() =>
         $"from={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(-1).ToString("O"))}&to={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(1).ToString("O"))}";
 
-    private async Task<List<List<string>>> CsvAsync(string path)
+    private async Task<List<List<string>>> CsvAsync(string path, WhistleClient? reader = null)
     {
-        using var response = await _supervisor.Http.GetAsync(path);
+        using var response = await (reader ?? _supervisor).Http.GetAsync(path);
         var body = await response.Content.ReadAsByteArrayAsync();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), System.Text.Encoding.UTF8.GetString(body));
         Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/csv"));
@@ -88,7 +91,7 @@ public sealed class When_hostile_text_reaches_a_CSV_export
         var refused = await anonymous.PostAsync("/api/auth/token", JsonContent.Create(new { userName = Hyperlink, password = "not-the-password" }));
         Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
 
-        var rows = await CsvAsync("/api/audit?format=csv&entity=account");
+        var rows = await CsvAsync("/api/audit?format=csv&entity=account", _auditor);
         // 编号, 时间, 账号, 姓名, 来源地址, 对象, 对象编号, 操作, …: the unknown name is the account, the name and the key.
         var planted = rows.Where(r => r.Count > 7 && r[7] == "sign-in-failed" && r[6].Contains("HYPERLINK", StringComparison.Ordinal)).ToList();
         Assert.That(planted, Has.Count.EqualTo(1));

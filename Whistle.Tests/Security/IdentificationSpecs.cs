@@ -34,7 +34,7 @@ public sealed class When_an_account_identifies_itself
 
     // Each test signs the supervisor in anew: the tests move the clock on by months.
     [SetUp]
-    public async Task SignInSupervisor() => _supervisor = await _system.SignInAsync("supervisor");
+    public async Task SignInSupervisor() => _supervisor = await _system.SignInAsync("secadmin");
 
     [TearDown]
     public void SignOutSupervisor() => _supervisor?.Dispose();
@@ -122,8 +122,8 @@ public sealed class When_an_account_identifies_itself
         Assert.That((await restricted.GetAsync("/api/auth/second-factor")).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "the tokens from before the change are dead");
         Assert.That((await PostAnonymous("/api/auth/token", new { userName, password })).Status, Is.EqualTo(HttpStatusCode.Unauthorized), "the old password no longer signs in");
 
-        using var supervisor = await _system.SignInAsync("supervisor");
-        var (_, audit, _) = await supervisor.GetAsync($"/api/audit?entity=account&pageSize=100");
+        using var auditor = await _system.SignInAsync("auditadmin");
+        var (_, audit, _) = await auditor.GetAsync($"/api/audit?entity=account&pageSize=100");
         Assert.That(audit!["items"]!.AsArray().Any(e => e!.Str("key") == userName && e!.Str("action") == "password-changed"), Is.True);
     }
 
@@ -136,7 +136,7 @@ public sealed class When_an_account_identifies_itself
         var (_, first) = await PostAnonymous("/api/auth/token", new { userName, password });
         Assert.That(first!["mustEnrolSecondFactor"]!.GetValue<bool>(), Is.True);
         using var enrolling = Bearer(first["accessToken"]!.GetValue<string>());
-        Assert.That((await enrolling.GetAsync("/api/users")).StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That((await enrolling.GetAsync("/api/whistles")).StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
         var enrolment = JsonNode.Parse(await (await enrolling.PostAsync("/api/auth/second-factor/enrol", null)).Content.ReadAsStringAsync())!;
         var secret = enrolment.Str("secret");
         Assert.That(enrolment.Str("otpauthUri"), Does.StartWith($"otpauth://totp/Whistle:{userName}?secret={secret}"));
@@ -151,7 +151,7 @@ public sealed class When_an_account_identifies_itself
         Assert.That(confirmed.StatusCode, Is.EqualTo(HttpStatusCode.OK), await confirmed.Content.ReadAsStringAsync());
         using (var full = Bearer(JsonNode.Parse(await confirmed.Content.ReadAsStringAsync())!.Str("accessToken")))
         {
-            Assert.That((await full.GetAsync("/api/users")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That((await full.GetAsync("/api/whistles")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
         }
 
         // From now on the password alone gives no token, only a challenge for the code.
@@ -170,21 +170,22 @@ public sealed class When_an_account_identifies_itself
         Assert.That(token!["mustEnrolSecondFactor"]!.GetValue<bool>(), Is.False);
         using (var full = Bearer(token.Str("accessToken")))
         {
-            Assert.That((await full.GetAsync("/api/users")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That((await full.GetAsync("/api/whistles")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
         }
 
         var (_, again) = await PostAnonymous("/api/auth/token", new { userName, password });
         Assert.That((await PostAnonymous("/api/auth/token/second-factor", new { challenge = again!.Str("challenge"), code })).Status, Is.EqualTo(HttpStatusCode.Unauthorized), "each code signs in once");
 
-        // Required for the role: its owner cannot remove it; a supervisor can (a lost phone), and that ends its sessions.
+        // Required for the role: its owner cannot remove it; the security administrator can (a lost phone), and that ends its sessions.
         using var owner = Bearer(token.Str("accessToken"));
         Assert.That((await owner.PostAsJsonAsync("/api/auth/second-factor/disable", new { password })).StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
         Assert.That((await _supervisor.PostAsync($"/api/users/{userName}/second-factor/disable")).Status, Is.EqualTo(HttpStatusCode.NoContent));
-        Assert.That((await owner.GetAsync("/api/users")).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That((await owner.GetAsync("/api/whistles")).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         var (_, afterReset) = await PostAnonymous("/api/auth/token", new { userName, password });
         Assert.That(afterReset!["mustEnrolSecondFactor"]!.GetValue<bool>(), Is.True);
 
-        var (_, audit, _) = await _supervisor.GetAsync($"/api/audit?entity=account&pageSize=100");
+        using var auditadmin = await _system.SignInAsync("auditadmin");
+        var (_, audit, _) = await auditadmin.GetAsync($"/api/audit?entity=account&pageSize=100");
         var actions = audit!["items"]!.AsArray().Where(e => e!.Str("key") == userName).Select(e => e!.Str("action")).ToList();
         Assert.That(actions, Is.SupersetOf(new[] { "second-factor-enrolled", "second-factor-disabled", "signed-in", "sign-in-failed" }));
     }

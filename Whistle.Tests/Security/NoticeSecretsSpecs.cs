@@ -60,7 +60,7 @@ public sealed class When_notice_channels_hold_credentials
         _receiver = await NoticeReceiver.StartAsync();
         _api = await ApiHost.StartAsync(Settings(), PlatformHostsToReceiver.Services(_receiver.Address));
         _dispatcher = await DispatcherHost.StartAsync(Settings(), DispatcherServices);
-        _supervisor = await WhistleClient.SignInAsync(_api.BaseAddress, "supervisor");
+        _supervisor = await WhistleClient.SignInAsync(_api.BaseAddress, "sysadmin");
     }
 
     [OneTimeTearDown]
@@ -149,7 +149,8 @@ public sealed class When_notice_channels_hold_credentials
             CancellationToken.None)).Where(j => j is not null).ToList();
         var audit = string.Join("\n", audited);
         var auditedUrls = audited.Select(j => JsonNode.Parse(j)!.Str("url")).ToList();
-        var (_, trail, _) = await _supervisor.GetAsync("/api/audit?entity=notice-channel");
+        using var auditor = await WhistleClient.SignInAsync(_api.BaseAddress, "auditadmin");
+        var (_, trail, _) = await auditor.GetAsync("/api/audit?entity=notice-channel");
         Assert.Multiple(() =>
         {
             foreach (var credential in credentials)

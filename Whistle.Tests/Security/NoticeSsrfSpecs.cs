@@ -55,7 +55,7 @@ internal static class NoticeSteps
 }
 
 /// <summary>
-/// Issue 11, finding 3: a supervisor's notice channel must not reach the inside — loopback, private, link-local,
+/// Issue 11, finding 3: the system administrator's notice channel must not reach the inside — loopback, private, link-local,
 /// multicast addresses (the cloud metadata service, the database, the broker) — by an address, by a name that
 /// resolves there, or by a redirect; and what an answer says is read and kept only in small part.
 /// </summary>
@@ -72,7 +72,7 @@ public sealed class When_a_notice_channel_points_inside
     {
         _receiver = await NoticeReceiver.StartAsync();
         _system = await WhistleSystem.EmbeddedAsync(MappedNoticeHostResolver.Services(_resolver), NoticeSteps.FastNotices());
-        _supervisor = await _system.SignInAsync("supervisor");
+        _supervisor = await _system.SignInAsync("sysadmin");
     }
 
     [OneTimeTearDown]
@@ -183,7 +183,7 @@ public sealed class When_a_notice_channel_is_allowed_inside
         _receiver = await NoticeReceiver.StartAsync();
         _elsewhere = await NoticeReceiver.StartAsync();
         _system = await WhistleSystem.EmbeddedAsync(MappedNoticeHostResolver.Services(_resolver), NoticeSteps.FastNotices(("Whistle:Notices:AllowedNetworks", "127.0.0.0/8")));
-        _supervisor = await _system.SignInAsync("supervisor");
+        _supervisor = await _system.SignInAsync("sysadmin");
     }
 
     [OneTimeTearDown]

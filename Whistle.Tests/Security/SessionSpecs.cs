@@ -47,7 +47,7 @@ public sealed class When_an_account_changes_while_it_is_signed_in
         second["Whistle:Dispatcher:InProcess"] = "false";
         await using var b = await ApiHost.StartAsync(second);
 
-        using var supervisor = await WhistleClient.SignInAsync(a.BaseAddress, "supervisor");
+        using var supervisor = await WhistleClient.SignInAsync(a.BaseAddress, "secadmin");
         using var onA = await WhistleClient.SignInAsync(a.BaseAddress, "township.baiyun");
         using var onB = await WhistleClient.SignInAsync(b.BaseAddress, "township.baiyun");
         await using var pushA = await PushClient.ConnectAsync(a.BaseAddress, onA.Token);
@@ -70,7 +70,7 @@ public sealed class When_an_account_changes_while_it_is_signed_in
     public async Task Should_end_the_old_tokens_when_a_supervisor_sets_the_password_and_let_the_new_password_sign_in()
     {
         await using var api = await ApiHost.StartAsync(Settings(TestSettings.NewDataFolder(), "00:00:15"));
-        using var supervisor = await WhistleClient.SignInAsync(api.BaseAddress, "supervisor");
+        using var supervisor = await WhistleClient.SignInAsync(api.BaseAddress, "secadmin");
         using var before = await WhistleClient.SignInAsync(api.BaseAddress, "township.shuangqiao");
         await using var push = await PushClient.ConnectAsync(api.BaseAddress, before.Token);
 

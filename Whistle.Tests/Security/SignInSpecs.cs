@@ -69,7 +69,7 @@ public sealed class When_someone_guesses_passwords
         settings["Whistle:Auth:LockoutThreshold"] = "3";
         await using var api = await ApiHost.StartAsync(settings);
         using var http = From(api.BaseAddress, "127.0.0.4");
-        using var supervisor = await WhistleClient.SignInAsync(api.BaseAddress, "supervisor");
+        using var supervisor = await WhistleClient.SignInAsync(api.BaseAddress, "secadmin");
         Assert.That((await supervisor.PostAsync("/api/users/township.baiyun/disable")).Status, Is.EqualTo(HttpStatusCode.NoContent));
         for (var i = 0; i < 3; i++) await SignIn(http, "township.liuhe", "wrong");
 

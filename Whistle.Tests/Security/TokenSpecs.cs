@@ -138,7 +138,7 @@ public sealed class When_a_token_is_not_what_it_claims
     {
         using var http = new HttpClient { BaseAddress = _system.Api };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token());
-        Assert.That((await http.GetAsync("/api/audit")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await http.GetAsync("/api/whistles")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
         await using var push = await PushClient.ConnectAsync(_system.Api, Token());
         Assert.That(await push.CatchUpAsync(0), Is.Not.Null);
     }

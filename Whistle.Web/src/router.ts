@@ -19,6 +19,13 @@ export function homeFor(role: UserRole | undefined): RouteLocationRaw {
       return { name: 'inbox' }
     case 'supervisor':
       return { name: 'board' }
+    // 三员: each administrator's workspace is its one page.
+    case 'sysadmin':
+      return { name: 'whistle-list' }
+    case 'secadmin':
+      return { name: 'accounts' }
+    case 'auditadmin':
+      return { name: 'audit' }
     default:
       return { name: 'login' }
   }
@@ -76,7 +83,19 @@ export const router = createRouter({
       path: '/whistle-list',
       name: 'whistle-list',
       component: () => import('./views/WhistleListView.vue'),
-      meta: { roles: ['supervisor'] },
+      meta: { roles: ['sysadmin'] },
+    },
+    {
+      path: '/accounts',
+      name: 'accounts',
+      component: () => import('./views/AccountsView.vue'),
+      meta: { roles: ['secadmin'] },
+    },
+    {
+      path: '/audit',
+      name: 'audit',
+      component: () => import('./views/AuditView.vue'),
+      meta: { roles: ['auditadmin'] },
     },
     {
       path: '/meetings',

@@ -6,6 +6,9 @@ import type {
   Meeting,
   ScheduleMeetingRequest,
   AuditEntry,
+  AuditVerification,
+  Account,
+  CreateAccountRequest,
   DemoUser,
   MatterUpsert,
   InboxAssignment,
@@ -22,6 +25,7 @@ import type {
 } from './types'
 import { accessToken, sessionExpired } from '../stores/auth'
 import { fileNameFromDisposition } from '../lib/files'
+import { auditQuery, type AuditFilter } from '../lib/audit'
 import { allPages, MEETINGS_MAX_PAGE_SIZE } from '../lib/meetings'
 
 export class ApiError extends Error {
@@ -131,6 +135,23 @@ export const api = {
   saveAgency: (code: string, body: { name: string; nameEn: string }) =>
     request<unknown>(`/api/org/agencies/${encodeURIComponent(code)}`, { method: 'PUT', body }),
   audit: (page = 1, pageSize = 20) => request<Page<AuditEntry>>(`/api/audit?page=${page}&pageSize=${pageSize}`),
+  // ---- issue 11: the audit administrator ----
+  auditSearch: (f: AuditFilter, page = 1, pageSize = 50) => request<Page<AuditEntry>>(`/api/audit?${auditQuery(f, { page, pageSize })}`),
+  auditExport: (f: AuditFilter, format: 'csv' | 'jsonl') =>
+    download(`/api/audit?${auditQuery(f, { format })}`, format === 'csv' ? 'text/csv, */*' : 'application/jsonl, */*'),
+  verifyAudit: () => request<AuditVerification>('/api/audit/verify'),
+  // ---- issue 11: the security administrator ----
+  accounts: () => request<Account[]>('/api/users'),
+  createAccount: (body: CreateAccountRequest) => request<Account>('/api/users', { method: 'POST', body }),
+  disableAccount: (userName: string) => request<void>(`/api/users/${encodeURIComponent(userName)}/disable`, { method: 'POST', body: {} }),
+  enableAccount: (userName: string) => request<void>(`/api/users/${encodeURIComponent(userName)}/enable`, { method: 'POST', body: {} }),
+  unlockAccount: (userName: string) => request<void>(`/api/users/${encodeURIComponent(userName)}/unlock`, { method: 'POST', body: {} }),
+  setAccountPassword: (userName: string, password: string) =>
+    request<void>(`/api/users/${encodeURIComponent(userName)}/password`, { method: 'POST', body: { password } }),
+  setAccountRole: (userName: string, role: string, orgId: string) =>
+    request<Account>(`/api/users/${encodeURIComponent(userName)}/role`, { method: 'PUT', body: { role, orgId } }),
+  resetSecondFactor: (userName: string) =>
+    request<void>(`/api/users/${encodeURIComponent(userName)}/second-factor/disable`, { method: 'POST', body: {} }),
   // ---- issue 8: coordination meetings (协调会议) ----
   meetings: (status: 'upcoming' | 'past' | 'all', page = 1, pageSize = 20) =>
     request<Page<Meeting>>(`/api/meetings?status=${status}&page=${page}&pageSize=${pageSize}`),

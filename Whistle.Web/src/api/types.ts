@@ -4,14 +4,14 @@ export type Urgency = 'routine' | 'urgent' | 'emergency'
 export type WhistleStatus = 'raised' | 'dispatched' | 'in-progress' | 'resolved' | 'closed' | 'cancelled'
 export type AssignmentStatus = 'dispatched' | 'reported' | 'resolved' | 'declined'
 export type AssignmentRole = 'lead' | 'co' | 'summoned'
-export type UserRole = 'township' | 'branch' | 'agency' | 'supervisor'
+export type UserRole = 'township' | 'branch' | 'agency' | 'supervisor' | 'sysadmin' | 'secadmin' | 'auditadmin'
 export type Rating = 'satisfied' | 'basically-satisfied' | 'unsatisfied'
 
 export const URGENCIES: Urgency[] = ['routine', 'urgent', 'emergency']
 export const WHISTLE_STATUSES: WhistleStatus[] = ['raised', 'dispatched', 'in-progress', 'resolved', 'closed', 'cancelled']
 export const OPEN_WHISTLE_STATUSES: WhistleStatus[] = ['raised', 'dispatched', 'in-progress', 'resolved']
 export const RATINGS: Rating[] = ['satisfied', 'basically-satisfied', 'unsatisfied']
-export const ROLES: UserRole[] = ['township', 'branch', 'agency', 'supervisor']
+export const ROLES: UserRole[] = ['township', 'branch', 'agency', 'supervisor', 'sysadmin', 'secadmin', 'auditadmin']
 
 export interface User {
   userName: string
@@ -452,4 +452,53 @@ export interface AuditEntry {
   action: 'created' | 'changed' | 'retired' | string
   before: Record<string, unknown> | null
   after: Record<string, unknown> | null
+  remoteAddress?: string | null
+  /** The row's place in the audit chain and its hash (null until the sealer chained it). */
+  position?: number | null
+  hash?: string | null
+}
+
+export interface AuditChainEnd {
+  position: number
+  hash: string
+}
+
+export interface AuditBrokenLink {
+  id: number | null
+  position: number
+  expectedHash: string | null
+  storedHash: string | null
+  reason: 'changed' | 'not-following' | 'missing-before' | 'out-of-order' | 'beyond-head' | 'missing-at-end' | string
+}
+
+export interface AuditVerification {
+  verified: boolean
+  verifiedRows: number
+  unsealedRows: number
+  checkpoint: AuditChainEnd
+  head: AuditChainEnd
+  firstBrokenLink: AuditBrokenLink | null
+}
+
+// ---- issue 11: accounts, for the security administrator ----
+export interface Account {
+  userName: string
+  displayName: string
+  role: string
+  orgId: string
+  orgName: string | null
+  disabled: boolean
+  lockedOut: boolean
+  isDemo: boolean
+  createdAt: string | null
+  createdBy: string | null
+  secondFactor?: boolean
+}
+
+export interface CreateAccountRequest {
+  userName: string
+  displayName: string
+  role: string
+  orgId: string
+  password: string
 }

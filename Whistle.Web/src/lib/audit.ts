@@ -25,3 +25,43 @@ export function auditChanges(before: Record<string, unknown> | null | undefined,
   }
   return out
 }
+
+// ---- the audit administrator's page: filters as a query string ----
+
+export type AuditKind = 'changes' | 'sign-ins' | 'all'
+
+export interface AuditFilter {
+  kind: AuditKind
+  /** ISO dates (yyyy-mm-dd), local days; `to` is inclusive. */
+  from?: string
+  to?: string
+  user?: string
+  action?: string
+}
+
+/** A local calendar day as the UTC instant it starts at. */
+function dayStart(day: string): string {
+  const [y, m, d] = day.split('-').map(Number)
+  return new Date(y, m - 1, d).toISOString()
+}
+
+/** The query string of `GET /api/audit` for a filter (the `to` day included whole). */
+export function auditQuery(f: AuditFilter, extra: Record<string, string | number> = {}): string {
+  const p = new URLSearchParams()
+  if (f.kind !== 'all') p.set('kind', f.kind)
+  if (f.from) p.set('from', dayStart(f.from))
+  if (f.to) {
+    const [y, m, d] = f.to.split('-').map(Number)
+    p.set('to', new Date(y, m - 1, d + 1).toISOString())
+  }
+  if (f.user?.trim()) p.set('user', f.user.trim())
+  if (f.action?.trim()) p.set('action', f.action.trim())
+  for (const [k, v] of Object.entries(extra)) p.set(k, String(v))
+  return p.toString()
+}
+
+/** The file name of an export, e.g. audit-2026-11-29.csv. */
+export function auditFileName(format: 'csv' | 'jsonl', now: Date = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `audit-${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}.${format}`
+}

@@ -9,10 +9,11 @@ export const org = ref<Org>({ townships: [], agencies: [], branches: [] })
 export const referenceLoaded = ref(false)
 let loading: Promise<void> | null = null
 
-export function loadReference(force = false): Promise<void> {
+/** The whistle list and the organisation; `org`: the organisation alone (the security administrator reads no whistle list). */
+export function loadReference(force = false, what: 'all' | 'org' = 'all'): Promise<void> {
   if (loading && !force) return loading
   loading = (async () => {
-    const [m, o] = await Promise.all([api.whistleList(), api.org()])
+    const [m, o] = await Promise.all([what === 'all' ? api.whistleList() : Promise.resolve([] as Matter[]), api.org()])
     matters.value = Array.isArray(m) ? m : []
     org.value = {
       county: o?.county,

@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Authorization;
+using Whistle.Core.Domain;
+
+namespace Whistle.Api.Auth;
+
+/// <summary>
+/// Which roles may call an endpoint group (三员分立, issue 11): the business roles work on whistles; each
+/// administrator has its own endpoints and no other. An endpoint names one of these policies; finer rules (which
+/// whistle, which organisation) stay in the feature's commands and queries. A caller outside the policy gets 403.
+/// </summary>
+public static class RolePolicies
+{
+    /// <summary>Township, branch, agency, supervisor: whistles, assignments, meetings, statistics, the hub.</summary>
+    public const string Business = "business";
+
+    /// <summary>The county's supervisors (督查): reassignment, exports.</summary>
+    public const string Supervisor = "supervisor";
+
+    /// <summary>The organisation (GET /api/org): the business roles, and the system and security administrators who keep it and its accounts.</summary>
+    public const string Organisation = "organisation";
+
+    /// <summary>The whistle list (GET /api/whistle-list): the business roles and the system administrator who keeps it.</summary>
+    public const string WhistleList = "whistle-list";
+
+    /// <summary>系统管理员: the whistle list, the county's settings, notice channels.</summary>
+    public const string SysAdmin = "sysadmin";
+
+    /// <summary>安全管理员: accounts and roles.</summary>
+    public const string SecAdmin = "secadmin";
+
+    /// <summary>审计管理员: the audit trail (read, export, verify).</summary>
+    public const string AuditAdmin = "auditadmin";
+
+    public static void Add(AuthorizationOptions options)
+    {
+        // A policy names the roles; like the default policy, it refuses a restricted token (a password to change, a
+        // second factor to enrol), which opens only the endpoints that lift the restriction.
+        void Policy(string name, params string[] roles) => options.AddPolicy(name, p => p
+            .RequireAuthenticatedUser()
+            .RequireAssertion(c => !c.User.HasClaim(x => x.Type == CurrentUser.RestrictClaim))
+            .RequireRole(roles));
+        Policy(Business, [.. Roles.Business]);
+        Policy(Supervisor, Roles.Supervisor);
+        Policy(Organisation, [.. Roles.Business, Roles.SysAdmin, Roles.SecAdmin]);
+        Policy(WhistleList, [.. Roles.Business, Roles.SysAdmin]);
+        Policy(SysAdmin, Roles.SysAdmin);
+        Policy(SecAdmin, Roles.SecAdmin);
+        Policy(AuditAdmin, Roles.AuditAdmin);
+    }
+}

@@ -1,0 +1,79 @@
+using Microsoft.Playwright;
+using Whistle.Tests.Support;
+using static Microsoft.Playwright.Assertions;
+
+namespace Whistle.Tests.Browser;
+
+/// <summary>
+/// 三员分立 in the browser: each administrator signs in to its one page — the whistle list, the accounts, the audit
+/// trail — with no live connection and no business page.
+/// </summary>
+[NonParallelizable]
+public sealed class When_the_administrators_work_in_the_browser
+{
+    private WhistleSystem _system = null!;
+    private BrowserSession _browser = null!;
+
+    [OneTimeSetUp]
+    public async Task Start()
+    {
+        _browser = await BrowserSession.LaunchAsync();
+        _system = await WhistleSystem.EmbeddedAsync();
+    }
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        if (_browser is not null) await _browser.DisposeAsync();
+        if (_system is not null) await _system.DisposeAsync();
+    }
+
+    [Test]
+    public async Task Should_give_each_administrator_its_own_page_and_nothing_of_the_business()
+    {
+        foreach (var (user, page, nav) in new[] { ("sysadmin", "whistle-list-page", "nav-whistle-list"), ("secadmin", "accounts-page", "nav-accounts"), ("auditadmin", "audit-page", "nav-audit") })
+        {
+            var p = await _browser.SignInAsync(_system.Api, user, BrowserSession.Desktop);
+            await p.GetByTestId(page).WaitForAsync();
+            await Expect(p.Locator("nav.main-nav a")).ToHaveCountAsync(1);
+            await Expect(p.GetByTestId(nav)).ToBeVisibleAsync();
+            await Expect(p.GetByTestId("connection-state")).ToHaveCountAsync(0);
+            await p.GotoAsync("/board");
+            await p.GetByTestId(page).WaitForAsync(); // sent back to its own page
+            await p.Context.CloseAsync();
+        }
+    }
+
+    [Test]
+    public async Task Should_let_the_security_administrator_open_an_account()
+    {
+        var page = await _browser.SignInAsync(_system.Api, "secadmin", BrowserSession.Desktop);
+        await Expect(page.GetByTestId("account-row")).Not.ToHaveCountAsync(0);
+        await page.GetByTestId("account-new").ClickAsync();
+        await page.GetByTestId("account-user").FillAsync("zhao.liu");
+        await page.GetByTestId("account-name").FillAsync("赵六");
+        await page.GetByTestId("account-org").ClickAsync();
+        await page.GetByTestId("account-org-baiyun").ClickAsync();
+        await page.GetByTestId("account-password-new").FillAsync("Zhao-Liu-2026-duty");
+        await page.GetByTestId("account-create").ClickAsync();
+        await Expect(page.Locator("[data-testid=account-row][data-user='zhao.liu']")).ToBeVisibleAsync();
+        // Administrators' accounts offer no password reset here.
+        await Expect(page.Locator("[data-testid=account-row][data-user='auditadmin'] [data-testid=account-password]")).ToHaveCountAsync(0);
+        await BrowserSession.ScreenshotAsync(page, "secadmin-accounts-desktop");
+        await page.Context.CloseAsync();
+    }
+
+    [Test]
+    public async Task Should_let_the_audit_administrator_read_apart_export_and_verify_the_trail()
+    {
+        var page = await _browser.SignInAsync(_system.Api, "auditadmin", BrowserSession.Desktop);
+        await page.GetByTestId("audit-kind-sign-ins").ClickAsync();
+        await Expect(page.Locator("[data-testid=audit-entry][data-action='signed-in']").First).ToBeVisibleAsync();
+        await page.GetByTestId("audit-verify").ClickAsync();
+        await Expect(page.GetByTestId("audit-verified")).ToBeVisibleAsync();
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("audit-export-csv").ClickAsync());
+        Assert.That(download.SuggestedFilename, Is.EqualTo("audit.csv"));
+        await BrowserSession.ScreenshotAsync(page, "auditadmin-audit-desktop");
+        await page.Context.CloseAsync();
+    }
+}
