@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Whistle.Core.Accounts;
 using Whistle.Api.Hosting;
 using Whistle.Api.Push;
 using Whistle.Api.Whistles;
