@@ -85,6 +85,7 @@ public static class WhistleCoreExtensions
         // The aggregates' owners: every write to their tables goes through them (docs/ARCHITECTURE.md, "Data layer").
         services.AddSingleton<Whistles.WhistleStore>();
         services.AddSingleton<Accounts.AccountStore>();
+        services.AddSingleton<County.WhistleListUpkeep>();
 
         // Registered before the bus so that the schema and the county exist before any consumer runs.
         services.AddSingleton<DatabaseInitializer>();
