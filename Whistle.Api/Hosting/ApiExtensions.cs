@@ -122,6 +122,8 @@ public static class ApiExtensions
         services.AddWhistleSessions();
         services.AddSingleton<WhistleQueries>();
         services.AddSingleton<Whistle.Api.Audit.AuditQueries>();
+        services.AddSingleton<Whistle.Api.Export.ExportQueries>();
+        services.AddSingleton<Whistle.Api.Stats.StatsQueries>();
         services.AddSingleton<Whistle.Api.Meetings.MeetingQueries>();
         services.AddSingleton<Whistle.Api.Meetings.MeetingCommands>();
         services.AddSingleton<PushDeduplicator>();

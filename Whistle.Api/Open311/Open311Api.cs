@@ -79,22 +79,6 @@ public static class Open311Api
 
     public static readonly TimeSpan DefaultPeriod = TimeSpan.FromDays(90);
 
-    // The filters and the limit in the query itself: never more than MaxResults rows leave the database.
-    private static string RequestsSql(SqlDialect dialect) => dialect.Limit($"""
-        SELECT {WhistleRows.WhistleColumns} FROM whistles w
-        WHERE w.township_id = @Org AND w.raised_at >= @From AND w.raised_at <= @To AND w.matter_code <> '{WhistleStore.DecisionMatterCode}'
-          AND (@AnyCode = 0 OR {dialect.InList("w.matter_code", "@Codes")})
-          AND (@Open = 1 OR w.status IN ('closed', 'cancelled'))
-          AND (@Closed = 1 OR w.status NOT IN ('closed', 'cancelled'))
-        ORDER BY w.raised_at DESC, w.id DESC
-        """) + ";";
-
-    private static string RequestsByIdSql(SqlDialect dialect) =>
-        $"SELECT {WhistleRows.WhistleColumns} FROM whistles w WHERE w.township_id = @Org AND {dialect.InList("w.id", "@Ids")} ORDER BY w.raised_at DESC, w.id DESC;";
-
-    private static string AssignmentsOfSql(SqlDialect dialect) =>
-        $"SELECT {WhistleRows.AssignmentColumns} FROM assignments a WHERE {dialect.InList("a.whistle_id", "@Ids")} ORDER BY a.position, a.id;";
-
     public static IServiceCollection AddOpen311Api(this IServiceCollection services)
     {
         services.AddOptions<Open311Options>().BindConfiguration(Open311Options.Section)
@@ -102,6 +86,7 @@ public static class Open311Api
             .Validate(o => o.FailedKeyChecksPerMinute is >= 1 and <= 10_000, "Whistle:Open311:FailedKeyChecksPerMinute must be between 1 and 10000 (default: 10).")
             .ValidateOnStart();
         services.AddSingleton<Open311KeyThrottle>();
+        services.AddSingleton<Open311Queries>();
         return services;
     }
 
@@ -254,7 +239,7 @@ public static class Open311Api
     };
 
     private static async Task<IResult> GetRequests(
-        string format, HttpContext http, IOptionsMonitor<Open311Options> options, Accounts accounts, Open311KeyThrottle keys, WhistleDatabase database,
+        string format, HttpContext http, IOptionsMonitor<Open311Options> options, Accounts accounts, Open311KeyThrottle keys, Open311Queries queries,
         CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
     {
         if (!IsKnown(format)) return Error(format, 404, "Unknown format: use .json or .xml.");
@@ -267,11 +252,11 @@ public static class Open311Api
 
         var ids = List(query["service_request_id"]);
         if (ids.Count > MaxListValues) return Error(format, 400, $"service_request_id names at most {MaxListValues} requests (comma-separated); ask again for the rest.");
-        List<WhistleRow> whistles;
+        IReadOnlyList<WhistleRow> whistles;
         if (ids.Count > 0)
         {
             // The specification: with service_request_id, every other parameter is ignored.
-            whistles = (await database.ReadAsync(c => c.QueryAsync<WhistleRow>(database.Dialect.Sql(RequestsByIdSql), new { Org = user.OrgId, Ids = ids }), ct)).ToList();
+            whistles = await queries.ByIdAsync(user, ids, ct);
         }
         else
         {
@@ -288,39 +273,31 @@ public static class Open311Api
             if (codes.Count > MaxListValues) return Error(format, 400, $"service_code names at most {MaxListValues} services (comma-separated).");
             var statuses = List(query["status"]);
             if (statuses.Any(s => s is not ("open" or "closed"))) return Error(format, 400, "status must be open or closed (or both, comma-separated).");
-            var args = new
-            {
-                Org = user.OrgId, From = from, To = to, Take = MaxResults,
-                AnyCode = codes.Count == 0 ? 0 : 1, Codes = codes.Count == 0 ? [""] : codes,
-                Open = statuses.Count == 0 || statuses.Contains("open") ? 1 : 0,
-                Closed = statuses.Count == 0 || statuses.Contains("closed") ? 1 : 0,
-            };
-            whistles = (await database.ReadAsync(c => c.QueryAsync<WhistleRow>(database.Dialect.Sql(RequestsSql), args), ct)).ToList();
+            whistles = await queries.RequestsAsync(
+                user, from, to, codes, open: statuses.Count == 0 || statuses.Contains("open"), closed: statuses.Count == 0 || statuses.Contains("closed"), MaxResults, ct);
         }
 
-        return Answer(format, "service_requests", await DescribeAsync(whistles, database, county.Catalog, ct));
+        return Answer(format, "service_requests", await DescribeAsync(whistles, queries, county.Catalog, ct));
     }
 
     private static async Task<IResult> GetRequest(
-        string id, string format, HttpContext http, IOptionsMonitor<Open311Options> options, Accounts accounts, Open311KeyThrottle keys, WhistleDatabase database,
+        string id, string format, HttpContext http, IOptionsMonitor<Open311Options> options, Accounts accounts, Open311KeyThrottle keys, Open311Queries queries,
         CountyCatalogHolder county, CancellationToken ct)
     {
         if (!IsKnown(format)) return Error(format, 404, "Unknown format: use .json or .xml.");
         var (user, refused) = await AuthoriseAsync(format, http.Request.Query["api_key"].ToString(), options, accounts, keys, http, ct);
         if (user is null) return refused!;
-        var whistles = (await database.ReadAsync(c => c.QueryAsync<WhistleRow>(database.Dialect.Sql(RequestsByIdSql), new { Org = user.OrgId, Ids = new[] { id } }), ct)).ToList();
+        var whistles = await queries.ByIdAsync(user, [id], ct);
         if (whistles.Count == 0) return Error(format, 404, $"No service request '{id}'.");
-        return Answer(format, "service_requests", await DescribeAsync(whistles, database, county.Catalog, ct));
+        return Answer(format, "service_requests", await DescribeAsync(whistles, queries, county.Catalog, ct));
     }
 
     /// <summary>Open311's two states: a whistle is closed once confirmed or cancelled (as <c>GET /api/whistles?status=closed</c>).</summary>
     public static string Status(string whistleStatus) => whistleStatus is WhistleStatus.Closed or WhistleStatus.Cancelled ? "closed" : "open";
 
-    private static async Task<List<object>> DescribeAsync(List<WhistleRow> whistles, WhistleDatabase database, CountyCatalog catalog, CancellationToken ct)
+    private static async Task<List<object>> DescribeAsync(IReadOnlyList<WhistleRow> whistles, Open311Queries queries, CountyCatalog catalog, CancellationToken ct)
     {
-        var assignments = whistles.Count == 0
-            ? Enumerable.Empty<AssignmentRow>().ToLookup(a => a.WhistleId)
-            : (await database.ReadAsync(c => c.QueryAsync<AssignmentRow>(database.Dialect.Sql(AssignmentsOfSql), new { Ids = whistles.Select(w => w.Id).ToList() }), ct)).ToLookup(a => a.WhistleId);
+        var assignments = await queries.AssignmentsOfAsync(whistles, ct);
         string Unit(AssignmentRow a) =>
             (a.BranchId is not null ? catalog.FindBranch(a.BranchId)?.Name : null) ?? catalog.FindAgency(a.AgencyCode)?.Name ?? a.AgencyCode;
 

@@ -155,7 +155,7 @@ public sealed class When_an_Open311_client_abuses_the_api
         });
 
         // The limit is the query's own (LIMIT / FETCH NEXT after its ORDER BY): no statement of the listing reads the range unbounded.
-        var listing = typeof(Open311Api).GetMethod("RequestsSql", BindingFlags.Static | BindingFlags.NonPublic)!;
+        var listing = typeof(Open311Queries).GetMethod("RequestsSql", BindingFlags.Static | BindingFlags.NonPublic)!;
         string Composed(DatabaseProvider provider) => (string)listing.Invoke(null, [SqlDialect.For(provider)])!;
         Assert.That(Composed(DatabaseProvider.Sqlite), Does.Contain("ORDER BY w.raised_at DESC, w.id DESC LIMIT @Take"));
         Assert.That(Composed(DatabaseProvider.SqlServer), Does.Contain("ORDER BY w.raised_at DESC, w.id DESC OFFSET 0 ROWS FETCH NEXT @Take ROWS ONLY"));
