@@ -125,7 +125,6 @@ public static class ApiExtensions
         services.AddSingleton<Whistle.Api.Export.ExportQueries>();
         services.AddSingleton<Whistle.Api.Stats.StatsQueries>();
         services.AddSingleton<Whistle.Api.Meetings.MeetingQueries>();
-        services.AddSingleton<Whistle.Api.Meetings.MeetingCommands>();
         services.AddSingleton<PushDeduplicator>();
         services.AddOpen311Api();
 

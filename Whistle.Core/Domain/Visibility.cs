@@ -1,4 +1,5 @@
 using Whistle.Contracts;
+using Whistle.Core.Meetings;
 using Whistle.Core.Whistles;
 
 namespace Whistle.Core.Domain;
@@ -54,6 +55,26 @@ public static class Visibility
         Roles.Supervisor => true,
         Roles.Township => whistle.TownshipId == caller.OrgId,
         Roles.Branch or Roles.Agency => assignments.Any(a => Concerns(caller, whistle, a)),
+        _ => false,
+    };
+
+    // ---- A meeting ---------------------------------------------------------------------------------------------
+
+    /// <summary>The meeting <c>m</c> is the caller's to see: as a whistle, with its summons for its duties.</summary>
+    public const string MeetingCondition = """
+        (@Role = 'supervisor'
+         OR (@Role = 'township' AND m.township_id = @Org)
+         OR (@Role = 'branch' AND EXISTS (SELECT 1 FROM meeting_summons s WHERE s.meeting_id = m.id AND s.branch_id = @Org))
+         OR (@Role = 'agency' AND EXISTS (SELECT 1 FROM meeting_summons s WHERE s.meeting_id = m.id AND s.agency_code = @Org)))
+        """;
+
+    /// <summary>The C# form of <see cref="MeetingCondition"/>: the supervisors, its township, or a unit it summons (and its agency).</summary>
+    public static bool CanSee(Caller caller, MeetingRow meeting, IEnumerable<SummonsRow> summons) => caller.Role switch
+    {
+        Roles.Supervisor => true,
+        Roles.Township => meeting.TownshipId == caller.OrgId,
+        Roles.Branch => summons.Any(s => s.BranchId == caller.OrgId),
+        Roles.Agency => summons.Any(s => s.AgencyCode == caller.OrgId),
         _ => false,
     };
 

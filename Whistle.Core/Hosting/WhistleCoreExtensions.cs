@@ -84,6 +84,7 @@ public static class WhistleCoreExtensions
 
         // The aggregates' owners: every write to their tables goes through them (docs/ARCHITECTURE.md, "Data layer").
         services.AddSingleton<Whistles.WhistleStore>();
+        services.AddSingleton<Meetings.MeetingStore>();
         services.AddSingleton<Accounts.AccountStore>();
         services.AddSingleton<County.WhistleListUpkeep>();
 

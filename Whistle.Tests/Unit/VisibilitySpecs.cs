@@ -2,6 +2,7 @@ using Dapper;
 using Microsoft.Data.Sqlite;
 using Whistle.Contracts;
 using Whistle.Core.Domain;
+using Whistle.Core.Meetings;
 using Whistle.Core.Options;
 using Whistle.Core.Storage;
 using Whistle.Core.Whistles;
@@ -29,6 +30,19 @@ public sealed class When_visibility_is_judged
         Duty("a4", "w4", "a-three", null),                                           // w4: an agency itself; w3: no duty yet
     ];
 
+    // A township's meeting summoning a branch and an agency itself; a county-wide one; one summoning nobody yet.
+    private static readonly MeetingRow[] Meetings =
+    [
+        new() { Id = "m1", TownshipId = "t1" }, new() { Id = "m2", TownshipId = null }, new() { Id = "m3", TownshipId = "t2" },
+    ];
+
+    private static readonly SummonsRow[] Summons =
+    [
+        new() { Id = "s1", MeetingId = "m1", AgencyCode = "a-one", BranchId = "a-one.t1" },
+        new() { Id = "s2", MeetingId = "m1", AgencyCode = "a-three", BranchId = null },
+        new() { Id = "s3", MeetingId = "m2", AgencyCode = "a-two", BranchId = "a-two.t1" },
+    ];
+
     public static IEnumerable<TestCaseData> Callers() =>
         new[]
         {
@@ -38,7 +52,7 @@ public sealed class When_visibility_is_judged
             new Caller("b3", "b3", Roles.Branch, "a-one.t2"), new Caller("b9", "b9", Roles.Branch, "a-nine.t1"),
             new Caller("g1", "g1", Roles.Agency, "a-one"), new Caller("g2", "g2", Roles.Agency, "a-two"),
             new Caller("g3", "g3", Roles.Agency, "a-three"), new Caller("g9", "g9", Roles.Agency, "a-nine"),
-            new Caller("x", "x", "auditor", "county"), // not a role of the business: sees nothing
+            new Caller("x", "x", Roles.AuditAdmin, "county"), // an administrator: sees no whistle, no meeting
         }.Select(c => new TestCaseData(c).SetName($"{c.Role} {c.OrgId}"));
 
     private SqliteConnection _connection = null!;
@@ -65,6 +79,26 @@ public sealed class When_visibility_is_judged
                 "INSERT INTO assignments (id, whistle_id, agency_code, branch_id, role, status, dispatched_at, report_by, resolve_by, position) " +
                 "VALUES (@Id, @WhistleId, @AgencyCode, @BranchId, 'lead', 'dispatched', @At, @At, @At, 0)",
                 new { a.Id, a.WhistleId, a.AgencyCode, a.BranchId, At = DateTimeOffset.UnixEpoch });
+        }
+
+        await CreateTheMeetingsAsync();
+    }
+
+    private async Task CreateTheMeetingsAsync()
+    {
+        foreach (var m in Meetings)
+        {
+            await _connection.ExecuteAsync(
+                "INSERT INTO meetings (id, township_id, kind, title, agenda, place, starts_at, ends_at, confirm_by, status, organizer_user, organizer_name, organizer_org, created_at, version) " +
+                "VALUES (@Id, @TownshipId, 'regular', 't', '', 'p', @At, @At, @At, 'scheduled', 'u', 'u', 'o', @At, 0)",
+                new { m.Id, m.TownshipId, At = DateTimeOffset.UnixEpoch });
+        }
+
+        foreach (var s in Summons)
+        {
+            await _connection.ExecuteAsync(
+                "INSERT INTO meeting_summons (id, meeting_id, agency_code, branch_id, status, position) VALUES (@Id, @MeetingId, @AgencyCode, @BranchId, 'summoned', 0)",
+                new { s.Id, s.MeetingId, s.AgencyCode, s.BranchId });
         }
     }
 
@@ -95,8 +129,21 @@ public sealed class When_visibility_is_judged
         {
             var duties = Assignments.Where(a => a.WhistleId == w.Id).ToList();
             var audience = Visibility.Audience(w.TownshipId, duties.Select(a => (a.AgencyCode, a.BranchId)));
-            var pushed = Roles.All.Contains(caller.Role) && audience.Contains(Visibility.GroupOf(caller));
+            var pushed = Roles.Business.Contains(caller.Role) && audience.Contains(Visibility.GroupOf(caller));
             Assert.That(pushed, Is.EqualTo(Visibility.CanSee(caller, w, duties)), $"{w.Id}: audience {string.Join(", ", audience)}");
+        }
+    }
+
+    [TestCaseSource(nameof(Callers))]
+    public async Task Should_show_the_same_meetings_in_SQL_as_in_CSharp_and_push_them_alike(Caller caller)
+    {
+        var bySql = await _connection.QueryAsync<string>($"SELECT m.id FROM meetings m WHERE {Visibility.MeetingCondition} ORDER BY m.id", new { caller.Role, Org = caller.OrgId });
+        var byCode = Meetings.Where(m => Visibility.CanSee(caller, m, Summons.Where(s => s.MeetingId == m.Id))).Select(m => m.Id).ToList();
+        Assert.That(bySql, Is.EqualTo(byCode));
+        foreach (var m in Meetings)
+        {
+            var audience = Visibility.Audience(m.TownshipId, Summons.Where(s => s.MeetingId == m.Id).Select(s => (s.AgencyCode, s.BranchId)));
+            Assert.That(Roles.Business.Contains(caller.Role) && audience.Contains(Visibility.GroupOf(caller)), Is.EqualTo(byCode.Contains(m.Id)), $"{m.Id}: audience {string.Join(", ", audience)}");
         }
     }
 
