@@ -30,6 +30,7 @@ public static class SessionServices
 
         services.TryAddSingleton<IPasswordHasher<AccountRow>, PasswordHasher<AccountRow>>();
         services.AddSingleton<Accounts>();
+        services.AddSingleton<AccountUpkeep>();
         services.AddSingleton<SessionTokens>();
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<ActiveAccounts>();
