@@ -66,18 +66,8 @@ public sealed partial class AuditChain(WhistleDatabase database, IOptions<AuditO
     private static string UnsealedSql(SqlDialect dialect) =>
         dialect.Limit($"SELECT {RowColumns} FROM {dialect.SkippingLocked("audit_log")} WHERE hash IS NULL ORDER BY id") + ";";
 
-    // The only UPDATE of audit_log: it sets the chain columns of a row not yet sealed, nothing else.
-    private const string SealRowSql = "UPDATE audit_log SET chain_position = @Position, prev_hash = @PrevHash, hash = @Hash WHERE id = @Id AND hash IS NULL;";
-
-    private const string AdvanceHeadSql = "UPDATE audit_chain SET head_position = @Position, head_hash = @Hash, sealed_at = @Now WHERE id = 1;";
-
     private static string PrunableSql(SqlDialect dialect) =>
         dialect.Limit("SELECT chain_position AS Position, at, hash FROM audit_log WHERE chain_position > @After ORDER BY chain_position") + ";";
-
-    // The only DELETE of audit_log: a prefix of the chain, older than the retention.
-    private const string PruneSql = "DELETE FROM audit_log WHERE chain_position > @After AND chain_position <= @Through;";
-
-    private const string CheckpointSql = "UPDATE audit_chain SET checkpoint_position = @Position, checkpoint_hash = @Hash, pruned_at = @Now WHERE id = 1;";
 
     private static string ChainedSql(SqlDialect dialect) =>
         $"SELECT {RowColumns} FROM {dialect.SkippingLocked("audit_log")} WHERE chain_position IS NOT NULL ORDER BY chain_position;";
@@ -177,19 +167,18 @@ public sealed partial class AuditChain(WhistleDatabase database, IOptions<AuditO
                     var chain = await c.QuerySingleAsync<ChainState>(unit.Dialect.Sql(LockedChainSql), transaction: unit.Transaction);
                     var rows = (await c.QueryAsync<Row>(unit.Dialect.Sql(UnsealedSql), new { Take = SealBatch }, unit.Transaction)).ToList();
                     var (position, hash) = (chain.HeadPosition, chain.HeadHash);
-                    var seals = new List<object>(rows.Count);
+                    var seals = new List<AuditSeal>(rows.Count);
                     foreach (var row in rows)
                     {
                         position++;
                         var next = Hash(row, position, hash);
-                        seals.Add(new { row.Id, Position = position, PrevHash = hash, Hash = next });
+                        seals.Add(new AuditSeal(row.Id, position, hash, next));
                         hash = next;
                     }
 
                     if (seals.Count > 0)
                     {
-                        await c.ExecuteAsync(SealRowSql, seals, unit.Transaction);
-                        await c.ExecuteAsync(AdvanceHeadSql, new { Position = position, Hash = hash, Now = now }, unit.Transaction);
+                        await AuditTrail.SealAsync(unit, seals, now);
                     }
 
                     unit.Complete();
@@ -233,8 +222,7 @@ public sealed partial class AuditChain(WhistleDatabase database, IOptions<AuditO
                     }
 
                     var last = prefix[^1];
-                    var deleted = await c.ExecuteAsync(PruneSql, new { After = chain.CheckpointPosition, Through = last.Position }, unit.Transaction);
-                    await c.ExecuteAsync(CheckpointSql, new { last.Position, last.Hash, Now = now }, unit.Transaction);
+                    var deleted = await AuditTrail.PruneAsync(unit, chain.CheckpointPosition, last.Position, last.Hash, now);
                     unit.Complete();
                     return (deleted, new AuditChainEnd(last.Position, last.Hash), prefix.Count == PruneBatch);
                 },

@@ -61,7 +61,7 @@ public sealed partial class When_SQL_Server_reads_our_SQL
         var names = Statements().Select(t => t.TestName).ToList();
         Assert.Multiple(() =>
         {
-            Assert.That(names, Has.Some.StartsWith("OutboxRelay."));
+            Assert.That(names, Has.Some.StartsWith("Outbox."));
             Assert.That(names, Has.Some.StartsWith("WhistleStore."));
             Assert.That(names, Has.Some.StartsWith("WhistleRows."));
             Assert.That(names, Has.Some.StartsWith("CountyStore."));
