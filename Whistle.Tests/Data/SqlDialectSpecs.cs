@@ -13,8 +13,8 @@ namespace Whistle.Tests.Data;
 
 /// <summary>
 /// Issue 12: what differs between the databases lives in one dialect type per provider, so that a third provider is
-/// one new type. No statement outside the dialects may use a provider's own syntax, and nothing outside them may
-/// switch on the provider.
+/// one new type. No statement outside the dialects may use a provider's own syntax (nor may anything outside them switch
+/// on the provider: Architecture/When_the_data_layer_is_read).
 /// </summary>
 public sealed partial class When_the_code_speaks_SQL
 {
@@ -50,29 +50,10 @@ public sealed partial class When_the_code_speaks_SQL
         var composed = When_SQL_Server_reads_our_SQL.Composed(new MarkerDialect()).ToList();
         Assert.Multiple(() =>
         {
-            Assert.That(composed.Select(c => c.Name), Does.Contain("Timeline.InsertSql").And.Contain("OutboxRelay.ClaimSql").And.Contain("Inbox.RecordSql"));
+            Assert.That(composed.Select(c => c.Name), Does.Contain("Timeline.InsertSql").And.Contain("Outbox.ClaimSql").And.Contain("Inbox.RecordSql"));
             Assert.That(composed.Single(c => c.Name == "Timeline.InsertSql").Sql, Does.Contain("/*under-lock whistle-timeline*/").And.Contain("/*returning sequence*/"));
         });
     }
-
-    /// <summary>The provider is named in one place: <see cref="SqlDialect.For"/> (and the option's default).</summary>
-    [Test]
-    public void Should_choose_by_the_provider_only_in_the_dialects()
-    {
-        var switches = Repository.TrackedFiles()
-            .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) && f.Split('/')[0] is "Whistle.Api" or "Whistle.Core" or "Whistle.Dispatcher")
-            .Where(f => !f.EndsWith("Dialect.cs", StringComparison.Ordinal) && File.Exists(Path.Combine(Repository.Root, f)))
-            .SelectMany(f => File.ReadLines(Path.Combine(Repository.Root, f)).Select((line, i) => (File: f, Line: i + 1, Text: line)))
-            .Where(l => ProviderName().IsMatch(l.Text))
-            .Where(l => !(l.File.EndsWith("Options/WhistleOptions.cs", StringComparison.Ordinal) && l.Text.Contains("Provider { get; set; } = DatabaseProvider.Sqlite", StringComparison.Ordinal)))
-            .Select(l => $"{l.File}:{l.Line}: {l.Text.Trim()}")
-            .ToList();
-        TestContext.Out.WriteLine($"provider switches outside the dialects: {switches.Count}");
-        Assert.That(switches, Is.Empty);
-    }
-
-    [GeneratedRegex(@"DatabaseProvider\.(Sqlite|SqlServer|Postgre)|\bSqliteException\b|\bSqlException\b|SqliteConnection|SqlConnection\b|SqliteFactory|SqlClientFactory")]
-    private static partial Regex ProviderName();
 
     /// <summary>A dialect whose every part is a marker: what a statement leaves to the dialect shows, nothing else does.</summary>
     private sealed class MarkerDialect : SqlDialect
