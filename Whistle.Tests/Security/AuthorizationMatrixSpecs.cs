@@ -17,6 +17,7 @@ public sealed class When_every_role_calls_every_endpoint
     // elsewhere; that agency and another; the county's supervisor.
     private static readonly string[] Actors = ["anonymous", "township", "township-other", "branch", "branch-other", "agency", "agency-other", "supervisor"];
 
+    private readonly ShiftedClock _clock = new();
     private WhistleSystem _system = null!;
     private readonly Dictionary<string, WhistleClient> _clients = [];
     private HttpClient _anonymous = null!;
@@ -29,7 +30,7 @@ public sealed class When_every_role_calls_every_endpoint
     [OneTimeSetUp]
     public async Task Start()
     {
-        _system = await WhistleSystem.EmbeddedAsync();
+        _system = await WhistleSystem.EmbeddedAsync(s => s.AddSingleton<TimeProvider>(_clock));
         foreach (var (actor, user) in new[]
         {
             ("township", "township.chengguan"), ("township-other", "township.dongfeng"),
@@ -76,17 +77,18 @@ public sealed class When_every_role_calls_every_endpoint
         return (id, w["assignments"]!.AsArray().Single(a => a!.Str("role") == "lead")!.Str("id"));
     }
 
-    /// <summary>A fresh meeting of 城关 summoning its 城管 branch (the "branch" actor).</summary>
+    /// <summary>A fresh meeting of 城关 summoning its 城管 branch (the "branch" actor), begun (attendance and minutes come only then).</summary>
     private async Task<(string Meeting, string Summons)> FreshMeetingAsync()
     {
         var (_, body, _) = await _clients["township"].PostAsync("/api/meetings", Meeting());
         var meeting = body!.AsArray()[0]!;
+        _clock.Shift(TimeSpan.FromMinutes(2));
         return (meeting.Str("id"), meeting["summons"]!.AsArray()[0]!.Str("id"));
     }
 
-    private static object Meeting() => new
+    private object Meeting() => new
     {
-        kind = "regular", title = "矩阵协调会", place = "街道会议室", startsAt = DateTimeOffset.UtcNow.AddDays(2), agencyCodes = new[] { "urban-management" },
+        kind = "regular", title = "矩阵协调会", place = "街道会议室", startsAt = _clock.GetUtcNow().AddMinutes(1), agencyCodes = new[] { "urban-management" },
     };
 
     private static Dictionary<string, HttpStatusCode> Organizer(HttpStatusCode code) =>
