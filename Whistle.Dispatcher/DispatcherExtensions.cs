@@ -1,4 +1,7 @@
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Whistle.Core.Notices;
 using Whistle.Dispatcher.Notices;
 
 namespace Whistle.Dispatcher;
@@ -36,7 +39,13 @@ public static class DispatcherExtensions
             .Validate(o => o.RetryBaseDelay > TimeSpan.Zero && o.RetryMaxDelay >= o.RetryBaseDelay, "Whistle:Notices:RetryBaseDelay must be positive and Whistle:Notices:RetryMaxDelay at least as long (defaults: 00:00:30, 01:00:00).")
             .ValidateOnStart();
         // The per-request timeout is the sender's own (Whistle:Notices:Timeout); the client's is only a backstop.
-        builder.Services.AddHttpClient(NoticeSender.HttpClientName, c => c.Timeout = TimeSpan.FromMinutes(6));
+        // The handler connects itself, to addresses the policy allows (NoticeHttp); the factory's request logging
+        // would write the URL (a credential), so the client has none.
+        builder.Services.TryAddSingleton<INoticeHostResolver, DnsNoticeHostResolver>();
+        builder.Services.AddHttpClient(NoticeSender.HttpClientName, c => c.Timeout = TimeSpan.FromMinutes(6))
+            .ConfigurePrimaryHttpMessageHandler(sp => NoticeHttp.CreateHandler(
+                sp.GetRequiredService<NoticeAddressPolicy>(), sp.GetRequiredService<INoticeHostResolver>(), sp.GetRequiredService<IOptions<NoticeOptions>>().Value.Timeout))
+            .RemoveAllLoggers();
         builder.Services.AddSingleton<NoticeSignal>();
         builder.Services.AddSingleton<NoticeSender>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NoticeSender>());

@@ -68,6 +68,7 @@ public static partial class DispatcherProgram
         try
         {
             await host.Services.MigrateAsync(CancellationToken.None);
+            await host.Services.GetRequiredService<Whistle.Core.Notices.NoticeSecrets>().EncryptPlainRowsAsync(CancellationToken.None);
             LogMigrated(logger);
             return 0;
         }

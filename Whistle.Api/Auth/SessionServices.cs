@@ -35,11 +35,8 @@ public static class SessionServices
         services.AddSingleton<HubSessions>();
         services.AddHostedService<HubSessionSweeper>();
 
-        // The second factor's secrets are stored protected. The key ring is kept in the data folder unless another
-        // repository is configured (a key ring shared by every instance, in the database, replaces it).
-        services.AddDataProtection().SetApplicationName("Whistle");
-        services.AddOptions<KeyManagementOptions>().Configure<WhistlePaths, ILoggerFactory>((o, paths, logs) =>
-            o.XmlRepository ??= new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(paths.DataFolder, "data-protection-keys")), logs));
+        // The second factor's secrets are stored protected with Data Protection, set up once for every process in
+        // AddWhistleCore (application name Whistle, key ring in the database: every instance reads it).
 
         services.AddAuthorization(o =>
         {

@@ -75,7 +75,15 @@ public static class ApiExtensions
             ?? transport == BusTransport.InMemory;
         builder.AddWhistleBus((bus, instance) =>
         {
-            bus.AddConsumer<WhistleEventPushConsumer>().Endpoint(e => instance.OnThisInstance(e, "whistle-push"));
+            bus.AddConsumer<WhistleEventPushConsumer>().Endpoint(e =>
+            {
+                instance.OnThisInstance(e, "whistle-push");
+                // One message at a time, in queue order (the relay's publish order, i.e. sequence order): consumed
+                // concurrently (MassTransit's default), a push that takes longer is overtaken by later ones and a
+                // connection receives events out of order. The prefetch keeps the next ones at hand.
+                e.ConcurrentMessageLimit = 1;
+                e.PrefetchCount = 64;
+            });
             if (inProcess)
             {
                 bus.AddWhistleDispatcher();

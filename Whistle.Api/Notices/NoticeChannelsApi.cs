@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Whistle.Api.Auth;
@@ -11,7 +12,10 @@ namespace Whistle.Api.Notices;
 
 public sealed record SaveNoticeChannelRequest(string? UnitKind, string? UnitId, string? Kind, string? Url, string? Secret, IReadOnlyList<string>? Events);
 
-/// <summary>A notice channel as the API shows it: never its secret, only whether it has one.</summary>
+/// <summary>
+/// A notice channel as the API (and the audit trail) shows it: its URL masked — host and path kept, tokens and query
+/// values cut to their last four characters — and never its secret, only whether it has one.
+/// </summary>
 public sealed record NoticeChannelDto(
     string Id, string UnitKind, string UnitId, string Kind, string Url, bool HasSecret, IReadOnlyList<string> Events, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
@@ -46,59 +50,81 @@ public static partial class NoticeChannelsApi
         ? null
         : TypedResults.Problem(title: "Forbidden", detail: "Only supervisors configure notice channels.", statusCode: StatusCodes.Status403Forbidden);
 
-    public static NoticeChannelDto ToDto(NoticeChannelRow r) =>
-        new(r.Id, r.UnitKind, r.UnitId, r.Kind, r.Url, !string.IsNullOrEmpty(r.Secret), r.EventList, r.CreatedAt, r.UpdatedAt);
+    /// <summary>A stored (encrypted) row as the API and the audit trail show it.</summary>
+    public static NoticeChannelDto ToDto(NoticeChannelRow stored, NoticeSecrets secrets) =>
+        new(stored.Id, stored.UnitKind, stored.UnitId, stored.Kind, secrets.MaskedUrl(stored), !string.IsNullOrEmpty(stored.Secret), stored.EventList, stored.CreatedAt, stored.UpdatedAt);
 
-    private static async Task<Results<Ok<IReadOnlyList<NoticeChannelDto>>, ProblemHttpResult>> List(HttpContext http, WhistleDatabase database, CancellationToken ct)
+    private static async Task<Results<Ok<IReadOnlyList<NoticeChannelDto>>, ProblemHttpResult>> List(HttpContext http, WhistleDatabase database, NoticeSecrets secrets, CancellationToken ct)
     {
         if (SupervisorOnly(CurrentUser.From(http)) is { } forbidden) return forbidden;
         var rows = await database.ReadAsync(NoticeStore.ListChannelsAsync, ct);
-        return TypedResults.Ok<IReadOnlyList<NoticeChannelDto>>(rows.Select(ToDto).ToList());
+        return TypedResults.Ok<IReadOnlyList<NoticeChannelDto>>(rows.Select(r => ToDto(r, secrets)).ToList());
     }
 
-    private static async Task<Results<Ok<NoticeChannelDto>, ProblemHttpResult>> Get(string id, HttpContext http, WhistleDatabase database, CancellationToken ct)
+    private static async Task<Results<Ok<NoticeChannelDto>, ProblemHttpResult>> Get(string id, HttpContext http, WhistleDatabase database, NoticeSecrets secrets, CancellationToken ct)
     {
         if (SupervisorOnly(CurrentUser.From(http)) is { } forbidden) return forbidden;
         var row = await database.ReadAsync(c => NoticeStore.GetChannelAsync(c, id), ct);
-        return row is null ? CommandResults.NotFoundProblem() : TypedResults.Ok(ToDto(row));
+        return row is null ? CommandResults.NotFoundProblem() : TypedResults.Ok(ToDto(row, secrets));
     }
 
     private static async Task<Results<Ok<NoticeChannelDto>, ValidationProblem, ProblemHttpResult>> Save(
-        string id, SaveNoticeChannelRequest request, HttpContext http, WhistleDatabase database, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
+        string id, SaveNoticeChannelRequest request, HttpContext http, WhistleDatabase database, CountyCatalogHolder county, NoticeSecrets secrets,
+        NoticeAddressPolicy policy, TimeProvider time, CancellationToken ct)
     {
         var user = CurrentUser.From(http);
         if (SupervisorOnly(user) is { } forbidden) return forbidden;
-        var errors = Validate(id, request, county);
+        var errors = Validate(id, request, county, policy);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         var now = time.GetUtcNow();
-        var saved = await database.WriteAsync(
+        var (saved, problems) = await database.WriteAsync(
             async unit =>
             {
                 var before = await NoticeStore.GetChannelAsync(unit.Connection, id, unit.Transaction);
-                var row = new NoticeChannelRow
+                NoticeChannelRow? previous;
+                try
+                {
+                    previous = before is null ? null : secrets.Reveal(before);
+                }
+                catch (CryptographicException)
+                {
+                    previous = null; // its key is gone: the URL (and a secret) must be given again
+                }
+
+                // The URL omitted, or sent back masked as the API showed it: the stored one stays (checked again: it may predate the rules).
+                var url = request.Url is null || (before is not null && request.Url.Trim() == secrets.MaskedUrl(before)) ? previous?.Url : request.Url.Trim();
+                var problems = new Dictionary<string, string[]>();
+                if (url is null) problems["url"] = ["Give the robot's or webhook's address."];
+                else if (NoticeUrls.Refusal(request.Kind!, url, policy) is { } refusal) problems["url"] = [refusal];
+                if (request.Secret is null && before?.Secret is not null && previous is null) problems["secret"] = ["The stored secret cannot be decrypted: give it again."];
+                if (problems.Count > 0) return (null, problems);
+
+                var row = secrets.Protect(new NoticeChannelRow
                 {
                     Id = id,
                     UnitKind = request.UnitKind!,
                     UnitId = request.UnitId!.Trim(),
                     Kind = request.Kind!,
-                    Url = request.Url!.Trim(),
+                    Url = url!,
                     // Omitted: keep the secret; empty: remove it.
-                    Secret = request.Secret is null ? before?.Secret : request.Secret.Length == 0 ? null : request.Secret,
+                    Secret = request.Secret is null ? previous?.Secret : request.Secret.Length == 0 ? null : request.Secret,
                     Events = string.Join(',', NoticeVocabulary.Events.Where(request.Events!.Contains)),
                     CreatedAt = before?.CreatedAt ?? now,
                     UpdatedAt = now,
-                };
+                });
                 await NoticeStore.SaveChannelAsync(unit, row, before is not null);
-                await AuditTrail.WriteAsync(unit, user.Audit, "notice-channel", id, before is null ? "created" : "changed", before is null ? null : ToDto(before), ToDto(row), now);
+                // Audited as the API shows it: the URL masked, the secret only as hasSecret.
+                await AuditTrail.WriteAsync(
+                    unit, user.Audit, "notice-channel", id, before is null ? "created" : "changed", before is null ? null : ToDto(before, secrets), ToDto(row, secrets), now);
                 unit.Complete();
-                return row;
+                return ((NoticeChannelRow?)row, problems);
             },
             ct);
-        return TypedResults.Ok(ToDto(saved));
+        return saved is null ? TypedResults.ValidationProblem(problems) : TypedResults.Ok(ToDto(saved, secrets));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, HttpContext http, WhistleDatabase database, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, HttpContext http, WhistleDatabase database, NoticeSecrets secrets, TimeProvider time, CancellationToken ct)
     {
         var user = CurrentUser.From(http);
         if (SupervisorOnly(user) is { } forbidden) return forbidden;
@@ -108,7 +134,7 @@ public static partial class NoticeChannelsApi
                 var before = await NoticeStore.GetChannelAsync(unit.Connection, id, unit.Transaction);
                 if (before is null) return false;
                 await NoticeStore.DeleteChannelAsync(unit, id);
-                await AuditTrail.WriteAsync(unit, user.Audit, "notice-channel", id, "deleted", ToDto(before), null, time.GetUtcNow());
+                await AuditTrail.WriteAsync(unit, user.Audit, "notice-channel", id, "deleted", ToDto(before, secrets), null, time.GetUtcNow());
                 unit.Complete();
                 return true;
             },
@@ -129,7 +155,7 @@ public static partial class NoticeChannelsApi
             attempts[d.Id].Select(a => new NoticeAttemptDto(a.Attempt, a.AttemptedAt, a.StatusCode, a.Error, a.DurationMs)).ToList())).ToList());
     }
 
-    private static Dictionary<string, string[]> Validate(string id, SaveNoticeChannelRequest request, CountyCatalogHolder county)
+    private static Dictionary<string, string[]> Validate(string id, SaveNoticeChannelRequest request, CountyCatalogHolder county, NoticeAddressPolicy policy)
     {
         var errors = new Dictionary<string, string[]>();
         var catalog = county.Catalog;
@@ -145,10 +171,10 @@ public static partial class NoticeChannelsApi
         }
 
         if (request.Kind is null || !NoticeVocabulary.Kinds.Contains(request.Kind)) errors["kind"] = ["Say wecom, dingtalk, feishu or webhook."];
-        if (string.IsNullOrWhiteSpace(request.Url) || request.Url.Length > 2000
-            || !Uri.TryCreate(request.Url.Trim(), UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || !string.IsNullOrEmpty(url.UserInfo))
+        // Omitted (on a change): the stored URL stays; it is checked with the stored one at hand.
+        if (request.Url is not null && NoticeUrls.Refusal(errors.ContainsKey("kind") ? NoticeVocabulary.Webhook : request.Kind!, request.Url, policy) is { } refusal)
         {
-            errors["url"] = ["Give the robot's or webhook's absolute http(s) address (at most 2000 characters)."];
+            errors["url"] = [refusal];
         }
 
         if (request.Secret is { Length: > 200 }) errors["secret"] = ["A secret is at most 200 characters."];

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Whistle.Core.Health;
 using Whistle.Core.Messaging;
+using Whistle.Core.Notices;
 using Whistle.Core.Options;
 using Whistle.Core.Storage;
 using Whistle.Core.Telemetry;
@@ -63,6 +64,8 @@ public static class WhistleCoreExtensions
             .Validate(o => o.PublishTimeout > TimeSpan.Zero, "Whistle:Outbox:PublishTimeout must be positive, e.g. 00:00:10.")
             .Validate(o => o.Retention > TimeSpan.Zero, "Whistle:Outbox:Retention must be positive, e.g. 1.00:00:00.")
             .Validate(o => o.BatchSize is >= 1 and <= 1000, "Whistle:Outbox:BatchSize must be between 1 and 1000.")
+            .Validate(o => o.MaxAttempts is >= 1 and <= 1000, "Whistle:Outbox:MaxAttempts must be between 1 and 1000 (default: 5).")
+            .Validate(o => o.ClaimTimeout > o.PublishTimeout, "Whistle:Outbox:ClaimTimeout must be longer than Whistle:Outbox:PublishTimeout (defaults: 00:00:15 and 00:00:10): a relay renews its claim before a publish could outlive it.")
             .ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
@@ -86,6 +89,7 @@ public static class WhistleCoreExtensions
         // Registered before the bus so that the schema and the county exist before any consumer runs.
         services.AddSingleton<DatabaseInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<DatabaseInitializer>());
+        builder.AddWhistleNoticeSecrets(); // after the initializer: its start-up encryption needs the migrated schema
         builder.AddWhistleHealthChecks();
         builder.AddWhistleTelemetry(serviceName);
         return builder;
@@ -121,6 +125,7 @@ public static class WhistleCoreExtensions
         }
 
         builder.AddWhistleBusHealthCheck();
+        OutboxRelayHealthCheck.AddOutboxRelayHealthCheck(builder);
         builder.Services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();

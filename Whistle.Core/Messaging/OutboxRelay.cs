@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Dapper;
 using MassTransit;
@@ -15,7 +16,8 @@ namespace Whistle.Core.Messaging;
 /// <summary>
 /// Publishes committed outbox rows to the bus, oldest first, with the row's message id (consumers
 /// de-duplicate on it). Woken in-process after each commit; polls as a fallback. Several instances
-/// share the table: each claims a batch for a while, so a row is published by one relay at a time.
+/// share the table as one ordered stream: a relay claims a batch for a while (renewing the claim while it
+/// publishes), so a row is published by one relay at a time; a relay that cannot publish lets go at once.
 /// </summary>
 public sealed partial class OutboxRelay(
     WhistleDatabase database,
@@ -23,14 +25,20 @@ public sealed partial class OutboxRelay(
     IBus bus,
     IOptions<OutboxOptions> options,
     TimeProvider time,
+    WhistleMetrics metrics,
     ILogger<OutboxRelay> logger) : BackgroundService
 {
     private readonly string _relayId = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    private readonly Lock _stateLock = new();
+    private OutboxRelayState _state = new(null, null, null);
     private DateTimeOffset _lastCleanup = DateTimeOffset.MinValue;
 
     // The outbox is one ordered stream: a relay claims the oldest unsent rows only while no other relay
     // holds a live claim, so batches go out one after another in commit order (and so in order per
-    // whistle), whichever instance relays them. A relay that dies loses its claim when it expires.
+    // whistle), whichever instance relays them. A relay that dies loses its claim when it expires; a relay
+    // that cannot publish (or lost its claim, or meets a row it cannot read) releases it at once; a relay
+    // whose batch takes long renews its claim between publishes. Rows set aside (unreadable after
+    // MaxAttempts claims) are out of the stream.
     // The relay's own bookkeeping (claims and sent marks) commits with synchronous = NORMAL: no fsync of its
     // own; it becomes durable with the next business commit. A power loss may lose the last claims (a claim
     // is a lease anyway) or sent marks (those rows are published again: at-least-once, consumers are
@@ -39,39 +47,89 @@ public sealed partial class OutboxRelay(
     private const string ClaimSqlite = """
         PRAGMA synchronous = NORMAL;
         UPDATE outbox SET locked_by = @RelayId, locked_until = @Until, attempts = attempts + 1
-        WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT @BatchSize)
+        WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND set_aside_at IS NULL ORDER BY id LIMIT @BatchSize)
           AND NOT EXISTS (
               SELECT 1 FROM outbox o
               WHERE o.sent_at IS NULL AND o.locked_by IS NOT NULL AND o.locked_by <> @RelayId AND o.locked_until >= @Now);
-        SELECT id, message_id AS MessageId, message_type AS MessageType, body, trace_parent AS TraceParent FROM outbox
-        WHERE locked_by = @RelayId AND sent_at IS NULL ORDER BY id;
+        SELECT id, message_id AS MessageId, message_type AS MessageType, body, trace_parent AS TraceParent, attempts FROM outbox
+        WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL ORDER BY id;
         """;
 
+    // Claims (and renewals) are serialised by an application lock: under read committed the NOT EXISTS check and
+    // the update are not atomic otherwise. The lock's result is tested (a lock not granted raises no error by
+    // itself); 50001 is retried as transient (WhistleDatabase).
     private const string ClaimSqlServer = """
         BEGIN TRANSACTION;
-        EXEC sp_getapplock @Resource = N'whistle-outbox-claim', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 10000;
+        DECLARE @lock int;
+        EXEC @lock = sp_getapplock @Resource = N'whistle-outbox-claim', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 10000;
+        IF @lock < 0 BEGIN ROLLBACK TRANSACTION; THROW 50001, N'The whistle-outbox-claim application lock was not granted; the claim is retried.', 1; END
         UPDATE outbox SET locked_by = @RelayId, locked_until = @Until, attempts = attempts + 1
-        WHERE id IN (SELECT TOP (@BatchSize) id FROM outbox WHERE sent_at IS NULL ORDER BY id)
+        WHERE id IN (SELECT TOP (@BatchSize) id FROM outbox WHERE sent_at IS NULL AND set_aside_at IS NULL ORDER BY id)
           AND NOT EXISTS (
               SELECT 1 FROM outbox o
               WHERE o.sent_at IS NULL AND o.locked_by IS NOT NULL AND o.locked_by <> @RelayId AND o.locked_until >= @Now);
         COMMIT TRANSACTION;
-        SELECT id, message_id AS MessageId, message_type AS MessageType, body, trace_parent AS TraceParent FROM outbox
-        WHERE locked_by = @RelayId AND sent_at IS NULL ORDER BY id;
+        SELECT id, message_id AS MessageId, message_type AS MessageType, body, trace_parent AS TraceParent, attempts FROM outbox
+        WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL ORDER BY id;
         """;
 
-    private const string MarkSentSqlite = "PRAGMA synchronous = NORMAL; UPDATE outbox SET sent_at = @Now, locked_by = NULL, locked_until = NULL WHERE id IN @Ids;";
+    // A renewal extends the claim on the rows this relay still holds and says how many those are: fewer than it
+    // claimed means another relay took (or published) some of them after the claim had expired.
+    private const string RenewSqlite = """
+        UPDATE outbox SET locked_until = @Until WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL;
+        SELECT changes();
+        """;
 
-    private const string MarkSentSqlServer = "UPDATE outbox SET sent_at = @Now, locked_by = NULL, locked_until = NULL WHERE id IN @Ids;";
+    private const string RenewSqlServer = """
+        BEGIN TRANSACTION;
+        DECLARE @lock int;
+        EXEC @lock = sp_getapplock @Resource = N'whistle-outbox-claim', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 10000;
+        IF @lock < 0 BEGIN ROLLBACK TRANSACTION; THROW 50001, N'The whistle-outbox-claim application lock was not granted; the renewal is retried.', 1; END
+        DECLARE @renewed int;
+        UPDATE outbox SET locked_until = @Until WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL;
+        SET @renewed = @@ROWCOUNT;
+        COMMIT TRANSACTION;
+        SELECT @renewed;
+        """;
+
+    // After a batch (whole, or cut short by a failed publish, a lost claim or an unreadable row): what the broker
+    // confirmed is marked sent, and whatever this relay still holds is released at once for the next claim.
+    private const string FinishSqlite = """
+        PRAGMA synchronous = NORMAL;
+        UPDATE outbox SET sent_at = @Now, locked_by = NULL, locked_until = NULL WHERE id IN @Ids;
+        UPDATE outbox SET locked_by = NULL, locked_until = NULL WHERE locked_by = @RelayId AND sent_at IS NULL;
+        """;
+
+    private const string FinishSqlServer = """
+        UPDATE outbox SET sent_at = @Now, locked_by = NULL, locked_until = NULL WHERE id IN @Ids;
+        UPDATE outbox SET locked_by = NULL, locked_until = NULL WHERE locked_by = @RelayId AND sent_at IS NULL;
+        """;
+
+    private const string SetAsideSql = """
+        UPDATE outbox SET set_aside_at = @Now, last_error = @Error, locked_by = NULL, locked_until = NULL
+        WHERE id = @Id AND locked_by = @RelayId AND sent_at IS NULL;
+        """;
 
     private const string CleanupSql = "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < @Before;";
 
-    private const string OldestUnsentSql = "SELECT MIN(created_at) FROM outbox WHERE sent_at IS NULL;";
+    private const string OldestUnsentSql = "SELECT MIN(created_at) FROM outbox WHERE sent_at IS NULL AND set_aside_at IS NULL;";
 
-    private sealed record OutboxRow(long Id, string MessageId, string MessageType, string Body, string? TraceParent);
+    private sealed record OutboxRow(long Id, string MessageId, string MessageType, string Body, string? TraceParent, long Attempts);
 
-    /// <summary>When publishing last failed (null: never), for health checks.</summary>
-    public DateTimeOffset? LastFailure { get; private set; }
+    /// <summary>Names this relay in claims (<c>outbox.locked_by</c>) and logs.</summary>
+    public string RelayId => _relayId;
+
+    /// <summary>When a publish last succeeded and failed (for the readiness check).</summary>
+    public OutboxRelayState State
+    {
+        get
+        {
+            lock (_stateLock)
+            {
+                return _state;
+            }
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -81,9 +139,9 @@ public sealed partial class OutboxRelay(
         {
             try
             {
-                var published = await RelayBatchAsync(settings, stoppingToken);
+                var handled = await RelayBatchAsync(settings, stoppingToken);
                 failures = 0;
-                if (published > 0)
+                if (handled > 0)
                 {
                     // Drain: rows may have committed meanwhile, here or in another process whose relay found
                     // this relay's claim live and went back to waiting. Claim again at once rather than
@@ -100,37 +158,86 @@ public sealed partial class OutboxRelay(
             }
             catch (Exception ex)
             {
+                // The claim is already released (RelayBatchAsync): other relays go on while this one waits.
                 failures++;
-                LastFailure = time.GetUtcNow();
-                LogRelayFailed(logger, ex, failures);
+                if (ex is not OutboxRowUnreadableException)
+                {
+                    LogRelayFailed(logger, ex, failures); // an unreadable row was logged where it was met
+                }
+
                 var backoff = TimeSpan.FromMilliseconds(Math.Min(30_000, 200 * Math.Pow(2, Math.Min(failures, 8))));
                 await Task.Delay(backoff, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
     }
 
-    /// <summary>Claims and publishes one batch; returns how many rows it published.</summary>
+    /// <summary>
+    /// Claims and publishes one batch; returns how many rows it published or set aside. A relay whose last
+    /// publish failed first proves that it can publish again (a probe message), so that it never takes the
+    /// stream from the relays that can.
+    /// </summary>
     public async Task<int> RelayBatchAsync(OutboxOptions settings, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
+        if (!State.CanPublish)
+        {
+            await ProbeAsync(settings, cancellationToken);
+        }
+
+        var claimedAt = time.GetUtcNow();
         var rows = await database.ReadAsync(
             async connection => (await connection.QueryAsync<OutboxRow>(
                 database.Sql(ClaimSqlite, ClaimSqlServer),
-                new { RelayId = _relayId, Until = now + settings.ClaimTimeout, Now = now, settings.BatchSize })).ToList(),
+                new { RelayId = _relayId, Until = claimedAt + settings.ClaimTimeout, Now = claimedAt, settings.BatchSize })).ToList(),
             cancellationToken);
+        if (rows.Count == 0)
+        {
+            return 0;
+        }
+
         // Publish the whole batch in order (each publish confirmed by the broker), then mark it sent in one
         // statement: one database write per batch instead of one per row between consecutive publishes.
         // Publish still comes before mark-sent; a crash in between publishes the unmarked rows again
         // (at-least-once, and every consumer is idempotent).
         var published = new List<long>(rows.Count);
+        var held = rows.Count;
+        var setAside = 0;
+        var renewedAt = claimedAt;
         try
         {
             foreach (var row in rows)
             {
-                var type = MessageTypes.Resolve(row.MessageType);
-                var message = JsonSerializer.Deserialize(row.Body, type, MessageTypes.Json)
-                    ?? throw new InvalidOperationException($"Outbox row {row.Id} has an empty body.");
-                var messageId = Guid.Parse(row.MessageId);
+                // The claim must outlive every publish: renew it once half of it has passed, or when what is left
+                // of it is no longer than one publish may take. A renewal that finds rows gone means the claim had
+                // expired and another relay took them: stop here, it carries the stream now.
+                var now = time.GetUtcNow();
+                if (now - renewedAt >= settings.ClaimTimeout / 2 || renewedAt + settings.ClaimTimeout - now <= settings.PublishTimeout)
+                {
+                    var renewed = await database.ReadAsync(
+                        connection => connection.ExecuteScalarAsync<long>(database.Sql(RenewSqlite, RenewSqlServer), new { RelayId = _relayId, Until = now + settings.ClaimTimeout }),
+                        cancellationToken);
+                    if (renewed < held)
+                    {
+                        LogClaimLost(logger, _relayId, held - (int)renewed, held);
+                        break;
+                    }
+
+                    renewedAt = now;
+                }
+
+                if (!TryRead(row, out var message, out var type, out var messageId, out var error))
+                {
+                    if (row.Attempts < settings.MaxAttempts)
+                    {
+                        LogRowUnreadable(logger, error, row.Id, row.MessageType, row.Attempts, settings.MaxAttempts);
+                        throw new OutboxRowUnreadableException(row.Id, row.MessageType, error);
+                    }
+
+                    await SetAsideAsync(row, error);
+                    held--;
+                    setAside++;
+                    continue;
+                }
+
                 var whistleId = message switch
                 {
                     WhistleRaised raised => raised.WhistleId,
@@ -143,25 +250,98 @@ public sealed partial class OutboxRelay(
                 using var activity = WhistleTelemetry.Source.StartActivity($"outbox relay {row.MessageType}", ActivityKind.Producer, parent);
                 activity?.SetTag("messaging.message.id", row.MessageId);
                 activity?.SetTag(WhistleTelemetry.WhistleIdTag, whistleId);
-                // A broker that is down must not hold the relay forever: give up, back off, try again.
-                using var publishTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                publishTimeout.CancelAfter(settings.PublishTimeout);
-                await bus.Publish(message, type, context => context.MessageId = messageId, publishTimeout.Token);
+                // A broker that is down or hangs must not hold the relay (and the stream) forever: give up, let go, back off.
+                await PublishAsync(message, type, messageId, settings, cancellationToken);
                 published.Add(row.Id);
             }
         }
         finally
         {
-            // Also after a failed publish: what the broker confirmed is not published twice for want of a mark.
-            if (published.Count > 0)
-            {
-                await database.ReadAsync(
-                    connection => connection.ExecuteAsync(database.Sql(MarkSentSqlite, MarkSentSqlServer), new { Ids = published, Now = time.GetUtcNow() }),
-                    CancellationToken.None);
-            }
+            // Also after a failed publish: what the broker confirmed is not published twice for want of a mark, and
+            // what this relay still holds goes back to the stream at once rather than when its claim expires.
+            await database.ReadAsync(
+                connection => connection.ExecuteAsync(database.Sql(FinishSqlite, FinishSqlServer), new { Ids = published, Now = time.GetUtcNow(), RelayId = _relayId }),
+                CancellationToken.None);
         }
 
-        return rows.Count;
+        return published.Count + setAside;
+    }
+
+    private async Task PublishAsync(object message, Type type, Guid messageId, OutboxOptions settings, CancellationToken cancellationToken)
+    {
+        using var publishTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        publishTimeout.CancelAfter(settings.PublishTimeout);
+        try
+        {
+            // The token is not enough: over a link that hangs (no reset, no error) MassTransit's publish waits for
+            // the broker's confirm without heeding it. Stop waiting after the timeout whatever the publish does; if
+            // it completes later, the row is published again by whoever claims it next (consumers de-duplicate).
+            var publish = bus.Publish(message, type, context => context.MessageId = messageId, publishTimeout.Token);
+            _ = publish.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            await publish.WaitAsync(settings.PublishTimeout, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            RecordFailure(ex);
+            throw;
+        }
+
+        RecordSuccess();
+    }
+
+    /// <summary>A message nobody consumes, published with confirms: the broker link works again.</summary>
+    private async Task ProbeAsync(OutboxOptions settings, CancellationToken cancellationToken)
+    {
+        await PublishAsync(new OutboxRelayProbe(_relayId, time.GetUtcNow()), typeof(OutboxRelayProbe), NewId.NextGuid(), settings, cancellationToken);
+        LogRecovered(logger, _relayId);
+    }
+
+    private void RecordFailure(Exception exception)
+    {
+        lock (_stateLock)
+        {
+            _state = _state with { LastFailure = time.GetUtcNow(), LastError = exception };
+        }
+    }
+
+    private void RecordSuccess()
+    {
+        lock (_stateLock)
+        {
+            _state = _state with { LastSuccess = time.GetUtcNow() };
+        }
+    }
+
+    private static bool TryRead(OutboxRow row, [NotNullWhen(true)] out object? message, [NotNullWhen(true)] out Type? type, out Guid messageId, [NotNullWhen(false)] out Exception? error)
+    {
+        message = null;
+        type = null;
+        messageId = Guid.Empty;
+        error = null;
+        try
+        {
+            type = MessageTypes.Resolve(row.MessageType);
+            message = JsonSerializer.Deserialize(row.Body, type, MessageTypes.Json)
+                ?? throw new InvalidOperationException($"Outbox row {row.Id} has an empty body.");
+            messageId = Guid.Parse(row.MessageId);
+            return true;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or JsonException or NotSupportedException or FormatException or ArgumentException)
+        {
+            error = ex;
+            return false;
+        }
+    }
+
+    /// <summary>Takes a row this relay cannot read out of the stream, so that the rows after it go on.</summary>
+    private async Task SetAsideAsync(OutboxRow row, Exception error)
+    {
+        var reason = $"{error.GetType().Name}: {error.Message}";
+        await database.ReadAsync(
+            connection => connection.ExecuteAsync(SetAsideSql, new { Id = row.Id, RelayId = _relayId, Now = time.GetUtcNow(), Error = reason.Length > 2000 ? reason[..2000] : reason }),
+            CancellationToken.None);
+        metrics.OutboxSetAside(row.MessageType);
+        LogSetAside(logger, error, row.Id, row.MessageType, row.MessageId, row.Attempts);
     }
 
     private async Task CleanupAsync(OutboxOptions settings, CancellationToken cancellationToken)
@@ -194,6 +374,32 @@ public sealed partial class OutboxRelay(
         return age < TimeSpan.Zero ? TimeSpan.Zero : age;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox relay failed ({Failures} in a row); retrying with back-off.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox relay failed ({Failures} in a row); its claim is released, retrying with back-off.")]
     private static partial void LogRelayFailed(ILogger logger, Exception exception, int failures);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox relay {RelayId} lost its claim on {Lost} of {Held} rows (it had expired and another relay took them); it stops this batch.")]
+    private static partial void LogClaimLost(ILogger logger, string relayId, int lost, int held);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox row {RowId} ({MessageType}) cannot be read (attempt {Attempts} of {MaxAttempts}); the stream waits for it, then sets it aside.")]
+    private static partial void LogRowUnreadable(ILogger logger, Exception exception, long rowId, string messageType, long attempts, int maxAttempts);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Outbox row {RowId} ({MessageType}, message {MessageId}) could not be read after {Attempts} attempts and is set aside: it will not be published until an operator acts (docs/RELIABILITY.md); the rest of the stream goes on.")]
+    private static partial void LogSetAside(ILogger logger, Exception exception, long rowId, string messageType, string messageId, long attempts);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox relay {RelayId} can publish again.")]
+    private static partial void LogRecovered(ILogger logger, string relayId);
 }
+
+/// <summary>What a relay last knew of its broker link.</summary>
+public sealed record OutboxRelayState(DateTimeOffset? LastSuccess, DateTimeOffset? LastFailure, Exception? LastError)
+{
+    /// <summary>No publish failed, or one succeeded since the last failure.</summary>
+    public bool CanPublish => LastFailure is not { } failed || (LastSuccess is { } succeeded && succeeded >= failed);
+}
+
+/// <summary>Published by a relay whose last publish failed, before it claims again; no one consumes it.</summary>
+public sealed record OutboxRelayProbe(string RelayId, DateTimeOffset At);
+
+/// <summary>A claimed row could not be read; the relay released its claim and backs off before the next attempt.</summary>
+public sealed class OutboxRowUnreadableException(long rowId, string messageType, Exception inner)
+    : Exception($"Outbox row {rowId} ({messageType}) cannot be read: {inner.Message}", inner);

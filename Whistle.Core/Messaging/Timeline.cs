@@ -19,8 +19,13 @@ public static class Timeline
 
     // Identity values can commit out of order on SQL Server; the transaction-scoped application lock
     // makes timeline writers commit in sequence order, so CatchUp(afterSequence) can never skip one.
+    // sp_getapplock raises no error when the lock is not granted (timeout: -1, deadlock victim: -3): it
+    // returns a negative number, and the insert must not go on without the lock. 50001 is retried as a
+    // transient error (WhistleDatabase): the whole transaction runs again and waits for the lock anew.
     private const string InsertSqlServer = """
-        EXEC sp_getapplock @Resource = N'whistle-timeline', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 30000;
+        DECLARE @lock int;
+        EXEC @lock = sp_getapplock @Resource = N'whistle-timeline', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 30000;
+        IF @lock < 0 THROW 50001, N'The whistle-timeline application lock was not granted; the transaction is retried.', 1;
         INSERT INTO timeline (whistle_id, assignment_id, type, occurred_at, actor_user, actor_name, actor_org, note, payload)
         OUTPUT INSERTED.sequence
         VALUES (@WhistleId, @AssignmentId, @Type, @OccurredAt, @ActorUser, @ActorName, @ActorOrg, @Note, @Payload);

@@ -30,8 +30,11 @@ public static class NoticeVocabulary
     public const string Failed = "failed";
 }
 
-/// <summary>One row of <c>notice_channels</c>.</summary>
-public sealed class NoticeChannelRow
+/// <summary>
+/// One row of <c>notice_channels</c>. As stored, <see cref="Url"/> and <see cref="Secret"/> are encrypted
+/// (<see cref="NoticeSecrets"/>); <see cref="NoticeSecrets.Reveal(NoticeChannelRow)"/> gives the row in clear.
+/// </summary>
+public sealed record NoticeChannelRow
 {
     public string Id { get; init; } = "";
     public string UnitKind { get; init; } = "";
@@ -111,6 +114,18 @@ public static class NoticeStore
         DELETE FROM notice_channels WHERE id = @Id;
         """;
 
+    /// <summary>Rows an earlier version wrote in clear (see <see cref="NoticeSecrets"/>).</summary>
+    private const string PlainChannelsSql = $"""
+        SELECT {ChannelColumns} FROM notice_channels
+        WHERE url NOT LIKE '{NoticeSecrets.Prefix}%' OR (secret IS NOT NULL AND secret NOT LIKE '{NoticeSecrets.Prefix}%');
+        """;
+
+    /// <summary>Only when the row is still as read: of several instances encrypting at once, one rewrites it.</summary>
+    private const string EncryptChannelSql = """
+        UPDATE notice_channels SET url = @Url, secret = @Secret
+        WHERE id = @Id AND url = @PlainUrl AND (secret = @PlainSecret OR (secret IS NULL AND @PlainSecret IS NULL));
+        """;
+
     /// <summary>Once per (channel, event): a repeated WhistleEventRecorded inserts nothing (and the unique index backs it).</summary>
     private const string InsertDeliverySql = """
         INSERT INTO notice_deliveries (id, channel_id, sequence, event_type, event_json, status, attempts, next_attempt_at, created_at)
@@ -144,6 +159,16 @@ public static class NoticeStore
 
     public static Task SaveChannelAsync(UnitOfWork unit, NoticeChannelRow row, bool exists) =>
         unit.Connection.ExecuteAsync(exists ? UpdateChannelSql : InsertChannelSql, row, unit.Transaction);
+
+    public static async Task<IReadOnlyList<NoticeChannelRow>> PlainChannelsAsync(DbConnection connection) =>
+        (await connection.QueryAsync<NoticeChannelRow>(PlainChannelsSql)).ToList();
+
+    /// <summary>Replaces a plain row's URL and secret with <paramref name="encrypted"/>'s, unless another instance changed it meanwhile.</summary>
+    public static async Task<bool> EncryptChannelAsync(UnitOfWork unit, NoticeChannelRow plain, NoticeChannelRow encrypted) =>
+        await unit.Connection.ExecuteAsync(
+            EncryptChannelSql,
+            new { plain.Id, encrypted.Url, encrypted.Secret, PlainUrl = plain.Url, PlainSecret = plain.Secret },
+            unit.Transaction) == 1;
 
     public static Task DeleteChannelAsync(UnitOfWork unit, string id) =>
         unit.Connection.ExecuteAsync(DeleteChannelSql, new { Id = id }, unit.Transaction);

@@ -114,8 +114,18 @@ public sealed class OutboxOptions
     /// <summary>How long a relay owns the rows it claimed before another instance may take them over.</summary>
     public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>How long one publish may wait for the broker before the relay backs off and retries.</summary>
+    /// <summary>
+    /// How long one publish may wait for the broker before the relay lets go of its claim, backs off and retries.
+    /// Shorter than <see cref="ClaimTimeout"/>: a relay renews its claim before a publish could outlive it.
+    /// </summary>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How many times a row that cannot be read (an unknown message type, say, written by a newer version during a
+    /// rolling upgrade) is claimed before it is set aside, so that the rest of the stream goes on.
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxAttempts { get; set; } = 5;
 
     /// <summary>Sent rows are deleted after this long.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(1);

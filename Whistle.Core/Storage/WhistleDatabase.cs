@@ -22,8 +22,14 @@ public sealed class WhistleDatabase(
     OutboxSignal outboxSignal,
     Action<IReadOnlyList<WhistleEvent>>? committed = null)
 {
+    /// <summary>
+    /// Thrown by our own statements when <c>sp_getapplock</c> did not grant its lock (a timeout, a deadlock victim):
+    /// the transaction is rolled back and run again, like a deadlock.
+    /// </summary>
+    public const int ApplicationLockNotGranted = 50001;
+
     private static readonly HashSet<int> SqlServerTransientErrors =
-        [-2, 1205, 1222, 40197, 40501, 40613, 49918, 49919, 49920, 4060, 4221, 10928, 10929, 10053, 10054, 10060, 233, 64];
+        [-2, 1205, 1222, 40197, 40501, 40613, 49918, 49919, 49920, 4060, 4221, 10928, 10929, 10053, 10054, 10060, 233, 64, ApplicationLockNotGranted];
 
     private readonly ResiliencePipeline _transient = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
@@ -121,10 +127,13 @@ public sealed class WhistleDatabase(
     public static bool IsTransient(Exception exception) => exception switch
     {
         SqliteException e => e.SqliteErrorCode is 5 or 6, // SQLITE_BUSY, SQLITE_LOCKED
-        SqlException e => e.Errors.Cast<SqlError>().Any(error => SqlServerTransientErrors.Contains(error.Number)),
+        SqlException e => e.Errors.Cast<SqlError>().Any(error => IsTransientSqlServerError(error.Number)),
         TimeoutException => true,
         _ => false,
     };
+
+    /// <summary>A SQL Server error number after which the whole transaction is run again.</summary>
+    public static bool IsTransientSqlServerError(int number) => SqlServerTransientErrors.Contains(number);
 
     public static bool IsUniqueViolation(Exception exception) => exception switch
     {

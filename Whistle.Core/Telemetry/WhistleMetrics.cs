@@ -19,6 +19,7 @@ public sealed class WhistleMetrics
     private readonly Counter<long> _pushesSent;
     private readonly UpDownCounter<long> _connections;
     private readonly Histogram<double> _consumerLag;
+    private readonly Counter<long> _outboxSetAside;
     private volatile DatabaseSample? _sample;
 
     public WhistleMetrics(IMeterFactory meterFactory)
@@ -35,6 +36,7 @@ public sealed class WhistleMetrics
         _connections = meter.CreateUpDownCounter<long>("whistle.push.connections", "{connection}", "SignalR clients connected to this instance, by role.");
         _consumerLag = meter.CreateHistogram<double>("whistle.consumer.lag", "s", "Seconds from a message's publish to its consumption, by consumer.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
+        _outboxSetAside = meter.CreateCounter<long>("whistle.outbox.set_aside", "{message}", "Outbox rows set aside by this instance's relay because they could not be read (alert on any), by message type.");
         meter.CreateObservableGauge("whistle.outbox.oldest_unsent_age", ObserveOutboxAge, "s", "Age of the oldest outbox row not yet published.");
         meter.CreateObservableGauge("whistle.assignments", ObserveAssignments, "{assignment}", "Assignments in the database, by state.");
     }
@@ -98,6 +100,9 @@ public sealed class WhistleMetrics
             _consumerLag.Record(Seconds(now - new DateTimeOffset(DateTime.SpecifyKind(sent, DateTimeKind.Utc))), new KeyValuePair<string, object?>("consumer", consumer));
         }
     }
+
+    /// <summary>An outbox row this instance's relay could not read was set aside.</summary>
+    public void OutboxSetAside(string messageType) => _outboxSetAside.Add(1, new KeyValuePair<string, object?>("type", messageType));
 
     internal void Sampled(DatabaseSample sample) => _sample = sample;
 

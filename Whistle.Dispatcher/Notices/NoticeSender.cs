@@ -1,8 +1,10 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.Options;
+using OpenTelemetry;
 using Whistle.Contracts;
 using Whistle.Core.Hosting;
 using Whistle.Core.Messaging;
@@ -51,6 +53,8 @@ public sealed partial class NoticeSender(
     WhistleDatabase database,
     CountyCatalogHolder county,
     IHttpClientFactory clients,
+    NoticeSecrets secrets,
+    NoticeAddressPolicy policy,
     NoticeSignal signal,
     TimeProvider time,
     IOptions<NoticeOptions> options,
@@ -159,45 +163,23 @@ public sealed partial class NoticeSender(
         }
 
         var delivery = await database.ReadAsync(c => c.QuerySingleAsync<NoticeDeliveryRow>(DeliverySql, new { due.Id }), cancellationToken);
-        var channel = await database.ReadAsync(c => NoticeStore.GetChannelAsync(c, delivery.ChannelId), cancellationToken);
+        var stored = await database.ReadAsync(c => NoticeStore.GetChannelAsync(c, delivery.ChannelId), cancellationToken);
         var attempt = delivery.Attempts + 1;
         var started = Stopwatch.GetTimestamp();
         int? statusCode = null;
         string? error;
-        if (channel is null)
+        if (stored is null)
         {
             error = "The channel was removed.";
         }
         else
         {
-            try
-            {
-                var @event = JsonSerializer.Deserialize<WhistleEvent>(delivery.EventJson, MessageTypes.Json)!;
-                var request = NoticeFormatter.Build(channel, @event, delivery.EventJson, county.Catalog, time.GetUtcNow());
-                using var message = new HttpRequestMessage(HttpMethod.Post, request.Url) { Content = new StringContent(request.Body, Encoding.UTF8, "application/json") };
-                foreach (var (name, value) in request.Headers) message.Headers.TryAddWithoutValidation(name, value);
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(o.Timeout);
-                using var response = await clients.CreateClient(HttpClientName).SendAsync(message, timeout.Token);
-                statusCode = (int)response.StatusCode;
-                var answer = await response.Content.ReadAsStringAsync(timeout.Token);
-                error = response.IsSuccessStatusCode
-                    ? NoticeFormatter.PlatformError(channel.Kind, answer)
-                    : $"HTTP {statusCode}: {Truncate(answer, 500)}";
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                error = $"No answer within {o.Timeout}.";
-            }
-            catch (HttpRequestException ex)
-            {
-                error = Truncate(ex.Message, 1000);
-            }
+            (statusCode, error) = await SendAsync(stored, delivery, o.Timeout, cancellationToken);
         }
 
         var now = time.GetUtcNow();
         var ok = error is null;
-        var giveUp = !ok && (attempt >= o.MaxAttempts || channel is null);
+        var giveUp = !ok && (attempt >= o.MaxAttempts || stored is null);
         await database.WriteAsync(
             async unit =>
             {
@@ -233,7 +215,63 @@ public sealed partial class NoticeSender(
         return true;
     }
 
-    private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length];
+    /// <summary>
+    /// One request: the channel decrypted, its address checked again (a row may predate the rules), posted without
+    /// following redirects, and a few KiB of the answer read. Returns the status code and the error, if any — both
+    /// bounded and free of the channel's URL (the delivery log and the logs never hold a credential).
+    /// </summary>
+    private async Task<(int? StatusCode, string? Error)> SendAsync(NoticeChannelRow stored, NoticeDeliveryRow delivery, TimeSpan timeoutAfter, CancellationToken cancellationToken)
+    {
+        NoticeChannelRow channel;
+        try
+        {
+            channel = secrets.Reveal(stored);
+        }
+        catch (CryptographicException)
+        {
+            return (null, $"The channel's address {NoticeSecrets.Undecryptable}; save the channel again.");
+        }
+
+        if (NoticeUrls.Refusal(channel.Kind, channel.Url, policy) is { } refusal)
+        {
+            return (null, $"Refused: {refusal}");
+        }
+
+        try
+        {
+            var @event = JsonSerializer.Deserialize<WhistleEvent>(delivery.EventJson, MessageTypes.Json)!;
+            var request = NoticeFormatter.Build(channel, @event, delivery.EventJson, county.Catalog, time.GetUtcNow());
+            using var message = new HttpRequestMessage(HttpMethod.Post, request.Url) { Content = new StringContent(request.Body, Encoding.UTF8, "application/json") };
+            foreach (var (name, value) in request.Headers) message.Headers.TryAddWithoutValidation(name, value);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(timeoutAfter);
+            // The request's span would carry the URL (a Feishu hook token is in its path): not traced.
+            using var untraced = SuppressInstrumentationScope.Begin();
+            using var response = await clients.CreateClient(HttpClientName).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            var status = (int)response.StatusCode;
+            if (status is >= 300 and < 400)
+            {
+                return (status, $"HTTP {status}: a redirect, not followed (give the channel its final address).");
+            }
+
+            var answer = await NoticeHttp.ReadAnswerAsync(response.Content, timeout.Token);
+            if (!response.IsSuccessStatusCode)
+            {
+                return (status, $"HTTP {status}: {NoticeHttp.Excerpt(answer)}");
+            }
+
+            var platformError = NoticeFormatter.PlatformError(channel.Kind, answer);
+            return (status, platformError is null ? null : NoticeHttp.Excerpt(platformError));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (null, $"No answer within {timeoutAfter}.");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            return (null, NoticeHttp.Excerpt(ex.Message, 300));
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sent the notice of {Type} (sequence {Sequence}) to channel {ChannelId}, attempt {Attempt}.")]
     private static partial void LogSent(ILogger logger, string type, long sequence, string channelId, int attempt);

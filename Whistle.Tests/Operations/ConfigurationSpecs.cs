@@ -20,6 +20,8 @@ public sealed class When_the_configuration_is_wrong
     [TestCase("Whistle:Api:MaxRequestBodyBytes", "10", "Whistle:Api:MaxRequestBodyBytes must be between 1024")]
     [TestCase("Whistle:Outbox:Retention", "00:00:00", "Whistle:Outbox:Retention must be positive")]
     [TestCase("Whistle:Outbox:BatchSize", "5000", "Whistle:Outbox:BatchSize must be between 1 and 1000")]
+    [TestCase("Whistle:Outbox:MaxAttempts", "0", "Whistle:Outbox:MaxAttempts must be between 1 and 1000")]
+    [TestCase("Whistle:Outbox:PublishTimeout", "00:00:30", "Whistle:Outbox:ClaimTimeout must be longer than Whistle:Outbox:PublishTimeout")]
     [TestCase("Whistle:Deadlines:PollInterval", "00:00:00", "Whistle:Deadlines:PollInterval must be positive")]
     [TestCase("Whistle:Health:OutboxDegradedAfter", "00:00:00", "Whistle:Health:OutboxDegradedAfter must be positive")]
     [TestCase("Whistle:Telemetry:SampleInterval", "00:00:00", "Whistle:Telemetry:SampleInterval must be at least")]

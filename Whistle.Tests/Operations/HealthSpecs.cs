@@ -61,7 +61,7 @@ public sealed class When_a_probe_asks_a_healthy_instance
             Assert.That(live.Str("status"), Is.EqualTo("Healthy"));
             Assert.That(live["checks"]!.AsObject(), Is.Empty, "liveness checks nothing but the process");
             Assert.That(readyStatus, Is.EqualTo(HttpStatusCode.OK));
-            Assert.That(ready["checks"]!.AsObject().Select(c => c.Key), Is.EquivalentTo(new[] { "database", "county", "outbox", "bus" }));
+            Assert.That(ready["checks"]!.AsObject().Select(c => c.Key), Is.EquivalentTo(new[] { "database", "county", "outbox", "bus", "relay" }));
             Assert.That(ready["checks"]!.AsObject().Select(c => c.Value!.Str("status")), Is.All.EqualTo("Healthy"));
             Assert.That(ready["checks"]!["outbox"]!["data"]!.Str("oldestUnsentSeconds"), Is.EqualTo("0"));
         });
@@ -147,7 +147,7 @@ public sealed class When_a_probe_asks_an_instance_in_trouble
         {
             Assert.That(status, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
             Assert.That(ready.Check("database"), Is.EqualTo("Unhealthy"));
-            Assert.That(ready["checks"]!.AsObject().Select(c => c.Key), Is.EquivalentTo(new[] { "database", "county", "outbox", "bus" }));
+            Assert.That(ready["checks"]!.AsObject().Select(c => c.Key), Is.EquivalentTo(new[] { "database", "county", "outbox", "bus", "relay" }));
             Assert.That(ready["checks"]!.AsObject().Select(c => c.Value!.AsObject().Select(p => p.Key)), Has.All.EquivalentTo(new[] { "status" }), "a status per check, nothing else");
             Assert.That(text, Does.Not.Contain("unable to open").IgnoreCase.And.Not.Contain("SQLite").IgnoreCase.And.Not.Contain(system.DataFolder));
             Assert.That(text, Does.Not.Contain("does not answer").And.Not.Contain("青山县"), "no description either");

@@ -167,6 +167,7 @@ public sealed class When_processes_die_under_load
             var pushed = 0;
             var duplicatePushes = 0;
             var liveTwice = 0;
+            var outOfOrder = 0;
             foreach (var listener in listeners)
             {
                 var expected = await QueryAsync(database, async c => (await c.QueryAsync<long>(
@@ -175,11 +176,12 @@ public sealed class When_processes_die_under_load
                 pushed += listener.Pushed;
                 duplicatePushes += listener.DuplicatePushes;
                 liveTwice += listener.LiveTwice;
+                outOfOrder += listener.OutOfOrder;
                 Assert.That(listener.Applied.Keys.Where(s => !expected.Contains(s)), Is.Empty, $"{listener.User} received an event not meant for it");
             }
 
             TestContext.Out.WriteLine($"faults injected: {faults.Count} ({string.Join("; ", faults)})");
-            TestContext.Out.WriteLine($"accepted: {ids.Count}, dispatched: {dispatchedEvents.Count}, duplicates: {duplicated}, lost: {lost}, pushed: {pushed} (already caught up, dropped by sequence: {duplicatePushes - liveTwice}; pushed live twice: {liveTwice}), missed: {missed}, reported: {reported.Count}");
+            TestContext.Out.WriteLine($"accepted: {ids.Count}, dispatched: {dispatchedEvents.Count}, duplicates: {duplicated}, lost: {lost}, pushed: {pushed} (already caught up, dropped by sequence: {duplicatePushes - liveTwice}; pushed live twice: {liveTwice}; pushed below a sequence already pushed on the connection: {outOfOrder}), missed: {missed}, reported: {reported.Count}");
             Assert.Multiple(() =>
             {
                 Assert.That(ids, Has.Count.GreaterThan(100), "the load ran");
@@ -189,6 +191,7 @@ public sealed class When_processes_die_under_load
                 Assert.That(duplicated, Is.Zero, "no whistle or assignment twice");
                 Assert.That(whistles.Where(w => w.Status == "raised"), Is.Empty);
                 Assert.That(missed, Is.Zero, "every client has every event meant for it");
+                Assert.That(outOfOrder, Is.Zero, "each connection receives its pushes in sequence order");
                 Assert.That(reported, Is.Not.Empty);
             });
 
@@ -294,6 +297,11 @@ public sealed class When_processes_die_under_load
 
         public int Pushed;
 
+        /// <summary>Live pushes below a sequence already pushed live on the same connection (issue 11).</summary>
+        public int OutOfOrder;
+
+        private long _liveHigh;
+
         public int DuplicatePushes;
 
         private Uri _url = null!;
@@ -324,14 +332,19 @@ public sealed class When_processes_die_under_load
                 })
                 .WithAutomaticReconnect(new Forever())
                 .Build();
+            _liveHigh = 0;
             _connection.On<JsonNode>("whistleEvent", e =>
             {
                 Interlocked.Increment(ref Pushed);
+                var sequence = e["sequence"]!.GetValue<long>();
+                if (sequence < _liveHigh) Interlocked.Increment(ref OutOfOrder);
+                else _liveHigh = sequence;
                 Apply(e, live: true);
             });
             _connection.Reconnecting += _ =>
             {
                 _resumeFrom = Interlocked.Read(ref _last);
+                _liveHigh = 0; // a new connection
                 return Task.CompletedTask;
             };
             _connection.Reconnected += async _ => await CatchUpAsync(_resumeFrom);

@@ -30,7 +30,9 @@ public sealed class When_every_role_calls_every_endpoint
     [OneTimeSetUp]
     public async Task Start()
     {
-        _system = await WhistleSystem.EmbeddedAsync(s => s.AddSingleton<TimeProvider>(_clock));
+        _system = await WhistleSystem.EmbeddedAsync(
+            s => s.AddSingleton<TimeProvider>(_clock),
+            new Dictionary<string, string?> { ["Whistle:Notices:AllowedNetworks"] = "127.0.0.0/8" }); // the notice channel's 127.0.0.1:9
         foreach (var (actor, user) in new[]
         {
             ("township", "township.chengguan"), ("township-other", "township.dongfeng"),

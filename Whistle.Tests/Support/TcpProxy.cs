@@ -6,7 +6,9 @@ namespace Whistle.Tests.Support;
 /// <summary>
 /// A loopback TCP forwarder in front of a real server (the test broker): <see cref="CutAsync"/> closes every
 /// connection through it and stops listening, so that the processes behind it lose the server as they would
-/// in a network failure, while the server itself stays up for the other tests.
+/// in a network failure, while the server itself stays up for the other tests. <see cref="Stall"/> keeps the
+/// connections open but forwards nothing (a link that hangs rather than breaks: no reset, no error, just
+/// silence) until <see cref="Resume"/>.
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
@@ -16,6 +18,7 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
+    private TaskCompletionSource _flowing = CompletedGate();
 
     public TcpProxy(int targetPort)
     {
@@ -64,11 +67,56 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>Forwards nothing in either direction, on the open connections and on new ones, until <see cref="Resume"/>.</summary>
+    public void Stall()
+    {
+        lock (_lock)
+        {
+            if (_flowing.Task.IsCompleted)
+            {
+                _flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+    }
+
+    /// <summary>Forwards again, starting with whatever was held back.</summary>
+    public void Resume()
+    {
+        lock (_lock)
+        {
+            _flowing.TrySetResult();
+        }
+    }
+
+    private static TaskCompletionSource CompletedGate()
+    {
+        var gate = new TaskCompletionSource();
+        gate.SetResult();
+        return gate;
+    }
+
     private async Task PumpAsync(NetworkStream from, NetworkStream to)
     {
+        var buffer = new byte[16 * 1024];
         try
         {
-            await from.CopyToAsync(to, _stop.Token);
+            while (true)
+            {
+                var read = await from.ReadAsync(buffer, _stop.Token);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                Task gate;
+                lock (_lock)
+                {
+                    gate = _flowing.Task;
+                }
+
+                await gate.WaitAsync(_stop.Token);
+                await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+            }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or SocketException)
         {

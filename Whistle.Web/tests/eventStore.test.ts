@@ -92,7 +92,7 @@ describe('EventSequencer', () => {
     expect(r.seq.lastSequence).toBe(20)
   })
 
-  it('remembers a bounded number of sequences and treats pruned ones as seen', () => {
+  it('forgets sequences at or below the confirmed mark, and asks for a confirming catch-up when too many pile up above it', () => {
     const applied: number[] = []
     const seq = new EventSequencer<E>((e) => applied.push(e.sequence), 3)
     for (const s of [1, 2, 3, 4, 5]) seq.receive({ sequence: s })
@@ -100,6 +100,14 @@ describe('EventSequencer', () => {
     seq.receive({ sequence: 2 })
     seq.receive({ sequence: 5 })
     expect(applied).toEqual([1, 2, 3, 4, 5])
+    // Nothing is confirmed yet (no catch-up answered): all five are remembered, and that is too many.
+    expect(seq.unconfirmed).toBe(5)
+    expect(seq.needsConfirm).toBe(true)
+    expect(seq.beginCatchUp()).toBe(0)
+    seq.endCatchUp([1, 2, 3, 4, 5].map((sequence) => ({ sequence })))
+    expect(seq.confirmedSequence).toBe(5)
+    expect(seq.unconfirmed).toBe(0)
+    expect(seq.needsConfirm).toBe(false)
     expect(seq.hasApplied(1)).toBe(true)
   })
 
@@ -153,8 +161,69 @@ describe('catchUpAll', () => {
     const server = [1, 2, 3, 4, 5, 6].map((sequence) => ({ sequence }))
     r.seq.beginCatchUp()
     r.seq.receive({ sequence: 6 })
-    const missed = await catchUpAll<E>(async (after) => server.filter((e) => e.sequence > after), r.seq.lastSequence)
+    const missed = await catchUpAll<E>(async (after) => server.filter((e) => e.sequence > after), r.seq.confirmedSequence)
     r.seq.endCatchUp(missed)
     expect(r.order()).toEqual([1, 2, 3, 4, 5, 6])
+  })
+})
+
+describe('the low-water mark (pushes out of order)', () => {
+  /** The server's side: every sequence the client may see, and CatchUp(after) over it. */
+  const serverOf = (visible: number[]) => async (after: number) => visible.filter((s) => s > after).map((sequence) => ({ sequence }))
+
+  it('catches up from below a push that has not arrived yet, not from the highest applied', async () => {
+    const r = recorder()
+    const fetch = serverOf([1, 2, 3, 4, 5])
+    r.seq.beginCatchUp()
+    r.seq.endCatchUp(await catchUpAll<E>(fetch, 0))
+    expect(r.seq.confirmedSequence).toBe(5)
+    // 6, 7, 9 are pushed; 8 is on its way (a redelivery, a relay that took over) when the connection drops.
+    const later = serverOf([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    for (const s of [6, 7, 9]) r.seq.receive({ sequence: s })
+    expect(r.seq.lastSequence).toBe(9)
+    expect(r.seq.confirmedSequence).toBe(5)
+    const from = r.seq.beginCatchUp()
+    expect(from).toBe(5)
+    r.seq.endCatchUp(await catchUpAll<E>(later, from))
+    expect(r.order()).toEqual([1, 2, 3, 4, 5, 6, 7, 9, 8, 10])
+    expect(r.seq.confirmedSequence).toBe(10)
+    // The late push of 8 arrives after all: it was applied once already.
+    expect(r.seq.receive({ sequence: 8 })).toEqual([])
+  })
+
+  it('moves past sequences the client may not see only on the server\'s word', async () => {
+    const r = recorder()
+    r.seq.seed(100)
+    r.seq.receive({ sequence: 105 })
+    expect(r.seq.confirmedSequence).toBe(100)
+    r.seq.beginCatchUp()
+    r.seq.endCatchUp(await catchUpAll<E>(serverOf([103, 105, 111]), 100))
+    expect(r.seq.confirmedSequence).toBe(111)
+    expect(r.order()).toEqual([105, 103, 111])
+    // An empty answer confirms nothing new and loses nothing.
+    r.seq.receive({ sequence: 120 })
+    r.seq.beginCatchUp()
+    r.seq.endCatchUp([])
+    expect(r.seq.confirmedSequence).toBe(111)
+    expect(r.seq.hasApplied(120)).toBe(true)
+  })
+
+  it('keeps the mark when a catch-up fails', () => {
+    const r = recorder()
+    r.seq.seed(10)
+    r.seq.receive({ sequence: 12 })
+    r.seq.beginCatchUp()
+    r.seq.receive({ sequence: 11 })
+    r.seq.abortCatchUp()
+    expect(r.order()).toEqual([12, 11])
+    expect(r.seq.confirmedSequence).toBe(10)
+  })
+
+  it('starts, before any catch-up, just below the lowest sequence pushed', () => {
+    const r = recorder()
+    expect(r.seq.confirmedSequence).toBe(0)
+    r.seq.receive({ sequence: 40 })
+    r.seq.receive({ sequence: 38 })
+    expect(r.seq.confirmedSequence).toBe(37)
   })
 })

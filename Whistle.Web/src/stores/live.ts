@@ -7,8 +7,14 @@ import { accessToken } from './auth'
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'offline'
 
 export const connectionState = ref<ConnectionState>('disconnected')
-/** The highest event sequence applied: what a reconnect's CatchUp starts after. */
+/** The highest event sequence applied. */
 export const lastSequence = ref(0)
+/**
+ * The low-water mark: every event this client may see up to here has been applied. A reconnect's
+ * CatchUp starts after it, not after `lastSequence`: pushes can arrive out of order, and an earlier
+ * event still on its way when the connection dropped would otherwise be skipped for good.
+ */
+export const confirmedSequence = ref(0)
 
 type EventListener = (event: WhistleEvent, ctx: ApplyContext) => void
 const eventListeners = new Set<EventListener>()
@@ -46,26 +52,45 @@ export function onResync(listener: () => void): () => void {
   return () => resyncListeners.delete(listener)
 }
 
-function receive(event: WhistleEvent): void {
-  sequencer.receive(event)
+function publishMarks(): void {
   lastSequence.value = sequencer.lastSequence
+  confirmedSequence.value = sequencer.confirmedSequence
 }
 
+function receive(event: WhistleEvent): void {
+  sequencer.receive(event)
+  publishMarks()
+  // A long-lived connection piles up events above the mark: a catch-up confirms them (and brings any
+  // that never arrived), so the set stays bounded and a later reconnect has little to catch up.
+  if (sequencer.needsConfirm && connectionState.value === 'connected') void catchUp()
+}
+
+let running: Promise<void> | null = null
+
+/** One catch-up at a time: a reconnect waits for one already running (it fails or ends first). */
 async function catchUp(): Promise<void> {
+  while (running) await running
+  running = catchUpOnce()
+  try {
+    await running
+  } finally {
+    running = null
+  }
+}
+
+async function catchUpOnce(): Promise<void> {
   const conn = connection
   if (!conn) return
-  sequencer.beginCatchUp()
+  const seq = sequencer
+  const from = seq.beginCatchUp()
   try {
-    const missed = await catchUpAll<WhistleEvent>(
-      (after) => conn.invoke<WhistleEvent[]>('CatchUp', after),
-      sequencer.lastSequence,
-    )
-    sequencer.endCatchUp(missed)
+    const missed = await catchUpAll<WhistleEvent>((after) => conn.invoke<WhistleEvent[]>('CatchUp', after), from)
+    seq.endCatchUp(missed)
   } catch (e) {
     console.warn('CatchUp failed', e)
-    sequencer.abortCatchUp()
+    seq.abortCatchUp()
   }
-  lastSequence.value = sequencer.lastSequence
+  if (seq === sequencer) publishMarks()
 }
 
 function resync(): void {
@@ -159,6 +184,7 @@ function resetSequencer(): void {
   // A fresh state for the next session in this tab.
   sequencer = createSequencer()
   lastSequence.value = 0
+  confirmedSequence.value = 0
 }
 
 /** Drops the connection as a network cut would; it comes back by itself (also used by browser tests). */
@@ -188,6 +214,9 @@ if (typeof window !== 'undefined') {
     },
     get lastSequence() {
       return lastSequence.value
+    },
+    get confirmedSequence() {
+      return confirmedSequence.value
     },
   }
 }
