@@ -129,6 +129,7 @@ public sealed class When_a_day_passes_on_the_phones
         Assert.That((await description.InputValueAsync()).Length, Is.EqualTo(3000));
         await Expect(page.GetByTestId("whistle-description-error")).ToHaveTextAsync("最多 2000 字，当前 3000 字", new() { Timeout = Live });
         await Expect(page.GetByTestId("whistle-description-count")).ToHaveTextAsync("3000 / 2000", new() { Timeout = Live });
+        await page.GetByTestId("whistle-description-error").ScrollIntoViewIfNeededAsync();
         await BrowserSession.ScreenshotAsync(page, "township-long-paste-phone");
 
         // Not sent until shortened.

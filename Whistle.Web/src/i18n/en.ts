@@ -370,6 +370,7 @@ const en: Messages<typeof zhCN> = {
     satisfactionRate: 'Satisfaction rate',
     ratesHint: '{count} assignments in total (the units listed below, pooled)',
     asOf: 'counted as of {time}',
+    nothingCounted: 'none yet',
     responseCounts: 'in time / due',
     resolutionCounts: 'resolved / due',
     satisfactionCounts: 'satisfied / rated',

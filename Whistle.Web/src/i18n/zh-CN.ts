@@ -366,6 +366,7 @@ const zhCN = {
     satisfactionRate: '满意率',
     ratesHint: '合计 {count} 个报到单（当前列表中各单位汇总）',
     asOf: '统计截至 {time}',
+    nothingCounted: '暂无计入',
     responseCounts: '按时报到 / 应报到',
     resolutionCounts: '已办结 / 应办结',
     satisfactionCounts: '满意及基本满意 / 已评价',
