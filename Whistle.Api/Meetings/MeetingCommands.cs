@@ -2,6 +2,7 @@ using Dapper;
 using Whistle.Api.Auth;
 using Whistle.Api.Whistles;
 using Whistle.Contracts;
+using Whistle.Core.Assessment;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 using Whistle.Core.Messaging;
@@ -229,9 +230,15 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
                     if (entries[i].Attendance is null || !Attendance.All.Contains(entries[i].Attendance!)) errors[$"entries[{i}].attendance"] = ["present, late or absent."];
                 }
 
+                var now = time.GetUtcNow();
+                for (var i = 0; i < entries.Count; i++)
+                {
+                    if (entries[i].CheckedInAt is { } at && at > now) errors[$"entries[{i}].checkedInAt"] = ["A check-in time cannot be later than now."];
+                }
+
                 if (errors.Count > 0) return new CommandResult<MeetingDto>.Invalid(errors);
                 if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<MeetingDto>.Conflict($"The meeting is {meeting.Status}.");
-                var now = time.GetUtcNow();
+                if (NotStarted(meeting, now, "attendance is recorded once it has begun") is { } early) return early;
                 foreach (var e in entries)
                 {
                     DateTimeOffset? checkedIn = e.Attendance == Attendance.Absent ? null : e.CheckedInAt ?? now;
@@ -242,7 +249,7 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
                 if (!await TouchAsync(unit, meeting)) return ChangedMeanwhile();
                 await AuditTrail.WriteAsync(unit, user.Audit, "meeting", meeting.Id, "attendance-recorded", null, entries, now);
                 var (_, after) = await MeetingQueries.LoadAsync(unit.Connection, meetingId, unit.Transaction);
-                var note = string.Join(", ", entries.Select(e => $"{UnitName(after.First(s => s.Id == e.SummonsId))}: {e.Attendance}"));
+                var note = string.Join("；", entries.Select(e => $"{UnitName(after.First(s => s.Id == e.SummonsId))}：{AttendanceWord(e.Attendance!)}"));
                 await AppendAsync(unit, WhistleEventTypes.MeetingAttendanceRecorded, meeting, null, user.Actor, note, Audience(meeting, after), now);
                 unit.Complete();
                 return null;
@@ -279,6 +286,7 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
 
                 if (errors.Count > 0) return new CommandResult<MeetingDto>.Invalid(errors);
                 if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<MeetingDto>.Conflict($"The meeting is {meeting.Status}; its minutes are recorded once.");
+                if (NotStarted(meeting, now, "its minutes are recorded once it has begun") is { } early) return early;
                 var updated = await unit.Connection.ExecuteAsync(
                     UpdateMeetingSql, new { meeting.Id, Status = MeetingStatus.Held, Minutes = r.Minutes!.Trim(), MinutesAt = now, meeting.Version }, unit.Transaction);
                 if (updated != 1) return ChangedMeanwhile();
@@ -311,7 +319,8 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
             MatterCode = DecisionMatterCode,
             Urgency = Urgency.Routine,
             Title = text.Length <= 100 ? text : text[..99] + "…",
-            Description = $"{meeting.Title}（{meeting.StartsAt:yyyy-MM-dd}）议定事项：{text}",
+            // The meeting's day as the county reads it (Asia/Shanghai), not its UTC day.
+            Description = $"{meeting.Title}（{ChinaTime.LocalDate(meeting.StartsAt):yyyy-MM-dd}）议定事项：{text}",
             Address = meeting.Place,
             Status = WhistleStatus.Dispatched,
             RaisedByUser = user.UserName,
@@ -384,6 +393,25 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
     /// </summary>
     private static async Task<bool> TouchAsync(UnitOfWork unit, MeetingRow meeting) =>
         await unit.Connection.ExecuteAsync(TouchMeetingSql, new { meeting.Id, meeting.Version }, unit.Transaction) == 1;
+
+    /// <summary>
+    /// What cannot have happened yet is refused: attendance and minutes of a meeting that has not begun (409, saying when
+    /// it begins in the county's time).
+    /// </summary>
+    private static CommandResult<MeetingDto>? NotStarted(MeetingRow meeting, DateTimeOffset now, string what) =>
+        now < meeting.StartsAt
+            ? new CommandResult<MeetingDto>.Conflict(
+                $"The meeting has not begun: it begins at {meeting.StartsAt.ToOffset(ChinaTime.Offset):yyyy-MM-dd HH:mm} (Asia/Shanghai); {what}.")
+            : null;
+
+    /// <summary>The timeline note's word for an attendance (the UI's words: 已报到 / 迟到 / 缺席).</summary>
+    private static string AttendanceWord(string attendance) => attendance switch
+    {
+        Attendance.Present => "已报到",
+        Attendance.Late => "迟到",
+        Attendance.Absent => "缺席",
+        _ => attendance,
+    };
 
     private static CommandResult<MeetingDto> ChangedMeanwhile() => new CommandResult<MeetingDto>.Conflict("The meeting changed meanwhile; reload it.");
 

@@ -9,19 +9,25 @@ using Whistle.Core.Storage;
 
 namespace Whistle.Api.Whistles;
 
-public sealed record ReassignRequest(string? AgencyCode, string? BranchId, string? Reason);
+/// <summary>
+/// 改派 to <paramref name="AgencyCode"/>: its branch <paramref name="BranchId"/>, or with <paramref name="ToAgency"/> the
+/// agency's own office (本部), or else its branch stationed in the whistle's township (the agency itself where it has none).
+/// </summary>
+public sealed record ReassignRequest(string? AgencyCode, string? BranchId, string? Reason, bool? ToAgency = null);
 
-public sealed record AddAssignmentRequest(string? AgencyCode, string? BranchId, string? Reason);
+public sealed record AddAssignmentRequest(string? AgencyCode, string? BranchId, string? Reason, bool? ToAgency = null);
 
 /// <summary>
 /// Reassignment (改派): a declined duty goes to another unit, by the raising township or a supervisor;
-/// a supervisor may also move an open duty or add a co-handling unit at any time. The new assignment
-/// gets fresh deadlines from the matter's limits for the whistle's urgency.
+/// a supervisor may also move an open duty (it ends as <c>reassigned</c>, which is not the unit's decline) or add a
+/// co-handling unit at any time. The new assignment gets fresh deadlines from the matter's limits for the whistle's
+/// urgency. The new unit is never the old one, nor a unit that already has a current duty on the whistle (400 on the
+/// field that named it).
 /// </summary>
 public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalogHolder county, WhistleQueries queries, TimeProvider time)
 {
-    private const string DeclineForReassignmentSql = """
-        UPDATE assignments SET status = @Declined, declined_at = @Now, decline_reason = @Reason,
+    private const string EndForReassignmentSql = """
+        UPDATE assignments SET status = @Reassigned, reassigned_at = @Now,
             next_step_at = NULL, next_step_kind = NULL, next_step_level = NULL
         WHERE id = @Id AND status IN (@Dispatched, @Reported);
         """;
@@ -47,31 +53,21 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
                     return new CommandResult<WhistleDto>.NotFound();
                 }
 
-                var allowed = user.Role switch
-                {
-                    Roles.Supervisor => true,
-                    Roles.Township => whistle.TownshipId == user.OrgId,
-                    _ => false,
-                };
-                if (!allowed)
+                if (user.Role is not (Roles.Supervisor or Roles.Township) || (user.Role == Roles.Township && whistle.TownshipId != user.OrgId))
                 {
                     return new CommandResult<WhistleDto>.Forbidden("Only the raising township (for a declined duty) or a supervisor reassigns.");
                 }
 
-                var target = ChooseTarget(errors, user, whistle, request.AgencyCode, request.BranchId);
+                var others = assignments.Where(a => a.Id != old.Id).ToList();
+                var target = ChooseTarget(errors, user, whistle, request.AgencyCode, request.BranchId, request.ToAgency == true, others, old);
                 if (errors.Count > 0)
                 {
                     return new CommandResult<WhistleDto>.Invalid(errors);
                 }
 
-                if (user.Role == Roles.Township && old.Status != AssignmentStatus.Declined)
+                if (Lifecycle.CanReassign(user.Role, old.Status) is { Allowed: false } refused)
                 {
-                    return new CommandResult<WhistleDto>.Conflict($"The assignment is {old.Status}; a township reassigns only a declined one.");
-                }
-
-                if (old.Status == AssignmentStatus.Resolved)
-                {
-                    return new CommandResult<WhistleDto>.Conflict("The assignment is resolved; nothing is left to reassign.");
+                    return new CommandResult<WhistleDto>.Conflict(refused.Reason!);
                 }
 
                 if (assignments.Any(a => a.PreviousAssignmentId == old.Id))
@@ -83,13 +79,21 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
                 var reason = request.Reason!.Trim();
                 if (old.Status != AssignmentStatus.Declined)
                 {
-                    await unit.Connection.ExecuteAsync(
-                        DeclineForReassignmentSql,
-                        new { old.Id, Now = now, Reason = $"改派 / reassigned: {reason}", AssignmentStatus.Declined, AssignmentStatus.Dispatched, AssignmentStatus.Reported },
+                    // The unit did not decline: the duty was moved away from it. No generated text: the status says it,
+                    // the supervisor's reason is the note of the AssignmentReassigned event.
+                    var ended = await unit.Connection.ExecuteAsync(
+                        EndForReassignmentSql,
+                        new { old.Id, Now = now, AssignmentStatus.Reassigned, AssignmentStatus.Dispatched, AssignmentStatus.Reported },
                         unit.Transaction);
+                    if (ended != 1)
+                    {
+                        return new CommandResult<WhistleDto>.Conflict("The assignment changed meanwhile; reload it.");
+                    }
+
+                    await AuditTrail.WriteAsync(unit, user.Audit, "assignment", old.Id, "reassigned-away", new { old.Status }, new { Status = AssignmentStatus.Reassigned, ReassignedAt = now, Reason = reason }, now);
                 }
 
-                return await AddAsync(unit, user, whistle, assignments.Where(a => a.Id != old.Id).ToList(), target!, old.Role, old.Id, reason, WhistleEventTypes.AssignmentReassigned, [(old.AgencyCode, old.BranchId)], now);
+                return await AddAsync(unit, user, whistle, others, target!, old.Role, old.Id, reason, WhistleEventTypes.AssignmentReassigned, [(old.AgencyCode, old.BranchId)], now);
             },
             ct);
         return outcome ?? await ReloadAsync(user, found.WhistleId, ct);
@@ -114,7 +118,7 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
                     return new CommandResult<WhistleDto>.Forbidden("Only a supervisor adds a co-handling unit to a whistle.");
                 }
 
-                var target = ChooseTarget(errors, user, whistle, request.AgencyCode, request.BranchId);
+                var target = ChooseTarget(errors, user, whistle, request.AgencyCode, request.BranchId, request.ToAgency == true, assignments, null);
                 if (errors.Count > 0)
                 {
                     return new CommandResult<WhistleDto>.Invalid(errors);
@@ -146,11 +150,6 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
         }
 
         var catalog = county.Catalog;
-        if (others.Any(a => a.Status != AssignmentStatus.Declined && a.AgencyCode == target.AgencyCode && a.BranchId == target.BranchId))
-        {
-            return new CommandResult<WhistleDto>.Conflict("That unit already has a live duty on this whistle.");
-        }
-
         var matter = catalog.FindMatter(whistle.MatterCode)!;
         var limits = matter.LimitsFor(whistle.Urgency);
         var row = new AssignmentRow
@@ -190,14 +189,43 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
 
     /// <summary>
     /// The new unit, by the one rule of who may put work on whom (<see cref="Summoning"/>): a township only on the
-    /// units stationed in it, a supervisor anywhere. A refusal is a 400 on the field that named the unit.
+    /// units stationed in it, a supervisor anywhere; never the unit the duty is taken from (<paramref name="from"/>),
+    /// nor a unit that already has a current duty on the whistle. A refusal is a 400 on the field that named the unit.
     /// </summary>
-    private SummonedUnit? ChooseTarget(Dictionary<string, string[]> errors, CurrentUser user, WhistleRow whistle, string? agencyCode, string? branchId)
+    private SummonedUnit? ChooseTarget(
+        Dictionary<string, string[]> errors,
+        CurrentUser user,
+        WhistleRow whistle,
+        string? agencyCode,
+        string? branchId,
+        bool agencyItself,
+        IReadOnlyList<AssignmentRow> others,
+        AssignmentRow? from)
     {
-        var choice = Summoning.Choose(county.Catalog, user.Role, user.OrgId, whistle.TownshipId, agencyCode, branchId);
-        if (!choice.Allowed) errors[choice.Field == SummonsField.Branch ? "branchId" : "agencyCode"] = [choice.Problem!];
-        return choice.Unit;
+        var choice = Summoning.Choose(county.Catalog, user.Role, user.OrgId, whistle.TownshipId, agencyCode, branchId, agencyItself);
+        if (!choice.Allowed)
+        {
+            errors[choice.Field == SummonsField.Branch ? "branchId" : "agencyCode"] = [choice.Problem!];
+            return null;
+        }
+
+        var unit = choice.Unit!;
+        var field = branchId is not null ? "branchId" : "agencyCode";
+        static bool Same(AssignmentRow a, SummonedUnit u) => a.AgencyCode == u.AgencyCode && a.BranchId == u.BranchId;
+        if (from is not null && Same(from, unit))
+        {
+            errors[field] = [$"The duty is {Describe(unit)}'s already: reassign it to another unit (another branch, or the agency itself)."];
+        }
+        else if (others.FirstOrDefault(a => AssignmentStatus.IsCurrent(a.Status) && Same(a, unit)) is { } present)
+        {
+            errors[field] = [$"{Describe(unit)} already has a duty on this whistle ({present.Status})."];
+        }
+
+        return unit;
     }
+
+    private string Describe(SummonedUnit unit) =>
+        unit.BranchId is { } id ? $"'{id}'" : $"'{unit.AgencyCode}' (the agency itself)";
 
     private async Task<CommandResult<WhistleDto>> ReloadAsync(CurrentUser user, string whistleId, CancellationToken ct)
     {
