@@ -260,13 +260,30 @@ public sealed class Cluster : IAsyncDisposable
         await dispatcher.DisposeAsync();
     }
 
-    /// <summary>The first line of a process's output that says why it stopped (an exception or an options error).</summary>
+    /// <summary>The first line of a process's output that says why it stopped (an exception or an options error; JSON log lines are read).</summary>
     public static string FirstError(string output)
     {
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var line = lines.FirstOrDefault(l => l.Contains("Exception", StringComparison.Ordinal) || l.Contains("PostgreSql", StringComparison.OrdinalIgnoreCase) || l.Contains("fail", StringComparison.OrdinalIgnoreCase))
+        foreach (var line in lines.Where(l => l.StartsWith('{')))
+        {
+            try
+            {
+                using var json = System.Text.Json.JsonDocument.Parse(line);
+                if (json.RootElement.TryGetProperty("Exception", out var exception) && exception.GetString() is { Length: > 0 } text)
+                {
+                    var first = text.Split('\n')[0].Trim();
+                    var inner = text.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("--->", StringComparison.Ordinal));
+                    return inner is null ? first : $"{first} {inner}";
+                }
+            }
+            catch (System.Text.Json.JsonException)
+            {
+            }
+        }
+
+        var plain = lines.FirstOrDefault(l => l.Contains("Exception", StringComparison.Ordinal) || l.Contains("fail", StringComparison.OrdinalIgnoreCase))
             ?? lines.LastOrDefault() ?? "(no output)";
-        return line.Length > 400 ? line[..400] + " …" : line;
+        return plain.Length > 400 ? plain[..400] + " …" : plain;
     }
 
     public static int FreePort()

@@ -115,7 +115,7 @@ public static class Program
                 }
                 catch (ProcessExitedException e) when (postgres is not null)
                 {
-                    distributedError = $"Whistle.Api refused `Whistle:Database:Provider=PostgreSql` on this commit: {Cluster.FirstError(e.Output)}";
+                    distributedError = $"Whistle.Api refused `Whistle:Database:Provider=PostgreSql` on this commit (Whistle.Core has no PostgreSQL provider yet): {Cluster.FirstError(e.Output)}";
                     Console.Error.WriteLine(distributedError);
                     distributedStarted = false;
                 }
@@ -234,6 +234,12 @@ public static class Program
             var notesText = notesFile is not null && File.Exists(notesFile) ? await File.ReadAllTextAsync(notesFile, ct) : null;
             Report.Write(report, output, stem, notesText);
             Console.WriteLine($"written: {Path.Combine(output, stem)}.md / .json / -latency.svg / -rate.svg");
+            if (distributedError is not null)
+            {
+                Console.Error.WriteLine($"--database postgresql: the distributed scenarios could not run. {distributedError}");
+                return 3;
+            }
+
             return 0;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -311,7 +317,9 @@ public static class Program
         clients.AddApi(cluster.ApiUrls[^1]);
         await clients.ConnectListenersAsync(clients.Apis.Count - 1, ct);
         await Task.Delay(3000, ct);
-        var two = await bench.SweepAsync("parallel-2api-2disp", rates, seconds, ct);
+        // The second sweep starts at half the first one's saturation (the steps below it say nothing new).
+        var firstSaturation = one.Where(p => p.Sustained).Select(p => p.OfferedRate).DefaultIfEmpty(0).Max();
+        var two = await bench.SweepAsync("parallel-2api-2disp", [.. rates.Where(r => r >= firstSaturation / 2)], seconds, ct);
         loadSamples.AddRange(bench.LoadSamples);
         await DumpRawAsync(bench);
         double Saturation(List<PhaseResult> r) => r.Where(p => p.Sustained).Select(p => p.OfferedRate).DefaultIfEmpty(0).Max();
