@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.Channels;
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 
 namespace Whistle.Bench;
 
@@ -12,13 +13,13 @@ namespace Whistle.Bench;
 /// <para>
 /// Exactly: each direction of each connection has a reader and a writer. The reader stamps every chunk it reads
 /// (whatever one <c>read</c> returns, up to 64 KiB) and queues it; the writer writes each chunk, in order, once
-/// <see cref="Delay"/> has passed since it was read. Chunks do not wait for each other: the link has latency, not less
+/// <see cref="Delay"/> has passed since it was read (a writer thread per direction sleeps until then on the monotonic clock). Chunks do not wait for each other: the link has latency, not less
 /// bandwidth (like <c>tc netem delay</c>). A request–answer round trip through it (a publish and its confirm) so costs
 /// at least 2 × <see cref="Delay"/> more than without it. <see cref="Added"/> records the delay each chunk actually got
-/// (the timer overshoots by a fraction of a millisecond on an idle machine, more on a busy one).
+/// (the report shows it: the timer overshoots by a fraction of a millisecond on an idle machine, more on a busy one).
 /// </para>
 /// </summary>
-public sealed class LatencyProxy : IAsyncDisposable
+public sealed partial class LatencyProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly string _targetHost;
@@ -89,32 +90,39 @@ public sealed class LatencyProxy : IAsyncDisposable
     {
         var from = fromClient.GetStream();
         var to = toClient.GetStream();
-        var queue = Channel.CreateUnbounded<(long At, byte[] Data, int Length)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var writer = Task.Run(async () =>
+        using var queue = new BlockingCollection<(long At, byte[] Data, int Length)>();
+        var delayTicks = (long)(Delay.TotalSeconds * Stopwatch.Frequency);
+
+        // The writer is a thread of its own that sleeps until each chunk is due on the monotonic clock (clock_nanosleep
+        // with an absolute time: a tenth of a millisecond late at most on an idle machine, where Task.Delay's timer is
+        // whole milliseconds and late by one or two more).
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writer = new Thread(() =>
         {
             try
             {
-                await foreach (var (at, data, length) in queue.Reader.ReadAllAsync(_stop.Token))
+                foreach (var (at, data, length) in queue.GetConsumingEnumerable(_stop.Token))
                 {
-                    var due = at + (long)(Delay.TotalSeconds * Stopwatch.Frequency);
-                    var wait = Clock.Ms(Clock.Now, due);
-                    if (wait > 0)
-                    {
-                        await Task.Delay(TimeSpan.FromMilliseconds(wait), _stop.Token);
-                    }
-
+                    SleepUntil(at + delayTicks);
                     Added.Add(Clock.SinceMs(at));
-                    await to.WriteAsync(data.AsMemory(0, length), _stop.Token);
+                    to.Write(data, 0, length);
                 }
             }
-            catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or SocketException)
+            catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or SocketException or InvalidOperationException)
             {
             }
             finally
             {
                 toClient.Dispose();
+                written.TrySetResult();
             }
-        });
+        })
+        {
+            IsBackground = true,
+            Name = "latency proxy writer",
+            Priority = ThreadPriority.AboveNormal,
+        };
+        writer.Start();
 
         try
         {
@@ -123,19 +131,50 @@ public sealed class LatencyProxy : IAsyncDisposable
                 var buffer = new byte[64 * 1024];
                 var read = await from.ReadAsync(buffer, _stop.Token);
                 if (read == 0) break;
-                await queue.Writer.WriteAsync((Clock.Now, buffer, read), _stop.Token);
+                queue.Add((Clock.Now, buffer, read), _stop.Token);
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or SocketException)
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or SocketException or InvalidOperationException)
         {
         }
         finally
         {
-            queue.Writer.TryComplete();
+            queue.CompleteAdding();
         }
 
-        await writer;
+        await written.Task;
         fromClient.Dispose();
+    }
+
+    private const int ClockMonotonic = 1;
+    private const int TimerAbsoluteTime = 1;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport("libc", EntryPoint = "clock_nanosleep")]
+    private static partial int ClockNanosleep(int clock, int flags, ref TimeSpec request, IntPtr remain);
+
+    /// <summary>Sleeps until the Stopwatch timestamp <paramref name="due"/> (on Linux: CLOCK_MONOTONIC in nanoseconds).</summary>
+    private static void SleepUntil(long due)
+    {
+        if (OperatingSystem.IsLinux() && Stopwatch.Frequency == 1_000_000_000)
+        {
+            var spec = new TimeSpec { Seconds = due / 1_000_000_000, Nanoseconds = due % 1_000_000_000 };
+            while (Clock.Now < due && ClockNanosleep(ClockMonotonic, TimerAbsoluteTime, ref spec, IntPtr.Zero) == 4)
+            {
+                // EINTR: a signal woke it; sleep on.
+            }
+
+            return;
+        }
+
+        var wait = Clock.Ms(Clock.Now, due);
+        if (wait > 0) Thread.Sleep((int)Math.Ceiling(wait));
     }
 
     public async ValueTask DisposeAsync()
