@@ -49,7 +49,7 @@ public sealed record PhaseResult(
 public sealed record ConnectionPoint(int Target, int Connected, int Failed, double ApiRssMiB, double KiBPerConnection, PhaseResult Probe);
 
 /// <summary>The scenarios of issue 6 on one cluster, one after another.</summary>
-public sealed class Bench(BenchSettings settings, Clients clients, Cluster? cluster, string? databaseFile, TextWriter log)
+public sealed class Bench(BenchSettings settings, Clients clients, Cluster? cluster, Func<Task<long>> outboxBacklog, TextWriter log)
 {
     private const int MaxInFlight = 4000;
 
@@ -72,13 +72,16 @@ public sealed class Bench(BenchSettings settings, Clients clients, Cluster? clus
         return await RunPhaseAsync("light", settings.LightRate, settings.LightSeconds, reportLead: true, ct);
     }
 
-    public async Task<List<PhaseResult>> SweepAsync(CancellationToken ct)
+    public Task<List<PhaseResult>> SweepAsync(CancellationToken ct) => SweepAsync("sweep", settings.SweepRates, settings.SweepSeconds, ct);
+
+    /// <summary>Steps up the offered rate until a step is not sustained.</summary>
+    public async Task<List<PhaseResult>> SweepAsync(string name, IReadOnlyList<double> rates, double seconds, CancellationToken ct)
     {
         var results = new List<PhaseResult>();
-        foreach (var rate in settings.SweepRates)
+        foreach (var rate in rates)
         {
-            Log($"rate sweep: {rate}/s for {settings.SweepSeconds} s");
-            var result = await RunPhaseAsync("sweep", rate, settings.SweepSeconds, reportLead: false, ct);
+            Log($"{name}: {rate}/s for {seconds} s");
+            var result = await RunPhaseAsync(name, rate, seconds, reportLead: false, ct);
             results.Add(result);
             Log(Describe(result));
             if (!result.Sustained)
@@ -198,9 +201,17 @@ public sealed class Bench(BenchSettings settings, Clients clients, Cluster? clus
         $"  {r.Name} @ {r.OfferedRate}/s: accepted {r.AcceptedPerSecond:F1}/s, e2e p50 {r.Dispatch.P50:F1} p99 {r.Dispatch.P99:F1} max {r.Dispatch.Max:F1} ms, " +
         $"missing {r.MissingPushes}, failed {r.Failed}, skipped {r.Skipped}, backlog max {r.MaxOutboxBacklog}, pending at end {r.PendingAtEnd}, sustained {r.Sustained}";
 
-    public async Task<PhaseResult> RunPhaseAsync(string name, double rate, double seconds, bool reportLead, CancellationToken ct)
+    /// <summary>The measurement of the last phase (its raw timestamps: the stage breakdown reads them).</summary>
+    public Measurement? LastMeasurement { get; private set; }
+
+    /// <summary>
+    /// One phase: open-loop raises at <paramref name="rate"/> for <paramref name="seconds"/> (or until
+    /// <paramref name="stopLoad"/>), then the drain. Raw samples go to <see cref="Raw"/> under <paramref name="name"/>.
+    /// </summary>
+    public async Task<PhaseResult> RunPhaseAsync(string name, double rate, double seconds, bool reportLead, CancellationToken ct, CancellationToken stopLoad = default)
     {
         var m = new Measurement(reportLead);
+        LastMeasurement = m;
         clients.Current = m;
         var apis = clients.Apis.Count;
         var pids = cluster is null ? [] : cluster.Apis.Concat(cluster.Dispatchers).ToDictionary(p => p.Name, p => p.Pid);
@@ -213,7 +224,7 @@ public sealed class Bench(BenchSettings settings, Clients clients, Cluster? clus
             {
                 while (!sampling.IsCancellationRequested)
                 {
-                    maxBacklog = Math.Max(maxBacklog, await OutboxBacklogAsync());
+                    maxBacklog = Math.Max(maxBacklog, await outboxBacklog());
                     LoadSamples.Add(Machine.LoadAverage());
                     await Task.Delay(1000, sampling.Token).ContinueWith(_ => { }, TaskScheduler.Default);
                 }
@@ -225,9 +236,10 @@ public sealed class Bench(BenchSettings settings, Clients clients, Cluster? clus
         for (long i = 0; ; i++)
         {
             var due = start + (long)(i * Stopwatch.Frequency / rate);
-            if (due >= end) break;
+            if (due >= end || stopLoad.IsCancellationRequested) break;
             var wait = Clock.Ms(Clock.Now, due);
             if (wait > 1) await Task.Delay(TimeSpan.FromMilliseconds(wait), ct);
+            if (stopLoad.IsCancellationRequested) break;
             if (Volatile.Read(ref m.InFlight) >= MaxInFlight)
             {
                 Interlocked.Increment(ref m.Skipped);
@@ -238,6 +250,8 @@ public sealed class Bench(BenchSettings settings, Clients clients, Cluster? clus
         }
 
         var loadSeconds = Clock.SinceMs(start) / 1000;
+        seconds = Math.Min(seconds, loadSeconds);
+        end = Math.Min(end, Clock.Now);
         var deliveredDuringLoad = m.Dispatched.Count(d => d.Value <= end) / 2.0 / Math.Max(1, apis);
         var pendingAtEnd = Pending(m);
 
@@ -253,7 +267,7 @@ public sealed class Bench(BenchSettings settings, Clients clients, Cluster? clus
         clients.Current = null;
         await sampling.CancelAsync();
         await sampler;
-        maxBacklog = Math.Max(maxBacklog, await OutboxBacklogAsync());
+        maxBacklog = Math.Max(maxBacklog, await outboxBacklog());
 
         var dispatch = new List<double>();
         var whistle = new List<double>();
@@ -328,23 +342,5 @@ public sealed class Bench(BenchSettings settings, Clients clients, Cluster? clus
         }
 
         return pending;
-    }
-
-    /// <summary>Outbox rows not yet published, read from the shared SQLite file.</summary>
-    private async Task<long> OutboxBacklogAsync()
-    {
-        if (databaseFile is null || !File.Exists(databaseFile)) return 0;
-        try
-        {
-            await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databaseFile, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL;";
-            return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (SqliteException)
-        {
-            return -1;
-        }
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Connections;
@@ -30,6 +31,12 @@ public sealed class Measurement(bool reportLead)
 
     /// <summary>assignment id → the township's AssignmentReported push.</summary>
     public ConcurrentDictionary<string, long> Reported { get; } = new();
+
+    /// <summary>(whistle id, agency, Api) → the sequence of that AssignmentDispatched push (to find its span).</summary>
+    public ConcurrentDictionary<(string WhistleId, string Agency, int Api), long> DispatchedSequence { get; } = new();
+
+    /// <summary>whistle id → the W3C trace id the bench sent with its raise request, for the whistles whose trace was sampled.</summary>
+    public ConcurrentDictionary<string, string> Traces { get; } = new();
 
     public Recorder RaiseHttp { get; } = new();
 
@@ -75,6 +82,13 @@ public sealed class Clients : IAsyncDisposable
     public List<Uri> Apis { get; }
 
     public volatile Measurement? Current;
+
+    /// <summary>
+    /// 0: raise requests carry no <c>traceparent</c> (as a browser's). n &gt; 0 (the stage breakdown): every request carries
+    /// one of the bench's, sampled (flags 01) for every n-th request and not sampled (00) for the others, so the
+    /// processes' parent-based sampler records and exports the spans of every n-th whistle only.
+    /// </summary>
+    public int TraceSampleEvery { get; set; }
 
     private static HttpClient NewHttp(Uri api) => new(new SocketsHttpHandler
     {
@@ -134,7 +148,7 @@ public sealed class Clients : IAsyncDisposable
                     if (m is null) return;
                     Interlocked.Increment(ref m.Pushes);
                     if (e.Type != "AssignmentDispatched" || e.Assignment?.BranchId != branchId) return;
-                    m.Dispatched.TryAdd((e.WhistleId, agency, api), at);
+                    if (m.Dispatched.TryAdd((e.WhistleId, agency, api), at)) m.DispatchedSequence[(e.WhistleId, agency, api)] = e.Sequence;
                     if (m.ReportLead && api == 0 && agency == Summoned[0] && e.AssignmentId is { } assignmentId)
                     {
                         _ = ReportAsync(m, assignmentId, branchToken);
@@ -198,12 +212,22 @@ public sealed class Clients : IAsyncDisposable
                 Content = new ByteArrayContent(RaiseBody) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
             };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            string? sampledTrace = null;
+            if (TraceSampleEvery > 0)
+            {
+                var traceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+                var sampled = n % TraceSampleEvery == 0;
+                request.Headers.Add("traceparent", $"00-{traceId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}-{(sampled ? "01" : "00")}");
+                if (sampled) sampledTrace = traceId;
+            }
+
             using var response = await _http[api].SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             var done = Clock.Now;
             if (response.StatusCode == HttpStatusCode.Created && response.Headers.Location is { } location)
             {
                 var id = location.OriginalString[(location.OriginalString.LastIndexOf('/') + 1)..];
                 m.Raised[id] = (start, api);
+                if (sampledTrace is not null) m.Traces[id] = sampledTrace;
                 m.RaiseHttp.Add(Clock.Ms(start, done));
             }
             else

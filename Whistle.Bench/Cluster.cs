@@ -75,15 +75,34 @@ public sealed class Cluster : IAsyncDisposable
     private readonly List<ProcessHost> _dispatchers = [];
     private readonly string _signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
 
-    public Cluster(string repositoryRoot, string rabbitHost, int rabbitPort)
+    public Cluster(string repositoryRoot, string rabbitHost, int rabbitPort, ClusterOptions? options = null)
     {
         _root = repositoryRoot;
         RabbitHost = rabbitHost;
         RabbitPort = rabbitPort;
+        Options = options ?? new ClusterOptions();
         VirtualHost = "whistle-bench-" + Guid.NewGuid().ToString("N")[..8];
         DataFolder = Path.Combine(Path.GetTempPath(), VirtualHost);
         Directory.CreateDirectory(DataFolder);
     }
+
+    public ClusterOptions Options { get; }
+
+    /// <summary>The PostgreSQL database of this cluster (<c>--database postgresql</c>), null on SQLite.</summary>
+    public string? PostgresConnectionString { get; private set; }
+
+    private string? _postgresDatabase;
+
+    /// <summary>With <c>--database postgresql</c>: a fresh database of the bench's PostgreSQL for this cluster.</summary>
+    public async Task CreateDatabaseAsync(CancellationToken ct)
+    {
+        if (Options.Postgres is null || Options.Embedded) return;
+        _postgresDatabase = VirtualHost.Replace('-', '_');
+        PostgresConnectionString = await Options.Postgres.CreateDatabaseAsync(_postgresDatabase, ct);
+    }
+
+    /// <summary>Outbox rows not yet published (sent_at null), read from the cluster's database; -1 when it cannot be read.</summary>
+    public Task<long> OutboxBacklogAsync() => OutboxProbe.BacklogAsync(PostgresConnectionString, DatabaseFile);
 
     public string RabbitHost { get; }
 
@@ -123,6 +142,7 @@ public sealed class Cluster : IAsyncDisposable
 
     public async Task CreateVirtualHostAsync()
     {
+        if (Options.Embedded) return;
         await RabbitMqCtl("add_vhost", VirtualHost);
         await RabbitMqCtl("set_permissions", "-p", VirtualHost, "guest", ".*", ".*", ".*");
     }
@@ -142,21 +162,42 @@ public sealed class Cluster : IAsyncDisposable
         }
     }
 
-    private Dictionary<string, string> Environment() => new()
+    private Dictionary<string, string> Environment()
     {
-        ["Whistle__Bus__Transport"] = "RabbitMq",
-        ["Whistle__Bus__RabbitMq__Host"] = RabbitHost,
-        ["Whistle__Bus__RabbitMq__Port"] = RabbitPort.ToString(CultureInfo.InvariantCulture),
-        ["Whistle__Bus__RabbitMq__VirtualHost"] = VirtualHost,
-        ["Whistle__Dispatcher__InProcess"] = "false",
-        ["Whistle__Auth__SigningKey"] = _signingKey,
-        ["Whistle__Demo__Enabled"] = "true",
-        ["Whistle__DataFolder"] = DataFolder,
-        ["Whistle__Auth__RaisesPerMinute"] = "10000",
-        ["Whistle__Auth__LoginAttemptsPerMinute"] = "10000",
-        ["Logging__LogLevel__Default"] = "Warning",
-        ["DOTNET_gcServer"] = "0",
-    };
+        var environment = new Dictionary<string, string>
+        {
+            ["Whistle__Auth__SigningKey"] = _signingKey,
+            ["Whistle__Demo__Enabled"] = "true",
+            ["Whistle__DataFolder"] = DataFolder,
+            ["Whistle__Auth__RaisesPerMinute"] = "10000",
+            ["Whistle__Auth__LoginAttemptsPerMinute"] = "10000",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["DOTNET_gcServer"] = "0",
+        };
+        if (Options.Embedded)
+        {
+            // The embedded way, as `dotnet run --project Whistle.Api` runs it: SQLite, the in-memory bus, the
+            // dispatcher's consumers in the Api process (the defaults: nothing to set).
+            environment["Whistle__Bus__Transport"] = "InMemory";
+        }
+        else
+        {
+            environment["Whistle__Bus__Transport"] = "RabbitMq";
+            environment["Whistle__Bus__RabbitMq__Host"] = RabbitHost;
+            environment["Whistle__Bus__RabbitMq__Port"] = (Options.BrokerPort ?? RabbitPort).ToString(CultureInfo.InvariantCulture);
+            environment["Whistle__Bus__RabbitMq__VirtualHost"] = VirtualHost;
+            environment["Whistle__Dispatcher__InProcess"] = "false";
+        }
+
+        if (PostgresConnectionString is not null)
+        {
+            environment["Whistle__Database__Provider"] = "PostgreSql";
+            environment["Whistle__Database__ConnectionString"] = PostgresConnectionString;
+        }
+
+        foreach (var (k, v) in Options.ExtraEnvironment) environment[k] = v;
+        return environment;
+    }
 
     public async Task<ProcessHost> StartApiAsync(CancellationToken cancellationToken)
     {
@@ -171,7 +212,7 @@ public sealed class Cluster : IAsyncDisposable
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (!api.Running) throw new InvalidOperationException($"{api.Name} exited:\n{api.Output}");
+            if (!api.Running) throw new ProcessExitedException(api.Name, api.Output);
             try
             {
                 using var response = await http.GetAsync(new Uri("/api/demo/users", UriKind.Relative), cancellationToken);
@@ -195,6 +236,7 @@ public sealed class Cluster : IAsyncDisposable
 
     public ProcessHost StartDispatcher()
     {
+        if (Options.Embedded) throw new InvalidOperationException("The embedded way has its dispatcher in the Api process.");
         var dispatcher = new ProcessHost($"dispatcher-{_dispatchers.Count + 1}", Dll("Whistle.Dispatcher"), Environment());
         dispatcher.Start();
         _dispatchers.Add(dispatcher);
@@ -218,6 +260,32 @@ public sealed class Cluster : IAsyncDisposable
         await dispatcher.DisposeAsync();
     }
 
+    /// <summary>The first line of a process's output that says why it stopped (an exception or an options error; JSON log lines are read).</summary>
+    public static string FirstError(string output)
+    {
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var line in lines.Where(l => l.StartsWith('{')))
+        {
+            try
+            {
+                using var json = System.Text.Json.JsonDocument.Parse(line);
+                if (json.RootElement.TryGetProperty("Exception", out var exception) && exception.GetString() is { Length: > 0 } text)
+                {
+                    var first = text.Split('\n')[0].Trim();
+                    var inner = text.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("--->", StringComparison.Ordinal));
+                    return inner is null ? first : $"{first} {inner}";
+                }
+            }
+            catch (System.Text.Json.JsonException)
+            {
+            }
+        }
+
+        var plain = lines.FirstOrDefault(l => l.Contains("Exception", StringComparison.Ordinal) || l.Contains("fail", StringComparison.OrdinalIgnoreCase))
+            ?? lines.LastOrDefault() ?? "(no output)";
+        return plain.Length > 400 ? plain[..400] + " …" : plain;
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -232,13 +300,28 @@ public sealed class Cluster : IAsyncDisposable
             await p.DisposeAsync();
         }
 
-        try
+        if (!Options.Embedded)
         {
-            await RabbitMqCtl("delete_vhost", VirtualHost);
+            try
+            {
+                await RabbitMqCtl("delete_vhost", VirtualHost);
+            }
+            catch (InvalidOperationException e)
+            {
+                Console.Error.WriteLine($"Could not delete the virtual host {VirtualHost}: {e.Message}");
+            }
         }
-        catch (InvalidOperationException e)
+
+        if (_postgresDatabase is not null && Options.Postgres is not null && !KeepData)
         {
-            Console.Error.WriteLine($"Could not delete the virtual host {VirtualHost}: {e.Message}");
+            try
+            {
+                await Options.Postgres.DropDatabaseAsync(_postgresDatabase);
+            }
+            catch (Npgsql.NpgsqlException e)
+            {
+                Console.Error.WriteLine($"Could not drop the database {_postgresDatabase}: {e.Message}");
+            }
         }
 
         if (KeepData)
@@ -255,4 +338,28 @@ public sealed class Cluster : IAsyncDisposable
         {
         }
     }
+}
+
+/// <summary>How a <see cref="Cluster"/> runs.</summary>
+public sealed record ClusterOptions
+{
+    /// <summary>The embedded way: one Api process with SQLite, the in-memory bus and the dispatcher in-process.</summary>
+    public bool Embedded { get; init; }
+
+    /// <summary>Where the processes reach RabbitMQ instead of its own port (a <see cref="LatencyProxy"/>).</summary>
+    public int? BrokerPort { get; init; }
+
+    /// <summary>The bench's PostgreSQL (<c>--database postgresql</c>): a database of it instead of the SQLite file.</summary>
+    public BenchPostgres? Postgres { get; init; }
+
+    /// <summary>More environment for every process (OpenTelemetry export for the stage breakdown).</summary>
+    public IReadOnlyDictionary<string, string> ExtraEnvironment { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>A Whistle process ended while the bench waited for it to answer.</summary>
+public sealed class ProcessExitedException(string name, string output) : InvalidOperationException($"{name} exited:\n{output}")
+{
+    public string Name => name;
+
+    public string Output => output;
 }

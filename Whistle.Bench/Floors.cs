@@ -19,13 +19,19 @@ using Whistle.Core.Storage;
 namespace Whistle.Bench;
 
 /// <summary>The floors: what each part on the path costs alone, measured one at a time on an idle path.</summary>
-public sealed record FloorResults(LatencySummary BrokerHop, LatencySummary BrokerConfirm, LatencySummary Push, LatencySummary HttpPost, LatencySummary Commit)
+public sealed record FloorResults(LatencySummary BrokerHop, LatencySummary BrokerConfirm, LatencySummary Push, LatencySummary HttpPost, LatencySummary Commit, LatencySummary? PostgresCommit = null, string? PostgresSchema = null)
 {
+    /// <summary>The commit floor of the database the distributed system runs on (PostgreSQL with <c>--database postgresql</c>).</summary>
+    public LatencySummary DatabaseCommit(bool postgres) => postgres && PostgresCommit is { } pg ? pg : Commit;
+
     /// <summary>Raise → AssignmentDispatched: HTTP + Api commit + broker (WhistleRaised) + dispatcher commit + broker (WhistleEventRecorded) + push.</summary>
-    public double DispatchPath(Func<LatencySummary, double> at) => at(HttpPost) + (2 * at(Commit)) + (2 * at(BrokerHop)) + at(Push);
+    public double DispatchPath(Func<LatencySummary, double> at, bool postgres = false) => at(HttpPost) + (2 * at(DatabaseCommit(postgres))) + (2 * at(BrokerHop)) + at(Push);
+
+    /// <summary>Raise → AssignmentDispatched in the embedded way: HTTP + commit + commit + push (the in-memory bus has no hop to measure).</summary>
+    public double EmbeddedDispatchPath(Func<LatencySummary, double> at) => at(HttpPost) + (2 * at(Commit)) + at(Push);
 
     /// <summary>Report → AssignmentReported: HTTP + Api commit + broker (WhistleEventRecorded) + push.</summary>
-    public double ReportPath(Func<LatencySummary, double> at) => at(HttpPost) + at(Commit) + at(BrokerHop) + at(Push);
+    public double ReportPath(Func<LatencySummary, double> at, bool postgres = false) => at(HttpPost) + at(DatabaseCommit(postgres)) + at(BrokerHop) + at(Push);
 }
 
 /// <summary>A hub with nothing on it: the floor of a server → client push.</summary>
@@ -64,16 +70,18 @@ public static class Floors
         note = "城关街道城管执法中队",
     };
 
-    public static async Task<FloorResults> MeasureAsync(string rabbitHost, int rabbitPort, string virtualHost, int samples, CancellationToken ct)
+    public static async Task<FloorResults> MeasureAsync(string rabbitHost, int rabbitPort, string virtualHost, int samples, BenchPostgres? postgres, CancellationToken ct)
     {
         var (hop, confirm) = await BrokerAsync(rabbitHost, rabbitPort, virtualHost, samples, ct);
         var (push, post) = await KestrelAsync(samples, ct);
         var commit = await CommitAsync(samples, ct);
-        return new FloorResults(hop, confirm, push, post, commit);
+        if (postgres is null) return new FloorResults(hop, confirm, push, post, commit);
+        var (pgCommit, schema) = await PostgresCommitAsync(postgres, samples, ct);
+        return new FloorResults(hop, confirm, push, post, commit, pgCommit, schema);
     }
 
     /// <summary>Raw RabbitMQ.Client: persistent message, publisher confirms, durable queue; publish → consume, one at a time.</summary>
-    private static async Task<(LatencySummary Hop, LatencySummary Confirm)> BrokerAsync(string host, int port, string virtualHost, int samples, CancellationToken ct)
+    public static async Task<(LatencySummary Hop, LatencySummary Confirm)> BrokerAsync(string host, int port, string virtualHost, int samples, CancellationToken ct)
     {
         var factory = new ConnectionFactory { HostName = host, Port = port, VirtualHost = virtualHost, UserName = "guest", Password = "guest" };
         await using var publisher = await factory.CreateConnectionAsync(ct);
@@ -246,6 +254,86 @@ public static class Floors
             catch (IOException)
             {
             }
+        }
+    }
+
+    private const string InsertWhistleSql = """
+        INSERT INTO whistles (id, township_id, matter_code, urgency, title, description, address, status, raised_by_user, raised_by_name, raised_at, updated_at, version)
+        VALUES (@Id, 'chengguan', 'street-vending', 'routine', 'bench', '', 'bench', 'raised', 'township.chengguan', 'bench', @Now, @Now, 0);
+        """;
+
+    private const string InsertOutboxSql = "INSERT INTO outbox (message_id, message_type, body, created_at, attempts) VALUES (@MessageId, 'WhistleRaised', @Body, @Now, 0);";
+
+    // Until Whistle.Core has a PostgreSQL provider (and so migrations of its own), the floor runs on these two tables:
+    // the columns the floor writes, with the types a PostgreSQL schema would give them.
+    private const string StandInSchemaSql = """
+        CREATE TABLE whistles (
+            id text PRIMARY KEY, township_id text NOT NULL, matter_code text NOT NULL, urgency text NOT NULL, title text NOT NULL,
+            description text NOT NULL, address text NOT NULL, status text NOT NULL, raised_by_user text NOT NULL, raised_by_name text NOT NULL,
+            raised_at timestamptz NOT NULL, updated_at timestamptz NOT NULL, version integer NOT NULL);
+        CREATE TABLE outbox (
+            id bigserial PRIMARY KEY, message_id text NOT NULL UNIQUE, message_type text NOT NULL, body text NOT NULL,
+            created_at timestamptz NOT NULL, sent_at timestamptz NULL, attempts integer NOT NULL, locked_by text NULL, locked_until timestamptz NULL);
+        CREATE INDEX ix_outbox_unsent ON outbox (id) WHERE sent_at IS NULL;
+        """;
+
+    /// <summary>
+    /// One commit of a whistle row plus its outbox row on the bench's PostgreSQL (Npgsql + Dapper, fsync and
+    /// synchronous_commit on, loopback TCP): Whistle's own schema from <c>DatabaseMigrator</c> once Whistle.Core has a
+    /// PostgreSQL provider, the stand-in schema above until then.
+    /// </summary>
+    private static async Task<(LatencySummary, string)> PostgresCommitAsync(BenchPostgres postgres, int samples, CancellationToken ct)
+    {
+        var name = "whistle_bench_floor_" + Guid.NewGuid().ToString("N")[..8];
+        var connectionString = await postgres.CreateDatabaseAsync(name, ct);
+        try
+        {
+            string schema;
+            if (Enum.TryParse<DatabaseProvider>("PostgreSql", ignoreCase: true, out var provider))
+            {
+                DatabaseMigrator.Migrate(provider, connectionString);
+                schema = "Whistle's migrations (DatabaseMigrator)";
+            }
+            else
+            {
+                await using var setup = new Npgsql.NpgsqlConnection(connectionString);
+                await setup.OpenAsync(ct);
+                await setup.ExecuteAsync(StandInSchemaSql);
+                schema = "the bench's stand-in tables (Whistle.Core has no PostgreSQL provider yet)";
+            }
+
+            var body = JsonSerializer.Serialize(Payload);
+            var commit = new Recorder();
+            var warmup = samples / 10;
+            var started = Clock.Now;
+            for (var i = 0; i < samples + warmup; i++)
+            {
+                var start = Clock.Now;
+                await using (var connection = new Npgsql.NpgsqlConnection(connectionString))
+                {
+                    await connection.OpenAsync(ct);
+                    await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+                    var now = DateTimeOffset.UtcNow;
+                    await connection.ExecuteAsync(InsertWhistleSql, new { Id = Guid.CreateVersion7(now).ToString(), Now = now }, transaction);
+                    await connection.ExecuteAsync(InsertOutboxSql, new { MessageId = Guid.NewGuid().ToString(), Body = body, Now = now }, transaction);
+                    await transaction.CommitAsync(ct);
+                }
+
+                var done = Clock.Now;
+                if (i < warmup)
+                {
+                    started = Clock.Now;
+                    continue;
+                }
+
+                commit.Add(Clock.Ms(start, done));
+            }
+
+            return (commit.Summarize(Clock.SinceMs(started) / 1000), schema);
+        }
+        finally
+        {
+            await postgres.DropDatabaseAsync(name);
         }
     }
 }

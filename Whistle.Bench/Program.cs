@@ -4,7 +4,8 @@ namespace Whistle.Bench;
 
 /// <summary>
 /// Whistle.Bench: the whole pipeline against the floors of its parts, in one run (issue 6).
-/// <c>dotnet run --project Whistle.Bench -c Release -- [--quick] [--attach http://127.0.0.1:5080[,…] [--db file]] [--out folder] [--name stem] [--label text] [--notes file]</c>
+/// <c>dotnet run --project Whistle.Bench -c Release -- [--quick] [--database sqlite|postgresql] [--only distributed,browser,connections,scale-out,embedded,parallel,stages]
+/// [--profile [--tools folder]] [--delay-ms 5] [--attach http://127.0.0.1:5080[,…] [--db file]] [--out folder] [--name stem] [--label text] [--notes file]</c>
 /// </summary>
 public static class Program
 {
@@ -13,6 +14,20 @@ public static class Program
         if (args is ["--idle-helper", var helperApi, var helperCount, var helperAccounts])
         {
             return await IdleHelpers.RunAsync(new Uri(helperApi), int.Parse(helperCount, CultureInfo.InvariantCulture), helperAccounts.Split(','));
+        }
+
+        if (args is ["--speedscope", var speedscopeFile])
+        {
+            // A trace taken by hand (dotnet-trace collect … then convert --format Speedscope): where the busy threads were.
+            var busy = Speedscope.Analyse(speedscopeFile);
+            Console.WriteLine($"thread time {busy.TotalMs / 1000:F1} s, waiting {busy.WaitingMs / 1000:F1} s, busy {busy.BusyMs / 1000:F2} s");
+            foreach (var (title, list) in new[] { ("by assembly, inclusive", busy.ByAssemblyInclusive), ("by assembly, exclusive", busy.ByAssemblyExclusive), ("leaf frames", busy.TopLeaves) })
+            {
+                Console.WriteLine(title + ":");
+                foreach (var item in list) Console.WriteLine($"  {100 * item.Ms / busy.BusyMs,5:F1}%  {(title == "leaf frames" ? Speedscope.Short(item.Name) : item.Name)}");
+            }
+
+            return 0;
         }
 
         string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
@@ -35,9 +50,24 @@ public static class Program
                 new[] { 10, 1000, 5000, 10000, 19500 }.Where(c => c <= maxConnections).ToArray(), 10, attach is null && !args.Contains("--no-scale-out"), 10, 1000, Arg("--label") ?? string.Empty);
         if (args.Contains("--no-connections")) settings = settings with { ConnectionCounts = [] };
 
+        var database = (Arg("--database") ?? "sqlite").ToLowerInvariant();
+        if (database is not ("sqlite" or "postgresql"))
+        {
+            Console.Error.WriteLine($"--database {database}: sqlite or postgresql.");
+            return 2;
+        }
+
+        // Which scenarios run: all by default; --only names some (distributed, browser, profile, connections, scale-out, embedded, parallel, stages).
+        var only = Arg("--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+        bool Runs(string scenario) => (only is null || only.Contains(scenario)) && (attach is null || scenario is "distributed" or "browser");
+        var profile = args.Contains("--profile");
+        if (quick) settings = settings with { ScaleOut = settings.ScaleOut && only is not null && only.Contains("scale-out") };
+        if (!Runs("connections")) settings = settings with { ConnectionCounts = [] };
+        if (!Runs("scale-out")) settings = settings with { ScaleOut = false };
+
         var filesLimit = Machine.RaiseOpenFiles(200_000);
         var loadBefore = Machine.LoadAverage();
-        Console.WriteLine($"Whistle.Bench {(quick ? "--quick " : string.Empty)}: load average {string.Join(' ', loadBefore)}, open files {filesLimit}");
+        Console.WriteLine($"Whistle.Bench {(quick ? "--quick " : string.Empty)}(database {database}): load average {string.Join(' ', loadBefore)}, open files {filesLimit}");
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
@@ -45,44 +75,133 @@ public static class Program
             cancel.Cancel();
         };
         var ct = cancel.Token;
-
+        var loadSamples = new List<double[]>();
+        var notes = new List<string>();
+        BenchPostgres? postgres = null;
         Cluster? cluster = null;
         try
         {
-            cluster = new Cluster(root, rabbitHost, rabbitPort) { KeepData = args.Contains("--keep-data") };
+            if (database == "postgresql")
+            {
+                postgres = await BenchPostgres.StartAsync(ct);
+                Console.WriteLine($"PostgreSQL: {postgres}");
+            }
+
+            // 1. The distributed way (RabbitMQ, Api and Dispatcher processes, SQLite or PostgreSQL): floors, light load,
+            //    browser to browser, the rate sweep, the profile, connections, scale-out.
+            cluster = new Cluster(root, rabbitHost, rabbitPort, new ClusterOptions { Postgres = postgres }) { KeepData = args.Contains("--keep-data") };
             await cluster.CreateVirtualHostAsync();
-            Console.WriteLine($"virtual host {cluster.VirtualHost}, data folder {cluster.DataFolder}");
+            await cluster.CreateDatabaseAsync(ct);
+            Console.WriteLine($"virtual host {cluster.VirtualHost}, data folder {cluster.DataFolder}{(cluster.PostgresConnectionString is null ? string.Empty : ", PostgreSQL database " + cluster.PostgresConnectionString)}");
+            Console.WriteLine("floors …");
+            var floors = await Floors.MeasureAsync(rabbitHost, rabbitPort, cluster.VirtualHost, settings.FloorSamples, postgres, ct);
+
+            PhaseResult? light = null;
+            List<PhaseResult> sweep = [];
+            List<ConnectionPoint> connections = [];
+            List<PhaseResult> scaleOut = [];
+            BrowserResult? browser = null;
+            List<ProcessProfile> profiles = [];
+            PhaseResult? profiled = null;
+            string? distributedError = null;
+            var saturation = 0.0;
             List<Uri> apis;
-            string? databaseFile;
+            var distributedStarted = true;
             if (attach is null)
             {
-                await cluster.StartApiAsync(ct);
-                cluster.StartDispatcher();
+                try
+                {
+                    await cluster.StartApiAsync(ct);
+                }
+                catch (ProcessExitedException e) when (postgres is not null)
+                {
+                    distributedError = $"Whistle.Api refused `Whistle:Database:Provider=PostgreSql` on this commit (Whistle.Core has no PostgreSQL provider yet): {Cluster.FirstError(e.Output)}";
+                    Console.Error.WriteLine(distributedError);
+                    distributedStarted = false;
+                }
+
+                if (distributedStarted)
+                {
+                    cluster.StartDispatcher();
+                    Console.WriteLine($"started {cluster.Apis[0].Name} (pid {cluster.Apis[0].Pid}) at {cluster.ApiUrls[0]}, {cluster.Dispatchers[0].Name} (pid {cluster.Dispatchers[0].Pid})");
+                }
+
                 apis = [.. cluster.ApiUrls];
-                databaseFile = cluster.DatabaseFile;
-                Console.WriteLine($"started {cluster.Apis[0].Name} (pid {cluster.Apis[0].Pid}) at {apis[0]}, {cluster.Dispatchers[0].Name} (pid {cluster.Dispatchers[0].Pid})");
             }
             else
             {
                 apis = [.. attach.Split(',').Select(u => new Uri(u))];
-                databaseFile = Arg("--db");
             }
 
-            Console.WriteLine("floors …");
-            var floors = await Floors.MeasureAsync(rabbitHost, rabbitPort, cluster.VirtualHost, settings.FloorSamples, ct);
+            if (distributedStarted && (Runs("distributed") || Runs("browser") || profile || settings.ConnectionCounts.Length > 0 || settings.ScaleOut))
+            {
+                await using var clients = new Clients(apis);
+                await clients.ConnectListenersAsync(0, ct);
+                var attachedDb = Arg("--db");
+                Func<Task<long>> backlog = attach is null ? cluster.OutboxBacklogAsync : () => OutboxProbe.BacklogAsync(null, attachedDb);
+                var bench = new Bench(settings, clients, attach is null ? cluster : null, backlog, Console.Out);
+                await bench.WarmUpAsync(ct);
+                light = await bench.LightAsync(ct);
+                Console.WriteLine(Bench.Describe(light));
+                if (Runs("browser"))
+                {
+                    browser = await BrowserToBrowser.RunAsync(bench, apis[0], quick ? 5 : 30, 20, t => Console.WriteLine(t), ct);
+                    await Task.Delay(2000, ct);
+                }
 
-            await using var clients = new Clients(apis);
-            await clients.ConnectListenersAsync(0, ct);
-            var bench = new Bench(settings, clients, attach is null ? cluster : null, databaseFile, Console.Out);
-            await bench.WarmUpAsync(ct);
-            var light = await bench.LightAsync(ct);
-            Console.WriteLine(Bench.Describe(light));
-            var sweep = await bench.SweepAsync(ct);
-            var saturation = sweep.Where(p => p.Sustained).Select(p => p.OfferedRate).DefaultIfEmpty(0).Max();
-            var connections = settings.ConnectionCounts.Length > 0 ? await bench.ConnectionsAsync(ct) : [];
-            var scaleOut = settings.ScaleOut ? await bench.ScaleOutAsync(Math.Max(saturation, 20), ct) : [];
+                if (Runs("distributed")) sweep = await bench.SweepAsync(ct);
+                saturation = sweep.Where(p => p.Sustained).Select(p => p.OfferedRate).DefaultIfEmpty(0).Max();
+                if (profile && attach is null)
+                {
+                    var profiler = new Profiler(Arg("--tools") ?? Profiler.DefaultToolsFolder, Path.Combine(Path.GetTempPath(), "whistle-bench-profile-" + DateTime.Now.ToString("HHmmss", CultureInfo.InvariantCulture)));
+                    if (!profiler.Available)
+                    {
+                        notes.Add($"--profile: dotnet-counters and dotnet-trace are not in {Arg("--tools") ?? Profiler.DefaultToolsFolder} (dotnet tool install dotnet-counters --tool-path …; the same for dotnet-trace).");
+                    }
+                    else
+                    {
+                        var rate = Math.Max(20, saturation);
+                        var seconds = quick ? 8 : 15;
+                        Console.WriteLine($"profile: dotnet-counters + dotnet-trace on every process at {rate}/s for {seconds} s");
+                        var finish = profiler.Start("profile", cluster.Apis.Concat(cluster.Dispatchers).ToList(), TimeSpan.FromSeconds(seconds + 1));
+                        await Task.Delay(1500, ct);
+                        profiled = await bench.RunPhaseAsync("profile", rate, seconds, reportLead: false, ct);
+                        profiles = await finish();
+                        Console.WriteLine(Bench.Describe(profiled));
+                    }
+                }
 
-            var during = bench.LoadSamples.Select(l => l[0]).Where(double.IsFinite).DefaultIfEmpty(double.NaN).ToList();
+                connections = settings.ConnectionCounts.Length > 0 ? await bench.ConnectionsAsync(ct) : [];
+                scaleOut = settings.ScaleOut ? await bench.ScaleOutAsync(Math.Max(saturation, 20), ct) : [];
+                loadSamples.AddRange(bench.LoadSamples);
+                await DumpRawAsync(bench);
+            }
+
+            await cluster.DisposeAsync();
+            cluster = null;
+
+            // 2. The embedded way: one Api process, SQLite, the in-memory bus, the dispatcher in-process.
+            EmbeddedResult? embedded = null;
+            if (Runs("embedded"))
+            {
+                embedded = await EmbeddedAsync(root, rabbitHost, rabbitPort, settings, floors, loadSamples, ct);
+            }
+
+            // 3. Parallel progress: 5 ms on the broker link, 1 Api + 1 dispatcher against 2 + 2.
+            ParallelResult? parallel = null;
+            if (Runs("parallel") && distributedError is null)
+            {
+                parallel = await ParallelAsync(root, rabbitHost, rabbitPort, settings, postgres, double.Parse(Arg("--delay-ms") ?? "5", CultureInfo.InvariantCulture), loadSamples, ct);
+            }
+
+            // 4. Where the time goes: the spans of sampled whistles, per stage.
+            List<StageBreakdown> stages = [];
+            if (Runs("stages") && distributedError is null)
+            {
+                stages = await StagesAsync(root, rabbitHost, rabbitPort, settings, postgres, saturation, loadSamples, ct);
+            }
+
+            var during = loadSamples.Select(l => l[0]).Where(double.IsFinite).DefaultIfEmpty(double.NaN).ToList();
             var report = new BenchReport(
                 DateTimeOffset.Now.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture),
                 Machine.Describe(),
@@ -93,16 +212,34 @@ public static class Program
                 filesLimit,
                 floors,
                 light,
-                Report.RatiosOf(floors, light),
+                light is null ? null : Report.RatiosOf(floors, light, postgres is not null && distributedError is null),
                 sweep,
                 saturation,
                 connections,
-                scaleOut);
+                scaleOut)
+            {
+                Database = database,
+                PostgresVersion = postgres?.Version,
+                DistributedError = distributedError,
+                Embedded = embedded,
+                Browser = browser,
+                Parallel = parallel,
+                Stages = stages,
+                Profiled = profiled,
+                Profiles = profiles,
+                Notes = notes,
+            };
             Console.WriteLine();
             Console.WriteLine(Report.Table(report));
-            var notes = notesFile is not null && File.Exists(notesFile) ? await File.ReadAllTextAsync(notesFile, ct) : null;
-            Report.Write(report, bench, output, stem, notes);
+            var notesText = notesFile is not null && File.Exists(notesFile) ? await File.ReadAllTextAsync(notesFile, ct) : null;
+            Report.Write(report, output, stem, notesText);
             Console.WriteLine($"written: {Path.Combine(output, stem)}.md / .json / -latency.svg / -rate.svg");
+            if (distributedError is not null)
+            {
+                Console.Error.WriteLine($"--database postgresql: the distributed scenarios could not run. {distributedError}");
+                return 3;
+            }
+
             return 0;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -123,6 +260,107 @@ public static class Program
         finally
         {
             if (cluster is not null) await cluster.DisposeAsync();
+            if (postgres is not null) await postgres.DisposeAsync();
         }
     }
+
+    /// <summary>Raw samples of every phase so far, for the plots (kept beside the report's phases).</summary>
+    public static Dictionary<string, (double[] Dispatch, double[] Report)> Raw { get; } = [];
+
+    private static Task DumpRawAsync(Bench bench)
+    {
+        foreach (var (k, v) in bench.Raw) Raw[k] = v;
+        return Task.CompletedTask;
+    }
+
+    private static async Task<EmbeddedResult> EmbeddedAsync(string root, string rabbitHost, int rabbitPort, BenchSettings settings, FloorResults floors, List<double[]> loadSamples, CancellationToken ct)
+    {
+        await using var cluster = new Cluster(root, rabbitHost, rabbitPort, new ClusterOptions { Embedded = true });
+        await cluster.StartApiAsync(ct);
+        Console.WriteLine($"embedded: started {cluster.Apis[0].Name} (pid {cluster.Apis[0].Pid}) at {cluster.ApiUrls[0]}: SQLite, in-memory bus, dispatcher in-process");
+        await using var clients = new Clients(cluster.ApiUrls);
+        await clients.ConnectListenersAsync(0, ct);
+        var bench = new Bench(settings, clients, cluster, cluster.OutboxBacklogAsync, Console.Out);
+        await bench.WarmUpAsync(ct);
+        var light = await bench.RunPhaseAsync("embedded-light", settings.LightRate, settings.Quick ? settings.LightSeconds : 20, reportLead: true, ct);
+        Console.WriteLine(Bench.Describe(light));
+        var sweep = await bench.SweepAsync("embedded-sweep", settings.Quick ? [50, 150] : settings.SweepRates, settings.SweepSeconds, ct);
+        loadSamples.AddRange(bench.LoadSamples);
+        await DumpRawAsync(bench);
+        var saturation = sweep.Where(p => p.Sustained).Select(p => p.OfferedRate).DefaultIfEmpty(0).Max();
+        return new EmbeddedResult(light, floors.EmbeddedDispatchPath(s => s.P50), floors.EmbeddedDispatchPath(s => s.P99), sweep, saturation);
+    }
+
+    /// <summary>Rates for the sweeps behind the latency proxy: small steps where one ordered stream saturates.</summary>
+    private static readonly double[] ParallelRates = [5, 7.5, 10, 12.5, 15, 20, 25, 30, 40, 50, 60, 80, 100, 125, 150, 200, 250, 300];
+
+    private static async Task<ParallelResult> ParallelAsync(string root, string rabbitHost, int rabbitPort, BenchSettings settings, BenchPostgres? postgres, double delayMs, List<double[]> loadSamples, CancellationToken ct)
+    {
+        await using var proxy = new LatencyProxy(rabbitHost, rabbitPort, TimeSpan.FromMilliseconds(delayMs));
+        await using var cluster = new Cluster(root, "127.0.0.1", rabbitPort, new ClusterOptions { BrokerPort = proxy.Port, Postgres = postgres });
+        await cluster.CreateVirtualHostAsync();
+        await cluster.CreateDatabaseAsync(ct);
+        var (hop, confirm) = await Floors.BrokerAsync("127.0.0.1", proxy.Port, cluster.VirtualHost, settings.Quick ? 100 : 300, ct);
+        Console.WriteLine($"parallel: {delayMs} ms each way on the broker link (proxy :{proxy.Port}); publish → confirm through it p50 {confirm.P50:F2} ms");
+        await cluster.StartApiAsync(ct);
+        cluster.StartDispatcher();
+        await using var clients = new Clients(cluster.ApiUrls);
+        await clients.ConnectListenersAsync(0, ct);
+        var bench = new Bench(settings, clients, cluster, cluster.OutboxBacklogAsync, Console.Out);
+        await bench.WarmUpAsync(ct);
+        var seconds = settings.Quick ? 5 : 10;
+        var rates = settings.Quick ? new double[] { 10, 20, 40 } : ParallelRates;
+        var one = await bench.SweepAsync("parallel-1api-1disp", rates, seconds, ct);
+        Console.WriteLine("parallel: starting a second Api and a second dispatcher");
+        cluster.StartDispatcher();
+        await cluster.StartApiAsync(ct);
+        clients.AddApi(cluster.ApiUrls[^1]);
+        await clients.ConnectListenersAsync(clients.Apis.Count - 1, ct);
+        await Task.Delay(3000, ct);
+        // The second sweep starts at half the first one's saturation (the steps below it say nothing new).
+        var firstSaturation = one.Where(p => p.Sustained).Select(p => p.OfferedRate).DefaultIfEmpty(0).Max();
+        var two = await bench.SweepAsync("parallel-2api-2disp", [.. rates.Where(r => r >= firstSaturation / 2)], seconds, ct);
+        loadSamples.AddRange(bench.LoadSamples);
+        await DumpRawAsync(bench);
+        double Saturation(List<PhaseResult> r) => r.Where(p => p.Sustained).Select(p => p.OfferedRate).DefaultIfEmpty(0).Max();
+        var s1 = Saturation(one);
+        var s2 = Saturation(two);
+        return new ParallelResult(delayMs, hop, confirm, proxy.Added.Summarize(0), one, two, s1, s2, s1 > 0 ? s2 / s1 : double.NaN);
+    }
+
+    private static async Task<List<StageBreakdown>> StagesAsync(string root, string rabbitHost, int rabbitPort, BenchSettings settings, BenchPostgres? postgres, double saturation, List<double[]> loadSamples, CancellationToken ct)
+    {
+        await using var collector = await SpanCollector.StartAsync(ct);
+        await using var cluster = new Cluster(root, rabbitHost, rabbitPort, new ClusterOptions { Postgres = postgres, ExtraEnvironment = collector.Environment });
+        await cluster.CreateVirtualHostAsync();
+        await cluster.CreateDatabaseAsync(ct);
+        await cluster.StartApiAsync(ct);
+        cluster.StartDispatcher();
+        Console.WriteLine($"stages: Api and Dispatcher export spans to {collector.Url} (OTLP/HTTP); the bench samples the traces it starts");
+        await using var clients = new Clients(cluster.ApiUrls) { TraceSampleEvery = 1 };
+        await clients.ConnectListenersAsync(0, ct);
+        var bench = new Bench(settings, clients, cluster, cluster.OutboxBacklogAsync, Console.Out);
+        await bench.WarmUpAsync(ct);
+        var results = new List<StageBreakdown>();
+        async Task Phase(string name, double rate, double seconds, int every)
+        {
+            clients.TraceSampleEvery = every;
+            var clockPair = StageAnalysis.ClockPair();
+            var phase = await bench.RunPhaseAsync(name, rate, seconds, reportLead: false, ct);
+            await Task.Delay(2500, ct);   // the exporters' last batches
+            var breakdown = StageAnalysis.Analyse(name, rate, bench.LastMeasurement!, collector, clockPair) with { Note = Bench.Describe(phase).Trim() };
+            results.Add(breakdown);
+            Console.WriteLine($"  {name}: {breakdown.Complete} of {breakdown.Whistles} sampled whistles with a complete chain; {collector.Received} spans received so far");
+        }
+
+        await Phase("stages-light", settings.LightRate, settings.Quick ? 6 : 20, 1);
+        var high = Math.Max(20, Math.Round(Math.Max(saturation, 100) * 0.8 / 10) * 10);
+        await Phase("stages-high", high, settings.Quick ? 6 : 15, settings.Quick ? 5 : 10);
+        loadSamples.AddRange(bench.LoadSamples);
+        return results;
+    }
 }
+
+public sealed record EmbeddedResult(PhaseResult Light, double FloorSumP50, double FloorSumP99, List<PhaseResult> Sweep, double Saturation);
+
+public sealed record ParallelResult(double DelayMs, LatencySummary ProxiedHop, LatencySummary ProxiedConfirm, LatencySummary AddedDelay, List<PhaseResult> One, List<PhaseResult> Two, double SaturationOne, double SaturationTwo, double Ratio);

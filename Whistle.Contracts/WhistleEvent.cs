@@ -76,7 +76,8 @@ public sealed record AssignmentSnapshot(
     int ReminderCount = 0,
     int EscalationCount = 0,
     DateTimeOffset? LastEscalatedAt = null,
-    string? PreviousAssignmentId = null);
+    string? PreviousAssignmentId = null,
+    DateTimeOffset? ReassignedAt = null);
 
 /// <summary>The event types of PRODUCT.md §5, spelled as the push contract spells them.</summary>
 public static class WhistleEventTypes

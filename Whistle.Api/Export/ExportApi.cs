@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Whistle.Api.Auth;
 using Whistle.Api.Hosting;
+using Whistle.Core.Assessment;
 using Whistle.Core.Domain;
 using Whistle.Core.Messaging;
 using Whistle.Core.Storage;
@@ -70,7 +71,8 @@ public static class ExportApi
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         var csv = format != "jsonl";
-        var fileName = $"{name}-{start.UtcDateTime:yyyyMMdd}-{end.UtcDateTime:yyyyMMdd}.{(csv ? "csv" : "jsonl")}";
+        // The days in the name are the county's (Asia/Shanghai): a month asked for from 00:00 local is named by that month.
+        var fileName = $"{name}-{ChinaTime.LocalDate(start):yyyyMMdd}-{ChinaTime.LocalDate(end):yyyyMMdd}.{(csv ? "csv" : "jsonl")}";
         return TypedResults.Stream(
             async stream =>
             {

@@ -313,7 +313,7 @@ public static class Open311Api
                 ("service_name", catalog.FindMatter(w.MatterCode)?.Name ?? w.MatterCode),
                 ("service_code", w.MatterCode),
                 ("description", string.IsNullOrEmpty(w.Description) ? w.Title : w.Description),
-                ("agency_responsible", duties.Count == 0 ? null : string.Join("; ", duties.Where(a => a.Status != AssignmentStatus.Declined).Select(Unit))),
+                ("agency_responsible", duties.Count == 0 ? null : string.Join("; ", duties.Where(a => AssignmentStatus.IsCurrent(a.Status)).Select(Unit))),
                 ("service_notice", null),
                 ("requested_datetime", w.RaisedAt),
                 ("updated_datetime", w.UpdatedAt),

@@ -11,12 +11,14 @@ using Whistle.Core.Text;
 
 namespace Whistle.Api.Stats;
 
-public sealed record ResponseTimesDto(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<UnitFigures> Agencies, IReadOnlyList<UnitFigures> Branches);
+/// <summary><paramref name="AsOf"/>: the moment the rates were counted at (a duty is due once its limit passed before it).</summary>
+public sealed record ResponseTimesDto(DateTimeOffset From, DateTimeOffset To, DateTimeOffset AsOf, IReadOnlyList<UnitFigures> Agencies, IReadOnlyList<UnitFigures> Branches);
 
 public sealed record AssessmentDto(
     string Period,
     DateTimeOffset From,
     DateTimeOffset To,
+    DateTimeOffset AsOf,
     AssessmentWeights Weights,
     IReadOnlyList<UnitFigures> Agencies,
     IReadOnlyList<UnitFigures> Branches,
@@ -46,8 +48,9 @@ public static class StatsApi
         var end = to ?? time.GetUtcNow();
         var start = from ?? end.AddDays(-30);
         if (RangeErrors(start, end) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
-        var (agencies, branches, _) = await FiguresAsync(queries, county.Catalog, user, start, end, ct);
-        return TypedResults.Ok(new ResponseTimesDto(start, end, agencies, branches));
+        var asOf = time.GetUtcNow();
+        var (agencies, branches, _) = await FiguresAsync(queries, county.Catalog, user, start, end, asOf, ct);
+        return TypedResults.Ok(new ResponseTimesDto(start, end, asOf, agencies, branches));
     }
 
     private static async Task<Results<Ok<AssessmentDto>, PushStreamHttpResult, ValidationProblem, ProblemHttpResult>> Assessment(
@@ -99,8 +102,9 @@ public static class StatsApi
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         var catalog = county.Catalog;
-        var (agencies, branches, rows) = await FiguresAsync(queries, catalog, user, start, end, ct);
-        var dto = new AssessmentDto(label, start, end, catalog.Weights, agencies, branches, Assessor.TimeToReportHistogram(rows), Assessor.Trend(rows, start, end));
+        var asOf = time.GetUtcNow();
+        var (agencies, branches, rows) = await FiguresAsync(queries, catalog, user, start, end, asOf, ct);
+        var dto = new AssessmentDto(label, start, end, asOf, catalog.Weights, agencies, branches, Assessor.TimeToReportHistogram(rows), Assessor.Trend(rows, start, end, asOf));
         if (format == "csv")
         {
             var name = label == "month"
@@ -126,7 +130,7 @@ public static class StatsApi
     }
 
     private static async Task<(IReadOnlyList<UnitFigures> Agencies, IReadOnlyList<UnitFigures> Branches, IReadOnlyList<AssessedAssignment> Rows)> FiguresAsync(
-        StatsQueries queries, CountyCatalog catalog, Caller user, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+        StatsQueries queries, CountyCatalog catalog, Caller user, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct)
     {
         var rows = await queries.AssignmentsAsync(from, to, ct);
         var summons = await queries.SummonsAsync(from, to, ct);
@@ -135,15 +139,15 @@ public static class StatsApi
         {
             var own = catalog.Definition.Branches.Where(b => b.TownshipId == user.OrgId).Select(b => b.Id).ToHashSet();
             var ownRows = rows.Where(r => r.BranchId is not null && own.Contains(r.BranchId)).ToList();
-            return ([], Assessor.Branches(catalog, ownRows, weights, user.OrgId, summons), ownRows);
+            return ([], Assessor.Branches(catalog, ownRows, weights, asOf, user.OrgId, summons), ownRows);
         }
 
-        return (Assessor.Agencies(catalog, rows, weights, summons), Assessor.Branches(catalog, rows, weights, null, summons), rows);
+        return (Assessor.Agencies(catalog, rows, weights, asOf, summons), Assessor.Branches(catalog, rows, weights, asOf, null, summons), rows);
     }
 
     private static readonly string[] CsvHeader =
     [
-        "类别", "排名", "单位", "单位编码", "所属部门", "乡镇(街道)", "报到单数", "已报到", "按时报到", "已办结", "按时办结", "退回", "被督办",
+        "类别", "排名", "单位", "单位编码", "所属部门", "乡镇(街道)", "报到单数", "已报到", "按时报到", "应报到(计入响应率)", "已办结", "按时办结", "应办结(计入解决率)", "退回", "被改派", "被督办",
         "已评价", "满意", "基本满意", "不满意", "报到用时P50(秒)", "报到用时P90(秒)", "办结用时P50(秒)", "办结用时P90(秒)",
         "响应率", "解决率", "满意率", "综合得分", "会议召集", "按时确认", "会议报到", "迟到", "缺席",
     ];
@@ -161,7 +165,8 @@ public static class StatsApi
         {
             await csv.Text(u.Kind == Assessor.AgencyKind ? "区县事业单位" : "派驻分支机构").Number(u.Rank)
                 .Text(u.UnitName).Text(u.UnitId).Text(u.AgencyCode).Text(u.TownshipId)
-                .Number(u.Assignments).Number(u.Reported).Number(u.ReportedWithinLimit).Number(u.Resolved).Number(u.ResolvedWithinLimit).Number(u.Declined).Number(u.Escalated)
+                .Number(u.Assignments).Number(u.Reported).Number(u.ReportedWithinLimit).Number(u.ResponseDue).Number(u.Resolved).Number(u.ResolvedWithinLimit).Number(u.ResolutionDue)
+                .Number(u.Declined).Number(u.Reassigned).Number(u.Escalated)
                 .Number(u.Rated).Number(u.Satisfied).Number(u.BasicallySatisfied).Number(u.Unsatisfied)
                 .Number(u.TimeToReportP50, "0").Number(u.TimeToReportP90, "0").Number(u.TimeToResolveP50, "0").Number(u.TimeToResolveP90, "0")
                 .Number(u.ResponseRate, "0.0000").Number(u.ResolutionRate, "0.0000").Number(u.SatisfactionRate, "0.0000").Number(u.Score, "0.00")

@@ -10,7 +10,8 @@ public sealed class StatsQueries(WhistleDatabase database)
     private const string AssignmentsInRangeSql = """
         SELECT a.agency_code AS AgencyCode, a.branch_id AS BranchId, w.township_id AS TownshipId, a.status,
                a.dispatched_at AS DispatchedAt, a.report_by AS ReportBy, a.resolve_by AS ResolveBy,
-               a.reported_at AS ReportedAt, a.resolved_at AS ResolvedAt, a.rating, a.escalation_count AS EscalationCount
+               a.reported_at AS ReportedAt, a.resolved_at AS ResolvedAt, a.rating, a.escalation_count AS EscalationCount,
+               a.reassigned_at AS ReassignedAt
         FROM assignments a JOIN whistles w ON w.id = a.whistle_id
         WHERE a.dispatched_at >= @From AND a.dispatched_at < @To AND w.status <> 'cancelled';
         """;
@@ -44,11 +45,12 @@ public sealed class StatsQueries(WhistleDatabase database)
         public DateTimeOffset? ResolvedAt { get; init; }
         public string? Rating { get; init; }
         public int EscalationCount { get; init; }
+        public DateTimeOffset? ReassignedAt { get; init; }
     }
 
     public async Task<IReadOnlyList<AssessedAssignment>> AssignmentsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct) =>
         (await database.ReadAsync(c => c.QueryAsync<Row>(AssignmentsInRangeSql, new { From = from, To = to }), ct))
-            .Select(r => new AssessedAssignment(r.AgencyCode, r.BranchId, r.TownshipId, r.Status, r.DispatchedAt, r.ReportBy, r.ResolveBy, r.ReportedAt, r.ResolvedAt, r.Rating, r.EscalationCount))
+            .Select(r => new AssessedAssignment(r.AgencyCode, r.BranchId, r.TownshipId, r.Status, r.DispatchedAt, r.ReportBy, r.ResolveBy, r.ReportedAt, r.ResolvedAt, r.Rating, r.EscalationCount, r.ReassignedAt))
             .ToList();
 
     public async Task<IReadOnlyList<AssessedSummons>> SummonsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct) =>

@@ -50,4 +50,9 @@ public sealed record InboxItemDto(
     string? DeclineReason,
     string? Rating,
     string? RatingComment,
-    InboxWhistleDto Whistle);
+    InboxWhistleDto Whistle,
+    int ReminderCount,
+    int EscalationCount,
+    DateTimeOffset? LastEscalatedAt,
+    string? PreviousAssignmentId,
+    DateTimeOffset? ReassignedAt);

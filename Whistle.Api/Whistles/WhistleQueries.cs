@@ -42,7 +42,7 @@ public sealed class WhistleQueries(WhistleDatabase database)
     private const string InboxStatusFilter = """
         (@Filter = 'all'
          OR (@Filter = 'open' AND a.status IN ('dispatched', 'reported') AND w.status NOT IN ('closed', 'cancelled'))
-         OR (@Filter = 'closed' AND (a.status IN ('resolved', 'declined') OR w.status IN ('closed', 'cancelled'))))
+         OR (@Filter = 'closed' AND (a.status IN ('resolved', 'declined', 'reassigned') OR w.status IN ('closed', 'cancelled'))))
         """;
 
     private const string CountInboxSql = $"SELECT COUNT(*) FROM assignments a JOIN whistles w ON w.id = a.whistle_id WHERE {Visibility.AssignmentCondition} AND {InboxStatusFilter};";
@@ -128,7 +128,8 @@ public sealed class WhistleQueries(WhistleDatabase database)
                     (r, w) => new InboxItemDto(
                         r.Id, r.WhistleId, r.AgencyCode, r.BranchId, r.Role, r.Status, r.DispatchedAt, r.ReportedAt, r.ResolvedAt, r.DeclinedAt,
                         r.ReportBy, r.ResolveBy, r.EtaMinutes, r.Note, r.DeclineReason, r.Rating, r.RatingComment,
-                        new InboxWhistleDto(w.WId, w.WTitle, w.WStatus, w.WTownshipId, w.WMatterCode, w.WUrgency, w.WAddress, w.WDescription)),
+                        new InboxWhistleDto(w.WId, w.WTitle, w.WStatus, w.WTownshipId, w.WMatterCode, w.WUrgency, w.WAddress, w.WDescription),
+                        r.ReminderCount, r.EscalationCount, r.LastEscalatedAt, r.PreviousAssignmentId, r.ReassignedAt),
                     args,
                     splitOn: "WId")).ToList();
                 return new PageDto<InboxItemDto>(items, page, pageSize, total);

@@ -15,7 +15,8 @@ public sealed record AssessedAssignment(
     DateTimeOffset? ReportedAt,
     DateTimeOffset? ResolvedAt,
     string? Rating,
-    int EscalationCount);
+    int EscalationCount,
+    DateTimeOffset? ReassignedAt = null);
 
 /// <summary>One summons to a coordination meeting, as the assessment counts attendance.</summary>
 public sealed record AssessedSummons(
@@ -37,9 +38,12 @@ public sealed record UnitFigures(
     int Assignments,
     int Reported,
     int ReportedWithinLimit,
+    int ResponseDue,
     int Resolved,
     int ResolvedWithinLimit,
+    int ResolutionDue,
     int Declined,
+    int Reassigned,
     int Escalated,
     int Rated,
     int Satisfied,
@@ -62,17 +66,26 @@ public sealed record UnitFigures(
 
 public sealed record HistogramBucket(int? UpToMinutes, int Count);
 
-public sealed record TrendPoint(string Date, int Assignments, int ReportedWithinLimit, int Resolved, double? ResponseRate, double? ResolutionRate);
+public sealed record TrendPoint(string Date, int Assignments, int ReportedWithinLimit, int ResponseDue, int Resolved, int ResolutionDue, double? ResponseRate, double? ResolutionRate);
 
 /// <summary>
 /// 实绩考核: the three rates (PRODUCT.md §3), percentiles and a weighted score with a ranking.
-/// Definitions (also in docs/API.md):
-/// response rate = reported within limit ÷ (assignments − declined);
-/// resolution rate = resolved ÷ (assignments − declined);
-/// satisfaction rate = (satisfied + basically satisfied) ÷ rated;
-/// percentiles are nearest-rank over the reported (resolved) assignments, in seconds from dispatch;
-/// score = 100 × Σ weight × rate over the rates that exist, divided by the sum of their weights;
-/// rank = competition ranking by score (1, 2, 2, 4), units without a score are not ranked.
+/// A rate counts only the duties that are due (PRODUCT.md §3: whose limit has passed, or that are finished), as of
+/// the moment of the assessment (<c>asOf</c>); a duty that is still inside its limit is neither a success nor a
+/// failure yet. Definitions (also in docs/API.md):
+/// <list type="bullet">
+/// <item>declined duties (退回, the branch's own word that the matter is not its duty) are left out of every rate;</item>
+/// <item>a duty a supervisor moved to another unit (改派, status <c>reassigned</c>) is judged as it stood when it was
+/// moved: its clock stops at <c>ReassignedAt</c>;</item>
+/// <item>response rate = reported within limit ÷ response due, where response due = the duties reported (in time or
+/// late) plus the unreported ones whose report-by has passed;</item>
+/// <item>resolution rate = resolved ÷ resolution due, where resolution due = the duties resolved plus the unresolved
+/// ones whose resolve-by has passed;</item>
+/// <item>satisfaction rate = (satisfied + basically satisfied) ÷ rated;</item>
+/// <item>percentiles are nearest-rank over the reported (resolved) assignments, in seconds from dispatch;</item>
+/// <item>score = 100 × Σ weight × rate over the rates that exist, divided by the sum of their weights;</item>
+/// <item>rank = competition ranking by score (1, 2, 2, 4), units without a score are not ranked.</item>
+/// </list>
 /// </summary>
 public static class Assessor
 {
@@ -81,18 +94,18 @@ public static class Assessor
 
     private static readonly int[] HistogramEdges = [5, 10, 15, 30, 60, 120, 240, 480];
 
-    public static IReadOnlyList<UnitFigures> Agencies(CountyCatalog catalog, IReadOnlyList<AssessedAssignment> rows, AssessmentWeights weights, IReadOnlyList<AssessedSummons>? summons = null) =>
+    public static IReadOnlyList<UnitFigures> Agencies(CountyCatalog catalog, IReadOnlyList<AssessedAssignment> rows, AssessmentWeights weights, DateTimeOffset asOf, IReadOnlyList<AssessedSummons>? summons = null) =>
         Rank(catalog.Definition.Agencies
             .Select(a => WithAttendance(
-                Figures(AgencyKind, a.Code, a.Name, a.NameEn, a.Code, null, rows.Where(r => r.AgencyCode == a.Code).ToList(), weights),
+                Figures(AgencyKind, a.Code, a.Name, a.NameEn, a.Code, null, rows.Where(r => r.AgencyCode == a.Code).ToList(), weights, asOf),
                 (summons ?? []).Where(s => s.AgencyCode == a.Code)))
             .ToList());
 
-    public static IReadOnlyList<UnitFigures> Branches(CountyCatalog catalog, IReadOnlyList<AssessedAssignment> rows, AssessmentWeights weights, string? townshipId = null, IReadOnlyList<AssessedSummons>? summons = null) =>
+    public static IReadOnlyList<UnitFigures> Branches(CountyCatalog catalog, IReadOnlyList<AssessedAssignment> rows, AssessmentWeights weights, DateTimeOffset asOf, string? townshipId = null, IReadOnlyList<AssessedSummons>? summons = null) =>
         Rank(catalog.Definition.Branches
             .Where(b => townshipId is null || b.TownshipId == townshipId)
             .Select(b => WithAttendance(
-                Figures(BranchKind, b.Id, b.Name, b.NameEn, b.AgencyCode, b.TownshipId, rows.Where(r => r.BranchId == b.Id).ToList(), weights),
+                Figures(BranchKind, b.Id, b.Name, b.NameEn, b.AgencyCode, b.TownshipId, rows.Where(r => r.BranchId == b.Id).ToList(), weights, asOf),
                 (summons ?? []).Where(s => s.BranchId == b.Id)))
             .ToList());
 
@@ -113,29 +126,73 @@ public static class Assessor
         };
     }
 
-    public static UnitFigures Figures(string kind, string id, string name, string nameEn, string agencyCode, string? townshipId, IReadOnlyList<AssessedAssignment> rows, AssessmentWeights weights)
+    /// <summary>What the three rates count of some duties, as of <paramref name="asOf"/> (see the class summary).</summary>
+    public readonly record struct RateCounts(int ReportedWithinLimit, int ResponseDue, int Resolved, int ResolutionDue)
+    {
+        public double? ResponseRate => Rate(ReportedWithinLimit, ResponseDue);
+
+        public double? ResolutionRate => Rate(Resolved, ResolutionDue);
+    }
+
+    public static RateCounts Count(IEnumerable<AssessedAssignment> rows, DateTimeOffset asOf)
+    {
+        int within = 0, responseDue = 0, resolved = 0, resolutionDue = 0;
+        foreach (var r in rows)
+        {
+            if (r.Status == AssignmentStatus.Declined)
+            {
+                continue;
+            }
+
+            // A duty moved away by a supervisor is judged as it stood then; every other duty as it stands now.
+            var clock = r.ReassignedAt is { } moved && moved < asOf ? moved : asOf;
+            if (r.ReportedAt is { } reportedAt)
+            {
+                responseDue++;
+                if (reportedAt <= r.ReportBy) within++;
+            }
+            else if (clock > r.ReportBy)
+            {
+                responseDue++;
+            }
+
+            if (r.ResolvedAt is not null)
+            {
+                resolutionDue++;
+                resolved++;
+            }
+            else if (clock > r.ResolveBy)
+            {
+                resolutionDue++;
+            }
+        }
+
+        return new RateCounts(within, responseDue, resolved, resolutionDue);
+    }
+
+    public static UnitFigures Figures(string kind, string id, string name, string nameEn, string agencyCode, string? townshipId, IReadOnlyList<AssessedAssignment> rows, AssessmentWeights weights, DateTimeOffset asOf)
     {
         var declined = rows.Count(r => r.Status == AssignmentStatus.Declined);
-        var counted = rows.Count - declined;
-        var reportedWithin = rows.Count(r => r.ReportedAt is { } at && at <= r.ReportBy);
-        var resolved = rows.Count(r => r.ResolvedAt is not null);
+        var counts = Count(rows, asOf);
         var rated = rows.Where(r => r.Rating is not null).ToList();
         var satisfied = rated.Count(r => r.Rating == Rating.Satisfied);
         var basically = rated.Count(r => r.Rating == Rating.BasicallySatisfied);
         var toReport = rows.Where(r => r.ReportedAt is not null).Select(r => (r.ReportedAt!.Value - r.DispatchedAt).TotalSeconds).Order().ToList();
         var toResolve = rows.Where(r => r.ResolvedAt is not null).Select(r => (r.ResolvedAt!.Value - r.DispatchedAt).TotalSeconds).Order().ToList();
-        double? Rate(int part, int whole) => whole == 0 ? null : (double)part / whole;
-        var response = Rate(reportedWithin, counted);
-        var resolution = Rate(resolved, counted);
+        var response = counts.ResponseRate;
+        var resolution = counts.ResolutionRate;
         var satisfaction = Rate(satisfied + basically, rated.Count);
         return new UnitFigures(
             kind, id, name, nameEn, agencyCode, townshipId,
             rows.Count,
             rows.Count(r => r.ReportedAt is not null),
-            reportedWithin,
-            resolved,
+            counts.ReportedWithinLimit,
+            counts.ResponseDue,
+            rows.Count(r => r.ResolvedAt is not null),
             rows.Count(r => r.ResolvedAt is { } at && at <= r.ResolveBy),
+            counts.ResolutionDue,
             declined,
+            rows.Count(r => r.Status == AssignmentStatus.Reassigned),
             rows.Count(r => r.EscalationCount > 0),
             rated.Count,
             satisfied,
@@ -151,6 +208,8 @@ public static class Assessor
             Score(response, resolution, satisfaction, weights),
             null);
     }
+
+    private static double? Rate(int part, int whole) => whole == 0 ? null : (double)part / whole;
 
     /// <summary>Nearest-rank percentile of sorted values; null when there are none.</summary>
     public static double? Percentile(IReadOnlyList<double> sorted, int percent)
@@ -205,23 +264,23 @@ public static class Assessor
         return buckets;
     }
 
-    public static IReadOnlyList<TrendPoint> Trend(IEnumerable<AssessedAssignment> rows, DateTimeOffset from, DateTimeOffset to)
+    public static IReadOnlyList<TrendPoint> Trend(IEnumerable<AssessedAssignment> rows, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf)
     {
         var byDay = rows.ToLookup(r => ChinaTime.LocalDate(r.DispatchedAt));
         var points = new List<TrendPoint>();
         for (var day = ChinaTime.LocalDate(from); ChinaTime.StartOf(day) < to; day = day.AddDays(1))
         {
             var dayRows = byDay[day].ToList();
-            var counted = dayRows.Count(r => r.Status != AssignmentStatus.Declined);
-            var within = dayRows.Count(r => r.ReportedAt is { } at && at <= r.ReportBy);
-            var resolved = dayRows.Count(r => r.ResolvedAt is not null);
+            var counts = Count(dayRows, asOf);
             points.Add(new TrendPoint(
                 day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
                 dayRows.Count,
-                within,
-                resolved,
-                counted == 0 ? null : (double)within / counted,
-                counted == 0 ? null : (double)resolved / counted));
+                counts.ReportedWithinLimit,
+                counts.ResponseDue,
+                counts.Resolved,
+                counts.ResolutionDue,
+                counts.ResponseRate,
+                counts.ResolutionRate));
         }
 
         return points;

@@ -31,6 +31,21 @@ public static class Lifecycle
             ? Transition.Ok
             : Transition.Refused($"The assignment is {assignmentStatus}; only an open assignment can be declined.");
 
+    /// <summary>
+    /// 改派: the raising township moves a duty its unit declined; a supervisor also moves an open one (which then ends
+    /// as <see cref="AssignmentStatus.Reassigned"/>, not as the unit's decline). A resolved duty, or one already moved,
+    /// is not moved again. (Who may see and which units may receive it are checked by the caller and by Summoning.)
+    /// </summary>
+    public static Transition CanReassign(string role, string assignmentStatus) => (role, assignmentStatus) switch
+    {
+        (_, AssignmentStatus.Resolved) => Transition.Refused("The assignment is resolved; nothing is left to reassign."),
+        (_, AssignmentStatus.Reassigned) => Transition.Refused("The assignment has already been reassigned."),
+        (Roles.Supervisor, AssignmentStatus.Dispatched or AssignmentStatus.Reported or AssignmentStatus.Declined) => Transition.Ok,
+        (Roles.Township, AssignmentStatus.Declined) => Transition.Ok,
+        (Roles.Township, _) => Transition.Refused($"The assignment is {assignmentStatus}; a township reassigns only a declined one."),
+        _ => Transition.Refused("Only the raising township (for a declined duty) or a supervisor reassigns."),
+    };
+
     /// <summary>An assignment can be acted on only while its whistle is live.</summary>
     public static Transition CanActOnWhistle(string whistleStatus) =>
         whistleStatus is WhistleStatus.Dispatched or WhistleStatus.InProgress or WhistleStatus.Resolved
@@ -70,7 +85,7 @@ public static class Lifecycle
             return current;
         }
 
-        var live = assignments.Where(a => a.Status != AssignmentStatus.Declined).ToList();
+        var live = assignments.Where(a => AssignmentStatus.IsCurrent(a.Status)).ToList();
         if (live.Count > 0 && live.All(a => a.Status == AssignmentStatus.Resolved))
         {
             return WhistleStatus.Resolved;

@@ -32,12 +32,15 @@ public static class Summoning
     /// The unit a caller (<paramref name="callerRole"/>, <paramref name="callerOrgId"/>) puts work on when it names
     /// <paramref name="agencyCode"/> and, optionally, <paramref name="branchId"/>, for work that belongs to
     /// <paramref name="townshipId"/> (null: county-wide, a supervisor's). Without a branch, the agency's branch
-    /// stationed in that township is chosen, or the agency itself where it has none there.
+    /// stationed in that township is chosen, or the agency itself where it has none there. With
+    /// <paramref name="agencyItself"/> the agency's own office (本部) is chosen even where it has a branch there: a
+    /// supervisor may; a township may only where the agency has no branch in it (the one rule: the units stationed in it).
     /// </summary>
-    public static SummonsChoice Choose(CountyCatalog catalog, string callerRole, string callerOrgId, string? townshipId, string? agencyCode, string? branchId)
+    public static SummonsChoice Choose(CountyCatalog catalog, string callerRole, string callerOrgId, string? townshipId, string? agencyCode, string? branchId, bool agencyItself = false)
     {
         if (string.IsNullOrWhiteSpace(agencyCode)) return SummonsChoice.Refuse(SummonsField.Agency, "The agency is required.");
         if (catalog.FindAgency(agencyCode) is null) return SummonsChoice.Refuse(SummonsField.Agency, $"Unknown agency '{agencyCode}'.");
+        if (agencyItself && branchId is not null) return SummonsChoice.Refuse(SummonsField.Branch, "Name a branch or the agency itself (本部), not both.");
         BranchInfo? branch = null;
         if (branchId is not null)
         {
@@ -64,12 +67,19 @@ public static class Summoning
                         $"'{branch.Id}' is not stationed in this township: a township summons only its own branches (or an agency without a branch there).");
                 }
 
+                if (agencyItself && catalog.FindBranch(agencyCode, callerOrgId) is { } stationed)
+                {
+                    return SummonsChoice.Refuse(
+                        SummonsField.Agency,
+                        $"'{agencyCode}' has a branch in this township ('{stationed.Id}'): a township summons that branch, not the agency itself.");
+                }
+
                 break;
             default:
                 return SummonsChoice.Refuse(SummonsField.Agency, "Only townships and supervisors put work on units.");
         }
 
-        var chosen = branch?.Id ?? (townshipId is null ? null : catalog.FindBranch(agencyCode, townshipId)?.Id);
+        var chosen = agencyItself ? null : branch?.Id ?? (townshipId is null ? null : catalog.FindBranch(agencyCode, townshipId)?.Id);
         return new SummonsChoice(new SummonedUnit(agencyCode, chosen), SummonsField.Agency, null);
     }
 

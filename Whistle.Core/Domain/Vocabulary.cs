@@ -30,9 +30,21 @@ public static class AssignmentStatus
     public const string Dispatched = "dispatched";
     public const string Reported = "reported";
     public const string Resolved = "resolved";
+
+    /// <summary>退回: the unit itself said the matter is not its duty.</summary>
     public const string Declined = "declined";
+
+    /// <summary>
+    /// 改派: a supervisor moved the open duty to another unit. Not the unit's decline: the assessment judges the duty as
+    /// it stood when it was moved (<c>reassigned_at</c>), and the successor names it (<c>previous_assignment_id</c>).
+    /// </summary>
+    public const string Reassigned = "reassigned";
+
     public static readonly IReadOnlyList<string> Open = [Dispatched, Reported];
-    public static readonly IReadOnlyList<string> Finished = [Resolved, Declined];
+    public static readonly IReadOnlyList<string> Finished = [Resolved, Declined, Reassigned];
+
+    /// <summary>Whether the duty still belongs to its unit (open or resolved), as opposed to declined or moved away.</summary>
+    public static bool IsCurrent(string status) => status is not (Declined or Reassigned);
 }
 
 public static class AssignmentRole

@@ -1,5 +1,6 @@
 using Dapper;
 using Whistle.Contracts;
+using Whistle.Core.Assessment;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 using Whistle.Core.Messaging;
@@ -221,9 +222,15 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
                     if (entries[i].Attendance is null || !Attendance.All.Contains(entries[i].Attendance!)) errors[$"entries[{i}].attendance"] = ["present, late or absent."];
                 }
 
+                var now = time.GetUtcNow();
+                for (var i = 0; i < entries.Count; i++)
+                {
+                    if (entries[i].CheckedInAt is { } at && at > now) errors[$"entries[{i}].checkedInAt"] = ["A check-in time cannot be later than now."];
+                }
+
                 if (errors.Count > 0) return new CommandResult<string>.Invalid(errors);
                 if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<string>.Conflict($"The meeting is {meeting.Status}.");
-                var now = time.GetUtcNow();
+                if (NotStarted(meeting, now, "attendance is recorded once it has begun") is { } early) return early;
                 foreach (var e in entries)
                 {
                     DateTimeOffset? checkedIn = e.Attendance == Attendance.Absent ? null : e.CheckedInAt ?? now;
@@ -234,7 +241,7 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
                 if (!await TouchAsync(unit, meeting)) return ChangedMeanwhile();
                 await AuditTrail.WriteAsync(unit, user.Audit, "meeting", meeting.Id, "attendance-recorded", null, entries, now);
                 var (_, after) = await MeetingRows.LoadAsync(unit.Connection, meetingId, unit.Transaction);
-                var note = string.Join(", ", entries.Select(e => $"{UnitName(after.First(s => s.Id == e.SummonsId))}: {e.Attendance}"));
+                var note = string.Join("；", entries.Select(e => $"{UnitName(after.First(s => s.Id == e.SummonsId))}：{AttendanceWord(e.Attendance!)}"));
                 await AppendAsync(unit, WhistleEventTypes.MeetingAttendanceRecorded, meeting, null, user.Actor, note, Audience(meeting, after), now);
                 unit.Complete();
                 return new CommandResult<string>.Success(meeting.Id);
@@ -270,6 +277,7 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
 
                 if (errors.Count > 0) return new CommandResult<string>.Invalid(errors);
                 if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<string>.Conflict($"The meeting is {meeting.Status}; its minutes are recorded once.");
+                if (NotStarted(meeting, now, "its minutes are recorded once it has begun") is { } early) return early;
                 var updated = await unit.Connection.ExecuteAsync(
                     UpdateMeetingSql, new { meeting.Id, Status = MeetingStatus.Held, Minutes = r.Minutes!.Trim(), MinutesAt = now, meeting.Version }, unit.Transaction);
                 if (updated != 1) return ChangedMeanwhile();
@@ -332,6 +340,25 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
         await unit.Connection.ExecuteAsync(TouchMeetingSql, new { meeting.Id, meeting.Version }, unit.Transaction) == 1;
 
     private static CommandResult<string> ChangedMeanwhile() => new CommandResult<string>.Conflict("The meeting changed meanwhile; reload it.");
+
+    /// <summary>
+    /// What cannot have happened yet is refused: attendance and minutes of a meeting that has not begun (409, saying when
+    /// it begins in the county's time).
+    /// </summary>
+    private static CommandResult<string>? NotStarted(MeetingRow meeting, DateTimeOffset now, string what) =>
+        now < meeting.StartsAt
+            ? new CommandResult<string>.Conflict(
+                $"The meeting has not begun: it begins at {meeting.StartsAt.ToOffset(ChinaTime.Offset):yyyy-MM-dd HH:mm} (Asia/Shanghai); {what}.")
+            : null;
+
+    /// <summary>The timeline note's word for an attendance (the UI's words: 已报到 / 迟到 / 缺席).</summary>
+    private static string AttendanceWord(string attendance) => attendance switch
+    {
+        Attendance.Present => "已报到",
+        Attendance.Late => "迟到",
+        Attendance.Absent => "缺席",
+        _ => attendance,
+    };
 
     private static IReadOnlyList<string> Audience(MeetingRow meeting, IEnumerable<SummonsRow> summons) =>
         Visibility.Audience(meeting.TownshipId, summons.Select(s => (s.AgencyCode, s.BranchId)));

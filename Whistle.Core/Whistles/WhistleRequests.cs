@@ -25,10 +25,11 @@ public sealed record ResolveRequest(string? Note);
 public sealed record DeclineRequest(string? Reason);
 
 /// <summary>
-/// 改派: the duty goes to <paramref name="AgencyCode"/>'s branch <paramref name="BranchId"/>, or else to its branch stationed
-/// in the whistle's township (the agency itself where it has none there).
+/// 改派: the duty goes to <paramref name="AgencyCode"/>'s branch <paramref name="BranchId"/>, or with <paramref name="ToAgency"/> to the
+/// agency's own office (本部), or else to its branch stationed in the whistle's township (the agency itself where it has
+/// none there).
 /// </summary>
-public sealed record ReassignRequest(string? AgencyCode, string? BranchId, string? Reason);
+public sealed record ReassignRequest(string? AgencyCode, string? BranchId, string? Reason, bool? ToAgency = null);
 
 /// <summary>A supervisor adds a co-handling unit to a whistle.</summary>
-public sealed record AddAssignmentRequest(string? AgencyCode, string? BranchId, string? Reason);
+public sealed record AddAssignmentRequest(string? AgencyCode, string? BranchId, string? Reason, bool? ToAgency = null);

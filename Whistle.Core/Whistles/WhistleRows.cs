@@ -59,13 +59,14 @@ public sealed record AssignmentRow
     public int EscalationCount { get; init; }
     public DateTimeOffset? LastEscalatedAt { get; init; }
     public string? PreviousAssignmentId { get; init; }
+    public DateTimeOffset? ReassignedAt { get; init; }
 
     public AssignmentClock Clock => new(Status, DispatchedAt, ReportBy, ResolveBy);
 
     public AssignmentSnapshot ToSnapshot() => new(
         Id, WhistleId, AgencyCode, BranchId, Role, Status, DispatchedAt, ReportedAt, ResolvedAt, DeclinedAt,
         ReportBy, ResolveBy, EtaMinutes, Note, DeclineReason, Rating, RatingComment,
-        ReminderCount, EscalationCount, LastEscalatedAt, PreviousAssignmentId);
+        ReminderCount, EscalationCount, LastEscalatedAt, PreviousAssignmentId, ReassignedAt);
 }
 
 /// <summary>
@@ -87,7 +88,7 @@ public static class WhistleRows
         a.decline_reason AS DeclineReason, a.rating, a.rating_comment AS RatingComment, a.position,
         a.next_step_at AS NextStepAt, a.next_step_kind AS NextStepKind, a.next_step_level AS NextStepLevel,
         a.reminder_count AS ReminderCount, a.escalation_count AS EscalationCount, a.last_escalated_at AS LastEscalatedAt,
-        a.previous_assignment_id AS PreviousAssignmentId
+        a.previous_assignment_id AS PreviousAssignmentId, a.reassigned_at AS ReassignedAt
         """;
 
     private const string SelectWhistleSql = $"SELECT {WhistleColumns} FROM whistles w WHERE w.id = @Id;";

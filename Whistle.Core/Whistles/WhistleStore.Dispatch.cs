@@ -1,5 +1,6 @@
 using Dapper;
 using Whistle.Contracts;
+using Whistle.Core.Assessment;
 using Whistle.Core.Domain;
 using Whistle.Core.Messaging;
 using Whistle.Core.Storage;
@@ -22,7 +23,7 @@ public sealed partial class WhistleStore
     public const string DecisionMatterCode = "meeting-decision";
 
     private const string EndForReassignmentSql = """
-        UPDATE assignments SET status = @Declined, declined_at = @Now, decline_reason = @Reason,
+        UPDATE assignments SET status = @Reassigned, reassigned_at = @Now,
             next_step_at = NULL, next_step_kind = NULL, next_step_level = NULL
         WHERE id = @Id AND status IN (@Dispatched, @Reported);
         """;
@@ -155,8 +156,9 @@ public sealed partial class WhistleStore
 
     /// <summary>
     /// Reassignment (改派): a declined duty goes to another unit, by the raising township or a supervisor; a supervisor
-    /// may also move an open duty (it ends declined, with the reason). The new duty gets fresh deadlines from the
-    /// matter's limits for the whistle's urgency.
+    /// may also move an open duty (it ends as <c>reassigned</c>, which is not the unit's decline). The new duty gets fresh
+    /// deadlines from the matter's limits for the whistle's urgency. The new unit is never the old one, nor a unit that
+    /// already has a current duty on the whistle (400 on the field that named it).
     /// </summary>
     public async Task<CommandResult<string>> ReassignAsync(Caller caller, string assignmentId, ReassignRequest request, CancellationToken ct)
     {
@@ -178,31 +180,21 @@ public sealed partial class WhistleStore
                     return new CommandResult<string>.NotFound();
                 }
 
-                var allowed = caller.Role switch
-                {
-                    Roles.Supervisor => true,
-                    Roles.Township => whistle.TownshipId == caller.OrgId,
-                    _ => false,
-                };
-                if (!allowed)
+                if (caller.Role is not (Roles.Supervisor or Roles.Township) || (caller.Role == Roles.Township && whistle.TownshipId != caller.OrgId))
                 {
                     return new CommandResult<string>.Forbidden("Only the raising township (for a declined duty) or a supervisor reassigns.");
                 }
 
-                var target = ChooseTarget(errors, caller, whistle, request.AgencyCode, request.BranchId);
+                var others = assignments.Where(a => a.Id != old.Id).ToList();
+                var target = ChooseTarget(errors, caller, whistle, request.AgencyCode, request.BranchId, request.ToAgency == true, others, old);
                 if (errors.Count > 0)
                 {
                     return new CommandResult<string>.Invalid(errors);
                 }
 
-                if (caller.Role == Roles.Township && old.Status != AssignmentStatus.Declined)
+                if (Lifecycle.CanReassign(caller.Role, old.Status) is { Allowed: false } refused)
                 {
-                    return new CommandResult<string>.Conflict($"The assignment is {old.Status}; a township reassigns only a declined one.");
-                }
-
-                if (old.Status == AssignmentStatus.Resolved)
-                {
-                    return new CommandResult<string>.Conflict("The assignment is resolved; nothing is left to reassign.");
+                    return new CommandResult<string>.Conflict(refused.Reason!);
                 }
 
                 if (assignments.Any(a => a.PreviousAssignmentId == old.Id))
@@ -214,13 +206,21 @@ public sealed partial class WhistleStore
                 var reason = request.Reason!.Trim();
                 if (old.Status != AssignmentStatus.Declined)
                 {
-                    await unit.Connection.ExecuteAsync(
+                    // The unit did not decline: the duty was moved away from it. No generated text: the status says it,
+                    // the supervisor's reason is the note of the AssignmentReassigned event.
+                    var ended = await unit.Connection.ExecuteAsync(
                         EndForReassignmentSql,
-                        new { old.Id, Now = now, Reason = $"改派 / reassigned: {reason}", AssignmentStatus.Declined, AssignmentStatus.Dispatched, AssignmentStatus.Reported },
+                        new { old.Id, Now = now, AssignmentStatus.Reassigned, AssignmentStatus.Dispatched, AssignmentStatus.Reported },
                         unit.Transaction);
+                    if (ended != 1)
+                    {
+                        return new CommandResult<string>.Conflict("The assignment changed meanwhile; reload it.");
+                    }
+
+                    await AuditTrail.WriteAsync(unit, caller.Audit, "assignment", old.Id, "reassigned-away", new { old.Status }, new { Status = AssignmentStatus.Reassigned, ReassignedAt = now, Reason = reason }, now);
                 }
 
-                return await AddDutyAsync(unit, caller, whistle, assignments.Where(a => a.Id != old.Id).ToList(), target!, old.Role, old.Id, reason, WhistleEventTypes.AssignmentReassigned, [(old.AgencyCode, old.BranchId)], now);
+                return await AddDutyAsync(unit, caller, whistle, others, target!, old.Role, old.Id, reason, WhistleEventTypes.AssignmentReassigned, [(old.AgencyCode, old.BranchId)], now);
             },
             ct);
     }
@@ -244,7 +244,7 @@ public sealed partial class WhistleStore
                     return new CommandResult<string>.Forbidden("Only a supervisor adds a co-handling unit to a whistle.");
                 }
 
-                var target = ChooseTarget(errors, caller, whistle, request.AgencyCode, request.BranchId);
+                var target = ChooseTarget(errors, caller, whistle, request.AgencyCode, request.BranchId, request.ToAgency == true, assignments, null);
                 if (errors.Count > 0)
                 {
                     return new CommandResult<string>.Invalid(errors);
@@ -274,11 +274,6 @@ public sealed partial class WhistleStore
             return new CommandResult<string>.Conflict(live.Reason!);
         }
 
-        if (others.Any(a => a.Status != AssignmentStatus.Declined && a.AgencyCode == target.AgencyCode && a.BranchId == target.BranchId))
-        {
-            return new CommandResult<string>.Conflict("That unit already has a live duty on this whistle.");
-        }
-
         var dispatched = await DispatchAsync(
             unit,
             whistle,
@@ -299,14 +294,44 @@ public sealed partial class WhistleStore
 
     /// <summary>
     /// The new unit, by the one rule of who may put work on whom (<see cref="Summoning"/>): a township only on the
-    /// units stationed in it, a supervisor anywhere. A refusal is a 400 on the field that named the unit.
+    /// units stationed in it, a supervisor anywhere (with <paramref name="agencyItself"/>, the agency's own office, 本部);
+    /// never the unit the duty is taken from (<paramref name="from"/>), nor a unit that already has a current duty on the
+    /// whistle. A refusal is a 400 on the field that named the unit.
     /// </summary>
-    private SummonedUnit? ChooseTarget(Dictionary<string, string[]> errors, Caller caller, WhistleRow whistle, string? agencyCode, string? branchId)
+    private SummonedUnit? ChooseTarget(
+        Dictionary<string, string[]> errors,
+        Caller caller,
+        WhistleRow whistle,
+        string? agencyCode,
+        string? branchId,
+        bool agencyItself,
+        IReadOnlyList<AssignmentRow> others,
+        AssignmentRow? from)
     {
-        var choice = Summoning.Choose(county.Catalog, caller.Role, caller.OrgId, whistle.TownshipId, agencyCode, branchId);
-        if (!choice.Allowed) errors[choice.Field == SummonsField.Branch ? "branchId" : "agencyCode"] = [choice.Problem!];
-        return choice.Unit;
+        var choice = Summoning.Choose(county.Catalog, caller.Role, caller.OrgId, whistle.TownshipId, agencyCode, branchId, agencyItself);
+        if (!choice.Allowed)
+        {
+            errors[choice.Field == SummonsField.Branch ? "branchId" : "agencyCode"] = [choice.Problem!];
+            return null;
+        }
+
+        var unit = choice.Unit!;
+        var field = branchId is not null ? "branchId" : "agencyCode";
+        static bool Same(AssignmentRow a, SummonedUnit u) => a.AgencyCode == u.AgencyCode && a.BranchId == u.BranchId;
+        if (from is not null && Same(from, unit))
+        {
+            errors[field] = [$"The duty is {Describe(unit)}'s already: reassign it to another unit (another branch, or the agency itself)."];
+        }
+        else if (others.FirstOrDefault(a => AssignmentStatus.IsCurrent(a.Status) && Same(a, unit)) is { } present)
+        {
+            errors[field] = [$"{Describe(unit)} already has a duty on this whistle ({present.Status})."];
+        }
+
+        return unit;
     }
+
+    private static string Describe(SummonedUnit unit) =>
+        unit.BranchId is { } id ? $"'{id}'" : $"'{unit.AgencyCode}' (the agency itself)";
 
     // ---- A meeting's decisions ---------------------------------------------------------------------------------------
 
@@ -328,7 +353,8 @@ public sealed partial class WhistleStore
             MatterCode = DecisionMatterCode,
             Urgency = Urgency.Routine,
             Title = text.Length <= WhistleValidation.TitleMax ? text : text[..(WhistleValidation.TitleMax - 1)] + "…",
-            Description = $"{decision.MeetingTitle}（{decision.MeetingStartsAt:yyyy-MM-dd}）议定事项：{text}",
+            // The meeting's day as the county reads it (Asia/Shanghai), not its UTC day.
+            Description = $"{decision.MeetingTitle}（{ChinaTime.LocalDate(decision.MeetingStartsAt):yyyy-MM-dd}）议定事项：{text}",
             Address = decision.Place,
             Status = WhistleStatus.Raised,
             RaisedByUser = organizer.UserName,

@@ -112,8 +112,29 @@ public sealed class BrowserSession : IAsyncDisposable
         }
     }
 
-    public static Task ScreenshotAsync(IPage page, string name) =>
-        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = false });
+    /// <summary>
+    /// The page has settled: no Vue transition is under way (a card fading into a list, a dialog opening) and no finite
+    /// CSS animation or transition is running (a radio button's colour, the flash of a new card).
+    /// </summary>
+    private const string Settled = """
+        () => !document.querySelector('[class*="-enter-active"], [class*="-leave-active"]')
+          && document.getAnimations().every(a => a.playState !== 'running' || a.effect?.getComputedTiming().endTime === Infinity)
+        """;
+
+    /// <summary>
+    /// A picture of what the user sees once it has settled (waited for, within 15 s, never guessed), so that it never
+    /// catches a state half-way.
+    /// </summary>
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        await page.WaitForFunctionAsync(Settled, null, new PageWaitForFunctionOptions { Timeout = 15_000, PollingInterval = 50 });
+        await page.ScreenshotAsync(new PageScreenshotOptions
+        {
+            Path = Path.Combine(ScreenshotFolder, name + ".png"),
+            FullPage = false,
+            Animations = ScreenshotAnimations.Disabled,
+        });
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -82,7 +82,7 @@ public sealed partial class When_staff_work_in_the_browser
 
         // The supervisor's board counts it.
         await Expect(board.GetByTestId("board-open-count")).ToHaveTextAsync((openBefore + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await Task.Delay(1500); // let the chart's animation settle before the picture
+        await Expect(board.Locator(".chart[data-rendered=true]")).ToHaveCountAsync(1, new() { Timeout = 20_000 }); // the chart has drawn
         await BrowserSession.ScreenshotAsync(board, "supervisor-board-desktop");
 
         // The branch reports; the township's page follows live.

@@ -207,8 +207,8 @@ public sealed class When_the_county_assesses_its_units
             Assert.That(umRow[1], Is.EqualTo("2"));
             Assert.That(umRow[2], Is.EqualTo("城关街道城管执法中队"));
             Assert.That(umRow[6], Is.EqualTo("2"));
-            Assert.That(umRow[24], Is.EqualTo("65.00"));
-            Assert.That(umRow, Has.Length.EqualTo(30));
+            Assert.That(umRow[27], Is.EqualTo("65.00"));
+            Assert.That(umRow, Has.Length.EqualTo(33));
         });
         Assert.That(lines.Count(l => l.StartsWith("区县事业单位,", StringComparison.Ordinal)), Is.EqualTo(10));
     }
@@ -216,4 +216,77 @@ public sealed class When_the_county_assesses_its_units
     private static int[] Ints(JsonNode unit, params string[] names) => names.Select(n => unit[n]!.GetValue<int>()).ToArray();
 
     private static double?[] Doubles(JsonNode unit, params string[] names) => names.Select(n => unit[n] is null ? (double?)null : Math.Round(unit[n]!.GetValue<double>(), 2)).ToArray();
+}
+
+/// <summary>
+/// Issue 13: a branch showed 响应率 25% = 2/8 while 6 of its 8 duties were still inside their report limit. The API
+/// counts only the duties that are due, and says so: <c>responseDue</c> and <c>resolutionDue</c> beside the numerators.
+/// </summary>
+[NonParallelizable]
+public sealed class When_duties_are_still_inside_their_limit
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 10, 1, 0, 0, TimeSpan.Zero); // 09:00 in Shanghai
+    private readonly FakeTimeProvider _clock = new(T0);
+    private WhistleSystem _system = null!;
+
+    [OneTimeSetUp]
+    public async Task Start() => _system = await WhistleSystem.EmbeddedAsync(s => s.AddSingleton<TimeProvider>(_clock));
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        if (_system is not null) await _system.DisposeAsync();
+    }
+
+    [Test]
+    public async Task Should_count_only_duties_whose_limit_has_passed_or_that_are_finished()
+    {
+        using var township = await _system.SignInAsync("township.qingshi");
+        using var branch = await _system.SignInAsync("branch.urban-management.qingshi");
+        using var supervisor = await _system.SignInAsync("supervisor");
+        // Four emergency street-vending whistles: 城管 must report within 30 minutes, resolve within 120.
+        var duties = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            var id = (await township.RaiseAsync(WhistleClient.Raise($"占道经营{i}", "street-vending", "emergency"))).Str("id");
+            var w = await township.WaitForWhistleAsync(id, x => x.Str("status") == "dispatched");
+            duties.Add(w["assignments"]!.AsArray().Single(a => a!.Str("agencyCode") == "urban-management")!.Str("id"));
+        }
+
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.That((await branch.PostAsync($"/api/assignments/{duties[0]}/report", new { })).Status, Is.EqualTo(HttpStatusCode.OK));
+
+        async Task<JsonNode> Unit()
+        {
+            var (status, report, _) = await supervisor.GetAsync("/api/stats/assessment?period=day&date=2026-11-10");
+            Assert.That(status, Is.EqualTo(HttpStatusCode.OK), report?.ToJsonString());
+            return report!["branches"]!.AsArray().Single(u => u!.Str("unitId") == "urban-management.qingshi")!;
+        }
+
+        // Ten minutes in: one reported in time, three still inside their limit and not counted.
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        var early = await Unit();
+        Assert.Multiple(() =>
+        {
+            Assert.That(early["assignments"]!.GetValue<int>(), Is.EqualTo(4));
+            Assert.That((early["reportedWithinLimit"]!.GetValue<int>(), early["responseDue"]!.GetValue<int>()), Is.EqualTo((1, 1)));
+            Assert.That(early["responseRate"]!.GetValue<double>(), Is.EqualTo(1.0));
+            Assert.That((early["resolved"]!.GetValue<int>(), early["resolutionDue"]!.GetValue<int>()), Is.EqualTo((0, 0)));
+            Assert.That(early["resolutionRate"], Is.Null);
+        });
+
+        // Past the report limit: the three unreported ones count as not responded.
+        _clock.Advance(TimeSpan.FromMinutes(25));
+        var late = await Unit();
+        Assert.Multiple(() =>
+        {
+            Assert.That((late["reportedWithinLimit"]!.GetValue<int>(), late["responseDue"]!.GetValue<int>()), Is.EqualTo((1, 4)));
+            Assert.That(late["responseRate"]!.GetValue<double>(), Is.EqualTo(0.25));
+            Assert.That(late["resolutionDue"]!.GetValue<int>(), Is.Zero);
+        });
+        var (_, report, _) = await supervisor.GetAsync("/api/stats/assessment?period=day&date=2026-11-10");
+        Assert.That(DateTimeOffset.Parse(report!.Str("asOf"), System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(_clock.GetUtcNow()));
+        var day = report!["trend"]!.AsArray().Single(p => p!.Str("date") == "2026-11-10")!;
+        Assert.That((day["reportedWithinLimit"]!.GetValue<int>(), day["responseDue"]!.GetValue<int>()), Is.EqualTo((1, 8)), "both units' duties of the day");
+    }
 }

@@ -109,7 +109,7 @@ public sealed class When_a_township_convenes_its_branches
         var summons = meeting["summons"]!.AsArray().Select(s => s!).ToDictionary(s => s.Str("agencyCode"), s => s.Str("id"));
         Assert.That((await um.PostAsync($"/api/meetings/{id}/summons/{summons["urban-management"]}/confirm", new { attendee = "赵中队长" })).Status, Is.EqualTo(HttpStatusCode.OK));
 
-        _clock.Advance(TimeSpan.FromDays(1));
+        _clock.Advance(TimeSpan.FromDays(1).Add(TimeSpan.FromMinutes(30))); // half an hour into the meeting
         Assert.That((await um.PostAsync($"/api/meetings/{id}/attendance", new { entries = Array.Empty<object>() })).Status, Is.EqualTo(HttpStatusCode.Forbidden));
         var (recorded, afterAttendance, _) = await township.PostAsync($"/api/meetings/{id}/attendance", new
         {
@@ -320,6 +320,7 @@ public sealed class When_a_township_convenes_its_branches
         Assert.That((await um.PostAsync($"/api/meetings/{ids[0].Meeting}/summons/{ids[0].Summons}/confirm", new { attendee = "赵" })).Status, Is.EqualTo(HttpStatusCode.OK));
         _clock.Advance(TimeSpan.FromDays(1).Add(TimeSpan.FromHours(2))); // past the second meeting's confirm-by (its start − 2 h), before its start
         Assert.That((await um.PostAsync($"/api/meetings/{ids[1].Meeting}/summons/{ids[1].Summons}/confirm", new { attendee = "赵" })).Status, Is.EqualTo(HttpStatusCode.OK));
+        _clock.Advance(TimeSpan.FromHours(5)); // all three have begun: attendance is recorded only then
         foreach (var (meeting, summons, attendance) in new[] { (ids[0].Meeting, ids[0].Summons, "present"), (ids[1].Meeting, ids[1].Summons, "late"), (ids[2].Meeting, ids[2].Summons, "absent") })
         {
             Assert.That((await township.PostAsync($"/api/meetings/{meeting}/attendance", new { entries = new[] { new { summonsId = summons, attendance } } })).Status, Is.EqualTo(HttpStatusCode.OK));
@@ -330,5 +331,56 @@ public sealed class When_a_township_convenes_its_branches
         Assert.That(new[] { "meetingsSummoned", "confirmedOnTime", "reportedIn", "late", "absent" }.Select(f => unit[f]!.GetValue<int>()), Is.EqualTo(new[] { 3, 1, 2, 1, 1 }));
         var (_, own, _) = await township.GetAsync($"/api/stats/assessment?period=month&date={month}");
         Assert.That(own!["branches"]!.AsArray().Single(u => u!.Str("unitId") == "urban-management.liuhe")!["meetingsSummoned"]!.GetValue<int>(), Is.EqualTo(3));
+    }
+
+    /// <summary>
+    /// Issue 13: attendance and minutes were accepted three hours before the meeting began ("迟到 00:15"), and the
+    /// decision text dated the meeting by its UTC day. What cannot have happened yet is refused (409, saying when the
+    /// meeting begins, in the county's time); every date in a generated text is Asia/Shanghai's.
+    /// </summary>
+    [Test]
+    public async Task Should_refuse_attendance_and_minutes_before_the_start_and_date_decisions_in_Shanghai()
+    {
+        using var township = await _system.SignInAsync("township.shuangqiao");
+        // 07:30 in Shanghai is 23:30 UTC of the day before: the first such moment at least three hours from now.
+        var now = _clock.GetUtcNow();
+        var startsAt = new DateTimeOffset(now.UtcDateTime.Date.AddHours(23).AddMinutes(30), TimeSpan.Zero);
+        if (startsAt < now.AddHours(3)) startsAt = startsAt.AddDays(1);
+        var meeting = (await township.PostAsync("/api/meetings", Meeting(startsAt, ["urban-management"]))).Body!.AsArray()[0]!;
+        var (id, summons) = (meeting.Str("id"), meeting["summons"]!.AsArray()[0]!.Str("id"));
+        var shanghai = startsAt.ToOffset(TimeSpan.FromHours(8));
+        Assert.That(shanghai.Date, Is.Not.EqualTo(startsAt.UtcDateTime.Date), "the test needs a start whose UTC day differs");
+
+        object Minutes() => new
+        {
+            minutes = "议定事项如下。",
+            decisions = new[] { new { text = "清理双桥集镇主街", agencyCode = "urban-management", dueAt = startsAt.AddDays(5) } },
+        };
+
+        var (early, problem, _) = await township.PostAsync($"/api/meetings/{id}/attendance", new { entries = new[] { new { summonsId = summons, attendance = "late" } } });
+        Assert.That(early, Is.EqualTo(HttpStatusCode.Conflict), problem?.ToJsonString());
+        Assert.That(problem!.Str("detail"), Does.Contain("has not begun").And.Contain(shanghai.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)));
+        var (earlyMinutes, minutesProblem, _) = await township.PostAsync($"/api/meetings/{id}/minutes", Minutes());
+        Assert.That(earlyMinutes, Is.EqualTo(HttpStatusCode.Conflict), minutesProblem?.ToJsonString());
+        var untouched = (await township.GetAsync($"/api/meetings/{id}")).Body!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(untouched.Str("status"), Is.EqualTo("scheduled"));
+            Assert.That(untouched["summons"]![0]!["attendance"], Is.Null);
+        });
+
+        // Fifteen minutes after the start: a check-in may not lie in the future; then the unit is late, the minutes are taken.
+        _clock.Advance(startsAt.AddMinutes(15) - now);
+        var (future, futureProblem, _) = await township.PostAsync($"/api/meetings/{id}/attendance", new
+        {
+            entries = new[] { new { summonsId = summons, attendance = "late", checkedInAt = startsAt.AddMinutes(30) } },
+        });
+        Assert.That(future, Is.EqualTo(HttpStatusCode.BadRequest), futureProblem?.ToJsonString());
+        Assert.That(futureProblem!["errors"]!["entries[0].checkedInAt"], Is.Not.Null);
+        Assert.That((await township.PostAsync($"/api/meetings/{id}/attendance", new { entries = new[] { new { summonsId = summons, attendance = "late" } } })).Status, Is.EqualTo(HttpStatusCode.OK));
+        var (held, body, _) = await township.PostAsync($"/api/meetings/{id}/minutes", Minutes());
+        Assert.That(held, Is.EqualTo(HttpStatusCode.OK), body?.ToJsonString());
+        var whistle = (await township.GetAsync($"/api/whistles/{body!["decisions"]![0]!.Str("whistleId")}")).Body!;
+        Assert.That(whistle.Str("description"), Does.Contain($"（{shanghai:yyyy-MM-dd}）").And.Not.Contain($"（{startsAt.UtcDateTime:yyyy-MM-dd}）"));
     }
 }

@@ -104,6 +104,9 @@ public sealed class When_a_supervisor_exports_a_period
             Assert.That(Encoding.UTF8.GetString(body[3..]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(1), "the header alone");
             Assert.That(response.Content.Headers.ContentDisposition?.FileName, Is.EqualTo("whistles-20200101-20200201.csv"));
         });
+        // November in Shanghai (from its 00:00, +08:00) is named by its own days, not by the UTC day before (issue 13).
+        var (november, _) = await GetAsync("/api/export/whistles?from=2019-10-31T16:00:00Z&to=2019-11-30T16:00:00Z");
+        Assert.That(november.Content.Headers.ContentDisposition?.FileName, Is.EqualTo("whistles-20191101-20191201.csv"));
     }
 
     [TestCase("format=xml", "format")]

@@ -24,6 +24,7 @@ public sealed class When_every_role_calls_every_endpoint
 
     private static readonly string[] BusinessActors = ["township", "township-other", "branch", "branch-other", "agency", "agency-other", "supervisor"];
 
+    private readonly ShiftedClock _clock = new();
     private WhistleSystem _system = null!;
     private readonly Dictionary<string, WhistleClient> _clients = [];
     private HttpClient _anonymous = null!;
@@ -39,11 +40,13 @@ public sealed class When_every_role_calls_every_endpoint
     {
         // Eleven callers send a wrong Open311 key each from one address: above the per-address limit of wrong keys (10).
         // The notice channels' receiver is 127.0.0.1:9.
-        _system = await WhistleSystem.EmbeddedAsync(settings: new Dictionary<string, string?>
-        {
-            ["Whistle:Open311:FailedKeyChecksPerMinute"] = "1000",
-            ["Whistle:Notices:AllowedNetworks"] = "127.0.0.0/8",
-        });
+        _system = await WhistleSystem.EmbeddedAsync(
+            s => s.AddSingleton<TimeProvider>(_clock),
+            new Dictionary<string, string?>
+            {
+                ["Whistle:Open311:FailedKeyChecksPerMinute"] = "1000",
+                ["Whistle:Notices:AllowedNetworks"] = "127.0.0.0/8",
+            });
         foreach (var (actor, user) in new[]
         {
             ("township", "township.chengguan"), ("township-other", "township.dongfeng"),
@@ -104,17 +107,18 @@ public sealed class When_every_role_calls_every_endpoint
         return (id, w["assignments"]!.AsArray().Single(a => a!.Str("role") == "lead")!.Str("id"));
     }
 
-    /// <summary>A fresh meeting of 城关 summoning its 城管 branch (the "branch" actor).</summary>
+    /// <summary>A fresh meeting of 城关 summoning its 城管 branch (the "branch" actor), begun (attendance and minutes come only then).</summary>
     private async Task<(string Meeting, string Summons)> FreshMeetingAsync()
     {
         var (_, body, _) = await _clients["township"].PostAsync("/api/meetings", Meeting());
         var meeting = body!.AsArray()[0]!;
+        _clock.Shift(TimeSpan.FromMinutes(2));
         return (meeting.Str("id"), meeting["summons"]!.AsArray()[0]!.Str("id"));
     }
 
-    private static object Meeting() => new
+    private object Meeting() => new
     {
-        kind = "regular", title = "矩阵协调会", place = "街道会议室", startsAt = DateTimeOffset.UtcNow.AddDays(2), agencyCodes = new[] { "urban-management" },
+        kind = "regular", title = "矩阵协调会", place = "街道会议室", startsAt = _clock.GetUtcNow().AddMinutes(1), agencyCodes = new[] { "urban-management" },
     };
 
     private static Dictionary<string, HttpStatusCode> Organizer(HttpStatusCode code) =>

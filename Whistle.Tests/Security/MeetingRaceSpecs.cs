@@ -1,5 +1,6 @@
 using System.Net;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using Whistle.Tests.Support;
 
 namespace Whistle.Tests.Security;
@@ -14,6 +15,7 @@ namespace Whistle.Tests.Security;
 [NonParallelizable]
 public sealed class When_two_commands_race_on_one_meeting
 {
+    private readonly ShiftedClock _clock = new();
     private WhistleSystem _system = null!;
     private WhistleClient _township = null!;
     private WhistleClient _branch = null!;
@@ -21,7 +23,7 @@ public sealed class When_two_commands_race_on_one_meeting
     [OneTimeSetUp]
     public async Task Start()
     {
-        _system = await WhistleSystem.EmbeddedAsync();
+        _system = await WhistleSystem.EmbeddedAsync(s => s.AddSingleton<TimeProvider>(_clock));
         _township = await _system.SignInAsync("township.chengguan");
         _branch = await _system.SignInAsync("branch.urban-management.chengguan");
     }
@@ -34,13 +36,15 @@ public sealed class When_two_commands_race_on_one_meeting
         if (_system is not null) await _system.DisposeAsync();
     }
 
+    /// <summary>A meeting that has begun: attendance and minutes are recorded only then (issue 13).</summary>
     private async Task<(string Meeting, string Summons)> MeetingAsync()
     {
         var (status, body, _) = await _township.PostAsync("/api/meetings", new
         {
-            kind = "regular", title = "并发测试协调会", place = "城关镇会议室", startsAt = DateTimeOffset.UtcNow.AddDays(2), agencyCodes = new[] { "urban-management" },
+            kind = "regular", title = "并发测试协调会", place = "城关镇会议室", startsAt = _clock.GetUtcNow().AddMinutes(1), agencyCodes = new[] { "urban-management" },
         });
         Assert.That(status, Is.EqualTo(HttpStatusCode.Created), body?.ToJsonString());
+        _clock.Shift(TimeSpan.FromMinutes(2));
         var meeting = body!.AsArray()[0]!;
         return (meeting.Str("id"), meeting["summons"]!.AsArray()[0]!.Str("id"));
     }

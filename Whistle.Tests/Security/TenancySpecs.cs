@@ -1,5 +1,6 @@
 using System.Net;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using Whistle.Tests.Support;
 
 namespace Whistle.Tests.Security;
@@ -13,10 +14,11 @@ namespace Whistle.Tests.Security;
 [NonParallelizable]
 public sealed class When_a_township_reaches_into_another_township
 {
+    private readonly ShiftedClock _clock = new();
     private WhistleSystem _system = null!;
 
     [OneTimeSetUp]
-    public async Task Start() => _system = await WhistleSystem.EmbeddedAsync();
+    public async Task Start() => _system = await WhistleSystem.EmbeddedAsync(s => s.AddSingleton<TimeProvider>(_clock));
 
     [OneTimeTearDown]
     public async Task Stop()
@@ -75,8 +77,9 @@ public sealed class When_a_township_reaches_into_another_township
         using var township = await _system.SignInAsync("township.chengguan");
         var meeting = (await township.PostAsync("/api/meetings", new
         {
-            kind = "regular", title = "跨镇议定测试", place = "城关镇会议室", startsAt = DateTimeOffset.UtcNow.AddDays(2), agencyCodes = new[] { "urban-management" },
+            kind = "regular", title = "跨镇议定测试", place = "城关镇会议室", startsAt = _clock.GetUtcNow().AddMinutes(1), agencyCodes = new[] { "urban-management" },
         })).Body!.AsArray()[0]!.Str("id");
+        _clock.Shift(TimeSpan.FromMinutes(2)); // the meeting has begun: its minutes may be recorded
         var whistles = await CountAsync("SELECT COUNT(*) FROM whistles");
 
         var (status, problem, _) = await township.PostAsync($"/api/meetings/{meeting}/minutes", new

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Whistle.Core.Assessment;
 using Whistle.Core.County;
 using Whistle.Core.Domain;
@@ -25,14 +26,17 @@ public sealed class When_units_are_assessed
             A(AssignmentStatus.Dispatched, null, null, escalations: 2),
             A(AssignmentStatus.Declined, null, null),
         };
-        var f = Assessor.Figures("branch", "b", "b", "b", "market-supervision", "chengguan", rows, Weights);
+        // Ten hours on, every limit has passed: every duty but the declined one counts.
+        var f = Assessor.Figures("branch", "b", "b", "b", "market-supervision", "chengguan", rows, Weights, T0.AddHours(10));
         Assert.Multiple(() =>
         {
             Assert.That(f.Assignments, Is.EqualTo(6));
             Assert.That(f.Reported, Is.EqualTo(4));
             Assert.That(f.ReportedWithinLimit, Is.EqualTo(3));
+            Assert.That(f.ResponseDue, Is.EqualTo(5));
             Assert.That(f.Resolved, Is.EqualTo(3));
             Assert.That(f.ResolvedWithinLimit, Is.EqualTo(2));
+            Assert.That(f.ResolutionDue, Is.EqualTo(5));
             Assert.That(f.Declined, Is.EqualTo(1));
             Assert.That(f.Escalated, Is.EqualTo(2));
             Assert.That(f.Rated, Is.EqualTo(3));
@@ -50,6 +54,89 @@ public sealed class When_units_are_assessed
             // Score: 100 × (0.4 × 0.6 + 0.3 × 0.6 + 0.3 × 0.6667) = 62.
             Assert.That(f.Score, Is.EqualTo(62.0));
         });
+    }
+
+    /// <summary>
+    /// Issue 13: a branch showed 响应率 25% = 2/8 while 6 of its 8 duties were still inside their report limit. A rate
+    /// counts only the duties that are due: reported (or resolved), or whose limit has passed.
+    /// </summary>
+    [Test]
+    public void Should_count_only_the_duties_whose_limit_has_passed_or_that_are_finished()
+    {
+        var clock = new FakeTimeProvider(T0);
+        // Two duties reported in time; six dispatched at T0 with a 30-minute report limit, not reported yet.
+        var rows = new List<AssessedAssignment> { A(AssignmentStatus.Reported, 5, null), A(AssignmentStatus.Reported, 8, null) };
+        rows.AddRange(Enumerable.Range(0, 6).Select(_ => A(AssignmentStatus.Dispatched, null, null)));
+
+        clock.Advance(TimeSpan.FromMinutes(10));
+        var early = Assessor.Figures("branch", "b", "b", "b", "market-supervision", "chengguan", rows, Weights, clock.GetUtcNow());
+        Assert.Multiple(() =>
+        {
+            Assert.That((early.ReportedWithinLimit, early.ResponseDue), Is.EqualTo((2, 2)), "the six inside their limit are not counted");
+            Assert.That(early.ResponseRate, Is.EqualTo(1.0));
+            Assert.That((early.Resolved, early.ResolutionDue), Is.EqualTo((0, 0)), "nothing is due for resolution yet");
+            Assert.That(early.ResolutionRate, Is.Null);
+            Assert.That(early.Score, Is.EqualTo(100), "only the rate that exists is weighed");
+        });
+
+        // Exactly at the report limit nothing has passed yet; a moment later the six unreported ones count as not responded.
+        clock.Advance(TimeSpan.FromMinutes(20));
+        Assert.That(Assessor.Figures("branch", "b", "b", "b", "market-supervision", "chengguan", rows, Weights, clock.GetUtcNow()).ResponseDue, Is.EqualTo(2));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var late = Assessor.Figures("branch", "b", "b", "b", "market-supervision", "chengguan", rows, Weights, clock.GetUtcNow());
+        Assert.Multiple(() =>
+        {
+            Assert.That((late.ReportedWithinLimit, late.ResponseDue), Is.EqualTo((2, 8)));
+            Assert.That(late.ResponseRate, Is.EqualTo(0.25));
+            Assert.That(late.ResolutionDue, Is.Zero, "the resolve-by (240 minutes) has not passed");
+        });
+    }
+
+    [Test]
+    public void Should_count_a_finished_duty_before_its_limit_and_a_late_report_as_not_in_time()
+    {
+        var asOf = T0.AddMinutes(60); // report limits (30) passed, resolve limits (240) not
+        var rows = new[]
+        {
+            A(AssignmentStatus.Resolved, 10, 50),  // finished early: counts for both rates
+            A(AssignmentStatus.Reported, 45, null), // reported late: responded, not in time; resolution not due
+            A(AssignmentStatus.Reported, 20, null), // reported in time; resolution not due
+        };
+        var f = Assessor.Figures("branch", "b", "b", "b", "market-supervision", "chengguan", rows, Weights, asOf);
+        Assert.Multiple(() =>
+        {
+            Assert.That((f.ReportedWithinLimit, f.ResponseDue), Is.EqualTo((2, 3)));
+            Assert.That((f.Resolved, f.ResolutionDue), Is.EqualTo((1, 1)));
+            Assert.That(f.ResolutionRate, Is.EqualTo(1.0));
+        });
+    }
+
+    /// <summary>
+    /// Issue 13: a supervisor's 改派 is not the branch's 退回. A duty moved away is judged as it stood when it was moved:
+    /// moved inside its limit, it is not counted; moved after its report limit passed unreported, it counts as not responded.
+    /// </summary>
+    [Test]
+    public void Should_not_count_a_reassignment_as_a_decline_and_stop_the_clock_when_the_duty_was_moved()
+    {
+        var movedEarly = A(AssignmentStatus.Reassigned, null, null) with { ReassignedAt = T0.AddMinutes(10) };
+        var movedOverdue = A(AssignmentStatus.Reassigned, null, null) with { ReassignedAt = T0.AddMinutes(45) };
+        var declined = A(AssignmentStatus.Declined, null, null);
+        var f = Assessor.Figures("branch", "b", "b", "b", "market-supervision", "chengguan", [movedEarly, movedOverdue, declined], Weights, T0.AddDays(2));
+        Assert.Multiple(() =>
+        {
+            Assert.That(f.Declined, Is.EqualTo(1), "only the branch's own decline");
+            Assert.That(f.Reassigned, Is.EqualTo(2));
+            Assert.That((f.ReportedWithinLimit, f.ResponseDue), Is.EqualTo((0, 1)), "the one moved after its report limit passed");
+            Assert.That(f.ResolutionDue, Is.Zero, "neither was moved after its resolve-by");
+        });
+    }
+
+    [Test]
+    public void Should_count_the_trend_by_the_same_rule()
+    {
+        var rows = new[] { A(AssignmentStatus.Reported, 5, null), A(AssignmentStatus.Dispatched, null, null) };
+        var day = Assessor.Trend(rows, T0.AddHours(-2), T0.AddHours(20), T0.AddMinutes(15)).Single(p => p.Assignments > 0);
+        Assert.That((day.ReportedWithinLimit, day.ResponseDue, day.ResponseRate), Is.EqualTo((1, 1, (double?)1.0)));
     }
 
     [Test]
@@ -84,5 +171,5 @@ public sealed class When_units_are_assessed
     }
 
     private static UnitFigures Unit(string id, double? score) =>
-        new("branch", id, id, id, "x", null, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, null, null, null, null, null, null, null, score, null);
+        new("branch", id, id, id, "x", null, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, null, null, null, null, null, null, null, score, null);
 }

@@ -26,6 +26,31 @@ public sealed class When_a_branch_acts_on_an_assignment
     public void Should_decline_only_an_open_assignment(string status, bool allowed) =>
         Assert.That(Lifecycle.CanDecline(status).Allowed, Is.EqualTo(allowed));
 
+    [TestCase(Reassigned)]
+    public void Should_let_nobody_act_on_a_duty_moved_away(string status) =>
+        Assert.That((Lifecycle.CanReport(status).Allowed, Lifecycle.CanResolve(status).Allowed, Lifecycle.CanDecline(status).Allowed), Is.EqualTo((false, false, false)));
+
+    [TestCase(Roles.Supervisor, Dispatched, true)]
+    [TestCase(Roles.Supervisor, Reported, true)]
+    [TestCase(Roles.Supervisor, Declined, true)]
+    [TestCase(Roles.Supervisor, Resolved, false)]
+    [TestCase(Roles.Supervisor, Reassigned, false)]
+    [TestCase(Roles.Township, Declined, true)]
+    [TestCase(Roles.Township, Dispatched, false)]
+    [TestCase(Roles.Township, Reported, false)]
+    [TestCase(Roles.Township, Reassigned, false)]
+    [TestCase(Roles.Branch, Declined, false)]
+    [TestCase(Roles.Agency, Dispatched, false)]
+    public void Should_reassign_a_declined_duty_and_let_only_a_supervisor_move_an_open_one(string role, string status, bool allowed) =>
+        Assert.That(Lifecycle.CanReassign(role, status).Allowed, Is.EqualTo(allowed));
+
+    [Test]
+    public void Should_leave_a_duty_moved_away_out_of_the_whistles_status()
+    {
+        var states = new[] { new AssignmentState(Reassigned), new AssignmentState(Resolved) };
+        Assert.That(Lifecycle.DeriveWhistleStatus(WhistleStatus.InProgress, states), Is.EqualTo(WhistleStatus.Resolved));
+    }
+
     [TestCase(WhistleStatus.Raised, false)]
     [TestCase(WhistleStatus.Dispatched, true)]
     [TestCase(WhistleStatus.InProgress, true)]

@@ -58,6 +58,23 @@ public sealed class When_a_unit_is_summoned
         });
     }
 
+    /// <summary>Issue 13: 本部 — the agency's own office as the unit, even where it has a branch in the township.</summary>
+    [Test]
+    public void Should_let_a_supervisor_choose_the_agency_itself_and_a_township_only_where_it_has_no_branch()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(Summoning.Choose(_county, Roles.Supervisor, "county", "chengguan", "health", null, agencyItself: true).Unit, Is.EqualTo(new SummonedUnit("health", null)));
+            var township = Summoning.Choose(_county, Roles.Township, "chengguan", "chengguan", "health", null, agencyItself: true);
+            Assert.That(township.Allowed, Is.False);
+            Assert.That(township.Field, Is.EqualTo(SummonsField.Agency));
+            Assert.That(Summoning.Choose(_county, Roles.Township, "chengguan", "chengguan", AgencyWithoutBranches, null, agencyItself: true).Unit,
+                Is.EqualTo(new SummonedUnit(AgencyWithoutBranches, null)));
+            var both = Summoning.Choose(_county, Roles.Supervisor, "county", "chengguan", "health", "health.chengguan", agencyItself: true);
+            Assert.That((both.Allowed, both.Field), Is.EqualTo((false, SummonsField.Branch)));
+        });
+    }
+
     [TestCase(Roles.Branch, "health.chengguan")]
     [TestCase(Roles.Agency, "health")]
     public void Should_let_no_branch_or_agency_summon(string role, string org) =>

@@ -2,6 +2,7 @@ import { createApp } from 'vue'
 import {
   ElAlert,
   ElButton,
+  ElCheckbox,
   ElConfigProvider,
   ElDialog,
   ElEmpty,
@@ -20,10 +21,11 @@ import { setLocale, locale } from './i18n'
 
 const app = createApp(App)
 // Each plugin also registers its children: ElForm → ElFormItem, ElRadio → ElRadioGroup/ElRadioButton,
-// ElSelect → ElOption/ElOptionGroup. (ElRadioGroup & co. alone install nothing.)
+// ElSelect → ElOption/ElOptionGroup, ElCheckbox → ElCheckboxGroup/ElCheckboxButton (the meeting's unit picker). (ElRadioGroup & co. alone install nothing.)
 for (const c of [
   ElAlert,
   ElButton,
+  ElCheckbox,
   ElConfigProvider,
   ElDialog,
   ElEmpty,

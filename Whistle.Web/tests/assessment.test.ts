@@ -93,17 +93,18 @@ describe('assessment periods and file names', () => {
 })
 
 describe('three rates and ranking', () => {
-  const a = unit({ unitId: 'a', unitName: '甲', assignments: 10, reportedWithinLimit: 9, resolved: 8, rated: 5, satisfied: 3, basicallySatisfied: 1, responseRate: 0.9, score: 88.5, rank: 1, timeToReportP50: 600 })
-  const b = unit({ unitId: 'b', unitName: '乙', assignments: 10, reportedWithinLimit: 5, resolved: 10, rated: 5, satisfied: 5, responseRate: 0.5, score: 70, rank: 2, timeToReportP50: 1800 })
+  const a = unit({ unitId: 'a', unitName: '甲', assignments: 10, reportedWithinLimit: 9, responseDue: 10, resolved: 8, resolutionDue: 10, rated: 5, satisfied: 3, basicallySatisfied: 1, responseRate: 0.9, score: 88.5, rank: 1, timeToReportP50: 600 })
+  const b = unit({ unitId: 'b', unitName: '乙', assignments: 10, reportedWithinLimit: 5, responseDue: 8, resolved: 10, resolutionDue: 10, rated: 5, satisfied: 5, responseRate: 0.5, score: 70, rank: 2, timeToReportP50: 1800 })
   const c = unit({ unitId: 'c', unitName: '丙' }) // no work: no rates, no rank
 
-  it('pools the three rates by PRODUCT.md §3', () => {
+  it('pools the three rates by PRODUCT.md §3: only the duties that are due count', () => {
     const r = pooledRates([a, b, c])
     expect(r.assignments).toBe(20)
-    expect(r.response).toBeCloseTo(14 / 20)
+    expect(r.response).toBeCloseTo(14 / 18) // b had 2 duties still inside their report limit
     expect(r.resolution).toBeCloseTo(18 / 20)
     expect(r.satisfaction).toBeCloseTo(9 / 10)
-    expect(pooledRates([c])).toEqual({ assignments: 0, response: null, resolution: null, satisfaction: null })
+    expect(r.parts.response).toEqual({ rate: 14 / 18, part: 14, whole: 18 })
+    expect(pooledRates([c])).toMatchObject({ assignments: 0, response: null, resolution: null, satisfaction: null })
   })
 
   it('formats rates, seconds and scores', () => {

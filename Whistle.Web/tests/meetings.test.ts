@@ -5,7 +5,8 @@ import {
   allPages,
   attendanceEntries,
   decisionInputs,
-  defaultUnitCodes,
+  allUnitCodes,
+  startingUnitCodes,
   emptyMeetingForm,
   hasMinutesErrors,
   icsFileName,
@@ -83,10 +84,12 @@ function form(over: Partial<MeetingForm> = {}): MeetingForm {
 }
 
 describe('the schedule form', () => {
-  it('summons by default the branches of every agency stationed in the township', () => {
-    expect(defaultUnitCodes(org, 't1')).toEqual(['ENV', 'URB'])
-    expect(defaultUnitCodes(org, 't2')).toEqual(['URB'])
-    expect(defaultUnitCodes(org, null)).toEqual([]) // county-wide: nothing preselected
+  it('starts the unit picker empty and lets 全选 choose every unit it offers (issue 13)', () => {
+    // A clerk who wants three units clicks three: nothing is chosen for them beforehand.
+    expect(startingUnitCodes()).toEqual([])
+    expect(emptyMeetingForm(NOW).agencyCodes).toEqual([])
+    expect(allUnitCodes(org, 't1')).toEqual(['ENV', 'URB', 'FIRE']) // each agency: its branch there, or itself
+    expect(allUnitCodes(org, null)).toEqual(['ENV', 'URB', 'FIRE'])
     expect(unitOptions(org, 't1')).toEqual([
       { agencyCode: 'ENV', branchId: 'b-env-t1' },
       { agencyCode: 'URB', branchId: 'b-urb-t1' },
@@ -106,7 +109,7 @@ describe('the schedule form', () => {
     const e = validateMeeting(form({ title: ' ', place: '', agencyCodes: [], startsAt: '2026-11-01T09:00' }), NOW)
     expect(Object.keys(e).sort()).toEqual(['agencyCodes', 'place', 'startsAt', 'title'])
     expect(e.startsAt?.key).toBe('meeting.validation.startFuture')
-    expect(validateMeeting(form({ title: 'x'.repeat(101) }), NOW).title?.params).toEqual({ max: 100 })
+    expect(validateMeeting(form({ title: 'x'.repeat(101) }), NOW).title?.params).toEqual({ max: 100, count: 101 })
     expect(validateMeeting(form({ agenda: 'x'.repeat(2001) }), NOW).agenda).toBeTruthy()
     expect(validateMeeting(form({ endsAt: '2026-11-10T09:00' }), NOW).endsAt?.key).toBe('meeting.validation.endAfterStart')
     expect(validateMeeting(form({ endsAt: '2026-11-11T10:00' }), NOW).endsAt?.key).toBe('meeting.validation.endAfterStart')
@@ -249,8 +252,8 @@ describe('minutes and decisions', () => {
     expect(Object.keys(e.decisions[1]).sort()).toEqual(['agencyCode', 'dueAt', 'text'])
     expect(e.decisions[1].dueAt?.key).toBe('meeting.validation.dueFuture')
     expect(e.decisions[2].dueAt?.key).toBe('validation.required')
-    expect(validateMinutes('x'.repeat(10001), [], NOW).minutes?.params).toEqual({ max: 10000 })
-    expect(validateMinutes('x', [{ ...decision, text: 'x'.repeat(501) }], NOW).decisions[0].text?.params).toEqual({ max: 500 })
+    expect(validateMinutes('x'.repeat(10001), [], NOW).minutes?.params).toEqual({ max: 10000, count: 10001 })
+    expect(validateMinutes('x', [{ ...decision, text: 'x'.repeat(501) }], NOW).decisions[0].text?.params).toEqual({ max: 500, count: 501 })
   })
 
   it('sends each decision with its due time in UTC', () => {

@@ -123,9 +123,9 @@ export const api = {
   decline: (id: string, reason: string) =>
     request<unknown>(`/api/assignments/${encodeURIComponent(id)}/decline`, { method: 'POST', body: { reason } }),
   // ---- issue 4: reassignment, co-handling units, assessment, whistle list upkeep ----
-  reassign: (id: string, body: { agencyCode: string; branchId?: string; reason: string }) =>
+  reassign: (id: string, body: { agencyCode: string; branchId?: string; toAgency?: boolean; reason: string }) =>
     request<Whistle>(`/api/assignments/${encodeURIComponent(id)}/reassign`, { method: 'POST', body }),
-  addAssignment: (whistleId: string, body: { agencyCode: string; branchId?: string; reason?: string }) =>
+  addAssignment: (whistleId: string, body: { agencyCode: string; branchId?: string; toAgency?: boolean; reason?: string }) =>
     request<Whistle>(`/api/whistles/${encodeURIComponent(whistleId)}/assignments`, { method: 'POST', body }),
   assessment: (q: AssessmentQuery) => request<Assessment>(`/api/stats/assessment?${assessmentQuery(q)}`),
   assessmentCsv: (q: AssessmentQuery) => download(`/api/stats/assessment?${assessmentQuery(q)}&format=csv`),

@@ -2,7 +2,8 @@
 
 export type Urgency = 'routine' | 'urgent' | 'emergency'
 export type WhistleStatus = 'raised' | 'dispatched' | 'in-progress' | 'resolved' | 'closed' | 'cancelled'
-export type AssignmentStatus = 'dispatched' | 'reported' | 'resolved' | 'declined'
+/** `reassigned`: 改派 — a supervisor moved the duty to another unit (not the unit's decline). */
+export type AssignmentStatus = 'dispatched' | 'reported' | 'resolved' | 'declined' | 'reassigned'
 export type AssignmentRole = 'lead' | 'co' | 'summoned'
 export type UserRole = 'township' | 'branch' | 'agency' | 'supervisor' | 'sysadmin' | 'secadmin' | 'auditadmin'
 export type Rating = 'satisfied' | 'basically-satisfied' | 'unsatisfied'
@@ -144,6 +145,8 @@ export interface Assignment {
   lastEscalatedAt?: string | null
   /** Set on an assignment created by reassignment (改派): the declined/replaced one. */
   previousAssignmentId?: string | null
+  /** When a supervisor moved this duty to another unit (status `reassigned`). */
+  reassignedAt?: string | null
 }
 
 export type StepPhase = 'report' | 'resolve'
@@ -391,9 +394,15 @@ export interface AssessmentUnit {
   assignments: number
   reported: number
   reportedWithinLimit: number
+  /** The response rate's denominator: reported, or unreported past report-by (as of `asOf`). */
+  responseDue?: number
   resolved: number
   resolvedWithinLimit: number
+  /** The resolution rate's denominator: resolved, or unresolved past resolve-by (as of `asOf`). */
+  resolutionDue?: number
   declined: number
+  /** Duties a supervisor moved to another unit (改派): not declines. */
+  reassigned?: number
   escalated: number
   rated: number
   satisfied: number
@@ -425,7 +434,9 @@ export interface TrendPoint {
   date: string
   assignments: number
   reportedWithinLimit: number
+  responseDue?: number
   resolved: number
+  resolutionDue?: number
   responseRate: number | null
   resolutionRate: number | null
 }
@@ -434,6 +445,8 @@ export interface Assessment {
   period?: AssessmentPeriod | string | null
   from: string
   to: string
+  /** The moment the rates were counted at: a duty counts once its limit passed before it, or once finished. */
+  asOf?: string
   weights?: AssessmentWeights
   agencies: AssessmentUnit[]
   branches: AssessmentUnit[]

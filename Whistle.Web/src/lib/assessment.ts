@@ -71,37 +71,66 @@ export function scoreText(score: number | null | undefined): string {
   return score.toFixed(1)
 }
 
+/** A rate with what it counts: `part` of `whole` (null when nothing counts yet). */
+export interface RateParts {
+  rate: number | null
+  part: number
+  whole: number
+}
+
 export interface ThreeRates {
   response: number | null
   resolution: number | null
   satisfaction: number | null
   assignments: number
+  /** What each rate counts (the API's numerators and denominators): shown as `2/3`. */
+  parts: { response: RateParts; resolution: RateParts; satisfaction: RateParts }
+}
+
+function parts(part: number, whole: number): RateParts {
+  return { rate: whole ? part / whole : null, part, whole }
+}
+
+/** The three rates of one unit with their fractions, as the API counts them (docs/API.md, Assessment). */
+export function unitRates(u: AssessmentUnit): ThreeRates['parts'] {
+  return {
+    response: { ...parts(u.reportedWithinLimit || 0, u.responseDue ?? 0), rate: u.responseRate ?? null },
+    resolution: { ...parts(u.resolved || 0, u.resolutionDue ?? 0), rate: u.resolutionRate ?? null },
+    satisfaction: { ...parts((u.satisfied || 0) + (u.basicallySatisfied || 0), u.rated || 0), rate: u.satisfactionRate ?? null },
+  }
 }
 
 /**
- * The three rates (三率) pooled over a set of units, by PRODUCT.md §3: response = reported within
- * limit / assignments, resolution = resolved / assignments, satisfaction = (satisfied + basically
- * satisfied) / rated. A rate with a zero denominator is null.
+ * The three rates (三率) pooled over a set of units, by PRODUCT.md §3 — only the duties that are due count:
+ * response = reported within limit / response due (reported, or unreported past report-by);
+ * resolution = resolved / resolution due (resolved, or unresolved past resolve-by);
+ * satisfaction = (satisfied + basically satisfied) / rated. Declined duties count in none.
+ * A rate with a zero denominator is null.
  */
 export function pooledRates(units: readonly AssessmentUnit[]): ThreeRates {
   let assignments = 0
   let within = 0
+  let responseDue = 0
   let resolved = 0
+  let resolutionDue = 0
   let rated = 0
   let satisfied = 0
   for (const u of units) {
     assignments += u.assignments || 0
     within += u.reportedWithinLimit || 0
+    responseDue += u.responseDue || 0
     resolved += u.resolved || 0
+    resolutionDue += u.resolutionDue || 0
     rated += u.rated || 0
     satisfied += (u.satisfied || 0) + (u.basicallySatisfied || 0)
   }
-  return {
-    assignments,
-    response: assignments ? within / assignments : null,
-    resolution: assignments ? resolved / assignments : null,
-    satisfaction: rated ? satisfied / rated : null,
-  }
+  const p = { response: parts(within, responseDue), resolution: parts(resolved, resolutionDue), satisfaction: parts(satisfied, rated) }
+  return { assignments, response: p.response.rate, resolution: p.resolution.rate, satisfaction: p.satisfaction.rate, parts: p }
+}
+
+/** `2/3`; `—` when nothing counts yet. */
+export function fractionText(p: Pick<RateParts, 'part' | 'whole'>): string {
+  return p.whole ? `${p.part}/${p.whole}` : '—'
 }
 
 export type SortKey =

@@ -11,6 +11,19 @@ export function isOpenWhistle(status: WhistleStatus): boolean {
   return status !== 'closed' && status !== 'cancelled'
 }
 
+/**
+ * Whether a unit may still act on its duties of a whistle in this status (the server's Lifecycle.CanActOnWhistle):
+ * dispatched, in progress or resolved; never once it is closed or cancelled (nor before it is dispatched).
+ */
+export function isActionableWhistle(status: WhistleStatus | null | undefined): boolean {
+  return status === 'dispatched' || status === 'in-progress' || status === 'resolved'
+}
+
+/** An inbox row that still asks something of its unit: an open duty on a whistle still live. */
+export function isOpenInboxRow(a: Pick<Assignment, 'status'> & { whistle?: { status?: WhistleStatus } | null }): boolean {
+  return isOpenAssignment(a) && (!a.whistle?.status || isActionableWhistle(a.whistle.status))
+}
+
 export interface AssignmentDeadlines {
   /** Countdown to report-by while the assignment waits for its report. */
   report: Countdown | null
@@ -184,4 +197,73 @@ export function branchChoices(branches: readonly Branch[], agencyCode: string, t
 /** Where the server routes when no branch is given: the agency's branch in the township, else the agency itself (null). */
 export function defaultBranch(branches: readonly Branch[], agencyCode: string, townshipId: string): Branch | null {
   return branches.find((b) => b.agencyCode === agencyCode && b.townshipId === townshipId) ?? null
+}
+
+// ---- issue 13: 改派 targets — 本部, and the units that may not receive the duty ----
+
+/** Why a unit may not receive the duty: it is the unit the duty is taken from, or it already has a duty on the whistle. */
+export type BlockedReason = 'current' | 'onWhistle' | 'otherTownship'
+
+export interface UnitChoice {
+  /** `'@default'`: the agency's branch in the township, else the agency itself; `'@agency'`: 本部; else a branch id. */
+  value: string
+  agencyCode: string
+  branchId: string | null
+  blocked: BlockedReason | null
+}
+
+export const AGENCY_ITSELF = '@agency'
+export const DEFAULT_UNIT = '@default'
+
+/** The key of a unit: agency and branch (none for the agency itself). */
+function unitKey(agencyCode: string, branchId: string | null | undefined): string {
+  return `${agencyCode}|${branchId ?? ''}`
+}
+
+/** A duty still held by its unit (not declined, not moved away): its unit is on the whistle. */
+export function isCurrentAssignment(a: Pick<Assignment, 'status'>): boolean {
+  return a.status !== 'declined' && a.status !== 'reassigned'
+}
+
+/**
+ * The choices of the 改派 / 增派 dialog for one agency, in the order shown: the default, the agency itself (本部,
+ * supervisors only: a township has it only where the agency has no branch there, which is then the default), and the
+ * agency's branches (the whistle's township first). Each says why it is refused (the server answers 400 on the same):
+ * the unit the duty is taken from (`from`), a unit with a current duty on the whistle, or — for a township — a branch
+ * stationed elsewhere.
+ */
+export function reassignChoices(
+  user: Pick<User, 'role' | 'orgId'> | null | undefined,
+  w: Pick<Whistle, 'townshipId' | 'assignments'>,
+  from: Pick<Assignment, 'id' | 'agencyCode' | 'branchId'> | null | undefined,
+  agencyCode: string,
+  branches: readonly Branch[],
+): UnitChoice[] {
+  if (!agencyCode) return []
+  const onWhistle = new Set((w.assignments ?? []).filter((a) => a.id !== from?.id && isCurrentAssignment(a)).map((a) => unitKey(a.agencyCode, a.branchId)))
+  const fromKey = from ? unitKey(from.agencyCode, from.branchId) : null
+  const blocked = (branchId: string | null, townshipId?: string): BlockedReason | null => {
+    const key = unitKey(agencyCode, branchId)
+    if (key === fromKey) return 'current'
+    if (onWhistle.has(key)) return 'onWhistle'
+    if (user?.role === 'township' && townshipId !== undefined && townshipId !== w.townshipId) return 'otherTownship'
+    return null
+  }
+  const own = defaultBranch(branches, agencyCode, w.townshipId)
+  const choices: UnitChoice[] = [{ value: DEFAULT_UNIT, agencyCode, branchId: own?.id ?? null, blocked: blocked(own?.id ?? null) }]
+  if (user?.role === 'supervisor') choices.push({ value: AGENCY_ITSELF, agencyCode, branchId: null, blocked: blocked(null) })
+  for (const b of branchChoices(branches, agencyCode, w.townshipId)) choices.push({ value: b.id, agencyCode, branchId: b.id, blocked: blocked(b.id, b.townshipId) })
+  return choices
+}
+
+/** The first choice that may receive the duty: the default when it may, else (a supervisor's) 本部, else nothing. */
+export function firstOpenChoice(choices: readonly UnitChoice[]): string | null {
+  const preferred = choices.find((c) => (c.value === DEFAULT_UNIT || c.value === AGENCY_ITSELF) && !c.blocked)
+  return preferred ? preferred.value : null
+}
+
+/** The request fields for a choice: nothing (the default), `toAgency` (本部) or the branch. */
+export function choiceBody(value: string): { branchId?: string; toAgency?: boolean } {
+  if (value === AGENCY_ITSELF) return { toAgency: true }
+  return value && value !== DEFAULT_UNIT ? { branchId: value } : {}
 }

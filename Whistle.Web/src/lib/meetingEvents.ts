@@ -64,3 +64,19 @@ export function applyEventToMeetings(list: readonly Meeting[], e: WhistleEvent, 
   copy[i] = updated
   return copy
 }
+
+/**
+ * Whether a list of meetings needs a reload after this meeting event: a meeting it does not have yet (the snapshot
+ * carries one summons only), or attendance (its event names no summons).
+ */
+export function meetingsNeedReload(list: readonly Meeting[], e: WhistleEvent, stale = false): boolean {
+  if (stale || !isMeetingEvent(e)) return false
+  if (!list.some((m) => m.id === meetingIdOf(e))) return true
+  return e.type === 'MeetingAttendanceRecorded' || (!e.meeting?.summons && e.type.startsWith('MeetingSummons'))
+}
+
+/** Whether a meeting page needs a reload after this event: attendance, minutes and decisions are not in the event. */
+export function meetingNeedsReload(m: Meeting | null, e: WhistleEvent, stale = false): boolean {
+  if (!m || stale || !isMeetingEvent(e) || meetingIdOf(e) !== m.id) return false
+  return e.type === 'MeetingAttendanceRecorded' || e.type === 'MeetingMinutesRecorded' || (!e.meeting?.summons && e.type.startsWith('MeetingSummons'))
+}

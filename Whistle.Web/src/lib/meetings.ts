@@ -13,7 +13,7 @@ import type {
 } from '../api/types'
 import { ATTENDANCE_VALUES, MEETING_KINDS } from '../api/types'
 import { formatDateTime } from './time'
-import type { ValidationMessage } from './validation'
+import { tooLong, type ValidationMessage } from './validation'
 
 export const MEETING_LIMITS = { title: 100, agenda: 2000, place: 200, attendee: 200, reason: 2000, minutes: 10000, decision: 500 } as const
 export const MAX_DECISIONS = 20
@@ -136,11 +136,11 @@ export function validateMeeting(f: MeetingForm, now: number): Partial<Record<Mee
   if (!MEETING_KINDS.includes(f.kind)) errors.kind = { key: 'validation.required' }
   const title = f.title.trim()
   if (!title) errors.title = { key: 'validation.required' }
-  else if (title.length > MEETING_LIMITS.title) errors.title = { key: 'validation.maxLength', params: { max: MEETING_LIMITS.title } }
-  if (f.agenda.trim().length > MEETING_LIMITS.agenda) errors.agenda = { key: 'validation.maxLength', params: { max: MEETING_LIMITS.agenda } }
+  else if (title.length > MEETING_LIMITS.title) errors.title = tooLong(title, MEETING_LIMITS.title)!
+  if (f.agenda.trim().length > MEETING_LIMITS.agenda) errors.agenda = tooLong(f.agenda.trim(), MEETING_LIMITS.agenda)!
   const place = f.place.trim()
   if (!place) errors.place = { key: 'validation.required' }
-  else if (place.length > MEETING_LIMITS.place) errors.place = { key: 'validation.maxLength', params: { max: MEETING_LIMITS.place } }
+  else if (place.length > MEETING_LIMITS.place) errors.place = tooLong(place, MEETING_LIMITS.place)!
   const start = shanghaiLocalToIso(f.startsAt)
   const startMs = start ? Date.parse(start) : NaN
   if (!start) errors.startsAt = { key: f.startsAt.trim() ? 'validation.dateTime' : 'validation.required' }
@@ -201,12 +201,17 @@ export function unitOptions(org: Pick<Org, 'agencies' | 'branches'>, townshipId:
   }))
 }
 
-/** The default summons: the branches of every agency stationed in the township (none county-wide). */
-export function defaultUnitCodes(org: Pick<Org, 'agencies' | 'branches'>, townshipId: string | null | undefined): string[] {
-  if (!townshipId) return []
-  return unitOptions(org, townshipId)
-    .filter((u) => u.branchId)
-    .map((u) => u.agencyCode)
+/**
+ * The picker starts empty (issue 13: it used to start with every branch chosen, so a clerk who wanted three had to
+ * remove all the others); "全选" chooses every unit it offers, "清空" none.
+ */
+export function startingUnitCodes(): string[] {
+  return []
+}
+
+/** Every unit the picker offers (全选): each agency, through its branch in the township or itself. */
+export function allUnitCodes(org: Pick<Org, 'agencies' | 'branches'>, townshipId: string | null | undefined): string[] {
+  return unitOptions(org, townshipId).map((u) => u.agencyCode)
 }
 
 // ---- who may do what ----
@@ -332,12 +337,12 @@ export function validateMinutes(minutes: string, decisions: readonly DecisionDra
   const errors: MinutesErrors = { decisions: {} }
   const text = minutes.trim()
   if (!text) errors.minutes = { key: 'validation.required' }
-  else if (text.length > MEETING_LIMITS.minutes) errors.minutes = { key: 'validation.maxLength', params: { max: MEETING_LIMITS.minutes } }
+  else if (text.length > MEETING_LIMITS.minutes) errors.minutes = tooLong(text, MEETING_LIMITS.minutes)!
   decisions.forEach((d, i) => {
     const e: Partial<Record<DecisionField, ValidationMessage>> = {}
     const dt = d.text.trim()
     if (!dt) e.text = { key: 'validation.required' }
-    else if (dt.length > MEETING_LIMITS.decision) e.text = { key: 'validation.maxLength', params: { max: MEETING_LIMITS.decision } }
+    else if (dt.length > MEETING_LIMITS.decision) e.text = tooLong(dt, MEETING_LIMITS.decision)!
     if (!d.agencyCode) e.agencyCode = { key: 'meeting.validation.agencyRequired' }
     const due = shanghaiLocalToIso(d.dueAt)
     if (!due) e.dueAt = { key: d.dueAt.trim() ? 'validation.dateTime' : 'validation.required' }

@@ -4,8 +4,10 @@ import { isMeetingEvent, meetingIdOf } from './meetingEvents'
 
 export interface NoticeDecision {
   notice: Omit<Notice, 'at'>
-  /** Beep: work that this user must act on. */
+  /** Beep: work that this user must act on (or that it no longer must). */
   sound: boolean
+  /** The notice makes the earlier ones of the same whistle moot (a cancel: the new duty, its 催办 and 督办 are over). */
+  replacesWhistle?: boolean
 }
 
 /** Is this assignment one the user must act on (their branch's, or routed to their agency itself)? */
@@ -36,6 +38,12 @@ export function noticeFor(
     case 'branch':
     case 'agency': {
       // The server only sends a branch the events of its own assignments; an agency also gets its branches'.
+      // 撤销 and 重新办理 are news for every unit on the whistle: the duty is off, or back (with a beep on a branch's
+      // phone, like a new duty). The server sends them to the units of the whistle only.
+      if (e.type === 'WhistleCancelled')
+        return { notice: { ...base, assignmentId: null, key: `wc:${e.whistleId}`, kind: 'cancelled' }, sound: user.role === 'branch', replacesWhistle: true }
+      if (e.type === 'WhistleReopened')
+        return { notice: { ...base, assignmentId: null, key: `wr:${e.sequence}`, kind: 'reopened' }, sound: user.role === 'branch' }
       const mine = a ? ownsAssignment(user, a) : user.role === 'branch'
       if (!mine) {
         if (user.role === 'agency' && e.type === 'AssignmentEscalated')

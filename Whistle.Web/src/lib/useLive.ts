@@ -4,11 +4,20 @@ import type { ApplyContext } from './eventStore'
 import { onResync, onWhistleEvent } from '../stores/live'
 
 /**
- * Subscribes a view to live events while it is mounted: `patch` applies an event's snapshot at
- * once (returning false when the event does not concern the view), and `refresh` (debounced) reloads from the API after events and after every reconnect.
+ * What a view did with a live event: `false` — not its concern; `true` (or nothing) — applied in full from the
+ * event's snapshot; `'reload'` — its concern, but the event cannot be applied in full (a row the view does not have
+ * yet, data the event does not carry): the view reloads (debounced).
+ */
+export type PatchOutcome = boolean | 'reload' | void
+
+/**
+ * Subscribes a view to live events while it is mounted: `patch` applies an event's snapshot at once; `refresh`
+ * (debounced) reloads from the API only when `patch` says the event could not be applied, and after every reconnect
+ * (what happened meanwhile is caught up, but a view loaded before may miss rows). A patch never waits for a reload,
+ * and an open page does not cost the server a request per event.
  */
 export function useLive(
-  patch: (e: WhistleEvent, ctx: ApplyContext) => boolean | void,
+  patch: (e: WhistleEvent, ctx: ApplyContext) => PatchOutcome,
   refresh: () => void,
   delay = 300,
 ): void {
@@ -21,7 +30,7 @@ export function useLive(
   let offResync: (() => void) | undefined
   onMounted(() => {
     offEvent = onWhistleEvent((e, ctx) => {
-      if (patch(e, ctx) !== false) schedule()
+      if (patch(e, ctx) === 'reload') schedule()
     })
     offResync = onResync(schedule)
   })

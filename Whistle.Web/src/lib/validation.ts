@@ -1,7 +1,8 @@
 import type { RaiseWhistleRequest } from '../api/types'
 import { URGENCIES } from '../api/types'
 
-export const LIMITS = { title: 100, description: 2000, address: 200, reason: 500, note: 2000 } as const
+/** The API's limits (WhistleValidation): a reason or a note 2000 characters, a rating's comment 1000. */
+export const LIMITS = { title: 100, description: 2000, address: 200, reason: 2000, note: 2000, comment: 1000 } as const
 
 export type RaiseField = 'matterCode' | 'urgency' | 'title' | 'description' | 'address' | 'latitude' | 'longitude' | 'extraAgencyCodes'
 export const RAISE_FIELDS: readonly RaiseField[] = ['matterCode', 'urgency', 'title', 'description', 'address', 'latitude', 'longitude', 'extraAgencyCodes']
@@ -12,6 +13,15 @@ export interface ValidationMessage {
   params?: Record<string, string | number>
 }
 
+/**
+ * A text longer than its limit: the message says both ("最多 2000 字，当前 3000 字"). Nothing is cut: the field keeps
+ * the whole text, and the form refuses to submit until it is shortened.
+ */
+export function tooLong(text: string | null | undefined, max: number): ValidationMessage | null {
+  const count = (text ?? '').length
+  return count > max ? { key: 'validation.tooLong', params: { max, count } } : null
+}
+
 /** Mirrors the API's validation of POST /api/whistles. */
 export function validateRaise(req: Partial<RaiseWhistleRequest>): Partial<Record<RaiseField, ValidationMessage>> {
   const errors: Partial<Record<RaiseField, ValidationMessage>> = {}
@@ -19,12 +29,12 @@ export function validateRaise(req: Partial<RaiseWhistleRequest>): Partial<Record
   if (!req.urgency || !URGENCIES.includes(req.urgency)) errors.urgency = { key: 'validation.urgencyRequired' }
   const title = (req.title ?? '').trim()
   if (title.length === 0) errors.title = { key: 'validation.required' }
-  else if (title.length > LIMITS.title) errors.title = { key: 'validation.maxLength', params: { max: LIMITS.title } }
+  else if (title.length > LIMITS.title) errors.title = tooLong(title, LIMITS.title)!
   const description = req.description ?? ''
-  if (description.length > LIMITS.description) errors.description = { key: 'validation.maxLength', params: { max: LIMITS.description } }
+  if (description.length > LIMITS.description) errors.description = tooLong(description, LIMITS.description)!
   const address = (req.address ?? '').trim()
   if (address.length === 0) errors.address = { key: 'validation.required' }
-  else if (address.length > LIMITS.address) errors.address = { key: 'validation.maxLength', params: { max: LIMITS.address } }
+  else if (address.length > LIMITS.address) errors.address = tooLong(address, LIMITS.address)!
   if (req.latitude !== undefined && (req.latitude < -90 || req.latitude > 90)) errors.latitude = { key: 'validation.latitude' }
   if (req.longitude !== undefined && (req.longitude < -180 || req.longitude > 180)) errors.longitude = { key: 'validation.longitude' }
   return errors

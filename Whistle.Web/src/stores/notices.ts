@@ -9,6 +9,8 @@ export type NoticeKind =
   | 'escalation'
   | 'declined'
   | 'resolved'
+  | 'cancelled'
+  | 'reopened'
   | 'meeting'
   | 'meeting-cancelled'
   | 'meeting-declined'
@@ -108,12 +110,21 @@ export function noticeText(n: Notice): string {
   return t(k.key, { title: n.title, ...k.params })
 }
 
-/** Adds a notice once per key: beep for work that needs the user, browser notification, title count. */
-export function pushNotice(n: Omit<Notice, 'at'>, sound: boolean): void {
+/**
+ * Adds a notice once per key: beep for work that needs the user, browser notification, title count. With
+ * `replacesWhistle` the earlier notices of the same whistle go (a cancel makes its new duty, 催办 and 督办 moot), so the
+ * count says what is still news.
+ */
+export function pushNotice(n: Omit<Notice, 'at'>, sound: boolean, replacesWhistle = false): void {
   if (known.has(n.key)) return
   known.add(n.key)
   const notice: Notice = { ...n, at: Date.now() }
-  notices.value = [notice, ...notices.value].slice(0, MAX)
+  let kept = notices.value
+  if (replacesWhistle && n.whistleId) {
+    for (const old of kept) if (old.whistleId === n.whistleId && old.assignmentId) highlighted.delete(old.assignmentId)
+    kept = kept.filter((old) => old.whistleId !== n.whistleId)
+  }
+  notices.value = [notice, ...kept].slice(0, MAX)
   if (n.assignmentId) highlighted.add(n.assignmentId)
   if (n.meetingId && n.kind === 'meeting') highlighted.add(n.meetingId)
   if (sound) beep()
@@ -122,6 +133,11 @@ export function pushNotice(n: Omit<Notice, 'at'>, sound: boolean): void {
 
 export function dismissNotices(): void {
   notices.value = []
+}
+
+/** One notice was looked at. */
+export function dismissNotice(key: string): void {
+  notices.value = notices.value.filter((n) => n.key !== key)
 }
 
 /** An assignment (or a meeting's summons) was looked at or acted on: no longer new. */
