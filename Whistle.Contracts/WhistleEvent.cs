@@ -16,7 +16,23 @@ public sealed record WhistleEvent(
     AssignmentSnapshot? Assignment,
     string? Note,
     EscalationStepInfo? Step = null,
-    MeetingSnapshot? Meeting = null);
+    MeetingSnapshot? Meeting = null,
+    HeadsSnapshot? Heads = null);
+
+/// <summary>
+/// A branch head's matter on the stream (issue 16): an assessment form (<c>kind: "form"</c>), a recommendation or
+/// consultation (<c>"recommendation"</c>), or a change of a head (<c>"head"</c>). The event's <c>whistleId</c> is its id.
+/// Pushed to the county, the township and the institution only — never to a branch.
+/// </summary>
+public sealed record HeadsSnapshot(
+    string Kind,
+    string Id,
+    string TownshipId,
+    string BranchId,
+    string AgencyCode,
+    string Status,
+    DateTimeOffset? DueAt,
+    string? Label);
 
 public sealed record MeetingSnapshot(
     string Id,
@@ -99,6 +115,17 @@ public static class WhistleEventTypes
     public const string MeetingAttendanceRecorded = nameof(MeetingAttendanceRecorded);
     public const string MeetingMinutesRecorded = nameof(MeetingMinutesRecorded);
     public const string MeetingCancelled = nameof(MeetingCancelled);
+    public const string BranchHeadChanged = nameof(BranchHeadChanged);
+    public const string AssessmentFormIssued = nameof(AssessmentFormIssued);
+    public const string AssessmentFormSubmitted = nameof(AssessmentFormSubmitted);
+    public const string AssessmentFormCorrected = nameof(AssessmentFormCorrected);
+    public const string AssessmentFormReminded = nameof(AssessmentFormReminded);
+    public const string AssessmentFormEscalated = nameof(AssessmentFormEscalated);
+    public const string RecommendationOpened = nameof(RecommendationOpened);
+    public const string RecommendationAnswered = nameof(RecommendationAnswered);
+    public const string RecommendationDecided = nameof(RecommendationDecided);
+    public const string RecommendationReminded = nameof(RecommendationReminded);
+    public const string RecommendationEscalated = nameof(RecommendationEscalated);
 }
 
 /// <summary>The SignalR group names. The server derives a connection's group from its token.</summary>

@@ -123,7 +123,6 @@ public static class ApiExtensions
         services.AddSingleton<WhistleQueries>();
         services.AddSingleton<Whistle.Api.Audit.AuditQueries>();
         services.AddSingleton<Whistle.Api.Export.ExportQueries>();
-        services.AddSingleton<Whistle.Api.Stats.StatsQueries>();
         services.AddSingleton<Whistle.Api.Meetings.MeetingQueries>();
         services.AddSingleton<PushDeduplicator>();
         services.AddOpen311Api();

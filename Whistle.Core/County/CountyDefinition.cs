@@ -11,8 +11,12 @@ public sealed record CountyDefinition(
     IReadOnlyList<MatterInfo> Matters,
     IReadOnlyList<UserInfo>? Users = null,
     EscalationSettings? Escalation = null,
-    AssessmentSettings? Assessment = null)
+    AssessmentSettings? Assessment = null,
+    Heads.HeadsSettings? Heads = null,
+    IReadOnlyList<Heads.BranchHeadInfo>? BranchHeads = null)
 {
+    public Heads.HeadsSettings HeadsOrDefault => Heads ?? new Heads.HeadsSettings();
+
     public EscalationSettings EscalationOrDefault => Escalation ?? new EscalationSettings();
 
     public AssessmentSettings AssessmentOrDefault => Assessment ?? new AssessmentSettings();

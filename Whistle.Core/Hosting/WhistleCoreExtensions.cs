@@ -87,6 +87,10 @@ public static class WhistleCoreExtensions
         services.AddSingleton<Meetings.MeetingStore>();
         services.AddSingleton<Accounts.AccountStore>();
         services.AddSingleton<County.WhistleListUpkeep>();
+        services.AddSingleton<Heads.HeadStore>();
+        services.AddSingleton<Heads.AssessmentFormStore>();
+        services.AddSingleton<Heads.RecommendationStore>();
+        services.AddSingleton<Assessment.StatsQueries>(); // the assessment's figures: the API's and the forms' pre-fill
 
         // Registered before the bus so that the schema and the county exist before any consumer runs.
         services.AddSingleton<DatabaseInitializer>();
