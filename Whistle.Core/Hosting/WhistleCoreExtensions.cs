@@ -95,6 +95,8 @@ public static class WhistleCoreExtensions
         // Registered before the bus so that the schema and the county exist before any consumer runs.
         services.AddSingleton<DatabaseInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<DatabaseInitializer>());
+        services.AddSingleton<Heads.DemoFormReader>();
+        services.AddHostedService<Heads.HeadsDemo>(); // after the initializer: the demo county's closed period
         services.AddSingleton<AuditChain>();
         services.AddHostedService<AuditSealer>();
         builder.AddWhistleNoticeSecrets(); // after the initializer: its start-up encryption needs the migrated schema
