@@ -182,7 +182,8 @@ public sealed class HeadsQueries(WhistleDatabase database, CountyCatalogHolder c
                 var row = await c.QuerySingleOrDefaultAsync<FormRow>(FormSql, new { Id = id, caller.Role, Org = caller.OrgId });
                 if (row is null) return null;
                 var period = (await c.QueryAsync<PeriodRow>(PeriodsSql)).FirstOrDefault(p => p.Id == row.PeriodId);
-                var versions = (await c.QueryAsync<FormVersionDto>(VersionsSql, new { row.PeriodId, row.BranchId })).ToList();
+                var versions = (await c.QueryAsync<FormRow>(VersionsSql, new { row.PeriodId, row.BranchId }))
+                    .Select(v => new FormVersionDto(v.Id, v.FormVersion, v.Grade, v.SubmittedAt, v.SubmittedByName, v.CorrectionReason)).ToList();
                 return ToDto(row, period, now, versions);
             },
             ct);
