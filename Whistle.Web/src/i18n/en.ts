@@ -1,4 +1,5 @@
 // English. Vocabulary of PRODUCT.md §3. Keys must match zh-CN.ts one to one (a test checks).
+import heads from './heads.en'
 import type zhCN from './zh-CN'
 
 type Messages<T> = { [K in keyof T]: T[K] extends string ? string : Messages<T[K]> }
@@ -733,6 +734,7 @@ const en: Messages<typeof zhCN> = {
     notFound: 'Page not found',
     home: 'Home',
   },
+  heads,
 }
 
 export default en

@@ -1,4 +1,5 @@
 // 简体中文（默认）。用语遵循 PRODUCT.md §3。键须与 en.ts 一一对应（测试会检查）。
+import heads from './heads.zh-CN'
 const zhCN = {
   app: {
     title: '吹哨报到',
@@ -729,6 +730,7 @@ const zhCN = {
     notFound: '页面不存在',
     home: '回到首页',
   },
+  heads,
 }
 
 export default zhCN
