@@ -104,6 +104,7 @@ const en: typeof heads = {
   open: 'Open',
   back: 'Back',
   pickBranch: 'Branch',
+  showAll: 'Show all {n}',
   pickAction: 'Recommendation',
 }
 

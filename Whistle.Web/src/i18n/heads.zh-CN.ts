@@ -102,6 +102,7 @@ const heads = {
   open: '查看',
   back: '返回',
   pickBranch: '选择派驻机构',
+  showAll: '显示全部 {n} 份',
   pickAction: '建议内容',
 }
 
