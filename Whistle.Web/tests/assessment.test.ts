@@ -192,10 +192,10 @@ describe('whistle list upkeep', () => {
   })
   it('shows what an audited change changed', () => {
     expect(auditChanges({ name: 'a', limits: { urgent: 1 }, same: 1 }, { name: 'b', limits: { urgent: 2 }, same: 1 })).toEqual([
-      { field: 'limits', before: '{"urgent":1}', after: '{"urgent":2}' },
+      { field: 'limits.urgent', before: 1, after: 2 },
       { field: 'name', before: 'a', after: 'b' },
     ])
-    expect(auditChanges(null, { name: 'x' })).toEqual([{ field: 'name', before: '—', after: 'x' }])
+    expect(auditChanges(null, { name: 'x' })).toEqual([{ field: 'name', before: null, after: 'x' }])
   })
 })
 
