@@ -1,3 +1,4 @@
+using Whistle.Core.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Whistle.Api.Hosting;
 using Whistle.Api.Push;
@@ -57,15 +58,21 @@ public static class AccountsApi
     /// </summary>
     private static ProblemHttpResult? KeptElsewhere(CurrentUser user, AccountRow target) =>
         Roles.IsAdministrator(target.Role)
-            ? TypedResults.Problem(title: "Forbidden", detail: "An administrator's account is kept from the command line on the server, not over the API.", statusCode: StatusCodes.Status403Forbidden)
+            ? ProblemResults.Forbidden(Problems.AdministratorAccount())
             : target.UserName == user.UserName
-                ? TypedResults.Problem(title: "Forbidden", detail: "Your own password and second factor are changed under /api/auth.", statusCode: StatusCodes.Status403Forbidden)
+                ? ProblemResults.Forbidden(Problems.OwnAccountElsewhere())
                 : null;
 
-    private static Dictionary<string, string[]> BusinessRoleOnly(string? role) =>
-        Roles.IsAdministrator(role)
-            ? new() { ["role"] = ["An administrator's account (sysadmin, secadmin, auditadmin) is created from the command line on the server: create-user."] }
-            : [];
+    private static FieldErrors BusinessRoleOnly(string? role, FieldErrors? errors = null)
+    {
+        errors ??= new FieldErrors();
+        if (Roles.IsAdministrator(role))
+        {
+            errors.Set("role", Problems.AdministratorRole("An administrator's account (sysadmin, secadmin, auditadmin) is created from the command line on the server: create-user."));
+        }
+
+        return errors;
+    }
 
     /// <summary>An account as the list shows it; locked: for everyone, or (<paramref name="lockedSomewhere"/>) for some client address.</summary>
     private static AccountDto Dto(AccountRow a, CountyCatalogHolder county, TimeProvider time, bool lockedSomewhere = false) =>
@@ -83,13 +90,13 @@ public static class AccountsApi
     {
         var user = CurrentUser.From(http);
         var errors = accounts.Validate(county.Catalog, request.UserName, request.DisplayName, request.Role, request.OrgId, request.Password);
-        foreach (var (k, v) in BusinessRoleOnly(request.Role)) errors[k] = v;
+        BusinessRoleOnly(request.Role, errors);
         if (errors.Count == 0 && await accounts.FindAsync(request.UserName!, ct) is not null)
         {
-            return TypedResults.Problem(title: "Conflict", detail: "That user name is taken.", statusCode: StatusCodes.Status409Conflict);
+            return ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", Problems.UserNameTaken());
         }
 
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        if (errors.Count > 0) return ProblemResults.Validation(errors);
         await accounts.CreateAsync(user.Audit, request.UserName!, request.DisplayName!, request.Role!, request.OrgId!, request.Password!, ct);
         var created = (await accounts.FindAsync(request.UserName!, ct))!;
         return TypedResults.Created($"/api/users/{created.UserName}", Dto(created, county, time));
@@ -101,7 +108,7 @@ public static class AccountsApi
         if (await accounts.FindAsync(userName, ct) is null) return CommandResults.NotFoundProblem();
         if (userName == user.UserName)
         {
-            return TypedResults.Problem(title: "Conflict", detail: "Nobody disables or enables their own account.", statusCode: StatusCodes.Status409Conflict);
+            return ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", Problems.OwnAccount());
         }
 
         await accounts.SetDisabledAsync(user.Audit, userName, disabled, ct);
@@ -114,9 +121,9 @@ public static class AccountsApi
         var user = CurrentUser.From(http);
         if (await accounts.FindAsync(userName, ct) is not { } target) return CommandResults.NotFoundProblem();
         if (KeptElsewhere(user, target) is { } kept) return kept;
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         accounts.ValidatePassword(errors, request.Password, userName);
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        if (errors.Count > 0) return ProblemResults.Validation(errors);
         await accounts.SetPasswordAsync(user.Audit, userName, request.Password!, ct);
         await EndSessionsAsync(http, userName);
         return TypedResults.NoContent();
@@ -154,14 +161,14 @@ public static class AccountsApi
         var errors = BusinessRoleOnly(request.Role);
         if (errors.Count == 0)
         {
-            if (request.Role is null || !Roles.Business.Contains(request.Role)) errors["role"] = [$"The role is one of {string.Join(", ", Roles.Business)}."];
-            else if (request.OrgId is null || county.Catalog.OrgName(request.Role, request.OrgId) is null) errors["orgId"] = ["No such organisation for that role."];
+            if (request.Role is null || !Roles.Business.Contains(request.Role)) errors.Set("role", Problems.OneOf("role", Roles.Business, $"The role is one of {string.Join(", ", Roles.Business)}."));
+            else if (request.OrgId is null || county.Catalog.OrgName(request.Role, request.OrgId) is null) errors.Set("orgId", Problems.Unknown("orgId", request.OrgId, "No such organisation for that role."));
         }
 
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        if (errors.Count > 0) return ProblemResults.Validation(errors);
         if (!await accounts.SetRoleAsync(user.Audit, target, request.Role!, request.OrgId!, ct))
         {
-            return TypedResults.Problem(title: "Conflict", detail: "The account changed meanwhile; read it again.", statusCode: StatusCodes.Status409Conflict);
+            return ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", Problems.AccountChanged());
         }
 
         await EndSessionsAsync(http, userName);

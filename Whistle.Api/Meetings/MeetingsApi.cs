@@ -1,3 +1,4 @@
+using Whistle.Core.Problems;
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -40,19 +41,19 @@ public static class MeetingsApi
         await commands.ScheduleAsync(CurrentUser.From(http), request, ct) switch
         {
             CommandResult<IReadOnlyList<MeetingDto>>.Success s => TypedResults.Created($"/api/meetings/{s.Value[0].Id}", s.Value),
-            CommandResult<IReadOnlyList<MeetingDto>>.Invalid i => TypedResults.ValidationProblem(i.Errors),
-            CommandResult<IReadOnlyList<MeetingDto>>.Forbidden f => TypedResults.Problem(title: "Forbidden", detail: f.Detail, statusCode: StatusCodes.Status403Forbidden),
+            CommandResult<IReadOnlyList<MeetingDto>>.Invalid i => ProblemResults.Validation(i.Errors),
+            CommandResult<IReadOnlyList<MeetingDto>>.Forbidden f => ProblemResults.Forbidden(f.Problem),
             _ => CommandResults.NotFoundProblem(),
         };
 
     private static async Task<Results<Ok<PageDto<MeetingDto>>, ValidationProblem>> List(
         HttpContext http, MeetingQueries queries, CancellationToken ct, string? status = "upcoming", int page = 1, int pageSize = 20)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (status is not ("upcoming" or "past" or "all")) errors["status"] = ["upcoming, past or all."];
-        if (page < 1) errors["page"] = ["The page starts at 1."];
-        if (pageSize is < 1 or > MeetingQueries.MaxPageSize) errors["pageSize"] = [$"The page size must be between 1 and {MeetingQueries.MaxPageSize}."];
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var errors = new FieldErrors();
+        if (status is not ("upcoming" or "past" or "all")) errors.Set("status", Problems.OneOf("status", ["upcoming", "past", "all"], "upcoming, past or all."));
+        if (page < 1) errors.Set("page", Problems.OutOfRange("page", 1, int.MaxValue, "The page starts at 1."));
+        if (pageSize is < 1 or > MeetingQueries.MaxPageSize) errors.Set("pageSize", Problems.OutOfRange("pageSize", 1, MeetingQueries.MaxPageSize, $"The page size must be between 1 and {MeetingQueries.MaxPageSize}."));
+        if (errors.Count > 0) return ProblemResults.Validation(errors);
         return TypedResults.Ok(await queries.ListAsync(CurrentUser.From(http), status!, page, pageSize, ct));
     }
 

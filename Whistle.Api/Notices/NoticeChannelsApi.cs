@@ -1,3 +1,5 @@
+using Whistle.Core.Problems;
+using Whistle.Api.Hosting;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -68,7 +70,7 @@ public static partial class NoticeChannelsApi
     {
         var user = CurrentUser.From(http);
         var errors = Validate(id, request, county, policy);
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        if (errors.Count > 0) return ProblemResults.Validation(errors);
 
         var now = time.GetUtcNow();
         var (saved, problems) = await database.WriteAsync(
@@ -87,10 +89,10 @@ public static partial class NoticeChannelsApi
 
                 // The URL omitted, or sent back masked as the API showed it: the stored one stays (checked again: it may predate the rules).
                 var url = request.Url is null || (before is not null && request.Url.Trim() == secrets.MaskedUrl(before)) ? previous?.Url : request.Url.Trim();
-                var problems = new Dictionary<string, string[]>();
-                if (url is null) problems["url"] = ["Give the robot's or webhook's address."];
-                else if (NoticeUrls.Refusal(request.Kind!, url, policy) is { } refusal) problems["url"] = [refusal];
-                if (request.Secret is null && before?.Secret is not null && previous is null) problems["secret"] = ["The stored secret cannot be decrypted: give it again."];
+                var problems = new FieldErrors();
+                if (url is null) problems.Set("url", Problems.Required("url", "Give the robot's or webhook's address."));
+                else if (NoticeUrls.Refusal(request.Kind!, url, policy) is { } refusal) problems.Set("url", Problems.AddressRefused(refusal));
+                if (request.Secret is null && before?.Secret is not null && previous is null) problems.Set("secret", Problems.Required("secret", "The stored secret cannot be decrypted: give it again."));
                 if (problems.Count > 0) return (null, problems);
 
                 var row = secrets.Protect(new NoticeChannelRow
@@ -114,7 +116,7 @@ public static partial class NoticeChannelsApi
                 return ((NoticeChannelRow?)row, problems);
             },
             ct);
-        return saved is null ? TypedResults.ValidationProblem(problems) : TypedResults.Ok(ToDto(saved, secrets));
+        return saved is null ? ProblemResults.Validation(problems) : TypedResults.Ok(ToDto(saved, secrets));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, HttpContext http, WhistleDatabase database, NoticeSecrets secrets, TimeProvider time, CancellationToken ct)
@@ -146,32 +148,32 @@ public static partial class NoticeChannelsApi
             attempts[d.Id].Select(a => new NoticeAttemptDto(a.Attempt, a.AttemptedAt, a.StatusCode, a.Error, a.DurationMs)).ToList())).ToList());
     }
 
-    private static Dictionary<string, string[]> Validate(string id, SaveNoticeChannelRequest request, CountyCatalogHolder county, NoticeAddressPolicy policy)
+    private static FieldErrors Validate(string id, SaveNoticeChannelRequest request, CountyCatalogHolder county, NoticeAddressPolicy policy)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         var catalog = county.Catalog;
-        if (!ChannelId().IsMatch(id)) errors["id"] = ["A channel id is 2–64 lowercase letters, digits and hyphens."];
+        if (!ChannelId().IsMatch(id)) errors.Set("id", Problems.CodeFormat("id", "A channel id is 2–64 lowercase letters, digits and hyphens."));
         if (request.UnitKind is not (NoticeVocabulary.Agency or NoticeVocabulary.Branch))
         {
-            errors["unitKind"] = ["Say agency or branch."];
+            errors.Set("unitKind", Problems.OneOf("unitKind", ["agency", "branch"], "Say agency or branch."));
         }
         else if (string.IsNullOrWhiteSpace(request.UnitId)
             || (request.UnitKind == NoticeVocabulary.Agency ? catalog.FindAgency(request.UnitId.Trim()) is null : catalog.FindBranch(request.UnitId.Trim()) is null))
         {
-            errors["unitId"] = [$"Name an existing {request.UnitKind}: {(request.UnitKind == NoticeVocabulary.Agency ? "an agency code" : "a branch id")}."];
+            errors.Set("unitId", Problems.Unknown("unitId", request.UnitId, $"Name an existing {request.UnitKind}: {(request.UnitKind == NoticeVocabulary.Agency ? "an agency code" : "a branch id")}."));
         }
 
-        if (request.Kind is null || !NoticeVocabulary.Kinds.Contains(request.Kind)) errors["kind"] = ["Say wecom, dingtalk, feishu or webhook."];
+        if (request.Kind is null || !NoticeVocabulary.Kinds.Contains(request.Kind)) errors.Set("kind", Problems.OneOf("kind", NoticeVocabulary.Kinds, "Say wecom, dingtalk, feishu or webhook."));
         // Omitted (on a change): the stored URL stays; it is checked with the stored one at hand.
         if (request.Url is not null && NoticeUrls.Refusal(errors.ContainsKey("kind") ? NoticeVocabulary.Webhook : request.Kind!, request.Url, policy) is { } refusal)
         {
-            errors["url"] = [refusal];
+            errors.Set("url", Problems.AddressRefused(refusal));
         }
 
-        if (request.Secret is { Length: > 200 }) errors["secret"] = ["A secret is at most 200 characters."];
+        if (request.Secret is { Length: > 200 }) errors.Set("secret", Problems.TooLong("secret", 200, "A secret is at most 200 characters."));
         if (request.Events is null || request.Events.Count == 0 || request.Events.Any(e => !NoticeVocabulary.Events.Contains(e)))
         {
-            errors["events"] = [$"Name one or more of: {string.Join(", ", NoticeVocabulary.Events)}."];
+            errors.Set("events", Problems.OneOf("events", NoticeVocabulary.Events, $"Name one or more of: {string.Join(", ", NoticeVocabulary.Events)}."));
         }
 
         return errors;

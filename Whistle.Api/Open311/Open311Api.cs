@@ -236,7 +236,7 @@ public static class Open311Api
                     ("account_id", null)),
             }),
             CommandResult<WhistleDto>.Invalid i => Error(format, 400, string.Join(" ", i.Errors.SelectMany(e => e.Value.Select(m => $"{Open311Field(e.Key)}: {m}")))),
-            CommandResult<WhistleDto>.Forbidden f => Error(format, 403, f.Detail),
+            CommandResult<WhistleDto>.Forbidden f => Error(format, 403, f.Problem.Detail),
             _ => Error(format, 404, "Not found."),
         };
     }

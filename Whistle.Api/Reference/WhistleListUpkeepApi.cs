@@ -1,3 +1,5 @@
+using Whistle.Core.Problems;
+using Whistle.Api.Hosting;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -52,8 +54,8 @@ public static partial class WhistleListUpkeepApi
     {
         var user = CurrentUser.From(http);
         var catalog = county.Catalog;
-        var errors = new Dictionary<string, string[]>();
-        if (!MatterCode().IsMatch(code)) errors["code"] = ["A matter code is 2–64 lowercase letters, digits and hyphens."];
+        var errors = new FieldErrors();
+        if (!MatterCode().IsMatch(code)) errors.Set("code", Problems.CodeFormat("code", "A matter code is 2–64 lowercase letters, digits and hyphens."));
         foreach (var (field, value) in new[] { ("name", request.Name), ("nameEn", request.NameEn), ("category", request.Category), ("categoryEn", request.CategoryEn) })
         {
             WhistleValidation.Text(errors, field, value, 100, required: true);
@@ -61,9 +63,9 @@ public static partial class WhistleListUpkeepApi
 
         MatterLimit? Limit(string urgency) =>
             request.Limits is not null && request.Limits.TryGetValue(urgency, out var l) ? new MatterLimit(l.ReportWithinMinutes, l.ResolveWithinMinutes) : null;
-        if (request.Limits is null || Urgency.All.Any(u => Limit(u) is null)) errors["limits"] = ["Give limits for routine, urgent and emergency."];
-        if (request.Agencies is null || request.Agencies.Count == 0) errors["agencies"] = ["Name the lead agency, and any co-handling ones."];
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        if (request.Limits is null || Urgency.All.Any(u => Limit(u) is null)) errors.Set("limits", Problems.Required("limits", "Give limits for routine, urgent and emergency."));
+        if (request.Agencies is null || request.Agencies.Count == 0) errors.Set("agencies", Problems.Required("agencies", "Name the lead agency, and any co-handling ones."));
+        if (errors.Count > 0) return ProblemResults.Validation(errors);
 
         var matter = new MatterInfo(
             code, request.Name!.Trim(), request.NameEn!.Trim(), request.Category!.Trim(), request.CategoryEn!.Trim(),
@@ -71,8 +73,20 @@ public static partial class WhistleListUpkeepApi
         var problems = CountyCatalog.ValidateMatter(matter, catalog.Definition.Agencies.Select(a => a.Code).ToHashSet()).ToList();
         if (problems.Count > 0)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["agencies"] = [.. problems.Where(p => !p.Contains("limits", StringComparison.Ordinal))], ["limits"] = [.. problems.Where(p => p.Contains("limits", StringComparison.Ordinal))] }
-                .Where(kv => kv.Value.Length > 0).ToDictionary());
+            var invalid = new FieldErrors();
+            if (problems.Where(p => !p.Contains("limits", StringComparison.Ordinal)).ToList() is { Count: > 0 } agencies)
+            {
+                invalid.Set("agencies", Problems.MatterAgencies(agencies[0]));
+                invalid["agencies"] = [.. agencies];
+            }
+
+            if (problems.Where(p => p.Contains("limits", StringComparison.Ordinal)).ToList() is { Count: > 0 } limits)
+            {
+                invalid.Set("limits", Problems.MatterLimits(limits[0]));
+                invalid["limits"] = [.. limits];
+            }
+
+            return ProblemResults.Validation(invalid);
         }
 
         var before = catalog.FindMatter(code);
@@ -94,10 +108,10 @@ public static partial class WhistleListUpkeepApi
     {
         var user = CurrentUser.From(http);
         if (county.Catalog.FindAgency(code) is not { } agency) return CommandResults.NotFoundProblem();
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         WhistleValidation.Text(errors, "name", request.Name, 200, required: true);
         WhistleValidation.Text(errors, "nameEn", request.NameEn, 200, required: true);
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        if (errors.Count > 0) return ProblemResults.Validation(errors);
         AgencyDto Dto(AgencyInfo a) => new(a.Code, a.Name, a.NameEn, county.Catalog.AgencyHasBranches(a.Code));
         await ChangeAsync(database, county, user, time, "agency", code, "changed", Dto(agency), ct, unit => CountyStore.RenameAgencyAsync(unit, code, request.Name!.Trim(), request.NameEn!.Trim()));
         return TypedResults.Ok(Dto(county.Catalog.FindAgency(code)!));

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Whistle.Api.Hosting;
+using Whistle.Core.Problems;
 
 namespace Whistle.Api.Whistles;
 
@@ -11,9 +13,9 @@ public abstract record CommandResult<T>
 
     public sealed record NotFound : CommandResult<T>;
 
-    public sealed record Forbidden(string Detail) : CommandResult<T>;
+    public sealed record Forbidden(ProblemText Problem) : CommandResult<T>;
 
-    public sealed record Conflict(string Detail) : CommandResult<T>;
+    public sealed record Conflict(ProblemText Problem) : CommandResult<T>;
 }
 
 public static class CommandResults
@@ -21,13 +23,12 @@ public static class CommandResults
     public static Results<Ok<T>, ValidationProblem, ProblemHttpResult> ToHttp<T>(this CommandResult<T> result) => result switch
     {
         CommandResult<T>.Success s => TypedResults.Ok(s.Value),
-        CommandResult<T>.Invalid i => TypedResults.ValidationProblem(i.Errors),
+        CommandResult<T>.Invalid i => ProblemResults.Validation(i.Errors),
         CommandResult<T>.NotFound => NotFoundProblem(),
-        CommandResult<T>.Forbidden f => TypedResults.Problem(title: "Forbidden", detail: f.Detail, statusCode: StatusCodes.Status403Forbidden),
-        CommandResult<T>.Conflict c => TypedResults.Problem(title: "The transition is not allowed", detail: c.Detail, statusCode: StatusCodes.Status409Conflict),
+        CommandResult<T>.Forbidden f => ProblemResults.Forbidden(f.Problem),
+        CommandResult<T>.Conflict c => ProblemResults.Conflict(c.Problem),
         _ => throw new InvalidOperationException("Unknown command result."),
     };
 
-    public static ProblemHttpResult NotFoundProblem() =>
-        TypedResults.Problem(title: "Not found", detail: "No such resource, or it is not yours to see.", statusCode: StatusCodes.Status404NotFound);
+    public static ProblemHttpResult NotFoundProblem() => ProblemResults.NotFound();
 }

@@ -1,3 +1,4 @@
+using Whistle.Core.Problems;
 using Dapper;
 using Whistle.Api.Auth;
 using Whistle.Contracts;
@@ -34,7 +35,7 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
 
     public async Task<CommandResult<WhistleDto>> ReassignAsync(CurrentUser user, string assignmentId, ReassignRequest request, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: true, multiLine: true);
         var found = await database.ReadAsync(c => WhistleData.GetAssignmentAsync(c, assignmentId), ct);
         if (found is null)
@@ -55,7 +56,7 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
 
                 if (user.Role is not (Roles.Supervisor or Roles.Township) || (user.Role == Roles.Township && whistle.TownshipId != user.OrgId))
                 {
-                    return new CommandResult<WhistleDto>.Forbidden("Only the raising township (for a declined duty) or a supervisor reassigns.");
+                    return new CommandResult<WhistleDto>.Forbidden(Problems.ReassignRole());
                 }
 
                 var others = assignments.Where(a => a.Id != old.Id).ToList();
@@ -67,12 +68,12 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
 
                 if (Lifecycle.CanReassign(user.Role, old.Status) is { Allowed: false } refused)
                 {
-                    return new CommandResult<WhistleDto>.Conflict(refused.Reason!);
+                    return new CommandResult<WhistleDto>.Conflict(refused.Problem!);
                 }
 
                 if (assignments.Any(a => a.PreviousAssignmentId == old.Id))
                 {
-                    return new CommandResult<WhistleDto>.Conflict("The assignment has already been reassigned.");
+                    return new CommandResult<WhistleDto>.Conflict(Problems.AssignmentAlreadyReassigned());
                 }
 
                 var now = time.GetUtcNow();
@@ -87,7 +88,7 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
                         unit.Transaction);
                     if (ended != 1)
                     {
-                        return new CommandResult<WhistleDto>.Conflict("The assignment changed meanwhile; reload it.");
+                        return new CommandResult<WhistleDto>.Conflict(Problems.AssignmentChanged());
                     }
 
                     await AuditTrail.WriteAsync(unit, user.Audit, "assignment", old.Id, "reassigned-away", new { old.Status }, new { Status = AssignmentStatus.Reassigned, ReassignedAt = now, Reason = reason }, now);
@@ -101,7 +102,7 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
 
     public async Task<CommandResult<WhistleDto>> AddAsync(CurrentUser user, string whistleId, AddAssignmentRequest request, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: false, multiLine: true);
         var outcome = await database.WriteAsync<CommandResult<WhistleDto>?>(
             async unit =>
@@ -115,7 +116,7 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
 
                 if (user.Role != Roles.Supervisor)
                 {
-                    return new CommandResult<WhistleDto>.Forbidden("Only a supervisor adds a co-handling unit to a whistle.");
+                    return new CommandResult<WhistleDto>.Forbidden(Problems.SupervisorAddsUnits());
                 }
 
                 var target = ChooseTarget(errors, user, whistle, request.AgencyCode, request.BranchId, request.ToAgency == true, assignments, null);
@@ -146,7 +147,7 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
     {
         if (Lifecycle.CanActOnWhistle(whistle.Status) is { Allowed: false } live)
         {
-            return new CommandResult<WhistleDto>.Conflict(live.Reason!);
+            return new CommandResult<WhistleDto>.Conflict(live.Problem!);
         }
 
         var catalog = county.Catalog;
@@ -174,7 +175,7 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
         var status = Lifecycle.DeriveWhistleStatus(whistle.Status, after.Select(a => new AssignmentState(a.Status)).ToList());
         if (!await WhistleData.UpdateStatusAsync(unit, whistle, status, now))
         {
-            return new CommandResult<WhistleDto>.Conflict("The whistle changed meanwhile; reload it.");
+            return new CommandResult<WhistleDto>.Conflict(Problems.WhistleChanged());
         }
 
         await AuditTrail.WriteAsync(unit, user.Audit, "assignment", row.Id, WhistleCommands.AuditAction(eventType), previousAssignmentId is null ? null : new { PreviousAssignmentId = previousAssignmentId }, row.ToSnapshot(), now);
@@ -193,7 +194,7 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
     /// nor a unit that already has a current duty on the whistle. A refusal is a 400 on the field that named the unit.
     /// </summary>
     private SummonedUnit? ChooseTarget(
-        Dictionary<string, string[]> errors,
+        FieldErrors errors,
         CurrentUser user,
         WhistleRow whistle,
         string? agencyCode,
@@ -205,7 +206,7 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
         var choice = Summoning.Choose(county.Catalog, user.Role, user.OrgId, whistle.TownshipId, agencyCode, branchId, agencyItself);
         if (!choice.Allowed)
         {
-            errors[choice.Field == SummonsField.Branch ? "branchId" : "agencyCode"] = [choice.Problem!];
+            errors.Set(choice.Field == SummonsField.Branch ? "branchId" : "agencyCode", choice.Problem!);
             return null;
         }
 
@@ -214,11 +215,11 @@ public sealed class ReassignmentCommands(WhistleDatabase database, CountyCatalog
         static bool Same(AssignmentRow a, SummonedUnit u) => a.AgencyCode == u.AgencyCode && a.BranchId == u.BranchId;
         if (from is not null && Same(from, unit))
         {
-            errors[field] = [$"The duty is {Describe(unit)}'s already: reassign it to another unit (another branch, or the agency itself)."];
+            errors.Set(field, Problems.UnitSame(Describe(unit), unit.AgencyCode, unit.BranchId));
         }
         else if (others.FirstOrDefault(a => AssignmentStatus.IsCurrent(a.Status) && Same(a, unit)) is { } present)
         {
-            errors[field] = [$"{Describe(unit)} already has a duty on this whistle ({present.Status})."];
+            errors.Set(field, Problems.UnitAlreadyOnWhistle(Describe(unit), unit.AgencyCode, unit.BranchId, present.Status));
         }
 
         return unit;

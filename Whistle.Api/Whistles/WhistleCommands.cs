@@ -1,3 +1,4 @@
+using Whistle.Core.Problems;
 using Dapper;
 using Whistle.Api.Auth;
 using Whistle.Contracts;
@@ -53,7 +54,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
     {
         if (user.Role != Roles.Township)
         {
-            return new CommandResult<WhistleDto>.Forbidden("Only township staff raise whistles.");
+            return new CommandResult<WhistleDto>.Forbidden(Problems.TownshipRaises());
         }
 
         // Another instance may have changed the whistle list a moment ago (its CountyChanged may still be on
@@ -63,7 +64,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
 
         if (idempotencyKey is { Length: > WhistleValidation.IdempotencyKeyMax })
         {
-            errors["idempotencyKey"] = [$"The Idempotency-Key header must be at most {WhistleValidation.IdempotencyKeyMax} characters."];
+            errors.Set("idempotencyKey", Problems.TooLong("idempotencyKey", WhistleValidation.IdempotencyKeyMax, $"The Idempotency-Key header must be at most {WhistleValidation.IdempotencyKeyMax} characters."));
         }
 
         if (errors.Count > 0)
@@ -147,18 +148,18 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
             var allowed = Lifecycle.CanCancel(whistle.Status, assignments.Select(a => new AssignmentState(a.Status)));
             return Task.FromResult<Change>(allowed.Allowed
                 ? new Change.Apply(WhistleStatus.Cancelled, WhistleEventTypes.WhistleCancelled, null)
-                : new Change.Refused(allowed.Reason!));
+                : new Change.Refused(allowed.Problem!));
         });
 
     public Task<CommandResult<WhistleDto>> ReopenAsync(CurrentUser user, string whistleId, ReopenWhistleRequest request, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: true, multiLine: true);
         if (errors.Count > 0) return Task.FromResult<CommandResult<WhistleDto>>(new CommandResult<WhistleDto>.Invalid(errors));
         return ChangeWhistleAsync(user, whistleId, ct, async (unit, whistle, assignments, now) =>
         {
             var allowed = Lifecycle.CanReopen(whistle.Status);
-            if (!allowed.Allowed) return new Change.Refused(allowed.Reason!);
+            if (!allowed.Allowed) return new Change.Refused(allowed.Problem!);
             await unit.Connection.ExecuteAsync(
                 ReopenAssignmentsSql,
                 new { WhistleId = whistle.Id, AssignmentStatus.Reported, AssignmentStatus.Resolved },
@@ -171,7 +172,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
         ChangeWhistleAsync(user, whistleId, ct, async (unit, whistle, assignments, now) =>
         {
             var allowed = Lifecycle.CanConfirm(whistle.Status);
-            if (!allowed.Allowed) return new Change.Refused(allowed.Reason!);
+            if (!allowed.Allowed) return new Change.Refused(allowed.Problem!);
             var errors = ValidateRatings(request, assignments);
             if (errors.Count > 0) return new Change.Invalid(errors);
             foreach (var rating in request.Ratings!)
@@ -185,9 +186,9 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
             return new Change.Apply(WhistleStatus.Closed, WhistleEventTypes.WhistleConfirmed, null);
         });
 
-    private static Dictionary<string, string[]> ValidateRatings(ConfirmWhistleRequest request, IReadOnlyList<AssignmentRow> assignments)
+    private static FieldErrors ValidateRatings(ConfirmWhistleRequest request, IReadOnlyList<AssignmentRow> assignments)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         var ratings = request.Ratings ?? [];
         var resolved = assignments.Where(a => a.Status == AssignmentStatus.Resolved).Select(a => a.Id).ToHashSet();
         for (var i = 0; i < ratings.Count; i++)
@@ -202,17 +203,17 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
 
         var rated = ratings.Where(r => r.AssignmentId is not null).GroupBy(r => r.AssignmentId!).ToList();
         if (rated.Any(g => g.Count() > 1))
-            errors["ratings"] = ["Rate each assignment once."];
+            errors.Set("ratings", Problems.RateEachOnce());
         else if (!resolved.SetEquals(rated.Select(g => g.Key)))
-            errors["ratings"] = ["Rate every resolved assignment: satisfied, basically-satisfied or unsatisfied."];
+            errors.Set("ratings", Problems.RateEveryResolved());
         return errors;
     }
 
     public Task<CommandResult<WhistleDto>> ReportAsync(CurrentUser user, string assignmentId, ReportRequest request, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         if (request.EtaMinutes is < 0 or > WhistleValidation.EtaMinutesMax)
-            errors["etaMinutes"] = [$"The ETA must be between 0 and {WhistleValidation.EtaMinutesMax} minutes."];
+            errors.Set("etaMinutes", Problems.OutOfRange("etaMinutes", 0, WhistleValidation.EtaMinutesMax, $"The ETA must be between 0 and {WhistleValidation.EtaMinutesMax} minutes."));
         WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: false, multiLine: true);
         return ChangeAssignmentAsync(user, assignmentId, errors, WhistleEventTypes.AssignmentReported, ct, async (unit, assignment, now) =>
         {
@@ -223,13 +224,13 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
                 ReportAssignmentSql,
                 new { assignment.Id, Now = now, request.EtaMinutes, Note = note, AssignmentStatus.Reported, AssignmentStatus.Dispatched },
                 unit.Transaction);
-            return rows == 1 ? Transition.Ok : Transition.Refused("The assignment changed meanwhile.");
+            return rows == 1 ? Transition.Ok : Transition.Refused(Problems.AssignmentChanged());
         });
     }
 
     public Task<CommandResult<WhistleDto>> ResolveAsync(CurrentUser user, string assignmentId, ResolveRequest request, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: true, multiLine: true);
         return ChangeAssignmentAsync(user, assignmentId, errors, WhistleEventTypes.AssignmentResolved, ct, async (unit, assignment, now) =>
         {
@@ -239,13 +240,13 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
                 ResolveAssignmentSql,
                 new { assignment.Id, Now = now, Note = request.Note!.Trim(), AssignmentStatus.Resolved, AssignmentStatus.Reported },
                 unit.Transaction);
-            return rows == 1 ? Transition.Ok : Transition.Refused("The assignment changed meanwhile.");
+            return rows == 1 ? Transition.Ok : Transition.Refused(Problems.AssignmentChanged());
         });
     }
 
     public Task<CommandResult<WhistleDto>> DeclineAsync(CurrentUser user, string assignmentId, DeclineRequest request, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: true, multiLine: true);
         return ChangeAssignmentAsync(user, assignmentId, errors, WhistleEventTypes.AssignmentDeclined, ct, async (unit, assignment, now) =>
         {
@@ -255,7 +256,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
                 DeclineAssignmentSql,
                 new { assignment.Id, Now = now, Reason = request.Reason!.Trim(), AssignmentStatus.Declined, AssignmentStatus.Dispatched, AssignmentStatus.Reported },
                 unit.Transaction);
-            return rows == 1 ? Transition.Ok : Transition.Refused("The assignment changed meanwhile.");
+            return rows == 1 ? Transition.Ok : Transition.Refused(Problems.AssignmentChanged());
         });
     }
 
@@ -277,7 +278,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
     {
         public sealed record Apply(string NewStatus, string EventType, string? Note) : Change;
 
-        public sealed record Refused(string Reason) : Change;
+        public sealed record Refused(ProblemText Problem) : Change;
 
         public sealed record Invalid(Dictionary<string, string[]> Errors) : Change;
     }
@@ -301,7 +302,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
 
                 if (user.Role != Roles.Township || whistle.TownshipId != user.OrgId)
                 {
-                    return new CommandResult<WhistleDto>.Forbidden("Only the raising township acts on its whistle.");
+                    return new CommandResult<WhistleDto>.Forbidden(Problems.RaisingTownshipOnly());
                 }
 
                 var now = time.GetUtcNow();
@@ -309,7 +310,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
                 switch (change)
                 {
                     case Change.Refused refused:
-                        return new CommandResult<WhistleDto>.Conflict(refused.Reason);
+                        return new CommandResult<WhistleDto>.Conflict(refused.Problem!);
                     case Change.Invalid invalid:
                         return new CommandResult<WhistleDto>.Invalid(invalid.Errors);
                 }
@@ -317,7 +318,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
                 var apply = (Change.Apply)change;
                 if (!await WhistleData.UpdateStatusAsync(unit, whistle, apply.NewStatus, now))
                 {
-                    return new CommandResult<WhistleDto>.Conflict("The whistle changed meanwhile; reload it.");
+                    return new CommandResult<WhistleDto>.Conflict(Problems.WhistleChanged());
                 }
 
                 // Read once more: reopening and confirming changed the assignments themselves.
@@ -349,7 +350,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
     private async Task<CommandResult<WhistleDto>> ChangeAssignmentAsync(
         CurrentUser user,
         string assignmentId,
-        Dictionary<string, string[]> errors,
+        FieldErrors errors,
         string eventType,
         CancellationToken ct,
         Func<UnitOfWork, AssignmentRow, DateTimeOffset, Task<Transition>> apply)
@@ -379,7 +380,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
                 };
                 if (!owner)
                 {
-                    return new CommandResult<WhistleDto>.Forbidden("Only the branch the assignment is routed to (or the agency, where it has no branch there) acts on it.");
+                    return new CommandResult<WhistleDto>.Forbidden(Problems.AssignmentNotYours());
                 }
 
                 if (errors.Count > 0)
@@ -390,21 +391,21 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
                 var live = Lifecycle.CanActOnWhistle(whistle.Status);
                 if (!live.Allowed)
                 {
-                    return new CommandResult<WhistleDto>.Conflict(live.Reason!);
+                    return new CommandResult<WhistleDto>.Conflict(live.Problem!);
                 }
 
                 var now = time.GetUtcNow();
                 var result = await apply(unit, assignment, now);
                 if (!result.Allowed)
                 {
-                    return new CommandResult<WhistleDto>.Conflict(result.Reason!);
+                    return new CommandResult<WhistleDto>.Conflict(result.Problem!);
                 }
 
                 var after = await WhistleData.GetAssignmentsAsync(unit.Connection, whistle.Id, unit.Transaction);
                 var status = Lifecycle.DeriveWhistleStatus(whistle.Status, after.Select(a => new AssignmentState(a.Status)).ToList());
                 if (!await WhistleData.UpdateStatusAsync(unit, whistle, status, now))
                 {
-                    return new CommandResult<WhistleDto>.Conflict("The whistle changed meanwhile; reload it.");
+                    return new CommandResult<WhistleDto>.Conflict(Problems.WhistleChanged());
                 }
 
                 var changed = after.First(a => a.Id == assignmentId);

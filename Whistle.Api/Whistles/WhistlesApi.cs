@@ -1,3 +1,4 @@
+using Whistle.Core.Problems;
 using System.Diagnostics;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -52,9 +53,9 @@ public static class WhistlesApi
         return result switch
         {
             CommandResult<WhistleDto>.Success s => TypedResults.Created($"/api/whistles/{s.Value.Id}", s.Value),
-            CommandResult<WhistleDto>.Invalid i => TypedResults.ValidationProblem(i.Errors),
-            CommandResult<WhistleDto>.Forbidden f => TypedResults.Problem(title: "Forbidden", detail: f.Detail, statusCode: StatusCodes.Status403Forbidden),
-            CommandResult<WhistleDto>.Conflict c => TypedResults.Problem(title: "Conflict", detail: c.Detail, statusCode: StatusCodes.Status409Conflict),
+            CommandResult<WhistleDto>.Invalid i => ProblemResults.Validation(i.Errors),
+            CommandResult<WhistleDto>.Forbidden f => ProblemResults.Forbidden(f.Problem),
+            CommandResult<WhistleDto>.Conflict c => ProblemResults.Conflict(c.Problem),
             _ => CommandResults.NotFoundProblem(),
         };
     }
@@ -68,16 +69,16 @@ public static class WhistlesApi
         int pageSize = 20)
     {
         var errors = Paging(status, page, pageSize);
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        if (errors.Count > 0) return ProblemResults.Validation(errors);
         return TypedResults.Ok(await queries.ListAsync(CurrentUser.From(http), status ?? "open", page, pageSize, ct));
     }
 
-    public static Dictionary<string, string[]> Paging(string? status, int page, int pageSize)
+    public static FieldErrors Paging(string? status, int page, int pageSize)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (status is not (null or "open" or "closed" or "all")) errors["status"] = ["The status must be open, closed or all."];
-        if (page < 1) errors["page"] = ["The page starts at 1."];
-        if (pageSize is < 1 or > WhistleQueries.MaxPageSize) errors["pageSize"] = [$"The page size must be between 1 and {WhistleQueries.MaxPageSize}."];
+        var errors = new FieldErrors();
+        if (status is not (null or "open" or "closed" or "all")) errors.Set("status", Problems.OneOf("status", ["open", "closed", "all"], "The status must be open, closed or all."));
+        if (page < 1) errors.Set("page", Problems.OutOfRange("page", 1, int.MaxValue, "The page starts at 1."));
+        if (pageSize is < 1 or > WhistleQueries.MaxPageSize) errors.Set("pageSize", Problems.OutOfRange("pageSize", 1, WhistleQueries.MaxPageSize, $"The page size must be between 1 and {WhistleQueries.MaxPageSize}."));
         return errors;
     }
 
