@@ -2,6 +2,7 @@ using Whistle.Core.Problems;
 using Whistle.Api.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Whistle.Core.Accounts;
 using Whistle.Api.Push;
 using Whistle.Core.County;
 using Whistle.Core.Hosting;
@@ -63,10 +64,10 @@ public static class AuthApi
     }
 
     private static ProblemHttpResult SignInFailed() =>
-        ProblemResults.Problem(StatusCodes.Status401Unauthorized, "Sign-in failed", Problems.SignInFailed());
+        ProblemResults.Problem(StatusCodes.Status401Unauthorized, "Sign-in failed", Problem.SignInFailed());
 
     private static ProblemHttpResult TooManyAttempts() =>
-        ProblemResults.Problem(StatusCodes.Status429TooManyRequests, "Too many sign-in attempts", Problems.TooManySignIns());
+        ProblemResults.Problem(StatusCodes.Status429TooManyRequests, "Too many sign-in attempts", Problem.TooManySignIns());
 
     private static string? Address(HttpContext http) => http.Connection.RemoteIpAddress?.ToString();
 
@@ -74,8 +75,8 @@ public static class AuthApi
         TokenRequest request, HttpContext http, Accounts accounts, SignInThrottle throttle, SessionTokens tokens, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
-        if (string.IsNullOrWhiteSpace(request.UserName) || request.UserName.Length > 100) errors.Set("userName", Problems.Required("userName", "The user name is required (at most 100 characters)."));
-        if (string.IsNullOrEmpty(request.Password) || request.Password.Length > 256) errors.Set("password", Problems.Required("password", "The password is required (at most 256 characters)."));
+        if (string.IsNullOrWhiteSpace(request.UserName) || request.UserName.Length > 100) errors.Set("userName", Problem.Required("userName", "The user name is required (at most 100 characters)."));
+        if (string.IsNullOrEmpty(request.Password) || request.Password.Length > 256) errors.Set("password", Problem.Required("password", "The password is required (at most 256 characters)."));
         if (errors.Count > 0) return ProblemResults.Validation(errors);
 
         var userName = request.UserName!.Trim();
@@ -92,7 +93,7 @@ public static class AuthApi
     {
         if (string.IsNullOrEmpty(request.Challenge) || string.IsNullOrEmpty(request.Code) || request.Code.Length > 16)
         {
-            return ProblemResults.Validation(FieldErrors.Of("code", Problems.TotpCodeFormat("The challenge and the 6-digit code are required.")));
+            return ProblemResults.Validation(FieldErrors.Of("code", Problem.TotpCodeFormat("The challenge and the 6-digit code are required.")));
         }
 
         if (tokens.ReadChallenge(request.Challenge) is not { } challenge) return SignInFailed();
@@ -116,13 +117,13 @@ public static class AuthApi
         var user = CurrentUser.From(http);
         var errors = new FieldErrors();
         accounts.ValidatePassword(errors, request.NewPassword, user.UserName, "newPassword");
-        if (errors.Count == 0 && request.NewPassword == request.CurrentPassword) errors.Set("newPassword", Problems.PasswordUnchanged());
-        if (string.IsNullOrEmpty(request.CurrentPassword) || request.CurrentPassword.Length > PasswordPolicy.MaximumLength) errors.Set("currentPassword", Problems.Required("currentPassword", "The current password is required."));
+        if (errors.Count == 0 && request.NewPassword == request.CurrentPassword) errors.Set("newPassword", Problem.PasswordUnchanged());
+        if (string.IsNullOrEmpty(request.CurrentPassword) || request.CurrentPassword.Length > PasswordPolicy.MaximumLength) errors.Set("currentPassword", Problem.Required("currentPassword", "The current password is required."));
         if (errors.Count > 0) return ProblemResults.Validation(errors);
 
         // The current password is checked like a sign-in (counted, locked alike): a stolen token does not guess it freely.
         var check = await accounts.CheckPasswordAsync(user.UserName, request.CurrentPassword!, Address(http), ct);
-        if (!check.Succeeded) return ProblemResults.Validation(FieldErrors.Of("currentPassword", Problems.PasswordWrong("The current password is wrong (or the account cannot sign in now).")));
+        if (!check.Succeeded) return ProblemResults.Validation(FieldErrors.Of("currentPassword", Problem.PasswordWrong("The current password is wrong (or the account cannot sign in now).")));
 
         await accounts.SetPasswordAsync(user.Audit, user.UserName, request.NewPassword!, ct, "password-changed");
         await EndOtherSessionsAsync(http, user.UserName);
@@ -142,7 +143,7 @@ public static class AuthApi
         var secret = await accounts.BeginSecondFactorAsync(user.UserName, ct);
         if (secret is null)
         {
-            return ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", Problems.SecondFactorEnrolled());
+            return ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", Problem.SecondFactorEnrolled());
         }
 
         return TypedResults.Ok(new SecondFactorEnrolment(Base32.Encode(secret), Totp.Uri("Whistle", user.UserName, secret)));
@@ -153,7 +154,7 @@ public static class AuthApi
     {
         if (request.Code is not { Length: 6 } code || !code.All(char.IsAsciiDigit))
         {
-            return ProblemResults.Validation(FieldErrors.Of("code", Problems.TotpCodeFormat("The code is the 6 digits the authenticator shows.")));
+            return ProblemResults.Validation(FieldErrors.Of("code", Problem.TotpCodeFormat("The code is the 6 digits the authenticator shows.")));
         }
 
         var user = CurrentUser.From(http);
@@ -161,12 +162,12 @@ public static class AuthApi
         if (account is null) return SignInFailed();
         if (account.HasSecondFactor || account.TotpPendingSecret is null)
         {
-            return ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", Problems.SecondFactorNothingToConfirm());
+            return ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", Problem.SecondFactorNothingToConfirm());
         }
 
         if (!await accounts.ConfirmSecondFactorAsync(user.Audit, account, request.Code, ct))
         {
-            return ProblemResults.Validation(FieldErrors.Of("code", Problems.TotpCodeWrong()));
+            return ProblemResults.Validation(FieldErrors.Of("code", Problem.TotpCodeWrong()));
         }
 
         await EndOtherSessionsAsync(http, user.UserName);
@@ -179,16 +180,16 @@ public static class AuthApi
         var user = CurrentUser.From(http);
         var account = await accounts.FindAsync(user.UserName, ct);
         if (account is null) return SignInFailed();
-        if (!account.HasSecondFactor) return ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", Problems.SecondFactorNone());
+        if (!account.HasSecondFactor) return ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", Problem.SecondFactorNone());
         if (accounts.RequiresSecondFactor(account))
         {
-            return ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", Problems.SecondFactorRequiredByRole());
+            return ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", Problem.SecondFactorRequiredByRole());
         }
 
         if (string.IsNullOrEmpty(request.Password) || request.Password.Length > PasswordPolicy.MaximumLength
             || !(await accounts.CheckPasswordAsync(user.UserName, request.Password, Address(http), ct)).Succeeded)
         {
-            return ProblemResults.Validation(FieldErrors.Of("password", Problems.PasswordWrong("The password is wrong (or the account cannot sign in now).")));
+            return ProblemResults.Validation(FieldErrors.Of("password", Problem.PasswordWrong("The password is wrong (or the account cannot sign in now).")));
         }
 
         await accounts.DisableSecondFactorAsync(user.Audit, user.UserName, ct);

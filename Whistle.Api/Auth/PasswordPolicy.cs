@@ -31,13 +31,13 @@ public static class PasswordPolicy
     public static ProblemText? Check(string? password, string? userName, int minimumLength)
     {
         if (password is null || password.Length < minimumLength || password.Length > MaximumLength)
-            return Problems.PasswordPolicy(minimumLength, MaximumLength);
+            return Problem.PasswordPolicy(minimumLength, MaximumLength);
         var kinds = (password.Any(char.IsLower) ? 1 : 0) + (password.Any(char.IsUpper) ? 1 : 0) + (password.Any(char.IsDigit) ? 1 : 0)
             + (password.Any(c => !char.IsLetterOrDigit(c)) ? 1 : 0);
-        if (kinds < 3) return Problems.PasswordKinds();
+        if (kinds < 3) return Problem.PasswordKinds();
         if (!string.IsNullOrEmpty(userName) && password.Contains(userName, StringComparison.OrdinalIgnoreCase))
-            return Problems.PasswordContainsUserName();
-        if (IsCommon(password)) return Problems.PasswordCommon();
+            return Problem.PasswordContainsUserName();
+        if (IsCommon(password)) return Problem.PasswordCommon();
         return null;
     }
 }

@@ -122,10 +122,10 @@ public static class ApiExtensions
         services.AddSingleton<SigningKey>();
         services.AddWhistleSessions();
         services.AddSingleton<WhistleQueries>();
-        services.AddSingleton<WhistleCommands>();
-        services.AddSingleton<ReassignmentCommands>();
+        services.AddSingleton<Whistle.Api.Audit.AuditQueries>();
+        services.AddSingleton<Whistle.Api.Export.ExportQueries>();
+        services.AddSingleton<Whistle.Api.Stats.StatsQueries>();
         services.AddSingleton<Whistle.Api.Meetings.MeetingQueries>();
-        services.AddSingleton<Whistle.Api.Meetings.MeetingCommands>();
         services.AddSingleton<PushDeduplicator>();
         services.AddOpen311Api();
 
@@ -206,7 +206,7 @@ public static class ApiExtensions
             limiter.OnRejected = async (context, ct) =>
             {
                 context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                await ProblemResults.Problem(StatusCodes.Status429TooManyRequests, "Too many requests", Problems.TooManyRequests())
+                await ProblemResults.Problem(StatusCodes.Status429TooManyRequests, "Too many requests", Problem.TooManyRequests())
                     .ExecuteAsync(context.HttpContext);
             };
         });

@@ -17,7 +17,7 @@ public static class ProblemResults
 
     public static ProblemHttpResult Conflict(ProblemText problem) => Problem(StatusCodes.Status409Conflict, "The transition is not allowed", problem);
 
-    public static ProblemHttpResult NotFound() => Problem(StatusCodes.Status404NotFound, "Not found", Problems.NotFound());
+    public static ProblemHttpResult NotFound() => Problem(StatusCodes.Status404NotFound, "Not found", Whistle.Core.Problems.Problem.NotFound());
 
     /// <summary>A 400 with <c>errors</c> and <c>codes</c>; a field whose message came without a code gets <c>invalid</c>.</summary>
     public static ValidationProblem Validation(IDictionary<string, string[]> errors) =>

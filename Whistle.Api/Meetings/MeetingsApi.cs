@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Whistle.Api.Hosting;
 using Whistle.Api.Auth;
 using Whistle.Api.Whistles;
+using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
+using Whistle.Core.Meetings;
 
 namespace Whistle.Api.Meetings;
 
@@ -20,39 +22,53 @@ public static class MeetingsApi
         api.MapGet("/{id}", Get).WithName("GetMeeting").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/{id}/ics", Calendar).WithName("GetMeetingCalendar").ProducesProblem(StatusCodes.Status404NotFound)
             .Produces(StatusCodes.Status200OK, contentType: "text/calendar");
-        api.MapPost("/{id}/summons/{summonsId}/confirm", (string id, string summonsId, ConfirmSummonsRequest request, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
-            Execute(commands.ConfirmAsync(CurrentUser.From(http), id, summonsId, request, ct))).WithName("ConfirmSummons").ProducesTransition();
-        api.MapPost("/{id}/summons/{summonsId}/decline", (string id, string summonsId, DeclineSummonsRequest request, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
-            Execute(commands.DeclineAsync(CurrentUser.From(http), id, summonsId, request, ct))).WithName("DeclineSummons").ProducesTransition();
-        api.MapPost("/{id}/attendance", (string id, RecordAttendanceRequest request, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
-            Execute(commands.RecordAttendanceAsync(CurrentUser.From(http), id, request, ct))).WithName("RecordAttendance").ProducesTransition();
-        api.MapPost("/{id}/minutes", (string id, RecordMinutesRequest request, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
-            Execute(commands.RecordMinutesAsync(CurrentUser.From(http), id, request, ct))).WithName("RecordMinutes").ProducesTransition();
-        api.MapPost("/{id}/cancel", (string id, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
-            Execute(commands.CancelAsync(CurrentUser.From(http), id, ct))).WithName("CancelMeeting").ProducesTransition();
+        api.MapPost("/{id}/summons/{summonsId}/confirm", (string id, string summonsId, ConfirmSummonsRequest request, HttpContext http, MeetingStore meetings, MeetingQueries queries, CancellationToken ct) =>
+            Execute(http, queries, caller => meetings.ConfirmAsync(caller, id, summonsId, request, ct))).WithName("ConfirmSummons").ProducesTransition();
+        api.MapPost("/{id}/summons/{summonsId}/decline", (string id, string summonsId, DeclineSummonsRequest request, HttpContext http, MeetingStore meetings, MeetingQueries queries, CancellationToken ct) =>
+            Execute(http, queries, caller => meetings.DeclineAsync(caller, id, summonsId, request, ct))).WithName("DeclineSummons").ProducesTransition();
+        api.MapPost("/{id}/attendance", (string id, RecordAttendanceRequest request, HttpContext http, MeetingStore meetings, MeetingQueries queries, CancellationToken ct) =>
+            Execute(http, queries, caller => meetings.RecordAttendanceAsync(caller, id, request, ct))).WithName("RecordAttendance").ProducesTransition();
+        api.MapPost("/{id}/minutes", (string id, RecordMinutesRequest request, HttpContext http, MeetingStore meetings, MeetingQueries queries, CancellationToken ct) =>
+            Execute(http, queries, caller => meetings.RecordMinutesAsync(caller, id, request, ct))).WithName("RecordMinutes").ProducesTransition();
+        api.MapPost("/{id}/cancel", (string id, HttpContext http, MeetingStore meetings, MeetingQueries queries, CancellationToken ct) =>
+            Execute(http, queries, caller => meetings.CancelAsync(caller, id, ct))).WithName("CancelMeeting").ProducesTransition();
         return app;
     }
 
-    private static async Task<Results<Ok<MeetingDto>, ValidationProblem, ProblemHttpResult>> Execute(Task<CommandResult<MeetingDto>> command) =>
-        (await command).ToHttp();
+    /// <summary>A command of the meeting's owner for this caller; on success, the meeting as it now is.</summary>
+    private static Task<Results<Ok<MeetingDto>, ValidationProblem, ProblemHttpResult>> Execute(
+        HttpContext http, MeetingQueries queries, Func<Caller, Task<CommandResult<string>>> command)
+    {
+        var caller = CurrentUser.From(http);
+        return command(caller).ThenRead(meetingId => queries.GetAsync(caller, meetingId, http.RequestAborted));
+    }
 
     private static async Task<Results<Created<IReadOnlyList<MeetingDto>>, ValidationProblem, ProblemHttpResult>> Schedule(
-        ScheduleMeetingRequest request, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
-        await commands.ScheduleAsync(CurrentUser.From(http), request, ct) switch
+        ScheduleMeetingRequest request, HttpContext http, MeetingStore meetings, MeetingQueries queries, CancellationToken ct)
+    {
+        var caller = CurrentUser.From(http);
+        switch (await meetings.ScheduleAsync(caller, request, ct))
         {
-            CommandResult<IReadOnlyList<MeetingDto>>.Success s => TypedResults.Created($"/api/meetings/{s.Value[0].Id}", s.Value),
-            CommandResult<IReadOnlyList<MeetingDto>>.Invalid i => ProblemResults.Validation(i.Errors),
-            CommandResult<IReadOnlyList<MeetingDto>>.Forbidden f => ProblemResults.Forbidden(f.Problem),
-            _ => CommandResults.NotFoundProblem(),
-        };
+            case CommandResult<IReadOnlyList<string>>.Success s:
+                var created = new List<MeetingDto>();
+                foreach (var id in s.Value) created.Add((await queries.GetAsync(caller, id, ct))!);
+                return TypedResults.Created($"/api/meetings/{created[0].Id}", (IReadOnlyList<MeetingDto>)created);
+            case CommandResult<IReadOnlyList<string>>.Invalid i:
+                return ProblemResults.Validation(i.Errors);
+            case CommandResult<IReadOnlyList<string>>.Forbidden f:
+                return ProblemResults.Forbidden(f.Problem);
+            default:
+                return CommandResults.NotFoundProblem();
+        }
+    }
 
     private static async Task<Results<Ok<PageDto<MeetingDto>>, ValidationProblem>> List(
         HttpContext http, MeetingQueries queries, CancellationToken ct, string? status = "upcoming", int page = 1, int pageSize = 20)
     {
         var errors = new FieldErrors();
-        if (status is not ("upcoming" or "past" or "all")) errors.Set("status", Problems.OneOf("status", ["upcoming", "past", "all"], "upcoming, past or all."));
-        if (page < 1) errors.Set("page", Problems.OutOfRange("page", 1, int.MaxValue, "The page starts at 1."));
-        if (pageSize is < 1 or > MeetingQueries.MaxPageSize) errors.Set("pageSize", Problems.OutOfRange("pageSize", 1, MeetingQueries.MaxPageSize, $"The page size must be between 1 and {MeetingQueries.MaxPageSize}."));
+        if (status is not ("upcoming" or "past" or "all")) errors.Set("status", Problem.OneOf("status", ["upcoming", "past", "all"], "upcoming, past or all."));
+        if (page < 1) errors.Set("page", Problem.OutOfRange("page", 1, int.MaxValue, "The page starts at 1."));
+        if (pageSize is < 1 or > MeetingQueries.MaxPageSize) errors.Set("pageSize", Problem.OutOfRange("pageSize", 1, MeetingQueries.MaxPageSize, $"The page size must be between 1 and {MeetingQueries.MaxPageSize}."));
         if (errors.Count > 0) return ProblemResults.Validation(errors);
         return TypedResults.Ok(await queries.ListAsync(CurrentUser.From(http), status!, page, pageSize, ct));
     }

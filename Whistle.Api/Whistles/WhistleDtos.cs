@@ -1,29 +1,7 @@
 using Whistle.Contracts;
-using Whistle.Core.Storage;
+using Whistle.Core.Whistles;
 
 namespace Whistle.Api.Whistles;
-
-public sealed record RaiseWhistleRequest(
-    string? MatterCode,
-    string? Title,
-    string? Description,
-    string? Address,
-    double? Latitude,
-    double? Longitude,
-    string? Urgency,
-    IReadOnlyList<string>? ExtraAgencyCodes);
-
-public sealed record RatingRequest(string? AssignmentId, string? Rating, string? Comment);
-
-public sealed record ConfirmWhistleRequest(IReadOnlyList<RatingRequest>? Ratings);
-
-public sealed record ReopenWhistleRequest(string? Reason);
-
-public sealed record ReportRequest(int? EtaMinutes, string? Note);
-
-public sealed record ResolveRequest(string? Note);
-
-public sealed record DeclineRequest(string? Reason);
 
 public sealed record TimelineEntryDto(long Sequence, string Type, DateTimeOffset OccurredAt, EventActor Actor, string? AssignmentId, string? Note);
 

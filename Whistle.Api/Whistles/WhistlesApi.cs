@@ -6,7 +6,9 @@ using Microsoft.AspNetCore.Mvc;
 using Whistle.Api.Auth;
 using Whistle.Api.Hosting;
 using Whistle.Contracts;
+using Whistle.Core.Domain;
 using Whistle.Core.Telemetry;
+using Whistle.Core.Whistles;
 
 namespace Whistle.Api.Whistles;
 
@@ -23,39 +25,46 @@ public static class WhistlesApi
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapGet("/", List).WithName("ListWhistles");
         api.MapGet("/{id}", Get).WithName("GetWhistle");
-        api.MapPost("/{id}/cancel", (string id, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
-            Execute(commands.CancelAsync(CurrentUser.From(http), id, ct))).WithName("CancelWhistle").ProducesTransition();
-        api.MapPost("/{id}/confirm", (string id, ConfirmWhistleRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
-            Execute(commands.ConfirmAsync(CurrentUser.From(http), id, request, ct))).WithName("ConfirmWhistle").ProducesTransition();
-        api.MapPost("/{id}/reopen", (string id, ReopenWhistleRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
-            Execute(commands.ReopenAsync(CurrentUser.From(http), id, request, ct))).WithName("ReopenWhistle").ProducesTransition();
-        api.MapPost("/{id}/assignments", (string id, AddAssignmentRequest request, HttpContext http, ReassignmentCommands commands, CancellationToken ct) =>
-            Execute(commands.AddAsync(CurrentUser.From(http), id, request, ct))).WithName("AddAssignment").ProducesTransition();
+        api.MapPost("/{id}/cancel", (string id, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
+            Execute(http, queries, caller => whistles.CancelAsync(caller, id, ct))).WithName("CancelWhistle").ProducesTransition();
+        api.MapPost("/{id}/confirm", (string id, ConfirmWhistleRequest request, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
+            Execute(http, queries, caller => whistles.ConfirmAsync(caller, id, request, ct))).WithName("ConfirmWhistle").ProducesTransition();
+        api.MapPost("/{id}/reopen", (string id, ReopenWhistleRequest request, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
+            Execute(http, queries, caller => whistles.ReopenAsync(caller, id, request, ct))).WithName("ReopenWhistle").ProducesTransition();
+        api.MapPost("/{id}/assignments", (string id, AddAssignmentRequest request, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
+            Execute(http, queries, caller => whistles.AddUnitAsync(caller, id, request, ct))).WithName("AddAssignment").ProducesTransition();
         return app;
     }
 
-    public static async Task<Results<Ok<WhistleDto>, ValidationProblem, ProblemHttpResult>> Execute(Task<CommandResult<WhistleDto>> command) =>
-        (await command).ToHttp();
+    /// <summary>A command of the whistle's owner for this caller; on success, the whistle as it now is.</summary>
+    public static Task<Results<Ok<WhistleDto>, ValidationProblem, ProblemHttpResult>> Execute(
+        HttpContext http, WhistleQueries queries, Func<Caller, Task<CommandResult<string>>> command)
+    {
+        var caller = CurrentUser.From(http);
+        return command(caller).ThenRead(whistleId => queries.GetAsync(caller, whistleId, http.RequestAborted));
+    }
 
     private static async Task<Results<Created<WhistleDto>, Ok<WhistleDto>, ValidationProblem, ProblemHttpResult>> Raise(
         RaiseWhistleRequest request,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         HttpContext http,
-        WhistleCommands commands,
+        WhistleStore whistles,
+        WhistleQueries queries,
         CancellationToken ct)
     {
-        var result = await commands.RaiseAsync(CurrentUser.From(http), request, string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey, ct);
-        if (result is CommandResult<WhistleDto>.Success raised)
+        var caller = CurrentUser.From(http);
+        var result = await whistles.RaiseAsync(caller, request, string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey, ct);
+        if (result is CommandResult<string>.Success raised)
         {
-            Activity.Current?.SetTag(WhistleTelemetry.WhistleIdTag, raised.Value.Id);
+            Activity.Current?.SetTag(WhistleTelemetry.WhistleIdTag, raised.Value);
         }
 
         return result switch
         {
-            CommandResult<WhistleDto>.Success s => TypedResults.Created($"/api/whistles/{s.Value.Id}", s.Value),
-            CommandResult<WhistleDto>.Invalid i => ProblemResults.Validation(i.Errors),
-            CommandResult<WhistleDto>.Forbidden f => ProblemResults.Forbidden(f.Problem),
-            CommandResult<WhistleDto>.Conflict c => ProblemResults.Conflict(c.Problem),
+            CommandResult<string>.Success s when await queries.GetAsync(caller, s.Value, ct) is { } whistle => TypedResults.Created($"/api/whistles/{whistle.Id}", whistle),
+            CommandResult<string>.Invalid i => ProblemResults.Validation(i.Errors),
+            CommandResult<string>.Forbidden f => ProblemResults.Forbidden(f.Problem),
+            CommandResult<string>.Conflict c => ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", c.Problem),
             _ => CommandResults.NotFoundProblem(),
         };
     }
@@ -76,9 +85,9 @@ public static class WhistlesApi
     public static FieldErrors Paging(string? status, int page, int pageSize)
     {
         var errors = new FieldErrors();
-        if (status is not (null or "open" or "closed" or "all")) errors.Set("status", Problems.OneOf("status", ["open", "closed", "all"], "The status must be open, closed or all."));
-        if (page < 1) errors.Set("page", Problems.OutOfRange("page", 1, int.MaxValue, "The page starts at 1."));
-        if (pageSize is < 1 or > WhistleQueries.MaxPageSize) errors.Set("pageSize", Problems.OutOfRange("pageSize", 1, WhistleQueries.MaxPageSize, $"The page size must be between 1 and {WhistleQueries.MaxPageSize}."));
+        if (status is not (null or "open" or "closed" or "all")) errors.Set("status", Problem.OneOf("status", ["open", "closed", "all"], "The status must be open, closed or all."));
+        if (page < 1) errors.Set("page", Problem.OutOfRange("page", 1, int.MaxValue, "The page starts at 1."));
+        if (pageSize is < 1 or > WhistleQueries.MaxPageSize) errors.Set("pageSize", Problem.OutOfRange("pageSize", 1, WhistleQueries.MaxPageSize, $"The page size must be between 1 and {WhistleQueries.MaxPageSize}."));
         return errors;
     }
 

@@ -24,17 +24,17 @@ public static class Lifecycle
     public static Transition CanReport(string assignmentStatus) =>
         assignmentStatus == AssignmentStatus.Dispatched
             ? Transition.Ok
-            : Transition.Refused(Problems.Problems.AssignmentNotDispatched(assignmentStatus));
+            : Transition.Refused(Problem.AssignmentNotDispatched(assignmentStatus));
 
     public static Transition CanResolve(string assignmentStatus) =>
         assignmentStatus == AssignmentStatus.Reported
             ? Transition.Ok
-            : Transition.Refused(Problems.Problems.AssignmentNotReported(assignmentStatus));
+            : Transition.Refused(Problem.AssignmentNotReported(assignmentStatus));
 
     public static Transition CanDecline(string assignmentStatus) =>
         assignmentStatus is AssignmentStatus.Dispatched or AssignmentStatus.Reported
             ? Transition.Ok
-            : Transition.Refused(Problems.Problems.AssignmentNotOpen(assignmentStatus));
+            : Transition.Refused(Problem.AssignmentNotOpen(assignmentStatus));
 
     /// <summary>
     /// 改派: the raising township moves a duty its unit declined; a supervisor also moves an open one (which then ends
@@ -43,41 +43,41 @@ public static class Lifecycle
     /// </summary>
     public static Transition CanReassign(string role, string assignmentStatus) => (role, assignmentStatus) switch
     {
-        (_, AssignmentStatus.Resolved) => Transition.Refused(Problems.Problems.AssignmentResolved()),
-        (_, AssignmentStatus.Reassigned) => Transition.Refused(Problems.Problems.AssignmentAlreadyReassigned()),
+        (_, AssignmentStatus.Resolved) => Transition.Refused(Problem.AssignmentResolved()),
+        (_, AssignmentStatus.Reassigned) => Transition.Refused(Problem.AssignmentAlreadyReassigned()),
         (Roles.Supervisor, AssignmentStatus.Dispatched or AssignmentStatus.Reported or AssignmentStatus.Declined) => Transition.Ok,
         (Roles.Township, AssignmentStatus.Declined) => Transition.Ok,
-        (Roles.Township, _) => Transition.Refused(Problems.Problems.TownshipReassignsDeclinedOnly(assignmentStatus)),
-        _ => Transition.Refused(Problems.Problems.ReassignRole()),
+        (Roles.Township, _) => Transition.Refused(Problem.TownshipReassignsDeclinedOnly(assignmentStatus)),
+        _ => Transition.Refused(Problem.ReassignRole()),
     };
 
     /// <summary>An assignment can be acted on only while its whistle is live.</summary>
     public static Transition CanActOnWhistle(string whistleStatus) =>
         whistleStatus is WhistleStatus.Dispatched or WhistleStatus.InProgress or WhistleStatus.Resolved
             ? Transition.Ok
-            : Transition.Refused(Problems.Problems.WhistleNotLive(whistleStatus));
+            : Transition.Refused(Problem.WhistleNotLive(whistleStatus));
 
     public static Transition CanCancel(string whistleStatus, IEnumerable<AssignmentState> assignments)
     {
         if (whistleStatus is not (WhistleStatus.Raised or WhistleStatus.Dispatched))
         {
-            return Transition.Refused(Problems.Problems.WhistleNotCancellable(whistleStatus));
+            return Transition.Refused(Problem.WhistleNotCancellable(whistleStatus));
         }
 
         return assignments.Any(a => a.Status is AssignmentStatus.Reported or AssignmentStatus.Resolved)
-            ? Transition.Refused(Problems.Problems.BranchAlreadyReported())
+            ? Transition.Refused(Problem.BranchAlreadyReported())
             : Transition.Ok;
     }
 
     public static Transition CanConfirm(string whistleStatus) =>
         whistleStatus == WhistleStatus.Resolved
             ? Transition.Ok
-            : Transition.Refused(Problems.Problems.WhistleNotResolved(whistleStatus, "confirmed"));
+            : Transition.Refused(Problem.WhistleNotResolved(whistleStatus, "confirmed"));
 
     public static Transition CanReopen(string whistleStatus) =>
         whistleStatus == WhistleStatus.Resolved
             ? Transition.Ok
-            : Transition.Refused(Problems.Problems.WhistleNotResolved(whistleStatus, "reopened"));
+            : Transition.Refused(Problem.WhistleNotResolved(whistleStatus, "reopened"));
 
     /// <summary>
     /// The whistle's status that follows from its assignments, for a whistle that is live

@@ -39,15 +39,15 @@ public static class Summoning
     /// </summary>
     public static SummonsChoice Choose(CountyCatalog catalog, string callerRole, string callerOrgId, string? townshipId, string? agencyCode, string? branchId, bool agencyItself = false)
     {
-        if (string.IsNullOrWhiteSpace(agencyCode)) return SummonsChoice.Refuse(SummonsField.Agency, Problems.Problems.Required("agencyCode", "The agency is required."));
-        if (catalog.FindAgency(agencyCode) is null) return SummonsChoice.Refuse(SummonsField.Agency, Problems.Problems.Unknown("agencyCode", agencyCode, $"Unknown agency '{agencyCode}'."));
-        if (agencyItself && branchId is not null) return SummonsChoice.Refuse(SummonsField.Branch, Problems.Problems.BranchAndAgencyItself());
+        if (string.IsNullOrWhiteSpace(agencyCode)) return SummonsChoice.Refuse(SummonsField.Agency, Problem.Required("agencyCode", "The agency is required."));
+        if (catalog.FindAgency(agencyCode) is null) return SummonsChoice.Refuse(SummonsField.Agency, Problem.Unknown("agencyCode", agencyCode, $"Unknown agency '{agencyCode}'."));
+        if (agencyItself && branchId is not null) return SummonsChoice.Refuse(SummonsField.Branch, Problem.BranchAndAgencyItself());
         BranchInfo? branch = null;
         if (branchId is not null)
         {
             branch = catalog.FindBranch(branchId);
-            if (branch is null) return SummonsChoice.Refuse(SummonsField.Branch, Problems.Problems.Unknown("branchId", branchId, $"Unknown branch '{branchId}'."));
-            if (branch.AgencyCode != agencyCode) return SummonsChoice.Refuse(SummonsField.Branch, Problems.Problems.BranchOfAnotherAgency());
+            if (branch is null) return SummonsChoice.Refuse(SummonsField.Branch, Problem.Unknown("branchId", branchId, $"Unknown branch '{branchId}'."));
+            if (branch.AgencyCode != agencyCode) return SummonsChoice.Refuse(SummonsField.Branch, Problem.BranchOfAnotherAgency());
         }
 
         switch (callerRole)
@@ -57,23 +57,23 @@ public static class Summoning
             case Roles.Township:
                 if (townshipId is not null && townshipId != callerOrgId)
                 {
-                    return SummonsChoice.Refuse(SummonsField.Agency, Problems.Problems.TownshipStationedOnly());
+                    return SummonsChoice.Refuse(SummonsField.Agency, Problem.TownshipStationedOnly());
                 }
 
                 townshipId = callerOrgId;
                 if (branch is not null && branch.TownshipId != callerOrgId)
                 {
-                    return SummonsChoice.Refuse(SummonsField.Branch, Problems.Problems.UnitNotStationed(branch.Id));
+                    return SummonsChoice.Refuse(SummonsField.Branch, Problem.UnitNotStationed(branch.Id));
                 }
 
                 if (agencyItself && catalog.FindBranch(agencyCode, callerOrgId) is { } stationed)
                 {
-                    return SummonsChoice.Refuse(SummonsField.Agency, Problems.Problems.AgencyHasBranchHere(agencyCode, stationed.Id));
+                    return SummonsChoice.Refuse(SummonsField.Agency, Problem.AgencyHasBranchHere(agencyCode, stationed.Id));
                 }
 
                 break;
             default:
-                return SummonsChoice.Refuse(SummonsField.Agency, Problems.Problems.SummonsRole());
+                return SummonsChoice.Refuse(SummonsField.Agency, Problem.SummonsRole());
         }
 
         var chosen = agencyItself ? null : branch?.Id ?? (townshipId is null ? null : catalog.FindBranch(agencyCode, townshipId)?.Id);

@@ -18,7 +18,7 @@ public sealed class When_an_action_is_written_to_the_audit_trail
 
     [Test]
     public void Should_know_every_action_the_audit_page_filters_sign_ins_by() =>
-        Assert.That(Whistle.Api.Audit.AuditApi.SignInActions, Is.SubsetOf(AuditActions.All));
+        Assert.That(Whistle.Api.Audit.AuditQueries.SignInActions, Is.SubsetOf(AuditActions.All));
 
     [Test]
     public void Should_list_words_in_kebab_case() =>

@@ -7,7 +7,7 @@ namespace Whistle.Core.Problems;
 /// The problems the API says, each with its code (<see cref="ProblemCodes"/>), its values and its English text: one
 /// place for the words, so that a rule names the problem and the edge only maps it to a status.
 /// </summary>
-public static class Problems
+public static class Problem
 {
     private static ProblemText P(string code, string detail, params (string, object?)[] values) => ProblemText.Of(code, detail, values);
 

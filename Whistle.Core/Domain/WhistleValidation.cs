@@ -1,8 +1,8 @@
-using Whistle.Core.County;
-using Whistle.Core.Domain;
 using Whistle.Core.Problems;
+using Whistle.Core.County;
+using Whistle.Core.Whistles;
 
-namespace Whistle.Api.Whistles;
+namespace Whistle.Core.Domain;
 
 /// <summary>Input rules, the same as the web form's. Every failure is named by its field.</summary>
 public static class WhistleValidation
@@ -19,21 +19,21 @@ public static class WhistleValidation
     public static FieldErrors Raise(RaiseWhistleRequest r, CountyCatalog catalog)
     {
         var errors = new FieldErrors();
-        if (string.IsNullOrWhiteSpace(r.MatterCode)) errors.Set("matterCode", Problems.Required("matterCode", "The matter is required."));
-        else if (catalog.FindActiveMatter(r.MatterCode) is null) errors.Set("matterCode", Problems.NotOnWhistleList(r.MatterCode));
+        if (string.IsNullOrWhiteSpace(r.MatterCode)) errors.Set("matterCode", Problem.Required("matterCode", "The matter is required."));
+        else if (catalog.FindActiveMatter(r.MatterCode) is null) errors.Set("matterCode", Problem.NotOnWhistleList(r.MatterCode));
         Text(errors, "title", r.Title, TitleMax, required: true);
         Text(errors, "description", r.Description, DescriptionMax, required: false, multiLine: true);
         Text(errors, "address", r.Address, AddressMax, required: true);
-        if (string.IsNullOrWhiteSpace(r.Urgency)) errors.Set("urgency", Problems.Required("urgency", "The urgency is required."));
-        else if (!Urgency.IsValid(r.Urgency)) errors.Set("urgency", Problems.OneOf("urgency", Urgency.All, $"The urgency must be one of {string.Join(", ", Urgency.All)}."));
-        if (r.Latitude is { } lat && (double.IsNaN(lat) || lat is < -90 or > 90)) errors.Set("latitude", Problems.OutOfRange("latitude", -90, 90, "The latitude must be between -90 and 90."));
-        if (r.Longitude is { } lon && (double.IsNaN(lon) || lon is < -180 or > 180)) errors.Set("longitude", Problems.OutOfRange("longitude", -180, 180, "The longitude must be between -180 and 180."));
-        if (r.Latitude.HasValue != r.Longitude.HasValue) errors.Set(r.Latitude.HasValue ? "longitude" : "latitude", Problems.BothOrNeither(r.Latitude.HasValue ? "longitude" : "latitude", r.Latitude.HasValue ? "latitude" : "longitude", "Give both latitude and longitude, or neither."));
+        if (string.IsNullOrWhiteSpace(r.Urgency)) errors.Set("urgency", Problem.Required("urgency", "The urgency is required."));
+        else if (!Urgency.IsValid(r.Urgency)) errors.Set("urgency", Problem.OneOf("urgency", Urgency.All, $"The urgency must be one of {string.Join(", ", Urgency.All)}."));
+        if (r.Latitude is { } lat && (double.IsNaN(lat) || lat is < -90 or > 90)) errors.Set("latitude", Problem.OutOfRange("latitude", -90, 90, "The latitude must be between -90 and 90."));
+        if (r.Longitude is { } lon && (double.IsNaN(lon) || lon is < -180 or > 180)) errors.Set("longitude", Problem.OutOfRange("longitude", -180, 180, "The longitude must be between -180 and 180."));
+        if (r.Latitude.HasValue != r.Longitude.HasValue) errors.Set(r.Latitude.HasValue ? "longitude" : "latitude", Problem.BothOrNeither(r.Latitude.HasValue ? "longitude" : "latitude", r.Latitude.HasValue ? "latitude" : "longitude", "Give both latitude and longitude, or neither."));
         if (r.ExtraAgencyCodes is { } extra)
         {
             var unknown = extra.Where(code => string.IsNullOrWhiteSpace(code) || catalog.FindAgency(code) is null).ToList();
-            if (extra.Count > ExtraAgenciesMax) errors.Set("extraAgencyCodes", Problems.TooMany("extraAgencyCodes", ExtraAgenciesMax, $"At most {ExtraAgenciesMax} further agencies can be summoned."));
-            else if (unknown.Count > 0) errors.Set("extraAgencyCodes", Problems.Unknown("extraAgencyCodes", string.Join(", ", unknown), $"Unknown agencies: {string.Join(", ", unknown)}."));
+            if (extra.Count > ExtraAgenciesMax) errors.Set("extraAgencyCodes", Problem.TooMany("extraAgencyCodes", ExtraAgenciesMax, $"At most {ExtraAgenciesMax} further agencies can be summoned."));
+            else if (unknown.Count > 0) errors.Set("extraAgencyCodes", Problem.Unknown("extraAgencyCodes", string.Join(", ", unknown), $"Unknown agencies: {string.Join(", ", unknown)}."));
         }
 
         return errors;
@@ -48,13 +48,13 @@ public static class WhistleValidation
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            if (required) errors.Set(field, Problems.Required(field));
-            else if (value is not null && ControlCharacter(value, multiLine) is { } blank) errors.Set(field, Problems.ControlCharacter(field, blank, multiLine));
+            if (required) errors.Set(field, Problem.Required(field));
+            else if (value is not null && ControlCharacter(value, multiLine) is { } blank) errors.Set(field, Problem.ControlCharacter(field, blank, multiLine));
             return;
         }
 
-        if (value.Trim().Length > max) errors.Set(field, Problems.TooLong(field, max));
-        else if (ControlCharacter(value, multiLine) is { } bad) errors.Set(field, Problems.ControlCharacter(field, bad, multiLine));
+        if (value.Trim().Length > max) errors.Set(field, Problem.TooLong(field, max));
+        else if (ControlCharacter(value, multiLine) is { } bad) errors.Set(field, Problem.ControlCharacter(field, bad, multiLine));
     }
 
     /// <summary>
