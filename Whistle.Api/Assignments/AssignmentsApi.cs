@@ -20,6 +20,8 @@ public static class AssignmentsApi
             WhistlesApi.Execute(commands.ResolveAsync(CurrentUser.From(http), id, request, ct))).WithName("ResolveAssignment").ProducesTransition();
         api.MapPost("/{id}/decline", (string id, DeclineRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
             WhistlesApi.Execute(commands.DeclineAsync(CurrentUser.From(http), id, request, ct))).WithName("DeclineAssignment").ProducesTransition();
+        api.MapPost("/{id}/urge", (string id, UrgeRequest request, HttpContext http, UrgeCommand command, CancellationToken ct) =>
+            WhistlesApi.Execute(command.UrgeAsync(CurrentUser.From(http), id, request, ct))).WithName("UrgeAssignment").ProducesTransition();
         api.MapPost("/{id}/reassign", (string id, ReassignRequest request, HttpContext http, ReassignmentCommands commands, CancellationToken ct) =>
             WhistlesApi.Execute(commands.ReassignAsync(CurrentUser.From(http), id, request, ct))).WithName("ReassignAssignment").ProducesTransition();
         return app;

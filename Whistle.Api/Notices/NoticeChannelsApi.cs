@@ -43,6 +43,7 @@ public static partial class NoticeChannelsApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         api.MapDelete("/{id}", Delete).WithName("DeleteNoticeChannel").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/{id}/deliveries", Deliveries).WithName("ListNoticeDeliveries").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/{id}/test", Test).WithName("TestNoticeChannel").ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
@@ -132,6 +133,13 @@ public static partial class NoticeChannelsApi
             },
             ct);
         return deleted ? TypedResults.NoContent() : CommandResults.NotFoundProblem();
+    }
+
+    /// <summary>202: the test notice is queued; the delivery log (<c>GET …/deliveries</c>) shows it sent or why not.</summary>
+    private static async Task<Results<Accepted, ProblemHttpResult>> Test(string id, HttpContext http, NoticeTestCommand command, CancellationToken ct)
+    {
+        var queued = await command.QueueAsync(CurrentUser.From(http), id, ct);
+        return queued is null ? CommandResults.NotFoundProblem() : TypedResults.Accepted($"/api/notice-channels/{id}/deliveries");
     }
 
     private static async Task<Results<Ok<IReadOnlyList<NoticeDeliveryDto>>, ProblemHttpResult>> Deliveries(

@@ -19,7 +19,8 @@ public sealed record ConfirmWhistleRequest(IReadOnlyList<RatingRequest>? Ratings
 
 public sealed record ReopenWhistleRequest(string? Reason);
 
-public sealed record ReportRequest(int? EtaMinutes, string? Note);
+/// <summary><paramref name="ExpectedOn"/>: for work due in days (a meeting's decision), the day (YYYY-MM-DD, Asia/Shanghai) the unit expects to be done, instead of an ETA in minutes.</summary>
+public sealed record ReportRequest(int? EtaMinutes, string? Note, string? ExpectedOn = null);
 
 public sealed record ResolveRequest(string? Note);
 
@@ -77,4 +78,5 @@ public sealed record InboxItemDto(
     int EscalationCount,
     DateTimeOffset? LastEscalatedAt,
     string? PreviousAssignmentId,
-    DateTimeOffset? ReassignedAt);
+    DateTimeOffset? ReassignedAt,
+    string? ExpectedOn);

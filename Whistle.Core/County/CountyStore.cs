@@ -122,6 +122,7 @@ public static class CountyStore
             },
             t);
         await c.ExecuteAsync(UpsertTownshipSql, county.Townships, t);
+        await CountyBoundaries.SaveAsync(unit, county);
         await c.ExecuteAsync(UpsertAgencySql, county.Agencies, t);
         await c.ExecuteAsync(UpsertBranchSql, county.Branches.Select((b, i) => new { b.Id, b.AgencyCode, b.TownshipId, b.Name, b.NameEn, Position = i }), t);
         await c.ExecuteAsync(RetireMattersSql, transaction: t);
@@ -282,6 +283,7 @@ public static class CountyStore
             return new MatterLimit(row.ReportWithinMinutes, row.ResolveWithinMinutes);
         }
 
+        var boundaries = await CountyBoundaries.LoadAsync(connection, transaction);
         return new CountyDefinition(
             new CountyInfo(county.Id, county.Name, county.NameEn),
             townships,
@@ -299,7 +301,8 @@ public static class CountyStore
             .ToList(),
             Users: null,
             Escalation: new EscalationSettings(county.ReminderShare, county.RepeatEveryMinutes),
-            Assessment: new AssessmentSettings(new AssessmentWeights(county.WeightResponse, county.WeightResolution, county.WeightSatisfaction)));
+            Assessment: new AssessmentSettings(new AssessmentWeights(county.WeightResponse, county.WeightResolution, county.WeightSatisfaction)),
+            Boundaries: boundaries);
     }
 }
 

@@ -28,6 +28,12 @@ public static class NoticeVocabulary
     public const string Pending = "pending";
     public const string Sent = "sent";
     public const string Failed = "failed";
+
+    /// <summary>
+    /// The system administrator's "send a test notice" (issue 13): a delivery of its own (its sequence negative: no
+    /// timeline event), sent by the same sender through the same address checks, tried once.
+    /// </summary>
+    public const string TestEvent = "NoticeTest";
 }
 
 /// <summary>
@@ -134,11 +140,11 @@ public static class NoticeStore
         """;
 
     private const string DeliveriesSqlite = $"""
-        SELECT {DeliveryColumns} FROM notice_deliveries WHERE channel_id = @ChannelId ORDER BY sequence DESC LIMIT @Take;
+        SELECT {DeliveryColumns} FROM notice_deliveries WHERE channel_id = @ChannelId ORDER BY created_at DESC, sequence DESC LIMIT @Take;
         """;
 
     private const string DeliveriesSqlServer = $"""
-        SELECT TOP (@Take) {DeliveryColumns} FROM notice_deliveries WHERE channel_id = @ChannelId ORDER BY sequence DESC;
+        SELECT TOP (@Take) {DeliveryColumns} FROM notice_deliveries WHERE channel_id = @ChannelId ORDER BY created_at DESC, sequence DESC;
         """;
 
     private const string AttemptsOfChannelSql = """
