@@ -43,7 +43,7 @@ public static partial class NoticeChannelsApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         api.MapDelete("/{id}", Delete).WithName("DeleteNoticeChannel").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/{id}/deliveries", Deliveries).WithName("ListNoticeDeliveries").ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapPost("/{id}/test", Test).WithName("TestNoticeChannel").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/{id}/test", Test).WithName("TestNoticeChannel").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 
@@ -135,12 +135,15 @@ public static partial class NoticeChannelsApi
         return deleted ? TypedResults.NoContent() : CommandResults.NotFoundProblem();
     }
 
-    /// <summary>202: the test notice is queued; the delivery log (<c>GET …/deliveries</c>) shows it sent or why not.</summary>
-    private static async Task<Results<Accepted, ProblemHttpResult>> Test(string id, HttpContext http, NoticeTestCommand command, CancellationToken ct)
-    {
-        var queued = await command.QueueAsync(CurrentUser.From(http), id, ct);
-        return queued is null ? CommandResults.NotFoundProblem() : TypedResults.Accepted($"/api/notice-channels/{id}/deliveries");
-    }
+    /// <summary>202: the test notice is queued; the delivery log (<c>GET …/deliveries</c>) shows it sent or why not. 409: one is still on its way.</summary>
+    private static async Task<Results<Accepted, ProblemHttpResult>> Test(string id, HttpContext http, NoticeTestCommand command, CancellationToken ct) =>
+        await command.QueueAsync(CurrentUser.From(http), id, ct) switch
+        {
+            NoticeTestCommand.Outcome.Queued => TypedResults.Accepted($"/api/notice-channels/{id}/deliveries"),
+            NoticeTestCommand.Outcome.AlreadyPending => TypedResults.Problem(
+                title: "Conflict", detail: "A test notice of this channel is still on its way; its outcome will be in the delivery log.", statusCode: StatusCodes.Status409Conflict),
+            _ => CommandResults.NotFoundProblem(),
+        };
 
     private static async Task<Results<Ok<IReadOnlyList<NoticeDeliveryDto>>, ProblemHttpResult>> Deliveries(
         string id, HttpContext http, WhistleDatabase database, CancellationToken ct)

@@ -290,6 +290,25 @@ public sealed class When_the_system_administrator_tests_a_notice_channel
     }
 
     [Test]
+    public async Task Should_refuse_a_second_test_while_the_first_is_on_its_way()
+    {
+        var answer = new TaskCompletionSource();
+        _receiver.Answer("/test-slow", async context =>
+        {
+            await answer.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            context.Response.StatusCode = 200;
+        });
+        Assert.That((await Security.NoticeSteps.PutChannelAsync(_sysadmin, "test-slow", "webhook", _receiver.Url("/test-slow"), "urban-management.dongfeng")).Status, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await _sysadmin.PostAsync("/api/notice-channels/test-slow/test")).Status, Is.EqualTo(HttpStatusCode.Accepted));
+        await _receiver.WaitForAsync("/test-slow", "NoticeTest"); // the sender is waiting for the answer: the delivery is pending
+        var (second, problem, _) = await _sysadmin.PostAsync("/api/notice-channels/test-slow/test");
+        answer.SetResult();
+        Assert.That(second, Is.EqualTo(HttpStatusCode.Conflict), problem?.ToJsonString());
+        var delivery = await Security.NoticeSteps.SettledDeliveryAsync(_sysadmin, "test-slow");
+        Assert.That(delivery.Str("status"), Is.EqualTo("sent"), "one delivery, the first");
+    }
+
+    [Test]
     public async Task Should_answer_404_for_a_channel_that_does_not_exist()
     {
         Assert.That((await _sysadmin.PostAsync("/api/notice-channels/no-such-channel/test")).Status, Is.EqualTo(HttpStatusCode.NotFound));
