@@ -267,6 +267,7 @@ public sealed class When_each_role_looks_for_what_it_expected
         // Its own assessment: itself and its branches.
         await page.GetByTestId("nav-assessment").ClickAsync();
         await Expect(page.GetByTestId("assessment-page")).ToHaveAttributeAsync("data-scope", "agency", new() { Timeout = Live });
+        await Expect(page.Locator("[data-testid=ranking-row]").First).ToBeVisibleAsync(new() { Timeout = Live });
         var units = await page.Locator("[data-testid=ranking-row]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.unitId)");
         Assert.That(units, Is.Not.Empty.And.All.StartsWith("urban-management."));
         await page.Context.CloseAsync();
