@@ -124,12 +124,11 @@ public static class ApiExtensions
         services.AddSingleton<SigningKey>();
         services.AddWhistleSessions();
         services.AddSingleton<WhistleQueries>();
-        services.AddSingleton<WhistleCommands>();
-        services.AddSingleton<ReassignmentCommands>();
-        services.AddSingleton<UrgeCommand>();
+        services.AddSingleton<Whistle.Api.Audit.AuditQueries>();
+        services.AddSingleton<Whistle.Api.Export.ExportQueries>();
+        services.AddSingleton<Whistle.Api.Stats.StatsQueries>();
         services.AddSingleton<NoticeTestCommand>();
         services.AddSingleton<Whistle.Api.Meetings.MeetingQueries>();
-        services.AddSingleton<Whistle.Api.Meetings.MeetingCommands>();
         services.AddSingleton<PushDeduplicator>();
         services.AddOpen311Api();
 

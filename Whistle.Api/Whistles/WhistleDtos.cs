@@ -1,30 +1,7 @@
 using Whistle.Contracts;
-using Whistle.Core.Storage;
+using Whistle.Core.Whistles;
 
 namespace Whistle.Api.Whistles;
-
-public sealed record RaiseWhistleRequest(
-    string? MatterCode,
-    string? Title,
-    string? Description,
-    string? Address,
-    double? Latitude,
-    double? Longitude,
-    string? Urgency,
-    IReadOnlyList<string>? ExtraAgencyCodes);
-
-public sealed record RatingRequest(string? AssignmentId, string? Rating, string? Comment);
-
-public sealed record ConfirmWhistleRequest(IReadOnlyList<RatingRequest>? Ratings);
-
-public sealed record ReopenWhistleRequest(string? Reason);
-
-/// <summary><paramref name="ExpectedOn"/>: for work due in days (a meeting's decision), the day (YYYY-MM-DD, Asia/Shanghai) the unit expects to be done, instead of an ETA in minutes.</summary>
-public sealed record ReportRequest(int? EtaMinutes, string? Note, string? ExpectedOn = null);
-
-public sealed record ResolveRequest(string? Note);
-
-public sealed record DeclineRequest(string? Reason);
 
 public sealed record TimelineEntryDto(long Sequence, string Type, DateTimeOffset OccurredAt, EventActor Actor, string? AssignmentId, string? Note);
 

@@ -8,15 +8,11 @@ namespace Whistle.Core.County;
 
 /// <summary>
 /// The townships' boundaries (GeoJSON, RFC 7946) from the county file: checked when the file is read, kept per township
-/// in the database (<c>townships.boundary</c>, the geometry's JSON) and served as one FeatureCollection for the map, which
+/// in the database (<c>townships.boundary</c>, the geometry's JSON, written by the table's owner <see cref="CountyStore"/>) and served as one FeatureCollection for the map, which
 /// draws them itself — a county intranet without internet still has its map.
 /// </summary>
 public static class CountyBoundaries
 {
-    private const string ClearSql = "UPDATE townships SET boundary = NULL;";
-
-    private const string SaveSql = "UPDATE townships SET boundary = @Boundary WHERE id = @Id;";
-
     private const string SelectSql = "SELECT id AS Id, boundary AS Boundary FROM townships WHERE boundary IS NOT NULL ORDER BY id;";
 
     private sealed record Row(string Id, string Boundary);
@@ -114,14 +110,6 @@ public static class CountyBoundaries
         }
 
         return null;
-    }
-
-    /// <summary>Writes the file's boundaries to the townships (a township the file gives none loses its old one).</summary>
-    public static async Task SaveAsync(UnitOfWork unit, CountyDefinition county)
-    {
-        await unit.Connection.ExecuteAsync(ClearSql, transaction: unit.Transaction);
-        await unit.Connection.ExecuteAsync(
-            SaveSql, Geometries(county.Boundaries).Select(g => new { Id = g.Key, Boundary = g.Value }), unit.Transaction);
     }
 
     /// <summary>The stored boundaries as the FeatureCollection the county file gave (null when none is stored).</summary>

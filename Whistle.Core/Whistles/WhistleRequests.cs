@@ -1,0 +1,39 @@
+namespace Whistle.Core.Whistles;
+
+// What a caller asks of a whistle or a duty, as the HTTP API receives it (PRODUCT.md §5); checked by WhistleStore.
+
+public sealed record RaiseWhistleRequest(
+    string? MatterCode,
+    string? Title,
+    string? Description,
+    string? Address,
+    double? Latitude,
+    double? Longitude,
+    string? Urgency,
+    IReadOnlyList<string>? ExtraAgencyCodes);
+
+public sealed record RatingRequest(string? AssignmentId, string? Rating, string? Comment);
+
+public sealed record ConfirmWhistleRequest(IReadOnlyList<RatingRequest>? Ratings);
+
+public sealed record ReopenWhistleRequest(string? Reason);
+
+/// <summary><paramref name="ExpectedOn"/>: for work due in days (a meeting's decision), the day (YYYY-MM-DD, Asia/Shanghai) the unit expects to be done, instead of an ETA in minutes.</summary>
+public sealed record ReportRequest(int? EtaMinutes, string? Note, string? ExpectedOn = null);
+
+public sealed record ResolveRequest(string? Note);
+
+/// <summary>An agency's 催办 of its branch's duty, with its words (optional).</summary>
+public sealed record UrgeRequest(string? Note);
+
+public sealed record DeclineRequest(string? Reason);
+
+/// <summary>
+/// 改派: the duty goes to <paramref name="AgencyCode"/>'s branch <paramref name="BranchId"/>, or with <paramref name="ToAgency"/> to the
+/// agency's own office (本部), or else to its branch stationed in the whistle's township (the agency itself where it has
+/// none there).
+/// </summary>
+public sealed record ReassignRequest(string? AgencyCode, string? BranchId, string? Reason, bool? ToAgency = null);
+
+/// <summary>A supervisor adds a co-handling unit to a whistle.</summary>
+public sealed record AddAssignmentRequest(string? AgencyCode, string? BranchId, string? Reason, bool? ToAgency = null);
