@@ -32,6 +32,7 @@ public static class NoticeChannelsApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         api.MapDelete("/{id}", Delete).WithName("DeleteNoticeChannel").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/{id}/deliveries", Deliveries).WithName("ListNoticeDeliveries").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/{id}/test", Test).WithName("TestNoticeChannel").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 
@@ -47,6 +48,16 @@ public static class NoticeChannelsApi
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, HttpContext http, NoticeStore notices, CancellationToken ct) =>
         await notices.DeleteAsync(CurrentUser.From(http), id, ct) ? TypedResults.NoContent() : CommandResults.NotFoundProblem();
+
+    /// <summary>202: the test notice is queued; the delivery log (<c>GET …/deliveries</c>) shows it sent or why not. 409: one is still on its way.</summary>
+    private static async Task<Results<Accepted, ProblemHttpResult>> Test(string id, HttpContext http, NoticeTestCommand command, CancellationToken ct) =>
+        await command.QueueAsync(CurrentUser.From(http), id, ct) switch
+        {
+            NoticeStore.TestOutcome.Queued => TypedResults.Accepted($"/api/notice-channels/{id}/deliveries"),
+            NoticeStore.TestOutcome.AlreadyPending => TypedResults.Problem(
+                title: "Conflict", detail: "A test notice of this channel is still on its way; its outcome will be in the delivery log.", statusCode: StatusCodes.Status409Conflict),
+            _ => CommandResults.NotFoundProblem(),
+        };
 
     private static async Task<Results<Ok<IReadOnlyList<NoticeDeliveryDto>>, ProblemHttpResult>> Deliveries(string id, NoticeStore notices, CancellationToken ct)
     {

@@ -1,3 +1,4 @@
+using Whistle.Core.Assessment;
 using Whistle.Core.County;
 using Whistle.Core.Whistles;
 
@@ -14,6 +15,24 @@ public static class WhistleValidation
     public const int ExtraAgenciesMax = 10;
     public const int EtaMinutesMax = 7 * 24 * 60;
     public const int IdempotencyKeyMax = 200;
+
+    /// <summary>
+    /// A report's expected day (YYYY-MM-DD in Asia/Shanghai): not before today there, not with an ETA in minutes as well.
+    /// Null when none was given or it is wrong (then <paramref name="errors"/> says why).
+    /// </summary>
+    public static DateOnly? ExpectedOn(Dictionary<string, string[]> errors, ReportRequest request, DateTimeOffset now)
+    {
+        if (request.ExpectedOn is null) return null;
+        if (!DateOnly.TryParseExact(request.ExpectedOn, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day))
+        {
+            errors["expectedOn"] = ["The expected day is YYYY-MM-DD."];
+            return null;
+        }
+
+        if (request.EtaMinutes is not null) errors["expectedOn"] = ["Give an ETA in minutes or an expected day, not both."];
+        else if (day < ChinaTime.LocalDate(now)) errors["expectedOn"] = ["The expected day must not be in the past (Asia/Shanghai)."];
+        return errors.ContainsKey("expectedOn") ? null : day;
+    }
 
     public static Dictionary<string, string[]> Raise(RaiseWhistleRequest r, CountyCatalog catalog)
     {
