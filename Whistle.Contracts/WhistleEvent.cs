@@ -77,7 +77,8 @@ public sealed record AssignmentSnapshot(
     int EscalationCount = 0,
     DateTimeOffset? LastEscalatedAt = null,
     string? PreviousAssignmentId = null,
-    DateTimeOffset? ReassignedAt = null);
+    DateTimeOffset? ReassignedAt = null,
+    string? ExpectedOn = null);
 
 /// <summary>The event types of PRODUCT.md §5, spelled as the push contract spells them.</summary>
 public static class WhistleEventTypes

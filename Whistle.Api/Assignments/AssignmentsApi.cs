@@ -21,6 +21,8 @@ public static class AssignmentsApi
             WhistlesApi.Execute(http, queries, caller => whistles.ResolveAsync(caller, id, request, ct))).WithName("ResolveAssignment").ProducesTransition();
         api.MapPost("/{id}/decline", (string id, DeclineRequest request, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
             WhistlesApi.Execute(http, queries, caller => whistles.DeclineAsync(caller, id, request, ct))).WithName("DeclineAssignment").ProducesTransition();
+        api.MapPost("/{id}/urge", (string id, UrgeRequest request, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
+            WhistlesApi.Execute(http, queries, caller => whistles.UrgeAsync(caller, id, request, ct))).WithName("UrgeAssignment").ProducesTransition();
         api.MapPost("/{id}/reassign", (string id, ReassignRequest request, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
             WhistlesApi.Execute(http, queries, caller => whistles.ReassignAsync(caller, id, request, ct))).WithName("ReassignAssignment").ProducesTransition();
         return app;

@@ -97,6 +97,9 @@ public static class ApiExtensions
             builder.AddWhistleNotices();
         }
 
+        services.AddOptions<MapOptions>().BindConfiguration(MapOptions.Section)
+            .Validate(o => MapOptions.Refusal(o.TileUrl) is null, "Whistle:Map:TileUrl must be an absolute http(s) URL with {z}, {x} and {y} (and optionally {s}: 0–7), or unset.")
+            .ValidateOnStart();
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section)
             .Validate(o => o.MaxRequestBodyBytes is >= 1024 and <= 100 * 1024 * 1024, "Whistle:Api:MaxRequestBodyBytes must be between 1024 and 104857600 (default: 65536).")
             .ValidateOnStart();
@@ -125,6 +128,7 @@ public static class ApiExtensions
         services.AddSingleton<Whistle.Api.Audit.AuditQueries>();
         services.AddSingleton<Whistle.Api.Export.ExportQueries>();
         services.AddSingleton<Whistle.Api.Stats.StatsQueries>();
+        services.AddSingleton<NoticeTestCommand>();
         services.AddSingleton<Whistle.Api.Meetings.MeetingQueries>();
         services.AddSingleton<PushDeduplicator>();
         services.AddOpen311Api();
@@ -227,7 +231,7 @@ public static class ApiExtensions
             app.UseForwardedHeaders();
         }
 
-        app.UseSecurityHeaders();
+        app.UseSecurityHeaders(MapOptions.ImageSource(app.Services.GetRequiredService<IOptions<MapOptions>>().Value.TileUrl));
         app.UseWhen(
             context => context.Request.Path.StartsWithSegments(OpenApiDocumentInfo.ReferencePath),
             reference => reference.Use((context, next) =>
@@ -246,6 +250,7 @@ public static class ApiExtensions
         app.MapAuthApi();
         app.MapAccountsApi();
         app.MapReferenceApi();
+        app.MapMapApi();
         app.MapWhistleListUpkeepApi();
         app.MapAuditApi();
         app.MapWhistlesApi();

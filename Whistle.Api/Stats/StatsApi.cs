@@ -27,7 +27,7 @@ public sealed record AssessmentDto(
     IReadOnlyList<HistogramBucket> TimeToReportHistogram,
     IReadOnlyList<TrendPoint> Trend);
 
-/// <summary>Response times and the assessment (实绩考核): supervisors see the county, a township the branches stationed in it.</summary>
+/// <summary>Response times and the assessment (实绩考核): supervisors see the county, a township the branches stationed in it, an agency itself and its branches.</summary>
 public static class StatsApi
 {
     private const int MaxDays = 400;
@@ -119,7 +119,7 @@ public static class StatsApi
     }
 
     private static ProblemHttpResult? Forbidden(Caller user) =>
-        user.Role is Roles.Supervisor or Roles.Township
+        user.Role is Roles.Supervisor or Roles.Township or Roles.Agency
             ? null
             : ProblemResults.Forbidden(Problem.AssessmentRoles());
 
@@ -142,6 +142,14 @@ public static class StatsApi
             var own = catalog.Definition.Branches.Where(b => b.TownshipId == user.OrgId).Select(b => b.Id).ToHashSet();
             var ownRows = rows.Where(r => r.BranchId is not null && own.Contains(r.BranchId)).ToList();
             return ([], Assessor.Branches(catalog, ownRows, weights, asOf, user.OrgId, summons), ownRows);
+        }
+
+        if (user.Role == Roles.Agency)
+        {
+            // A county institution sees itself and its own branches (issue 13): the duties routed to it or to them.
+            var ownRows = rows.Where(r => r.AgencyCode == user.OrgId).ToList();
+            var ownSummons = summons.Where(s => s.AgencyCode == user.OrgId).ToList();
+            return (Assessor.Agencies(catalog, ownRows, weights, asOf, ownSummons, user.OrgId), Assessor.Branches(catalog, ownRows, weights, asOf, null, ownSummons, user.OrgId), ownRows);
         }
 
         return (Assessor.Agencies(catalog, rows, weights, asOf, summons), Assessor.Branches(catalog, rows, weights, asOf, null, summons), rows);

@@ -55,4 +55,5 @@ public sealed record InboxItemDto(
     int EscalationCount,
     DateTimeOffset? LastEscalatedAt,
     string? PreviousAssignmentId,
-    DateTimeOffset? ReassignedAt);
+    DateTimeOffset? ReassignedAt,
+    string? ExpectedOn);

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 using Whistle.Api.Auth;
 using Whistle.Api.Hosting;
 using Whistle.Contracts;
+using Whistle.Core.Hosting;
 using Whistle.Core.Domain;
 using Whistle.Core.Telemetry;
 using Whistle.Core.Whistles;
@@ -69,17 +70,40 @@ public static class WhistlesApi
         };
     }
 
+    /// <summary>
+    /// The whistles the caller may see, newest first; filtered (each filter only when given) by township, a unit with a
+    /// duty on the whistle (<paramref name="agencyCode"/>, <paramref name="branchId"/>), raised in [from, to), a text
+    /// (<paramref name="q"/>: title, address, description, or the id) and overdue only.
+    /// </summary>
     private static async Task<Results<Ok<PageDto<WhistleDto>>, ValidationProblem>> List(
         HttpContext http,
         WhistleQueries queries,
+        CountyCatalogHolder county,
         CancellationToken ct,
         string? status = "open",
         int page = 1,
-        int pageSize = 20)
+        int pageSize = 20,
+        string? townshipId = null,
+        string? agencyCode = null,
+        string? branchId = null,
+        DateTimeOffset? from = null,
+        DateTimeOffset? to = null,
+        string? q = null,
+        bool overdue = false)
     {
         var errors = Paging(status, page, pageSize);
+        var catalog = county.Catalog;
+        townshipId = string.IsNullOrWhiteSpace(townshipId) ? null : townshipId;
+        agencyCode = string.IsNullOrWhiteSpace(agencyCode) ? null : agencyCode;
+        branchId = string.IsNullOrWhiteSpace(branchId) ? null : branchId;
+        if (townshipId is not null && catalog.FindTownship(townshipId) is null) errors.Set("townshipId", Problem.Unknown("townshipId", townshipId, $"'{townshipId}' is no township of the county."));
+        if (agencyCode is not null && catalog.FindAgency(agencyCode) is null) errors.Set("agencyCode", Problem.Unknown("agencyCode", agencyCode, $"'{agencyCode}' is no agency of the county."));
+        if (branchId is not null && catalog.FindBranch(branchId) is null) errors.Set("branchId", Problem.Unknown("branchId", branchId, $"'{branchId}' is no branch of the county."));
+        if (from is not null && to is not null && to <= from) errors.Set("to", Problem.EndBeforeStart());
+        WhistleValidation.Text(errors, "q", q, WhistleValidation.TitleMax, required: false);
         if (errors.Count > 0) return ProblemResults.Validation(errors);
-        return TypedResults.Ok(await queries.ListAsync(CurrentUser.From(http), status ?? "open", page, pageSize, ct));
+        var filter = new WhistleFilter(townshipId, agencyCode, branchId, from, to, q, overdue);
+        return TypedResults.Ok(await queries.ListAsync(CurrentUser.From(http), status ?? "open", filter, page, pageSize, ct));
     }
 
     public static FieldErrors Paging(string? status, int page, int pageSize)

@@ -1,3 +1,4 @@
+using Whistle.Core.Assessment;
 using Whistle.Core.Problems;
 using Whistle.Core.County;
 using Whistle.Core.Whistles;
@@ -15,6 +16,24 @@ public static class WhistleValidation
     public const int ExtraAgenciesMax = 10;
     public const int EtaMinutesMax = 7 * 24 * 60;
     public const int IdempotencyKeyMax = 200;
+
+    /// <summary>
+    /// A report's expected day (YYYY-MM-DD in Asia/Shanghai): not before today there, not with an ETA in minutes as well.
+    /// Null when none was given or it is wrong (then <paramref name="errors"/> says why).
+    /// </summary>
+    public static DateOnly? ExpectedOn(FieldErrors errors, ReportRequest request, DateTimeOffset now)
+    {
+        if (request.ExpectedOn is null) return null;
+        if (!DateOnly.TryParseExact(request.ExpectedOn, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day))
+        {
+            errors.Set("expectedOn", Problem.DateFormat("The expected day is YYYY-MM-DD."));
+            return null;
+        }
+
+        if (request.EtaMinutes is not null) errors.Set("expectedOn", Problem.EtaOrExpectedDay());
+        else if (day < ChinaTime.LocalDate(now)) errors.Set("expectedOn", Problem.ExpectedDayInPast());
+        return errors.ContainsKey("expectedOn") ? null : day;
+    }
 
     public static FieldErrors Raise(RaiseWhistleRequest r, CountyCatalog catalog)
     {

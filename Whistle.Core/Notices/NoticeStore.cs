@@ -1,11 +1,13 @@
 using Whistle.Core.Problems;
 using System.Data.Common;
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dapper;
 using Whistle.Contracts;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
+using Whistle.Core.Messaging;
 using Whistle.Core.Storage;
 
 namespace Whistle.Core.Notices;
@@ -33,6 +35,12 @@ public static class NoticeVocabulary
     public const string Pending = "pending";
     public const string Sent = "sent";
     public const string Failed = "failed";
+
+    /// <summary>
+    /// The system administrator's "send a test notice" (issue 13): a delivery of its own (its sequence negative: no
+    /// timeline event), sent by the same sender through the same address checks, tried once.
+    /// </summary>
+    public const string TestEvent = "NoticeTest";
 }
 
 /// <summary>
@@ -161,7 +169,7 @@ public sealed partial class NoticeStore(WhistleDatabase database, NoticeSecrets 
             "@Id, @ChannelId, @Sequence, @EventType, @EventJson, 'pending', 0, @Now, @Now",
             "channel_id, sequence") + ";";
 
-    private const string DeliveriesSql = $"SELECT {DeliveryColumns} FROM notice_deliveries WHERE channel_id = @ChannelId ORDER BY sequence DESC";
+    private const string DeliveriesSql = $"SELECT {DeliveryColumns} FROM notice_deliveries WHERE channel_id = @ChannelId ORDER BY created_at DESC, sequence DESC";
 
     private static string LatestDeliveriesSql(SqlDialect dialect) => dialect.Limit(DeliveriesSql) + ";";
 
@@ -284,6 +292,52 @@ public sealed partial class NoticeStore(WhistleDatabase database, NoticeSecrets 
                 await AuditTrail.WriteAsync(unit, caller.Audit, "notice-channel", id, "deleted", ToDto(before), null, time.GetUtcNow());
                 unit.Complete();
                 return true;
+            },
+            ct);
+
+    /// <summary>What became of a test notice asked for.</summary>
+    public enum TestOutcome
+    {
+        Queued,
+        NoSuchChannel,
+        AlreadyPending,
+    }
+
+    /// <summary>One test at a time per channel: a chat group is not flooded by an impatient finger.</summary>
+    private const string PendingTestSql = "SELECT COUNT(*) FROM notice_deliveries WHERE channel_id = @ChannelId AND event_type = @TestEvent AND status = 'pending';";
+
+    /// <summary>
+    /// "Send a test notice" (issue 13): queues one delivery of a <see cref="NoticeVocabulary.TestEvent"/> on the channel — a
+    /// <c>WhistleEvent</c> of that type naming the channel's unit in its note — which the sender (where the dispatcher runs)
+    /// sends like any other and tries once; its outcome is in the delivery log. Audited (<c>test-sent</c>).
+    /// </summary>
+    public Task<TestOutcome> QueueTestAsync(Caller caller, string id, CancellationToken ct) =>
+        database.WriteAsync(
+            async unit =>
+            {
+                var channel = await GetChannelAsync(unit.Connection, id, unit.Transaction);
+                if (channel is null) return TestOutcome.NoSuchChannel;
+                if (await unit.Connection.ExecuteScalarAsync<int>(PendingTestSql, new { ChannelId = channel.Id, NoticeVocabulary.TestEvent }, unit.Transaction) > 0)
+                {
+                    return TestOutcome.AlreadyPending;
+                }
+
+                var now = time.GetUtcNow();
+                var catalog = county.Catalog;
+                var unitName = channel.UnitKind == NoticeVocabulary.Branch
+                    ? catalog.FindBranch(channel.UnitId)?.Name ?? channel.UnitId
+                    : catalog.FindAgency(channel.UnitId)?.Name ?? channel.UnitId;
+                // No timeline event stands behind a test: a negative sequence, unique per channel.
+                var sequence = -now.ToUnixTimeMilliseconds();
+                var @event = new WhistleEvent(sequence, NoticeVocabulary.TestEvent, "", null, now, caller.Actor, null, null, $"{catalog.County.Name}吹哨报到系统发往「{unitName}」的通知渠道");
+                if (!await AddDeliveryAsync(unit, channel.Id, sequence, NoticeVocabulary.TestEvent, JsonSerializer.Serialize(@event, MessageTypes.Json), now))
+                {
+                    return TestOutcome.AlreadyPending; // a test of the same millisecond
+                }
+
+                await AuditTrail.WriteAsync(unit, caller.Audit, "notice-channel", channel.Id, AuditActions.TestSent, null, new { Sequence = sequence }, now);
+                unit.Complete();
+                return TestOutcome.Queued;
             },
             ct);
 

@@ -95,6 +95,13 @@ public static class Problem
     public static ProblemText MatterAgencies(string detail) => P(ProblemCodes.MatterAgencies, detail);
     public static ProblemText MatterLimits(string detail) => P(ProblemCodes.MatterLimits, detail);
     public static ProblemText AddressRefused(string detail) => P(ProblemCodes.AddressRefused, detail);
+    public static ProblemText EtaOrExpectedDay() => P(ProblemCodes.EtaOrExpectedDay, "Give an ETA in minutes or an expected day, not both.");
+    public static ProblemText ExpectedDayInPast() => P(ProblemCodes.ExpectedDayInPast, "The expected day must not be in the past (Asia/Shanghai).");
+
+    public static ProblemText ExpectedDayAfterResolveBy(DateOnly resolveBy) => P(
+        ProblemCodes.ExpectedDayAfterResolveBy,
+        $"The day must not be after the resolve-by day ({resolveBy:yyyy-MM-dd}).",
+        ("resolveBy", resolveBy.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
 
     // ---- 409 ----
     public static ProblemText AssignmentNotDispatched(string status) =>
@@ -155,6 +162,18 @@ public static class Problem
     public static ProblemText OwnAccount() => P(ProblemCodes.OwnAccount, "Nobody disables or enables their own account.");
     public static ProblemText AccountChanged() => P(ProblemCodes.AccountChanged, "The account changed meanwhile; read it again.");
 
+    public static ProblemText AssignmentNotUrgeable(string status) =>
+        P(ProblemCodes.AssignmentNotUrgeable, $"The assignment is {status}; only an open duty (dispatched or reported) can be urged.", ("assignmentStatus", status));
+
+    /// <summary>A second 催办 too soon: when the last one was (UTC in the params; the text in the county's time) and the interval.</summary>
+    public static ProblemText UrgedRecently(DateTimeOffset at, int minutes) => P(
+        ProblemCodes.UrgedRecently,
+        $"The branch was urged at {at.ToOffset(ChinaTime.Offset):yyyy-MM-dd HH:mm} (Asia/Shanghai); urge again after {minutes} minutes.",
+        ("urgedAt", at.ToUniversalTime()), ("minutes", minutes));
+
+    public static ProblemText NoticeTestPending() =>
+        P(ProblemCodes.NoticeTestPending, "A test notice of this channel is still on its way; its outcome will be in the delivery log.");
+
     // ---- 403 ----
     public static ProblemText TownshipRaises() => P(ProblemCodes.TownshipRaises, "Only township staff raise whistles.");
     public static ProblemText RaisingTownshipOnly() => P(ProblemCodes.RaisingTownshipOnly, "Only the raising township acts on its whistle.");
@@ -167,7 +186,9 @@ public static class Problem
     public static ProblemText MeetingCallers() => P(ProblemCodes.MeetingCallers, "Townships and supervisors call meetings.");
     public static ProblemText SummonsNotYours() => P(ProblemCodes.SummonsNotYours, "Only the summoned unit answers its summons.");
     public static ProblemText MeetingOrganizerOnly(string what) => P(ProblemCodes.MeetingOrganizerOnly, $"The township that called the meeting {what}.");
-    public static ProblemText AssessmentRoles() => P(ProblemCodes.AssessmentRoles, "The assessment is for supervisors and townships.");
+    public static ProblemText AssessmentRoles() => P(ProblemCodes.AssessmentRoles, "The assessment is for supervisors, townships and agencies (their own branches).");
+
+    public static ProblemText UrgeOwnBranches() => P(ProblemCodes.UrgeOwnBranches, "An agency urges its own branches' duties only.");
 
     public static ProblemText AdministratorAccount() =>
         P(ProblemCodes.AdministratorAccount, "An administrator's account is kept from the command line on the server, not over the API.");

@@ -69,6 +69,9 @@ public static class ProblemCodes
     public const string MatterAgencies = "matter-agencies";
     public const string MatterLimits = "matter-limits";
     public const string AddressRefused = "address-refused";
+    public const string EtaOrExpectedDay = "eta-or-expected-day";
+    public const string ExpectedDayInPast = "expected-day-in-past";
+    public const string ExpectedDayAfterResolveBy = "expected-day-after-resolve-by";
 
     // ---- 409: a transition that is not allowed now ----
     public const string AssignmentNotDispatched = "assignment-not-dispatched";
@@ -95,6 +98,9 @@ public static class ProblemCodes
     public const string SecondFactorRequiredByRole = "second-factor-required-by-role";
     public const string OwnAccount = "own-account";
     public const string AccountChanged = "account-changed";
+    public const string AssignmentNotUrgeable = "assignment-not-urgeable";
+    public const string UrgedRecently = "urged-recently";
+    public const string NoticeTestPending = "notice-test-pending";
 
     // ---- 403: not yours to do ----
     public const string TownshipRaises = "township-raises";
@@ -106,6 +112,7 @@ public static class ProblemCodes
     public const string SummonsNotYours = "summons-not-yours";
     public const string MeetingOrganizerOnly = "meeting-organizer-only";
     public const string AssessmentRoles = "assessment-roles";
+    public const string UrgeOwnBranches = "urge-own-branches";
     public const string AdministratorAccount = "administrator-account";
     public const string OwnAccountElsewhere = "own-account-elsewhere";
 

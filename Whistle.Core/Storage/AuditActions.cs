@@ -32,6 +32,7 @@ public static class AuditActions
     public const string Changed = "changed";
     public const string Retired = "retired";
     public const string Deleted = "deleted";
+    public const string TestSent = "test-sent";
 
     // Whistles and assignments.
     public const string Raised = "raised";
@@ -44,6 +45,7 @@ public static class AuditActions
     public const string Reassigned = "reassigned";
     public const string ReassignedAway = "reassigned-away";
     public const string Added = "added";
+    public const string Urged = "urged";
 
     // Meetings (a summons is confirmed or declined with the words above; a meeting is cancelled).
     public const string Scheduled = "scheduled";

@@ -1,9 +1,11 @@
-using Whistle.Core.Problems;
+using System.Globalization;
 using Dapper;
 using Whistle.Contracts;
+using Whistle.Core.Assessment;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 using Whistle.Core.Messaging;
+using Whistle.Core.Problems;
 using Whistle.Core.Storage;
 
 namespace Whistle.Core.Whistles;
@@ -55,7 +57,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         """;
 
     private const string ReportAssignmentSql = """
-        UPDATE assignments SET status = @Reported, reported_at = @Now, eta_minutes = @EtaMinutes, note = @Note
+        UPDATE assignments SET status = @Reported, reported_at = @Now, eta_minutes = @EtaMinutes, expected_on = @ExpectedOn, note = @Note
         WHERE id = @Id AND status = @Dispatched;
         """;
 
@@ -321,20 +323,30 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
 
     // ---- A unit's actions on its duty -------------------------------------------------------------------------
 
-    public Task<CommandResult<string>> ReportAsync(Caller caller, string assignmentId, ReportRequest request, CancellationToken ct)
+    public async Task<CommandResult<string>> ReportAsync(Caller caller, string assignmentId, ReportRequest request, CancellationToken ct)
     {
         var errors = new FieldErrors();
         if (request.EtaMinutes is < 0 or > WhistleValidation.EtaMinutesMax)
             errors.Set("etaMinutes", Problem.OutOfRange("etaMinutes", 0, WhistleValidation.EtaMinutesMax, $"The ETA must be between 0 and {WhistleValidation.EtaMinutesMax} minutes."));
         WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: false, multiLine: true);
-        return ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentReported, ct, async (unit, assignment, now) =>
+        var expectedOn = WhistleValidation.ExpectedOn(errors, request, time.GetUtcNow());
+        // A day to finish on, not minutes to arrive in: not after the duty's own resolve-by day. (The errors are answered
+        // only to the duty's owner: ChangeAssignmentAsync checks who asks first.)
+        if (expectedOn is { } day && await database.ReadAsync(c => WhistleRows.GetAssignmentAsync(c, assignmentId), ct) is { } duty
+            && day > ChinaTime.LocalDate(duty.ResolveBy))
+        {
+            errors.Set("expectedOn", Problem.ExpectedDayAfterResolveBy(ChinaTime.LocalDate(duty.ResolveBy)));
+        }
+
+        return await ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentReported, ct, async (unit, assignment, now) =>
         {
             var allowed = Lifecycle.CanReport(assignment.Status);
             if (!allowed.Allowed) return allowed;
+
             var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
             var rows = await unit.Connection.ExecuteAsync(
                 ReportAssignmentSql,
-                new { assignment.Id, Now = now, request.EtaMinutes, Note = note, AssignmentStatus.Reported, AssignmentStatus.Dispatched },
+                new { assignment.Id, Now = now, request.EtaMinutes, ExpectedOn = expectedOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Note = note, AssignmentStatus.Reported, AssignmentStatus.Dispatched },
                 unit.Transaction);
             return rows == 1 ? Transition.Ok : Transition.Refused(Problem.AssignmentChanged());
         });

@@ -147,6 +147,8 @@ export interface Assignment {
   previousAssignmentId?: string | null
   /** When a supervisor moved this duty to another unit (status `reassigned`). */
   reassignedAt?: string | null
+  /** Work due in days (a meeting's decision): the day (YYYY-MM-DD, Asia/Shanghai) the unit expects to finish. */
+  expectedOn?: string | null
 }
 
 export type StepPhase = 'report' | 'resolve'
