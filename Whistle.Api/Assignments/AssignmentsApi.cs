@@ -37,7 +37,7 @@ public static class AssignmentsApi
         int pageSize = 100)
     {
         var errors = WhistlesApi.Paging(status, page, pageSize);
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        if (errors.Count > 0) return ProblemResults.Validation(errors);
         return TypedResults.Ok(await queries.InboxAsync(CurrentUser.From(http), status ?? "open", page, pageSize, ct));
     }
 }

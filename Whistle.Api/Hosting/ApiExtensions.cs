@@ -1,3 +1,4 @@
+using Whistle.Core.Problems;
 using System.Threading.RateLimiting;
 using MassTransit;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -109,7 +110,7 @@ public static class ApiExtensions
             o.KnownIPNetworks.Clear();
             o.KnownProxies.Clear();
         });
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemResults.AddCodes);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section)
             .Validate(o => o.TokenLifetime > TimeSpan.Zero, "Whistle:Auth:TokenLifetime must be positive, e.g. 12:00:00.")
@@ -209,7 +210,7 @@ public static class ApiExtensions
             limiter.OnRejected = async (context, ct) =>
             {
                 context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                await TypedResults.Problem(title: "Too many requests", detail: "Slow down and try again in a minute.", statusCode: StatusCodes.Status429TooManyRequests)
+                await ProblemResults.Problem(StatusCodes.Status429TooManyRequests, "Too many requests", Problem.TooManyRequests())
                     .ExecuteAsync(context.HttpContext);
             };
         });

@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Whistle.Api.Auth;
+using Whistle.Api.Hosting;
 using Whistle.Api.Whistles;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 using Whistle.Core.Notices;
+using Whistle.Core.Problems;
 using Whistle.Core.Storage;
 
 namespace Whistle.Api.Notices;
@@ -54,8 +56,7 @@ public static class NoticeChannelsApi
         await command.QueueAsync(CurrentUser.From(http), id, ct) switch
         {
             NoticeStore.TestOutcome.Queued => TypedResults.Accepted($"/api/notice-channels/{id}/deliveries"),
-            NoticeStore.TestOutcome.AlreadyPending => TypedResults.Problem(
-                title: "Conflict", detail: "A test notice of this channel is still on its way; its outcome will be in the delivery log.", statusCode: StatusCodes.Status409Conflict),
+            NoticeStore.TestOutcome.AlreadyPending => ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", Problem.NoticeTestPending()),
             _ => CommandResults.NotFoundProblem(),
         };
 

@@ -1,3 +1,4 @@
+using Whistle.Core.Problems;
 using System.Diagnostics;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -62,9 +63,9 @@ public static class WhistlesApi
         return result switch
         {
             CommandResult<string>.Success s when await queries.GetAsync(caller, s.Value, ct) is { } whistle => TypedResults.Created($"/api/whistles/{whistle.Id}", whistle),
-            CommandResult<string>.Invalid i => TypedResults.ValidationProblem(i.Errors),
-            CommandResult<string>.Forbidden f => TypedResults.Problem(title: "Forbidden", detail: f.Detail, statusCode: StatusCodes.Status403Forbidden),
-            CommandResult<string>.Conflict c => TypedResults.Problem(title: "Conflict", detail: c.Detail, statusCode: StatusCodes.Status409Conflict),
+            CommandResult<string>.Invalid i => ProblemResults.Validation(i.Errors),
+            CommandResult<string>.Forbidden f => ProblemResults.Forbidden(f.Problem),
+            CommandResult<string>.Conflict c => ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", c.Problem),
             _ => CommandResults.NotFoundProblem(),
         };
     }
@@ -95,22 +96,22 @@ public static class WhistlesApi
         townshipId = string.IsNullOrWhiteSpace(townshipId) ? null : townshipId;
         agencyCode = string.IsNullOrWhiteSpace(agencyCode) ? null : agencyCode;
         branchId = string.IsNullOrWhiteSpace(branchId) ? null : branchId;
-        if (townshipId is not null && catalog.FindTownship(townshipId) is null) errors["townshipId"] = [$"'{townshipId}' is no township of the county."];
-        if (agencyCode is not null && catalog.FindAgency(agencyCode) is null) errors["agencyCode"] = [$"'{agencyCode}' is no agency of the county."];
-        if (branchId is not null && catalog.FindBranch(branchId) is null) errors["branchId"] = [$"'{branchId}' is no branch of the county."];
-        if (from is not null && to is not null && to <= from) errors["to"] = ["The end must come after the start."];
+        if (townshipId is not null && catalog.FindTownship(townshipId) is null) errors.Set("townshipId", Problem.Unknown("townshipId", townshipId, $"'{townshipId}' is no township of the county."));
+        if (agencyCode is not null && catalog.FindAgency(agencyCode) is null) errors.Set("agencyCode", Problem.Unknown("agencyCode", agencyCode, $"'{agencyCode}' is no agency of the county."));
+        if (branchId is not null && catalog.FindBranch(branchId) is null) errors.Set("branchId", Problem.Unknown("branchId", branchId, $"'{branchId}' is no branch of the county."));
+        if (from is not null && to is not null && to <= from) errors.Set("to", Problem.EndBeforeStart());
         WhistleValidation.Text(errors, "q", q, WhistleValidation.TitleMax, required: false);
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        if (errors.Count > 0) return ProblemResults.Validation(errors);
         var filter = new WhistleFilter(townshipId, agencyCode, branchId, from, to, q, overdue);
         return TypedResults.Ok(await queries.ListAsync(CurrentUser.From(http), status ?? "open", filter, page, pageSize, ct));
     }
 
-    public static Dictionary<string, string[]> Paging(string? status, int page, int pageSize)
+    public static FieldErrors Paging(string? status, int page, int pageSize)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (status is not (null or "open" or "closed" or "all")) errors["status"] = ["The status must be open, closed or all."];
-        if (page < 1) errors["page"] = ["The page starts at 1."];
-        if (pageSize is < 1 or > WhistleQueries.MaxPageSize) errors["pageSize"] = [$"The page size must be between 1 and {WhistleQueries.MaxPageSize}."];
+        var errors = new FieldErrors();
+        if (status is not (null or "open" or "closed" or "all")) errors.Set("status", Problem.OneOf("status", ["open", "closed", "all"], "The status must be open, closed or all."));
+        if (page < 1) errors.Set("page", Problem.OutOfRange("page", 1, int.MaxValue, "The page starts at 1."));
+        if (pageSize is < 1 or > WhistleQueries.MaxPageSize) errors.Set("pageSize", Problem.OutOfRange("pageSize", 1, WhistleQueries.MaxPageSize, $"The page size must be between 1 and {WhistleQueries.MaxPageSize}."));
         return errors;
     }
 

@@ -1,3 +1,4 @@
+using Whistle.Core.Problems;
 using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -253,10 +254,10 @@ public sealed partial class NoticeStore(WhistleDatabase database, NoticeSecrets 
                 }
 
                 var url = request.Url is null || (before is not null && request.Url.Trim() == secrets.MaskedUrl(before)) ? previous?.Url : request.Url.Trim();
-                var problems = new Dictionary<string, string[]>();
-                if (url is null) problems["url"] = ["Give the robot's or webhook's address."];
-                else if (NoticeUrls.Refusal(request.Kind!, url, policy) is { } refusal) problems["url"] = [refusal];
-                if (request.Secret is null && before?.Secret is not null && previous is null) problems["secret"] = ["The stored secret cannot be decrypted: give it again."];
+                var problems = new FieldErrors();
+                if (url is null) problems.Set("url", Problem.Required("url", "Give the robot's or webhook's address."));
+                else if (NoticeUrls.Refusal(request.Kind!, url, policy) is { } refusal) problems.Set("url", Problem.AddressRefused(refusal));
+                if (request.Secret is null && before?.Secret is not null && previous is null) problems.Set("secret", Problem.Required("secret", "The stored secret cannot be decrypted: give it again."));
                 if (problems.Count > 0) return new CommandResult<NoticeChannelDto>.Invalid(problems);
 
                 var row = secrets.Protect(new NoticeChannelRow
@@ -334,7 +335,7 @@ public sealed partial class NoticeStore(WhistleDatabase database, NoticeSecrets 
                     return TestOutcome.AlreadyPending; // a test of the same millisecond
                 }
 
-                await AuditTrail.WriteAsync(unit, caller.Audit, "notice-channel", channel.Id, "test-sent", null, new { Sequence = sequence }, now);
+                await AuditTrail.WriteAsync(unit, caller.Audit, "notice-channel", channel.Id, AuditActions.TestSent, null, new { Sequence = sequence }, now);
                 unit.Complete();
                 return TestOutcome.Queued;
             },
@@ -348,32 +349,32 @@ public sealed partial class NoticeStore(WhistleDatabase database, NoticeSecrets 
                 : await DeliveriesAsync(database, c, id, take) as (IReadOnlyList<NoticeDeliveryRow>, ILookup<string, NoticeAttemptRow>)?,
             ct);
 
-    private Dictionary<string, string[]> Validate(string id, SaveNoticeChannelRequest request)
+    private FieldErrors Validate(string id, SaveNoticeChannelRequest request)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         var catalog = county.Catalog;
-        if (!ChannelId().IsMatch(id)) errors["id"] = ["A channel id is 2–64 lowercase letters, digits and hyphens."];
+        if (!ChannelId().IsMatch(id)) errors.Set("id", Problem.CodeFormat("id", "A channel id is 2–64 lowercase letters, digits and hyphens."));
         if (request.UnitKind is not (NoticeVocabulary.Agency or NoticeVocabulary.Branch))
         {
-            errors["unitKind"] = ["Say agency or branch."];
+            errors.Set("unitKind", Problem.OneOf("unitKind", ["agency", "branch"], "Say agency or branch."));
         }
         else if (string.IsNullOrWhiteSpace(request.UnitId)
             || (request.UnitKind == NoticeVocabulary.Agency ? catalog.FindAgency(request.UnitId.Trim()) is null : catalog.FindBranch(request.UnitId.Trim()) is null))
         {
-            errors["unitId"] = [$"Name an existing {request.UnitKind}: {(request.UnitKind == NoticeVocabulary.Agency ? "an agency code" : "a branch id")}."];
+            errors.Set("unitId", Problem.Unknown("unitId", request.UnitId, $"Name an existing {request.UnitKind}: {(request.UnitKind == NoticeVocabulary.Agency ? "an agency code" : "a branch id")}."));
         }
 
-        if (request.Kind is null || !NoticeVocabulary.Kinds.Contains(request.Kind)) errors["kind"] = ["Say wecom, dingtalk, feishu or webhook."];
+        if (request.Kind is null || !NoticeVocabulary.Kinds.Contains(request.Kind)) errors.Set("kind", Problem.OneOf("kind", NoticeVocabulary.Kinds, "Say wecom, dingtalk, feishu or webhook."));
         // Omitted (on a change): the stored URL stays; it is checked with the stored one at hand.
         if (request.Url is not null && NoticeUrls.Refusal(errors.ContainsKey("kind") ? NoticeVocabulary.Webhook : request.Kind!, request.Url, policy) is { } refusal)
         {
-            errors["url"] = [refusal];
+            errors.Set("url", Problem.AddressRefused(refusal));
         }
 
-        if (request.Secret is { Length: > 200 }) errors["secret"] = ["A secret is at most 200 characters."];
+        if (request.Secret is { Length: > 200 }) errors.Set("secret", Problem.TooLong("secret", 200, "A secret is at most 200 characters."));
         if (request.Events is null || request.Events.Count == 0 || request.Events.Any(e => !NoticeVocabulary.Events.Contains(e)))
         {
-            errors["events"] = [$"Name one or more of: {string.Join(", ", NoticeVocabulary.Events)}."];
+            errors.Set("events", Problem.OneOf("events", NoticeVocabulary.Events, $"Name one or more of: {string.Join(", ", NoticeVocabulary.Events)}."));
         }
 
         return errors;

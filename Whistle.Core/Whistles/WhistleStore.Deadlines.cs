@@ -2,6 +2,7 @@ using Dapper;
 using Whistle.Contracts;
 using Whistle.Core.Domain;
 using Whistle.Core.Messaging;
+using Whistle.Core.Problems;
 using Whistle.Core.Storage;
 
 namespace Whistle.Core.Whistles;
@@ -139,7 +140,7 @@ public sealed partial class WhistleStore
     /// </summary>
     public async Task<CommandResult<string>> UrgeAsync(Caller caller, string assignmentId, UrgeRequest request, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: false, multiLine: true);
         var found = await database.ReadAsync(c => WhistleRows.GetAssignmentAsync(c, assignmentId), ct);
         if (found is null) return new CommandResult<string>.NotFound();
@@ -155,24 +156,23 @@ public sealed partial class WhistleStore
 
                 if (caller.Role != Roles.Agency || assignment.AgencyCode != caller.OrgId || assignment.BranchId is null)
                 {
-                    return new CommandResult<string>.Forbidden("An agency urges its own branches' duties only.");
+                    return new CommandResult<string>.Forbidden(Problem.UrgeOwnBranches());
                 }
 
                 if (errors.Count > 0) return new CommandResult<string>.Invalid(errors);
                 var live = Lifecycle.CanActOnWhistle(whistle.Status);
-                if (!live.Allowed) return new CommandResult<string>.Conflict(live.Reason!);
+                if (!live.Allowed) return new CommandResult<string>.Conflict(live.Problem!);
                 var phase = EscalationPolicy.PhaseOf(assignment.Status);
                 if (phase is null)
                 {
-                    return new CommandResult<string>.Conflict($"The assignment is {assignment.Status}; only an open duty (dispatched or reported) can be urged.");
+                    return new CommandResult<string>.Conflict(Problem.AssignmentNotUrgeable(assignment.Status));
                 }
 
                 var now = time.GetUtcNow();
                 var last = await unit.Connection.ExecuteScalarAsync<object?>(LastUrgedSql, new { assignment.Id, Org = caller.OrgId }, unit.Transaction);
                 if (last is not null and not DBNull && new DateTimeOffsetHandler().Parse(last) is var at && now - at < UrgeInterval)
                 {
-                    return new CommandResult<string>.Conflict(
-                        $"The branch was urged at {at.ToOffset(TimeSpan.FromHours(8)):yyyy-MM-dd HH:mm} (Asia/Shanghai); urge again after {UrgeInterval.TotalMinutes:0} minutes.");
+                    return new CommandResult<string>.Conflict(Problem.UrgedRecently(at, (int)UrgeInterval.TotalMinutes));
                 }
 
                 if (await unit.Connection.ExecuteAsync(CountUrgeSql, new { assignment.Id, assignment.Status }, unit.Transaction) != 1)
@@ -182,7 +182,7 @@ public sealed partial class WhistleStore
 
                 var urged = (await WhistleRows.GetAssignmentAsync(unit.Connection, assignment.Id, unit.Transaction))!;
                 var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
-                await AuditTrail.WriteAsync(unit, caller.Audit, "assignment", urged.Id, "urged", new { assignment.ReminderCount }, new { urged.ReminderCount, Phase = phase, Note = note }, now);
+                await AuditTrail.WriteAsync(unit, caller.Audit, "assignment", urged.Id, AuditActions.Urged, new { assignment.ReminderCount }, new { urged.ReminderCount, Phase = phase, Note = note }, now);
                 await Timeline.AppendAsync(
                     unit,
                     new WhistleEvent(0, WhistleEventTypes.AssignmentReminded, whistle.Id, urged.Id, now, caller.Actor, whistle.ToSummary(), urged.ToSnapshot(), note, new EscalationStepInfo(phase, 0)),

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Whistle.Core.Problems;
 using Whistle.Tests.Support;
 
 namespace Whistle.Tests.Integration;
@@ -102,16 +103,17 @@ public sealed class When_a_supervisor_looks_behind_the_figures
         });
     }
 
-    [TestCase("townshipId=nowhere", "townshipId")]
-    [TestCase("agencyCode=nobody", "agencyCode")]
-    [TestCase("branchId=nobody.chengguan", "branchId")]
-    [TestCase("from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z", "to")]
-    [TestCase("q=%07bell", "q")]
-    public async Task Should_refuse_a_filter_that_names_nothing_of_the_county(string query, string field)
+    [TestCase("townshipId=nowhere", "townshipId", ProblemCodes.Unknown)]
+    [TestCase("agencyCode=nobody", "agencyCode", ProblemCodes.Unknown)]
+    [TestCase("branchId=nobody.chengguan", "branchId", ProblemCodes.Unknown)]
+    [TestCase("from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z", "to", ProblemCodes.EndBeforeStart)]
+    [TestCase("q=%07bell", "q", ProblemCodes.ControlCharacter)]
+    public async Task Should_refuse_a_filter_that_names_nothing_of_the_county(string query, string field, string code)
     {
         var (status, body, _) = await _supervisor.GetAsync($"/api/whistles?{query}");
         Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest), body?.ToJsonString());
         Assert.That(body!["errors"]!.AsObject().Select(e => e.Key), Is.EqualTo(new[] { field }));
+        Assert.That(body["codes"]![field]![0]!.Str("code"), Is.EqualTo(code), body.ToJsonString());
     }
 }
 
@@ -177,6 +179,8 @@ public sealed class When_an_agency_urges_its_branch
         // A second urge within ten minutes is refused: the branch's phone is not a bell to be rung at will.
         var (again, problem, _) = await agency.PostAsync($"/api/assignments/{duty}/urge", new { });
         Assert.That(again, Is.EqualTo(HttpStatusCode.Conflict), problem?.ToJsonString());
+        Assert.That(problem!.Str("code"), Is.EqualTo(ProblemCodes.UrgedRecently));
+        Assert.That(problem!["params"]!["minutes"]!.GetValue<int>(), Is.EqualTo(10));
         var after = (await agency.GetAsync($"/api/whistles/{whistle.Str("id")}")).Body!;
         Assert.That(after["assignments"]!.AsArray().Single(a => a!.Str("id") == duty)!["reminderCount"]!.GetValue<int>(), Is.EqualTo(1));
     }
@@ -196,8 +200,9 @@ public sealed class When_an_agency_urges_its_branch
         var urbanDuty = Duty(street, "urban-management");
         Assert.Multiple(async () =>
         {
-            Assert.That((await urban.PostAsync($"/api/assignments/{marketDuty}/urge", new { })).Status, Is.EqualTo(HttpStatusCode.Forbidden),
-                "another agency's branch, on a whistle the agency sees");
+            var (refused, refusal, _) = await urban.PostAsync($"/api/assignments/{marketDuty}/urge", new { });
+            Assert.That(refused, Is.EqualTo(HttpStatusCode.Forbidden), "another agency's branch, on a whistle the agency sees");
+            Assert.That(refusal?.Str("code"), Is.EqualTo(ProblemCodes.UrgeOwnBranches), refusal?.ToJsonString());
             Assert.That((await urban.PostAsync($"/api/assignments/{Duty(fireworks, "emergency-management")}/urge", new { })).Status, Is.EqualTo(HttpStatusCode.NotFound),
                 "a whistle the agency has no duty on");
             Assert.That((await emergency.PostAsync($"/api/assignments/{Duty(fireworks, "emergency-management")}/urge", new { })).Status, Is.EqualTo(HttpStatusCode.Forbidden),
@@ -210,6 +215,7 @@ public sealed class When_an_agency_urges_its_branch
         Assert.That((await branch.PostAsync($"/api/assignments/{urbanDuty}/resolve", new { note = "已清理" })).Status, Is.EqualTo(HttpStatusCode.OK));
         var (over, problem, _) = await urban.PostAsync($"/api/assignments/{urbanDuty}/urge", new { });
         Assert.That(over, Is.EqualTo(HttpStatusCode.Conflict), problem?.ToJsonString());
+        Assert.That(problem!.Str("code"), Is.EqualTo(ProblemCodes.AssignmentNotUrgeable), problem!.ToJsonString());
         var whistle = (await township.GetAsync($"/api/whistles/{street.Str("id")}")).Body!;
         Assert.That(whistle["timeline"]!.AsArray().Count(e => e!.Str("type") == "AssignmentReminded"), Is.Zero, "nothing refused was recorded");
     }
@@ -304,6 +310,7 @@ public sealed class When_the_system_administrator_tests_a_notice_channel
         var (second, problem, _) = await _sysadmin.PostAsync("/api/notice-channels/test-slow/test");
         answer.SetResult();
         Assert.That(second, Is.EqualTo(HttpStatusCode.Conflict), problem?.ToJsonString());
+        Assert.That(problem!.Str("code"), Is.EqualTo(ProblemCodes.NoticeTestPending));
         var delivery = await Security.NoticeSteps.SettledDeliveryAsync(_sysadmin, "test-slow");
         Assert.That(delivery.Str("status"), Is.EqualTo("sent"), "one delivery, the first");
     }
@@ -359,17 +366,18 @@ public sealed class When_a_unit_reports_on_a_meeting_decision
 
         Assert.Multiple(async () =>
         {
-            foreach (var (body, why) in new (object Body, string Why)[]
+            foreach (var (body, why, code) in new (object Body, string Why, string Code)[]
             {
-                (new { expectedOn = Day(today.AddDays(-1)) }, "in the past"),
-                (new { expectedOn = Day(dueDay.AddDays(1)) }, "after the due day"),
-                (new { expectedOn = "next week" }, "not a day"),
-                (new { expectedOn = Day(today.AddDays(2)), etaMinutes = 30 }, "both a day and minutes"),
+                (new { expectedOn = Day(today.AddDays(-1)) }, "in the past", ProblemCodes.ExpectedDayInPast),
+                (new { expectedOn = Day(dueDay.AddDays(1)) }, "after the due day", ProblemCodes.ExpectedDayAfterResolveBy),
+                (new { expectedOn = "next week" }, "not a day", ProblemCodes.DateFormat),
+                (new { expectedOn = Day(today.AddDays(2)), etaMinutes = 30 }, "both a day and minutes", ProblemCodes.EtaOrExpectedDay),
             })
             {
                 var (status, problem, _) = await branch.PostAsync($"/api/assignments/{duty}/report", body);
                 Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest), why);
                 Assert.That(problem?["errors"]?["expectedOn"], Is.Not.Null, why);
+                Assert.That(problem?["codes"]?["expectedOn"]?[0]?.Str("code"), Is.EqualTo(code), why);
             }
         });
 

@@ -357,12 +357,27 @@ export interface AttendanceInput {
 
 export interface DemoUser extends User {}
 
+/** The values a problem's text needs (docs/API.md, "Problem codes"). */
+export type ProblemParams = Record<string, string | number | boolean | null>
+
+/** One field's problem in a 400: its code and values. */
+export interface FieldProblem {
+  code: string
+  params?: ProblemParams
+}
+
 export interface ProblemDetails {
   type?: string
   title?: string
   status?: number
+  /** English, for API clients; the UI shows the translated `code`. */
   detail?: string
+  /** Stable, kebab-case (Whistle.Core/Problems/ProblemCodes.cs). */
+  code?: string
+  params?: ProblemParams
   errors?: Record<string, string[] | string>
+  /** Beside `errors` on a 400: each field's problems as codes. */
+  codes?: Record<string, FieldProblem[]>
   [key: string]: unknown
 }
 

@@ -1,5 +1,6 @@
 // How a timeline entry reads: 催办/督办 say which deadline and which repeat; 改派 says from whom to whom.
-import type { Assignment, TimelineEntry } from '../api/types'
+import type { Actor, Assignment, TimelineEntry } from '../api/types'
+import { t } from '../i18n'
 
 export interface TimelineText {
   /** i18n key of the headline. */
@@ -25,4 +26,17 @@ export function timelineText(entry: TimelineEntry, byId: ReadonlyMap<string, Ass
     return { key: 'event.AssignmentReassigned', params: {}, unit, previousUnit, system }
   }
   return { key: `event.${entry.type}`, params: {}, unit, previousUnit: null, system }
+}
+
+/**
+ * The actors the server itself acts as, by user name: the dispatcher and the escalation chain (`system`, stored with
+ * the name 调度中心) and the server's command line (`cli`). Shown in the UI's language, not as stored.
+ */
+export const SYSTEM_ACTORS: Readonly<Record<string, string>> = { system: 'actors.system', cli: 'actors.cli' }
+
+/** Who acted, in the UI's language: a system actor by its code, a person by the name they have. */
+export function actorName(actor: Pick<Actor, 'userName' | 'displayName'> | null | undefined): string {
+  if (!actor) return t('actors.system')
+  const key = SYSTEM_ACTORS[actor.userName]
+  return key ? t(key) : actor.displayName
 }
