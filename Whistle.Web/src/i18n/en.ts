@@ -328,6 +328,12 @@ const en: Messages<typeof zhCN> = {
     reassignedUnits: '{from} → {to}',
     system: 'System',
   },
+  timelineNotes: {
+    'dispatched-to': 'Dispatched to {unit}',
+    'attendance-recorded': 'Attendance: {entries}',
+    attendanceEntry: '{unit}: {attendance}',
+    separator: '; ',
+  },
   reassign: {
     button: 'Reassign',
     add: 'Add co-handling unit',

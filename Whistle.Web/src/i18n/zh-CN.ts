@@ -324,6 +324,12 @@ const zhCN = {
     reassignedUnits: '{from} → {to}',
     system: '系统',
   },
+  timelineNotes: {
+    'dispatched-to': '派至{unit}',
+    'attendance-recorded': '到会情况：{entries}',
+    attendanceEntry: '{unit}：{attendance}',
+    separator: '；',
+  },
   reassign: {
     button: '改派',
     add: '增派协办',
