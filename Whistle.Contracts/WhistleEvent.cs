@@ -4,6 +4,9 @@ namespace Whistle.Contracts;
 /// The payload of the hub's <c>whistleEvent</c> method (PRODUCT.md §5). A meeting's events (types
 /// <c>Meeting…</c>) travel the same ordered stream: their <c>whistleId</c> is the meeting's id,
 /// <c>whistle</c> is null and <c>meeting</c> describes the meeting (and the summons concerned).
+/// A note the server writes itself (not a person's words) also carries <c>noteCode</c> and <c>noteParams</c>
+/// (<c>Whistle.Core/Messaging/TimelineNotes</c>): clients put it in their own language; <c>note</c> keeps the Chinese text
+/// (and is all that events recorded before the codes have).
 /// </summary>
 public sealed record WhistleEvent(
     long Sequence,
@@ -16,7 +19,9 @@ public sealed record WhistleEvent(
     AssignmentSnapshot? Assignment,
     string? Note,
     EscalationStepInfo? Step = null,
-    MeetingSnapshot? Meeting = null);
+    MeetingSnapshot? Meeting = null,
+    string? NoteCode = null,
+    IReadOnlyDictionary<string, object?>? NoteParams = null);
 
 public sealed record MeetingSnapshot(
     string Id,

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Dapper;
 using Whistle.Api.Auth;
 using Whistle.Contracts;
@@ -63,7 +64,7 @@ public sealed class WhistleQueries(WhistleDatabase database, TimeProvider time)
 
     private const string TimelineSql = """
         SELECT sequence, type, occurred_at AS OccurredAt, actor_user AS ActorUser, actor_name AS ActorName, actor_org AS ActorOrg,
-               assignment_id AS AssignmentId, note
+               assignment_id AS AssignmentId, note, note_code AS NoteCode, note_params AS NoteParams
         FROM timeline WHERE whistle_id = @WhistleId ORDER BY sequence;
         """;
 
@@ -102,6 +103,8 @@ public sealed class WhistleQueries(WhistleDatabase database, TimeProvider time)
         public string ActorOrg { get; init; } = "";
         public string? AssignmentId { get; init; }
         public string? Note { get; init; }
+        public string? NoteCode { get; init; }
+        public string? NoteParams { get; init; }
     }
 
     private sealed record InboxWhistleRow
@@ -127,7 +130,8 @@ public sealed class WhistleQueries(WhistleDatabase database, TimeProvider time)
                 var assignments = await WhistleRows.GetAssignmentsAsync(c, id);
                 if (!Visibility.CanSee(user, whistle, assignments)) return null;
                 var timeline = (await c.QueryAsync<TimelineRow>(TimelineSql, new { WhistleId = id }))
-                    .Select(t => new TimelineEntryDto(t.Sequence, t.Type, t.OccurredAt, new EventActor(t.ActorUser, t.ActorName, t.ActorOrg), t.AssignmentId, t.Note))
+                    .Select(t => new TimelineEntryDto(t.Sequence, t.Type, t.OccurredAt, new EventActor(t.ActorUser, t.ActorName, t.ActorOrg), t.AssignmentId, t.Note,
+                        t.NoteCode, t.NoteParams is null ? null : JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(t.NoteParams)))
                     .ToList();
                 return WhistleDto.From(whistle, assignments, timeline);
             },

@@ -243,7 +243,12 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
                 await AuditTrail.WriteAsync(unit, user.Audit, "meeting", meeting.Id, "attendance-recorded", null, entries, now);
                 var (_, after) = await MeetingRows.LoadAsync(unit.Connection, meetingId, unit.Transaction);
                 var note = string.Join("；", entries.Select(e => $"{UnitName(after.First(s => s.Id == e.SummonsId))}：{AttendanceWord(e.Attendance!)}"));
-                await AppendAsync(unit, WhistleEventTypes.MeetingAttendanceRecorded, meeting, null, user.Actor, note, Audience(meeting, after), now);
+                var coded = TimelineNotes.Attendance(entries.Select(e =>
+                {
+                    var summons = after.First(s => s.Id == e.SummonsId);
+                    return new TimelineNotes.AttendanceEntry(summons.AgencyCode, summons.BranchId, e.Attendance!);
+                }));
+                await AppendAsync(unit, WhistleEventTypes.MeetingAttendanceRecorded, meeting, null, user.Actor, note, Audience(meeting, after), now, TimelineNotes.AttendanceRecorded, coded);
                 unit.Complete();
                 return new CommandResult<string>.Success(meeting.Id);
             },
@@ -363,8 +368,10 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
     private static IReadOnlyList<string> Audience(MeetingRow meeting, IEnumerable<SummonsRow> summons) =>
         Visibility.Audience(meeting.TownshipId, summons.Select(s => (s.AgencyCode, s.BranchId)));
 
-    private static Task AppendAsync(UnitOfWork unit, string type, MeetingRow meeting, SummonsRow? summons, EventActor actor, string? note, IReadOnlyList<string> audience, DateTimeOffset now) =>
-        Timeline.AppendAsync(unit, new WhistleEvent(0, type, meeting.Id, null, now, actor, null, null, note, null, meeting.ToSnapshot(summons)), audience, now);
+    private static Task AppendAsync(
+        UnitOfWork unit, string type, MeetingRow meeting, SummonsRow? summons, EventActor actor, string? note, IReadOnlyList<string> audience, DateTimeOffset now,
+        string? noteCode = null, IReadOnlyDictionary<string, object?>? noteParams = null) =>
+        Timeline.AppendAsync(unit, new WhistleEvent(0, type, meeting.Id, null, now, actor, null, null, note, null, meeting.ToSnapshot(summons), noteCode, noteParams), audience, now);
 
     private string UnitName(SummonsRow s) =>
         (s.BranchId is null ? county.Catalog.FindAgency(s.AgencyCode)?.Name : county.Catalog.FindBranch(s.BranchId)?.Name) ?? s.AgencyCode;

@@ -34,7 +34,8 @@ public sealed partial class WhistleStore
         EventActor Actor,
         string EventType,
         Func<AssignmentRow, string?> Note,
-        IReadOnlyList<(string AgencyCode, string? BranchId)> AlsoTell);
+        IReadOnlyList<(string AgencyCode, string? BranchId)> AlsoTell,
+        string? NoteCode = null);
 
     /// <summary>
     /// The one dispatch: <paramref name="duties"/> become assignment rows (dispatched now, their deadlines fixed, the
@@ -83,7 +84,9 @@ public sealed partial class WhistleStore
         {
             await Timeline.AppendAsync(
                 unit,
-                new WhistleEvent(0, how.EventType, whistle.Id, row.Id, now, how.Actor, summary, row.ToSnapshot(), how.Note(row)),
+                new WhistleEvent(0, how.EventType, whistle.Id, row.Id, now, how.Actor, summary, row.ToSnapshot(), how.Note(row),
+                    NoteCode: how.NoteCode,
+                    NoteParams: how.NoteCode is null ? null : TimelineNotes.Unit(row.AgencyCode, row.BranchId)),
                 Visibility.Audience(whistle.TownshipId, how.AlsoTell.Append((row.AgencyCode, row.BranchId))),
                 now);
         }
@@ -142,7 +145,7 @@ public sealed partial class WhistleStore
                     whistle,
                     existing,
                     duties,
-                    new Dispatching(SystemActor(catalog.County.Id), WhistleEventTypes.AssignmentDispatched, row => UnitName(row), []),
+                    new Dispatching(SystemActor(catalog.County.Id), WhistleEventTypes.AssignmentDispatched, row => UnitName(row), [], TimelineNotes.DispatchedTo),
                     now) ?? throw new InvalidOperationException($"Whistle {whistle.Id} changed while it was locked.");
                 unit.Complete();
                 return dispatched.Added.Count;

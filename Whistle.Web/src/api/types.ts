@@ -165,6 +165,9 @@ export interface TimelineEntry {
   actor?: Actor | null
   assignmentId?: string | null
   note?: string | null
+  /** A note the server wrote itself, by code (docs/API.md, "Timeline notes"); `note` keeps the Chinese text. */
+  noteCode?: string | null
+  noteParams?: Record<string, unknown> | null
   step?: EscalationStep | null
 }
 
@@ -252,6 +255,8 @@ export interface WhistleEvent {
   assignment?: Assignment | null
   step?: EscalationStep | null
   note?: string | null
+  noteCode?: string | null
+  noteParams?: Record<string, unknown> | null
   meeting?: MeetingSnapshot | null
 }
 

@@ -20,7 +20,7 @@ const zhCN = {
     board: '督查看板',
     assessment: '实绩考核',
     townshipAssessment: '派驻机构考核',
-    whistleList: '吹哨清单',
+    whistleList: '吹哨事项清单',
     meetings: '协调会议',
     accounts: '账号管理',
     audit: '审计记录',
@@ -324,6 +324,12 @@ const zhCN = {
     reassignedUnits: '{from} → {to}',
     system: '系统',
   },
+  timelineNotes: {
+    'dispatched-to': '派至{unit}',
+    'attendance-recorded': '到会情况：{entries}',
+    attendanceEntry: '{unit}：{attendance}',
+    separator: '；',
+  },
   reassign: {
     button: '改派',
     add: '增派协办',
@@ -423,7 +429,7 @@ const zhCN = {
     footer: '本月报由吹哨报到系统于 {time} 生成。',
   },
   matters: {
-    heading: '吹哨清单维护',
+    heading: '吹哨事项清单维护',
     new: '新增事项',
     appliesToNew: '修改只对此后发起的吹哨生效，已有哨单的时限不变。',
     retiredPill: '已停用',
