@@ -5,8 +5,9 @@ using Dapper;
 namespace Whistle.Core.Storage;
 
 /// <summary>
-/// SQLite keeps times as ISO-8601 text (always UTC here, so text order is time order);
-/// SQL Server as datetimeoffset. Dapper reads either into <see cref="DateTimeOffset"/> with this.
+/// SQLite keeps times as ISO-8601 text (always UTC here, so text order is time order); SQL Server as datetimeoffset;
+/// PostgreSQL as timestamptz (Npgsql reads a UTC <see cref="DateTime"/>, and writes only offset 0). Dapper binds every
+/// moment in UTC and reads each form into <see cref="DateTimeOffset"/> with this.
 /// </summary>
 public sealed class DateTimeOffsetHandler : SqlMapper.TypeHandler<DateTimeOffset>
 {
@@ -30,6 +31,11 @@ public sealed class DateTimeOffsetHandler : SqlMapper.TypeHandler<DateTimeOffset
     {
         if (Interlocked.Exchange(ref _registered, 1) == 0)
         {
+            // Dapper binds a type it maps itself (DateTimeOffset → DbType.DateTimeOffset) without asking a handler; out of
+            // its map, every parameter goes through SetValue, so every moment is written in UTC (Npgsql writes only
+            // offset 0 to timestamptz; SQLite's text then sorts as time).
+            SqlMapper.RemoveTypeMap(typeof(DateTimeOffset));
+            SqlMapper.RemoveTypeMap(typeof(DateTimeOffset?));
             SqlMapper.AddTypeHandler(new DateTimeOffsetHandler());
         }
     }
