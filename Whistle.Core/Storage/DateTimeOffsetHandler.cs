@@ -9,15 +9,18 @@ namespace Whistle.Core.Storage;
 /// PostgreSQL as timestamptz (Npgsql reads a UTC <see cref="DateTime"/>, and writes only offset 0). Dapper binds every
 /// moment in UTC and reads each form into <see cref="DateTimeOffset"/> with this.
 /// </summary>
-public sealed class DateTimeOffsetHandler : SqlMapper.TypeHandler<DateTimeOffset>
+public sealed class DateTimeOffsetHandler : SqlMapper.ITypeHandler
 {
-    public override void SetValue(IDbDataParameter parameter, DateTimeOffset value)
+    /// <summary>A moment in UTC; a null one still typed as a moment (PostgreSQL cannot type <c>@From IS NULL</c> otherwise).</summary>
+    public void SetValue(IDbDataParameter parameter, object value)
     {
         parameter.DbType = DbType.DateTimeOffset;
-        parameter.Value = value.ToUniversalTime();
+        parameter.Value = value is DateTimeOffset moment ? moment.ToUniversalTime() : DBNull.Value;
     }
 
-    public override DateTimeOffset Parse(object value) => value switch
+    public object Parse(Type destinationType, object value) => Parse(value);
+
+    public DateTimeOffset Parse(object value) => value switch
     {
         DateTimeOffset d => d.ToUniversalTime(),
         DateTime d => new DateTimeOffset(DateTime.SpecifyKind(d, DateTimeKind.Utc)),
@@ -36,7 +39,7 @@ public sealed class DateTimeOffsetHandler : SqlMapper.TypeHandler<DateTimeOffset
             // offset 0 to timestamptz; SQLite's text then sorts as time).
             SqlMapper.RemoveTypeMap(typeof(DateTimeOffset));
             SqlMapper.RemoveTypeMap(typeof(DateTimeOffset?));
-            SqlMapper.AddTypeHandler(new DateTimeOffsetHandler());
+            SqlMapper.AddTypeHandler(typeof(DateTimeOffset), new DateTimeOffsetHandler());
         }
     }
 }

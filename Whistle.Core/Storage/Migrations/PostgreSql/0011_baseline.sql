@@ -2,8 +2,9 @@
 -- SQL Server (a new provider starts here; later migrations are shared or written per dialect under their own numbers).
 -- Text is text with a CHECK on its length where the others bound it (nvarchar(n) on SQL Server): the same limits, one
 -- rule for every provider, read by Data/When_a_value_meets_its_column. Moments are timestamptz (UTC, microseconds;
--- the code binds DateTimeOffset in UTC: DateTimeOffsetHandler). Booleans are smallint 0/1, as portable SQL compares
--- them with 0 and 1 (the code binds them as numbers). Keys the database numbers are identity columns; their values
+-- the code binds DateTimeOffset in UTC: DateTimeOffsetHandler). Integers are bigint: the code's row types read what
+-- SQLite gives (a 64-bit INTEGER), and Dapper fills a positional record only from exactly its types. Booleans are
+-- smallint 0/1, as portable SQL compares them with 0 and 1 (the code binds them as numbers). Keys the database numbers are identity columns; their values
 -- may commit out of order, which is why the timeline's writers take an advisory lock (PostgreSqlDialect.UnderLock).
 
 CREATE TABLE county (
@@ -11,12 +12,12 @@ CREATE TABLE county (
     name text NOT NULL CHECK (char_length(name) <= 200),
     name_en text NOT NULL CHECK (char_length(name_en) <= 200),
     reminder_share double precision NOT NULL DEFAULT 0.5,
-    repeat_every_minutes integer NOT NULL DEFAULT 30,
+    repeat_every_minutes bigint NOT NULL DEFAULT 30,
     weight_response double precision NOT NULL DEFAULT 0.4,
     weight_resolution double precision NOT NULL DEFAULT 0.3,
     weight_satisfaction double precision NOT NULL DEFAULT 0.3,
     file_hash text NULL CHECK (char_length(file_hash) <= 64),
-    catalog_version integer NOT NULL DEFAULT 0
+    catalog_version bigint NOT NULL DEFAULT 0
 );
 
 CREATE TABLE townships (
@@ -37,7 +38,7 @@ CREATE TABLE branches (
     township_id text NOT NULL REFERENCES townships (id) CHECK (char_length(township_id) <= 64),
     name text NOT NULL CHECK (char_length(name) <= 200),
     name_en text NOT NULL CHECK (char_length(name_en) <= 200),
-    position integer NOT NULL
+    position bigint NOT NULL
 );
 
 CREATE TABLE matters (
@@ -46,7 +47,7 @@ CREATE TABLE matters (
     name_en text NOT NULL CHECK (char_length(name_en) <= 200),
     category text NOT NULL CHECK (char_length(category) <= 100),
     category_en text NOT NULL CHECK (char_length(category_en) <= 100),
-    position integer NOT NULL,
+    position bigint NOT NULL,
     active smallint NOT NULL DEFAULT 1 CHECK (active IN (0, 1))
 );
 
@@ -54,15 +55,15 @@ CREATE TABLE matter_agencies (
     matter_code text NOT NULL REFERENCES matters (code) CHECK (char_length(matter_code) <= 64),
     agency_code text NOT NULL REFERENCES agencies (code) CHECK (char_length(agency_code) <= 64),
     role text NOT NULL CHECK (char_length(role) <= 16),
-    position integer NOT NULL,
+    position bigint NOT NULL,
     PRIMARY KEY (matter_code, agency_code)
 );
 
 CREATE TABLE matter_limits (
     matter_code text NOT NULL REFERENCES matters (code) CHECK (char_length(matter_code) <= 64),
     urgency text NOT NULL CHECK (char_length(urgency) <= 16),
-    report_within_minutes integer NOT NULL,
-    resolve_within_minutes integer NOT NULL,
+    report_within_minutes bigint NOT NULL,
+    resolve_within_minutes bigint NOT NULL,
     PRIMARY KEY (matter_code, urgency)
 );
 
@@ -74,7 +75,7 @@ CREATE TABLE users (
     password_hash text NOT NULL CHECK (char_length(password_hash) <= 400),
     is_demo smallint NOT NULL DEFAULT 0 CHECK (is_demo IN (0, 1)),
     disabled smallint NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
-    failed_sign_ins integer NOT NULL DEFAULT 0,
+    failed_sign_ins bigint NOT NULL DEFAULT 0,
     locked_until timestamptz NULL,
     created_at timestamptz NULL,
     created_by text NULL CHECK (char_length(created_by) <= 100),
@@ -89,7 +90,7 @@ CREATE TABLE users (
 CREATE TABLE sign_in_failures (
     user_name text NOT NULL CHECK (char_length(user_name) <= 100),
     remote_address text NOT NULL CHECK (char_length(remote_address) <= 64),
-    failures integer NOT NULL,
+    failures bigint NOT NULL,
     last_failure_at timestamptz NOT NULL,
     locked_until timestamptz NULL,
     PRIMARY KEY (user_name, remote_address)
@@ -110,7 +111,7 @@ CREATE TABLE whistles (
     raised_by_name text NOT NULL CHECK (char_length(raised_by_name) <= 200),
     raised_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL,
-    version integer NOT NULL DEFAULT 0,
+    version bigint NOT NULL DEFAULT 0,
     meeting_id text NULL CHECK (char_length(meeting_id) <= 40)
 );
 
@@ -133,17 +134,17 @@ CREATE TABLE assignments (
     reported_at timestamptz NULL,
     resolved_at timestamptz NULL,
     declined_at timestamptz NULL,
-    eta_minutes integer NULL,
+    eta_minutes bigint NULL,
     note text NULL CHECK (char_length(note) <= 2000),
     decline_reason text NULL CHECK (char_length(decline_reason) <= 2000),
     rating text NULL CHECK (char_length(rating) <= 32),
     rating_comment text NULL CHECK (char_length(rating_comment) <= 2000),
-    position integer NOT NULL,
+    position bigint NOT NULL,
     next_step_at timestamptz NULL,
     next_step_kind text NULL CHECK (char_length(next_step_kind) <= 16),
-    next_step_level integer NULL,
-    reminder_count integer NOT NULL DEFAULT 0,
-    escalation_count integer NOT NULL DEFAULT 0,
+    next_step_level bigint NULL,
+    reminder_count bigint NOT NULL DEFAULT 0,
+    escalation_count bigint NOT NULL DEFAULT 0,
     last_escalated_at timestamptz NULL,
     previous_assignment_id text NULL CHECK (char_length(previous_assignment_id) <= 40),
     reassigned_at timestamptz NULL
@@ -177,7 +178,7 @@ CREATE TABLE outbox (
     sent_at timestamptz NULL,
     locked_by text NULL CHECK (char_length(locked_by) <= 64),
     locked_until timestamptz NULL,
-    attempts integer NOT NULL DEFAULT 0,
+    attempts bigint NOT NULL DEFAULT 0,
     trace_parent text NULL CHECK (char_length(trace_parent) <= 64),
     set_aside_at timestamptz NULL,
     last_error text NULL CHECK (char_length(last_error) <= 2000)
@@ -215,7 +216,7 @@ CREATE TABLE audit_log (
 );
 
 CREATE TABLE audit_chain (
-    id integer NOT NULL PRIMARY KEY CHECK (id = 1),
+    id bigint NOT NULL PRIMARY KEY CHECK (id = 1),
     checkpoint_position bigint NOT NULL,
     checkpoint_hash text NOT NULL CHECK (char_length(checkpoint_hash) <= 64),
     head_position bigint NOT NULL,
@@ -243,7 +244,7 @@ CREATE TABLE meetings (
     minutes text NULL,
     minutes_at timestamptz NULL,
     created_at timestamptz NOT NULL,
-    version integer NOT NULL DEFAULT 0
+    version bigint NOT NULL DEFAULT 0
 );
 
 CREATE TABLE meeting_summons (
@@ -257,7 +258,7 @@ CREATE TABLE meeting_summons (
     responded_at timestamptz NULL,
     attendance text NULL CHECK (char_length(attendance) <= 16),
     checked_in_at timestamptz NULL,
-    position integer NOT NULL
+    position bigint NOT NULL
 );
 
 CREATE TABLE meeting_decisions (
@@ -291,7 +292,7 @@ CREATE TABLE notice_deliveries (
     event_type text NOT NULL CHECK (char_length(event_type) <= 64),
     event_json text NOT NULL,
     status text NOT NULL CHECK (char_length(status) <= 16),
-    attempts integer NOT NULL DEFAULT 0,
+    attempts bigint NOT NULL DEFAULT 0,
     next_attempt_at timestamptz NULL,
     last_error text NULL CHECK (char_length(last_error) <= 2000),
     sent_at timestamptz NULL,
@@ -301,11 +302,11 @@ CREATE TABLE notice_deliveries (
 CREATE TABLE notice_attempts (
     id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
     delivery_id text NOT NULL CHECK (char_length(delivery_id) <= 40),
-    attempt integer NOT NULL,
+    attempt bigint NOT NULL,
     attempted_at timestamptz NOT NULL,
-    status_code integer NULL,
+    status_code bigint NULL,
     error text NULL CHECK (char_length(error) <= 2000),
-    duration_ms integer NOT NULL
+    duration_ms bigint NOT NULL
 );
 
 CREATE TABLE data_protection_keys (
