@@ -12,8 +12,10 @@ namespace Whistle.Tests.Security;
 /// here the interleaving SQL Server allows without the lock — another command committing between this one's read
 /// and its write — is produced by a trigger that makes the meeting's UPDATE match no row, as a moved version does.
 /// </summary>
+[TestFixture("sqlite")]
+[TestFixture("postgresql")]
 [NonParallelizable]
-public sealed class When_two_commands_race_on_one_meeting
+public sealed class When_two_commands_race_on_one_meeting(string database)
 {
     private readonly ShiftedClock _clock = new();
     private WhistleSystem _system = null!;
@@ -23,7 +25,7 @@ public sealed class When_two_commands_race_on_one_meeting
     [OneTimeSetUp]
     public async Task Start()
     {
-        _system = await WhistleSystem.EmbeddedAsync(s => s.AddSingleton<TimeProvider>(_clock));
+        _system = await WhistleSystem.EmbeddedAsync(s => s.AddSingleton<TimeProvider>(_clock), database: database);
         _township = await _system.SignInAsync("township.chengguan");
         _branch = await _system.SignInAsync("branch.urban-management.chengguan");
     }

@@ -43,10 +43,27 @@ public sealed class WhistleSystem : IAsyncDisposable
 
     public Action<IServiceCollection>? Services { get; private init; }
 
-    public static async Task<WhistleSystem> EmbeddedAsync(Action<IServiceCollection>? services = null, IDictionary<string, string?>? settings = null)
+    /// <summary>
+    /// One Api with the in-memory bus and the dispatcher in-process, on a SQLite file; or, with
+    /// <paramref name="database"/> <c>postgresql</c>, on a PostgreSQL database of its own (specs that run on both).
+    /// </summary>
+    public static async Task<WhistleSystem> EmbeddedAsync(Action<IServiceCollection>? services = null, IDictionary<string, string?>? settings = null, string database = "sqlite")
     {
-        var system = new WhistleSystem("embedded", TestSettings.NewDataFolder(), null) { Services = services };
+        var postgres = database switch
+        {
+            "sqlite" => null,
+            "postgresql" => await PostgresServer.Require().CreateDatabaseAsync(),
+            _ => throw new ArgumentException($"No test database '{database}' (sqlite, postgresql).", nameof(database)),
+        };
+        var system = new WhistleSystem("embedded", TestSettings.NewDataFolder(), null, postgres) { Services = services };
         var all = TestSettings.Embedded(system.DataFolder);
+        if (postgres is not null)
+        {
+            all["Whistle:Database:Provider"] = "PostgreSql";
+            all["Whistle:Database:ConnectionString"] = postgres.ConnectionString;
+            all["Whistle:Demo:Enabled"] = "true";
+        }
+
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
         system.Apis.Add(await ApiHost.StartAsync(all, services));
         system._hosts.Add(system.Apis[0]);
