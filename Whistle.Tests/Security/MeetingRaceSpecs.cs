@@ -94,9 +94,13 @@ public sealed class When_two_commands_race_on_one_meeting(string database)
         var (meeting, summons) = await MeetingAsync();
         var before = await FingerprintAsync(meeting);
         // Another writer's commit in between: the meeting's version-checked UPDATE now matches no row.
-        await _system.Database.ReadAsync(
-            c => c.ExecuteAsync($"CREATE TRIGGER lost_race BEFORE UPDATE ON meetings WHEN OLD.id = '{meeting}' BEGIN SELECT RAISE(IGNORE); END;"),
-            CancellationToken.None);
+        // (A trigger that skips the meeting's row: SQLite's RAISE(IGNORE); PostgreSQL's BEFORE trigger answering NULL.)
+        var (create, drop) = database == "postgresql"
+            ? ($"CREATE FUNCTION lost_race() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF OLD.id = '{meeting}' THEN RETURN NULL; END IF; RETURN NEW; END $$; "
+               + "CREATE TRIGGER lost_race BEFORE UPDATE ON meetings FOR EACH ROW EXECUTE FUNCTION lost_race();",
+               "DROP TRIGGER lost_race ON meetings; DROP FUNCTION lost_race();")
+            : ($"CREATE TRIGGER lost_race BEFORE UPDATE ON meetings WHEN OLD.id = '{meeting}' BEGIN SELECT RAISE(IGNORE); END;", "DROP TRIGGER lost_race;");
+        await _system.Database.ReadAsync(c => c.ExecuteAsync(create), CancellationToken.None);
         try
         {
             var (status, body, _) = await SendAsync(command, meeting, summons);
@@ -105,7 +109,7 @@ public sealed class When_two_commands_race_on_one_meeting(string database)
         }
         finally
         {
-            await _system.Database.ReadAsync(c => c.ExecuteAsync("DROP TRIGGER lost_race;"), CancellationToken.None);
+            await _system.Database.ReadAsync(c => c.ExecuteAsync(drop), CancellationToken.None);
         }
 
         Assert.That(await FingerprintAsync(meeting), Is.EqualTo(before), "nothing recorded");
