@@ -13,8 +13,10 @@ namespace Whistle.Tests.Security;
 /// endpoint or hub method without a row fails <see cref="Should_have_a_row_for_every_endpoint"/> or
 /// <see cref="Should_have_a_row_for_every_hub_method"/>. The fixture prints its counts and the wrong answers (0).
 /// </summary>
+[TestFixture("sqlite")]
+[TestFixture("postgresql")]
 [NonParallelizable]
-public sealed class When_every_role_calls_every_endpoint
+public sealed class When_every_role_calls_every_endpoint(string database)
 {
     // Actors: anonymous; the raising township and another; the lead branch and the same agency's branch
     // elsewhere; that agency and another; the county's supervisor; the system, security and audit administrators.
@@ -46,7 +48,8 @@ public sealed class When_every_role_calls_every_endpoint
             {
                 ["Whistle:Open311:FailedKeyChecksPerMinute"] = "1000",
                 ["Whistle:Notices:AllowedNetworks"] = "127.0.0.0/8",
-            });
+            },
+            database);
         foreach (var (actor, user) in new[]
         {
             ("township", "township.chengguan"), ("township-other", "township.dongfeng"),
@@ -529,7 +532,7 @@ public sealed class When_every_role_calls_every_endpoint
         Assert.That(failures, Is.Empty, list);
     }
 
-    public static IEnumerable<string> RowNames() => new When_every_role_calls_every_endpoint().Rows().Keys;
+    public static IEnumerable<string> RowNames() => new When_every_role_calls_every_endpoint("sqlite").Rows().Keys;
 
     private async Task<HttpStatusCode> SendAsync(string actor, Probe probe)
     {
