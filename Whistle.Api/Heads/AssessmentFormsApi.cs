@@ -5,6 +5,7 @@ using Whistle.Api.Hosting;
 using Whistle.Api.Whistles;
 using Whistle.Core.Assessment;
 using Whistle.Core.Domain;
+using Whistle.Core.Problems;
 using Whistle.Core.Heads;
 using Whistle.Core.Text;
 
@@ -37,7 +38,7 @@ public static class AssessmentFormsApi
 
     private static async Task<Results<Ok<IReadOnlyList<FormDto>>, ValidationProblem>> List(HttpContext http, HeadsQueries queries, CancellationToken ct, string? periodId = null, string? status = "all")
     {
-        if (status is not ("all" or "pending" or "submitted" or "late")) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["status"] = ["all, pending, submitted or late."] });
+        if (status is not ("all" or "pending" or "submitted" or "late")) return ProblemResults.Validation(FieldErrors.Of("status", Problem.OneOf("status", ["all", "pending", "submitted", "late"], "all, pending, submitted or late.")));
         return TypedResults.Ok(await queries.FormsAsync(CurrentUser.From(http), periodId, status, ct));
     }
 
@@ -53,9 +54,9 @@ public static class AssessmentFormsApi
         {
             CommandResult<string>.Success { Replayed: true } s when await queries.FormAsync(caller, s.Value, ct) is { } first => TypedResults.Ok(first),
             CommandResult<string>.Success s when await queries.FormAsync(caller, s.Value, ct) is { } form => TypedResults.Created($"/api/assessment-forms/{form.Id}", form),
-            CommandResult<string>.Invalid i => TypedResults.ValidationProblem(i.Errors),
-            CommandResult<string>.Forbidden f => TypedResults.Problem(title: "Forbidden", detail: f.Detail, statusCode: StatusCodes.Status403Forbidden),
-            CommandResult<string>.Conflict c => TypedResults.Problem(title: "The transition is not allowed", detail: c.Detail, statusCode: StatusCodes.Status409Conflict),
+            CommandResult<string>.Invalid i => ProblemResults.Validation(i.Errors),
+            CommandResult<string>.Forbidden f => ProblemResults.Forbidden(f.Problem),
+            CommandResult<string>.Conflict c => ProblemResults.Conflict(c.Problem),
             _ => CommandResults.NotFoundProblem(),
         };
     }
@@ -63,9 +64,9 @@ public static class AssessmentFormsApi
     private static async Task<Results<Ok<FormSummaryDto>, ValidationProblem, ProblemHttpResult>> Summary(HttpContext http, HeadsQueries queries, TimeProvider time, CancellationToken ct, int? year = null)
     {
         var caller = CurrentUser.From(http);
-        if (caller.Role != Roles.Supervisor) return TypedResults.Problem(title: "Forbidden", detail: "The yearly summary is the supervisors'.", statusCode: StatusCodes.Status403Forbidden);
+        if (caller.Role != Roles.Supervisor) return ProblemResults.Forbidden(Problem.FormSummarySupervisors());
         var y = year ?? ChinaTime.LocalDate(time.GetUtcNow()).Year - 1;
-        if (y is < 2000 or > 2200) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["year"] = ["A year between 2000 and 2200."] });
+        if (y is < 2000 or > 2200) return ProblemResults.Validation(FieldErrors.Of("year", Problem.OutOfRange("year", 2000, 2200, "A year between 2000 and 2200.")));
         return TypedResults.Ok(await queries.SummaryAsync(caller, y, ct));
     }
 

@@ -4,6 +4,7 @@ using Whistle.Api.Auth;
 using Whistle.Api.Hosting;
 using Whistle.Api.Whistles;
 using Whistle.Core.Domain;
+using Whistle.Core.Problems;
 using Whistle.Core.Heads;
 
 namespace Whistle.Api.Heads;
@@ -43,16 +44,16 @@ public static class RecommendationsApi
         {
             CommandResult<string>.Success { Replayed: true } s when await queries.RecommendationAsync(caller, s.Value, ct) is { } first => TypedResults.Ok(first),
             CommandResult<string>.Success s when await queries.RecommendationAsync(caller, s.Value, ct) is { } dto => TypedResults.Created($"/api/recommendations/{dto.Id}", dto),
-            CommandResult<string>.Invalid i => TypedResults.ValidationProblem(i.Errors),
-            CommandResult<string>.Forbidden f => TypedResults.Problem(title: "Forbidden", detail: f.Detail, statusCode: StatusCodes.Status403Forbidden),
-            CommandResult<string>.Conflict c => TypedResults.Problem(title: "Conflict", detail: c.Detail, statusCode: StatusCodes.Status409Conflict),
+            CommandResult<string>.Invalid i => ProblemResults.Validation(i.Errors),
+            CommandResult<string>.Forbidden f => ProblemResults.Forbidden(f.Problem),
+            CommandResult<string>.Conflict c => ProblemResults.Conflict(c.Problem),
             _ => CommandResults.NotFoundProblem(),
         };
     }
 
     private static async Task<Results<Ok<IReadOnlyList<RecommendationDto>>, ValidationProblem>> List(HttpContext http, HeadsQueries queries, CancellationToken ct, string? status = "all")
     {
-        if (status is not ("all" or "open")) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["status"] = ["all or open."] });
+        if (status is not ("all" or "open")) return ProblemResults.Validation(FieldErrors.Of("status", Problem.OneOf("status", ["all", "open"], "all or open.")));
         return TypedResults.Ok(await queries.RecommendationsAsync(CurrentUser.From(http), status, ct));
     }
 

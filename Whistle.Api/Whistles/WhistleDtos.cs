@@ -1,9 +1,16 @@
+using System.Text.Json;
 using Whistle.Contracts;
 using Whistle.Core.Whistles;
 
 namespace Whistle.Api.Whistles;
 
-public sealed record TimelineEntryDto(long Sequence, string Type, DateTimeOffset OccurredAt, EventActor Actor, string? AssignmentId, string? Note);
+/// <summary>
+/// A timeline entry: <c>note</c> as written (a person's words, or the server's Chinese text); a note the server wrote
+/// itself also has <c>noteCode</c> and <c>noteParams</c> (<c>TimelineNotes</c>) for the client to say in its language.
+/// </summary>
+public sealed record TimelineEntryDto(
+    long Sequence, string Type, DateTimeOffset OccurredAt, EventActor Actor, string? AssignmentId, string? Note,
+    string? NoteCode = null, IReadOnlyDictionary<string, JsonElement>? NoteParams = null);
 
 public sealed record WhistleDto(
     string Id,
@@ -55,4 +62,5 @@ public sealed record InboxItemDto(
     int EscalationCount,
     DateTimeOffset? LastEscalatedAt,
     string? PreviousAssignmentId,
-    DateTimeOffset? ReassignedAt);
+    DateTimeOffset? ReassignedAt,
+    string? ExpectedOn);

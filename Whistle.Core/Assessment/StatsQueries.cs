@@ -73,12 +73,13 @@ public sealed class StatsQueries(WhistleDatabase database)
         """;
 
     /// <summary>
-    /// The figures of the branches stationed in a township (ranked among themselves) and of every agency and branch
-    /// of the county for a supervisor (<paramref name="townshipId"/> null), as of <paramref name="asOf"/>: the one
-    /// computation of the assessment API and of an assessment form's evidence.
+    /// The figures of the branches stationed in a township (ranked among themselves), of a county institution and its
+    /// own branches (<paramref name="agencyCode"/>, issue 13), or of every agency and branch of the county for a
+    /// supervisor (both null), as of <paramref name="asOf"/>: the one computation of the assessment API and of an
+    /// assessment form's evidence.
     /// </summary>
     public async Task<(IReadOnlyList<UnitFigures> Agencies, IReadOnlyList<UnitFigures> Branches, IReadOnlyList<AssessedAssignment> Rows)> FiguresAsync(
-        CountyCatalog catalog, string? townshipId, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct)
+        CountyCatalog catalog, string? townshipId, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct, string? agencyCode = null)
     {
         var rows = await AssignmentsAsync(from, to, ct);
         var summons = await SummonsAsync(from, to, ct);
@@ -88,6 +89,14 @@ public sealed class StatsQueries(WhistleDatabase database)
             var own = catalog.Definition.Branches.Where(b => b.TownshipId == townshipId).Select(b => b.Id).ToHashSet();
             var ownRows = rows.Where(r => r.BranchId is not null && own.Contains(r.BranchId)).ToList();
             return ([], Assessor.Branches(catalog, ownRows, weights, asOf, townshipId, summons), ownRows);
+        }
+
+        if (agencyCode is not null)
+        {
+            // A county institution sees itself and its own branches (issue 13): the duties routed to it or to them.
+            var ownRows = rows.Where(r => r.AgencyCode == agencyCode).ToList();
+            var ownSummons = summons.Where(s => s.AgencyCode == agencyCode).ToList();
+            return (Assessor.Agencies(catalog, ownRows, weights, asOf, ownSummons, agencyCode), Assessor.Branches(catalog, ownRows, weights, asOf, null, ownSummons, agencyCode), ownRows);
         }
 
         return (Assessor.Agencies(catalog, rows, weights, asOf, summons), Assessor.Branches(catalog, rows, weights, asOf, null, summons), rows);

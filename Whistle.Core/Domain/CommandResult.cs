@@ -1,3 +1,5 @@
+using Whistle.Core.Problems;
+
 namespace Whistle.Core.Domain;
 
 /// <summary>
@@ -13,7 +15,7 @@ public abstract record CommandResult<T>
 
     public sealed record NotFound : CommandResult<T>;
 
-    public sealed record Forbidden(string Detail) : CommandResult<T>;
+    public sealed record Forbidden(ProblemText Problem) : CommandResult<T>;
 
-    public sealed record Conflict(string Detail) : CommandResult<T>;
+    public sealed record Conflict(ProblemText Problem) : CommandResult<T>;
 }

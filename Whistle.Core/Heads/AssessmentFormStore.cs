@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using Dapper;
+using Whistle.Core.Problems;
 using Whistle.Contracts;
 using Whistle.Core.Assessment;
 using Whistle.Core.County;
@@ -157,7 +158,7 @@ public sealed class AssessmentFormStore(WhistleDatabase database, CountyCatalogH
                     foreach (var form in forms)
                     {
                         await InsertAsync(unit, form, null, null);
-                        await AuditTrail.WriteAsync(unit, system, "assessment-form", form.Id, "issued", null, new { form.PeriodId, form.BranchId, form.HeadName, form.DueAt }, now);
+                        await AuditTrail.WriteAsync(unit, system, AuditEntities.AssessmentForm, form.Id, AuditActions.Issued, null, new { form.PeriodId, form.BranchId, form.HeadName, form.DueAt }, now);
                         await AppendAsync(unit, WhistleEventTypes.AssessmentFormIssued, form, WhistleStore.SystemActor(catalog.County.Id), null, null, now);
                     }
 
@@ -182,15 +183,15 @@ public sealed class AssessmentFormStore(WhistleDatabase database, CountyCatalogH
             {
                 var form = await LoadForUpdateAsync(unit, formId);
                 if (form is null || !Visibility.CanSeeHeads(caller, form.TownshipId, form.AgencyCode)) return new CommandResult<string>.NotFound();
-                if (caller.Role != Roles.Township) return new CommandResult<string>.Forbidden("The township grades the heads of the branches stationed in it.");
+                if (caller.Role != Roles.Township) return new CommandResult<string>.Forbidden(Problem.FormTownshipOnly("The township grades the heads of the branches stationed in it."));
                 if (errors.Count > 0) return new CommandResult<string>.Invalid(errors);
-                if (form.Status != FormStatus.Pending) return new CommandResult<string>.Conflict("The form is submitted and final; a correction is a new version (POST …/corrections).");
+                if (form.Status != FormStatus.Pending) return new CommandResult<string>.Conflict(Problem.FormFinal());
                 var now = time.GetUtcNow();
                 var rows = await unit.Connection.ExecuteAsync(
                     SubmitSql, new { form.Id, Grade = r.Grade, Opinion = r.Opinion!.Trim(), Now = now, caller.UserName, caller.DisplayName, form.RowVersion }, unit.Transaction);
-                if (rows != 1) return new CommandResult<string>.Conflict("The form changed meanwhile; reload it.");
+                if (rows != 1) return new CommandResult<string>.Conflict(Problem.FormChanged());
                 var after = form with { Status = FormStatus.Submitted, Grade = r.Grade, Opinion = r.Opinion.Trim(), SubmittedAt = now };
-                await AuditTrail.WriteAsync(unit, caller.Audit, "assessment-form", form.Id, "submitted", new { form.Status }, new { after.Grade, after.Opinion, Late = now > form.DueAt }, now);
+                await AuditTrail.WriteAsync(unit, caller.Audit, AuditEntities.AssessmentForm, form.Id, AuditActions.Submitted, new { form.Status }, new { after.Grade, after.Opinion, Late = now > form.DueAt }, now);
                 await AppendAsync(unit, WhistleEventTypes.AssessmentFormSubmitted, after, caller.Actor, GradeName(r.Grade!), null, now);
                 unit.Complete();
                 return new CommandResult<string>.Success(form.Id);
@@ -203,7 +204,7 @@ public sealed class AssessmentFormStore(WhistleDatabase database, CountyCatalogH
     {
         var errors = Validate(r.Grade, r.Opinion);
         WhistleValidation.Text(errors, "reason", r.Reason, OpinionMax, required: true, multiLine: true);
-        if (idempotencyKey is { Length: > WhistleValidation.IdempotencyKeyMax }) errors["idempotencyKey"] = [$"The Idempotency-Key header must be at most {WhistleValidation.IdempotencyKeyMax} characters."];
+        if (idempotencyKey is { Length: > WhistleValidation.IdempotencyKeyMax }) errors.Set("idempotencyKey", Problem.TooLong("idempotencyKey", WhistleValidation.IdempotencyKeyMax, $"The Idempotency-Key header must be at most {WhistleValidation.IdempotencyKeyMax} characters."));
         try
         {
             return await database.WriteAsync<CommandResult<string>>(
@@ -211,14 +212,14 @@ public sealed class AssessmentFormStore(WhistleDatabase database, CountyCatalogH
                 {
                     var form = await LoadForUpdateAsync(unit, formId);
                     if (form is null || !Visibility.CanSeeHeads(caller, form.TownshipId, form.AgencyCode)) return new CommandResult<string>.NotFound();
-                    if (caller.Role != Roles.Township) return new CommandResult<string>.Forbidden("The township corrects its own assessment.");
+                    if (caller.Role != Roles.Township) return new CommandResult<string>.Forbidden(Problem.FormTownshipOnly("The township corrects its own assessment."));
                     if (errors.Count > 0) return new CommandResult<string>.Invalid(errors);
                     if (idempotencyKey is not null
                         && await unit.Connection.ExecuteScalarAsync<string?>(FindIdempotencyKeySql, new { caller.UserName, Key = idempotencyKey }, unit.Transaction) is { } first)
                         return new CommandResult<string>.Success(first, Replayed: true);
-                    if (form.Status != FormStatus.Submitted) return new CommandResult<string>.Conflict("Only a submitted form is corrected; grade this one (POST …/submit).");
+                    if (form.Status != FormStatus.Submitted) return new CommandResult<string>.Conflict(Problem.FormNotSubmitted());
                     var latest = await unit.Connection.ExecuteScalarAsync<int>(LatestVersionSql, new { form.PeriodId, form.BranchId }, unit.Transaction);
-                    if (latest != form.FormVersion) return new CommandResult<string>.Conflict($"Version {latest} replaced this one; correct the latest.");
+                    if (latest != form.FormVersion) return new CommandResult<string>.Conflict(Problem.FormVersionReplaced(latest));
                     var now = time.GetUtcNow();
                     var next = form with
                     {
@@ -227,7 +228,7 @@ public sealed class AssessmentFormStore(WhistleDatabase database, CountyCatalogH
                         NextStepAt = null, NextStepKind = null, NextStepLevel = null, Status = FormStatus.Submitted,
                     };
                     await InsertAsync(unit, next, idempotencyKey, caller);
-                    await AuditTrail.WriteAsync(unit, caller.Audit, "assessment-form", next.Id, "corrected",
+                    await AuditTrail.WriteAsync(unit, caller.Audit, AuditEntities.AssessmentForm, next.Id, AuditActions.Corrected,
                         new { form.Id, form.FormVersion, form.Grade, form.Opinion }, new { next.FormVersion, next.Grade, next.Opinion, next.CorrectionReason }, now);
                     await AppendAsync(unit, WhistleEventTypes.AssessmentFormCorrected, next, caller.Actor, next.CorrectionReason, null, now);
                     unit.Complete();
@@ -243,12 +244,12 @@ public sealed class AssessmentFormStore(WhistleDatabase database, CountyCatalogH
         }
     }
 
-    private Dictionary<string, string[]> Validate(string? grade, string? opinion)
+    private FieldErrors Validate(string? grade, string? opinion)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         var grades = county.Catalog.Heads.GradesOrDefault;
-        if (string.IsNullOrWhiteSpace(grade)) errors["grade"] = ["The grade is required."];
-        else if (grades.All(g => g.Code != grade)) errors["grade"] = [$"The grade is one of {string.Join(", ", grades.Select(g => g.Code))}."];
+        if (string.IsNullOrWhiteSpace(grade)) errors.Set("grade", Problem.Required("grade"));
+        else if (grades.All(g => g.Code != grade)) errors.Set("grade", Problem.OneOf("grade", grades.Select(g => g.Code), $"The grade is one of {string.Join(", ", grades.Select(g => g.Code))}."));
         WhistleValidation.Text(errors, "opinion", opinion, OpinionMax, required: true, multiLine: true);
         return errors;
     }
@@ -313,7 +314,7 @@ public sealed class AssessmentFormStore(WhistleDatabase database, CountyCatalogH
     private static Task AppendAsync(UnitOfWork unit, string type, FormRow form, EventActor actor, string? note, EscalationStepInfo? step, DateTimeOffset now) =>
         Timeline.AppendAsync(
             unit,
-            new WhistleEvent(0, type, form.Id, null, now, actor, null, null, note, step, null,
+            new WhistleEvent(0, type, form.Id, null, now, actor, null, null, note, step, null, Heads:
                 new HeadsSnapshot("form", form.Id, form.TownshipId, form.BranchId, form.AgencyCode, form.Status, form.DueAt, form.PeriodId)),
             Visibility.HeadsAudience(form.TownshipId, form.AgencyCode),
             now);

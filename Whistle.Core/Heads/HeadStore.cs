@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Whistle.Core.Problems;
 using Whistle.Contracts;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
@@ -62,34 +63,34 @@ public sealed class HeadStore(WhistleDatabase database, CountyCatalogHolder coun
                 HeldFrom = h.Since.ToUniversalTime(), AppointedBy = "county-file", CreatedAt = now,
             };
             await unit.Connection.ExecuteAsync(InsertSql, row, unit.Transaction);
-            await AuditTrail.WriteAsync(unit, new AuditActor("system", "县区数据文件", null), "branch-head", row.Id, "seeded", null, row, now);
+            await AuditTrail.WriteAsync(unit, new AuditActor("system", "县区数据文件", null), AuditEntities.BranchHead, row.Id, AuditActions.Seeded, null, row, now);
         }
     }
 
     /// <summary>The institution appoints a holder of a post (ending the current one's tenure at the new one's start).</summary>
     public async Task<CommandResult<string>> SetAsync(Caller caller, string branchId, string post, SetHeadRequest r, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         WhistleValidation.Text(errors, "name", r.Name, NameMax, required: true);
         WhistleValidation.Text(errors, "title", r.Title, NameMax, required: true);
         var now = time.GetUtcNow();
         var since = (r.Since ?? now).ToUniversalTime();
-        if (since > now.AddDays(1)) errors["since"] = ["A head's tenure starts today or earlier."];
+        if (since > now.AddDays(1)) errors.Set("since", Problem.TenureStartsInFuture());
         return await ChangeAsync(caller, branchId, post, errors, since, r, ct);
     }
 
     /// <summary>The institution leaves a post vacant (the current holder's tenure ends now).</summary>
     public Task<CommandResult<string>> VacateAsync(Caller caller, string branchId, string post, CancellationToken ct) =>
-        ChangeAsync(caller, branchId, post, [], time.GetUtcNow(), null, ct);
+        ChangeAsync(caller, branchId, post, new FieldErrors(), time.GetUtcNow(), null, ct);
 
     private async Task<CommandResult<string>> ChangeAsync(
-        Caller caller, string branchId, string post, Dictionary<string, string[]> errors, DateTimeOffset at, SetHeadRequest? appoint, CancellationToken ct)
+        Caller caller, string branchId, string post, FieldErrors errors, DateTimeOffset at, SetHeadRequest? appoint, CancellationToken ct)
     {
         var branch = county.Catalog.FindBranch(branchId);
         if (branch is null || !HeadPost.All.Contains(post)) return new CommandResult<string>.NotFound();
         if (caller.Role != Roles.Agency || caller.OrgId != branch.AgencyCode)
             return caller.Role is Roles.Supervisor or Roles.Township or Roles.Agency
-                ? new CommandResult<string>.Forbidden("The institution that stations the branch keeps its heads.")
+                ? new CommandResult<string>.Forbidden(Problem.HeadsKeptByInstitution())
                 : new CommandResult<string>.NotFound();
         if (errors.Count > 0) return new CommandResult<string>.Invalid(errors);
         return await database.WriteAsync<CommandResult<string>>(
@@ -98,12 +99,12 @@ public sealed class HeadStore(WhistleDatabase database, CountyCatalogHolder coun
                 var now = time.GetUtcNow();
                 await unit.Connection.ExecuteAsync(unit.Dialect.Sql(LockBranchSql), new { BranchId = branchId }, unit.Transaction);
                 var current = await CurrentOfAsync(unit.Connection, branchId, post, unit.Transaction);
-                if (appoint is null && current is null) return new CommandResult<string>.Conflict("The post is vacant already.");
+                if (appoint is null && current is null) return new CommandResult<string>.Conflict(Problem.PostVacant());
                 if (current is not null)
                 {
                     var until = at < current.HeldFrom ? current.HeldFrom : at;
                     if (await unit.Connection.ExecuteAsync(EndSql, new { current.Id, Until = until, EndedBy = caller.UserName }, unit.Transaction) != 1)
-                        return new CommandResult<string>.Conflict("The post changed meanwhile; reload it.");
+                        return new CommandResult<string>.Conflict(Problem.PostChanged());
                 }
 
                 HeadRow? next = null;
@@ -117,12 +118,12 @@ public sealed class HeadStore(WhistleDatabase database, CountyCatalogHolder coun
                     await unit.Connection.ExecuteAsync(InsertSql, next, unit.Transaction);
                 }
 
-                await AuditTrail.WriteAsync(unit, caller.Audit, "branch-head", $"{branchId}/{post}", next is null ? "vacated" : "appointed", current, next, now);
+                await AuditTrail.WriteAsync(unit, caller.Audit, AuditEntities.BranchHead, $"{branchId}/{post}", next is null ? AuditActions.Vacated : AuditActions.Appointed, current, next, now);
                 var id = next?.Id ?? current!.Id;
                 await Timeline.AppendAsync(
                     unit,
                     new WhistleEvent(0, WhistleEventTypes.BranchHeadChanged, id, null, now, caller.Actor, null, null,
-                        next is null ? $"{post}: vacant" : $"{post}: {next.Name}", null, null,
+                        next is null ? $"{post}: vacant" : $"{post}: {next.Name}", null, null, Heads:
                         new HeadsSnapshot("head", id, branch.TownshipId, branch.Id, branch.AgencyCode, next is null ? "vacant" : "appointed", null, next?.Name)),
                     Visibility.HeadsAudience(branch.TownshipId, branch.AgencyCode),
                     now);

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using Dapper;
+using Whistle.Core.Problems;
 using Whistle.Contracts;
 using Whistle.Core.Assessment;
 using Whistle.Core.Domain;
@@ -86,22 +87,22 @@ public sealed class RecommendationStore(WhistleDatabase database, CountyCatalogH
     public async Task<CommandResult<string>> OpenAsync(Caller caller, OpenRecommendationRequest r, string? idempotencyKey, CancellationToken ct)
     {
         if (caller.Role is not (Roles.Township or Roles.Agency))
-            return new CommandResult<string>.Forbidden("A township recommends; an institution asks the township's opinion.");
+            return new CommandResult<string>.Forbidden(Problem.RecommendationRoles());
         var catalog = county.Catalog;
         var kind = caller.Role == Roles.Township ? RecommendationKind.Recommendation : RecommendationKind.Consultation;
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         if (r.Kind is not null && r.Kind != kind)
-            errors["kind"] = [caller.Role == Roles.Township ? "A township makes recommendations (kind: recommendation)." : "An institution asks for opinions (kind: consultation)."];
+            errors.Set("kind", Problem.RecommendationKind(kind));
         var branch = r.BranchId is null ? null : catalog.FindBranch(r.BranchId);
-        if (branch is null) errors["branchId"] = ["Unknown branch."];
-        else if (caller.Role == Roles.Township && branch.TownshipId != caller.OrgId) errors["branchId"] = ["A township recommends on the branches stationed in it."];
-        else if (caller.Role == Roles.Agency && branch.AgencyCode != caller.OrgId) errors["branchId"] = ["An institution asks about the heads of its own branches."];
+        if (branch is null) errors.Set("branchId", Problem.Unknown("branchId", r.BranchId, "Unknown branch."));
+        else if (caller.Role == Roles.Township && branch.TownshipId != caller.OrgId) errors.Set("branchId", Problem.BranchNotInTownship(branch.Id));
+        else if (caller.Role == Roles.Agency && branch.AgencyCode != caller.OrgId) errors.Set("branchId", Problem.BranchNotOfAgency(branch.Id));
         var actions = kind == RecommendationKind.Consultation ? RecommendationKind.ConsultationActions : RecommendationKind.RecommendationActions;
-        if (r.Action is null || !actions.Contains(r.Action)) errors["action"] = [$"The action is one of {string.Join(", ", actions)}."];
+        if (r.Action is null || !actions.Contains(r.Action)) errors.Set("action", Problem.OneOf("action", actions, $"The action is one of {string.Join(", ", actions)}."));
         WhistleValidation.Text(errors, "reasons", r.Reasons, ReasonsMax, required: true, multiLine: true);
         WhistleValidation.Text(errors, "candidateName", r.CandidateName, HeadStore.NameMax, required: kind == RecommendationKind.Consultation && r.Action == "appoint");
-        if ((r.Evidence?.Count ?? 0) > EvidenceMax) errors["evidence"] = [$"At most {EvidenceMax} items of evidence."];
-        if (idempotencyKey is { Length: > WhistleValidation.IdempotencyKeyMax }) errors["idempotencyKey"] = [$"The Idempotency-Key header must be at most {WhistleValidation.IdempotencyKeyMax} characters."];
+        if ((r.Evidence?.Count ?? 0) > EvidenceMax) errors.Set("evidence", Problem.TooMany("evidence", EvidenceMax, $"At most {EvidenceMax} items of evidence."));
+        if (idempotencyKey is { Length: > WhistleValidation.IdempotencyKeyMax }) errors.Set("idempotencyKey", Problem.TooLong("idempotencyKey", WhistleValidation.IdempotencyKeyMax, $"The Idempotency-Key header must be at most {WhistleValidation.IdempotencyKeyMax} characters."));
         if (errors.Count > 0) return new CommandResult<string>.Invalid(errors);
 
         // Evidence: the township's own whistles and its forms about this branch; nothing it cannot see.
@@ -114,7 +115,7 @@ public sealed class RecommendationStore(WhistleDatabase database, CountyCatalogH
                 "form" when link.Id is not null => await database.ReadAsync(c => c.ExecuteScalarAsync<string?>(FormOfTownshipSql, new { link.Id, branch!.TownshipId, BranchId = branch.Id }), ct),
                 _ => null,
             };
-            if (label is null) errors[$"evidence[{i}]"] = ["Evidence is a whistle of the township, or an assessment form of this branch (kind whistle or form, with its id)."];
+            if (label is null) errors.Set($"evidence[{i}]", Problem.EvidenceUnknown(i));
             else evidence.Add(new StoredEvidence(link.Kind!, link.Id!, label));
         }
 
@@ -144,7 +145,7 @@ public sealed class RecommendationStore(WhistleDatabase database, CountyCatalogH
                         row.Id, row.Kind, row.Action, row.TownshipId, row.BranchId, row.AgencyCode, row.HeadId, row.HeadName, row.CandidateName, row.Reasons, row.EvidenceJson,
                         row.OpenedAt, row.OpenedBy, row.OpenedByName, row.DueAt, IdempotencyKey = idempotencyKey, row.NextStepAt, row.NextStepKind, row.NextStepLevel,
                     }, unit.Transaction);
-                    await AuditTrail.WriteAsync(unit, caller.Audit, "recommendation", row.Id, "opened", null, new { row.Kind, row.Action, row.BranchId, row.HeadName, row.CandidateName, row.Reasons, Evidence = evidence, row.DueAt }, now);
+                    await AuditTrail.WriteAsync(unit, caller.Audit, AuditEntities.Recommendation, row.Id, AuditActions.Opened, null, new { row.Kind, row.Action, row.BranchId, row.HeadName, row.CandidateName, row.Reasons, Evidence = evidence, row.DueAt }, now);
                     await AppendAsync(unit, WhistleEventTypes.RecommendationOpened, row, caller.Actor, null, null, now);
                     unit.Complete();
                     return new CommandResult<string>.Success(row.Id);
@@ -167,22 +168,22 @@ public sealed class RecommendationStore(WhistleDatabase database, CountyCatalogH
                 var row = await LoadForUpdateAsync(unit, id);
                 if (row is null || !Visibility.CanSeeHeads(caller, row.TownshipId, row.AgencyCode)) return new CommandResult<string>.NotFound();
                 if (caller.Role != row.AnsweringRole)
-                    return new CommandResult<string>.Forbidden(row.Kind == RecommendationKind.Consultation ? "The township gives its opinion." : "The institution answers the township's recommendation.");
-                var errors = new Dictionary<string, string[]>();
+                    return new CommandResult<string>.Forbidden(Problem.RecommendationAnswerer(row.Kind));
+                var errors = new FieldErrors();
                 var answers = row.Kind == RecommendationKind.Consultation ? RecommendationKind.ConsultationAnswers : RecommendationKind.RecommendationAnswers;
-                if (r.Answer is null || !answers.Contains(r.Answer)) errors["answer"] = [$"The answer is one of {string.Join(", ", answers)}."];
+                if (r.Answer is null || !answers.Contains(r.Answer)) errors.Set("answer", Problem.OneOf("answer", answers, $"The answer is one of {string.Join(", ", answers)}."));
                 WhistleValidation.Text(errors, "reasons", r.Reasons, ReasonsMax, required: true, multiLine: true);
                 WhistleValidation.Text(errors, "actionTaken", r.ActionTaken, ReasonsMax,
                     required: row.Kind == RecommendationKind.Recommendation && r.Answer is "accepted" or "partly", multiLine: true);
                 if (errors.Count > 0) return new CommandResult<string>.Invalid(errors);
-                if (row.Status != RecommendationStatus.Open) return new CommandResult<string>.Conflict($"It was answered already ({row.Status}).");
+                if (row.Status != RecommendationStatus.Open) return new CommandResult<string>.Conflict(Problem.RecommendationAnswered(row.Status));
                 var now = time.GetUtcNow();
                 var actionTaken = string.IsNullOrWhiteSpace(r.ActionTaken) ? null : r.ActionTaken.Trim();
                 var rows = await unit.Connection.ExecuteAsync(
                     AnswerSql, new { row.Id, r.Answer, Reasons = r.Reasons!.Trim(), ActionTaken = actionTaken, Now = now, caller.UserName, caller.DisplayName, row.RowVersion }, unit.Transaction);
-                if (rows != 1) return new CommandResult<string>.Conflict("It changed meanwhile; reload it.");
+                if (rows != 1) return new CommandResult<string>.Conflict(Problem.RecommendationChanged());
                 var after = row with { Status = RecommendationStatus.Answered, Answer = r.Answer, AnsweredAt = now };
-                await AuditTrail.WriteAsync(unit, caller.Audit, "recommendation", row.Id, "answered", new { row.Status },
+                await AuditTrail.WriteAsync(unit, caller.Audit, AuditEntities.Recommendation, row.Id, AuditActions.Answered, new { row.Status },
                     new { r.Answer, Reasons = r.Reasons.Trim(), ActionTaken = actionTaken, Late = now > row.DueAt }, now);
                 await AppendAsync(unit, WhistleEventTypes.RecommendationAnswered, after, caller.Actor, r.Answer, null, now);
                 unit.Complete();
@@ -200,25 +201,24 @@ public sealed class RecommendationStore(WhistleDatabase database, CountyCatalogH
             {
                 var row = await LoadForUpdateAsync(unit, id);
                 if (row is null || !Visibility.CanSeeHeads(caller, row.TownshipId, row.AgencyCode)) return new CommandResult<string>.NotFound();
-                if (caller.Role != Roles.Agency) return new CommandResult<string>.Forbidden("The institution decides on the head of its branch.");
-                var errors = new Dictionary<string, string[]>();
+                if (caller.Role != Roles.Agency) return new CommandResult<string>.Forbidden(Problem.RecommendationDecider());
+                var errors = new FieldErrors();
                 WhistleValidation.Text(errors, "decision", r.Decision, ReasonsMax, required: true, multiLine: true);
                 if (errors.Count > 0) return new CommandResult<string>.Invalid(errors);
-                if (row.Kind != RecommendationKind.Consultation) return new CommandResult<string>.Conflict("A township's recommendation is answered (POST …/answer), not decided.");
-                if (row.Status == RecommendationStatus.Decided) return new CommandResult<string>.Conflict("It was decided already.");
+                if (row.Kind != RecommendationKind.Consultation) return new CommandResult<string>.Conflict(Problem.RecommendationNotConsultation());
+                if (row.Status == RecommendationStatus.Decided) return new CommandResult<string>.Conflict(Problem.RecommendationDecided());
                 var now = time.GetUtcNow();
                 var withoutAnswer = row.Status == RecommendationStatus.Open;
                 if (withoutAnswer && now < row.DueAt)
                 {
-                    return new CommandResult<string>.Conflict(
-                        $"The township's opinion is due by {row.DueAt.ToOffset(ChinaTime.Offset):yyyy-MM-dd HH:mm} (Asia/Shanghai): decide once it has answered, or after that limit.");
+                    return new CommandResult<string>.Conflict(Problem.OpinionNotDue(row.DueAt));
                 }
 
                 var rows = await unit.Connection.ExecuteAsync(
                     DecideSql, new { row.Id, Decision = r.Decision!.Trim(), Now = now, caller.UserName, caller.DisplayName, WithoutAnswer = withoutAnswer, row.Status, row.RowVersion }, unit.Transaction);
-                if (rows != 1) return new CommandResult<string>.Conflict("It changed meanwhile; reload it.");
+                if (rows != 1) return new CommandResult<string>.Conflict(Problem.RecommendationChanged());
                 var after = row with { Status = RecommendationStatus.Decided, DecidedAt = now, DecidedWithoutAnswer = withoutAnswer };
-                await AuditTrail.WriteAsync(unit, caller.Audit, "recommendation", row.Id, withoutAnswer ? "decided-without-opinion" : "decided", new { row.Status, row.Answer },
+                await AuditTrail.WriteAsync(unit, caller.Audit, AuditEntities.Recommendation, row.Id, withoutAnswer ? AuditActions.DecidedWithoutOpinion : AuditActions.Decided, new { row.Status, row.Answer },
                     new { Decision = r.Decision.Trim(), WithoutAnswer = withoutAnswer }, now);
                 await AppendAsync(unit, WhistleEventTypes.RecommendationDecided, after, caller.Actor, withoutAnswer ? "decided without the township's opinion (its limit passed)" : null, null, now);
                 unit.Complete();
@@ -270,7 +270,7 @@ public sealed class RecommendationStore(WhistleDatabase database, CountyCatalogH
     private static Task AppendAsync(UnitOfWork unit, string type, RecommendationRow row, EventActor actor, string? note, EscalationStepInfo? step, DateTimeOffset now) =>
         Timeline.AppendAsync(
             unit,
-            new WhistleEvent(0, type, row.Id, null, now, actor, null, null, note, step, null,
+            new WhistleEvent(0, type, row.Id, null, now, actor, null, null, note, step, null, Heads:
                 new HeadsSnapshot("recommendation", row.Id, row.TownshipId, row.BranchId, row.AgencyCode, row.Status, row.DueAt, $"{row.Kind}:{row.Action}")),
             Visibility.HeadsAudience(row.TownshipId, row.AgencyCode),
             now);

@@ -18,9 +18,13 @@ public sealed record ConfirmWhistleRequest(IReadOnlyList<RatingRequest>? Ratings
 
 public sealed record ReopenWhistleRequest(string? Reason);
 
-public sealed record ReportRequest(int? EtaMinutes, string? Note);
+/// <summary><paramref name="ExpectedOn"/>: for work due in days (a meeting's decision), the day (YYYY-MM-DD, Asia/Shanghai) the unit expects to be done, instead of an ETA in minutes.</summary>
+public sealed record ReportRequest(int? EtaMinutes, string? Note, string? ExpectedOn = null);
 
 public sealed record ResolveRequest(string? Note);
+
+/// <summary>An agency's 催办 of its branch's duty, with its words (optional).</summary>
+public sealed record UrgeRequest(string? Note);
 
 public sealed record DeclineRequest(string? Reason);
 

@@ -1,8 +1,11 @@
+using System.Globalization;
 using Dapper;
 using Whistle.Contracts;
+using Whistle.Core.Assessment;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 using Whistle.Core.Messaging;
+using Whistle.Core.Problems;
 using Whistle.Core.Storage;
 
 namespace Whistle.Core.Whistles;
@@ -54,7 +57,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         """;
 
     private const string ReportAssignmentSql = """
-        UPDATE assignments SET status = @Reported, reported_at = @Now, eta_minutes = @EtaMinutes, note = @Note
+        UPDATE assignments SET status = @Reported, reported_at = @Now, eta_minutes = @EtaMinutes, expected_on = @ExpectedOn, note = @Note
         WHERE id = @Id AND status = @Dispatched;
         """;
 
@@ -90,7 +93,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     {
         if (caller.Role != Roles.Township)
         {
-            return new CommandResult<string>.Forbidden("Only township staff raise whistles.");
+            return new CommandResult<string>.Forbidden(Problem.TownshipRaises());
         }
 
         // Another instance may have changed the whistle list a moment ago (its CountyChanged may still be on
@@ -100,7 +103,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
 
         if (idempotencyKey is { Length: > WhistleValidation.IdempotencyKeyMax })
         {
-            errors["idempotencyKey"] = [$"The Idempotency-Key header must be at most {WhistleValidation.IdempotencyKeyMax} characters."];
+            errors.Set("idempotencyKey", Problem.TooLong("idempotencyKey", WhistleValidation.IdempotencyKeyMax, $"The Idempotency-Key header must be at most {WhistleValidation.IdempotencyKeyMax} characters."));
         }
 
         if (errors.Count > 0)
@@ -189,18 +192,18 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
             var allowed = Lifecycle.CanCancel(whistle.Status, assignments.Select(a => new AssignmentState(a.Status)));
             return Task.FromResult<Change>(allowed.Allowed
                 ? new Change.Apply(WhistleStatus.Cancelled, WhistleEventTypes.WhistleCancelled, null)
-                : new Change.Refused(allowed.Reason!));
+                : new Change.Refused(allowed.Problem!));
         });
 
     public Task<CommandResult<string>> ReopenAsync(Caller caller, string whistleId, ReopenWhistleRequest request, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: true, multiLine: true);
         if (errors.Count > 0) return Task.FromResult<CommandResult<string>>(new CommandResult<string>.Invalid(errors));
         return ChangeWhistleAsync(caller, whistleId, ct, async (unit, whistle, assignments, now) =>
         {
             var allowed = Lifecycle.CanReopen(whistle.Status);
-            if (!allowed.Allowed) return new Change.Refused(allowed.Reason!);
+            if (!allowed.Allowed) return new Change.Refused(allowed.Problem!);
             await unit.Connection.ExecuteAsync(
                 ReopenAssignmentsSql,
                 new { WhistleId = whistle.Id, AssignmentStatus.Reported, AssignmentStatus.Resolved },
@@ -213,7 +216,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         ChangeWhistleAsync(caller, whistleId, ct, async (unit, whistle, assignments, now) =>
         {
             var allowed = Lifecycle.CanConfirm(whistle.Status);
-            if (!allowed.Allowed) return new Change.Refused(allowed.Reason!);
+            if (!allowed.Allowed) return new Change.Refused(allowed.Problem!);
             var errors = ValidateRatings(request, assignments);
             if (errors.Count > 0) return new Change.Invalid(errors);
             foreach (var rating in request.Ratings!)
@@ -227,9 +230,9 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
             return new Change.Apply(WhistleStatus.Closed, WhistleEventTypes.WhistleConfirmed, null);
         });
 
-    private static Dictionary<string, string[]> ValidateRatings(ConfirmWhistleRequest request, IReadOnlyList<AssignmentRow> assignments)
+    private static FieldErrors ValidateRatings(ConfirmWhistleRequest request, IReadOnlyList<AssignmentRow> assignments)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         var ratings = request.Ratings ?? [];
         var resolved = assignments.Where(a => a.Status == AssignmentStatus.Resolved).Select(a => a.Id).ToHashSet();
         for (var i = 0; i < ratings.Count; i++)
@@ -244,9 +247,9 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
 
         var rated = ratings.Where(r => r.AssignmentId is not null).GroupBy(r => r.AssignmentId!).ToList();
         if (rated.Any(g => g.Count() > 1))
-            errors["ratings"] = ["Rate each assignment once."];
+            errors.Set("ratings", Problem.RateEachOnce());
         else if (!resolved.SetEquals(rated.Select(g => g.Key)))
-            errors["ratings"] = ["Rate every resolved assignment: satisfied, basically-satisfied or unsatisfied."];
+            errors.Set("ratings", Problem.RateEveryResolved());
         return errors;
     }
 
@@ -254,7 +257,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     {
         public sealed record Apply(string NewStatus, string EventType, string? Note) : Change;
 
-        public sealed record Refused(string Reason) : Change;
+        public sealed record Refused(ProblemText Problem) : Change;
 
         public sealed record Invalid(Dictionary<string, string[]> Errors) : Change;
     }
@@ -276,7 +279,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
 
                 if (caller.Role != Roles.Township || whistle.TownshipId != caller.OrgId)
                 {
-                    return new CommandResult<string>.Forbidden("Only the raising township acts on its whistle.");
+                    return new CommandResult<string>.Forbidden(Problem.RaisingTownshipOnly());
                 }
 
                 var now = time.GetUtcNow();
@@ -284,7 +287,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 switch (change)
                 {
                     case Change.Refused refused:
-                        return new CommandResult<string>.Conflict(refused.Reason);
+                        return new CommandResult<string>.Conflict(refused.Problem!);
                     case Change.Invalid invalid:
                         return new CommandResult<string>.Invalid(invalid.Errors);
                 }
@@ -320,28 +323,38 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
 
     // ---- A unit's actions on its duty -------------------------------------------------------------------------
 
-    public Task<CommandResult<string>> ReportAsync(Caller caller, string assignmentId, ReportRequest request, CancellationToken ct)
+    public async Task<CommandResult<string>> ReportAsync(Caller caller, string assignmentId, ReportRequest request, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         if (request.EtaMinutes is < 0 or > WhistleValidation.EtaMinutesMax)
-            errors["etaMinutes"] = [$"The ETA must be between 0 and {WhistleValidation.EtaMinutesMax} minutes."];
+            errors.Set("etaMinutes", Problem.OutOfRange("etaMinutes", 0, WhistleValidation.EtaMinutesMax, $"The ETA must be between 0 and {WhistleValidation.EtaMinutesMax} minutes."));
         WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: false, multiLine: true);
-        return ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentReported, ct, async (unit, assignment, now) =>
+        var expectedOn = WhistleValidation.ExpectedOn(errors, request, time.GetUtcNow());
+        // A day to finish on, not minutes to arrive in: not after the duty's own resolve-by day. (The errors are answered
+        // only to the duty's owner: ChangeAssignmentAsync checks who asks first.)
+        if (expectedOn is { } day && await database.ReadAsync(c => WhistleRows.GetAssignmentAsync(c, assignmentId), ct) is { } duty
+            && day > ChinaTime.LocalDate(duty.ResolveBy))
+        {
+            errors.Set("expectedOn", Problem.ExpectedDayAfterResolveBy(ChinaTime.LocalDate(duty.ResolveBy)));
+        }
+
+        return await ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentReported, ct, async (unit, assignment, now) =>
         {
             var allowed = Lifecycle.CanReport(assignment.Status);
             if (!allowed.Allowed) return allowed;
+
             var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
             var rows = await unit.Connection.ExecuteAsync(
                 ReportAssignmentSql,
-                new { assignment.Id, Now = now, request.EtaMinutes, Note = note, AssignmentStatus.Reported, AssignmentStatus.Dispatched },
+                new { assignment.Id, Now = now, request.EtaMinutes, ExpectedOn = expectedOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Note = note, AssignmentStatus.Reported, AssignmentStatus.Dispatched },
                 unit.Transaction);
-            return rows == 1 ? Transition.Ok : Transition.Refused("The assignment changed meanwhile.");
+            return rows == 1 ? Transition.Ok : Transition.Refused(Problem.AssignmentChanged());
         });
     }
 
     public Task<CommandResult<string>> ResolveAsync(Caller caller, string assignmentId, ResolveRequest request, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: true, multiLine: true);
         return ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentResolved, ct, async (unit, assignment, now) =>
         {
@@ -351,13 +364,13 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 ResolveAssignmentSql,
                 new { assignment.Id, Now = now, Note = request.Note!.Trim(), AssignmentStatus.Resolved, AssignmentStatus.Reported },
                 unit.Transaction);
-            return rows == 1 ? Transition.Ok : Transition.Refused("The assignment changed meanwhile.");
+            return rows == 1 ? Transition.Ok : Transition.Refused(Problem.AssignmentChanged());
         });
     }
 
     public Task<CommandResult<string>> DeclineAsync(Caller caller, string assignmentId, DeclineRequest request, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: true, multiLine: true);
         return ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentDeclined, ct, async (unit, assignment, now) =>
         {
@@ -367,7 +380,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 DeclineAssignmentSql,
                 new { assignment.Id, Now = now, Reason = request.Reason!.Trim(), AssignmentStatus.Declined, AssignmentStatus.Dispatched, AssignmentStatus.Reported },
                 unit.Transaction);
-            return rows == 1 ? Transition.Ok : Transition.Refused("The assignment changed meanwhile.");
+            return rows == 1 ? Transition.Ok : Transition.Refused(Problem.AssignmentChanged());
         });
     }
 
@@ -375,7 +388,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     private async Task<CommandResult<string>> ChangeAssignmentAsync(
         Caller caller,
         string assignmentId,
-        Dictionary<string, string[]> errors,
+        FieldErrors errors,
         string eventType,
         CancellationToken ct,
         Func<UnitOfWork, AssignmentRow, DateTimeOffset, Task<Transition>> apply)
@@ -404,7 +417,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 };
                 if (!owner)
                 {
-                    return new CommandResult<string>.Forbidden("Only the branch the assignment is routed to (or the agency, where it has no branch there) acts on it.");
+                    return new CommandResult<string>.Forbidden(Problem.AssignmentNotYours());
                 }
 
                 if (errors.Count > 0)
@@ -415,14 +428,14 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 var live = Lifecycle.CanActOnWhistle(whistle.Status);
                 if (!live.Allowed)
                 {
-                    return new CommandResult<string>.Conflict(live.Reason!);
+                    return new CommandResult<string>.Conflict(live.Problem!);
                 }
 
                 var now = time.GetUtcNow();
                 var result = await apply(unit, assignment, now);
                 if (!result.Allowed)
                 {
-                    return new CommandResult<string>.Conflict(result.Reason!);
+                    return new CommandResult<string>.Conflict(result.Problem!);
                 }
 
                 var after = await WhistleRows.GetAssignmentsAsync(unit.Connection, whistle.Id, unit.Transaction);
@@ -480,5 +493,5 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     private static Task SetNextStepAsync(UnitOfWork unit, string assignmentId, EscalationStep? step) =>
         unit.Connection.ExecuteAsync(SetNextStepSql, new { Id = assignmentId, step?.At, step?.Kind, step?.Level }, unit.Transaction);
 
-    private static CommandResult<string> ChangedMeanwhile() => new CommandResult<string>.Conflict("The whistle changed meanwhile; reload it.");
+    private static CommandResult<string> ChangedMeanwhile() => new CommandResult<string>.Conflict(Problem.WhistleChanged());
 }

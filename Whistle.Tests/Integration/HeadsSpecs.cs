@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Whistle.Dispatcher;
 using Whistle.Tests.Support;
+using Whistle.Core.Problems;
 
 namespace Whistle.Tests.Integration;
 
@@ -12,9 +13,12 @@ namespace Whistle.Tests.Integration;
 /// Asia/Shanghai, each township gets one form per stationed branch pre-filled with the assessment API's own figures,
 /// forms are reminded and escalated like duties and final once submitted, a consultation cannot be decided before its
 /// limit without the township's answer, and recommendations stay with the township, the institution and the supervisors.
+/// On SQLite and on PostgreSQL.
 /// </summary>
+[TestFixture("sqlite")]
+[TestFixture("postgresql")]
 [NonParallelizable]
-public sealed class When_a_township_assesses_and_recommends_on_branch_heads
+public sealed class When_a_township_assesses_and_recommends_on_branch_heads(string database)
 {
     // 2026-12-30 09:00 in Shanghai: the year 2026 closes at 2027-01-01 00:00 Shanghai (2026-12-31 16:00 UTC).
     private static readonly DateTimeOffset T0 = new(2026, 12, 30, 1, 0, 0, TimeSpan.Zero);
@@ -29,7 +33,7 @@ public sealed class When_a_township_assesses_and_recommends_on_branch_heads
     [OneTimeSetUp]
     public async Task Start()
     {
-        _system = await WhistleSystem.EmbeddedAsync(s => s.AddSingleton<TimeProvider>(_clock));
+        _system = await WhistleSystem.EmbeddedAsync(s => s.AddSingleton<TimeProvider>(_clock), database: database);
         using var township = await _system.SignInAsync("township.chengguan");
         using var um = await _system.SignInAsync("branch.urban-management.chengguan");
         using var ms = await _system.SignInAsync("branch.market-supervision.chengguan");
@@ -168,7 +172,9 @@ public sealed class When_a_township_assesses_and_recommends_on_branch_heads
             Assert.That(submitted.Body!.Str("gradeName"), Is.EqualTo("称职"));
             Assert.That(submitted.Body!["late"]!.GetValue<bool>(), Is.True, "submitted after the deadline");
         });
-        Assert.That((await township.PostAsync($"/api/assessment-forms/{id}/submit", new { grade = "excellent", opinion = "改" })).Status, Is.EqualTo(HttpStatusCode.Conflict), "final once submitted");
+        var again = await township.PostAsync($"/api/assessment-forms/{id}/submit", new { grade = "excellent", opinion = "改" });
+        Assert.That(again.Status, Is.EqualTo(HttpStatusCode.Conflict), "final once submitted");
+        Assert.That(again.Body!.Str("code"), Is.EqualTo(ProblemCodes.FormFinal), again.Body!.ToJsonString());
         Assert.That(await Chain(due.AddDays(5)), Has.Count.EqualTo(3), "no step after the submission");
         township.Dispose();
         township = await As("township.chengguan"); // five days on the fake clock: a fresh token
@@ -189,7 +195,10 @@ public sealed class When_a_township_assesses_and_recommends_on_branch_heads
             Assert.That(v1!.Str("grade"), Is.EqualTo("competent"), "the submitted version stays as it was");
             Assert.That(v1!["versions"]!.AsArray().Select(v => v!["formVersion"]!.GetValue<int>()), Is.EqualTo(new[] { 1, 2 }));
         });
-        Assert.That((await township.PostAsync($"/api/assessment-forms/{id}/corrections", new { grade = "competent", opinion = "x", reason = "y" })).Status, Is.EqualTo(HttpStatusCode.Conflict), "only the latest version is corrected");
+        var stale = await township.PostAsync($"/api/assessment-forms/{id}/corrections", new { grade = "competent", opinion = "x", reason = "y" });
+        Assert.That(stale.Status, Is.EqualTo(HttpStatusCode.Conflict), "only the latest version is corrected");
+        Assert.That(stale.Body!.Str("code"), Is.EqualTo(ProblemCodes.FormVersionReplaced), stale.Body!.ToJsonString());
+        Assert.That(stale.Body!["params"]!["latest"]!.GetValue<int>(), Is.EqualTo(2));
         township.Dispose();
 
         using var agency = await As("agency.urban-management");
@@ -214,6 +223,8 @@ public sealed class When_a_township_assesses_and_recommends_on_branch_heads
         var due = DateTimeOffset.Parse(asked!.Str("dueAt"), System.Globalization.CultureInfo.InvariantCulture);
         var early = await agency.PostAsync($"/api/recommendations/{id}/decide", new { decision = "交流至东风街道市场监管所" });
         Assert.That(early.Status, Is.EqualTo(HttpStatusCode.Conflict), "no decision before the township's limit without its answer");
+        Assert.That(early.Body!.Str("code"), Is.EqualTo(ProblemCodes.OpinionNotDue), early.Body!.ToJsonString());
+        Assert.That(DateTimeOffset.Parse(early.Body!["params"]!.Str("dueAt"), System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(due));
 
         _clock.SetUtcNow(due.AddMinutes(1));
         using var agencyLater = await As("agency.market-supervision");
@@ -225,7 +236,9 @@ public sealed class When_a_township_assesses_and_recommends_on_branch_heads
             Assert.That(decided.Body!["decidedWithoutAnswer"]!.GetValue<bool>(), Is.True, "on the record: decided without the township's opinion");
         });
         using var township = await As("township.chengguan");
-        Assert.That((await township.PostAsync($"/api/recommendations/{id}/answer", new { answer = "agree", reasons = "同意" })).Status, Is.EqualTo(HttpStatusCode.Conflict), "too late to answer");
+        var tooLate = await township.PostAsync($"/api/recommendations/{id}/answer", new { answer = "agree", reasons = "同意" });
+        Assert.That(tooLate.Status, Is.EqualTo(HttpStatusCode.Conflict), "too late to answer");
+        Assert.That(tooLate.Body!.Str("code"), Is.EqualTo(ProblemCodes.RecommendationAnswered), tooLate.Body!.ToJsonString());
     }
 
     [Test, Order(5)]
