@@ -215,7 +215,7 @@ public sealed class RecommendationStore(WhistleDatabase database, CountyCatalogH
                 }
 
                 var rows = await unit.Connection.ExecuteAsync(
-                    DecideSql, new { row.Id, Decision = r.Decision!.Trim(), Now = now, caller.UserName, caller.DisplayName, WithoutAnswer = withoutAnswer, row.Status, row.RowVersion }, unit.Transaction);
+                    DecideSql, new { row.Id, Decision = r.Decision!.Trim(), Now = now, caller.UserName, caller.DisplayName, WithoutAnswer = withoutAnswer ? 1 : 0, row.Status, row.RowVersion }, unit.Transaction);
                 if (rows != 1) return new CommandResult<string>.Conflict(Problem.RecommendationChanged());
                 var after = row with { Status = RecommendationStatus.Decided, DecidedAt = now, DecidedWithoutAnswer = withoutAnswer };
                 await AuditTrail.WriteAsync(unit, caller.Audit, AuditEntities.Recommendation, row.Id, withoutAnswer ? AuditActions.DecidedWithoutOpinion : AuditActions.Decided, new { row.Status, row.Answer },
