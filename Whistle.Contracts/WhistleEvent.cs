@@ -6,7 +6,7 @@ namespace Whistle.Contracts;
 /// <c>whistle</c> is null and <c>meeting</c> describes the meeting (and the summons concerned).
 /// A note the server writes itself (not a person's words) also carries <c>noteCode</c> and <c>noteParams</c>
 /// (<c>Whistle.Core/Messaging/TimelineNotes</c>): clients put it in their own language; <c>note</c> keeps the Chinese text
-/// (and is all that events recorded before the codes have).
+/// (and is all that events recorded before the codes have). A branch head's matter (issue 16) carries <c>heads</c>.
 /// </summary>
 public sealed record WhistleEvent(
     long Sequence,
@@ -21,7 +21,23 @@ public sealed record WhistleEvent(
     EscalationStepInfo? Step = null,
     MeetingSnapshot? Meeting = null,
     string? NoteCode = null,
-    IReadOnlyDictionary<string, object?>? NoteParams = null);
+    IReadOnlyDictionary<string, object?>? NoteParams = null,
+    HeadsSnapshot? Heads = null);
+
+/// <summary>
+/// A branch head's matter on the stream (issue 16): an assessment form (<c>kind: "form"</c>), a recommendation or
+/// consultation (<c>"recommendation"</c>), or a change of a head (<c>"head"</c>). The event's <c>whistleId</c> is its id.
+/// Pushed to the county, the township and the institution only — never to a branch.
+/// </summary>
+public sealed record HeadsSnapshot(
+    string Kind,
+    string Id,
+    string TownshipId,
+    string BranchId,
+    string AgencyCode,
+    string Status,
+    DateTimeOffset? DueAt,
+    string? Label);
 
 public sealed record MeetingSnapshot(
     string Id,
@@ -105,6 +121,17 @@ public static class WhistleEventTypes
     public const string MeetingAttendanceRecorded = nameof(MeetingAttendanceRecorded);
     public const string MeetingMinutesRecorded = nameof(MeetingMinutesRecorded);
     public const string MeetingCancelled = nameof(MeetingCancelled);
+    public const string BranchHeadChanged = nameof(BranchHeadChanged);
+    public const string AssessmentFormIssued = nameof(AssessmentFormIssued);
+    public const string AssessmentFormSubmitted = nameof(AssessmentFormSubmitted);
+    public const string AssessmentFormCorrected = nameof(AssessmentFormCorrected);
+    public const string AssessmentFormReminded = nameof(AssessmentFormReminded);
+    public const string AssessmentFormEscalated = nameof(AssessmentFormEscalated);
+    public const string RecommendationOpened = nameof(RecommendationOpened);
+    public const string RecommendationAnswered = nameof(RecommendationAnswered);
+    public const string RecommendationDecided = nameof(RecommendationDecided);
+    public const string RecommendationReminded = nameof(RecommendationReminded);
+    public const string RecommendationEscalated = nameof(RecommendationEscalated);
 }
 
 /// <summary>The SignalR group names. The server derives a connection's group from its token.</summary>

@@ -16,7 +16,7 @@ public static class DispatcherExtensions
         return bus;
     }
 
-    /// <summary>The escalation chain's scheduler; runs wherever the dispatcher runs.</summary>
+    /// <summary>The escalation chain's scheduler and the branch heads' (periods, forms' and recommendations' chains); run wherever the dispatcher runs.</summary>
     public static IHostApplicationBuilder AddWhistleDeadlines(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<DeadlineOptions>().BindConfiguration(DeadlineOptions.Section)
@@ -25,6 +25,8 @@ public static class DispatcherExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<DeadlineScheduler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeadlineScheduler>());
+        builder.Services.AddSingleton<HeadsScheduler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<HeadsScheduler>());
         return builder;
     }
 

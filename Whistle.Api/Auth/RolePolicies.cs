@@ -13,6 +13,12 @@ public static class RolePolicies
     /// <summary>Township, branch, agency, supervisor: whistles, assignments, meetings, statistics, the hub.</summary>
     public const string Business = "business";
 
+    /// <summary>
+    /// A branch head's assessment forms and recommendations (issue 16), confidential: the township, the institution
+    /// (agency) and the supervisors; a branch gets 403, another township or institution 404 (the heads rule).
+    /// </summary>
+    public const string Heads = "heads";
+
     /// <summary>The county's supervisors (督查): reassignment, exports.</summary>
     public const string Supervisor = "supervisor";
 
@@ -40,6 +46,7 @@ public static class RolePolicies
             .RequireAssertion(c => !c.User.HasClaim(x => x.Type == CurrentUser.RestrictClaim))
             .RequireRole(roles));
         Policy(Business, [.. Roles.Business]);
+        Policy(Heads, Roles.Township, Roles.Agency, Roles.Supervisor);
         Policy(Supervisor, Roles.Supervisor);
         Policy(Organisation, [.. Roles.Business, Roles.SysAdmin, Roles.SecAdmin]);
         Policy(WhistleList, [.. Roles.Business, Roles.SysAdmin]);

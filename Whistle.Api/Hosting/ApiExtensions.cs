@@ -127,9 +127,9 @@ public static class ApiExtensions
         services.AddSingleton<WhistleQueries>();
         services.AddSingleton<Whistle.Api.Audit.AuditQueries>();
         services.AddSingleton<Whistle.Api.Export.ExportQueries>();
-        services.AddSingleton<Whistle.Api.Stats.StatsQueries>();
         services.AddSingleton<NoticeTestCommand>();
         services.AddSingleton<Whistle.Api.Meetings.MeetingQueries>();
+        services.AddSingleton<Whistle.Api.Heads.HeadsQueries>();
         services.AddSingleton<PushDeduplicator>();
         services.AddOpen311Api();
 
@@ -257,6 +257,9 @@ public static class ApiExtensions
         app.MapAssignmentsApi();
         app.MapStatsApi();
         app.MapMeetingsApi();
+        Whistle.Api.Heads.HeadsApi.MapHeadsApi(app);
+        Whistle.Api.Heads.AssessmentFormsApi.MapAssessmentFormsApi(app);
+        Whistle.Api.Heads.RecommendationsApi.MapRecommendationsApi(app);
         app.MapExportApi();
         app.MapNoticeChannelsApi();
         app.MapOpen311Api(); // /open311/v2 (GeoReport v2, authorised by api_key)

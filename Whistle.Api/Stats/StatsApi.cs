@@ -131,29 +131,9 @@ public static class StatsApi
         return errors;
     }
 
-    private static async Task<(IReadOnlyList<UnitFigures> Agencies, IReadOnlyList<UnitFigures> Branches, IReadOnlyList<AssessedAssignment> Rows)> FiguresAsync(
-        StatsQueries queries, CountyCatalog catalog, Caller user, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct)
-    {
-        var rows = await queries.AssignmentsAsync(from, to, ct);
-        var summons = await queries.SummonsAsync(from, to, ct);
-        var weights = catalog.Weights;
-        if (user.Role == Roles.Township)
-        {
-            var own = catalog.Definition.Branches.Where(b => b.TownshipId == user.OrgId).Select(b => b.Id).ToHashSet();
-            var ownRows = rows.Where(r => r.BranchId is not null && own.Contains(r.BranchId)).ToList();
-            return ([], Assessor.Branches(catalog, ownRows, weights, asOf, user.OrgId, summons), ownRows);
-        }
-
-        if (user.Role == Roles.Agency)
-        {
-            // A county institution sees itself and its own branches (issue 13): the duties routed to it or to them.
-            var ownRows = rows.Where(r => r.AgencyCode == user.OrgId).ToList();
-            var ownSummons = summons.Where(s => s.AgencyCode == user.OrgId).ToList();
-            return (Assessor.Agencies(catalog, ownRows, weights, asOf, ownSummons, user.OrgId), Assessor.Branches(catalog, ownRows, weights, asOf, null, ownSummons, user.OrgId), ownRows);
-        }
-
-        return (Assessor.Agencies(catalog, rows, weights, asOf, summons), Assessor.Branches(catalog, rows, weights, asOf, null, summons), rows);
-    }
+    private static Task<(IReadOnlyList<UnitFigures> Agencies, IReadOnlyList<UnitFigures> Branches, IReadOnlyList<AssessedAssignment> Rows)> FiguresAsync(
+        StatsQueries queries, CountyCatalog catalog, Caller user, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct) =>
+        queries.FiguresAsync(catalog, user.Role == Roles.Township ? user.OrgId : null, from, to, asOf, ct, user.Role == Roles.Agency ? user.OrgId : null);
 
     private static readonly string[] CsvHeader =
     [

@@ -53,6 +53,9 @@ public sealed class CountyCatalog
 
     public AssessmentWeights Weights => Definition.AssessmentOrDefault.WeightsOrDefault;
 
+    /// <summary>The branch heads' assessment and recommendations: periods, grades, weight, time limits (issue 16).</summary>
+    public Heads.HeadsSettings Heads => Definition.HeadsOrDefault;
+
     public bool AgencyHasBranches(string agencyCode) => Definition.Branches.Any(b => b.AgencyCode == agencyCode);
 
     /// <summary>The display name of an organisation of any role (township, branch, agency, county).</summary>
@@ -97,6 +100,16 @@ public sealed class CountyCatalog
         var escalation = d.EscalationOrDefault;
         if (escalation.ReminderShare is < 0 or >= 1) problems.Add("escalation.reminderShare must be at least 0 and below 1 (0: no reminder).");
         if (escalation.RepeatEveryMinutes < 1) problems.Add("escalation.repeatEveryMinutes must be at least 1.");
+        problems.AddRange(d.HeadsOrDefault.Problems());
+        var branchIds = d.Branches.Select(b => b.Id).ToHashSet();
+        foreach (var h in d.BranchHeads ?? [])
+        {
+            if (!branchIds.Contains(h.BranchId)) problems.Add($"branchHeads: unknown branch '{h.BranchId}'.");
+            if (!Whistle.Core.Heads.HeadPost.All.Contains(h.Post)) problems.Add($"branchHeads: the post of '{h.BranchId}' is head or deputy.");
+            if (string.IsNullOrWhiteSpace(h.Name) || string.IsNullOrWhiteSpace(h.Title)) problems.Add($"branchHeads: '{h.BranchId}' needs a name and a title.");
+        }
+
+        Duplicates(d.BranchHeads ?? [], h => $"{h.BranchId}/{h.Post}", "branch head");
         var w = d.AssessmentOrDefault.WeightsOrDefault;
         if (w.Response < 0 || w.Resolution < 0 || w.Satisfaction < 0 || Math.Abs(w.Response + w.Resolution + w.Satisfaction - 1) > 0.001)
         {

@@ -17,8 +17,12 @@ public sealed record CountyDefinition(
     IReadOnlyList<UserInfo>? Users = null,
     EscalationSettings? Escalation = null,
     AssessmentSettings? Assessment = null,
+    Heads.HeadsSettings? Heads = null,
+    IReadOnlyList<Heads.BranchHeadInfo>? BranchHeads = null,
     JsonElement? Boundaries = null)
 {
+    public Heads.HeadsSettings HeadsOrDefault => Heads ?? new Heads.HeadsSettings();
+
     public EscalationSettings EscalationOrDefault => Escalation ?? new EscalationSettings();
 
     public AssessmentSettings AssessmentOrDefault => Assessment ?? new AssessmentSettings();

@@ -36,10 +36,10 @@ public static class CountyStore
         DELETE FROM county WHERE id <> @Id;
         UPDATE county SET name = @Name, name_en = @NameEn, reminder_share = @ReminderShare, repeat_every_minutes = @RepeatEveryMinutes,
             weight_response = @WeightResponse, weight_resolution = @WeightResolution, weight_satisfaction = @WeightSatisfaction,
-            file_hash = @FileHash, catalog_version = catalog_version + 1
+            heads_json = @HeadsJson, file_hash = @FileHash, catalog_version = catalog_version + 1
         WHERE id = @Id;
-        INSERT INTO county (id, name, name_en, reminder_share, repeat_every_minutes, weight_response, weight_resolution, weight_satisfaction, file_hash, catalog_version)
-        SELECT @Id, @Name, @NameEn, @ReminderShare, @RepeatEveryMinutes, @WeightResponse, @WeightResolution, @WeightSatisfaction, @FileHash, 1
+        INSERT INTO county (id, name, name_en, reminder_share, repeat_every_minutes, weight_response, weight_resolution, weight_satisfaction, heads_json, file_hash, catalog_version)
+        SELECT @Id, @Name, @NameEn, @ReminderShare, @RepeatEveryMinutes, @WeightResponse, @WeightResolution, @WeightSatisfaction, @HeadsJson, @FileHash, 1
         WHERE NOT EXISTS (SELECT 1 FROM county WHERE id = @Id);
         """;
 
@@ -111,6 +111,7 @@ public static class CountyStore
                 WeightResponse = weights.Response,
                 WeightResolution = weights.Resolution,
                 WeightSatisfaction = weights.Satisfaction,
+                HeadsJson = JsonSerializer.Serialize(county.HeadsOrDefault, FileJson),
                 FileHash = fileHash,
             },
             t);
@@ -136,6 +137,7 @@ public static class CountyStore
                 m.LimitsFor(u).ResolveWithinMinutes,
             })),
             t);
+        await Heads.HeadStore.SeedAsync(unit, county.BranchHeads ?? [], DateTimeOffset.UtcNow);
         await AccountStore.SeedAsync(unit, (county.Users ?? []).Select(u => new SeededAccount(u.UserName, u.DisplayName, u.Role, u.OrgId, u.PasswordHash)));
         return true;
     }
@@ -211,7 +213,7 @@ public static class CountyStore
 
     private const string SelectCountySql = """
         SELECT id, name, name_en AS NameEn, reminder_share AS ReminderShare, repeat_every_minutes AS RepeatEveryMinutes,
-               weight_response AS WeightResponse, weight_resolution AS WeightResolution, weight_satisfaction AS WeightSatisfaction FROM county;
+               weight_response AS WeightResponse, weight_resolution AS WeightResolution, weight_satisfaction AS WeightSatisfaction, heads_json AS HeadsJson FROM county;
         SELECT id, name, name_en AS NameEn FROM townships ORDER BY id;
         SELECT code, name, name_en AS NameEn FROM agencies ORDER BY code;
         SELECT id, agency_code AS AgencyCode, township_id AS TownshipId, name, name_en AS NameEn FROM branches ORDER BY position, id;
@@ -240,6 +242,7 @@ public static class CountyStore
         public double WeightResponse { get; init; }
         public double WeightResolution { get; init; }
         public double WeightSatisfaction { get; init; }
+        public string? HeadsJson { get; init; }
     }
 
     private sealed record MatterAgencyRow(string MatterCode, string AgencyCode, string Role);
@@ -291,6 +294,7 @@ public static class CountyStore
             Users: null,
             Escalation: new EscalationSettings(county.ReminderShare, county.RepeatEveryMinutes),
             Assessment: new AssessmentSettings(new AssessmentWeights(county.WeightResponse, county.WeightResolution, county.WeightSatisfaction)),
+            Heads: county.HeadsJson is null ? null : JsonSerializer.Deserialize<Heads.HeadsSettings>(county.HeadsJson, FileJson),
             Boundaries: boundaries);
     }
 }

@@ -1,4 +1,5 @@
 using Whistle.Contracts;
+using Whistle.Core.Heads;
 using Whistle.Core.Meetings;
 using Whistle.Core.Whistles;
 
@@ -77,6 +78,32 @@ public static class Visibility
         Roles.Agency => summons.Any(s => s.AgencyCode == caller.OrgId),
         _ => false,
     };
+
+    // ---- A branch head's assessment forms and recommendations (confidential) ---------------------------------------
+
+    /// <summary>
+    /// An assessment form or recommendation about a branch head (its row aliased <c>h</c>) is the caller's to see: the
+    /// supervisors, the township the branch is stationed in, the institution (agency) that stations it. Never a branch —
+    /// not even the branch concerned — and never another township or institution.
+    /// </summary>
+    public const string HeadsCondition = """
+        (@Role = 'supervisor'
+         OR (@Role = 'township' AND h.township_id = @Org)
+         OR (@Role = 'agency' AND h.agency_code = @Org))
+        """;
+
+    /// <summary>The C# form of <see cref="HeadsCondition"/>.</summary>
+    public static bool CanSeeHeads(Caller caller, string townshipId, string agencyCode) => caller.Role switch
+    {
+        Roles.Supervisor => true,
+        Roles.Township => townshipId == caller.OrgId,
+        Roles.Agency => agencyCode == caller.OrgId,
+        _ => false,
+    };
+
+    /// <summary>The push groups of a heads event: the county, the township, the institution — never a branch's group.</summary>
+    public static IReadOnlyList<string> HeadsAudience(string townshipId, string agencyCode) =>
+        [AudienceGroups.County, AudienceGroups.Township(townshipId), AudienceGroups.Agency(agencyCode)];
 
     // ---- Events ------------------------------------------------------------------------------------------------
 

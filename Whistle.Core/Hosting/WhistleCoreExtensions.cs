@@ -87,10 +87,16 @@ public static class WhistleCoreExtensions
         services.AddSingleton<Meetings.MeetingStore>();
         services.AddSingleton<Accounts.AccountStore>();
         services.AddSingleton<County.WhistleListUpkeep>();
+        services.AddSingleton<Heads.HeadStore>();
+        services.AddSingleton<Heads.AssessmentFormStore>();
+        services.AddSingleton<Heads.RecommendationStore>();
+        services.AddSingleton<Assessment.StatsQueries>(); // the assessment's figures: the API's and the forms' pre-fill
 
         // Registered before the bus so that the schema and the county exist before any consumer runs.
         services.AddSingleton<DatabaseInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<DatabaseInitializer>());
+        services.AddSingleton<Heads.DemoFormReader>();
+        services.AddHostedService<Heads.HeadsDemo>(); // after the initializer: the demo county's closed period
         services.AddSingleton<AuditChain>();
         services.AddHostedService<AuditSealer>();
         builder.AddWhistleNoticeSecrets(); // after the initializer: its start-up encryption needs the migrated schema

@@ -103,6 +103,26 @@ public static class Problem
         $"The day must not be after the resolve-by day ({resolveBy:yyyy-MM-dd}).",
         ("resolveBy", resolveBy.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
 
+    // Branch heads (issue 16).
+    public static ProblemText TenureStartsInFuture() => P(ProblemCodes.TenureStartsInFuture, "A head's tenure starts today or earlier.");
+
+    /// <summary>A recommendation's kind follows the caller: a township recommends, an institution consults.</summary>
+    public static ProblemText RecommendationKind(string kind) => P(
+        ProblemCodes.RecommendationKind,
+        kind == "recommendation" ? "A township makes recommendations (kind: recommendation)." : "An institution asks for opinions (kind: consultation).",
+        ("kind", kind));
+
+    public static ProblemText BranchNotInTownship(string branchId) =>
+        P(ProblemCodes.BranchNotInTownship, "A township recommends on the branches stationed in it.", ("branchId", branchId));
+
+    public static ProblemText BranchNotOfAgency(string branchId) =>
+        P(ProblemCodes.BranchNotOfAgency, "An institution asks about the heads of its own branches.", ("branchId", branchId));
+
+    public static ProblemText EvidenceUnknown(int index) => P(
+        ProblemCodes.EvidenceUnknown,
+        "Evidence is a whistle of the township, or an assessment form of this branch (kind whistle or form, with its id).",
+        ("index", index));
+
     // ---- 409 ----
     public static ProblemText AssignmentNotDispatched(string status) =>
         P(ProblemCodes.AssignmentNotDispatched, $"The assignment is {status}; only a dispatched assignment can be reported.", ("assignmentStatus", status));
@@ -174,6 +194,32 @@ public static class Problem
     public static ProblemText NoticeTestPending() =>
         P(ProblemCodes.NoticeTestPending, "A test notice of this channel is still on its way; its outcome will be in the delivery log.");
 
+    public static ProblemText FormFinal() => P(ProblemCodes.FormFinal, "The form is submitted and final; a correction is a new version (POST …/corrections).");
+    public static ProblemText FormNotSubmitted() => P(ProblemCodes.FormNotSubmitted, "Only a submitted form is corrected; grade this one (POST …/submit).");
+
+    public static ProblemText FormVersionReplaced(int latest) =>
+        P(ProblemCodes.FormVersionReplaced, $"Version {latest} replaced this one; correct the latest.", ("latest", latest));
+
+    public static ProblemText FormChanged() => P(ProblemCodes.FormChanged, "The form changed meanwhile; reload it.");
+    public static ProblemText PostVacant() => P(ProblemCodes.PostVacant, "The post is vacant already.");
+    public static ProblemText PostChanged() => P(ProblemCodes.PostChanged, "The post changed meanwhile; reload it.");
+
+    public static ProblemText RecommendationAnswered(string status) =>
+        P(ProblemCodes.RecommendationAnswered, $"It was answered already ({status}).", ("recommendationStatus", status));
+
+    public static ProblemText RecommendationNotConsultation() =>
+        P(ProblemCodes.RecommendationNotConsultation, "A township's recommendation is answered (POST …/answer), not decided.");
+
+    public static ProblemText RecommendationDecided() => P(ProblemCodes.RecommendationDecided, "It was decided already.");
+
+    /// <summary>A decision before the township's opinion is due: when it is (UTC in the params; the text in the county's time).</summary>
+    public static ProblemText OpinionNotDue(DateTimeOffset dueAt) => P(
+        ProblemCodes.OpinionNotDue,
+        $"The township's opinion is due by {dueAt.ToOffset(ChinaTime.Offset):yyyy-MM-dd HH:mm} (Asia/Shanghai): decide once it has answered, or after that limit.",
+        ("dueAt", dueAt.ToUniversalTime()));
+
+    public static ProblemText RecommendationChanged() => P(ProblemCodes.RecommendationChanged, "It changed meanwhile; reload it.");
+
     // ---- 403 ----
     public static ProblemText TownshipRaises() => P(ProblemCodes.TownshipRaises, "Only township staff raise whistles.");
     public static ProblemText RaisingTownshipOnly() => P(ProblemCodes.RaisingTownshipOnly, "Only the raising township acts on its whistle.");
@@ -194,6 +240,18 @@ public static class Problem
         P(ProblemCodes.AdministratorAccount, "An administrator's account is kept from the command line on the server, not over the API.");
 
     public static ProblemText OwnAccountElsewhere() => P(ProblemCodes.OwnAccountElsewhere, "Your own password and second factor are changed under /api/auth.");
+
+    public static ProblemText FormTownshipOnly(string detail) => P(ProblemCodes.FormTownshipOnly, detail);
+    public static ProblemText FormSummarySupervisors() => P(ProblemCodes.FormSummarySupervisors, "The yearly summary is the supervisors'.");
+    public static ProblemText HeadsKeptByInstitution() => P(ProblemCodes.HeadsKeptByInstitution, "The institution that stations the branch keeps its heads.");
+    public static ProblemText RecommendationRoles() => P(ProblemCodes.RecommendationRoles, "A township recommends; an institution asks the township's opinion.");
+
+    public static ProblemText RecommendationAnswerer(string kind) => P(
+        ProblemCodes.RecommendationAnswerer,
+        kind == "consultation" ? "The township gives its opinion." : "The institution answers the township's recommendation.",
+        ("kind", kind));
+
+    public static ProblemText RecommendationDecider() => P(ProblemCodes.RecommendationDecider, "The institution decides on the head of its branch.");
 
     // ---- 401, 429 ----
     public static ProblemText SignInFailed() => P(ProblemCodes.SignInFailed, "The user name, password or code is wrong, or the account cannot sign in now.");

@@ -72,6 +72,11 @@ public static class ProblemCodes
     public const string EtaOrExpectedDay = "eta-or-expected-day";
     public const string ExpectedDayInPast = "expected-day-in-past";
     public const string ExpectedDayAfterResolveBy = "expected-day-after-resolve-by";
+    public const string TenureStartsInFuture = "tenure-starts-in-future";
+    public const string RecommendationKind = "recommendation-kind";
+    public const string BranchNotInTownship = "branch-not-in-township";
+    public const string BranchNotOfAgency = "branch-not-of-agency";
+    public const string EvidenceUnknown = "evidence-unknown";
 
     // ---- 409: a transition that is not allowed now ----
     public const string AssignmentNotDispatched = "assignment-not-dispatched";
@@ -101,6 +106,17 @@ public static class ProblemCodes
     public const string AssignmentNotUrgeable = "assignment-not-urgeable";
     public const string UrgedRecently = "urged-recently";
     public const string NoticeTestPending = "notice-test-pending";
+    public const string FormFinal = "form-final";
+    public const string FormNotSubmitted = "form-not-submitted";
+    public const string FormVersionReplaced = "form-version-replaced";
+    public const string FormChanged = "form-changed";
+    public const string PostVacant = "post-vacant";
+    public const string PostChanged = "post-changed";
+    public const string RecommendationAnswered = "recommendation-answered";
+    public const string RecommendationNotConsultation = "recommendation-not-consultation";
+    public const string RecommendationDecided = "recommendation-decided";
+    public const string OpinionNotDue = "opinion-not-due";
+    public const string RecommendationChanged = "recommendation-changed";
 
     // ---- 403: not yours to do ----
     public const string TownshipRaises = "township-raises";
@@ -115,6 +131,12 @@ public static class ProblemCodes
     public const string UrgeOwnBranches = "urge-own-branches";
     public const string AdministratorAccount = "administrator-account";
     public const string OwnAccountElsewhere = "own-account-elsewhere";
+    public const string FormTownshipOnly = "form-township-only";
+    public const string FormSummarySupervisors = "form-summary-supervisors";
+    public const string HeadsKeptByInstitution = "heads-kept-by-institution";
+    public const string RecommendationRoles = "recommendation-roles";
+    public const string RecommendationAnswerer = "recommendation-answerer";
+    public const string RecommendationDecider = "recommendation-decider";
 
     // ---- 401, 429 ----
     public const string SignInFailed = "sign-in-failed";

@@ -52,6 +52,18 @@ public static class AuditActions
     public const string AttendanceRecorded = "attendance-recorded";
     public const string MinutesRecorded = "minutes-recorded";
 
+    // Branch heads (issue 16): the record, the assessment forms, consultations and recommendations.
+    public const string Seeded = "seeded";
+    public const string Appointed = "appointed";
+    public const string Vacated = "vacated";
+    public const string Issued = "issued";
+    public const string Submitted = "submitted";
+    public const string Corrected = "corrected";
+    public const string Opened = "opened";
+    public const string Answered = "answered";
+    public const string Decided = "decided";
+    public const string DecidedWithoutOpinion = "decided-without-opinion";
+
     // The audit trail itself.
     public const string Exported = "exported";
     public const string Verified = "verified";
@@ -77,6 +89,9 @@ public static class AuditEntities
     public const string Matter = "matter";
     public const string Agency = "agency";
     public const string NoticeChannel = "notice-channel";
+    public const string BranchHead = "branch-head";
+    public const string AssessmentForm = "assessment-form";
+    public const string Recommendation = "recommendation";
     public const string Audit = "audit";
 
     /// <summary>Every entity above.</summary>

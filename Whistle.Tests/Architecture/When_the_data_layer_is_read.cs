@@ -46,6 +46,10 @@ public sealed partial class When_the_data_layer_is_read
         ["audit_log"] = ["Whistle.Core/Storage/AuditTrail.cs"],
         ["audit_chain"] = ["Whistle.Core/Storage/AuditTrail.cs"],
         ["data_protection_keys"] = ["Whistle.Core/Storage/DataProtectionKeyStore.cs"],
+        ["branch_heads"] = ["Whistle.Core/Heads/HeadStore.cs"],
+        ["assessment_periods"] = ["Whistle.Core/Heads/AssessmentFormStore.cs"],
+        ["assessment_forms"] = ["Whistle.Core/Heads/AssessmentFormStore.cs"],
+        ["recommendations"] = ["Whistle.Core/Heads/RecommendationStore.cs"],
     };
 
     // A write in SQL text (the house writes keywords in capitals), or one the dialect composes for a named table.

@@ -152,9 +152,12 @@ public sealed class When_several_instances_share_one_broker
             await township.WaitForWhistleAsync(id, w => w.Str("status") == "dispatched");
         }
 
-        var expectedForSupervisor = await supervisorPushA.CatchUpAsync(0);
-        await supervisorPushA.WaitUntilAsync(r => r.Count >= expectedForSupervisor.Count);
-        await supervisorPushB.WaitUntilAsync(r => r.Count >= expectedForSupervisor.Count);
+        // The events of this test's whistles: the county's timeline also holds what the system wrote before the pushes
+        // connected (the branch heads' forms a dispatcher issues when it starts after a period has closed, issue 16).
+        bool Ours(System.Text.Json.Nodes.JsonNode e) => ids.Contains(e.Str("whistleId"));
+        var expectedForSupervisor = (await supervisorPushA.CatchUpAsync(0)).Where(Ours).ToList();
+        await supervisorPushA.WaitUntilAsync(r => r.Count(Ours) >= expectedForSupervisor.Count);
+        await supervisorPushB.WaitUntilAsync(r => r.Count(Ours) >= expectedForSupervisor.Count);
 
         await Task.Delay(TimeSpan.FromSeconds(2));
         var dispatchedToBranch = branchPush.Received.Where(e => e.Str("type") == "AssignmentDispatched" && ids.Contains(e.Str("whistleId"))).ToList();
@@ -162,8 +165,10 @@ public sealed class When_several_instances_share_one_broker
         {
             Assert.That(dispatchedToBranch, Has.Count.EqualTo(ids.Count), "one push per whistle to the branch on the other instance");
             Assert.That(branchPush.Received.Select(e => e.Seq()), Is.Unique);
-            Assert.That(supervisorPushA.Received.Select(e => e.Seq()), Is.EquivalentTo(expectedForSupervisor.Select(e => e.Seq())), "every event once, on instance A");
-            Assert.That(supervisorPushB.Received.Select(e => e.Seq()), Is.EquivalentTo(expectedForSupervisor.Select(e => e.Seq())), "every event once, on instance B");
+            Assert.That(supervisorPushA.Received.Select(e => e.Seq()), Is.Unique);
+            Assert.That(supervisorPushB.Received.Select(e => e.Seq()), Is.Unique);
+            Assert.That(supervisorPushA.Received.Where(Ours).Select(e => e.Seq()), Is.EquivalentTo(expectedForSupervisor.Select(e => e.Seq())), "every event once, on instance A");
+            Assert.That(supervisorPushB.Received.Where(Ours).Select(e => e.Seq()), Is.EquivalentTo(expectedForSupervisor.Select(e => e.Seq())), "every event once, on instance B");
         });
 
         var assignments = await system.Database.ReadAsync(

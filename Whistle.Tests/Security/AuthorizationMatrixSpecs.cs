@@ -127,6 +127,50 @@ public sealed class When_every_role_calls_every_endpoint(string database)
     private static Dictionary<string, HttpStatusCode> Organizer(HttpStatusCode code) =>
         E(("township", code), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Forbidden));
 
+    private int _periods;
+
+    /// <summary>A fresh closed period (through the forms' owner, as the scheduler closes one): the pending form of 城关's 城管 branch.</summary>
+    private async Task<string> PendingFormAsync()
+    {
+        var forms = _system.Apis[0].Services.GetRequiredService<Whistle.Core.Heads.AssessmentFormStore>();
+        var period = $"matrix-{Interlocked.Increment(ref _periods)}";
+        var now = _clock.GetUtcNow();
+        await forms.CloseAsync(period, "annual", now.AddDays(-30), now, CancellationToken.None);
+        var (_, list, _) = await _clients["supervisor"].GetAsync($"/api/assessment-forms?periodId={period}");
+        return list!.AsArray().Single(f => f!.Str("branchId") == "urban-management.chengguan")!.Str("id");
+    }
+
+    /// <summary>The same, graded by the township.</summary>
+    private async Task<string> SubmittedFormAsync()
+    {
+        var id = await PendingFormAsync();
+        await _clients["township"].PostAsync($"/api/assessment-forms/{id}/submit", new { grade = "competent", opinion = "称职" });
+        return id;
+    }
+
+    private static object Recommendation(string branchId = "urban-management.chengguan") => new { kind = "recommendation", branchId, action = "commend", reasons = "全年表现突出" };
+
+    /// <summary>城关's recommendation on its 城管 branch, open (the 城管 institution answers it).</summary>
+    private async Task<string> RecommendationAsync() =>
+        (await _clients["township"].PostAsync("/api/recommendations", Recommendation())).Body!.Str("id");
+
+    /// <summary>The 城管 institution's consultation about its 城关 branch, open and inside its limit.</summary>
+    private async Task<string> ConsultationAsync() =>
+        (await _clients["agency"].PostAsync("/api/recommendations", new { kind = "consultation", branchId = "urban-management.chengguan", action = "remove", reasons = "拟免职" })).Body!.Str("id");
+
+    /// <summary>A branch head's form or recommendation: the township, the institution and the supervisors; never a branch.</summary>
+    private static Dictionary<string, HttpStatusCode> HeadsVisible(HttpStatusCode code) =>
+        E(("township", code), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", code), ("agency-other", NotFound), ("supervisor", code));
+
+    private static Dictionary<string, HttpStatusCode> Set(Dictionary<string, HttpStatusCode> codes, string actor, HttpStatusCode code)
+    {
+        codes[actor] = code;
+        return codes;
+    }
+
+    private static Dictionary<string, HttpStatusCode> HeadsEveryone(HttpStatusCode code) =>
+        E(("township", code), ("township-other", code), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", code), ("agency-other", code), ("supervisor", code));
+
     private static object NoticeChannel() => new
     {
         unitKind = "branch", unitId = "urban-management.baiyun", kind = "webhook", url = "http://127.0.0.1:9/matrix", secret = "matrix-secret", events = new[] { "AssignmentEscalated" },
@@ -229,6 +273,34 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             }, Organizer(Ok), OwnerLast: "township"),
             ["POST /api/meetings/{id}/minutes"] = new(async () => new Probe(HttpMethod.Post, $"/api/meetings/{(await FreshMeetingAsync()).Meeting}/minutes", new { minutes = "议定事项如下" }), Organizer(Ok), OwnerLast: "township"),
             ["POST /api/meetings/{id}/cancel"] = new(async () => new Probe(HttpMethod.Post, $"/api/meetings/{(await FreshMeetingAsync()).Meeting}/cancel", null), Organizer(Ok), OwnerLast: "township"),
+            // Branch heads (issue 16): the record is no secret (a branch sees its own); only the institution keeps it.
+            ["GET /api/heads/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/heads", null)), Everyone(Ok)),
+            ["GET /api/heads/{branchId}/history"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/heads/urban-management.chengguan/history", null)), Visible(Ok)),
+            ["PUT /api/heads/{branchId}/{post}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/heads/urban-management.chengguan/head", new { name = "矩阵测试", title = "中队长" })),
+                E(("township", Forbidden), ("township-other", Forbidden), ("branch", NotFound), ("branch-other", NotFound), ("agency", Ok), ("agency-other", Forbidden), ("supervisor", Forbidden))),
+            ["DELETE /api/heads/{branchId}/{post}"] = new(async () =>
+            {
+                await _clients["agency"].SendAsync(HttpMethod.Put, "/api/heads/urban-management.chengguan/deputy", new { name = "矩阵副职", title = "副中队长" });
+                return new Probe(HttpMethod.Delete, "/api/heads/urban-management.chengguan/deputy", null);
+            }, E(("township", Forbidden), ("township-other", Forbidden), ("branch", NotFound), ("branch-other", NotFound), ("agency", Ok), ("agency-other", Forbidden), ("supervisor", Forbidden)), OwnerLast: "agency"),
+            // Assessment forms and recommendations (confidential): never a branch; another township or institution: 404.
+            ["GET /api/assessment-forms/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/assessment-forms", null)), HeadsEveryone(Ok)),
+            ["GET /api/assessment-forms/settings"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/assessment-forms/settings", null)), HeadsEveryone(Ok)),
+            ["GET /api/assessment-forms/export"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/assessment-forms/export", null)), HeadsEveryone(Ok)),
+            ["GET /api/assessment-forms/summary"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/assessment-forms/summary", null)), SupervisorOnly(Ok)),
+            ["GET /api/assessment-forms/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/assessment-forms/{await PendingFormAsync()}", null), HeadsVisible(Ok)),
+            ["POST /api/assessment-forms/{id}/submit"] = new(async () => new Probe(HttpMethod.Post, $"/api/assessment-forms/{await PendingFormAsync()}/submit", new { grade = "excellent", opinion = "优秀" }),
+                Set(HeadsVisible(Forbidden), "township", Ok), OwnerLast: "township"),
+            ["POST /api/assessment-forms/{id}/corrections"] = new(async () => new Probe(HttpMethod.Post, $"/api/assessment-forms/{await SubmittedFormAsync()}/corrections", new { grade = "excellent", opinion = "优秀", reason = "复核" }),
+                Set(HeadsVisible(Forbidden), "township", Created), OwnerLast: "township"),
+            ["POST /api/recommendations/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/recommendations", Recommendation())),
+                E(("township", Created), ("township-other", BadRequest), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", BadRequest), ("agency-other", BadRequest), ("supervisor", Forbidden))),
+            ["GET /api/recommendations/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/recommendations", null)), HeadsEveryone(Ok)),
+            ["GET /api/recommendations/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/recommendations/{await RecommendationAsync()}", null), HeadsVisible(Ok)),
+            ["POST /api/recommendations/{id}/answer"] = new(async () => new Probe(HttpMethod.Post, $"/api/recommendations/{await RecommendationAsync()}/answer", new { answer = "accepted", reasons = "同意", actionTaken = "已通报表扬" }),
+                Set(HeadsVisible(Forbidden), "agency", Ok), OwnerLast: "agency"),
+            ["POST /api/recommendations/{id}/decide"] = new(async () => new Probe(HttpMethod.Post, $"/api/recommendations/{await ConsultationAsync()}/decide", new { decision = "免去职务" }),
+                Set(HeadsVisible(Forbidden), "agency", Conflict)),
             ["GET /api/export/whistles"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/whistles", null)), SupervisorOnly(Ok)),
             ["GET /api/export/timeline"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/timeline", null)), SupervisorOnly(Ok)),
             // Notice channels (issue 7): the system administrator only.
@@ -374,7 +446,10 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             await using var push = await _system.ConnectAsync(_clients[actor]);
             var events = await row.Call(push);
             var visible = await VisibleWhistlesAsync(actor);
-            var foreign = events.Where(e => e["whistleId"] is { } id && !visible.Contains(id.GetValue<string>())).ToList();
+            // A branch head's events (issue 16) carry their own snapshot: judged by the heads rule (no branch ever).
+            var foreign = events.Where(e => e["heads"] is { } heads
+                    ? !HeadsRow(RoleOf(actor), _clients[actor].OrgId, heads)
+                    : e["whistleId"] is { } id && !visible.Contains(id.GetValue<string>())).ToList();
             var seesFresh = events.Any(e => (string?)e["whistleId"] == whistle);
             var shouldSeeFresh = actor is "township" or "branch" or "agency" or "supervisor";
             if (foreign.Count > 0 || seesFresh != shouldSeeFresh)
@@ -474,10 +549,21 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         ["GET /api/stats/assessment"] = new("/api/stats/assessment", b => b["agencies"]!.AsArray().Concat(b["branches"]!.AsArray()).Select(x => x!),
             (role, org, u) => role == "supervisor" || (role == "township" && u.Str("kind") != "agency" && (string?)u["townshipId"] == org) || (role == "agency" && u.Str("agencyCode") == org),
             ["township", "township-other", "agency", "agency-other", "supervisor"]),
+        // A branch head's forms and recommendations (issue 16): the township's own, the institution's own, the county's for supervisors.
+        ["GET /api/assessment-forms"] = new("/api/assessment-forms", Elements, HeadsRow, ["township", "township-other", "agency", "supervisor"]),
+        ["GET /api/recommendations"] = new("/api/recommendations", Elements, HeadsRow, ["township", "township-other", "agency", "supervisor"]),
         // The administrators' lists are county-wide, and theirs alone (any other caller: 403, by the table above).
         ["GET /api/audit"] = new("/api/audit?pageSize=100", Items, (role, _, _) => role == "auditadmin", ["auditadmin"]),
         ["GET /api/users"] = new("/api/users", Elements, (role, _, _) => role == "secadmin", ["secadmin"]),
         ["GET /api/notice-channels"] = new("/api/notice-channels", Elements, (role, _, _) => role == "sysadmin", ["sysadmin"]),
+    };
+
+    private static bool HeadsRow(string role, string org, JsonNode row) => role switch
+    {
+        "supervisor" => true,
+        "township" => row.Str("townshipId") == org,
+        "agency" => row.Str("agencyCode") == org,
+        _ => false,
     };
 
     public static IEnumerable<string> ListNames() => ListRows().Keys;
@@ -494,6 +580,9 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         await FreshMeetingAsync();
         await _clients["township-other"].PostAsync("/api/meetings", Meeting());
         await NoticeChannelAsync("matrix-list");
+        await RecommendationAsync();
+        await _clients["township-other"].PostAsync("/api/recommendations", Recommendation("urban-management.dongfeng"));
+        await PendingFormAsync();
         _listData = true;
     }
 

@@ -73,6 +73,11 @@ export const router = createRouter({
       component: () => import('./views/AssessmentView.vue'),
       meta: { roles: ['supervisor', 'township', 'agency'] },
     },
+    // Branch heads (issue 16): the township's people view, the institution's inbox, the supervisor's overview.
+    { path: '/heads', name: 'heads', component: () => import('./views/HeadsView.vue'), meta: { roles: ['township', 'agency', 'supervisor'] } },
+    { path: '/heads/forms/:id', name: 'heads-form', component: () => import('./views/AssessmentFormView.vue'), props: true, meta: { roles: ['township', 'agency', 'supervisor'] } },
+    { path: '/heads/forms/:id/print', name: 'heads-form-print', component: () => import('./views/FormPrintView.vue'), props: true, meta: { roles: ['township', 'agency', 'supervisor'] } },
+    { path: '/heads/recommendations/:id', name: 'heads-recommendation', component: () => import('./views/RecommendationsView.vue'), props: true, meta: { roles: ['township', 'agency', 'supervisor'] } },
     {
       path: '/assessment/report',
       name: 'assessment-report',

@@ -49,7 +49,7 @@ interface RequestOptions {
   anonymous?: boolean
 }
 
-async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json', ...options.headers }
   if (options.body !== undefined) headers['Content-Type'] = 'application/json'
   const token = accessToken()
@@ -215,7 +215,7 @@ export function assessmentQuery(q: AssessmentQuery): string {
 }
 
 /** A file download through fetch (the bearer token cannot ride on a plain link). */
-async function download(path: string, accept = 'text/csv, */*'): Promise<{ blob: Blob; fileName: string | null }> {
+export async function download(path: string, accept = 'text/csv, */*'): Promise<{ blob: Blob; fileName: string | null }> {
   const headers: Record<string, string> = { Accept: accept }
   const token = accessToken()
   if (token) headers.Authorization = `Bearer ${token}`

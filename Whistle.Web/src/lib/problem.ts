@@ -41,6 +41,8 @@ const STATUS_WORDS: Record<string, string> = {
   whistleStatus: 'whistleStatus',
   meetingStatus: 'meeting.status',
   summonsStatus: 'meeting.summonsStatus',
+  recommendationStatus: 'heads.status',
+  kind: 'heads.kind',
 }
 
 /**

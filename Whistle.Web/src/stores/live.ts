@@ -18,11 +18,14 @@ export const confirmedSequence = ref(0)
 
 type EventListener = (event: WhistleEvent, ctx: ApplyContext) => void
 const eventListeners = new Set<EventListener>()
+/** A branch head's events (issue 16: forms, recommendations, heads) carry `heads` and no whistle: their own listeners. */
+const headsListeners = new Set<EventListener>()
 const resyncListeners = new Set<() => void>()
 
 function createSequencer(): EventSequencer<WhistleEvent> {
   return new EventSequencer<WhistleEvent>((event, ctx) => {
-    for (const l of eventListeners) {
+    const listeners = (event as { heads?: unknown }).heads ? headsListeners : eventListeners
+    for (const l of listeners) {
       try {
         l(event, ctx)
       } catch (e) {
@@ -44,6 +47,12 @@ export let liveSince = 0
 export function onWhistleEvent(listener: EventListener): () => void {
   eventListeners.add(listener)
   return () => eventListeners.delete(listener)
+}
+
+/** A branch head's events (assessment forms, recommendations, heads): never handed to the whistle listeners. */
+export function onHeadsEvent(listener: EventListener): () => void {
+  headsListeners.add(listener)
+  return () => headsListeners.delete(listener)
 }
 
 /** Called after every (re)connection once missed events are applied: views reload their lists. */
