@@ -220,7 +220,8 @@ public sealed class RecommendationStore(WhistleDatabase database, CountyCatalogH
                 var after = row with { Status = RecommendationStatus.Decided, DecidedAt = now, DecidedWithoutAnswer = withoutAnswer };
                 await AuditTrail.WriteAsync(unit, caller.Audit, AuditEntities.Recommendation, row.Id, withoutAnswer ? AuditActions.DecidedWithoutOpinion : AuditActions.Decided, new { row.Status, row.Answer },
                     new { Decision = r.Decision.Trim(), WithoutAnswer = withoutAnswer }, now);
-                await AppendAsync(unit, WhistleEventTypes.RecommendationDecided, after, caller.Actor, withoutAnswer ? "decided without the township's opinion (its limit passed)" : null, null, now);
+                await AppendAsync(unit, WhistleEventTypes.RecommendationDecided, after, caller.Actor, withoutAnswer ? "征求意见期限已过，未获乡镇（街道）答复即作决定" : null, null, now,
+                    withoutAnswer ? TimelineNotes.DecidedWithoutOpinion : null);
                 unit.Complete();
                 return new CommandResult<string>.Success(row.Id);
             },
@@ -267,10 +268,10 @@ public sealed class RecommendationStore(WhistleDatabase database, CountyCatalogH
     private static Task<RecommendationRow?> LoadForUpdateAsync(UnitOfWork unit, string id) =>
         unit.Connection.QuerySingleOrDefaultAsync<RecommendationRow>(unit.Dialect.Sql(SelectForUpdateSql), new { Id = id }, unit.Transaction);
 
-    private static Task AppendAsync(UnitOfWork unit, string type, RecommendationRow row, EventActor actor, string? note, EscalationStepInfo? step, DateTimeOffset now) =>
+    private static Task AppendAsync(UnitOfWork unit, string type, RecommendationRow row, EventActor actor, string? note, EscalationStepInfo? step, DateTimeOffset now, string? noteCode = null) =>
         Timeline.AppendAsync(
             unit,
-            new WhistleEvent(0, type, row.Id, null, now, actor, null, null, note, step, null, Heads:
+            new WhistleEvent(0, type, row.Id, null, now, actor, null, null, note, step, null, NoteCode: noteCode, NoteParams: noteCode is null ? null : new Dictionary<string, object?>(), Heads:
                 new HeadsSnapshot("recommendation", row.Id, row.TownshipId, row.BranchId, row.AgencyCode, row.Status, row.DueAt, $"{row.Kind}:{row.Action}")),
             Visibility.HeadsAudience(row.TownshipId, row.AgencyCode),
             now);

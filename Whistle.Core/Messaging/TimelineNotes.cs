@@ -13,6 +13,9 @@ public static class TimelineNotes
     /// <summary>A meeting's attendance: <c>entries</c>, each <c>{agencyCode, branchId, attendance}</c>.</summary>
     public const string AttendanceRecorded = "attendance-recorded";
 
+    /// <summary>An institution decided on a head without the township's opinion, its limit having passed (no values).</summary>
+    public const string DecidedWithoutOpinion = "decided-without-opinion";
+
     public static IReadOnlyDictionary<string, object?> Unit(string agencyCode, string? branchId) =>
         new Dictionary<string, object?> { ["agencyCode"] = agencyCode, ["branchId"] = branchId };
 

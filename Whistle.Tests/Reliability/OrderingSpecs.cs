@@ -198,6 +198,8 @@ public sealed class When_two_relays_share_the_outbox_and_the_broker_is_slow
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Whistle:DataFolder"] = TestSettings.NewDataFolder(),
+            // The outbox holds only this spec's rows: no demo county data (its closed period's forms are outbox rows too).
+            ["Whistle:Demo:Enabled"] = "false",
             ["Whistle:Outbox:BatchSize"] = "10",
             ["Whistle:Outbox:ClaimTimeout"] = "00:00:15",
             ["Whistle:Outbox:PublishTimeout"] = "00:00:05",

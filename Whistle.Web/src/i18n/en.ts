@@ -330,6 +330,7 @@ const en: Messages<typeof zhCN> = {
     system: 'System',
   },
   timelineNotes: {
+    'decided-without-opinion': "Decided without the township's opinion (its time limit had passed)",
     'dispatched-to': 'Dispatched to {unit}',
     'attendance-recorded': 'Attendance: {entries}',
     attendanceEntry: '{unit}: {attendance}',

@@ -326,6 +326,7 @@ const zhCN = {
     system: '系统',
   },
   timelineNotes: {
+    'decided-without-opinion': '征求意见期限已过，未获乡镇（街道）答复即作决定',
     'dispatched-to': '派至{unit}',
     'attendance-recorded': '到会情况：{entries}',
     attendanceEntry: '{unit}：{attendance}',
