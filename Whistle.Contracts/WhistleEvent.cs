@@ -16,7 +16,28 @@ public sealed record WhistleEvent(
     AssignmentSnapshot? Assignment,
     string? Note,
     EscalationStepInfo? Step = null,
-    MeetingSnapshot? Meeting = null);
+    MeetingSnapshot? Meeting = null,
+    IReadOnlyList<AttachmentSnapshot>? Attachments = null);
+
+/// <summary>
+/// On <c>AttachmentAdded</c> (the files a raise, a report, a resolution or a later note added) and
+/// <c>AttachmentRemoved</c>: what a client needs to show a thumbnail or a file's line. The bytes are read from
+/// <c>/api/attachments/{id}/…</c> under the whistle's visibility rule.
+/// </summary>
+public sealed record AttachmentSnapshot(
+    string Id,
+    string? Purpose,
+    string MediaKind,
+    string FileName,
+    string ContentType,
+    long SizeBytes,
+    int? Width,
+    int? Height,
+    bool HasThumbnail,
+    string? AssignmentId,
+    string UploadedByName,
+    string UploadedByOrg,
+    DateTimeOffset UploadedAt);
 
 public sealed record MeetingSnapshot(
     string Id,
@@ -93,6 +114,8 @@ public static class WhistleEventTypes
     public const string WhistleConfirmed = nameof(WhistleConfirmed);
     public const string WhistleReopened = nameof(WhistleReopened);
     public const string WhistleCancelled = nameof(WhistleCancelled);
+    public const string AttachmentAdded = nameof(AttachmentAdded);
+    public const string AttachmentRemoved = nameof(AttachmentRemoved);
     public const string MeetingScheduled = nameof(MeetingScheduled);
     public const string MeetingSummonsConfirmed = nameof(MeetingSummonsConfirmed);
     public const string MeetingSummonsDeclined = nameof(MeetingSummonsDeclined);

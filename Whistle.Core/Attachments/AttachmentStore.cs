@@ -1,0 +1,333 @@
+using Dapper;
+using Microsoft.Extensions.Options;
+using Whistle.Contracts;
+using Whistle.Core.Messaging;
+using Whistle.Core.Storage;
+
+namespace Whistle.Core.Attachments;
+
+/// <summary>Linking uploaded files to an item, in the item's own transaction.</summary>
+/// <param name="Ids">The drafts the caller uploaded (<c>attachmentIds</c> of the request).</param>
+/// <param name="Announce">The whistle and the audience of the <c>AttachmentAdded</c> event; null: no event (a meeting's minutes announce themselves).</param>
+public sealed record AttachmentLink(
+    IReadOnlyList<string> Ids,
+    AttachmentUploader By,
+    string Purpose,
+    string? WhistleId,
+    string? MeetingId,
+    string? AssignmentId,
+    string? Note,
+    DateTimeOffset Now,
+    (WhistleSummary Whistle, IReadOnlyList<string> Audience)? Announce);
+
+public abstract record LinkOutcome
+{
+    public sealed record Linked(IReadOnlyList<AttachmentRow> Rows) : LinkOutcome;
+
+    public sealed record Invalid(Dictionary<string, string[]> Errors) : LinkOutcome;
+
+    public sealed record TooLarge(AttachmentRefusal Refusal) : LinkOutcome;
+}
+
+/// <summary>
+/// The one owner of the attachments aggregate: the only writer of <c>attachments</c>, and — through
+/// <see cref="IAttachmentContent"/> — of the files' bytes. An upload is stored as a draft of its uploader (readable by
+/// nobody else); the item it was uploaded for (a raise, a report, a resolution, a later note, a meeting's minutes) links
+/// it in its own transaction, with the <c>AttachmentAdded</c> timeline event and the audit rows. Deletion is soft.
+/// Every statement here is portable SQL (no provider's syntax), as the data layer's rule asks.
+/// </summary>
+public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent content, IOptions<AttachmentOptions> options, TimeProvider time)
+{
+    private const string InsertSql = """
+        INSERT INTO attachments (id, whistle_id, meeting_id, assignment_id, purpose, file_name, media_kind, content_type, size_bytes, sha256,
+                                 width, height, display_bytes, thumbnail_bytes, source_url, uploaded_by_user, uploaded_by_name,
+                                 uploaded_by_org, uploaded_at, linked_at, added_sequence, note, deleted_at, deleted_by_user, deleted_by_name)
+        VALUES (@Id, @WhistleId, @MeetingId, @AssignmentId, @Purpose, @FileName, @MediaKind, @ContentType, @SizeBytes, @Sha256,
+                @Width, @Height, @DisplayBytes, @ThumbnailBytes, @SourceUrl, @UploadedByUser, @UploadedByName,
+                @UploadedByOrg, @UploadedAt, @LinkedAt, @AddedSequence, @Note, NULL, NULL, NULL);
+        """;
+
+    private const string SelectSql = $"SELECT {AttachmentRow.Columns} FROM attachments x WHERE x.id = @Id;";
+
+    private const string OfWhistleSql = $"""
+        SELECT {AttachmentRow.Columns} FROM attachments x
+        WHERE x.whistle_id = @WhistleId AND x.linked_at IS NOT NULL AND x.deleted_at IS NULL
+        ORDER BY x.uploaded_at, x.id;
+        """;
+
+    private const string OfWhistlesSql = $"""
+        SELECT {AttachmentRow.Columns} FROM attachments x
+        WHERE x.whistle_id IN @WhistleIds AND x.linked_at IS NOT NULL AND x.deleted_at IS NULL
+        ORDER BY x.uploaded_at, x.id;
+        """;
+
+    private const string OfMeetingSql = $"""
+        SELECT {AttachmentRow.Columns} FROM attachments x
+        WHERE x.meeting_id = @MeetingId AND x.linked_at IS NOT NULL AND x.deleted_at IS NULL
+        ORDER BY x.uploaded_at, x.id;
+        """;
+
+    private const string LinkSql = """
+        UPDATE attachments SET linked_at = @Now, whistle_id = @WhistleId, meeting_id = @MeetingId, assignment_id = @AssignmentId,
+                               purpose = @Purpose, note = @Note
+        WHERE id = @Id AND linked_at IS NULL AND deleted_at IS NULL AND uploaded_by_user = @UserName
+          AND (whistle_id IS NULL OR whistle_id = @WhistleId) AND (meeting_id IS NULL OR meeting_id = @MeetingId);
+        """;
+
+    private const string AnnouncedSql = "UPDATE attachments SET added_sequence = @Sequence WHERE id = @Id;";
+
+    private const string SoftDeleteSql = """
+        UPDATE attachments SET deleted_at = @Now, deleted_by_user = @UserName, deleted_by_name = @DisplayName
+        WHERE id = @Id AND deleted_at IS NULL;
+        """;
+
+    private const string ExpiredDraftsSql = "SELECT id FROM attachments WHERE linked_at IS NULL AND uploaded_at < @Cutoff;";
+
+    private const string DeleteRowSql = "DELETE FROM attachments WHERE id = @Id AND linked_at IS NULL;";
+
+    public AttachmentOptions Options => options.Value;
+
+    /// <summary>
+    /// Stores checked files as drafts of their uploader, meant for <paramref name="whistleId"/> or <paramref name="meetingId"/>
+    /// when named (the caller checked that the uploader sees it). The rows commit first (with an <c>uploaded</c> audit row
+    /// each), then the bytes: a process that dies in between leaves a draft that nobody was told of, removed with the other
+    /// expired drafts. A failure while writing the bytes removes what this call stored.
+    /// </summary>
+    public async Task<IReadOnlyList<AttachmentRow>> SaveDraftsAsync(
+        AttachmentUploader uploader, IReadOnlyList<PreparedFile> files, string? whistleId, string? meetingId, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var rows = files.Select(f => new AttachmentRow
+        {
+            Id = Guid.CreateVersion7(now).ToString(),
+            WhistleId = whistleId,
+            MeetingId = meetingId,
+            FileName = f.FileName,
+            MediaKind = f.MediaKind,
+            ContentType = f.ContentType,
+            SizeBytes = f.SizeBytes,
+            Sha256 = f.Sha256,
+            Width = f.Width,
+            Height = f.Height,
+            DisplayBytes = f.Display?.Length,
+            ThumbnailBytes = f.Thumbnail?.Length,
+            UploadedByUser = uploader.UserName,
+            UploadedByName = uploader.DisplayName,
+            UploadedByOrg = uploader.OrgId,
+            UploadedAt = now,
+        }).ToList();
+        await database.WriteAsync(
+            async unit =>
+            {
+                foreach (var row in rows)
+                {
+                    await unit.Connection.ExecuteAsync(InsertSql, row, unit.Transaction);
+                    await AuditTrail.WriteAsync(
+                        unit, new AuditActor(uploader.UserName, uploader.DisplayName, uploader.RemoteAddress), "attachment", row.Id, "uploaded", null,
+                        new { row.WhistleId, row.MeetingId, row.FileName, row.MediaKind, row.ContentType, row.SizeBytes, row.Sha256 }, now);
+                }
+
+                unit.Complete();
+                return 0;
+            },
+            ct);
+        try
+        {
+            for (var i = 0; i < rows.Count; i++)
+            {
+                await content.WriteAsync(AttachmentVariant.Key(rows[i].Id, AttachmentVariant.Original), files[i].Original.Rewound(), ct);
+                if (files[i].Display is { } display) await content.WriteAsync(AttachmentVariant.Key(rows[i].Id, AttachmentVariant.Display), display.Rewound(), ct);
+                if (files[i].Thumbnail is { } thumbnail) await content.WriteAsync(AttachmentVariant.Key(rows[i].Id, AttachmentVariant.Thumbnail), thumbnail.Rewound(), ct);
+            }
+        }
+        catch
+        {
+            await RemoveDraftsAsync(rows.Select(r => r.Id), CancellationToken.None);
+            throw;
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// Links the caller's drafts to an item in the item's transaction: each must be the caller's own, not yet linked, not
+    /// deleted, and uploaded for this whistle or meeting (or for none); together at most <c>MaxFilesPerItem</c> files and
+    /// <c>MaxItemBytes</c>. Writes an <c>added</c> audit row per file and, when <see cref="AttachmentLink.Announce"/> is
+    /// given, one <c>AttachmentAdded</c> timeline event (pushed live through the outbox) carrying them all.
+    /// </summary>
+    public async Task<LinkOutcome> LinkAsync(UnitOfWork unit, AttachmentLink link)
+    {
+        if (link.Ids.Count == 0) return new LinkOutcome.Linked([]);
+        var errors = new Dictionary<string, string[]>();
+        if (link.Ids.Count != link.Ids.Distinct(StringComparer.Ordinal).Count())
+        {
+            errors["attachmentIds"] = ["Name each attachment once."];
+            return new LinkOutcome.Invalid(errors);
+        }
+
+        if (link.Ids.Count > options.Value.MaxFilesPerItem)
+        {
+            return new LinkOutcome.TooLarge(Limits.TooManyFiles(options.Value));
+        }
+
+        var rows = new List<AttachmentRow>();
+        foreach (var id in link.Ids)
+        {
+            var row = id is { Length: > 0 and <= 40 } ? await unit.Connection.QuerySingleOrDefaultAsync<AttachmentRow>(SelectSql, new { Id = id }, unit.Transaction) : null;
+            var usable = row is not null && row.IsDraft && row.DeletedAt is null && row.UploadedByUser == link.By.UserName
+                && (row.WhistleId is null || row.WhistleId == link.WhistleId) && (row.MeetingId is null || row.MeetingId == link.MeetingId);
+            if (!usable)
+            {
+                errors["attachmentIds"] = [$"'{Truncate(id)}' is no upload of yours that is waiting to be added here (upload it again)."];
+                return new LinkOutcome.Invalid(errors);
+            }
+
+            rows.Add(row!);
+        }
+
+        if (rows.Sum(r => r.SizeBytes) > options.Value.MaxItemBytes)
+        {
+            return new LinkOutcome.TooLarge(Limits.ItemTooLarge(options.Value));
+        }
+
+        var linked = new List<AttachmentRow>();
+        foreach (var row in rows)
+        {
+            var changed = await unit.Connection.ExecuteAsync(
+                LinkSql,
+                new { row.Id, link.Now, link.WhistleId, link.MeetingId, link.AssignmentId, link.Purpose, link.Note, link.By.UserName },
+                unit.Transaction);
+            if (changed != 1)
+            {
+                errors["attachmentIds"] = [$"'{row.Id}' was added elsewhere meanwhile."];
+                return new LinkOutcome.Invalid(errors);
+            }
+
+            var after = row with { LinkedAt = link.Now, WhistleId = link.WhistleId, MeetingId = link.MeetingId, AssignmentId = link.AssignmentId, Purpose = link.Purpose, Note = link.Note };
+            await AuditTrail.WriteAsync(
+                unit, new AuditActor(link.By.UserName, link.By.DisplayName, link.By.RemoteAddress), "attachment", row.Id, "added", null,
+                new { after.WhistleId, after.MeetingId, after.AssignmentId, after.Purpose, after.FileName, after.SizeBytes, after.Sha256 }, link.Now);
+            linked.Add(after);
+        }
+
+        if (link.Announce is { } announce)
+        {
+            var recorded = await Timeline.AppendAsync(
+                unit,
+                new WhistleEvent(
+                    0, WhistleEventTypes.AttachmentAdded, announce.Whistle.Id, link.AssignmentId, link.Now,
+                    new EventActor(link.By.UserName, link.By.DisplayName, link.By.OrgId), announce.Whistle, null, link.Note,
+                    Attachments: linked.Select(r => r.ToSnapshot()).ToList()),
+                announce.Audience,
+                link.Now);
+            await unit.Connection.ExecuteAsync(AnnouncedSql, linked.Select(r => new { r.Id, recorded.Sequence }), unit.Transaction);
+            linked = linked.Select(r => r with { AddedSequence = recorded.Sequence }).ToList();
+        }
+
+        return new LinkOutcome.Linked(linked);
+    }
+
+    /// <summary>
+    /// Soft deletion (the row stays, marked, with who and when; the bytes stay until the whistle's data goes), audited, and
+    /// announced as <c>AttachmentRemoved</c> to the whistle's audience. False when it was deleted meanwhile.
+    /// </summary>
+    public async Task<bool> SoftDeleteAsync(UnitOfWork unit, AttachmentRow row, AttachmentUploader by, (WhistleSummary Whistle, IReadOnlyList<string> Audience)? announce, DateTimeOffset now)
+    {
+        if (await unit.Connection.ExecuteAsync(SoftDeleteSql, new { row.Id, Now = now, by.UserName, by.DisplayName }, unit.Transaction) != 1)
+        {
+            return false;
+        }
+
+        await AuditTrail.WriteAsync(
+            unit, new AuditActor(by.UserName, by.DisplayName, by.RemoteAddress), "attachment", row.Id, "deleted",
+            new { row.WhistleId, row.MeetingId, row.Purpose, row.FileName, row.UploadedByUser }, new { DeletedAt = now }, now);
+        if (announce is { } a)
+        {
+            await Timeline.AppendAsync(
+                unit,
+                new WhistleEvent(
+                    0, WhistleEventTypes.AttachmentRemoved, a.Whistle.Id, row.AssignmentId, now, new EventActor(by.UserName, by.DisplayName, by.OrgId),
+                    a.Whistle, null, row.FileName, Attachments: [row.ToSnapshot()]),
+                a.Audience,
+                now);
+        }
+
+        return true;
+    }
+
+    public Task<AttachmentRow?> GetAsync(string id, CancellationToken ct) =>
+        id is { Length: > 0 and <= 40 }
+            ? database.ReadAsync(c => c.QuerySingleOrDefaultAsync<AttachmentRow>(SelectSql, new { Id = id }), ct)
+            : Task.FromResult<AttachmentRow?>(null);
+
+    public Task<AttachmentRow?> GetForUpdateAsync(UnitOfWork unit, string id) =>
+        unit.Connection.QuerySingleOrDefaultAsync<AttachmentRow>(SelectSql, new { Id = id }, unit.Transaction);
+
+    /// <summary>The linked, not deleted attachments of a whistle, oldest first (in the caller's connection).</summary>
+    public static async Task<IReadOnlyList<AttachmentRow>> OfWhistleAsync(System.Data.Common.DbConnection connection, string whistleId) =>
+        (await connection.QueryAsync<AttachmentRow>(OfWhistleSql, new { WhistleId = whistleId })).ToList();
+
+    public static async Task<ILookup<string, AttachmentRow>> OfWhistlesAsync(System.Data.Common.DbConnection connection, IReadOnlyCollection<string> whistleIds) =>
+        whistleIds.Count == 0
+            ? Array.Empty<AttachmentRow>().ToLookup(r => r.WhistleId!)
+            : (await connection.QueryAsync<AttachmentRow>(OfWhistlesSql, new { WhistleIds = whistleIds.ToList() })).ToLookup(r => r.WhistleId!);
+
+    public static async Task<IReadOnlyList<AttachmentRow>> OfMeetingAsync(System.Data.Common.DbConnection connection, string meetingId) =>
+        (await connection.QueryAsync<AttachmentRow>(OfMeetingSql, new { MeetingId = meetingId })).ToList();
+
+    /// <summary>A stored variant's bytes as a stream (null when that variant does not exist).</summary>
+    public Task<Stream?> OpenAsync(AttachmentRow row, string variant, CancellationToken ct) =>
+        content.OpenReadAsync(AttachmentVariant.Key(row.Id, variant), ct);
+
+    /// <summary>Removes drafts older than <c>DraftLifetime</c> that no item took up: rows and bytes. Answers how many.</summary>
+    public async Task<int> PurgeExpiredDraftsAsync(CancellationToken ct)
+    {
+        var cutoff = time.GetUtcNow() - options.Value.DraftLifetime;
+        var ids = (await database.ReadAsync(c => c.QueryAsync<string>(ExpiredDraftsSql, new { Cutoff = cutoff }), ct)).ToList();
+        await RemoveDraftsAsync(ids, ct);
+        return ids.Count;
+    }
+
+    private async Task RemoveDraftsAsync(IEnumerable<string> ids, CancellationToken ct)
+    {
+        foreach (var id in ids)
+        {
+            foreach (var variant in new[] { AttachmentVariant.Original, AttachmentVariant.Display, AttachmentVariant.Thumbnail })
+            {
+                await content.DeleteAsync(AttachmentVariant.Key(id, variant), ct);
+            }
+
+            await database.WriteAsync(
+                async unit =>
+                {
+                    await unit.Connection.ExecuteAsync(DeleteRowSql, new { Id = id }, unit.Transaction);
+                    unit.Complete();
+                    return 0;
+                },
+                ct);
+        }
+    }
+
+    private static string Truncate(string? id) => id is null ? "" : id.Length > 40 ? id[..40] + "…" : id;
+}
+
+/// <summary>The refusals that name a limit (413), worded once.</summary>
+public static class Limits
+{
+    public static AttachmentRefusal FileTooLarge(AttachmentOptions o, string? name = null) => new(
+        "file-too-large",
+        $"{(name is null ? "A file" : $"'{name}'")} is larger than {Mib(o.MaxFileBytes)} (Whistle:Attachments:MaxFileBytes = {o.MaxFileBytes} bytes).",
+        413);
+
+    public static AttachmentRefusal ItemTooLarge(AttachmentOptions o) => new(
+        "item-too-large",
+        $"The files of one item may hold at most {Mib(o.MaxItemBytes)} together (Whistle:Attachments:MaxItemBytes = {o.MaxItemBytes} bytes).",
+        413);
+
+    public static AttachmentRefusal TooManyFiles(AttachmentOptions o) => new(
+        "too-many-files",
+        $"One item may carry at most {o.MaxFilesPerItem} files (Whistle:Attachments:MaxFilesPerItem).",
+        413);
+
+    private static string Mib(long bytes) => bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0 ? $"{bytes / (1024 * 1024)} MiB" : $"{bytes} bytes";
+}
