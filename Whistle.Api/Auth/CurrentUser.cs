@@ -57,4 +57,6 @@ public sealed record CurrentUser(string UserName, string DisplayName, string Rol
     public EventActor Actor => new(UserName, DisplayName, OrgId);
 
     public Whistle.Core.Storage.AuditActor Audit => new(UserName, DisplayName, RemoteAddress);
+
+    public Whistle.Core.Attachments.AttachmentUploader Uploader => new(UserName, DisplayName, OrgId, RemoteAddress);
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using Scalar.AspNetCore;
 using Whistle.Api.Assignments;
+using Whistle.Api.Attachments;
 using Whistle.Api.Audit;
 using Whistle.Api.Auth;
 using Whistle.Api.Export;
@@ -126,6 +127,8 @@ public static class ApiExtensions
         services.AddSingleton<Whistle.Api.Meetings.MeetingQueries>();
         services.AddSingleton<Whistle.Api.Meetings.MeetingCommands>();
         services.AddSingleton<PushDeduplicator>();
+        services.AddSingleton<Whistle.Api.Attachments.AttachmentAccess>();
+        services.AddHostedService<Whistle.Api.Attachments.AttachmentDraftSweeper>();
         services.AddOpen311Api();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
@@ -248,6 +251,7 @@ public static class ApiExtensions
         app.MapWhistleListUpkeepApi();
         app.MapAuditApi();
         app.MapWhistlesApi();
+        app.MapAttachmentsApi();
         app.MapAssignmentsApi();
         app.MapStatsApi();
         app.MapMeetingsApi();

@@ -1,6 +1,7 @@
 using Dapper;
 using Whistle.Api.Auth;
 using Whistle.Contracts;
+using Whistle.Core.Attachments;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 using Whistle.Core.Messaging;
@@ -12,7 +13,7 @@ namespace Whistle.Api.Whistles;
 /// Every change to whistles and assignments: checked against the lifecycle, applied, recorded on the
 /// timeline and written to the outbox, in one transaction. A stale or repeated action changes nothing.
 /// </summary>
-public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolder county, WhistleQueries queries, TimeProvider time)
+public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolder county, WhistleQueries queries, AttachmentStore attachments, TimeProvider time)
 {
     private const string FindIdempotencyKeySql = "SELECT whistle_id FROM idempotency_keys WHERE user_name = @UserName AND idempotency_key = @Key;";
 
@@ -74,6 +75,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
         var extra = (request.ExtraAgencyCodes ?? []).Distinct(StringComparer.Ordinal).ToList();
         string whistleId;
         bool replayed;
+        CommandResult<WhistleDto>? refused = null;
         try
         {
             (whistleId, replayed) = await database.WriteAsync(
@@ -124,6 +126,13 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
                         Timeline.Audience(row.TownshipId, []),
                         now);
                     await AuditTrail.WriteAsync(unit, user.Audit, "whistle", row.Id, "raised", null, new { row.MatterCode, row.Urgency, row.Title, row.Address, ExtraAgencyCodes = extra }, now);
+                    // The photos the clerk uploaded while filling the form: linked in the same transaction, or nothing is raised.
+                    refused = await LinkAsync(unit, user, request.AttachmentIds, AttachmentPurpose.Raise, row, null, null, Timeline.Audience(row.TownshipId, []), now);
+                    if (refused is not null)
+                    {
+                        return (row.Id, false);
+                    }
+
                     unit.Complete();
                     return (row.Id, false);
                 },
@@ -137,8 +146,84 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
             replayed = true;
         }
 
+        if (refused is not null)
+        {
+            return refused;
+        }
+
         var dto = await queries.GetAsync(user, whistleId, ct);
         return dto is null ? new CommandResult<WhistleDto>.NotFound() : new CommandResult<WhistleDto>.Success(dto, replayed);
+    }
+
+    /// <summary>
+    /// Links the caller's uploads to the item being written (<see cref="AttachmentStore.LinkAsync"/>), announced as
+    /// <c>AttachmentAdded</c> to <paramref name="audience"/>; the refusal to answer instead (the caller then does not complete).
+    /// </summary>
+    private async Task<CommandResult<WhistleDto>?> LinkAsync(
+        UnitOfWork unit, CurrentUser user, IReadOnlyList<string>? ids, string purpose, WhistleRow whistle, string? assignmentId, string? note,
+        IReadOnlyList<string> audience, DateTimeOffset now)
+    {
+        if (ids is null || ids.Count == 0) return null;
+        var outcome = await attachments.LinkAsync(
+            unit,
+            new AttachmentLink(ids, user.Uploader, purpose, whistle.Id, null, assignmentId, note, now, (whistle.ToSummary(), audience)));
+        return outcome switch
+        {
+            LinkOutcome.Invalid invalid => new CommandResult<WhistleDto>.Invalid(invalid.Errors),
+            LinkOutcome.TooLarge large => new CommandResult<WhistleDto>.TooLarge(large.Refusal.Code, large.Refusal.Detail),
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// A later note (补充材料): files uploaded first, with an optional text, on a whistle the caller sees — the township,
+    /// a unit with a duty on it, a supervisor. Not on a cancelled whistle.
+    /// </summary>
+    public async Task<CommandResult<WhistleDto>> AddAttachmentsAsync(CurrentUser user, string whistleId, AddAttachmentsRequest request, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: false, multiLine: true);
+        if (request.AttachmentIds is null || request.AttachmentIds.Count == 0)
+        {
+            errors["attachmentIds"] = ["Upload at least one file first (POST /api/attachments) and name it here."];
+        }
+
+        var outcome = await database.WriteAsync<CommandResult<WhistleDto>?>(
+            async unit =>
+            {
+                var whistle = await WhistleData.GetWhistleForUpdateAsync(unit, whistleId);
+                var assignments = whistle is null ? [] : await WhistleData.GetAssignmentsAsync(unit.Connection, whistleId, unit.Transaction);
+                if (whistle is null || !WhistleQueries.CanSee(user, whistle, assignments))
+                {
+                    return new CommandResult<WhistleDto>.NotFound();
+                }
+
+                if (errors.Count > 0)
+                {
+                    return new CommandResult<WhistleDto>.Invalid(errors);
+                }
+
+                if (whistle.Status == WhistleStatus.Cancelled)
+                {
+                    return new CommandResult<WhistleDto>.Conflict("The whistle was cancelled: nothing more is added to it.");
+                }
+
+                var now = time.GetUtcNow();
+                var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
+                var mine = assignments.FirstOrDefault(a => (user.Role == Roles.Branch && a.BranchId == user.OrgId) || (user.Role == Roles.Agency && a.BranchId is null && a.AgencyCode == user.OrgId));
+                var refused = await LinkAsync(
+                    unit, user, request.AttachmentIds, AttachmentPurpose.Note, whistle, mine?.Id, note,
+                    Timeline.Audience(whistle.TownshipId, assignments.Select(a => (a.AgencyCode, a.BranchId))), now);
+                if (refused is not null)
+                {
+                    return refused;
+                }
+
+                unit.Complete();
+                return null;
+            },
+            ct);
+        return outcome ?? await Reload(user, whistleId, ct);
     }
 
     public Task<CommandResult<WhistleDto>> CancelAsync(CurrentUser user, string whistleId, CancellationToken ct) =>
@@ -214,7 +299,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
         if (request.EtaMinutes is < 0 or > WhistleValidation.EtaMinutesMax)
             errors["etaMinutes"] = [$"The ETA must be between 0 and {WhistleValidation.EtaMinutesMax} minutes."];
         WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: false, multiLine: true);
-        return ChangeAssignmentAsync(user, assignmentId, errors, WhistleEventTypes.AssignmentReported, ct, async (unit, assignment, now) =>
+        return ChangeAssignmentAsync(user, assignmentId, errors, WhistleEventTypes.AssignmentReported, (request.AttachmentIds, AttachmentPurpose.Report), ct, async (unit, assignment, now) =>
         {
             var allowed = Lifecycle.CanReport(assignment.Status);
             if (!allowed.Allowed) return allowed;
@@ -231,7 +316,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
     {
         var errors = new Dictionary<string, string[]>();
         WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: true, multiLine: true);
-        return ChangeAssignmentAsync(user, assignmentId, errors, WhistleEventTypes.AssignmentResolved, ct, async (unit, assignment, now) =>
+        return ChangeAssignmentAsync(user, assignmentId, errors, WhistleEventTypes.AssignmentResolved, (request.AttachmentIds, AttachmentPurpose.Resolution), ct, async (unit, assignment, now) =>
         {
             var allowed = Lifecycle.CanResolve(assignment.Status);
             if (!allowed.Allowed) return allowed;
@@ -247,7 +332,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
     {
         var errors = new Dictionary<string, string[]>();
         WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: true, multiLine: true);
-        return ChangeAssignmentAsync(user, assignmentId, errors, WhistleEventTypes.AssignmentDeclined, ct, async (unit, assignment, now) =>
+        return ChangeAssignmentAsync(user, assignmentId, errors, WhistleEventTypes.AssignmentDeclined, (null, AttachmentPurpose.Note), ct, async (unit, assignment, now) =>
         {
             var allowed = Lifecycle.CanDecline(assignment.Status);
             if (!allowed.Allowed) return allowed;
@@ -351,6 +436,7 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
         string assignmentId,
         Dictionary<string, string[]> errors,
         string eventType,
+        (IReadOnlyList<string>? Ids, string Purpose) files,
         CancellationToken ct,
         Func<UnitOfWork, AssignmentRow, DateTimeOffset, Task<Transition>> apply)
     {
@@ -412,11 +498,19 @@ public sealed class WhistleCommands(WhistleDatabase database, CountyCatalogHolde
                 await WhistleData.SetNextStepAsync(unit, changed.Id, EscalationPolicy.NextAfter(changed.Clock, now, county.Catalog.Escalation));
                 var note = eventType == WhistleEventTypes.AssignmentDeclined ? changed.DeclineReason : changed.Note;
                 await AuditTrail.WriteAsync(unit, user.Audit, "assignment", changed.Id, AuditAction(eventType), new { assignment.Status }, changed.ToSnapshot(), now);
+                var audience = Timeline.Audience(whistle.TownshipId, [(changed.AgencyCode, changed.BranchId)]);
                 await Timeline.AppendAsync(
                     unit,
                     new WhistleEvent(0, eventType, whistle.Id, changed.Id, now, user.Actor, (whistle with { Status = status }).ToSummary(), changed.ToSnapshot(), note),
-                    Timeline.Audience(whistle.TownshipId, [(changed.AgencyCode, changed.BranchId)]),
+                    audience,
                     now);
+                // The arrival photo of a report, the result of a resolution: in the same transaction, or the action is not taken.
+                var refused = await LinkAsync(unit, user, files.Ids, files.Purpose, whistle with { Status = status }, changed.Id, null, audience, now);
+                if (refused is not null)
+                {
+                    return refused;
+                }
+
                 unit.Complete();
                 return null;
             },

@@ -1,4 +1,5 @@
 using Whistle.Contracts;
+using Whistle.Core.Attachments;
 using Whistle.Core.Storage;
 
 namespace Whistle.Api.Whistles;
@@ -11,7 +12,8 @@ public sealed record RaiseWhistleRequest(
     double? Latitude,
     double? Longitude,
     string? Urgency,
-    IReadOnlyList<string>? ExtraAgencyCodes);
+    IReadOnlyList<string>? ExtraAgencyCodes,
+    IReadOnlyList<string>? AttachmentIds = null);
 
 public sealed record RatingRequest(string? AssignmentId, string? Rating, string? Comment);
 
@@ -19,13 +21,16 @@ public sealed record ConfirmWhistleRequest(IReadOnlyList<RatingRequest>? Ratings
 
 public sealed record ReopenWhistleRequest(string? Reason);
 
-public sealed record ReportRequest(int? EtaMinutes, string? Note);
+public sealed record ReportRequest(int? EtaMinutes, string? Note, IReadOnlyList<string>? AttachmentIds = null);
 
-public sealed record ResolveRequest(string? Note);
+public sealed record ResolveRequest(string? Note, IReadOnlyList<string>? AttachmentIds = null);
+
+/// <summary>A later note: files (uploaded first) and an optional text, added to a whistle's timeline.</summary>
+public sealed record AddAttachmentsRequest(IReadOnlyList<string>? AttachmentIds, string? Note);
 
 public sealed record DeclineRequest(string? Reason);
 
-public sealed record TimelineEntryDto(long Sequence, string Type, DateTimeOffset OccurredAt, EventActor Actor, string? AssignmentId, string? Note);
+public sealed record TimelineEntryDto(long Sequence, string Type, DateTimeOffset OccurredAt, EventActor Actor, string? AssignmentId, string? Note, IReadOnlyList<string>? AttachmentIds = null);
 
 public sealed record WhistleDto(
     string Id,
@@ -42,12 +47,48 @@ public sealed record WhistleDto(
     DateTimeOffset RaisedAt,
     DateTimeOffset UpdatedAt,
     IReadOnlyList<AssignmentSnapshot> Assignments,
-    IReadOnlyList<TimelineEntryDto>? Timeline)
+    IReadOnlyList<TimelineEntryDto>? Timeline,
+    IReadOnlyList<AttachmentDto> Attachments)
 {
-    public static WhistleDto From(WhistleRow w, IEnumerable<AssignmentRow> assignments, IReadOnlyList<TimelineEntryDto>? timeline) => new(
+    public static WhistleDto From(WhistleRow w, IEnumerable<AssignmentRow> assignments, IReadOnlyList<TimelineEntryDto>? timeline, IEnumerable<AttachmentRow>? attachments = null) => new(
         w.Id, w.Title, w.Description, w.Address, w.Latitude, w.Longitude, w.MatterCode, w.Urgency, w.Status, w.TownshipId,
         new EventActor(w.RaisedByUser, w.RaisedByName, w.TownshipId), w.RaisedAt, w.UpdatedAt,
-        assignments.Select(a => a.ToSnapshot()).ToList(), timeline);
+        assignments.Select(a => a.ToSnapshot()).ToList(), timeline, (attachments ?? []).Select(AttachmentDto.From).ToList());
+}
+
+/// <summary>
+/// An attachment as clients see it. <c>url</c> downloads the kept original (<c>Content-Disposition: attachment</c>);
+/// an image also has <c>displayUrl</c> and <c>thumbnailUrl</c> (re-encoded JPEG, shown inline). Every one of them is read
+/// with the caller's token, under the whistle's visibility rule.
+/// </summary>
+public sealed record AttachmentDto(
+    string Id,
+    string? WhistleId,
+    string? MeetingId,
+    string? AssignmentId,
+    string? Purpose,
+    string MediaKind,
+    string FileName,
+    string ContentType,
+    long SizeBytes,
+    int? Width,
+    int? Height,
+    EventActor UploadedBy,
+    DateTimeOffset UploadedAt,
+    string? Note,
+    long? AddedSequence,
+    string Url,
+    string? DisplayUrl,
+    string? ThumbnailUrl,
+    string? SourceUrl)
+{
+    public static AttachmentDto From(AttachmentRow r) => new(
+        r.Id, r.WhistleId, r.MeetingId, r.AssignmentId, r.Purpose, r.MediaKind, r.FileName, r.ContentType, r.SizeBytes, r.Width, r.Height,
+        new EventActor(r.UploadedByUser, r.UploadedByName, r.UploadedByOrg), r.UploadedAt, r.Note, r.AddedSequence,
+        $"/api/attachments/{r.Id}/content",
+        r.DisplayBytes is null ? null : $"/api/attachments/{r.Id}/display",
+        r.ThumbnailBytes is null ? null : $"/api/attachments/{r.Id}/thumbnail",
+        r.SourceUrl);
 }
 
 public sealed record PageDto<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);
@@ -77,4 +118,5 @@ public sealed record InboxItemDto(
     int EscalationCount,
     DateTimeOffset? LastEscalatedAt,
     string? PreviousAssignmentId,
-    DateTimeOffset? ReassignedAt);
+    DateTimeOffset? ReassignedAt,
+    IReadOnlyList<AttachmentDto>? Attachments = null);

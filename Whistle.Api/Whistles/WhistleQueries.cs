@@ -1,6 +1,7 @@
 using Dapper;
 using Whistle.Api.Auth;
 using Whistle.Contracts;
+using Whistle.Core.Attachments;
 using Whistle.Core.Domain;
 using Whistle.Core.Messaging;
 using Whistle.Core.Storage;
@@ -124,6 +125,16 @@ public sealed class WhistleQueries(WhistleDatabase database)
         _ => false,
     };
 
+    /// <summary>Whether the caller sees the whistle (the one visibility rule); false when there is no such whistle.</summary>
+    public async Task<bool> CanSeeAsync(CurrentUser user, string whistleId, CancellationToken ct) =>
+        await database.ReadAsync(
+            async c =>
+            {
+                var whistle = await WhistleData.GetWhistleAsync(c, whistleId);
+                return whistle is not null && CanSee(user, whistle, await WhistleData.GetAssignmentsAsync(c, whistleId));
+            },
+            ct);
+
     public async Task<WhistleDto?> GetAsync(CurrentUser user, string id, CancellationToken ct) =>
         await database.ReadAsync(
             async c =>
@@ -132,10 +143,14 @@ public sealed class WhistleQueries(WhistleDatabase database)
                 if (whistle is null) return null;
                 var assignments = await WhistleData.GetAssignmentsAsync(c, id);
                 if (!CanSee(user, whistle, assignments)) return null;
+                var attachments = await AttachmentStore.OfWhistleAsync(c, id);
+                var added = attachments.Where(a => a.AddedSequence is not null).ToLookup(a => a.AddedSequence!.Value, a => a.Id);
                 var timeline = (await c.QueryAsync<TimelineRow>(TimelineSql, new { WhistleId = id }))
-                    .Select(t => new TimelineEntryDto(t.Sequence, t.Type, t.OccurredAt, new EventActor(t.ActorUser, t.ActorName, t.ActorOrg), t.AssignmentId, t.Note))
+                    .Select(t => new TimelineEntryDto(
+                        t.Sequence, t.Type, t.OccurredAt, new EventActor(t.ActorUser, t.ActorName, t.ActorOrg), t.AssignmentId, t.Note,
+                        added.Contains(t.Sequence) ? added[t.Sequence].ToList() : null))
                     .ToList();
-                return WhistleDto.From(whistle, assignments, timeline);
+                return WhistleDto.From(whistle, assignments, timeline, attachments);
             },
             ct);
 
@@ -149,7 +164,8 @@ public sealed class WhistleQueries(WhistleDatabase database)
                 var assignments = (whistles.Count == 0
                     ? []
                     : await c.QueryAsync<AssignmentRow>(AssignmentsOfSql, new { Ids = whistles.Select(w => w.Id).ToList() })).ToLookup(a => a.WhistleId);
-                return new PageDto<WhistleDto>(whistles.Select(w => WhistleDto.From(w, assignments[w.Id], null)).ToList(), page, pageSize, total);
+                var attachments = await AttachmentStore.OfWhistlesAsync(c, whistles.Select(w => w.Id).ToList());
+                return new PageDto<WhistleDto>(whistles.Select(w => WhistleDto.From(w, assignments[w.Id], null, attachments[w.Id])).ToList(), page, pageSize, total);
             },
             ct);
 
@@ -168,6 +184,9 @@ public sealed class WhistleQueries(WhistleDatabase database)
                         r.ReminderCount, r.EscalationCount, r.LastEscalatedAt, r.PreviousAssignmentId, r.ReassignedAt),
                     args,
                     splitOn: "WId")).ToList();
+                // The inbox card shows the whistle's photos: one read for the page.
+                var attachments = await AttachmentStore.OfWhistlesAsync(c, items.Select(i => i.WhistleId).Distinct().ToList());
+                items = items.Select(i => i with { Attachments = attachments[i.WhistleId].Select(AttachmentDto.From).ToList() }).ToList();
                 return new PageDto<InboxItemDto>(items, page, pageSize, total);
             },
             ct);

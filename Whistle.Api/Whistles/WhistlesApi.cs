@@ -28,6 +28,8 @@ public static class WhistlesApi
             Execute(commands.ConfirmAsync(CurrentUser.From(http), id, request, ct))).WithName("ConfirmWhistle").ProducesTransition();
         api.MapPost("/{id}/reopen", (string id, ReopenWhistleRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
             Execute(commands.ReopenAsync(CurrentUser.From(http), id, request, ct))).WithName("ReopenWhistle").ProducesTransition();
+        api.MapPost("/{id}/attachments", (string id, AddAttachmentsRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
+            Execute(commands.AddAttachmentsAsync(CurrentUser.From(http), id, request, ct))).WithName("AddWhistleAttachments").ProducesTransition();
         api.MapPost("/{id}/assignments", (string id, AddAssignmentRequest request, HttpContext http, ReassignmentCommands commands, CancellationToken ct) =>
             Execute(commands.AddAsync(CurrentUser.From(http), id, request, ct))).WithName("AddAssignment").ProducesTransition();
         return app;
@@ -55,6 +57,7 @@ public static class WhistlesApi
             CommandResult<WhistleDto>.Invalid i => TypedResults.ValidationProblem(i.Errors),
             CommandResult<WhistleDto>.Forbidden f => TypedResults.Problem(title: "Forbidden", detail: f.Detail, statusCode: StatusCodes.Status403Forbidden),
             CommandResult<WhistleDto>.Conflict c => TypedResults.Problem(title: "Conflict", detail: c.Detail, statusCode: StatusCodes.Status409Conflict),
+            CommandResult<WhistleDto>.TooLarge l => CommandResults.TooLargeProblem(l.Code, l.Detail),
             _ => CommandResults.NotFoundProblem(),
         };
     }
