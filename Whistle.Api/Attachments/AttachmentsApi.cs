@@ -44,7 +44,6 @@ public static class AttachmentsApi
         var api = app.MapGroup("/api/attachments").RequireAuthorization(RolePolicies.Business).WithTags("Attachments")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         api.MapPost("/", Upload).WithName("UploadAttachments").DisableAntiforgery()
-            .Accepts<IFormFileCollection>("multipart/form-data")
             .Produces<UploadAnswer>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
