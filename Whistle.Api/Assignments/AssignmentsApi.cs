@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Whistle.Api.Auth;
 using Whistle.Api.Hosting;
 using Whistle.Api.Whistles;
+using Whistle.Core.Whistles;
 
 namespace Whistle.Api.Assignments;
 
@@ -14,14 +15,14 @@ public static class AssignmentsApi
         var api = app.MapGroup("/api/assignments").RequireAuthorization(RolePolicies.Business).WithTags("Assignments").ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithAssignmentScope();
         api.MapGet("/", List).WithName("ListAssignments");
-        api.MapPost("/{id}/report", (string id, ReportRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
-            WhistlesApi.Execute(commands.ReportAsync(CurrentUser.From(http), id, request, ct))).WithName("ReportAssignment").ProducesTransition();
-        api.MapPost("/{id}/resolve", (string id, ResolveRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
-            WhistlesApi.Execute(commands.ResolveAsync(CurrentUser.From(http), id, request, ct))).WithName("ResolveAssignment").ProducesTransition();
-        api.MapPost("/{id}/decline", (string id, DeclineRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
-            WhistlesApi.Execute(commands.DeclineAsync(CurrentUser.From(http), id, request, ct))).WithName("DeclineAssignment").ProducesTransition();
-        api.MapPost("/{id}/reassign", (string id, ReassignRequest request, HttpContext http, ReassignmentCommands commands, CancellationToken ct) =>
-            WhistlesApi.Execute(commands.ReassignAsync(CurrentUser.From(http), id, request, ct))).WithName("ReassignAssignment").ProducesTransition();
+        api.MapPost("/{id}/report", (string id, ReportRequest request, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
+            WhistlesApi.Execute(http, queries, caller => whistles.ReportAsync(caller, id, request, ct))).WithName("ReportAssignment").ProducesTransition();
+        api.MapPost("/{id}/resolve", (string id, ResolveRequest request, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
+            WhistlesApi.Execute(http, queries, caller => whistles.ResolveAsync(caller, id, request, ct))).WithName("ResolveAssignment").ProducesTransition();
+        api.MapPost("/{id}/decline", (string id, DeclineRequest request, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
+            WhistlesApi.Execute(http, queries, caller => whistles.DeclineAsync(caller, id, request, ct))).WithName("DeclineAssignment").ProducesTransition();
+        api.MapPost("/{id}/reassign", (string id, ReassignRequest request, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
+            WhistlesApi.Execute(http, queries, caller => whistles.ReassignAsync(caller, id, request, ct))).WithName("ReassignAssignment").ProducesTransition();
         return app;
     }
 

@@ -7,6 +7,7 @@ using Whistle.Api.Auth;
 using Whistle.Api.Meetings;
 using Whistle.Api.Whistles;
 using Whistle.Core.Attachments;
+using Whistle.Core.Domain;
 
 namespace Whistle.Api.Attachments;
 
@@ -28,7 +29,7 @@ public sealed record UploadAnswer(IReadOnlyList<UploadedFileDto> Items);
 
 /// <summary>
 /// <c>/api/attachments</c>: upload (multipart, streamed to temp files, checked, stored as the uploader's drafts), read
-/// (under the one visibility rule, <see cref="AttachmentAccess"/>), delete (soft). The item a file belongs to links it:
+/// (under the one visibility rule, <see cref="AttachmentStore.ReadableAsync"/>), delete (soft). The item a file belongs to links it:
 /// <c>attachmentIds</c> on a raise, a report, a resolution, a later note (<c>POST /api/whistles/{id}/attachments</c>).
 /// </summary>
 public static class AttachmentsApi
@@ -50,12 +51,12 @@ public static class AttachmentsApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         api.MapGet("/{id}", Get).WithName("GetAttachment").ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/{id}/content", (string id, HttpContext http, AttachmentAccess access, AttachmentStore store, CancellationToken ct) =>
-            Serve(id, AttachmentVariant.Original, http, access, store, ct)).WithName("DownloadAttachment").ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/{id}/display", (string id, HttpContext http, AttachmentAccess access, AttachmentStore store, CancellationToken ct) =>
-            Serve(id, AttachmentVariant.Display, http, access, store, ct)).WithName("DisplayAttachment").ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/{id}/thumbnail", (string id, HttpContext http, AttachmentAccess access, AttachmentStore store, CancellationToken ct) =>
-            Serve(id, AttachmentVariant.Thumbnail, http, access, store, ct)).WithName("AttachmentThumbnail").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/{id}/content", (string id, HttpContext http, AttachmentStore store, CancellationToken ct) =>
+            Serve(id, AttachmentVariant.Original, http, store, ct)).WithName("DownloadAttachment").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/{id}/display", (string id, HttpContext http, AttachmentStore store, CancellationToken ct) =>
+            Serve(id, AttachmentVariant.Display, http, store, ct)).WithName("DisplayAttachment").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/{id}/thumbnail", (string id, HttpContext http, AttachmentStore store, CancellationToken ct) =>
+            Serve(id, AttachmentVariant.Thumbnail, http, store, ct)).WithName("AttachmentThumbnail").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapDelete("/{id}", Delete).WithName("DeleteAttachment").ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
@@ -231,9 +232,9 @@ public static class AttachmentsApi
         }
     }
 
-    private static async Task<Results<Ok<AttachmentDto>, ProblemHttpResult>> Get(string id, HttpContext http, AttachmentAccess access, CancellationToken ct)
+    private static async Task<Results<Ok<AttachmentDto>, ProblemHttpResult>> Get(string id, HttpContext http, AttachmentStore store, CancellationToken ct)
     {
-        var row = await access.ReadableAsync(CurrentUser.From(http), id, ct);
+        var row = await store.ReadableAsync(CurrentUser.From(http), id, ct);
         return row is null ? CommandResults.NotFoundProblem() : TypedResults.Ok(AttachmentDto.From(row));
     }
 
@@ -242,9 +243,9 @@ public static class AttachmentsApi
     /// attachment</c>); the display copy and thumbnail are re-encoded JPEG and may be shown inline. Every answer says
     /// <c>nosniff</c>, a sandboxing CSP, and the type Whistle judged — never one the uploader chose.
     /// </summary>
-    private static async Task<IResult> Serve(string id, string variant, HttpContext http, AttachmentAccess access, AttachmentStore store, CancellationToken ct)
+    private static async Task<IResult> Serve(string id, string variant, HttpContext http, AttachmentStore store, CancellationToken ct)
     {
-        var row = await access.ReadableAsync(CurrentUser.From(http), id, ct);
+        var row = await store.ReadableAsync(CurrentUser.From(http), id, ct);
         var length = variant switch
         {
             AttachmentVariant.Display => row?.DisplayBytes,
@@ -278,9 +279,8 @@ public static class AttachmentsApi
         return TypedResults.Stream(stream, "image/jpeg");
     }
 
-    private static async Task<Results<Ok<AttachmentDto>, ValidationProblem, ProblemHttpResult>> Delete(
-        string id, HttpContext http, AttachmentAccess access, TimeProvider time, CancellationToken ct) =>
-        (await access.DeleteAsync(CurrentUser.From(http), id, time, ct)).ToHttp();
+    private static Task<Results<Ok<AttachmentDto>, ValidationProblem, ProblemHttpResult>> Delete(string id, HttpContext http, AttachmentStore store, CancellationToken ct) =>
+        store.DeleteAsync(CurrentUser.From(http), id, ct).ThenRead(row => Task.FromResult<AttachmentDto?>(AttachmentDto.From(row)));
 }
 
 /// <summary>Removes the drafts nobody took up within <c>Whistle:Attachments:DraftLifetime</c>, hourly.</summary>

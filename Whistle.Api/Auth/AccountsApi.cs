@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Whistle.Core.Accounts;
 using Whistle.Api.Hosting;
 using Whistle.Api.Push;
 using Whistle.Api.Whistles;
@@ -8,12 +9,6 @@ using Whistle.Core.Hosting;
 namespace Whistle.Api.Auth;
 
 public sealed record AccountDto(string UserName, string DisplayName, string Role, string OrgId, string? OrgName, bool Disabled, bool LockedOut, bool IsDemo, DateTimeOffset? CreatedAt, string? CreatedBy, bool SecondFactor);
-
-public sealed record CreateAccountRequest(string? UserName, string? DisplayName, string? Role, string? OrgId, string? Password);
-
-public sealed record SetPasswordRequest(string? Password);
-
-public sealed record SetRoleRequest(string? Role, string? OrgId);
 
 /// <summary>
 /// The security administrator (安全管理员) keeps the accounts (三员分立, issue 11): creates business accounts, sets their
@@ -33,9 +28,9 @@ public static class AccountsApi
         api.MapPost("/", Create).WithName("CreateAccount")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
-        api.MapPost("/{userName}/disable", (string userName, HttpContext http, Accounts accounts, CancellationToken ct) => SetDisabled(userName, true, http, accounts, ct))
+        api.MapPost("/{userName}/disable", (string userName, HttpContext http, AccountUpkeep upkeep, CancellationToken ct) => SetDisabled(userName, true, http, upkeep, ct))
             .WithName("DisableAccount").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        api.MapPost("/{userName}/enable", (string userName, HttpContext http, Accounts accounts, CancellationToken ct) => SetDisabled(userName, false, http, accounts, ct))
+        api.MapPost("/{userName}/enable", (string userName, HttpContext http, AccountUpkeep upkeep, CancellationToken ct) => SetDisabled(userName, false, http, upkeep, ct))
             .WithName("EnableAccount").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         api.MapPost("/{userName}/password", SetPassword).WithName("SetAccountPassword")
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -50,23 +45,6 @@ public static class AccountsApi
         return app;
     }
 
-    /// <summary>
-    /// Changes that take over an account (its password, its second factor, its role) are refused for an administrator's
-    /// account and for the caller's own: those are kept from the command line, or by the account itself
-    /// (<c>/api/auth/password</c>, <c>/api/auth/second-factor</c>).
-    /// </summary>
-    private static ProblemHttpResult? KeptElsewhere(CurrentUser user, AccountRow target) =>
-        Roles.IsAdministrator(target.Role)
-            ? TypedResults.Problem(title: "Forbidden", detail: "An administrator's account is kept from the command line on the server, not over the API.", statusCode: StatusCodes.Status403Forbidden)
-            : target.UserName == user.UserName
-                ? TypedResults.Problem(title: "Forbidden", detail: "Your own password and second factor are changed under /api/auth.", statusCode: StatusCodes.Status403Forbidden)
-                : null;
-
-    private static Dictionary<string, string[]> BusinessRoleOnly(string? role) =>
-        Roles.IsAdministrator(role)
-            ? new() { ["role"] = ["An administrator's account (sysadmin, secadmin, auditadmin) is created from the command line on the server: create-user."] }
-            : [];
-
     /// <summary>An account as the list shows it; locked: for everyone, or (<paramref name="lockedSomewhere"/>) for some client address.</summary>
     private static AccountDto Dto(AccountRow a, CountyCatalogHolder county, TimeProvider time, bool lockedSomewhere = false) =>
         new(a.UserName, a.DisplayName, a.Role, a.OrgId, county.Catalog.OrgName(a.Role, a.OrgId), a.Disabled, lockedSomewhere || a.LockedUntil > time.GetUtcNow(), a.IsDemo, a.CreatedAt, a.CreatedBy, a.HasSecondFactor);
@@ -79,102 +57,79 @@ public static class AccountsApi
     }
 
     private static async Task<Results<Created<AccountDto>, ValidationProblem, ProblemHttpResult>> Create(
-        CreateAccountRequest request, HttpContext http, Accounts accounts, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
-    {
-        var user = CurrentUser.From(http);
-        var errors = accounts.Validate(county.Catalog, request.UserName, request.DisplayName, request.Role, request.OrgId, request.Password);
-        foreach (var (k, v) in BusinessRoleOnly(request.Role)) errors[k] = v;
-        if (errors.Count == 0 && await accounts.FindAsync(request.UserName!, ct) is not null)
+        CreateAccountRequest request, HttpContext http, AccountUpkeep upkeep, CountyCatalogHolder county, TimeProvider time, CancellationToken ct) =>
+        await upkeep.CreateAsync(CurrentUser.From(http), request, ct) switch
         {
-            return TypedResults.Problem(title: "Conflict", detail: "That user name is taken.", statusCode: StatusCodes.Status409Conflict);
-        }
+            CommandResult<AccountRow>.Success s => TypedResults.Created($"/api/users/{s.Value.UserName}", Dto(s.Value, county, time)),
+            CommandResult<AccountRow>.Invalid i => TypedResults.ValidationProblem(i.Errors),
+            var problem => Problem(problem),
+        };
 
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-        await accounts.CreateAsync(user.Audit, request.UserName!, request.DisplayName!, request.Role!, request.OrgId!, request.Password!, ct);
-        var created = (await accounts.FindAsync(request.UserName!, ct))!;
-        return TypedResults.Created($"/api/users/{created.UserName}", Dto(created, county, time));
-    }
-
-    private static async Task<Results<NoContent, ProblemHttpResult>> SetDisabled(string userName, bool disabled, HttpContext http, Accounts accounts, CancellationToken ct)
-    {
-        var user = CurrentUser.From(http);
-        if (await accounts.FindAsync(userName, ct) is null) return CommandResults.NotFoundProblem();
-        if (userName == user.UserName)
+    private static async Task<Results<NoContent, ProblemHttpResult>> SetDisabled(string userName, bool disabled, HttpContext http, AccountUpkeep upkeep, CancellationToken ct) =>
+        await upkeep.SetDisabledAsync(CurrentUser.From(http), userName, disabled, ct) switch
         {
-            return TypedResults.Problem(title: "Conflict", detail: "Nobody disables or enables their own account.", statusCode: StatusCodes.Status409Conflict);
-        }
+            CommandResult<string>.Success => await EndSessionsAsync(http, userName),
+            var problem => Problem(problem),
+        };
 
-        await accounts.SetDisabledAsync(user.Audit, userName, disabled, ct);
-        await EndSessionsAsync(http, userName);
-        return TypedResults.NoContent();
-    }
-
-    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SetPassword(string userName, SetPasswordRequest request, HttpContext http, Accounts accounts, CancellationToken ct)
-    {
-        var user = CurrentUser.From(http);
-        if (await accounts.FindAsync(userName, ct) is not { } target) return CommandResults.NotFoundProblem();
-        if (KeptElsewhere(user, target) is { } kept) return kept;
-        var errors = new Dictionary<string, string[]>();
-        accounts.ValidatePassword(errors, request.Password, userName);
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-        await accounts.SetPasswordAsync(user.Audit, userName, request.Password!, ct);
-        await EndSessionsAsync(http, userName);
-        return TypedResults.NoContent();
-    }
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SetPassword(
+        string userName, SetPasswordRequest request, HttpContext http, AccountUpkeep upkeep, CancellationToken ct) =>
+        await upkeep.SetPasswordAsync(CurrentUser.From(http), userName, request, ct) switch
+        {
+            CommandResult<string>.Success => await EndSessionsAsync(http, userName),
+            CommandResult<string>.Invalid i => TypedResults.ValidationProblem(i.Errors),
+            var problem => Problem(problem),
+        };
 
     /// <summary>The security administrator removes an account's second factor (a lost phone); it enrols again at its next sign-in if its role requires one.</summary>
-    private static async Task<Results<NoContent, ProblemHttpResult>> DisableSecondFactor(string userName, HttpContext http, Accounts accounts, CancellationToken ct)
-    {
-        var user = CurrentUser.From(http);
-        if (await accounts.FindAsync(userName, ct) is not { } target) return CommandResults.NotFoundProblem();
-        if (KeptElsewhere(user, target) is { } kept) return kept;
-        await accounts.DisableSecondFactorAsync(user.Audit, userName, ct);
-        await EndSessionsAsync(http, userName);
-        return TypedResults.NoContent();
-    }
+    private static async Task<Results<NoContent, ProblemHttpResult>> DisableSecondFactor(string userName, HttpContext http, AccountUpkeep upkeep, CancellationToken ct) =>
+        await upkeep.DisableSecondFactorAsync(CurrentUser.From(http), userName, ct) switch
+        {
+            CommandResult<string>.Success => await EndSessionsAsync(http, userName),
+            var problem => Problem(problem),
+        };
 
     /// <summary>Lifts an account's locks (for everyone and per address) before they run out.</summary>
-    private static async Task<Results<NoContent, ProblemHttpResult>> Unlock(string userName, HttpContext http, Accounts accounts, CancellationToken ct)
-    {
-        if (await accounts.FindAsync(userName, ct) is null) return CommandResults.NotFoundProblem();
-        await accounts.UnlockAsync(CurrentUser.From(http).Audit, userName, ct);
-        return TypedResults.NoContent();
-    }
+    private static async Task<Results<NoContent, ProblemHttpResult>> Unlock(string userName, HttpContext http, AccountUpkeep upkeep, CancellationToken ct) =>
+        await upkeep.UnlockAsync(CurrentUser.From(http), userName, ct) switch
+        {
+            CommandResult<string>.Success => TypedResults.NoContent(),
+            var problem => Problem(problem),
+        };
 
-    /// <summary>
-    /// Gives a business account another business role or organisation (one role, one organisation: the body names one of
-    /// each). Never to or from an administrator's role, never the caller's own. Its tokens end: they carry the old role.
-    /// </summary>
+    /// <summary>Gives a business account another business role or organisation; its tokens end: they carry the old role.</summary>
     private static async Task<Results<Ok<AccountDto>, ValidationProblem, ProblemHttpResult>> SetRole(
-        string userName, SetRoleRequest request, HttpContext http, Accounts accounts, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
+        string userName, SetRoleRequest request, HttpContext http, AccountUpkeep upkeep, CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
     {
-        var user = CurrentUser.From(http);
-        if (await accounts.FindAsync(userName, ct) is not { } target) return CommandResults.NotFoundProblem();
-        if (KeptElsewhere(user, target) is { } kept) return kept;
-        var errors = BusinessRoleOnly(request.Role);
-        if (errors.Count == 0)
+        switch (await upkeep.SetRoleAsync(CurrentUser.From(http), userName, request, ct))
         {
-            if (request.Role is null || !Roles.Business.Contains(request.Role)) errors["role"] = [$"The role is one of {string.Join(", ", Roles.Business)}."];
-            else if (request.OrgId is null || county.Catalog.OrgName(request.Role, request.OrgId) is null) errors["orgId"] = ["No such organisation for that role."];
+            case CommandResult<AccountRow>.Success s:
+                await EndSessionsAsync(http, userName);
+                return TypedResults.Ok(Dto(s.Value, county, time));
+            case CommandResult<AccountRow>.Invalid i:
+                return TypedResults.ValidationProblem(i.Errors);
+            case var problem:
+                return Problem(problem);
         }
-
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-        if (!await accounts.SetRoleAsync(user.Audit, target, request.Role!, request.OrgId!, ct))
-        {
-            return TypedResults.Problem(title: "Conflict", detail: "The account changed meanwhile; read it again.", statusCode: StatusCodes.Status409Conflict);
-        }
-
-        await EndSessionsAsync(http, userName);
-        return TypedResults.Ok(Dto((await accounts.FindAsync(userName, ct))!, county, time));
     }
+
+    /// <summary>The problem of an account command: 404, 403, 409 (titled Conflict).</summary>
+    private static ProblemHttpResult Problem<T>(CommandResult<T> result) => result switch
+    {
+        CommandResult<T>.NotFound => CommandResults.NotFoundProblem(),
+        CommandResult<T>.Forbidden f => TypedResults.Problem(title: "Forbidden", detail: f.Detail, statusCode: StatusCodes.Status403Forbidden),
+        CommandResult<T>.Conflict c => TypedResults.Problem(title: "Conflict", detail: c.Detail, statusCode: StatusCodes.Status409Conflict),
+        _ => throw new InvalidOperationException($"{result.GetType().Name} is not a problem here."),
+    };
 
     /// <summary>
     /// The account changed (new security stamp): this instance forgets what it knew and closes its hub connections now;
     /// other instances follow within Whistle:Auth:AccountCheckInterval.
     /// </summary>
-    private static async Task EndSessionsAsync(HttpContext http, string userName)
+    private static async Task<NoContent> EndSessionsAsync(HttpContext http, string userName)
     {
         http.RequestServices.GetRequiredService<ActiveAccounts>().Forget(userName);
         await http.RequestServices.GetRequiredService<HubSessions>().SweepAsync(userName, http.RequestAborted);
+        return TypedResults.NoContent();
     }
 }

@@ -15,7 +15,8 @@ public sealed class ActiveAccounts(WhistleDatabase database, IOptions<AuthOption
 {
     private const string StampSql = "SELECT security_stamp FROM users WHERE user_name = @UserName AND disabled = 0;";
 
-    private const string StampsSql = "SELECT user_name AS UserName, security_stamp AS Stamp FROM users WHERE user_name IN @Names AND disabled = 0;";
+    private static string StampsSql(SqlDialect dialect) =>
+        $"SELECT user_name AS UserName, security_stamp AS Stamp FROM users WHERE {dialect.InList("user_name", "@Names")} AND disabled = 0;";
 
     private const int ChunkSize = 500;
 
@@ -45,7 +46,7 @@ public sealed class ActiveAccounts(WhistleDatabase database, IOptions<AuthOption
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var chunk in userNames.Chunk(ChunkSize))
         {
-            var rows = await database.ReadAsync(async c => (await c.QueryAsync<StampRow>(StampsSql, new { Names = chunk })).ToList(), ct);
+            var rows = await database.ReadAsync(async c => (await c.QueryAsync<StampRow>(database.Dialect.Sql(StampsSql), new { Names = chunk })).ToList(), ct);
             foreach (var row in rows) result[row.UserName] = row.Stamp;
         }
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Whistle.Core.Accounts;
 using Whistle.Api.Push;
 using Whistle.Core.County;
 using Whistle.Core.Hosting;

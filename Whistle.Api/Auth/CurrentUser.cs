@@ -1,18 +1,14 @@
 using System.Security.Claims;
-using Whistle.Contracts;
 using Whistle.Core.Domain;
 
 namespace Whistle.Api.Auth;
 
-/// <summary>The caller as its token describes it: who, in which role, for which organisation.</summary>
-public sealed record CurrentUser(string UserName, string DisplayName, string Role, string OrgId)
+/// <summary>
+/// The caller as its token describes it: who, in which role, for which organisation (a <see cref="Caller"/>, what every
+/// command of Whistle.Core takes), and the names of the token's claims.
+/// </summary>
+public static class CurrentUser
 {
-    /// <summary>Where the request came from, for the audit trail.</summary>
-    public string? RemoteAddress { get; init; }
-
-    public static CurrentUser From(HttpContext http) =>
-        From(http.User) with { RemoteAddress = http.Connection.RemoteIpAddress?.ToString() };
-
     public const string UserNameClaim = "sub";
     public const string DisplayNameClaim = "name";
     public const string RoleClaim = "role";
@@ -28,10 +24,14 @@ public sealed record CurrentUser(string UserName, string DisplayName, string Rol
     /// </summary>
     public const string RestrictClaim = "restrict";
 
-    public static CurrentUser From(ClaimsPrincipal principal) =>
+    /// <summary>The caller of this request, with the address it came from (for the audit trail).</summary>
+    public static Caller From(HttpContext http) =>
+        From(http.User) with { RemoteAddress = http.Connection.RemoteIpAddress?.ToString() };
+
+    public static Caller From(ClaimsPrincipal principal) =>
         TryFrom(principal) ?? throw new InvalidOperationException("The caller's token lacks the Whistle claims.");
 
-    public static CurrentUser? TryFrom(ClaimsPrincipal principal)
+    public static Caller? TryFrom(ClaimsPrincipal principal)
     {
         var userName = principal.FindFirstValue(UserNameClaim);
         var role = principal.FindFirstValue(RoleClaim);
@@ -41,22 +41,6 @@ public sealed record CurrentUser(string UserName, string DisplayName, string Rol
             return null;
         }
 
-        return new CurrentUser(userName, principal.FindFirstValue(DisplayNameClaim) ?? userName, role, org);
+        return new Caller(userName, principal.FindFirstValue(DisplayNameClaim) ?? userName, role, org);
     }
-
-    /// <summary>The one SignalR group this caller belongs to, derived from its claims only. Administrators belong to none.</summary>
-    public string Group => Role switch
-    {
-        Roles.Township => AudienceGroups.Township(OrgId),
-        Roles.Branch => AudienceGroups.Branch(OrgId),
-        Roles.Agency => AudienceGroups.Agency(OrgId),
-        Roles.Supervisor => AudienceGroups.County,
-        _ => throw new InvalidOperationException($"The role '{Role}' belongs to no audience group: administrators see no whistle."),
-    };
-
-    public EventActor Actor => new(UserName, DisplayName, OrgId);
-
-    public Whistle.Core.Storage.AuditActor Audit => new(UserName, DisplayName, RemoteAddress);
-
-    public Whistle.Core.Attachments.AttachmentUploader Uploader => new(UserName, DisplayName, OrgId, RemoteAddress);
 }

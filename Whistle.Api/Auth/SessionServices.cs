@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Whistle.Core.Accounts;
 using Whistle.Api.Push;
 using Whistle.Core.Hosting;
 
@@ -29,6 +30,7 @@ public static class SessionServices
 
         services.TryAddSingleton<IPasswordHasher<AccountRow>, PasswordHasher<AccountRow>>();
         services.AddSingleton<Accounts>();
+        services.AddSingleton<AccountUpkeep>();
         services.AddSingleton<SessionTokens>();
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<ActiveAccounts>();

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Whistle.Core.Accounts;
 using Whistle.Core.Hosting;
 
 namespace Whistle.Api.Auth;

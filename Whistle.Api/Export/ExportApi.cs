@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Whistle.Api.Auth;
 using Whistle.Api.Hosting;
@@ -13,43 +12,6 @@ using Whistle.Core.Text;
 
 namespace Whistle.Api.Export;
 
-/// <summary>One whistle as exported: a row of the whistles table, with its assignments counted by state.</summary>
-public sealed record WhistleExportRow
-{
-    public string Id { get; init; } = "";
-    public DateTimeOffset RaisedAt { get; init; }
-    public string TownshipId { get; init; } = "";
-    public string MatterCode { get; init; } = "";
-    public string Urgency { get; init; } = "";
-    public string Status { get; init; } = "";
-    public string Title { get; init; } = "";
-    public string? Description { get; init; }
-    public string Address { get; init; } = "";
-    public double? Latitude { get; init; }
-    public double? Longitude { get; init; }
-    public string RaisedByUser { get; init; } = "";
-    public string RaisedByName { get; init; } = "";
-    public DateTimeOffset UpdatedAt { get; init; }
-    public int Assignments { get; init; }
-    public int Reported { get; init; }
-    public int Resolved { get; init; }
-    public int Declined { get; init; }
-}
-
-/// <summary>One timeline event as exported (the event's full payload stays in the database).</summary>
-public sealed record TimelineExportRow
-{
-    public long Sequence { get; init; }
-    public DateTimeOffset OccurredAt { get; init; }
-    public string WhistleId { get; init; } = "";
-    public string? AssignmentId { get; init; }
-    public string Type { get; init; } = "";
-    public string ActorUser { get; init; } = "";
-    public string ActorName { get; init; } = "";
-    public string ActorOrg { get; init; } = "";
-    public string? Note { get; init; }
-}
-
 /// <summary>
 /// Data out, for the county's own analysis and archives (supervisors): the whistles raised in a period, and
 /// the timeline events of a period, as CSV (UTF-8 with a byte-order mark, RFC 4180, text cells neutralised against
@@ -59,27 +21,6 @@ public sealed record TimelineExportRow
 public static class ExportApi
 {
     public const int MaxDays = 400;
-
-    private const string WhistlesSql = """
-        SELECT w.id, w.raised_at AS RaisedAt, w.township_id AS TownshipId, w.matter_code AS MatterCode, w.urgency, w.status,
-               w.title, w.description, w.address, w.latitude, w.longitude, w.raised_by_user AS RaisedByUser,
-               w.raised_by_name AS RaisedByName, w.updated_at AS UpdatedAt,
-               (SELECT COUNT(*) FROM assignments a WHERE a.whistle_id = w.id) AS Assignments,
-               (SELECT COUNT(*) FROM assignments a WHERE a.whistle_id = w.id AND a.reported_at IS NOT NULL) AS Reported,
-               (SELECT COUNT(*) FROM assignments a WHERE a.whistle_id = w.id AND a.status = 'resolved') AS Resolved,
-               (SELECT COUNT(*) FROM assignments a WHERE a.whistle_id = w.id AND a.status = 'declined') AS Declined
-        FROM whistles w
-        WHERE w.raised_at >= @From AND w.raised_at < @To
-        ORDER BY w.raised_at, w.id;
-        """;
-
-    private const string TimelineSql = """
-        SELECT sequence, occurred_at AS OccurredAt, whistle_id AS WhistleId, assignment_id AS AssignmentId, type,
-               actor_user AS ActorUser, actor_name AS ActorName, actor_org AS ActorOrg, note
-        FROM timeline
-        WHERE occurred_at >= @From AND occurred_at < @To
-        ORDER BY sequence;
-        """;
 
     private static readonly string[] WhistleHeader =
     [
@@ -103,22 +44,21 @@ public static class ExportApi
     }
 
     private static Results<PushStreamHttpResult, ValidationProblem, ProblemHttpResult> Whistles(
-        HttpContext http, WhistleDatabase database, TimeProvider time, DateTimeOffset? from = null, DateTimeOffset? to = null, string? format = null) =>
-        Export<WhistleExportRow>(http, database, time, from, to, format, "whistles", WhistlesSql, WhistleHeader, WhistleCells);
+        HttpContext http, ExportQueries queries, TimeProvider time, DateTimeOffset? from = null, DateTimeOffset? to = null, string? format = null) =>
+        Export(http, time, from, to, format, "whistles", queries.WhistlesAsync, WhistleHeader, WhistleCells);
 
     private static Results<PushStreamHttpResult, ValidationProblem, ProblemHttpResult> Timeline(
-        HttpContext http, WhistleDatabase database, TimeProvider time, DateTimeOffset? from = null, DateTimeOffset? to = null, string? format = null) =>
-        Export<TimelineExportRow>(http, database, time, from, to, format, "timeline", TimelineSql, TimelineHeader, TimelineCells);
+        HttpContext http, ExportQueries queries, TimeProvider time, DateTimeOffset? from = null, DateTimeOffset? to = null, string? format = null) =>
+        Export(http, time, from, to, format, "timeline", queries.TimelineAsync, TimelineHeader, TimelineCells);
 
     private static Results<PushStreamHttpResult, ValidationProblem, ProblemHttpResult> Export<T>(
         HttpContext http,
-        WhistleDatabase database,
         TimeProvider time,
         DateTimeOffset? from,
         DateTimeOffset? to,
         string? format,
         string name,
-        string sql,
+        Func<Caller, DateTimeOffset, DateTimeOffset, CancellationToken, IAsyncEnumerable<T>> read,
         string[] header,
         Action<CsvWriter, T> cells)
     {
@@ -137,8 +77,6 @@ public static class ExportApi
             async stream =>
             {
                 var ct = http.RequestAborted;
-                // One connection for the whole export, read row by row (no retry midway: a retry would repeat rows).
-                await using var connection = await database.DataSource.OpenConnectionAsync(ct);
                 await using var writer = new StreamWriter(stream, csv ? CsvWriter.Utf8WithBom : new UTF8Encoding(false), bufferSize: 64 * 1024);
                 var table = new CsvWriter(writer);
                 if (csv)
@@ -146,7 +84,7 @@ public static class ExportApi
                     await table.WriteRowAsync(header, ct);
                 }
 
-                await foreach (var row in connection.QueryUnbufferedAsync<T>(sql, new { From = start, To = end }).WithCancellation(ct))
+                await foreach (var row in read(CurrentUser.From(http), start, end, ct))
                 {
                     if (csv)
                     {

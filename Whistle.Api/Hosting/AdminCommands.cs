@@ -1,3 +1,4 @@
+using Whistle.Core.Accounts;
 using Whistle.Api.Auth;
 using Whistle.Core.Hosting;
 using Whistle.Core.Storage;

@@ -122,12 +122,11 @@ public static class ApiExtensions
         services.AddSingleton<SigningKey>();
         services.AddWhistleSessions();
         services.AddSingleton<WhistleQueries>();
-        services.AddSingleton<WhistleCommands>();
-        services.AddSingleton<ReassignmentCommands>();
+        services.AddSingleton<Whistle.Api.Audit.AuditQueries>();
+        services.AddSingleton<Whistle.Api.Export.ExportQueries>();
+        services.AddSingleton<Whistle.Api.Stats.StatsQueries>();
         services.AddSingleton<Whistle.Api.Meetings.MeetingQueries>();
-        services.AddSingleton<Whistle.Api.Meetings.MeetingCommands>();
         services.AddSingleton<PushDeduplicator>();
-        services.AddSingleton<Whistle.Api.Attachments.AttachmentAccess>();
         services.AddHostedService<Whistle.Api.Attachments.AttachmentDraftSweeper>();
         services.AddOpen311Api();
 

@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Whistle.Api.Hosting;
 using Whistle.Api.Auth;
 using Whistle.Api.Whistles;
+using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
+using Whistle.Core.Meetings;
 
 namespace Whistle.Api.Meetings;
 
@@ -19,31 +21,45 @@ public static class MeetingsApi
         api.MapGet("/{id}", Get).WithName("GetMeeting").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/{id}/ics", Calendar).WithName("GetMeetingCalendar").ProducesProblem(StatusCodes.Status404NotFound)
             .Produces(StatusCodes.Status200OK, contentType: "text/calendar");
-        api.MapPost("/{id}/summons/{summonsId}/confirm", (string id, string summonsId, ConfirmSummonsRequest request, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
-            Execute(commands.ConfirmAsync(CurrentUser.From(http), id, summonsId, request, ct))).WithName("ConfirmSummons").ProducesTransition();
-        api.MapPost("/{id}/summons/{summonsId}/decline", (string id, string summonsId, DeclineSummonsRequest request, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
-            Execute(commands.DeclineAsync(CurrentUser.From(http), id, summonsId, request, ct))).WithName("DeclineSummons").ProducesTransition();
-        api.MapPost("/{id}/attendance", (string id, RecordAttendanceRequest request, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
-            Execute(commands.RecordAttendanceAsync(CurrentUser.From(http), id, request, ct))).WithName("RecordAttendance").ProducesTransition();
-        api.MapPost("/{id}/minutes", (string id, RecordMinutesRequest request, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
-            Execute(commands.RecordMinutesAsync(CurrentUser.From(http), id, request, ct))).WithName("RecordMinutes").ProducesTransition();
-        api.MapPost("/{id}/cancel", (string id, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
-            Execute(commands.CancelAsync(CurrentUser.From(http), id, ct))).WithName("CancelMeeting").ProducesTransition();
+        api.MapPost("/{id}/summons/{summonsId}/confirm", (string id, string summonsId, ConfirmSummonsRequest request, HttpContext http, MeetingStore meetings, MeetingQueries queries, CancellationToken ct) =>
+            Execute(http, queries, caller => meetings.ConfirmAsync(caller, id, summonsId, request, ct))).WithName("ConfirmSummons").ProducesTransition();
+        api.MapPost("/{id}/summons/{summonsId}/decline", (string id, string summonsId, DeclineSummonsRequest request, HttpContext http, MeetingStore meetings, MeetingQueries queries, CancellationToken ct) =>
+            Execute(http, queries, caller => meetings.DeclineAsync(caller, id, summonsId, request, ct))).WithName("DeclineSummons").ProducesTransition();
+        api.MapPost("/{id}/attendance", (string id, RecordAttendanceRequest request, HttpContext http, MeetingStore meetings, MeetingQueries queries, CancellationToken ct) =>
+            Execute(http, queries, caller => meetings.RecordAttendanceAsync(caller, id, request, ct))).WithName("RecordAttendance").ProducesTransition();
+        api.MapPost("/{id}/minutes", (string id, RecordMinutesRequest request, HttpContext http, MeetingStore meetings, MeetingQueries queries, CancellationToken ct) =>
+            Execute(http, queries, caller => meetings.RecordMinutesAsync(caller, id, request, ct))).WithName("RecordMinutes").ProducesTransition();
+        api.MapPost("/{id}/cancel", (string id, HttpContext http, MeetingStore meetings, MeetingQueries queries, CancellationToken ct) =>
+            Execute(http, queries, caller => meetings.CancelAsync(caller, id, ct))).WithName("CancelMeeting").ProducesTransition();
         return app;
     }
 
-    private static async Task<Results<Ok<MeetingDto>, ValidationProblem, ProblemHttpResult>> Execute(Task<CommandResult<MeetingDto>> command) =>
-        (await command).ToHttp();
+    /// <summary>A command of the meeting's owner for this caller; on success, the meeting as it now is.</summary>
+    private static Task<Results<Ok<MeetingDto>, ValidationProblem, ProblemHttpResult>> Execute(
+        HttpContext http, MeetingQueries queries, Func<Caller, Task<CommandResult<string>>> command)
+    {
+        var caller = CurrentUser.From(http);
+        return command(caller).ThenRead(meetingId => queries.GetAsync(caller, meetingId, http.RequestAborted));
+    }
 
     private static async Task<Results<Created<IReadOnlyList<MeetingDto>>, ValidationProblem, ProblemHttpResult>> Schedule(
-        ScheduleMeetingRequest request, HttpContext http, MeetingCommands commands, CancellationToken ct) =>
-        await commands.ScheduleAsync(CurrentUser.From(http), request, ct) switch
+        ScheduleMeetingRequest request, HttpContext http, MeetingStore meetings, MeetingQueries queries, CancellationToken ct)
+    {
+        var caller = CurrentUser.From(http);
+        switch (await meetings.ScheduleAsync(caller, request, ct))
         {
-            CommandResult<IReadOnlyList<MeetingDto>>.Success s => TypedResults.Created($"/api/meetings/{s.Value[0].Id}", s.Value),
-            CommandResult<IReadOnlyList<MeetingDto>>.Invalid i => TypedResults.ValidationProblem(i.Errors),
-            CommandResult<IReadOnlyList<MeetingDto>>.Forbidden f => TypedResults.Problem(title: "Forbidden", detail: f.Detail, statusCode: StatusCodes.Status403Forbidden),
-            _ => CommandResults.NotFoundProblem(),
-        };
+            case CommandResult<IReadOnlyList<string>>.Success s:
+                var created = new List<MeetingDto>();
+                foreach (var id in s.Value) created.Add((await queries.GetAsync(caller, id, ct))!);
+                return TypedResults.Created($"/api/meetings/{created[0].Id}", (IReadOnlyList<MeetingDto>)created);
+            case CommandResult<IReadOnlyList<string>>.Invalid i:
+                return TypedResults.ValidationProblem(i.Errors);
+            case CommandResult<IReadOnlyList<string>>.Forbidden f:
+                return TypedResults.Problem(title: "Forbidden", detail: f.Detail, statusCode: StatusCodes.Status403Forbidden);
+            default:
+                return CommandResults.NotFoundProblem();
+        }
+    }
 
     private static async Task<Results<Ok<PageDto<MeetingDto>>, ValidationProblem>> List(
         HttpContext http, MeetingQueries queries, CancellationToken ct, string? status = "upcoming", int page = 1, int pageSize = 20)

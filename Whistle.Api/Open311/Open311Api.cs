@@ -11,6 +11,7 @@ using Whistle.Core.County;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 using Whistle.Core.Storage;
+using Whistle.Core.Whistles;
 using static Whistle.Api.Open311.Open311Format;
 
 namespace Whistle.Api.Open311;
@@ -78,22 +79,6 @@ public static class Open311Api
 
     public static readonly TimeSpan DefaultPeriod = TimeSpan.FromDays(90);
 
-    private const string RequestsFilter = """
-        w.township_id = @Org AND w.raised_at >= @From AND w.raised_at <= @To AND w.matter_code <> 'meeting-decision'
-          AND (@AnyCode = 0 OR w.matter_code IN @Codes)
-          AND (@Open = 1 OR w.status IN ('closed', 'cancelled'))
-          AND (@Closed = 1 OR w.status NOT IN ('closed', 'cancelled'))
-        """;
-
-    // The filters and the limit in the query itself: never more than MaxResults rows leave the database.
-    private const string RequestsSqlite = $"SELECT {WhistleData.WhistleColumns} FROM whistles w WHERE {RequestsFilter} ORDER BY w.raised_at DESC, w.id DESC LIMIT @Take;";
-
-    private const string RequestsSqlServer = $"SELECT TOP (@Take) {WhistleData.WhistleColumns} FROM whistles w WHERE {RequestsFilter} ORDER BY w.raised_at DESC, w.id DESC;";
-
-    private const string RequestsByIdSql = $"SELECT {WhistleData.WhistleColumns} FROM whistles w WHERE w.township_id = @Org AND w.id IN @Ids ORDER BY w.raised_at DESC, w.id DESC;";
-
-    private const string AssignmentsOfSql = $"SELECT {WhistleData.AssignmentColumns} FROM assignments a WHERE a.whistle_id IN @Ids ORDER BY a.position, a.id;";
-
     public static IServiceCollection AddOpen311Api(this IServiceCollection services)
     {
         services.AddOptions<Open311Options>().BindConfiguration(Open311Options.Section)
@@ -101,6 +86,7 @@ public static class Open311Api
             .Validate(o => o.FailedKeyChecksPerMinute is >= 1 and <= 10_000, "Whistle:Open311:FailedKeyChecksPerMinute must be between 1 and 10000 (default: 10).")
             .ValidateOnStart();
         services.AddSingleton<Open311KeyThrottle>();
+        services.AddSingleton<Open311Queries>();
         return services;
     }
 
@@ -138,7 +124,7 @@ public static class Open311Api
         if (!IsKnown(format)) return Error(format, 404, "Unknown format: use .json or .xml.");
         await county.RefreshIfStaleAsync(database, ct);
         var services = county.Catalog.Definition.Matters
-            .Where(m => m.Active && m.Code != Meetings.MeetingCommands.DecisionMatterCode)
+            .Where(m => m.Active && m.Code != WhistleStore.DecisionMatterCode)
             .Select(m => (object)Obj(
                 ("service_code", m.Code),
                 ("service_name", m.Name),
@@ -155,7 +141,7 @@ public static class Open311Api
     {
         if (!IsKnown(format)) return Error(format, 404, "Unknown format: use .json or .xml.");
         await county.RefreshIfStaleAsync(database, ct);
-        if (county.Catalog.FindActiveMatter(code) is null || code == Meetings.MeetingCommands.DecisionMatterCode)
+        if (county.Catalog.FindActiveMatter(code) is null || code == WhistleStore.DecisionMatterCode)
         {
             return Error(format, 404, $"No service with service_code '{code}'.");
         }
@@ -180,7 +166,7 @@ public static class Open311Api
 
     private static async Task<IResult> PostRequest(
         string format, HttpContext http, IOptionsMonitor<Open311Options> options, Accounts accounts, Open311KeyThrottle keys, RaiseThrottle raises,
-        WhistleCommands commands, CountyCatalogHolder county, CancellationToken ct)
+        WhistleStore whistles, CountyCatalogHolder county, CancellationToken ct)
     {
         if (!IsKnown(format)) return Error(format, 404, "Unknown format: use .json or .xml.");
         var form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync(ct) : FormCollection.Empty;
@@ -195,7 +181,7 @@ public static class Open311Api
         var code = Field("service_code");
         if (code is null) return Error(format, 400, "service_code is required.");
         var matter = county.Catalog.FindActiveMatter(code);
-        if (matter is null || code == Meetings.MeetingCommands.DecisionMatterCode) return Error(format, 400, $"service_code '{code}' is not a service of this county.");
+        if (matter is null || code == WhistleStore.DecisionMatterCode) return Error(format, 400, $"service_code '{code}' is not a service of this county.");
 
         double? latitude = null, longitude = null;
         var (lat, lon) = (Field("lat"), Field("long"));
@@ -221,22 +207,22 @@ public static class Open311Api
         // The title is one line: the description's first, cut to the title's length (the description keeps every line).
         var firstLine = description?.Split('\n', '\r')[0].Replace('\t', ' ').Trim();
         var title = string.IsNullOrEmpty(firstLine) ? matter.Name : firstLine[..Math.Min(firstLine.Length, WhistleValidation.TitleMax)];
-        var result = await commands.RaiseAsync(
+        var result = await whistles.RaiseAsync(
             user,
             new RaiseWhistleRequest(code, title, description, address, latitude, longitude, urgency, null),
             null,
             ct);
         return result switch
         {
-            CommandResult<WhistleDto>.Success s => Answer(format, "service_requests", new List<object>
+            CommandResult<string>.Success s => Answer(format, "service_requests", new List<object>
             {
                 Obj(
-                    ("service_request_id", s.Value.Id),
-                    ("service_notice", $"Raised as whistle {s.Value.Id} of {county.Catalog.FindTownship(user.OrgId)?.Name ?? user.OrgId}; it is dispatched to the responsible branches."),
+                    ("service_request_id", s.Value),
+                    ("service_notice", $"Raised as whistle {s.Value} of {county.Catalog.FindTownship(user.OrgId)?.Name ?? user.OrgId}; it is dispatched to the responsible branches."),
                     ("account_id", null)),
             }),
-            CommandResult<WhistleDto>.Invalid i => Error(format, 400, string.Join(" ", i.Errors.SelectMany(e => e.Value.Select(m => $"{Open311Field(e.Key)}: {m}")))),
-            CommandResult<WhistleDto>.Forbidden f => Error(format, 403, f.Detail),
+            CommandResult<string>.Invalid i => Error(format, 400, string.Join(" ", i.Errors.SelectMany(e => e.Value.Select(m => $"{Open311Field(e.Key)}: {m}")))),
+            CommandResult<string>.Forbidden f => Error(format, 403, f.Detail),
             _ => Error(format, 404, "Not found."),
         };
     }
@@ -253,7 +239,7 @@ public static class Open311Api
     };
 
     private static async Task<IResult> GetRequests(
-        string format, HttpContext http, IOptionsMonitor<Open311Options> options, Accounts accounts, Open311KeyThrottle keys, WhistleDatabase database,
+        string format, HttpContext http, IOptionsMonitor<Open311Options> options, Accounts accounts, Open311KeyThrottle keys, Open311Queries queries,
         CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
     {
         if (!IsKnown(format)) return Error(format, 404, "Unknown format: use .json or .xml.");
@@ -266,11 +252,11 @@ public static class Open311Api
 
         var ids = List(query["service_request_id"]);
         if (ids.Count > MaxListValues) return Error(format, 400, $"service_request_id names at most {MaxListValues} requests (comma-separated); ask again for the rest.");
-        List<WhistleRow> whistles;
+        IReadOnlyList<WhistleRow> whistles;
         if (ids.Count > 0)
         {
             // The specification: with service_request_id, every other parameter is ignored.
-            whistles = (await database.ReadAsync(c => c.QueryAsync<WhistleRow>(RequestsByIdSql, new { Org = user.OrgId, Ids = ids }), ct)).ToList();
+            whistles = await queries.ByIdAsync(user, ids, ct);
         }
         else
         {
@@ -287,39 +273,31 @@ public static class Open311Api
             if (codes.Count > MaxListValues) return Error(format, 400, $"service_code names at most {MaxListValues} services (comma-separated).");
             var statuses = List(query["status"]);
             if (statuses.Any(s => s is not ("open" or "closed"))) return Error(format, 400, "status must be open or closed (or both, comma-separated).");
-            var args = new
-            {
-                Org = user.OrgId, From = from, To = to, Take = MaxResults,
-                AnyCode = codes.Count == 0 ? 0 : 1, Codes = codes.Count == 0 ? [""] : codes,
-                Open = statuses.Count == 0 || statuses.Contains("open") ? 1 : 0,
-                Closed = statuses.Count == 0 || statuses.Contains("closed") ? 1 : 0,
-            };
-            whistles = (await database.ReadAsync(c => c.QueryAsync<WhistleRow>(database.Sql(RequestsSqlite, RequestsSqlServer), args), ct)).ToList();
+            whistles = await queries.RequestsAsync(
+                user, from, to, codes, open: statuses.Count == 0 || statuses.Contains("open"), closed: statuses.Count == 0 || statuses.Contains("closed"), MaxResults, ct);
         }
 
-        return Answer(format, "service_requests", await DescribeAsync(whistles, database, county.Catalog, ct));
+        return Answer(format, "service_requests", await DescribeAsync(whistles, queries, county.Catalog, ct));
     }
 
     private static async Task<IResult> GetRequest(
-        string id, string format, HttpContext http, IOptionsMonitor<Open311Options> options, Accounts accounts, Open311KeyThrottle keys, WhistleDatabase database,
+        string id, string format, HttpContext http, IOptionsMonitor<Open311Options> options, Accounts accounts, Open311KeyThrottle keys, Open311Queries queries,
         CountyCatalogHolder county, CancellationToken ct)
     {
         if (!IsKnown(format)) return Error(format, 404, "Unknown format: use .json or .xml.");
         var (user, refused) = await AuthoriseAsync(format, http.Request.Query["api_key"].ToString(), options, accounts, keys, http, ct);
         if (user is null) return refused!;
-        var whistles = (await database.ReadAsync(c => c.QueryAsync<WhistleRow>(RequestsByIdSql, new { Org = user.OrgId, Ids = new[] { id } }), ct)).ToList();
+        var whistles = await queries.ByIdAsync(user, [id], ct);
         if (whistles.Count == 0) return Error(format, 404, $"No service request '{id}'.");
-        return Answer(format, "service_requests", await DescribeAsync(whistles, database, county.Catalog, ct));
+        return Answer(format, "service_requests", await DescribeAsync(whistles, queries, county.Catalog, ct));
     }
 
     /// <summary>Open311's two states: a whistle is closed once confirmed or cancelled (as <c>GET /api/whistles?status=closed</c>).</summary>
     public static string Status(string whistleStatus) => whistleStatus is WhistleStatus.Closed or WhistleStatus.Cancelled ? "closed" : "open";
 
-    private static async Task<List<object>> DescribeAsync(List<WhistleRow> whistles, WhistleDatabase database, CountyCatalog catalog, CancellationToken ct)
+    private static async Task<List<object>> DescribeAsync(IReadOnlyList<WhistleRow> whistles, Open311Queries queries, CountyCatalog catalog, CancellationToken ct)
     {
-        var assignments = whistles.Count == 0
-            ? Enumerable.Empty<AssignmentRow>().ToLookup(a => a.WhistleId)
-            : (await database.ReadAsync(c => c.QueryAsync<AssignmentRow>(AssignmentsOfSql, new { Ids = whistles.Select(w => w.Id).ToList() }), ct)).ToLookup(a => a.WhistleId);
+        var assignments = await queries.AssignmentsOfAsync(whistles, ct);
         string Unit(AssignmentRow a) =>
             (a.BranchId is not null ? catalog.FindBranch(a.BranchId)?.Name : null) ?? catalog.FindAgency(a.AgencyCode)?.Name ?? a.AgencyCode;
 
@@ -354,7 +332,7 @@ public static class Open311Api
     /// 403 for no key or a wrong one, 429 once the client address has sent too many wrong keys this minute (then
     /// even the right key is not checked, so that guessing learns nothing).
     /// </summary>
-    private static async Task<(CurrentUser? User, IResult? Refused)> AuthoriseAsync(
+    private static async Task<(Caller? User, IResult? Refused)> AuthoriseAsync(
         string format, string? key, IOptionsMonitor<Open311Options> options, Accounts accounts, Open311KeyThrottle throttle, HttpContext http, CancellationToken ct)
     {
         var invalid = Error(format, 403, "Invalid api_key.");
@@ -371,6 +349,6 @@ public static class Open311Api
 
         var account = await accounts.FindAsync(entry.UserName, ct);
         if (account is null || account.Disabled || account.Role != Roles.Township) return (null, invalid);
-        return (new CurrentUser(account.UserName, account.DisplayName, account.Role, account.OrgId) { RemoteAddress = http.Connection.RemoteIpAddress?.ToString() }, null);
+        return (new Caller(account.UserName, account.DisplayName, account.Role, account.OrgId) { RemoteAddress = http.Connection.RemoteIpAddress?.ToString() }, null);
     }
 }

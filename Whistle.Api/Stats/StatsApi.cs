@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Claims;
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Whistle.Api.Auth;
 using Whistle.Core.Assessment;
@@ -31,47 +30,6 @@ public static class StatsApi
 {
     private const int MaxDays = 400;
 
-    private const string AssignmentsInRangeSql = """
-        SELECT a.agency_code AS AgencyCode, a.branch_id AS BranchId, w.township_id AS TownshipId, a.status,
-               a.dispatched_at AS DispatchedAt, a.report_by AS ReportBy, a.resolve_by AS ResolveBy,
-               a.reported_at AS ReportedAt, a.resolved_at AS ResolvedAt, a.rating, a.escalation_count AS EscalationCount,
-               a.reassigned_at AS ReassignedAt
-        FROM assignments a JOIN whistles w ON w.id = a.whistle_id
-        WHERE a.dispatched_at >= @From AND a.dispatched_at < @To AND w.status <> 'cancelled';
-        """;
-
-    private const string SummonsInRangeSql = """
-        SELECT s.agency_code AS AgencyCode, s.branch_id AS BranchId, s.status, s.responded_at AS RespondedAt, m.confirm_by AS ConfirmBy, s.attendance
-        FROM meeting_summons s JOIN meetings m ON m.id = s.meeting_id
-        WHERE m.starts_at >= @From AND m.starts_at < @To AND m.status <> 'cancelled';
-        """;
-
-    private sealed record SummonsRow
-    {
-        public string AgencyCode { get; init; } = "";
-        public string? BranchId { get; init; }
-        public string Status { get; init; } = "";
-        public DateTimeOffset? RespondedAt { get; init; }
-        public DateTimeOffset ConfirmBy { get; init; }
-        public string? Attendance { get; init; }
-    }
-
-    private sealed record Row
-    {
-        public string AgencyCode { get; init; } = "";
-        public string? BranchId { get; init; }
-        public string TownshipId { get; init; } = "";
-        public string Status { get; init; } = "";
-        public DateTimeOffset DispatchedAt { get; init; }
-        public DateTimeOffset ReportBy { get; init; }
-        public DateTimeOffset ResolveBy { get; init; }
-        public DateTimeOffset? ReportedAt { get; init; }
-        public DateTimeOffset? ResolvedAt { get; init; }
-        public string? Rating { get; init; }
-        public int EscalationCount { get; init; }
-        public DateTimeOffset? ReassignedAt { get; init; }
-    }
-
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/stats").RequireAuthorization(RolePolicies.Business).WithTags("Assessment")
@@ -83,7 +41,7 @@ public static class StatsApi
     }
 
     private static async Task<Results<Ok<ResponseTimesDto>, ValidationProblem, ProblemHttpResult>> ResponseTimes(
-        HttpContext http, WhistleDatabase database, CountyCatalogHolder county, TimeProvider time, CancellationToken ct, DateTimeOffset? from = null, DateTimeOffset? to = null)
+        HttpContext http, StatsQueries queries, CountyCatalogHolder county, TimeProvider time, CancellationToken ct, DateTimeOffset? from = null, DateTimeOffset? to = null)
     {
         var user = CurrentUser.From(http);
         if (Forbidden(user) is { } forbidden) return forbidden;
@@ -91,13 +49,13 @@ public static class StatsApi
         var start = from ?? end.AddDays(-30);
         if (RangeErrors(start, end) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
         var asOf = time.GetUtcNow();
-        var (agencies, branches, _) = await FiguresAsync(database, county.Catalog, user, start, end, asOf, ct);
+        var (agencies, branches, _) = await FiguresAsync(queries, county.Catalog, user, start, end, asOf, ct);
         return TypedResults.Ok(new ResponseTimesDto(start, end, asOf, agencies, branches));
     }
 
     private static async Task<Results<Ok<AssessmentDto>, PushStreamHttpResult, ValidationProblem, ProblemHttpResult>> Assessment(
         HttpContext http,
-        WhistleDatabase database,
+        StatsQueries queries,
         CountyCatalogHolder county,
         TimeProvider time,
         CancellationToken ct,
@@ -145,7 +103,7 @@ public static class StatsApi
 
         var catalog = county.Catalog;
         var asOf = time.GetUtcNow();
-        var (agencies, branches, rows) = await FiguresAsync(database, catalog, user, start, end, asOf, ct);
+        var (agencies, branches, rows) = await FiguresAsync(queries, catalog, user, start, end, asOf, ct);
         var dto = new AssessmentDto(label, start, end, asOf, catalog.Weights, agencies, branches, Assessor.TimeToReportHistogram(rows), Assessor.Trend(rows, start, end, asOf));
         if (format == "csv")
         {
@@ -158,7 +116,7 @@ public static class StatsApi
         return TypedResults.Ok(dto);
     }
 
-    private static ProblemHttpResult? Forbidden(CurrentUser user) =>
+    private static ProblemHttpResult? Forbidden(Caller user) =>
         user.Role is Roles.Supervisor or Roles.Township
             ? null
             : TypedResults.Problem(title: "Forbidden", detail: "The assessment is for supervisors and townships.", statusCode: StatusCodes.Status403Forbidden);
@@ -172,14 +130,10 @@ public static class StatsApi
     }
 
     private static async Task<(IReadOnlyList<UnitFigures> Agencies, IReadOnlyList<UnitFigures> Branches, IReadOnlyList<AssessedAssignment> Rows)> FiguresAsync(
-        WhistleDatabase database, CountyCatalog catalog, CurrentUser user, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct)
+        StatsQueries queries, CountyCatalog catalog, Caller user, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct)
     {
-        var rows = (await database.ReadAsync(c => c.QueryAsync<Row>(AssignmentsInRangeSql, new { From = from, To = to }), ct))
-            .Select(r => new AssessedAssignment(r.AgencyCode, r.BranchId, r.TownshipId, r.Status, r.DispatchedAt, r.ReportBy, r.ResolveBy, r.ReportedAt, r.ResolvedAt, r.Rating, r.EscalationCount, r.ReassignedAt))
-            .ToList();
-        var summons = (await database.ReadAsync(c => c.QueryAsync<SummonsRow>(SummonsInRangeSql, new { From = from, To = to }), ct))
-            .Select(s => new AssessedSummons(s.AgencyCode, s.BranchId, s.Status, s.RespondedAt, s.ConfirmBy, s.Attendance))
-            .ToList();
+        var rows = await queries.AssignmentsAsync(from, to, ct);
+        var summons = await queries.SummonsAsync(from, to, ct);
         var weights = catalog.Weights;
         if (user.Role == Roles.Township)
         {

@@ -1,35 +1,36 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Whistle.Core.Domain;
 
 namespace Whistle.Api.Whistles;
 
-/// <summary>The outcome of a command, mapped to the problem details of PRODUCT.md §5 at the edge.</summary>
-public abstract record CommandResult<T>
-{
-    public sealed record Success(T Value, bool Replayed = false) : CommandResult<T>;
-
-    public sealed record Invalid(IDictionary<string, string[]> Errors) : CommandResult<T>;
-
-    public sealed record NotFound : CommandResult<T>;
-
-    public sealed record Forbidden(string Detail) : CommandResult<T>;
-
-    public sealed record Conflict(string Detail) : CommandResult<T>;
-
-    /// <summary>413: a limit of the attachments (their count or their size together), named with its setting.</summary>
-    public sealed record TooLarge(string Code, string Detail) : CommandResult<T>;
-}
-
+/// <summary>A command's outcome (<see cref="CommandResult{T}"/>, from Whistle.Core) as HTTP: PRODUCT.md §5's problem details.</summary>
 public static class CommandResults
 {
-    public static Results<Ok<T>, ValidationProblem, ProblemHttpResult> ToHttp<T>(this CommandResult<T> result) => result switch
+    /// <summary>The command's outcome; on success, what <paramref name="read"/> reads back (the resource as it now is, as the caller sees it).</summary>
+    public static async Task<Results<Ok<TDto>, ValidationProblem, ProblemHttpResult>> ThenRead<T, TDto>(this Task<CommandResult<T>> command, Func<T, Task<TDto?>> read)
+        where TDto : class =>
+        await command switch
+        {
+            CommandResult<T>.Success s => await read(s.Value) is { } dto ? TypedResults.Ok(dto) : NotFoundProblem(),
+            var problem => Problem<T, TDto>(problem),
+        };
+
+    public static async Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> ToHttp<T>(this Task<CommandResult<T>> command) =>
+        await command switch
+        {
+            CommandResult<T>.Success s => TypedResults.Ok(s.Value),
+            var problem => Problem<T, T>(problem),
+        };
+
+    /// <summary>Any outcome but success: 400 naming the fields, 404, 403, 409.</summary>
+    public static Results<Ok<TDto>, ValidationProblem, ProblemHttpResult> Problem<T, TDto>(CommandResult<T> result) => result switch
     {
-        CommandResult<T>.Success s => TypedResults.Ok(s.Value),
         CommandResult<T>.Invalid i => TypedResults.ValidationProblem(i.Errors),
         CommandResult<T>.NotFound => NotFoundProblem(),
         CommandResult<T>.Forbidden f => TypedResults.Problem(title: "Forbidden", detail: f.Detail, statusCode: StatusCodes.Status403Forbidden),
         CommandResult<T>.Conflict c => TypedResults.Problem(title: "The transition is not allowed", detail: c.Detail, statusCode: StatusCodes.Status409Conflict),
         CommandResult<T>.TooLarge l => TooLargeProblem(l.Code, l.Detail),
-        _ => throw new InvalidOperationException("Unknown command result."),
+        _ => throw new InvalidOperationException($"{result.GetType().Name} is not a problem."),
     };
 
     public static ProblemHttpResult TooLargeProblem(string code, string detail) =>

@@ -1,34 +1,8 @@
 using Whistle.Contracts;
 using Whistle.Core.Attachments;
-using Whistle.Core.Storage;
+using Whistle.Core.Whistles;
 
 namespace Whistle.Api.Whistles;
-
-public sealed record RaiseWhistleRequest(
-    string? MatterCode,
-    string? Title,
-    string? Description,
-    string? Address,
-    double? Latitude,
-    double? Longitude,
-    string? Urgency,
-    IReadOnlyList<string>? ExtraAgencyCodes,
-    IReadOnlyList<string>? AttachmentIds = null);
-
-public sealed record RatingRequest(string? AssignmentId, string? Rating, string? Comment);
-
-public sealed record ConfirmWhistleRequest(IReadOnlyList<RatingRequest>? Ratings);
-
-public sealed record ReopenWhistleRequest(string? Reason);
-
-public sealed record ReportRequest(int? EtaMinutes, string? Note, IReadOnlyList<string>? AttachmentIds = null);
-
-public sealed record ResolveRequest(string? Note, IReadOnlyList<string>? AttachmentIds = null);
-
-/// <summary>A later note: files (uploaded first) and an optional text, added to a whistle's timeline.</summary>
-public sealed record AddAttachmentsRequest(IReadOnlyList<string>? AttachmentIds, string? Note);
-
-public sealed record DeclineRequest(string? Reason);
 
 public sealed record TimelineEntryDto(long Sequence, string Type, DateTimeOffset OccurredAt, EventActor Actor, string? AssignmentId, string? Note, IReadOnlyList<string>? AttachmentIds = null);
 

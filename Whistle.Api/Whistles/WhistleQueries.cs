@@ -5,21 +5,18 @@ using Whistle.Core.Attachments;
 using Whistle.Core.Domain;
 using Whistle.Core.Messaging;
 using Whistle.Core.Storage;
+using Whistle.Core.Whistles;
 
 namespace Whistle.Api.Whistles;
 
-/// <summary>What each caller may read: a township its own whistles, a branch or agency those routed to it, a supervisor the county.</summary>
+/// <summary>
+/// The read side of whistles: a whistle, the list, the inbox, catch-up — each filtered by the one visibility rule
+/// (<see cref="Visibility"/>: a township its own whistles, a branch or agency those routed to it, a supervisor the county).
+/// </summary>
 public sealed class WhistleQueries(WhistleDatabase database)
 {
     public const int MaxPageSize = 100;
     public const int CatchUpBatch = 500;
-
-    private const string VisibleToCaller = """
-        (@Role = 'supervisor'
-         OR (@Role = 'township' AND w.township_id = @Org)
-         OR (@Role = 'branch' AND EXISTS (SELECT 1 FROM assignments v WHERE v.whistle_id = w.id AND v.branch_id = @Org))
-         OR (@Role = 'agency' AND EXISTS (SELECT 1 FROM assignments v WHERE v.whistle_id = w.id AND v.agency_code = @Org)))
-        """;
 
     private const string WhistleStatusFilter = """
         (@Filter = 'all'
@@ -27,33 +24,20 @@ public sealed class WhistleQueries(WhistleDatabase database)
          OR (@Filter = 'closed' AND w.status IN ('closed', 'cancelled')))
         """;
 
-    private const string CountWhistlesSql = $"SELECT COUNT(*) FROM whistles w WHERE {VisibleToCaller} AND {WhistleStatusFilter};";
+    private const string CountWhistlesSql = $"SELECT COUNT(*) FROM whistles w WHERE {Visibility.WhistleCondition} AND {WhistleStatusFilter};";
 
-    private const string ListWhistlesSqlite = $"""
-        SELECT {WhistleData.WhistleColumns} FROM whistles w
-        WHERE {VisibleToCaller} AND {WhistleStatusFilter}
-        ORDER BY w.raised_at DESC, w.id DESC LIMIT @Take OFFSET @Skip;
+    private const string ListWhistlesSql = $"""
+        SELECT {WhistleRows.WhistleColumns} FROM whistles w
+        WHERE {Visibility.WhistleCondition} AND {WhistleStatusFilter}
+        ORDER BY w.raised_at DESC, w.id DESC
         """;
 
-    private const string ListWhistlesSqlServer = $"""
-        SELECT {WhistleData.WhistleColumns} FROM whistles w
-        WHERE {VisibleToCaller} AND {WhistleStatusFilter}
-        ORDER BY w.raised_at DESC, w.id DESC OFFSET @Skip ROWS FETCH NEXT @Take ROWS ONLY;
-        """;
-
-    private const string AssignmentsOfSql = $"SELECT {WhistleData.AssignmentColumns} FROM assignments a WHERE a.whistle_id IN @Ids ORDER BY a.position, a.id;";
+    private static string ListWhistlesPageSql(SqlDialect dialect) => dialect.Page(ListWhistlesSql) + ";";
 
     private const string TimelineSql = """
         SELECT sequence, type, occurred_at AS OccurredAt, actor_user AS ActorUser, actor_name AS ActorName, actor_org AS ActorOrg,
                assignment_id AS AssignmentId, note
         FROM timeline WHERE whistle_id = @WhistleId ORDER BY sequence;
-        """;
-
-    private const string InboxVisibility = """
-        (@Role = 'supervisor'
-         OR (@Role = 'township' AND w.township_id = @Org)
-         OR (@Role = 'branch' AND a.branch_id = @Org)
-         OR (@Role = 'agency' AND a.agency_code = @Org))
         """;
 
     private const string InboxStatusFilter = """
@@ -62,33 +46,24 @@ public sealed class WhistleQueries(WhistleDatabase database)
          OR (@Filter = 'closed' AND (a.status IN ('resolved', 'declined', 'reassigned') OR w.status IN ('closed', 'cancelled'))))
         """;
 
-    private const string CountInboxSql = $"SELECT COUNT(*) FROM assignments a JOIN whistles w ON w.id = a.whistle_id WHERE {InboxVisibility} AND {InboxStatusFilter};";
+    private const string CountInboxSql = $"SELECT COUNT(*) FROM assignments a JOIN whistles w ON w.id = a.whistle_id WHERE {Visibility.AssignmentCondition} AND {InboxStatusFilter};";
 
-    private const string InboxSqlite = $"""
-        SELECT {WhistleData.AssignmentColumns}, w.id AS WId, w.title AS WTitle, w.status AS WStatus, w.township_id AS WTownshipId,
+    private const string InboxSql = $"""
+        SELECT {WhistleRows.AssignmentColumns}, w.id AS WId, w.title AS WTitle, w.status AS WStatus, w.township_id AS WTownshipId,
                w.matter_code AS WMatterCode, w.urgency AS WUrgency, w.address AS WAddress, w.description AS WDescription
         FROM assignments a JOIN whistles w ON w.id = a.whistle_id
-        WHERE {InboxVisibility} AND {InboxStatusFilter}
-        ORDER BY a.dispatched_at DESC, a.id DESC LIMIT @Take OFFSET @Skip;
+        WHERE {Visibility.AssignmentCondition} AND {InboxStatusFilter}
+        ORDER BY a.dispatched_at DESC, a.id DESC
         """;
 
-    private const string InboxSqlServer = $"""
-        SELECT {WhistleData.AssignmentColumns}, w.id AS WId, w.title AS WTitle, w.status AS WStatus, w.township_id AS WTownshipId,
-               w.matter_code AS WMatterCode, w.urgency AS WUrgency, w.address AS WAddress, w.description AS WDescription
-        FROM assignments a JOIN whistles w ON w.id = a.whistle_id
-        WHERE {InboxVisibility} AND {InboxStatusFilter}
-        ORDER BY a.dispatched_at DESC, a.id DESC OFFSET @Skip ROWS FETCH NEXT @Take ROWS ONLY;
-        """;
+    private static string InboxPageSql(SqlDialect dialect) => dialect.Page(InboxSql) + ";";
 
-    private const string CatchUpSqlite = """
+    private const string CatchUpSql = """
         SELECT t.sequence, t.payload FROM timeline t JOIN timeline_audience g ON g.sequence = t.sequence
-        WHERE g.group_name = @Group AND t.sequence > @After ORDER BY t.sequence LIMIT @Take;
+        WHERE g.group_name = @Group AND t.sequence > @After ORDER BY t.sequence
         """;
 
-    private const string CatchUpSqlServer = """
-        SELECT TOP (@Take) t.sequence, t.payload FROM timeline t JOIN timeline_audience g ON g.sequence = t.sequence
-        WHERE g.group_name = @Group AND t.sequence > @After ORDER BY t.sequence;
-        """;
+    private static string CatchUpBatchSql(SqlDialect dialect) => dialect.Limit(CatchUpSql) + ";";
 
     private sealed record TimelineRow
     {
@@ -116,33 +91,24 @@ public sealed class WhistleQueries(WhistleDatabase database)
 
     private sealed record EventRow(long Sequence, string Payload);
 
-    public static bool CanSee(CurrentUser user, WhistleRow whistle, IEnumerable<AssignmentRow> assignments) => user.Role switch
-    {
-        Roles.Supervisor => true,
-        Roles.Township => whistle.TownshipId == user.OrgId,
-        Roles.Branch => assignments.Any(a => a.BranchId == user.OrgId),
-        Roles.Agency => assignments.Any(a => a.AgencyCode == user.OrgId),
-        _ => false,
-    };
-
     /// <summary>Whether the caller sees the whistle (the one visibility rule); false when there is no such whistle.</summary>
-    public async Task<bool> CanSeeAsync(CurrentUser user, string whistleId, CancellationToken ct) =>
+    public async Task<bool> CanSeeAsync(Caller user, string whistleId, CancellationToken ct) =>
         await database.ReadAsync(
             async c =>
             {
-                var whistle = await WhistleData.GetWhistleAsync(c, whistleId);
-                return whistle is not null && CanSee(user, whistle, await WhistleData.GetAssignmentsAsync(c, whistleId));
+                var whistle = await WhistleRows.GetWhistleAsync(c, whistleId);
+                return whistle is not null && Visibility.CanSee(user, whistle, await WhistleRows.GetAssignmentsAsync(c, whistleId));
             },
             ct);
 
-    public async Task<WhistleDto?> GetAsync(CurrentUser user, string id, CancellationToken ct) =>
+    public async Task<WhistleDto?> GetAsync(Caller user, string id, CancellationToken ct) =>
         await database.ReadAsync(
             async c =>
             {
-                var whistle = await WhistleData.GetWhistleAsync(c, id);
+                var whistle = await WhistleRows.GetWhistleAsync(c, id);
                 if (whistle is null) return null;
-                var assignments = await WhistleData.GetAssignmentsAsync(c, id);
-                if (!CanSee(user, whistle, assignments)) return null;
+                var assignments = await WhistleRows.GetAssignmentsAsync(c, id);
+                if (!Visibility.CanSee(user, whistle, assignments)) return null;
                 var attachments = await AttachmentStore.OfWhistleAsync(c, id);
                 var added = attachments.Where(a => a.AddedSequence is not null).ToLookup(a => a.AddedSequence!.Value, a => a.Id);
                 var timeline = (await c.QueryAsync<TimelineRow>(TimelineSql, new { WhistleId = id }))
@@ -154,29 +120,27 @@ public sealed class WhistleQueries(WhistleDatabase database)
             },
             ct);
 
-    public async Task<PageDto<WhistleDto>> ListAsync(CurrentUser user, string filter, int page, int pageSize, CancellationToken ct) =>
+    public async Task<PageDto<WhistleDto>> ListAsync(Caller user, string filter, int page, int pageSize, CancellationToken ct) =>
         await database.ReadAsync(
             async c =>
             {
                 var args = new { user.Role, Org = user.OrgId, Filter = filter, Skip = (page - 1) * pageSize, Take = pageSize };
                 var total = await c.ExecuteScalarAsync<int>(CountWhistlesSql, args);
-                var whistles = (await c.QueryAsync<WhistleRow>(database.Sql(ListWhistlesSqlite, ListWhistlesSqlServer), args)).ToList();
-                var assignments = (whistles.Count == 0
-                    ? []
-                    : await c.QueryAsync<AssignmentRow>(AssignmentsOfSql, new { Ids = whistles.Select(w => w.Id).ToList() })).ToLookup(a => a.WhistleId);
-                var attachments = await AttachmentStore.OfWhistlesAsync(c, whistles.Select(w => w.Id).ToList());
+                var whistles = (await c.QueryAsync<WhistleRow>(database.Dialect.Sql(ListWhistlesPageSql), args)).ToList();
+                var assignments = await WhistleRows.GetAssignmentsOfAsync(c, database.Dialect, whistles.Select(w => w.Id).ToList());
+                var attachments = await AttachmentStore.OfWhistlesAsync(c, database.Dialect, whistles.Select(w => w.Id).ToList());
                 return new PageDto<WhistleDto>(whistles.Select(w => WhistleDto.From(w, assignments[w.Id], null, attachments[w.Id])).ToList(), page, pageSize, total);
             },
             ct);
 
-    public async Task<PageDto<InboxItemDto>> InboxAsync(CurrentUser user, string filter, int page, int pageSize, CancellationToken ct) =>
+    public async Task<PageDto<InboxItemDto>> InboxAsync(Caller user, string filter, int page, int pageSize, CancellationToken ct) =>
         await database.ReadAsync(
             async c =>
             {
                 var args = new { user.Role, Org = user.OrgId, Filter = filter, Skip = (page - 1) * pageSize, Take = pageSize };
                 var total = await c.ExecuteScalarAsync<int>(CountInboxSql, args);
                 var items = (await c.QueryAsync<AssignmentRow, InboxWhistleRow, InboxItemDto>(
-                    database.Sql(InboxSqlite, InboxSqlServer),
+                    database.Dialect.Sql(InboxPageSql),
                     (r, w) => new InboxItemDto(
                         r.Id, r.WhistleId, r.AgencyCode, r.BranchId, r.Role, r.Status, r.DispatchedAt, r.ReportedAt, r.ResolvedAt, r.DeclinedAt,
                         r.ReportBy, r.ResolveBy, r.EtaMinutes, r.Note, r.DeclineReason, r.Rating, r.RatingComment,
@@ -185,17 +149,17 @@ public sealed class WhistleQueries(WhistleDatabase database)
                     args,
                     splitOn: "WId")).ToList();
                 // The inbox card shows the whistle's photos: one read for the page.
-                var attachments = await AttachmentStore.OfWhistlesAsync(c, items.Select(i => i.WhistleId).Distinct().ToList());
+                var attachments = await AttachmentStore.OfWhistlesAsync(c, database.Dialect, items.Select(i => i.WhistleId).Distinct().ToList());
                 items = items.Select(i => i with { Attachments = attachments[i.WhistleId].Select(AttachmentDto.From).ToList() }).ToList();
                 return new PageDto<InboxItemDto>(items, page, pageSize, total);
             },
             ct);
 
     /// <summary>The events after <paramref name="afterSequence"/> that the caller's group may see, oldest first.</summary>
-    public async Task<IReadOnlyList<WhistleEvent>> CatchUpAsync(CurrentUser user, long afterSequence, CancellationToken ct) =>
+    public async Task<IReadOnlyList<WhistleEvent>> CatchUpAsync(Caller user, long afterSequence, CancellationToken ct) =>
         await database.ReadAsync(
             async c => (await c.QueryAsync<EventRow>(
-                    database.Sql(CatchUpSqlite, CatchUpSqlServer),
+                    database.Dialect.Sql(CatchUpBatchSql),
                     new { user.Group, After = afterSequence, Take = CatchUpBatch }))
                 .Select(r => Timeline.Deserialize(r.Sequence, r.Payload))
                 .ToList(),

@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Mvc;
 using Whistle.Api.Auth;
 using Whistle.Api.Hosting;
 using Whistle.Contracts;
+using Whistle.Core.Domain;
 using Whistle.Core.Telemetry;
+using Whistle.Core.Whistles;
 
 namespace Whistle.Api.Whistles;
 
@@ -22,42 +24,49 @@ public static class WhistlesApi
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapGet("/", List).WithName("ListWhistles");
         api.MapGet("/{id}", Get).WithName("GetWhistle");
-        api.MapPost("/{id}/cancel", (string id, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
-            Execute(commands.CancelAsync(CurrentUser.From(http), id, ct))).WithName("CancelWhistle").ProducesTransition();
-        api.MapPost("/{id}/confirm", (string id, ConfirmWhistleRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
-            Execute(commands.ConfirmAsync(CurrentUser.From(http), id, request, ct))).WithName("ConfirmWhistle").ProducesTransition();
-        api.MapPost("/{id}/reopen", (string id, ReopenWhistleRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
-            Execute(commands.ReopenAsync(CurrentUser.From(http), id, request, ct))).WithName("ReopenWhistle").ProducesTransition();
-        api.MapPost("/{id}/attachments", (string id, AddAttachmentsRequest request, HttpContext http, WhistleCommands commands, CancellationToken ct) =>
-            Execute(commands.AddAttachmentsAsync(CurrentUser.From(http), id, request, ct))).WithName("AddWhistleAttachments").ProducesTransition();
-        api.MapPost("/{id}/assignments", (string id, AddAssignmentRequest request, HttpContext http, ReassignmentCommands commands, CancellationToken ct) =>
-            Execute(commands.AddAsync(CurrentUser.From(http), id, request, ct))).WithName("AddAssignment").ProducesTransition();
+        api.MapPost("/{id}/cancel", (string id, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
+            Execute(http, queries, caller => whistles.CancelAsync(caller, id, ct))).WithName("CancelWhistle").ProducesTransition();
+        api.MapPost("/{id}/confirm", (string id, ConfirmWhistleRequest request, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
+            Execute(http, queries, caller => whistles.ConfirmAsync(caller, id, request, ct))).WithName("ConfirmWhistle").ProducesTransition();
+        api.MapPost("/{id}/reopen", (string id, ReopenWhistleRequest request, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
+            Execute(http, queries, caller => whistles.ReopenAsync(caller, id, request, ct))).WithName("ReopenWhistle").ProducesTransition();
+        api.MapPost("/{id}/attachments", (string id, AddAttachmentsRequest request, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
+            Execute(http, queries, caller => whistles.AddAttachmentsAsync(caller, id, request, ct))).WithName("AddWhistleAttachments").ProducesTransition();
+        api.MapPost("/{id}/assignments", (string id, AddAssignmentRequest request, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
+            Execute(http, queries, caller => whistles.AddUnitAsync(caller, id, request, ct))).WithName("AddAssignment").ProducesTransition();
         return app;
     }
 
-    public static async Task<Results<Ok<WhistleDto>, ValidationProblem, ProblemHttpResult>> Execute(Task<CommandResult<WhistleDto>> command) =>
-        (await command).ToHttp();
+    /// <summary>A command of the whistle's owner for this caller; on success, the whistle as it now is.</summary>
+    public static Task<Results<Ok<WhistleDto>, ValidationProblem, ProblemHttpResult>> Execute(
+        HttpContext http, WhistleQueries queries, Func<Caller, Task<CommandResult<string>>> command)
+    {
+        var caller = CurrentUser.From(http);
+        return command(caller).ThenRead(whistleId => queries.GetAsync(caller, whistleId, http.RequestAborted));
+    }
 
     private static async Task<Results<Created<WhistleDto>, Ok<WhistleDto>, ValidationProblem, ProblemHttpResult>> Raise(
         RaiseWhistleRequest request,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         HttpContext http,
-        WhistleCommands commands,
+        WhistleStore whistles,
+        WhistleQueries queries,
         CancellationToken ct)
     {
-        var result = await commands.RaiseAsync(CurrentUser.From(http), request, string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey, ct);
-        if (result is CommandResult<WhistleDto>.Success raised)
+        var caller = CurrentUser.From(http);
+        var result = await whistles.RaiseAsync(caller, request, string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey, ct);
+        if (result is CommandResult<string>.Success raised)
         {
-            Activity.Current?.SetTag(WhistleTelemetry.WhistleIdTag, raised.Value.Id);
+            Activity.Current?.SetTag(WhistleTelemetry.WhistleIdTag, raised.Value);
         }
 
         return result switch
         {
-            CommandResult<WhistleDto>.Success s => TypedResults.Created($"/api/whistles/{s.Value.Id}", s.Value),
-            CommandResult<WhistleDto>.Invalid i => TypedResults.ValidationProblem(i.Errors),
-            CommandResult<WhistleDto>.Forbidden f => TypedResults.Problem(title: "Forbidden", detail: f.Detail, statusCode: StatusCodes.Status403Forbidden),
-            CommandResult<WhistleDto>.Conflict c => TypedResults.Problem(title: "Conflict", detail: c.Detail, statusCode: StatusCodes.Status409Conflict),
-            CommandResult<WhistleDto>.TooLarge l => CommandResults.TooLargeProblem(l.Code, l.Detail),
+            CommandResult<string>.Success s when await queries.GetAsync(caller, s.Value, ct) is { } whistle => TypedResults.Created($"/api/whistles/{whistle.Id}", whistle),
+            CommandResult<string>.Invalid i => TypedResults.ValidationProblem(i.Errors),
+            CommandResult<string>.Forbidden f => TypedResults.Problem(title: "Forbidden", detail: f.Detail, statusCode: StatusCodes.Status403Forbidden),
+            CommandResult<string>.Conflict c => TypedResults.Problem(title: "Conflict", detail: c.Detail, statusCode: StatusCodes.Status409Conflict),
+            CommandResult<string>.TooLarge l => CommandResults.TooLargeProblem(l.Code, l.Detail),
             _ => CommandResults.NotFoundProblem(),
         };
     }

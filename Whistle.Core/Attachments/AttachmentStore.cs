@@ -1,8 +1,11 @@
 using Dapper;
 using Microsoft.Extensions.Options;
 using Whistle.Contracts;
+using Whistle.Core.Domain;
+using Whistle.Core.Meetings;
 using Whistle.Core.Messaging;
 using Whistle.Core.Storage;
+using Whistle.Core.Whistles;
 
 namespace Whistle.Core.Attachments;
 
@@ -55,9 +58,9 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
         ORDER BY x.uploaded_at, x.id;
         """;
 
-    private const string OfWhistlesSql = $"""
+    private static string OfWhistlesSql(SqlDialect dialect) => $"""
         SELECT {AttachmentRow.Columns} FROM attachments x
-        WHERE x.whistle_id IN @WhistleIds AND x.linked_at IS NOT NULL AND x.deleted_at IS NULL
+        WHERE {dialect.InList("x.whistle_id", "@WhistleIds")} AND x.linked_at IS NOT NULL AND x.deleted_at IS NULL
         ORDER BY x.uploaded_at, x.id;
         """;
 
@@ -227,32 +230,86 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
         return new LinkOutcome.Linked(linked);
     }
 
+    // ---- Who may read, who may remove ---------------------------------------------------------------------------
+
     /// <summary>
-    /// Soft deletion (the row stays, marked, with who and when; the bytes stay until the whistle's data goes), audited, and
-    /// announced as <c>AttachmentRemoved</c> to the whistle's audience. False when it was deleted meanwhile.
+    /// The attachment if the caller may read it — the one rule, for every read (metadata, original, display copy,
+    /// thumbnail, the zip export, Open311's <c>media_url</c>): a draft only its uploader; a whistle's file whoever sees the
+    /// whistle, a meeting's file whoever sees the meeting (<see cref="Visibility"/>); a deleted file nobody. Null otherwise
+    /// (a 404, as for a whistle outside the caller's scope).
     /// </summary>
-    public async Task<bool> SoftDeleteAsync(UnitOfWork unit, AttachmentRow row, AttachmentUploader by, (WhistleSummary Whistle, IReadOnlyList<string> Audience)? announce, DateTimeOffset now)
+    public async Task<AttachmentRow?> ReadableAsync(Caller caller, string id, CancellationToken ct)
     {
-        if (await unit.Connection.ExecuteAsync(SoftDeleteSql, new { row.Id, Now = now, by.UserName, by.DisplayName }, unit.Transaction) != 1)
+        var row = await GetAsync(id, ct);
+        return row is not null && await database.ReadAsync(c => CanReadAsync(c, caller, row, null), ct) ? row : null;
+    }
+
+    private static async Task<bool> CanReadAsync(System.Data.Common.DbConnection c, Caller caller, AttachmentRow row, System.Data.Common.DbTransaction? t)
+    {
+        if (row.DeletedAt is not null) return false;
+        if (row.IsDraft) return row.UploadedByUser == caller.UserName;
+        if (row.WhistleId is not null)
         {
-            return false;
+            var whistle = await WhistleRows.GetWhistleAsync(c, row.WhistleId, t);
+            return whistle is not null && Visibility.CanSee(caller, whistle, await WhistleRows.GetAssignmentsAsync(c, row.WhistleId, t));
         }
 
-        await AuditTrail.WriteAsync(
-            unit, new AuditActor(by.UserName, by.DisplayName, by.RemoteAddress), "attachment", row.Id, "deleted",
-            new { row.WhistleId, row.MeetingId, row.Purpose, row.FileName, row.UploadedByUser }, new { DeletedAt = now }, now);
-        if (announce is { } a)
+        if (row.MeetingId is not null)
         {
-            await Timeline.AppendAsync(
-                unit,
-                new WhistleEvent(
-                    0, WhistleEventTypes.AttachmentRemoved, a.Whistle.Id, row.AssignmentId, now, new EventActor(by.UserName, by.DisplayName, by.OrgId),
-                    a.Whistle, null, row.FileName, Attachments: [row.ToSnapshot()]),
-                a.Audience,
-                now);
+            var (meeting, summons) = await MeetingRows.LoadAsync(c, row.MeetingId, t);
+            return meeting is not null && Visibility.CanSee(caller, meeting, summons);
         }
 
-        return true;
+        return false;
+    }
+
+    /// <summary>
+    /// Soft deletion by its uploader or a supervisor (both must be able to read it first: 404 otherwise; anyone else who
+    /// reads it: 403): the row stays, marked with who and when; audited; announced as <c>AttachmentRemoved</c> to the
+    /// whistle's audience. The bytes stay with the whistle's data.
+    /// </summary>
+    public async Task<CommandResult<AttachmentRow>> DeleteAsync(Caller caller, string id, CancellationToken ct)
+    {
+        if (id is not { Length: > 0 and <= 40 }) return new CommandResult<AttachmentRow>.NotFound();
+        return await database.WriteAsync<CommandResult<AttachmentRow>>(
+            async unit =>
+            {
+                var row = await unit.Connection.QuerySingleOrDefaultAsync<AttachmentRow>(SelectSql, new { Id = id }, unit.Transaction);
+                if (row is null || !await CanReadAsync(unit.Connection, caller, row, unit.Transaction))
+                {
+                    return new CommandResult<AttachmentRow>.NotFound();
+                }
+
+                if (row.UploadedByUser != caller.UserName && caller.Role != Roles.Supervisor)
+                {
+                    return new CommandResult<AttachmentRow>.Forbidden("Only the one who added a file, or a supervisor, removes it.");
+                }
+
+                var now = time.GetUtcNow();
+                if (await unit.Connection.ExecuteAsync(SoftDeleteSql, new { row.Id, Now = now, caller.UserName, caller.DisplayName }, unit.Transaction) != 1)
+                {
+                    return new CommandResult<AttachmentRow>.NotFound();
+                }
+
+                await AuditTrail.WriteAsync(
+                    unit, caller.Audit, "attachment", row.Id, "deleted",
+                    new { row.WhistleId, row.MeetingId, row.Purpose, row.FileName, row.UploadedByUser }, new { DeletedAt = now }, now);
+                if (row.WhistleId is not null && !row.IsDraft && await WhistleRows.GetWhistleAsync(unit.Connection, row.WhistleId, unit.Transaction) is { } whistle)
+                {
+                    var assignments = await WhistleRows.GetAssignmentsAsync(unit.Connection, row.WhistleId, unit.Transaction);
+                    await Timeline.AppendAsync(
+                        unit,
+                        new WhistleEvent(
+                            0, WhistleEventTypes.AttachmentRemoved, whistle.Id, row.AssignmentId, now, caller.Actor, whistle.ToSummary(), null, row.FileName,
+                            Attachments: [row.ToSnapshot()]),
+                        Visibility.Audience(whistle.TownshipId, assignments.Select(a => (a.AgencyCode, a.BranchId))),
+                        now);
+                }
+
+                unit.Complete();
+                return new CommandResult<AttachmentRow>.Success(row with { DeletedAt = now, DeletedByUser = caller.UserName, DeletedByName = caller.DisplayName });
+            },
+            ct);
     }
 
     public Task<AttachmentRow?> GetAsync(string id, CancellationToken ct) =>
@@ -260,17 +317,14 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
             ? database.ReadAsync(c => c.QuerySingleOrDefaultAsync<AttachmentRow>(SelectSql, new { Id = id }), ct)
             : Task.FromResult<AttachmentRow?>(null);
 
-    public Task<AttachmentRow?> GetForUpdateAsync(UnitOfWork unit, string id) =>
-        unit.Connection.QuerySingleOrDefaultAsync<AttachmentRow>(SelectSql, new { Id = id }, unit.Transaction);
-
     /// <summary>The linked, not deleted attachments of a whistle, oldest first (in the caller's connection).</summary>
     public static async Task<IReadOnlyList<AttachmentRow>> OfWhistleAsync(System.Data.Common.DbConnection connection, string whistleId) =>
         (await connection.QueryAsync<AttachmentRow>(OfWhistleSql, new { WhistleId = whistleId })).ToList();
 
-    public static async Task<ILookup<string, AttachmentRow>> OfWhistlesAsync(System.Data.Common.DbConnection connection, IReadOnlyCollection<string> whistleIds) =>
+    public static async Task<ILookup<string, AttachmentRow>> OfWhistlesAsync(System.Data.Common.DbConnection connection, SqlDialect dialect, IReadOnlyCollection<string> whistleIds) =>
         whistleIds.Count == 0
             ? Array.Empty<AttachmentRow>().ToLookup(r => r.WhistleId!)
-            : (await connection.QueryAsync<AttachmentRow>(OfWhistlesSql, new { WhistleIds = whistleIds.ToList() })).ToLookup(r => r.WhistleId!);
+            : (await connection.QueryAsync<AttachmentRow>(dialect.Sql(OfWhistlesSql), new { WhistleIds = whistleIds.ToList() })).ToLookup(r => r.WhistleId!);
 
     public static async Task<IReadOnlyList<AttachmentRow>> OfMeetingAsync(System.Data.Common.DbConnection connection, string meetingId) =>
         (await connection.QueryAsync<AttachmentRow>(OfMeetingSql, new { MeetingId = meetingId })).ToList();

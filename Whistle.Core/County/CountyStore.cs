@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text.Json;
 using Dapper;
 using Microsoft.AspNetCore.Identity;
+using Whistle.Core.Accounts;
 using Whistle.Core.Domain;
 using Whistle.Core.Storage;
 
@@ -79,18 +80,6 @@ public static class CountyStore
         VALUES (@MatterCode, @Urgency, @ReportWithinMinutes, @ResolveWithinMinutes);
         """;
 
-    private const string UpsertUserSql = """
-        UPDATE users SET display_name = @DisplayName, role = @Role, org_id = @OrgId, password_hash = @PasswordHash, is_demo = @IsDemo WHERE user_name = @UserName;
-        INSERT INTO users (user_name, display_name, role, org_id, password_hash, is_demo)
-        SELECT @UserName, @DisplayName, @Role, @OrgId, @PasswordHash, @IsDemo WHERE NOT EXISTS (SELECT 1 FROM users WHERE user_name = @UserName);
-        """;
-
-    private const string InsertDemoUserSql = """
-        INSERT INTO users (user_name, display_name, role, org_id, password_hash, is_demo)
-        SELECT @UserName, @DisplayName, @Role, @OrgId, @PasswordHash, 1 WHERE NOT EXISTS (SELECT 1 FROM users WHERE user_name = @UserName);
-        """;
-
-    private const string DeleteDemoUsersSql = "DELETE FROM users WHERE is_demo = 1;";
 
     /// <summary>
     /// Writes the county to the database; running it twice changes nothing the second time. With a file
@@ -140,10 +129,7 @@ public static class CountyStore
                 m.LimitsFor(u).ResolveWithinMinutes,
             })),
             t);
-        await c.ExecuteAsync(
-            UpsertUserSql,
-            (county.Users ?? []).Select(u => new { u.UserName, u.DisplayName, u.Role, u.OrgId, u.PasswordHash, IsDemo = false }),
-            t);
+        await AccountStore.SeedAsync(unit, (county.Users ?? []).Select(u => new SeededAccount(u.UserName, u.DisplayName, u.Role, u.OrgId, u.PasswordHash)));
         return true;
     }
 
@@ -201,20 +187,17 @@ public static class CountyStore
         return users;
     }
 
-    public static async Task SeedDemoUsersAsync(UnitOfWork unit, CountyDefinition county, bool enabled)
+    /// <summary>The demo accounts (through <see cref="AccountStore"/>, the accounts' owner), or their removal when the demo is off.</summary>
+    public static Task SeedDemoUsersAsync(UnitOfWork unit, CountyDefinition county, bool enabled)
     {
         if (!enabled)
         {
-            await unit.Connection.ExecuteAsync(DeleteDemoUsersSql, transaction: unit.Transaction);
-            return;
+            return AccountStore.SeedDemoAsync(unit, [], enabled: false);
         }
 
         // One hash for the shared demo password: hashing it per account would cost seconds at start-up.
         var hash = new PasswordHasher<DemoUser>().HashPassword(null!, DemoPassword);
-        await unit.Connection.ExecuteAsync(
-            InsertDemoUserSql,
-            DemoUsers(county).Select(u => new { u.UserName, u.DisplayName, u.Role, u.OrgId, PasswordHash = hash }),
-            unit.Transaction);
+        return AccountStore.SeedDemoAsync(unit, DemoUsers(county).Select(u => new SeededAccount(u.UserName, u.DisplayName, u.Role, u.OrgId, hash)), enabled: true);
     }
 
     public const string DemoPassword = "demo";

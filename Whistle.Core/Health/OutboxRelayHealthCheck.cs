@@ -24,9 +24,9 @@ internal sealed class OutboxRelayHealthCheck(OutboxRelay relay, WhistleDatabase 
 
     private const string SetAsideCountSql = "SELECT COUNT(*) FROM outbox WHERE set_aside_at IS NOT NULL;";
 
-    private const string SetAsideSqlite = "SELECT id, message_type AS MessageType, set_aside_at AS SetAsideAt FROM outbox WHERE set_aside_at IS NOT NULL ORDER BY id LIMIT 5;";
+    private const string SetAsideSql = "SELECT id, message_type AS MessageType, set_aside_at AS SetAsideAt FROM outbox WHERE set_aside_at IS NOT NULL ORDER BY id";
 
-    private const string SetAsideSqlServer = "SELECT TOP (5) id, message_type AS MessageType, set_aside_at AS SetAsideAt FROM outbox WHERE set_aside_at IS NOT NULL ORDER BY id;";
+    private static string FirstSetAsideSql(SqlDialect dialect) => dialect.Limit(SetAsideSql, Shown.ToString(CultureInfo.InvariantCulture)) + ";";
 
     private sealed record SetAsideRow(long Id, string MessageType, DateTimeOffset SetAsideAt);
 
@@ -51,7 +51,7 @@ internal sealed class OutboxRelayHealthCheck(OutboxRelay relay, WhistleDatabase 
             (count, rows) = await database.ReadAsync(
                 async c => (
                     await c.ExecuteScalarAsync<long>(SetAsideCountSql),
-                    (await c.QueryAsync<SetAsideRow>(database.Sql(SetAsideSqlite, SetAsideSqlServer))).ToList()),
+                    (await c.QueryAsync<SetAsideRow>(database.Dialect.Sql(FirstSetAsideSql))).ToList()),
                 cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

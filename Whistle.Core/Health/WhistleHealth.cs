@@ -174,7 +174,7 @@ internal sealed class OutboxHealthCheck(WhistleDatabase database, TimeProvider t
         TimeSpan age;
         try
         {
-            age = await OutboxRelay.OldestUnsentAgeAsync(database, time, cancellationToken);
+            age = await Outbox.OldestUnsentAgeAsync(database, time, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

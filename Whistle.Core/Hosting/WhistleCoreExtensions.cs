@@ -1,7 +1,5 @@
 using System.Data.Common;
 using MassTransit;
-using Microsoft.Data.SqlClient;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,7 +51,7 @@ public static class WhistleCoreExtensions
             .Validate(o => !(o.Production && o.Demo.Enabled == true), "Whistle:Demo:Enabled cannot be true when Whistle:Production is true: demo accounts have the password 'demo'.")
             .ValidateOnStart();
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section)
-            .Validate(o => o.Provider != DatabaseProvider.SqlServer || !string.IsNullOrWhiteSpace(o.ConnectionString), "Whistle:Database:ConnectionString is required when Whistle:Database:Provider is SqlServer.")
+            .Validate(o => SqlDialect.For(o.Provider).IsEmbedded || !string.IsNullOrWhiteSpace(o.ConnectionString), "Whistle:Database:ConnectionString is required when Whistle:Database:Provider is a database server (SqlServer).")
             .ValidateOnStart();
         services.AddOptions<BusOptions>().BindConfiguration(BusOptions.Section)
             .Validate(o => o.Transport != BusTransport.RabbitMq || !string.IsNullOrWhiteSpace(o.RabbitMq.Host), "Whistle:Bus:RabbitMq:Host is required with Whistle:Bus:Transport=RabbitMq.")
@@ -86,19 +84,19 @@ public static class WhistleCoreExtensions
         services.AddSingleton<WhistlePaths>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<CountyCatalogHolder>();
-        services.AddSingleton<DbDataSource>(sp =>
-        {
-            var paths = sp.GetRequiredService<WhistlePaths>();
-            var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            return options.Provider == DatabaseProvider.Sqlite
-                ? SqliteFactory.Instance.CreateDataSource(paths.ConnectionString)
-                : SqlClientFactory.Instance.CreateDataSource(paths.ConnectionString);
-        });
+        services.AddSingleton(sp => SqlDialect.For(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider));
+        services.AddSingleton(sp => sp.GetRequiredService<SqlDialect>().CreateDataSource(sp.GetRequiredService<WhistlePaths>().ConnectionString));
         services.AddSingleton(sp => new WhistleDatabase(
             sp.GetRequiredService<DbDataSource>(),
-            sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider,
+            sp.GetRequiredService<SqlDialect>(),
             sp.GetRequiredService<OutboxSignal>(),
             sp.GetRequiredService<WhistleMetrics>().Committed));
+
+        // The aggregates' owners: every write to their tables goes through them (docs/ARCHITECTURE.md, "Data layer").
+        services.AddSingleton<Whistles.WhistleStore>();
+        services.AddSingleton<Meetings.MeetingStore>();
+        services.AddSingleton<Accounts.AccountStore>();
+        services.AddSingleton<County.WhistleListUpkeep>();
 
         // Registered before the bus so that the schema and the county exist before any consumer runs.
         services.AddSingleton<DatabaseInitializer>();

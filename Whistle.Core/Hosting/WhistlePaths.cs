@@ -1,7 +1,7 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Whistle.Core.Options;
+using Whistle.Core.Storage;
 
 namespace Whistle.Core.Hosting;
 
@@ -18,19 +18,8 @@ public sealed class WhistlePaths(IHostEnvironment environment, IOptions<WhistleO
         }
     }
 
-    public string ConnectionString => database.Value.Provider switch
-    {
-        DatabaseProvider.Sqlite => new SqliteConnectionStringBuilder(database.Value.ConnectionString ?? string.Empty)
-        {
-            DataSource = string.IsNullOrEmpty(database.Value.ConnectionString)
-                ? Path.Combine(DataFolder, "whistle.db")
-                : new SqliteConnectionStringBuilder(database.Value.ConnectionString).DataSource,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString(),
-        _ => database.Value.ConnectionString
-            ?? throw new OptionsValidationException(DatabaseOptions.Section, typeof(DatabaseOptions), ["Whistle:Database:ConnectionString is required for SQL Server."]),
-    };
+    /// <summary>The configured connection string as the dialect completes it (SQLite: <c>whistle.db</c> in the data folder by default).</summary>
+    public string ConnectionString => SqlDialect.For(database.Value.Provider).ConnectionString(database.Value.ConnectionString, () => DataFolder);
 
     public string CountyFile
     {

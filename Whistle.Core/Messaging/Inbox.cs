@@ -9,16 +9,14 @@ namespace Whistle.Core.Messaging;
 /// </summary>
 public static class Inbox
 {
-    private const string RecordSql = """
-        INSERT INTO inbox (message_id, consumer, processed_at)
-        SELECT @MessageId, @Consumer, @Now WHERE NOT EXISTS (SELECT 1 FROM inbox WHERE message_id = @MessageId AND consumer = @Consumer);
-        """;
+    private static string RecordSql(SqlDialect dialect) =>
+        dialect.InsertIfAbsent("inbox", "message_id, consumer, processed_at", "@MessageId, @Consumer, @Now", "message_id, consumer") + ";";
 
     /// <summary>True when this is the first time; false when the message was handled before.</summary>
     public static async Task<bool> TryRecordAsync(UnitOfWork unit, Guid messageId, string consumer, DateTimeOffset now)
     {
         var rows = await unit.Connection.ExecuteAsync(
-            RecordSql,
+            unit.Dialect.Sql(RecordSql),
             new { MessageId = messageId.ToString(), Consumer = consumer, Now = now },
             unit.Transaction);
         return rows == 1;

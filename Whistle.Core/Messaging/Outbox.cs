@@ -6,8 +6,10 @@ using Whistle.Core.Storage;
 namespace Whistle.Core.Messaging;
 
 /// <summary>
-/// Writes a message in the same transaction as the state change that causes it, with the W3C
-/// <c>traceparent</c> of the current activity, so that the relay's publish continues the same trace.
+/// The one owner of <c>outbox</c>: writes a message in the same transaction as the state change that causes it, with
+/// the W3C <c>traceparent</c> of the current activity, so that the relay's publish continues the same trace; and the
+/// relay's bookkeeping (claims, renewals, sent marks, rows set aside, clean-up), which <see cref="OutboxRelay"/> asks
+/// for and never writes itself.
 /// </summary>
 public static class Outbox
 {
@@ -33,5 +35,111 @@ public static class Outbox
             unit.Transaction);
         unit.MarkOutboxWritten();
         return messageId;
+    }
+
+    /// <summary>A claimed row as the relay reads it.</summary>
+    public sealed record OutboxRow(long Id, string MessageId, string MessageType, string Body, string? TraceParent, long Attempts);
+
+    // The outbox is one ordered stream: a relay claims the oldest unsent rows only while no other relay
+    // holds a live claim, so batches go out one after another in commit order (and so in order per
+    // whistle), whichever instance relays them. A relay that dies loses its claim when it expires; a relay
+    // that cannot publish (or lost its claim, or meets a row it cannot read) releases it at once; a relay
+    // whose batch takes long renews its claim between publishes. Rows set aside (unreadable after
+    // MaxAttempts claims) are out of the stream.
+    // The relay's own bookkeeping (claims and sent marks) commits WithoutFlush (SQLite: synchronous = NORMAL): no
+    // fsync of its own; it becomes durable with the next business commit. A power loss may lose the last claims (a claim
+    // is a lease anyway) or sent marks (those rows are published again: at-least-once, consumers are
+    // idempotent); it never loses a whistle, whose transaction commits with FULL (every connection is opened
+    // with FULL, see SqliteDialect). A crash of the process alone loses nothing in WAL mode.
+    // Claims (and renewals) are taken exclusively (UnderLockInOwnTransaction: SQLite's one writer; SQL Server's application lock,
+    // its result tested, a lock not granted retried as transient): under read committed the NOT EXISTS check and the
+    // update would not be atomic otherwise.
+    private const string UnsentSql = "SELECT id FROM outbox WHERE sent_at IS NULL AND set_aside_at IS NULL ORDER BY id";
+
+    private const string ClaimedSql = """
+        SELECT id, message_id AS MessageId, message_type AS MessageType, body, trace_parent AS TraceParent, attempts FROM outbox
+        WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL ORDER BY id;
+        """;
+
+    private static string ClaimSql(SqlDialect dialect) =>
+        dialect.WithoutFlush(dialect.UnderLockInOwnTransaction("whistle-outbox-claim", TimeSpan.FromSeconds(10), $"""
+            UPDATE outbox SET locked_by = @RelayId, locked_until = @Until, attempts = attempts + 1
+            WHERE id IN ({dialect.Limit(UnsentSql, "@BatchSize")})
+              AND NOT EXISTS (
+                  SELECT 1 FROM outbox o
+                  WHERE o.sent_at IS NULL AND o.locked_by IS NOT NULL AND o.locked_by <> @RelayId AND o.locked_until >= @Now);
+            """)) + "\n" + ClaimedSql;
+
+    // A renewal extends the claim on the rows this relay still holds and says how many those are: fewer than it
+    // claimed means another relay took (or published) some of them after the claim had expired.
+    private const string HeldSql = "SELECT COUNT(*) FROM outbox WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL;";
+
+    private static string RenewSql(SqlDialect dialect) =>
+        dialect.UnderLockInOwnTransaction(
+            "whistle-outbox-claim",
+            TimeSpan.FromSeconds(10),
+            "UPDATE outbox SET locked_until = @Until WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL;") + "\n" + HeldSql;
+
+    // After a batch (whole, or cut short by a failed publish, a lost claim or an unreadable row): what the broker
+    // confirmed is marked sent, and whatever this relay still holds is released at once for the next claim.
+    private static string FinishSql(SqlDialect dialect) =>
+        dialect.WithoutFlush($"""
+            UPDATE outbox SET sent_at = @Now, locked_by = NULL, locked_until = NULL WHERE {dialect.InList("id", "@Ids")};
+            UPDATE outbox SET locked_by = NULL, locked_until = NULL WHERE locked_by = @RelayId AND sent_at IS NULL;
+            """);
+
+    private const string SetAsideSql = """
+        UPDATE outbox SET set_aside_at = @Now, last_error = @Error, locked_by = NULL, locked_until = NULL
+        WHERE id = @Id AND locked_by = @RelayId AND sent_at IS NULL;
+        """;
+
+    private const string CleanupSql = "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < @Before;";
+
+    private const string OldestUnsentSql = "SELECT MIN(created_at) FROM outbox WHERE sent_at IS NULL AND set_aside_at IS NULL;";
+
+    /// <summary>Claims the oldest unsent rows for <paramref name="relayId"/> until <paramref name="until"/> (none while another relay holds a live claim).</summary>
+    public static async Task<List<OutboxRow>> ClaimAsync(WhistleDatabase database, string relayId, DateTimeOffset now, DateTimeOffset until, int batchSize, CancellationToken cancellationToken) =>
+        await database.ReadAsync(
+            async connection => (await connection.QueryAsync<OutboxRow>(
+                database.Dialect.Sql(ClaimSql),
+                new { RelayId = relayId, Until = until, Now = now, BatchSize = batchSize })).ToList(),
+            cancellationToken);
+
+    /// <summary>Extends the relay's claim; answers how many rows it still holds.</summary>
+    public static Task<long> RenewAsync(WhistleDatabase database, string relayId, DateTimeOffset until, CancellationToken cancellationToken) =>
+        database.ReadAsync(
+            connection => connection.ExecuteScalarAsync<long>(database.Dialect.Sql(RenewSql), new { RelayId = relayId, Until = until }),
+            cancellationToken);
+
+    /// <summary>Marks <paramref name="published"/> sent and releases whatever else the relay holds (never cancelled: it runs after a failure too).</summary>
+    public static Task FinishAsync(WhistleDatabase database, string relayId, IReadOnlyCollection<long> published, DateTimeOffset now) =>
+        database.ReadAsync(
+            connection => connection.ExecuteAsync(database.Dialect.Sql(FinishSql), new { Ids = published, Now = now, RelayId = relayId }),
+            CancellationToken.None);
+
+    /// <summary>Takes a row the relay cannot read out of the stream.</summary>
+    public static Task SetAsideAsync(WhistleDatabase database, string relayId, long id, DateTimeOffset now, string error) =>
+        database.ReadAsync(
+            connection => connection.ExecuteAsync(SetAsideSql, new { Id = id, RelayId = relayId, Now = now, Error = error }),
+            CancellationToken.None);
+
+    /// <summary>Deletes the rows sent before <paramref name="before"/>.</summary>
+    public static Task CleanupAsync(WhistleDatabase database, DateTimeOffset before, CancellationToken cancellationToken) =>
+        database.ReadAsync(connection => connection.ExecuteAsync(CleanupSql, new { Before = before }), cancellationToken);
+
+    /// <summary>The age of the oldest row not yet published (zero when none waits).</summary>
+    public static async Task<TimeSpan> OldestUnsentAgeAsync(WhistleDatabase database, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var oldest = await database.ReadAsync(
+            connection => connection.ExecuteScalarAsync<object?>(OldestUnsentSql),
+            cancellationToken);
+        if (oldest is null or DBNull)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var created = new DateTimeOffsetHandler().Parse(oldest);
+        var age = time.GetUtcNow() - created;
+        return age < TimeSpan.Zero ? TimeSpan.Zero : age;
     }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
-using Dapper;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -32,89 +31,6 @@ public sealed partial class OutboxRelay(
     private readonly Lock _stateLock = new();
     private OutboxRelayState _state = new(null, null, null);
     private DateTimeOffset _lastCleanup = DateTimeOffset.MinValue;
-
-    // The outbox is one ordered stream: a relay claims the oldest unsent rows only while no other relay
-    // holds a live claim, so batches go out one after another in commit order (and so in order per
-    // whistle), whichever instance relays them. A relay that dies loses its claim when it expires; a relay
-    // that cannot publish (or lost its claim, or meets a row it cannot read) releases it at once; a relay
-    // whose batch takes long renews its claim between publishes. Rows set aside (unreadable after
-    // MaxAttempts claims) are out of the stream.
-    // The relay's own bookkeeping (claims and sent marks) commits with synchronous = NORMAL: no fsync of its
-    // own; it becomes durable with the next business commit. A power loss may lose the last claims (a claim
-    // is a lease anyway) or sent marks (those rows are published again: at-least-once, consumers are
-    // idempotent); it never loses a whistle, whose transaction commits with FULL (every connection is opened
-    // with FULL, see WhistleDatabase). A crash of the process alone loses nothing in WAL mode.
-    private const string ClaimSqlite = """
-        PRAGMA synchronous = NORMAL;
-        UPDATE outbox SET locked_by = @RelayId, locked_until = @Until, attempts = attempts + 1
-        WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND set_aside_at IS NULL ORDER BY id LIMIT @BatchSize)
-          AND NOT EXISTS (
-              SELECT 1 FROM outbox o
-              WHERE o.sent_at IS NULL AND o.locked_by IS NOT NULL AND o.locked_by <> @RelayId AND o.locked_until >= @Now);
-        SELECT id, message_id AS MessageId, message_type AS MessageType, body, trace_parent AS TraceParent, attempts FROM outbox
-        WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL ORDER BY id;
-        """;
-
-    // Claims (and renewals) are serialised by an application lock: under read committed the NOT EXISTS check and
-    // the update are not atomic otherwise. The lock's result is tested (a lock not granted raises no error by
-    // itself); 50001 is retried as transient (WhistleDatabase).
-    private const string ClaimSqlServer = """
-        BEGIN TRANSACTION;
-        DECLARE @lock int;
-        EXEC @lock = sp_getapplock @Resource = N'whistle-outbox-claim', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 10000;
-        IF @lock < 0 BEGIN ROLLBACK TRANSACTION; THROW 50001, N'The whistle-outbox-claim application lock was not granted; the claim is retried.', 1; END
-        UPDATE outbox SET locked_by = @RelayId, locked_until = @Until, attempts = attempts + 1
-        WHERE id IN (SELECT TOP (@BatchSize) id FROM outbox WHERE sent_at IS NULL AND set_aside_at IS NULL ORDER BY id)
-          AND NOT EXISTS (
-              SELECT 1 FROM outbox o
-              WHERE o.sent_at IS NULL AND o.locked_by IS NOT NULL AND o.locked_by <> @RelayId AND o.locked_until >= @Now);
-        COMMIT TRANSACTION;
-        SELECT id, message_id AS MessageId, message_type AS MessageType, body, trace_parent AS TraceParent, attempts FROM outbox
-        WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL ORDER BY id;
-        """;
-
-    // A renewal extends the claim on the rows this relay still holds and says how many those are: fewer than it
-    // claimed means another relay took (or published) some of them after the claim had expired.
-    private const string RenewSqlite = """
-        UPDATE outbox SET locked_until = @Until WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL;
-        SELECT changes();
-        """;
-
-    private const string RenewSqlServer = """
-        BEGIN TRANSACTION;
-        DECLARE @lock int;
-        EXEC @lock = sp_getapplock @Resource = N'whistle-outbox-claim', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 10000;
-        IF @lock < 0 BEGIN ROLLBACK TRANSACTION; THROW 50001, N'The whistle-outbox-claim application lock was not granted; the renewal is retried.', 1; END
-        DECLARE @renewed int;
-        UPDATE outbox SET locked_until = @Until WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL;
-        SET @renewed = @@ROWCOUNT;
-        COMMIT TRANSACTION;
-        SELECT @renewed;
-        """;
-
-    // After a batch (whole, or cut short by a failed publish, a lost claim or an unreadable row): what the broker
-    // confirmed is marked sent, and whatever this relay still holds is released at once for the next claim.
-    private const string FinishSqlite = """
-        PRAGMA synchronous = NORMAL;
-        UPDATE outbox SET sent_at = @Now, locked_by = NULL, locked_until = NULL WHERE id IN @Ids;
-        UPDATE outbox SET locked_by = NULL, locked_until = NULL WHERE locked_by = @RelayId AND sent_at IS NULL;
-        """;
-
-    private const string FinishSqlServer = """
-        UPDATE outbox SET sent_at = @Now, locked_by = NULL, locked_until = NULL WHERE id IN @Ids;
-        UPDATE outbox SET locked_by = NULL, locked_until = NULL WHERE locked_by = @RelayId AND sent_at IS NULL;
-        """;
-
-    private const string SetAsideSql = """
-        UPDATE outbox SET set_aside_at = @Now, last_error = @Error, locked_by = NULL, locked_until = NULL
-        WHERE id = @Id AND locked_by = @RelayId AND sent_at IS NULL;
-        """;
-
-    private const string CleanupSql = "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < @Before;";
-
-    private const string OldestUnsentSql = "SELECT MIN(created_at) FROM outbox WHERE sent_at IS NULL AND set_aside_at IS NULL;";
-
-    private sealed record OutboxRow(long Id, string MessageId, string MessageType, string Body, string? TraceParent, long Attempts);
 
     /// <summary>Names this relay in claims (<c>outbox.locked_by</c>) and logs.</summary>
     public string RelayId => _relayId;
@@ -184,11 +100,7 @@ public sealed partial class OutboxRelay(
         }
 
         var claimedAt = time.GetUtcNow();
-        var rows = await database.ReadAsync(
-            async connection => (await connection.QueryAsync<OutboxRow>(
-                database.Sql(ClaimSqlite, ClaimSqlServer),
-                new { RelayId = _relayId, Until = claimedAt + settings.ClaimTimeout, Now = claimedAt, settings.BatchSize })).ToList(),
-            cancellationToken);
+        var rows = await Outbox.ClaimAsync(database, _relayId, claimedAt, claimedAt + settings.ClaimTimeout, settings.BatchSize, cancellationToken);
         if (rows.Count == 0)
         {
             return 0;
@@ -212,9 +124,7 @@ public sealed partial class OutboxRelay(
                 var now = time.GetUtcNow();
                 if (now - renewedAt >= settings.ClaimTimeout / 2 || renewedAt + settings.ClaimTimeout - now <= settings.PublishTimeout)
                 {
-                    var renewed = await database.ReadAsync(
-                        connection => connection.ExecuteScalarAsync<long>(database.Sql(RenewSqlite, RenewSqlServer), new { RelayId = _relayId, Until = now + settings.ClaimTimeout }),
-                        cancellationToken);
+                    var renewed = await Outbox.RenewAsync(database, _relayId, now + settings.ClaimTimeout, cancellationToken);
                     if (renewed < held)
                     {
                         LogClaimLost(logger, _relayId, held - (int)renewed, held);
@@ -259,9 +169,7 @@ public sealed partial class OutboxRelay(
         {
             // Also after a failed publish: what the broker confirmed is not published twice for want of a mark, and
             // what this relay still holds goes back to the stream at once rather than when its claim expires.
-            await database.ReadAsync(
-                connection => connection.ExecuteAsync(database.Sql(FinishSqlite, FinishSqlServer), new { Ids = published, Now = time.GetUtcNow(), RelayId = _relayId }),
-                CancellationToken.None);
+            await Outbox.FinishAsync(database, _relayId, published, time.GetUtcNow());
         }
 
         return published.Count + setAside;
@@ -312,7 +220,7 @@ public sealed partial class OutboxRelay(
         }
     }
 
-    private static bool TryRead(OutboxRow row, [NotNullWhen(true)] out object? message, [NotNullWhen(true)] out Type? type, out Guid messageId, [NotNullWhen(false)] out Exception? error)
+    private static bool TryRead(Outbox.OutboxRow row, [NotNullWhen(true)] out object? message, [NotNullWhen(true)] out Type? type, out Guid messageId, [NotNullWhen(false)] out Exception? error)
     {
         message = null;
         type = null;
@@ -334,12 +242,10 @@ public sealed partial class OutboxRelay(
     }
 
     /// <summary>Takes a row this relay cannot read out of the stream, so that the rows after it go on.</summary>
-    private async Task SetAsideAsync(OutboxRow row, Exception error)
+    private async Task SetAsideAsync(Outbox.OutboxRow row, Exception error)
     {
         var reason = $"{error.GetType().Name}: {error.Message}";
-        await database.ReadAsync(
-            connection => connection.ExecuteAsync(SetAsideSql, new { Id = row.Id, RelayId = _relayId, Now = time.GetUtcNow(), Error = reason.Length > 2000 ? reason[..2000] : reason }),
-            CancellationToken.None);
+        await Outbox.SetAsideAsync(database, _relayId, row.Id, time.GetUtcNow(), reason.Length > 2000 ? reason[..2000] : reason);
         metrics.OutboxSetAside(row.MessageType);
         LogSetAside(logger, error, row.Id, row.MessageType, row.MessageId, row.Attempts);
     }
@@ -353,25 +259,7 @@ public sealed partial class OutboxRelay(
         }
 
         _lastCleanup = now;
-        await database.ReadAsync(
-            connection => connection.ExecuteAsync(CleanupSql, new { Before = now - settings.Retention }),
-            cancellationToken);
-    }
-
-    /// <summary>The age of the oldest row not yet published (zero when none waits).</summary>
-    public static async Task<TimeSpan> OldestUnsentAgeAsync(WhistleDatabase database, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var oldest = await database.ReadAsync(
-            connection => connection.ExecuteScalarAsync<object?>(OldestUnsentSql),
-            cancellationToken);
-        if (oldest is null or DBNull)
-        {
-            return TimeSpan.Zero;
-        }
-
-        var created = new DateTimeOffsetHandler().Parse(oldest);
-        var age = time.GetUtcNow() - created;
-        return age < TimeSpan.Zero ? TimeSpan.Zero : age;
+        await Outbox.CleanupAsync(database, now - settings.Retention, cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox relay failed ({Failures} in a row); its claim is released, retrying with back-off.")]

@@ -132,6 +132,7 @@ public static class NoticeSecretsExtensions
         services.AddOptions<KeyManagementOptions>().Configure<WhistleDatabase, TimeProvider>(
             (o, database, time) => o.XmlRepository = new DataProtectionKeyStore(database, time));
         services.AddSingleton<NoticeSecrets>();
+        services.AddSingleton<NoticeStore>();
         services.AddHostedService<NoticeSecretsStartup>();
         return builder;
     }

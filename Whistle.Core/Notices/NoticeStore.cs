@@ -1,6 +1,10 @@
 using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using Dapper;
 using Whistle.Contracts;
+using Whistle.Core.Domain;
+using Whistle.Core.Hosting;
 using Whistle.Core.Storage;
 
 namespace Whistle.Core.Notices;
@@ -76,8 +80,30 @@ public sealed class NoticeAttemptRow
     public int DurationMs { get; init; }
 }
 
-/// <summary>The notice tables, shared by the Api (channel upkeep, the log) and the dispatcher (deliveries).</summary>
-public static class NoticeStore
+/// <summary>What the system administrator asks of a notice channel (PUT /api/notice-channels/{id}).</summary>
+public sealed record SaveNoticeChannelRequest(string? UnitKind, string? UnitId, string? Kind, string? Url, string? Secret, IReadOnlyList<string>? Events);
+
+/// <summary>
+/// A notice channel as the API (and the audit trail) shows it: its URL masked — host and path kept, tokens and query
+/// values cut to their last four characters — and never its secret, only whether it has one.
+/// </summary>
+public sealed record NoticeChannelDto(
+    string Id, string UnitKind, string UnitId, string Kind, string Url, bool HasSecret, IReadOnlyList<string> Events, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>A delivery due now, as the sender sees it before claiming it.</summary>
+public sealed class DueDelivery
+{
+    public string Id { get; init; } = "";
+    public DateTimeOffset NextAttemptAt { get; init; }
+}
+
+/// <summary>
+/// The one owner of the notice tables — <c>notice_channels</c>, <c>notice_deliveries</c>, <c>notice_attempts</c>: the
+/// system administrator's channels (saved encrypted and checked against the address rules, each change audited as the
+/// API shows it), the deliveries the dispatcher's <c>NoticeConsumer</c> queues in its transaction, and the sender's
+/// claims, attempts and outcomes. The static members work inside a caller's transaction.
+/// </summary>
+public sealed partial class NoticeStore(WhistleDatabase database, NoticeSecrets secrets, NoticeAddressPolicy policy, CountyCatalogHolder county, TimeProvider time)
 {
     private const string ChannelColumns = """
         id AS Id, unit_kind AS UnitKind, unit_id AS UnitId, kind AS Kind, url AS Url, secret AS Secret, events AS Events,
@@ -127,19 +153,16 @@ public static class NoticeStore
         """;
 
     /// <summary>Once per (channel, event): a repeated WhistleEventRecorded inserts nothing (and the unique index backs it).</summary>
-    private const string InsertDeliverySql = """
-        INSERT INTO notice_deliveries (id, channel_id, sequence, event_type, event_json, status, attempts, next_attempt_at, created_at)
-        SELECT @Id, @ChannelId, @Sequence, @EventType, @EventJson, 'pending', 0, @Now, @Now
-        WHERE NOT EXISTS (SELECT 1 FROM notice_deliveries WHERE channel_id = @ChannelId AND sequence = @Sequence);
-        """;
+    private static string InsertDeliverySql(SqlDialect dialect) =>
+        dialect.InsertIfAbsent(
+            "notice_deliveries",
+            "id, channel_id, sequence, event_type, event_json, status, attempts, next_attempt_at, created_at",
+            "@Id, @ChannelId, @Sequence, @EventType, @EventJson, 'pending', 0, @Now, @Now",
+            "channel_id, sequence") + ";";
 
-    private const string DeliveriesSqlite = $"""
-        SELECT {DeliveryColumns} FROM notice_deliveries WHERE channel_id = @ChannelId ORDER BY sequence DESC LIMIT @Take;
-        """;
+    private const string DeliveriesSql = $"SELECT {DeliveryColumns} FROM notice_deliveries WHERE channel_id = @ChannelId ORDER BY sequence DESC";
 
-    private const string DeliveriesSqlServer = $"""
-        SELECT TOP (@Take) {DeliveryColumns} FROM notice_deliveries WHERE channel_id = @ChannelId ORDER BY sequence DESC;
-        """;
+    private static string LatestDeliveriesSql(SqlDialect dialect) => dialect.Limit(DeliveriesSql) + ";";
 
     private const string AttemptsOfChannelSql = """
         SELECT t.delivery_id AS DeliveryId, t.attempt AS Attempt, t.attempted_at AS AttemptedAt, t.status_code AS StatusCode, t.error AS Error, t.duration_ms AS DurationMs
@@ -157,9 +180,6 @@ public static class NoticeStore
     public static async Task<IReadOnlyList<NoticeChannelRow>> ChannelsOfAsync(UnitOfWork unit, string agencyCode, string? branchId) =>
         (await unit.Connection.QueryAsync<NoticeChannelRow>(ChannelsOfUnitsSql, new { AgencyCode = agencyCode, BranchId = branchId ?? "" }, unit.Transaction)).ToList();
 
-    public static Task SaveChannelAsync(UnitOfWork unit, NoticeChannelRow row, bool exists) =>
-        unit.Connection.ExecuteAsync(exists ? UpdateChannelSql : InsertChannelSql, row, unit.Transaction);
-
     public static async Task<IReadOnlyList<NoticeChannelRow>> PlainChannelsAsync(DbConnection connection) =>
         (await connection.QueryAsync<NoticeChannelRow>(PlainChannelsSql)).ToList();
 
@@ -170,22 +190,214 @@ public static class NoticeStore
             new { plain.Id, encrypted.Url, encrypted.Secret, PlainUrl = plain.Url, PlainSecret = plain.Secret },
             unit.Transaction) == 1;
 
-    public static Task DeleteChannelAsync(UnitOfWork unit, string id) =>
-        unit.Connection.ExecuteAsync(DeleteChannelSql, new { Id = id }, unit.Transaction);
-
     /// <summary>Inserts a pending delivery unless the channel already has one for the event; true when inserted.</summary>
     public static async Task<bool> AddDeliveryAsync(UnitOfWork unit, string channelId, long sequence, string eventType, string eventJson, DateTimeOffset now) =>
         await unit.Connection.ExecuteAsync(
-            InsertDeliverySql,
+            unit.Dialect.Sql(InsertDeliverySql),
             new { Id = Guid.CreateVersion7(now).ToString(), ChannelId = channelId, Sequence = sequence, EventType = eventType, EventJson = eventJson, Now = now },
             unit.Transaction) == 1;
 
     public static async Task<(IReadOnlyList<NoticeDeliveryRow> Deliveries, ILookup<string, NoticeAttemptRow> Attempts)> DeliveriesAsync(
         WhistleDatabase database, DbConnection connection, string channelId, int take)
     {
-        var deliveries = (await connection.QueryAsync<NoticeDeliveryRow>(database.Sql(DeliveriesSqlite, DeliveriesSqlServer), new { ChannelId = channelId, Take = take })).ToList();
+        var deliveries = (await connection.QueryAsync<NoticeDeliveryRow>(database.Dialect.Sql(LatestDeliveriesSql), new { ChannelId = channelId, Take = take })).ToList();
         var from = deliveries.Count == 0 ? long.MaxValue : deliveries.Min(d => d.Sequence);
         var attempts = (await connection.QueryAsync<NoticeAttemptRow>(AttemptsOfChannelSql, new { ChannelId = channelId, FromSequence = from })).ToLookup(a => a.DeliveryId);
         return (deliveries, attempts);
     }
+
+    // ---- The system administrator's channels --------------------------------------------------------------------------
+
+    /// <summary>A stored (encrypted) row as the API and the audit trail show it.</summary>
+    public NoticeChannelDto ToDto(NoticeChannelRow stored) =>
+        new(stored.Id, stored.UnitKind, stored.UnitId, stored.Kind, secrets.MaskedUrl(stored), !string.IsNullOrEmpty(stored.Secret), stored.EventList, stored.CreatedAt, stored.UpdatedAt);
+
+    public async Task<IReadOnlyList<NoticeChannelDto>> ListAsync(CancellationToken ct) =>
+        (await database.ReadAsync(ListChannelsAsync, ct)).Select(ToDto).ToList();
+
+    public async Task<NoticeChannelDto?> GetAsync(string id, CancellationToken ct) =>
+        await database.ReadAsync(c => GetChannelAsync(c, id), ct) is { } row ? ToDto(row) : null;
+
+    /// <summary>
+    /// Creates or changes a channel: checked (its unit, kind, events, and its address by the address rules), its URL and
+    /// secret encrypted, audited as the API shows it (the URL masked, the secret only as hasSecret). The URL omitted, or
+    /// sent back masked as the API showed it, keeps the stored one (checked again: it may predate the rules); the secret
+    /// omitted is kept, empty is removed.
+    /// </summary>
+    public async Task<CommandResult<NoticeChannelDto>> SaveAsync(Caller caller, string id, SaveNoticeChannelRequest request, CancellationToken ct)
+    {
+        var errors = Validate(id, request);
+        if (errors.Count > 0) return new CommandResult<NoticeChannelDto>.Invalid(errors);
+
+        var now = time.GetUtcNow();
+        return await database.WriteAsync<CommandResult<NoticeChannelDto>>(
+            async unit =>
+            {
+                var before = await GetChannelAsync(unit.Connection, id, unit.Transaction);
+                NoticeChannelRow? previous;
+                try
+                {
+                    previous = before is null ? null : secrets.Reveal(before);
+                }
+                catch (CryptographicException)
+                {
+                    previous = null; // its key is gone: the URL (and a secret) must be given again
+                }
+
+                var url = request.Url is null || (before is not null && request.Url.Trim() == secrets.MaskedUrl(before)) ? previous?.Url : request.Url.Trim();
+                var problems = new Dictionary<string, string[]>();
+                if (url is null) problems["url"] = ["Give the robot's or webhook's address."];
+                else if (NoticeUrls.Refusal(request.Kind!, url, policy) is { } refusal) problems["url"] = [refusal];
+                if (request.Secret is null && before?.Secret is not null && previous is null) problems["secret"] = ["The stored secret cannot be decrypted: give it again."];
+                if (problems.Count > 0) return new CommandResult<NoticeChannelDto>.Invalid(problems);
+
+                var row = secrets.Protect(new NoticeChannelRow
+                {
+                    Id = id,
+                    UnitKind = request.UnitKind!,
+                    UnitId = request.UnitId!.Trim(),
+                    Kind = request.Kind!,
+                    Url = url!,
+                    Secret = request.Secret is null ? previous?.Secret : request.Secret.Length == 0 ? null : request.Secret,
+                    Events = string.Join(',', NoticeVocabulary.Events.Where(request.Events!.Contains)),
+                    CreatedAt = before?.CreatedAt ?? now,
+                    UpdatedAt = now,
+                });
+                await unit.Connection.ExecuteAsync(before is null ? InsertChannelSql : UpdateChannelSql, row, unit.Transaction);
+                await AuditTrail.WriteAsync(
+                    unit, caller.Audit, "notice-channel", id, before is null ? "created" : "changed", before is null ? null : ToDto(before), ToDto(row), now);
+                unit.Complete();
+                return new CommandResult<NoticeChannelDto>.Success(ToDto(row));
+            },
+            ct);
+    }
+
+    /// <summary>Removes a channel with its deliveries and their log, audited; false when there is no such channel.</summary>
+    public Task<bool> DeleteAsync(Caller caller, string id, CancellationToken ct) =>
+        database.WriteAsync(
+            async unit =>
+            {
+                var before = await GetChannelAsync(unit.Connection, id, unit.Transaction);
+                if (before is null) return false;
+                await unit.Connection.ExecuteAsync(DeleteChannelSql, new { Id = id }, unit.Transaction);
+                await AuditTrail.WriteAsync(unit, caller.Audit, "notice-channel", id, "deleted", ToDto(before), null, time.GetUtcNow());
+                unit.Complete();
+                return true;
+            },
+            ct);
+
+    /// <summary>The newest <paramref name="take"/> deliveries of a channel with their attempts; null when there is no such channel.</summary>
+    public Task<(IReadOnlyList<NoticeDeliveryRow> Deliveries, ILookup<string, NoticeAttemptRow> Attempts)?> LogAsync(string id, int take, CancellationToken ct) =>
+        database.ReadAsync(
+            async c => await GetChannelAsync(c, id) is null
+                ? null
+                : await DeliveriesAsync(database, c, id, take) as (IReadOnlyList<NoticeDeliveryRow>, ILookup<string, NoticeAttemptRow>)?,
+            ct);
+
+    private Dictionary<string, string[]> Validate(string id, SaveNoticeChannelRequest request)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var catalog = county.Catalog;
+        if (!ChannelId().IsMatch(id)) errors["id"] = ["A channel id is 2–64 lowercase letters, digits and hyphens."];
+        if (request.UnitKind is not (NoticeVocabulary.Agency or NoticeVocabulary.Branch))
+        {
+            errors["unitKind"] = ["Say agency or branch."];
+        }
+        else if (string.IsNullOrWhiteSpace(request.UnitId)
+            || (request.UnitKind == NoticeVocabulary.Agency ? catalog.FindAgency(request.UnitId.Trim()) is null : catalog.FindBranch(request.UnitId.Trim()) is null))
+        {
+            errors["unitId"] = [$"Name an existing {request.UnitKind}: {(request.UnitKind == NoticeVocabulary.Agency ? "an agency code" : "a branch id")}."];
+        }
+
+        if (request.Kind is null || !NoticeVocabulary.Kinds.Contains(request.Kind)) errors["kind"] = ["Say wecom, dingtalk, feishu or webhook."];
+        // Omitted (on a change): the stored URL stays; it is checked with the stored one at hand.
+        if (request.Url is not null && NoticeUrls.Refusal(errors.ContainsKey("kind") ? NoticeVocabulary.Webhook : request.Kind!, request.Url, policy) is { } refusal)
+        {
+            errors["url"] = [refusal];
+        }
+
+        if (request.Secret is { Length: > 200 }) errors["secret"] = ["A secret is at most 200 characters."];
+        if (request.Events is null || request.Events.Count == 0 || request.Events.Any(e => !NoticeVocabulary.Events.Contains(e)))
+        {
+            errors["events"] = [$"Name one or more of: {string.Join(", ", NoticeVocabulary.Events)}."];
+        }
+
+        return errors;
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,63}$")]
+    private static partial Regex ChannelId();
+
+    // ---- The sender ---------------------------------------------------------------------------------------------------
+
+    private const string DueSql = """
+        SELECT d.id AS Id, d.next_attempt_at AS NextAttemptAt FROM notice_deliveries d
+        WHERE d.status = 'pending' AND d.next_attempt_at <= @Now ORDER BY d.next_attempt_at
+        """;
+
+    private static string FirstDueSql(SqlDialect dialect) => dialect.Limit(DueSql) + ";";
+
+    private const string ClaimSql = """
+        UPDATE notice_deliveries SET next_attempt_at = @Until WHERE id = @Id AND status = 'pending' AND next_attempt_at = @Seen;
+        """;
+
+    private const string DeliverySql = $"SELECT {DeliveryColumns} FROM notice_deliveries WHERE id = @Id;";
+
+    private const string ResultSql = """
+        UPDATE notice_deliveries SET status = @Status, attempts = @Attempts, next_attempt_at = @NextAt, last_error = @Error, sent_at = @SentAt
+        WHERE id = @Id;
+        """;
+
+    private const string AttemptSql = """
+        INSERT INTO notice_attempts (delivery_id, attempt, attempted_at, status_code, error, duration_ms)
+        VALUES (@DeliveryId, @Attempt, @AttemptedAt, @StatusCode, @Error, @DurationMs);
+        """;
+
+    /// <summary>The deliveries due at <paramref name="now"/>, the earliest first, at most <paramref name="take"/>.</summary>
+    public async Task<IReadOnlyList<DueDelivery>> DueDeliveriesAsync(DateTimeOffset now, int take, CancellationToken ct) =>
+        (await database.ReadAsync(c => c.QueryAsync<DueDelivery>(database.Dialect.Sql(FirstDueSql), new { Now = now, Take = take }), ct)).ToList();
+
+    /// <summary>
+    /// Claims a due delivery until <paramref name="until"/> with an update conditional on the moment it was seen due: of
+    /// several senders one gets it. Returns the delivery and its channel (null: the channel was removed), or null when
+    /// another sender took it.
+    /// </summary>
+    public async Task<(NoticeDeliveryRow Delivery, NoticeChannelRow? Channel)?> ClaimDeliveryAsync(DueDelivery due, DateTimeOffset until, CancellationToken ct)
+    {
+        var claimed = await database.WriteAsync(
+            async unit =>
+            {
+                var rows = await unit.Connection.ExecuteAsync(ClaimSql, new { due.Id, Seen = due.NextAttemptAt, Until = until }, unit.Transaction);
+                unit.Complete();
+                return rows == 1;
+            },
+            ct);
+        if (!claimed)
+        {
+            return null;
+        }
+
+        var delivery = await database.ReadAsync(c => c.QuerySingleAsync<NoticeDeliveryRow>(DeliverySql, new { due.Id }), ct);
+        var channel = await database.ReadAsync(c => GetChannelAsync(c, delivery.ChannelId), ct);
+        return (delivery, channel);
+    }
+
+    /// <summary>An attempt and its outcome: logged, and the delivery sent, failed for good, or due again at <paramref name="nextAt"/>.</summary>
+    public Task RecordAttemptAsync(
+        NoticeDeliveryRow delivery, int attempt, DateTimeOffset at, int? statusCode, string? error, int durationMs, string status, DateTimeOffset? nextAt) =>
+        database.WriteAsync(
+            async unit =>
+            {
+                await unit.Connection.ExecuteAsync(
+                    AttemptSql,
+                    new { DeliveryId = delivery.Id, Attempt = attempt, AttemptedAt = at, StatusCode = statusCode, Error = error, DurationMs = durationMs },
+                    unit.Transaction);
+                await unit.Connection.ExecuteAsync(
+                    ResultSql,
+                    new { delivery.Id, Status = status, Attempts = attempt, NextAt = nextAt, Error = error, SentAt = status == NoticeVocabulary.Sent ? at : (DateTimeOffset?)null },
+                    unit.Transaction);
+                unit.Complete();
+                return 0;
+            },
+            CancellationToken.None);
 }

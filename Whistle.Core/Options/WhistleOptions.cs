@@ -30,13 +30,13 @@ public sealed class DemoOptions
 {
     /// <summary>
     /// Seeds one account per organisation (password <c>demo</c>) and serves <c>GET /api/demo/users</c>.
-    /// Unset means: on in the embedded way (SQLite and the in-memory bus), off otherwise.
+    /// Unset means: on in the embedded way (an embedded database, SQLite, and the in-memory bus), off otherwise.
     /// Turning it off deletes the demo accounts.
     /// </summary>
     public bool? Enabled { get; set; }
 
     public bool IsEnabled(DatabaseOptions database, BusOptions bus, bool production = false) =>
-        Enabled ?? (!production && database.Provider == DatabaseProvider.Sqlite && bus.Transport == BusTransport.InMemory);
+        Enabled ?? (!production && Storage.SqlDialect.For(database.Provider).IsEmbedded && bus.Transport == BusTransport.InMemory);
 }
 
 public sealed class CountyOptions

@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -47,60 +46,37 @@ public sealed partial class AuditChain(WhistleDatabase database, IOptions<AuditO
 
     public const int PruneBatch = 5000;
 
-    private const string LockSqlServer = """
-        DECLARE @result int;
-        EXEC @result = sp_getapplock @Resource = N'whistle-audit-chain', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 10000;
-        IF @result < 0 THROW 50001, N'The whistle-audit-chain application lock was not granted; the transaction is retried.', 1;
-        """;
-
-    // The verifier holds the lock shared: the sealer and the pruner wait while it reads (SQLite: a read snapshot).
-    private const string SharedLockSqlServer = """
-        DECLARE @result int;
-        EXEC @result = sp_getapplock @Resource = N'whistle-audit-chain', @LockMode = N'Shared', @LockOwner = N'Transaction', @LockTimeout = 60000;
-        IF @result < 0 THROW 50001, N'The whistle-audit-chain application lock was not granted; the transaction is retried.', 1;
-        """;
-
     private const string ChainSql = """
         SELECT checkpoint_position AS CheckpointPosition, checkpoint_hash AS CheckpointHash, head_position AS HeadPosition, head_hash AS HeadHash
         FROM audit_chain WHERE id = 1;
         """;
+
+    // One sealer (or pruner) at a time: the chain's lock, exclusive, taken before the chain is read (SQLite: the writer lock).
+    private static string LockedChainSql(SqlDialect dialect) => dialect.UnderLock("whistle-audit-chain", TimeSpan.FromSeconds(10), ChainSql);
+
+    // The verifier holds the lock shared: the sealer and the pruner wait while it reads (SQLite: a read snapshot).
+    private static string SharedChainSql(SqlDialect dialect) => dialect.UnderLock("whistle-audit-chain", TimeSpan.FromSeconds(60), ChainSql, shared: true);
 
     private const string RowColumns = """
         id, at, user_name AS UserName, display_name AS DisplayName, remote_address AS RemoteAddress, entity, entity_key AS EntityKey,
         action, before_json AS BeforeJson, after_json AS AfterJson, chain_position AS Position, prev_hash AS PrevHash, hash
         """;
 
-    private const string UnsealedSqlite = $"SELECT {RowColumns} FROM audit_log WHERE hash IS NULL ORDER BY id LIMIT @Take;";
+    // Rows of transactions still open are left for the next round (they may commit after later ids).
+    private static string UnsealedSql(SqlDialect dialect) =>
+        dialect.Limit($"SELECT {RowColumns} FROM {dialect.SkippingLocked("audit_log")} WHERE hash IS NULL ORDER BY id") + ";";
 
-    // READPAST: rows of transactions still open are left for the next round (they may commit after later ids).
-    private const string UnsealedSqlServer = $"SELECT TOP (@Take) {RowColumns} FROM audit_log WITH (READPAST) WHERE hash IS NULL ORDER BY id;";
+    private static string PrunableSql(SqlDialect dialect) =>
+        dialect.Limit("SELECT chain_position AS Position, at, hash FROM audit_log WHERE chain_position > @After ORDER BY chain_position") + ";";
 
-    // The only UPDATE of audit_log: it sets the chain columns of a row not yet sealed, nothing else.
-    private const string SealRowSql = "UPDATE audit_log SET chain_position = @Position, prev_hash = @PrevHash, hash = @Hash WHERE id = @Id AND hash IS NULL;";
-
-    private const string AdvanceHeadSql = "UPDATE audit_chain SET head_position = @Position, head_hash = @Hash, sealed_at = @Now WHERE id = 1;";
-
-    private const string PrunableSqlite = "SELECT chain_position AS Position, at, hash FROM audit_log WHERE chain_position > @After ORDER BY chain_position LIMIT @Take;";
-
-    private const string PrunableSqlServer = "SELECT TOP (@Take) chain_position AS Position, at, hash FROM audit_log WHERE chain_position > @After ORDER BY chain_position;";
-
-    // The only DELETE of audit_log: a prefix of the chain, older than the retention.
-    private const string PruneSql = "DELETE FROM audit_log WHERE chain_position > @After AND chain_position <= @Through;";
-
-    private const string CheckpointSql = "UPDATE audit_chain SET checkpoint_position = @Position, checkpoint_hash = @Hash, pruned_at = @Now WHERE id = 1;";
-
-    private const string ChainedSqlite = $"SELECT {RowColumns} FROM audit_log WHERE chain_position IS NOT NULL ORDER BY chain_position;";
-
-    private const string ChainedSqlServer = $"SELECT {RowColumns} FROM audit_log WITH (READPAST) WHERE chain_position IS NOT NULL ORDER BY chain_position;";
+    private static string ChainedSql(SqlDialect dialect) =>
+        $"SELECT {RowColumns} FROM {dialect.SkippingLocked("audit_log")} WHERE chain_position IS NOT NULL ORDER BY chain_position;";
 
     // A read first: an idle sealer takes no writer lock (SQLite) and no application lock (SQL Server).
-    private const string AnyUnsealedSqlite = "SELECT EXISTS (SELECT 1 FROM audit_log WHERE hash IS NULL);";
+    private static string AnyUnsealedSql(SqlDialect dialect) =>
+        $"SELECT CASE WHEN EXISTS (SELECT 1 FROM {dialect.SkippingLocked("audit_log")} WHERE hash IS NULL) THEN 1 ELSE 0 END;";
 
-    private const string AnyUnsealedSqlServer = "SELECT CASE WHEN EXISTS (SELECT 1 FROM audit_log WITH (READPAST) WHERE hash IS NULL) THEN 1 ELSE 0 END;";
-
-    private const string UnsealedCountSqlite = "SELECT COUNT(*) FROM audit_log WHERE hash IS NULL;";
-
-    private const string UnsealedCountSqlServer = "SELECT COUNT_BIG(*) FROM audit_log WITH (READPAST) WHERE hash IS NULL;";
+    private static string UnsealedCountSql(SqlDialect dialect) => $"SELECT COUNT(*) FROM {dialect.SkippingLocked("audit_log")} WHERE hash IS NULL;";
 
     private sealed record ChainState
     {
@@ -177,7 +153,7 @@ public sealed partial class AuditChain(WhistleDatabase database, IOptions<AuditO
     public async Task<int> SealAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var total = 0;
-        if (!await database.ReadAsync(c => c.ExecuteScalarAsync<bool>(database.Sql(AnyUnsealedSqlite, AnyUnsealedSqlServer)), cancellationToken))
+        if (!await database.ReadAsync(c => c.ExecuteScalarAsync<bool>(database.Dialect.Sql(AnyUnsealedSql)), cancellationToken))
         {
             return 0;
         }
@@ -188,27 +164,21 @@ public sealed partial class AuditChain(WhistleDatabase database, IOptions<AuditO
                 async unit =>
                 {
                     var c = unit.Connection;
-                    if (database.Provider == DatabaseProvider.SqlServer)
-                    {
-                        await c.ExecuteAsync(LockSqlServer, transaction: unit.Transaction);
-                    }
-
-                    var chain = await c.QuerySingleAsync<ChainState>(ChainSql, transaction: unit.Transaction);
-                    var rows = (await c.QueryAsync<Row>(database.Sql(UnsealedSqlite, UnsealedSqlServer), new { Take = SealBatch }, unit.Transaction)).ToList();
+                    var chain = await c.QuerySingleAsync<ChainState>(unit.Dialect.Sql(LockedChainSql), transaction: unit.Transaction);
+                    var rows = (await c.QueryAsync<Row>(unit.Dialect.Sql(UnsealedSql), new { Take = SealBatch }, unit.Transaction)).ToList();
                     var (position, hash) = (chain.HeadPosition, chain.HeadHash);
-                    var seals = new List<object>(rows.Count);
+                    var seals = new List<AuditSeal>(rows.Count);
                     foreach (var row in rows)
                     {
                         position++;
                         var next = Hash(row, position, hash);
-                        seals.Add(new { row.Id, Position = position, PrevHash = hash, Hash = next });
+                        seals.Add(new AuditSeal(row.Id, position, hash, next));
                         hash = next;
                     }
 
                     if (seals.Count > 0)
                     {
-                        await c.ExecuteAsync(SealRowSql, seals, unit.Transaction);
-                        await c.ExecuteAsync(AdvanceHeadSql, new { Position = position, Hash = hash, Now = now }, unit.Transaction);
+                        await AuditTrail.SealAsync(unit, seals, now);
                     }
 
                     unit.Complete();
@@ -243,13 +213,8 @@ public sealed partial class AuditChain(WhistleDatabase database, IOptions<AuditO
                 async unit =>
                 {
                     var c = unit.Connection;
-                    if (database.Provider == DatabaseProvider.SqlServer)
-                    {
-                        await c.ExecuteAsync(LockSqlServer, transaction: unit.Transaction);
-                    }
-
-                    var chain = await c.QuerySingleAsync<ChainState>(ChainSql, transaction: unit.Transaction);
-                    var next = (await c.QueryAsync<Prunable>(database.Sql(PrunableSqlite, PrunableSqlServer), new { After = chain.CheckpointPosition, Take = PruneBatch }, unit.Transaction)).ToList();
+                    var chain = await c.QuerySingleAsync<ChainState>(unit.Dialect.Sql(LockedChainSql), transaction: unit.Transaction);
+                    var next = (await c.QueryAsync<Prunable>(unit.Dialect.Sql(PrunableSql), new { After = chain.CheckpointPosition, Take = PruneBatch }, unit.Transaction)).ToList();
                     var prefix = next.TakeWhile(r => r.At < cutoff).ToList();
                     if (prefix.Count == 0)
                     {
@@ -257,8 +222,7 @@ public sealed partial class AuditChain(WhistleDatabase database, IOptions<AuditO
                     }
 
                     var last = prefix[^1];
-                    var deleted = await c.ExecuteAsync(PruneSql, new { After = chain.CheckpointPosition, Through = last.Position }, unit.Transaction);
-                    await c.ExecuteAsync(CheckpointSql, new { last.Position, last.Hash, Now = now }, unit.Transaction);
+                    var deleted = await AuditTrail.PruneAsync(unit, chain.CheckpointPosition, last.Position, last.Hash, now);
                     unit.Complete();
                     return (deleted, new AuditChainEnd(last.Position, last.Hash), prefix.Count == PruneBatch);
                 },
@@ -282,22 +246,15 @@ public sealed partial class AuditChain(WhistleDatabase database, IOptions<AuditO
     /// </summary>
     public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-        await using DbTransaction transaction = connection is SqliteConnection sqlite
-            ? sqlite.BeginTransaction(deferred: true)
-            : await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken);
-        if (database.Provider == DatabaseProvider.SqlServer)
-        {
-            await connection.ExecuteAsync(new CommandDefinition(SharedLockSqlServer, transaction: transaction, cancellationToken: cancellationToken));
-        }
-
-        var chain = await connection.QuerySingleAsync<ChainState>(new CommandDefinition(ChainSql, transaction: transaction, cancellationToken: cancellationToken));
-        var unsealed = await connection.ExecuteScalarAsync<long>(new CommandDefinition(database.Sql(UnsealedCountSqlite, UnsealedCountSqlServer), transaction: transaction, cancellationToken: cancellationToken));
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await database.Dialect.BeginReadAsync(connection, cancellationToken);
+        var chain = await connection.QuerySingleAsync<ChainState>(new CommandDefinition(database.Dialect.Sql(SharedChainSql), transaction: transaction, cancellationToken: cancellationToken));
+        var unsealed = await connection.ExecuteScalarAsync<long>(new CommandDefinition(database.Dialect.Sql(UnsealedCountSql), transaction: transaction, cancellationToken: cancellationToken));
         var checkpoint = new AuditChainEnd(chain.CheckpointPosition, chain.CheckpointHash);
         var head = new AuditChainEnd(chain.HeadPosition, chain.HeadHash);
         var (expectedPosition, prev, verified) = (chain.CheckpointPosition + 1, chain.CheckpointHash, 0L);
         AuditBrokenLink? broken = null;
-        var rows = connection.QueryUnbufferedAsync<Row>(database.Sql(ChainedSqlite, ChainedSqlServer), transaction: transaction);
+        var rows = connection.QueryUnbufferedAsync<Row>(database.Dialect.Sql(ChainedSql), transaction: transaction);
         await foreach (var row in rows.WithCancellation(cancellationToken))
         {
             var position = row.Position!.Value;

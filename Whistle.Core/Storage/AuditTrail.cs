@@ -7,9 +7,15 @@ namespace Whistle.Core.Storage;
 /// <summary>Who acted, and from where.</summary>
 public sealed record AuditActor(string UserName, string DisplayName, string? RemoteAddress);
 
+/// <summary>A row's place in the chain, as <see cref="AuditChain"/> computed it.</summary>
+public sealed record AuditSeal(long Id, long Position, string PrevHash, string Hash);
+
 /// <summary>
-/// The append-only audit trail: every action (who, when, from where, what, before and after), written in
-/// the same transaction as the action itself. Nothing in the code updates or deletes its rows.
+/// The one owner of <c>audit_log</c> and <c>audit_chain</c>. The append-only audit trail: every action (who, when, from
+/// where, what, before and after), written in the same transaction as the action itself. Nothing changes a row's
+/// content: the only update sets the chain columns of a row not yet sealed (<see cref="SealAsync"/>, for the
+/// <see cref="AuditChain"/>'s sealer, which computes the hashes), the only delete removes a sealed prefix past the
+/// retention (<see cref="PruneAsync"/>, for its pruner).
 /// </summary>
 public static class AuditTrail
 {
@@ -17,6 +23,18 @@ public static class AuditTrail
         INSERT INTO audit_log (at, user_name, display_name, entity, entity_key, action, before_json, after_json, remote_address)
         VALUES (@At, @UserName, @DisplayName, @Entity, @Key, @Action, @Before, @After, @RemoteAddress);
         """;
+
+    /// <summary>An act that changes nothing else (an export, a verification), recorded in a transaction of its own.</summary>
+    public static Task RecordAsync(
+        WhistleDatabase database, AuditActor actor, string entity, string key, string action, object? before, object? after, DateTimeOffset at, CancellationToken ct) =>
+        database.WriteAsync(
+            async unit =>
+            {
+                await WriteAsync(unit, actor, entity, key, action, before, after, at);
+                unit.Complete();
+                return 0;
+            },
+            ct);
 
     public static Task WriteAsync(UnitOfWork unit, AuditActor actor, string entity, string key, string action, object? before, object? after, DateTimeOffset at) =>
         unit.Connection.ExecuteAsync(
@@ -34,4 +52,29 @@ public static class AuditTrail
                 actor.RemoteAddress,
             },
             unit.Transaction);
+
+    // The only UPDATE of audit_log: it sets the chain columns of a row not yet sealed, nothing else.
+    private const string SealRowSql = "UPDATE audit_log SET chain_position = @Position, prev_hash = @PrevHash, hash = @Hash WHERE id = @Id AND hash IS NULL;";
+
+    private const string AdvanceHeadSql = "UPDATE audit_chain SET head_position = @Position, head_hash = @Hash, sealed_at = @Now WHERE id = 1;";
+
+    // The only DELETE of audit_log: a prefix of the chain, older than the retention.
+    private const string PruneSql = "DELETE FROM audit_log WHERE chain_position > @After AND chain_position <= @Through;";
+
+    private const string CheckpointSql = "UPDATE audit_chain SET checkpoint_position = @Position, checkpoint_hash = @Hash, pruned_at = @Now WHERE id = 1;";
+
+    /// <summary>Seals <paramref name="seals"/> (in chain order) and moves the chain's head to the last, in the sealer's transaction (under the chain's lock).</summary>
+    public static async Task SealAsync(UnitOfWork unit, IReadOnlyList<AuditSeal> seals, DateTimeOffset now)
+    {
+        await unit.Connection.ExecuteAsync(SealRowSql, seals, unit.Transaction);
+        await unit.Connection.ExecuteAsync(AdvanceHeadSql, new { seals[^1].Position, seals[^1].Hash, Now = now }, unit.Transaction);
+    }
+
+    /// <summary>Deletes the chain's rows after <paramref name="after"/> through <paramref name="through"/> and moves the checkpoint there, in the pruner's transaction; answers how many rows it deleted.</summary>
+    public static async Task<int> PruneAsync(UnitOfWork unit, long after, long through, string throughHash, DateTimeOffset now)
+    {
+        var deleted = await unit.Connection.ExecuteAsync(PruneSql, new { After = after, Through = through }, unit.Transaction);
+        await unit.Connection.ExecuteAsync(CheckpointSql, new { Position = through, Hash = throughHash, Now = now }, unit.Transaction);
+        return deleted;
+    }
 }

@@ -24,7 +24,7 @@ internal sealed partial class TelemetrySampler(
         {
             try
             {
-                var age = await OutboxRelay.OldestUnsentAgeAsync(database, time, stoppingToken);
+                var age = await Outbox.OldestUnsentAgeAsync(database, time, stoppingToken);
                 var states = await database.ReadAsync(
                     async c => (await c.QueryAsync<(string State, long Count)>(AssignmentsByStateSql)).ToDictionary(r => r.State, r => r.Count),
                     stoppingToken);

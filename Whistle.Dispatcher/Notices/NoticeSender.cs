@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Dapper;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using Whistle.Contracts;
@@ -50,7 +49,7 @@ public sealed class NoticeOptions
 /// the update sends again once the claim expires.
 /// </summary>
 public sealed partial class NoticeSender(
-    WhistleDatabase database,
+    NoticeStore notices,
     CountyCatalogHolder county,
     IHttpClientFactory clients,
     NoticeSecrets secrets,
@@ -61,42 +60,6 @@ public sealed partial class NoticeSender(
     ILogger<NoticeSender> logger) : BackgroundService
 {
     public const string HttpClientName = "whistle-notices";
-
-    private const string DueSqlite = """
-        SELECT d.id AS Id, d.next_attempt_at AS NextAttemptAt FROM notice_deliveries d
-        WHERE d.status = 'pending' AND d.next_attempt_at <= @Now ORDER BY d.next_attempt_at LIMIT @Take;
-        """;
-
-    private const string DueSqlServer = """
-        SELECT TOP (@Take) d.id AS Id, d.next_attempt_at AS NextAttemptAt FROM notice_deliveries d
-        WHERE d.status = 'pending' AND d.next_attempt_at <= @Now ORDER BY d.next_attempt_at;
-        """;
-
-    private const string ClaimSql = """
-        UPDATE notice_deliveries SET next_attempt_at = @Until WHERE id = @Id AND status = 'pending' AND next_attempt_at = @Seen;
-        """;
-
-    private const string DeliverySql = """
-        SELECT id AS Id, channel_id AS ChannelId, sequence AS Sequence, event_type AS EventType, event_json AS EventJson, status AS Status,
-               attempts AS Attempts, next_attempt_at AS NextAttemptAt, last_error AS LastError, sent_at AS SentAt, created_at AS CreatedAt
-        FROM notice_deliveries WHERE id = @Id;
-        """;
-
-    private const string ResultSql = """
-        UPDATE notice_deliveries SET status = @Status, attempts = @Attempts, next_attempt_at = @NextAt, last_error = @Error, sent_at = @SentAt
-        WHERE id = @Id;
-        """;
-
-    private const string AttemptSql = """
-        INSERT INTO notice_attempts (delivery_id, attempt, attempted_at, status_code, error, duration_ms)
-        VALUES (@DeliveryId, @Attempt, @AttemptedAt, @StatusCode, @Error, @DurationMs);
-        """;
-
-    private sealed class Due
-    {
-        public string Id { get; init; } = "";
-        public DateTimeOffset NextAttemptAt { get; init; }
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -133,9 +96,7 @@ public sealed partial class NoticeSender(
         while (true)
         {
             var take = options.Value.BatchSize;
-            var due = (await database.ReadAsync(
-                c => c.QueryAsync<Due>(database.Sql(DueSqlite, DueSqlServer), new { Now = time.GetUtcNow(), Take = take }),
-                cancellationToken)).ToList();
+            var due = await notices.DueDeliveriesAsync(time.GetUtcNow(), take, cancellationToken);
             var sent = await Task.WhenAll(due.Select(d => TrySendAsync(d, cancellationToken)));
             attempted += sent.Count(s => s);
             if (due.Count < take || !sent.Any(s => s))
@@ -145,25 +106,15 @@ public sealed partial class NoticeSender(
         }
     }
 
-    private async Task<bool> TrySendAsync(Due due, CancellationToken cancellationToken)
+    private async Task<bool> TrySendAsync(DueDelivery due, CancellationToken cancellationToken)
     {
         var o = options.Value;
         // The claim: while it lasts no other sender picks the delivery; it outlasts the request's timeout.
-        var claimed = await database.WriteAsync(
-            async unit =>
-            {
-                var rows = await unit.Connection.ExecuteAsync(ClaimSql, new { due.Id, Seen = due.NextAttemptAt, Until = time.GetUtcNow() + o.Timeout + TimeSpan.FromSeconds(30) }, unit.Transaction);
-                unit.Complete();
-                return rows == 1;
-            },
-            cancellationToken);
-        if (!claimed)
+        if (await notices.ClaimDeliveryAsync(due, time.GetUtcNow() + o.Timeout + TimeSpan.FromSeconds(30), cancellationToken) is not var (delivery, stored))
         {
             return false;
         }
 
-        var delivery = await database.ReadAsync(c => c.QuerySingleAsync<NoticeDeliveryRow>(DeliverySql, new { due.Id }), cancellationToken);
-        var stored = await database.ReadAsync(c => NoticeStore.GetChannelAsync(c, delivery.ChannelId), cancellationToken);
         var attempt = delivery.Attempts + 1;
         var started = Stopwatch.GetTimestamp();
         int? statusCode = null;
@@ -180,29 +131,15 @@ public sealed partial class NoticeSender(
         var now = time.GetUtcNow();
         var ok = error is null;
         var giveUp = !ok && (attempt >= o.MaxAttempts || stored is null);
-        await database.WriteAsync(
-            async unit =>
-            {
-                await unit.Connection.ExecuteAsync(
-                    AttemptSql,
-                    new { DeliveryId = delivery.Id, Attempt = attempt, AttemptedAt = now, StatusCode = statusCode, Error = error, DurationMs = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds },
-                    unit.Transaction);
-                await unit.Connection.ExecuteAsync(
-                    ResultSql,
-                    new
-                    {
-                        delivery.Id,
-                        Status = ok ? NoticeVocabulary.Sent : giveUp ? NoticeVocabulary.Failed : NoticeVocabulary.Pending,
-                        Attempts = attempt,
-                        NextAt = ok || giveUp ? (DateTimeOffset?)null : now + o.Backoff(attempt),
-                        Error = error,
-                        SentAt = ok ? now : (DateTimeOffset?)null,
-                    },
-                    unit.Transaction);
-                unit.Complete();
-                return 0;
-            },
-            CancellationToken.None);
+        await notices.RecordAttemptAsync(
+            delivery,
+            attempt,
+            now,
+            statusCode,
+            error,
+            (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            ok ? NoticeVocabulary.Sent : giveUp ? NoticeVocabulary.Failed : NoticeVocabulary.Pending,
+            ok || giveUp ? null : now + o.Backoff(attempt));
         if (ok)
         {
             LogSent(logger, delivery.EventType, delivery.Sequence, delivery.ChannelId, attempt);

@@ -44,7 +44,7 @@ public sealed class When_SQL_Server_does_not_grant_an_application_lock
                 Assert.That(thrown, Is.Not.Null, "… THROW: the batch stops before the statements the lock protects");
             });
             var number = int.Parse(((IntegerLiteral)thrown!.ErrorNumber).Value, System.Globalization.CultureInfo.InvariantCulture);
-            Assert.That(WhistleDatabase.IsTransientSqlServerError(number), Is.True, $"error {number} is retried as transient: the transaction runs again and waits for the lock");
+            Assert.That(SqlServerDialect.IsTransientError(number), Is.True, $"error {number} is retried as transient: the transaction runs again and waits for the lock");
         }
     }
 
@@ -52,7 +52,7 @@ public sealed class When_SQL_Server_does_not_grant_an_application_lock
     public void Should_find_every_lock_the_code_takes()
     {
         var names = LockingStatements().Select(t => t.TestName).ToList();
-        Assert.That(names, Does.Contain("Timeline.InsertSqlServer").And.Contain("OutboxRelay.ClaimSqlServer").And.Contain("OutboxRelay.RenewSqlServer"));
+        Assert.That(names, Does.Contain("Timeline.InsertSql").And.Contain("Outbox.ClaimSql").And.Contain("Outbox.RenewSql"));
     }
 
     /// <summary>Every <c>EXEC … sp_getapplock</c> with the statement that follows it in the same list.</summary>

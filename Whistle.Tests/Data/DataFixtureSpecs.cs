@@ -92,7 +92,7 @@ public abstract class DataFixture
                     var e = await Timeline.AppendAsync(
                         unit,
                         new Contracts.WhistleEvent(0, Contracts.WhistleEventTypes.WhistleRaised, id, null, now, new("u", "n", "chengguan"), new(id, "t", "raised", "chengguan", "street-vending", "routine"), null, $"#{i}"),
-                        Timeline.Audience("chengguan", []),
+                        Core.Domain.Visibility.Audience("chengguan", []),
                         now);
                     events.Add(e.Sequence);
                 }
@@ -101,7 +101,7 @@ public abstract class DataFixture
                 return events;
             },
             CancellationToken.None);
-        var row = await Database.ReadAsync(c => WhistleData.GetWhistleAsync(c, id), CancellationToken.None);
+        var row = await Database.ReadAsync(c => Core.Whistles.WhistleRows.GetWhistleAsync(c, id), CancellationToken.None);
         Assert.Multiple(() =>
         {
             Assert.That(row!.RaisedAt, Is.EqualTo(now));

@@ -7,9 +7,9 @@ using Whistle.Core.Storage;
 namespace Whistle.Tests.Data;
 
 /// <summary>
-/// SQL Server cannot run here, so every statement it would receive is parsed by ScriptDom: the
-/// migrations, and every SQL constant of the code (names ending in <c>Sql</c> are portable and run on
-/// SQLite in the other tests too; names ending in <c>SqlServer</c> are SQL Server's own).
+/// SQL Server cannot run here, so every statement it would receive is parsed by ScriptDom: the migrations, every
+/// SQL constant of the code (names ending in <c>Sql</c>: portable, run on SQLite in the other tests too), and every
+/// statement composed with the dialect (<c>static string XxxSql(SqlDialect)</c>), as <see cref="SqlServerDialect"/> composes it.
 /// </summary>
 public sealed partial class When_SQL_Server_reads_our_SQL
 {
@@ -21,12 +21,24 @@ public sealed partial class When_SQL_Server_reads_our_SQL
     ];
 
     public static IEnumerable<TestCaseData> Statements() =>
+        Constants().Concat(Composed(SqlServerDialect.Instance)).Select(s => new TestCaseData(s.Sql).SetName(s.Name));
+
+    /// <summary>Every SQL constant of the code: its name ends in <c>Sql</c>.</summary>
+    public static IEnumerable<(string Name, string Sql)> Constants() =>
         Assemblies
             .SelectMany(a => a.GetTypes())
             .SelectMany(t => t.GetFields(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)
-                .Where(f => f is { IsLiteral: true, IsInitOnly: false } && f.FieldType == typeof(string))
-                .Where(f => f.Name.EndsWith("Sql", StringComparison.Ordinal) || f.Name.EndsWith("SqlServer", StringComparison.Ordinal))
-                .Select(f => new TestCaseData((string)f.GetRawConstantValue()!).SetName($"{t.Name}.{f.Name}")));
+                .Where(f => f is { IsLiteral: true, IsInitOnly: false } && f.FieldType == typeof(string) && f.Name.EndsWith("Sql", StringComparison.Ordinal))
+                .Select(f => ($"{t.Name}.{f.Name}", (string)f.GetRawConstantValue()!)));
+
+    /// <summary>Every statement composed with a dialect (<c>static string XxxSql(SqlDialect)</c>), as <paramref name="dialect"/> composes it.</summary>
+    public static IEnumerable<(string Name, string Sql)> Composed(SqlDialect dialect) =>
+        Assemblies
+            .SelectMany(a => a.GetTypes())
+            .SelectMany(t => t.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)
+                .Where(m => m.Name.EndsWith("Sql", StringComparison.Ordinal) && m.ReturnType == typeof(string)
+                    && m.GetParameters() is [{ ParameterType: var p }] && p == typeof(SqlDialect))
+                .Select(m => ($"{t.Name}.{m.Name}", (string)m.Invoke(null, [dialect])!)));
 
     public static IEnumerable<TestCaseData> Migrations() =>
         DatabaseMigrator.Scripts(DatabaseProvider.SqlServer).Select(s => new TestCaseData(s.Sql).SetName(s.Name));
@@ -49,10 +61,11 @@ public sealed partial class When_SQL_Server_reads_our_SQL
         var names = Statements().Select(t => t.TestName).ToList();
         Assert.Multiple(() =>
         {
-            Assert.That(names, Has.Some.StartsWith("OutboxRelay."));
-            Assert.That(names, Has.Some.StartsWith("WhistleCommands."));
-            Assert.That(names, Has.Some.StartsWith("WhistleRaisedConsumer."));
+            Assert.That(names, Has.Some.StartsWith("Outbox."));
+            Assert.That(names, Has.Some.StartsWith("WhistleStore."));
+            Assert.That(names, Has.Some.StartsWith("WhistleRows."));
             Assert.That(names, Has.Some.StartsWith("CountyStore."));
+            Assert.That(names, Does.Contain("Timeline.InsertSql"), "the statements composed with the dialect are read too");
             Assert.That(Migrations(), Is.Not.Empty);
         });
     }

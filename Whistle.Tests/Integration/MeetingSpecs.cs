@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Whistle.Dispatcher;
@@ -167,6 +168,77 @@ public sealed class When_a_township_convenes_its_branches
         Assert.That(steps, Is.EqualTo(new[] { "AssignmentReminded", "AssignmentEscalated" }));
         Assert.That((await um.PostAsync($"/api/assignments/{decision.Str("assignmentId")}/report", new { })).Status, Is.EqualTo(HttpStatusCode.OK));
         Assert.That((await um.PostAsync($"/api/assignments/{decision.Str("assignmentId")}/resolve", new { note = "违建已全部清理" })).Status, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    /// <summary>
+    /// Issue 12: a decision's whistle was inserted as already dispatched and never published <c>WhistleRaised</c>; now it is
+    /// raised and dispatched through the one path every whistle takes, and its timeline and outbox read as any whistle's.
+    /// </summary>
+    [Test]
+    public async Task Should_raise_and_dispatch_a_decisions_whistle_through_the_path_every_whistle_takes()
+    {
+        using var township = await _system.SignInAsync("township.liuhe");
+        var raised = (await township.RaiseAsync(WhistleClient.Raise("六合镇集贸市场占道经营", "street-vending", "routine"))).Str("id");
+        await township.WaitForWhistleAsync(raised, w => w.Str("status") == "dispatched");
+        var meeting = (await township.PostAsync("/api/meetings", Meeting(_clock.GetUtcNow().AddHours(3), ["urban-management"]))).Body!.AsArray()[0]!;
+        _clock.Advance(TimeSpan.FromHours(4));
+        var (held, minutes, _) = await township.PostAsync($"/api/meetings/{meeting.Str("id")}/minutes", new
+        {
+            minutes = "议定集贸市场周边整治事项。",
+            decisions = new object[] { new { text = "一周内规范集贸市场周边摊点", agencyCode = "urban-management", dueAt = _clock.GetUtcNow().AddDays(7) } },
+        });
+        Assert.That(held, Is.EqualTo(HttpStatusCode.OK), minutes?.ToJsonString());
+        var decided = minutes!["decisions"]!.AsArray().Single()!.Str("whistleId");
+
+        // Its WhistleRaised is published like every whistle's; the dispatcher takes it and finds the whistle dispatched already.
+        var message = await OutboxMessageAsync(decided);
+        Assert.That(message, Is.Not.Null, "a decision's whistle publishes WhistleRaised");
+        await WaitForAsync(() => _system.Database.ReadAsync(
+            c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM inbox WHERE message_id = @Id AND consumer = 'WhistleRaisedConsumer'", new { Id = message }),
+            CancellationToken.None), n => n == 1);
+
+        var decision = await township.WaitForWhistleAsync(decided, w => w.Str("status") == "dispatched");
+        var ordinary = (await township.GetAsync($"/api/whistles/{raised}")).Body!;
+        // The events of raising and dispatching (a township's whistle may have been reminded since: the fixture's clock moves).
+        static bool OfDispatch(string type) => type is "WhistleRaised" or "AssignmentDispatched";
+        static List<string> Types(JsonNode whistle) => whistle["timeline"]!.AsArray().Select(e => e!.Str("type")).Where(OfDispatch).Distinct().ToList();
+        var (decidedStatuses, raisedStatuses, raisedMessage) = (await StatusesAsync(decided), await StatusesAsync(raised), await OutboxMessageAsync(raised));
+        Assert.Multiple(() =>
+        {
+            Assert.That(decision["assignments"]!.AsArray(), Has.Count.EqualTo(1), "the consumer dispatched nothing more");
+            Assert.That(decision["assignments"]![0]!.Str("branchId"), Is.EqualTo("urban-management.liuhe"));
+            Assert.That(Types(decision), Is.EqualTo(new[] { "WhistleRaised", "AssignmentDispatched" }));
+            Assert.That(Types(decision), Is.EqualTo(Types(ordinary)), "the same events in the same order as a township's whistle");
+            // Each event carries the whistle as it was: raised when it was raised, dispatched when a unit was summoned.
+            Assert.That(decidedStatuses, Is.EqualTo(raisedStatuses).And.EqualTo(new[] { "WhistleRaised:raised", "AssignmentDispatched:dispatched" }));
+            Assert.That(raisedMessage, Is.Not.Null);
+        });
+    }
+
+    private async Task<string?> OutboxMessageAsync(string whistleId) =>
+        await _system.Database.ReadAsync(
+            c => c.ExecuteScalarAsync<string?>("SELECT message_id FROM outbox WHERE message_type = 'WhistleRaised' AND body LIKE @Like", new { Like = $"%{whistleId}%" }),
+            CancellationToken.None);
+
+    /// <summary>Each kind of event of the whistle with the whistle's status it carries, in order (one per kind).</summary>
+    private async Task<List<string>> StatusesAsync(string whistleId) =>
+        (await _system.Database.ReadAsync(c => c.QueryAsync<string>("SELECT payload FROM timeline WHERE whistle_id = @Id ORDER BY sequence", new { Id = whistleId }), CancellationToken.None))
+            .Select(p => JsonNode.Parse(p)!)
+            .Where(e => e.Str("type") is "WhistleRaised" or "AssignmentDispatched")
+            .Select(e => $"{e.Str("type")}:{e["whistle"]!.Str("status")}")
+            .Distinct()
+            .ToList();
+
+    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var value = await read();
+            if (done(value)) return value;
+            if (DateTime.UtcNow > deadline) Assert.Fail($"still {value} after 30 s");
+            await Task.Delay(50);
+        }
     }
 
     [Test]

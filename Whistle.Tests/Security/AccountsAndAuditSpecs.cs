@@ -64,13 +64,14 @@ public sealed class When_the_security_administrator_manages_accounts_and_the_aud
     public void Should_never_update_or_delete_audit_rows_in_code_but_to_seal_and_to_prune_the_chain()
     {
         // Two statements only: the sealer sets the chain columns of a row not yet sealed, and the pruner removes a
-        // prefix of the chain past the retention (AuditChain). Nothing else changes or removes an audit row.
+        // prefix of the chain past the retention (both AuditTrail's, asked for by AuditChain). Nothing else changes or
+        // removes an audit row.
         var statements = Data.When_SQL_Server_reads_our_SQL.Statements()
             .Select(t => (Name: t.TestName!, Sql: (string)t.Arguments[0]!))
             .Where(s => s.Sql.Contains("UPDATE audit_log", StringComparison.OrdinalIgnoreCase) || s.Sql.Contains("DELETE FROM audit_log", StringComparison.OrdinalIgnoreCase))
             .ToList();
-        Assert.That(statements.Select(s => s.Name), Is.EquivalentTo(new[] { "AuditChain.SealRowSql", "AuditChain.PruneSql" }));
-        Assert.That(statements.Single(s => s.Name == "AuditChain.SealRowSql").Sql,
+        Assert.That(statements.Select(s => s.Name), Is.EquivalentTo(new[] { "AuditTrail.SealRowSql", "AuditTrail.PruneSql" }));
+        Assert.That(statements.Single(s => s.Name == "AuditTrail.SealRowSql").Sql,
             Is.EqualTo("UPDATE audit_log SET chain_position = @Position, prev_hash = @PrevHash, hash = @Hash WHERE id = @Id AND hash IS NULL;"));
     }
 

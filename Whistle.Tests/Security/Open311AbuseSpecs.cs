@@ -5,6 +5,8 @@ using System.Xml.Linq;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Whistle.Api.Open311;
+using Whistle.Core.Options;
+using Whistle.Core.Storage;
 using Whistle.Tests.Support;
 
 namespace Whistle.Tests.Security;
@@ -152,13 +154,11 @@ public sealed class When_an_Open311_client_abuses_the_api
             Assert.That(none, Is.Empty);
         });
 
-        // The limit is the query's own (TOP / LIMIT with its ORDER BY): no statement of the listing reads the range unbounded.
-        var listing = typeof(Open311Api).GetFields(BindingFlags.Static | BindingFlags.NonPublic)
-            .Where(f => f.IsLiteral && f.Name.StartsWith("Requests", StringComparison.Ordinal) && !f.Name.Contains("ById", StringComparison.Ordinal) && f.Name != "RequestsFilter")
-            .ToDictionary(f => f.Name, f => (string)f.GetRawConstantValue()!);
-        Assert.That(listing.Keys, Is.EquivalentTo(new[] { "RequestsSqlite", "RequestsSqlServer" }));
-        Assert.That(listing["RequestsSqlite"], Does.Contain("ORDER BY w.raised_at DESC, w.id DESC LIMIT @Take"));
-        Assert.That(listing["RequestsSqlServer"], Does.Contain("SELECT TOP (@Take)").And.Contain("ORDER BY w.raised_at DESC, w.id DESC"));
+        // The limit is the query's own (LIMIT / FETCH NEXT after its ORDER BY): no statement of the listing reads the range unbounded.
+        var listing = typeof(Open311Queries).GetMethod("RequestsSql", BindingFlags.Static | BindingFlags.NonPublic)!;
+        string Composed(DatabaseProvider provider) => (string)listing.Invoke(null, [SqlDialect.For(provider)])!;
+        Assert.That(Composed(DatabaseProvider.Sqlite), Does.Contain("ORDER BY w.raised_at DESC, w.id DESC LIMIT @Take"));
+        Assert.That(Composed(DatabaseProvider.SqlServer), Does.Contain("ORDER BY w.raised_at DESC, w.id DESC OFFSET 0 ROWS FETCH NEXT @Take ROWS ONLY"));
     }
 
     [Test]

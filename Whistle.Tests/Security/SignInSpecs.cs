@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using Whistle.Core.Accounts;
 using Whistle.Api.Auth;
 using Whistle.Tests.Support;
 

@@ -1,7 +1,7 @@
 using Whistle.Core.County;
-using Whistle.Core.Domain;
+using Whistle.Core.Whistles;
 
-namespace Whistle.Api.Whistles;
+namespace Whistle.Core.Domain;
 
 /// <summary>Input rules, the same as the web form's. Every failure is named by its field.</summary>
 public static class WhistleValidation

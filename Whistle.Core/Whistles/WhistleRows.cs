@@ -2,8 +2,9 @@ using System.Data.Common;
 using Dapper;
 using Whistle.Contracts;
 using Whistle.Core.Domain;
+using Whistle.Core.Storage;
 
-namespace Whistle.Core.Storage;
+namespace Whistle.Core.Whistles;
 
 /// <summary>A whistles row. Property-mapped, so Dapper converts SQLite's and SQL Server's column types alike.</summary>
 public sealed record WhistleRow
@@ -23,6 +24,9 @@ public sealed record WhistleRow
     public DateTimeOffset RaisedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
     public int Version { get; init; }
+
+    /// <summary>The meeting whose decision this whistle is (null for a whistle a township raised).</summary>
+    public string? MeetingId { get; init; }
 
     public WhistleSummary ToSummary() => new(Id, Title, Status, TownshipId, MatterCode, Urgency);
 }
@@ -65,13 +69,16 @@ public sealed record AssignmentRow
         ReminderCount, EscalationCount, LastEscalatedAt, PreviousAssignmentId, ReassignedAt);
 }
 
-/// <summary>The reads of whistles and assignments that the Api and the Dispatcher share.</summary>
-public static class WhistleData
+/// <summary>
+/// The reads of whistles and assignments that every side shares (the Api's queries, the aggregate owner, the
+/// dispatcher): the column lists and the rows by id. Every write is <see cref="WhistleStore"/>'s.
+/// </summary>
+public static class WhistleRows
 {
     public const string WhistleColumns = """
         w.id, w.township_id AS TownshipId, w.matter_code AS MatterCode, w.urgency, w.title, w.description, w.address,
         w.latitude, w.longitude, w.status, w.raised_by_user AS RaisedByUser, w.raised_by_name AS RaisedByName,
-        w.raised_at AS RaisedAt, w.updated_at AS UpdatedAt, w.version
+        w.raised_at AS RaisedAt, w.updated_at AS UpdatedAt, w.version, w.meeting_id AS MeetingId
         """;
 
     public const string AssignmentColumns = """
@@ -86,19 +93,15 @@ public static class WhistleData
 
     private const string SelectWhistleSql = $"SELECT {WhistleColumns} FROM whistles w WHERE w.id = @Id;";
 
-    // The row lock serialises writers per whistle on SQL Server (SQLite has one writer anyway).
-    private const string SelectWhistleForUpdateSqlServer = $"SELECT {WhistleColumns} FROM whistles w WITH (UPDLOCK, ROWLOCK) WHERE w.id = @Id;";
-
     private const string SelectAssignmentsSql = $"SELECT {AssignmentColumns} FROM assignments a WHERE a.whistle_id = @WhistleId ORDER BY a.position, a.id;";
 
     private const string SelectAssignmentSql = $"SELECT {AssignmentColumns} FROM assignments a WHERE a.id = @Id;";
 
+    private static string AssignmentsOfSql(SqlDialect dialect) =>
+        $"SELECT {AssignmentColumns} FROM assignments a WHERE {dialect.InList("a.whistle_id", "@Ids")} ORDER BY a.position, a.id;";
+
     public static Task<WhistleRow?> GetWhistleAsync(DbConnection connection, string id, DbTransaction? transaction = null) =>
         connection.QuerySingleOrDefaultAsync<WhistleRow>(SelectWhistleSql, new { Id = id }, transaction);
-
-    public static Task<WhistleRow?> GetWhistleForUpdateAsync(UnitOfWork unit, string id) =>
-        unit.Connection.QuerySingleOrDefaultAsync<WhistleRow>(
-            unit.Database.Sql(SelectWhistleSql, SelectWhistleForUpdateSqlServer), new { Id = id }, unit.Transaction);
 
     public static async Task<IReadOnlyList<AssignmentRow>> GetAssignmentsAsync(DbConnection connection, string whistleId, DbTransaction? transaction = null) =>
         (await connection.QueryAsync<AssignmentRow>(SelectAssignmentsSql, new { WhistleId = whistleId }, transaction)).ToList();
@@ -106,35 +109,9 @@ public static class WhistleData
     public static Task<AssignmentRow?> GetAssignmentAsync(DbConnection connection, string id, DbTransaction? transaction = null) =>
         connection.QuerySingleOrDefaultAsync<AssignmentRow>(SelectAssignmentSql, new { Id = id }, transaction);
 
-    public static EventActor SystemActor(string countyId) => new("system", "调度中心", countyId);
-
-    private const string InsertAssignmentSql = """
-        INSERT INTO assignments (id, whistle_id, agency_code, branch_id, role, status, dispatched_at, report_by, resolve_by, position,
-                                 next_step_at, next_step_kind, next_step_level, reminder_count, escalation_count, previous_assignment_id)
-        VALUES (@Id, @WhistleId, @AgencyCode, @BranchId, @Role, @Status, @DispatchedAt, @ReportBy, @ResolveBy, @Position,
-                @NextStepAt, @NextStepKind, @NextStepLevel, 0, 0, @PreviousAssignmentId);
-        """;
-
-    /// <summary>Inserts assignments (with their first escalation step already set on the rows).</summary>
-    public static Task InsertAssignmentsAsync(UnitOfWork unit, IEnumerable<AssignmentRow> rows) =>
-        unit.Connection.ExecuteAsync(InsertAssignmentSql, rows, unit.Transaction);
-
-    private const string UpdateStatusSql = """
-        UPDATE whistles SET status = @Status, updated_at = @Now, version = version + 1 WHERE id = @Id AND version = @Version;
-        """;
-
-    /// <summary>Moves a whistle to a status if nobody changed it since it was read; false when someone did.</summary>
-    public static async Task<bool> UpdateStatusAsync(UnitOfWork unit, WhistleRow whistle, string status, DateTimeOffset now) =>
-        await unit.Connection.ExecuteAsync(UpdateStatusSql, new { whistle.Id, Status = status, Now = now, whistle.Version }, unit.Transaction) == 1;
-
-    private const string SetNextStepSql = """
-        UPDATE assignments SET next_step_at = @At, next_step_kind = @Kind, next_step_level = @Level WHERE id = @Id;
-        """;
-
-    /// <summary>Schedules (or, with null, stops) an assignment's escalation chain, in the caller's transaction.</summary>
-    public static Task SetNextStepAsync(UnitOfWork unit, string assignmentId, EscalationStep? step) =>
-        unit.Connection.ExecuteAsync(
-            SetNextStepSql,
-            new { Id = assignmentId, step?.At, step?.Kind, step?.Level },
-            unit.Transaction);
+    /// <summary>The assignments of several whistles, by whistle (the lists' second query).</summary>
+    public static async Task<ILookup<string, AssignmentRow>> GetAssignmentsOfAsync(DbConnection connection, SqlDialect dialect, IReadOnlyCollection<string> whistleIds) =>
+        (whistleIds.Count == 0
+            ? []
+            : await connection.QueryAsync<AssignmentRow>(dialect.Sql(AssignmentsOfSql), new { Ids = whistleIds.ToList() })).ToLookup(a => a.WhistleId);
 }

@@ -1,24 +1,26 @@
 using Dapper;
-using Whistle.Api.Auth;
-using Whistle.Api.Whistles;
 using Whistle.Contracts;
 using Whistle.Core.Assessment;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 using Whistle.Core.Messaging;
 using Whistle.Core.Storage;
+using Whistle.Core.Whistles;
 
-namespace Whistle.Api.Meetings;
+namespace Whistle.Core.Meetings;
 
 /// <summary>
-/// Coordination meetings (协调会议): a township (or a supervisor, county-wide) schedules and summons units;
-/// each unit confirms who will come or says why it cannot; the township records who reported in (报到) and
-/// the minutes; each decision becomes an assignment with its due date as resolve-by, followed, reminded and
-/// escalated like any other. Every step is on the one timeline stream, pushed to the units concerned only.
+/// The one owner of coordination meetings (协调会议): every write to <c>meetings</c>, <c>meeting_summons</c> and
+/// <c>meeting_decisions</c> is here. A township (or a supervisor, county-wide) schedules and summons units; each unit
+/// confirms who will come or says why it cannot; the township records who reported in (报到) and the minutes; each
+/// decision becomes a whistle raised and dispatched by the whistle's owner (<see cref="WhistleStore.RaiseDecisionAsync"/>)
+/// in the same transaction, its duty followed, reminded and escalated like any other. Each command locks the meeting
+/// row first and holds its version-checked updates to their row counts (409 when it changed meanwhile). Every step is
+/// on the one timeline stream, pushed to the units concerned only (<see cref="Visibility.Audience"/>).
+/// Commands answer with the meeting's id; the caller reads the meeting as it now is through its own query.
 /// </summary>
-public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolder county, MeetingQueries queries, TimeProvider time)
+public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder county, WhistleStore whistles, TimeProvider time)
 {
-    public const string DecisionMatterCode = "meeting-decision";
     public const int MaxOccurrences = 12;
 
     private const string InsertMeetingSql = """
@@ -49,23 +51,16 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
 
     private const string TouchMeetingSql = "UPDATE meetings SET version = version + 1 WHERE id = @Id AND version = @Version;";
 
-    private const string InsertDecisionWhistleSql = """
-        INSERT INTO whistles (id, township_id, matter_code, urgency, title, description, address, status, raised_by_user, raised_by_name,
-                              raised_at, updated_at, version, meeting_id)
-        VALUES (@Id, @TownshipId, @MatterCode, 'routine', @Title, @Description, @Address, 'dispatched', @RaisedByUser, @RaisedByName,
-                @Now, @Now, 0, @MeetingId);
-        """;
-
     private const string InsertDecisionSql = """
         INSERT INTO meeting_decisions (id, meeting_id, text, agency_code, branch_id, due_at, whistle_id, assignment_id, created_at)
         VALUES (@Id, @MeetingId, @Text, @AgencyCode, @BranchId, @DueAt, @WhistleId, @AssignmentId, @CreatedAt);
         """;
 
-    public async Task<CommandResult<IReadOnlyList<MeetingDto>>> ScheduleAsync(CurrentUser user, ScheduleMeetingRequest r, CancellationToken ct)
+    public async Task<CommandResult<IReadOnlyList<string>>> ScheduleAsync(Caller user, ScheduleMeetingRequest r, CancellationToken ct)
     {
         if (user.Role is not (Roles.Township or Roles.Supervisor))
         {
-            return new CommandResult<IReadOnlyList<MeetingDto>>.Forbidden("Townships and supervisors call meetings.");
+            return new CommandResult<IReadOnlyList<string>>.Forbidden("Townships and supervisors call meetings.");
         }
 
         var catalog = county.Catalog;
@@ -113,11 +108,11 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
         WhistleRow? whistle = null;
         if (r.WhistleId is not null)
         {
-            whistle = await database.ReadAsync(c => WhistleData.GetWhistleAsync(c, r.WhistleId), ct);
+            whistle = await database.ReadAsync(c => WhistleRows.GetWhistleAsync(c, r.WhistleId), ct);
             if (whistle is null || (user.Role == Roles.Township && whistle.TownshipId != user.OrgId)) errors["whistleId"] = ["No such whistle of yours."];
         }
 
-        if (errors.Count > 0) return new CommandResult<IReadOnlyList<MeetingDto>>.Invalid(errors);
+        if (errors.Count > 0) return new CommandResult<IReadOnlyList<string>>.Invalid(errors);
 
         var seriesId = count > 1 ? Guid.CreateVersion7(now).ToString() : null;
         var ids = await database.WriteAsync(
@@ -162,65 +157,62 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
                 return created;
             },
             ct);
-        var dtos = new List<MeetingDto>();
-        foreach (var id in ids) dtos.Add((await queries.GetAsync(user, id, ct))!);
-        return new CommandResult<IReadOnlyList<MeetingDto>>.Success(dtos);
+        return new CommandResult<IReadOnlyList<string>>.Success(ids);
     }
 
-    public Task<CommandResult<MeetingDto>> ConfirmAsync(CurrentUser user, string meetingId, string summonsId, ConfirmSummonsRequest r, CancellationToken ct)
+    public Task<CommandResult<string>> ConfirmAsync(Caller user, string meetingId, string summonsId, ConfirmSummonsRequest r, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         WhistleValidation.Text(errors, "attendee", r.Attendee, 200, required: true);
         return RespondAsync(user, meetingId, summonsId, errors, SummonsStatus.Confirmed, r.Attendee?.Trim(), null, WhistleEventTypes.MeetingSummonsConfirmed, ct);
     }
 
-    public Task<CommandResult<MeetingDto>> DeclineAsync(CurrentUser user, string meetingId, string summonsId, DeclineSummonsRequest r, CancellationToken ct)
+    public Task<CommandResult<string>> DeclineAsync(Caller user, string meetingId, string summonsId, DeclineSummonsRequest r, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         WhistleValidation.Text(errors, "reason", r.Reason, 2000, required: true, multiLine: true);
         return RespondAsync(user, meetingId, summonsId, errors, SummonsStatus.Declined, null, r.Reason?.Trim(), WhistleEventTypes.MeetingSummonsDeclined, ct);
     }
 
-    private async Task<CommandResult<MeetingDto>> RespondAsync(
-        CurrentUser user, string meetingId, string summonsId, Dictionary<string, string[]> errors, string status, string? attendee, string? reason, string eventType, CancellationToken ct)
+    private async Task<CommandResult<string>> RespondAsync(
+        Caller user, string meetingId, string summonsId, Dictionary<string, string[]> errors, string status, string? attendee, string? reason, string eventType, CancellationToken ct)
     {
-        var outcome = await database.WriteAsync<CommandResult<MeetingDto>?>(
+        return await database.WriteAsync<CommandResult<string>>(
             async unit =>
             {
-                var (meeting, summons) = await MeetingQueries.LoadForUpdateAsync(unit, meetingId);
+                var (meeting, summons) = await MeetingRows.LoadForUpdateAsync(unit, meetingId);
                 var target = summons.FirstOrDefault(s => s.Id == summonsId);
-                if (meeting is null || target is null || !MeetingQueries.CanSee(user, meeting, summons)) return new CommandResult<MeetingDto>.NotFound();
+                if (meeting is null || target is null || !Visibility.CanSee(user, meeting, summons)) return new CommandResult<string>.NotFound();
                 var owner = user.Role switch
                 {
                     Roles.Branch => target.BranchId == user.OrgId,
                     Roles.Agency => target.BranchId is null && target.AgencyCode == user.OrgId,
                     _ => false,
                 };
-                if (!owner) return new CommandResult<MeetingDto>.Forbidden("Only the summoned unit answers its summons.");
-                if (errors.Count > 0) return new CommandResult<MeetingDto>.Invalid(errors);
-                if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<MeetingDto>.Conflict($"The meeting is {meeting.Status}.");
+                if (!owner) return new CommandResult<string>.Forbidden("Only the summoned unit answers its summons.");
+                if (errors.Count > 0) return new CommandResult<string>.Invalid(errors);
+                if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<string>.Conflict($"The meeting is {meeting.Status}.");
                 var now = time.GetUtcNow();
                 var rows = await unit.Connection.ExecuteAsync(RespondSummonsSql, new { target.Id, Status = status, Attendee = attendee, Reason = reason, Now = now }, unit.Transaction);
-                if (rows != 1) return new CommandResult<MeetingDto>.Conflict($"The summons was already answered ({target.Status}).");
+                if (rows != 1) return new CommandResult<string>.Conflict($"The summons was already answered ({target.Status}).");
                 if (!await TouchAsync(unit, meeting)) return ChangedMeanwhile();
                 var after = target with { Status = status, Attendee = attendee, Reason = reason, RespondedAt = now };
                 await AuditTrail.WriteAsync(unit, user.Audit, "meeting-summons", target.Id, status, new { target.Status }, after.ToSnapshot(), now);
                 await AppendAsync(unit, eventType, meeting, after, user.Actor, attendee ?? reason, Audience(meeting, [after]), now);
                 unit.Complete();
-                return null;
+                return new CommandResult<string>.Success(meeting.Id);
             },
             ct);
-        return outcome ?? await ReloadAsync(user, meetingId, ct);
     }
 
-    public async Task<CommandResult<MeetingDto>> RecordAttendanceAsync(CurrentUser user, string meetingId, RecordAttendanceRequest r, CancellationToken ct)
+    public async Task<CommandResult<string>> RecordAttendanceAsync(Caller user, string meetingId, RecordAttendanceRequest r, CancellationToken ct)
     {
-        var outcome = await database.WriteAsync<CommandResult<MeetingDto>?>(
+        return await database.WriteAsync<CommandResult<string>>(
             async unit =>
             {
-                var (meeting, summons) = await MeetingQueries.LoadForUpdateAsync(unit, meetingId);
-                if (meeting is null || !MeetingQueries.CanSee(user, meeting, summons)) return new CommandResult<MeetingDto>.NotFound();
-                if (!MeetingQueries.IsOrganizer(user, meeting)) return new CommandResult<MeetingDto>.Forbidden("The township that called the meeting records attendance.");
+                var (meeting, summons) = await MeetingRows.LoadForUpdateAsync(unit, meetingId);
+                if (meeting is null || !Visibility.CanSee(user, meeting, summons)) return new CommandResult<string>.NotFound();
+                if (!MeetingRows.IsOrganizer(user, meeting)) return new CommandResult<string>.Forbidden("The township that called the meeting records attendance.");
                 var errors = new Dictionary<string, string[]>();
                 var entries = r.Entries ?? [];
                 if (entries.Count == 0) errors["entries"] = ["Record at least one unit."];
@@ -236,8 +228,8 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
                     if (entries[i].CheckedInAt is { } at && at > now) errors[$"entries[{i}].checkedInAt"] = ["A check-in time cannot be later than now."];
                 }
 
-                if (errors.Count > 0) return new CommandResult<MeetingDto>.Invalid(errors);
-                if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<MeetingDto>.Conflict($"The meeting is {meeting.Status}.");
+                if (errors.Count > 0) return new CommandResult<string>.Invalid(errors);
+                if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<string>.Conflict($"The meeting is {meeting.Status}.");
                 if (NotStarted(meeting, now, "attendance is recorded once it has begun") is { } early) return early;
                 foreach (var e in entries)
                 {
@@ -248,25 +240,24 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
 
                 if (!await TouchAsync(unit, meeting)) return ChangedMeanwhile();
                 await AuditTrail.WriteAsync(unit, user.Audit, "meeting", meeting.Id, "attendance-recorded", null, entries, now);
-                var (_, after) = await MeetingQueries.LoadAsync(unit.Connection, meetingId, unit.Transaction);
+                var (_, after) = await MeetingRows.LoadAsync(unit.Connection, meetingId, unit.Transaction);
                 var note = string.Join("；", entries.Select(e => $"{UnitName(after.First(s => s.Id == e.SummonsId))}：{AttendanceWord(e.Attendance!)}"));
                 await AppendAsync(unit, WhistleEventTypes.MeetingAttendanceRecorded, meeting, null, user.Actor, note, Audience(meeting, after), now);
                 unit.Complete();
-                return null;
+                return new CommandResult<string>.Success(meeting.Id);
             },
             ct);
-        return outcome ?? await ReloadAsync(user, meetingId, ct);
     }
 
-    public async Task<CommandResult<MeetingDto>> RecordMinutesAsync(CurrentUser user, string meetingId, RecordMinutesRequest r, CancellationToken ct)
+    public async Task<CommandResult<string>> RecordMinutesAsync(Caller user, string meetingId, RecordMinutesRequest r, CancellationToken ct)
     {
         var catalog = county.Catalog;
-        var outcome = await database.WriteAsync<CommandResult<MeetingDto>?>(
+        return await database.WriteAsync<CommandResult<string>>(
             async unit =>
             {
-                var (meeting, summons) = await MeetingQueries.LoadForUpdateAsync(unit, meetingId);
-                if (meeting is null || !MeetingQueries.CanSee(user, meeting, summons)) return new CommandResult<MeetingDto>.NotFound();
-                if (!MeetingQueries.IsOrganizer(user, meeting)) return new CommandResult<MeetingDto>.Forbidden("The township that called the meeting records its minutes.");
+                var (meeting, summons) = await MeetingRows.LoadForUpdateAsync(unit, meetingId);
+                if (meeting is null || !Visibility.CanSee(user, meeting, summons)) return new CommandResult<string>.NotFound();
+                if (!MeetingRows.IsOrganizer(user, meeting)) return new CommandResult<string>.Forbidden("The township that called the meeting records its minutes.");
                 var now = time.GetUtcNow();
                 var errors = new Dictionary<string, string[]>();
                 WhistleValidation.Text(errors, "minutes", r.Minutes, 10_000, required: true, multiLine: true);
@@ -284,8 +275,8 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
                     if (d.DueAt is not { } due || due <= now) errors[$"decisions[{i}].dueAt"] = ["A decision is due in the future."];
                 }
 
-                if (errors.Count > 0) return new CommandResult<MeetingDto>.Invalid(errors);
-                if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<MeetingDto>.Conflict($"The meeting is {meeting.Status}; its minutes are recorded once.");
+                if (errors.Count > 0) return new CommandResult<string>.Invalid(errors);
+                if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<string>.Conflict($"The meeting is {meeting.Status}; its minutes are recorded once.");
                 if (NotStarted(meeting, now, "its minutes are recorded once it has begun") is { } early) return early;
                 var updated = await unit.Connection.ExecuteAsync(
                     UpdateMeetingSql, new { meeting.Id, Status = MeetingStatus.Held, Minutes = r.Minutes!.Trim(), MinutesAt = now, meeting.Version }, unit.Transaction);
@@ -299,81 +290,36 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
                 await AuditTrail.WriteAsync(unit, user.Audit, "meeting", meeting.Id, "minutes-recorded", null, new { Minutes = r.Minutes!.Trim(), Decisions = decisions }, now);
                 await AppendAsync(unit, WhistleEventTypes.MeetingMinutesRecorded, meeting with { Status = MeetingStatus.Held }, null, user.Actor, $"{decisions.Count}", Audience(meeting, summons), now);
                 unit.Complete();
-                return null;
+                return new CommandResult<string>.Success(meeting.Id);
             },
             ct);
-        return outcome ?? await ReloadAsync(user, meetingId, ct);
     }
 
-    /// <summary>A decision becomes a whistle of the meeting with one assignment: the responsible unit's, due when the decision is due.</summary>
-    private async Task DecideAsync(UnitOfWork unit, CurrentUser user, MeetingRow meeting, DecisionRequest d, SummonedUnit responsible, DateTimeOffset now)
+    /// <summary>
+    /// A decision becomes a whistle of the meeting, raised and dispatched like any other by its owner
+    /// (<see cref="WhistleStore.RaiseDecisionAsync"/>), with one duty: the responsible unit's, due when the decision is due.
+    /// </summary>
+    private async Task DecideAsync(UnitOfWork unit, Caller user, MeetingRow meeting, DecisionRequest d, SummonedUnit responsible, DateTimeOffset now)
     {
-        var catalog = county.Catalog;
-        var branchId = responsible.BranchId;
-        var township = meeting.TownshipId ?? (branchId is null ? catalog.County.Id : catalog.FindBranch(branchId)!.TownshipId);
         var text = d.Text!.Trim();
-        var whistle = new WhistleRow
-        {
-            Id = Guid.CreateVersion7(now).ToString(),
-            TownshipId = township,
-            MatterCode = DecisionMatterCode,
-            Urgency = Urgency.Routine,
-            Title = text.Length <= 100 ? text : text[..99] + "…",
-            // The meeting's day as the county reads it (Asia/Shanghai), not its UTC day.
-            Description = $"{meeting.Title}（{ChinaTime.LocalDate(meeting.StartsAt):yyyy-MM-dd}）议定事项：{text}",
-            Address = meeting.Place,
-            Status = WhistleStatus.Dispatched,
-            RaisedByUser = user.UserName,
-            RaisedByName = user.DisplayName,
-            RaisedAt = now,
-            UpdatedAt = now,
-        };
-        await unit.Connection.ExecuteAsync(
-            InsertDecisionWhistleSql,
-            new { whistle.Id, whistle.TownshipId, whistle.MatterCode, whistle.Title, whistle.Description, whistle.Address, whistle.RaisedByUser, whistle.RaisedByName, Now = now, MeetingId = meeting.Id },
-            unit.Transaction);
         var due = d.DueAt!.Value.ToUniversalTime();
-        var reportBy = now.AddDays(1) < due ? now.AddDays(1) : due;
-        var assignment = new AssignmentRow
-        {
-            Id = Guid.CreateVersion7(now).ToString(),
-            WhistleId = whistle.Id,
-            AgencyCode = responsible.AgencyCode,
-            BranchId = branchId,
-            Role = AssignmentRole.Lead,
-            Status = AssignmentStatus.Dispatched,
-            DispatchedAt = now,
-            ReportBy = reportBy,
-            ResolveBy = due,
-        };
-        var first = EscalationPolicy.NextAfter(assignment.Clock, now, catalog.Escalation);
-        assignment = assignment with { NextStepAt = first?.At, NextStepKind = first?.Kind, NextStepLevel = first?.Level };
-        await WhistleData.InsertAssignmentsAsync(unit, [assignment]);
+        var decided = await whistles.RaiseDecisionAsync(
+            unit, user, new DecisionWhistle(meeting.Id, meeting.Title, meeting.StartsAt, meeting.Place, meeting.TownshipId, text, responsible, due), now);
         await unit.Connection.ExecuteAsync(
             InsertDecisionSql,
-            new { Id = Guid.CreateVersion7(now).ToString(), MeetingId = meeting.Id, Text = text, AgencyCode = responsible.AgencyCode, BranchId = branchId, DueAt = due, WhistleId = whistle.Id, AssignmentId = assignment.Id, CreatedAt = now },
+            new { Id = Guid.CreateVersion7(now).ToString(), MeetingId = meeting.Id, Text = text, AgencyCode = responsible.AgencyCode, BranchId = responsible.BranchId, DueAt = due, WhistleId = decided.WhistleId, AssignmentId = decided.AssignmentId, CreatedAt = now },
             unit.Transaction);
-        await Timeline.AppendAsync(
-            unit,
-            new WhistleEvent(0, WhistleEventTypes.WhistleRaised, whistle.Id, null, now, user.Actor, whistle.ToSummary(), null, meeting.Title),
-            Timeline.Audience(whistle.TownshipId, []),
-            now);
-        await Timeline.AppendAsync(
-            unit,
-            new WhistleEvent(0, WhistleEventTypes.AssignmentDispatched, whistle.Id, assignment.Id, now, user.Actor, whistle.ToSummary(), assignment.ToSnapshot(), meeting.Title),
-            Timeline.Audience(whistle.TownshipId, [(assignment.AgencyCode, assignment.BranchId)]),
-            now);
     }
 
-    public async Task<CommandResult<MeetingDto>> CancelAsync(CurrentUser user, string meetingId, CancellationToken ct)
+    public async Task<CommandResult<string>> CancelAsync(Caller user, string meetingId, CancellationToken ct)
     {
-        var outcome = await database.WriteAsync<CommandResult<MeetingDto>?>(
+        return await database.WriteAsync<CommandResult<string>>(
             async unit =>
             {
-                var (meeting, summons) = await MeetingQueries.LoadForUpdateAsync(unit, meetingId);
-                if (meeting is null || !MeetingQueries.CanSee(user, meeting, summons)) return new CommandResult<MeetingDto>.NotFound();
-                if (!MeetingQueries.IsOrganizer(user, meeting)) return new CommandResult<MeetingDto>.Forbidden("The township that called the meeting cancels it.");
-                if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<MeetingDto>.Conflict($"The meeting is {meeting.Status}.");
+                var (meeting, summons) = await MeetingRows.LoadForUpdateAsync(unit, meetingId);
+                if (meeting is null || !Visibility.CanSee(user, meeting, summons)) return new CommandResult<string>.NotFound();
+                if (!MeetingRows.IsOrganizer(user, meeting)) return new CommandResult<string>.Forbidden("The township that called the meeting cancels it.");
+                if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<string>.Conflict($"The meeting is {meeting.Status}.");
                 var now = time.GetUtcNow();
                 var updated = await unit.Connection.ExecuteAsync(
                     UpdateMeetingSql, new { meeting.Id, Status = MeetingStatus.Cancelled, meeting.Minutes, meeting.MinutesAt, meeting.Version }, unit.Transaction);
@@ -381,10 +327,9 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
                 await AuditTrail.WriteAsync(unit, user.Audit, "meeting", meeting.Id, "cancelled", new { meeting.Status }, new { Status = MeetingStatus.Cancelled }, now);
                 await AppendAsync(unit, WhistleEventTypes.MeetingCancelled, meeting with { Status = MeetingStatus.Cancelled }, null, user.Actor, null, Audience(meeting, summons), now);
                 unit.Complete();
-                return null;
+                return new CommandResult<string>.Success(meeting.Id);
             },
             ct);
-        return outcome ?? await ReloadAsync(user, meetingId, ct);
     }
 
     /// <summary>
@@ -394,13 +339,15 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
     private static async Task<bool> TouchAsync(UnitOfWork unit, MeetingRow meeting) =>
         await unit.Connection.ExecuteAsync(TouchMeetingSql, new { meeting.Id, meeting.Version }, unit.Transaction) == 1;
 
+    private static CommandResult<string> ChangedMeanwhile() => new CommandResult<string>.Conflict("The meeting changed meanwhile; reload it.");
+
     /// <summary>
     /// What cannot have happened yet is refused: attendance and minutes of a meeting that has not begun (409, saying when
     /// it begins in the county's time).
     /// </summary>
-    private static CommandResult<MeetingDto>? NotStarted(MeetingRow meeting, DateTimeOffset now, string what) =>
+    private static CommandResult<string>? NotStarted(MeetingRow meeting, DateTimeOffset now, string what) =>
         now < meeting.StartsAt
-            ? new CommandResult<MeetingDto>.Conflict(
+            ? new CommandResult<string>.Conflict(
                 $"The meeting has not begun: it begins at {meeting.StartsAt.ToOffset(ChinaTime.Offset):yyyy-MM-dd HH:mm} (Asia/Shanghai); {what}.")
             : null;
 
@@ -413,30 +360,12 @@ public sealed class MeetingCommands(WhistleDatabase database, CountyCatalogHolde
         _ => attendance,
     };
 
-    private static CommandResult<MeetingDto> ChangedMeanwhile() => new CommandResult<MeetingDto>.Conflict("The meeting changed meanwhile; reload it.");
-
-    private static IReadOnlyList<string> Audience(MeetingRow meeting, IEnumerable<SummonsRow> summons)
-    {
-        var groups = new List<string> { AudienceGroups.County };
-        if (meeting.TownshipId is not null) groups.Add(AudienceGroups.Township(meeting.TownshipId));
-        foreach (var s in summons)
-        {
-            groups.Add(AudienceGroups.Agency(s.AgencyCode));
-            if (s.BranchId is not null) groups.Add(AudienceGroups.Branch(s.BranchId));
-        }
-
-        return groups.Distinct().ToList();
-    }
+    private static IReadOnlyList<string> Audience(MeetingRow meeting, IEnumerable<SummonsRow> summons) =>
+        Visibility.Audience(meeting.TownshipId, summons.Select(s => (s.AgencyCode, s.BranchId)));
 
     private static Task AppendAsync(UnitOfWork unit, string type, MeetingRow meeting, SummonsRow? summons, EventActor actor, string? note, IReadOnlyList<string> audience, DateTimeOffset now) =>
         Timeline.AppendAsync(unit, new WhistleEvent(0, type, meeting.Id, null, now, actor, null, null, note, null, meeting.ToSnapshot(summons)), audience, now);
 
     private string UnitName(SummonsRow s) =>
         (s.BranchId is null ? county.Catalog.FindAgency(s.AgencyCode)?.Name : county.Catalog.FindBranch(s.BranchId)?.Name) ?? s.AgencyCode;
-
-    private async Task<CommandResult<MeetingDto>> ReloadAsync(CurrentUser user, string meetingId, CancellationToken ct)
-    {
-        var dto = await queries.GetAsync(user, meetingId, ct);
-        return dto is null ? new CommandResult<MeetingDto>.NotFound() : new CommandResult<MeetingDto>.Success(dto);
-    }
 }

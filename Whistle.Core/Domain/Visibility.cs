@@ -1,0 +1,119 @@
+using Whistle.Contracts;
+using Whistle.Core.Meetings;
+using Whistle.Core.Whistles;
+
+namespace Whistle.Core.Domain;
+
+/// <summary>
+/// Who sees what: the one rule, in each of the forms the code needs it, side by side (a unit test runs the SQL forms
+/// on SQLite against the C# forms over a table of cases, and checks the push groups against both).
+/// <list type="bullet">
+/// <item>A duty (an assignment) concerns the county's supervisors, the township that raised its whistle, the branch it
+/// is routed to, and its agency (which sees the duties of all its branches).</item>
+/// <item>A whistle is seen by the supervisors, its township, and every unit one of its duties concerns.</item>
+/// <item>An event is pushed to (and caught up by) the groups of the same: <c>county</c>, the township's, and the branch's
+/// and agency's of each duty it is about (<see cref="Audience"/>); a caller reads the one group of its role (<see cref="GroupOf"/>).</item>
+/// </list>
+/// A caller that may not see a whistle is answered as if it did not exist (404), by reads and commands alike.
+/// The SQL forms take the caller as <c>@Role</c> (<see cref="Caller.Role"/>) and <c>@Org</c> (<see cref="Caller.OrgId"/>).
+/// </summary>
+public static class Visibility
+{
+    // ---- A duty ------------------------------------------------------------------------------------------------
+
+    /// <summary>The duty <c>a</c> (of the whistle <c>w</c>) concerns the caller: a row of its inbox.</summary>
+    public const string AssignmentCondition = """
+        (@Role = 'supervisor'
+         OR (@Role = 'township' AND w.township_id = @Org)
+         OR (@Role = 'branch' AND a.branch_id = @Org)
+         OR (@Role = 'agency' AND a.agency_code = @Org))
+        """;
+
+    /// <summary>The C# form of <see cref="AssignmentCondition"/>.</summary>
+    public static bool Concerns(Caller caller, WhistleRow whistle, AssignmentRow assignment) => caller.Role switch
+    {
+        Roles.Supervisor => true,
+        Roles.Township => whistle.TownshipId == caller.OrgId,
+        Roles.Branch => assignment.BranchId == caller.OrgId,
+        Roles.Agency => assignment.AgencyCode == caller.OrgId,
+        _ => false,
+    };
+
+    // ---- A whistle ---------------------------------------------------------------------------------------------
+
+    /// <summary>The whistle <c>w</c> is the caller's to see.</summary>
+    public const string WhistleCondition = """
+        (@Role = 'supervisor'
+         OR (@Role = 'township' AND w.township_id = @Org)
+         OR (@Role = 'branch' AND EXISTS (SELECT 1 FROM assignments v WHERE v.whistle_id = w.id AND v.branch_id = @Org))
+         OR (@Role = 'agency' AND EXISTS (SELECT 1 FROM assignments v WHERE v.whistle_id = w.id AND v.agency_code = @Org)))
+        """;
+
+    /// <summary>The C# form of <see cref="WhistleCondition"/>: the supervisors, its township, or a unit one of its duties concerns.</summary>
+    public static bool CanSee(Caller caller, WhistleRow whistle, IEnumerable<AssignmentRow> assignments) => caller.Role switch
+    {
+        Roles.Supervisor => true,
+        Roles.Township => whistle.TownshipId == caller.OrgId,
+        Roles.Branch or Roles.Agency => assignments.Any(a => Concerns(caller, whistle, a)),
+        _ => false,
+    };
+
+    // ---- A meeting ---------------------------------------------------------------------------------------------
+
+    /// <summary>The meeting <c>m</c> is the caller's to see: as a whistle, with its summons for its duties.</summary>
+    public const string MeetingCondition = """
+        (@Role = 'supervisor'
+         OR (@Role = 'township' AND m.township_id = @Org)
+         OR (@Role = 'branch' AND EXISTS (SELECT 1 FROM meeting_summons s WHERE s.meeting_id = m.id AND s.branch_id = @Org))
+         OR (@Role = 'agency' AND EXISTS (SELECT 1 FROM meeting_summons s WHERE s.meeting_id = m.id AND s.agency_code = @Org)))
+        """;
+
+    /// <summary>The C# form of <see cref="MeetingCondition"/>: the supervisors, its township, or a unit it summons (and its agency).</summary>
+    public static bool CanSee(Caller caller, MeetingRow meeting, IEnumerable<SummonsRow> summons) => caller.Role switch
+    {
+        Roles.Supervisor => true,
+        Roles.Township => meeting.TownshipId == caller.OrgId,
+        Roles.Branch => summons.Any(s => s.BranchId == caller.OrgId),
+        Roles.Agency => summons.Any(s => s.AgencyCode == caller.OrgId),
+        _ => false,
+    };
+
+    // ---- Events ------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The push groups of an event about a whistle of <paramref name="townshipId"/> and the duties of these
+    /// <paramref name="units"/> (PRODUCT.md §5), stored with the event (<c>timeline_audience</c>) for catch-up.
+    /// </summary>
+    public static IReadOnlyList<string> Audience(string? townshipId, IEnumerable<(string AgencyCode, string? BranchId)> units)
+    {
+        var groups = new List<string> { AudienceGroups.County };
+        if (townshipId is not null)
+        {
+            groups.Add(AudienceGroups.Township(townshipId));
+        }
+
+        foreach (var (agencyCode, branchId) in units)
+        {
+            groups.Add(AudienceGroups.Agency(agencyCode));
+            if (branchId is not null)
+            {
+                groups.Add(AudienceGroups.Branch(branchId));
+            }
+        }
+
+        return groups.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// The one group a caller's connection joins and catches up from (<c>timeline_audience.group_name = @Group</c>).
+    /// Administrators belong to none: they see no whistle.
+    /// </summary>
+    public static string GroupOf(Caller caller) => caller.Role switch
+    {
+        Roles.Township => AudienceGroups.Township(caller.OrgId),
+        Roles.Branch => AudienceGroups.Branch(caller.OrgId),
+        Roles.Agency => AudienceGroups.Agency(caller.OrgId),
+        Roles.Supervisor => AudienceGroups.County,
+        _ => throw new InvalidOperationException($"The role '{caller.Role}' belongs to no audience group: administrators see no whistle."),
+    };
+}

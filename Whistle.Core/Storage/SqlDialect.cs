@@ -1,0 +1,178 @@
+using System.Collections.Concurrent;
+using System.Data;
+using System.Data.Common;
+using DbUp.Builder;
+using Whistle.Core.Options;
+
+namespace Whistle.Core.Storage;
+
+/// <summary>
+/// Everything in which the databases Whistle runs on differ, in one place per provider. The rest of the code writes
+/// portable SQL (<c>const string XxxSql</c>) and asks its dialect only for the parts that differ: paging, a select
+/// that locks, an insert that returns its identity, insert-if-absent and upsert, a section that commits in order, list
+/// parameters; and, outside SQL, how to open, begin, recognise a transient failure or a duplicate key, and migrate.
+/// A statement that needs the dialect is a <c>static string XxxSql(SqlDialect dialect)</c> beside the code that runs it
+/// (the tests parse what it gives SQL Server, and check that no provider's syntax is written anywhere else).
+/// Adding a provider is: one subclass (the compiler lists every abstract member), its case in <see cref="For"/>, and its
+/// migrations (docs/ARCHITECTURE.md, "Data layer").
+/// </summary>
+public abstract class SqlDialect
+{
+    public abstract DatabaseProvider Provider { get; }
+
+    /// <summary>The one place that chooses a dialect by the configured provider.</summary>
+    public static SqlDialect For(DatabaseProvider provider) => provider switch
+    {
+        DatabaseProvider.Sqlite => SqliteDialect.Instance,
+        DatabaseProvider.SqlServer => SqlServerDialect.Instance,
+        _ => throw new NotSupportedException($"Whistle:Database:Provider {provider} has no SQL dialect."),
+    };
+
+    private readonly ConcurrentDictionary<Func<SqlDialect, string>, string> _statements = new();
+
+    /// <summary>
+    /// The statement a <c>static string XxxSql(SqlDialect)</c> composes for this dialect, composed once and kept
+    /// (pass the static method itself, never a lambda that captures values).
+    /// </summary>
+    public string Sql(Func<SqlDialect, string> statement) => _statements.GetOrAdd(statement, static (compose, dialect) => compose(dialect), this);
+
+    // ---- Connections and transactions -------------------------------------------------------------------------
+
+    /// <summary>
+    /// The database is a file in the data folder, opened by the process itself (no server, no connection string
+    /// needed). The embedded way of running (with the in-memory bus) turns the demo accounts on by default.
+    /// </summary>
+    public abstract bool IsEmbedded { get; }
+
+    /// <summary>The connection string to use: the configured one, completed (or, for an embedded database, made) from the data folder.</summary>
+    public abstract string ConnectionString(string? configured, Func<string> dataFolder);
+
+    public abstract DbDataSource CreateDataSource(string connectionString);
+
+    /// <summary>Runs on every connection as it is opened (SQLite: its busy handler and durability pragmas).</summary>
+    public abstract Task OpenedAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The isolation of a write transaction. Every writer then locks the row it changes first
+    /// (<see cref="SelectForUpdate"/>) and applies version- or status-conditional updates, so a stale action changes nothing.
+    /// </summary>
+    public abstract IsolationLevel WriteIsolation { get; }
+
+    /// <summary>
+    /// A transaction for reading one consistent state of several tables (the audit chain's verification): SQLite's
+    /// deferred transaction reads one snapshot; elsewhere read committed, with the writers kept out by a shared
+    /// <see cref="UnderLock"/>.
+    /// </summary>
+    public abstract ValueTask<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>A failure after which the whole transaction is run again (busy, deadlock victim, a lock not granted, a dropped connection).</summary>
+    public abstract bool IsTransient(Exception exception);
+
+    /// <summary>A unique index or primary key refused the row.</summary>
+    public abstract bool IsUniqueViolation(Exception exception);
+
+    // ---- Statements ---------------------------------------------------------------------------------------------
+
+    /// <summary>One page of an ordered select (it ends with its ORDER BY and no semicolon): parameters <c>@Skip</c> and <c>@Take</c>.</summary>
+    public abstract string Page(string orderedSelect);
+
+    /// <summary>The first rows of an ordered select (ending with its ORDER BY, no semicolon); <paramref name="take"/> is a parameter or a number.</summary>
+    public abstract string Limit(string orderedSelect, string take = "@Take");
+
+    /// <summary>
+    /// A whole select that reads rows and keeps them locked against other writers until the transaction ends:
+    /// <c>SELECT columns FROM from WHERE where</c>, <paramref name="from"/> one table with its alias. With
+    /// <paramref name="evenIfAbsent"/> the key is locked too when no row has it yet, so that a concurrent insert of it waits.
+    /// </summary>
+    public abstract string SelectForUpdate(string columns, string from, string where, bool evenIfAbsent = false);
+
+    /// <summary>An insert of one row that answers the <paramref name="identity"/> column's value the database gave it.</summary>
+    public abstract string InsertReturningIdentity(string table, string columns, string values, string identity);
+
+    /// <summary>
+    /// Inserts a row unless one with the same key exists (the inbox, deliveries, the county's reference rows): affects
+    /// one row when it inserted, none when the key was there. Under concurrency the key's unique index is the last word
+    /// (<see cref="IsUniqueViolation"/>; callers retry or treat it as "already there").
+    /// </summary>
+    public abstract string InsertIfAbsent(string table, string columns, string values, string key);
+
+    /// <summary>Inserts a row, or updates <paramref name="update"/> (<c>column = value, …</c>) of the row with the same key.</summary>
+    public abstract string Upsert(string table, string columns, string values, string key, string update);
+
+    /// <summary>
+    /// <paramref name="statements"/>, in the caller's transaction, only once it holds the lock <paramref name="resource"/>
+    /// (exclusive, or <paramref name="shared"/> with other readers), kept until the transaction ends. Writers of one
+    /// stream so commit one after another, in the order they were numbered (the timeline's sequence), and one sealer at a
+    /// time chains the audit trail while its verifier reads. A lock not granted within <paramref name="wait"/> fails as a
+    /// transient error, so the transaction runs again: nobody goes on without it.
+    /// </summary>
+    public abstract string UnderLock(string resource, TimeSpan wait, string statements, bool shared = false);
+
+    /// <summary>
+    /// <paramref name="statements"/> in a transaction of their own (on a connection without one) under the exclusive
+    /// lock <paramref name="resource"/>: a claim on a shared queue (the outbox) that must be checked and taken atomically.
+    /// </summary>
+    public abstract string UnderLockInOwnTransaction(string resource, TimeSpan wait, string statements);
+
+    /// <summary>
+    /// A table (with its alias) in a FROM clause whose rows written by transactions still open are passed over rather
+    /// than waited for (the audit sealer leaves them to its next round). SQLite and PostgreSQL readers never wait for
+    /// writers: the table as it is; SQL Server's locking read committed does: <c>WITH (READPAST)</c>.
+    /// </summary>
+    public abstract string SkippingLocked(string table);
+
+    /// <summary>
+    /// Bookkeeping that may be lost in a power cut without harm (the relay's claims and sent marks): the statements,
+    /// committed without a flush to disk of their own where the database allows it. They become durable with the next
+    /// ordinary commit.
+    /// </summary>
+    public abstract string WithoutFlush(string statements);
+
+    /// <summary>
+    /// <paramref name="column"/> is one of the list parameter <paramref name="parameter"/> (a <c>List</c> or array):
+    /// Dapper expands <c>IN @Ids</c> into one parameter per item for SQLite and SQL Server; PostgreSQL takes an array (<c>= ANY(@Ids)</c>).
+    /// </summary>
+    public abstract string InList(string column, string parameter);
+
+    // ---- Migrations ----------------------------------------------------------------------------------------------
+
+    /// <summary>The folder of migrations written for this dialect only: <c>Storage/Migrations/{Provider}</c>.</summary>
+    public string MigrationFolder => Provider.ToString();
+
+    /// <summary>How this dialect spells the type tokens of a shared migration (<see cref="DatabaseMigrator.Render"/>).</summary>
+    public abstract MigrationTypes MigrationTypes { get; }
+
+    /// <summary>
+    /// Readies the database for the migrations (SQLite: write-ahead logging; SQL Server: creates the database when asked
+    /// and takes the migration lock, so that instances starting together migrate one at a time). Dispose to let go.
+    /// </summary>
+    public abstract IDisposable PrepareMigration(string connectionString, bool ensureDatabase);
+
+    /// <summary>DbUp's engine for this database.</summary>
+    public abstract UpgradeEngineBuilder Migrations(string connectionString);
+}
+
+/// <summary>How a dialect spells the tokens of a shared migration (<c>Storage/Migrations/Shared</c>).</summary>
+/// <param name="Text">Unbounded text: <c>{text}</c>.</param>
+/// <param name="BoundedText">Text of at most N characters: <c>{text:N}</c> (a key or an indexed column must be bounded on SQL Server).</param>
+/// <param name="Timestamp">A moment, kept in UTC: <c>{timestamp}</c> (SQLite: ISO-8601 text, so text order is time order).</param>
+/// <param name="Integer">A 32-bit integer: <c>{int}</c>.</param>
+/// <param name="BigInteger">A 64-bit integer: <c>{bigint}</c>.</param>
+/// <param name="Identity">A 64-bit key the database numbers ascending, with its PRIMARY KEY: <c>{bigint-identity}</c>.</param>
+/// <param name="Boolean">0 or 1: <c>{bool}</c> (portable SQL compares it with 0 and 1 and binds it from a C# bool).</param>
+/// <param name="Real">A double: <c>{real}</c>.</param>
+/// <param name="Schema">What qualifies a table name: <c>{schema}</c> (SQL Server: <c>dbo.</c>).</param>
+/// <param name="AddColumn">The words that add a column: <c>ALTER TABLE t {add-column} c …</c>.</param>
+/// <param name="BatchSeparator">Between statements that must run in separate batches (a column added, then used): <c>{go}</c>.</param>
+public sealed record MigrationTypes(
+    string Text,
+    Func<int, string> BoundedText,
+    string Timestamp,
+    string Integer,
+    string BigInteger,
+    string Identity,
+    string Boolean,
+    string Real,
+    string Schema,
+    string AddColumn,
+    string BatchSeparator);

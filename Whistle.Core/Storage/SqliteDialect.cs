@@ -1,0 +1,140 @@
+using System.Data;
+using System.Data.Common;
+using DbUp;
+using DbUp.Builder;
+using Microsoft.Data.Sqlite;
+using Whistle.Core.Options;
+
+namespace Whistle.Core.Storage;
+
+/// <summary>
+/// SQLite, the embedded way: one file in the data folder (write-ahead logging), shared by the processes of one
+/// machine. SQLite has one writer at a time, and Whistle begins every write transaction by taking it
+/// (<c>BEGIN IMMEDIATE</c>): a read-then-write never deadlocks, rows need no lock of their own, and transactions
+/// commit in the order they began, so the timeline's sequence and the outbox's claim need nothing more.
+/// </summary>
+public sealed class SqliteDialect : SqlDialect
+{
+    public static readonly SqliteDialect Instance = new();
+
+    private SqliteDialect()
+    {
+    }
+
+    public override DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
+    public override bool IsEmbedded => true;
+
+    /// <summary>The configured file (or <c>whistle.db</c> in the data folder), pooled, waiting up to 30 s for a command.</summary>
+    public override string ConnectionString(string? configured, Func<string> dataFolder) =>
+        new SqliteConnectionStringBuilder(configured ?? string.Empty)
+        {
+            DataSource = string.IsNullOrEmpty(configured)
+                ? Path.Combine(dataFolder(), "whistle.db")
+                : new SqliteConnectionStringBuilder(configured).DataSource,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+
+    public override DbDataSource CreateDataSource(string connectionString) => SqliteFactory.Instance.CreateDataSource(connectionString);
+
+    // synchronous = FULL is SQLite's default; it is set on every open because the outbox relay lowers it to NORMAL for
+    // its own bookkeeping (WithoutFlush) on a pooled connection that may serve a write next.
+    // busy_timeout: SQLite's own busy handler waits for the writer lock (it retries within a millisecond or a few);
+    // without it Microsoft.Data.Sqlite retries a busy statement after sleeping 150 ms, which across three processes
+    // sharing one file made every contended write cost 150 ms or more.
+    private const string ConnectionPragmas = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL;";
+
+    public override async Task OpenedAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = ConnectionPragmas;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Serializable: Microsoft.Data.Sqlite begins it with <c>BEGIN IMMEDIATE</c>, the writer lock up front.</summary>
+    public override IsolationLevel WriteIsolation => IsolationLevel.Serializable;
+
+    /// <summary>A deferred transaction: its first read takes the snapshot every later read sees.</summary>
+    public override ValueTask<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));
+
+    public override bool IsTransient(Exception exception) => exception switch
+    {
+        SqliteException e => e.SqliteErrorCode is 5 or 6, // SQLITE_BUSY, SQLITE_LOCKED
+        TimeoutException => true,
+        _ => false,
+    };
+
+    public override bool IsUniqueViolation(Exception exception) => exception is SqliteException { SqliteErrorCode: 19 }; // SQLITE_CONSTRAINT
+
+    public override string Page(string orderedSelect) => $"{Trim(orderedSelect)} LIMIT @Take OFFSET @Skip";
+
+    public override string Limit(string orderedSelect, string take = "@Take") => $"{Trim(orderedSelect)} LIMIT {take}";
+
+    /// <summary>A plain select: the transaction already holds the database's one writer lock.</summary>
+    public override string SelectForUpdate(string columns, string from, string where, bool evenIfAbsent = false) =>
+        $"SELECT {columns} FROM {from} WHERE {where}";
+
+    public override string InsertReturningIdentity(string table, string columns, string values, string identity) =>
+        $"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {identity}";
+
+    public override string InsertIfAbsent(string table, string columns, string values, string key) =>
+        $"INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT ({key}) DO NOTHING";
+
+    public override string Upsert(string table, string columns, string values, string key, string update) =>
+        $"INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT ({key}) DO UPDATE SET {update}";
+
+    /// <summary>
+    /// The statements as they are: a write transaction holds the one writer lock (writers commit one at a time, in the
+    /// order they took it); a read transaction reads its snapshot.
+    /// </summary>
+    public override string UnderLock(string resource, TimeSpan wait, string statements, bool shared = false) => statements;
+
+    /// <summary>The statements as they are: each runs atomically under the writer lock.</summary>
+    public override string UnderLockInOwnTransaction(string resource, TimeSpan wait, string statements) => statements;
+
+    /// <summary>The table as it is: readers see the last committed state and never wait for the writer.</summary>
+    public override string SkippingLocked(string table) => table;
+
+    public override string WithoutFlush(string statements) => $"PRAGMA synchronous = NORMAL;\n{statements}";
+
+    public override string InList(string column, string parameter) => $"{column} IN {parameter}";
+
+    /// <summary>SQLite's type affinities; times as ISO-8601 UTC text; a separate batch needs nothing.</summary>
+    public override MigrationTypes MigrationTypes { get; } = new(
+        Text: "TEXT",
+        BoundedText: _ => "TEXT",
+        Timestamp: "TEXT",
+        Integer: "INTEGER",
+        BigInteger: "INTEGER",
+        Identity: "INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT",
+        Boolean: "INTEGER",
+        Real: "REAL",
+        Schema: "",
+        AddColumn: "ADD COLUMN",
+        BatchSeparator: "");
+
+    public override IDisposable PrepareMigration(string connectionString, bool ensureDatabase)
+    {
+        using var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        using var wal = connection.CreateCommand();
+        wal.CommandText = "PRAGMA journal_mode=WAL;";
+        wal.ExecuteNonQuery();
+        return Nothing.Instance;
+    }
+
+    public override UpgradeEngineBuilder Migrations(string connectionString) => DeployChanges.To.SqliteDatabase(connectionString);
+
+    private static string Trim(string sql) => sql.TrimEnd().TrimEnd(';');
+
+    private sealed class Nothing : IDisposable
+    {
+        public static readonly Nothing Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
+}

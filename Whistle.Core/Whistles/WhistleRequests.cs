@@ -1,0 +1,39 @@
+namespace Whistle.Core.Whistles;
+
+// What a caller asks of a whistle or a duty, as the HTTP API receives it (PRODUCT.md §5); checked by WhistleStore.
+
+public sealed record RaiseWhistleRequest(
+    string? MatterCode,
+    string? Title,
+    string? Description,
+    string? Address,
+    double? Latitude,
+    double? Longitude,
+    string? Urgency,
+    IReadOnlyList<string>? ExtraAgencyCodes,
+    IReadOnlyList<string>? AttachmentIds = null);
+
+public sealed record RatingRequest(string? AssignmentId, string? Rating, string? Comment);
+
+public sealed record ConfirmWhistleRequest(IReadOnlyList<RatingRequest>? Ratings);
+
+public sealed record ReopenWhistleRequest(string? Reason);
+
+public sealed record ReportRequest(int? EtaMinutes, string? Note, IReadOnlyList<string>? AttachmentIds = null);
+
+public sealed record ResolveRequest(string? Note, IReadOnlyList<string>? AttachmentIds = null);
+
+/// <summary>A later note (补充材料): files uploaded first (<c>POST /api/attachments</c>), with an optional text.</summary>
+public sealed record AddAttachmentsRequest(IReadOnlyList<string>? AttachmentIds, string? Note);
+
+public sealed record DeclineRequest(string? Reason);
+
+/// <summary>
+/// 改派: the duty goes to <paramref name="AgencyCode"/>'s branch <paramref name="BranchId"/>, or with <paramref name="ToAgency"/> to the
+/// agency's own office (本部), or else to its branch stationed in the whistle's township (the agency itself where it has
+/// none there).
+/// </summary>
+public sealed record ReassignRequest(string? AgencyCode, string? BranchId, string? Reason, bool? ToAgency = null);
+
+/// <summary>A supervisor adds a co-handling unit to a whistle.</summary>
+public sealed record AddAssignmentRequest(string? AgencyCode, string? BranchId, string? Reason, bool? ToAgency = null);

@@ -1,0 +1,572 @@
+using Dapper;
+using Whistle.Contracts;
+using Whistle.Core.Attachments;
+using Whistle.Core.Domain;
+using Whistle.Core.Hosting;
+using Whistle.Core.Messaging;
+using Whistle.Core.Storage;
+
+namespace Whistle.Core.Whistles;
+
+/// <summary>
+/// The one owner of a whistle and its duties: every write to <c>whistles</c>, <c>whistle_extra_agencies</c>,
+/// <c>assignments</c> and <c>idempotency_keys</c> is here, whoever asks — the Api's endpoints (raise, the township's
+/// cancel / confirm / reopen, the units' report / resolve / decline, reassignment and added units), Open311, a
+/// meeting's decisions, the dispatcher's <c>WhistleRaisedConsumer</c> and its deadline scheduler.
+/// <para>
+/// Each command runs in one transaction: lock the whistle's row first (<see cref="SqlDialect.SelectForUpdate"/>), read
+/// its duties, judge by the pure rules (<see cref="Visibility"/>, <see cref="Lifecycle"/>, <see cref="Summoning"/>,
+/// <see cref="Routing"/>, <see cref="EscalationPolicy"/>), apply conditional updates (a stale or repeated action
+/// changes nothing: 409), and record what happened on the timeline (which writes the outbox row of its push) and on
+/// the audit trail. Every path that puts work on a unit goes through <see cref="DispatchAsync"/>.
+/// </para>
+/// Commands answer with the whistle's id; the caller reads the whistle as it now is through its own query.
+/// </summary>
+public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalogHolder county, AttachmentStore attachments, TimeProvider time)
+{
+    private const string FindIdempotencyKeySql = "SELECT whistle_id FROM idempotency_keys WHERE user_name = @UserName AND idempotency_key = @Key;";
+
+    private const string InsertIdempotencyKeySql = """
+        INSERT INTO idempotency_keys (user_name, idempotency_key, whistle_id, created_at) VALUES (@UserName, @Key, @WhistleId, @Now);
+        """;
+
+    private const string InsertWhistleSql = """
+        INSERT INTO whistles (id, township_id, matter_code, urgency, title, description, address, latitude, longitude, status,
+                              raised_by_user, raised_by_name, raised_at, updated_at, version, meeting_id)
+        VALUES (@Id, @TownshipId, @MatterCode, @Urgency, @Title, @Description, @Address, @Latitude, @Longitude, @Status,
+                @RaisedByUser, @RaisedByName, @RaisedAt, @UpdatedAt, 0, @MeetingId);
+        """;
+
+    private const string InsertExtraAgencySql = "INSERT INTO whistle_extra_agencies (whistle_id, agency_code) VALUES (@WhistleId, @AgencyCode);";
+
+    private const string UpdateStatusSql = """
+        UPDATE whistles SET status = @Status, updated_at = @Now, version = version + 1 WHERE id = @Id AND version = @Version;
+        """;
+
+    private const string InsertAssignmentSql = """
+        INSERT INTO assignments (id, whistle_id, agency_code, branch_id, role, status, dispatched_at, report_by, resolve_by, position,
+                                 next_step_at, next_step_kind, next_step_level, reminder_count, escalation_count, previous_assignment_id)
+        VALUES (@Id, @WhistleId, @AgencyCode, @BranchId, @Role, @Status, @DispatchedAt, @ReportBy, @ResolveBy, @Position,
+                @NextStepAt, @NextStepKind, @NextStepLevel, 0, 0, @PreviousAssignmentId);
+        """;
+
+    private const string SetNextStepSql = """
+        UPDATE assignments SET next_step_at = @At, next_step_kind = @Kind, next_step_level = @Level WHERE id = @Id;
+        """;
+
+    private const string ReportAssignmentSql = """
+        UPDATE assignments SET status = @Reported, reported_at = @Now, eta_minutes = @EtaMinutes, note = @Note
+        WHERE id = @Id AND status = @Dispatched;
+        """;
+
+    private const string ResolveAssignmentSql = """
+        UPDATE assignments SET status = @Resolved, resolved_at = @Now, note = @Note WHERE id = @Id AND status = @Reported;
+        """;
+
+    private const string DeclineAssignmentSql = """
+        UPDATE assignments SET status = @Declined, declined_at = @Now, decline_reason = @Reason
+        WHERE id = @Id AND status IN (@Dispatched, @Reported);
+        """;
+
+    private const string RateAssignmentSql = "UPDATE assignments SET rating = @Rating, rating_comment = @Comment WHERE id = @Id AND whistle_id = @WhistleId;";
+
+    private const string ReopenAssignmentsSql = """
+        UPDATE assignments SET status = @Reported, resolved_at = NULL WHERE whistle_id = @WhistleId AND status = @Resolved;
+        """;
+
+    // The row lock serialises the writers of one whistle (SQLite has one writer anyway).
+    private static string SelectWhistleForUpdateSql(SqlDialect dialect) =>
+        dialect.SelectForUpdate(WhistleRows.WhistleColumns, "whistles w", "w.id = @Id") + ";";
+
+    /// <summary>Who acts when the county's own machinery does: routing, the escalation chain.</summary>
+    public static EventActor SystemActor(string countyId) => new("system", "调度中心", countyId);
+
+    // ---- Raise ----------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// A township raises a whistle (also through Open311): checked against the newest whistle list, written with its
+    /// <c>WhistleRaised</c> event and message; with an <c>Idempotency-Key</c>, a repeat answers the first whistle (replayed).
+    /// </summary>
+    public async Task<CommandResult<string>> RaiseAsync(Caller caller, RaiseWhistleRequest request, string? idempotencyKey, CancellationToken ct)
+    {
+        if (caller.Role != Roles.Township)
+        {
+            return new CommandResult<string>.Forbidden("Only township staff raise whistles.");
+        }
+
+        // Another instance may have changed the whistle list a moment ago (its CountyChanged may still be on
+        // the way): judge a new whistle by the newest list. One single-row read.
+        await county.RefreshIfStaleAsync(database, ct);
+        var errors = WhistleValidation.Raise(request, county.Catalog);
+
+        if (idempotencyKey is { Length: > WhistleValidation.IdempotencyKeyMax })
+        {
+            errors["idempotencyKey"] = [$"The Idempotency-Key header must be at most {WhistleValidation.IdempotencyKeyMax} characters."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return new CommandResult<string>.Invalid(errors);
+        }
+
+        var extra = (request.ExtraAgencyCodes ?? []).Distinct(StringComparer.Ordinal).ToList();
+        CommandResult<string>? refused = null;
+        try
+        {
+            var (whistleId, replayed) = await database.WriteAsync(
+                async unit =>
+                {
+                    var (c, t) = (unit.Connection, unit.Transaction);
+                    if (idempotencyKey is not null)
+                    {
+                        var existing = await c.ExecuteScalarAsync<string?>(FindIdempotencyKeySql, new { caller.UserName, Key = idempotencyKey }, t);
+                        if (existing is not null)
+                        {
+                            return (existing, true);
+                        }
+                    }
+
+                    var now = time.GetUtcNow();
+                    var row = new WhistleRow
+                    {
+                        Id = Guid.CreateVersion7(now).ToString(),
+                        TownshipId = caller.OrgId,
+                        MatterCode = request.MatterCode!,
+                        Urgency = request.Urgency!,
+                        Title = request.Title!.Trim(),
+                        Description = request.Description?.Trim() ?? string.Empty,
+                        Address = request.Address!.Trim(),
+                        Latitude = request.Latitude,
+                        Longitude = request.Longitude,
+                        Status = WhistleStatus.Raised,
+                        RaisedByUser = caller.UserName,
+                        RaisedByName = caller.DisplayName,
+                        RaisedAt = now,
+                        UpdatedAt = now,
+                    };
+                    await InsertRaisedAsync(unit, row, extra, caller.Actor, null, now);
+                    if (idempotencyKey is not null)
+                    {
+                        await c.ExecuteAsync(InsertIdempotencyKeySql, new { caller.UserName, Key = idempotencyKey, WhistleId = row.Id, Now = now }, t);
+                    }
+
+                    await AuditTrail.WriteAsync(unit, caller.Audit, "whistle", row.Id, "raised", null, new { row.MatterCode, row.Urgency, row.Title, row.Address, ExtraAgencyCodes = extra }, now);
+                    // The photos the clerk uploaded while filling the form: linked in the same transaction, or nothing is raised.
+                    refused = await LinkAsync(unit, caller, request.AttachmentIds, AttachmentPurpose.Raise, row, null, null, Visibility.Audience(row.TownshipId, []), now);
+                    if (refused is null)
+                    {
+                        unit.Complete();
+                    }
+
+                    return (row.Id, false);
+                },
+                ct);
+            return refused ?? new CommandResult<string>.Success(whistleId, replayed);
+        }
+        catch (Exception ex) when (idempotencyKey is not null && database.IsUniqueViolation(ex))
+        {
+            // The same key raced in from a concurrent retry: answer with the whistle the first one made.
+            var first = await database.ReadAsync(c => c.ExecuteScalarAsync<string>(FindIdempotencyKeySql, new { caller.UserName, Key = idempotencyKey }), ct)
+                ?? throw new InvalidOperationException("The idempotency key vanished.", ex);
+            return new CommandResult<string>.Success(first, Replayed: true);
+        }
+    }
+
+    /// <summary>
+    /// The whistle row, its further agencies, the <c>WhistleRaised</c> message (first: the relay publishes in outbox
+    /// order, so the dispatcher gets to work one publish earlier) and the <c>WhistleRaised</c> event (whose push still
+    /// precedes every push the dispatch causes: those rows come later in the one ordered stream).
+    /// </summary>
+    private static async Task InsertRaisedAsync(UnitOfWork unit, WhistleRow row, IReadOnlyList<string> extra, EventActor actor, string? note, DateTimeOffset now)
+    {
+        await unit.Connection.ExecuteAsync(InsertWhistleSql, row, unit.Transaction);
+        await unit.Connection.ExecuteAsync(InsertExtraAgencySql, extra.Select(code => new { WhistleId = row.Id, AgencyCode = code }), unit.Transaction);
+        await Outbox.AddAsync(unit, new WhistleRaised(row.Id, row.TownshipId, row.MatterCode, row.Urgency, extra, now), now);
+        await Timeline.AppendAsync(
+            unit,
+            new WhistleEvent(0, WhistleEventTypes.WhistleRaised, row.Id, null, now, actor, row.ToSummary(), null, note),
+            Visibility.Audience(row.TownshipId, []),
+            now);
+    }
+
+    // ---- The township's actions on its whistle ----------------------------------------------------------------
+
+    public Task<CommandResult<string>> CancelAsync(Caller caller, string whistleId, CancellationToken ct) =>
+        ChangeWhistleAsync(caller, whistleId, ct, (unit, whistle, assignments, now) =>
+        {
+            var allowed = Lifecycle.CanCancel(whistle.Status, assignments.Select(a => new AssignmentState(a.Status)));
+            return Task.FromResult<Change>(allowed.Allowed
+                ? new Change.Apply(WhistleStatus.Cancelled, WhistleEventTypes.WhistleCancelled, null)
+                : new Change.Refused(allowed.Reason!));
+        });
+
+    public Task<CommandResult<string>> ReopenAsync(Caller caller, string whistleId, ReopenWhistleRequest request, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: true, multiLine: true);
+        if (errors.Count > 0) return Task.FromResult<CommandResult<string>>(new CommandResult<string>.Invalid(errors));
+        return ChangeWhistleAsync(caller, whistleId, ct, async (unit, whistle, assignments, now) =>
+        {
+            var allowed = Lifecycle.CanReopen(whistle.Status);
+            if (!allowed.Allowed) return new Change.Refused(allowed.Reason!);
+            await unit.Connection.ExecuteAsync(
+                ReopenAssignmentsSql,
+                new { WhistleId = whistle.Id, AssignmentStatus.Reported, AssignmentStatus.Resolved },
+                unit.Transaction);
+            return new Change.Apply(WhistleStatus.InProgress, WhistleEventTypes.WhistleReopened, request.Reason!.Trim());
+        });
+    }
+
+    public Task<CommandResult<string>> ConfirmAsync(Caller caller, string whistleId, ConfirmWhistleRequest request, CancellationToken ct) =>
+        ChangeWhistleAsync(caller, whistleId, ct, async (unit, whistle, assignments, now) =>
+        {
+            var allowed = Lifecycle.CanConfirm(whistle.Status);
+            if (!allowed.Allowed) return new Change.Refused(allowed.Reason!);
+            var errors = ValidateRatings(request, assignments);
+            if (errors.Count > 0) return new Change.Invalid(errors);
+            foreach (var rating in request.Ratings!)
+            {
+                await unit.Connection.ExecuteAsync(
+                    RateAssignmentSql,
+                    new { Id = rating.AssignmentId, WhistleId = whistle.Id, rating.Rating, Comment = rating.Comment?.Trim() },
+                    unit.Transaction);
+            }
+
+            return new Change.Apply(WhistleStatus.Closed, WhistleEventTypes.WhistleConfirmed, null);
+        });
+
+    private static Dictionary<string, string[]> ValidateRatings(ConfirmWhistleRequest request, IReadOnlyList<AssignmentRow> assignments)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var ratings = request.Ratings ?? [];
+        var resolved = assignments.Where(a => a.Status == AssignmentStatus.Resolved).Select(a => a.Id).ToHashSet();
+        for (var i = 0; i < ratings.Count; i++)
+        {
+            var r = ratings[i];
+            if (r.AssignmentId is null || !resolved.Contains(r.AssignmentId))
+                errors[$"ratings[{i}].assignmentId"] = ["Rate only the resolved assignments of this whistle."];
+            if (!Rating.IsValid(r.Rating))
+                errors[$"ratings[{i}].rating"] = [$"The rating must be one of {string.Join(", ", Rating.All)}."];
+            WhistleValidation.Text(errors, $"ratings[{i}].comment", r.Comment, WhistleValidation.CommentMax, required: false, multiLine: true);
+        }
+
+        var rated = ratings.Where(r => r.AssignmentId is not null).GroupBy(r => r.AssignmentId!).ToList();
+        if (rated.Any(g => g.Count() > 1))
+            errors["ratings"] = ["Rate each assignment once."];
+        else if (!resolved.SetEquals(rated.Select(g => g.Key)))
+            errors["ratings"] = ["Rate every resolved assignment: satisfied, basically-satisfied or unsatisfied."];
+        return errors;
+    }
+
+    private abstract record Change
+    {
+        public sealed record Apply(string NewStatus, string EventType, string? Note) : Change;
+
+        public sealed record Refused(string Reason) : Change;
+
+        public sealed record Invalid(Dictionary<string, string[]> Errors) : Change;
+    }
+
+    /// <summary>A township's action on its own whistle: cancel, confirm, reopen.</summary>
+    private async Task<CommandResult<string>> ChangeWhistleAsync(
+        Caller caller,
+        string whistleId,
+        CancellationToken ct,
+        Func<UnitOfWork, WhistleRow, IReadOnlyList<AssignmentRow>, DateTimeOffset, Task<Change>> decide) =>
+        await database.WriteAsync<CommandResult<string>>(
+            async unit =>
+            {
+                var (whistle, assignments) = await LockAsync(unit, whistleId);
+                if (whistle is null || !Visibility.CanSee(caller, whistle, assignments))
+                {
+                    return new CommandResult<string>.NotFound();
+                }
+
+                if (caller.Role != Roles.Township || whistle.TownshipId != caller.OrgId)
+                {
+                    return new CommandResult<string>.Forbidden("Only the raising township acts on its whistle.");
+                }
+
+                var now = time.GetUtcNow();
+                var change = await decide(unit, whistle, assignments, now);
+                switch (change)
+                {
+                    case Change.Refused refused:
+                        return new CommandResult<string>.Conflict(refused.Reason);
+                    case Change.Invalid invalid:
+                        return new CommandResult<string>.Invalid(invalid.Errors);
+                }
+
+                var apply = (Change.Apply)change;
+                if (!await UpdateStatusAsync(unit, whistle, apply.NewStatus, now))
+                {
+                    return ChangedMeanwhile();
+                }
+
+                // Read once more: reopening and confirming changed the assignments themselves.
+                var after = await WhistleRows.GetAssignmentsAsync(unit.Connection, whistle.Id, unit.Transaction);
+                foreach (var a in after)
+                {
+                    // Closed or cancelled: every chain stops. Reopened: the reported ones run against resolve-by again.
+                    var live = apply.NewStatus is WhistleStatus.Closed or WhistleStatus.Cancelled ? null : EscalationPolicy.NextAfter(a.Clock, now, county.Catalog.Escalation);
+                    await SetNextStepAsync(unit, a.Id, live);
+                }
+
+                await AuditTrail.WriteAsync(
+                    unit, caller.Audit, "whistle", whistle.Id, AuditAction(apply.EventType),
+                    new { whistle.Status }, new { Status = apply.NewStatus, apply.Note, Ratings = apply.EventType == WhistleEventTypes.WhistleConfirmed ? after.Select(a => new { a.Id, a.Rating, a.RatingComment }) : null }, now);
+                var summary = (whistle with { Status = apply.NewStatus }).ToSummary();
+                await Timeline.AppendAsync(
+                    unit,
+                    new WhistleEvent(0, apply.EventType, whistle.Id, null, now, caller.Actor, summary, null, apply.Note),
+                    Visibility.Audience(whistle.TownshipId, assignments.Select(a => (a.AgencyCode, a.BranchId))),
+                    now);
+                unit.Complete();
+                return new CommandResult<string>.Success(whistle.Id);
+            },
+            ct);
+
+    // ---- A unit's actions on its duty -------------------------------------------------------------------------
+
+    public Task<CommandResult<string>> ReportAsync(Caller caller, string assignmentId, ReportRequest request, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (request.EtaMinutes is < 0 or > WhistleValidation.EtaMinutesMax)
+            errors["etaMinutes"] = [$"The ETA must be between 0 and {WhistleValidation.EtaMinutesMax} minutes."];
+        WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: false, multiLine: true);
+        return ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentReported, (request.AttachmentIds, AttachmentPurpose.Report), ct, async (unit, assignment, now) =>
+        {
+            var allowed = Lifecycle.CanReport(assignment.Status);
+            if (!allowed.Allowed) return allowed;
+            var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
+            var rows = await unit.Connection.ExecuteAsync(
+                ReportAssignmentSql,
+                new { assignment.Id, Now = now, request.EtaMinutes, Note = note, AssignmentStatus.Reported, AssignmentStatus.Dispatched },
+                unit.Transaction);
+            return rows == 1 ? Transition.Ok : Transition.Refused("The assignment changed meanwhile.");
+        });
+    }
+
+    public Task<CommandResult<string>> ResolveAsync(Caller caller, string assignmentId, ResolveRequest request, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: true, multiLine: true);
+        return ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentResolved, (request.AttachmentIds, AttachmentPurpose.Resolution), ct, async (unit, assignment, now) =>
+        {
+            var allowed = Lifecycle.CanResolve(assignment.Status);
+            if (!allowed.Allowed) return allowed;
+            var rows = await unit.Connection.ExecuteAsync(
+                ResolveAssignmentSql,
+                new { assignment.Id, Now = now, Note = request.Note!.Trim(), AssignmentStatus.Resolved, AssignmentStatus.Reported },
+                unit.Transaction);
+            return rows == 1 ? Transition.Ok : Transition.Refused("The assignment changed meanwhile.");
+        });
+    }
+
+    public Task<CommandResult<string>> DeclineAsync(Caller caller, string assignmentId, DeclineRequest request, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: true, multiLine: true);
+        return ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentDeclined, (null, AttachmentPurpose.Note), ct, async (unit, assignment, now) =>
+        {
+            var allowed = Lifecycle.CanDecline(assignment.Status);
+            if (!allowed.Allowed) return allowed;
+            var rows = await unit.Connection.ExecuteAsync(
+                DeclineAssignmentSql,
+                new { assignment.Id, Now = now, Reason = request.Reason!.Trim(), AssignmentStatus.Declined, AssignmentStatus.Dispatched, AssignmentStatus.Reported },
+                unit.Transaction);
+            return rows == 1 ? Transition.Ok : Transition.Refused("The assignment changed meanwhile.");
+        });
+    }
+
+    /// <summary>A branch's (or an agency's) action on its own assignment: report, resolve, decline.</summary>
+    private async Task<CommandResult<string>> ChangeAssignmentAsync(
+        Caller caller,
+        string assignmentId,
+        Dictionary<string, string[]> errors,
+        string eventType,
+        (IReadOnlyList<string>? Ids, string Purpose) files,
+        CancellationToken ct,
+        Func<UnitOfWork, AssignmentRow, DateTimeOffset, Task<Transition>> apply)
+    {
+        var found = await database.ReadAsync(c => WhistleRows.GetAssignmentAsync(c, assignmentId), ct);
+        if (found is null)
+        {
+            return new CommandResult<string>.NotFound();
+        }
+
+        return await database.WriteAsync<CommandResult<string>>(
+            async unit =>
+            {
+                var (whistle, assignments) = await LockAsync(unit, found.WhistleId);
+                var assignment = assignments.FirstOrDefault(a => a.Id == assignmentId);
+                if (whistle is null || assignment is null || !Visibility.CanSee(caller, whistle, assignments))
+                {
+                    return new CommandResult<string>.NotFound();
+                }
+
+                var owner = caller.Role switch
+                {
+                    Roles.Branch => assignment.BranchId == caller.OrgId,
+                    Roles.Agency => assignment.BranchId is null && assignment.AgencyCode == caller.OrgId,
+                    _ => false,
+                };
+                if (!owner)
+                {
+                    return new CommandResult<string>.Forbidden("Only the branch the assignment is routed to (or the agency, where it has no branch there) acts on it.");
+                }
+
+                if (errors.Count > 0)
+                {
+                    return new CommandResult<string>.Invalid(errors);
+                }
+
+                var live = Lifecycle.CanActOnWhistle(whistle.Status);
+                if (!live.Allowed)
+                {
+                    return new CommandResult<string>.Conflict(live.Reason!);
+                }
+
+                var now = time.GetUtcNow();
+                var result = await apply(unit, assignment, now);
+                if (!result.Allowed)
+                {
+                    return new CommandResult<string>.Conflict(result.Reason!);
+                }
+
+                var after = await WhistleRows.GetAssignmentsAsync(unit.Connection, whistle.Id, unit.Transaction);
+                var status = Lifecycle.DeriveWhistleStatus(whistle.Status, after.Select(a => new AssignmentState(a.Status)).ToList());
+                if (!await UpdateStatusAsync(unit, whistle, status, now))
+                {
+                    return ChangedMeanwhile();
+                }
+
+                var changed = after.First(a => a.Id == assignmentId);
+                // The chain follows the assignment: the resolve phase after a report, nothing after resolve or decline.
+                await SetNextStepAsync(unit, changed.Id, EscalationPolicy.NextAfter(changed.Clock, now, county.Catalog.Escalation));
+                var note = eventType == WhistleEventTypes.AssignmentDeclined ? changed.DeclineReason : changed.Note;
+                await AuditTrail.WriteAsync(unit, caller.Audit, "assignment", changed.Id, AuditAction(eventType), new { assignment.Status }, changed.ToSnapshot(), now);
+                var audience = Visibility.Audience(whistle.TownshipId, [(changed.AgencyCode, changed.BranchId)]);
+                await Timeline.AppendAsync(
+                    unit,
+                    new WhistleEvent(0, eventType, whistle.Id, changed.Id, now, caller.Actor, (whistle with { Status = status }).ToSummary(), changed.ToSnapshot(), note),
+                    audience,
+                    now);
+                // The arrival photo of a report, the result of a resolution: in the same transaction, or the action is not taken.
+                if (await LinkAsync(unit, caller, files.Ids, files.Purpose, whistle with { Status = status }, changed.Id, null, audience, now) is { } refused)
+                {
+                    return refused;
+                }
+
+                unit.Complete();
+                return new CommandResult<string>.Success(whistle.Id);
+            },
+            ct);
+    }
+
+    // ---- Evidence (issue 14) ------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// A later note (补充材料): files the caller uploaded, with an optional text, on a whistle it sees — the township, a
+    /// unit with a duty on it, a supervisor; not on a cancelled whistle. One <c>AttachmentAdded</c> event to everyone on it.
+    /// </summary>
+    public async Task<CommandResult<string>> AddAttachmentsAsync(Caller caller, string whistleId, AddAttachmentsRequest request, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: false, multiLine: true);
+        if (request.AttachmentIds is null || request.AttachmentIds.Count == 0)
+        {
+            errors["attachmentIds"] = ["Upload at least one file first (POST /api/attachments) and name it here."];
+        }
+
+        return await database.WriteAsync<CommandResult<string>>(
+            async unit =>
+            {
+                var (whistle, assignments) = await LockAsync(unit, whistleId);
+                if (whistle is null || !Visibility.CanSee(caller, whistle, assignments))
+                {
+                    return new CommandResult<string>.NotFound();
+                }
+
+                if (errors.Count > 0)
+                {
+                    return new CommandResult<string>.Invalid(errors);
+                }
+
+                if (whistle.Status == WhistleStatus.Cancelled)
+                {
+                    return new CommandResult<string>.Conflict("The whistle was cancelled: nothing more is added to it.");
+                }
+
+                var now = time.GetUtcNow();
+                var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
+                var mine = caller.Role is Roles.Branch or Roles.Agency ? assignments.FirstOrDefault(a => Visibility.Concerns(caller, whistle, a)) : null;
+                var refused = await LinkAsync(
+                    unit, caller, request.AttachmentIds, AttachmentPurpose.Note, whistle, mine?.Id, note,
+                    Visibility.Audience(whistle.TownshipId, assignments.Select(a => (a.AgencyCode, a.BranchId))), now);
+                if (refused is not null)
+                {
+                    return refused;
+                }
+
+                unit.Complete();
+                return new CommandResult<string>.Success(whistle.Id);
+            },
+            ct);
+    }
+
+    /// <summary>
+    /// Links the caller's uploads to the item being written (<see cref="AttachmentStore.LinkAsync"/>, the attachments'
+    /// owner), announced as <c>AttachmentAdded</c> to <paramref name="audience"/>; the refusal to answer instead (the
+    /// caller then does not complete its transaction, so nothing of the item is written either).
+    /// </summary>
+    private async Task<CommandResult<string>?> LinkAsync(
+        UnitOfWork unit, Caller caller, IReadOnlyList<string>? ids, string purpose, WhistleRow whistle, string? assignmentId, string? note,
+        IReadOnlyList<string> audience, DateTimeOffset now)
+    {
+        if (ids is null || ids.Count == 0) return null;
+        var outcome = await attachments.LinkAsync(
+            unit,
+            new AttachmentLink(ids, caller.Uploader, purpose, whistle.Id, null, assignmentId, note, now, (whistle.ToSummary(), audience)));
+        return outcome switch
+        {
+            LinkOutcome.Invalid invalid => new CommandResult<string>.Invalid(invalid.Errors),
+            LinkOutcome.TooLarge large => new CommandResult<string>.TooLarge(large.Refusal.Code, large.Refusal.Detail),
+            _ => null,
+        };
+    }
+
+    // ---- Shared steps ---------------------------------------------------------------------------------------------
+
+    /// <summary>The audit trail's word for what an event records: AssignmentReported → reported.</summary>
+    public static string AuditAction(string eventType) => eventType switch
+    {
+        WhistleEventTypes.WhistleCancelled => "cancelled",
+        WhistleEventTypes.WhistleConfirmed => "confirmed",
+        WhistleEventTypes.WhistleReopened => "reopened",
+        WhistleEventTypes.AssignmentReported => "reported",
+        WhistleEventTypes.AssignmentResolved => "resolved",
+        WhistleEventTypes.AssignmentDeclined => "declined",
+        WhistleEventTypes.AssignmentReassigned => "reassigned",
+        WhistleEventTypes.AssignmentDispatched => "added",
+        _ => eventType,
+    };
+
+    /// <summary>The whistle, its row locked against other writers until the transaction ends, and its duties.</summary>
+    private static async Task<(WhistleRow? Whistle, IReadOnlyList<AssignmentRow> Assignments)> LockAsync(UnitOfWork unit, string whistleId)
+    {
+        var whistle = await unit.Connection.QuerySingleOrDefaultAsync<WhistleRow>(unit.Dialect.Sql(SelectWhistleForUpdateSql), new { Id = whistleId }, unit.Transaction);
+        var assignments = await WhistleRows.GetAssignmentsAsync(unit.Connection, whistleId, unit.Transaction);
+        return (whistle, assignments);
+    }
+
+    /// <summary>Moves a whistle to a status if nobody changed it since it was read; false when someone did.</summary>
+    private static async Task<bool> UpdateStatusAsync(UnitOfWork unit, WhistleRow whistle, string status, DateTimeOffset now) =>
+        await unit.Connection.ExecuteAsync(UpdateStatusSql, new { whistle.Id, Status = status, Now = now, whistle.Version }, unit.Transaction) == 1;
+
+    /// <summary>Schedules (or, with null, stops) an assignment's escalation chain.</summary>
+    private static Task SetNextStepAsync(UnitOfWork unit, string assignmentId, EscalationStep? step) =>
+        unit.Connection.ExecuteAsync(SetNextStepSql, new { Id = assignmentId, step?.At, step?.Kind, step?.Level }, unit.Transaction);
+
+    private static CommandResult<string> ChangedMeanwhile() => new CommandResult<string>.Conflict("The whistle changed meanwhile; reload it.");
+}

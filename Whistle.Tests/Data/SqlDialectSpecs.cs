@@ -1,0 +1,210 @@
+using System.Data.Common;
+using System.Text.RegularExpressions;
+using Dapper;
+using DbUp.Builder;
+using Microsoft.Data.Sqlite;
+using Microsoft.SqlServer.TransactSql.ScriptDom;
+using Whistle.Core.Options;
+using Whistle.Core.Storage;
+using Whistle.Tests.Security;
+using Whistle.Tests.Support;
+
+namespace Whistle.Tests.Data;
+
+/// <summary>
+/// Issue 12: what differs between the databases lives in one dialect type per provider, so that a third provider is
+/// one new type. No statement outside the dialects may use a provider's own syntax (nor may anything outside them switch
+/// on the provider: Architecture/When_the_data_layer_is_read).
+/// </summary>
+public sealed partial class When_the_code_speaks_SQL
+{
+    // A provider's own words: paging, locks, returning identities, upserts, transactions and locks in SQL,
+    // pragmas, date functions, string concatenation, list parameters Dapper expands (PostgreSQL takes arrays).
+    [GeneratedRegex(
+        @"\bLIMIT\b|\bTOP\s*\(|\bOFFSET\b|\bFETCH\b|UPDLOCK|ROWLOCK|HOLDLOCK|NOLOCK|\bRETURNING\b|\bOUTPUT\b|sp_getapplock|\bPRAGMA\b|ON CONFLICT|"
+        + @"@@ROWCOUNT|@@IDENTITY|SCOPE_IDENTITY|changes\(\)|last_insert_rowid|\bMERGE\b|\bDECLARE\b|BEGIN TRANSACTION|\bTHROW\b|INSERT OR |FOR UPDATE|"
+        + @"GETDATE|GETUTCDATE|SYSUTCDATETIME|SYSDATETIMEOFFSET|DATEADD|DATEDIFF|julianday|strftime|\bdatetime\(|\bNOW\(\)|\bnvarchar\b|"
+        + @"\|\||\bIIF\(|\bISNULL\(|\bIFNULL\(|\bLEN\(|\bIN\s+@|READPAST|COUNT_BIG|\bEXEC\b",
+        RegexOptions.IgnoreCase)]
+    private static partial Regex ProviderSyntax();
+
+    [GeneratedRegex(@"/\*.*?\*/|--[^\n]*", RegexOptions.Singleline)]
+    private static partial Regex Comment();
+
+    public static IEnumerable<TestCaseData> PortableStatements() =>
+        When_SQL_Server_reads_our_SQL.Constants()
+            .Where(s => !s.Name.Contains("Dialect.", StringComparison.Ordinal))
+            .Concat(When_SQL_Server_reads_our_SQL.Composed(new MarkerDialect()))
+            .Select(s => new TestCaseData(s.Sql).SetName(s.Name));
+
+    [TestCaseSource(nameof(PortableStatements))]
+    public void Should_leave_every_difference_between_the_databases_to_the_dialect(string sql)
+    {
+        var found = ProviderSyntax().Matches(Comment().Replace(sql, " ")).Select(m => m.Value).Distinct().ToList();
+        Assert.That(found, Is.Empty, $"provider syntax outside the dialects (ask the SqlDialect for it):\n{sql}");
+    }
+
+    [Test]
+    public void Should_find_the_statements_composed_with_the_dialect()
+    {
+        var composed = When_SQL_Server_reads_our_SQL.Composed(new MarkerDialect()).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(composed.Select(c => c.Name), Does.Contain("Timeline.InsertSql").And.Contain("Outbox.ClaimSql").And.Contain("Inbox.RecordSql"));
+            Assert.That(composed.Single(c => c.Name == "Timeline.InsertSql").Sql, Does.Contain("/*under-lock whistle-timeline*/").And.Contain("/*returning sequence*/"));
+        });
+    }
+
+    /// <summary>A dialect whose every part is a marker: what a statement leaves to the dialect shows, nothing else does.</summary>
+    private sealed class MarkerDialect : SqlDialect
+    {
+        public override DatabaseProvider Provider => (DatabaseProvider)(-1);
+
+        public override bool IsEmbedded => false;
+
+        public override System.Data.IsolationLevel WriteIsolation => System.Data.IsolationLevel.Unspecified;
+
+        public override string ConnectionString(string? configured, Func<string> dataFolder) => throw new NotSupportedException();
+
+        public override DbDataSource CreateDataSource(string connectionString) => throw new NotSupportedException();
+
+        public override Task OpenedAsync(DbConnection connection, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public override bool IsTransient(Exception exception) => false;
+
+        public override bool IsUniqueViolation(Exception exception) => false;
+
+        public override string Page(string orderedSelect) => $"{orderedSelect} /*page*/";
+
+        public override string Limit(string orderedSelect, string take = "@Take") => $"{orderedSelect} /*limit {take}*/";
+
+        public override string SelectForUpdate(string columns, string from, string where, bool evenIfAbsent = false) =>
+            $"SELECT {columns} FROM {from} /*for-update*/ WHERE {where}";
+
+        public override string InsertReturningIdentity(string table, string columns, string values, string identity) =>
+            $"INSERT INTO {table} ({columns}) VALUES ({values}) /*returning {identity}*/";
+
+        public override string InsertIfAbsent(string table, string columns, string values, string key) =>
+            $"INSERT INTO {table} ({columns}) VALUES ({values}) /*if-absent {key}*/";
+
+        public override string Upsert(string table, string columns, string values, string key, string update) =>
+            $"INSERT INTO {table} ({columns}) VALUES ({values}) /*else-update {key}: {update}*/";
+
+        public override string UnderLock(string resource, TimeSpan wait, string statements, bool shared = false) => $"/*under-lock {resource}*/ {statements}";
+
+        public override string UnderLockInOwnTransaction(string resource, TimeSpan wait, string statements) => $"/*under-lock-alone {resource}*/ {statements}";
+
+        public override string SkippingLocked(string table) => $"{table} /*skipping-locked*/";
+
+        public override ValueTask<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public override string WithoutFlush(string statements) => $"/*without-flush*/ {statements}";
+
+        public override string InList(string column, string parameter) => $"{column} /*in-list*/ = {parameter}";
+
+        public override MigrationTypes MigrationTypes => throw new NotSupportedException();
+
+        public override IDisposable PrepareMigration(string connectionString, bool ensureDatabase) => throw new NotSupportedException();
+
+        public override UpgradeEngineBuilder Migrations(string connectionString) => throw new NotSupportedException();
+    }
+}
+
+/// <summary>What each dialect composes does what it says: run on SQLite, parsed for SQL Server.</summary>
+public sealed class When_a_dialect_composes_a_statement
+{
+    private SqliteConnection _connection = null!;
+
+    private static readonly SqlDialect Sqlite = SqlDialect.For(DatabaseProvider.Sqlite);
+
+    [SetUp]
+    public async Task CreateTable()
+    {
+        _connection = new SqliteConnection($"Data Source={Path.Combine(TestSettings.NewDataFolder(), "dialect.db")};Pooling=False");
+        await _connection.OpenAsync();
+        await _connection.ExecuteAsync("""
+            CREATE TABLE items (id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, k1 TEXT NOT NULL, k2 TEXT NOT NULL, v INTEGER NOT NULL);
+            CREATE UNIQUE INDEX ux_items ON items (k1, k2);
+            """);
+    }
+
+    [TearDown]
+    public async Task Close() => await _connection.DisposeAsync();
+
+    private static string Insert(SqlDialect d) => d.InsertReturningIdentity("items", "k1, k2, v", "@K1, @K2, @V", "id") + ";";
+
+    private static string InsertIfAbsent(SqlDialect d) => d.InsertIfAbsent("items", "k1, k2, v", "@K1, @K2, @V", "k1, k2") + ";";
+
+    private static string Upsert(SqlDialect d) => d.Upsert("items", "k1, k2, v", "@K1, @K2, @V", "k1, k2", "v = @V") + ";";
+
+    private static string Paged(SqlDialect d) => d.Page("SELECT v FROM items ORDER BY v DESC") + ";";
+
+    private static string Limited(SqlDialect d) => d.Limit("SELECT v FROM items ORDER BY v", "@Take") + ";";
+
+    private static string Locked(SqlDialect d) => d.SelectForUpdate("v", "items i", "i.k1 = @K1 AND i.k2 = @K2", evenIfAbsent: true) + ";";
+
+    private static string Listed(SqlDialect d) => $"SELECT v FROM items WHERE {d.InList("k1", "@Keys")} ORDER BY v;";
+
+    private static string Ordered(SqlDialect d) => d.UnderLock("whistle-test", TimeSpan.FromSeconds(1), Insert(d));
+
+    private static string Claimed(SqlDialect d) => d.WithoutFlush(d.UnderLockInOwnTransaction("whistle-test", TimeSpan.FromSeconds(1), "UPDATE items SET v = v + 1;"));
+
+    [Test]
+    public async Task Should_insert_and_answer_the_identity_in_order()
+    {
+        var first = await _connection.ExecuteScalarAsync<long>(Insert(Sqlite), new { K1 = "a", K2 = "x", V = 1 });
+        var second = await _connection.ExecuteScalarAsync<long>(Ordered(Sqlite), new { K1 = "b", K2 = "x", V = 2 });
+        Assert.That(second, Is.GreaterThan(first));
+    }
+
+    [Test]
+    public async Task Should_insert_if_absent_once_and_upsert_after()
+    {
+        var args = new { K1 = "a", K2 = "x", V = 1 };
+        Assert.That(await _connection.ExecuteAsync(InsertIfAbsent(Sqlite), args), Is.EqualTo(1));
+        Assert.That(await _connection.ExecuteAsync(InsertIfAbsent(Sqlite), args with { V = 5 }), Is.Zero, "the key was there: nothing inserted");
+        Assert.That(await _connection.ExecuteScalarAsync<int>("SELECT v FROM items"), Is.EqualTo(1));
+        await _connection.ExecuteAsync(Upsert(Sqlite), args with { V = 7 });
+        await _connection.ExecuteAsync(Upsert(Sqlite), new { K1 = "b", K2 = "x", V = 8 });
+        Assert.That(await _connection.QueryAsync<int>("SELECT v FROM items ORDER BY k1"), Is.EqualTo(new[] { 7, 8 }));
+    }
+
+    [Test]
+    public async Task Should_page_limit_lock_and_take_lists()
+    {
+        for (var i = 1; i <= 5; i++) await _connection.ExecuteAsync(Insert(Sqlite), new { K1 = $"k{i}", K2 = "x", V = i });
+        await _connection.ExecuteAsync(Claimed(Sqlite));
+        await using var transaction = await _connection.BeginTransactionAsync(Sqlite.WriteIsolation);
+        Assert.That(await _connection.QueryAsync<int>(Paged(Sqlite), new { Skip = 1, Take = 2 }, transaction), Is.EqualTo(new[] { 5, 4 }));
+        Assert.That(await _connection.QueryAsync<int>(Limited(Sqlite), new { Take = 2 }, transaction), Is.EqualTo(new[] { 2, 3 }));
+        Assert.That(await _connection.QuerySingleOrDefaultAsync<int?>(Locked(Sqlite), new { K1 = "k3", K2 = "x" }, transaction), Is.EqualTo(4));
+        Assert.That(await _connection.QueryAsync<int>(Listed(Sqlite), new { Keys = new List<string> { "k2", "k5" } }, transaction), Is.EqualTo(new[] { 3, 6 }));
+    }
+
+    public static IEnumerable<TestCaseData> SqlServerForms() =>
+        new (string Name, Func<SqlDialect, string> Compose)[]
+        {
+            (nameof(Insert), Insert), (nameof(InsertIfAbsent), InsertIfAbsent), (nameof(Upsert), Upsert), (nameof(Paged), Paged),
+            (nameof(Limited), Limited), (nameof(Locked), Locked), (nameof(Listed), Listed), (nameof(Ordered), Ordered), (nameof(Claimed), Claimed),
+        }.Select(c => new TestCaseData(c.Compose(SqlDialect.For(DatabaseProvider.SqlServer))).SetName($"SqlServer.{c.Name}"));
+
+    [TestCaseSource(nameof(SqlServerForms))]
+    public void Should_compose_T_SQL_that_parses(string sql)
+    {
+        var sent = Regex.Replace(sql, @"IN\s+@(\w+)", "IN (@$1)", RegexOptions.IgnoreCase);
+        new TSql160Parser(initialQuotedIdentifiers: true).Parse(new StringReader(sent), out var errors);
+        Assert.That(errors.Select(e => $"line {e.Line}: {e.Message}"), Is.Empty, sent);
+    }
+
+    [Test]
+    public void Should_match_the_key_to_its_values_in_SQL_Servers_upsert()
+    {
+        var sql = Upsert(SqlDialect.For(DatabaseProvider.SqlServer));
+        Assert.Multiple(() =>
+        {
+            Assert.That(sql, Does.Contain("UPDATE items SET v = @V WHERE k1 = @K1 AND k2 = @K2;"));
+            Assert.That(sql, Does.Contain("IF @@ROWCOUNT = 0"));
+            Assert.That(() => SqlDialect.For(DatabaseProvider.SqlServer).Upsert("items", "k1, v", "@K1", "k1", "v = 1"), Throws.ArgumentException);
+        });
+    }
+}

@@ -1,0 +1,171 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Whistle.Contracts;
+using Whistle.Core.Domain;
+using Whistle.Core.Meetings;
+using Whistle.Core.Options;
+using Whistle.Core.Storage;
+using Whistle.Core.Whistles;
+using Whistle.Tests.Support;
+
+namespace Whistle.Tests.Unit;
+
+/// <summary>
+/// Issue 12: who sees what is one rule (<see cref="Visibility"/>), written once in SQL (the lists, the inbox) and once in
+/// C# (a whistle read, every command's 404), and once more as push groups (live events, catch-up). The forms agree on
+/// a table of cases: the SQL run on SQLite over the real schema, the C# over the same rows, the groups of each event.
+/// </summary>
+public sealed class When_visibility_is_judged
+{
+    // Two townships; branches of two agencies in the first, one in the second; an agency without a branch there.
+    private static readonly WhistleRow[] Whistles =
+    [
+        Raised("w1", "t1"), Raised("w2", "t2"), Raised("w3", "t1"), Raised("w4", "t2"),
+    ];
+
+    private static readonly AssignmentRow[] Assignments =
+    [
+        Duty("a1", "w1", "a-one", "a-one.t1"), Duty("a2", "w1", "a-two", "a-two.t1"), // w1: two branches of t1
+        Duty("a3", "w2", "a-one", "a-one.t2"),                                      // w2: the same agency's branch in t2
+        Duty("a4", "w4", "a-three", null),                                           // w4: an agency itself; w3: no duty yet
+    ];
+
+    // A township's meeting summoning a branch and an agency itself; a county-wide one; one summoning nobody yet.
+    private static readonly MeetingRow[] Meetings =
+    [
+        new() { Id = "m1", TownshipId = "t1" }, new() { Id = "m2", TownshipId = null }, new() { Id = "m3", TownshipId = "t2" },
+    ];
+
+    private static readonly SummonsRow[] Summons =
+    [
+        new() { Id = "s1", MeetingId = "m1", AgencyCode = "a-one", BranchId = "a-one.t1" },
+        new() { Id = "s2", MeetingId = "m1", AgencyCode = "a-three", BranchId = null },
+        new() { Id = "s3", MeetingId = "m2", AgencyCode = "a-two", BranchId = "a-two.t1" },
+    ];
+
+    public static IEnumerable<TestCaseData> Callers() =>
+        new[]
+        {
+            new Caller("s", "s", Roles.Supervisor, "county"),
+            new Caller("t1", "t1", Roles.Township, "t1"), new Caller("t2", "t2", Roles.Township, "t2"), new Caller("t9", "t9", Roles.Township, "t9"),
+            new Caller("b1", "b1", Roles.Branch, "a-one.t1"), new Caller("b2", "b2", Roles.Branch, "a-two.t1"),
+            new Caller("b3", "b3", Roles.Branch, "a-one.t2"), new Caller("b9", "b9", Roles.Branch, "a-nine.t1"),
+            new Caller("g1", "g1", Roles.Agency, "a-one"), new Caller("g2", "g2", Roles.Agency, "a-two"),
+            new Caller("g3", "g3", Roles.Agency, "a-three"), new Caller("g9", "g9", Roles.Agency, "a-nine"),
+            new Caller("x", "x", Roles.AuditAdmin, "county"), // an administrator: sees no whistle, no meeting
+        }.Select(c => new TestCaseData(c).SetName($"{c.Role} {c.OrgId}"));
+
+    private SqliteConnection _connection = null!;
+
+    [OneTimeSetUp]
+    public async Task CreateTheRows()
+    {
+        var file = Path.Combine(TestSettings.NewDataFolder(), "visibility.db");
+        var connectionString = $"Data Source={file};Pooling=False";
+        DatabaseMigrator.Migrate(DatabaseProvider.Sqlite, connectionString);
+        _connection = new SqliteConnection(connectionString);
+        await _connection.OpenAsync();
+        foreach (var w in Whistles)
+        {
+            await _connection.ExecuteAsync(
+                "INSERT INTO whistles (id, township_id, matter_code, urgency, title, description, address, status, raised_by_user, raised_by_name, raised_at, updated_at, version) " +
+                "VALUES (@Id, @TownshipId, 'm', 'routine', 't', '', 'a', 'dispatched', 'u', 'u', @At, @At, 0)",
+                new { w.Id, w.TownshipId, At = DateTimeOffset.UnixEpoch });
+        }
+
+        foreach (var a in Assignments)
+        {
+            await _connection.ExecuteAsync(
+                "INSERT INTO assignments (id, whistle_id, agency_code, branch_id, role, status, dispatched_at, report_by, resolve_by, position) " +
+                "VALUES (@Id, @WhistleId, @AgencyCode, @BranchId, 'lead', 'dispatched', @At, @At, @At, 0)",
+                new { a.Id, a.WhistleId, a.AgencyCode, a.BranchId, At = DateTimeOffset.UnixEpoch });
+        }
+
+        await CreateTheMeetingsAsync();
+    }
+
+    private async Task CreateTheMeetingsAsync()
+    {
+        foreach (var m in Meetings)
+        {
+            await _connection.ExecuteAsync(
+                "INSERT INTO meetings (id, township_id, kind, title, agenda, place, starts_at, ends_at, confirm_by, status, organizer_user, organizer_name, organizer_org, created_at, version) " +
+                "VALUES (@Id, @TownshipId, 'regular', 't', '', 'p', @At, @At, @At, 'scheduled', 'u', 'u', 'o', @At, 0)",
+                new { m.Id, m.TownshipId, At = DateTimeOffset.UnixEpoch });
+        }
+
+        foreach (var s in Summons)
+        {
+            await _connection.ExecuteAsync(
+                "INSERT INTO meeting_summons (id, meeting_id, agency_code, branch_id, status, position) VALUES (@Id, @MeetingId, @AgencyCode, @BranchId, 'summoned', 0)",
+                new { s.Id, s.MeetingId, s.AgencyCode, s.BranchId });
+        }
+    }
+
+    [OneTimeTearDown]
+    public async Task Close() => await _connection.DisposeAsync();
+
+    [TestCaseSource(nameof(Callers))]
+    public async Task Should_show_the_same_whistles_in_SQL_as_in_CSharp(Caller caller)
+    {
+        var bySql = await _connection.QueryAsync<string>($"SELECT w.id FROM whistles w WHERE {Visibility.WhistleCondition} ORDER BY w.id", new { caller.Role, Org = caller.OrgId });
+        var byCode = Whistles.Where(w => Visibility.CanSee(caller, w, Assignments.Where(a => a.WhistleId == w.Id))).Select(w => w.Id);
+        Assert.That(bySql, Is.EqualTo(byCode));
+    }
+
+    [TestCaseSource(nameof(Callers))]
+    public async Task Should_list_the_same_duties_in_SQL_as_in_CSharp(Caller caller)
+    {
+        var bySql = await _connection.QueryAsync<string>(
+            $"SELECT a.id FROM assignments a JOIN whistles w ON w.id = a.whistle_id WHERE {Visibility.AssignmentCondition} ORDER BY a.id", new { caller.Role, Org = caller.OrgId });
+        var byCode = Assignments.Where(a => Visibility.Concerns(caller, Whistles.Single(w => w.Id == a.WhistleId), a)).Select(a => a.Id);
+        Assert.That(bySql, Is.EqualTo(byCode));
+    }
+
+    [TestCaseSource(nameof(Callers))]
+    public void Should_push_an_event_to_exactly_those_who_see_its_whistle(Caller caller)
+    {
+        foreach (var w in Whistles)
+        {
+            var duties = Assignments.Where(a => a.WhistleId == w.Id).ToList();
+            var audience = Visibility.Audience(w.TownshipId, duties.Select(a => (a.AgencyCode, a.BranchId)));
+            var pushed = Roles.Business.Contains(caller.Role) && audience.Contains(Visibility.GroupOf(caller));
+            Assert.That(pushed, Is.EqualTo(Visibility.CanSee(caller, w, duties)), $"{w.Id}: audience {string.Join(", ", audience)}");
+        }
+    }
+
+    [TestCaseSource(nameof(Callers))]
+    public async Task Should_show_the_same_meetings_in_SQL_as_in_CSharp_and_push_them_alike(Caller caller)
+    {
+        var bySql = await _connection.QueryAsync<string>($"SELECT m.id FROM meetings m WHERE {Visibility.MeetingCondition} ORDER BY m.id", new { caller.Role, Org = caller.OrgId });
+        var byCode = Meetings.Where(m => Visibility.CanSee(caller, m, Summons.Where(s => s.MeetingId == m.Id))).Select(m => m.Id).ToList();
+        Assert.That(bySql, Is.EqualTo(byCode));
+        foreach (var m in Meetings)
+        {
+            var audience = Visibility.Audience(m.TownshipId, Summons.Where(s => s.MeetingId == m.Id).Select(s => (s.AgencyCode, s.BranchId)));
+            Assert.That(Roles.Business.Contains(caller.Role) && audience.Contains(Visibility.GroupOf(caller)), Is.EqualTo(byCode.Contains(m.Id)), $"{m.Id}: audience {string.Join(", ", audience)}");
+        }
+    }
+
+    [Test]
+    public void Should_show_a_case_of_each_kind()
+    {
+        // The table means something: every kind of caller sees some whistles and misses others.
+        var seen = Callers().Select(c => (Caller)c.Arguments[0]!)
+            .ToDictionary(c => c.UserName, c => Whistles.Count(w => Visibility.CanSee(c, w, Assignments.Where(a => a.WhistleId == w.Id))));
+        Assert.Multiple(() =>
+        {
+            Assert.That(seen["s"], Is.EqualTo(Whistles.Length));
+            Assert.That(seen["t1"], Is.EqualTo(2), "its own two, one without any duty yet");
+            Assert.That(seen["b1"], Is.EqualTo(1));
+            Assert.That(seen["g1"], Is.EqualTo(2), "the agency sees its branches' duties in both townships");
+            Assert.That(seen["g3"], Is.EqualTo(1), "an agency summoned itself");
+            Assert.That(new[] { seen["t9"], seen["b9"], seen["g9"], seen["x"] }, Is.All.Zero);
+        });
+    }
+
+    private static WhistleRow Raised(string id, string township) => new() { Id = id, TownshipId = township, Status = WhistleStatus.Dispatched };
+
+    private static AssignmentRow Duty(string id, string whistle, string agency, string? branch) =>
+        new() { Id = id, WhistleId = whistle, AgencyCode = agency, BranchId = branch, Status = AssignmentStatus.Dispatched };
+}
