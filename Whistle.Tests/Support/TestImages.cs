@@ -27,8 +27,8 @@ public static class TestImages
             if (label.Length > 0)
             {
                 using var text = new SKPaint { Color = SKColors.White };
-                using var font = new SKFont { Size = height / 8f };
-                canvas.DrawText(label, width * 0.62f, height * 0.9f, SKTextAlign.Left, font, text);
+                using var font = new SKFont { Size = height / 12f };
+                canvas.DrawText(label, width * 0.95f, height * 0.92f, SKTextAlign.Right, font, text);
             }
         }
 
