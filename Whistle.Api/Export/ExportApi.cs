@@ -76,6 +76,9 @@ public static class ExportApi
             {
                 var ct = http.RequestAborted;
                 var caller = CurrentUser.From(http);
+                // ZipArchive writes each entry's small data descriptor synchronously even through its async API (.NET 10):
+                // allowed for this response alone; every file's bytes are written asynchronously.
+                if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpBodyControlFeature>() is { } body) body.AllowSynchronousIO = true;
                 await using var zip = await ZipArchive.CreateAsync(stream, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: Encoding.UTF8, ct);
                 var manifest = new StringWriter();
                 var table = new CsvWriter(manifest);

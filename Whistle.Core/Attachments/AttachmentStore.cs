@@ -153,6 +153,38 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
     }
 
     /// <summary>
+    /// A client's own media URL (Open311's <c>media_url</c>), kept as a reference on the raised whistle — never fetched
+    /// (no request leaves Whistle for an address a client chose: no SSRF), shown as a link.
+    /// </summary>
+    public async Task AddReferenceAsync(UnitOfWork unit, AttachmentUploader by, string whistleId, string url, DateTimeOffset now)
+    {
+        var row = new AttachmentRow
+        {
+            Id = Guid.CreateVersion7(now).ToString(),
+            WhistleId = whistleId,
+            Purpose = AttachmentPurpose.Raise,
+            FileName = FileNames.Sanitise(new Uri(url).Segments.LastOrDefault(), string.Empty) is { Length: > 0 } name ? name : "media",
+            MediaKind = "link",
+            ContentType = "text/uri-list",
+            SizeBytes = 0,
+            Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(url))),
+            SourceUrl = url,
+            UploadedByUser = by.UserName,
+            UploadedByName = by.DisplayName,
+            UploadedByOrg = by.OrgId,
+            UploadedAt = now,
+            LinkedAt = now,
+        };
+        await unit.Connection.ExecuteAsync(InsertSql, row, unit.Transaction);
+        await AuditTrail.WriteAsync(unit, new AuditActor(by.UserName, by.DisplayName, by.RemoteAddress), "attachment", row.Id, "added", null, new { row.WhistleId, row.MediaKind, row.SourceUrl }, now);
+    }
+
+    /// <summary>A URL kept as a reference: absolute http(s), no user info, no control characters, at most 2000 characters.</summary>
+    public static bool IsReferenceUrl(string url) =>
+        url.Length <= 2000 && !url.Any(char.IsControl) && Uri.TryCreate(url, UriKind.Absolute, out var u)
+        && u.Scheme is "http" or "https" && string.IsNullOrEmpty(u.UserInfo);
+
+    /// <summary>
     /// Links the caller's drafts to an item in the item's transaction: each must be the caller's own, not yet linked, not
     /// deleted, and uploaded for this whistle or meeting (or for none); together at most <c>MaxFilesPerItem</c> files and
     /// <c>MaxItemBytes</c>. Writes an <c>added</c> audit row per file and, when <see cref="AttachmentLink.Announce"/> is

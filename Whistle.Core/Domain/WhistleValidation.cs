@@ -26,6 +26,8 @@ public static class WhistleValidation
         if (string.IsNullOrWhiteSpace(r.Urgency)) errors["urgency"] = ["The urgency is required."];
         else if (!Urgency.IsValid(r.Urgency)) errors["urgency"] = [$"The urgency must be one of {string.Join(", ", Urgency.All)}."];
         if (r.Latitude is { } lat && (double.IsNaN(lat) || lat is < -90 or > 90)) errors["latitude"] = ["The latitude must be between -90 and 90."];
+        if (r.MediaUrl is not null && !Attachments.AttachmentStore.IsReferenceUrl(r.MediaUrl))
+            errors["mediaUrl"] = ["The media URL must be an absolute http(s) address of at most 2000 characters, without credentials or control characters."];
         if (r.Longitude is { } lon && (double.IsNaN(lon) || lon is < -180 or > 180)) errors["longitude"] = ["The longitude must be between -180 and 180."];
         if (r.Latitude.HasValue != r.Longitude.HasValue) errors[r.Latitude.HasValue ? "longitude" : "latitude"] = ["Give both latitude and longitude, or neither."];
         if (r.ExtraAgencyCodes is { } extra)

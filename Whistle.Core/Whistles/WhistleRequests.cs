@@ -11,7 +11,8 @@ public sealed record RaiseWhistleRequest(
     double? Longitude,
     string? Urgency,
     IReadOnlyList<string>? ExtraAgencyCodes,
-    IReadOnlyList<string>? AttachmentIds = null);
+    IReadOnlyList<string>? AttachmentIds = null,
+    string? MediaUrl = null);
 
 public sealed record RatingRequest(string? AssignmentId, string? Rating, string? Comment);
 

@@ -153,6 +153,11 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                     await AuditTrail.WriteAsync(unit, caller.Audit, "whistle", row.Id, "raised", null, new { row.MatterCode, row.Urgency, row.Title, row.Address, ExtraAgencyCodes = extra }, now);
                     // The photos the clerk uploaded while filling the form: linked in the same transaction, or nothing is raised.
                     refused = await LinkAsync(unit, caller, request.AttachmentIds, AttachmentPurpose.Raise, row, null, null, Visibility.Audience(row.TownshipId, []), now);
+                    if (request.MediaUrl is not null)
+                    {
+                        await attachments.AddReferenceAsync(unit, caller.Uploader, row.Id, request.MediaUrl, now);
+                    }
+
                     if (refused is null)
                     {
                         unit.Complete();

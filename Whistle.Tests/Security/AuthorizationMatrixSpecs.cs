@@ -244,6 +244,7 @@ public sealed class When_every_role_calls_every_endpoint
             ["POST /api/meetings/{id}/cancel"] = new(async () => new Probe(HttpMethod.Post, $"/api/meetings/{(await FreshMeetingAsync()).Meeting}/cancel", null), Organizer(Ok), OwnerLast: "township"),
             ["GET /api/export/whistles"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/whistles", null)), SupervisorOnly(Ok)),
             ["GET /api/export/timeline"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/timeline", null)), SupervisorOnly(Ok)),
+            ["GET /api/export/attachments"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/attachments", null)), SupervisorOnly(Ok)),
             // Notice channels (issue 7): the system administrator only.
             ["GET /api/notice-channels/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/notice-channels", null)), Only("sysadmin", Ok)),
             ["GET /api/notice-channels/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/notice-channels/{await NoticeChannelAsync("matrix-read")}", null), Only("sysadmin", Ok)),
@@ -266,6 +267,8 @@ public sealed class When_every_role_calls_every_endpoint
             ["POST /open311/v2/requests.{format}"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/open311/v2/requests.json", new { service_code = "street-vending" })), E(Actors.Select(a => (a, Forbidden)).ToArray())),
             ["GET /open311/v2/requests.{format}"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/open311/v2/requests.json", null)), E(Actors.Select(a => (a, Forbidden)).ToArray())),
             ["GET /open311/v2/requests/{id}.{format}"] = new(async () => new Probe(HttpMethod.Get, $"/open311/v2/requests/{(await FreshAsync()).Whistle}.json?api_key=not-a-key", null), E(Actors.Select(a => (a, Forbidden)).ToArray())),
+            // Open311's media_url: read with an API key, never a bearer token (a wrong key: 403 for everyone).
+            ["GET /open311/v2/media/{id}.{format}"] = new(async () => new Probe(HttpMethod.Get, $"/open311/v2/media/{await FreshPhotoAsync()}.jpg?api_key=not-a-key", null), E(Actors.Select(a => (a, Forbidden)).ToArray())),
             ["* /api/{**path}"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/no-such-thing", null)), E(Actors.Select(a => (a, NotFound)).ToArray())),
         };
     }
