@@ -115,7 +115,7 @@ public static class Program
                 }
                 catch (ProcessExitedException e) when (postgres is not null)
                 {
-                    distributedError = $"Whistle.Api refused `Whistle:Database:Provider=PostgreSql` on this commit (Whistle.Core has no PostgreSQL provider yet): {Cluster.FirstError(e.Output)}";
+                    distributedError = $"Whistle.Api did not start on PostgreSQL (`Whistle:Database:Provider=PostgreSql`): {Cluster.FirstError(e.Output)}";
                     Console.Error.WriteLine(distributedError);
                     distributedStarted = false;
                 }

@@ -4,6 +4,9 @@ namespace Whistle.Contracts;
 /// The payload of the hub's <c>whistleEvent</c> method (PRODUCT.md §5). A meeting's events (types
 /// <c>Meeting…</c>) travel the same ordered stream: their <c>whistleId</c> is the meeting's id,
 /// <c>whistle</c> is null and <c>meeting</c> describes the meeting (and the summons concerned).
+/// A note the server writes itself (not a person's words) also carries <c>noteCode</c> and <c>noteParams</c>
+/// (<c>Whistle.Core/Messaging/TimelineNotes</c>): clients put it in their own language; <c>note</c> keeps the Chinese text
+/// (and is all that events recorded before the codes have).
 /// </summary>
 public sealed record WhistleEvent(
     long Sequence,
@@ -17,6 +20,8 @@ public sealed record WhistleEvent(
     string? Note,
     EscalationStepInfo? Step = null,
     MeetingSnapshot? Meeting = null,
+    string? NoteCode = null,
+    IReadOnlyDictionary<string, object?>? NoteParams = null,
     IReadOnlyList<AttachmentSnapshot>? Attachments = null);
 
 /// <summary>
@@ -98,7 +103,8 @@ public sealed record AssignmentSnapshot(
     int EscalationCount = 0,
     DateTimeOffset? LastEscalatedAt = null,
     string? PreviousAssignmentId = null,
-    DateTimeOffset? ReassignedAt = null);
+    DateTimeOffset? ReassignedAt = null,
+    string? ExpectedOn = null);
 
 /// <summary>The event types of PRODUCT.md §5, spelled as the push contract spells them.</summary>
 public static class WhistleEventTypes

@@ -21,6 +21,8 @@ public static class AssignmentsApi
             WhistlesApi.Execute(http, queries, caller => whistles.ResolveAsync(caller, id, request, ct))).WithName("ResolveAssignment").ProducesTransition();
         api.MapPost("/{id}/decline", (string id, DeclineRequest request, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
             WhistlesApi.Execute(http, queries, caller => whistles.DeclineAsync(caller, id, request, ct))).WithName("DeclineAssignment").ProducesTransition();
+        api.MapPost("/{id}/urge", (string id, UrgeRequest request, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
+            WhistlesApi.Execute(http, queries, caller => whistles.UrgeAsync(caller, id, request, ct))).WithName("UrgeAssignment").ProducesTransition();
         api.MapPost("/{id}/reassign", (string id, ReassignRequest request, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
             WhistlesApi.Execute(http, queries, caller => whistles.ReassignAsync(caller, id, request, ct))).WithName("ReassignAssignment").ProducesTransition();
         return app;
@@ -35,7 +37,7 @@ public static class AssignmentsApi
         int pageSize = 100)
     {
         var errors = WhistlesApi.Paging(status, page, pageSize);
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        if (errors.Count > 0) return ProblemResults.Validation(errors);
         return TypedResults.Ok(await queries.InboxAsync(CurrentUser.From(http), status ?? "open", page, pageSize, ct));
     }
 }

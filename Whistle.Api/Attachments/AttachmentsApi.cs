@@ -4,10 +4,12 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Whistle.Api.Auth;
+using Whistle.Api.Hosting;
 using Whistle.Api.Meetings;
 using Whistle.Api.Whistles;
 using Whistle.Core.Attachments;
 using Whistle.Core.Domain;
+using Whistle.Core.Problems;
 
 namespace Whistle.Api.Attachments;
 
@@ -61,18 +63,25 @@ public static class AttachmentsApi
         return app;
     }
 
-    private static ProblemHttpResult Refusal(AttachmentRefusal refusal, string? fileName = null, long? limit = null)
+    /// <summary>
+    /// A refused upload as a problem with its code (docs/API.md, "Problem codes"): a limit's value in <c>params.limit</c>,
+    /// the refused file's (safe) name in <c>params.file</c>.
+    /// </summary>
+    private static ProblemHttpResult Refusal(AttachmentRefusal refusal, string? fileName = null)
     {
-        var extensions = new Dictionary<string, object?> { ["code"] = refusal.Code };
-        if (fileName is not null) extensions["file"] = fileName;
-        if (limit is not null) extensions["limit"] = limit;
+        var problem = refusal.Problem;
+        if (fileName is not null && !problem.Params.ContainsKey("file"))
+        {
+            problem = problem with { Params = new Dictionary<string, object?>(problem.Params) { ["file"] = fileName } };
+        }
+
         var title = refusal.Status switch
         {
             StatusCodes.Status413PayloadTooLarge => "Too large",
             StatusCodes.Status415UnsupportedMediaType => "File type not accepted",
             _ => "The upload cannot be used",
         };
-        return TypedResults.Problem(title: title, detail: refusal.Detail, statusCode: refusal.Status, extensions: extensions);
+        return ProblemResults.Problem(refusal.Status, title, problem);
     }
 
     private static async Task<Results<Created<UploadAnswer>, ProblemHttpResult>> Upload(
@@ -88,7 +97,7 @@ public static class AttachmentsApi
         var options = store.Options;
         if (whistleId is not null && meetingId is not null)
         {
-            return Refusal(new AttachmentRefusal("one-target", "Name a whistle or a meeting, not both.", 400));
+            return Refusal(AttachmentRefusal.Bad(Problem.OneTarget()));
         }
 
         // Someone else's whistle (or meeting): refused before a byte of the body is read.
@@ -100,7 +109,7 @@ public static class AttachmentsApi
 
         if (http.Request.ContentLength > options.MaxItemBytes + EnvelopeBytes)
         {
-            return Refusal(Limits.ItemTooLarge(options), limit: options.MaxItemBytes);
+            return Refusal(Limits.ItemTooLarge(options));
         }
 
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
@@ -112,7 +121,7 @@ public static class AttachmentsApi
             || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
             || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 and <= 200 } boundary)
         {
-            return Refusal(new AttachmentRefusal("multipart-required", "Send the files as multipart/form-data (one part per file)."));
+            return Refusal(new AttachmentRefusal(Problem.MultipartRequired()));
         }
 
         var received = new List<(TempFile File, string? Name)>();
@@ -127,7 +136,7 @@ public static class AttachmentsApi
 
             if (received.Count == 0)
             {
-                return Refusal(new AttachmentRefusal("no-files", "The upload holds no file: send each as a part with a filename.", 400));
+                return Refusal(AttachmentRefusal.Bad(Problem.NoFiles()));
             }
 
             foreach (var (file, name) in received)
@@ -179,7 +188,7 @@ public static class AttachmentsApi
                     while ((n = await section.Body.ReadAsync(buffer, ct)) > 0)
                     {
                         field += n;
-                        if (field > 16 * 1024) return Refusal(new AttachmentRefusal("malformed-upload", "A form field of the upload is too long.", 400));
+                        if (field > 16 * 1024) return Refusal(AttachmentRefusal.Bad(Problem.MalformedUpload("A form field of the upload is too long.")));
                     }
 
                     continue;
@@ -188,7 +197,7 @@ public static class AttachmentsApi
                 var name = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
                 if (received.Count == options.MaxFilesPerItem)
                 {
-                    return Refusal(Limits.TooManyFiles(options), limit: options.MaxFilesPerItem);
+                    return Refusal(Limits.TooManyFiles(options));
                 }
 
                 var file = new TempFile();
@@ -201,12 +210,12 @@ public static class AttachmentsApi
                     total += read;
                     if (written > options.MaxFileBytes)
                     {
-                        return Refusal(Limits.FileTooLarge(options, FileNames.Sanitise(name, string.Empty)), FileNames.Sanitise(name, string.Empty), options.MaxFileBytes);
+                        return Refusal(Limits.FileTooLarge(options, FileNames.Sanitise(name, string.Empty)));
                     }
 
                     if (total > options.MaxItemBytes)
                     {
-                        return Refusal(Limits.ItemTooLarge(options), limit: options.MaxItemBytes);
+                        return Refusal(Limits.ItemTooLarge(options));
                     }
 
                     await file.Stream.WriteAsync(buffer.AsMemory(0, read), ct);
@@ -220,15 +229,15 @@ public static class AttachmentsApi
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return Refusal(Limits.ItemTooLarge(options), limit: options.MaxItemBytes);
+            return Refusal(Limits.ItemTooLarge(options));
         }
         catch (Exception e) when (e is IOException or BadHttpRequestException)
         {
-            return Refusal(new AttachmentRefusal("truncated-upload", "The upload ended before its last part arrived: nothing was stored. Send it again.", 400));
+            return Refusal(AttachmentRefusal.Bad(Problem.TruncatedUpload()));
         }
         catch (InvalidDataException e)
         {
-            return Refusal(new AttachmentRefusal("malformed-upload", $"The multipart body cannot be read: {e.Message}", 400));
+            return Refusal(AttachmentRefusal.Bad(Problem.MalformedUpload($"The multipart body cannot be read: {e.Message}")));
         }
     }
 

@@ -1,3 +1,4 @@
+using Whistle.Core.Problems;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -53,12 +54,12 @@ public static class AuditApi
         string? kind = null)
     {
         var errors = WhistlesApi.Paging(null, page, pageSize);
-        if (format is not (null or "json" or "csv" or "jsonl")) errors["format"] = ["The format is json, csv or jsonl."];
-        if (entity is { Length: > 32 }) errors["entity"] = ["Unknown entity."];
-        if (user is { Length: > 100 }) errors["user"] = ["Unknown account."];
-        if (action is { Length: > 32 }) errors["action"] = ["Unknown action."];
-        if (kind is not (null or "sign-ins" or "changes")) errors["kind"] = ["The kind is sign-ins or changes."];
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        if (format is not (null or "json" or "csv" or "jsonl")) errors.Set("format", Problem.OneOf("format", ["json", "csv", "jsonl"], "The format is json, csv or jsonl."));
+        if (entity is { Length: > 32 }) errors.Set("entity", Problem.Unknown("entity", entity, "Unknown entity."));
+        if (user is { Length: > 100 }) errors.Set("user", Problem.Unknown("user", user, "Unknown account."));
+        if (action is { Length: > 32 }) errors.Set("action", Problem.Unknown("action", action, "Unknown action."));
+        if (kind is not (null or "sign-ins" or "changes")) errors.Set("kind", Problem.OneOf("kind", ["sign-ins", "changes"], "The kind is sign-ins or changes."));
+        if (errors.Count > 0) return ProblemResults.Validation(errors);
 
         if (format is "csv" or "jsonl")
         {

@@ -1,3 +1,4 @@
+using Whistle.Core.Problems;
 using Whistle.Core.Accounts;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
@@ -21,10 +22,10 @@ public sealed class AccountUpkeep(Accounts accounts, CountyCatalogHolder county)
     public async Task<CommandResult<AccountRow>> CreateAsync(Caller caller, CreateAccountRequest request, CancellationToken ct)
     {
         var errors = accounts.Validate(county.Catalog, request.UserName, request.DisplayName, request.Role, request.OrgId, request.Password);
-        foreach (var (k, v) in BusinessRoleOnly(request.Role)) errors[k] = v;
+        BusinessRoleOnly(request.Role, errors);
         if (errors.Count == 0 && await accounts.FindAsync(request.UserName!, ct) is not null)
         {
-            return new CommandResult<AccountRow>.Conflict("That user name is taken.");
+            return new CommandResult<AccountRow>.Conflict(Problem.UserNameTaken());
         }
 
         if (errors.Count > 0) return new CommandResult<AccountRow>.Invalid(errors);
@@ -35,7 +36,7 @@ public sealed class AccountUpkeep(Accounts accounts, CountyCatalogHolder county)
     public async Task<CommandResult<string>> SetDisabledAsync(Caller caller, string userName, bool disabled, CancellationToken ct)
     {
         if (await accounts.FindAsync(userName, ct) is null) return new CommandResult<string>.NotFound();
-        if (userName == caller.UserName) return new CommandResult<string>.Conflict("Nobody disables or enables their own account.");
+        if (userName == caller.UserName) return new CommandResult<string>.Conflict(Problem.OwnAccount());
         await accounts.SetDisabledAsync(caller.Audit, userName, disabled, ct);
         return new CommandResult<string>.Success(userName);
     }
@@ -44,7 +45,7 @@ public sealed class AccountUpkeep(Accounts accounts, CountyCatalogHolder county)
     {
         if (await accounts.FindAsync(userName, ct) is not { } target) return new CommandResult<string>.NotFound();
         if (KeptElsewhere(caller, target) is { } kept) return kept;
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         accounts.ValidatePassword(errors, request.Password, userName);
         if (errors.Count > 0) return new CommandResult<string>.Invalid(errors);
         await accounts.SetPasswordAsync(caller.Audit, userName, request.Password!, ct);
@@ -75,18 +76,18 @@ public sealed class AccountUpkeep(Accounts accounts, CountyCatalogHolder county)
     public async Task<CommandResult<AccountRow>> SetRoleAsync(Caller caller, string userName, SetRoleRequest request, CancellationToken ct)
     {
         if (await accounts.FindAsync(userName, ct) is not { } target) return new CommandResult<AccountRow>.NotFound();
-        if (KeptElsewhere(caller, target) is { } kept) return new CommandResult<AccountRow>.Forbidden(kept.Detail);
+        if (KeptElsewhere(caller, target) is { } kept) return new CommandResult<AccountRow>.Forbidden(kept.Problem);
         var errors = BusinessRoleOnly(request.Role);
         if (errors.Count == 0)
         {
-            if (request.Role is null || !Roles.Business.Contains(request.Role)) errors["role"] = [$"The role is one of {string.Join(", ", Roles.Business)}."];
-            else if (request.OrgId is null || county.Catalog.OrgName(request.Role, request.OrgId) is null) errors["orgId"] = ["No such organisation for that role."];
+            if (request.Role is null || !Roles.Business.Contains(request.Role)) errors.Set("role", Problem.OneOf("role", Roles.Business, $"The role is one of {string.Join(", ", Roles.Business)}."));
+            else if (request.OrgId is null || county.Catalog.OrgName(request.Role, request.OrgId) is null) errors.Set("orgId", Problem.Unknown("orgId", request.OrgId, "No such organisation for that role."));
         }
 
         if (errors.Count > 0) return new CommandResult<AccountRow>.Invalid(errors);
         if (!await accounts.SetRoleAsync(caller.Audit, target, request.Role!, request.OrgId!, ct))
         {
-            return new CommandResult<AccountRow>.Conflict("The account changed meanwhile; read it again.");
+            return new CommandResult<AccountRow>.Conflict(Problem.AccountChanged());
         }
 
         return new CommandResult<AccountRow>.Success((await accounts.FindAsync(userName, ct))!);
@@ -99,13 +100,19 @@ public sealed class AccountUpkeep(Accounts accounts, CountyCatalogHolder county)
     /// </summary>
     private static CommandResult<string>.Forbidden? KeptElsewhere(Caller caller, AccountRow target) =>
         Roles.IsAdministrator(target.Role)
-            ? new("An administrator's account is kept from the command line on the server, not over the API.")
+            ? new(Problem.AdministratorAccount())
             : target.UserName == caller.UserName
-                ? new("Your own password and second factor are changed under /api/auth.")
+                ? new(Problem.OwnAccountElsewhere())
                 : null;
 
-    private static Dictionary<string, string[]> BusinessRoleOnly(string? role) =>
-        Roles.IsAdministrator(role)
-            ? new() { ["role"] = ["An administrator's account (sysadmin, secadmin, auditadmin) is created from the command line on the server: create-user."] }
-            : [];
+    private static FieldErrors BusinessRoleOnly(string? role, FieldErrors? errors = null)
+    {
+        errors ??= new FieldErrors();
+        if (Roles.IsAdministrator(role))
+        {
+            errors.Set("role", Problem.AdministratorRole("An administrator's account (sysadmin, secadmin, auditadmin) is created from the command line on the server: create-user."));
+        }
+
+        return errors;
+    }
 }

@@ -1,3 +1,4 @@
+using Whistle.Core.Problems;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
@@ -140,22 +141,22 @@ public sealed class Accounts
 
     public Task<AccountRow?> FindAsync(string userName, CancellationToken ct) => _store.FindAsync(userName, ct);
 
-    public Dictionary<string, string[]> Validate(CountyCatalog catalog, string? userName, string? displayName, string? role, string? orgId, string? password)
+    public FieldErrors Validate(CountyCatalog catalog, string? userName, string? displayName, string? role, string? orgId, string? password)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         if (string.IsNullOrWhiteSpace(userName) || userName.Length > 100 || !userName.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'))
-            errors["userName"] = ["A user name is 1–100 ASCII letters, digits, '.', '-' or '_'."];
-        if (string.IsNullOrWhiteSpace(displayName) || displayName.Trim().Length > 200) errors["displayName"] = ["The display name is required (at most 200 characters)."];
+            errors.Set("userName", Problem.UserNameFormat("A user name is 1–100 ASCII letters, digits, '.', '-' or '_'."));
+        if (string.IsNullOrWhiteSpace(displayName) || displayName.Trim().Length > 200) errors.Set("displayName", Problem.Required("displayName", "The display name is required (at most 200 characters)."));
         else WhistleValidation.Text(errors, "displayName", displayName, 200, required: true); // control characters (issue 11)
-        if (role is null || !Roles.All.Contains(role)) errors["role"] = [$"The role is one of {string.Join(", ", Roles.All)}."];
-        else if (orgId is null || catalog.OrgName(role, orgId) is null) errors["orgId"] = ["No such organisation for that role."];
+        if (role is null || !Roles.All.Contains(role)) errors.Set("role", Problem.OneOf("role", Roles.All, $"The role is one of {string.Join(", ", Roles.All)}."));
+        else if (orgId is null || catalog.OrgName(role, orgId) is null) errors.Set("orgId", Problem.Unknown("orgId", orgId, "No such organisation for that role."));
         ValidatePassword(errors, password, userName);
         return errors;
     }
 
-    public void ValidatePassword(Dictionary<string, string[]> errors, string? password, string? userName, string field = "password")
+    public void ValidatePassword(FieldErrors errors, string? password, string? userName, string field = "password")
     {
-        if (PasswordPolicy.Check(password, userName, Settings.MinimumPasswordLength) is { } problem) errors[field] = [problem];
+        if (PasswordPolicy.Check(password, userName, Settings.MinimumPasswordLength) is { } problem) errors.Set(field, problem);
     }
 
     public Task CreateAsync(AuditActor actor, string userName, string displayName, string role, string orgId, string password, CancellationToken ct) =>

@@ -61,7 +61,7 @@ public static class AccountsApi
         await upkeep.CreateAsync(CurrentUser.From(http), request, ct) switch
         {
             CommandResult<AccountRow>.Success s => TypedResults.Created($"/api/users/{s.Value.UserName}", Dto(s.Value, county, time)),
-            CommandResult<AccountRow>.Invalid i => TypedResults.ValidationProblem(i.Errors),
+            CommandResult<AccountRow>.Invalid i => ProblemResults.Validation(i.Errors),
             var problem => Problem(problem),
         };
 
@@ -77,7 +77,7 @@ public static class AccountsApi
         await upkeep.SetPasswordAsync(CurrentUser.From(http), userName, request, ct) switch
         {
             CommandResult<string>.Success => await EndSessionsAsync(http, userName),
-            CommandResult<string>.Invalid i => TypedResults.ValidationProblem(i.Errors),
+            CommandResult<string>.Invalid i => ProblemResults.Validation(i.Errors),
             var problem => Problem(problem),
         };
 
@@ -107,7 +107,7 @@ public static class AccountsApi
                 await EndSessionsAsync(http, userName);
                 return TypedResults.Ok(Dto(s.Value, county, time));
             case CommandResult<AccountRow>.Invalid i:
-                return TypedResults.ValidationProblem(i.Errors);
+                return ProblemResults.Validation(i.Errors);
             case var problem:
                 return Problem(problem);
         }
@@ -117,8 +117,8 @@ public static class AccountsApi
     private static ProblemHttpResult Problem<T>(CommandResult<T> result) => result switch
     {
         CommandResult<T>.NotFound => CommandResults.NotFoundProblem(),
-        CommandResult<T>.Forbidden f => TypedResults.Problem(title: "Forbidden", detail: f.Detail, statusCode: StatusCodes.Status403Forbidden),
-        CommandResult<T>.Conflict c => TypedResults.Problem(title: "Conflict", detail: c.Detail, statusCode: StatusCodes.Status409Conflict),
+        CommandResult<T>.Forbidden f => ProblemResults.Forbidden(f.Problem),
+        CommandResult<T>.Conflict c => ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", c.Problem),
         _ => throw new InvalidOperationException($"{result.GetType().Name} is not a problem here."),
     };
 

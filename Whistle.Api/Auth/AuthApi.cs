@@ -1,3 +1,5 @@
+using Whistle.Core.Problems;
+using Whistle.Api.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Whistle.Core.Accounts;
@@ -62,20 +64,20 @@ public static class AuthApi
     }
 
     private static ProblemHttpResult SignInFailed() =>
-        TypedResults.Problem(title: "Sign-in failed", detail: SignInFailedDetail, statusCode: StatusCodes.Status401Unauthorized);
+        ProblemResults.Problem(StatusCodes.Status401Unauthorized, "Sign-in failed", Problem.SignInFailed());
 
     private static ProblemHttpResult TooManyAttempts() =>
-        TypedResults.Problem(title: "Too many sign-in attempts", detail: "Too many attempts for this account from here; wait a minute.", statusCode: StatusCodes.Status429TooManyRequests);
+        ProblemResults.Problem(StatusCodes.Status429TooManyRequests, "Too many sign-in attempts", Problem.TooManySignIns());
 
     private static string? Address(HttpContext http) => http.Connection.RemoteIpAddress?.ToString();
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> IssueToken(
         TokenRequest request, HttpContext http, Accounts accounts, SignInThrottle throttle, SessionTokens tokens, CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.UserName) || request.UserName.Length > 100) errors["userName"] = ["The user name is required (at most 100 characters)."];
-        if (string.IsNullOrEmpty(request.Password) || request.Password.Length > 256) errors["password"] = ["The password is required (at most 256 characters)."];
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var errors = new FieldErrors();
+        if (string.IsNullOrWhiteSpace(request.UserName) || request.UserName.Length > 100) errors.Set("userName", Problem.Required("userName", "The user name is required (at most 100 characters)."));
+        if (string.IsNullOrEmpty(request.Password) || request.Password.Length > 256) errors.Set("password", Problem.Required("password", "The password is required (at most 256 characters)."));
+        if (errors.Count > 0) return ProblemResults.Validation(errors);
 
         var userName = request.UserName!.Trim();
         if (!throttle.TryAcquire(userName, Address(http))) return TooManyAttempts();
@@ -91,7 +93,7 @@ public static class AuthApi
     {
         if (string.IsNullOrEmpty(request.Challenge) || string.IsNullOrEmpty(request.Code) || request.Code.Length > 16)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["code"] = ["The challenge and the 6-digit code are required."] });
+            return ProblemResults.Validation(FieldErrors.Of("code", Problem.TotpCodeFormat("The challenge and the 6-digit code are required.")));
         }
 
         if (tokens.ReadChallenge(request.Challenge) is not { } challenge) return SignInFailed();
@@ -113,15 +115,15 @@ public static class AuthApi
         ChangePasswordRequest request, HttpContext http, Accounts accounts, SessionTokens tokens, CancellationToken ct)
     {
         var user = CurrentUser.From(http);
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         accounts.ValidatePassword(errors, request.NewPassword, user.UserName, "newPassword");
-        if (errors.Count == 0 && request.NewPassword == request.CurrentPassword) errors["newPassword"] = ["The new password differs from the current one."];
-        if (string.IsNullOrEmpty(request.CurrentPassword) || request.CurrentPassword.Length > PasswordPolicy.MaximumLength) errors["currentPassword"] = ["The current password is required."];
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        if (errors.Count == 0 && request.NewPassword == request.CurrentPassword) errors.Set("newPassword", Problem.PasswordUnchanged());
+        if (string.IsNullOrEmpty(request.CurrentPassword) || request.CurrentPassword.Length > PasswordPolicy.MaximumLength) errors.Set("currentPassword", Problem.Required("currentPassword", "The current password is required."));
+        if (errors.Count > 0) return ProblemResults.Validation(errors);
 
         // The current password is checked like a sign-in (counted, locked alike): a stolen token does not guess it freely.
         var check = await accounts.CheckPasswordAsync(user.UserName, request.CurrentPassword!, Address(http), ct);
-        if (!check.Succeeded) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["currentPassword"] = ["The current password is wrong (or the account cannot sign in now)."] });
+        if (!check.Succeeded) return ProblemResults.Validation(FieldErrors.Of("currentPassword", Problem.PasswordWrong("The current password is wrong (or the account cannot sign in now).")));
 
         await accounts.SetPasswordAsync(user.Audit, user.UserName, request.NewPassword!, ct, "password-changed");
         await EndOtherSessionsAsync(http, user.UserName);
@@ -141,7 +143,7 @@ public static class AuthApi
         var secret = await accounts.BeginSecondFactorAsync(user.UserName, ct);
         if (secret is null)
         {
-            return TypedResults.Problem(title: "Conflict", detail: "A second factor is already enrolled; disable it first.", statusCode: StatusCodes.Status409Conflict);
+            return ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", Problem.SecondFactorEnrolled());
         }
 
         return TypedResults.Ok(new SecondFactorEnrolment(Base32.Encode(secret), Totp.Uri("Whistle", user.UserName, secret)));
@@ -152,7 +154,7 @@ public static class AuthApi
     {
         if (request.Code is not { Length: 6 } code || !code.All(char.IsAsciiDigit))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["code"] = ["The code is the 6 digits the authenticator shows."] });
+            return ProblemResults.Validation(FieldErrors.Of("code", Problem.TotpCodeFormat("The code is the 6 digits the authenticator shows.")));
         }
 
         var user = CurrentUser.From(http);
@@ -160,12 +162,12 @@ public static class AuthApi
         if (account is null) return SignInFailed();
         if (account.HasSecondFactor || account.TotpPendingSecret is null)
         {
-            return TypedResults.Problem(title: "Conflict", detail: "Nothing to confirm: start the enrolment first.", statusCode: StatusCodes.Status409Conflict);
+            return ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", Problem.SecondFactorNothingToConfirm());
         }
 
         if (!await accounts.ConfirmSecondFactorAsync(user.Audit, account, request.Code, ct))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["code"] = ["That is not the current code of the authenticator."] });
+            return ProblemResults.Validation(FieldErrors.Of("code", Problem.TotpCodeWrong()));
         }
 
         await EndOtherSessionsAsync(http, user.UserName);
@@ -178,16 +180,16 @@ public static class AuthApi
         var user = CurrentUser.From(http);
         var account = await accounts.FindAsync(user.UserName, ct);
         if (account is null) return SignInFailed();
-        if (!account.HasSecondFactor) return TypedResults.Problem(title: "Conflict", detail: "No second factor is enrolled.", statusCode: StatusCodes.Status409Conflict);
+        if (!account.HasSecondFactor) return ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", Problem.SecondFactorNone());
         if (accounts.RequiresSecondFactor(account))
         {
-            return TypedResults.Problem(title: "Conflict", detail: "Accounts of this role must keep a second factor (Whistle:Auth:RequireSecondFactorFor).", statusCode: StatusCodes.Status409Conflict);
+            return ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", Problem.SecondFactorRequiredByRole());
         }
 
         if (string.IsNullOrEmpty(request.Password) || request.Password.Length > PasswordPolicy.MaximumLength
             || !(await accounts.CheckPasswordAsync(user.UserName, request.Password, Address(http), ct)).Succeeded)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["password"] = ["The password is wrong (or the account cannot sign in now)."] });
+            return ProblemResults.Validation(FieldErrors.Of("password", Problem.PasswordWrong("The password is wrong (or the account cannot sign in now).")));
         }
 
         await accounts.DisableSecondFactorAsync(user.Audit, user.UserName, ct);

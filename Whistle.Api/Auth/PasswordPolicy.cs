@@ -1,3 +1,5 @@
+using Whistle.Core.Problems;
+
 namespace Whistle.Api.Auth;
 
 /// <summary>
@@ -26,16 +28,16 @@ public static class PasswordPolicy
     public static bool IsCommon(string password) => Common.Contains(password.ToLowerInvariant());
 
     /// <summary>Why <paramref name="password"/> is refused, or null when it is acceptable.</summary>
-    public static string? Check(string? password, string? userName, int minimumLength)
+    public static ProblemText? Check(string? password, string? userName, int minimumLength)
     {
         if (password is null || password.Length < minimumLength || password.Length > MaximumLength)
-            return $"A password has {minimumLength}–{MaximumLength} characters, at least three kinds of lower case, upper case, digits and others, and is neither the user name nor a common password.";
+            return Problem.PasswordPolicy(minimumLength, MaximumLength);
         var kinds = (password.Any(char.IsLower) ? 1 : 0) + (password.Any(char.IsUpper) ? 1 : 0) + (password.Any(char.IsDigit) ? 1 : 0)
             + (password.Any(c => !char.IsLetterOrDigit(c)) ? 1 : 0);
-        if (kinds < 3) return "A password mixes at least three kinds of characters: lower case, upper case, digits, others.";
+        if (kinds < 3) return Problem.PasswordKinds();
         if (!string.IsNullOrEmpty(userName) && password.Contains(userName, StringComparison.OrdinalIgnoreCase))
-            return "A password does not contain the user name.";
-        if (IsCommon(password)) return "That password is one of the first ones anybody tries; choose another.";
+            return Problem.PasswordContainsUserName();
+        if (IsCommon(password)) return Problem.PasswordCommon();
         return null;
     }
 }

@@ -1,3 +1,4 @@
+using Whistle.Core.Problems;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
@@ -66,10 +67,10 @@ public static class ExportApi
     {
         var end = to ?? time.GetUtcNow();
         var start = from ?? end.AddDays(-30);
-        var errors = new Dictionary<string, string[]>();
-        if (end <= start) errors["to"] = ["The end must come after the start."];
-        else if (end - start > TimeSpan.FromDays(MaxDays)) errors["to"] = [$"A period spans at most {MaxDays} days."];
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var errors = new FieldErrors();
+        if (end <= start) errors.Set("to", Problem.EndBeforeStart());
+        else if (end - start > TimeSpan.FromDays(MaxDays)) errors.Set("to", Problem.PeriodTooLong(MaxDays, $"A period spans at most {MaxDays} days."));
+        if (errors.Count > 0) return ProblemResults.Validation(errors);
         var fileName = $"attachments-{ChinaTime.LocalDate(start):yyyyMMdd}-{ChinaTime.LocalDate(end):yyyyMMdd}.zip";
         return TypedResults.Stream(
             async stream =>
@@ -128,11 +129,11 @@ public static class ExportApi
     {
         var end = to ?? time.GetUtcNow();
         var start = from ?? end.AddDays(-30);
-        var errors = new Dictionary<string, string[]>();
-        if (format is not (null or "csv" or "jsonl")) errors["format"] = ["The format is csv or jsonl."];
-        if (end <= start) errors["to"] = ["The end must come after the start."];
-        else if (end - start > TimeSpan.FromDays(MaxDays)) errors["to"] = [$"A period spans at most {MaxDays} days."];
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var errors = new FieldErrors();
+        if (format is not (null or "csv" or "jsonl")) errors.Set("format", Problem.OneOf("format", ["csv", "jsonl"], "The format is csv or jsonl."));
+        if (end <= start) errors.Set("to", Problem.EndBeforeStart());
+        else if (end - start > TimeSpan.FromDays(MaxDays)) errors.Set("to", Problem.PeriodTooLong(MaxDays, $"A period spans at most {MaxDays} days."));
+        if (errors.Count > 0) return ProblemResults.Validation(errors);
 
         var csv = format != "jsonl";
         // The days in the name are the county's (Asia/Shanghai): a month asked for from 00:00 local is named by that month.

@@ -1,3 +1,4 @@
+using Whistle.Core.Problems;
 using Whistle.Core.Accounts;
 using Whistle.Api.Auth;
 using Whistle.Core.Hosting;
@@ -60,7 +61,7 @@ public static class AdminCommands
         var errors = accounts.Validate(county.Catalog, user, name, role, org, password);
         if (errors.Count == 0 && await accounts.FindAsync(user!, CancellationToken.None) is not null)
         {
-            errors["userName"] = ["That user name is taken."];
+            errors.Set("userName", Problem.UserNameTaken());
         }
 
         if (errors.Count > 0)

@@ -1,3 +1,4 @@
+using Whistle.Core.Problems;
 using System.Threading.RateLimiting;
 using MassTransit;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -97,6 +98,9 @@ public static class ApiExtensions
             builder.AddWhistleNotices();
         }
 
+        services.AddOptions<MapOptions>().BindConfiguration(MapOptions.Section)
+            .Validate(o => MapOptions.Refusal(o.TileUrl) is null, "Whistle:Map:TileUrl must be an absolute http(s) URL with {z}, {x} and {y} (and optionally {s}: 0–7), or unset.")
+            .ValidateOnStart();
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section)
             .Validate(o => o.MaxRequestBodyBytes is >= 1024 and <= 100 * 1024 * 1024, "Whistle:Api:MaxRequestBodyBytes must be between 1024 and 104857600 (default: 65536).")
             .ValidateOnStart();
@@ -107,7 +111,7 @@ public static class ApiExtensions
             o.KnownIPNetworks.Clear();
             o.KnownProxies.Clear();
         });
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemResults.AddCodes);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section)
             .Validate(o => o.TokenLifetime > TimeSpan.Zero, "Whistle:Auth:TokenLifetime must be positive, e.g. 12:00:00.")
@@ -125,6 +129,7 @@ public static class ApiExtensions
         services.AddSingleton<Whistle.Api.Audit.AuditQueries>();
         services.AddSingleton<Whistle.Api.Export.ExportQueries>();
         services.AddSingleton<Whistle.Api.Stats.StatsQueries>();
+        services.AddSingleton<NoticeTestCommand>();
         services.AddSingleton<Whistle.Api.Meetings.MeetingQueries>();
         services.AddSingleton<PushDeduplicator>();
         services.AddHostedService<Whistle.Api.Attachments.AttachmentDraftSweeper>();
@@ -207,7 +212,7 @@ public static class ApiExtensions
             limiter.OnRejected = async (context, ct) =>
             {
                 context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                await TypedResults.Problem(title: "Too many requests", detail: "Slow down and try again in a minute.", statusCode: StatusCodes.Status429TooManyRequests)
+                await ProblemResults.Problem(StatusCodes.Status429TooManyRequests, "Too many requests", Problem.TooManyRequests())
                     .ExecuteAsync(context.HttpContext);
             };
         });
@@ -228,7 +233,7 @@ public static class ApiExtensions
             app.UseForwardedHeaders();
         }
 
-        app.UseSecurityHeaders();
+        app.UseSecurityHeaders(MapOptions.ImageSource(app.Services.GetRequiredService<IOptions<MapOptions>>().Value.TileUrl));
         app.UseWhen(
             context => context.Request.Path.StartsWithSegments(OpenApiDocumentInfo.ReferencePath),
             reference => reference.Use((context, next) =>
@@ -247,6 +252,7 @@ public static class ApiExtensions
         app.MapAuthApi();
         app.MapAccountsApi();
         app.MapReferenceApi();
+        app.MapMapApi();
         app.MapWhistleListUpkeepApi();
         app.MapAuditApi();
         app.MapWhistlesApi();

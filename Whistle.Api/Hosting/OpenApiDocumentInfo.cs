@@ -39,6 +39,8 @@ internal sealed class OpenApiDocumentInfo : IOpenApiDocumentTransformer
             Description = "The accessToken from POST /api/auth/token.",
         };
 
+        DescribeProblemCodes(document);
+
         var secured = context.DescriptionGroups
             .SelectMany(g => g.Items)
             .Where(d => d.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().Any()
@@ -58,5 +60,46 @@ internal sealed class OpenApiDocumentInfo : IOpenApiDocumentTransformer
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Every problem answer carries <c>code</c> and <c>params</c> (docs/API.md, "Problem codes"); a 400 also <c>codes</c>,
+    /// each field's problems as <c>{code, params}</c>: the schemas say so, so that a generated client knows them.
+    /// </summary>
+    private static void DescribeProblemCodes(OpenApiDocument document)
+    {
+        if (document.Components?.Schemas is not { } schemas) return;
+        OpenApiSchema Params() => new()
+        {
+            Type = JsonSchemaType.Object,
+            Description = "The values the code's text needs: numbers, words of the API's vocabulary, ISO-8601 UTC times (…At), a unit by agencyCode and branchId.",
+            AdditionalProperties = new OpenApiSchema(),
+        };
+        OpenApiSchema Code() => new() { Type = JsonSchemaType.String, Description = "A stable kebab-case code of Whistle.Core/Problems/ProblemCodes.cs." };
+        foreach (var name in new[] { "ProblemDetails", "HttpValidationProblemDetails" })
+        {
+            if (!schemas.TryGetValue(name, out var found) || found is not OpenApiSchema schema) continue;
+            schema.Properties ??= new Dictionary<string, IOpenApiSchema>();
+            schema.Properties["code"] = Code();
+            schema.Properties["params"] = Params();
+            if (name == "HttpValidationProblemDetails")
+            {
+                schema.Properties["codes"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Description = "Beside errors: each field's problems as {code, params}, in the same order.",
+                    AdditionalProperties = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.Array,
+                        Items = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.Object,
+                            Required = new HashSet<string> { "code", "params" },
+                            Properties = new Dictionary<string, IOpenApiSchema> { ["code"] = Code(), ["params"] = Params() },
+                        },
+                    },
+                };
+            }
+        }
     }
 }

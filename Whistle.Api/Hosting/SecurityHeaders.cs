@@ -10,20 +10,28 @@ public static class SecurityHeaders
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; " +
         "connect-src 'self' ws: wss:; media-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
-    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use(async (context, next) =>
-    {
-        var headers = context.Response.Headers;
-        headers.ContentSecurityPolicy = ContentSecurityPolicy;
-        headers.XContentTypeOptions = "nosniff";
-        headers.XFrameOptions = "DENY";
-        headers["Referrer-Policy"] = "no-referrer";
-        headers["Permissions-Policy"] = "geolocation=(self), camera=(), microphone=()";
-        headers["Cross-Origin-Opener-Policy"] = "same-origin";
-        if (context.Request.Path.StartsWithSegments("/api"))
-        {
-            headers.CacheControl = "no-store";
-        }
+    /// <summary>The policy, with the county's map tiles' origin (<c>Whistle:Map:TileUrl</c>) allowed as images where it has one.</summary>
+    public static string PolicyWith(string? tileImageSource) =>
+        tileImageSource is null ? ContentSecurityPolicy : ContentSecurityPolicy.Replace("img-src 'self' data: blob:;", $"img-src 'self' data: blob: {tileImageSource};", StringComparison.Ordinal);
 
-        await next();
-    });
+    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app, string? tileImageSource = null)
+    {
+        var policy = PolicyWith(tileImageSource);
+        return app.Use(async (context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers.ContentSecurityPolicy = policy;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers["Permissions-Policy"] = "geolocation=(self), camera=(), microphone=()";
+            headers["Cross-Origin-Opener-Policy"] = "same-origin";
+            if (context.Request.Path.StartsWithSegments("/api"))
+            {
+                headers.CacheControl = "no-store";
+            }
+
+            await next();
+        });
+    }
 }

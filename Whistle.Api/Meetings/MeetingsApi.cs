@@ -1,3 +1,4 @@
+using Whistle.Core.Problems;
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -53,9 +54,9 @@ public static class MeetingsApi
                 foreach (var id in s.Value) created.Add((await queries.GetAsync(caller, id, ct))!);
                 return TypedResults.Created($"/api/meetings/{created[0].Id}", (IReadOnlyList<MeetingDto>)created);
             case CommandResult<IReadOnlyList<string>>.Invalid i:
-                return TypedResults.ValidationProblem(i.Errors);
+                return ProblemResults.Validation(i.Errors);
             case CommandResult<IReadOnlyList<string>>.Forbidden f:
-                return TypedResults.Problem(title: "Forbidden", detail: f.Detail, statusCode: StatusCodes.Status403Forbidden);
+                return ProblemResults.Forbidden(f.Problem);
             default:
                 return CommandResults.NotFoundProblem();
         }
@@ -64,11 +65,11 @@ public static class MeetingsApi
     private static async Task<Results<Ok<PageDto<MeetingDto>>, ValidationProblem>> List(
         HttpContext http, MeetingQueries queries, CancellationToken ct, string? status = "upcoming", int page = 1, int pageSize = 20)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (status is not ("upcoming" or "past" or "all")) errors["status"] = ["upcoming, past or all."];
-        if (page < 1) errors["page"] = ["The page starts at 1."];
-        if (pageSize is < 1 or > MeetingQueries.MaxPageSize) errors["pageSize"] = [$"The page size must be between 1 and {MeetingQueries.MaxPageSize}."];
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var errors = new FieldErrors();
+        if (status is not ("upcoming" or "past" or "all")) errors.Set("status", Problem.OneOf("status", ["upcoming", "past", "all"], "upcoming, past or all."));
+        if (page < 1) errors.Set("page", Problem.OutOfRange("page", 1, int.MaxValue, "The page starts at 1."));
+        if (pageSize is < 1 or > MeetingQueries.MaxPageSize) errors.Set("pageSize", Problem.OutOfRange("pageSize", 1, MeetingQueries.MaxPageSize, $"The page size must be between 1 and {MeetingQueries.MaxPageSize}."));
+        if (errors.Count > 0) return ProblemResults.Validation(errors);
         return TypedResults.Ok(await queries.ListAsync(CurrentUser.From(http), status!, page, pageSize, ct));
     }
 

@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Whistle.Api.Auth;
+using Whistle.Api.Hosting;
 using Whistle.Api.Whistles;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 using Whistle.Core.Notices;
+using Whistle.Core.Problems;
 using Whistle.Core.Storage;
 
 namespace Whistle.Api.Notices;
@@ -32,6 +34,7 @@ public static class NoticeChannelsApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         api.MapDelete("/{id}", Delete).WithName("DeleteNoticeChannel").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/{id}/deliveries", Deliveries).WithName("ListNoticeDeliveries").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/{id}/test", Test).WithName("TestNoticeChannel").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 
@@ -47,6 +50,15 @@ public static class NoticeChannelsApi
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, HttpContext http, NoticeStore notices, CancellationToken ct) =>
         await notices.DeleteAsync(CurrentUser.From(http), id, ct) ? TypedResults.NoContent() : CommandResults.NotFoundProblem();
+
+    /// <summary>202: the test notice is queued; the delivery log (<c>GET …/deliveries</c>) shows it sent or why not. 409: one is still on its way.</summary>
+    private static async Task<Results<Accepted, ProblemHttpResult>> Test(string id, HttpContext http, NoticeTestCommand command, CancellationToken ct) =>
+        await command.QueueAsync(CurrentUser.From(http), id, ct) switch
+        {
+            NoticeStore.TestOutcome.Queued => TypedResults.Accepted($"/api/notice-channels/{id}/deliveries"),
+            NoticeStore.TestOutcome.AlreadyPending => ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", Problem.NoticeTestPending()),
+            _ => CommandResults.NotFoundProblem(),
+        };
 
     private static async Task<Results<Ok<IReadOnlyList<NoticeDeliveryDto>>, ProblemHttpResult>> Deliveries(string id, NoticeStore notices, CancellationToken ct)
     {

@@ -228,7 +228,7 @@ public static class Open311Api
                     ("account_id", null)),
             }),
             CommandResult<string>.Invalid i => Error(format, 400, string.Join(" ", i.Errors.SelectMany(e => e.Value.Select(m => $"{Open311Field(e.Key)}: {m}")))),
-            CommandResult<string>.Forbidden f => Error(format, 403, f.Detail),
+            CommandResult<string>.Forbidden f => Error(format, 403, f.Problem.Detail),
             _ => Error(format, 404, "Not found."),
         };
     }

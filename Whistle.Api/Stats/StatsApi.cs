@@ -1,3 +1,5 @@
+using Whistle.Core.Problems;
+using Whistle.Api.Hosting;
 using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -25,7 +27,7 @@ public sealed record AssessmentDto(
     IReadOnlyList<HistogramBucket> TimeToReportHistogram,
     IReadOnlyList<TrendPoint> Trend);
 
-/// <summary>Response times and the assessment (实绩考核): supervisors see the county, a township the branches stationed in it.</summary>
+/// <summary>Response times and the assessment (实绩考核): supervisors see the county, a township the branches stationed in it, an agency itself and its branches.</summary>
 public static class StatsApi
 {
     private const int MaxDays = 400;
@@ -47,7 +49,7 @@ public static class StatsApi
         if (Forbidden(user) is { } forbidden) return forbidden;
         var end = to ?? time.GetUtcNow();
         var start = from ?? end.AddDays(-30);
-        if (RangeErrors(start, end) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
+        if (RangeErrors(start, end) is { Count: > 0 } errors) return ProblemResults.Validation(errors);
         var asOf = time.GetUtcNow();
         var (agencies, branches, _) = await FiguresAsync(queries, county.Catalog, user, start, end, asOf, ct);
         return TypedResults.Ok(new ResponseTimesDto(start, end, asOf, agencies, branches));
@@ -67,14 +69,14 @@ public static class StatsApi
     {
         var user = CurrentUser.From(http);
         if (Forbidden(user) is { } forbidden) return forbidden;
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         DateTimeOffset start, end;
         var label = period ?? "custom";
         if (from is not null || to is not null)
         {
             start = from ?? DateTimeOffset.MinValue;
             end = to ?? time.GetUtcNow();
-            if (from is null) errors["from"] = ["Give both from and to, or a period and a date."];
+            if (from is null) errors.Set("from", Problem.BothOrNeither("from", "to", "Give both from and to, or a period and a date."));
         }
         else
         {
@@ -82,24 +84,24 @@ public static class StatsApi
             var day = ChinaTime.LocalDate(time.GetUtcNow());
             if (date is not null && !DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day))
             {
-                errors["date"] = ["The date is YYYY-MM-DD."];
+                errors.Set("date", Problem.DateFormat("The date is YYYY-MM-DD."));
             }
 
             if (label is not ("day" or "week" or "month"))
             {
-                errors["period"] = ["The period is day, week or month."];
+                errors.Set("period", Problem.OneOf("period", ["day", "week", "month"], "The period is day, week or month."));
             }
 
             (start, end) = errors.Count == 0 ? ChinaTime.Period(label, day) : (DateTimeOffset.MinValue, DateTimeOffset.MaxValue);
         }
 
-        if (format is not (null or "json" or "csv")) errors["format"] = ["The format is json or csv."];
+        if (format is not (null or "json" or "csv")) errors.Set("format", Problem.OneOf("format", ["json", "csv"], "The format is json or csv."));
         if (errors.Count == 0)
         {
-            foreach (var (k, v) in RangeErrors(start, end)) errors[k] = v;
+            errors.SetAll(RangeErrors(start, end));
         }
 
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        if (errors.Count > 0) return ProblemResults.Validation(errors);
 
         var catalog = county.Catalog;
         var asOf = time.GetUtcNow();
@@ -117,15 +119,15 @@ public static class StatsApi
     }
 
     private static ProblemHttpResult? Forbidden(Caller user) =>
-        user.Role is Roles.Supervisor or Roles.Township
+        user.Role is Roles.Supervisor or Roles.Township or Roles.Agency
             ? null
-            : TypedResults.Problem(title: "Forbidden", detail: "The assessment is for supervisors and townships.", statusCode: StatusCodes.Status403Forbidden);
+            : ProblemResults.Forbidden(Problem.AssessmentRoles());
 
-    private static Dictionary<string, string[]> RangeErrors(DateTimeOffset from, DateTimeOffset to)
+    private static FieldErrors RangeErrors(DateTimeOffset from, DateTimeOffset to)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (to <= from) errors["to"] = ["The end must come after the start."];
-        else if (to - from > TimeSpan.FromDays(MaxDays)) errors["to"] = [$"A range spans at most {MaxDays} days."];
+        var errors = new FieldErrors();
+        if (to <= from) errors.Set("to", Problem.EndBeforeStart());
+        else if (to - from > TimeSpan.FromDays(MaxDays)) errors.Set("to", Problem.PeriodTooLong(MaxDays, $"A range spans at most {MaxDays} days."));
         return errors;
     }
 
@@ -140,6 +142,14 @@ public static class StatsApi
             var own = catalog.Definition.Branches.Where(b => b.TownshipId == user.OrgId).Select(b => b.Id).ToHashSet();
             var ownRows = rows.Where(r => r.BranchId is not null && own.Contains(r.BranchId)).ToList();
             return ([], Assessor.Branches(catalog, ownRows, weights, asOf, user.OrgId, summons), ownRows);
+        }
+
+        if (user.Role == Roles.Agency)
+        {
+            // A county institution sees itself and its own branches (issue 13): the duties routed to it or to them.
+            var ownRows = rows.Where(r => r.AgencyCode == user.OrgId).ToList();
+            var ownSummons = summons.Where(s => s.AgencyCode == user.OrgId).ToList();
+            return (Assessor.Agencies(catalog, ownRows, weights, asOf, ownSummons, user.OrgId), Assessor.Branches(catalog, ownRows, weights, asOf, null, ownSummons, user.OrgId), ownRows);
         }
 
         return (Assessor.Agencies(catalog, rows, weights, asOf, summons), Assessor.Branches(catalog, rows, weights, asOf, null, summons), rows);

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Whistle.Api.Hosting;
 using Whistle.Core.Domain;
 
 namespace Whistle.Api.Whistles;
@@ -25,17 +26,13 @@ public static class CommandResults
     /// <summary>Any outcome but success: 400 naming the fields, 404, 403, 409.</summary>
     public static Results<Ok<TDto>, ValidationProblem, ProblemHttpResult> Problem<T, TDto>(CommandResult<T> result) => result switch
     {
-        CommandResult<T>.Invalid i => TypedResults.ValidationProblem(i.Errors),
+        CommandResult<T>.Invalid i => ProblemResults.Validation(i.Errors),
         CommandResult<T>.NotFound => NotFoundProblem(),
-        CommandResult<T>.Forbidden f => TypedResults.Problem(title: "Forbidden", detail: f.Detail, statusCode: StatusCodes.Status403Forbidden),
-        CommandResult<T>.Conflict c => TypedResults.Problem(title: "The transition is not allowed", detail: c.Detail, statusCode: StatusCodes.Status409Conflict),
-        CommandResult<T>.TooLarge l => TooLargeProblem(l.Code, l.Detail),
+        CommandResult<T>.Forbidden f => ProblemResults.Forbidden(f.Problem),
+        CommandResult<T>.Conflict c => ProblemResults.Conflict(c.Problem),
+        CommandResult<T>.TooLarge l => ProblemResults.TooLarge(l.Problem),
         _ => throw new InvalidOperationException($"{result.GetType().Name} is not a problem."),
     };
 
-    public static ProblemHttpResult TooLargeProblem(string code, string detail) =>
-        TypedResults.Problem(title: "Too large", detail: detail, statusCode: StatusCodes.Status413PayloadTooLarge, extensions: new Dictionary<string, object?> { ["code"] = code });
-
-    public static ProblemHttpResult NotFoundProblem() =>
-        TypedResults.Problem(title: "Not found", detail: "No such resource, or it is not yours to see.", statusCode: StatusCodes.Status404NotFound);
+    public static ProblemHttpResult NotFoundProblem() => ProblemResults.NotFound();
 }

@@ -1,10 +1,18 @@
+using System.Text.Json;
 using Whistle.Contracts;
 using Whistle.Core.Attachments;
 using Whistle.Core.Whistles;
 
 namespace Whistle.Api.Whistles;
 
-public sealed record TimelineEntryDto(long Sequence, string Type, DateTimeOffset OccurredAt, EventActor Actor, string? AssignmentId, string? Note, IReadOnlyList<string>? AttachmentIds = null);
+/// <summary>
+/// A timeline entry: <c>note</c> as written (a person's words, or the server's Chinese text); a note the server wrote
+/// itself also has <c>noteCode</c> and <c>noteParams</c> (<c>TimelineNotes</c>) for the client to say in its language.
+/// <c>attachmentIds</c>: the files an <c>AttachmentAdded</c> entry added.
+/// </summary>
+public sealed record TimelineEntryDto(
+    long Sequence, string Type, DateTimeOffset OccurredAt, EventActor Actor, string? AssignmentId, string? Note,
+    string? NoteCode = null, IReadOnlyDictionary<string, JsonElement>? NoteParams = null, IReadOnlyList<string>? AttachmentIds = null);
 
 public sealed record WhistleDto(
     string Id,
@@ -93,4 +101,5 @@ public sealed record InboxItemDto(
     DateTimeOffset? LastEscalatedAt,
     string? PreviousAssignmentId,
     DateTimeOffset? ReassignedAt,
+    string? ExpectedOn,
     IReadOnlyList<AttachmentDto>? Attachments = null);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Dapper;
 using Whistle.Api.Auth;
 using Whistle.Contracts;
@@ -10,10 +11,20 @@ using Whistle.Core.Whistles;
 namespace Whistle.Api.Whistles;
 
 /// <summary>
+/// The filters of <c>GET /api/whistles</c> (issue 13: the supervisor's drill-down from a chart bar or a ranking row, the
+/// board's search): a township, a unit on the whistle (agency or branch), raised in [<see cref="From"/>, <see cref="To"/>),
+/// a text in title, address or description (or the id), overdue only.
+/// </summary>
+public sealed record WhistleFilter(string? TownshipId, string? AgencyCode, string? BranchId, DateTimeOffset? From, DateTimeOffset? To, string? Q, bool Overdue)
+{
+    public static readonly WhistleFilter None = new(null, null, null, null, null, null, false);
+}
+
+/// <summary>
 /// The read side of whistles: a whistle, the list, the inbox, catch-up — each filtered by the one visibility rule
 /// (<see cref="Visibility"/>: a township its own whistles, a branch or agency those routed to it, a supervisor the county).
 /// </summary>
-public sealed class WhistleQueries(WhistleDatabase database)
+public sealed class WhistleQueries(WhistleDatabase database, TimeProvider time)
 {
     public const int MaxPageSize = 100;
     public const int CatchUpBatch = 500;
@@ -24,11 +35,29 @@ public sealed class WhistleQueries(WhistleDatabase database)
          OR (@Filter = 'closed' AND w.status IN ('closed', 'cancelled')))
         """;
 
-    private const string CountWhistlesSql = $"SELECT COUNT(*) FROM whistles w WHERE {Visibility.WhistleCondition} AND {WhistleStatusFilter};";
+    /// <summary>
+    /// The list's filters (<see cref="WhistleFilter"/>): each applies only when given, always within the caller's sight. A unit
+    /// (agency or branch) is on the whistle when it has a duty on it; overdue: some open duty of a live whistle is past its
+    /// report-by (dispatched) or resolve-by (reported); <c>@Q</c> is a LIKE pattern over title, address and description
+    /// (its wildcards escaped: <see cref="LikeEscaped"/>), or the id itself.
+    /// </summary>
+    private const string WhistleFilters = """
+        (@TownshipId IS NULL OR w.township_id = @TownshipId)
+        AND (@AgencyCode IS NULL OR EXISTS (SELECT 1 FROM assignments fa WHERE fa.whistle_id = w.id AND fa.agency_code = @AgencyCode))
+        AND (@BranchId IS NULL OR EXISTS (SELECT 1 FROM assignments fb WHERE fb.whistle_id = w.id AND fb.branch_id = @BranchId))
+        AND (@From IS NULL OR w.raised_at >= @From)
+        AND (@To IS NULL OR w.raised_at < @To)
+        AND (@Q IS NULL OR w.id = @QExact OR w.title LIKE @Q ESCAPE '\' OR w.address LIKE @Q ESCAPE '\' OR w.description LIKE @Q ESCAPE '\')
+        AND (@Overdue = 0 OR (w.status NOT IN ('closed', 'cancelled') AND EXISTS (
+            SELECT 1 FROM assignments fo WHERE fo.whistle_id = w.id
+              AND ((fo.status = 'dispatched' AND fo.report_by < @Now) OR (fo.status = 'reported' AND fo.resolve_by < @Now)))))
+        """;
+
+    private const string CountWhistlesSql = $"SELECT COUNT(*) FROM whistles w WHERE {Visibility.WhistleCondition} AND {WhistleStatusFilter} AND {WhistleFilters};";
 
     private const string ListWhistlesSql = $"""
         SELECT {WhistleRows.WhistleColumns} FROM whistles w
-        WHERE {Visibility.WhistleCondition} AND {WhistleStatusFilter}
+        WHERE {Visibility.WhistleCondition} AND {WhistleStatusFilter} AND {WhistleFilters}
         ORDER BY w.raised_at DESC, w.id DESC
         """;
 
@@ -36,7 +65,7 @@ public sealed class WhistleQueries(WhistleDatabase database)
 
     private const string TimelineSql = """
         SELECT sequence, type, occurred_at AS OccurredAt, actor_user AS ActorUser, actor_name AS ActorName, actor_org AS ActorOrg,
-               assignment_id AS AssignmentId, note
+               assignment_id AS AssignmentId, note, note_code AS NoteCode, note_params AS NoteParams
         FROM timeline WHERE whistle_id = @WhistleId ORDER BY sequence;
         """;
 
@@ -75,6 +104,8 @@ public sealed class WhistleQueries(WhistleDatabase database)
         public string ActorOrg { get; init; } = "";
         public string? AssignmentId { get; init; }
         public string? Note { get; init; }
+        public string? NoteCode { get; init; }
+        public string? NoteParams { get; init; }
     }
 
     private sealed record InboxWhistleRow
@@ -114,17 +145,42 @@ public sealed class WhistleQueries(WhistleDatabase database)
                 var timeline = (await c.QueryAsync<TimelineRow>(TimelineSql, new { WhistleId = id }))
                     .Select(t => new TimelineEntryDto(
                         t.Sequence, t.Type, t.OccurredAt, new EventActor(t.ActorUser, t.ActorName, t.ActorOrg), t.AssignmentId, t.Note,
+                        t.NoteCode, t.NoteParams is null ? null : JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(t.NoteParams),
                         added.Contains(t.Sequence) ? added[t.Sequence].ToList() : null))
                     .ToList();
                 return WhistleDto.From(whistle, assignments, timeline, attachments);
             },
             ct);
 
+    /// <summary>A text searched for as itself: LIKE's wildcards and the escape character are escaped.</summary>
+    public static string LikeEscaped(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal)
+        .Replace("_", "\\_", StringComparison.Ordinal).Replace("[", "\\[", StringComparison.Ordinal);
+
     public async Task<PageDto<WhistleDto>> ListAsync(Caller user, string filter, int page, int pageSize, CancellationToken ct) =>
+        await ListAsync(user, filter, WhistleFilter.None, page, pageSize, ct);
+
+    public async Task<PageDto<WhistleDto>> ListAsync(Caller user, string filter, WhistleFilter where, int page, int pageSize, CancellationToken ct) =>
         await database.ReadAsync(
             async c =>
             {
-                var args = new { user.Role, Org = user.OrgId, Filter = filter, Skip = (page - 1) * pageSize, Take = pageSize };
+                var q = string.IsNullOrWhiteSpace(where.Q) ? null : where.Q.Trim();
+                var args = new
+                {
+                    user.Role,
+                    Org = user.OrgId,
+                    Filter = filter,
+                    Skip = (page - 1) * pageSize,
+                    Take = pageSize,
+                    where.TownshipId,
+                    where.AgencyCode,
+                    where.BranchId,
+                    where.From,
+                    where.To,
+                    Q = q is null ? null : $"%{LikeEscaped(q)}%",
+                    QExact = q,
+                    Overdue = where.Overdue ? 1 : 0,
+                    Now = time.GetUtcNow(),
+                };
                 var total = await c.ExecuteScalarAsync<int>(CountWhistlesSql, args);
                 var whistles = (await c.QueryAsync<WhistleRow>(database.Dialect.Sql(ListWhistlesPageSql), args)).ToList();
                 var assignments = await WhistleRows.GetAssignmentsOfAsync(c, database.Dialect, whistles.Select(w => w.Id).ToList());
@@ -145,7 +201,7 @@ public sealed class WhistleQueries(WhistleDatabase database)
                         r.Id, r.WhistleId, r.AgencyCode, r.BranchId, r.Role, r.Status, r.DispatchedAt, r.ReportedAt, r.ResolvedAt, r.DeclinedAt,
                         r.ReportBy, r.ResolveBy, r.EtaMinutes, r.Note, r.DeclineReason, r.Rating, r.RatingComment,
                         new InboxWhistleDto(w.WId, w.WTitle, w.WStatus, w.WTownshipId, w.WMatterCode, w.WUrgency, w.WAddress, w.WDescription),
-                        r.ReminderCount, r.EscalationCount, r.LastEscalatedAt, r.PreviousAssignmentId, r.ReassignedAt),
+                        r.ReminderCount, r.EscalationCount, r.LastEscalatedAt, r.PreviousAssignmentId, r.ReassignedAt, r.ExpectedOn),
                     args,
                     splitOn: "WId")).ToList();
                 // The inbox card shows the whistle's photos: one read for the page.

@@ -1,3 +1,4 @@
+using Whistle.Core.Problems;
 using System.Diagnostics;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -5,6 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 using Whistle.Api.Auth;
 using Whistle.Api.Hosting;
 using Whistle.Contracts;
+using Whistle.Core.Hosting;
 using Whistle.Core.Domain;
 using Whistle.Core.Telemetry;
 using Whistle.Core.Whistles;
@@ -63,33 +65,56 @@ public static class WhistlesApi
         return result switch
         {
             CommandResult<string>.Success s when await queries.GetAsync(caller, s.Value, ct) is { } whistle => TypedResults.Created($"/api/whistles/{whistle.Id}", whistle),
-            CommandResult<string>.Invalid i => TypedResults.ValidationProblem(i.Errors),
-            CommandResult<string>.Forbidden f => TypedResults.Problem(title: "Forbidden", detail: f.Detail, statusCode: StatusCodes.Status403Forbidden),
-            CommandResult<string>.Conflict c => TypedResults.Problem(title: "Conflict", detail: c.Detail, statusCode: StatusCodes.Status409Conflict),
-            CommandResult<string>.TooLarge l => CommandResults.TooLargeProblem(l.Code, l.Detail),
+            CommandResult<string>.Invalid i => ProblemResults.Validation(i.Errors),
+            CommandResult<string>.Forbidden f => ProblemResults.Forbidden(f.Problem),
+            CommandResult<string>.Conflict c => ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", c.Problem),
+            CommandResult<string>.TooLarge l => ProblemResults.TooLarge(l.Problem),
             _ => CommandResults.NotFoundProblem(),
         };
     }
 
+    /// <summary>
+    /// The whistles the caller may see, newest first; filtered (each filter only when given) by township, a unit with a
+    /// duty on the whistle (<paramref name="agencyCode"/>, <paramref name="branchId"/>), raised in [from, to), a text
+    /// (<paramref name="q"/>: title, address, description, or the id) and overdue only.
+    /// </summary>
     private static async Task<Results<Ok<PageDto<WhistleDto>>, ValidationProblem>> List(
         HttpContext http,
         WhistleQueries queries,
+        CountyCatalogHolder county,
         CancellationToken ct,
         string? status = "open",
         int page = 1,
-        int pageSize = 20)
+        int pageSize = 20,
+        string? townshipId = null,
+        string? agencyCode = null,
+        string? branchId = null,
+        DateTimeOffset? from = null,
+        DateTimeOffset? to = null,
+        string? q = null,
+        bool overdue = false)
     {
         var errors = Paging(status, page, pageSize);
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-        return TypedResults.Ok(await queries.ListAsync(CurrentUser.From(http), status ?? "open", page, pageSize, ct));
+        var catalog = county.Catalog;
+        townshipId = string.IsNullOrWhiteSpace(townshipId) ? null : townshipId;
+        agencyCode = string.IsNullOrWhiteSpace(agencyCode) ? null : agencyCode;
+        branchId = string.IsNullOrWhiteSpace(branchId) ? null : branchId;
+        if (townshipId is not null && catalog.FindTownship(townshipId) is null) errors.Set("townshipId", Problem.Unknown("townshipId", townshipId, $"'{townshipId}' is no township of the county."));
+        if (agencyCode is not null && catalog.FindAgency(agencyCode) is null) errors.Set("agencyCode", Problem.Unknown("agencyCode", agencyCode, $"'{agencyCode}' is no agency of the county."));
+        if (branchId is not null && catalog.FindBranch(branchId) is null) errors.Set("branchId", Problem.Unknown("branchId", branchId, $"'{branchId}' is no branch of the county."));
+        if (from is not null && to is not null && to <= from) errors.Set("to", Problem.EndBeforeStart());
+        WhistleValidation.Text(errors, "q", q, WhistleValidation.TitleMax, required: false);
+        if (errors.Count > 0) return ProblemResults.Validation(errors);
+        var filter = new WhistleFilter(townshipId, agencyCode, branchId, from, to, q, overdue);
+        return TypedResults.Ok(await queries.ListAsync(CurrentUser.From(http), status ?? "open", filter, page, pageSize, ct));
     }
 
-    public static Dictionary<string, string[]> Paging(string? status, int page, int pageSize)
+    public static FieldErrors Paging(string? status, int page, int pageSize)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (status is not (null or "open" or "closed" or "all")) errors["status"] = ["The status must be open, closed or all."];
-        if (page < 1) errors["page"] = ["The page starts at 1."];
-        if (pageSize is < 1 or > WhistleQueries.MaxPageSize) errors["pageSize"] = [$"The page size must be between 1 and {WhistleQueries.MaxPageSize}."];
+        var errors = new FieldErrors();
+        if (status is not (null or "open" or "closed" or "all")) errors.Set("status", Problem.OneOf("status", ["open", "closed", "all"], "The status must be open, closed or all."));
+        if (page < 1) errors.Set("page", Problem.OutOfRange("page", 1, int.MaxValue, "The page starts at 1."));
+        if (pageSize is < 1 or > WhistleQueries.MaxPageSize) errors.Set("pageSize", Problem.OutOfRange("pageSize", 1, WhistleQueries.MaxPageSize, $"The page size must be between 1 and {WhistleQueries.MaxPageSize}."));
         return errors;
     }
 

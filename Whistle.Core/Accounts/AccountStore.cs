@@ -282,7 +282,8 @@ public sealed class AccountStore(WhistleDatabase database, TimeProvider time)
         database.WriteAsync(
             async unit =>
             {
-                await unit.Connection.ExecuteAsync(SetDisabledSql, new { UserName = userName, Disabled = disabled, Stamp = NewStamp() }, unit.Transaction);
+                // Booleans are bound as numbers: a 0/1 column on every database (bit, INTEGER, smallint).
+                await unit.Connection.ExecuteAsync(SetDisabledSql, new { UserName = userName, Disabled = disabled ? 1 : 0, Stamp = NewStamp() }, unit.Transaction);
                 await unit.Connection.ExecuteAsync(ForgetAllAddressesSql, new { UserName = userName }, unit.Transaction);
                 await AuditTrail.WriteAsync(unit, actor, "account", userName, disabled ? "disabled" : "enabled", new { Disabled = !disabled }, new { Disabled = disabled }, time.GetUtcNow());
                 unit.Complete();
@@ -375,7 +376,7 @@ public sealed class AccountStore(WhistleDatabase database, TimeProvider time)
 
     /// <summary>The county file's accounts, written as the file says (the import runs only when the file changed).</summary>
     public static Task SeedAsync(UnitOfWork unit, IEnumerable<SeededAccount> accounts) =>
-        unit.Connection.ExecuteAsync(UpsertSeededSql, accounts.Select(a => new { a.UserName, a.DisplayName, a.Role, a.OrgId, a.PasswordHash, IsDemo = false }), unit.Transaction);
+        unit.Connection.ExecuteAsync(UpsertSeededSql, accounts.Select(a => new { a.UserName, a.DisplayName, a.Role, a.OrgId, a.PasswordHash, IsDemo = 0 }), unit.Transaction);
 
     /// <summary>The demo accounts, each added unless it exists; or, when the demo is off, every demo account removed.</summary>
     public static Task SeedDemoAsync(UnitOfWork unit, IEnumerable<SeededAccount> accounts, bool enabled) =>

@@ -94,16 +94,17 @@ public static class Assessor
 
     private static readonly int[] HistogramEdges = [5, 10, 15, 30, 60, 120, 240, 480];
 
-    public static IReadOnlyList<UnitFigures> Agencies(CountyCatalog catalog, IReadOnlyList<AssessedAssignment> rows, AssessmentWeights weights, DateTimeOffset asOf, IReadOnlyList<AssessedSummons>? summons = null) =>
+    public static IReadOnlyList<UnitFigures> Agencies(CountyCatalog catalog, IReadOnlyList<AssessedAssignment> rows, AssessmentWeights weights, DateTimeOffset asOf, IReadOnlyList<AssessedSummons>? summons = null, string? agencyCode = null) =>
         Rank(catalog.Definition.Agencies
+            .Where(a => agencyCode is null || a.Code == agencyCode)
             .Select(a => WithAttendance(
                 Figures(AgencyKind, a.Code, a.Name, a.NameEn, a.Code, null, rows.Where(r => r.AgencyCode == a.Code).ToList(), weights, asOf),
                 (summons ?? []).Where(s => s.AgencyCode == a.Code)))
             .ToList());
 
-    public static IReadOnlyList<UnitFigures> Branches(CountyCatalog catalog, IReadOnlyList<AssessedAssignment> rows, AssessmentWeights weights, DateTimeOffset asOf, string? townshipId = null, IReadOnlyList<AssessedSummons>? summons = null) =>
+    public static IReadOnlyList<UnitFigures> Branches(CountyCatalog catalog, IReadOnlyList<AssessedAssignment> rows, AssessmentWeights weights, DateTimeOffset asOf, string? townshipId = null, IReadOnlyList<AssessedSummons>? summons = null, string? agencyCode = null) =>
         Rank(catalog.Definition.Branches
-            .Where(b => townshipId is null || b.TownshipId == townshipId)
+            .Where(b => (townshipId is null || b.TownshipId == townshipId) && (agencyCode is null || b.AgencyCode == agencyCode))
             .Select(b => WithAttendance(
                 Figures(BranchKind, b.Id, b.Name, b.NameEn, b.AgencyCode, b.TownshipId, rows.Where(r => r.BranchId == b.Id).ToList(), weights, asOf),
                 (summons ?? []).Where(s => s.BranchId == b.Id)))

@@ -4,6 +4,7 @@ using Whistle.Contracts;
 using Whistle.Core.Domain;
 using Whistle.Core.Meetings;
 using Whistle.Core.Messaging;
+using Whistle.Core.Problems;
 using Whistle.Core.Storage;
 using Whistle.Core.Whistles;
 
@@ -27,7 +28,7 @@ public abstract record LinkOutcome
 {
     public sealed record Linked(IReadOnlyList<AttachmentRow> Rows) : LinkOutcome;
 
-    public sealed record Invalid(Dictionary<string, string[]> Errors) : LinkOutcome;
+    public sealed record Invalid(FieldErrors Errors) : LinkOutcome;
 
     public sealed record TooLarge(AttachmentRefusal Refusal) : LinkOutcome;
 }
@@ -126,7 +127,7 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
                 {
                     await unit.Connection.ExecuteAsync(InsertSql, row, unit.Transaction);
                     await AuditTrail.WriteAsync(
-                        unit, new AuditActor(uploader.UserName, uploader.DisplayName, uploader.RemoteAddress), "attachment", row.Id, "uploaded", null,
+                        unit, new AuditActor(uploader.UserName, uploader.DisplayName, uploader.RemoteAddress), AuditEntities.Attachment, row.Id, AuditActions.Uploaded, null,
                         new { row.WhistleId, row.MeetingId, row.FileName, row.MediaKind, row.ContentType, row.SizeBytes, row.Sha256 }, now);
                 }
 
@@ -176,7 +177,7 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
             LinkedAt = now,
         };
         await unit.Connection.ExecuteAsync(InsertSql, row, unit.Transaction);
-        await AuditTrail.WriteAsync(unit, new AuditActor(by.UserName, by.DisplayName, by.RemoteAddress), "attachment", row.Id, "added", null, new { row.WhistleId, row.MediaKind, row.SourceUrl }, now);
+        await AuditTrail.WriteAsync(unit, new AuditActor(by.UserName, by.DisplayName, by.RemoteAddress), AuditEntities.Attachment, row.Id, AuditActions.Added, null, new { row.WhistleId, row.MediaKind, row.SourceUrl }, now);
     }
 
     /// <summary>A URL kept as a reference: absolute http(s), no user info, no control characters, at most 2000 characters.</summary>
@@ -193,10 +194,10 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
     public async Task<LinkOutcome> LinkAsync(UnitOfWork unit, AttachmentLink link)
     {
         if (link.Ids.Count == 0) return new LinkOutcome.Linked([]);
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         if (link.Ids.Count != link.Ids.Distinct(StringComparer.Ordinal).Count())
         {
-            errors["attachmentIds"] = ["Name each attachment once."];
+            errors.Set("attachmentIds", Problem.AttachmentTwice());
             return new LinkOutcome.Invalid(errors);
         }
 
@@ -213,7 +214,7 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
                 && (row.WhistleId is null || row.WhistleId == link.WhistleId) && (row.MeetingId is null || row.MeetingId == link.MeetingId);
             if (!usable)
             {
-                errors["attachmentIds"] = [$"'{Truncate(id)}' is no upload of yours that is waiting to be added here (upload it again)."];
+                errors.Set("attachmentIds", Problem.AttachmentNotADraft(Truncate(id)));
                 return new LinkOutcome.Invalid(errors);
             }
 
@@ -234,13 +235,13 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
                 unit.Transaction);
             if (changed != 1)
             {
-                errors["attachmentIds"] = [$"'{row.Id}' was added elsewhere meanwhile."];
+                errors.Set("attachmentIds", Problem.AttachmentTaken(row.Id));
                 return new LinkOutcome.Invalid(errors);
             }
 
             var after = row with { LinkedAt = link.Now, WhistleId = link.WhistleId, MeetingId = link.MeetingId, AssignmentId = link.AssignmentId, Purpose = link.Purpose, Note = link.Note };
             await AuditTrail.WriteAsync(
-                unit, new AuditActor(link.By.UserName, link.By.DisplayName, link.By.RemoteAddress), "attachment", row.Id, "added", null,
+                unit, new AuditActor(link.By.UserName, link.By.DisplayName, link.By.RemoteAddress), AuditEntities.Attachment, row.Id, AuditActions.Added, null,
                 new { after.WhistleId, after.MeetingId, after.AssignmentId, after.Purpose, after.FileName, after.SizeBytes, after.Sha256 }, link.Now);
             linked.Add(after);
         }
@@ -314,7 +315,7 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
 
                 if (row.UploadedByUser != caller.UserName && caller.Role != Roles.Supervisor)
                 {
-                    return new CommandResult<AttachmentRow>.Forbidden("Only the one who added a file, or a supervisor, removes it.");
+                    return new CommandResult<AttachmentRow>.Forbidden(Problem.AttachmentRemover());
                 }
 
                 var now = time.GetUtcNow();
@@ -324,7 +325,7 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
                 }
 
                 await AuditTrail.WriteAsync(
-                    unit, caller.Audit, "attachment", row.Id, "deleted",
+                    unit, caller.Audit, AuditEntities.Attachment, row.Id, AuditActions.Deleted,
                     new { row.WhistleId, row.MeetingId, row.Purpose, row.FileName, row.UploadedByUser }, new { DeletedAt = now }, now);
                 if (row.WhistleId is not null && !row.IsDraft && await WhistleRows.GetWhistleAsync(unit.Connection, row.WhistleId, unit.Transaction) is { } whistle)
                 {
@@ -400,20 +401,9 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
 /// <summary>The refusals that name a limit (413), worded once.</summary>
 public static class Limits
 {
-    public static AttachmentRefusal FileTooLarge(AttachmentOptions o, string? name = null) => new(
-        "file-too-large",
-        $"{(name is null ? "A file" : $"'{name}'")} is larger than {Mib(o.MaxFileBytes)} (Whistle:Attachments:MaxFileBytes = {o.MaxFileBytes} bytes).",
-        413);
+    public static AttachmentRefusal FileTooLarge(AttachmentOptions o, string? name = null) => new(Problem.FileTooLarge(o.MaxFileBytes, name), 413);
 
-    public static AttachmentRefusal ItemTooLarge(AttachmentOptions o) => new(
-        "item-too-large",
-        $"The files of one item may hold at most {Mib(o.MaxItemBytes)} together (Whistle:Attachments:MaxItemBytes = {o.MaxItemBytes} bytes).",
-        413);
+    public static AttachmentRefusal ItemTooLarge(AttachmentOptions o) => new(Problem.ItemTooLarge(o.MaxItemBytes), 413);
 
-    public static AttachmentRefusal TooManyFiles(AttachmentOptions o) => new(
-        "too-many-files",
-        $"One item may carry at most {o.MaxFilesPerItem} files (Whistle:Attachments:MaxFilesPerItem).",
-        413);
-
-    private static string Mib(long bytes) => bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0 ? $"{bytes / (1024 * 1024)} MiB" : $"{bytes} bytes";
+    public static AttachmentRefusal TooManyFiles(AttachmentOptions o) => new(Problem.TooManyFiles(o.MaxFilesPerItem), 413);
 }

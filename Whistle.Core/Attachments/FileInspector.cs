@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using Whistle.Core.Problems;
 
 namespace Whistle.Core.Attachments;
 
@@ -15,14 +16,21 @@ public abstract record FileVerdict
     public sealed record Refused(AttachmentRefusal Refusal) : FileVerdict;
 }
 
-/// <summary>Why a file was refused: a stable code for clients, a sentence for people, and the HTTP status.</summary>
-public sealed record AttachmentRefusal(string Code, string Detail, int Status = 415)
+/// <summary>
+/// Why a file (or an upload) was refused: the problem (a stable code of <see cref="ProblemCodes"/>, its values, the English
+/// sentence; worded in <see cref="Problem"/>) and the HTTP status (413 a limit, 415 a type, 400 the rest).
+/// </summary>
+public sealed record AttachmentRefusal(ProblemText Problem, int Status = 415)
 {
-    public static AttachmentRefusal Unsupported(string what) => new(
-        "unsupported-type",
-        $"This file is {what}. Accepted: photos (JPEG, PNG, WebP), PDF, Word, Excel and PowerPoint documents (.docx/.xlsx/.pptx, or .doc/.xls/.ppt).");
+    public string Code => Problem.Code;
 
-    public static AttachmentRefusal Broken(string detail) => new("broken-file", detail, 400);
+    public string Detail => Problem.Detail;
+
+    public static AttachmentRefusal Unsupported(string kind, string what) => new(Problems.Problem.UnsupportedType(kind, what));
+
+    public static AttachmentRefusal Broken(string detail) => new(Problems.Problem.BrokenFile(detail), 400);
+
+    public static AttachmentRefusal Bad(ProblemText problem) => new(problem, 400);
 }
 
 /// <summary>
@@ -57,15 +65,13 @@ public static class FileInspector
         var n = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         head = head[..n];
         file.Position = 0;
-        if (n == 0) return new FileVerdict.Refused(new AttachmentRefusal("empty-file", "The file is empty.", 400));
+        if (n == 0) return new FileVerdict.Refused(AttachmentRefusal.Bad(Problem.EmptyFile()));
         if (head.StartsWith(Jpeg)) return new FileVerdict.Image("jpeg");
         if (head.StartsWith(Png)) return new FileVerdict.Image("png");
         if (n >= 12 && head[..4].SequenceEqual("RIFF"u8) && head[8..12].SequenceEqual("WEBP"u8)) return new FileVerdict.Image("webp");
         if (n >= 12 && head[4..8].SequenceEqual("ftyp"u8) && HeifBrands.Contains(Encoding.ASCII.GetString(head[8..12])))
         {
-            return new FileVerdict.Refused(new AttachmentRefusal(
-                "heic-not-supported",
-                "HEIC/HEIF photos cannot be re-encoded here. Pick the photo from the gallery in the browser (it sends JPEG), or set the camera to 'Most Compatible' (JPEG)."));
+            return new FileVerdict.Refused(new AttachmentRefusal(Problem.HeicNotSupported()));
         }
 
         if (head.StartsWith(Pdf)) return new FileVerdict.Document("pdf", "application/pdf", ".pdf");
@@ -73,11 +79,11 @@ public static class FileInspector
         if (head.StartsWith(Ole)) return InspectOle(file);
         if (head.StartsWith("MZ"u8) || head.StartsWith("\u007fELF"u8) || head.StartsWith(MachO) || head.StartsWith("#!"u8))
         {
-            return new FileVerdict.Refused(AttachmentRefusal.Unsupported("a program"));
+            return new FileVerdict.Refused(AttachmentRefusal.Unsupported("program", "a program"));
         }
 
-        if (LooksLikeMarkup(head)) return new FileVerdict.Refused(AttachmentRefusal.Unsupported("HTML, SVG or XML (markup a browser could run)"));
-        return new FileVerdict.Refused(AttachmentRefusal.Unsupported("of a type Whistle does not keep"));
+        if (LooksLikeMarkup(head)) return new FileVerdict.Refused(AttachmentRefusal.Unsupported("markup", "HTML, SVG or XML (markup a browser could run)"));
+        return new FileVerdict.Refused(AttachmentRefusal.Unsupported("unknown", "of a type Whistle does not keep"));
     }
 
     private static bool LooksLikeMarkup(ReadOnlySpan<byte> head)
@@ -95,7 +101,7 @@ public static class FileInspector
             using var zip = new ZipArchive(file, ZipArchiveMode.Read, leaveOpen: true);
             if (zip.Entries.Count > MaxZipEntries)
             {
-                return new FileVerdict.Refused(new AttachmentRefusal("zip-bomb", $"The document holds more than {MaxZipEntries} parts.", 400));
+                return new FileVerdict.Refused(AttachmentRefusal.Bad(Problem.ZipBomb($"The document holds more than {MaxZipEntries} parts.")));
             }
 
             long inflated = 0;
@@ -105,7 +111,7 @@ public static class FileInspector
                 inflated += entry.Length;
                 if (entry.Length > 1024 * 1024 && entry.CompressedLength > 0 && entry.Length / entry.CompressedLength > MaxZipRatio)
                 {
-                    return new FileVerdict.Refused(new AttachmentRefusal("zip-bomb", "A part of the document inflates more than any real document does.", 400));
+                    return new FileVerdict.Refused(AttachmentRefusal.Bad(Problem.ZipBomb("A part of the document inflates more than any real document does.")));
                 }
 
                 names.Add(entry.FullName);
@@ -113,17 +119,17 @@ public static class FileInspector
 
             if (inflated > MaxZipInflatedBytes)
             {
-                return new FileVerdict.Refused(new AttachmentRefusal("zip-bomb", $"The document would inflate to more than {MaxZipInflatedBytes / (1024 * 1024)} MiB.", 400));
+                return new FileVerdict.Refused(AttachmentRefusal.Bad(Problem.ZipBomb($"The document would inflate to more than {MaxZipInflatedBytes / (1024 * 1024)} MiB.")));
             }
 
             if (!names.Contains("[Content_Types].xml"))
             {
-                return new FileVerdict.Refused(AttachmentRefusal.Unsupported("a zip archive, not an Office document"));
+                return new FileVerdict.Refused(AttachmentRefusal.Unsupported("zip", "a zip archive, not an Office document"));
             }
 
             if (names.Any(n => n.EndsWith("vbaProject.bin", StringComparison.OrdinalIgnoreCase)))
             {
-                return new FileVerdict.Refused(new AttachmentRefusal("macro-not-allowed", "Documents with macros (.docm, .xlsm, .pptm) are not accepted: save it without macros (.docx, .xlsx, .pptx)."));
+                return new FileVerdict.Refused(new AttachmentRefusal(Problem.MacroNotAllowed()));
             }
 
             if (names.Contains("word/document.xml"))
@@ -132,7 +138,7 @@ public static class FileInspector
                 return new FileVerdict.Document("document", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx");
             if (names.Contains("ppt/presentation.xml"))
                 return new FileVerdict.Document("document", "application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pptx");
-            return new FileVerdict.Refused(AttachmentRefusal.Unsupported("an Office Open XML package that is neither Word, Excel nor PowerPoint"));
+            return new FileVerdict.Refused(AttachmentRefusal.Unsupported("office-other", "an Office Open XML package that is neither Word, Excel nor PowerPoint"));
         }
         catch (InvalidDataException)
         {
@@ -172,6 +178,6 @@ public static class FileInspector
             file.Position = 0;
         }
 
-        return new FileVerdict.Refused(AttachmentRefusal.Unsupported("an OLE compound file that is not a Word, Excel or PowerPoint 97–2003 document"));
+        return new FileVerdict.Refused(AttachmentRefusal.Unsupported("ole-other", "an OLE compound file that is not a Word, Excel or PowerPoint 97–2003 document"));
     }
 }

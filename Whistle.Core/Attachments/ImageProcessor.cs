@@ -66,21 +66,18 @@ public static class ImageProcessor
         using var codec = SKCodec.Create(skStream, out var created);
         if (codec is null)
         {
-            return (null, new AttachmentRefusal("broken-image", $"The image cannot be read ({created}).", 400));
+            return (null, AttachmentRefusal.Bad(Problems.Problem.BrokenImage($"The image cannot be read ({created}).")));
         }
 
         var info = codec.Info;
         if (info.Width <= 0 || info.Height <= 0)
         {
-            return (null, new AttachmentRefusal("broken-image", "The image has no size.", 400));
+            return (null, AttachmentRefusal.Bad(Problems.Problem.BrokenImage("The image has no size.")));
         }
 
         if ((long)info.Width * info.Height > maxPixels)
         {
-            return (null, new AttachmentRefusal(
-                "image-too-large",
-                $"The image claims {info.Width} × {info.Height} pixels; at most {maxPixels:N0} pixels are accepted (Whistle:Attachments:MaxImagePixels).",
-                400));
+            return (null, AttachmentRefusal.Bad(Problems.Problem.ImageTooLarge(info.Width, info.Height, maxPixels)));
         }
 
         // Decode smaller where the codec can (JPEG: 1/2, 1/4, 1/8) when the kept original will be smaller anyway.
@@ -94,7 +91,7 @@ public static class ImageProcessor
         if (result != SKCodecResult.Success)
         {
             // IncompleteInput: a truncated file (Skia fills the rest with grey); the rest: damaged data.
-            return (null, new AttachmentRefusal("broken-image", $"The image is damaged or incomplete ({result}).", 400));
+            return (null, AttachmentRefusal.Bad(Problems.Problem.BrokenImage($"The image is damaged or incomplete ({result}).")));
         }
 
         using var upright = Orient(decoded, codec.EncodedOrigin);

@@ -27,6 +27,11 @@ public sealed class CountyCatalog
 
     public CountyDefinition Definition { get; }
 
+    /// <summary>Each township's boundary (GeoJSON geometry text), where the county file gives one.</summary>
+    public IReadOnlyDictionary<string, string> Boundaries => _boundaries ??= CountyBoundaries.Geometries(Definition.Boundaries);
+
+    private IReadOnlyDictionary<string, string>? _boundaries;
+
     public CountyInfo County => Definition.County;
 
     public TownshipInfo? FindTownship(string id) => _townships.GetValueOrDefault(id);
@@ -98,6 +103,7 @@ public sealed class CountyCatalog
             problems.Add("assessment.weights must be non-negative and sum to 1.");
         }
 
+        problems.AddRange(CountyBoundaries.Validate(d.Boundaries, townships));
         foreach (var u in d.Users ?? [])
         {
             if (!Roles.All.Contains(u.Role)) problems.Add($"User '{u.UserName}' has unknown role '{u.Role}'.");

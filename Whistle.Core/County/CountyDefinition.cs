@@ -1,8 +1,13 @@
+using System.Text.Json;
 using Whistle.Core.Domain;
 
 namespace Whistle.Core.County;
 
-/// <summary>The county file (<c>Whistle:County:File</c>): organisation and whistle list.</summary>
+/// <summary>
+/// The county file (<c>Whistle:County:File</c>): organisation and whistle list; <see cref="Boundaries"/>, the townships'
+/// boundaries as a GeoJSON FeatureCollection (each feature's <c>properties.township</c> names a township; Polygon or
+/// MultiPolygon in WGS 84 longitude/latitude), drawn on the supervisor's map without any map service (<see cref="CountyBoundaries"/>).
+/// </summary>
 public sealed record CountyDefinition(
     CountyInfo County,
     IReadOnlyList<TownshipInfo> Townships,
@@ -11,7 +16,8 @@ public sealed record CountyDefinition(
     IReadOnlyList<MatterInfo> Matters,
     IReadOnlyList<UserInfo>? Users = null,
     EscalationSettings? Escalation = null,
-    AssessmentSettings? Assessment = null)
+    AssessmentSettings? Assessment = null,
+    JsonElement? Boundaries = null)
 {
     public EscalationSettings EscalationOrDefault => Escalation ?? new EscalationSettings();
 

@@ -50,6 +50,10 @@ public static class CountyStore
         INSERT INTO townships (id, name, name_en) SELECT @Id, @Name, @NameEn WHERE NOT EXISTS (SELECT 1 FROM townships WHERE id = @Id);
         """;
 
+    private const string ClearBoundariesSql = "UPDATE townships SET boundary = NULL;";
+
+    private const string SaveBoundarySql = "UPDATE townships SET boundary = @Boundary WHERE id = @Id;";
+
     private const string UpsertAgencySql = """
         UPDATE agencies SET name = @Name, name_en = @NameEn WHERE code = @Code;
         INSERT INTO agencies (code, name, name_en) SELECT @Code, @Name, @NameEn WHERE NOT EXISTS (SELECT 1 FROM agencies WHERE code = @Code);
@@ -111,6 +115,9 @@ public static class CountyStore
             },
             t);
         await c.ExecuteAsync(UpsertTownshipSql, county.Townships, t);
+        // The townships' boundaries (the map's): the file's, and none for a township it gives none.
+        await c.ExecuteAsync(ClearBoundariesSql, transaction: t);
+        await c.ExecuteAsync(SaveBoundarySql, CountyBoundaries.Geometries(county.Boundaries).Select(g => new { Id = g.Key, Boundary = g.Value }), t);
         await c.ExecuteAsync(UpsertAgencySql, county.Agencies, t);
         await c.ExecuteAsync(UpsertBranchSql, county.Branches.Select((b, i) => new { b.Id, b.AgencyCode, b.TownshipId, b.Name, b.NameEn, Position = i }), t);
         await c.ExecuteAsync(RetireMattersSql, transaction: t);
@@ -265,6 +272,7 @@ public static class CountyStore
             return new MatterLimit(row.ReportWithinMinutes, row.ResolveWithinMinutes);
         }
 
+        var boundaries = await CountyBoundaries.LoadAsync(connection, transaction);
         return new CountyDefinition(
             new CountyInfo(county.Id, county.Name, county.NameEn),
             townships,
@@ -282,7 +290,8 @@ public static class CountyStore
             .ToList(),
             Users: null,
             Escalation: new EscalationSettings(county.ReminderShare, county.RepeatEveryMinutes),
-            Assessment: new AssessmentSettings(new AssessmentWeights(county.WeightResponse, county.WeightResolution, county.WeightSatisfaction)));
+            Assessment: new AssessmentSettings(new AssessmentWeights(county.WeightResponse, county.WeightResolution, county.WeightSatisfaction)),
+            Boundaries: boundaries);
     }
 }
 

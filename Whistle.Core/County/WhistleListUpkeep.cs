@@ -1,3 +1,4 @@
+using Whistle.Core.Problems;
 using System.Text.RegularExpressions;
 using Whistle.Contracts;
 using Whistle.Core.Domain;
@@ -30,8 +31,8 @@ public sealed partial class WhistleListUpkeep(WhistleDatabase database, CountyCa
     public async Task<CommandResult<MatterDto>> SaveMatterAsync(Caller caller, string code, SaveMatterRequest request, CancellationToken ct)
     {
         var catalog = county.Catalog;
-        var errors = new Dictionary<string, string[]>();
-        if (!MatterCode().IsMatch(code)) errors["code"] = ["A matter code is 2–64 lowercase letters, digits and hyphens."];
+        var errors = new FieldErrors();
+        if (!MatterCode().IsMatch(code)) errors.Set("code", Problem.CodeFormat("code", "A matter code is 2–64 lowercase letters, digits and hyphens."));
         foreach (var (field, value) in new[] { ("name", request.Name), ("nameEn", request.NameEn), ("category", request.Category), ("categoryEn", request.CategoryEn) })
         {
             WhistleValidation.Text(errors, field, value, 100, required: true);
@@ -39,8 +40,8 @@ public sealed partial class WhistleListUpkeep(WhistleDatabase database, CountyCa
 
         MatterLimit? Limit(string urgency) =>
             request.Limits is not null && request.Limits.TryGetValue(urgency, out var l) ? new MatterLimit(l.ReportWithinMinutes, l.ResolveWithinMinutes) : null;
-        if (request.Limits is null || Urgency.All.Any(u => Limit(u) is null)) errors["limits"] = ["Give limits for routine, urgent and emergency."];
-        if (request.Agencies is null || request.Agencies.Count == 0) errors["agencies"] = ["Name the lead agency, and any co-handling ones."];
+        if (request.Limits is null || Urgency.All.Any(u => Limit(u) is null)) errors.Set("limits", Problem.Required("limits", "Give limits for routine, urgent and emergency."));
+        if (request.Agencies is null || request.Agencies.Count == 0) errors.Set("agencies", Problem.Required("agencies", "Name the lead agency, and any co-handling ones."));
         if (errors.Count > 0) return new CommandResult<MatterDto>.Invalid(errors);
 
         var matter = new MatterInfo(
@@ -49,8 +50,20 @@ public sealed partial class WhistleListUpkeep(WhistleDatabase database, CountyCa
         var problems = CountyCatalog.ValidateMatter(matter, catalog.Definition.Agencies.Select(a => a.Code).ToHashSet()).ToList();
         if (problems.Count > 0)
         {
-            return new CommandResult<MatterDto>.Invalid(new Dictionary<string, string[]> { ["agencies"] = [.. problems.Where(p => !p.Contains("limits", StringComparison.Ordinal))], ["limits"] = [.. problems.Where(p => p.Contains("limits", StringComparison.Ordinal))] }
-                .Where(kv => kv.Value.Length > 0).ToDictionary());
+            var invalid = new FieldErrors();
+            if (problems.Where(p => !p.Contains("limits", StringComparison.Ordinal)).ToList() is { Count: > 0 } agencies)
+            {
+                invalid.Set("agencies", Problem.MatterAgencies(agencies[0]));
+                invalid["agencies"] = [.. agencies];
+            }
+
+            if (problems.Where(p => p.Contains("limits", StringComparison.Ordinal)).ToList() is { Count: > 0 } limits)
+            {
+                invalid.Set("limits", Problem.MatterLimits(limits[0]));
+                invalid["limits"] = [.. limits];
+            }
+
+            return new CommandResult<MatterDto>.Invalid(invalid);
         }
 
         var before = catalog.FindMatter(code);
@@ -69,7 +82,7 @@ public sealed partial class WhistleListUpkeep(WhistleDatabase database, CountyCa
     public async Task<CommandResult<AgencyDto>> RenameAgencyAsync(Caller caller, string code, RenameAgencyRequest request, CancellationToken ct)
     {
         if (county.Catalog.FindAgency(code) is not { } agency) return new CommandResult<AgencyDto>.NotFound();
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         WhistleValidation.Text(errors, "name", request.Name, 200, required: true);
         WhistleValidation.Text(errors, "nameEn", request.NameEn, 200, required: true);
         if (errors.Count > 0) return new CommandResult<AgencyDto>.Invalid(errors);

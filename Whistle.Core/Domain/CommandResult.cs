@@ -1,3 +1,5 @@
+using Whistle.Core.Problems;
+
 namespace Whistle.Core.Domain;
 
 /// <summary>
@@ -13,10 +15,10 @@ public abstract record CommandResult<T>
 
     public sealed record NotFound : CommandResult<T>;
 
-    public sealed record Forbidden(string Detail) : CommandResult<T>;
+    public sealed record Forbidden(ProblemText Problem) : CommandResult<T>;
 
-    public sealed record Conflict(string Detail) : CommandResult<T>;
+    public sealed record Conflict(ProblemText Problem) : CommandResult<T>;
 
-    /// <summary>413: a limit of the attachments (their count, or their size together), named with its setting.</summary>
-    public sealed record TooLarge(string Code, string Detail) : CommandResult<T>;
+    /// <summary>413: a limit of the attachments (their count, or their size together), its code naming the setting and the limit as a param.</summary>
+    public sealed record TooLarge(ProblemText Problem) : CommandResult<T>;
 }

@@ -1,10 +1,15 @@
+using Whistle.Core.Problems;
+
 namespace Whistle.Core.Domain;
 
-/// <summary>The outcome of asking whether a transition is allowed.</summary>
-public readonly record struct Transition(bool Allowed, string? Reason)
+/// <summary>The outcome of asking whether a transition is allowed: when refused, the problem (a code, its values, the English text).</summary>
+public readonly record struct Transition(bool Allowed, ProblemText? Problem)
 {
     public static Transition Ok => new(true, null);
-    public static Transition Refused(string reason) => new(false, reason);
+    public static Transition Refused(ProblemText problem) => new(false, problem);
+
+    /// <summary>The English text of the refusal.</summary>
+    public string? Reason => Problem?.Detail;
 }
 
 /// <summary>An assignment as the lifecycle rules see it.</summary>
@@ -19,17 +24,17 @@ public static class Lifecycle
     public static Transition CanReport(string assignmentStatus) =>
         assignmentStatus == AssignmentStatus.Dispatched
             ? Transition.Ok
-            : Transition.Refused($"The assignment is {assignmentStatus}; only a dispatched assignment can be reported.");
+            : Transition.Refused(Problem.AssignmentNotDispatched(assignmentStatus));
 
     public static Transition CanResolve(string assignmentStatus) =>
         assignmentStatus == AssignmentStatus.Reported
             ? Transition.Ok
-            : Transition.Refused($"The assignment is {assignmentStatus}; only a reported assignment can be resolved.");
+            : Transition.Refused(Problem.AssignmentNotReported(assignmentStatus));
 
     public static Transition CanDecline(string assignmentStatus) =>
         assignmentStatus is AssignmentStatus.Dispatched or AssignmentStatus.Reported
             ? Transition.Ok
-            : Transition.Refused($"The assignment is {assignmentStatus}; only an open assignment can be declined.");
+            : Transition.Refused(Problem.AssignmentNotOpen(assignmentStatus));
 
     /// <summary>
     /// 改派: the raising township moves a duty its unit declined; a supervisor also moves an open one (which then ends
@@ -38,41 +43,41 @@ public static class Lifecycle
     /// </summary>
     public static Transition CanReassign(string role, string assignmentStatus) => (role, assignmentStatus) switch
     {
-        (_, AssignmentStatus.Resolved) => Transition.Refused("The assignment is resolved; nothing is left to reassign."),
-        (_, AssignmentStatus.Reassigned) => Transition.Refused("The assignment has already been reassigned."),
+        (_, AssignmentStatus.Resolved) => Transition.Refused(Problem.AssignmentResolved()),
+        (_, AssignmentStatus.Reassigned) => Transition.Refused(Problem.AssignmentAlreadyReassigned()),
         (Roles.Supervisor, AssignmentStatus.Dispatched or AssignmentStatus.Reported or AssignmentStatus.Declined) => Transition.Ok,
         (Roles.Township, AssignmentStatus.Declined) => Transition.Ok,
-        (Roles.Township, _) => Transition.Refused($"The assignment is {assignmentStatus}; a township reassigns only a declined one."),
-        _ => Transition.Refused("Only the raising township (for a declined duty) or a supervisor reassigns."),
+        (Roles.Township, _) => Transition.Refused(Problem.TownshipReassignsDeclinedOnly(assignmentStatus)),
+        _ => Transition.Refused(Problem.ReassignRole()),
     };
 
     /// <summary>An assignment can be acted on only while its whistle is live.</summary>
     public static Transition CanActOnWhistle(string whistleStatus) =>
         whistleStatus is WhistleStatus.Dispatched or WhistleStatus.InProgress or WhistleStatus.Resolved
             ? Transition.Ok
-            : Transition.Refused($"The whistle is {whistleStatus}.");
+            : Transition.Refused(Problem.WhistleNotLive(whistleStatus));
 
     public static Transition CanCancel(string whistleStatus, IEnumerable<AssignmentState> assignments)
     {
         if (whistleStatus is not (WhistleStatus.Raised or WhistleStatus.Dispatched))
         {
-            return Transition.Refused($"The whistle is {whistleStatus}; only a whistle no branch has reported can be cancelled.");
+            return Transition.Refused(Problem.WhistleNotCancellable(whistleStatus));
         }
 
         return assignments.Any(a => a.Status is AssignmentStatus.Reported or AssignmentStatus.Resolved)
-            ? Transition.Refused("A branch has already reported; the whistle can no longer be cancelled.")
+            ? Transition.Refused(Problem.BranchAlreadyReported())
             : Transition.Ok;
     }
 
     public static Transition CanConfirm(string whistleStatus) =>
         whistleStatus == WhistleStatus.Resolved
             ? Transition.Ok
-            : Transition.Refused($"The whistle is {whistleStatus}; only a resolved whistle can be confirmed.");
+            : Transition.Refused(Problem.WhistleNotResolved(whistleStatus, "confirmed"));
 
     public static Transition CanReopen(string whistleStatus) =>
         whistleStatus == WhistleStatus.Resolved
             ? Transition.Ok
-            : Transition.Refused($"The whistle is {whistleStatus}; only a resolved whistle can be reopened.");
+            : Transition.Refused(Problem.WhistleNotResolved(whistleStatus, "reopened"));
 
     /// <summary>
     /// The whistle's status that follows from its assignments, for a whistle that is live

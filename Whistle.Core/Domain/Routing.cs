@@ -49,7 +49,7 @@ public static class Routing
             var choice = Summoning.Choose(catalog, Roles.Township, townshipId, townshipId, agencyCode, null);
             if (!choice.Allowed)
             {
-                throw new InvalidOperationException(choice.Problem);
+                throw new InvalidOperationException(choice.Problem?.Detail);
             }
 
             duties.Add(new RoutedDuty(agencyCode, choice.Unit!.BranchId, role, reportBy, resolveBy));

@@ -1,4 +1,5 @@
 using Whistle.Core.County;
+using Whistle.Core.Problems;
 
 namespace Whistle.Core.Domain;
 
@@ -13,11 +14,11 @@ public enum SummonsField
 }
 
 /// <summary>The unit chosen, or why the caller may not put work there (and which field says so).</summary>
-public sealed record SummonsChoice(SummonedUnit? Unit, SummonsField Field, string? Problem)
+public sealed record SummonsChoice(SummonedUnit? Unit, SummonsField Field, ProblemText? Problem)
 {
     public bool Allowed => Unit is not null;
 
-    public static SummonsChoice Refuse(SummonsField field, string problem) => new(null, field, problem);
+    public static SummonsChoice Refuse(SummonsField field, ProblemText problem) => new(null, field, problem);
 }
 
 /// <summary>
@@ -38,15 +39,15 @@ public static class Summoning
     /// </summary>
     public static SummonsChoice Choose(CountyCatalog catalog, string callerRole, string callerOrgId, string? townshipId, string? agencyCode, string? branchId, bool agencyItself = false)
     {
-        if (string.IsNullOrWhiteSpace(agencyCode)) return SummonsChoice.Refuse(SummonsField.Agency, "The agency is required.");
-        if (catalog.FindAgency(agencyCode) is null) return SummonsChoice.Refuse(SummonsField.Agency, $"Unknown agency '{agencyCode}'.");
-        if (agencyItself && branchId is not null) return SummonsChoice.Refuse(SummonsField.Branch, "Name a branch or the agency itself (本部), not both.");
+        if (string.IsNullOrWhiteSpace(agencyCode)) return SummonsChoice.Refuse(SummonsField.Agency, Problem.Required("agencyCode", "The agency is required."));
+        if (catalog.FindAgency(agencyCode) is null) return SummonsChoice.Refuse(SummonsField.Agency, Problem.Unknown("agencyCode", agencyCode, $"Unknown agency '{agencyCode}'."));
+        if (agencyItself && branchId is not null) return SummonsChoice.Refuse(SummonsField.Branch, Problem.BranchAndAgencyItself());
         BranchInfo? branch = null;
         if (branchId is not null)
         {
             branch = catalog.FindBranch(branchId);
-            if (branch is null) return SummonsChoice.Refuse(SummonsField.Branch, $"Unknown branch '{branchId}'.");
-            if (branch.AgencyCode != agencyCode) return SummonsChoice.Refuse(SummonsField.Branch, "The branch belongs to another agency.");
+            if (branch is null) return SummonsChoice.Refuse(SummonsField.Branch, Problem.Unknown("branchId", branchId, $"Unknown branch '{branchId}'."));
+            if (branch.AgencyCode != agencyCode) return SummonsChoice.Refuse(SummonsField.Branch, Problem.BranchOfAnotherAgency());
         }
 
         switch (callerRole)
@@ -56,27 +57,23 @@ public static class Summoning
             case Roles.Township:
                 if (townshipId is not null && townshipId != callerOrgId)
                 {
-                    return SummonsChoice.Refuse(SummonsField.Agency, "A township puts work only on the units stationed in it.");
+                    return SummonsChoice.Refuse(SummonsField.Agency, Problem.TownshipStationedOnly());
                 }
 
                 townshipId = callerOrgId;
                 if (branch is not null && branch.TownshipId != callerOrgId)
                 {
-                    return SummonsChoice.Refuse(
-                        SummonsField.Branch,
-                        $"'{branch.Id}' is not stationed in this township: a township summons only its own branches (or an agency without a branch there).");
+                    return SummonsChoice.Refuse(SummonsField.Branch, Problem.UnitNotStationed(branch.Id));
                 }
 
                 if (agencyItself && catalog.FindBranch(agencyCode, callerOrgId) is { } stationed)
                 {
-                    return SummonsChoice.Refuse(
-                        SummonsField.Agency,
-                        $"'{agencyCode}' has a branch in this township ('{stationed.Id}'): a township summons that branch, not the agency itself.");
+                    return SummonsChoice.Refuse(SummonsField.Agency, Problem.AgencyHasBranchHere(agencyCode, stationed.Id));
                 }
 
                 break;
             default:
-                return SummonsChoice.Refuse(SummonsField.Agency, "Only townships and supervisors put work on units.");
+                return SummonsChoice.Refuse(SummonsField.Agency, Problem.SummonsRole());
         }
 
         var chosen = agencyItself ? null : branch?.Id ?? (townshipId is null ? null : catalog.FindBranch(agencyCode, townshipId)?.Id);

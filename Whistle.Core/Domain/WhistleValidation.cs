@@ -1,3 +1,5 @@
+using Whistle.Core.Assessment;
+using Whistle.Core.Problems;
 using Whistle.Core.County;
 using Whistle.Core.Whistles;
 
@@ -15,26 +17,44 @@ public static class WhistleValidation
     public const int EtaMinutesMax = 7 * 24 * 60;
     public const int IdempotencyKeyMax = 200;
 
-    public static Dictionary<string, string[]> Raise(RaiseWhistleRequest r, CountyCatalog catalog)
+    /// <summary>
+    /// A report's expected day (YYYY-MM-DD in Asia/Shanghai): not before today there, not with an ETA in minutes as well.
+    /// Null when none was given or it is wrong (then <paramref name="errors"/> says why).
+    /// </summary>
+    public static DateOnly? ExpectedOn(FieldErrors errors, ReportRequest request, DateTimeOffset now)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(r.MatterCode)) errors["matterCode"] = ["The matter is required."];
-        else if (catalog.FindActiveMatter(r.MatterCode) is null) errors["matterCode"] = [$"'{r.MatterCode}' is not on the whistle list."];
+        if (request.ExpectedOn is null) return null;
+        if (!DateOnly.TryParseExact(request.ExpectedOn, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day))
+        {
+            errors.Set("expectedOn", Problem.DateFormat("The expected day is YYYY-MM-DD."));
+            return null;
+        }
+
+        if (request.EtaMinutes is not null) errors.Set("expectedOn", Problem.EtaOrExpectedDay());
+        else if (day < ChinaTime.LocalDate(now)) errors.Set("expectedOn", Problem.ExpectedDayInPast());
+        return errors.ContainsKey("expectedOn") ? null : day;
+    }
+
+    public static FieldErrors Raise(RaiseWhistleRequest r, CountyCatalog catalog)
+    {
+        var errors = new FieldErrors();
+        if (string.IsNullOrWhiteSpace(r.MatterCode)) errors.Set("matterCode", Problem.Required("matterCode", "The matter is required."));
+        else if (catalog.FindActiveMatter(r.MatterCode) is null) errors.Set("matterCode", Problem.NotOnWhistleList(r.MatterCode));
         Text(errors, "title", r.Title, TitleMax, required: true);
         Text(errors, "description", r.Description, DescriptionMax, required: false, multiLine: true);
         Text(errors, "address", r.Address, AddressMax, required: true);
-        if (string.IsNullOrWhiteSpace(r.Urgency)) errors["urgency"] = ["The urgency is required."];
-        else if (!Urgency.IsValid(r.Urgency)) errors["urgency"] = [$"The urgency must be one of {string.Join(", ", Urgency.All)}."];
-        if (r.Latitude is { } lat && (double.IsNaN(lat) || lat is < -90 or > 90)) errors["latitude"] = ["The latitude must be between -90 and 90."];
+        if (string.IsNullOrWhiteSpace(r.Urgency)) errors.Set("urgency", Problem.Required("urgency", "The urgency is required."));
+        else if (!Urgency.IsValid(r.Urgency)) errors.Set("urgency", Problem.OneOf("urgency", Urgency.All, $"The urgency must be one of {string.Join(", ", Urgency.All)}."));
+        if (r.Latitude is { } lat && (double.IsNaN(lat) || lat is < -90 or > 90)) errors.Set("latitude", Problem.OutOfRange("latitude", -90, 90, "The latitude must be between -90 and 90."));
         if (r.MediaUrl is not null && !Attachments.AttachmentStore.IsReferenceUrl(r.MediaUrl))
-            errors["mediaUrl"] = ["The media URL must be an absolute http(s) address of at most 2000 characters, without credentials or control characters."];
-        if (r.Longitude is { } lon && (double.IsNaN(lon) || lon is < -180 or > 180)) errors["longitude"] = ["The longitude must be between -180 and 180."];
-        if (r.Latitude.HasValue != r.Longitude.HasValue) errors[r.Latitude.HasValue ? "longitude" : "latitude"] = ["Give both latitude and longitude, or neither."];
+            errors.Set("mediaUrl", Problem.MediaUrl());
+        if (r.Longitude is { } lon && (double.IsNaN(lon) || lon is < -180 or > 180)) errors.Set("longitude", Problem.OutOfRange("longitude", -180, 180, "The longitude must be between -180 and 180."));
+        if (r.Latitude.HasValue != r.Longitude.HasValue) errors.Set(r.Latitude.HasValue ? "longitude" : "latitude", Problem.BothOrNeither(r.Latitude.HasValue ? "longitude" : "latitude", r.Latitude.HasValue ? "latitude" : "longitude", "Give both latitude and longitude, or neither."));
         if (r.ExtraAgencyCodes is { } extra)
         {
             var unknown = extra.Where(code => string.IsNullOrWhiteSpace(code) || catalog.FindAgency(code) is null).ToList();
-            if (extra.Count > ExtraAgenciesMax) errors["extraAgencyCodes"] = [$"At most {ExtraAgenciesMax} further agencies can be summoned."];
-            else if (unknown.Count > 0) errors["extraAgencyCodes"] = [$"Unknown agencies: {string.Join(", ", unknown)}."];
+            if (extra.Count > ExtraAgenciesMax) errors.Set("extraAgencyCodes", Problem.TooMany("extraAgencyCodes", ExtraAgenciesMax, $"At most {ExtraAgenciesMax} further agencies can be summoned."));
+            else if (unknown.Count > 0) errors.Set("extraAgencyCodes", Problem.Unknown("extraAgencyCodes", string.Join(", ", unknown), $"Unknown agencies: {string.Join(", ", unknown)}."));
         }
 
         return errors;
@@ -45,17 +65,17 @@ public static class WhistleValidation
     /// control character (<see cref="ControlCharacter"/>); tab, CR and LF only where the field is
     /// <paramref name="multiLine"/> (descriptions, notes, reasons, comments, agendas, minutes).
     /// </summary>
-    public static void Text(Dictionary<string, string[]> errors, string field, string? value, int max, bool required, bool multiLine = false)
+    public static void Text(FieldErrors errors, string field, string? value, int max, bool required, bool multiLine = false)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            if (required) errors[field] = [$"The {field} is required."];
-            else if (value is not null && ControlCharacter(value, multiLine) is { } blank) errors[field] = [ControlMessage(field, blank, multiLine)];
+            if (required) errors.Set(field, Problem.Required(field));
+            else if (value is not null && ControlCharacter(value, multiLine) is { } blank) errors.Set(field, Problem.ControlCharacter(field, blank, multiLine));
             return;
         }
 
-        if (value.Trim().Length > max) errors[field] = [$"The {field} must be at most {max} characters."];
-        else if (ControlCharacter(value, multiLine) is { } bad) errors[field] = [ControlMessage(field, bad, multiLine)];
+        if (value.Trim().Length > max) errors.Set(field, Problem.TooLong(field, max));
+        else if (ControlCharacter(value, multiLine) is { } bad) errors.Set(field, Problem.ControlCharacter(field, bad, multiLine));
     }
 
     /// <summary>
@@ -88,7 +108,4 @@ public static class WhistleValidation
 
         return null;
     }
-
-    private static string ControlMessage(string field, int code, bool multiLine) =>
-        $"The {field} contains a control character (U+{code:X4}); {(multiLine ? "only tab, CR and LF are allowed" : "it is one line of plain text")}.";
 }

@@ -51,7 +51,7 @@ public static class WhistleCoreExtensions
             .Validate(o => !(o.Production && o.Demo.Enabled == true), "Whistle:Demo:Enabled cannot be true when Whistle:Production is true: demo accounts have the password 'demo'.")
             .ValidateOnStart();
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section)
-            .Validate(o => SqlDialect.For(o.Provider).IsEmbedded || !string.IsNullOrWhiteSpace(o.ConnectionString), "Whistle:Database:ConnectionString is required when Whistle:Database:Provider is a database server (SqlServer).")
+            .Validate(o => SqlDialect.For(o.Provider).IsEmbedded || !string.IsNullOrWhiteSpace(o.ConnectionString), "Whistle:Database:ConnectionString is required when Whistle:Database:Provider is a database server (SqlServer, PostgreSql).")
             .ValidateOnStart();
         services.AddOptions<BusOptions>().BindConfiguration(BusOptions.Section)
             .Validate(o => o.Transport != BusTransport.RabbitMq || !string.IsNullOrWhiteSpace(o.RabbitMq.Host), "Whistle:Bus:RabbitMq:Host is required with Whistle:Bus:Transport=RabbitMq.")
@@ -192,6 +192,7 @@ public static class WhistleCoreExtensions
         });
         builder.Services.AddSingleton<OutboxRelay>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
+        builder.Services.AddHostedService<OutboxWakeListener>();
         return builder;
     }
 }

@@ -1,3 +1,4 @@
+using Whistle.Core.Problems;
 using Dapper;
 using Whistle.Contracts;
 using Whistle.Core.Assessment;
@@ -60,56 +61,56 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
     {
         if (user.Role is not (Roles.Township or Roles.Supervisor))
         {
-            return new CommandResult<IReadOnlyList<string>>.Forbidden("Townships and supervisors call meetings.");
+            return new CommandResult<IReadOnlyList<string>>.Forbidden(Problem.MeetingCallers());
         }
 
         var catalog = county.Catalog;
         var now = time.GetUtcNow();
         var townshipId = user.Role == Roles.Township ? user.OrgId : string.IsNullOrWhiteSpace(r.TownshipId) ? null : r.TownshipId;
-        var errors = new Dictionary<string, string[]>();
-        if (r.Kind is null || !MeetingKind.All.Contains(r.Kind)) errors["kind"] = [$"The kind is one of {string.Join(", ", MeetingKind.All)}."];
+        var errors = new FieldErrors();
+        if (r.Kind is null || !MeetingKind.All.Contains(r.Kind)) errors.Set("kind", Problem.OneOf("kind", MeetingKind.All, $"The kind is one of {string.Join(", ", MeetingKind.All)}."));
         WhistleValidation.Text(errors, "title", r.Title, 100, required: true);
         WhistleValidation.Text(errors, "agenda", r.Agenda, 2000, required: false, multiLine: true);
         WhistleValidation.Text(errors, "place", r.Place, 200, required: true);
-        if (user.Role == Roles.Township && r.TownshipId is not null && r.TownshipId != user.OrgId) errors["townshipId"] = ["A township calls meetings of its own."];
-        if (townshipId is not null && catalog.FindTownship(townshipId) is null) errors["townshipId"] = ["Unknown township."];
-        if (r.StartsAt is not { } startsAt || startsAt <= now) errors["startsAt"] = ["The meeting starts in the future."];
+        if (user.Role == Roles.Township && r.TownshipId is not null && r.TownshipId != user.OrgId) errors.Set("townshipId", Problem.TownshipOwnMeetings());
+        if (townshipId is not null && catalog.FindTownship(townshipId) is null) errors.Set("townshipId", Problem.Unknown("townshipId", townshipId, "Unknown township."));
+        if (r.StartsAt is not { } startsAt || startsAt <= now) errors.Set("startsAt", Problem.StartsInPast());
         var start = r.StartsAt ?? now;
         var end = r.EndsAt ?? start.AddHours(2);
-        if (end <= start || end - start > TimeSpan.FromDays(1)) errors["endsAt"] = ["The meeting ends after it starts, the same day or the next."];
+        if (end <= start || end - start > TimeSpan.FromDays(1)) errors.Set("endsAt", Problem.MeetingLength());
         var confirmBy = r.ConfirmBy ?? (start.AddHours(-2) > now ? start.AddHours(-2) : start);
-        if (confirmBy > start || confirmBy <= now) errors["confirmBy"] = ["Attendance is confirmed by a moment between now and the start."];
+        if (confirmBy > start || confirmBy <= now) errors.Set("confirmBy", Problem.ConfirmByWindow());
         var every = r.Recurrence?.Every;
         var count = r.Recurrence?.Count ?? 1;
         if (r.Recurrence is not null && (every is not ("week" or "month") || count is < 2 or > MaxOccurrences))
-            errors["recurrence"] = [$"A recurring meeting repeats every week or month, 2 to {MaxOccurrences} times."];
+            errors.Set("recurrence", Problem.Recurrence(MaxOccurrences));
 
         // Who is summoned: the one rule (Summoning) — a township only the units stationed in it, a supervisor anyone.
         var units = new List<(string AgencyCode, string? BranchId)>();
         foreach (var code in r.AgencyCodes ?? [])
         {
             var choice = Summoning.Choose(catalog, user.Role, user.OrgId, townshipId, code, null);
-            if (!choice.Allowed) { errors["agencyCodes"] = [choice.Problem!]; continue; }
+            if (!choice.Allowed) { errors.Set("agencyCodes", choice.Problem!); continue; }
             units.Add((choice.Unit!.AgencyCode, choice.Unit.BranchId));
         }
 
         foreach (var id in r.BranchIds ?? [])
         {
-            if (catalog.FindBranch(id) is not { } branch) { errors["branchIds"] = [$"Unknown branch '{id}'."]; continue; }
+            if (catalog.FindBranch(id) is not { } branch) { errors.Set("branchIds", Problem.Unknown("branchIds", id, $"Unknown branch '{id}'.")); continue; }
             var choice = Summoning.Choose(catalog, user.Role, user.OrgId, townshipId, branch.AgencyCode, branch.Id);
-            if (!choice.Allowed) { errors["branchIds"] = [choice.Problem!]; continue; }
+            if (!choice.Allowed) { errors.Set("branchIds", choice.Problem!); continue; }
             units.Add((choice.Unit!.AgencyCode, choice.Unit.BranchId));
         }
 
         units = units.Distinct().ToList();
-        if (units.Count == 0 && !errors.ContainsKey("agencyCodes") && !errors.ContainsKey("branchIds")) errors["agencyCodes"] = ["Summon at least one unit."];
-        if (units.Count > 50) errors["agencyCodes"] = ["At most 50 units."];
+        if (units.Count == 0 && !errors.ContainsKey("agencyCodes") && !errors.ContainsKey("branchIds")) errors.Set("agencyCodes", Problem.AtLeastOne("agencyCodes", "Summon at least one unit."));
+        if (units.Count > 50) errors.Set("agencyCodes", Problem.TooMany("agencyCodes", 50, "At most 50 units."));
 
         WhistleRow? whistle = null;
         if (r.WhistleId is not null)
         {
             whistle = await database.ReadAsync(c => WhistleRows.GetWhistleAsync(c, r.WhistleId), ct);
-            if (whistle is null || (user.Role == Roles.Township && whistle.TownshipId != user.OrgId)) errors["whistleId"] = ["No such whistle of yours."];
+            if (whistle is null || (user.Role == Roles.Township && whistle.TownshipId != user.OrgId)) errors.Set("whistleId", Problem.NotAWhistleOfYours());
         }
 
         if (errors.Count > 0) return new CommandResult<IReadOnlyList<string>>.Invalid(errors);
@@ -162,20 +163,20 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
 
     public Task<CommandResult<string>> ConfirmAsync(Caller user, string meetingId, string summonsId, ConfirmSummonsRequest r, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         WhistleValidation.Text(errors, "attendee", r.Attendee, 200, required: true);
         return RespondAsync(user, meetingId, summonsId, errors, SummonsStatus.Confirmed, r.Attendee?.Trim(), null, WhistleEventTypes.MeetingSummonsConfirmed, ct);
     }
 
     public Task<CommandResult<string>> DeclineAsync(Caller user, string meetingId, string summonsId, DeclineSummonsRequest r, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         WhistleValidation.Text(errors, "reason", r.Reason, 2000, required: true, multiLine: true);
         return RespondAsync(user, meetingId, summonsId, errors, SummonsStatus.Declined, null, r.Reason?.Trim(), WhistleEventTypes.MeetingSummonsDeclined, ct);
     }
 
     private async Task<CommandResult<string>> RespondAsync(
-        Caller user, string meetingId, string summonsId, Dictionary<string, string[]> errors, string status, string? attendee, string? reason, string eventType, CancellationToken ct)
+        Caller user, string meetingId, string summonsId, FieldErrors errors, string status, string? attendee, string? reason, string eventType, CancellationToken ct)
     {
         return await database.WriteAsync<CommandResult<string>>(
             async unit =>
@@ -189,12 +190,12 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
                     Roles.Agency => target.BranchId is null && target.AgencyCode == user.OrgId,
                     _ => false,
                 };
-                if (!owner) return new CommandResult<string>.Forbidden("Only the summoned unit answers its summons.");
+                if (!owner) return new CommandResult<string>.Forbidden(Problem.SummonsNotYours());
                 if (errors.Count > 0) return new CommandResult<string>.Invalid(errors);
-                if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<string>.Conflict($"The meeting is {meeting.Status}.");
+                if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<string>.Conflict(Problem.MeetingNotScheduled(meeting.Status));
                 var now = time.GetUtcNow();
                 var rows = await unit.Connection.ExecuteAsync(RespondSummonsSql, new { target.Id, Status = status, Attendee = attendee, Reason = reason, Now = now }, unit.Transaction);
-                if (rows != 1) return new CommandResult<string>.Conflict($"The summons was already answered ({target.Status}).");
+                if (rows != 1) return new CommandResult<string>.Conflict(Problem.SummonsAlreadyAnswered(target.Status));
                 if (!await TouchAsync(unit, meeting)) return ChangedMeanwhile();
                 var after = target with { Status = status, Attendee = attendee, Reason = reason, RespondedAt = now };
                 await AuditTrail.WriteAsync(unit, user.Audit, "meeting-summons", target.Id, status, new { target.Status }, after.ToSnapshot(), now);
@@ -212,24 +213,24 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
             {
                 var (meeting, summons) = await MeetingRows.LoadForUpdateAsync(unit, meetingId);
                 if (meeting is null || !Visibility.CanSee(user, meeting, summons)) return new CommandResult<string>.NotFound();
-                if (!MeetingRows.IsOrganizer(user, meeting)) return new CommandResult<string>.Forbidden("The township that called the meeting records attendance.");
-                var errors = new Dictionary<string, string[]>();
+                if (!MeetingRows.IsOrganizer(user, meeting)) return new CommandResult<string>.Forbidden(Problem.MeetingOrganizerOnly("records attendance"));
+                var errors = new FieldErrors();
                 var entries = r.Entries ?? [];
-                if (entries.Count == 0) errors["entries"] = ["Record at least one unit."];
+                if (entries.Count == 0) errors.Set("entries", Problem.AtLeastOne("entries", "Record at least one unit."));
                 for (var i = 0; i < entries.Count; i++)
                 {
-                    if (summons.All(s => s.Id != entries[i].SummonsId)) errors[$"entries[{i}].summonsId"] = ["Not a summons of this meeting."];
-                    if (entries[i].Attendance is null || !Attendance.All.Contains(entries[i].Attendance!)) errors[$"entries[{i}].attendance"] = ["present, late or absent."];
+                    if (summons.All(s => s.Id != entries[i].SummonsId)) errors.Set($"entries[{i}].summonsId", Problem.NotASummonsOfThisMeeting());
+                    if (entries[i].Attendance is null || !Attendance.All.Contains(entries[i].Attendance!)) errors.Set($"entries[{i}].attendance", Problem.OneOf("attendance", Attendance.All, "present, late or absent."));
                 }
 
                 var now = time.GetUtcNow();
                 for (var i = 0; i < entries.Count; i++)
                 {
-                    if (entries[i].CheckedInAt is { } at && at > now) errors[$"entries[{i}].checkedInAt"] = ["A check-in time cannot be later than now."];
+                    if (entries[i].CheckedInAt is { } at && at > now) errors.Set($"entries[{i}].checkedInAt", Problem.CheckInInFuture());
                 }
 
                 if (errors.Count > 0) return new CommandResult<string>.Invalid(errors);
-                if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<string>.Conflict($"The meeting is {meeting.Status}.");
+                if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<string>.Conflict(Problem.MeetingNotScheduled(meeting.Status));
                 if (NotStarted(meeting, now, "attendance is recorded once it has begun") is { } early) return early;
                 foreach (var e in entries)
                 {
@@ -242,7 +243,12 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
                 await AuditTrail.WriteAsync(unit, user.Audit, "meeting", meeting.Id, "attendance-recorded", null, entries, now);
                 var (_, after) = await MeetingRows.LoadAsync(unit.Connection, meetingId, unit.Transaction);
                 var note = string.Join("；", entries.Select(e => $"{UnitName(after.First(s => s.Id == e.SummonsId))}：{AttendanceWord(e.Attendance!)}"));
-                await AppendAsync(unit, WhistleEventTypes.MeetingAttendanceRecorded, meeting, null, user.Actor, note, Audience(meeting, after), now);
+                var coded = TimelineNotes.Attendance(entries.Select(e =>
+                {
+                    var summons = after.First(s => s.Id == e.SummonsId);
+                    return new TimelineNotes.AttendanceEntry(summons.AgencyCode, summons.BranchId, e.Attendance!);
+                }));
+                await AppendAsync(unit, WhistleEventTypes.MeetingAttendanceRecorded, meeting, null, user.Actor, note, Audience(meeting, after), now, TimelineNotes.AttendanceRecorded, coded);
                 unit.Complete();
                 return new CommandResult<string>.Success(meeting.Id);
             },
@@ -257,26 +263,26 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
             {
                 var (meeting, summons) = await MeetingRows.LoadForUpdateAsync(unit, meetingId);
                 if (meeting is null || !Visibility.CanSee(user, meeting, summons)) return new CommandResult<string>.NotFound();
-                if (!MeetingRows.IsOrganizer(user, meeting)) return new CommandResult<string>.Forbidden("The township that called the meeting records its minutes.");
+                if (!MeetingRows.IsOrganizer(user, meeting)) return new CommandResult<string>.Forbidden(Problem.MeetingOrganizerOnly("records its minutes"));
                 var now = time.GetUtcNow();
-                var errors = new Dictionary<string, string[]>();
+                var errors = new FieldErrors();
                 WhistleValidation.Text(errors, "minutes", r.Minutes, 10_000, required: true, multiLine: true);
                 var decisions = r.Decisions ?? [];
                 var responsible = new List<SummonedUnit>();
-                if (decisions.Count > 20) errors["decisions"] = ["At most 20 decisions."];
+                if (decisions.Count > 20) errors.Set("decisions", Problem.TooMany("decisions", 20, "At most 20 decisions."));
                 for (var i = 0; i < decisions.Count && i < 20; i++)
                 {
                     var d = decisions[i];
                     WhistleValidation.Text(errors, $"decisions[{i}].text", d.Text, 500, required: true, multiLine: true);
                     // The responsible unit, by the one rule (Summoning): a township's meeting decides only for the units stationed in it.
                     var choice = Summoning.Choose(catalog, user.Role, user.OrgId, meeting.TownshipId, d.AgencyCode, d.BranchId);
-                    if (!choice.Allowed) errors[$"decisions[{i}].{(choice.Field == SummonsField.Branch ? "branchId" : "agencyCode")}"] = [choice.Problem!];
+                    if (!choice.Allowed) errors.Set($"decisions[{i}].{(choice.Field == SummonsField.Branch ? "branchId" : "agencyCode")}", choice.Problem!);
                     else responsible.Add(choice.Unit!);
-                    if (d.DueAt is not { } due || due <= now) errors[$"decisions[{i}].dueAt"] = ["A decision is due in the future."];
+                    if (d.DueAt is not { } due || due <= now) errors.Set($"decisions[{i}].dueAt", Problem.DueInPast());
                 }
 
                 if (errors.Count > 0) return new CommandResult<string>.Invalid(errors);
-                if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<string>.Conflict($"The meeting is {meeting.Status}; its minutes are recorded once.");
+                if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<string>.Conflict(Problem.MeetingNotScheduled(meeting.Status, "; its minutes are recorded once"));
                 if (NotStarted(meeting, now, "its minutes are recorded once it has begun") is { } early) return early;
                 var updated = await unit.Connection.ExecuteAsync(
                     UpdateMeetingSql, new { meeting.Id, Status = MeetingStatus.Held, Minutes = r.Minutes!.Trim(), MinutesAt = now, meeting.Version }, unit.Transaction);
@@ -318,8 +324,8 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
             {
                 var (meeting, summons) = await MeetingRows.LoadForUpdateAsync(unit, meetingId);
                 if (meeting is null || !Visibility.CanSee(user, meeting, summons)) return new CommandResult<string>.NotFound();
-                if (!MeetingRows.IsOrganizer(user, meeting)) return new CommandResult<string>.Forbidden("The township that called the meeting cancels it.");
-                if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<string>.Conflict($"The meeting is {meeting.Status}.");
+                if (!MeetingRows.IsOrganizer(user, meeting)) return new CommandResult<string>.Forbidden(Problem.MeetingOrganizerOnly("cancels it"));
+                if (meeting.Status != MeetingStatus.Scheduled) return new CommandResult<string>.Conflict(Problem.MeetingNotScheduled(meeting.Status));
                 var now = time.GetUtcNow();
                 var updated = await unit.Connection.ExecuteAsync(
                     UpdateMeetingSql, new { meeting.Id, Status = MeetingStatus.Cancelled, meeting.Minutes, meeting.MinutesAt, meeting.Version }, unit.Transaction);
@@ -339,7 +345,7 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
     private static async Task<bool> TouchAsync(UnitOfWork unit, MeetingRow meeting) =>
         await unit.Connection.ExecuteAsync(TouchMeetingSql, new { meeting.Id, meeting.Version }, unit.Transaction) == 1;
 
-    private static CommandResult<string> ChangedMeanwhile() => new CommandResult<string>.Conflict("The meeting changed meanwhile; reload it.");
+    private static CommandResult<string> ChangedMeanwhile() => new CommandResult<string>.Conflict(Problem.MeetingChanged());
 
     /// <summary>
     /// What cannot have happened yet is refused: attendance and minutes of a meeting that has not begun (409, saying when
@@ -347,8 +353,7 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
     /// </summary>
     private static CommandResult<string>? NotStarted(MeetingRow meeting, DateTimeOffset now, string what) =>
         now < meeting.StartsAt
-            ? new CommandResult<string>.Conflict(
-                $"The meeting has not begun: it begins at {meeting.StartsAt.ToOffset(ChinaTime.Offset):yyyy-MM-dd HH:mm} (Asia/Shanghai); {what}.")
+            ? new CommandResult<string>.Conflict(Problem.MeetingNotStarted(meeting.StartsAt, what))
             : null;
 
     /// <summary>The timeline note's word for an attendance (the UI's words: 已报到 / 迟到 / 缺席).</summary>
@@ -363,8 +368,10 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
     private static IReadOnlyList<string> Audience(MeetingRow meeting, IEnumerable<SummonsRow> summons) =>
         Visibility.Audience(meeting.TownshipId, summons.Select(s => (s.AgencyCode, s.BranchId)));
 
-    private static Task AppendAsync(UnitOfWork unit, string type, MeetingRow meeting, SummonsRow? summons, EventActor actor, string? note, IReadOnlyList<string> audience, DateTimeOffset now) =>
-        Timeline.AppendAsync(unit, new WhistleEvent(0, type, meeting.Id, null, now, actor, null, null, note, null, meeting.ToSnapshot(summons)), audience, now);
+    private static Task AppendAsync(
+        UnitOfWork unit, string type, MeetingRow meeting, SummonsRow? summons, EventActor actor, string? note, IReadOnlyList<string> audience, DateTimeOffset now,
+        string? noteCode = null, IReadOnlyDictionary<string, object?>? noteParams = null) =>
+        Timeline.AppendAsync(unit, new WhistleEvent(0, type, meeting.Id, null, now, actor, null, null, note, null, meeting.ToSnapshot(summons), noteCode, noteParams), audience, now);
 
     private string UnitName(SummonsRow s) =>
         (s.BranchId is null ? county.Catalog.FindAgency(s.AgencyCode)?.Name : county.Catalog.FindBranch(s.BranchId)?.Name) ?? s.AgencyCode;

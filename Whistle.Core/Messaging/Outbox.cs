@@ -13,9 +13,15 @@ namespace Whistle.Core.Messaging;
 /// </summary>
 public static class Outbox
 {
-    private const string InsertSql = """
+    /// <summary>The channel on which the relays of every process are woken when a transaction that wrote outbox rows commits.</summary>
+    public const string WakeChannel = "whistle_outbox";
+
+    // The row, and the dialect's wake-up of the relays of every process (PostgreSQL: NOTIFY, delivered at commit; the
+    // others: nothing, their relays poll). This process's own relay is woken after commit by WhistleDatabase either way.
+    private static string InsertSql(SqlDialect dialect) => $"""
         INSERT INTO outbox (message_id, message_type, body, created_at, attempts, trace_parent)
         VALUES (@MessageId, @MessageType, @Body, @CreatedAt, 0, @TraceParent);
+        {dialect.Wake(WakeChannel)}
         """;
 
     public static async Task<Guid> AddAsync<T>(UnitOfWork unit, T message, DateTimeOffset now)
@@ -23,7 +29,7 @@ public static class Outbox
     {
         var messageId = Guid.CreateVersion7(now);
         await unit.Connection.ExecuteAsync(
-            InsertSql,
+            unit.Dialect.Sql(InsertSql),
             new
             {
                 MessageId = messageId.ToString(),

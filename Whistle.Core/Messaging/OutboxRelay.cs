@@ -27,7 +27,17 @@ public sealed partial class OutboxRelay(
     WhistleMetrics metrics,
     ILogger<OutboxRelay> logger) : BackgroundService
 {
-    private readonly string _relayId = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    private readonly string _relayId = NewRelayId(Environment.MachineName, Environment.ProcessId);
+
+    /// <summary>
+    /// <c>host:pid:guid</c>, the host's name cut to 20 characters so that the id fits <c>outbox.locked_by</c> (64) on any
+    /// host (Linux allows 64; a Kubernetes pod's name is up to 63): a longer id would fail every claim on a server database.
+    /// </summary>
+    public static string NewRelayId(string hostName, int processId) =>
+        $"{(hostName.Length > 20 ? hostName[..20] : hostName)}:{processId}:{Guid.NewGuid():N}";
+
+    /// <summary>Why a row was set aside, cut to what <c>outbox.last_error</c> holds (2000).</summary>
+    public static string SetAsideReason(string reason) => reason.Length > 2000 ? reason[..2000] : reason;
     private readonly Lock _stateLock = new();
     private OutboxRelayState _state = new(null, null, null);
     private DateTimeOffset _lastCleanup = DateTimeOffset.MinValue;
@@ -245,7 +255,7 @@ public sealed partial class OutboxRelay(
     private async Task SetAsideAsync(Outbox.OutboxRow row, Exception error)
     {
         var reason = $"{error.GetType().Name}: {error.Message}";
-        await Outbox.SetAsideAsync(database, _relayId, row.Id, time.GetUtcNow(), reason.Length > 2000 ? reason[..2000] : reason);
+        await Outbox.SetAsideAsync(database, _relayId, row.Id, time.GetUtcNow(), SetAsideReason(reason));
         metrics.OutboxSetAside(row.MessageType);
         LogSetAside(logger, error, row.Id, row.MessageType, row.MessageId, row.Attempts);
     }

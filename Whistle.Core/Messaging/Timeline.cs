@@ -20,8 +20,8 @@ public static class Timeline
             TimeSpan.FromSeconds(30),
             dialect.InsertReturningIdentity(
                 "timeline",
-                "whistle_id, assignment_id, type, occurred_at, actor_user, actor_name, actor_org, note, payload",
-                "@WhistleId, @AssignmentId, @Type, @OccurredAt, @ActorUser, @ActorName, @ActorOrg, @Note, @Payload",
+                "whistle_id, assignment_id, type, occurred_at, actor_user, actor_name, actor_org, note, note_code, note_params, payload",
+                "@WhistleId, @AssignmentId, @Type, @OccurredAt, @ActorUser, @ActorName, @ActorOrg, @Note, @NoteCode, @NoteParams, @Payload",
                 "sequence") + ";");
 
     private const string InsertAudienceSql = "INSERT INTO timeline_audience (group_name, sequence) VALUES (@Group, @Sequence);";
@@ -41,6 +41,8 @@ public static class Timeline
                 ActorName = @event.Actor.DisplayName,
                 ActorOrg = @event.Actor.OrgId,
                 @event.Note,
+                @event.NoteCode,
+                NoteParams = @event.NoteParams is null ? null : JsonSerializer.Serialize(@event.NoteParams, MessageTypes.Json),
                 Payload = JsonSerializer.Serialize(@event with { Sequence = 0 }, MessageTypes.Json),
             },
             unit.Transaction);

@@ -1,10 +1,13 @@
+using Whistle.Core.Problems;
 using System.Data.Common;
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dapper;
 using Whistle.Contracts;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
+using Whistle.Core.Messaging;
 using Whistle.Core.Storage;
 
 namespace Whistle.Core.Notices;
@@ -32,6 +35,12 @@ public static class NoticeVocabulary
     public const string Pending = "pending";
     public const string Sent = "sent";
     public const string Failed = "failed";
+
+    /// <summary>
+    /// The system administrator's "send a test notice" (issue 13): a delivery of its own (its sequence negative: no
+    /// timeline event), sent by the same sender through the same address checks, tried once.
+    /// </summary>
+    public const string TestEvent = "NoticeTest";
 }
 
 /// <summary>
@@ -160,7 +169,7 @@ public sealed partial class NoticeStore(WhistleDatabase database, NoticeSecrets 
             "@Id, @ChannelId, @Sequence, @EventType, @EventJson, 'pending', 0, @Now, @Now",
             "channel_id, sequence") + ";";
 
-    private const string DeliveriesSql = $"SELECT {DeliveryColumns} FROM notice_deliveries WHERE channel_id = @ChannelId ORDER BY sequence DESC";
+    private const string DeliveriesSql = $"SELECT {DeliveryColumns} FROM notice_deliveries WHERE channel_id = @ChannelId ORDER BY created_at DESC, sequence DESC";
 
     private static string LatestDeliveriesSql(SqlDialect dialect) => dialect.Limit(DeliveriesSql) + ";";
 
@@ -245,10 +254,10 @@ public sealed partial class NoticeStore(WhistleDatabase database, NoticeSecrets 
                 }
 
                 var url = request.Url is null || (before is not null && request.Url.Trim() == secrets.MaskedUrl(before)) ? previous?.Url : request.Url.Trim();
-                var problems = new Dictionary<string, string[]>();
-                if (url is null) problems["url"] = ["Give the robot's or webhook's address."];
-                else if (NoticeUrls.Refusal(request.Kind!, url, policy) is { } refusal) problems["url"] = [refusal];
-                if (request.Secret is null && before?.Secret is not null && previous is null) problems["secret"] = ["The stored secret cannot be decrypted: give it again."];
+                var problems = new FieldErrors();
+                if (url is null) problems.Set("url", Problem.Required("url", "Give the robot's or webhook's address."));
+                else if (NoticeUrls.Refusal(request.Kind!, url, policy) is { } refusal) problems.Set("url", Problem.AddressRefused(refusal));
+                if (request.Secret is null && before?.Secret is not null && previous is null) problems.Set("secret", Problem.Required("secret", "The stored secret cannot be decrypted: give it again."));
                 if (problems.Count > 0) return new CommandResult<NoticeChannelDto>.Invalid(problems);
 
                 var row = secrets.Protect(new NoticeChannelRow
@@ -286,6 +295,52 @@ public sealed partial class NoticeStore(WhistleDatabase database, NoticeSecrets 
             },
             ct);
 
+    /// <summary>What became of a test notice asked for.</summary>
+    public enum TestOutcome
+    {
+        Queued,
+        NoSuchChannel,
+        AlreadyPending,
+    }
+
+    /// <summary>One test at a time per channel: a chat group is not flooded by an impatient finger.</summary>
+    private const string PendingTestSql = "SELECT COUNT(*) FROM notice_deliveries WHERE channel_id = @ChannelId AND event_type = @TestEvent AND status = 'pending';";
+
+    /// <summary>
+    /// "Send a test notice" (issue 13): queues one delivery of a <see cref="NoticeVocabulary.TestEvent"/> on the channel — a
+    /// <c>WhistleEvent</c> of that type naming the channel's unit in its note — which the sender (where the dispatcher runs)
+    /// sends like any other and tries once; its outcome is in the delivery log. Audited (<c>test-sent</c>).
+    /// </summary>
+    public Task<TestOutcome> QueueTestAsync(Caller caller, string id, CancellationToken ct) =>
+        database.WriteAsync(
+            async unit =>
+            {
+                var channel = await GetChannelAsync(unit.Connection, id, unit.Transaction);
+                if (channel is null) return TestOutcome.NoSuchChannel;
+                if (await unit.Connection.ExecuteScalarAsync<int>(PendingTestSql, new { ChannelId = channel.Id, NoticeVocabulary.TestEvent }, unit.Transaction) > 0)
+                {
+                    return TestOutcome.AlreadyPending;
+                }
+
+                var now = time.GetUtcNow();
+                var catalog = county.Catalog;
+                var unitName = channel.UnitKind == NoticeVocabulary.Branch
+                    ? catalog.FindBranch(channel.UnitId)?.Name ?? channel.UnitId
+                    : catalog.FindAgency(channel.UnitId)?.Name ?? channel.UnitId;
+                // No timeline event stands behind a test: a negative sequence, unique per channel.
+                var sequence = -now.ToUnixTimeMilliseconds();
+                var @event = new WhistleEvent(sequence, NoticeVocabulary.TestEvent, "", null, now, caller.Actor, null, null, $"{catalog.County.Name}吹哨报到系统发往「{unitName}」的通知渠道");
+                if (!await AddDeliveryAsync(unit, channel.Id, sequence, NoticeVocabulary.TestEvent, JsonSerializer.Serialize(@event, MessageTypes.Json), now))
+                {
+                    return TestOutcome.AlreadyPending; // a test of the same millisecond
+                }
+
+                await AuditTrail.WriteAsync(unit, caller.Audit, "notice-channel", channel.Id, AuditActions.TestSent, null, new { Sequence = sequence }, now);
+                unit.Complete();
+                return TestOutcome.Queued;
+            },
+            ct);
+
     /// <summary>The newest <paramref name="take"/> deliveries of a channel with their attempts; null when there is no such channel.</summary>
     public Task<(IReadOnlyList<NoticeDeliveryRow> Deliveries, ILookup<string, NoticeAttemptRow> Attempts)?> LogAsync(string id, int take, CancellationToken ct) =>
         database.ReadAsync(
@@ -294,32 +349,32 @@ public sealed partial class NoticeStore(WhistleDatabase database, NoticeSecrets 
                 : await DeliveriesAsync(database, c, id, take) as (IReadOnlyList<NoticeDeliveryRow>, ILookup<string, NoticeAttemptRow>)?,
             ct);
 
-    private Dictionary<string, string[]> Validate(string id, SaveNoticeChannelRequest request)
+    private FieldErrors Validate(string id, SaveNoticeChannelRequest request)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         var catalog = county.Catalog;
-        if (!ChannelId().IsMatch(id)) errors["id"] = ["A channel id is 2–64 lowercase letters, digits and hyphens."];
+        if (!ChannelId().IsMatch(id)) errors.Set("id", Problem.CodeFormat("id", "A channel id is 2–64 lowercase letters, digits and hyphens."));
         if (request.UnitKind is not (NoticeVocabulary.Agency or NoticeVocabulary.Branch))
         {
-            errors["unitKind"] = ["Say agency or branch."];
+            errors.Set("unitKind", Problem.OneOf("unitKind", ["agency", "branch"], "Say agency or branch."));
         }
         else if (string.IsNullOrWhiteSpace(request.UnitId)
             || (request.UnitKind == NoticeVocabulary.Agency ? catalog.FindAgency(request.UnitId.Trim()) is null : catalog.FindBranch(request.UnitId.Trim()) is null))
         {
-            errors["unitId"] = [$"Name an existing {request.UnitKind}: {(request.UnitKind == NoticeVocabulary.Agency ? "an agency code" : "a branch id")}."];
+            errors.Set("unitId", Problem.Unknown("unitId", request.UnitId, $"Name an existing {request.UnitKind}: {(request.UnitKind == NoticeVocabulary.Agency ? "an agency code" : "a branch id")}."));
         }
 
-        if (request.Kind is null || !NoticeVocabulary.Kinds.Contains(request.Kind)) errors["kind"] = ["Say wecom, dingtalk, feishu or webhook."];
+        if (request.Kind is null || !NoticeVocabulary.Kinds.Contains(request.Kind)) errors.Set("kind", Problem.OneOf("kind", NoticeVocabulary.Kinds, "Say wecom, dingtalk, feishu or webhook."));
         // Omitted (on a change): the stored URL stays; it is checked with the stored one at hand.
         if (request.Url is not null && NoticeUrls.Refusal(errors.ContainsKey("kind") ? NoticeVocabulary.Webhook : request.Kind!, request.Url, policy) is { } refusal)
         {
-            errors["url"] = [refusal];
+            errors.Set("url", Problem.AddressRefused(refusal));
         }
 
-        if (request.Secret is { Length: > 200 }) errors["secret"] = ["A secret is at most 200 characters."];
+        if (request.Secret is { Length: > 200 }) errors.Set("secret", Problem.TooLong("secret", 200, "A secret is at most 200 characters."));
         if (request.Events is null || request.Events.Count == 0 || request.Events.Any(e => !NoticeVocabulary.Events.Contains(e)))
         {
-            errors["events"] = [$"Name one or more of: {string.Join(", ", NoticeVocabulary.Events)}."];
+            errors.Set("events", Problem.OneOf("events", NoticeVocabulary.Events, $"Name one or more of: {string.Join(", ", NoticeVocabulary.Events)}."));
         }
 
         return errors;

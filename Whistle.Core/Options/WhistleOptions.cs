@@ -50,6 +50,7 @@ public enum DatabaseProvider
 {
     Sqlite,
     SqlServer,
+    PostgreSql,
 }
 
 /// <summary><c>Whistle:Database</c>.</summary>
@@ -59,7 +60,7 @@ public sealed class DatabaseOptions
 
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
 
-    /// <summary>Required for SQL Server. For SQLite, defaults to <c>whistle.db</c> in the data folder.</summary>
+    /// <summary>Required for SQL Server and PostgreSQL. For SQLite, defaults to <c>whistle.db</c> in the data folder.</summary>
     public string? ConnectionString { get; set; }
 
     /// <summary>Run the DbUp migrations and the county import at start-up.</summary>

@@ -36,8 +36,18 @@ public static class AuditTrail
             },
             ct);
 
-    public static Task WriteAsync(UnitOfWork unit, AuditActor actor, string entity, string key, string action, object? before, object? after, DateTimeOffset at) =>
-        unit.Connection.ExecuteAsync(
+    /// <summary>
+    /// Writes one row. <paramref name="action"/> is a word of <see cref="AuditActions"/> (the UI translates it); any other
+    /// word is a programming error. <paramref name="entity"/> is one of <see cref="AuditEntities"/> in the product.
+    /// </summary>
+    public static Task WriteAsync(UnitOfWork unit, AuditActor actor, string entity, string key, string action, object? before, object? after, DateTimeOffset at)
+    {
+        if (!AuditActions.All.Contains(action))
+        {
+            throw new ArgumentException($"'{action}' is not an audit action (AuditActions); add it there and translate it in the UI.", nameof(action));
+        }
+
+        return unit.Connection.ExecuteAsync(
             InsertSql,
             new
             {
@@ -52,6 +62,7 @@ public static class AuditTrail
                 actor.RemoteAddress,
             },
             unit.Transaction);
+    }
 
     // The only UPDATE of audit_log: it sets the chain columns of a row not yet sealed, nothing else.
     private const string SealRowSql = "UPDATE audit_log SET chain_position = @Position, prev_hash = @PrevHash, hash = @Hash WHERE id = @Id AND hash IS NULL;";

@@ -25,6 +25,7 @@ public abstract class SqlDialect
     {
         DatabaseProvider.Sqlite => SqliteDialect.Instance,
         DatabaseProvider.SqlServer => SqlServerDialect.Instance,
+        DatabaseProvider.PostgreSql => PostgreSqlDialect.Instance,
         _ => throw new NotSupportedException($"Whistle:Database:Provider {provider} has no SQL dialect."),
     };
 
@@ -133,6 +134,22 @@ public abstract class SqlDialect
     /// Dapper expands <c>IN @Ids</c> into one parameter per item for SQLite and SQL Server; PostgreSQL takes an array (<c>= ANY(@Ids)</c>).
     /// </summary>
     public abstract string InList(string column, string parameter);
+
+    // ---- Waking the other instances -------------------------------------------------------------------------------
+
+    /// <summary>
+    /// A statement, in the writer's transaction, that wakes whoever listens on <paramref name="channel"/> in any process
+    /// once the transaction commits (and never when it rolls back): PostgreSQL's <c>NOTIFY</c>. Empty where the database
+    /// has no such thing: the listeners' poll finds the rows instead.
+    /// </summary>
+    public abstract string Wake(string channel);
+
+    /// <summary>
+    /// Listens on <paramref name="channel"/> until cancelled, calling <paramref name="wake"/> for each wake-up (and after
+    /// every (re)connection), and <paramref name="lost"/> when the connection fails before it connects again. Returns at
+    /// once where the database cannot tell other processes anything (they poll).
+    /// </summary>
+    public abstract Task ListenForWakeUpsAsync(string connectionString, string channel, Action wake, Action<Exception> lost, CancellationToken cancellationToken);
 
     // ---- Migrations ----------------------------------------------------------------------------------------------
 

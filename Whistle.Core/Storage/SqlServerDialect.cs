@@ -117,6 +117,12 @@ public sealed class SqlServerDialect : SqlDialect
 
     public override string InList(string column, string parameter) => $"{column} IN {parameter}";
 
+    /// <summary>Nothing: SQL Server cannot wake another process; its relays poll (<c>Whistle:Outbox:PollInterval</c>).</summary>
+    public override string Wake(string channel) => string.Empty;
+
+    /// <summary>Nothing to listen to: returns at once.</summary>
+    public override Task ListenForWakeUpsAsync(string connectionString, string channel, Action wake, Action<Exception> lost, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Unicode text, datetimeoffset to the tick, bit; batches split by <c>GO</c> (DbUp runs each apart).</summary>
     public override MigrationTypes MigrationTypes { get; } = new(
         Text: "nvarchar(max)",

@@ -101,6 +101,12 @@ public sealed class SqliteDialect : SqlDialect
 
     public override string InList(string column, string parameter) => $"{column} IN {parameter}";
 
+    /// <summary>Nothing: SQLite cannot wake another process; its relays poll (<c>Whistle:Outbox:PollInterval</c>).</summary>
+    public override string Wake(string channel) => string.Empty;
+
+    /// <summary>Nothing to listen to: returns at once.</summary>
+    public override Task ListenForWakeUpsAsync(string connectionString, string channel, Action wake, Action<Exception> lost, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>SQLite's type affinities; times as ISO-8601 UTC text; a separate batch needs nothing.</summary>
     public override MigrationTypes MigrationTypes { get; } = new(
         Text: "TEXT",

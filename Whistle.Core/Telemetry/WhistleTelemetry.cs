@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -106,11 +107,13 @@ public static class WhistleTelemetry
             .WithTracing(t => t
                 .AddSource(Name, "MassTransit")
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path))
-                .AddHttpClientInstrumentation())
+                .AddHttpClientInstrumentation()
+                .AddNpgsql())
             .WithMetrics(m => m
                 .AddMeter(Name, "MassTransit", "System.Runtime")
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
+                .AddNpgsqlInstrumentation()
                 .AddPrometheusExporter());
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {

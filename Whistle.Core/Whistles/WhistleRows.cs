@@ -61,12 +61,15 @@ public sealed record AssignmentRow
     public string? PreviousAssignmentId { get; init; }
     public DateTimeOffset? ReassignedAt { get; init; }
 
+    /// <summary>The day (YYYY-MM-DD, Asia/Shanghai) the unit said it expects to be done, for work due in days (a meeting's decision).</summary>
+    public string? ExpectedOn { get; init; }
+
     public AssignmentClock Clock => new(Status, DispatchedAt, ReportBy, ResolveBy);
 
     public AssignmentSnapshot ToSnapshot() => new(
         Id, WhistleId, AgencyCode, BranchId, Role, Status, DispatchedAt, ReportedAt, ResolvedAt, DeclinedAt,
         ReportBy, ResolveBy, EtaMinutes, Note, DeclineReason, Rating, RatingComment,
-        ReminderCount, EscalationCount, LastEscalatedAt, PreviousAssignmentId, ReassignedAt);
+        ReminderCount, EscalationCount, LastEscalatedAt, PreviousAssignmentId, ReassignedAt, ExpectedOn);
 }
 
 /// <summary>
@@ -88,7 +91,7 @@ public static class WhistleRows
         a.decline_reason AS DeclineReason, a.rating, a.rating_comment AS RatingComment, a.position,
         a.next_step_at AS NextStepAt, a.next_step_kind AS NextStepKind, a.next_step_level AS NextStepLevel,
         a.reminder_count AS ReminderCount, a.escalation_count AS EscalationCount, a.last_escalated_at AS LastEscalatedAt,
-        a.previous_assignment_id AS PreviousAssignmentId, a.reassigned_at AS ReassignedAt
+        a.previous_assignment_id AS PreviousAssignmentId, a.reassigned_at AS ReassignedAt, a.expected_on AS ExpectedOn
         """;
 
     private const string SelectWhistleSql = $"SELECT {WhistleColumns} FROM whistles w WHERE w.id = @Id;";

@@ -2,6 +2,7 @@ using Dapper;
 using Whistle.Contracts;
 using Whistle.Core.Domain;
 using Whistle.Core.Messaging;
+using Whistle.Core.Problems;
 using Whistle.Core.Storage;
 
 namespace Whistle.Core.Whistles;
@@ -117,4 +118,79 @@ public sealed partial class WhistleStore
                 return new FiredStep(fire.Kind, fire.Phase, fire.Level);
             },
             ct);
+
+    // ---- 催办 by hand (issue 13): an agency urges one of its own branches -------------------------------------------
+
+    /// <summary>An agency's urge is answered again only after this long (the branch's phone is not a bell to ring at will).</summary>
+    public static readonly TimeSpan UrgeInterval = TimeSpan.FromMinutes(10);
+
+    private const string CountUrgeSql = "UPDATE assignments SET reminder_count = reminder_count + 1 WHERE id = @Id AND status = @Status;";
+
+    private const string LastUrgedSql = """
+        SELECT MAX(occurred_at) FROM timeline WHERE assignment_id = @Id AND type = 'AssignmentReminded' AND actor_org = @Org;
+        """;
+
+    /// <summary>
+    /// 催办 by hand: a county institution (agency) urges one of its own branches about an open duty. Recorded as an
+    /// <c>AssignmentReminded</c> like the automatic reminder (level 0, the phase the duty is in, the agency's account as
+    /// actor and its words as note), pushed live to the branch (and the township and supervisors, as every step), counted
+    /// in the duty's reminders, audited (<c>urged</c>); the chain itself is not moved. Another unit's duty is refused
+    /// (404 outside the agency's sight, 403 its own office's duty or any caller but an agency), a duty that is over is 409,
+    /// and so is a second urge by the same agency within <see cref="UrgeInterval"/>.
+    /// </summary>
+    public async Task<CommandResult<string>> UrgeAsync(Caller caller, string assignmentId, UrgeRequest request, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: false, multiLine: true);
+        var found = await database.ReadAsync(c => WhistleRows.GetAssignmentAsync(c, assignmentId), ct);
+        if (found is null) return new CommandResult<string>.NotFound();
+        return await database.WriteAsync<CommandResult<string>>(
+            async unit =>
+            {
+                var (whistle, assignments) = await LockAsync(unit, found.WhistleId);
+                var assignment = assignments.FirstOrDefault(a => a.Id == assignmentId);
+                if (whistle is null || assignment is null || !Visibility.CanSee(caller, whistle, assignments))
+                {
+                    return new CommandResult<string>.NotFound();
+                }
+
+                if (caller.Role != Roles.Agency || assignment.AgencyCode != caller.OrgId || assignment.BranchId is null)
+                {
+                    return new CommandResult<string>.Forbidden(Problem.UrgeOwnBranches());
+                }
+
+                if (errors.Count > 0) return new CommandResult<string>.Invalid(errors);
+                var live = Lifecycle.CanActOnWhistle(whistle.Status);
+                if (!live.Allowed) return new CommandResult<string>.Conflict(live.Problem!);
+                var phase = EscalationPolicy.PhaseOf(assignment.Status);
+                if (phase is null)
+                {
+                    return new CommandResult<string>.Conflict(Problem.AssignmentNotUrgeable(assignment.Status));
+                }
+
+                var now = time.GetUtcNow();
+                var last = await unit.Connection.ExecuteScalarAsync<object?>(LastUrgedSql, new { assignment.Id, Org = caller.OrgId }, unit.Transaction);
+                if (last is not null and not DBNull && new DateTimeOffsetHandler().Parse(last) is var at && now - at < UrgeInterval)
+                {
+                    return new CommandResult<string>.Conflict(Problem.UrgedRecently(at, (int)UrgeInterval.TotalMinutes));
+                }
+
+                if (await unit.Connection.ExecuteAsync(CountUrgeSql, new { assignment.Id, assignment.Status }, unit.Transaction) != 1)
+                {
+                    return ChangedMeanwhile();
+                }
+
+                var urged = (await WhistleRows.GetAssignmentAsync(unit.Connection, assignment.Id, unit.Transaction))!;
+                var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
+                await AuditTrail.WriteAsync(unit, caller.Audit, "assignment", urged.Id, AuditActions.Urged, new { assignment.ReminderCount }, new { urged.ReminderCount, Phase = phase, Note = note }, now);
+                await Timeline.AppendAsync(
+                    unit,
+                    new WhistleEvent(0, WhistleEventTypes.AssignmentReminded, whistle.Id, urged.Id, now, caller.Actor, whistle.ToSummary(), urged.ToSnapshot(), note, new EscalationStepInfo(phase, 0)),
+                    Visibility.Audience(whistle.TownshipId, [(urged.AgencyCode, urged.BranchId)]),
+                    now);
+                unit.Complete();
+                return new CommandResult<string>.Success(whistle.Id);
+            },
+            ct);
+    }
 }

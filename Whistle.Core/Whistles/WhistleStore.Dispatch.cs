@@ -1,3 +1,4 @@
+using Whistle.Core.Problems;
 using Dapper;
 using Whistle.Contracts;
 using Whistle.Core.Assessment;
@@ -33,7 +34,8 @@ public sealed partial class WhistleStore
         EventActor Actor,
         string EventType,
         Func<AssignmentRow, string?> Note,
-        IReadOnlyList<(string AgencyCode, string? BranchId)> AlsoTell);
+        IReadOnlyList<(string AgencyCode, string? BranchId)> AlsoTell,
+        string? NoteCode = null);
 
     /// <summary>
     /// The one dispatch: <paramref name="duties"/> become assignment rows (dispatched now, their deadlines fixed, the
@@ -82,7 +84,9 @@ public sealed partial class WhistleStore
         {
             await Timeline.AppendAsync(
                 unit,
-                new WhistleEvent(0, how.EventType, whistle.Id, row.Id, now, how.Actor, summary, row.ToSnapshot(), how.Note(row)),
+                new WhistleEvent(0, how.EventType, whistle.Id, row.Id, now, how.Actor, summary, row.ToSnapshot(), how.Note(row),
+                    NoteCode: how.NoteCode,
+                    NoteParams: how.NoteCode is null ? null : TimelineNotes.Unit(row.AgencyCode, row.BranchId)),
                 Visibility.Audience(whistle.TownshipId, how.AlsoTell.Append((row.AgencyCode, row.BranchId))),
                 now);
         }
@@ -141,7 +145,7 @@ public sealed partial class WhistleStore
                     whistle,
                     existing,
                     duties,
-                    new Dispatching(SystemActor(catalog.County.Id), WhistleEventTypes.AssignmentDispatched, row => UnitName(row), []),
+                    new Dispatching(SystemActor(catalog.County.Id), WhistleEventTypes.AssignmentDispatched, row => UnitName(row), [], TimelineNotes.DispatchedTo),
                     now) ?? throw new InvalidOperationException($"Whistle {whistle.Id} changed while it was locked.");
                 unit.Complete();
                 return dispatched.Added.Count;
@@ -162,7 +166,7 @@ public sealed partial class WhistleStore
     /// </summary>
     public async Task<CommandResult<string>> ReassignAsync(Caller caller, string assignmentId, ReassignRequest request, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: true, multiLine: true);
         var found = await database.ReadAsync(c => WhistleRows.GetAssignmentAsync(c, assignmentId), ct);
         if (found is null)
@@ -182,7 +186,7 @@ public sealed partial class WhistleStore
 
                 if (caller.Role is not (Roles.Supervisor or Roles.Township) || (caller.Role == Roles.Township && whistle.TownshipId != caller.OrgId))
                 {
-                    return new CommandResult<string>.Forbidden("Only the raising township (for a declined duty) or a supervisor reassigns.");
+                    return new CommandResult<string>.Forbidden(Problem.ReassignRole());
                 }
 
                 var others = assignments.Where(a => a.Id != old.Id).ToList();
@@ -194,12 +198,12 @@ public sealed partial class WhistleStore
 
                 if (Lifecycle.CanReassign(caller.Role, old.Status) is { Allowed: false } refused)
                 {
-                    return new CommandResult<string>.Conflict(refused.Reason!);
+                    return new CommandResult<string>.Conflict(refused.Problem!);
                 }
 
                 if (assignments.Any(a => a.PreviousAssignmentId == old.Id))
                 {
-                    return new CommandResult<string>.Conflict("The assignment has already been reassigned.");
+                    return new CommandResult<string>.Conflict(Problem.AssignmentAlreadyReassigned());
                 }
 
                 var now = time.GetUtcNow();
@@ -214,7 +218,7 @@ public sealed partial class WhistleStore
                         unit.Transaction);
                     if (ended != 1)
                     {
-                        return new CommandResult<string>.Conflict("The assignment changed meanwhile; reload it.");
+                        return new CommandResult<string>.Conflict(Problem.AssignmentChanged());
                     }
 
                     await AuditTrail.WriteAsync(unit, caller.Audit, "assignment", old.Id, "reassigned-away", new { old.Status }, new { Status = AssignmentStatus.Reassigned, ReassignedAt = now, Reason = reason }, now);
@@ -228,7 +232,7 @@ public sealed partial class WhistleStore
     /// <summary>A supervisor adds a co-handling unit to a whistle, at any time while it is live.</summary>
     public async Task<CommandResult<string>> AddUnitAsync(Caller caller, string whistleId, AddAssignmentRequest request, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: false, multiLine: true);
         return await database.WriteAsync<CommandResult<string>>(
             async unit =>
@@ -241,7 +245,7 @@ public sealed partial class WhistleStore
 
                 if (caller.Role != Roles.Supervisor)
                 {
-                    return new CommandResult<string>.Forbidden("Only a supervisor adds a co-handling unit to a whistle.");
+                    return new CommandResult<string>.Forbidden(Problem.SupervisorAddsUnits());
                 }
 
                 var target = ChooseTarget(errors, caller, whistle, request.AgencyCode, request.BranchId, request.ToAgency == true, assignments, null);
@@ -271,7 +275,7 @@ public sealed partial class WhistleStore
     {
         if (Lifecycle.CanActOnWhistle(whistle.Status) is { Allowed: false } live)
         {
-            return new CommandResult<string>.Conflict(live.Reason!);
+            return new CommandResult<string>.Conflict(live.Problem!);
         }
 
         var dispatched = await DispatchAsync(
@@ -299,7 +303,7 @@ public sealed partial class WhistleStore
     /// whistle. A refusal is a 400 on the field that named the unit.
     /// </summary>
     private SummonedUnit? ChooseTarget(
-        Dictionary<string, string[]> errors,
+        FieldErrors errors,
         Caller caller,
         WhistleRow whistle,
         string? agencyCode,
@@ -311,7 +315,7 @@ public sealed partial class WhistleStore
         var choice = Summoning.Choose(county.Catalog, caller.Role, caller.OrgId, whistle.TownshipId, agencyCode, branchId, agencyItself);
         if (!choice.Allowed)
         {
-            errors[choice.Field == SummonsField.Branch ? "branchId" : "agencyCode"] = [choice.Problem!];
+            errors.Set(choice.Field == SummonsField.Branch ? "branchId" : "agencyCode", choice.Problem!);
             return null;
         }
 
@@ -320,11 +324,11 @@ public sealed partial class WhistleStore
         static bool Same(AssignmentRow a, SummonedUnit u) => a.AgencyCode == u.AgencyCode && a.BranchId == u.BranchId;
         if (from is not null && Same(from, unit))
         {
-            errors[field] = [$"The duty is {Describe(unit)}'s already: reassign it to another unit (another branch, or the agency itself)."];
+            errors.Set(field, Problem.UnitSame(Describe(unit), unit.AgencyCode, unit.BranchId));
         }
         else if (others.FirstOrDefault(a => AssignmentStatus.IsCurrent(a.Status) && Same(a, unit)) is { } present)
         {
-            errors[field] = [$"{Describe(unit)} already has a duty on this whistle ({present.Status})."];
+            errors.Set(field, Problem.UnitAlreadyOnWhistle(Describe(unit), unit.AgencyCode, unit.BranchId, present.Status));
         }
 
         return unit;

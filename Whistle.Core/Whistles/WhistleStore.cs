@@ -1,9 +1,12 @@
+using System.Globalization;
 using Dapper;
 using Whistle.Contracts;
+using Whistle.Core.Assessment;
 using Whistle.Core.Attachments;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 using Whistle.Core.Messaging;
+using Whistle.Core.Problems;
 using Whistle.Core.Storage;
 
 namespace Whistle.Core.Whistles;
@@ -55,7 +58,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         """;
 
     private const string ReportAssignmentSql = """
-        UPDATE assignments SET status = @Reported, reported_at = @Now, eta_minutes = @EtaMinutes, note = @Note
+        UPDATE assignments SET status = @Reported, reported_at = @Now, eta_minutes = @EtaMinutes, expected_on = @ExpectedOn, note = @Note
         WHERE id = @Id AND status = @Dispatched;
         """;
 
@@ -91,7 +94,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     {
         if (caller.Role != Roles.Township)
         {
-            return new CommandResult<string>.Forbidden("Only township staff raise whistles.");
+            return new CommandResult<string>.Forbidden(Problem.TownshipRaises());
         }
 
         // Another instance may have changed the whistle list a moment ago (its CountyChanged may still be on
@@ -101,7 +104,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
 
         if (idempotencyKey is { Length: > WhistleValidation.IdempotencyKeyMax })
         {
-            errors["idempotencyKey"] = [$"The Idempotency-Key header must be at most {WhistleValidation.IdempotencyKeyMax} characters."];
+            errors.Set("idempotencyKey", Problem.TooLong("idempotencyKey", WhistleValidation.IdempotencyKeyMax, $"The Idempotency-Key header must be at most {WhistleValidation.IdempotencyKeyMax} characters."));
         }
 
         if (errors.Count > 0)
@@ -202,18 +205,18 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
             var allowed = Lifecycle.CanCancel(whistle.Status, assignments.Select(a => new AssignmentState(a.Status)));
             return Task.FromResult<Change>(allowed.Allowed
                 ? new Change.Apply(WhistleStatus.Cancelled, WhistleEventTypes.WhistleCancelled, null)
-                : new Change.Refused(allowed.Reason!));
+                : new Change.Refused(allowed.Problem!));
         });
 
     public Task<CommandResult<string>> ReopenAsync(Caller caller, string whistleId, ReopenWhistleRequest request, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: true, multiLine: true);
         if (errors.Count > 0) return Task.FromResult<CommandResult<string>>(new CommandResult<string>.Invalid(errors));
         return ChangeWhistleAsync(caller, whistleId, ct, async (unit, whistle, assignments, now) =>
         {
             var allowed = Lifecycle.CanReopen(whistle.Status);
-            if (!allowed.Allowed) return new Change.Refused(allowed.Reason!);
+            if (!allowed.Allowed) return new Change.Refused(allowed.Problem!);
             await unit.Connection.ExecuteAsync(
                 ReopenAssignmentsSql,
                 new { WhistleId = whistle.Id, AssignmentStatus.Reported, AssignmentStatus.Resolved },
@@ -226,7 +229,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         ChangeWhistleAsync(caller, whistleId, ct, async (unit, whistle, assignments, now) =>
         {
             var allowed = Lifecycle.CanConfirm(whistle.Status);
-            if (!allowed.Allowed) return new Change.Refused(allowed.Reason!);
+            if (!allowed.Allowed) return new Change.Refused(allowed.Problem!);
             var errors = ValidateRatings(request, assignments);
             if (errors.Count > 0) return new Change.Invalid(errors);
             foreach (var rating in request.Ratings!)
@@ -240,9 +243,9 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
             return new Change.Apply(WhistleStatus.Closed, WhistleEventTypes.WhistleConfirmed, null);
         });
 
-    private static Dictionary<string, string[]> ValidateRatings(ConfirmWhistleRequest request, IReadOnlyList<AssignmentRow> assignments)
+    private static FieldErrors ValidateRatings(ConfirmWhistleRequest request, IReadOnlyList<AssignmentRow> assignments)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         var ratings = request.Ratings ?? [];
         var resolved = assignments.Where(a => a.Status == AssignmentStatus.Resolved).Select(a => a.Id).ToHashSet();
         for (var i = 0; i < ratings.Count; i++)
@@ -257,9 +260,9 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
 
         var rated = ratings.Where(r => r.AssignmentId is not null).GroupBy(r => r.AssignmentId!).ToList();
         if (rated.Any(g => g.Count() > 1))
-            errors["ratings"] = ["Rate each assignment once."];
+            errors.Set("ratings", Problem.RateEachOnce());
         else if (!resolved.SetEquals(rated.Select(g => g.Key)))
-            errors["ratings"] = ["Rate every resolved assignment: satisfied, basically-satisfied or unsatisfied."];
+            errors.Set("ratings", Problem.RateEveryResolved());
         return errors;
     }
 
@@ -267,7 +270,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     {
         public sealed record Apply(string NewStatus, string EventType, string? Note) : Change;
 
-        public sealed record Refused(string Reason) : Change;
+        public sealed record Refused(ProblemText Problem) : Change;
 
         public sealed record Invalid(Dictionary<string, string[]> Errors) : Change;
     }
@@ -289,7 +292,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
 
                 if (caller.Role != Roles.Township || whistle.TownshipId != caller.OrgId)
                 {
-                    return new CommandResult<string>.Forbidden("Only the raising township acts on its whistle.");
+                    return new CommandResult<string>.Forbidden(Problem.RaisingTownshipOnly());
                 }
 
                 var now = time.GetUtcNow();
@@ -297,7 +300,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 switch (change)
                 {
                     case Change.Refused refused:
-                        return new CommandResult<string>.Conflict(refused.Reason);
+                        return new CommandResult<string>.Conflict(refused.Problem!);
                     case Change.Invalid invalid:
                         return new CommandResult<string>.Invalid(invalid.Errors);
                 }
@@ -333,28 +336,38 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
 
     // ---- A unit's actions on its duty -------------------------------------------------------------------------
 
-    public Task<CommandResult<string>> ReportAsync(Caller caller, string assignmentId, ReportRequest request, CancellationToken ct)
+    public async Task<CommandResult<string>> ReportAsync(Caller caller, string assignmentId, ReportRequest request, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         if (request.EtaMinutes is < 0 or > WhistleValidation.EtaMinutesMax)
-            errors["etaMinutes"] = [$"The ETA must be between 0 and {WhistleValidation.EtaMinutesMax} minutes."];
+            errors.Set("etaMinutes", Problem.OutOfRange("etaMinutes", 0, WhistleValidation.EtaMinutesMax, $"The ETA must be between 0 and {WhistleValidation.EtaMinutesMax} minutes."));
         WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: false, multiLine: true);
-        return ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentReported, (request.AttachmentIds, AttachmentPurpose.Report), ct, async (unit, assignment, now) =>
+        var expectedOn = WhistleValidation.ExpectedOn(errors, request, time.GetUtcNow());
+        // A day to finish on, not minutes to arrive in: not after the duty's own resolve-by day. (The errors are answered
+        // only to the duty's owner: ChangeAssignmentAsync checks who asks first.)
+        if (expectedOn is { } day && await database.ReadAsync(c => WhistleRows.GetAssignmentAsync(c, assignmentId), ct) is { } duty
+            && day > ChinaTime.LocalDate(duty.ResolveBy))
+        {
+            errors.Set("expectedOn", Problem.ExpectedDayAfterResolveBy(ChinaTime.LocalDate(duty.ResolveBy)));
+        }
+
+        return await ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentReported, (request.AttachmentIds, AttachmentPurpose.Report), ct, async (unit, assignment, now) =>
         {
             var allowed = Lifecycle.CanReport(assignment.Status);
             if (!allowed.Allowed) return allowed;
+
             var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
             var rows = await unit.Connection.ExecuteAsync(
                 ReportAssignmentSql,
-                new { assignment.Id, Now = now, request.EtaMinutes, Note = note, AssignmentStatus.Reported, AssignmentStatus.Dispatched },
+                new { assignment.Id, Now = now, request.EtaMinutes, ExpectedOn = expectedOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Note = note, AssignmentStatus.Reported, AssignmentStatus.Dispatched },
                 unit.Transaction);
-            return rows == 1 ? Transition.Ok : Transition.Refused("The assignment changed meanwhile.");
+            return rows == 1 ? Transition.Ok : Transition.Refused(Problem.AssignmentChanged());
         });
     }
 
     public Task<CommandResult<string>> ResolveAsync(Caller caller, string assignmentId, ResolveRequest request, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: true, multiLine: true);
         return ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentResolved, (request.AttachmentIds, AttachmentPurpose.Resolution), ct, async (unit, assignment, now) =>
         {
@@ -364,13 +377,13 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 ResolveAssignmentSql,
                 new { assignment.Id, Now = now, Note = request.Note!.Trim(), AssignmentStatus.Resolved, AssignmentStatus.Reported },
                 unit.Transaction);
-            return rows == 1 ? Transition.Ok : Transition.Refused("The assignment changed meanwhile.");
+            return rows == 1 ? Transition.Ok : Transition.Refused(Problem.AssignmentChanged());
         });
     }
 
     public Task<CommandResult<string>> DeclineAsync(Caller caller, string assignmentId, DeclineRequest request, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: true, multiLine: true);
         return ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentDeclined, (null, AttachmentPurpose.Note), ct, async (unit, assignment, now) =>
         {
@@ -380,7 +393,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 DeclineAssignmentSql,
                 new { assignment.Id, Now = now, Reason = request.Reason!.Trim(), AssignmentStatus.Declined, AssignmentStatus.Dispatched, AssignmentStatus.Reported },
                 unit.Transaction);
-            return rows == 1 ? Transition.Ok : Transition.Refused("The assignment changed meanwhile.");
+            return rows == 1 ? Transition.Ok : Transition.Refused(Problem.AssignmentChanged());
         });
     }
 
@@ -388,7 +401,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     private async Task<CommandResult<string>> ChangeAssignmentAsync(
         Caller caller,
         string assignmentId,
-        Dictionary<string, string[]> errors,
+        FieldErrors errors,
         string eventType,
         (IReadOnlyList<string>? Ids, string Purpose) files,
         CancellationToken ct,
@@ -418,7 +431,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 };
                 if (!owner)
                 {
-                    return new CommandResult<string>.Forbidden("Only the branch the assignment is routed to (or the agency, where it has no branch there) acts on it.");
+                    return new CommandResult<string>.Forbidden(Problem.AssignmentNotYours());
                 }
 
                 if (errors.Count > 0)
@@ -429,14 +442,14 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 var live = Lifecycle.CanActOnWhistle(whistle.Status);
                 if (!live.Allowed)
                 {
-                    return new CommandResult<string>.Conflict(live.Reason!);
+                    return new CommandResult<string>.Conflict(live.Problem!);
                 }
 
                 var now = time.GetUtcNow();
                 var result = await apply(unit, assignment, now);
                 if (!result.Allowed)
                 {
-                    return new CommandResult<string>.Conflict(result.Reason!);
+                    return new CommandResult<string>.Conflict(result.Problem!);
                 }
 
                 var after = await WhistleRows.GetAssignmentsAsync(unit.Connection, whistle.Id, unit.Transaction);
@@ -477,11 +490,11 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     /// </summary>
     public async Task<CommandResult<string>> AddAttachmentsAsync(Caller caller, string whistleId, AddAttachmentsRequest request, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = new FieldErrors();
         WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: false, multiLine: true);
         if (request.AttachmentIds is null || request.AttachmentIds.Count == 0)
         {
-            errors["attachmentIds"] = ["Upload at least one file first (POST /api/attachments) and name it here."];
+            errors.Set("attachmentIds", Problem.AtLeastOne("attachmentIds", "Upload at least one file first (POST /api/attachments) and name it here."));
         }
 
         return await database.WriteAsync<CommandResult<string>>(
@@ -500,7 +513,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
 
                 if (whistle.Status == WhistleStatus.Cancelled)
                 {
-                    return new CommandResult<string>.Conflict("The whistle was cancelled: nothing more is added to it.");
+                    return new CommandResult<string>.Conflict(Problem.WhistleNotLive(WhistleStatus.Cancelled));
                 }
 
                 var now = time.GetUtcNow();
@@ -536,7 +549,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         return outcome switch
         {
             LinkOutcome.Invalid invalid => new CommandResult<string>.Invalid(invalid.Errors),
-            LinkOutcome.TooLarge large => new CommandResult<string>.TooLarge(large.Refusal.Code, large.Refusal.Detail),
+            LinkOutcome.TooLarge large => new CommandResult<string>.TooLarge(large.Refusal.Problem),
             _ => null,
         };
     }
@@ -573,5 +586,5 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     private static Task SetNextStepAsync(UnitOfWork unit, string assignmentId, EscalationStep? step) =>
         unit.Connection.ExecuteAsync(SetNextStepSql, new { Id = assignmentId, step?.At, step?.Kind, step?.Level }, unit.Transaction);
 
-    private static CommandResult<string> ChangedMeanwhile() => new CommandResult<string>.Conflict("The whistle changed meanwhile; reload it.");
+    private static CommandResult<string> ChangedMeanwhile() => new CommandResult<string>.Conflict(Problem.WhistleChanged());
 }

@@ -38,6 +38,11 @@ public static class NoticeFormatter
     /// <summary>The Chinese text of a notice, e.g. 【吹哨报到】新报到单：…（…，紧急），报到时限 2026-11-28 09:30.</summary>
     public static string Text(WhistleEvent e, CountyCatalog? catalog, string? publicBaseUrl = null)
     {
+        if (e.Type == NoticeVocabulary.TestEvent)
+        {
+            return $"【吹哨报到】测试通知：{e.Note}（{Local(e.OccurredAt)}，{e.Actor.DisplayName}）。收到即说明本通知渠道可用。";
+        }
+
         var w = e.Whistle;
         var a = e.Assignment;
         var matter = w is null ? "" : catalog?.FindMatter(w.MatterCode)?.Name ?? w.MatterCode;
@@ -73,6 +78,7 @@ public static class NoticeFormatter
         WhistleEventTypes.AssignmentReassigned => "吹哨报到：改派报到单",
         WhistleEventTypes.AssignmentReminded => "吹哨报到：催办",
         WhistleEventTypes.AssignmentEscalated => "吹哨报到：督办",
+        NoticeVocabulary.TestEvent => "吹哨报到：测试通知",
         _ => "吹哨报到",
     };
 

@@ -131,7 +131,8 @@ public sealed partial class NoticeSender(
 
         var now = time.GetUtcNow();
         var ok = error is null;
-        var giveUp = !ok && (attempt >= o.MaxAttempts || stored is null);
+        // A test notice is tried once: the administrator is waiting for its answer, not for a retry an hour later.
+        var giveUp = !ok && (attempt >= o.MaxAttempts || stored is null || delivery.EventType == NoticeVocabulary.TestEvent);
         await notices.RecordAttemptAsync(
             delivery,
             attempt,

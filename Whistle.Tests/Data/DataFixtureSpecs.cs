@@ -13,8 +13,9 @@ using Whistle.Tests.Support;
 namespace Whistle.Tests.Data;
 
 /// <summary>
-/// The storage layer against each database: SQLite always, SQL Server when WHISTLE_TEST_SQLSERVER holds
-/// a connection string (an empty database the tests may create tables in).
+/// The storage layer against each database: SQLite always, PostgreSQL on the test command's cluster (under CI=true a
+/// missing one fails), SQL Server when WHISTLE_TEST_SQLSERVER holds a connection string (an empty database the tests
+/// may create tables in).
 /// </summary>
 public abstract class DataFixture
 {
@@ -23,6 +24,9 @@ public abstract class DataFixture
     protected WhistleDatabase Database => Host.Services.GetRequiredService<WhistleDatabase>();
 
     protected abstract Dictionary<string, string?> Settings();
+
+    /// <summary>The finest difference between two moments the database keeps (SQLite's text and SQL Server's datetimeoffset(7): a tick).</summary>
+    protected virtual TimeSpan TimeResolution => TimeSpan.FromTicks(1);
 
     [OneTimeSetUp]
     public async Task StartStorage()
@@ -43,7 +47,12 @@ public abstract class DataFixture
             await Host.StopAsync();
             Host.Dispose();
         }
+
+        await StoppedAsync();
     }
+
+    /// <summary>After the host stopped: a server database of the fixture's own is dropped.</summary>
+    protected virtual Task StoppedAsync() => Task.CompletedTask;
 
     [Test]
     public async Task Should_import_the_county_idempotently()
@@ -74,7 +83,7 @@ public abstract class DataFixture
     [Test]
     public async Task Should_keep_times_in_utc_to_the_tick_and_order_the_timeline()
     {
-        var now = new DateTimeOffset(2026, 11, 27, 10, 30, 15, 123, TimeSpan.FromHours(8)).AddTicks(4567);
+        var now = new DateTimeOffset(2026, 11, 27, 10, 30, 15, 123, TimeSpan.FromHours(8)).AddTicks(4567 / TimeResolution.Ticks * TimeResolution.Ticks);
         var id = Guid.NewGuid().ToString();
         var sequences = await Database.WriteAsync(
             async unit =>
@@ -224,6 +233,55 @@ public sealed class When_stored_in_SQL_Server : DataFixture
         ["Whistle:Database:ConnectionString"] = ConnectionString,
         ["Whistle:Demo:Enabled"] = "true",
         };
+    }
+}
+
+/// <summary>
+/// PostgreSQL, on the cluster the test command starts (a fresh database for the fixture): the same specs, with the
+/// advisory lock that makes the timeline's writers commit in sequence order, and what only PostgreSQL does.
+/// </summary>
+[NonParallelizable]
+public sealed class When_stored_in_PostgreSQL : DataFixture
+{
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Structure", "NUnit1032", Justification = "Dropped in StoppedAsync, after the host stopped (the base fixture's one-time tear-down).")]
+    private PostgresDatabase? _database;
+
+    protected override Dictionary<string, string?> Settings()
+    {
+        _database = PostgresServer.Require().CreateDatabase();
+        return new()
+        {
+            ["Whistle:DataFolder"] = TestSettings.NewDataFolder(),
+            ["Whistle:Database:Provider"] = "PostgreSql",
+            ["Whistle:Database:ConnectionString"] = _database.ConnectionString,
+            ["Whistle:Demo:Enabled"] = "true",
+        };
+    }
+
+    /// <summary>timestamptz keeps microseconds: a moment is kept to the microsecond, in UTC.</summary>
+    protected override TimeSpan TimeResolution => TimeSpan.FromTicks(10);
+
+    protected override async Task StoppedAsync()
+    {
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+
+    [Test]
+    public async Task Should_keep_moments_as_timestamptz_and_booleans_as_0_or_1()
+    {
+        var types = (await Database.ReadAsync(
+            c => c.QueryAsync<(string Table, string Column, string Type)>(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' AND column_name IN ('raised_at', 'locked_until', 'is_demo', 'sequence')"),
+            CancellationToken.None)).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(types.Where(t => t.Column is "raised_at" or "locked_until").Select(t => t.Type), Is.Not.Empty.And.All.EqualTo("timestamp with time zone"));
+            Assert.That(types.Single(t => t.Column == "is_demo").Type, Is.EqualTo("smallint"));
+            Assert.That(types.Where(t => t.Column == "sequence").Select(t => t.Type), Is.Not.Empty.And.All.EqualTo("bigint"));
+        });
     }
 }
 

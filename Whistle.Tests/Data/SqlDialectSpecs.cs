@@ -102,6 +102,10 @@ public sealed partial class When_the_code_speaks_SQL
 
         public override string InList(string column, string parameter) => $"{column} /*in-list*/ = {parameter}";
 
+        public override string Wake(string channel) => $"/*wake {channel}*/";
+
+        public override Task ListenForWakeUpsAsync(string connectionString, string channel, Action wake, Action<Exception> lost, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public override MigrationTypes MigrationTypes => throw new NotSupportedException();
 
         public override IDisposable PrepareMigration(string connectionString, bool ensureDatabase) => throw new NotSupportedException();

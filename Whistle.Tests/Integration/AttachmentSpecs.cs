@@ -179,8 +179,8 @@ public sealed class When_a_clerk_raises_a_whistle_with_photos
             Assert.That(bySupervisor, Is.EqualTo(HttpStatusCode.OK));
             Assert.That(read, Is.EqualTo(HttpStatusCode.NotFound));
             var (kept, deleted) = await _system.Database.ReadAsync(
-                async c => (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM attachments WHERE id IN @Ids AND deleted_at IS NOT NULL", new { Ids = ids }),
-                    await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log WHERE entity = 'attachment' AND action = 'deleted' AND entity_key IN @Ids", new { Ids = ids })),
+                async c => (await c.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM attachments WHERE {_system.Database.Dialect.InList("id", "@Ids")} AND deleted_at IS NOT NULL", new { Ids = ids }),
+                    await c.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM audit_log WHERE entity = 'attachment' AND action = 'deleted' AND {_system.Database.Dialect.InList("entity_key", "@Ids")}", new { Ids = ids })),
                 CancellationToken.None);
             Assert.That(kept, Is.EqualTo(2), "soft: the rows stay, marked");
             Assert.That(deleted, Is.EqualTo(2));

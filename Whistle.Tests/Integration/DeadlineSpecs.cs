@@ -8,15 +8,17 @@ using Whistle.Tests.Support;
 
 namespace Whistle.Tests.Integration;
 
-/// <summary>The escalation chain (催办 → 督办) on a fake clock, embedded.</summary>
+/// <summary>The escalation chain (催办 → 督办) on a fake clock, embedded, on SQLite and on PostgreSQL.</summary>
+[TestFixture("sqlite")]
+[TestFixture("postgresql")]
 [NonParallelizable]
-public sealed class When_deadlines_pass
+public sealed class When_deadlines_pass(string database)
 {
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private WhistleSystem _system = null!;
 
     [OneTimeSetUp]
-    public async Task Start() => _system = await WhistleSystem.EmbeddedAsync(s => s.AddSingleton<TimeProvider>(_clock));
+    public async Task Start() => _system = await WhistleSystem.EmbeddedAsync(s => s.AddSingleton<TimeProvider>(_clock), database: database);
 
     [OneTimeTearDown]
     public async Task Stop()

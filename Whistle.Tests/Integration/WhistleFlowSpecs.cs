@@ -58,6 +58,11 @@ public sealed class When_a_township_blows_the_whistle(string mode)
             Assert.That(coNotice["assignment"]!.Str("branchId"), Is.EqualTo("natural-resources.chengguan"));
             Assert.That(agencyNotice["assignment"]!["branchId"], Is.Null, "routed to the agency itself");
             Assert.That(agencyNotice["assignment"]!.Str("role"), Is.EqualTo("summoned"));
+            // The dispatcher's note is the server's own: by code, with the unit's codes, beside the Chinese text.
+            Assert.That(leadNotice.Str("noteCode"), Is.EqualTo(Whistle.Core.Messaging.TimelineNotes.DispatchedTo));
+            Assert.That(leadNotice["noteParams"]!.Str("branchId"), Is.EqualTo("urban-management.chengguan"));
+            Assert.That(agencyNotice["noteParams"]!.Str("agencyCode"), Is.EqualTo("emergency-management"));
+            Assert.That(agencyNotice["noteParams"]!["branchId"], Is.Null);
         });
         await townshipPush.WaitForAsync("WhistleRaised", id);
 
@@ -115,6 +120,12 @@ public sealed class When_a_township_blows_the_whistle(string mode)
                 "WhistleConfirmed",
             }));
             Assert.That(final["assignments"]!.AsArray().Select(a => a!.Str("rating")), Is.All.EqualTo("satisfied"));
+            var dispatched = timeline.Where(e => e.Str("type") == "AssignmentDispatched").ToList();
+            Assert.That(dispatched.Select(e => e.Str("noteCode")), Is.All.EqualTo(Whistle.Core.Messaging.TimelineNotes.DispatchedTo));
+            Assert.That(dispatched.Select(e => e["noteParams"]!.Str("agencyCode")), Is.EquivalentTo(new[] { "urban-management", "natural-resources", "housing-construction", "emergency-management" }));
+            Assert.That(dispatched.Select(e => e["note"]), Has.All.Not.Null, "the Chinese text stays beside the code");
+            var reportedEntry = timeline.First(e => e.Str("type") == "AssignmentReported");
+            Assert.That(reportedEntry["noteCode"], Is.Null, "a person's words have no code");
             Assert.That(outsiderPush.Received.Where(e => e.Str("whistleId") == id), Is.Empty, "another township's branch hears nothing");
         });
 

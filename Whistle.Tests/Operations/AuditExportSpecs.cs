@@ -30,7 +30,7 @@ public sealed class When_the_audit_administrator_exports_a_long_audit_trail
             {
                 for (var i = 0; i < Planted; i++)
                 {
-                    await AuditTrail.WriteAsync(unit, actor, "bulk", $"row-{i:D5}", "noted", null, new { Index = i, Text = "说明, \"引号\"\n第二行" }, at.AddMilliseconds(i));
+                    await AuditTrail.WriteAsync(unit, actor, "bulk", $"row-{i:D5}", AuditActions.Changed, null, new { Index = i, Text = "说明, \"引号\"\n第二行" }, at.AddMilliseconds(i));
                 }
 
                 unit.Complete();

@@ -71,7 +71,7 @@ public sealed class When_a_probe_asks_a_healthy_instance
     public async Task Should_answer_from_the_Api_and_the_Dispatcher_on_RabbitMQ()
     {
         await using var system = await WhistleSystem.DistributedAsync(apis: 1, dispatchers: 0);
-        var settings = TestSettings.Distributed(system.DataFolder, system.Broker!);
+        var settings = system.DistributedSettings();
         settings["Whistle:Dispatcher:HealthUrls"] = "http://127.0.0.1:0";
         await using var dispatcher = await DispatcherHost.StartAsync(settings);
         Assert.That(dispatcher.BaseAddress, Is.Not.Null, "HealthUrls makes the dispatcher listen");

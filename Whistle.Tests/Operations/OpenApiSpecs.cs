@@ -160,6 +160,8 @@ public sealed class When_a_client_reads_the_OpenAPI_document
             Assert.That(schemas["RaiseWhistleRequest"]!["properties"]!.AsObject().Select(p => p.Key), Is.SupersetOf(new[] { "matterCode", "title", "address", "urgency", "extraAgencyCodes" }));
             Assert.That(schemas["WhistleDto"]!["properties"]!.AsObject().Select(p => p.Key), Is.SupersetOf(new[] { "id", "status", "assignments", "timeline" }));
             Assert.That(schemas["HttpValidationProblemDetails"]!["properties"]!.AsObject().Select(p => p.Key), Does.Contain("errors"));
+            Assert.That(schemas["HttpValidationProblemDetails"]!["properties"]!.AsObject().Select(p => p.Key), Does.Contain("code").And.Contain("params").And.Contain("codes"));
+            Assert.That(schemas["ProblemDetails"]!["properties"]!.AsObject().Select(p => p.Key), Does.Contain("code").And.Contain("params"));
             Assert.That(_document["components"]!["securitySchemes"]!["Bearer"]!.Str("scheme"), Is.EqualTo("bearer"));
         });
     }

@@ -6,15 +6,16 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Data.Sqlite;
+using Npgsql;
 using Whistle.Tests.Support;
 
 namespace Whistle.Tests.Reliability;
 
 /// <summary>
 /// The real processes — a RabbitMQ node of the test's own, Whistle.Api ×2 and Whistle.Dispatcher ×2, all on
-/// one SQLite file — under a load of whistles and reports, while the broker, a dispatcher and an Api are
-/// killed with SIGKILL and started again and clients' connections are cut. Afterwards every whistle answered
+/// one PostgreSQL database (the test command's cluster) — under a load of whistles and reports, while the broker,
+/// PostgreSQL itself, a dispatcher and an Api are killed with SIGKILL and started again and clients' connections
+/// are cut. Afterwards every whistle answered
 /// 2xx is dispatched exactly once, every assignment exists once, and every client has every event it should
 /// exactly once.
 /// </summary>
@@ -35,6 +36,8 @@ public sealed class When_processes_die_under_load
             Assert.Ignore(reason);
         }
 
+        var postgres = PostgresServer.RequireControl();
+        await using var database = await postgres.CreateDatabaseAsync();
         await using var broker = new OwnBroker();
         await broker.StartAsync();
         var data = TestSettings.NewDataFolder();
@@ -43,6 +46,8 @@ public sealed class When_processes_die_under_load
         {
             ["Whistle__DataFolder"] = data,
             ["Whistle__Demo__Enabled"] = "true",
+            ["Whistle__Database__Provider"] = "PostgreSql",
+            ["Whistle__Database__ConnectionString"] = database.ConnectionString,
             ["Whistle__Bus__Transport"] = "RabbitMq",
             ["Whistle__Bus__RabbitMq__Host"] = "127.0.0.1",
             ["Whistle__Bus__RabbitMq__Port"] = broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -83,11 +88,11 @@ public sealed class When_processes_die_under_load
                 listeners.Add(await Listener.StartAsync(user, urls[api], token));
             }
 
-            // Load: two townships raise a whistle every 200 ms each for 40 s; the lead branch in 城关 reports
+            // Load: two townships raise a whistle every 200 ms each for 45 s; the lead branch in 城关 reports
             // every duty it is pushed. Meanwhile, the faults.
             var accepted = new ConcurrentDictionary<string, string>(); // idempotency key → whistle id
             var reported = new ConcurrentDictionary<string, bool>();
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(40));
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(45));
             var raisers = Townships.Select(t => Task.Run(async () =>
             {
                 var token = await http.SignInAsync($"township.{t}");
@@ -125,6 +130,13 @@ public sealed class When_processes_die_under_load
             dispatchers[0].Kill(); faults.Add("kill -9 dispatcher-1");
             await Task.Delay(4_000);
             dispatchers[0].Start(); faults.Add("dispatcher-1 started again");
+            await Task.Delay(4_000);
+            await postgres.KillAndRestartAsync(async () =>
+            {
+                faults.Add("kill -9 PostgreSQL");
+                await Task.Delay(2_000);
+            });
+            faults.Add("PostgreSQL started again");
             await Task.Delay(5_000);
             apis[1].Kill(); faults.Add("kill -9 api-2");
             await Task.Delay(4_000);
@@ -139,7 +151,6 @@ public sealed class When_processes_die_under_load
             await reporter.WaitAsync(TimeSpan.FromSeconds(120));
 
             // Settle: every accepted whistle dispatched, every outbox row sent.
-            var database = Path.Combine(data, "whistle.db");
             var settled = DateTime.UtcNow.AddSeconds(120);
             while (true)
             {
@@ -185,7 +196,7 @@ public sealed class When_processes_die_under_load
             Assert.Multiple(() =>
             {
                 Assert.That(ids, Has.Count.GreaterThan(100), "the load ran");
-                Assert.That(faults, Has.Count.GreaterThanOrEqualTo(6));
+                Assert.That(faults, Has.Count.GreaterThanOrEqualTo(8));
                 Assert.That(whistles.Select(w => w.Id).ToHashSet().SetEquals(ids), Is.True, "exactly the accepted whistles exist: none extra from retries");
                 Assert.That(lost, Is.Zero, "every accepted whistle was dispatched");
                 Assert.That(duplicated, Is.Zero, "no whistle or assignment twice");
@@ -200,15 +211,15 @@ public sealed class When_processes_die_under_load
         finally
         {
             foreach (var host in apis.Concat(dispatchers)) await host.DisposeAsync();
-            SqliteConnection.ClearAllPools();
+            NpgsqlConnection.ClearAllPools();
         }
     }
 
     private static string Tail(string text) => text.Length > 1500 ? text[^1500..] : text;
 
-    private static async Task<T> QueryAsync<T>(string database, Func<SqliteConnection, Task<T>> query)
+    private static async Task<T> QueryAsync<T>(PostgresDatabase database, Func<NpgsqlConnection, Task<T>> query)
     {
-        await using var connection = new SqliteConnection($"Data Source={database};Default Timeout=30");
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
         await connection.OpenAsync();
         return await query(connection);
     }

@@ -75,7 +75,7 @@ public sealed class When_someone_uploads_a_bad_file
             Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
             Assert.That(body?["code"]?.GetValue<string>(), Is.EqualTo(code), body?.ToJsonString());
             Assert.That(body?["detail"]?.GetValue<string>(), Is.Not.Empty);
-            if (limit is not null) Assert.That(body?["limit"]?.GetValue<long>(), Is.EqualTo(limit));
+            if (limit is not null) Assert.That(body?["params"]?["limit"]?.GetValue<long>(), Is.EqualTo(limit), "the limit among the problem's params");
             Assert.That(after, Is.EqualTo(before), "nothing stored");
         });
     }
@@ -219,7 +219,7 @@ public sealed class When_someone_uploads_a_bad_file
             Assert.That(raised, Is.EqualTo(HttpStatusCode.BadRequest));
             Assert.That(body!["errors"]!["attachmentIds"], Is.Not.Null);
             Assert.That((await StoredAsync()).Whistles, Is.EqualTo(whistles));
-            var linked = await _system.Database.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM attachments WHERE linked_at IS NOT NULL AND id IN @Ids", new { Ids = mine.Concat(branchDraft).ToList() }), CancellationToken.None);
+            var linked = await _system.Database.ReadAsync(c => c.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM attachments WHERE linked_at IS NOT NULL AND {_system.Database.Dialect.InList("id", "@Ids")}", new { Ids = mine.Concat(branchDraft).ToList() }), CancellationToken.None);
             Assert.That(linked, Is.Zero);
         });
     }

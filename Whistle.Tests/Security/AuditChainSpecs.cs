@@ -51,7 +51,7 @@ public sealed class When_someone_tampers_with_the_audit_trail
             {
                 for (var i = 0; i < count; i++)
                 {
-                    await AuditTrail.WriteAsync(unit, new AuditActor("chain.tester", "链 测试", "127.0.0.1"), "test", $"{prefix}-{i:D3}", "noted", null, new { Index = i }, at.AddSeconds(i));
+                    await AuditTrail.WriteAsync(unit, new AuditActor("chain.tester", "链 测试", "127.0.0.1"), "test", $"{prefix}-{i:D3}", AuditActions.Changed, null, new { Index = i }, at.AddSeconds(i));
                 }
 
                 unit.Complete();

@@ -13,8 +13,10 @@ namespace Whistle.Tests.Security;
 /// endpoint or hub method without a row fails <see cref="Should_have_a_row_for_every_endpoint"/> or
 /// <see cref="Should_have_a_row_for_every_hub_method"/>. The fixture prints its counts and the wrong answers (0).
 /// </summary>
+[TestFixture("sqlite")]
+[TestFixture("postgresql")]
 [NonParallelizable]
-public sealed class When_every_role_calls_every_endpoint
+public sealed class When_every_role_calls_every_endpoint(string database)
 {
     // Actors: anonymous; the raising township and another; the lead branch and the same agency's branch
     // elsewhere; that agency and another; the county's supervisor; the system, security and audit administrators.
@@ -46,7 +48,8 @@ public sealed class When_every_role_calls_every_endpoint
             {
                 ["Whistle:Open311:FailedKeyChecksPerMinute"] = "1000",
                 ["Whistle:Notices:AllowedNetworks"] = "127.0.0.0/8",
-            });
+            },
+            database);
         foreach (var (actor, user) in new[]
         {
             ("township", "township.chengguan"), ("township-other", "township.dongfeng"),
@@ -183,10 +186,13 @@ public sealed class When_every_role_calls_every_endpoint
             // 审计管理员: the audit trail, its export and its verification, nothing else.
             ["GET /api/audit/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/audit", null)), Only("auditadmin", Ok)),
             ["GET /api/audit/verify"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/audit/verify", null)), Only("auditadmin", Ok)),
+            // Issue 13: an agency sees its own assessment (itself and its branches).
             ["GET /api/stats/response-times"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/stats/response-times", null)),
-                E(("township", Ok), ("township-other", Ok), ("supervisor", Ok), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Forbidden), ("agency-other", Forbidden))),
+                E(("township", Ok), ("township-other", Ok), ("supervisor", Ok), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Ok), ("agency-other", Ok))),
             ["GET /api/stats/assessment"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/stats/assessment", null)),
-                E(("township", Ok), ("township-other", Ok), ("supervisor", Ok), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Forbidden), ("agency-other", Forbidden))),
+                E(("township", Ok), ("township-other", Ok), ("supervisor", Ok), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Ok), ("agency-other", Ok))),
+            // Issue 13: the map's boundaries and tile URL are the business roles' reference data.
+            ["GET /api/map"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/map", null)), Everyone(Ok)),
             ["GET /api/users/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/users", null)), Only("secadmin", Ok)),
             ["POST /api/users/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users", new { userName = $"matrix.user{Interlocked.Increment(ref account)}", displayName = "矩阵", role = "township", orgId = "baiyun", password = "A-long-password" })), Only("secadmin", Created)),
             ["POST /api/users/{userName}/disable"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.baiyun/disable", null)), Only("secadmin", NoContent), OwnerLast: "secadmin"),
@@ -220,6 +226,9 @@ public sealed class When_every_role_calls_every_endpoint
             ["POST /api/assignments/{id}/decline"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshAsync()).Lead}/decline", new { reason = "r" }), BranchAction(Ok), OwnerLast: "branch"),
             ["POST /api/assignments/{id}/reassign"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshAsync()).Lead}/reassign", new { agencyCode = "public-security", reason = "r" }),
                 E(("township", Conflict), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Ok)), OwnerLast: "supervisor"),
+            // Issue 13: 催办 by an agency, of its own branch's duty only.
+            ["POST /api/assignments/{id}/urge"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshAsync()).Lead}/urge", new { note = "请尽快到场" }),
+                E(("township", Forbidden), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Ok), ("agency-other", NotFound), ("supervisor", Forbidden)), OwnerLast: "agency"),
             ["POST /api/meetings/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/meetings", Meeting())),
                 E(("township", Created), ("township-other", Created), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Forbidden), ("agency-other", Forbidden), ("supervisor", Created))),
             ["GET /api/meetings/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/meetings", null)), Everyone(Ok)),
@@ -251,6 +260,7 @@ public sealed class When_every_role_calls_every_endpoint
             ["PUT /api/notice-channels/{id}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/notice-channels/matrix-put", NoticeChannel())), Only("sysadmin", Ok)),
             ["DELETE /api/notice-channels/{id}"] = new(async () => new Probe(HttpMethod.Delete, $"/api/notice-channels/{await NoticeChannelAsync("matrix-delete")}", null), Only("sysadmin", NoContent)),
             ["GET /api/notice-channels/{id}/deliveries"] = new(async () => new Probe(HttpMethod.Get, $"/api/notice-channels/{await NoticeChannelAsync("matrix-read")}/deliveries", null), Only("sysadmin", Ok)),
+            ["POST /api/notice-channels/{id}/test"] = new(async () => new Probe(HttpMethod.Post, $"/api/notice-channels/{await NoticeChannelAsync("matrix-read")}/test", null), Only("sysadmin", HttpStatusCode.Accepted)),
             // Operations (issue 7): probes, the scrape endpoint and the API reference are public, and say nothing about any organisation.
             ["* /health/live"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/health/live", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
             ["* /health/ready"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/health/ready", null)), E(Actors.Select(a => (a, Ok)).ToArray())),
@@ -482,10 +492,13 @@ public sealed class When_every_role_calls_every_endpoint
             _ => false,
         }, ["township", "township-other", "branch", "branch-other", "agency", "supervisor"]),
         // A township's statistics: the branches stationed in it, no agency.
+        // An agency's: itself and its own branches (issue 13).
         ["GET /api/stats/response-times"] = new("/api/stats/response-times", b => b["agencies"]!.AsArray().Concat(b["branches"]!.AsArray()).Select(x => x!),
-            (role, org, u) => role == "supervisor" || (role == "township" && u.Str("kind") != "agency" && (string?)u["townshipId"] == org), ["township", "township-other", "supervisor"]),
+            (role, org, u) => role == "supervisor" || (role == "township" && u.Str("kind") != "agency" && (string?)u["townshipId"] == org) || (role == "agency" && u.Str("agencyCode") == org),
+            ["township", "township-other", "agency", "agency-other", "supervisor"]),
         ["GET /api/stats/assessment"] = new("/api/stats/assessment", b => b["agencies"]!.AsArray().Concat(b["branches"]!.AsArray()).Select(x => x!),
-            (role, org, u) => role == "supervisor" || (role == "township" && u.Str("kind") != "agency" && (string?)u["townshipId"] == org), ["township", "township-other", "supervisor"]),
+            (role, org, u) => role == "supervisor" || (role == "township" && u.Str("kind") != "agency" && (string?)u["townshipId"] == org) || (role == "agency" && u.Str("agencyCode") == org),
+            ["township", "township-other", "agency", "agency-other", "supervisor"]),
         // The administrators' lists are county-wide, and theirs alone (any other caller: 403, by the table above).
         ["GET /api/audit"] = new("/api/audit?pageSize=100", Items, (role, _, _) => role == "auditadmin", ["auditadmin"]),
         ["GET /api/users"] = new("/api/users", Elements, (role, _, _) => role == "secadmin", ["secadmin"]),
@@ -544,7 +557,7 @@ public sealed class When_every_role_calls_every_endpoint
         Assert.That(failures, Is.Empty, list);
     }
 
-    public static IEnumerable<string> RowNames() => new When_every_role_calls_every_endpoint().Rows().Keys;
+    public static IEnumerable<string> RowNames() => new When_every_role_calls_every_endpoint("sqlite").Rows().Keys;
 
     private async Task<HttpStatusCode> SendAsync(string actor, Probe probe)
     {

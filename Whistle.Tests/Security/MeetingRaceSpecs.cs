@@ -12,8 +12,10 @@ namespace Whistle.Tests.Security;
 /// here the interleaving SQL Server allows without the lock — another command committing between this one's read
 /// and its write — is produced by a trigger that makes the meeting's UPDATE match no row, as a moved version does.
 /// </summary>
+[TestFixture("sqlite")]
+[TestFixture("postgresql")]
 [NonParallelizable]
-public sealed class When_two_commands_race_on_one_meeting
+public sealed class When_two_commands_race_on_one_meeting(string database)
 {
     private readonly ShiftedClock _clock = new();
     private WhistleSystem _system = null!;
@@ -23,7 +25,7 @@ public sealed class When_two_commands_race_on_one_meeting
     [OneTimeSetUp]
     public async Task Start()
     {
-        _system = await WhistleSystem.EmbeddedAsync(s => s.AddSingleton<TimeProvider>(_clock));
+        _system = await WhistleSystem.EmbeddedAsync(s => s.AddSingleton<TimeProvider>(_clock), database: database);
         _township = await _system.SignInAsync("township.chengguan");
         _branch = await _system.SignInAsync("branch.urban-management.chengguan");
     }
@@ -92,9 +94,13 @@ public sealed class When_two_commands_race_on_one_meeting
         var (meeting, summons) = await MeetingAsync();
         var before = await FingerprintAsync(meeting);
         // Another writer's commit in between: the meeting's version-checked UPDATE now matches no row.
-        await _system.Database.ReadAsync(
-            c => c.ExecuteAsync($"CREATE TRIGGER lost_race BEFORE UPDATE ON meetings WHEN OLD.id = '{meeting}' BEGIN SELECT RAISE(IGNORE); END;"),
-            CancellationToken.None);
+        // (A trigger that skips the meeting's row: SQLite's RAISE(IGNORE); PostgreSQL's BEFORE trigger answering NULL.)
+        var (create, drop) = database == "postgresql"
+            ? ($"CREATE FUNCTION lost_race() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF OLD.id = '{meeting}' THEN RETURN NULL; END IF; RETURN NEW; END $$; "
+               + "CREATE TRIGGER lost_race BEFORE UPDATE ON meetings FOR EACH ROW EXECUTE FUNCTION lost_race();",
+               "DROP TRIGGER lost_race ON meetings; DROP FUNCTION lost_race();")
+            : ($"CREATE TRIGGER lost_race BEFORE UPDATE ON meetings WHEN OLD.id = '{meeting}' BEGIN SELECT RAISE(IGNORE); END;", "DROP TRIGGER lost_race;");
+        await _system.Database.ReadAsync(c => c.ExecuteAsync(create), CancellationToken.None);
         try
         {
             var (status, body, _) = await SendAsync(command, meeting, summons);
@@ -103,7 +109,7 @@ public sealed class When_two_commands_race_on_one_meeting
         }
         finally
         {
-            await _system.Database.ReadAsync(c => c.ExecuteAsync("DROP TRIGGER lost_race;"), CancellationToken.None);
+            await _system.Database.ReadAsync(c => c.ExecuteAsync(drop), CancellationToken.None);
         }
 
         Assert.That(await FingerprintAsync(meeting), Is.EqualTo(before), "nothing recorded");

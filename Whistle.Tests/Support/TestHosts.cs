@@ -110,7 +110,23 @@ public static class TestSettings
         ["Whistle:Auth:RaisesPerMinute"] = "10000",
     };
 
-    public static Dictionary<string, string?> Distributed(string dataFolder, RabbitBroker broker, bool inProcessDispatcher = false) => new()
+    /// <summary>
+    /// A distributed instance: RabbitMQ, and <paramref name="postgres"/>'s database when given (what
+    /// <see cref="WhistleSystem.DistributedAsync"/> gives every instance), else a SQLite file in the data folder.
+    /// </summary>
+    public static Dictionary<string, string?> Distributed(string dataFolder, RabbitBroker broker, bool inProcessDispatcher = false, PostgresDatabase? postgres = null)
+    {
+        var settings = Instance(dataFolder, broker, inProcessDispatcher);
+        if (postgres is not null)
+        {
+            settings["Whistle:Database:Provider"] = "PostgreSql";
+            settings["Whistle:Database:ConnectionString"] = postgres.ConnectionString;
+        }
+
+        return settings;
+    }
+
+    private static Dictionary<string, string?> Instance(string dataFolder, RabbitBroker broker, bool inProcessDispatcher) => new()
     {
         ["Whistle:DataFolder"] = dataFolder,
         ["Whistle:Demo:Enabled"] = "true",

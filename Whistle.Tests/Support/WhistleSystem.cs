@@ -5,18 +5,27 @@ namespace Whistle.Tests.Support;
 
 /// <summary>
 /// A whole Whistle system for a test fixture: either embedded (one Api, in-memory bus, dispatcher
-/// in-process) or distributed (RabbitMQ, Api and Dispatcher as separate hosts over one database).
+/// in-process, a SQLite file) or distributed (RabbitMQ, Api and Dispatcher as separate hosts over one PostgreSQL
+/// database of the system's own on the test command's cluster: a server database, as a deployment has, no shared file;
+/// under CI=true a missing PostgreSQL fails the test, elsewhere the test is ignored with that reason).
 /// </summary>
 public sealed class WhistleSystem : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _hosts = [];
 
-    private WhistleSystem(string name, string dataFolder, RabbitBroker? broker)
+    private WhistleSystem(string name, string dataFolder, RabbitBroker? broker, PostgresDatabase? postgres = null)
     {
         Name = name;
         DataFolder = dataFolder;
         Broker = broker;
+        Postgres = postgres;
     }
+
+    /// <summary>The distributed system's database on the test PostgreSQL (null when embedded).</summary>
+    public PostgresDatabase? Postgres { get; }
+
+    /// <summary>The settings of one more Api or Dispatcher of this distributed system.</summary>
+    public Dictionary<string, string?> DistributedSettings() => TestSettings.Distributed(DataFolder, Broker!, postgres: Postgres);
 
     public string Name { get; }
 
@@ -34,10 +43,27 @@ public sealed class WhistleSystem : IAsyncDisposable
 
     public Action<IServiceCollection>? Services { get; private init; }
 
-    public static async Task<WhistleSystem> EmbeddedAsync(Action<IServiceCollection>? services = null, IDictionary<string, string?>? settings = null)
+    /// <summary>
+    /// One Api with the in-memory bus and the dispatcher in-process, on a SQLite file; or, with
+    /// <paramref name="database"/> <c>postgresql</c>, on a PostgreSQL database of its own (specs that run on both).
+    /// </summary>
+    public static async Task<WhistleSystem> EmbeddedAsync(Action<IServiceCollection>? services = null, IDictionary<string, string?>? settings = null, string database = "sqlite")
     {
-        var system = new WhistleSystem("embedded", TestSettings.NewDataFolder(), null) { Services = services };
+        var postgres = database switch
+        {
+            "sqlite" => null,
+            "postgresql" => await PostgresServer.Require().CreateDatabaseAsync(),
+            _ => throw new ArgumentException($"No test database '{database}' (sqlite, postgresql).", nameof(database)),
+        };
+        var system = new WhistleSystem("embedded", TestSettings.NewDataFolder(), null, postgres) { Services = services };
         var all = TestSettings.Embedded(system.DataFolder);
+        if (postgres is not null)
+        {
+            all["Whistle:Database:Provider"] = "PostgreSql";
+            all["Whistle:Database:ConnectionString"] = postgres.ConnectionString;
+            all["Whistle:Demo:Enabled"] = "true";
+        }
+
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
         system.Apis.Add(await ApiHost.StartAsync(all, services));
         system._hosts.Add(system.Apis[0]);
@@ -47,12 +73,13 @@ public sealed class WhistleSystem : IAsyncDisposable
     public static async Task<WhistleSystem> DistributedAsync(int apis = 1, int dispatchers = 1, Action<IServiceCollection>? services = null)
     {
         var broker = RabbitBroker.RequireRunning();
-        var system = new WhistleSystem("distributed", TestSettings.NewDataFolder(), broker) { Services = services };
+        var postgres = await PostgresServer.Require().CreateDatabaseAsync();
+        var system = new WhistleSystem("distributed", TestSettings.NewDataFolder(), broker, postgres) { Services = services };
         try
         {
             for (var i = 0; i < apis; i++)
             {
-                var api = await ApiHost.StartAsync(TestSettings.Distributed(system.DataFolder, broker), services);
+                var api = await ApiHost.StartAsync(system.DistributedSettings(), services);
                 system.Apis.Add(api);
                 system._hosts.Add(api);
             }
@@ -73,7 +100,7 @@ public sealed class WhistleSystem : IAsyncDisposable
 
     public async Task<DispatcherHost> StartDispatcherAsync()
     {
-        var dispatcher = await DispatcherHost.StartAsync(TestSettings.Distributed(DataFolder, Broker!), Services);
+        var dispatcher = await DispatcherHost.StartAsync(DistributedSettings(), Services);
         Dispatchers.Add(dispatcher);
         _hosts.Add(dispatcher);
         return dispatcher;
@@ -98,6 +125,11 @@ public sealed class WhistleSystem : IAsyncDisposable
         }
 
         Broker?.Delete();
+        if (Postgres is not null)
+        {
+            await Postgres.DisposeAsync();
+        }
+
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {

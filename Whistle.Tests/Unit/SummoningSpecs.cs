@@ -22,7 +22,7 @@ public sealed class When_a_unit_is_summoned
             foreach (var agency in _county.Definition.Agencies)
             {
                 var choice = Summoning.Choose(_county, Roles.Township, township.Id, township.Id, agency.Code, null);
-                Assert.That(choice.Allowed, Is.True, choice.Problem);
+                Assert.That(choice.Allowed, Is.True, choice.Problem?.Detail);
                 Assert.That(choice.Unit!.BranchId, Is.EqualTo(_county.FindBranch(agency.Code, township.Id)?.Id));
                 Assert.That(Summoning.IsStationedIn(_county, choice.Unit, township.Id), Is.True, $"{agency.Code} for {township.Id}");
             }
@@ -42,7 +42,8 @@ public sealed class When_a_unit_is_summoned
             Assert.That(own.Unit, Is.EqualTo(new SummonedUnit("health", "health.chengguan")));
             Assert.That(other.Allowed, Is.False);
             Assert.That(other.Field, Is.EqualTo(SummonsField.Branch));
-            Assert.That(other.Problem, Does.Contain("not stationed"));
+            Assert.That(other.Problem?.Detail, Does.Contain("not stationed"));
+            Assert.That(other.Problem?.Code, Is.EqualTo(Whistle.Core.Problems.ProblemCodes.UnitNotStationed));
             Assert.That(elsewhere.Allowed, Is.False, "work of another township");
         });
     }

@@ -71,7 +71,7 @@ export const router = createRouter({
       path: '/assessment',
       name: 'assessment',
       component: () => import('./views/AssessmentView.vue'),
-      meta: { roles: ['supervisor', 'township'] },
+      meta: { roles: ['supervisor', 'township', 'agency'] },
     },
     {
       path: '/assessment/report',
@@ -112,6 +112,22 @@ export const router = createRouter({
     },
     // The signed-in account's own password and second factor (issue 11); also where a restricted token is kept.
     { path: '/account', name: 'account', component: () => import('./views/AccountView.vue') },
+    // ---- issue 13: what each role expected ----
+    { path: '/map', name: 'map', component: () => import('./views/MapView.vue'), meta: { roles: ['supervisor'] } },
+    {
+      // The whistles behind a chart bar, a ranking row or a search (the filters are the query).
+      path: '/whistles',
+      name: 'whistles',
+      component: () => import('./views/WhistlesView.vue'),
+      meta: { roles: ['supervisor', 'township', 'agency'] },
+    },
+    { path: '/exports', name: 'exports', component: () => import('./views/ExportsView.vue'), meta: { roles: ['supervisor'] } },
+    {
+      path: '/notice-channels',
+      name: 'notice-channels',
+      component: () => import('./views/NoticeChannelsView.vue'),
+      meta: { roles: ['sysadmin'] },
+    },
     { path: '/whistles/:id', name: 'whistle', component: () => import('./views/WhistleDetailView.vue'), props: true },
     { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { public: true } },
   ],

@@ -111,7 +111,8 @@ describe('three rates and ranking', () => {
     expect(rateText(0.8532)).toBe('85.3%')
     expect(rateText(1)).toBe('100.0%')
     expect(rateText(null)).toBe('—')
-    expect(secondsText(725)).toBe('12m05s')
+    expect(secondsText(725)).toBe('12分5秒')
+    expect(secondsText(725, 'en')).toBe('12 min 5 s')
     expect(secondsText(null)).toBe('—')
     expect(scoreText(88.456)).toBe('88.5')
     expect(scoreText(null)).toBe('—')
@@ -191,10 +192,10 @@ describe('whistle list upkeep', () => {
   })
   it('shows what an audited change changed', () => {
     expect(auditChanges({ name: 'a', limits: { urgent: 1 }, same: 1 }, { name: 'b', limits: { urgent: 2 }, same: 1 })).toEqual([
-      { field: 'limits', before: '{"urgent":1}', after: '{"urgent":2}' },
+      { field: 'limits.urgent', before: 1, after: 2 },
       { field: 'name', before: 'a', after: 'b' },
     ])
-    expect(auditChanges(null, { name: 'x' })).toEqual([{ field: 'name', before: '—', after: 'x' }])
+    expect(auditChanges(null, { name: 'x' })).toEqual([{ field: 'name', before: null, after: 'x' }])
   })
 })
 

@@ -128,15 +128,32 @@ describe('inbox order and township actions', () => {
     whistle: { ...ev({}).whistle!, urgency },
   })
 
-  it('waiting for report first, then most urgent, then newest', () => {
+  it('Should_sort_open_duties_by_the_nearest_limit_with_the_overdue_on_top', () => {
+    const due = (id: string, status: Assignment['status'], reportBy: string, resolveBy: string, over: Partial<InboxAssignment> = {}): InboxAssignment => ({
+      ...row(id, status, 'routine', '2025-03-01T06:00:00Z'),
+      reportBy,
+      resolveBy,
+      ...over,
+    })
     const sorted = sortInbox([
-      row('old-routine', 'dispatched', 'routine', '2025-03-01T06:00:00Z'),
+      due('report-in-25', 'dispatched', '2025-03-01T08:25:00Z', '2025-03-01T12:00:00Z'),
       row('done', 'resolved', 'emergency', '2025-03-01T09:00:00Z'),
-      row('new-routine', 'dispatched', 'routine', '2025-03-01T08:00:00Z'),
-      row('emergency', 'dispatched', 'emergency', '2025-03-01T05:00:00Z'),
-      row('in-hand', 'reported', 'emergency', '2025-03-01T09:30:00Z'),
+      due('resolve-in-10', 'reported', '2025-03-01T07:00:00Z', '2025-03-01T08:10:00Z'),
+      due('overdue-long', 'dispatched', '2025-03-01T06:30:00Z', '2025-03-01T12:00:00Z'),
+      due('overdue-short', 'reported', '2025-03-01T06:00:00Z', '2025-03-01T07:55:00Z'),
+      due('cancelled', 'dispatched', '2025-03-01T05:00:00Z', '2025-03-01T06:00:00Z', { whistle: { ...ev({}).whistle!, status: 'cancelled' } }),
+      // The server escalated it (its clock is ahead of this one): due no later than the escalation.
+      due('escalated', 'dispatched', '2025-03-01T08:40:00Z', '2025-03-01T12:00:00Z', { escalationCount: 1, lastEscalatedAt: '2025-03-01T06:45:00Z' }),
     ])
-    expect(sorted.map((r) => r.id)).toEqual(['emergency', 'new-routine', 'old-routine', 'in-hand', 'done'])
+    expect(sorted.map((r) => r.id)).toEqual(['overdue-long', 'escalated', 'overdue-short', 'resolve-in-10', 'report-in-25', 'done', 'cancelled'])
+  })
+
+  it('Should_put_the_more_urgent_first_when_limits_fall_together', () => {
+    const sorted = sortInbox([
+      row('routine', 'dispatched', 'routine', '2025-03-01T06:00:00Z'),
+      row('emergency', 'dispatched', 'emergency', '2025-03-01T05:00:00Z'),
+    ])
+    expect(sorted.map((r) => r.id)).toEqual(['emergency', 'routine'])
   })
 
   it('cancel only before any report; rate the resolved assignments', () => {

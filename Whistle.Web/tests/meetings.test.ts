@@ -29,7 +29,7 @@ import { problemToFieldErrors } from '../src/lib/problem'
 import { matterName } from '../src/stores/reference'
 import zhCN from '../src/i18n/zh-CN'
 import en from '../src/i18n/en'
-import { translate, type MessageTree } from '../src/i18n'
+import { setLocale, translate, type MessageTree } from '../src/i18n'
 
 const NOW = Date.parse('2026-11-01T02:00:00Z') // 10:00 in Shanghai
 
@@ -261,6 +261,7 @@ describe('minutes and decisions', () => {
   })
 
   it("maps the API's 400 to the minutes, each decision's fields and the rest", () => {
+    setLocale('en') // answers without codes: the English the API sent
     const mapped = minutesProblem({
       status: 400,
       errors: { minutes: ['Required.'], 'decisions[0].text': ['Too long.'], 'decisions[1].dueAt': ['Past.'], 'decisions[1].branchId': ['No.'], decisions: ['At most 20.'] },
@@ -270,6 +271,10 @@ describe('minutes and decisions', () => {
     expect(mapped.decisions[1]).toEqual({ dueAt: ['Past.'], branchId: ['No.'] })
     expect(mapped.general).toEqual(['At most 20.'])
     expect(minutesProblem({ status: 400, detail: 'Bad' }).general).toEqual(['Bad'])
+    setLocale('zh-CN')
+    expect(minutesProblem({ status: 400, errors: { 'decisions[0].dueAt': ['A decision is due in the future.'] }, codes: { 'decisions[0].dueAt': [{ code: 'due-in-past' }] } }).decisions[0]).toEqual({
+      dueAt: ['办结期限须晚于现在'],
+    })
   })
 
   it('a decision whistle shows its matter as 会议议定事项', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { countdown, formatDateTime, formatDuration, formatTime } from '../src/lib/time'
+import { countdown, formatDateTime, formatDuration, formatTime, limitState } from '../src/lib/time'
 import { assignmentDeadlines, boardCounters, isWhistleOverdue } from '../src/lib/domain'
 import type { Assignment, Whistle } from '../src/api/types'
 
@@ -30,6 +30,35 @@ describe('Asia/Shanghai formatting', () => {
   })
 })
 
+describe('limit state (amber at the reminder share, red when overdue)', () => {
+  const start = '2025-03-01T08:00:00Z'
+  const end = '2025-03-01T08:30:00Z'
+  const at = (hhmmss: string) => Date.parse(`2025-03-01T${hhmmss}Z`)
+
+  it('Should_stay_plain_before_the_reminder_share_of_the_limit_has_passed', () => {
+    expect(limitState(start, end, at('08:14:59'), 0.5)).toBe('ok')
+  })
+
+  it('Should_turn_amber_once_the_reminder_share_has_passed', () => {
+    expect(limitState(start, end, at('08:15:00'), 0.5)).toBe('warning')
+    expect(limitState(start, end, at('08:29:59'), 0.5)).toBe('warning')
+    expect(limitState(start, end, at('08:23:59'), 0.8)).toBe('ok')
+    expect(limitState(start, end, at('08:24:00'), 0.8)).toBe('warning')
+  })
+
+  it('Should_turn_red_once_the_deadline_has_passed', () => {
+    expect(limitState(start, end, at('08:30:00'), 0.5)).toBe('warning')
+    expect(limitState(start, end, at('08:30:01'), 0.5)).toBe('overdue')
+  })
+
+  it('Should_show_no_amber_when_the_county_sends_no_reminder', () => {
+    expect(limitState(start, end, at('08:29:00'), 0)).toBe('ok')
+    expect(limitState(start, end, at('08:29:00'), 1)).toBe('ok')
+    expect(limitState(null, end, at('08:29:00'), 0.5)).toBe('ok')
+    expect(limitState(start, null, at('08:29:00'), 0.5)).toBeNull()
+  })
+})
+
 describe('countdown', () => {
   const now = Date.parse('2025-03-01T08:00:00Z')
 
@@ -37,14 +66,14 @@ describe('countdown', () => {
     const c = countdown('2025-03-01T08:30:00Z', now)!
     expect(c.overdue).toBe(false)
     expect(c.minutes).toBe(30)
-    expect(c.text).toBe('30m00s')
+    expect(c.text).toBe('30分')
   })
 
   it('is overdue after the deadline, with the time past it', () => {
     const c = countdown('2025-03-01T07:54:30Z', now)!
     expect(c.overdue).toBe(true)
     expect(c.minutes).toBe(6)
-    expect(c.text).toBe('5m30s')
+    expect(c.text).toBe('5分30秒')
   })
 
   it('is not overdue exactly at the deadline', () => {
@@ -56,11 +85,21 @@ describe('countdown', () => {
     expect(countdown('garbage', now)).toBeNull()
   })
 
-  it('formats durations compactly', () => {
-    expect(formatDuration(45_000)).toBe('45s')
-    expect(formatDuration(65 * 60_000)).toBe('1h05m')
-    expect(formatDuration((26 * 60 + 1) * 60_000)).toBe('1d2h')
-    expect(formatDuration(-90_000)).toBe('1m30s')
+  it('Should_count_in_Chinese_units_two_at_most', () => {
+    expect(formatDuration(45_000)).toBe('45秒')
+    expect(formatDuration((8 * 60 + 49) * 1000)).toBe('8分49秒')
+    expect(formatDuration((2 * 60 + 5) * 60_000)).toBe('2小时5分')
+    expect(formatDuration(2 * 3600_000)).toBe('2小时')
+    expect(formatDuration(((3 * 24 + 4) * 60 + 59) * 60_000)).toBe('3天4小时')
+    expect(formatDuration(-90_000)).toBe('1分30秒')
+  })
+
+  it('Should_count_in_English_units_when_the_UI_is_English', () => {
+    expect(formatDuration((8 * 60 + 49) * 1000, 'en')).toBe('8 min 49 s')
+    expect(formatDuration((2 * 60 + 5) * 60_000, 'en')).toBe('2 h 5 min')
+    expect(formatDuration(((3 * 24 + 4) * 60) * 60_000, 'en')).toBe('3 d 4 h')
+    expect(formatDuration(45_000, 'en')).toBe('45 s')
+    expect(countdown('2025-03-01T08:08:49Z', now, 'en')!.text).toBe('8 min 49 s')
   })
 })
 

@@ -23,6 +23,8 @@ import type {
   TokenResponse,
   Whistle,
 } from './types'
+import type { CountyMap, ExportFormat, ExportKind, NoticeChannel, NoticeDelivery, SaveNoticeChannel, WhistleFilter } from './roles'
+import { whistleFilterQuery } from './roles'
 import { accessToken, sessionExpired } from '../stores/auth'
 import { fileNameFromDisposition } from '../lib/files'
 import { auditQuery, type AuditFilter } from '../lib/audit'
@@ -173,6 +175,25 @@ export const api = {
   recordMinutes: (meetingId: string, minutes: string, decisions: DecisionInput[]) =>
     request<Meeting>(`/api/meetings/${encodeURIComponent(meetingId)}/minutes`, { method: 'POST', body: { minutes, decisions } }),
   cancelMeeting: (meetingId: string) => request<Meeting>(`/api/meetings/${encodeURIComponent(meetingId)}/cancel`, { method: 'POST', body: {} }),
+  // ---- issue 13: what each role expected ----
+  /** The whistles behind a chart bar, a ranking row, a map or a search: `GET /api/whistles` with its filters. */
+  whistlesWhere: (f: WhistleFilter, page = 1, pageSize = 50) => request<Page<Whistle>>(`/api/whistles?${whistleFilterQuery(f, page, pageSize)}`),
+  countyMap: () => request<CountyMap>('/api/map'),
+  /** A meeting's decision (work due in days): the day it will be done, or nothing — no ETA in minutes. */
+  reportExpected: (id: string, expectedOn: string | undefined, note?: string, attachmentIds?: string[]) =>
+    request<unknown>(`/api/assignments/${encodeURIComponent(id)}/report`, { method: 'POST', body: { expectedOn, note, attachmentIds } }),
+  urge: (id: string, note?: string) => request<Whistle>(`/api/assignments/${encodeURIComponent(id)}/urge`, { method: 'POST', body: { note } }),
+  noticeChannels: () => request<NoticeChannel[]>('/api/notice-channels'),
+  saveNoticeChannel: (id: string, body: SaveNoticeChannel) =>
+    request<NoticeChannel>(`/api/notice-channels/${encodeURIComponent(id)}`, { method: 'PUT', body }),
+  deleteNoticeChannel: (id: string) => request<void>(`/api/notice-channels/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  testNoticeChannel: (id: string) => request<void>(`/api/notice-channels/${encodeURIComponent(id)}/test`, { method: 'POST', body: {} }),
+  noticeDeliveries: (id: string) => request<NoticeDelivery[]>(`/api/notice-channels/${encodeURIComponent(id)}/deliveries`),
+  exportData: (kind: ExportKind, from: string, to: string, format: ExportFormat) =>
+    download(
+      `/api/export/${kind}?${new URLSearchParams({ from, to, format }).toString()}`,
+      format === 'csv' ? 'text/csv, */*' : 'application/jsonl, */*',
+    ),
 }
 
 /** A list answer, whether the API sends a bare array, one object or a page. */

@@ -147,6 +147,8 @@ export interface Assignment {
   previousAssignmentId?: string | null
   /** When a supervisor moved this duty to another unit (status `reassigned`). */
   reassignedAt?: string | null
+  /** Work due in days (a meeting's decision): the day (YYYY-MM-DD, Asia/Shanghai) the unit expects to finish. */
+  expectedOn?: string | null
 }
 
 export type StepPhase = 'report' | 'resolve'
@@ -163,6 +165,9 @@ export interface TimelineEntry {
   actor?: Actor | null
   assignmentId?: string | null
   note?: string | null
+  /** A note the server wrote itself, by code (docs/API.md, "Timeline notes"); `note` keeps the Chinese text. */
+  noteCode?: string | null
+  noteParams?: Record<string, unknown> | null
   step?: EscalationStep | null
   attachmentIds?: string[] | null
 }
@@ -275,6 +280,8 @@ export interface WhistleEvent {
   assignment?: Assignment | null
   step?: EscalationStep | null
   note?: string | null
+  noteCode?: string | null
+  noteParams?: Record<string, unknown> | null
   meeting?: MeetingSnapshot | null
 }
 
@@ -380,12 +387,27 @@ export interface AttendanceInput {
 
 export interface DemoUser extends User {}
 
+/** The values a problem's text needs (docs/API.md, "Problem codes"). */
+export type ProblemParams = Record<string, string | number | boolean | null>
+
+/** One field's problem in a 400: its code and values. */
+export interface FieldProblem {
+  code: string
+  params?: ProblemParams
+}
+
 export interface ProblemDetails {
   type?: string
   title?: string
   status?: number
+  /** English, for API clients; the UI shows the translated `code`. */
   detail?: string
+  /** Stable, kebab-case (Whistle.Core/Problems/ProblemCodes.cs). */
+  code?: string
+  params?: ProblemParams
   errors?: Record<string, string[] | string>
+  /** Beside `errors` on a 400: each field's problems as codes. */
+  codes?: Record<string, FieldProblem[]>
   [key: string]: unknown
 }
 

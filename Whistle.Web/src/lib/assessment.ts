@@ -1,6 +1,6 @@
 // Pure logic of the assessment (实绩考核) pages: periods, rates, sorting, file names.
 import type { AssessmentPeriod, AssessmentUnit, HistogramBucket } from '../api/types'
-import { formatDuration, TIME_ZONE } from './time'
+import { formatDuration, TIME_ZONE, type DurationLanguage } from './time'
 
 const dateFormatter = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' })
 
@@ -60,10 +60,10 @@ export function rateText(rate: number | null | undefined): string {
   return `${(Math.round(rate * 1000) / 10).toFixed(1)}%`
 }
 
-/** Seconds → `12m05s` / `1h05m`; null → `—`. */
-export function secondsText(seconds: number | null | undefined): string {
+/** Seconds → `12分5秒` / `1小时5分` (English `12 min 5 s`); null → `—`. */
+export function secondsText(seconds: number | null | undefined, language: DurationLanguage = 'zh-CN'): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—'
-  return formatDuration(seconds * 1000)
+  return formatDuration(seconds * 1000, language)
 }
 
 export function scoreText(score: number | null | undefined): string {

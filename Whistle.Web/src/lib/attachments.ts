@@ -1,5 +1,6 @@
 // Photos and files (issue 14): uploads with progress, and the bytes of an attachment read with the token.
-import type { Attachment } from '../api/types'
+import type { Attachment, ProblemDetails } from '../api/types'
+import { problemText } from './problem'
 import { accessToken } from '../stores/auth'
 
 export interface GpsPosition {
@@ -19,14 +20,20 @@ export interface UploadedFile {
   gps?: GpsPosition | null
 }
 
-/** Why an upload failed: the API's code and sentence, or a network failure (retry). */
+/** Why an upload failed: the API's problem (its code, params and English detail), or a network failure (status 0; retry). */
 export class UploadError extends Error {
   constructor(
     message: string,
     readonly status: number,
     readonly code: string | null,
+    readonly problem: ProblemDetails | null = null,
   ) {
     super(message)
+  }
+
+  /** What the failure says to a person, in the UI's language: the problem's code translated (never the English detail in Chinese). */
+  get text(): string {
+    return problemText(this.problem ?? { status: this.status, code: this.code ?? undefined })
   }
 }
 
@@ -48,7 +55,7 @@ export function uploadFile(file: File, whistleId: string | undefined, onProgress
       if (e.lengthComputable) onProgress(Math.min(99, Math.round((e.loaded / e.total) * 100)))
     }
     xhr.onload = () => {
-      let body: { items?: UploadedFile[]; detail?: string; title?: string; code?: string } | null = null
+      let body: ({ items?: UploadedFile[] } & ProblemDetails) | null = null
       try {
         body = xhr.responseText ? JSON.parse(xhr.responseText) : null
       } catch {
@@ -58,7 +65,7 @@ export function uploadFile(file: File, whistleId: string | undefined, onProgress
         onProgress(100)
         resolve(body.items[0])
       } else {
-        reject(new UploadError(body?.detail || body?.title || `HTTP ${xhr.status}`, xhr.status, body?.code ?? null))
+        reject(new UploadError(body?.detail || body?.title || `HTTP ${xhr.status}`, xhr.status, body?.code ?? null, body ? { ...body, status: body.status ?? xhr.status } : null))
       }
     }
     xhr.onerror = () => reject(new UploadError('network', 0, null))

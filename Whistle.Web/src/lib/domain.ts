@@ -81,16 +81,33 @@ export function isWhistleOverdue(w: Pick<Whistle, 'status' | 'assignments'>, now
   return (w.assignments ?? []).some((a) => isAssignmentOverdue(a, now))
 }
 
-/** The inbox order: work waiting for a report first, then in hand, then done; most urgent, then newest first. */
+/**
+ * When the duty's running limit falls: report-by while it waits for its report, resolve-by while in hand (a duty the
+ * server already escalated counts as due no later than that escalation); null for a duty that asks nothing more.
+ */
+export function nextLimitAt(a: InboxAssignment): number | null {
+  if (!isOpenInboxRow(a)) return null
+  const due = Date.parse((a.status === 'dispatched' ? a.reportBy : a.resolveBy) ?? '')
+  if (!Number.isFinite(due)) return null
+  const escalatedAt = escalatedInPhase(a) && a.lastEscalatedAt ? Date.parse(a.lastEscalatedAt) : NaN
+  return Number.isFinite(escalatedAt) ? Math.min(due, escalatedAt) : due
+}
+
+/**
+ * The inbox order, by the nearest limit: open duties first, the soonest due on top (so the overdue ones, the longest
+ * overdue first, above those still running); then the duties that ask nothing more, newest first. Equal limits: the
+ * more urgent, then the newer. The order does not depend on the clock, so rows do not jump as time passes.
+ */
 export function sortInbox<T extends InboxAssignment>(items: readonly T[]): T[] {
-  const statusRank = (a: Assignment) => (a.status === 'dispatched' ? 0 : a.status === 'reported' ? 1 : 2)
-  return [...items].sort((a, b) => {
-    const s = statusRank(a) - statusRank(b)
-    if (s !== 0) return s
-    const u = (URGENCY_RANK[b.whistle?.urgency] ?? 0) - (URGENCY_RANK[a.whistle?.urgency] ?? 0)
+  const keyed = items.map((a) => ({ a, due: nextLimitAt(a) }))
+  keyed.sort((x, y) => {
+    if (x.due !== null && y.due !== null && x.due !== y.due) return x.due - y.due
+    if ((x.due === null) !== (y.due === null)) return x.due === null ? 1 : -1
+    const u = (URGENCY_RANK[y.a.whistle?.urgency] ?? 0) - (URGENCY_RANK[x.a.whistle?.urgency] ?? 0)
     if (u !== 0) return u
-    return new Date(b.dispatchedAt).getTime() - new Date(a.dispatchedAt).getTime()
+    return new Date(y.a.dispatchedAt).getTime() - new Date(x.a.dispatchedAt).getTime()
   })
+  return keyed.map((k) => k.a)
 }
 
 export interface BoardCounters {

@@ -1,4 +1,4 @@
-// The whistle-list (吹哨清单) edit form: from/to the API's shapes, and the API's validation rules.
+// The matter catalogue (吹哨事项清单) edit form: from/to the API's shapes, and the API's validation rules.
 import type { Limit, Matter, MatterUpsert, Urgency } from '../api/types'
 import { URGENCIES } from '../api/types'
 import type { ValidationMessage } from './validation'

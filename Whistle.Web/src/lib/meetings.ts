@@ -14,6 +14,7 @@ import type {
 import { ATTENDANCE_VALUES, MEETING_KINDS } from '../api/types'
 import { formatDateTime } from './time'
 import { tooLong, type ValidationMessage } from './validation'
+import { fieldTexts, problemText } from './problem'
 
 export const MEETING_LIMITS = { title: 100, agenda: 2000, place: 200, attendee: 200, reason: 2000, minutes: 10000, decision: 500 } as const
 export const MAX_DECISIONS = 20
@@ -368,8 +369,8 @@ export function minutesProblem(problem: ProblemDetails | null | undefined): {
   const out = { minutes: [] as string[], decisions: {} as Record<number, Partial<Record<DecisionField | 'branchId', string[]>>>, general: [] as string[] }
   const errors = problem?.errors
   if (errors && typeof errors === 'object') {
-    for (const [key, raw] of Object.entries(errors)) {
-      const messages = (Array.isArray(raw) ? raw : [raw]).filter((m): m is string => typeof m === 'string' && !!m)
+    for (const key of Object.keys(errors)) {
+      const messages = fieldTexts(problem!, key)
       if (!messages.length) continue
       const m = /^(?:\$\.)?decisions\[(\d+)\]\.(\w+)$/i.exec(key.trim())
       const field = m ? m[2].charAt(0).toLowerCase() + m[2].slice(1) : ''
@@ -381,8 +382,7 @@ export function minutesProblem(problem: ProblemDetails | null | undefined): {
     }
   }
   if (!out.minutes.length && !out.general.length && !Object.keys(out.decisions).length) {
-    const text = problem?.detail || problem?.title
-    if (text) out.general.push(text)
+    if (problem) out.general.push(problemText(problem))
   }
   return out
 }

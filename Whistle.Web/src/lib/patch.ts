@@ -43,6 +43,8 @@ export function timelineEntryOf(e: WhistleEvent): TimelineEntry {
     actor: e.actor ?? null,
     assignmentId: e.assignmentId ?? e.assignment?.id ?? null,
     note: e.note ?? null,
+    noteCode: e.noteCode ?? null,
+    noteParams: e.noteParams ?? null,
     step: e.step ?? null,
   }
 }

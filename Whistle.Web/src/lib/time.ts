@@ -42,35 +42,71 @@ export function formatTime(value: string | number | Date | null | undefined): st
   return `${p.hour}:${p.minute}`
 }
 
+export type DurationLanguage = 'zh-CN' | 'en'
+
 export interface Countdown {
   /** Milliseconds until the deadline; negative once past it. */
   remainingMs: number
   overdue: boolean
   /** Whole minutes left (or overdue, as a positive number), rounded toward "more urgent". */
   minutes: number
-  /** Compact text such as `1h05m` or `45s`, without sign. */
+  /** The time left (or past), in the language's units, without sign: `8分49秒`, `2 h 5 min`. */
   text: string
 }
 
-/** Splits a duration into a compact text: `2d3h`, `1h05m`, `12m`, `45s`. */
-export function formatDuration(ms: number): string {
+const UNITS: Record<DurationLanguage, { d: string; h: string; m: string; s: string; sep: string }> = {
+  'zh-CN': { d: '天', h: '小时', m: '分', s: '秒', sep: '' },
+  en: { d: ' d', h: ' h', m: ' min', s: ' s', sep: ' ' },
+}
+
+/**
+ * A duration in two units at most, the larger first, in the language's words: `3天4小时`, `2小时5分`, `8分49秒`, `45秒`
+ * (English `3 d 4 h`, `2 h 5 min`, `8 min 49 s`, `45 s`). A second unit of zero is left out (`2小时`). Without sign.
+ */
+export function formatDuration(ms: number, language: DurationLanguage = 'zh-CN'): string {
+  const u = UNITS[language]
   const totalSeconds = Math.floor(Math.abs(ms) / 1000)
   const days = Math.floor(totalSeconds / 86400)
   const hours = Math.floor((totalSeconds % 86400) / 3600)
   const minutes = Math.floor((totalSeconds % 3600) / 60)
   const seconds = totalSeconds % 60
-  if (days > 0) return `${days}d${hours}h`
-  if (hours > 0) return `${hours}h${String(minutes).padStart(2, '0')}m`
-  if (minutes > 0) return `${minutes}m${String(seconds).padStart(2, '0')}s`
-  return `${seconds}s`
+  const two = (a: number, ua: string, b: number, ub: string) => (b > 0 ? `${a}${ua}${u.sep}${b}${ub}` : `${a}${ua}`)
+  if (days > 0) return two(days, u.d, hours, u.h)
+  if (hours > 0) return two(hours, u.h, minutes, u.m)
+  if (minutes > 0) return two(minutes, u.m, seconds, u.s)
+  return `${seconds}${u.s}`
 }
 
-export function countdown(deadline: string | number | Date | null | undefined, now: number): Countdown | null {
+export function countdown(deadline: string | number | Date | null | undefined, now: number, language: DurationLanguage = 'zh-CN'): Countdown | null {
   if (deadline === null || deadline === undefined || deadline === '') return null
   const d = toDate(deadline)
   if (!d) return null
   const remainingMs = d.getTime() - now
   const overdue = remainingMs < 0
   const minutes = overdue ? Math.ceil(-remainingMs / 60000) : Math.floor(remainingMs / 60000)
-  return { remainingMs, overdue, minutes, text: formatDuration(remainingMs) }
+  return { remainingMs, overdue, minutes, text: formatDuration(remainingMs, language) }
+}
+
+/** Where a running limit stands: `ok`; `warning` (amber) once the county's reminder share of it has passed; `overdue` (red). */
+export type LimitState = 'ok' | 'warning' | 'overdue'
+
+/**
+ * The state of a limit that runs from `start` to `deadline` at `now`, the way the server's escalation chain sees it
+ * (EscalationPolicy): the reminder (催办) falls when `reminderShare` of the limit has passed, the escalation (督办) at
+ * the deadline. A share outside (0, 1) means no reminder: no amber.
+ */
+export function limitState(
+  start: string | number | Date | null | undefined,
+  deadline: string | number | Date | null | undefined,
+  now: number,
+  reminderShare: number,
+): LimitState | null {
+  if (deadline === null || deadline === undefined || deadline === '') return null
+  const end = toDate(deadline)
+  if (!end) return null
+  if (now > end.getTime()) return 'overdue'
+  const from = start === null || start === undefined || start === '' ? null : toDate(start)
+  if (!from || !(reminderShare > 0 && reminderShare < 1)) return 'ok'
+  const remindAt = from.getTime() + (end.getTime() - from.getTime()) * reminderShare
+  return now >= remindAt ? 'warning' : 'ok'
 }

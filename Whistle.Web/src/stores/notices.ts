@@ -146,6 +146,17 @@ export function markSeen(id: string): void {
   notices.value = notices.value.filter((n) => n.assignmentId !== id && n.meetingId !== id)
 }
 
+/**
+ * A whistle's news of these kinds is over (issue 13: "已全部办结，待确认" once the township has confirmed, cancelled or
+ * reopened it): those notices leave the banner and the count.
+ */
+export function retireWhistleNotices(whistleId: string, kinds: readonly NoticeKind[]): void {
+  notices.value = notices.value.filter((n) => n.whistleId !== whistleId || !kinds.includes(n.kind))
+}
+
+/** The events after which a township's "all resolved, to confirm" notice of the whistle is over. */
+export const SETTLES_RESOLVED = ['WhistleConfirmed', 'WhistleReopened', 'WhistleCancelled'] as const
+
 export function resetNotices(): void {
   notices.value = []
   highlighted.clear()

@@ -1,4 +1,4 @@
-import { ref } from 'vue'
+import { computed, ref } from 'vue'
 import { api } from '../api/client'
 import type { Assignment, Matter, Org } from '../api/types'
 import { pickName, t } from '../i18n'
@@ -7,6 +7,11 @@ import { DECISION_MATTER_CODE } from '../lib/meetings'
 export const matters = ref<Matter[]>([])
 export const org = ref<Org>({ townships: [], agencies: [], branches: [] })
 export const referenceLoaded = ref(false)
+/**
+ * The county's reminder share (settings.escalation.reminderShare): a countdown turns amber once that share of its limit
+ * has passed, when the server sends its reminder (催办). The demo county's 0.5 until the organisation is loaded.
+ */
+export const reminderShare = computed(() => org.value.settings?.escalation?.reminderShare ?? 0.5)
 let loading: Promise<void> | null = null
 
 /** The whistle list and the organisation; `org`: the organisation alone (the security administrator reads no whistle list). */

@@ -1,0 +1,258 @@
+using System.Buffers.Binary;
+using System.Data;
+using System.Data.Common;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using DbUp;
+using DbUp.Builder;
+using DbUp.Engine.Output;
+using Npgsql;
+using Whistle.Core.Options;
+
+namespace Whistle.Core.Storage;
+
+/// <summary>
+/// PostgreSQL, the distributed way (and what openGauss and KingbaseES are built on). Read committed with row locks:
+/// every writer locks the row it is about to change first (<c>SELECT … FOR UPDATE</c>), so writers of one whistle (or
+/// meeting, or account) run one after another while others proceed; readers never wait (MVCC). Identity values are
+/// handed out at insert but may commit out of order, so the writers of a stream readers follow by number (the
+/// timeline) and the sections that must be exclusive (the relay's claim, the audit chain) take a transaction-scoped
+/// advisory lock (<c>pg_advisory_xact_lock</c>) under a <c>lock_timeout</c>: it is granted or the statement fails
+/// (55P03 lock_not_available, 40P01 deadlock_detected), which is retried as transient — nobody goes on without it.
+/// The relays of every instance are woken by <c>NOTIFY</c> in the transaction that writes an outbox row (delivered at
+/// commit) and a <c>LISTEN</c> connection per process (<see cref="ListenForWakeUpsAsync"/>); the poll stays as the fallback.
+/// </summary>
+public sealed class PostgreSqlDialect : SqlDialect
+{
+    public static readonly PostgreSqlDialect Instance = new();
+
+    // serialization_failure, deadlock_detected, lock_not_available (lock_timeout), too_many_connections,
+    // admin_shutdown, crash_shutdown, cannot_connect_now (a server starting after a crash), and every connection exception (08…).
+    private static readonly HashSet<string> TransientStates =
+        ["40001", "40P01", "55P03", "53300", "57P01", "57P02", "57P03"];
+
+    private PostgreSqlDialect()
+    {
+    }
+
+    public override DatabaseProvider Provider => DatabaseProvider.PostgreSql;
+
+    public override bool IsEmbedded => false;
+
+    public override string ConnectionString(string? configured, Func<string> dataFolder) =>
+        string.IsNullOrWhiteSpace(configured)
+            ? throw new InvalidOperationException("Whistle:Database:ConnectionString is required for PostgreSQL.")
+            : configured;
+
+    /// <summary>
+    /// Npgsql's data source: its pool, and its tracing and metrics (ActivitySource and Meter <c>Npgsql</c>, which
+    /// <c>WhistleTelemetry</c> subscribes to with Npgsql.OpenTelemetry).
+    /// </summary>
+    public override DbDataSource CreateDataSource(string connectionString) => new NpgsqlDataSourceBuilder(connectionString).Build();
+
+    public override Task OpenedAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override IsolationLevel WriteIsolation => IsolationLevel.ReadCommitted;
+
+    /// <summary>Repeatable read: one snapshot for every statement of the transaction (the audit chain's verification).</summary>
+    public override async ValueTask<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+
+    public override bool IsTransient(Exception exception) => exception switch
+    {
+        PostgresException e => TransientStates.Contains(e.SqlState) || e.SqlState.StartsWith("08", StringComparison.Ordinal),
+        // A connection refused, reset or ended while the server is down or restarting (Npgsql marks them transient).
+        NpgsqlException e => e.IsTransient,
+        TimeoutException => true,
+        _ => false,
+    };
+
+    public override bool IsUniqueViolation(Exception exception) => exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    public override string Page(string orderedSelect) => $"{Trim(orderedSelect)} LIMIT @Take OFFSET @Skip";
+
+    public override string Limit(string orderedSelect, string take = "@Take") => $"{Trim(orderedSelect)} LIMIT {take}";
+
+    /// <summary>
+    /// <c>FOR UPDATE</c>: the rows read stay locked against other writers until the transaction ends; readers do not
+    /// wait. PostgreSQL has no lock on an absent key (no key-range lock): where <paramref name="evenIfAbsent"/> matters
+    /// (an account's sign-in failures per address) the caller already holds the account row's lock, which every writer
+    /// of those rows takes first, and the insert itself is an upsert (<c>ON CONFLICT</c>).
+    /// </summary>
+    public override string SelectForUpdate(string columns, string from, string where, bool evenIfAbsent = false) =>
+        $"SELECT {columns} FROM {from} WHERE {where} FOR UPDATE";
+
+    public override string InsertReturningIdentity(string table, string columns, string values, string identity) =>
+        $"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {identity}";
+
+    /// <summary><c>ON CONFLICT (key) DO NOTHING</c>: atomic under read committed, so a racing twin inserts nothing and does not fail.</summary>
+    public override string InsertIfAbsent(string table, string columns, string values, string key) =>
+        $"INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT ({key}) DO NOTHING";
+
+    public override string Upsert(string table, string columns, string values, string key, string update) =>
+        $"INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT ({key}) DO UPDATE SET {update}";
+
+    /// <summary>
+    /// A transaction-scoped advisory lock (<c>pg_advisory_xact_lock</c>, or <c>…_shared</c>), released at commit or
+    /// rollback, taken in a <c>DO</c> block (no result set, so the statements' own results come first) under a
+    /// <c>lock_timeout</c> of <paramref name="wait"/> (set for the block only): granted, or 55P03 / 40P01, retried as transient.
+    /// </summary>
+    public override string UnderLock(string resource, TimeSpan wait, string statements, bool shared = false) =>
+        $"{Lock(resource, wait, shared)}\n{statements}";
+
+    /// <summary>
+    /// <c>BEGIN</c>, the advisory lock, the statements, <c>COMMIT</c>, in one round trip. Each statement under read
+    /// committed reads a snapshot taken after the lock was granted, so the check and the claim are atomic.
+    /// </summary>
+    public override string UnderLockInOwnTransaction(string resource, TimeSpan wait, string statements) =>
+        $"{OwnTransaction}\n{Lock(resource, wait, shared: false)}\n{statements}\nCOMMIT;";
+
+    /// <summary>The table as it is: MVCC readers see the last committed state and never wait for writers.</summary>
+    public override string SkippingLocked(string table) => table;
+
+    /// <summary>
+    /// <c>SET LOCAL synchronous_commit = off</c> for the statements' own transaction: the commit does not wait for its
+    /// WAL flush (a crash may lose it, never corrupt anything; the next ordinary commit flushes it). Statements that
+    /// begin their own transaction (<see cref="UnderLockInOwnTransaction"/>) get it inside; others are wrapped in one.
+    /// </summary>
+    public override string WithoutFlush(string statements) =>
+        statements.StartsWith(OwnTransaction, StringComparison.Ordinal)
+            ? $"{OwnTransaction}\n{NoFlush}{statements[OwnTransaction.Length..]}"
+            : $"{OwnTransaction}\n{NoFlush}\n{statements}\nCOMMIT;";
+
+    /// <summary><c>= ANY(@Ids)</c>: Dapper hands Npgsql the list as one array parameter (it does not expand it).</summary>
+    public override string InList(string column, string parameter) => $"{column} = ANY({parameter})";
+
+    /// <summary><c>NOTIFY channel</c>: queued by the transaction, delivered to every listener when it commits, dropped when it rolls back.</summary>
+    public override string Wake(string channel) => $"NOTIFY {Channel(channel)};";
+
+    /// <summary>
+    /// A connection of its own (not pooled) that <c>LISTEN</c>s on <paramref name="channel"/> and calls
+    /// <paramref name="wake"/> for every notification, until cancelled. A lost connection (the server restarted, the
+    /// network failed) is opened again after a back-off of up to 5 s; <paramref name="wake"/> is called after every
+    /// (re)connection too, for whatever was notified while nobody listened.
+    /// </summary>
+    public override async Task ListenForWakeUpsAsync(string connectionString, string channel, Action wake, Action<Exception> lost, CancellationToken cancellationToken)
+    {
+        var settings = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, KeepAlive = 10 }.ConnectionString;
+        var backoff = TimeSpan.FromMilliseconds(100);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(settings);
+                await connection.OpenAsync(cancellationToken);
+                connection.Notification += (_, _) => wake();
+                await using (var listen = new NpgsqlCommand($"LISTEN {Channel(channel)};", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                backoff = TimeSpan.FromMilliseconds(100);
+                wake();
+                while (true)
+                {
+                    await connection.WaitAsync(cancellationToken);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException or System.Net.Sockets.SocketException)
+            {
+                lost(e);
+                try
+                {
+                    await Task.Delay(backoff, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Text (lengths are CHECK constraints in the baseline; <c>varchar(n)</c> in shared scripts), timestamptz (UTC, to the
+    /// microsecond), identity columns, smallint 0/1 for booleans (portable SQL compares them with 0 and 1). Integers are
+    /// bigint, as SQLite's INTEGER: the code's row types read 64-bit integers, and Dapper fills a positional record only
+    /// from columns of exactly its parameters' types.
+    /// </summary>
+    public override MigrationTypes MigrationTypes { get; } = new(
+        Text: "text",
+        BoundedText: length => $"varchar({length})",
+        Timestamp: "timestamptz",
+        Integer: "bigint",
+        BigInteger: "bigint",
+        Identity: "bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+        Boolean: "smallint",
+        Real: "double precision",
+        Schema: "",
+        AddColumn: "ADD COLUMN",
+        BatchSeparator: "");
+
+    /// <summary>
+    /// Creates the database when asked; then holds a session advisory lock on a connection of its own (not pooled:
+    /// closing it ends the session and the lock) until disposed, so that instances starting together migrate one at a time.
+    /// </summary>
+    public override IDisposable PrepareMigration(string connectionString, bool ensureDatabase)
+    {
+        if (ensureDatabase)
+        {
+            EnsureDatabase.For.PostgresqlDatabase(connectionString, new NoOpUpgradeLog());
+        }
+
+        var lockConnection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        try
+        {
+            lockConnection.Open();
+            using var acquire = lockConnection.CreateCommand();
+            acquire.CommandText = $"SET lock_timeout = '120s'; SELECT pg_advisory_lock({Key("whistle-migrations")});";
+            acquire.CommandTimeout = 130;
+            acquire.ExecuteNonQuery();
+            return lockConnection;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            lockConnection.Dispose();
+            throw new InvalidOperationException("Timed out waiting for another instance's database migration.", e);
+        }
+        catch
+        {
+            lockConnection.Dispose();
+            throw;
+        }
+    }
+
+    public override UpgradeEngineBuilder Migrations(string connectionString) => DeployChanges.To.PostgresqlDatabase(connectionString);
+
+    /// <summary>The 64-bit key of an advisory lock: the first 8 bytes of SHA-256 over <c>whistle:</c> and its name (stable across versions and machines).</summary>
+    public static long Key(string resource)
+    {
+        var name = resource.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_')
+            ? resource
+            : throw new ArgumentException($"A lock's name is letters, digits, '-', '.' and '_': '{resource}'.", nameof(resource));
+        return BinaryPrimitives.ReadInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes("whistle:" + name)));
+    }
+
+    private const string OwnTransaction = "BEGIN;";
+
+    private const string NoFlush = "SET LOCAL synchronous_commit = off;";
+
+    private static string Lock(string resource, TimeSpan wait, bool shared) =>
+        $"""
+        DO $lock$ DECLARE previous text := current_setting('lock_timeout'); BEGIN PERFORM set_config('lock_timeout', '{((long)wait.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)}ms', true); PERFORM pg_advisory_xact_lock{(shared ? "_shared" : "")}({Key(resource).ToString(CultureInfo.InvariantCulture)}); PERFORM set_config('lock_timeout', previous, true); END $lock$;
+        """;
+
+    private static string Channel(string channel) =>
+        channel.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_')
+            ? channel
+            : throw new ArgumentException($"A channel's name is lower-case letters, digits and '_': '{channel}'.", nameof(channel));
+
+    private static string Trim(string sql) => sql.TrimEnd().TrimEnd(';');
+}
