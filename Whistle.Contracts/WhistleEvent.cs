@@ -22,7 +22,8 @@ public sealed record WhistleEvent(
     MeetingSnapshot? Meeting = null,
     string? NoteCode = null,
     IReadOnlyDictionary<string, object?>? NoteParams = null,
-    HeadsSnapshot? Heads = null);
+    HeadsSnapshot? Heads = null,
+    IReadOnlyList<AttachmentSnapshot>? Attachments = null);
 
 /// <summary>
 /// A branch head's matter on the stream (issue 16): an assessment form (<c>kind: "form"</c>), a recommendation or
@@ -38,6 +39,26 @@ public sealed record HeadsSnapshot(
     string Status,
     DateTimeOffset? DueAt,
     string? Label);
+
+/// <summary>
+/// On <c>AttachmentAdded</c> (the files a raise, a report, a resolution or a later note added) and
+/// <c>AttachmentRemoved</c>: what a client needs to show a thumbnail or a file's line. The bytes are read from
+/// <c>/api/attachments/{id}/…</c> under the whistle's visibility rule.
+/// </summary>
+public sealed record AttachmentSnapshot(
+    string Id,
+    string? Purpose,
+    string MediaKind,
+    string FileName,
+    string ContentType,
+    long SizeBytes,
+    int? Width,
+    int? Height,
+    bool HasThumbnail,
+    string? AssignmentId,
+    string UploadedByName,
+    string UploadedByOrg,
+    DateTimeOffset UploadedAt);
 
 public sealed record MeetingSnapshot(
     string Id,
@@ -115,6 +136,8 @@ public static class WhistleEventTypes
     public const string WhistleConfirmed = nameof(WhistleConfirmed);
     public const string WhistleReopened = nameof(WhistleReopened);
     public const string WhistleCancelled = nameof(WhistleCancelled);
+    public const string AttachmentAdded = nameof(AttachmentAdded);
+    public const string AttachmentRemoved = nameof(AttachmentRemoved);
     public const string MeetingScheduled = nameof(MeetingScheduled);
     public const string MeetingSummonsConfirmed = nameof(MeetingSummonsConfirmed);
     public const string MeetingSummonsDeclined = nameof(MeetingSummonsDeclined);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Dapper;
+using Whistle.Core.Attachments;
 using Whistle.Core.Domain;
 using Whistle.Core.Storage;
 
@@ -26,6 +27,7 @@ public sealed record WhistleExportRow
     public int Reported { get; init; }
     public int Resolved { get; init; }
     public int Declined { get; init; }
+    public int Attachments { get; init; }
 }
 
 /// <summary>One timeline event as exported (the event's full payload stays in the database).</summary>
@@ -56,7 +58,8 @@ public sealed class ExportQueries(WhistleDatabase database)
                (SELECT COUNT(*) FROM assignments a WHERE a.whistle_id = w.id) AS Assignments,
                (SELECT COUNT(*) FROM assignments a WHERE a.whistle_id = w.id AND a.reported_at IS NOT NULL) AS Reported,
                (SELECT COUNT(*) FROM assignments a WHERE a.whistle_id = w.id AND a.status = 'resolved') AS Resolved,
-               (SELECT COUNT(*) FROM assignments a WHERE a.whistle_id = w.id AND a.status = 'declined') AS Declined
+               (SELECT COUNT(*) FROM assignments a WHERE a.whistle_id = w.id AND a.status = 'declined') AS Declined,
+               (SELECT COUNT(*) FROM attachments x WHERE x.whistle_id = w.id AND x.linked_at IS NOT NULL AND x.deleted_at IS NULL) AS Attachments
         FROM whistles w
         WHERE w.raised_at >= @From AND w.raised_at < @To AND {Visibility.WhistleCondition}
         ORDER BY w.raised_at, w.id;
@@ -70,6 +73,18 @@ public sealed class ExportQueries(WhistleDatabase database)
         WHERE t.occurred_at >= @From AND t.occurred_at < @To
         ORDER BY t.sequence;
         """;
+
+    // The files of the whistles raised in the period that the caller sees (a supervisor: the county's), linked and not deleted.
+    private const string AttachmentsSql = $"""
+        SELECT {AttachmentRow.Columns}
+        FROM attachments x JOIN whistles w ON w.id = x.whistle_id
+        WHERE w.raised_at >= @From AND w.raised_at < @To AND {Visibility.WhistleCondition}
+          AND x.linked_at IS NOT NULL AND x.deleted_at IS NULL AND x.media_kind <> 'link'
+        ORDER BY w.raised_at, w.id, x.uploaded_at, x.id;
+        """;
+
+    public IAsyncEnumerable<AttachmentRow> AttachmentsAsync(Caller caller, DateTimeOffset from, DateTimeOffset to, CancellationToken ct) =>
+        StreamAsync<AttachmentRow>(AttachmentsSql, new { From = from, To = to, caller.Role, Org = caller.OrgId }, ct);
 
     public IAsyncEnumerable<WhistleExportRow> WhistlesAsync(Caller caller, DateTimeOffset from, DateTimeOffset to, CancellationToken ct) =>
         StreamAsync<WhistleExportRow>(WhistlesSql, new { From = from, To = to, caller.Role, Org = caller.OrgId }, ct);

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using Scalar.AspNetCore;
 using Whistle.Api.Assignments;
+using Whistle.Api.Attachments;
 using Whistle.Api.Audit;
 using Whistle.Api.Auth;
 using Whistle.Api.Export;
@@ -131,6 +132,7 @@ public static class ApiExtensions
         services.AddSingleton<Whistle.Api.Meetings.MeetingQueries>();
         services.AddSingleton<Whistle.Api.Heads.HeadsQueries>();
         services.AddSingleton<PushDeduplicator>();
+        services.AddHostedService<Whistle.Api.Attachments.AttachmentDraftSweeper>();
         services.AddOpen311Api();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
@@ -254,6 +256,7 @@ public static class ApiExtensions
         app.MapWhistleListUpkeepApi();
         app.MapAuditApi();
         app.MapWhistlesApi();
+        app.MapAttachmentsApi();
         app.MapAssignmentsApi();
         app.MapStatsApi();
         app.MapMeetingsApi();

@@ -17,6 +17,9 @@ public static class ProblemResults
 
     public static ProblemHttpResult Conflict(ProblemText problem) => Problem(StatusCodes.Status409Conflict, "The transition is not allowed", problem);
 
+    /// <summary>413: a limit of the attachments, its code naming the setting and the limit in <c>params.limit</c>.</summary>
+    public static ProblemHttpResult TooLarge(ProblemText problem) => Problem(StatusCodes.Status413PayloadTooLarge, "Too large", problem);
+
     public static ProblemHttpResult NotFound() => Problem(StatusCodes.Status404NotFound, "Not found", Whistle.Core.Problems.Problem.NotFound());
 
     /// <summary>A 400 with <c>errors</c> and <c>codes</c>; a field whose message came without a code gets <c>invalid</c>.</summary>

@@ -8,7 +8,9 @@ using Whistle.Api.Auth;
 using Whistle.Api.Whistles;
 using Whistle.Contracts;
 using Whistle.Core.County;
+using Whistle.Core.Attachments;
 using Whistle.Core.Domain;
+using Whistle.Core.Options;
 using Whistle.Core.Hosting;
 using Whistle.Core.Storage;
 using Whistle.Core.Whistles;
@@ -99,6 +101,7 @@ public static class Open311Api
         open311.MapPost("/requests.{format}", PostRequest);
         open311.MapGet("/requests.{format}", GetRequests);
         open311.MapGet("/requests/{id}.{format}", GetRequest);
+        open311.MapGet("/media/{id}.{format}", GetMedia);
         return app;
     }
 
@@ -207,9 +210,12 @@ public static class Open311Api
         // The title is one line: the description's first, cut to the title's length (the description keeps every line).
         var firstLine = description?.Split('\n', '\r')[0].Replace('\t', ' ').Trim();
         var title = string.IsNullOrEmpty(firstLine) ? matter.Name : firstLine[..Math.Min(firstLine.Length, WhistleValidation.TitleMax)];
+        // media_url (GeoReport v2): the client's own URL of its photo, kept as a reference and never fetched (no SSRF).
+        var mediaUrl = Field("media_url");
+        if (mediaUrl is not null && !AttachmentStore.IsReferenceUrl(mediaUrl)) return Error(format, 400, "media_url must be an absolute http(s) URL of at most 2000 characters.");
         var result = await whistles.RaiseAsync(
             user,
-            new RaiseWhistleRequest(code, title, description, address, latitude, longitude, urgency, null),
+            new RaiseWhistleRequest(code, title, description, address, latitude, longitude, urgency, null, null, mediaUrl),
             null,
             ct);
         return result switch
@@ -240,7 +246,7 @@ public static class Open311Api
 
     private static async Task<IResult> GetRequests(
         string format, HttpContext http, IOptionsMonitor<Open311Options> options, Accounts accounts, Open311KeyThrottle keys, Open311Queries queries,
-        CountyCatalogHolder county, TimeProvider time, CancellationToken ct)
+        CountyCatalogHolder county, TimeProvider time, IOptions<WhistleOptions> site, CancellationToken ct)
     {
         if (!IsKnown(format)) return Error(format, 404, "Unknown format: use .json or .xml.");
         var query = http.Request.Query;
@@ -277,27 +283,59 @@ public static class Open311Api
                 user, from, to, codes, open: statuses.Count == 0 || statuses.Contains("open"), closed: statuses.Count == 0 || statuses.Contains("closed"), MaxResults, ct);
         }
 
-        return Answer(format, "service_requests", await DescribeAsync(whistles, queries, county.Catalog, ct));
+        return Answer(format, "service_requests", await DescribeAsync(whistles, queries, county.Catalog, MediaBase(http, site.Value), ct));
     }
+
+    /// <summary>
+    /// A whistle's photo for an Open311 client: <c>media_url</c> points here; read with the key (<c>?api_key=</c>), under the
+    /// key's township's scope like the requests themselves. The display copy (re-encoded JPEG, no EXIF).
+    /// </summary>
+    private static async Task<IResult> GetMedia(
+        string id, string format, HttpContext http, IOptionsMonitor<Open311Options> options, Accounts accounts, Open311KeyThrottle keys, AttachmentStore store,
+        CancellationToken ct)
+    {
+        if (format != "jpg") return Error("json", 404, "Media are served as .jpg.");
+        var (user, refused) = await AuthoriseAsync("json", http.Request.Query["api_key"].ToString(), options, accounts, keys, http, ct);
+        if (user is null) return refused!;
+        var row = await store.ReadableAsync(user, id, ct);
+        var content = row is { DisplayBytes: not null } ? await store.OpenAsync(row, AttachmentVariant.Display, ct) : null;
+        if (content is null) return Error("json", 404, $"No media '{id}'.");
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        http.Response.Headers.ContentSecurityPolicy = Whistle.Api.Attachments.AttachmentsApi.FileContentSecurityPolicy;
+        http.Response.ContentLength = row!.DisplayBytes;
+        return Results.Stream(content, "image/jpeg");
+    }
+
+    /// <summary>Where <c>media_url</c> points: under <c>Whistle:PublicBaseUrl</c>, else the request's own address.</summary>
+    private static string MediaBase(HttpContext http, WhistleOptions site) =>
+        (string.IsNullOrWhiteSpace(site.PublicBaseUrl) ? $"{http.Request.Scheme}://{http.Request.Host}" : site.PublicBaseUrl.TrimEnd('/')) + "/open311/v2/media/";
 
     private static async Task<IResult> GetRequest(
         string id, string format, HttpContext http, IOptionsMonitor<Open311Options> options, Accounts accounts, Open311KeyThrottle keys, Open311Queries queries,
-        CountyCatalogHolder county, CancellationToken ct)
+        CountyCatalogHolder county, IOptions<WhistleOptions> site, CancellationToken ct)
     {
         if (!IsKnown(format)) return Error(format, 404, "Unknown format: use .json or .xml.");
         var (user, refused) = await AuthoriseAsync(format, http.Request.Query["api_key"].ToString(), options, accounts, keys, http, ct);
         if (user is null) return refused!;
         var whistles = await queries.ByIdAsync(user, [id], ct);
         if (whistles.Count == 0) return Error(format, 404, $"No service request '{id}'.");
-        return Answer(format, "service_requests", await DescribeAsync(whistles, queries, county.Catalog, ct));
+        return Answer(format, "service_requests", await DescribeAsync(whistles, queries, county.Catalog, MediaBase(http, site.Value), ct));
     }
 
     /// <summary>Open311's two states: a whistle is closed once confirmed or cancelled (as <c>GET /api/whistles?status=closed</c>).</summary>
     public static string Status(string whistleStatus) => whistleStatus is WhistleStatus.Closed or WhistleStatus.Cancelled ? "closed" : "open";
 
-    private static async Task<List<object>> DescribeAsync(IReadOnlyList<WhistleRow> whistles, Open311Queries queries, CountyCatalog catalog, CancellationToken ct)
+    private static async Task<List<object>> DescribeAsync(IReadOnlyList<WhistleRow> whistles, Open311Queries queries, CountyCatalog catalog, string mediaBase, CancellationToken ct)
     {
         var assignments = await queries.AssignmentsOfAsync(whistles, ct);
+        var files = await queries.AttachmentsOfAsync(whistles, ct);
+        string? Media(string whistleId)
+        {
+            var all = files[whistleId].ToList();
+            var photo = all.FirstOrDefault(a => a.MediaKind == "image" && a.Purpose == AttachmentPurpose.Raise) ?? all.FirstOrDefault(a => a.MediaKind == "image");
+            return photo is not null ? $"{mediaBase}{photo.Id}.jpg" : all.FirstOrDefault(a => a.MediaKind == "link")?.SourceUrl;
+        }
+
         string Unit(AssignmentRow a) =>
             (a.BranchId is not null ? catalog.FindBranch(a.BranchId)?.Name : null) ?? catalog.FindAgency(a.AgencyCode)?.Name ?? a.AgencyCode;
 
@@ -323,7 +361,7 @@ public static class Open311Api
                 ("zipcode", null),
                 ("lat", w.Latitude),
                 ("long", w.Longitude),
-                ("media_url", null));
+                ("media_url", Media(w.Id)));
         }).ToList();
     }
 

@@ -41,6 +41,10 @@ public sealed class Open311Queries(WhistleDatabase database)
     public async Task<IReadOnlyList<WhistleRow>> ByIdAsync(Caller caller, IReadOnlyList<string> ids, CancellationToken ct) =>
         (await database.ReadAsync(c => c.QueryAsync<WhistleRow>(database.Dialect.Sql(ByIdSql), new { caller.Role, Org = caller.OrgId, Ids = ids.ToList() }), ct)).ToList();
 
+    /// <summary>The whistles' files (linked, not deleted): <c>media_url</c> names the first photo, or a client's own reference.</summary>
+    public Task<ILookup<string, Whistle.Core.Attachments.AttachmentRow>> AttachmentsOfAsync(IReadOnlyList<WhistleRow> whistles, CancellationToken ct) =>
+        database.ReadAsync(c => Whistle.Core.Attachments.AttachmentStore.OfWhistlesAsync(c, database.Dialect, whistles.Select(w => w.Id).ToList()), ct);
+
     public Task<ILookup<string, AssignmentRow>> AssignmentsOfAsync(IReadOnlyList<WhistleRow> whistles, CancellationToken ct) =>
         database.ReadAsync(c => WhistleRows.GetAssignmentsOfAsync(c, database.Dialect, whistles.Select(w => w.Id).ToList()), ct);
 }

@@ -30,6 +30,7 @@ public static class CommandResults
         CommandResult<T>.NotFound => NotFoundProblem(),
         CommandResult<T>.Forbidden f => ProblemResults.Forbidden(f.Problem),
         CommandResult<T>.Conflict c => ProblemResults.Conflict(c.Problem),
+        CommandResult<T>.TooLarge l => ProblemResults.TooLarge(l.Problem),
         _ => throw new InvalidOperationException($"{result.GetType().Name} is not a problem."),
     };
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Whistle.Contracts;
+using Whistle.Core.Attachments;
 using Whistle.Core.Whistles;
 
 namespace Whistle.Api.Whistles;
@@ -7,10 +8,11 @@ namespace Whistle.Api.Whistles;
 /// <summary>
 /// A timeline entry: <c>note</c> as written (a person's words, or the server's Chinese text); a note the server wrote
 /// itself also has <c>noteCode</c> and <c>noteParams</c> (<c>TimelineNotes</c>) for the client to say in its language.
+/// <c>attachmentIds</c>: the files an <c>AttachmentAdded</c> entry added.
 /// </summary>
 public sealed record TimelineEntryDto(
     long Sequence, string Type, DateTimeOffset OccurredAt, EventActor Actor, string? AssignmentId, string? Note,
-    string? NoteCode = null, IReadOnlyDictionary<string, JsonElement>? NoteParams = null);
+    string? NoteCode = null, IReadOnlyDictionary<string, JsonElement>? NoteParams = null, IReadOnlyList<string>? AttachmentIds = null);
 
 public sealed record WhistleDto(
     string Id,
@@ -27,12 +29,48 @@ public sealed record WhistleDto(
     DateTimeOffset RaisedAt,
     DateTimeOffset UpdatedAt,
     IReadOnlyList<AssignmentSnapshot> Assignments,
-    IReadOnlyList<TimelineEntryDto>? Timeline)
+    IReadOnlyList<TimelineEntryDto>? Timeline,
+    IReadOnlyList<AttachmentDto> Attachments)
 {
-    public static WhistleDto From(WhistleRow w, IEnumerable<AssignmentRow> assignments, IReadOnlyList<TimelineEntryDto>? timeline) => new(
+    public static WhistleDto From(WhistleRow w, IEnumerable<AssignmentRow> assignments, IReadOnlyList<TimelineEntryDto>? timeline, IEnumerable<AttachmentRow>? attachments = null) => new(
         w.Id, w.Title, w.Description, w.Address, w.Latitude, w.Longitude, w.MatterCode, w.Urgency, w.Status, w.TownshipId,
         new EventActor(w.RaisedByUser, w.RaisedByName, w.TownshipId), w.RaisedAt, w.UpdatedAt,
-        assignments.Select(a => a.ToSnapshot()).ToList(), timeline);
+        assignments.Select(a => a.ToSnapshot()).ToList(), timeline, (attachments ?? []).Select(AttachmentDto.From).ToList());
+}
+
+/// <summary>
+/// An attachment as clients see it. <c>url</c> downloads the kept original (<c>Content-Disposition: attachment</c>);
+/// an image also has <c>displayUrl</c> and <c>thumbnailUrl</c> (re-encoded JPEG, shown inline). Every one of them is read
+/// with the caller's token, under the whistle's visibility rule.
+/// </summary>
+public sealed record AttachmentDto(
+    string Id,
+    string? WhistleId,
+    string? MeetingId,
+    string? AssignmentId,
+    string? Purpose,
+    string MediaKind,
+    string FileName,
+    string ContentType,
+    long SizeBytes,
+    int? Width,
+    int? Height,
+    EventActor UploadedBy,
+    DateTimeOffset UploadedAt,
+    string? Note,
+    long? AddedSequence,
+    string Url,
+    string? DisplayUrl,
+    string? ThumbnailUrl,
+    string? SourceUrl)
+{
+    public static AttachmentDto From(AttachmentRow r) => new(
+        r.Id, r.WhistleId, r.MeetingId, r.AssignmentId, r.Purpose, r.MediaKind, r.FileName, r.ContentType, r.SizeBytes, r.Width, r.Height,
+        new EventActor(r.UploadedByUser, r.UploadedByName, r.UploadedByOrg), r.UploadedAt, r.Note, r.AddedSequence,
+        $"/api/attachments/{r.Id}/content",
+        r.DisplayBytes is null ? null : $"/api/attachments/{r.Id}/display",
+        r.ThumbnailBytes is null ? null : $"/api/attachments/{r.Id}/thumbnail",
+        r.SourceUrl);
 }
 
 public sealed record PageDto<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);
@@ -63,4 +101,5 @@ public sealed record InboxItemDto(
     DateTimeOffset? LastEscalatedAt,
     string? PreviousAssignmentId,
     DateTimeOffset? ReassignedAt,
-    string? ExpectedOn);
+    string? ExpectedOn,
+    IReadOnlyList<AttachmentDto>? Attachments = null);

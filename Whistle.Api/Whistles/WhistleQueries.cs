@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dapper;
 using Whistle.Api.Auth;
 using Whistle.Contracts;
+using Whistle.Core.Attachments;
 using Whistle.Core.Domain;
 using Whistle.Core.Messaging;
 using Whistle.Core.Storage;
@@ -121,6 +122,16 @@ public sealed class WhistleQueries(WhistleDatabase database, TimeProvider time)
 
     private sealed record EventRow(long Sequence, string Payload);
 
+    /// <summary>Whether the caller sees the whistle (the one visibility rule); false when there is no such whistle.</summary>
+    public async Task<bool> CanSeeAsync(Caller user, string whistleId, CancellationToken ct) =>
+        await database.ReadAsync(
+            async c =>
+            {
+                var whistle = await WhistleRows.GetWhistleAsync(c, whistleId);
+                return whistle is not null && Visibility.CanSee(user, whistle, await WhistleRows.GetAssignmentsAsync(c, whistleId));
+            },
+            ct);
+
     public async Task<WhistleDto?> GetAsync(Caller user, string id, CancellationToken ct) =>
         await database.ReadAsync(
             async c =>
@@ -129,11 +140,15 @@ public sealed class WhistleQueries(WhistleDatabase database, TimeProvider time)
                 if (whistle is null) return null;
                 var assignments = await WhistleRows.GetAssignmentsAsync(c, id);
                 if (!Visibility.CanSee(user, whistle, assignments)) return null;
+                var attachments = await AttachmentStore.OfWhistleAsync(c, id);
+                var added = attachments.Where(a => a.AddedSequence is not null).ToLookup(a => a.AddedSequence!.Value, a => a.Id);
                 var timeline = (await c.QueryAsync<TimelineRow>(TimelineSql, new { WhistleId = id }))
-                    .Select(t => new TimelineEntryDto(t.Sequence, t.Type, t.OccurredAt, new EventActor(t.ActorUser, t.ActorName, t.ActorOrg), t.AssignmentId, t.Note,
-                        t.NoteCode, t.NoteParams is null ? null : JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(t.NoteParams)))
+                    .Select(t => new TimelineEntryDto(
+                        t.Sequence, t.Type, t.OccurredAt, new EventActor(t.ActorUser, t.ActorName, t.ActorOrg), t.AssignmentId, t.Note,
+                        t.NoteCode, t.NoteParams is null ? null : JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(t.NoteParams),
+                        added.Contains(t.Sequence) ? added[t.Sequence].ToList() : null))
                     .ToList();
-                return WhistleDto.From(whistle, assignments, timeline);
+                return WhistleDto.From(whistle, assignments, timeline, attachments);
             },
             ct);
 
@@ -169,7 +184,8 @@ public sealed class WhistleQueries(WhistleDatabase database, TimeProvider time)
                 var total = await c.ExecuteScalarAsync<int>(CountWhistlesSql, args);
                 var whistles = (await c.QueryAsync<WhistleRow>(database.Dialect.Sql(ListWhistlesPageSql), args)).ToList();
                 var assignments = await WhistleRows.GetAssignmentsOfAsync(c, database.Dialect, whistles.Select(w => w.Id).ToList());
-                return new PageDto<WhistleDto>(whistles.Select(w => WhistleDto.From(w, assignments[w.Id], null)).ToList(), page, pageSize, total);
+                var attachments = await AttachmentStore.OfWhistlesAsync(c, database.Dialect, whistles.Select(w => w.Id).ToList());
+                return new PageDto<WhistleDto>(whistles.Select(w => WhistleDto.From(w, assignments[w.Id], null, attachments[w.Id])).ToList(), page, pageSize, total);
             },
             ct);
 
@@ -188,6 +204,9 @@ public sealed class WhistleQueries(WhistleDatabase database, TimeProvider time)
                         r.ReminderCount, r.EscalationCount, r.LastEscalatedAt, r.PreviousAssignmentId, r.ReassignedAt, r.ExpectedOn),
                     args,
                     splitOn: "WId")).ToList();
+                // The inbox card shows the whistle's photos: one read for the page.
+                var attachments = await AttachmentStore.OfWhistlesAsync(c, database.Dialect, items.Select(i => i.WhistleId).Distinct().ToList());
+                items = items.Select(i => i with { Attachments = attachments[i.WhistleId].Select(AttachmentDto.From).ToList() }).ToList();
                 return new PageDto<InboxItemDto>(items, page, pageSize, total);
             },
             ct);

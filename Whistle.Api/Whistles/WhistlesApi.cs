@@ -32,6 +32,8 @@ public static class WhistlesApi
             Execute(http, queries, caller => whistles.ConfirmAsync(caller, id, request, ct))).WithName("ConfirmWhistle").ProducesTransition();
         api.MapPost("/{id}/reopen", (string id, ReopenWhistleRequest request, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
             Execute(http, queries, caller => whistles.ReopenAsync(caller, id, request, ct))).WithName("ReopenWhistle").ProducesTransition();
+        api.MapPost("/{id}/attachments", (string id, AddAttachmentsRequest request, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
+            Execute(http, queries, caller => whistles.AddAttachmentsAsync(caller, id, request, ct))).WithName("AddWhistleAttachments").ProducesTransition();
         api.MapPost("/{id}/assignments", (string id, AddAssignmentRequest request, HttpContext http, WhistleStore whistles, WhistleQueries queries, CancellationToken ct) =>
             Execute(http, queries, caller => whistles.AddUnitAsync(caller, id, request, ct))).WithName("AddAssignment").ProducesTransition();
         return app;
@@ -66,6 +68,7 @@ public static class WhistlesApi
             CommandResult<string>.Invalid i => ProblemResults.Validation(i.Errors),
             CommandResult<string>.Forbidden f => ProblemResults.Forbidden(f.Problem),
             CommandResult<string>.Conflict c => ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", c.Problem),
+            CommandResult<string>.TooLarge l => ProblemResults.TooLarge(l.Problem),
             _ => CommandResults.NotFoundProblem(),
         };
     }

@@ -21,4 +21,7 @@ public sealed record Caller(string UserName, string DisplayName, string Role, st
 
     /// <summary>The caller as the audit trail names who acted.</summary>
     public AuditActor Audit => new(UserName, DisplayName, RemoteAddress);
+
+    /// <summary>The caller as an attachment names who uploaded, added or removed it.</summary>
+    public Attachments.AttachmentUploader Uploader => new(UserName, DisplayName, OrgId, RemoteAddress);
 }

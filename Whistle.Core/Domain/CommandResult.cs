@@ -18,4 +18,7 @@ public abstract record CommandResult<T>
     public sealed record Forbidden(ProblemText Problem) : CommandResult<T>;
 
     public sealed record Conflict(ProblemText Problem) : CommandResult<T>;
+
+    /// <summary>413: a limit of the attachments (their count, or their size together), its code naming the setting and the limit as a param.</summary>
+    public sealed record TooLarge(ProblemText Problem) : CommandResult<T>;
 }

@@ -46,6 +46,8 @@ public static class WhistleValidation
         if (string.IsNullOrWhiteSpace(r.Urgency)) errors.Set("urgency", Problem.Required("urgency", "The urgency is required."));
         else if (!Urgency.IsValid(r.Urgency)) errors.Set("urgency", Problem.OneOf("urgency", Urgency.All, $"The urgency must be one of {string.Join(", ", Urgency.All)}."));
         if (r.Latitude is { } lat && (double.IsNaN(lat) || lat is < -90 or > 90)) errors.Set("latitude", Problem.OutOfRange("latitude", -90, 90, "The latitude must be between -90 and 90."));
+        if (r.MediaUrl is not null && !Attachments.AttachmentStore.IsReferenceUrl(r.MediaUrl))
+            errors.Set("mediaUrl", Problem.MediaUrl());
         if (r.Longitude is { } lon && (double.IsNaN(lon) || lon is < -180 or > 180)) errors.Set("longitude", Problem.OutOfRange("longitude", -180, 180, "The longitude must be between -180 and 180."));
         if (r.Latitude.HasValue != r.Longitude.HasValue) errors.Set(r.Latitude.HasValue ? "longitude" : "latitude", Problem.BothOrNeither(r.Latitude.HasValue ? "longitude" : "latitude", r.Latitude.HasValue ? "latitude" : "longitude", "Give both latitude and longitude, or neither."));
         if (r.ExtraAgencyCodes is { } extra)

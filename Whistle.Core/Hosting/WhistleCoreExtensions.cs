@@ -5,6 +5,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Whistle.Core.Attachments;
 using Whistle.Core.Health;
 using Whistle.Core.Messaging;
 using Whistle.Core.Notices;
@@ -45,6 +47,7 @@ public static class WhistleCoreExtensions
         services.AddOptions<WhistleOptions>().BindConfiguration(WhistleOptions.Section)
             .Validate(o => !string.IsNullOrWhiteSpace(o.DataFolder), "Whistle:DataFolder must name a folder (default: data).")
             .Validate(o => !string.IsNullOrWhiteSpace(o.County.File), "Whistle:County:File must name the county file (default: county/demo-county.json).")
+            .Validate(o => o.PublicBaseUrl is null || (Uri.TryCreate(o.PublicBaseUrl, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" && string.IsNullOrEmpty(u.Query) && string.IsNullOrEmpty(u.Fragment)), "Whistle:PublicBaseUrl must be an absolute http(s) address without query or fragment, e.g. https://whistle.example.gov.cn")
             .Validate(o => !(o.Production && o.Demo.Enabled == true), "Whistle:Demo:Enabled cannot be true when Whistle:Production is true: demo accounts have the password 'demo'.")
             .ValidateOnStart();
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section)
@@ -64,6 +67,13 @@ public static class WhistleCoreExtensions
             .Validate(o => o.BatchSize is >= 1 and <= 1000, "Whistle:Outbox:BatchSize must be between 1 and 1000.")
             .Validate(o => o.MaxAttempts is >= 1 and <= 1000, "Whistle:Outbox:MaxAttempts must be between 1 and 1000 (default: 5).")
             .Validate(o => o.ClaimTimeout > o.PublishTimeout, "Whistle:Outbox:ClaimTimeout must be longer than Whistle:Outbox:PublishTimeout (defaults: 00:00:15 and 00:00:10): a relay renews its claim before a publish could outlive it.")
+            .ValidateOnStart();
+        services.AddOptions<AttachmentOptions>().BindConfiguration(AttachmentOptions.Section)
+            .Validate(o => o.MaxFileBytes is >= 1024 and <= 1024L * 1024 * 1024, "Whistle:Attachments:MaxFileBytes must be between 1024 and 1073741824 (default: 20971520, 20 MiB).")
+            .Validate(o => o.MaxItemBytes >= o.MaxFileBytes && o.MaxItemBytes <= 4L * 1024 * 1024 * 1024, "Whistle:Attachments:MaxItemBytes must be at least Whistle:Attachments:MaxFileBytes and at most 4294967296 (default: 62914560, 60 MiB).")
+            .Validate(o => o.MaxFilesPerItem is >= 1 and <= 100, "Whistle:Attachments:MaxFilesPerItem must be between 1 and 100 (default: 9).")
+            .Validate(o => o.MaxImagePixels is >= 10_000 and <= 200_000_000, "Whistle:Attachments:MaxImagePixels must be between 10000 and 200000000 (default: 50000000).")
+            .Validate(o => o.DraftLifetime >= TimeSpan.FromMinutes(5) && o.DraftLifetime <= TimeSpan.FromDays(30), "Whistle:Attachments:DraftLifetime must be between 00:05:00 and 30.00:00:00 (default: 1.00:00:00).")
             .ValidateOnStart();
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section)
             .Validate(o => o.Retention >= AuditOptions.MinimumRetention, "Whistle:Audit:Retention must be at least 180 days (180.00:00:00): 等保 2.0 keeps audit records for six months or more (default: 365.00:00:00).")
@@ -98,6 +108,9 @@ public static class WhistleCoreExtensions
         services.AddSingleton<Heads.DemoFormReader>();
         services.AddHostedService<Heads.HeadsDemo>(); // after the initializer: the demo county's closed period
         services.AddSingleton<AuditChain>();
+        // The attachments' bytes: in the database unless a deployment registered another store first (its object store).
+        services.TryAddSingleton<IAttachmentContent, DatabaseAttachmentContent>();
+        services.AddSingleton<AttachmentStore>();
         services.AddHostedService<AuditSealer>();
         builder.AddWhistleNoticeSecrets(); // after the initializer: its start-up encryption needs the migrated schema
         builder.AddWhistleHealthChecks();

@@ -17,6 +17,13 @@ public sealed class WhistleOptions
     public bool Production { get; set; }
 
     public CountyOptions County { get; set; } = new();
+
+    /// <summary>
+    /// The address people open Whistle at (e.g. <c>https://whistle.example.gov.cn</c>): chat-group notices link to the
+    /// whistle's page under it, Open311 answers give <c>media_url</c> under it. Unset: notices carry no link, and
+    /// <c>media_url</c> is built from the request's own address.
+    /// </summary>
+    public string? PublicBaseUrl { get; set; }
 }
 
 public sealed class DemoOptions

@@ -252,6 +252,72 @@ public static class Problem
         ("kind", kind));
 
     public static ProblemText RecommendationDecider() => P(ProblemCodes.RecommendationDecider, "The institution decides on the head of its branch.");
+    // ---- evidence (issue 14) ----
+
+    /// <summary>A byte limit in words: "10 MiB", or bytes when it is no whole number of MiB.</summary>
+    public static string Size(long bytes) =>
+        bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0 ? $"{bytes / (1024 * 1024)} MiB" : $"{bytes} bytes";
+
+    /// <summary>413: one file past <c>Whistle:Attachments:MaxFileBytes</c>; <c>limit</c> in bytes, <c>size</c> in words, the file's (safe) name.</summary>
+    public static ProblemText FileTooLarge(long limit, string? file) => P(
+        ProblemCodes.FileTooLarge,
+        $"{(file is null ? "A file" : $"'{file}'")} is larger than {Size(limit)} (Whistle:Attachments:MaxFileBytes = {limit} bytes).",
+        ("limit", limit), ("size", Size(limit)), ("file", file), ("setting", "Whistle:Attachments:MaxFileBytes"));
+
+    public static ProblemText ItemTooLarge(long limit) => P(
+        ProblemCodes.ItemTooLarge,
+        $"The files of one item may hold at most {Size(limit)} together (Whistle:Attachments:MaxItemBytes = {limit} bytes).",
+        ("limit", limit), ("size", Size(limit)), ("setting", "Whistle:Attachments:MaxItemBytes"));
+
+    public static ProblemText TooManyFiles(int limit) => P(
+        ProblemCodes.TooManyFiles,
+        $"One item may carry at most {limit} files (Whistle:Attachments:MaxFilesPerItem).",
+        ("limit", limit), ("setting", "Whistle:Attachments:MaxFilesPerItem"));
+
+    /// <summary>415: what the file is (<c>kind</c>: program, markup, zip, office-other, ole-other, unknown), judged from its content.</summary>
+    public static ProblemText UnsupportedType(string kind, string what) => P(
+        ProblemCodes.UnsupportedType,
+        $"This file is {what}. Accepted: photos (JPEG, PNG, WebP), PDF, Word, Excel and PowerPoint documents (.docx/.xlsx/.pptx, or .doc/.xls/.ppt).",
+        ("kind", kind));
+
+    public static ProblemText HeicNotSupported() => P(
+        ProblemCodes.HeicNotSupported,
+        "HEIC/HEIF photos cannot be re-encoded here. Pick the photo from the gallery in the browser (it sends JPEG), or set the camera to 'Most Compatible' (JPEG).");
+
+    public static ProblemText MacroNotAllowed() => P(
+        ProblemCodes.MacroNotAllowed,
+        "Documents with macros (.docm, .xlsm, .pptm) are not accepted: save it without macros (.docx, .xlsx, .pptx).");
+
+    public static ProblemText MultipartRequired() => P(ProblemCodes.MultipartRequired, "Send the files as multipart/form-data (one part per file).");
+    public static ProblemText EmptyFile() => P(ProblemCodes.EmptyFile, "The file is empty.");
+    public static ProblemText BrokenFile(string detail) => P(ProblemCodes.BrokenFile, detail);
+    public static ProblemText BrokenImage(string detail) => P(ProblemCodes.BrokenImage, detail);
+
+    public static ProblemText ImageTooLarge(int width, int height, long maxPixels) => P(
+        ProblemCodes.ImageTooLarge,
+        $"The image claims {width} × {height} pixels; at most {maxPixels.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} pixels are accepted (Whistle:Attachments:MaxImagePixels).",
+        ("width", width), ("height", height), ("limit", maxPixels), ("setting", "Whistle:Attachments:MaxImagePixels"));
+
+    public static ProblemText ZipBomb(string detail) => P(ProblemCodes.ZipBomb, detail);
+    public static ProblemText OneTarget() => P(ProblemCodes.OneTarget, "Name a whistle or a meeting, not both.");
+    public static ProblemText NoFiles() => P(ProblemCodes.NoFiles, "The upload holds no file: send each as a part with a filename.");
+    public static ProblemText MalformedUpload(string detail) => P(ProblemCodes.MalformedUpload, detail);
+    public static ProblemText TruncatedUpload() => P(ProblemCodes.TruncatedUpload, "The upload ended before its last part arrived: nothing was stored. Send it again.");
+    public static ProblemText AttachmentTwice() => P(ProblemCodes.AttachmentTwice, "Name each attachment once.", ("field", "attachmentIds"));
+
+    public static ProblemText AttachmentNotADraft(string id) => P(
+        ProblemCodes.AttachmentNotADraft,
+        $"'{id}' is no upload of yours that is waiting to be added here (upload it again).",
+        ("field", "attachmentIds"), ("id", id));
+
+    public static ProblemText AttachmentTaken(string id) => P(ProblemCodes.AttachmentTaken, $"'{id}' was added elsewhere meanwhile.", ("field", "attachmentIds"), ("id", id));
+
+    public static ProblemText MediaUrl() => P(
+        ProblemCodes.MediaUrl,
+        "The media URL must be an absolute http(s) address of at most 2000 characters, without credentials or control characters.",
+        ("field", "mediaUrl"), ("max", 2000));
+
+    public static ProblemText AttachmentRemover() => P(ProblemCodes.AttachmentRemover, "Only the one who added a file, or a supervisor, removes it.");
 
     // ---- 401, 429 ----
     public static ProblemText SignInFailed() => P(ProblemCodes.SignInFailed, "The user name, password or code is wrong, or the account cannot sign in now.");

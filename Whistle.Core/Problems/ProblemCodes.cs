@@ -138,6 +138,29 @@ public static class ProblemCodes
     public const string RecommendationAnswerer = "recommendation-answerer";
     public const string RecommendationDecider = "recommendation-decider";
 
+    // ---- evidence (issue 14): uploads refused (413 a limit, 415 a type, 400 the rest), links, removal ----
+    public const string FileTooLarge = "file-too-large";
+    public const string ItemTooLarge = "item-too-large";
+    public const string TooManyFiles = "too-many-files";
+    public const string UnsupportedType = "unsupported-type";
+    public const string HeicNotSupported = "heic-not-supported";
+    public const string MacroNotAllowed = "macro-not-allowed";
+    public const string MultipartRequired = "multipart-required";
+    public const string EmptyFile = "empty-file";
+    public const string BrokenFile = "broken-file";
+    public const string BrokenImage = "broken-image";
+    public const string ImageTooLarge = "image-too-large";
+    public const string ZipBomb = "zip-bomb";
+    public const string OneTarget = "one-target";
+    public const string NoFiles = "no-files";
+    public const string MalformedUpload = "malformed-upload";
+    public const string TruncatedUpload = "truncated-upload";
+    public const string AttachmentTwice = "attachment-twice";
+    public const string AttachmentNotADraft = "attachment-not-a-draft";
+    public const string AttachmentTaken = "attachment-taken";
+    public const string MediaUrl = "media-url";
+    public const string AttachmentRemover = "attachment-remover";
+
     // ---- 401, 429 ----
     public const string SignInFailed = "sign-in-failed";
     public const string TooManySignIns = "too-many-sign-ins";

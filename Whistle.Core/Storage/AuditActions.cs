@@ -47,6 +47,9 @@ public static class AuditActions
     public const string Added = "added";
     public const string Urged = "urged";
 
+    // Photos and files (issue 14): uploaded as a draft, added to an item (the word above), deleted (the word above).
+    public const string Uploaded = "uploaded";
+
     // Meetings (a summons is confirmed or declined with the words above; a meeting is cancelled).
     public const string Scheduled = "scheduled";
     public const string AttendanceRecorded = "attendance-recorded";
@@ -92,6 +95,7 @@ public static class AuditEntities
     public const string BranchHead = "branch-head";
     public const string AssessmentForm = "assessment-form";
     public const string Recommendation = "recommendation";
+    public const string Attachment = "attachment";
     public const string Audit = "audit";
 
     /// <summary>Every entity above.</summary>

@@ -10,7 +10,9 @@ public sealed record RaiseWhistleRequest(
     double? Latitude,
     double? Longitude,
     string? Urgency,
-    IReadOnlyList<string>? ExtraAgencyCodes);
+    IReadOnlyList<string>? ExtraAgencyCodes,
+    IReadOnlyList<string>? AttachmentIds = null,
+    string? MediaUrl = null);
 
 public sealed record RatingRequest(string? AssignmentId, string? Rating, string? Comment);
 
@@ -19,9 +21,12 @@ public sealed record ConfirmWhistleRequest(IReadOnlyList<RatingRequest>? Ratings
 public sealed record ReopenWhistleRequest(string? Reason);
 
 /// <summary><paramref name="ExpectedOn"/>: for work due in days (a meeting's decision), the day (YYYY-MM-DD, Asia/Shanghai) the unit expects to be done, instead of an ETA in minutes.</summary>
-public sealed record ReportRequest(int? EtaMinutes, string? Note, string? ExpectedOn = null);
+public sealed record ReportRequest(int? EtaMinutes, string? Note, string? ExpectedOn = null, IReadOnlyList<string>? AttachmentIds = null);
 
-public sealed record ResolveRequest(string? Note);
+public sealed record ResolveRequest(string? Note, IReadOnlyList<string>? AttachmentIds = null);
+
+/// <summary>A later note (补充材料): files uploaded first (<c>POST /api/attachments</c>), with an optional text.</summary>
+public sealed record AddAttachmentsRequest(IReadOnlyList<string>? AttachmentIds, string? Note);
 
 /// <summary>An agency's 催办 of its branch's duty, with its words (optional).</summary>
 public sealed record UrgeRequest(string? Note);

@@ -2,6 +2,7 @@ using System.Globalization;
 using Dapper;
 using Whistle.Contracts;
 using Whistle.Core.Assessment;
+using Whistle.Core.Attachments;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 using Whistle.Core.Messaging;
@@ -24,7 +25,7 @@ namespace Whistle.Core.Whistles;
 /// </para>
 /// Commands answer with the whistle's id; the caller reads the whistle as it now is through its own query.
 /// </summary>
-public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalogHolder county, TimeProvider time)
+public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalogHolder county, AttachmentStore attachments, TimeProvider time)
 {
     private const string FindIdempotencyKeySql = "SELECT whistle_id FROM idempotency_keys WHERE user_name = @UserName AND idempotency_key = @Key;";
 
@@ -112,6 +113,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         }
 
         var extra = (request.ExtraAgencyCodes ?? []).Distinct(StringComparer.Ordinal).ToList();
+        CommandResult<string>? refused = null;
         try
         {
             var (whistleId, replayed) = await database.WriteAsync(
@@ -152,11 +154,22 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                     }
 
                     await AuditTrail.WriteAsync(unit, caller.Audit, "whistle", row.Id, "raised", null, new { row.MatterCode, row.Urgency, row.Title, row.Address, ExtraAgencyCodes = extra }, now);
-                    unit.Complete();
+                    // The photos the clerk uploaded while filling the form: linked in the same transaction, or nothing is raised.
+                    refused = await LinkAsync(unit, caller, request.AttachmentIds, AttachmentPurpose.Raise, row, null, null, Visibility.Audience(row.TownshipId, []), now);
+                    if (request.MediaUrl is not null)
+                    {
+                        await attachments.AddReferenceAsync(unit, caller.Uploader, row.Id, request.MediaUrl, now);
+                    }
+
+                    if (refused is null)
+                    {
+                        unit.Complete();
+                    }
+
                     return (row.Id, false);
                 },
                 ct);
-            return new CommandResult<string>.Success(whistleId, replayed);
+            return refused ?? new CommandResult<string>.Success(whistleId, replayed);
         }
         catch (Exception ex) when (idempotencyKey is not null && database.IsUniqueViolation(ex))
         {
@@ -338,7 +351,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
             errors.Set("expectedOn", Problem.ExpectedDayAfterResolveBy(ChinaTime.LocalDate(duty.ResolveBy)));
         }
 
-        return await ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentReported, ct, async (unit, assignment, now) =>
+        return await ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentReported, (request.AttachmentIds, AttachmentPurpose.Report), ct, async (unit, assignment, now) =>
         {
             var allowed = Lifecycle.CanReport(assignment.Status);
             if (!allowed.Allowed) return allowed;
@@ -356,7 +369,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     {
         var errors = new FieldErrors();
         WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: true, multiLine: true);
-        return ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentResolved, ct, async (unit, assignment, now) =>
+        return ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentResolved, (request.AttachmentIds, AttachmentPurpose.Resolution), ct, async (unit, assignment, now) =>
         {
             var allowed = Lifecycle.CanResolve(assignment.Status);
             if (!allowed.Allowed) return allowed;
@@ -372,7 +385,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     {
         var errors = new FieldErrors();
         WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: true, multiLine: true);
-        return ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentDeclined, ct, async (unit, assignment, now) =>
+        return ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentDeclined, (null, AttachmentPurpose.Note), ct, async (unit, assignment, now) =>
         {
             var allowed = Lifecycle.CanDecline(assignment.Status);
             if (!allowed.Allowed) return allowed;
@@ -390,6 +403,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         string assignmentId,
         FieldErrors errors,
         string eventType,
+        (IReadOnlyList<string>? Ids, string Purpose) files,
         CancellationToken ct,
         Func<UnitOfWork, AssignmentRow, DateTimeOffset, Task<Transition>> apply)
     {
@@ -450,15 +464,94 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 await SetNextStepAsync(unit, changed.Id, EscalationPolicy.NextAfter(changed.Clock, now, county.Catalog.Escalation));
                 var note = eventType == WhistleEventTypes.AssignmentDeclined ? changed.DeclineReason : changed.Note;
                 await AuditTrail.WriteAsync(unit, caller.Audit, "assignment", changed.Id, AuditAction(eventType), new { assignment.Status }, changed.ToSnapshot(), now);
+                var audience = Visibility.Audience(whistle.TownshipId, [(changed.AgencyCode, changed.BranchId)]);
                 await Timeline.AppendAsync(
                     unit,
                     new WhistleEvent(0, eventType, whistle.Id, changed.Id, now, caller.Actor, (whistle with { Status = status }).ToSummary(), changed.ToSnapshot(), note),
-                    Visibility.Audience(whistle.TownshipId, [(changed.AgencyCode, changed.BranchId)]),
+                    audience,
                     now);
+                // The arrival photo of a report, the result of a resolution: in the same transaction, or the action is not taken.
+                if (await LinkAsync(unit, caller, files.Ids, files.Purpose, whistle with { Status = status }, changed.Id, null, audience, now) is { } refused)
+                {
+                    return refused;
+                }
+
                 unit.Complete();
                 return new CommandResult<string>.Success(whistle.Id);
             },
             ct);
+    }
+
+    // ---- Evidence (issue 14) ------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// A later note (补充材料): files the caller uploaded, with an optional text, on a whistle it sees — the township, a
+    /// unit with a duty on it, a supervisor; not on a cancelled whistle. One <c>AttachmentAdded</c> event to everyone on it.
+    /// </summary>
+    public async Task<CommandResult<string>> AddAttachmentsAsync(Caller caller, string whistleId, AddAttachmentsRequest request, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: false, multiLine: true);
+        if (request.AttachmentIds is null || request.AttachmentIds.Count == 0)
+        {
+            errors.Set("attachmentIds", Problem.AtLeastOne("attachmentIds", "Upload at least one file first (POST /api/attachments) and name it here."));
+        }
+
+        return await database.WriteAsync<CommandResult<string>>(
+            async unit =>
+            {
+                var (whistle, assignments) = await LockAsync(unit, whistleId);
+                if (whistle is null || !Visibility.CanSee(caller, whistle, assignments))
+                {
+                    return new CommandResult<string>.NotFound();
+                }
+
+                if (errors.Count > 0)
+                {
+                    return new CommandResult<string>.Invalid(errors);
+                }
+
+                if (whistle.Status == WhistleStatus.Cancelled)
+                {
+                    return new CommandResult<string>.Conflict(Problem.WhistleNotLive(WhistleStatus.Cancelled));
+                }
+
+                var now = time.GetUtcNow();
+                var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
+                var mine = caller.Role is Roles.Branch or Roles.Agency ? assignments.FirstOrDefault(a => Visibility.Concerns(caller, whistle, a)) : null;
+                var refused = await LinkAsync(
+                    unit, caller, request.AttachmentIds, AttachmentPurpose.Note, whistle, mine?.Id, note,
+                    Visibility.Audience(whistle.TownshipId, assignments.Select(a => (a.AgencyCode, a.BranchId))), now);
+                if (refused is not null)
+                {
+                    return refused;
+                }
+
+                unit.Complete();
+                return new CommandResult<string>.Success(whistle.Id);
+            },
+            ct);
+    }
+
+    /// <summary>
+    /// Links the caller's uploads to the item being written (<see cref="AttachmentStore.LinkAsync"/>, the attachments'
+    /// owner), announced as <c>AttachmentAdded</c> to <paramref name="audience"/>; the refusal to answer instead (the
+    /// caller then does not complete its transaction, so nothing of the item is written either).
+    /// </summary>
+    private async Task<CommandResult<string>?> LinkAsync(
+        UnitOfWork unit, Caller caller, IReadOnlyList<string>? ids, string purpose, WhistleRow whistle, string? assignmentId, string? note,
+        IReadOnlyList<string> audience, DateTimeOffset now)
+    {
+        if (ids is null || ids.Count == 0) return null;
+        var outcome = await attachments.LinkAsync(
+            unit,
+            new AttachmentLink(ids, caller.Uploader, purpose, whistle.Id, null, assignmentId, note, now, (whistle.ToSummary(), audience)));
+        return outcome switch
+        {
+            LinkOutcome.Invalid invalid => new CommandResult<string>.Invalid(invalid.Errors),
+            LinkOutcome.TooLarge large => new CommandResult<string>.TooLarge(large.Refusal.Problem),
+            _ => null,
+        };
     }
 
     // ---- Shared steps ---------------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ public static class NoticeFormatter
     public static string Local(DateTimeOffset at) => at.ToOffset(ChinaOffset).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 
     /// <summary>The Chinese text of a notice, e.g. 【吹哨报到】新报到单：…（…，紧急），报到时限 2026-11-28 09:30.</summary>
-    public static string Text(WhistleEvent e, CountyCatalog? catalog)
+    public static string Text(WhistleEvent e, CountyCatalog? catalog, string? publicBaseUrl = null)
     {
         if (e.Type == NoticeVocabulary.TestEvent)
         {
@@ -62,8 +62,15 @@ public static class NoticeFormatter
         var text = new StringBuilder($"【吹哨报到】{head}：{about}，{limit}");
         if (unit is not null) text.Append($"\n承办：{unit}");
         if (township is not null) text.Append($"\n吹哨：{township}");
+        // A link to the whistle's page (Whistle:PublicBaseUrl): photos and files are seen there, signed in, under the
+        // whistle's visibility rule — no file and no file's address leaves the system in a chat message.
+        if (WhistlePageUrl(publicBaseUrl, e.WhistleId) is { } page) text.Append($"\n查看：{page}");
         return text.ToString();
     }
+
+    /// <summary>The web UI's page of a whistle under <c>Whistle:PublicBaseUrl</c>; null when it is not set.</summary>
+    public static string? WhistlePageUrl(string? publicBaseUrl, string whistleId) =>
+        string.IsNullOrWhiteSpace(publicBaseUrl) ? null : $"{publicBaseUrl.TrimEnd('/')}/whistles/{Uri.EscapeDataString(whistleId)}";
 
     public static string Title(WhistleEvent e) => e.Type switch
     {
@@ -76,11 +83,11 @@ public static class NoticeFormatter
     };
 
     /// <summary>The request for one channel; <paramref name="now"/> gives the signature's timestamp.</summary>
-    public static NoticeRequest Build(NoticeChannelRow channel, WhistleEvent e, string eventJson, CountyCatalog? catalog, DateTimeOffset now)
+    public static NoticeRequest Build(NoticeChannelRow channel, WhistleEvent e, string eventJson, CountyCatalog? catalog, DateTimeOffset now, string? publicBaseUrl = null)
     {
         var url = new Uri(channel.Url);
         var secret = string.IsNullOrEmpty(channel.Secret) ? null : channel.Secret;
-        var text = Text(e, catalog);
+        var text = Text(e, catalog, publicBaseUrl);
         switch (channel.Kind)
         {
             case NoticeVocabulary.WeCom:

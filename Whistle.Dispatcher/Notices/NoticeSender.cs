@@ -57,6 +57,7 @@ public sealed partial class NoticeSender(
     NoticeSignal signal,
     TimeProvider time,
     IOptions<NoticeOptions> options,
+    IOptions<Whistle.Core.Options.WhistleOptions> whistle,
     ILogger<NoticeSender> logger) : BackgroundService
 {
     public const string HttpClientName = "whistle-notices";
@@ -178,7 +179,7 @@ public sealed partial class NoticeSender(
         try
         {
             var @event = JsonSerializer.Deserialize<WhistleEvent>(delivery.EventJson, MessageTypes.Json)!;
-            var request = NoticeFormatter.Build(channel, @event, delivery.EventJson, county.Catalog, time.GetUtcNow());
+            var request = NoticeFormatter.Build(channel, @event, delivery.EventJson, county.Catalog, time.GetUtcNow(), whistle.Value.PublicBaseUrl);
             using var message = new HttpRequestMessage(HttpMethod.Post, request.Url) { Content = new StringContent(request.Body, Encoding.UTF8, "application/json") };
             foreach (var (name, value) in request.Headers) message.Headers.TryAddWithoutValidation(name, value);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

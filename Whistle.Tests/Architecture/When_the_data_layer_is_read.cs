@@ -50,6 +50,8 @@ public sealed partial class When_the_data_layer_is_read
         ["assessment_periods"] = ["Whistle.Core/Heads/AssessmentFormStore.cs"],
         ["assessment_forms"] = ["Whistle.Core/Heads/AssessmentFormStore.cs"],
         ["recommendations"] = ["Whistle.Core/Heads/RecommendationStore.cs"],
+        ["attachments"] = ["Whistle.Core/Attachments/AttachmentStore.cs"],
+        ["attachment_chunks"] = ["Whistle.Core/Attachments/DatabaseAttachmentContent.cs"],
     };
 
     // A write in SQL text (the house writes keywords in capitals), or one the dialect composes for a named table.

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using Whistle.Contracts;
+using Whistle.Core.Attachments;
 using Whistle.Core.Domain;
 using Whistle.Core.Meetings;
 using Whistle.Core.Messaging;
@@ -146,6 +147,7 @@ public sealed partial class When_a_value_meets_its_column
         yield return Of("meeting_summons.attendance", "Attendance", Words(typeof(Attendance)));
         yield return Of("notice_channels.kind", "NoticeVocabulary.Kinds", NoticeVocabulary.Kinds);
         yield return Of("notice_channels.unit_kind", "NoticeVocabulary.UnitKinds", NoticeVocabulary.UnitKinds);
+        yield return Of("attachments.purpose", "AttachmentPurpose", AttachmentPurpose.All);
         yield return Of("notice_deliveries.status", "NoticeVocabulary statuses", [NoticeVocabulary.Pending, NoticeVocabulary.Sent, NoticeVocabulary.Failed]);
         yield return Of("audit_log.action", "audit actions (literals at AuditTrail's calls, assigned actions, WhistleStore.AuditAction)", AuditWords(actions: true));
         yield return Of("audit_log.entity", "audit entities (literals at AuditTrail's calls)", AuditWords(actions: false).Where(w => !AuditWords(actions: true).Contains(w) || w is "audit" or "account"));

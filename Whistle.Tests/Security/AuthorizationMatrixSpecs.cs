@@ -110,6 +110,17 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         return (id, w["assignments"]!.AsArray().Single(a => a!.Str("role") == "lead")!.Str("id"));
     }
 
+    /// <summary>A fresh whistle as <see cref="FreshAsync"/>, raised with a photo of the township's: the photo's id.</summary>
+    private async Task<string> FreshPhotoAsync()
+    {
+        var photo = await _clients["township"].UploadOkAsync(null, ("matrix.jpg", TestImages.JpegWithGps(320, 240, 30.27, 120.15), "image/jpeg"));
+        var raise = System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(WhistleClient.Raise("矩阵附件", "street-vending", "routine"), WhistleClient.Json))!;
+        raise["attachmentIds"] = new System.Text.Json.Nodes.JsonArray(photo[0]);
+        var id = (await _clients["township"].RaiseAsync(raise)).Str("id");
+        await _clients["township"].WaitForWhistleAsync(id, x => x.Str("status") == "dispatched");
+        return photo[0];
+    }
+
     /// <summary>A fresh meeting of 城关 summoning its 城管 branch (the "branch" actor), begun (attendance and minutes come only then).</summary>
     private async Task<(string Meeting, string Summons)> FreshMeetingAsync()
     {
@@ -242,6 +253,17 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             ["POST /api/whistles/{id}/reopen"] = new(async () => new Probe(HttpMethod.Post, $"/api/whistles/{(await FreshAsync()).Whistle}/reopen", new { reason = "r" }), TownshipAction(Conflict)),
             ["POST /api/whistles/{id}/assignments"] = new(async () => new Probe(HttpMethod.Post, $"/api/whistles/{(await FreshAsync()).Whistle}/assignments", new { agencyCode = "health" }),
                 E(("township", Forbidden), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Ok)), OwnerLast: "supervisor"),
+            // Attachments (issue 14): reads under the whistle's visibility, deletion by the uploader or a supervisor.
+            ["POST /api/attachments/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/attachments", new { })), Everyone(HttpStatusCode.UnsupportedMediaType)),
+            ["GET /api/attachments/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/attachments/{await FreshPhotoAsync()}", null), Visible(Ok)),
+            ["GET /api/attachments/{id}/content"] = new(async () => new Probe(HttpMethod.Get, $"/api/attachments/{await FreshPhotoAsync()}/content", null), Visible(Ok)),
+            ["GET /api/attachments/{id}/display"] = new(async () => new Probe(HttpMethod.Get, $"/api/attachments/{await FreshPhotoAsync()}/display", null), Visible(Ok)),
+            ["GET /api/attachments/{id}/thumbnail"] = new(async () => new Probe(HttpMethod.Get, $"/api/attachments/{await FreshPhotoAsync()}/thumbnail", null), Visible(Ok)),
+            // One probe for every caller, the uploading township last: the supervisor removes the township's photo before it, so
+            // the township finds it gone (its own removal: AttachmentSpecs).
+            ["DELETE /api/attachments/{id}"] = new(async () => new Probe(HttpMethod.Delete, $"/api/attachments/{await FreshPhotoAsync()}", null),
+                E(("township", NotFound), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Ok)), OwnerLast: "township"),
+            ["POST /api/whistles/{id}/attachments"] = new(async () => new Probe(HttpMethod.Post, $"/api/whistles/{(await FreshAsync()).Whistle}/attachments", new { attachmentIds = Array.Empty<string>() }), Visible(BadRequest)),
             ["GET /api/assignments/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/assignments", null)), Everyone(Ok)),
             ["POST /api/assignments/{id}/report"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshAsync()).Lead}/report", new { }), BranchAction(Ok), OwnerLast: "branch"),
             ["POST /api/assignments/{id}/resolve"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshAsync()).Lead}/resolve", new { note = "n" }), BranchAction(Conflict)),
@@ -303,6 +325,7 @@ public sealed class When_every_role_calls_every_endpoint(string database)
                 Set(HeadsVisible(Forbidden), "agency", Conflict)),
             ["GET /api/export/whistles"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/whistles", null)), SupervisorOnly(Ok)),
             ["GET /api/export/timeline"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/timeline", null)), SupervisorOnly(Ok)),
+            ["GET /api/export/attachments"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/attachments", null)), SupervisorOnly(Ok)),
             // Notice channels (issue 7): the system administrator only.
             ["GET /api/notice-channels/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/notice-channels", null)), Only("sysadmin", Ok)),
             ["GET /api/notice-channels/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/notice-channels/{await NoticeChannelAsync("matrix-read")}", null), Only("sysadmin", Ok)),
@@ -326,6 +349,8 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             ["POST /open311/v2/requests.{format}"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/open311/v2/requests.json", new { service_code = "street-vending" })), E(Actors.Select(a => (a, Forbidden)).ToArray())),
             ["GET /open311/v2/requests.{format}"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/open311/v2/requests.json", null)), E(Actors.Select(a => (a, Forbidden)).ToArray())),
             ["GET /open311/v2/requests/{id}.{format}"] = new(async () => new Probe(HttpMethod.Get, $"/open311/v2/requests/{(await FreshAsync()).Whistle}.json?api_key=not-a-key", null), E(Actors.Select(a => (a, Forbidden)).ToArray())),
+            // Open311's media_url: read with an API key, never a bearer token (a wrong key: 403 for everyone).
+            ["GET /open311/v2/media/{id}.{format}"] = new(async () => new Probe(HttpMethod.Get, $"/open311/v2/media/{await FreshPhotoAsync()}.jpg?api_key=not-a-key", null), E(Actors.Select(a => (a, Forbidden)).ToArray())),
             ["* /api/{**path}"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/no-such-thing", null)), E(Actors.Select(a => (a, NotFound)).ToArray())),
         };
     }

@@ -103,5 +103,30 @@ public sealed class WhistleClient : IDisposable
         }
     }
 
+    /// <summary>Uploads files as multipart/form-data to <c>POST /api/attachments</c> (optionally for a whistle).</summary>
+    public async Task<(HttpStatusCode Status, JsonNode? Body, HttpResponseMessage Response)> UploadAsync(string? whistleId, params (string Name, byte[] Content, string ContentType)[] files)
+    {
+        using var form = new MultipartFormDataContent();
+        foreach (var (name, content, type) in files)
+        {
+            var part = new ByteArrayContent(content);
+            part.Headers.ContentType = MediaTypeHeaderValue.Parse(type);
+            form.Add(part, "files", name);
+        }
+
+        var response = await Http.PostAsync(whistleId is null ? "/api/attachments" : $"/api/attachments?whistleId={Uri.EscapeDataString(whistleId)}", form);
+        var text = await response.Content.ReadAsStringAsync();
+        var json = response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.Ordinal) == true;
+        return (response.StatusCode, string.IsNullOrEmpty(text) || !json ? null : JsonNode.Parse(text), response);
+    }
+
+    /// <summary>Uploads and asserts 201; the ids of the stored files.</summary>
+    public async Task<string[]> UploadOkAsync(string? whistleId, params (string Name, byte[] Content, string ContentType)[] files)
+    {
+        var (status, body, _) = await UploadAsync(whistleId, files);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Created), body?.ToJsonString());
+        return body!["items"]!.AsArray().Select(i => i!["id"]!.GetValue<string>()).ToArray();
+    }
+
     public void Dispose() => Http.Dispose();
 }

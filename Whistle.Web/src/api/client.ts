@@ -118,10 +118,13 @@ export const api = {
     request<Whistle>(`/api/whistles/${encodeURIComponent(id)}/reopen`, { method: 'POST', body: { reason } }),
   assignments: (status: 'open' | 'closed' | 'all') =>
     request<Page<InboxAssignment>>(`/api/assignments?status=${status}`),
-  report: (id: string, etaMinutes?: number, note?: string) =>
-    request<unknown>(`/api/assignments/${encodeURIComponent(id)}/report`, { method: 'POST', body: { etaMinutes, note } }),
-  resolve: (id: string, note: string) =>
-    request<unknown>(`/api/assignments/${encodeURIComponent(id)}/resolve`, { method: 'POST', body: { note } }),
+  report: (id: string, etaMinutes?: number, note?: string, attachmentIds?: string[]) =>
+    request<unknown>(`/api/assignments/${encodeURIComponent(id)}/report`, { method: 'POST', body: { etaMinutes, note, attachmentIds } }),
+  resolve: (id: string, note: string, attachmentIds?: string[]) =>
+    request<unknown>(`/api/assignments/${encodeURIComponent(id)}/resolve`, { method: 'POST', body: { note, attachmentIds } }),
+  addAttachments: (whistleId: string, attachmentIds: string[], note?: string) =>
+    request<Whistle>(`/api/whistles/${encodeURIComponent(whistleId)}/attachments`, { method: 'POST', body: { attachmentIds, note } }),
+  deleteAttachment: (id: string) => request<unknown>(`/api/attachments/${encodeURIComponent(id)}`, { method: 'DELETE' }),
   decline: (id: string, reason: string) =>
     request<unknown>(`/api/assignments/${encodeURIComponent(id)}/decline`, { method: 'POST', body: { reason } }),
   // ---- issue 4: reassignment, co-handling units, assessment, whistle list upkeep ----
@@ -177,8 +180,8 @@ export const api = {
   whistlesWhere: (f: WhistleFilter, page = 1, pageSize = 50) => request<Page<Whistle>>(`/api/whistles?${whistleFilterQuery(f, page, pageSize)}`),
   countyMap: () => request<CountyMap>('/api/map'),
   /** A meeting's decision (work due in days): the day it will be done, or nothing — no ETA in minutes. */
-  reportExpected: (id: string, expectedOn: string | undefined, note?: string) =>
-    request<unknown>(`/api/assignments/${encodeURIComponent(id)}/report`, { method: 'POST', body: { expectedOn, note } }),
+  reportExpected: (id: string, expectedOn: string | undefined, note?: string, attachmentIds?: string[]) =>
+    request<unknown>(`/api/assignments/${encodeURIComponent(id)}/report`, { method: 'POST', body: { expectedOn, note, attachmentIds } }),
   urge: (id: string, note?: string) => request<Whistle>(`/api/assignments/${encodeURIComponent(id)}/urge`, { method: 'POST', body: { note } }),
   noticeChannels: () => request<NoticeChannel[]>('/api/notice-channels'),
   saveNoticeChannel: (id: string, body: SaveNoticeChannel) =>

@@ -169,6 +169,27 @@ export interface TimelineEntry {
   noteCode?: string | null
   noteParams?: Record<string, unknown> | null
   step?: EscalationStep | null
+  attachmentIds?: string[] | null
+}
+
+/** A photo or file of a whistle (issue 14); its bytes are read with the token under the whistle's visibility rule. */
+export interface Attachment {
+  id: string
+  whistleId?: string | null
+  assignmentId?: string | null
+  purpose?: 'raise' | 'report' | 'resolution' | 'note' | 'minutes' | null
+  mediaKind: 'image' | 'pdf' | 'document' | 'link'
+  fileName: string
+  contentType: string
+  sizeBytes: number
+  width?: number | null
+  height?: number | null
+  uploadedBy?: Actor | null
+  uploadedAt?: string
+  note?: string | null
+  url: string
+  displayUrl?: string | null
+  thumbnailUrl?: string | null
 }
 
 export interface Whistle {
@@ -186,6 +207,7 @@ export interface Whistle {
   raisedAt: string
   assignments: Assignment[]
   timeline?: TimelineEntry[]
+  attachments?: Attachment[]
 }
 
 export interface Page<T> {
@@ -208,6 +230,7 @@ export interface WhistleSummary {
 
 export interface InboxAssignment extends Assignment {
   whistle: WhistleSummary
+  attachments?: Attachment[] | null
 }
 
 export type WhistleEventType =
@@ -222,6 +245,8 @@ export type WhistleEventType =
   | 'WhistleConfirmed'
   | 'WhistleReopened'
   | 'WhistleCancelled'
+  | 'AttachmentAdded'
+  | 'AttachmentRemoved'
   | MeetingEventType
 
 export type MeetingEventType =
@@ -395,6 +420,7 @@ export interface RaiseWhistleRequest {
   longitude?: number
   urgency: Urgency
   extraAgencyCodes?: string[]
+  attachmentIds?: string[]
 }
 
 // ---- assessment (实绩考核), issue 4 ----

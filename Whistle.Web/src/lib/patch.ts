@@ -73,6 +73,7 @@ export function whistleNeedsReload(w: Whistle | null, e: WhistleEvent, stale = f
   // Not loaded yet: the load under way brings it.
   if (!w || stale || isMeetingEvent(e) || e.whistleId !== w.id) return false
   if (e.type === 'WhistleConfirmed') return true // the ratings are not in the event
+  if (e.type === 'AttachmentAdded' || e.type === 'AttachmentRemoved') return true // the photos and files, with their links
   return !!e.assignmentId && !e.assignment
 }
 
@@ -154,6 +155,8 @@ export function inboxNeedsReload(
   accept: (a: Assignment) => boolean = () => true,
 ): boolean {
   if (stale || isMeetingEvent(e)) return false
+  // Photos and files added or removed: the cards of that whistle show its thumbnails.
+  if (e.type === 'AttachmentAdded' || e.type === 'AttachmentRemoved') return list.some((row) => row.whistleId === e.whistleId)
   const a = e.assignment
   if (a && a.id) return !list.some((row) => row.id === a.id) && accept(a)
   if (e.assignmentId) return list.some((row) => row.id === e.assignmentId)

@@ -1,0 +1,315 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+using Whistle.Api.Auth;
+using Whistle.Api.Hosting;
+using Whistle.Api.Meetings;
+using Whistle.Api.Whistles;
+using Whistle.Core.Attachments;
+using Whistle.Core.Domain;
+using Whistle.Core.Problems;
+
+namespace Whistle.Api.Attachments;
+
+/// <summary>One uploaded file, as the upload answers it: where to read it, and the position its photo carried (offered, never stored).</summary>
+public sealed record UploadedFileDto(
+    string Id,
+    string FileName,
+    string MediaKind,
+    string ContentType,
+    long SizeBytes,
+    int? Width,
+    int? Height,
+    string Url,
+    string? DisplayUrl,
+    string? ThumbnailUrl,
+    GpsPosition? Gps);
+
+public sealed record UploadAnswer(IReadOnlyList<UploadedFileDto> Items);
+
+/// <summary>
+/// <c>/api/attachments</c>: upload (multipart, streamed to temp files, checked, stored as the uploader's drafts), read
+/// (under the one visibility rule, <see cref="AttachmentStore.ReadableAsync"/>), delete (soft). The item a file belongs to links it:
+/// <c>attachmentIds</c> on a raise, a report, a resolution, a later note (<c>POST /api/whistles/{id}/attachments</c>).
+/// </summary>
+public static class AttachmentsApi
+{
+    /// <summary>Room for the multipart envelope (boundaries, part headers, form fields) above the files' own limit.</summary>
+    public const long EnvelopeBytes = 1024 * 1024;
+
+    /// <summary>What a file response may do in a browser: nothing (no script, no plugin, no frame), whatever it is.</summary>
+    public const string FileContentSecurityPolicy = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox";
+
+    public static IEndpointRouteBuilder MapAttachmentsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/attachments").RequireAuthorization(RolePolicies.Business).WithTags("Attachments")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        api.MapPost("/", Upload).WithName("UploadAttachments").DisableAntiforgery()
+            .Produces<UploadAnswer>(StatusCodes.Status201Created)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        api.MapGet("/{id}", Get).WithName("GetAttachment").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/{id}/content", (string id, HttpContext http, AttachmentStore store, CancellationToken ct) =>
+            Serve(id, AttachmentVariant.Original, http, store, ct)).WithName("DownloadAttachment").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/{id}/display", (string id, HttpContext http, AttachmentStore store, CancellationToken ct) =>
+            Serve(id, AttachmentVariant.Display, http, store, ct)).WithName("DisplayAttachment").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/{id}/thumbnail", (string id, HttpContext http, AttachmentStore store, CancellationToken ct) =>
+            Serve(id, AttachmentVariant.Thumbnail, http, store, ct)).WithName("AttachmentThumbnail").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/{id}", Delete).WithName("DeleteAttachment").ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        return app;
+    }
+
+    /// <summary>
+    /// A refused upload as a problem with its code (docs/API.md, "Problem codes"): a limit's value in <c>params.limit</c>,
+    /// the refused file's (safe) name in <c>params.file</c>.
+    /// </summary>
+    private static ProblemHttpResult Refusal(AttachmentRefusal refusal, string? fileName = null)
+    {
+        var problem = refusal.Problem;
+        if (fileName is not null && !problem.Params.ContainsKey("file"))
+        {
+            problem = problem with { Params = new Dictionary<string, object?>(problem.Params) { ["file"] = fileName } };
+        }
+
+        var title = refusal.Status switch
+        {
+            StatusCodes.Status413PayloadTooLarge => "Too large",
+            StatusCodes.Status415UnsupportedMediaType => "File type not accepted",
+            _ => "The upload cannot be used",
+        };
+        return ProblemResults.Problem(refusal.Status, title, problem);
+    }
+
+    private static async Task<Results<Created<UploadAnswer>, ProblemHttpResult>> Upload(
+        HttpContext http,
+        AttachmentStore store,
+        WhistleQueries whistles,
+        MeetingQueries meetings,
+        CancellationToken ct,
+        [FromQuery] string? whistleId = null,
+        [FromQuery] string? meetingId = null)
+    {
+        var user = CurrentUser.From(http);
+        var options = store.Options;
+        if (whistleId is not null && meetingId is not null)
+        {
+            return Refusal(AttachmentRefusal.Bad(Problem.OneTarget()));
+        }
+
+        // Someone else's whistle (or meeting): refused before a byte of the body is read.
+        if ((whistleId is not null && !await whistles.CanSeeAsync(user, whistleId, ct))
+            || (meetingId is not null && await meetings.GetAsync(user, meetingId, ct) is null))
+        {
+            return CommandResults.NotFoundProblem();
+        }
+
+        if (http.Request.ContentLength > options.MaxItemBytes + EnvelopeBytes)
+        {
+            return Refusal(Limits.ItemTooLarge(options));
+        }
+
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = options.MaxItemBytes + EnvelopeBytes;
+        }
+
+        if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var mediaType)
+            || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 and <= 200 } boundary)
+        {
+            return Refusal(new AttachmentRefusal(Problem.MultipartRequired()));
+        }
+
+        var received = new List<(TempFile File, string? Name)>();
+        var prepared = new List<PreparedFile>();
+        try
+        {
+            var refusal = await ReceiveAsync(http.Request.Body, boundary, options, received, ct);
+            if (refusal is not null)
+            {
+                return refusal;
+            }
+
+            if (received.Count == 0)
+            {
+                return Refusal(AttachmentRefusal.Bad(Problem.NoFiles()));
+            }
+
+            foreach (var (file, name) in received)
+            {
+                var (ready, refused) = AttachmentIntake.Prepare(file, name, options);
+                if (ready is null)
+                {
+                    // Nothing is stored when any file of the upload is refused.
+                    return Refusal(refused!, FileNames.Sanitise(name, string.Empty));
+                }
+
+                prepared.Add(ready);
+            }
+
+            var rows = await store.SaveDraftsAsync(user.Uploader, prepared, whistleId, meetingId, ct);
+            var items = rows.Select((r, i) =>
+            {
+                var dto = AttachmentDto.From(r);
+                return new UploadedFileDto(r.Id, r.FileName, r.MediaKind, r.ContentType, r.SizeBytes, r.Width, r.Height, dto.Url, dto.DisplayUrl, dto.ThumbnailUrl, prepared[i].Gps);
+            }).ToList();
+            return TypedResults.Created($"/api/attachments/{rows[0].Id}", new UploadAnswer(items));
+        }
+        finally
+        {
+            foreach (var (file, _) in received) file.Dispose();
+            foreach (var file in prepared) file.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Reads the multipart body part by part, each file straight into a temp file, counting: a file past
+    /// <c>MaxFileBytes</c>, the files together past <c>MaxItemBytes</c>, more than <c>MaxFilesPerItem</c> files — 413 at
+    /// once, naming the limit. A body that ends before its closing boundary is a truncated upload (400).
+    /// </summary>
+    private static async Task<ProblemHttpResult?> ReceiveAsync(Stream body, string boundary, AttachmentOptions options, List<(TempFile File, string? Name)> received, CancellationToken ct)
+    {
+        try
+        {
+            var reader = new MultipartReader(boundary, body) { HeadersLengthLimit = 16 * 1024, HeadersCountLimit = 16 };
+            var buffer = new byte[81920];
+            long total = 0;
+            while (await reader.ReadNextSectionAsync(ct) is { } section)
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())
+                {
+                    // A form field: read and dropped (the target is in the query), bounded.
+                    long field = 0;
+                    int n;
+                    while ((n = await section.Body.ReadAsync(buffer, ct)) > 0)
+                    {
+                        field += n;
+                        if (field > 16 * 1024) return Refusal(AttachmentRefusal.Bad(Problem.MalformedUpload("A form field of the upload is too long.")));
+                    }
+
+                    continue;
+                }
+
+                var name = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
+                if (received.Count == options.MaxFilesPerItem)
+                {
+                    return Refusal(Limits.TooManyFiles(options));
+                }
+
+                var file = new TempFile();
+                received.Add((file, name));
+                long written = 0;
+                int read;
+                while ((read = await section.Body.ReadAsync(buffer, ct)) > 0)
+                {
+                    written += read;
+                    total += read;
+                    if (written > options.MaxFileBytes)
+                    {
+                        return Refusal(Limits.FileTooLarge(options, FileNames.Sanitise(name, string.Empty)));
+                    }
+
+                    if (total > options.MaxItemBytes)
+                    {
+                        return Refusal(Limits.ItemTooLarge(options));
+                    }
+
+                    await file.Stream.WriteAsync(buffer.AsMemory(0, read), ct);
+                }
+
+                await file.Stream.FlushAsync(ct);
+                file.Stream.Position = 0;
+            }
+
+            return null;
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Refusal(Limits.ItemTooLarge(options));
+        }
+        catch (Exception e) when (e is IOException or BadHttpRequestException)
+        {
+            return Refusal(AttachmentRefusal.Bad(Problem.TruncatedUpload()));
+        }
+        catch (InvalidDataException e)
+        {
+            return Refusal(AttachmentRefusal.Bad(Problem.MalformedUpload($"The multipart body cannot be read: {e.Message}")));
+        }
+    }
+
+    private static async Task<Results<Ok<AttachmentDto>, ProblemHttpResult>> Get(string id, HttpContext http, AttachmentStore store, CancellationToken ct)
+    {
+        var row = await store.ReadableAsync(CurrentUser.From(http), id, ct);
+        return row is null ? CommandResults.NotFoundProblem() : TypedResults.Ok(AttachmentDto.From(row));
+    }
+
+    /// <summary>
+    /// A stored variant, streamed from the store. The original is always a download (<c>Content-Disposition:
+    /// attachment</c>); the display copy and thumbnail are re-encoded JPEG and may be shown inline. Every answer says
+    /// <c>nosniff</c>, a sandboxing CSP, and the type Whistle judged — never one the uploader chose.
+    /// </summary>
+    private static async Task<IResult> Serve(string id, string variant, HttpContext http, AttachmentStore store, CancellationToken ct)
+    {
+        var row = await store.ReadableAsync(CurrentUser.From(http), id, ct);
+        var length = variant switch
+        {
+            AttachmentVariant.Display => row?.DisplayBytes,
+            AttachmentVariant.Thumbnail => row?.ThumbnailBytes,
+            _ => row?.SizeBytes,
+        };
+        if (row is null || length is null || row.MediaKind == "link")
+        {
+            return CommandResults.NotFoundProblem();
+        }
+
+        var stream = await store.OpenAsync(row, variant, ct);
+        if (stream is null)
+        {
+            return CommandResults.NotFoundProblem();
+        }
+
+        var headers = http.Response.Headers;
+        headers.XContentTypeOptions = "nosniff";
+        headers.ContentSecurityPolicy = FileContentSecurityPolicy;
+        headers.CacheControl = "private, max-age=3600";
+        http.Response.ContentLength = length;
+        if (variant == AttachmentVariant.Original)
+        {
+            return TypedResults.Stream(stream, row.ContentType, row.FileName);
+        }
+
+        var disposition = new ContentDispositionHeaderValue("inline");
+        disposition.SetHttpFileName(Path.GetFileNameWithoutExtension(row.FileName) + $"-{variant}.jpg");
+        headers.ContentDisposition = disposition.ToString();
+        return TypedResults.Stream(stream, "image/jpeg");
+    }
+
+    private static Task<Results<Ok<AttachmentDto>, ValidationProblem, ProblemHttpResult>> Delete(string id, HttpContext http, AttachmentStore store, CancellationToken ct) =>
+        store.DeleteAsync(CurrentUser.From(http), id, ct).ThenRead(row => Task.FromResult<AttachmentDto?>(AttachmentDto.From(row)));
+}
+
+/// <summary>Removes the drafts nobody took up within <c>Whistle:Attachments:DraftLifetime</c>, hourly.</summary>
+public sealed class AttachmentDraftSweeper(AttachmentStore store, TimeProvider time, ILogger<AttachmentDraftSweeper> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
+        do
+        {
+            try
+            {
+                var removed = await store.PurgeExpiredDraftsAsync(stoppingToken);
+                if (removed > 0) logger.LogInformation("Removed {Count} attachment drafts no item took up", removed);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Removing expired attachment drafts failed; trying again in an hour");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}

@@ -1,0 +1,156 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using SkiaSharp;
+using Whistle.Tests.Support;
+using static Microsoft.Playwright.Assertions;
+
+namespace Whistle.Tests.Browser;
+
+/// <summary>
+/// Issue 14, done when: a clerk raises a whistle with two phone photos (JPEGs with GPS EXIF), the branch sees the
+/// thumbnails live, resolves with an after photo, and the township confirms with both side by side; the supervisor's
+/// view shows the same. Screenshots at 390 px and desktop.
+/// </summary>
+[NonParallelizable]
+public sealed class When_a_whistle_carries_photos_in_the_browser
+{
+    private const float Live = 20_000;
+    private static readonly ViewportSize Phone390 = new() { Width = 390, Height = 844 };
+
+    private WhistleSystem _system = null!;
+    private BrowserSession _browser = null!;
+
+    [OneTimeSetUp]
+    public async Task Start()
+    {
+        _browser = await BrowserSession.LaunchAsync();
+        _system = await WhistleSystem.EmbeddedAsync();
+    }
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        if (_browser is not null) await _browser.DisposeAsync();
+        if (_system is not null) await _system.DisposeAsync();
+    }
+
+    private static FilePayload Photo(string name, SKColor sky, string label) =>
+        new() { Name = name, MimeType = "image/jpeg", Buffer = TestImages.JpegWithGps(1280, 960, 30.2741, 120.1551, sky, label) };
+
+    private static ILocator Row(IPage page, string whistleId) => page.Locator($"[data-testid=assignment-row][data-whistle-id='{whistleId}']");
+
+    /// <summary>Every thumbnail in the locator has loaded a real picture.</summary>
+    private static async Task ExpectLoadedAsync(ILocator thumbs, int count)
+    {
+        await Expect(thumbs).ToHaveCountAsync(count, new() { Timeout = Live });
+        for (var i = 0; i < count; i++)
+        {
+            await Expect(thumbs.Nth(i).Locator("img")).ToHaveJSPropertyAsync("complete", true, new() { Timeout = Live });
+            Assert.That(await thumbs.Nth(i).Locator("img").EvaluateAsync<int>("img => img.naturalWidth"), Is.GreaterThan(0));
+        }
+    }
+
+    [Test]
+    public async Task Should_carry_the_photos_from_the_clerk_to_the_branch_and_back_side_by_side()
+    {
+        var branch = await _browser.SignInAsync(_system.Api, "branch.urban-management.chengguan", Phone390);
+        var clerk = await _browser.SignInAsync(_system.Api, "township.chengguan", Phone390);
+
+        // The clerk fills the form on her phone and attaches two photos while she types.
+        await clerk.GetByTestId("raise-whistle").ClickAsync();
+        await clerk.GetByTestId("whistle-matter").ClickAsync();
+        await clerk.GetByTestId("matter-option-street-vending").ClickAsync();
+        await clerk.GetByTestId("urgency-urgent").ClickAsync();
+        await clerk.GetByTestId("attach-gallery-input").SetInputFilesAsync(new[]
+        {
+            Photo("IMG_0412.jpg", new SKColor(0x87, 0xB5, 0xE0), "BEFORE 1"),
+            Photo("IMG_0413.jpg", new SKColor(0xA0, 0xC4, 0xE8), "BEFORE 2"),
+        });
+        await clerk.GetByTestId("whistle-title").FillAsync("滨河路早市占道经营");
+        await clerk.GetByTestId("whistle-description").FillAsync("早市摊位占用人行道和盲道，行人只能走机动车道。");
+        await clerk.GetByTestId("whistle-address").FillAsync("城关街道滨河路12号");
+        await Expect(clerk.GetByTestId("picker-done")).ToHaveCountAsync(2, new() { Timeout = Live });
+
+        // The photos' position is offered, used only when she says so.
+        await Expect(clerk.GetByTestId("gps-offer")).ToBeVisibleAsync(new() { Timeout = Live });
+        await clerk.GetByTestId("use-photo-gps").ClickAsync();
+        await Expect(clerk.GetByTestId("whistle-location")).ToContainTextAsync("30.2741", new() { Timeout = Live });
+        await clerk.GetByTestId("attachment-picker").ScrollIntoViewIfNeededAsync();
+        await BrowserSession.ScreenshotAsync(clerk, "township-raise-photos-phone");
+        await clerk.GetByTestId("whistle-submit").ClickAsync();
+        await clerk.WaitForURLAsync(new Regex("/whistles/"), new() { Timeout = Live });
+        var whistleId = (await clerk.GetByTestId("whistle-detail").GetAttributeAsync("data-whistle-id"))!;
+
+        // The branch's phone shows the new duty live, with the two thumbnails.
+        var row = Row(branch, whistleId);
+        await Expect(row).ToHaveCountAsync(1, new() { Timeout = Live });
+        await ExpectLoadedAsync(row.GetByTestId("attachment-thumb"), 2);
+        await row.ScrollIntoViewIfNeededAsync();
+        await BrowserSession.ScreenshotAsync(branch, "branch-inbox-photos-phone");
+
+        // A tap opens the viewer; a swipe goes to the next photo.
+        await row.GetByTestId("attachment-thumb").First.ClickAsync();
+        var viewer = branch.GetByTestId("attachment-viewer");
+        await Expect(viewer).ToBeVisibleAsync(new() { Timeout = Live });
+        await Expect(viewer.Locator(".viewer-count")).ToHaveTextAsync("1 / 2");
+        await Expect(viewer.Locator("img")).ToHaveJSPropertyAsync("complete", true, new() { Timeout = Live });
+        await BrowserSession.ScreenshotAsync(branch, "branch-photo-viewer-phone");
+        await viewer.Locator(".viewer-nav.next").ClickAsync();
+        await Expect(viewer.Locator(".viewer-count")).ToHaveTextAsync("2 / 2");
+        await branch.GetByTestId("viewer-close").ClickAsync();
+        await Expect(viewer).ToHaveCountAsync(0);
+
+        // The branch reports, then resolves with the after photo.
+        await row.GetByTestId("assignment-report").ClickAsync();
+        var reported = branch.Locator($"[data-testid=assignment-row][data-whistle-id='{whistleId}'][data-status=reported]");
+        await Expect(reported).ToHaveCountAsync(1, new() { Timeout = Live });
+        await reported.GetByTestId("attach-gallery-input").SetInputFilesAsync(Photo("after.jpg", new SKColor(0xC8, 0xE6, 0xC9), "AFTER"));
+        await Expect(reported.GetByTestId("picker-done")).ToHaveCountAsync(1, new() { Timeout = Live });
+        await reported.GetByTestId("assignment-note").FillAsync("摊位已清理，人行道恢复通行");
+        await reported.GetByTestId("assignment-resolve").ClickAsync();
+
+        // The co-handling branch resolves over the API.
+        using var township = await _system.SignInAsync("township.chengguan");
+        var whistle = (await township.GetAsync($"/api/whistles/{whistleId}")).Body!;
+        foreach (var other in whistle["assignments"]!.AsArray().Select(a => a!).Where(a => a.Str("branchId") != "urban-management.chengguan"))
+        {
+            using var owner = await _system.SignInAsync($"branch.{other.Str("branchId")}");
+            Assert.That((await owner.PostAsync($"/api/assignments/{other.Str("id")}/report", new { })).Status, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That((await owner.PostAsync($"/api/assignments/{other.Str("id")}/resolve", new { note = "已配合处置" })).Status, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        // The township sees before and after side by side on its confirm panel, on the phone and the desktop.
+        await Expect(clerk.GetByTestId("whistle-detail")).ToHaveAttributeAsync("data-status", "resolved", new() { Timeout = Live });
+        var pair = clerk.GetByTestId("before-after");
+        await ExpectLoadedAsync(pair.GetByTestId("before").GetByTestId("attachment-thumb"), 2);
+        await ExpectLoadedAsync(pair.GetByTestId("after").GetByTestId("attachment-thumb"), 1);
+        await pair.ScrollIntoViewIfNeededAsync();
+        await BrowserSession.ScreenshotAsync(clerk, "township-before-after-phone");
+
+        var desk = await _browser.SignInAsync(_system.Api, "township.chengguan", BrowserSession.Desktop);
+        await desk.GotoAsync(new Uri(_system.Api, $"/whistles/{whistleId}").ToString());
+        await ExpectLoadedAsync(desk.GetByTestId("before-after").GetByTestId("before").GetByTestId("attachment-thumb"), 2);
+        await ExpectLoadedAsync(desk.GetByTestId("before-after").GetByTestId("after").GetByTestId("attachment-thumb"), 1);
+        await Expect(desk.GetByTestId("confirm-panel")).ToBeVisibleAsync();
+        await desk.GetByTestId("before-after").ScrollIntoViewIfNeededAsync();
+        await BrowserSession.ScreenshotAsync(desk, "township-before-after-desktop");
+        foreach (var a in whistle["assignments"]!.AsArray())
+        {
+            await desk.GetByTestId($"rating-{a!.Str("id")}-satisfied").ClickAsync();
+        }
+
+        await desk.GetByTestId("confirm-whistle").ClickAsync();
+        await Expect(desk.GetByTestId("whistle-detail")).ToHaveAttributeAsync("data-status", "closed", new() { Timeout = Live });
+
+        // The supervisor checks the same pair in the whistle's view.
+        var supervisor = await _browser.SignInAsync(_system.Api, "supervisor", BrowserSession.Desktop);
+        await supervisor.GotoAsync(new Uri(_system.Api, $"/whistles/{whistleId}").ToString());
+        await ExpectLoadedAsync(supervisor.GetByTestId("before-after").GetByTestId("after").GetByTestId("attachment-thumb"), 1);
+        await supervisor.GetByTestId("before-after").ScrollIntoViewIfNeededAsync();
+        await BrowserSession.ScreenshotAsync(supervisor, "supervisor-before-after-desktop");
+
+        // The timeline lists who added which photos.
+        Assert.That(await supervisor.GetByTestId("whistle-timeline").GetByTestId("attachment-thumb").CountAsync(), Is.EqualTo(3));
+    }
+}
