@@ -23,7 +23,21 @@ public sealed record WhistleEvent(
     string? NoteCode = null,
     IReadOnlyDictionary<string, object?>? NoteParams = null,
     HeadsSnapshot? Heads = null,
-    IReadOnlyList<AttachmentSnapshot>? Attachments = null);
+    IReadOnlyList<AttachmentSnapshot>? Attachments = null,
+    FollowUpSnapshot? FollowUp = null);
+
+/// <summary>
+/// The establishment office's follow-up (督促建立机制, issue 17) on the stream; the event's <c>whistleId</c> is its id.
+/// Pushed to the county, the city (the office), the relation's lead department and the institution.
+/// </summary>
+public sealed record FollowUpSnapshot(
+    string Id,
+    string RelationId,
+    string DepartmentId,
+    string InstitutionId,
+    string Status,
+    IReadOnlyList<string> Missing,
+    DateTimeOffset DueAt);
 
 /// <summary>
 /// A branch head's matter on the stream (issue 16): an assessment form (<c>kind: "form"</c>), a recommendation or
@@ -71,7 +85,8 @@ public sealed record MeetingSnapshot(
     DateTimeOffset ConfirmBy,
     string Status,
     string? WhistleId,
-    MeetingSummonsSnapshot? Summons);
+    MeetingSummonsSnapshot? Summons,
+    string ConvenerKind = "township");
 
 public sealed record MeetingSummonsSnapshot(
     string Id,
@@ -82,7 +97,8 @@ public sealed record MeetingSummonsSnapshot(
     string? Reason,
     DateTimeOffset? RespondedAt,
     string? Attendance,
-    DateTimeOffset? CheckedInAt);
+    DateTimeOffset? CheckedInAt,
+    string ParticipantKind = "unit");
 
 /// <summary>On <c>AssignmentReminded</c> (level 0) and <c>AssignmentEscalated</c> (level 1, 2, …): which deadline, which repeat.</summary>
 public sealed record EscalationStepInfo(string Phase, int Level);
@@ -156,6 +172,12 @@ public static class WhistleEventTypes
     public const string RecommendationDecided = nameof(RecommendationDecided);
     public const string RecommendationReminded = nameof(RecommendationReminded);
     public const string RecommendationEscalated = nameof(RecommendationEscalated);
+    public const string FollowUpRaised = nameof(FollowUpRaised);
+    public const string FollowUpReplied = nameof(FollowUpReplied);
+    public const string FollowUpReminded = nameof(FollowUpReminded);
+    public const string FollowUpEscalated = nameof(FollowUpEscalated);
+    public const string FollowUpClosed = nameof(FollowUpClosed);
+    public const string MechanismRecorded = nameof(MechanismRecorded);
 }
 
 /// <summary>The SignalR group names. The server derives a connection's group from its token.</summary>

@@ -22,6 +22,9 @@ public static class RolePolicies
     /// <summary>The city level's organisation (GET /api/city, issue 17): departments, institutions, the establishment office, the supervisors.</summary>
     public const string City = "city";
 
+    /// <summary>The establishment office's view of every relation (GET /api/city/office, issue 17): the office and the supervisors.</summary>
+    public const string EstablishmentOffice = "establishment-office";
+
     /// <summary>Raising a work request (POST /api/work-requests): department staff.</summary>
     public const string Department = "department";
 
@@ -56,6 +59,7 @@ public static class RolePolicies
         Policy(Supervisor, Roles.Supervisor);
         Policy(City, Roles.Department, Roles.Institution, Roles.EstablishmentOffice, Roles.Supervisor);
         Policy(Department, Roles.Department);
+        Policy(EstablishmentOffice, Roles.EstablishmentOffice, Roles.Supervisor);
         Policy(Organisation, [.. Roles.Business, Roles.SysAdmin, Roles.SecAdmin]);
         Policy(WhistleList, [.. Roles.Business, Roles.SysAdmin]);
         Policy(SysAdmin, Roles.SysAdmin);

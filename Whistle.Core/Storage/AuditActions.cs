@@ -67,6 +67,11 @@ public static class AuditActions
     public const string Decided = "decided";
     public const string DecidedWithoutOpinion = "decided-without-opinion";
 
+    // The city level (issue 17): a relation's mechanism recorded in upkeep; the establishment office's follow-ups
+    // (raised and answered with the words above, closed once the mechanism is complete).
+    public const string Recorded = "recorded";
+    public const string Closed = "closed";
+
     // The audit trail itself.
     public const string Exported = "exported";
     public const string Verified = "verified";
@@ -96,6 +101,8 @@ public static class AuditEntities
     public const string AssessmentForm = "assessment-form";
     public const string Recommendation = "recommendation";
     public const string Attachment = "attachment";
+    public const string RelationMechanism = "relation-mechanism";
+    public const string FollowUp = "follow-up";
     public const string Audit = "audit";
 
     /// <summary>Every entity above.</summary>
