@@ -5,7 +5,7 @@ export type WhistleStatus = 'raised' | 'dispatched' | 'in-progress' | 'resolved'
 /** `reassigned`: 改派 — a supervisor moved the duty to another unit (not the unit's decline). */
 export type AssignmentStatus = 'dispatched' | 'reported' | 'resolved' | 'declined' | 'reassigned'
 export type AssignmentRole = 'lead' | 'co' | 'summoned'
-export type UserRole = 'township' | 'branch' | 'agency' | 'supervisor' | 'sysadmin' | 'secadmin' | 'auditadmin'
+export type UserRole = 'township' | 'branch' | 'agency' | 'supervisor' | 'sysadmin' | 'secadmin' | 'auditadmin' | 'department' | 'institution' | 'establishment-office'
 export type Rating = 'satisfied' | 'basically-satisfied' | 'unsatisfied'
 
 export const URGENCIES: Urgency[] = ['routine', 'urgent', 'emergency']
