@@ -355,6 +355,8 @@ export interface Meeting {
   minutesAt: string | null
   summons: Summons[]
   decisions: MeetingDecision[]
+  /** The minutes' photos and files (one meeting's answer; a page of meetings leaves them out). */
+  attachments?: Attachment[]
 }
 
 export interface ScheduleMeetingRequest {
