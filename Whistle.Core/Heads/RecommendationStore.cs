@@ -229,41 +229,21 @@ public sealed class RecommendationStore(WhistleDatabase database, CountyCatalogH
 
     // ---- The chain ----------------------------------------------------------------------------------------------
 
-    public async Task<DateTimeOffset?> NextStepDueAsync(CancellationToken ct) =>
-        await database.ReadAsync(c => c.ExecuteScalarAsync<DateTimeOffset?>(NextStepDueSql), ct);
+    private static readonly HeadsChainStatements ChainSql = new(NextStepDueSql, DueStepsSql, ClearStepSql, FireStepSql);
 
-    public async Task<IReadOnlyList<HeadsDueStep>> DueStepsAsync(DateTimeOffset now, int take, CancellationToken ct) =>
-        (await database.ReadAsync(c => c.QueryAsync<HeadsDueStep>(database.Dialect.Sql(DueStepsSql), new { Now = now, Take = take, Skip = 0 }), ct)).ToList();
+    /// <summary>The answering side's chain: 催办; 督办 to the supervisors.</summary>
+    private HeadsChainSteps<RecommendationRow> Chain => new(
+        database, county, time, ChainSql, LoadForUpdateAsync,
+        row => new HeadsChainState(row.Id, row.Status == RecommendationStatus.Open, row.OpenedAt, row.DueAt, row.NextStepAt, row.NextStepKind, row.NextStepLevel, row.RowVersion),
+        (unit, row, escalated, level, actor, now) => AppendAsync(
+            unit, escalated ? WhistleEventTypes.RecommendationEscalated : WhistleEventTypes.RecommendationReminded, row, actor, null, new EscalationStepInfo("answer", level), now));
+
+    public Task<DateTimeOffset?> NextStepDueAsync(CancellationToken ct) => Chain.NextStepDueAsync(ct);
+
+    public Task<IReadOnlyList<HeadsDueStep>> DueStepsAsync(DateTimeOffset now, int take, CancellationToken ct) => Chain.DueStepsAsync(now, take, ct);
 
     /// <summary>Fires a due step of the answering side's chain (催办; 督办 to the supervisors), once.</summary>
-    public async Task<bool> FireStepAsync(string id, CancellationToken ct) =>
-        await database.WriteAsync(
-            async unit =>
-            {
-                var now = time.GetUtcNow();
-                var row = await LoadForUpdateAsync(unit, id);
-                if (row?.NextStepAt is not { } stepAt || stepAt > now) return false;
-                if (row.Status != RecommendationStatus.Open)
-                {
-                    await unit.Connection.ExecuteAsync(ClearStepSql, new { row.Id }, unit.Transaction);
-                    unit.Complete();
-                    return false;
-                }
-
-                var catalog = county.Catalog;
-                var (fire, next) = HeadsChain.Fire(row.OpenedAt, row.DueAt, row.NextStepKind, row.NextStepLevel, stepAt, now, catalog);
-                var escalated = fire.Kind == EscalationPolicy.Escalate ? 1 : 0;
-                var rows = await unit.Connection.ExecuteAsync(
-                    FireStepSql,
-                    new { row.Id, NextAt = next?.At, NextKind = next?.Kind, NextLevel = next?.Level, Reminded = 1 - escalated, Escalated = escalated, DueAt = stepAt, row.RowVersion },
-                    unit.Transaction);
-                if (rows != 1) return false;
-                await AppendAsync(unit, escalated == 1 ? WhistleEventTypes.RecommendationEscalated : WhistleEventTypes.RecommendationReminded, row,
-                    WhistleStore.SystemActor(catalog.County.Id), null, new EscalationStepInfo("answer", fire.Level), now);
-                unit.Complete();
-                return true;
-            },
-            ct);
+    public Task<bool> FireStepAsync(string id, CancellationToken ct) => Chain.FireStepAsync(id, ct);
 
     private static Task<RecommendationRow?> LoadForUpdateAsync(UnitOfWork unit, string id) =>
         unit.Connection.QuerySingleOrDefaultAsync<RecommendationRow>(unit.Dialect.Sql(SelectForUpdateSql), new { Id = id }, unit.Transaction);
