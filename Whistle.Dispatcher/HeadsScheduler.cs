@@ -21,15 +21,15 @@ public sealed partial class HeadsScheduler(
     protected override Task RunRoundAsync(CancellationToken cancellationToken) => RunDueAsync(cancellationToken);
 
     protected override async Task<IReadOnlyList<DateTimeOffset?>> NextDueAsync(CancellationToken cancellationToken) =>
-        [await forms.NextStepDueAsync(cancellationToken), await recommendations.NextStepDueAsync(cancellationToken)];
+        [await forms.Chain.NextStepDueAsync(cancellationToken), await recommendations.Chain.NextStepDueAsync(cancellationToken)];
 
     /// <summary>Closes the periods that ended and fires every step due now; answers (forms issued, steps fired).</summary>
     public async Task<(int Issued, int Fired)> RunDueAsync(CancellationToken cancellationToken)
     {
         var issued = await forms.ClosePeriodsAsync(cancellationToken);
         if (issued > 0) LogIssued(logger, issued);
-        var fired = await FireInBatchesAsync((now, take) => forms.DueStepsAsync(now, take, cancellationToken), step => forms.FireStepAsync(step.Id, cancellationToken));
-        fired += await FireInBatchesAsync((now, take) => recommendations.DueStepsAsync(now, take, cancellationToken), step => recommendations.FireStepAsync(step.Id, cancellationToken));
+        var fired = await FireInBatchesAsync((now, take) => forms.Chain.DueStepsAsync(now, take, cancellationToken), step => forms.Chain.FireStepAsync(step.Id, cancellationToken));
+        fired += await FireInBatchesAsync((now, take) => recommendations.Chain.DueStepsAsync(now, take, cancellationToken), step => recommendations.Chain.FireStepAsync(step.Id, cancellationToken));
         return (issued, fired);
     }
 

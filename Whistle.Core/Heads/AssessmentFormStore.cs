@@ -258,21 +258,10 @@ public sealed class AssessmentFormStore(WhistleDatabase database, CountyCatalogH
 
     // ---- The chain ----------------------------------------------------------------------------------------------
 
-    private static readonly HeadsChainStatements ChainSql = new(NextStepDueSql, DueStepsSql, ClearStepSql, FireStepSql);
-
     /// <summary>The forms' chain (the township's duty to submit): 催办 to the township; 督办: the township and the supervisors.</summary>
-    private HeadsChainSteps<FormRow> Chain => new(
-        database, county, time, ChainSql, LoadForUpdateAsync,
-        form => new HeadsChainState(form.Id, form.Status == FormStatus.Pending, form.IssuedAt, form.DueAt, form.NextStepAt, form.NextStepKind, form.NextStepLevel, form.RowVersion),
-        (unit, form, escalated, level, actor, now) => AppendAsync(
-            unit, escalated ? WhistleEventTypes.AssessmentFormEscalated : WhistleEventTypes.AssessmentFormReminded, form, actor, null, new EscalationStepInfo("submit", level), now));
-
-    public Task<DateTimeOffset?> NextStepDueAsync(CancellationToken ct) => Chain.NextStepDueAsync(ct);
-
-    public Task<IReadOnlyList<HeadsDueStep>> DueStepsAsync(DateTimeOffset now, int take, CancellationToken ct) => Chain.DueStepsAsync(now, take, ct);
-
-    /// <summary>Fires a form's due step (催办 to the township; 督办: the township and the supervisors), once.</summary>
-    public Task<bool> FireStepAsync(string formId, CancellationToken ct) => Chain.FireStepAsync(formId, ct);
+    public HeadsChainSteps<FormRow> Chain => new(
+        database, county, time, new(NextStepDueSql, DueStepsSql, ClearStepSql, FireStepSql), LoadForUpdateAsync, (unit, form, escalated, level, actor, now) =>
+            AppendAsync(unit, escalated ? WhistleEventTypes.AssessmentFormEscalated : WhistleEventTypes.AssessmentFormReminded, form, actor, null, new("submit", level), now));
 
     // ---- Rows ---------------------------------------------------------------------------------------------------
 

@@ -44,13 +44,18 @@ public sealed record HeadsChainStatements(string NextStepDue, Func<SqlDialect, s
 /// <summary>Where a heads duty stands on its chain: what <see cref="HeadsChainSteps{TRow}"/> needs of a row.</summary>
 public sealed record HeadsChainState(string Id, bool Open, DateTimeOffset IssuedAt, DateTimeOffset DueAt, DateTimeOffset? NextStepAt, string? NextStepKind, int? NextStepLevel, int RowVersion);
 
+/// <summary>A row of a heads duty with a chain (an assessment form, a recommendation).</summary>
+public interface IHeadsChained
+{
+    HeadsChainState ChainState { get; }
+}
+
 /// <summary>
 /// The chain's steps of one kind of heads duty (an assessment form, a recommendation), for the owner of its table: the
 /// earliest step due, the steps due now, and firing one — under the row's lock, once (the version-checked update holds
 /// it to one row), a step of a duty no longer open cleared instead — announced by the owner's own event.
 /// </summary>
 /// <param name="load">The row, locked for this transaction.</param>
-/// <param name="state">Where the row stands on its chain.</param>
 /// <param name="announce">The owner's timeline event for a fired step: (unit, row, escalated, level, system actor, now).</param>
 public sealed class HeadsChainSteps<TRow>(
     WhistleDatabase database,
@@ -58,9 +63,8 @@ public sealed class HeadsChainSteps<TRow>(
     TimeProvider time,
     HeadsChainStatements sql,
     Func<UnitOfWork, string, Task<TRow?>> load,
-    Func<TRow, HeadsChainState> state,
     Func<UnitOfWork, TRow, bool, int, EventActor, DateTimeOffset, Task> announce)
-    where TRow : class
+    where TRow : class, IHeadsChained
 {
     public async Task<DateTimeOffset?> NextStepDueAsync(CancellationToken ct) =>
         await database.ReadAsync(c => c.ExecuteScalarAsync<DateTimeOffset?>(sql.NextStepDue), ct);
@@ -75,7 +79,7 @@ public sealed class HeadsChainSteps<TRow>(
             {
                 var now = time.GetUtcNow();
                 var row = await load(unit, id);
-                if (row is null || state(row) is not { NextStepAt: { } stepAt } duty || stepAt > now) return false;
+                if (row?.ChainState is not { NextStepAt: { } stepAt } duty || stepAt > now) return false;
                 if (!duty.Open)
                 {
                     await unit.Connection.ExecuteAsync(sql.ClearStep, new { duty.Id }, unit.Transaction);

@@ -229,21 +229,10 @@ public sealed class RecommendationStore(WhistleDatabase database, CountyCatalogH
 
     // ---- The chain ----------------------------------------------------------------------------------------------
 
-    private static readonly HeadsChainStatements ChainSql = new(NextStepDueSql, DueStepsSql, ClearStepSql, FireStepSql);
-
     /// <summary>The answering side's chain: 催办; 督办 to the supervisors.</summary>
-    private HeadsChainSteps<RecommendationRow> Chain => new(
-        database, county, time, ChainSql, LoadForUpdateAsync,
-        row => new HeadsChainState(row.Id, row.Status == RecommendationStatus.Open, row.OpenedAt, row.DueAt, row.NextStepAt, row.NextStepKind, row.NextStepLevel, row.RowVersion),
-        (unit, row, escalated, level, actor, now) => AppendAsync(
-            unit, escalated ? WhistleEventTypes.RecommendationEscalated : WhistleEventTypes.RecommendationReminded, row, actor, null, new EscalationStepInfo("answer", level), now));
-
-    public Task<DateTimeOffset?> NextStepDueAsync(CancellationToken ct) => Chain.NextStepDueAsync(ct);
-
-    public Task<IReadOnlyList<HeadsDueStep>> DueStepsAsync(DateTimeOffset now, int take, CancellationToken ct) => Chain.DueStepsAsync(now, take, ct);
-
-    /// <summary>Fires a due step of the answering side's chain (催办; 督办 to the supervisors), once.</summary>
-    public Task<bool> FireStepAsync(string id, CancellationToken ct) => Chain.FireStepAsync(id, ct);
+    public HeadsChainSteps<RecommendationRow> Chain => new(
+        database, county, time, new(NextStepDueSql, DueStepsSql, ClearStepSql, FireStepSql), LoadForUpdateAsync, (unit, row, escalated, level, actor, now) =>
+            AppendAsync(unit, escalated ? WhistleEventTypes.RecommendationEscalated : WhistleEventTypes.RecommendationReminded, row, actor, null, new("answer", level), now));
 
     private static Task<RecommendationRow?> LoadForUpdateAsync(UnitOfWork unit, string id) =>
         unit.Connection.QuerySingleOrDefaultAsync<RecommendationRow>(unit.Dialect.Sql(SelectForUpdateSql), new { Id = id }, unit.Transaction);

@@ -25,10 +25,8 @@ public sealed class When_an_Open311_client_posts_a_photo
     [OneTimeSetUp]
     public async Task Start()
     {
-        _system = await WhistleSystem.EmbeddedAsync(settings: new Dictionary<string, string?>
+        _system = await WhistleSystem.Open311Async(Key, new Dictionary<string, string?>
         {
-            ["Whistle:Open311:ApiKeys:0:Key"] = Key,
-            ["Whistle:Open311:ApiKeys:0:UserName"] = "township.chengguan",
             ["Whistle:Attachments:MaxFileBytes"] = MaxFileBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         _http = new HttpClient { BaseAddress = _system.Api };
