@@ -22,6 +22,6 @@ export function documentText(document) {
 
 /** src/api/schema.d.ts from a (normalised) document. */
 export async function schemaText(document) {
-  const ast = await openapiTS(structuredClone(document), { alphabetize: true, silent: true })
+  const ast = await openapiTS(structuredClone(document), { alphabetize: true, defaultNonNullable: false, silent: true })
   return COMMENT_HEADER + '// Regenerate with `npm run api:types` (see README, "Developing"); never edit by hand.\n\n' + astToString(ast)
 }

@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { documentText, schemaText } from '../scripts/openapi-types.mjs'
+import snapshot from '../src/api/openapi.json?raw'
+import committed from '../src/api/schema.d.ts?raw'
 
 // The API's types are generated (issue 13): src/api/openapi.json is the served /openapi/v1.json (normalised) and
 // src/api/schema.d.ts its TypeScript. The .NET spec When_the_openapi_document_is_read checks the first against the API;
 // this one checks the second against the first. Either fails until `npm run api:types` has been run and committed.
-const read = (path: string) => readFileSync(fileURLToPath(new URL(path, import.meta.url)), 'utf8')
 const REGENERATE = 'run `cd Whistle.Web && npm run api:types` (or `npm run api:types -- --from-snapshot`) and commit both files'
 
 describe('the generated API types', () => {
-  const snapshot = read('../src/api/openapi.json')
   const document = JSON.parse(snapshot) as Record<string, unknown>
 
   it('are generated from a normalised snapshot (no server address, maps in name order)', () => {
@@ -20,7 +18,6 @@ describe('the generated API types', () => {
 
   it('match src/api/schema.d.ts as openapi-typescript writes it from the snapshot', async () => {
     const generated = await schemaText(document)
-    const committed = read('../src/api/schema.d.ts')
     if (generated !== committed) {
       const a = generated.split('\n')
       const b = committed.split('\n')

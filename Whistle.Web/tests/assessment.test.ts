@@ -184,7 +184,11 @@ describe('whistle list upkeep', () => {
     const f = matterToForm({
       code: 'M1',
       name: '污染',
-      agencies: [{ agencyCode: 'ENV', agencyName: '环保', role: 'lead' }],
+      nameEn: '',
+      category: '',
+      categoryEn: '',
+      active: true,
+      agencies: [{ agencyCode: 'ENV', agencyName: '环保', agencyNameEn: '', role: 'lead' }],
       limits: { urgent: { reportWithinMinutes: 30, resolveWithinMinutes: 240 } },
     })
     expect(f.limits.urgent).toEqual({ reportWithinMinutes: 30, resolveWithinMinutes: 240 })

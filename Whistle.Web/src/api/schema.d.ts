@@ -1204,17 +1204,17 @@ export interface components {
              * Format: double
              * @default 0.3
              */
-            resolution: number | string;
+            resolution?: number | string;
             /**
              * Format: double
              * @default 0.4
              */
-            response: number | string;
+            response?: number | string;
             /**
              * Format: double
              * @default 0.3
              */
-            satisfaction: number | string;
+            satisfaction?: number | string;
         };
         AssignmentSnapshot: {
             agencyCode: string;
@@ -1228,7 +1228,7 @@ export interface components {
              * Format: int32
              * @default 0
              */
-            escalationCount: number | string;
+            escalationCount?: number | string;
             /** Format: int32 */
             etaMinutes: null | number | string;
             expectedOn?: null | string;
@@ -1245,7 +1245,7 @@ export interface components {
              * Format: int32
              * @default 0
              */
-            reminderCount: number | string;
+            reminderCount?: number | string;
             /** Format: date-time */
             reportBy: string;
             /** Format: date-time */
@@ -2000,7 +2000,7 @@ export interface components {
              * Format: int32
              * @default 0
              */
-            absent: number | string;
+            absent?: number | string;
             agencyCode: string;
             /** Format: int32 */
             assignments: number | string;
@@ -2010,7 +2010,7 @@ export interface components {
              * Format: int32
              * @default 0
              */
-            confirmedOnTime: number | string;
+            confirmedOnTime?: number | string;
             /** Format: int32 */
             declined: number | string;
             /** Format: int32 */
@@ -2020,12 +2020,12 @@ export interface components {
              * Format: int32
              * @default 0
              */
-            late: number | string;
+            late?: number | string;
             /**
              * Format: int32
              * @default 0
              */
-            meetingsSummoned: number | string;
+            meetingsSummoned?: number | string;
             /** Format: int32 */
             rank: null | number | string;
             /** Format: int32 */
@@ -2038,7 +2038,7 @@ export interface components {
              * Format: int32
              * @default 0
              */
-            reportedIn: number | string;
+            reportedIn?: number | string;
             /** Format: int32 */
             reportedWithinLimit: number | string;
             /** Format: int32 */
