@@ -438,6 +438,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/city": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The city's organisation and the relations the caller may read. */
+        get: operations["GetCity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/city/relations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One relation: its departments, list of work items and mechanism. */
+        get: operations["GetCityRelation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/demo/users": {
         parameters: {
             query?: never;
@@ -1142,6 +1176,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/work-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A department raises a work request on an item of the list of a relation it has with the institution. */
+        post: operations["RaiseWorkRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1335,6 +1386,34 @@ export interface components {
         ChangePasswordRequest: {
             currentPassword: null | string;
             newPassword: null | string;
+        };
+        CityDepartmentDto: {
+            id: string;
+            name: string;
+            nameEn: string;
+        };
+        CityDto: {
+            departments: components["schemas"]["CityDepartmentDto"][];
+            id: string;
+            institutions: components["schemas"]["CityInstitutionDto"][];
+            name: string;
+            nameEn: string;
+            relations: components["schemas"]["RelationDto"][];
+        };
+        CityInstitutionDto: {
+            agencyCode: null | string;
+            id: string;
+            name: string;
+            nameEn: string;
+            units: components["schemas"]["CityUnitDto"][];
+        };
+        CityUnitDto: {
+            branchId: null | string;
+            id: string;
+            kind: string;
+            name: string;
+            nameEn: string;
+            townshipId: null | string;
         };
         ConfirmSummonsRequest: {
             attendee: null | string;
@@ -1583,7 +1662,10 @@ export interface components {
             address: string;
             description: string;
             id: string;
+            /** @default township */
+            level?: string;
             matterCode: string;
+            relationId?: null | string;
             status: string;
             title: string;
             townshipId: string;
@@ -1627,6 +1709,13 @@ export interface components {
             };
             name: string;
             nameEn: string;
+        };
+        MechanismDto: {
+            body: null | string;
+            kind: string;
+            recorded: boolean;
+            reference: null | string;
+            title: null | string;
         };
         MeetingDto: {
             agenda: string;
@@ -1780,6 +1869,14 @@ export interface components {
             title: null | string;
             urgency: null | string;
         };
+        RaiseWorkRequest: {
+            address?: null | string;
+            attachmentIds?: null | string[];
+            description: null | string;
+            institutionId: null | string;
+            title: null | string;
+            workItemCode: null | string;
+        };
         RatingRequest: {
             assignmentId: null | string;
             comment: null | string;
@@ -1839,6 +1936,29 @@ export interface components {
             /** Format: int32 */
             count: number | string;
             every: null | string;
+        };
+        RelationDepartmentDto: {
+            departmentId: string;
+            departmentName: string;
+            departmentNameEn: string;
+            field: null | string;
+            fieldEn: null | string;
+            role: string;
+        };
+        RelationDto: {
+            departments: components["schemas"]["RelationDepartmentDto"][];
+            id: string;
+            institutionId: string;
+            institutionName: string;
+            institutionNameEn: string;
+            kind: string;
+            leadDepartmentId: string;
+            mechanism: components["schemas"]["MechanismDto"][];
+            mechanismInPlace: boolean;
+            name: string;
+            nameEn: string;
+            otherRecords: components["schemas"]["MechanismDto"][];
+            workItems: components["schemas"]["WorkItemDto"][];
         };
         RenameAgencyRequest: {
             name: null | string;
@@ -2119,12 +2239,15 @@ export interface components {
             id: string;
             /** Format: double */
             latitude: null | number | string;
+            /** @default township */
+            level?: string;
             /** Format: double */
             longitude: null | number | string;
             matterCode: string;
             /** Format: date-time */
             raisedAt: string;
             raisedBy: components["schemas"]["EventActor"];
+            relationId?: null | string;
             status: string;
             timeline: null | components["schemas"]["TimelineEntryDto"][];
             title: string;
@@ -2132,6 +2255,23 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
             urgency: string;
+        };
+        WorkItemDto: {
+            active: boolean;
+            code: string;
+            content: string;
+            departmentId: null | string;
+            name: string;
+            nameEn: string;
+            process: string;
+            /** Format: int32 */
+            reportWithinMinutes: number | string;
+            /** Format: int32 */
+            resolveWithinMinutes: number | string;
+            standard: string;
+            unitId: null | string;
+            unitName: null | string;
+            unitNameEn: null | string;
         };
     };
     responses: never;
@@ -3725,6 +3865,102 @@ export interface operations {
             };
             /** @description Too Many Requests */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    GetCity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CityDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    GetCityRelation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelationDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6804,6 +7040,95 @@ export interface operations {
             };
             /** @description Payload Too Large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    RaiseWorkRequest: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RaiseWorkRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhistleDto"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhistleDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
