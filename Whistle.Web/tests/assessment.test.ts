@@ -27,9 +27,14 @@ import { translate, type MessageTree } from '../src/i18n'
 
 function unit(over: Partial<AssessmentUnit>): AssessmentUnit {
   return {
+    kind: 'branch',
     unitId: 'u',
     unitName: 'U',
+    unitNameEn: '',
     agencyCode: 'A',
+    responseDue: 0,
+    resolutionDue: 0,
+    reassigned: 0,
     townshipId: 't1',
     assignments: 0,
     reported: 0,

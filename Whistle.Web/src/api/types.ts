@@ -277,45 +277,13 @@ export const ASSESSMENT_PERIODS: AssessmentPeriod[] = ['day', 'week', 'month']
 /** The API always writes all three (the document marks none required: a C# class with settable properties). */
 export type AssessmentWeights = Required<Decoded<Schemas['AssessmentWeights']>>
 
-export interface AssessmentUnit {
-  unitId: string
-  unitName: string
-  unitNameEn?: string | null
-  agencyCode: string
-  townshipId: string | null
-  assignments: number
-  reported: number
-  reportedWithinLimit: number
-  /** The response rate's denominator: reported, or unreported past report-by (as of `asOf`). */
-  responseDue?: number
-  resolved: number
-  resolvedWithinLimit: number
-  /** The resolution rate's denominator: resolved, or unresolved past resolve-by (as of `asOf`). */
-  resolutionDue?: number
-  declined: number
-  /** Duties a supervisor moved to another unit (改派): not declines. */
-  reassigned?: number
-  escalated: number
-  rated: number
-  satisfied: number
-  basicallySatisfied: number
-  unsatisfied: number
-  timeToReportP50: number | null
-  timeToReportP90: number | null
-  timeToResolveP50: number | null
-  timeToResolveP90: number | null
-  responseRate: number | null
-  resolutionRate: number | null
-  satisfactionRate: number | null
-  score?: number | null
-  rank?: number | null
-  /** Coordination meetings: summoned, confirmed by the deadline, reported in (present or late), late, absent. */
-  meetingsSummoned?: number
-  confirmedOnTime?: number
-  reportedIn?: number
-  late?: number
-  absent?: number
-}
+/**
+ * One unit's figures (the document's UnitFigures, also in GET /api/stats/response-times and the assessment forms).
+ * `responseDue` / `resolutionDue`: the rates' denominators — reported (resolved), or past report-by (resolve-by) as of
+ * `asOf`; `reassigned`: duties a supervisor moved to another unit (改派), not declines; meetings: summoned, confirmed
+ * by the deadline, reported in (present or late), late, absent.
+ */
+export type AssessmentUnit = Decoded<Schemas['UnitFigures']>
 
 export interface HistogramBucket {
   upToMinutes: number | null
