@@ -16,32 +16,47 @@ public static class Outbox
     /// <summary>The channel on which the relays of every process are woken when a transaction that wrote outbox rows commits.</summary>
     public const string WakeChannel = "whistle_outbox";
 
-    // The row, and the dialect's wake-up of the relays of every process (PostgreSQL: NOTIFY, delivered at commit; the
+    // The rows, and the dialect's wake-up of the relays of every process (PostgreSQL: NOTIFY, delivered at commit; the
     // others: nothing, their relays poll). This process's own relay is woken after commit by WhistleDatabase either way.
-    private static string InsertSql(SqlDialect dialect) => $"""
-        INSERT INTO outbox (message_id, message_type, body, created_at, attempts, trace_parent, stream_key)
-        VALUES (@MessageId, @MessageType, @Body, @CreatedAt, 0, @TraceParent, @StreamKey);
-        {dialect.Wake(WakeChannel)}
-        """;
+    private static string InsertRowsSql(int rows) =>
+        "INSERT INTO outbox (message_id, message_type, body, created_at, attempts, trace_parent, stream_key) VALUES "
+        + string.Join(", ", Enumerable.Range(0, rows).Select(i =>
+            $"(@OutboxMessageId{i}, @OutboxMessageType{i}, @OutboxBody{i}, @OutboxCreatedAt{i}, 0, @OutboxTraceParent{i}, @OutboxStreamKey{i})"))
+        + ";";
 
     public static async Task<Guid> AddAsync<T>(UnitOfWork unit, T message, DateTimeOffset now)
         where T : class
     {
-        var messageId = Guid.CreateVersion7(now);
-        await unit.Connection.ExecuteAsync(
-            unit.Dialect.Sql(InsertSql),
-            new
-            {
-                MessageId = messageId.ToString(),
-                MessageType = MessageTypes.NameOf(typeof(T)),
-                Body = JsonSerializer.Serialize(message, MessageTypes.Json),
-                CreatedAt = now,
-                TraceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id : null,
-                StreamKey = (long)StreamKeyOf(WhistleIdOf(message)),
-            },
-            unit.Transaction);
+        var parameters = new DynamicParameters();
+        var ids = new List<Guid>(1);
+        var sql = Add(unit, [message], now, parameters, ids);
+        await unit.Connection.ExecuteAsync(sql, parameters, unit.Transaction);
+        return ids[0];
+    }
+
+    /// <summary>
+    /// The statement that writes <paramref name="messages"/> (one multi-row insert, and the dialect's wake-up), its
+    /// parameters added to <paramref name="parameters"/> (named <c>Outbox…</c>), for the caller to run in its transaction
+    /// together with statements of its own.
+    /// </summary>
+    public static string Add(UnitOfWork unit, IReadOnlyList<object> messages, DateTimeOffset now, DynamicParameters parameters, List<Guid>? ids = null)
+    {
+        var traceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id : null;
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i];
+            var messageId = Guid.CreateVersion7(now);
+            ids?.Add(messageId);
+            parameters.Add($"OutboxMessageId{i}", messageId.ToString());
+            parameters.Add($"OutboxMessageType{i}", MessageTypes.NameOf(message.GetType()));
+            parameters.Add($"OutboxBody{i}", JsonSerializer.Serialize(message, message.GetType(), MessageTypes.Json));
+            parameters.Add($"OutboxCreatedAt{i}", now);
+            parameters.Add($"OutboxTraceParent{i}", traceParent);
+            parameters.Add($"OutboxStreamKey{i}", (long)StreamKeyOf(WhistleIdOf(message)));
+        }
+
         unit.MarkOutboxWritten();
-        return messageId;
+        return InsertRowsSql(messages.Count) + "\n" + unit.Dialect.Wake(WakeChannel);
     }
 
     /// <summary>The whistle a message belongs to (null for messages of none, such as <see cref="Whistle.Contracts.CountyChanged"/>).</summary>
