@@ -319,6 +319,10 @@ public static class Program
         await Task.Delay(3000, ct);
         // The second sweep starts at half the first one's saturation (the steps below it say nothing new).
         var firstSaturation = one.Where(p => p.Sustained).Select(p => p.OfferedRate).DefaultIfEmpty(0).Max();
+        // The new processes warm up (JIT, pools, the push queue) at half that rate, not recorded: a cold pair would
+        // judge the first steps by its start-up instead of its capacity.
+        await bench.RunPhaseAsync("warm-up-2", Math.Max(20, firstSaturation / 2), seconds, reportLead: false, ct);
+        await Task.Delay(2000, ct);
         var two = await bench.SweepAsync("parallel-2api-2disp", [.. rates.Where(r => r >= firstSaturation / 2)], seconds, ct);
         loadSamples.AddRange(bench.LoadSamples);
         await DumpRawAsync(bench);
