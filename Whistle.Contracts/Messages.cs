@@ -1,7 +1,8 @@
 namespace Whistle.Contracts;
 
 /// <summary>
-/// Event: a township raised a whistle. Consumed by the dispatcher, which routes it to branches.
+/// Event: a township raised a whistle, or a city department a work request (<c>Level</c> "city": <c>TownshipId</c> is
+/// the department, <c>MatterCode</c> the work item, <c>RelationId</c> the relation it was raised along). Consumed by the dispatcher, which routes it to branches.
 /// Carries everything routing needs so that the dispatcher does not read the whistle back.
 /// </summary>
 public sealed record WhistleRaised(
@@ -10,7 +11,9 @@ public sealed record WhistleRaised(
     string MatterCode,
     string Urgency,
     IReadOnlyList<string> ExtraAgencyCodes,
-    DateTimeOffset RaisedAt);
+    DateTimeOffset RaisedAt,
+    string Level = "township",
+    string? RelationId = null);
 
 /// <summary>
 /// Event: one entry was appended to a whistle's timeline. Every Api instance consumes it on an

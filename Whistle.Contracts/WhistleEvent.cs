@@ -95,7 +95,8 @@ public sealed record WhistleSummary(
     string Status,
     string TownshipId,
     string MatterCode,
-    string Urgency);
+    string Urgency,
+    string Level = "township");
 
 public sealed record AssignmentSnapshot(
     string Id,
@@ -164,4 +165,9 @@ public static class AudienceGroups
     public static string Township(string townshipId) => $"township:{townshipId}";
     public static string Branch(string branchId) => $"branch:{branchId}";
     public static string Agency(string agencyCode) => $"agency:{agencyCode}";
+    /// <summary>The city's establishment office (编办): every work request of the city level.</summary>
+    public const string City = "city";
+    public static string Department(string departmentId) => $"department:{departmentId}";
+    /// <summary>An institution, or one of its internal offices (an institution account's organisation is either).</summary>
+    public static string Institution(string institutionOrOfficeId) => $"institution:{institutionOrOfficeId}";
 }

@@ -10,7 +10,7 @@ namespace Whistle.Api.Auth;
 /// </summary>
 public static class RolePolicies
 {
-    /// <summary>Township, branch, agency, supervisor: whistles, assignments, meetings, statistics, the hub.</summary>
+    /// <summary>Township, branch, agency, supervisor, and the city level's department, institution and establishment office: whistles and work requests, assignments, meetings, statistics, the hub.</summary>
     public const string Business = "business";
 
     /// <summary>
@@ -18,6 +18,12 @@ public static class RolePolicies
     /// (agency) and the supervisors; a branch gets 403, another township or institution 404 (the heads rule).
     /// </summary>
     public const string Heads = "heads";
+
+    /// <summary>The city level's organisation (GET /api/city, issue 17): departments, institutions, the establishment office, the supervisors.</summary>
+    public const string City = "city";
+
+    /// <summary>Raising a work request (POST /api/work-requests): department staff.</summary>
+    public const string Department = "department";
 
     /// <summary>The county's supervisors (督查): reassignment, exports.</summary>
     public const string Supervisor = "supervisor";
@@ -48,6 +54,8 @@ public static class RolePolicies
         Policy(Business, [.. Roles.Business]);
         Policy(Heads, Roles.Township, Roles.Agency, Roles.Supervisor);
         Policy(Supervisor, Roles.Supervisor);
+        Policy(City, Roles.Department, Roles.Institution, Roles.EstablishmentOffice, Roles.Supervisor);
+        Policy(Department, Roles.Department);
         Policy(Organisation, [.. Roles.Business, Roles.SysAdmin, Roles.SecAdmin]);
         Policy(WhistleList, [.. Roles.Business, Roles.SysAdmin]);
         Policy(SysAdmin, Roles.SysAdmin);

@@ -252,6 +252,8 @@ public static class ApiExtensions
         app.MapAuthApi();
         app.MapAccountsApi();
         app.MapReferenceApi();
+        app.MapCityApi();
+        app.MapWorkRequestsApi();
         app.MapMapApi();
         app.MapWhistleListUpkeepApi();
         app.MapAuditApi();

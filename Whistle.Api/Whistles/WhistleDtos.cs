@@ -30,12 +30,14 @@ public sealed record WhistleDto(
     DateTimeOffset UpdatedAt,
     IReadOnlyList<AssignmentSnapshot> Assignments,
     IReadOnlyList<TimelineEntryDto>? Timeline,
-    IReadOnlyList<AttachmentDto> Attachments)
+    IReadOnlyList<AttachmentDto> Attachments,
+    string Level = "township",
+    string? RelationId = null)
 {
     public static WhistleDto From(WhistleRow w, IEnumerable<AssignmentRow> assignments, IReadOnlyList<TimelineEntryDto>? timeline, IEnumerable<AttachmentRow>? attachments = null) => new(
         w.Id, w.Title, w.Description, w.Address, w.Latitude, w.Longitude, w.MatterCode, w.Urgency, w.Status, w.TownshipId,
         new EventActor(w.RaisedByUser, w.RaisedByName, w.TownshipId), w.RaisedAt, w.UpdatedAt,
-        assignments.Select(a => a.ToSnapshot()).ToList(), timeline, (attachments ?? []).Select(AttachmentDto.From).ToList());
+        assignments.Select(a => a.ToSnapshot()).ToList(), timeline, (attachments ?? []).Select(AttachmentDto.From).ToList(), w.Level, w.RelationId);
 }
 
 /// <summary>
@@ -75,7 +77,8 @@ public sealed record AttachmentDto(
 
 public sealed record PageDto<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);
 
-public sealed record InboxWhistleDto(string Id, string Title, string Status, string TownshipId, string MatterCode, string Urgency, string Address, string Description);
+/// <summary><c>level</c>: <c>township</c> (a whistle) or <c>city</c> (a work request: <c>townshipId</c> is the requesting department, <c>matterCode</c> the work item).</summary>
+public sealed record InboxWhistleDto(string Id, string Title, string Status, string TownshipId, string MatterCode, string Urgency, string Address, string Description, string Level = "township", string? RelationId = null);
 
 public sealed record InboxItemDto(
     string Id,

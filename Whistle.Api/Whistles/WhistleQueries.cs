@@ -79,7 +79,7 @@ public sealed class WhistleQueries(WhistleDatabase database, TimeProvider time)
 
     private const string InboxSql = $"""
         SELECT {WhistleRows.AssignmentColumns}, w.id AS WId, w.title AS WTitle, w.status AS WStatus, w.township_id AS WTownshipId,
-               w.matter_code AS WMatterCode, w.urgency AS WUrgency, w.address AS WAddress, w.description AS WDescription
+               w.matter_code AS WMatterCode, w.urgency AS WUrgency, w.address AS WAddress, w.description AS WDescription, w.level AS WLevel, w.relation_id AS WRelationId
         FROM assignments a JOIN whistles w ON w.id = a.whistle_id
         WHERE {Visibility.AssignmentCondition} AND {InboxStatusFilter}
         ORDER BY a.dispatched_at DESC, a.id DESC
@@ -118,6 +118,8 @@ public sealed class WhistleQueries(WhistleDatabase database, TimeProvider time)
         public string WUrgency { get; init; } = "";
         public string WAddress { get; init; } = "";
         public string WDescription { get; init; } = "";
+        public string WLevel { get; init; } = "";
+        public string? WRelationId { get; init; }
     }
 
     private sealed record EventRow(long Sequence, string Payload);
@@ -200,7 +202,7 @@ public sealed class WhistleQueries(WhistleDatabase database, TimeProvider time)
                     (r, w) => new InboxItemDto(
                         r.Id, r.WhistleId, r.AgencyCode, r.BranchId, r.Role, r.Status, r.DispatchedAt, r.ReportedAt, r.ResolvedAt, r.DeclinedAt,
                         r.ReportBy, r.ResolveBy, r.EtaMinutes, r.Note, r.DeclineReason, r.Rating, r.RatingComment,
-                        new InboxWhistleDto(w.WId, w.WTitle, w.WStatus, w.WTownshipId, w.WMatterCode, w.WUrgency, w.WAddress, w.WDescription),
+                        new InboxWhistleDto(w.WId, w.WTitle, w.WStatus, w.WTownshipId, w.WMatterCode, w.WUrgency, w.WAddress, w.WDescription, w.WLevel, w.WRelationId),
                         r.ReminderCount, r.EscalationCount, r.LastEscalatedAt, r.PreviousAssignmentId, r.ReassignedAt, r.ExpectedOn),
                     args,
                     splitOn: "WId")).ToList();

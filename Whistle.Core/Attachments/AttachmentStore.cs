@@ -335,7 +335,7 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
                         new WhistleEvent(
                             0, WhistleEventTypes.AttachmentRemoved, whistle.Id, row.AssignmentId, now, caller.Actor, whistle.ToSummary(), null, row.FileName,
                             Attachments: [row.ToSnapshot()]),
-                        Visibility.Audience(whistle.TownshipId, assignments.Select(a => (a.AgencyCode, a.BranchId))),
+                        Visibility.Audience(whistle, assignments.Select(a => (a.AgencyCode, a.BranchId))),
                         now);
                 }
 

@@ -36,10 +36,10 @@ public static class CountyStore
         DELETE FROM county WHERE id <> @Id;
         UPDATE county SET name = @Name, name_en = @NameEn, reminder_share = @ReminderShare, repeat_every_minutes = @RepeatEveryMinutes,
             weight_response = @WeightResponse, weight_resolution = @WeightResolution, weight_satisfaction = @WeightSatisfaction,
-            heads_json = @HeadsJson, file_hash = @FileHash, catalog_version = catalog_version + 1
+            heads_json = @HeadsJson, city_id = @CityId, city_name = @CityName, city_name_en = @CityNameEn, file_hash = @FileHash, catalog_version = catalog_version + 1
         WHERE id = @Id;
-        INSERT INTO county (id, name, name_en, reminder_share, repeat_every_minutes, weight_response, weight_resolution, weight_satisfaction, heads_json, file_hash, catalog_version)
-        SELECT @Id, @Name, @NameEn, @ReminderShare, @RepeatEveryMinutes, @WeightResponse, @WeightResolution, @WeightSatisfaction, @HeadsJson, @FileHash, 1
+        INSERT INTO county (id, name, name_en, reminder_share, repeat_every_minutes, weight_response, weight_resolution, weight_satisfaction, heads_json, city_id, city_name, city_name_en, file_hash, catalog_version)
+        SELECT @Id, @Name, @NameEn, @ReminderShare, @RepeatEveryMinutes, @WeightResponse, @WeightResolution, @WeightSatisfaction, @HeadsJson, @CityId, @CityName, @CityNameEn, @FileHash, 1
         WHERE NOT EXISTS (SELECT 1 FROM county WHERE id = @Id);
         """;
 
@@ -112,6 +112,9 @@ public static class CountyStore
                 WeightResolution = weights.Resolution,
                 WeightSatisfaction = weights.Satisfaction,
                 HeadsJson = JsonSerializer.Serialize(county.HeadsOrDefault, FileJson),
+                CityId = county.City?.Id,
+                CityName = county.City?.Name,
+                CityNameEn = county.City?.NameEn,
                 FileHash = fileHash,
             },
             t);
@@ -137,6 +140,7 @@ public static class CountyStore
                 m.LimitsFor(u).ResolveWithinMinutes,
             })),
             t);
+        await CityStore.ImportAsync(unit, county.City);
         await Heads.HeadStore.SeedAsync(unit, county.BranchHeads ?? [], DateTimeOffset.UtcNow);
         await AccountStore.SeedAsync(unit, (county.Users ?? []).Select(u => new SeededAccount(u.UserName, u.DisplayName, u.Role, u.OrgId, u.PasswordHash)));
         return true;
@@ -193,6 +197,16 @@ public static class CountyStore
         users.AddRange(county.Townships.Select(t => new DemoUser($"township.{t.Id}", $"{t.Name} 值班员", Roles.Township, t.Id, t.Name)));
         users.AddRange(county.Agencies.Select(a => new DemoUser($"agency.{a.Code}", $"{a.Name} 调度员", Roles.Agency, a.Code, a.Name)));
         users.AddRange(county.Branches.Select(b => new DemoUser($"branch.{b.Id}", $"{b.Name} 值班员", Roles.Branch, b.Id, b.Name)));
+        if (county.City is { } city)
+        {
+            // The city level (issue 17): the establishment office, a clerk per department, a duty officer per institution and per office.
+            users.Add(new DemoUser("establishment-office", $"{city.Name}委编办 工作人员", Roles.EstablishmentOffice, city.Id, $"{city.Name}委编办"));
+            users.AddRange(city.Departments.Select(d => new DemoUser($"department.{d.Id}", $"{d.Name} 工作人员", Roles.Department, d.Id, d.Name)));
+            users.AddRange(city.Institutions.Select(i => new DemoUser($"institution.{i.Id}", $"{i.Name} 值班员", Roles.Institution, i.Id, i.Name)));
+            users.AddRange(city.Institutions.SelectMany(i => i.UnitsOrEmpty.Where(u => u.Kind == InstitutionUnitKind.Office)
+                .Select(u => new DemoUser($"office.{u.Id}", $"{i.Name}{u.Name} 值班员", Roles.Institution, u.Id, $"{i.Name}{u.Name}"))));
+        }
+
         return users;
     }
 
@@ -213,7 +227,8 @@ public static class CountyStore
 
     private const string SelectCountySql = """
         SELECT id, name, name_en AS NameEn, reminder_share AS ReminderShare, repeat_every_minutes AS RepeatEveryMinutes,
-               weight_response AS WeightResponse, weight_resolution AS WeightResolution, weight_satisfaction AS WeightSatisfaction, heads_json AS HeadsJson FROM county;
+               weight_response AS WeightResponse, weight_resolution AS WeightResolution, weight_satisfaction AS WeightSatisfaction, heads_json AS HeadsJson,
+               city_id AS CityId, city_name AS CityName, city_name_en AS CityNameEn FROM county;
         SELECT id, name, name_en AS NameEn FROM townships ORDER BY id;
         SELECT code, name, name_en AS NameEn FROM agencies ORDER BY code;
         SELECT id, agency_code AS AgencyCode, township_id AS TownshipId, name, name_en AS NameEn FROM branches ORDER BY position, id;
@@ -243,6 +258,9 @@ public static class CountyStore
         public double WeightResolution { get; init; }
         public double WeightSatisfaction { get; init; }
         public string? HeadsJson { get; init; }
+        public string? CityId { get; init; }
+        public string? CityName { get; init; }
+        public string? CityNameEn { get; init; }
     }
 
     private sealed record MatterAgencyRow(string MatterCode, string AgencyCode, string Role);
@@ -276,6 +294,7 @@ public static class CountyStore
         }
 
         var boundaries = await CountyBoundaries.LoadAsync(connection, transaction);
+        var city = await CityStore.LoadAsync(connection, transaction, county.CityId, county.CityName, county.CityNameEn);
         return new CountyDefinition(
             new CountyInfo(county.Id, county.Name, county.NameEn),
             townships,
@@ -295,7 +314,8 @@ public static class CountyStore
             Escalation: new EscalationSettings(county.ReminderShare, county.RepeatEveryMinutes),
             Assessment: new AssessmentSettings(new AssessmentWeights(county.WeightResponse, county.WeightResolution, county.WeightSatisfaction)),
             Heads: county.HeadsJson is null ? null : JsonSerializer.Deserialize<Heads.HeadsSettings>(county.HeadsJson, FileJson),
-            Boundaries: boundaries);
+            Boundaries: boundaries,
+            City: city);
     }
 }
 

@@ -25,18 +25,24 @@ public static class Visibility
     /// <summary>The duty <c>a</c> (of the whistle <c>w</c>) concerns the caller: a row of its inbox.</summary>
     public const string AssignmentCondition = """
         (@Role = 'supervisor'
-         OR (@Role = 'township' AND w.township_id = @Org)
+         OR (@Role = 'township' AND w.level = 'township' AND w.township_id = @Org)
          OR (@Role = 'branch' AND a.branch_id = @Org)
-         OR (@Role = 'agency' AND a.agency_code = @Org))
+         OR (@Role = 'agency' AND w.level = 'township' AND a.agency_code = @Org)
+         OR (@Role = 'department' AND w.level = 'city' AND w.township_id = @Org)
+         OR (@Role = 'institution' AND w.level = 'city' AND (a.agency_code = @Org OR a.branch_id = @Org))
+         OR (@Role = 'establishment-office' AND w.level = 'city'))
         """;
 
     /// <summary>The C# form of <see cref="AssignmentCondition"/>.</summary>
     public static bool Concerns(Caller caller, WhistleRow whistle, AssignmentRow assignment) => caller.Role switch
     {
         Roles.Supervisor => true,
-        Roles.Township => whistle.TownshipId == caller.OrgId,
+        Roles.Township => !whistle.IsCity && whistle.TownshipId == caller.OrgId,
         Roles.Branch => assignment.BranchId == caller.OrgId,
-        Roles.Agency => assignment.AgencyCode == caller.OrgId,
+        Roles.Agency => !whistle.IsCity && assignment.AgencyCode == caller.OrgId,
+        Roles.Department => whistle.IsCity && whistle.TownshipId == caller.OrgId,
+        Roles.Institution => whistle.IsCity && (assignment.AgencyCode == caller.OrgId || assignment.BranchId == caller.OrgId),
+        Roles.EstablishmentOffice => whistle.IsCity,
         _ => false,
     };
 
@@ -45,17 +51,34 @@ public static class Visibility
     /// <summary>The whistle <c>w</c> is the caller's to see.</summary>
     public const string WhistleCondition = """
         (@Role = 'supervisor'
-         OR (@Role = 'township' AND w.township_id = @Org)
+         OR (@Role = 'township' AND w.level = 'township' AND w.township_id = @Org)
          OR (@Role = 'branch' AND EXISTS (SELECT 1 FROM assignments v WHERE v.whistle_id = w.id AND v.branch_id = @Org))
-         OR (@Role = 'agency' AND EXISTS (SELECT 1 FROM assignments v WHERE v.whistle_id = w.id AND v.agency_code = @Org)))
+         OR (@Role = 'agency' AND w.level = 'township' AND EXISTS (SELECT 1 FROM assignments v WHERE v.whistle_id = w.id AND v.agency_code = @Org))
+         OR (@Role = 'department' AND w.level = 'city' AND w.township_id = @Org)
+         OR (@Role = 'institution' AND w.level = 'city' AND EXISTS (SELECT 1 FROM assignments v WHERE v.whistle_id = w.id AND (v.agency_code = @Org OR v.branch_id = @Org)))
+         OR (@Role = 'establishment-office' AND w.level = 'city'))
         """;
 
     /// <summary>The C# form of <see cref="WhistleCondition"/>: the supervisors, its township, or a unit one of its duties concerns.</summary>
     public static bool CanSee(Caller caller, WhistleRow whistle, IEnumerable<AssignmentRow> assignments) => caller.Role switch
     {
         Roles.Supervisor => true,
-        Roles.Township => whistle.TownshipId == caller.OrgId,
-        Roles.Branch or Roles.Agency => assignments.Any(a => Concerns(caller, whistle, a)),
+        Roles.Township or Roles.Department => Concerns(caller, whistle, new AssignmentRow()),
+        Roles.EstablishmentOffice => whistle.IsCity,
+        Roles.Branch or Roles.Agency or Roles.Institution => assignments.Any(a => Concerns(caller, whistle, a)),
+        _ => false,
+    };
+
+    /// <summary>Whether the caller is the whistle's requesting side: its township (a whistle), its department (a work request).</summary>
+    public static bool IsRequester(Caller caller, WhistleRow whistle) =>
+        whistle.TownshipId == caller.OrgId && caller.Role == (whistle.IsCity ? Roles.Department : Roles.Township);
+
+    /// <summary>Whether the caller is the unit that acts on the duty: its branch, or its agency where it has none; at the city level the office (or linked branch), or the institution where the duty names none.</summary>
+    public static bool IsResponder(Caller caller, WhistleRow whistle, AssignmentRow assignment) => caller.Role switch
+    {
+        Roles.Branch => assignment.BranchId == caller.OrgId,
+        Roles.Agency => !whistle.IsCity && assignment.BranchId is null && assignment.AgencyCode == caller.OrgId,
+        Roles.Institution => whistle.IsCity && (assignment.BranchId == caller.OrgId || (assignment.BranchId is null && assignment.AgencyCode == caller.OrgId)),
         _ => false,
     };
 
@@ -111,6 +134,33 @@ public static class Visibility
     /// The push groups of an event about a whistle of <paramref name="townshipId"/> and the duties of these
     /// <paramref name="units"/> (PRODUCT.md §5), stored with the event (<c>timeline_audience</c>) for catch-up.
     /// </summary>
+    /// <summary>
+    /// The push groups of an event about <paramref name="whistle"/> and the duties of these <paramref name="units"/>: a
+    /// township's whistle as <see cref="Audience(string?, IEnumerable{ValueTuple{string, string?}})"/>; a work request's:
+    /// the county (the supervisors), the city (the establishment office), the requesting department, and for each duty the
+    /// institution and its office (or the linked branch, whose duty officer acts on it).
+    /// </summary>
+    public static IReadOnlyList<string> Audience(WhistleRow whistle, IEnumerable<(string AgencyCode, string? BranchId)> units)
+    {
+        if (!whistle.IsCity)
+        {
+            return Audience(whistle.TownshipId, units);
+        }
+
+        var groups = new List<string> { AudienceGroups.County, AudienceGroups.City, AudienceGroups.Department(whistle.TownshipId) };
+        foreach (var (institutionId, unitId) in units)
+        {
+            groups.Add(AudienceGroups.Institution(institutionId));
+            if (unitId is not null)
+            {
+                groups.Add(AudienceGroups.Institution(unitId));
+                groups.Add(AudienceGroups.Branch(unitId));
+            }
+        }
+
+        return groups.Distinct(StringComparer.Ordinal).ToList();
+    }
+
     public static IReadOnlyList<string> Audience(string? townshipId, IEnumerable<(string AgencyCode, string? BranchId)> units)
     {
         var groups = new List<string> { AudienceGroups.County };
@@ -141,6 +191,9 @@ public static class Visibility
         Roles.Branch => AudienceGroups.Branch(caller.OrgId),
         Roles.Agency => AudienceGroups.Agency(caller.OrgId),
         Roles.Supervisor => AudienceGroups.County,
+        Roles.Department => AudienceGroups.Department(caller.OrgId),
+        Roles.Institution => AudienceGroups.Institution(caller.OrgId),
+        Roles.EstablishmentOffice => AudienceGroups.City,
         _ => throw new InvalidOperationException($"The role '{caller.Role}' belongs to no audience group: administrators see no whistle."),
     };
 }

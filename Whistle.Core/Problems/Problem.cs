@@ -35,6 +35,8 @@ public static class Problem
     public static ProblemText PeriodTooLong(int maxDays, string detail) => P(ProblemCodes.PeriodTooLong, detail, ("maxDays", maxDays));
     public static ProblemText DateFormat(string detail) => P(ProblemCodes.DateFormat, detail);
     public static ProblemText NotOnWhistleList(string matterCode) => P(ProblemCodes.NotOnWhistleList, $"'{matterCode}' is not on the whistle list.", ("matterCode", matterCode));
+    public static ProblemText NotOnRelationList(string workItemCode, string institutionId) =>
+        P(ProblemCodes.NotOnRelationList, $"'{workItemCode}' is not on the list of work items of a relation your department has with '{institutionId}'.", ("workItemCode", workItemCode), ("institutionId", institutionId));
     public static ProblemText StartsInPast() => P(ProblemCodes.StartsInPast, "The meeting starts in the future.");
     public static ProblemText DueInPast() => P(ProblemCodes.DueInPast, "A decision is due in the future.");
     public static ProblemText MeetingLength() => P(ProblemCodes.MeetingLength, "The meeting ends after it starts, the same day or the next.");
@@ -222,6 +224,8 @@ public static class Problem
 
     // ---- 403 ----
     public static ProblemText TownshipRaises() => P(ProblemCodes.TownshipRaises, "Only township staff raise whistles.");
+    public static ProblemText DepartmentRaises() => P(ProblemCodes.DepartmentRaises, "Only department staff raise work requests.");
+    public static ProblemText WorkRequestNotReassigned() => P(ProblemCodes.WorkRequestNotReassigned, "A work request goes to the unit its list names; a declined one is raised again on the right item.");
     public static ProblemText RaisingTownshipOnly() => P(ProblemCodes.RaisingTownshipOnly, "Only the raising township acts on its whistle.");
 
     public static ProblemText AssignmentNotYours() =>

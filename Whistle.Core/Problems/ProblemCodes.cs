@@ -77,6 +77,7 @@ public static class ProblemCodes
     public const string BranchNotInTownship = "branch-not-in-township";
     public const string BranchNotOfAgency = "branch-not-of-agency";
     public const string EvidenceUnknown = "evidence-unknown";
+    public const string NotOnRelationList = "not-on-relation-list";
 
     // ---- 409: a transition that is not allowed now ----
     public const string AssignmentNotDispatched = "assignment-not-dispatched";
@@ -120,6 +121,8 @@ public static class ProblemCodes
 
     // ---- 403: not yours to do ----
     public const string TownshipRaises = "township-raises";
+    public const string DepartmentRaises = "department-raises";
+    public const string WorkRequestNotReassigned = "work-request-not-reassigned";
     public const string RaisingTownshipOnly = "raising-township-only";
     public const string AssignmentNotYours = "assignment-not-yours";
     public const string ReassignRole = "reassign-role";

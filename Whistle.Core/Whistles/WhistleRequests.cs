@@ -42,3 +42,15 @@ public sealed record ReassignRequest(string? AgencyCode, string? BranchId, strin
 
 /// <summary>A supervisor adds a co-handling unit to a whistle.</summary>
 public sealed record AddAssignmentRequest(string? AgencyCode, string? BranchId, string? Reason, bool? ToAgency = null);
+
+/// <summary>
+/// A department's work request (工作事项, issue 17): the institution asked and the item of the relation's list, what and
+/// where. Raised as a whistle of the city level by the same owner, dispatched by the same dispatch.
+/// </summary>
+public sealed record RaiseWorkRequest(
+    string? InstitutionId,
+    string? WorkItemCode,
+    string? Title,
+    string? Description,
+    string? Address = null,
+    IReadOnlyList<string>? AttachmentIds = null);

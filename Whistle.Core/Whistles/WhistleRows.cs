@@ -28,7 +28,22 @@ public sealed record WhistleRow
     /// <summary>The meeting whose decision this whistle is (null for a whistle a township raised).</summary>
     public string? MeetingId { get; init; }
 
-    public WhistleSummary ToSummary() => new(Id, Title, Status, TownshipId, MatterCode, Urgency);
+    /// <summary>
+    /// <c>township</c>: a township's whistle (<see cref="TownshipId"/> the township, <see cref="MatterCode"/> the matter);
+    /// <c>city</c>: a department's work request (issue 17: <see cref="TownshipId"/> holds the requesting department,
+    /// <see cref="MatterCode"/> the work item, <see cref="RelationId"/> the relation). One engine serves both.
+    /// </summary>
+    public string Level { get; init; } = WhistleLevel.Township;
+
+    /// <summary>The relation a work request was raised along (null for a township's whistle).</summary>
+    public string? RelationId { get; init; }
+
+    /// <summary>The requesting organisation: the township, or (a work request) the department.</summary>
+    public string RequesterId => TownshipId;
+
+    public bool IsCity => Level == WhistleLevel.City;
+
+    public WhistleSummary ToSummary() => new(Id, Title, Status, TownshipId, MatterCode, Urgency, Level);
 }
 
 /// <summary>An assignments row.</summary>
@@ -81,7 +96,7 @@ public static class WhistleRows
     public const string WhistleColumns = """
         w.id, w.township_id AS TownshipId, w.matter_code AS MatterCode, w.urgency, w.title, w.description, w.address,
         w.latitude, w.longitude, w.status, w.raised_by_user AS RaisedByUser, w.raised_by_name AS RaisedByName,
-        w.raised_at AS RaisedAt, w.updated_at AS UpdatedAt, w.version, w.meeting_id AS MeetingId
+        w.raised_at AS RaisedAt, w.updated_at AS UpdatedAt, w.version, w.meeting_id AS MeetingId, w.level, w.relation_id AS RelationId
         """;
 
     public const string AssignmentColumns = """

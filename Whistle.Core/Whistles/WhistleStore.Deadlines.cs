@@ -112,7 +112,7 @@ public sealed partial class WhistleStore
                         updated.ToSnapshot(),
                         null,
                         new EscalationStepInfo(fire.Phase, fire.Level)),
-                    Visibility.Audience(whistle.TownshipId, [(assignment.AgencyCode, assignment.BranchId)]),
+                    Visibility.Audience(whistle, [(assignment.AgencyCode, assignment.BranchId)]),
                     now);
                 unit.Complete();
                 return new FiredStep(fire.Kind, fire.Phase, fire.Level);
@@ -186,7 +186,7 @@ public sealed partial class WhistleStore
                 await Timeline.AppendAsync(
                     unit,
                     new WhistleEvent(0, WhistleEventTypes.AssignmentReminded, whistle.Id, urged.Id, now, caller.Actor, whistle.ToSummary(), urged.ToSnapshot(), note, new EscalationStepInfo(phase, 0)),
-                    Visibility.Audience(whistle.TownshipId, [(urged.AgencyCode, urged.BranchId)]),
+                    Visibility.Audience(whistle, [(urged.AgencyCode, urged.BranchId)]),
                     now);
                 unit.Complete();
                 return new CommandResult<string>.Success(whistle.Id);

@@ -1,3 +1,4 @@
+using Whistle.Core.County;
 using Whistle.Core.Problems;
 using Dapper;
 using Whistle.Contracts;
@@ -87,7 +88,7 @@ public sealed partial class WhistleStore
                 new WhistleEvent(0, how.EventType, whistle.Id, row.Id, now, how.Actor, summary, row.ToSnapshot(), how.Note(row),
                     NoteCode: how.NoteCode,
                     NoteParams: how.NoteCode is null ? null : TimelineNotes.Unit(row.AgencyCode, row.BranchId)),
-                Visibility.Audience(whistle.TownshipId, how.AlsoTell.Append((row.AgencyCode, row.BranchId))),
+                Visibility.Audience(whistle, how.AlsoTell.Append((row.AgencyCode, row.BranchId))),
                 now);
         }
 
@@ -97,9 +98,15 @@ public sealed partial class WhistleStore
     /// <summary>The deadlines the matter's limits give a duty dispatched now for a whistle of this urgency.</summary>
     private Duty DutyFor(WhistleRow whistle, SummonedUnit unit, string role, string? previousAssignmentId, DateTimeOffset now)
     {
-        var limits = county.Catalog.FindMatter(whistle.MatterCode)!.LimitsFor(whistle.Urgency);
+        var limits = LimitsOf(whistle);
         return new Duty(unit.AgencyCode, unit.BranchId, role, now.AddMinutes(limits.ReportWithinMinutes), now.AddMinutes(limits.ResolveWithinMinutes), previousAssignmentId);
     }
+
+    /// <summary>A whistle's limits: its matter's for its urgency; a work request's, its item's.</summary>
+    private MatterLimit LimitsOf(WhistleRow whistle) =>
+        whistle.IsCity
+            ? county.Catalog.FindWorkItem(whistle.MatterCode)!.Value.Item.Limit
+            : county.Catalog.FindMatter(whistle.MatterCode)!.LimitsFor(whistle.Urgency);
 
     // ---- The dispatcher ---------------------------------------------------------------------------------------------
 
@@ -137,9 +144,12 @@ public sealed partial class WhistleStore
                 }
 
                 var catalog = county.Catalog;
-                var duties = Routing.Route(catalog, message.MatterCode, message.TownshipId, message.Urgency, message.ExtraAgencyCodes, now)
-                    .Select(d => new Duty(d.AgencyCode, d.BranchId, d.Role, d.ReportBy, d.ResolveBy))
-                    .ToList();
+                // One engine, two levels: a township's matter is routed to the branches stationed in it; a department's
+                // work item to the institution's office (or branch) its list names.
+                var routed = whistle.IsCity
+                    ? [WorkRouting.Route(catalog, whistle.MatterCode, now)]
+                    : Routing.Route(catalog, message.MatterCode, message.TownshipId, message.Urgency, message.ExtraAgencyCodes, now);
+                var duties = routed.Select(d => new Duty(d.AgencyCode, d.BranchId, d.Role, d.ReportBy, d.ResolveBy)).ToList();
                 var dispatched = await DispatchAsync(
                     unit,
                     whistle,
@@ -154,7 +164,9 @@ public sealed partial class WhistleStore
     }
 
     private string? UnitName(AssignmentRow row) =>
-        row.BranchId is null ? county.Catalog.FindAgency(row.AgencyCode)?.Name : county.Catalog.FindBranch(row.BranchId)?.Name;
+        row.BranchId is null
+            ? county.Catalog.FindAgency(row.AgencyCode)?.Name ?? county.Catalog.FindInstitution(row.AgencyCode)?.Name
+            : county.Catalog.FindBranch(row.BranchId)?.Name ?? (county.Catalog.FindUnit(row.BranchId) is { } u ? $"{u.Institution.Name}{county.Catalog.UnitName(u.Unit).Name}" : null);
 
     // ---- Reassignment and added units --------------------------------------------------------------------------------
 
@@ -182,6 +194,11 @@ public sealed partial class WhistleStore
                 if (whistle is null || old is null || !Visibility.CanSee(caller, whistle, assignments))
                 {
                     return new CommandResult<string>.NotFound();
+                }
+
+                if (whistle.IsCity)
+                {
+                    return new CommandResult<string>.Conflict(Problem.WorkRequestNotReassigned());
                 }
 
                 if (caller.Role is not (Roles.Supervisor or Roles.Township) || (caller.Role == Roles.Township && whistle.TownshipId != caller.OrgId))
@@ -246,6 +263,11 @@ public sealed partial class WhistleStore
                 if (caller.Role != Roles.Supervisor)
                 {
                     return new CommandResult<string>.Forbidden(Problem.SupervisorAddsUnits());
+                }
+
+                if (whistle.IsCity)
+                {
+                    return new CommandResult<string>.Conflict(Problem.WorkRequestNotReassigned());
                 }
 
                 var target = ChooseTarget(errors, caller, whistle, request.AgencyCode, request.BranchId, request.ToAgency == true, assignments, null);

@@ -35,9 +35,9 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
 
     private const string InsertWhistleSql = """
         INSERT INTO whistles (id, township_id, matter_code, urgency, title, description, address, latitude, longitude, status,
-                              raised_by_user, raised_by_name, raised_at, updated_at, version, meeting_id)
+                              raised_by_user, raised_by_name, raised_at, updated_at, version, meeting_id, level, relation_id)
         VALUES (@Id, @TownshipId, @MatterCode, @Urgency, @Title, @Description, @Address, @Latitude, @Longitude, @Status,
-                @RaisedByUser, @RaisedByName, @RaisedAt, @UpdatedAt, 0, @MeetingId);
+                @RaisedByUser, @RaisedByName, @RaisedAt, @UpdatedAt, 0, @MeetingId, @Level, @RelationId);
         """;
 
     private const string InsertExtraAgencySql = "INSERT INTO whistle_extra_agencies (whistle_id, agency_code) VALUES (@WhistleId, @AgencyCode);";
@@ -113,6 +113,107 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         }
 
         var extra = (request.ExtraAgencyCodes ?? []).Distinct(StringComparer.Ordinal).ToList();
+        return await RaiseRowAsync(
+            caller,
+            now => new WhistleRow
+            {
+                Id = Guid.CreateVersion7(now).ToString(),
+                TownshipId = caller.OrgId,
+                MatterCode = request.MatterCode!,
+                Urgency = request.Urgency!,
+                Title = request.Title!.Trim(),
+                Description = request.Description?.Trim() ?? string.Empty,
+                Address = request.Address!.Trim(),
+                Latitude = request.Latitude,
+                Longitude = request.Longitude,
+                Status = WhistleStatus.Raised,
+                RaisedByUser = caller.UserName,
+                RaisedByName = caller.DisplayName,
+                RaisedAt = now,
+                UpdatedAt = now,
+            },
+            extra,
+            row => new { row.MatterCode, row.Urgency, row.Title, row.Address, ExtraAgencyCodes = extra },
+            request.AttachmentIds,
+            request.MediaUrl,
+            idempotencyKey,
+            ct);
+    }
+
+    /// <summary>
+    /// A department raises a work request (工作事项, issue 17) on an item of the list of a relation it has with the
+    /// institution — refused (400, <c>not-on-relation-list</c>) for any other — as a whistle of the city level: the same
+    /// row, the same <c>WhistleRaised</c> event and message, dispatched by the same <see cref="DispatchRaisedAsync"/>.
+    /// </summary>
+    public async Task<CommandResult<string>> RaiseWorkRequestAsync(Caller caller, RaiseWorkRequest request, string? idempotencyKey, CancellationToken ct)
+    {
+        if (caller.Role != Roles.Department)
+        {
+            return new CommandResult<string>.Forbidden(Problem.DepartmentRaises());
+        }
+
+        await county.RefreshIfStaleAsync(database, ct);
+        var errors = new FieldErrors();
+        WorkItemChoice? choice = null;
+        if (string.IsNullOrWhiteSpace(request.InstitutionId)) errors.Set("institutionId", Problem.Required("institutionId", "The institution is required."));
+        if (string.IsNullOrWhiteSpace(request.WorkItemCode)) errors.Set("workItemCode", Problem.Required("workItemCode", "The work item is required."));
+        else if (!string.IsNullOrWhiteSpace(request.InstitutionId))
+        {
+            (choice, var problem) = WorkRouting.Choose(county.Catalog, caller.OrgId, request.InstitutionId, request.WorkItemCode);
+            if (problem is not null) errors.Set("workItemCode", problem);
+        }
+
+        WhistleValidation.Text(errors, "title", request.Title, WhistleValidation.TitleMax, required: true);
+        WhistleValidation.Text(errors, "description", request.Description, WhistleValidation.DescriptionMax, required: false, multiLine: true);
+        WhistleValidation.Text(errors, "address", request.Address, WhistleValidation.AddressMax, required: false);
+        if (idempotencyKey is { Length: > WhistleValidation.IdempotencyKeyMax })
+        {
+            errors.Set("idempotencyKey", Problem.TooLong("idempotencyKey", WhistleValidation.IdempotencyKeyMax, $"The Idempotency-Key header must be at most {WhistleValidation.IdempotencyKeyMax} characters."));
+        }
+
+        if (errors.Count > 0)
+        {
+            return new CommandResult<string>.Invalid(errors);
+        }
+
+        return await RaiseRowAsync(
+            caller,
+            now => new WhistleRow
+            {
+                Id = Guid.CreateVersion7(now).ToString(),
+                Level = WhistleLevel.City,
+                TownshipId = caller.OrgId,
+                RelationId = choice!.Relation.Id,
+                MatterCode = choice.Item.Code,
+                Urgency = Urgency.Routine,
+                Title = request.Title!.Trim(),
+                Description = request.Description?.Trim() ?? string.Empty,
+                Address = request.Address?.Trim() ?? string.Empty,
+                Status = WhistleStatus.Raised,
+                RaisedByUser = caller.UserName,
+                RaisedByName = caller.DisplayName,
+                RaisedAt = now,
+                UpdatedAt = now,
+            },
+            [],
+            row => new { row.Level, row.RelationId, WorkItemCode = row.MatterCode, InstitutionId = choice!.Relation.InstitutionId, row.Title },
+            request.AttachmentIds,
+            null,
+            idempotencyKey,
+            ct);
+    }
+
+    /// <summary>Raising, for both levels: the row, its event and message, the idempotency key, the audit row, the photos.</summary>
+    private async Task<CommandResult<string>> RaiseRowAsync(
+        Caller caller,
+        Func<DateTimeOffset, WhistleRow> make,
+        IReadOnlyList<string> extra,
+        Func<WhistleRow, object> audited,
+        IReadOnlyList<string>? attachmentIds,
+        string? mediaUrl,
+        string? idempotencyKey,
+        CancellationToken ct)
+    {
         CommandResult<string>? refused = null;
         try
         {
@@ -130,35 +231,19 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                     }
 
                     var now = time.GetUtcNow();
-                    var row = new WhistleRow
-                    {
-                        Id = Guid.CreateVersion7(now).ToString(),
-                        TownshipId = caller.OrgId,
-                        MatterCode = request.MatterCode!,
-                        Urgency = request.Urgency!,
-                        Title = request.Title!.Trim(),
-                        Description = request.Description?.Trim() ?? string.Empty,
-                        Address = request.Address!.Trim(),
-                        Latitude = request.Latitude,
-                        Longitude = request.Longitude,
-                        Status = WhistleStatus.Raised,
-                        RaisedByUser = caller.UserName,
-                        RaisedByName = caller.DisplayName,
-                        RaisedAt = now,
-                        UpdatedAt = now,
-                    };
+                    var row = make(now);
                     await InsertRaisedAsync(unit, row, extra, caller.Actor, null, now);
                     if (idempotencyKey is not null)
                     {
                         await c.ExecuteAsync(InsertIdempotencyKeySql, new { caller.UserName, Key = idempotencyKey, WhistleId = row.Id, Now = now }, t);
                     }
 
-                    await AuditTrail.WriteAsync(unit, caller.Audit, "whistle", row.Id, "raised", null, new { row.MatterCode, row.Urgency, row.Title, row.Address, ExtraAgencyCodes = extra }, now);
+                    await AuditTrail.WriteAsync(unit, caller.Audit, "whistle", row.Id, "raised", null, audited(row), now);
                     // The photos the clerk uploaded while filling the form: linked in the same transaction, or nothing is raised.
-                    refused = await LinkAsync(unit, caller, request.AttachmentIds, AttachmentPurpose.Raise, row, null, null, Visibility.Audience(row.TownshipId, []), now);
-                    if (request.MediaUrl is not null)
+                    refused = await LinkAsync(unit, caller, attachmentIds, AttachmentPurpose.Raise, row, null, null, Visibility.Audience(row, []), now);
+                    if (mediaUrl is not null)
                     {
-                        await attachments.AddReferenceAsync(unit, caller.Uploader, row.Id, request.MediaUrl, now);
+                        await attachments.AddReferenceAsync(unit, caller.Uploader, row.Id, mediaUrl, now);
                     }
 
                     if (refused is null)
@@ -189,11 +274,11 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     {
         await unit.Connection.ExecuteAsync(InsertWhistleSql, row, unit.Transaction);
         await unit.Connection.ExecuteAsync(InsertExtraAgencySql, extra.Select(code => new { WhistleId = row.Id, AgencyCode = code }), unit.Transaction);
-        await Outbox.AddAsync(unit, new WhistleRaised(row.Id, row.TownshipId, row.MatterCode, row.Urgency, extra, now), now);
+        await Outbox.AddAsync(unit, new WhistleRaised(row.Id, row.TownshipId, row.MatterCode, row.Urgency, extra, now, row.Level, row.RelationId), now);
         Timeline.Defer(
             unit,
             new WhistleEvent(0, WhistleEventTypes.WhistleRaised, row.Id, null, now, actor, row.ToSummary(), null, note),
-            Visibility.Audience(row.TownshipId, []),
+            Visibility.Audience(row, []),
             now);
     }
 
@@ -290,7 +375,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                     return new CommandResult<string>.NotFound();
                 }
 
-                if (caller.Role != Roles.Township || whistle.TownshipId != caller.OrgId)
+                if (!Visibility.IsRequester(caller, whistle))
                 {
                     return new CommandResult<string>.Forbidden(Problem.RaisingTownshipOnly());
                 }
@@ -327,7 +412,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 Timeline.Defer(
                     unit,
                     new WhistleEvent(0, apply.EventType, whistle.Id, null, now, caller.Actor, summary, null, apply.Note),
-                    Visibility.Audience(whistle.TownshipId, assignments.Select(a => (a.AgencyCode, a.BranchId))),
+                    Visibility.Audience(whistle, assignments.Select(a => (a.AgencyCode, a.BranchId))),
                     now);
                 unit.Complete();
                 return new CommandResult<string>.Success(whistle.Id);
@@ -423,13 +508,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                     return new CommandResult<string>.NotFound();
                 }
 
-                var owner = caller.Role switch
-                {
-                    Roles.Branch => assignment.BranchId == caller.OrgId,
-                    Roles.Agency => assignment.BranchId is null && assignment.AgencyCode == caller.OrgId,
-                    _ => false,
-                };
-                if (!owner)
+                if (!Visibility.IsResponder(caller, whistle, assignment))
                 {
                     return new CommandResult<string>.Forbidden(Problem.AssignmentNotYours());
                 }
@@ -464,7 +543,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 await SetNextStepAsync(unit, changed.Id, EscalationPolicy.NextAfter(changed.Clock, now, county.Catalog.Escalation));
                 var note = eventType == WhistleEventTypes.AssignmentDeclined ? changed.DeclineReason : changed.Note;
                 await AuditTrail.WriteAsync(unit, caller.Audit, "assignment", changed.Id, AuditAction(eventType), new { assignment.Status }, changed.ToSnapshot(), now);
-                var audience = Visibility.Audience(whistle.TownshipId, [(changed.AgencyCode, changed.BranchId)]);
+                var audience = Visibility.Audience(whistle, [(changed.AgencyCode, changed.BranchId)]);
                 Timeline.Defer(
                     unit,
                     new WhistleEvent(0, eventType, whistle.Id, changed.Id, now, caller.Actor, (whistle with { Status = status }).ToSummary(), changed.ToSnapshot(), note),
@@ -518,10 +597,10 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
 
                 var now = time.GetUtcNow();
                 var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
-                var mine = caller.Role is Roles.Branch or Roles.Agency ? assignments.FirstOrDefault(a => Visibility.Concerns(caller, whistle, a)) : null;
+                var mine = caller.Role is Roles.Branch or Roles.Agency or Roles.Institution ? assignments.FirstOrDefault(a => Visibility.Concerns(caller, whistle, a)) : null;
                 var refused = await LinkAsync(
                     unit, caller, request.AttachmentIds, AttachmentPurpose.Note, whistle, mine?.Id, note,
-                    Visibility.Audience(whistle.TownshipId, assignments.Select(a => (a.AgencyCode, a.BranchId))), now);
+                    Visibility.Audience(whistle, assignments.Select(a => (a.AgencyCode, a.BranchId))), now);
                 if (refused is not null)
                 {
                     return refused;

@@ -52,6 +52,13 @@ public sealed partial class When_the_data_layer_is_read
         ["recommendations"] = ["Whistle.Core/Heads/RecommendationStore.cs"],
         ["attachments"] = ["Whistle.Core/Attachments/AttachmentStore.cs"],
         ["attachment_chunks"] = ["Whistle.Core/Attachments/DatabaseAttachmentContent.cs"],
+        ["departments"] = ["Whistle.Core/County/CityStore.cs"],
+        ["institutions"] = ["Whistle.Core/County/CityStore.cs"],
+        ["institution_units"] = ["Whistle.Core/County/CityStore.cs"],
+        ["city_relations"] = ["Whistle.Core/County/CityStore.cs"],
+        ["relation_departments"] = ["Whistle.Core/County/CityStore.cs"],
+        ["work_items"] = ["Whistle.Core/County/CityStore.cs"],
+        ["relation_mechanisms"] = ["Whistle.Core/County/CityStore.cs"],
     };
 
     // A write in SQL text (the house writes keywords in capitals), or one the dialect composes for a named table.

@@ -219,6 +219,11 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             // Reference data: the business roles; the system administrator keeps both, the security administrator needs the organisation.
             ["GET /api/whistle-list"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/whistle-list", null)), E([.. BusinessActors.Select(a => (a, Ok)), ("sysadmin", Ok)])),
             ["GET /api/org"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/org", null)), E([.. BusinessActors.Select(a => (a, Ok)), ("sysadmin", Ok), ("secadmin", Ok)])),
+            // Issue 17, the city level: the township level's roles read none of it; the supervisors all of it (the city
+            // roles' own answers: When_the_city_roles_call_the_city_endpoints); only department staff raise a work request.
+            ["GET /api/city/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city", null)), SupervisorOnly(Ok)),
+            ["GET /api/city/relations/{id}"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city/relations/ndrc-credit", null)), SupervisorOnly(Ok)),
+            ["POST /api/work-requests/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/work-requests", new { institutionId = "credit-center", workItemCode = "credit-data-collection", title = "矩阵" })), E([.. BusinessActors.Select(a => (a, Forbidden))])),
             // 系统管理员: the whistle list and the county's settings.
             ["PUT /api/whistle-list/{code}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/whistle-list/matrix-matter", matter)), Only("sysadmin", Ok)),
             ["DELETE /api/whistle-list/{code}"] = new(async () =>

@@ -21,6 +21,9 @@ public sealed class When_visibility_is_judged
     private static readonly WhistleRow[] Whistles =
     [
         Raised("w1", "t1"), Raised("w2", "t2"), Raised("w3", "t1"), Raised("w4", "t2"),
+        // The city level (issue 17): work requests of departments d1, d2 to institutions i1 (its office i1.o1, or itself)
+        // and i2 (through the branch it stations in t1, a-one.t1: that branch's duty officer acts on it).
+        City("w5", "d1"), City("w6", "d2"), City("w7", "d1"),
     ];
 
     private static readonly AssignmentRow[] Assignments =
@@ -28,6 +31,7 @@ public sealed class When_visibility_is_judged
         Duty("a1", "w1", "a-one", "a-one.t1"), Duty("a2", "w1", "a-two", "a-two.t1"), // w1: two branches of t1
         Duty("a3", "w2", "a-one", "a-one.t2"),                                      // w2: the same agency's branch in t2
         Duty("a4", "w4", "a-three", null),                                           // w4: an agency itself; w3: no duty yet
+        Duty("a5", "w5", "i1", "i1.o1"), Duty("a6", "w6", "i1", null), Duty("a7", "w7", "i2", "a-one.t1"),
     ];
 
     // A township's meeting summoning a branch and an agency itself; a county-wide one; one summoning nobody yet.
@@ -52,6 +56,9 @@ public sealed class When_visibility_is_judged
             new Caller("b3", "b3", Roles.Branch, "a-one.t2"), new Caller("b9", "b9", Roles.Branch, "a-nine.t1"),
             new Caller("g1", "g1", Roles.Agency, "a-one"), new Caller("g2", "g2", Roles.Agency, "a-two"),
             new Caller("g3", "g3", Roles.Agency, "a-three"), new Caller("g9", "g9", Roles.Agency, "a-nine"),
+            new Caller("d1", "d1", Roles.Department, "d1"), new Caller("d2", "d2", Roles.Department, "d2"), new Caller("d9", "d9", Roles.Department, "d9"),
+            new Caller("i1", "i1", Roles.Institution, "i1"), new Caller("o1", "o1", Roles.Institution, "i1.o1"), new Caller("i9", "i9", Roles.Institution, "i9"),
+            new Caller("e", "e", Roles.EstablishmentOffice, "city"),
             new Caller("x", "x", Roles.AuditAdmin, "county"), // an administrator: sees no whistle, no meeting
         }.Select(c => new TestCaseData(c).SetName($"{c.Role} {c.OrgId}"));
 
@@ -68,9 +75,9 @@ public sealed class When_visibility_is_judged
         foreach (var w in Whistles)
         {
             await _connection.ExecuteAsync(
-                "INSERT INTO whistles (id, township_id, matter_code, urgency, title, description, address, status, raised_by_user, raised_by_name, raised_at, updated_at, version) " +
-                "VALUES (@Id, @TownshipId, 'm', 'routine', 't', '', 'a', 'dispatched', 'u', 'u', @At, @At, 0)",
-                new { w.Id, w.TownshipId, At = DateTimeOffset.UnixEpoch });
+                "INSERT INTO whistles (id, township_id, matter_code, urgency, title, description, address, status, raised_by_user, raised_by_name, raised_at, updated_at, version, level) " +
+                "VALUES (@Id, @TownshipId, 'm', 'routine', 't', '', 'a', 'dispatched', 'u', 'u', @At, @At, 0, @Level)",
+                new { w.Id, w.TownshipId, w.Level, At = DateTimeOffset.UnixEpoch });
         }
 
         foreach (var a in Assignments)
@@ -128,7 +135,7 @@ public sealed class When_visibility_is_judged
         foreach (var w in Whistles)
         {
             var duties = Assignments.Where(a => a.WhistleId == w.Id).ToList();
-            var audience = Visibility.Audience(w.TownshipId, duties.Select(a => (a.AgencyCode, a.BranchId)));
+            var audience = Visibility.Audience(w, duties.Select(a => (a.AgencyCode, a.BranchId)));
             var pushed = Roles.Business.Contains(caller.Role) && audience.Contains(Visibility.GroupOf(caller));
             Assert.That(pushed, Is.EqualTo(Visibility.CanSee(caller, w, duties)), $"{w.Id}: audience {string.Join(", ", audience)}");
         }
@@ -157,14 +164,21 @@ public sealed class When_visibility_is_judged
         {
             Assert.That(seen["s"], Is.EqualTo(Whistles.Length));
             Assert.That(seen["t1"], Is.EqualTo(2), "its own two, one without any duty yet");
-            Assert.That(seen["b1"], Is.EqualTo(1));
-            Assert.That(seen["g1"], Is.EqualTo(2), "the agency sees its branches' duties in both townships");
+            Assert.That(seen["b1"], Is.EqualTo(2), "its township's whistle, and the city's work request its institution routed to it");
+            Assert.That(seen["g1"], Is.EqualTo(2), "the agency sees its branches' duties in both townships (not the city's work requests)");
             Assert.That(seen["g3"], Is.EqualTo(1), "an agency summoned itself");
-            Assert.That(new[] { seen["t9"], seen["b9"], seen["g9"], seen["x"] }, Is.All.Zero);
+            Assert.That(seen["t1"] + seen["t2"], Is.EqualTo(4), "no township sees a work request");
+            Assert.That(seen["d1"], Is.EqualTo(2), "the department its own two work requests");
+            Assert.That(seen["i1"], Is.EqualTo(2), "the institution its own and its office's");
+            Assert.That(seen["o1"], Is.EqualTo(1), "the office only its own");
+            Assert.That(seen["e"], Is.EqualTo(3), "the establishment office every work request, no township whistle");
+            Assert.That(new[] { seen["t9"], seen["b9"], seen["g9"], seen["d9"], seen["i9"], seen["x"] }, Is.All.Zero);
         });
     }
 
     private static WhistleRow Raised(string id, string township) => new() { Id = id, TownshipId = township, Status = WhistleStatus.Dispatched };
+
+    private static WhistleRow City(string id, string department) => new() { Id = id, TownshipId = department, Level = WhistleLevel.City, Status = WhistleStatus.Dispatched };
 
     private static AssignmentRow Duty(string id, string whistle, string agency, string? branch) =>
         new() { Id = id, WhistleId = whistle, AgencyCode = agency, BranchId = branch, Status = AssignmentStatus.Dispatched };
