@@ -13,10 +13,11 @@ using Whistle.Core.Telemetry;
 namespace Whistle.Core.Messaging;
 
 /// <summary>
-/// Publishes committed outbox rows to the bus, oldest first, with the row's message id (consumers
-/// de-duplicate on it). Woken in-process after each commit; polls as a fallback. Several instances
-/// share the table as one ordered stream: a relay claims a batch for a while (renewing the claim while it
-/// publishes), so a row is published by one relay at a time; a relay that cannot publish lets go at once.
+/// Publishes committed outbox rows to the bus, oldest first within each stream, with the row's message id (consumers
+/// de-duplicate on it). Woken in-process after each commit; polls as a fallback. Several instances share the table as
+/// <c>Whistle:Outbox:Streams</c> ordered streams (by a hash of the whistle's id): a relay claims the oldest rows of the
+/// streams no other relay holds for a while (renewing the claim while it publishes), so a row is published by one relay
+/// at a time and a whistle's rows in order; a relay that cannot publish lets go at once.
 /// </summary>
 public sealed partial class OutboxRelay(
     WhistleDatabase database,

@@ -268,7 +268,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     /// <summary>
     /// The whistle row, its further agencies, the <c>WhistleRaised</c> message (first: the relay publishes in outbox
     /// order, so the dispatcher gets to work one publish earlier) and the <c>WhistleRaised</c> event (whose push still
-    /// precedes every push the dispatch causes: those rows come later in the one ordered stream).
+    /// precedes every push the dispatch causes: those rows come later in the whistle's outbox stream).
     /// </summary>
     private static async Task InsertRaisedAsync(UnitOfWork unit, WhistleRow row, IReadOnlyList<string> extra, EventActor actor, string? note, DateTimeOffset now)
     {
