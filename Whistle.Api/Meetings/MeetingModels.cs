@@ -1,3 +1,4 @@
+using Whistle.Api.Whistles;
 using Whistle.Contracts;
 using Whistle.Core.Meetings;
 
@@ -27,6 +28,7 @@ public sealed record MeetingDto(
     DateTimeOffset? MinutesAt,
     IReadOnlyList<SummonsDto> Summons,
     IReadOnlyList<DecisionDto> Decisions,
+    IReadOnlyList<AttachmentDto> Attachments,
     string ConvenerKind = ConvenerKind.Township,
     string? ConvenerName = null,
     string? ConvenerNameEn = null);

@@ -81,7 +81,8 @@ public sealed record RecordAttendanceRequest(IReadOnlyList<AttendanceEntry>? Ent
 /// <summary>A decision: at a township's meeting the responsible unit (agency, branch); at a joint meeting the relation (and the institution's office) it becomes a work request on.</summary>
 public sealed record DecisionRequest(string? Text, string? AgencyCode, string? BranchId, DateTimeOffset? DueAt, string? RelationId = null, string? UnitId = null);
 
-public sealed record RecordMinutesRequest(string? Minutes, IReadOnlyList<DecisionRequest>? Decisions);
+/// <summary><paramref name="AttachmentIds"/>: the organizer's uploads for this meeting (<c>POST /api/attachments?meetingId=</c>), kept with the minutes.</summary>
+public sealed record RecordMinutesRequest(string? Minutes, IReadOnlyList<DecisionRequest>? Decisions, IReadOnlyList<string>? AttachmentIds = null);
 
 public sealed record MeetingRow
 {
