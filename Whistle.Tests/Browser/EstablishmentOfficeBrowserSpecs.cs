@@ -37,12 +37,13 @@ public sealed class When_the_establishment_office_checks_the_mechanisms_in_the_b
         var page = await _browser.SignInAsync(_system.Api, "establishment-office", BrowserSession.Desktop);
         await Expect(page.GetByTestId("office-page")).ToBeVisibleAsync(new() { Timeout = Live });
         await Expect(page.GetByTestId("office-summary")).ToContainTextAsync("机制已建立 4 对", new() { Timeout = Live });
-        await Expect(page.GetByTestId("mech-construction-guidance-decision-rule")).ToHaveTextAsync("✘");
-        await Expect(page.GetByTestId("mech-construction-guidance-document-flow")).ToHaveTextAsync("✘");
-        await Expect(page.GetByTestId("mech-construction-guidance-supervision")).ToHaveTextAsync("✔");
-        await Expect(page.GetByTestId("mech-inspection-guidance-decision-rule")).ToHaveTextAsync("✔");
-        await Expect(page.GetByTestId("send-followup-inspection-guidance")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("office-relations")).ToContainTextAsync("建设工程质量", new() { Timeout = Live });
         await BrowserSession.ScreenshotAsync(page, "office-mechanisms");
+        await Expect(page.GetByTestId("mech-construction-guidance-decision-rule")).ToContainTextAsync("✘");
+        await Expect(page.GetByTestId("mech-construction-guidance-document-flow")).ToContainTextAsync("✘");
+        await Expect(page.GetByTestId("mech-construction-guidance-supervision")).ToContainTextAsync("✔");
+        await Expect(page.GetByTestId("mech-inspection-guidance-decision-rule")).ToContainTextAsync("✔");
+        await Expect(page.GetByTestId("send-followup-inspection-guidance")).ToHaveCountAsync(0);
 
         // Only the pairs missing a record, then the follow-up to the lead department with the missing records named.
         await page.GetByTestId("office-filter-missing").ClickAsync();

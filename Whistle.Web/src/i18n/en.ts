@@ -1226,6 +1226,7 @@ const en: Messages<typeof zhCN> = {
     lead: 'Lead department',
     institution: 'Institution',
     others: 'Other departments',
+    mechanism: 'Mechanism (✔ recorded ✘ missing)',
     recorded: 'Recorded',
     notRecorded: 'Missing',
     notExpected: 'Not required for this kind',

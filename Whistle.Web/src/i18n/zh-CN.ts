@@ -1222,6 +1222,7 @@ const zhCN = {
     lead: '牵头部门',
     institution: '事业单位',
     others: '其他部门',
+    mechanism: '工作机制（✔ 已建立 ✘ 未建立）',
     recorded: '已建立',
     notRecorded: '未建立',
     notExpected: '该类关系不需此项',
