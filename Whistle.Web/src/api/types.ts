@@ -38,7 +38,19 @@ export type WhistleStatus = 'raised' | 'dispatched' | 'in-progress' | 'resolved'
 /** `reassigned`: 改派 — a supervisor moved the duty to another unit (not the unit's decline). */
 export type AssignmentStatus = 'dispatched' | 'reported' | 'resolved' | 'declined' | 'reassigned'
 export type AssignmentRole = 'lead' | 'co' | 'summoned'
-export type UserRole = 'township' | 'branch' | 'agency' | 'supervisor' | 'sysadmin' | 'secadmin' | 'auditadmin'
+export type UserRole =
+  | 'township'
+  | 'branch'
+  | 'agency'
+  | 'supervisor'
+  | 'sysadmin'
+  | 'secadmin'
+  | 'auditadmin'
+  // The city level (issue 17): a department raises work requests; an institution (or one of its offices) answers them;
+  // the establishment office (编办) reads every relation.
+  | 'department'
+  | 'institution'
+  | 'establishment-office'
 export type Rating = 'satisfied' | 'basically-satisfied' | 'unsatisfied'
 
 export const URGENCIES: Urgency[] = ['routine', 'urgent', 'emergency']
