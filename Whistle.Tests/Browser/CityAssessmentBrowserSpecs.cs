@@ -66,7 +66,7 @@ public sealed class When_the_supervisor_assesses_the_city
     [Test]
     public async Task Should_rank_the_institutions_per_department_and_open_the_requests_behind_a_row()
     {
-        var page = await _browser.SignInAsync(_system.Api, "supervisor");
+        var page = await _browser.SignInAsync(_system.Api, "supervisor", BrowserSession.Desktop);
         await page.GotoAsync("/assessment");
         await Expect(page.GetByTestId("ranking-table")).ToBeVisibleAsync(new() { Timeout = Live });
         await page.GetByTestId("assessment-level-city").ClickAsync();
@@ -96,7 +96,7 @@ public sealed class When_the_supervisor_assesses_the_city
     [Test]
     public async Task Should_show_a_department_its_own_ranking_only()
     {
-        var page = await _browser.SignInAsync(_system.Api, "department.city-ndrc");
+        var page = await _browser.SignInAsync(_system.Api, "department.city-ndrc", BrowserSession.Desktop);
         await page.GotoAsync("/assessment");
         await Expect(page.GetByTestId("department-ranking-city-ndrc")).ToBeVisibleAsync(new() { Timeout = Live });
         await Expect(page.GetByTestId("department-ranking-city-agriculture")).ToHaveCountAsync(0);
