@@ -1741,6 +1741,7 @@ export interface components {
         };
         MeetingDto: {
             agenda: string;
+            attachments: components["schemas"]["AttachmentDto"][];
             /** Format: date-time */
             confirmBy: string;
             decisions: components["schemas"]["DecisionDto"][];
@@ -1951,6 +1952,7 @@ export interface components {
             entries: null | components["schemas"]["AttendanceEntry"][];
         };
         RecordMinutesRequest: {
+            attachmentIds?: null | string[];
             decisions: null | components["schemas"]["DecisionRequest"][];
             minutes: null | string;
         };
