@@ -78,6 +78,8 @@ public sealed class When_the_supervisor_assesses_the_city
         await Expect(rows).ToHaveCountAsync(2, new() { Timeout = Live });
         Assert.That(await rows.EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.unitId)"), Is.EqualTo(new[] { "inspection-center", "credit-center" }),
             "检验检测中心 answered in time; 信用中心 let the analysis report's limit pass");
+        await Expect(page.GetByTestId("assessment-report-link")).ToHaveCountAsync(0, new() { Timeout = Live });
+        await page.GetByTestId("city-ranking").ScrollIntoViewIfNeededAsync();
         await BrowserSession.ScreenshotAsync(page, "supervisor-city-ranking");
 
         // Filtered to one department, then a row opens that department's requests to that institution.
