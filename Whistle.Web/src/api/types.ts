@@ -5,14 +5,39 @@ export type WhistleStatus = 'raised' | 'dispatched' | 'in-progress' | 'resolved'
 /** `reassigned`: 改派 — a supervisor moved the duty to another unit (not the unit's decline). */
 export type AssignmentStatus = 'dispatched' | 'reported' | 'resolved' | 'declined' | 'reassigned'
 export type AssignmentRole = 'lead' | 'co' | 'summoned'
-export type UserRole = 'township' | 'branch' | 'agency' | 'supervisor' | 'sysadmin' | 'secadmin' | 'auditadmin'
+export type UserRole =
+  | 'township'
+  | 'branch'
+  | 'agency'
+  | 'supervisor'
+  | 'sysadmin'
+  | 'secadmin'
+  | 'auditadmin'
+  // The city level (issue 17): a department raises work requests; an institution (or one of its offices) answers them;
+  // the establishment office (编办) reads every relation.
+  | 'department'
+  | 'institution'
+  | 'establishment-office'
+/** A whistle's level: a township's whistle, or a city department's work request (工作事项) along a relation. */
+export type WhistleLevel = 'township' | 'city'
 export type Rating = 'satisfied' | 'basically-satisfied' | 'unsatisfied'
 
 export const URGENCIES: Urgency[] = ['routine', 'urgent', 'emergency']
 export const WHISTLE_STATUSES: WhistleStatus[] = ['raised', 'dispatched', 'in-progress', 'resolved', 'closed', 'cancelled']
 export const OPEN_WHISTLE_STATUSES: WhistleStatus[] = ['raised', 'dispatched', 'in-progress', 'resolved']
 export const RATINGS: Rating[] = ['satisfied', 'basically-satisfied', 'unsatisfied']
-export const ROLES: UserRole[] = ['township', 'branch', 'agency', 'supervisor', 'sysadmin', 'secadmin', 'auditadmin']
+export const ROLES: UserRole[] = [
+  'township',
+  'branch',
+  'agency',
+  'department',
+  'institution',
+  'establishment-office',
+  'supervisor',
+  'sysadmin',
+  'secadmin',
+  'auditadmin',
+]
 
 export interface User {
   userName: string
@@ -208,6 +233,10 @@ export interface Whistle {
   assignments: Assignment[]
   timeline?: TimelineEntry[]
   attachments?: Attachment[]
+  /** `city`: a work request — `townshipId` is the requesting department, `matterCode` the work item. Absent = township. */
+  level?: WhistleLevel
+  /** The relation a work request was raised along. */
+  relationId?: string | null
 }
 
 export interface Page<T> {
@@ -226,6 +255,8 @@ export interface WhistleSummary {
   urgency: Urgency
   address?: string
   description?: string
+  level?: WhistleLevel
+  relationId?: string | null
 }
 
 export interface InboxAssignment extends Assignment {
@@ -562,4 +593,93 @@ export interface CreateAccountRequest {
   role: string
   orgId: string
   password: string
+}
+
+// ---- the city level (issue 17): departments, institutions, relations and their lists of work items ----
+export type RelationKind = 'one-to-one' | 'one-to-many-service' | 'many-to-one-guidance'
+export const RELATION_KINDS: RelationKind[] = ['one-to-one', 'one-to-many-service', 'many-to-one-guidance']
+
+export interface CityUnit {
+  id: string
+  kind: 'office' | 'branch' | string
+  name: string
+  nameEn?: string
+  branchId?: string | null
+  townshipId?: string | null
+}
+
+export interface CityInstitution extends Named {
+  id: string
+  agencyCode?: string | null
+  units: CityUnit[]
+}
+
+export interface CityDepartment extends Named {
+  id: string
+}
+
+export interface RelationDepartment {
+  departmentId: string
+  departmentName: string
+  departmentNameEn?: string
+  role: 'lead' | 'member' | string
+  field?: string | null
+  fieldEn?: string | null
+}
+
+/** One item of a relation's list of work items (工作事项清单): what may be asked, how, to what standard, within what limits. */
+export interface WorkItem {
+  code: string
+  name: string
+  nameEn?: string
+  process: string
+  content: string
+  standard: string
+  reportWithinMinutes: number
+  resolveWithinMinutes: number
+  /** A guiding department asks only in its field: the item names it; absent = every department of the relation. */
+  departmentId?: string | null
+  /** The office (or linked branch) that answers; absent = the institution itself. */
+  unitId?: string | null
+  unitName?: string | null
+  unitNameEn?: string | null
+  active: boolean
+}
+
+export interface MechanismRecord {
+  kind: string
+  recorded: boolean
+  title?: string | null
+  body?: string | null
+  reference?: string | null
+}
+
+export interface Relation extends Named {
+  id: string
+  kind: RelationKind | string
+  institutionId: string
+  institutionName: string
+  institutionNameEn?: string
+  leadDepartmentId: string
+  departments: RelationDepartment[]
+  workItems: WorkItem[]
+  mechanism: MechanismRecord[]
+  mechanismInPlace: boolean
+}
+
+export interface City extends Named {
+  id: string
+  departments: CityDepartment[]
+  institutions: CityInstitution[]
+  relations: Relation[]
+}
+
+/** POST /api/work-requests (a department). */
+export interface RaiseWorkRequest {
+  institutionId: string
+  workItemCode: string
+  title: string
+  description?: string
+  address?: string
+  attachmentIds?: string[]
 }
