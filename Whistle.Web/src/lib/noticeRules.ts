@@ -35,7 +35,12 @@ export function noticeFor(
   // A meeting's event is never a whistle's: its own rules, and no whistle id on the notice.
   if (isMeetingEvent(e)) return meetingNoticeFor(e, user)
   const title = e.whistle?.title ?? ''
-  const base = { whistleId: e.whistleId, assignmentId: e.assignmentId ?? e.assignment?.id ?? null, title }
+  const base = {
+    whistleId: e.whistleId,
+    assignmentId: e.assignmentId ?? e.assignment?.id ?? null,
+    title,
+    ...(e.whistle?.level === 'city' ? { city: true } : {}),
+  }
   const a = e.assignment
   const step = stepOf(e)
   switch (user.role) {
@@ -118,7 +123,11 @@ export function stepOf(e: Pick<WhistleEvent, 'step'>): { phase?: 'report' | 'res
 }
 
 /** The message key (and extra parameters) of a notice: 催办 and 督办 say which deadline. */
-export function noticeKey(n: Pick<Notice, 'kind' | 'phase' | 'level'>): { key: string; params: Record<string, string | number> } {
+/** Notices a work request words in its own terms (新工作事项, 工作事项已撤销). */
+export const CITY_WORDED_NOTICES: readonly string[] = ['assignment', 'cancelled']
+
+export function noticeKey(n: Pick<Notice, 'kind' | 'phase' | 'level' | 'city'>): { key: string; params: Record<string, string | number> } {
+  if (n.city && CITY_WORDED_NOTICES.includes(n.kind)) return { key: `city.notice.${n.kind}`, params: {} }
   if (n.kind === 'reminder' && n.phase) return { key: n.phase === 'report' ? 'notice.reminderReport' : 'notice.reminderResolve', params: {} }
   if (n.kind === 'escalation' && n.phase)
     return {
