@@ -9,6 +9,7 @@ import { timelineText } from '../src/lib/timeline'
 const item = (code: string, extra: Partial<WorkItem> = {}): WorkItem => ({
   code,
   name: code,
+  nameEn: '',
   process: 'p',
   content: 'c',
   standard: 's',
@@ -22,17 +23,19 @@ const managed: Relation = {
   id: 'ndrc-credit',
   kind: 'one-to-one',
   name: '社会信用体系建设工作协作配合机制',
+  nameEn: '',
   institutionId: 'credit-center',
   institutionName: '市信用中心',
   institutionNameEn: 'Municipal Credit Center',
   leadDepartmentId: 'city-ndrc',
-  departments: [{ departmentId: 'city-ndrc', departmentName: '市发展改革委', role: 'lead' }],
+  departments: [{ departmentId: 'city-ndrc', departmentName: '市发展改革委', departmentNameEn: '', role: 'lead' }],
   workItems: [
     item('credit-data-collection', { unitId: 'credit-center.data', unitName: '数据归集科', unitNameEn: 'Data Collection Section' }),
     item('credit-report-analysis'),
     item('retired', { active: false }),
   ],
   mechanism: [],
+  otherRecords: [],
   mechanismInPlace: true,
 }
 
@@ -40,28 +43,32 @@ const guidance: Relation = {
   id: 'inspection-guidance',
   kind: 'many-to-one-guidance',
   name: '检验检测认证工作协调机制',
+  nameEn: '',
   institutionId: 'inspection-center',
   institutionName: '市检验检测认证技术服务中心',
+  institutionNameEn: '',
   leadDepartmentId: 'city-agriculture',
   departments: [
-    { departmentId: 'city-agriculture', departmentName: '市农业农村局', role: 'lead', field: '农产品检测' },
-    { departmentId: 'city-ndrc', departmentName: '市发展改革委', role: 'member', field: '价格认证', fieldEn: 'Price certification' },
+    { departmentId: 'city-agriculture', departmentName: '市农业农村局', departmentNameEn: '', role: 'lead', field: '农产品检测' },
+    { departmentId: 'city-ndrc', departmentName: '市发展改革委', departmentNameEn: '', role: 'member', field: '价格认证', fieldEn: 'Price certification' },
   ],
   workItems: [item('price-certification', { departmentId: 'city-ndrc', unitId: 'inspection-center.price' }), item('farm-product-testing', { departmentId: 'city-agriculture' })],
   mechanism: [],
+  otherRecords: [],
   mechanismInPlace: false,
 }
 
 const city: City = {
   id: 'yunzhou',
   name: '云州市',
+  nameEn: 'Yunzhou',
   departments: [
-    { id: 'city-ndrc', name: '市发展改革委' },
-    { id: 'city-agriculture', name: '市农业农村局' },
+    { id: 'city-ndrc', name: '市发展改革委', nameEn: '' },
+    { id: 'city-agriculture', name: '市农业农村局', nameEn: '' },
   ],
   institutions: [
     { id: 'credit-center', name: '市信用中心', nameEn: 'Municipal Credit Center', units: [{ id: 'credit-center.data', kind: 'office', name: '数据归集科', nameEn: 'Data Collection Section' }] },
-    { id: 'inspection-center', name: '市检验检测认证技术服务中心', units: [] },
+    { id: 'inspection-center', name: '市检验检测认证技术服务中心', nameEn: '', units: [] },
   ],
   relations: [guidance, managed],
 }
@@ -129,7 +136,7 @@ describe('the city level (issue 17): who requests, who answers', () => {
   })
 
   it('a work request is never reassigned nor given another unit', () => {
-    const a: Assignment = { id: 'a1', whistleId: 'w1', agencyCode: 'credit-center', branchId: null, role: 'lead', status: 'declined', dispatchedAt: '2026-03-01T00:00:00Z' }
+    const a: Assignment = { id: 'a1', whistleId: 'w1', agencyCode: 'credit-center', branchId: null, role: 'lead', status: 'declined', dispatchedAt: '2026-03-01T00:00:00Z', reportBy: '2026-03-01T04:00:00Z', resolveBy: '2026-03-04T00:00:00Z' }
     const w = { status: 'dispatched' as const, townshipId: 'city-ndrc', assignments: [a], level: 'city' as const }
     expect(canReassign({ role: 'supervisor', orgId: 'county' }, w, a)).toBe(false)
     expect(canReassign({ role: 'supervisor', orgId: 'county' }, { ...w, level: 'township' }, a)).toBe(true)
@@ -138,7 +145,7 @@ describe('the city level (issue 17): who requests, who answers', () => {
 })
 
 describe('the city level (issue 17): live notices and words', () => {
-  const duty: Assignment = { id: 'a1', whistleId: 'w1', agencyCode: 'credit-center', branchId: null, role: 'lead', status: 'dispatched', dispatchedAt: '2026-03-01T00:00:00Z' }
+  const duty: Assignment = { id: 'a1', whistleId: 'w1', agencyCode: 'credit-center', branchId: null, role: 'lead', status: 'dispatched', dispatchedAt: '2026-03-01T00:00:00Z', reportBy: '2026-03-01T04:00:00Z', resolveBy: '2026-03-04T00:00:00Z' }
   const ev = (e: Partial<WhistleEvent>): WhistleEvent => ({
     sequence: 1,
     type: 'AssignmentDispatched',

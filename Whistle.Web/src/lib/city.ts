@@ -7,7 +7,7 @@ import type { Assignment, City, CityInstitution, Relation, User, Whistle, Whistl
 type Named = { name: string; nameEn?: string | null }
 type Pick_ = (item: Named | null | undefined) => string
 
-export const EMPTY_CITY: City = { id: '', name: '', departments: [], institutions: [], relations: [] }
+export const EMPTY_CITY: City = { id: '', name: '', nameEn: '', departments: [], institutions: [], relations: [] }
 
 /** The roles of the city level. */
 export const CITY_ROLES = ['department', 'institution', 'establishment-office'] as const
