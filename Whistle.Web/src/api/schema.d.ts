@@ -1719,6 +1719,7 @@ export interface components {
         };
         MeetingDto: {
             agenda: string;
+            attachments: components["schemas"]["AttachmentDto"][];
             /** Format: date-time */
             confirmBy: string;
             decisions: components["schemas"]["DecisionDto"][];
@@ -1929,6 +1930,7 @@ export interface components {
             entries: null | components["schemas"]["AttendanceEntry"][];
         };
         RecordMinutesRequest: {
+            attachmentIds?: null | string[];
             decisions: null | components["schemas"]["DecisionRequest"][];
             minutes: null | string;
         };

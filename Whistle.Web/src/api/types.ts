@@ -233,8 +233,11 @@ export type Summons = Widen<Decoded<Schemas['SummonsDto']>, { unitName?: string;
 
 export type MeetingDecision = Schemas['DecisionDto']
 
-/** Widened like Summons: a meeting first seen in a live event is built from its snapshot (no organizer). */
-export type Meeting = Widen<Decoded<Schemas['MeetingDto']>, { organizer?: Actor | null; summons: Summons[] }>
+/**
+ * Widened like Summons: a meeting first seen in a live event is built from its snapshot (no organizer, no files).
+ * `attachments`: the minutes' photos and files (issue 14; a page of meetings sends none).
+ */
+export type Meeting = Widen<Decoded<Schemas['MeetingDto']>, { organizer?: Actor | null; summons: Summons[]; attachments?: Attachment[] }>
 
 export type ScheduleMeetingRequest = Narrow<Sendable<Decoded<Schemas['ScheduleMeetingRequest']>>, { kind: MeetingKind; recurrence?: { every: 'week' | 'month'; count: number } | null }>
 
