@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Whistle.Core.City;
 using Whistle.Core.Heads;
 
 namespace Whistle.Dispatcher;
@@ -7,11 +8,13 @@ namespace Whistle.Dispatcher;
 /// The branch heads' clock (issue 16), beside the escalation scheduler and on the same settings
 /// (<c>Whistle:Deadlines</c>) and the same injected <see cref="TimeProvider"/>: closes each assessment period once it has
 /// ended (<see cref="AssessmentFormStore.ClosePeriodsAsync"/>: one pre-filled form per township and stationed branch), and
-/// fires the due steps of the forms' and recommendations' chains (催办 → 督办) through their owners, each once.
+/// fires the due steps of the forms', recommendations' and (issue 17) institutions' submissions' chains (催办 → 督办)
+/// through their owners, each once.
 /// </summary>
 public sealed partial class HeadsScheduler(
     AssessmentFormStore forms,
     RecommendationStore recommendations,
+    SubmissionStore submissions,
     TimeProvider time,
     IOptions<DeadlineOptions> options,
     ILogger<HeadsScheduler> logger) : BackgroundService
@@ -24,7 +27,7 @@ public sealed partial class HeadsScheduler(
             try
             {
                 await RunDueAsync(stoppingToken);
-                foreach (var next in new[] { await forms.NextStepDueAsync(stoppingToken), await recommendations.NextStepDueAsync(stoppingToken) })
+                foreach (var next in new[] { await forms.NextStepDueAsync(stoppingToken), await recommendations.NextStepDueAsync(stoppingToken), await submissions.NextStepDueAsync(stoppingToken) })
                 {
                     if (next is not { } at) continue;
                     var until = at - time.GetUtcNow();
@@ -75,6 +78,18 @@ public sealed partial class HeadsScheduler(
             foreach (var step in due)
             {
                 if (await recommendations.FireStepAsync(step.Id, cancellationToken)) fired++;
+            }
+
+            if (due.Count < take) break;
+        }
+
+        // An institution's submissions awaiting a department's answer (issue 17): the same chain.
+        while (true)
+        {
+            var due = await submissions.DueStepsAsync(time.GetUtcNow(), take, cancellationToken);
+            foreach (var step in due)
+            {
+                if (await submissions.FireStepAsync(step.Id, cancellationToken)) fired++;
             }
 
             if (due.Count < take) break;
