@@ -66,7 +66,7 @@ public sealed class SubmissionQueries(WhistleDatabase database, CountyCatalogHol
 
     private const string OpinionsSql = """
         SELECT id, township_id AS TownshipId, status, opened_at AS OpenedAt, due_at AS DueAt, answer, answer_reasons AS AnswerReasons, answered_at AS AnsweredAt
-        FROM recommendations WHERE id IN @Ids;
+        FROM recommendations WHERE id = @Id;
         """;
 
     private const string TimelineSql = "SELECT sequence, payload FROM timeline WHERE whistle_id = @Id ORDER BY sequence;";
@@ -92,7 +92,13 @@ public sealed class SubmissionQueries(WhistleDatabase database, CountyCatalogHol
             {
                 var list = (await c.QueryAsync<SubmissionRow>(ListSql, new { caller.Role, Org = caller.OrgId, Status = status, Kind = kind })).ToList();
                 var ids = list.Where(s => s.RecommendationId is not null).Select(s => s.RecommendationId!).Distinct().ToList();
-                var found = ids.Count == 0 ? [] : (await c.QueryAsync<OpinionRow>(OpinionsSql, new { Ids = ids })).ToDictionary(o => o.Id);
+                // One by one: few filings name a consultation (a list parameter is spelt differently by each provider).
+                var found = new Dictionary<string, OpinionRow>();
+                foreach (var rid in ids)
+                {
+                    if (await c.QuerySingleOrDefaultAsync<OpinionRow>(OpinionsSql, new { Id = rid }) is { } o) found[rid] = o;
+                }
+
                 return (list, found);
             },
             ct);
@@ -107,7 +113,7 @@ public sealed class SubmissionQueries(WhistleDatabase database, CountyCatalogHol
                 var row = await c.QuerySingleOrDefaultAsync<SubmissionRow>(OneSql, new { Id = id, caller.Role, Org = caller.OrgId });
                 if (row is null) return null;
                 var opinion = row.RecommendationId is null ? null
-                    : (await c.QueryAsync<OpinionRow>(OpinionsSql, new { Ids = new[] { row.RecommendationId } })).SingleOrDefault();
+                    : await c.QuerySingleOrDefaultAsync<OpinionRow>(OpinionsSql, new { Id = row.RecommendationId });
                 var timeline = (await c.QueryAsync<EventRow>(TimelineSql, new { row.Id }))
                     .Select(e => Messaging.Timeline.Deserialize(e.Sequence, e.Payload)).ToList();
                 return ToDto(row, opinion, time.GetUtcNow(), timeline);

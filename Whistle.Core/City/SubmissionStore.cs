@@ -41,7 +41,7 @@ public sealed class SubmissionStore(WhistleDatabase database, CountyCatalogHolde
     public const string Columns = """
         s.id, s.kind, s.relation_id AS RelationId, s.institution_id AS InstitutionId, s.unit_id AS UnitId, s.department_id AS DepartmentId, s.field,
         s.title, s.body, s.head_unit_id AS HeadUnitId, s.head_name AS HeadName, s.head_title AS HeadTitle, s.recommendation_id AS RecommendationId,
-        s.without_opinion AS WithoutOpinion, s.status, s.opened_at AS OpenedAt, s.opened_by AS OpenedBy, s.opened_by_name AS OpenedByName, s.due_at AS DueAt,
+        CASE WHEN s.without_opinion IS NULL THEN NULL WHEN s.without_opinion = 1 THEN 1 ELSE 0 END AS WithoutOpinionFlag, s.status, s.opened_at AS OpenedAt, s.opened_by AS OpenedBy, s.opened_by_name AS OpenedByName, s.due_at AS DueAt,
         s.answer, s.answer_text AS AnswerText, s.answered_at AS AnsweredAt, s.answered_by AS AnsweredBy, s.answered_by_name AS AnsweredByName,
         s.next_step_at AS NextStepAt, s.next_step_kind AS NextStepKind, s.next_step_level AS NextStepLevel,
         s.reminder_count AS ReminderCount, s.escalation_count AS EscalationCount, s.row_version AS RowVersion
