@@ -5,7 +5,7 @@ namespace Whistle.Bench;
 /// <summary>
 /// Whistle.Bench: the whole pipeline against the floors of its parts, in one run (issue 6).
 /// <c>dotnet run --project Whistle.Bench -c Release -- [--quick] [--database sqlite|postgresql] [--only distributed,browser,connections,scale-out,embedded,parallel,stages]
-/// [--profile [--tools folder]] [--delay-ms 5] [--attach http://127.0.0.1:5080[,…] [--db file]] [--out folder] [--name stem] [--label text] [--notes file]</c>
+/// [--profile [--tools folder]] [--delay-ms 5] [--rates 100,250,…] [--embedded-rates 300,500,…] [--parallel-rates 20,40,…] [--attach http://127.0.0.1:5080[,…] [--db file]] [--out folder] [--name stem] [--label text] [--notes file]</c>
 /// </summary>
 public static class Program
 {
@@ -184,14 +184,14 @@ public static class Program
             EmbeddedResult? embedded = null;
             if (Runs("embedded"))
             {
-                embedded = await EmbeddedAsync(root, rabbitHost, rabbitPort, settings, floors, loadSamples, ct);
+                embedded = await EmbeddedAsync(root, rabbitHost, rabbitPort, settings, floors, loadSamples, Doubles(Arg("--embedded-rates")), ct);
             }
 
             // 3. Parallel progress: 5 ms on the broker link, 1 Api + 1 dispatcher against 2 + 2.
             ParallelResult? parallel = null;
             if (Runs("parallel") && distributedError is null)
             {
-                parallel = await ParallelAsync(root, rabbitHost, rabbitPort, settings, postgres, double.Parse(Arg("--delay-ms") ?? "5", CultureInfo.InvariantCulture), loadSamples, ct);
+                parallel = await ParallelAsync(root, rabbitHost, rabbitPort, settings, postgres, double.Parse(Arg("--delay-ms") ?? "5", CultureInfo.InvariantCulture), loadSamples, Doubles(Arg("--parallel-rates")), ct);
             }
 
             // 4. Where the time goes: the spans of sampled whistles, per stage.
@@ -273,7 +273,7 @@ public static class Program
         return Task.CompletedTask;
     }
 
-    private static async Task<EmbeddedResult> EmbeddedAsync(string root, string rabbitHost, int rabbitPort, BenchSettings settings, FloorResults floors, List<double[]> loadSamples, CancellationToken ct)
+    private static async Task<EmbeddedResult> EmbeddedAsync(string root, string rabbitHost, int rabbitPort, BenchSettings settings, FloorResults floors, List<double[]> loadSamples, double[] rates, CancellationToken ct)
     {
         await using var cluster = new Cluster(root, rabbitHost, rabbitPort, new ClusterOptions { Embedded = true });
         await cluster.StartApiAsync(ct);
@@ -284,7 +284,7 @@ public static class Program
         await bench.WarmUpAsync(ct);
         var light = await bench.RunPhaseAsync("embedded-light", settings.LightRate, settings.Quick ? settings.LightSeconds : 20, reportLead: true, ct);
         Console.WriteLine(Bench.Describe(light));
-        var sweep = await bench.SweepAsync("embedded-sweep", settings.Quick ? [50, 150] : settings.SweepRates, settings.SweepSeconds, ct);
+        var sweep = await bench.SweepAsync("embedded-sweep", rates.Length > 0 ? rates : settings.Quick ? [50, 150] : settings.SweepRates, settings.SweepSeconds, ct);
         loadSamples.AddRange(bench.LoadSamples);
         await DumpRawAsync(bench);
         var saturation = sweep.Where(p => p.Sustained).Select(p => p.OfferedRate).DefaultIfEmpty(0).Max();
@@ -294,7 +294,7 @@ public static class Program
     /// <summary>Rates for the sweeps behind the latency proxy: small steps where one ordered stream saturates.</summary>
     private static readonly double[] ParallelRates = [5, 7.5, 10, 12.5, 15, 20, 25, 30, 40, 50, 60, 80, 100, 125, 150, 200, 250, 300];
 
-    private static async Task<ParallelResult> ParallelAsync(string root, string rabbitHost, int rabbitPort, BenchSettings settings, BenchPostgres? postgres, double delayMs, List<double[]> loadSamples, CancellationToken ct)
+    private static async Task<ParallelResult> ParallelAsync(string root, string rabbitHost, int rabbitPort, BenchSettings settings, BenchPostgres? postgres, double delayMs, List<double[]> loadSamples, double[] customRates, CancellationToken ct)
     {
         await using var proxy = new LatencyProxy(rabbitHost, rabbitPort, TimeSpan.FromMilliseconds(delayMs));
         await using var cluster = new Cluster(root, "127.0.0.1", rabbitPort, new ClusterOptions { BrokerPort = proxy.Port, Postgres = postgres });
@@ -309,7 +309,7 @@ public static class Program
         var bench = new Bench(settings, clients, cluster, cluster.OutboxBacklogAsync, Console.Out);
         await bench.WarmUpAsync(ct);
         var seconds = settings.Quick ? 5 : 10;
-        var rates = settings.Quick ? new double[] { 10, 20, 40 } : ParallelRates;
+        var rates = customRates.Length > 0 ? customRates : settings.Quick ? new double[] { 10, 20, 40 } : ParallelRates;
         var one = await bench.SweepAsync("parallel-1api-1disp", rates, seconds, ct);
         Console.WriteLine("parallel: starting a second Api and a second dispatcher");
         cluster.StartDispatcher();
@@ -319,6 +319,10 @@ public static class Program
         await Task.Delay(3000, ct);
         // The second sweep starts at half the first one's saturation (the steps below it say nothing new).
         var firstSaturation = one.Where(p => p.Sustained).Select(p => p.OfferedRate).DefaultIfEmpty(0).Max();
+        // The new processes warm up (JIT, pools, the push queue) at half that rate, not recorded: a cold pair would
+        // judge the first steps by its start-up instead of its capacity.
+        await bench.RunPhaseAsync("warm-up-2", Math.Max(20, firstSaturation / 2), seconds, reportLead: false, ct);
+        await Task.Delay(2000, ct);
         var two = await bench.SweepAsync("parallel-2api-2disp", [.. rates.Where(r => r >= firstSaturation / 2)], seconds, ct);
         loadSamples.AddRange(bench.LoadSamples);
         await DumpRawAsync(bench);

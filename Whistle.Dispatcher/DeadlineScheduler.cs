@@ -24,64 +24,18 @@ public sealed partial class DeadlineScheduler(
     WhistleStore whistles,
     TimeProvider time,
     IOptions<DeadlineOptions> options,
-    ILogger<DeadlineScheduler> logger) : BackgroundService
+    ILogger<DeadlineScheduler> logger) : StepScheduler(time, options, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var delay = options.Value.PollInterval;
-            try
-            {
-                await RunDueAsync(stoppingToken);
-                if (await whistles.NextStepDueAsync(stoppingToken) is { } nextDue)
-                {
-                    var until = nextDue - time.GetUtcNow();
-                    delay = until < TimeSpan.Zero ? TimeSpan.Zero : until < delay ? until : delay;
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                LogFailed(logger, ex);
-            }
+    protected override string Name => "deadline";
 
-            try
-            {
-                await Task.Delay(delay + TimeSpan.FromMilliseconds(10), time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-        }
-    }
+    protected override Task RunRoundAsync(CancellationToken cancellationToken) => RunDueAsync(cancellationToken);
+
+    protected override async Task<IReadOnlyList<DateTimeOffset?>> NextDueAsync(CancellationToken cancellationToken) =>
+        [await whistles.NextStepDueAsync(cancellationToken)];
 
     /// <summary>Fires every step due now; returns how many fired.</summary>
-    public async Task<int> RunDueAsync(CancellationToken cancellationToken)
-    {
-        var fired = 0;
-        while (true)
-        {
-            var take = options.Value.BatchSize;
-            var due = await whistles.DueStepsAsync(time.GetUtcNow(), take, cancellationToken);
-            foreach (var step in due)
-            {
-                if (await FireAsync(step, cancellationToken))
-                {
-                    fired++;
-                }
-            }
-
-            if (due.Count < take)
-            {
-                return fired;
-            }
-        }
-    }
+    public Task<int> RunDueAsync(CancellationToken cancellationToken) =>
+        FireInBatchesAsync((now, take) => whistles.DueStepsAsync(now, take, cancellationToken), step => FireAsync(step, cancellationToken));
 
     private async Task<bool> FireAsync(DueStep step, CancellationToken cancellationToken)
     {
@@ -100,7 +54,4 @@ public sealed partial class DeadlineScheduler(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Fired {Kind} ({Phase}, level {Level}) for assignment {AssignmentId} of whistle {WhistleId}.")]
     private static partial void LogFired(ILogger logger, string kind, string phase, int level, string assignmentId, string whistleId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The deadline scheduler failed; it tries again shortly.")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
 }

@@ -29,6 +29,9 @@ public sealed record UploadedFileDto(
 
 public sealed record UploadAnswer(IReadOnlyList<UploadedFileDto> Items);
 
+/// <summary>A file part of a multipart body, spooled to a temp file: its client name and its form field's name.</summary>
+public sealed record ReceivedFile(TempFile File, string? FileName, string? Field);
+
 /// <summary>
 /// <c>/api/attachments</c>: upload (multipart, streamed to temp files, checked, stored as the uploader's drafts), read
 /// (under the one visibility rule, <see cref="AttachmentStore.ReadableAsync"/>), delete (soft). The item a file belongs to links it:
@@ -107,31 +110,20 @@ public static class AttachmentsApi
             return CommandResults.NotFoundProblem();
         }
 
-        if (http.Request.ContentLength > options.MaxItemBytes + EnvelopeBytes)
+        var (boundary, unusable) = Multipart(http, options.MaxItemBytes + EnvelopeBytes, Limits.ItemTooLarge(options));
+        if (boundary is null)
         {
-            return Refusal(Limits.ItemTooLarge(options));
+            return Refusal(unusable!);
         }
 
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-        {
-            size.MaxRequestBodySize = options.MaxItemBytes + EnvelopeBytes;
-        }
-
-        if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var mediaType)
-            || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
-            || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 and <= 200 } boundary)
-        {
-            return Refusal(new AttachmentRefusal(Problem.MultipartRequired()));
-        }
-
-        var received = new List<(TempFile File, string? Name)>();
+        var received = new List<ReceivedFile>();
         var prepared = new List<PreparedFile>();
         try
         {
             var refusal = await ReceiveAsync(http.Request.Body, boundary, options, received, ct);
             if (refusal is not null)
             {
-                return refusal;
+                return Refusal(refusal);
             }
 
             if (received.Count == 0)
@@ -139,7 +131,7 @@ public static class AttachmentsApi
                 return Refusal(AttachmentRefusal.Bad(Problem.NoFiles()));
             }
 
-            foreach (var (file, name) in received)
+            foreach (var (file, name, _) in received)
             {
                 var (ready, refused) = AttachmentIntake.Prepare(file, name, options);
                 if (ready is null)
@@ -161,17 +153,21 @@ public static class AttachmentsApi
         }
         finally
         {
-            foreach (var (file, _) in received) file.Dispose();
+            foreach (var file in received) file.File.Dispose();
             foreach (var file in prepared) file.Dispose();
         }
     }
 
     /// <summary>
-    /// Reads the multipart body part by part, each file straight into a temp file, counting: a file past
-    /// <c>MaxFileBytes</c>, the files together past <c>MaxItemBytes</c>, more than <c>MaxFilesPerItem</c> files — 413 at
-    /// once, naming the limit. A body that ends before its closing boundary is a truncated upload (400).
+    /// Reads a <c>multipart/form-data</c> body part by part, each file straight into a temp file, counting: a file past
+    /// <c>MaxFileBytes</c>, the files together past <c>MaxItemBytes</c>, more than <paramref name="maxFiles"/> files (by
+    /// default <c>MaxFilesPerItem</c>) — a 413 refusal at once, naming the limit. Form fields go into
+    /// <paramref name="fields"/> when given (at most 32, each at most 16 KiB), else are read and dropped. A body that ends
+    /// before its closing boundary is a truncated upload (400). The caller disposes the received files, whatever the answer.
     /// </summary>
-    private static async Task<ProblemHttpResult?> ReceiveAsync(Stream body, string boundary, AttachmentOptions options, List<(TempFile File, string? Name)> received, CancellationToken ct)
+    public static async Task<AttachmentRefusal?> ReceiveAsync(
+        Stream body, string boundary, AttachmentOptions options, List<ReceivedFile> received, CancellationToken ct,
+        Dictionary<string, string>? fields = null, int? maxFiles = null)
     {
         try
         {
@@ -182,26 +178,32 @@ public static class AttachmentsApi
             {
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())
                 {
-                    // A form field: read and dropped (the target is in the query), bounded.
-                    long field = 0;
+                    // A form field: bounded; kept when the caller asked for fields (the target of an upload is in the query).
+                    using var field = new MemoryStream();
                     int n;
                     while ((n = await section.Body.ReadAsync(buffer, ct)) > 0)
                     {
-                        field += n;
-                        if (field > 16 * 1024) return Refusal(AttachmentRefusal.Bad(Problem.MalformedUpload("A form field of the upload is too long.")));
+                        if (field.Length + n > 16 * 1024) return AttachmentRefusal.Bad(Problem.MalformedUpload("A form field of the upload is too long."));
+                        field.Write(buffer, 0, n);
+                    }
+
+                    if (fields is not null && HeaderUtilities.RemoveQuotes(disposition?.Name ?? default).Value is { Length: > 0 } fieldName)
+                    {
+                        if (fields.Count == 32 && !fields.ContainsKey(fieldName)) return AttachmentRefusal.Bad(Problem.MalformedUpload("The upload has too many form fields."));
+                        fields[fieldName] = System.Text.Encoding.UTF8.GetString(field.GetBuffer(), 0, (int)field.Length);
                     }
 
                     continue;
                 }
 
                 var name = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
-                if (received.Count == options.MaxFilesPerItem)
+                if (received.Count == (maxFiles ?? options.MaxFilesPerItem))
                 {
-                    return Refusal(Limits.TooManyFiles(options));
+                    return maxFiles is null ? Limits.TooManyFiles(options) : new AttachmentRefusal(Problem.TooManyFiles(maxFiles.Value), StatusCodes.Status413PayloadTooLarge);
                 }
 
                 var file = new TempFile();
-                received.Add((file, name));
+                received.Add(new ReceivedFile(file, name, HeaderUtilities.RemoveQuotes(disposition.Name).Value));
                 long written = 0;
                 int read;
                 while ((read = await section.Body.ReadAsync(buffer, ct)) > 0)
@@ -210,12 +212,12 @@ public static class AttachmentsApi
                     total += read;
                     if (written > options.MaxFileBytes)
                     {
-                        return Refusal(Limits.FileTooLarge(options, FileNames.Sanitise(name, string.Empty)));
+                        return Limits.FileTooLarge(options, FileNames.Sanitise(name, string.Empty));
                     }
 
                     if (total > options.MaxItemBytes)
                     {
-                        return Refusal(Limits.ItemTooLarge(options));
+                        return Limits.ItemTooLarge(options);
                     }
 
                     await file.Stream.WriteAsync(buffer.AsMemory(0, read), ct);
@@ -229,16 +231,42 @@ public static class AttachmentsApi
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return Refusal(Limits.ItemTooLarge(options));
+            return Limits.ItemTooLarge(options);
         }
         catch (Exception e) when (e is IOException or BadHttpRequestException)
         {
-            return Refusal(AttachmentRefusal.Bad(Problem.TruncatedUpload()));
+            return AttachmentRefusal.Bad(Problem.TruncatedUpload());
         }
         catch (InvalidDataException e)
         {
-            return Refusal(AttachmentRefusal.Bad(Problem.MalformedUpload($"The multipart body cannot be read: {e.Message}")));
+            return AttachmentRefusal.Bad(Problem.MalformedUpload($"The multipart body cannot be read: {e.Message}"));
         }
+    }
+
+    /// <summary>
+    /// The boundary of a <c>multipart/form-data</c> request whose declared length fits <paramref name="maxBody"/>, with the
+    /// server's own body limit set to it (a body that lies about its length is cut there); otherwise the refusal.
+    /// </summary>
+    public static (string? Boundary, AttachmentRefusal? Refusal) Multipart(HttpContext http, long maxBody, AttachmentRefusal tooLarge)
+    {
+        if (http.Request.ContentLength > maxBody)
+        {
+            return (null, tooLarge);
+        }
+
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = maxBody;
+        }
+
+        if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var mediaType)
+            || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 and <= 200 } boundary)
+        {
+            return (null, new AttachmentRefusal(Problem.MultipartRequired()));
+        }
+
+        return (boundary, null);
     }
 
     private static async Task<Results<Ok<AttachmentDto>, ProblemHttpResult>> Get(string id, HttpContext http, AttachmentStore store, CancellationToken ct)

@@ -1,3 +1,4 @@
+using Whistle.Api.Whistles;
 using Whistle.Contracts;
 using Whistle.Core.Meetings;
 
@@ -26,4 +27,5 @@ public sealed record MeetingDto(
     string? Minutes,
     DateTimeOffset? MinutesAt,
     IReadOnlyList<SummonsDto> Summons,
-    IReadOnlyList<DecisionDto> Decisions);
+    IReadOnlyList<DecisionDto> Decisions,
+    IReadOnlyList<AttachmentDto> Attachments);

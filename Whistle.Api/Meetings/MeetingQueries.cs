@@ -3,6 +3,7 @@ using Dapper;
 using Whistle.Api.Auth;
 using Whistle.Api.Whistles;
 using Whistle.Contracts;
+using Whistle.Core.Attachments;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 using Whistle.Core.Meetings;
@@ -43,7 +44,7 @@ public sealed class MeetingQueries(WhistleDatabase database, CountyCatalogHolder
                 var (meeting, summons) = await MeetingRows.LoadAsync(c, id);
                 if (meeting is null || !Visibility.CanSee(user, meeting, summons)) return null;
                 var decisions = await MeetingRows.GetDecisionsAsync(c, id);
-                return ToDto(meeting, summons, decisions);
+                return ToDto(meeting, summons, decisions, await AttachmentStore.OfMeetingAsync(c, id));
             },
             ct);
 
@@ -60,7 +61,8 @@ public sealed class MeetingQueries(WhistleDatabase database, CountyCatalogHolder
             },
             ct);
 
-    public MeetingDto ToDto(MeetingRow m, IReadOnlyList<SummonsRow> summons, IReadOnlyList<DecisionRow> decisions)
+    /// <summary>The meeting as the API shows it; <paramref name="attachments"/>: the minutes' files (a page of meetings leaves them out).</summary>
+    public MeetingDto ToDto(MeetingRow m, IReadOnlyList<SummonsRow> summons, IReadOnlyList<DecisionRow> decisions, IReadOnlyList<AttachmentRow>? attachments = null)
     {
         var catalog = county.Catalog;
         string Name(SummonsRow s) => (s.BranchId is null ? catalog.FindAgency(s.AgencyCode)?.Name : catalog.FindBranch(s.BranchId)?.Name) ?? s.AgencyCode;
@@ -70,6 +72,7 @@ public sealed class MeetingQueries(WhistleDatabase database, CountyCatalogHolder
             summons.Select(s => new SummonsDto(
                 s.Id, s.AgencyCode, s.BranchId, Name(s), s.Status, s.Attendee, s.Reason, s.RespondedAt,
                 s.Status == SummonsStatus.Confirmed ? s.RespondedAt <= m.ConfirmBy : null, s.Attendance, s.CheckedInAt)).ToList(),
-            decisions.Select(d => new DecisionDto(d.Id, d.Text, d.AgencyCode, d.BranchId, d.DueAt, d.WhistleId, d.AssignmentId)).ToList());
+            decisions.Select(d => new DecisionDto(d.Id, d.Text, d.AgencyCode, d.BranchId, d.DueAt, d.WhistleId, d.AssignmentId)).ToList(),
+            (attachments ?? []).Select(AttachmentDto.From).ToList());
     }
 }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Threading.RateLimiting;
 using Dapper;
 using Microsoft.Extensions.Options;
+using Whistle.Api.Attachments;
 using Whistle.Api.Auth;
 using Whistle.Api.Whistles;
 using Whistle.Contracts;
@@ -167,13 +168,54 @@ public static class Open311Api
         return Answer(format, "service_definition", Obj(("service_code", code), ("attributes", new List<object> { attribute })));
     }
 
+    /// <summary>
+    /// A service request: form-encoded, or — to send a photo, as GeoReport v2 allows — <c>multipart/form-data</c> with the
+    /// same fields and one file part <c>media</c>. The photo goes through the one intake of uploads
+    /// (<see cref="AttachmentsApi.ReceiveAsync"/>, <see cref="AttachmentIntake"/>): spooled to a temp file within
+    /// <c>MaxFileBytes</c> (413 beyond), its type judged from its content (an image only), decoded and re-encoded
+    /// without EXIF, then linked to the raised whistle in its transaction. A refused photo raises nothing and stores nothing.
+    /// </summary>
     private static async Task<IResult> PostRequest(
         string format, HttpContext http, IOptionsMonitor<Open311Options> options, Accounts accounts, Open311KeyThrottle keys, RaiseThrottle raises,
-        WhistleStore whistles, CountyCatalogHolder county, CancellationToken ct)
+        WhistleStore whistles, AttachmentStore attachments, CountyCatalogHolder county, CancellationToken ct)
     {
         if (!IsKnown(format)) return Error(format, 404, "Unknown format: use .json or .xml.");
-        var form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync(ct) : FormCollection.Empty;
-        string? Field(string name) => form.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v.ToString()) ? v.ToString().Trim() : null;
+        var received = new List<ReceivedFile>();
+        try
+        {
+            var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (IsMultipart(http.Request))
+            {
+                var limits = attachments.Options;
+                var (boundary, unusable) = AttachmentsApi.Multipart(http, limits.MaxFileBytes + AttachmentsApi.EnvelopeBytes, Limits.FileTooLarge(limits));
+                var refusal = unusable ?? await AttachmentsApi.ReceiveAsync(http.Request.Body, boundary!, limits, received, ct, fields, maxFiles: 1);
+                if (refusal is not null) return Error(format, refusal.Status, refusal.Detail);
+                if (received.Any(r => r.Field != MediaField)) return Error(format, 400, $"The one file part of a request is '{MediaField}' (a photo).");
+            }
+            else if (http.Request.HasFormContentType)
+            {
+                foreach (var (key, value) in await http.Request.ReadFormAsync(ct)) fields[key] = value.ToString();
+            }
+
+            return await RaiseRequestAsync(format, http, fields, received.FirstOrDefault(), options, accounts, keys, raises, whistles, attachments, county, ct);
+        }
+        finally
+        {
+            foreach (var file in received) file.File.Dispose();
+        }
+    }
+
+    /// <summary>The file part of a service request that carries its photo.</summary>
+    public const string MediaField = "media";
+
+    private static bool IsMultipart(HttpRequest request) =>
+        request.ContentType?.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase) == true;
+
+    private static async Task<IResult> RaiseRequestAsync(
+        string format, HttpContext http, Dictionary<string, string> form, ReceivedFile? media, IOptionsMonitor<Open311Options> options, Accounts accounts,
+        Open311KeyThrottle keys, RaiseThrottle raises, WhistleStore whistles, AttachmentStore attachments, CountyCatalogHolder county, CancellationToken ct)
+    {
+        string? Field(string name) => form.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
 
         var (user, refused) = await AuthoriseAsync(format, Field("api_key") ?? http.Request.Query["api_key"].ToString(), options, accounts, keys, http, ct);
         if (user is null) return refused!;
@@ -213,11 +255,30 @@ public static class Open311Api
         // media_url (GeoReport v2): the client's own URL of its photo, kept as a reference and never fetched (no SSRF).
         var mediaUrl = Field("media_url");
         if (mediaUrl is not null && !AttachmentStore.IsReferenceUrl(mediaUrl)) return Error(format, 400, "media_url must be an absolute http(s) URL of at most 2000 characters.");
+        // media (GeoReport v2): the photo itself, checked and re-encoded like every upload, stored as the key account's
+        // draft and linked to the whistle in the raise's transaction; a raise that fails removes it again.
+        IReadOnlyList<string>? attachmentIds = null;
+        if (media is not null)
+        {
+            var (prepared, badMedia) = AttachmentIntake.Prepare(media.File, media.FileName, attachments.Options);
+            using (prepared)
+            {
+                if (prepared is null) return Error(format, badMedia!.Status, badMedia.Detail);
+                if (prepared.MediaKind != "image") return Error(format, 415, $"{MediaField} must be a photo (JPEG, PNG or WebP); this is {prepared.MediaKind}.");
+                attachmentIds = (await attachments.SaveDraftsAsync(user.Uploader, [prepared], null, null, ct)).Select(r => r.Id).ToList();
+            }
+        }
+
         var result = await whistles.RaiseAsync(
             user,
-            new RaiseWhistleRequest(code, title, description, address, latitude, longitude, urgency, null, null, mediaUrl),
+            new RaiseWhistleRequest(code, title, description, address, latitude, longitude, urgency, null, attachmentIds, mediaUrl),
             null,
             ct);
+        if (result is not CommandResult<string>.Success && attachmentIds is not null)
+        {
+            await attachments.DiscardDraftsAsync(attachmentIds, CancellationToken.None);
+        }
+
         return result switch
         {
             CommandResult<string>.Success s => Answer(format, "service_requests", new List<object>
@@ -229,6 +290,7 @@ public static class Open311Api
             }),
             CommandResult<string>.Invalid i => Error(format, 400, string.Join(" ", i.Errors.SelectMany(e => e.Value.Select(m => $"{Open311Field(e.Key)}: {m}")))),
             CommandResult<string>.Forbidden f => Error(format, 403, f.Problem.Detail),
+            CommandResult<string>.TooLarge l => Error(format, 413, l.Problem.Detail),
             _ => Error(format, 404, "Not found."),
         };
     }
@@ -301,7 +363,7 @@ public static class Open311Api
         var content = row is { DisplayBytes: not null } ? await store.OpenAsync(row, AttachmentVariant.Display, ct) : null;
         if (content is null) return Error("json", 404, $"No media '{id}'.");
         http.Response.Headers.XContentTypeOptions = "nosniff";
-        http.Response.Headers.ContentSecurityPolicy = Whistle.Api.Attachments.AttachmentsApi.FileContentSecurityPolicy;
+        http.Response.Headers.ContentSecurityPolicy = AttachmentsApi.FileContentSecurityPolicy;
         http.Response.ContentLength = row!.DisplayBytes;
         return Results.Stream(content, "image/jpeg");
     }

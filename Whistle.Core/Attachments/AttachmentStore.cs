@@ -375,6 +375,9 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
         return ids.Count;
     }
 
+    /// <summary>Removes drafts at once (rows and bytes) that the item they were stored for did not take: a raise that failed.</summary>
+    public Task DiscardDraftsAsync(IEnumerable<string> ids, CancellationToken ct) => RemoveDraftsAsync(ids, ct);
+
     private async Task RemoveDraftsAsync(IEnumerable<string> ids, CancellationToken ct)
     {
         foreach (var id in ids)

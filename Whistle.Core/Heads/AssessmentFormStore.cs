@@ -258,42 +258,10 @@ public sealed class AssessmentFormStore(WhistleDatabase database, CountyCatalogH
 
     // ---- The chain ----------------------------------------------------------------------------------------------
 
-    public async Task<DateTimeOffset?> NextStepDueAsync(CancellationToken ct) =>
-        await database.ReadAsync(c => c.ExecuteScalarAsync<DateTimeOffset?>(NextStepDueSql), ct);
-
-    public async Task<IReadOnlyList<HeadsDueStep>> DueStepsAsync(DateTimeOffset now, int take, CancellationToken ct) =>
-        (await database.ReadAsync(c => c.QueryAsync<HeadsDueStep>(database.Dialect.Sql(DueStepsSql), new { Now = now, Take = take, Skip = 0 }), ct)).ToList();
-
-    /// <summary>Fires a form's due step (催办 to the township; 督办: the township and the supervisors), once.</summary>
-    public async Task<bool> FireStepAsync(string formId, CancellationToken ct) =>
-        await database.WriteAsync(
-            async unit =>
-            {
-                var now = time.GetUtcNow();
-                var form = await LoadForUpdateAsync(unit, formId);
-                if (form?.NextStepAt is not { } stepAt || stepAt > now) return false;
-                if (form.Status != FormStatus.Pending)
-                {
-                    await unit.Connection.ExecuteAsync(ClearStepSql, new { form.Id }, unit.Transaction);
-                    unit.Complete();
-                    return false;
-                }
-
-                var catalog = county.Catalog;
-                var (fire, next) = HeadsChain.Fire(form.IssuedAt, form.DueAt, form.NextStepKind, form.NextStepLevel, stepAt, now, catalog);
-                var escalated = fire.Kind == EscalationPolicy.Escalate ? 1 : 0;
-                var rows = await unit.Connection.ExecuteAsync(
-                    FireStepSql,
-                    new { form.Id, NextAt = next?.At, NextKind = next?.Kind, NextLevel = next?.Level, Reminded = 1 - escalated, Escalated = escalated, DueAt = stepAt, form.RowVersion },
-                    unit.Transaction);
-                if (rows != 1) return false;
-                await AppendAsync(
-                    unit, escalated == 1 ? WhistleEventTypes.AssessmentFormEscalated : WhistleEventTypes.AssessmentFormReminded, form, WhistleStore.SystemActor(catalog.County.Id),
-                    null, new EscalationStepInfo("submit", fire.Level), now);
-                unit.Complete();
-                return true;
-            },
-            ct);
+    /// <summary>The forms' chain (the township's duty to submit): 催办 to the township; 督办: the township and the supervisors.</summary>
+    public HeadsChainSteps<FormRow> Chain => new(
+        database, county, time, new(NextStepDueSql, DueStepsSql, ClearStepSql, FireStepSql), LoadForUpdateAsync, (unit, form, escalated, level, actor, now) =>
+            AppendAsync(unit, escalated ? WhistleEventTypes.AssessmentFormEscalated : WhistleEventTypes.AssessmentFormReminded, form, actor, null, new("submit", level), now));
 
     // ---- Rows ---------------------------------------------------------------------------------------------------
 

@@ -146,7 +146,7 @@ public sealed record UnsatisfiedRating(string WhistleId, string WhistleTitle, st
 /// </summary>
 public sealed record FormEvidence(DateTimeOffset From, DateTimeOffset To, DateTimeOffset AsOf, AssessmentWeights Weights, UnitFigures Figures, int Peers, IReadOnlyList<UnsatisfiedRating> Unsatisfied);
 
-public sealed record FormRow
+public sealed record FormRow : IHeadsChained
 {
     public string Id { get; init; } = "";
     public string PeriodId { get; init; } = "";
@@ -174,6 +174,8 @@ public sealed record FormRow
     public int ReminderCount { get; init; }
     public int EscalationCount { get; init; }
     public int RowVersion { get; init; }
+
+    public HeadsChainState ChainState => new(Id, Status == FormStatus.Pending, IssuedAt, DueAt, NextStepAt, NextStepKind, NextStepLevel, RowVersion);
 }
 
 public sealed record SubmitFormRequest(string? Grade, string? Opinion);
@@ -189,7 +191,7 @@ public sealed record AnswerRecommendationRequest(string? Answer, string? Reasons
 
 public sealed record DecideRecommendationRequest(string? Decision);
 
-public sealed record RecommendationRow
+public sealed record RecommendationRow : IHeadsChained
 {
     public string Id { get; init; } = "";
     public string Kind { get; init; } = "";
@@ -224,6 +226,8 @@ public sealed record RecommendationRow
     public int ReminderCount { get; init; }
     public int EscalationCount { get; init; }
     public int RowVersion { get; init; }
+
+    public HeadsChainState ChainState => new(Id, Status == RecommendationStatus.Open, OpenedAt, DueAt, NextStepAt, NextStepKind, NextStepLevel, RowVersion);
 
     /// <summary>Whose move it is: the township answers a consultation, the institution a recommendation.</summary>
     public string AnsweringRole => Kind == RecommendationKind.Consultation ? Domain.Roles.Township : Domain.Roles.Agency;

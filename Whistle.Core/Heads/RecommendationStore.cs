@@ -229,41 +229,10 @@ public sealed class RecommendationStore(WhistleDatabase database, CountyCatalogH
 
     // ---- The chain ----------------------------------------------------------------------------------------------
 
-    public async Task<DateTimeOffset?> NextStepDueAsync(CancellationToken ct) =>
-        await database.ReadAsync(c => c.ExecuteScalarAsync<DateTimeOffset?>(NextStepDueSql), ct);
-
-    public async Task<IReadOnlyList<HeadsDueStep>> DueStepsAsync(DateTimeOffset now, int take, CancellationToken ct) =>
-        (await database.ReadAsync(c => c.QueryAsync<HeadsDueStep>(database.Dialect.Sql(DueStepsSql), new { Now = now, Take = take, Skip = 0 }), ct)).ToList();
-
-    /// <summary>Fires a due step of the answering side's chain (催办; 督办 to the supervisors), once.</summary>
-    public async Task<bool> FireStepAsync(string id, CancellationToken ct) =>
-        await database.WriteAsync(
-            async unit =>
-            {
-                var now = time.GetUtcNow();
-                var row = await LoadForUpdateAsync(unit, id);
-                if (row?.NextStepAt is not { } stepAt || stepAt > now) return false;
-                if (row.Status != RecommendationStatus.Open)
-                {
-                    await unit.Connection.ExecuteAsync(ClearStepSql, new { row.Id }, unit.Transaction);
-                    unit.Complete();
-                    return false;
-                }
-
-                var catalog = county.Catalog;
-                var (fire, next) = HeadsChain.Fire(row.OpenedAt, row.DueAt, row.NextStepKind, row.NextStepLevel, stepAt, now, catalog);
-                var escalated = fire.Kind == EscalationPolicy.Escalate ? 1 : 0;
-                var rows = await unit.Connection.ExecuteAsync(
-                    FireStepSql,
-                    new { row.Id, NextAt = next?.At, NextKind = next?.Kind, NextLevel = next?.Level, Reminded = 1 - escalated, Escalated = escalated, DueAt = stepAt, row.RowVersion },
-                    unit.Transaction);
-                if (rows != 1) return false;
-                await AppendAsync(unit, escalated == 1 ? WhistleEventTypes.RecommendationEscalated : WhistleEventTypes.RecommendationReminded, row,
-                    WhistleStore.SystemActor(catalog.County.Id), null, new EscalationStepInfo("answer", fire.Level), now);
-                unit.Complete();
-                return true;
-            },
-            ct);
+    /// <summary>The answering side's chain: 催办; 督办 to the supervisors.</summary>
+    public HeadsChainSteps<RecommendationRow> Chain => new(
+        database, county, time, new(NextStepDueSql, DueStepsSql, ClearStepSql, FireStepSql), LoadForUpdateAsync, (unit, row, escalated, level, actor, now) =>
+            AppendAsync(unit, escalated ? WhistleEventTypes.RecommendationEscalated : WhistleEventTypes.RecommendationReminded, row, actor, null, new("answer", level), now));
 
     private static Task<RecommendationRow?> LoadForUpdateAsync(UnitOfWork unit, string id) =>
         unit.Connection.QuerySingleOrDefaultAsync<RecommendationRow>(unit.Dialect.Sql(SelectForUpdateSql), new { Id = id }, unit.Transaction);

@@ -62,7 +62,8 @@ public sealed record RecordAttendanceRequest(IReadOnlyList<AttendanceEntry>? Ent
 
 public sealed record DecisionRequest(string? Text, string? AgencyCode, string? BranchId, DateTimeOffset? DueAt);
 
-public sealed record RecordMinutesRequest(string? Minutes, IReadOnlyList<DecisionRequest>? Decisions);
+/// <summary><paramref name="AttachmentIds"/>: the organizer's uploads for this meeting (<c>POST /api/attachments?meetingId=</c>), kept with the minutes.</summary>
+public sealed record RecordMinutesRequest(string? Minutes, IReadOnlyList<DecisionRequest>? Decisions, IReadOnlyList<string>? AttachmentIds = null);
 
 public sealed record MeetingRow
 {

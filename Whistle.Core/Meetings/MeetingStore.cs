@@ -2,6 +2,7 @@ using Whistle.Core.Problems;
 using Dapper;
 using Whistle.Contracts;
 using Whistle.Core.Assessment;
+using Whistle.Core.Attachments;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 using Whistle.Core.Messaging;
@@ -20,7 +21,7 @@ namespace Whistle.Core.Meetings;
 /// on the one timeline stream, pushed to the units concerned only (<see cref="Visibility.Audience"/>).
 /// Commands answer with the meeting's id; the caller reads the meeting as it now is through its own query.
 /// </summary>
-public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder county, WhistleStore whistles, TimeProvider time)
+public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder county, WhistleStore whistles, AttachmentStore attachments, TimeProvider time)
 {
     public const int MaxOccurrences = 12;
 
@@ -293,8 +294,33 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
                     await DecideAsync(unit, user, meeting, decisions[i], responsible[i], now);
                 }
 
-                await AuditTrail.WriteAsync(unit, user.Audit, "meeting", meeting.Id, "minutes-recorded", null, new { Minutes = r.Minutes!.Trim(), Decisions = decisions }, now);
-                await AppendAsync(unit, WhistleEventTypes.MeetingMinutesRecorded, meeting with { Status = MeetingStatus.Held }, null, user.Actor, $"{decisions.Count}", Audience(meeting, summons), now);
+                // The minutes' photos and files (the sign-in sheet, the scene): the organizer's drafts, linked in this
+                // transaction or the minutes are not taken; read by whoever sees the meeting (AttachmentStore.ReadableAsync).
+                IReadOnlyList<AttachmentRow> files = [];
+                if (r.AttachmentIds is { Count: > 0 } ids)
+                {
+                    switch (await attachments.LinkAsync(unit, new AttachmentLink(ids, user.Uploader, AttachmentPurpose.Minutes, null, meeting.Id, null, null, now, null)))
+                    {
+                        case LinkOutcome.Invalid invalid:
+                            return new CommandResult<string>.Invalid(invalid.Errors);
+                        case LinkOutcome.TooLarge large:
+                            return new CommandResult<string>.TooLarge(large.Refusal.Problem);
+                        case LinkOutcome.Linked linked:
+                            files = linked.Rows;
+                            break;
+                    }
+                }
+
+                await AuditTrail.WriteAsync(
+                    unit, user.Audit, "meeting", meeting.Id, "minutes-recorded", null,
+                    new { Minutes = r.Minutes!.Trim(), Decisions = decisions, AttachmentIds = files.Select(f => f.Id).ToList() }, now);
+                await Timeline.AppendAsync(
+                    unit,
+                    new WhistleEvent(
+                        0, WhistleEventTypes.MeetingMinutesRecorded, meeting.Id, null, now, user.Actor, null, null, $"{decisions.Count}", null,
+                        (meeting with { Status = MeetingStatus.Held }).ToSnapshot(), Attachments: files.Count == 0 ? null : files.Select(f => f.ToSnapshot()).ToList()),
+                    Audience(meeting, summons),
+                    now);
                 unit.Complete();
                 return new CommandResult<string>.Success(meeting.Id);
             },

@@ -16,39 +16,85 @@ public static class Outbox
     /// <summary>The channel on which the relays of every process are woken when a transaction that wrote outbox rows commits.</summary>
     public const string WakeChannel = "whistle_outbox";
 
-    // The row, and the dialect's wake-up of the relays of every process (PostgreSQL: NOTIFY, delivered at commit; the
+    // The rows, and the dialect's wake-up of the relays of every process (PostgreSQL: NOTIFY, delivered at commit; the
     // others: nothing, their relays poll). This process's own relay is woken after commit by WhistleDatabase either way.
-    private static string InsertSql(SqlDialect dialect) => $"""
-        INSERT INTO outbox (message_id, message_type, body, created_at, attempts, trace_parent)
-        VALUES (@MessageId, @MessageType, @Body, @CreatedAt, 0, @TraceParent);
-        {dialect.Wake(WakeChannel)}
-        """;
+    private static string InsertRowsSql(int rows) =>
+        "INSERT INTO outbox (message_id, message_type, body, created_at, attempts, trace_parent, stream_key) VALUES "
+        + string.Join(", ", Enumerable.Range(0, rows).Select(i =>
+            $"(@OutboxMessageId{i}, @OutboxMessageType{i}, @OutboxBody{i}, @OutboxCreatedAt{i}, 0, @OutboxTraceParent{i}, @OutboxStreamKey{i})"))
+        + ";";
 
     public static async Task<Guid> AddAsync<T>(UnitOfWork unit, T message, DateTimeOffset now)
         where T : class
     {
-        var messageId = Guid.CreateVersion7(now);
-        await unit.Connection.ExecuteAsync(
-            unit.Dialect.Sql(InsertSql),
-            new
-            {
-                MessageId = messageId.ToString(),
-                MessageType = MessageTypes.NameOf(typeof(T)),
-                Body = JsonSerializer.Serialize(message, MessageTypes.Json),
-                CreatedAt = now,
-                TraceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id : null,
-            },
-            unit.Transaction);
+        var parameters = new DynamicParameters();
+        var ids = new List<Guid>(1);
+        var sql = Add(unit, [message], now, parameters, ids);
+        await unit.Connection.ExecuteAsync(sql, parameters, unit.Transaction);
+        return ids[0];
+    }
+
+    /// <summary>
+    /// The statement that writes <paramref name="messages"/> (one multi-row insert, and the dialect's wake-up), its
+    /// parameters added to <paramref name="parameters"/> (named <c>Outbox…</c>), for the caller to run in its transaction
+    /// together with statements of its own.
+    /// </summary>
+    public static string Add(UnitOfWork unit, IReadOnlyList<object> messages, DateTimeOffset now, DynamicParameters parameters, List<Guid>? ids = null)
+    {
+        var traceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id : null;
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i];
+            var messageId = Guid.CreateVersion7(now);
+            ids?.Add(messageId);
+            parameters.Add($"OutboxMessageId{i}", messageId.ToString());
+            parameters.Add($"OutboxMessageType{i}", MessageTypes.NameOf(message.GetType()));
+            parameters.Add($"OutboxBody{i}", JsonSerializer.Serialize(message, message.GetType(), MessageTypes.Json));
+            parameters.Add($"OutboxCreatedAt{i}", now);
+            parameters.Add($"OutboxTraceParent{i}", traceParent);
+            parameters.Add($"OutboxStreamKey{i}", (long)StreamKeyOf(WhistleIdOf(message)));
+        }
+
         unit.MarkOutboxWritten();
-        return messageId;
+        return InsertRowsSql(messages.Count) + "\n" + unit.Dialect.Wake(WakeChannel);
+    }
+
+    /// <summary>The whistle a message belongs to (null for messages of none, such as <see cref="Whistle.Contracts.CountyChanged"/>).</summary>
+    public static string? WhistleIdOf(object message) => message switch
+    {
+        Whistle.Contracts.WhistleRaised raised => raised.WhistleId,
+        Whistle.Contracts.WhistleEventRecorded recorded => string.IsNullOrEmpty(recorded.Event.WhistleId) ? null : recorded.Event.WhistleId,
+        _ => null,
+    };
+
+    /// <summary>
+    /// The stream key of a whistle's rows: FNV-1a over its id's UTF-16 code units, folded to 0–65535 (stable across
+    /// processes, versions and machines); 0 for messages of no whistle. A relay's stream is the key modulo
+    /// <c>Whistle:Outbox:Streams</c>, so one whistle's rows are always in one stream whatever that setting is.
+    /// </summary>
+    public static int StreamKeyOf(string? whistleId)
+    {
+        if (string.IsNullOrEmpty(whistleId))
+        {
+            return 0;
+        }
+
+        var hash = 2166136261u;
+        foreach (var c in whistleId)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return (int)((hash ^ (hash >> 16)) & 0xFFFF);
     }
 
     /// <summary>A claimed row as the relay reads it.</summary>
-    public sealed record OutboxRow(long Id, string MessageId, string MessageType, string Body, string? TraceParent, long Attempts);
+    public sealed record OutboxRow(long Id, string MessageId, string MessageType, string Body, string? TraceParent, long Attempts, long StreamKey);
 
-    // The outbox is one ordered stream: a relay claims the oldest unsent rows only while no other relay
-    // holds a live claim, so batches go out one after another in commit order (and so in order per
-    // whistle), whichever instance relays them. A relay that dies loses its claim when it expires; a relay
+    // The outbox is partitioned into streams (stream_key modulo Whistle:Outbox:Streams; the key is a hash of the
+    // whistle's id): a relay claims the oldest unsent rows of the streams in which no other relay holds a live claim,
+    // so within a stream batches go out one after another in commit order (and so in order per whistle), whichever
+    // instance relays them, while other relays carry the other streams. A relay that dies loses its claim when it expires; a relay
     // that cannot publish (or lost its claim, or meets a row it cannot read) releases it at once; a relay
     // whose batch takes long renews its claim between publishes. Rows set aside (unreadable after
     // MaxAttempts claims) are out of the stream.
@@ -58,22 +104,28 @@ public static class Outbox
     // idempotent); it never loses a whistle, whose transaction commits with FULL (every connection is opened
     // with FULL, see SqliteDialect). A crash of the process alone loses nothing in WAL mode.
     // Claims (and renewals) are taken exclusively (UnderLockInOwnTransaction: SQLite's one writer; SQL Server's application lock,
-    // its result tested, a lock not granted retried as transient): under read committed the NOT EXISTS check and the
-    // update would not be atomic otherwise.
-    private const string UnsentSql = "SELECT id FROM outbox WHERE sent_at IS NULL AND set_aside_at IS NULL ORDER BY id";
+    // its result tested, a lock not granted retried as transient; PostgreSQL's advisory lock): under read committed the
+    // check of the streams held and the update would not be atomic otherwise. The lock covers the claim statement only
+    // (a millisecond, once per batch); the publishing, where the time goes, runs in parallel across relays.
+    // The streams held by another relay's live claim are read once (a hashed NOT IN), not once per candidate row.
+    private const string UnsentSql = """
+        SELECT id FROM outbox
+        WHERE sent_at IS NULL AND set_aside_at IS NULL
+          AND stream_key % @Streams NOT IN (
+              SELECT o.stream_key % @Streams FROM outbox o
+              WHERE o.sent_at IS NULL AND o.locked_by IS NOT NULL AND o.locked_by <> @RelayId AND o.locked_until >= @Now)
+        ORDER BY id
+        """;
 
     private const string ClaimedSql = """
-        SELECT id, message_id AS MessageId, message_type AS MessageType, body, trace_parent AS TraceParent, attempts FROM outbox
+        SELECT id, message_id AS MessageId, message_type AS MessageType, body, trace_parent AS TraceParent, attempts, stream_key AS StreamKey FROM outbox
         WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL ORDER BY id;
         """;
 
     private static string ClaimSql(SqlDialect dialect) =>
         dialect.WithoutFlush(dialect.UnderLockInOwnTransaction("whistle-outbox-claim", TimeSpan.FromSeconds(10), $"""
             UPDATE outbox SET locked_by = @RelayId, locked_until = @Until, attempts = attempts + 1
-            WHERE id IN ({dialect.Limit(UnsentSql, "@BatchSize")})
-              AND NOT EXISTS (
-                  SELECT 1 FROM outbox o
-                  WHERE o.sent_at IS NULL AND o.locked_by IS NOT NULL AND o.locked_by <> @RelayId AND o.locked_until >= @Now);
+            WHERE id IN ({dialect.Limit(UnsentSql, "@BatchSize")});
             """)) + "\n" + ClaimedSql;
 
     // A renewal extends the claim on the rows this relay still holds and says how many those are: fewer than it
@@ -103,12 +155,15 @@ public static class Outbox
 
     private const string OldestUnsentSql = "SELECT MIN(created_at) FROM outbox WHERE sent_at IS NULL AND set_aside_at IS NULL;";
 
-    /// <summary>Claims the oldest unsent rows for <paramref name="relayId"/> until <paramref name="until"/> (none while another relay holds a live claim).</summary>
-    public static async Task<List<OutboxRow>> ClaimAsync(WhistleDatabase database, string relayId, DateTimeOffset now, DateTimeOffset until, int batchSize, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Claims the oldest unsent rows for <paramref name="relayId"/> until <paramref name="until"/>, of the streams (of
+    /// <paramref name="streams"/>) in which no other relay holds a live claim.
+    /// </summary>
+    public static async Task<List<OutboxRow>> ClaimAsync(WhistleDatabase database, string relayId, DateTimeOffset now, DateTimeOffset until, int batchSize, int streams, CancellationToken cancellationToken) =>
         await database.ReadAsync(
             async connection => (await connection.QueryAsync<OutboxRow>(
                 database.Dialect.Sql(ClaimSql),
-                new { RelayId = relayId, Until = until, Now = now, BatchSize = batchSize })).ToList(),
+                new { RelayId = relayId, Until = until, Now = now, BatchSize = batchSize, Streams = (long)streams })).ToList(),
             cancellationToken);
 
     /// <summary>Extends the relay's claim; answers how many rows it still holds.</summary>

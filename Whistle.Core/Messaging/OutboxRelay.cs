@@ -13,10 +13,11 @@ using Whistle.Core.Telemetry;
 namespace Whistle.Core.Messaging;
 
 /// <summary>
-/// Publishes committed outbox rows to the bus, oldest first, with the row's message id (consumers
-/// de-duplicate on it). Woken in-process after each commit; polls as a fallback. Several instances
-/// share the table as one ordered stream: a relay claims a batch for a while (renewing the claim while it
-/// publishes), so a row is published by one relay at a time; a relay that cannot publish lets go at once.
+/// Publishes committed outbox rows to the bus, oldest first within each stream, with the row's message id (consumers
+/// de-duplicate on it). Woken in-process after each commit; polls as a fallback. Several instances share the table as
+/// <c>Whistle:Outbox:Streams</c> ordered streams (by a hash of the whistle's id): a relay claims the oldest rows of the
+/// streams no other relay holds for a while (renewing the claim while it publishes), so a row is published by one relay
+/// at a time and a whistle's rows in order; a relay that cannot publish lets go at once.
 /// </summary>
 public sealed partial class OutboxRelay(
     WhistleDatabase database,
@@ -102,6 +103,12 @@ public sealed partial class OutboxRelay(
     /// publish failed first proves that it can publish again (a probe message), so that it never takes the
     /// stream from the relays that can.
     /// </summary>
+    /// <remarks>
+    /// The batch is published as one chain per whistle, the chains concurrently: within a chain each publish waits
+    /// for the broker's confirm of the one before it (so a whistle's messages reach every queue in order, whatever
+    /// order the bus puts concurrent publishes on the channel), while the confirms of different whistles are awaited
+    /// together instead of one after another. Then what was confirmed is marked sent in one statement.
+    /// </remarks>
     public async Task<int> RelayBatchAsync(OutboxOptions settings, CancellationToken cancellationToken)
     {
         if (!State.CanPublish)
@@ -110,38 +117,28 @@ public sealed partial class OutboxRelay(
         }
 
         var claimedAt = time.GetUtcNow();
-        var rows = await Outbox.ClaimAsync(database, _relayId, claimedAt, claimedAt + settings.ClaimTimeout, settings.BatchSize, cancellationToken);
+        var rows = await Outbox.ClaimAsync(database, _relayId, claimedAt, claimedAt + settings.ClaimTimeout, settings.BatchSize, settings.Streams, cancellationToken);
         if (rows.Count == 0)
         {
             return 0;
         }
 
-        // Publish the whole batch in order (each publish confirmed by the broker), then mark it sent in one
-        // statement: one database write per batch instead of one per row between consecutive publishes.
         // Publish still comes before mark-sent; a crash in between publishes the unmarked rows again
         // (at-least-once, and every consumer is idempotent).
-        var published = new List<long>(rows.Count);
-        var held = rows.Count;
+        var batch = new Batch(claimedAt, rows.Count);
         var setAside = 0;
-        var renewedAt = claimedAt;
+        OutboxRowUnreadableException? unreadable = null;
+        var stopped = new HashSet<long>();
+        var chains = new Dictionary<string, List<Item>>(StringComparer.Ordinal);
         try
         {
             foreach (var row in rows)
             {
-                // The claim must outlive every publish: renew it once half of it has passed, or when what is left
-                // of it is no longer than one publish may take. A renewal that finds rows gone means the claim had
-                // expired and another relay took them: stop here, it carries the stream now.
-                var now = time.GetUtcNow();
-                if (now - renewedAt >= settings.ClaimTimeout / 2 || renewedAt + settings.ClaimTimeout - now <= settings.PublishTimeout)
+                // A row no relay can read stops its stream (the rows after it wait for it, in order), not the others.
+                var stream = row.StreamKey % settings.Streams;
+                if (stopped.Contains(stream))
                 {
-                    var renewed = await Outbox.RenewAsync(database, _relayId, now + settings.ClaimTimeout, cancellationToken);
-                    if (renewed < held)
-                    {
-                        LogClaimLost(logger, _relayId, held - (int)renewed, held);
-                        break;
-                    }
-
-                    renewedAt = now;
+                    continue;
                 }
 
                 if (!TryRead(row, out var message, out var type, out var messageId, out var error))
@@ -149,40 +146,143 @@ public sealed partial class OutboxRelay(
                     if (row.Attempts < settings.MaxAttempts)
                     {
                         LogRowUnreadable(logger, error, row.Id, row.MessageType, row.Attempts, settings.MaxAttempts);
-                        throw new OutboxRowUnreadableException(row.Id, row.MessageType, error);
+                        unreadable ??= new OutboxRowUnreadableException(row.Id, row.MessageType, error);
+                        stopped.Add(stream);
+                        continue;
                     }
 
                     await SetAsideAsync(row, error);
-                    held--;
+                    batch.Held--;
                     setAside++;
                     continue;
                 }
 
-                var whistleId = message switch
+                var whistleId = Outbox.WhistleIdOf(message);
+                var key = whistleId ?? string.Empty;
+                if (!chains.TryGetValue(key, out var chain))
                 {
-                    WhistleRaised raised => raised.WhistleId,
-                    WhistleEventRecorded recorded => recorded.Event.WhistleId,
-                    _ => null,
-                };
-                using var scope = string.IsNullOrEmpty(whistleId) ? null : logger.BeginScope(WhistleTelemetry.Scope(whistleId));
-                // The publish continues the trace of whatever wrote the row (a request, a consumer), not the relay's loop.
-                ActivityContext.TryParse(row.TraceParent, null, isRemote: true, out var parent);
-                using var activity = WhistleTelemetry.Source.StartActivity($"outbox relay {row.MessageType}", ActivityKind.Producer, parent);
-                activity?.SetTag("messaging.message.id", row.MessageId);
-                activity?.SetTag(WhistleTelemetry.WhistleIdTag, whistleId);
-                // A broker that is down or hangs must not hold the relay (and the stream) forever: give up, let go, back off.
-                await PublishAsync(message, type, messageId, settings, cancellationToken);
-                published.Add(row.Id);
+                    chains[key] = chain = [];
+                }
+
+                chain.Add(new Item(row, message, type, messageId, whistleId));
             }
+
+            await Task.WhenAll(chains.Values.Select(chain => PublishChainAsync(chain, batch, settings, cancellationToken)));
         }
         finally
         {
             // Also after a failed publish: what the broker confirmed is not published twice for want of a mark, and
             // what this relay still holds goes back to the stream at once rather than when its claim expires.
-            await Outbox.FinishAsync(database, _relayId, published, time.GetUtcNow());
+            await Outbox.FinishAsync(database, _relayId, batch.PublishedIds(), time.GetUtcNow());
         }
 
-        return published.Count + setAside;
+        if (unreadable is not null)
+        {
+            throw unreadable;
+        }
+
+        return batch.PublishedIds().Count + setAside;
+    }
+
+    private sealed record Item(Outbox.OutboxRow Row, object Message, Type Type, Guid MessageId, string? WhistleId);
+
+    /// <summary>One claimed batch: its claim's renewals, the rows confirmed, and whether it was stopped.</summary>
+    private sealed class Batch(DateTimeOffset claimedAt, int held)
+    {
+        private readonly List<long> _published = [];
+
+        public SemaphoreSlim Renewal { get; } = new(1, 1);
+
+        public DateTimeOffset RenewedAt { get; set; } = claimedAt;
+
+        public int Held { get; set; } = held;
+
+        /// <summary>A publish failed or the claim was lost: no chain starts another publish.</summary>
+        public volatile bool Stopped;
+
+        public void Published(long id)
+        {
+            lock (_published)
+            {
+                _published.Add(id);
+            }
+        }
+
+        public List<long> PublishedIds()
+        {
+            lock (_published)
+            {
+                return [.. _published];
+            }
+        }
+    }
+
+    private async Task PublishChainAsync(List<Item> chain, Batch batch, OutboxOptions settings, CancellationToken cancellationToken)
+    {
+        foreach (var item in chain)
+        {
+            if (batch.Stopped || !await RenewIfDueAsync(batch, settings, cancellationToken))
+            {
+                return;
+            }
+
+            var row = item.Row;
+            using var scope = string.IsNullOrEmpty(item.WhistleId) ? null : logger.BeginScope(WhistleTelemetry.Scope(item.WhistleId));
+            // The publish continues the trace of whatever wrote the row (a request, a consumer), not the relay's loop.
+            ActivityContext.TryParse(row.TraceParent, null, isRemote: true, out var parent);
+            using var activity = WhistleTelemetry.Source.StartActivity($"outbox relay {row.MessageType}", ActivityKind.Producer, parent);
+            activity?.SetTag("messaging.message.id", row.MessageId);
+            activity?.SetTag(WhistleTelemetry.WhistleIdTag, item.WhistleId);
+            try
+            {
+                // A broker that is down or hangs must not hold the relay (and the stream) forever: give up, let go, back off.
+                await PublishAsync(item.Message, item.Type, item.MessageId, settings, cancellationToken);
+            }
+            catch
+            {
+                batch.Stopped = true;
+                throw;
+            }
+
+            batch.Published(row.Id);
+        }
+    }
+
+    /// <summary>
+    /// The claim must outlive every publish: renew it once half of it has passed, or when what is left of it is no
+    /// longer than one publish may take. A renewal that finds rows gone means the claim had expired and another relay
+    /// took them: the batch stops there, that relay carries those streams now.
+    /// </summary>
+    private async Task<bool> RenewIfDueAsync(Batch batch, OutboxOptions settings, CancellationToken cancellationToken)
+    {
+        await batch.Renewal.WaitAsync(cancellationToken);
+        try
+        {
+            if (batch.Stopped)
+            {
+                return false;
+            }
+
+            var now = time.GetUtcNow();
+            if (now - batch.RenewedAt >= settings.ClaimTimeout / 2 || batch.RenewedAt + settings.ClaimTimeout - now <= settings.PublishTimeout)
+            {
+                var renewed = await Outbox.RenewAsync(database, _relayId, now + settings.ClaimTimeout, cancellationToken);
+                if (renewed < batch.Held)
+                {
+                    LogClaimLost(logger, _relayId, batch.Held - (int)renewed, batch.Held);
+                    batch.Stopped = true;
+                    return false;
+                }
+
+                batch.RenewedAt = now;
+            }
+
+            return true;
+        }
+        finally
+        {
+            batch.Renewal.Release();
+        }
     }
 
     private async Task PublishAsync(object message, Type type, Guid messageId, OutboxOptions settings, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Dapper;
 using Whistle.Contracts;
@@ -24,11 +25,55 @@ public static class Timeline
                 "@WhistleId, @AssignmentId, @Type, @OccurredAt, @ActorUser, @ActorName, @ActorOrg, @Note, @NoteCode, @NoteParams, @Payload",
                 "sequence") + ";");
 
-    private const string InsertAudienceSql = "INSERT INTO timeline_audience (group_name, sequence) VALUES (@Group, @Sequence);";
+    private static string InsertAudienceRowsSql(int rows) =>
+        "INSERT INTO timeline_audience (group_name, sequence) VALUES "
+        + string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@G{i}, @S{i})")) + ";";
 
+    /// <summary>
+    /// Appends the event now (after whatever this transaction deferred, so its events keep their order) and answers it
+    /// with its sequence. From here to commit the transaction holds the timeline's lock (on a server database): use
+    /// <see cref="Defer"/> where the sequence is not needed before commit.
+    /// </summary>
     public static async Task<WhistleEvent> AppendAsync(UnitOfWork unit, WhistleEvent @event, IEnumerable<string> audience, DateTimeOffset now)
     {
+        await FlushAsync(unit);
+        var recorded = await InsertAsync(unit, @event, now);
         var groups = audience.Distinct(StringComparer.Ordinal).ToList();
+        await WriteAudienceAndOutboxAsync(unit, [(recorded, groups)], now);
+        return recorded;
+    }
+
+    /// <summary>
+    /// Appends the event when the transaction commits (issue 15): the timeline's lock, which every writer of the
+    /// timeline takes and holds to commit on a server database (so that catch-up never skips a sequence), is then taken
+    /// as the last thing before commit and held for the fewest statements — the events' rows, then their audience and
+    /// outbox rows in one multi-row statement — instead of over every statement the transaction runs after its first
+    /// event. The events of one transaction keep the order in which they were deferred.
+    /// </summary>
+    public static void Defer(UnitOfWork unit, WhistleEvent @event, IEnumerable<string> audience, DateTimeOffset now) =>
+        unit.Deferred.Add(new DeferredEvent(@event, audience.Distinct(StringComparer.Ordinal).ToList(), now));
+
+    /// <summary>Appends what the transaction deferred (called by <see cref="WhistleDatabase"/> before commit).</summary>
+    public static async Task FlushAsync(UnitOfWork unit)
+    {
+        if (unit.Deferred.Count == 0)
+        {
+            return;
+        }
+
+        var deferred = unit.Deferred.ToList();
+        unit.Deferred.Clear();
+        var recorded = new List<(WhistleEvent Event, IReadOnlyList<string> Groups)>(deferred.Count);
+        foreach (var d in deferred)
+        {
+            recorded.Add((await InsertAsync(unit, d.Event, d.Now), d.Groups));
+        }
+
+        await WriteAudienceAndOutboxAsync(unit, recorded, deferred[^1].Now);
+    }
+
+    private static async Task<WhistleEvent> InsertAsync(UnitOfWork unit, WhistleEvent @event, DateTimeOffset now)
+    {
         var sequence = await unit.Connection.ExecuteScalarAsync<long>(
             unit.Dialect.Sql(InsertSql),
             new
@@ -46,14 +91,41 @@ public static class Timeline
                 Payload = JsonSerializer.Serialize(@event with { Sequence = 0 }, MessageTypes.Json),
             },
             unit.Transaction);
-        await unit.Connection.ExecuteAsync(
-            InsertAudienceSql,
-            groups.Select(g => new { Group = g, Sequence = sequence }),
-            unit.Transaction);
-        var recorded = @event with { Sequence = sequence };
-        await Outbox.AddAsync(unit, new WhistleEventRecorded(recorded, groups), now);
-        unit.Recorded.Add(recorded);
-        return recorded;
+        return @event with { Sequence = sequence };
+    }
+
+    private const int ChunkSize = 40;
+
+    /// <summary>Every event's audience rows and its <see cref="WhistleEventRecorded"/> outbox row, in one statement.</summary>
+    private static async Task WriteAudienceAndOutboxAsync(UnitOfWork unit, IReadOnlyList<(WhistleEvent Event, IReadOnlyList<string> Groups)> recorded, DateTimeOffset now)
+    {
+        // SQL Server takes at most 2,100 parameters a statement: a long list goes in chunks.
+        if (recorded.Count > ChunkSize)
+        {
+            foreach (var chunk in recorded.Chunk(ChunkSize))
+            {
+                await WriteAudienceAndOutboxAsync(unit, chunk, now);
+            }
+
+            return;
+        }
+
+        var parameters = new DynamicParameters();
+        var sql = new StringBuilder();
+        var audience = recorded.SelectMany(r => r.Groups.Select(g => (Group: g, r.Event.Sequence))).ToList();
+        if (audience.Count > 0)
+        {
+            sql.Append(InsertAudienceRowsSql(audience.Count)).Append('\n');
+            for (var i = 0; i < audience.Count; i++)
+            {
+                parameters.Add("G" + i, audience[i].Group);
+                parameters.Add("S" + i, audience[i].Sequence);
+            }
+        }
+
+        sql.Append(Outbox.Add(unit, recorded.Select(r => (object)new WhistleEventRecorded(r.Event, r.Groups)).ToList(), now, parameters));
+        await unit.Connection.ExecuteAsync(sql.ToString(), parameters, unit.Transaction);
+        unit.Recorded.AddRange(recorded.Select(r => r.Event));
     }
 
     /// <summary>Reads a stored event back with its sequence.</summary>
@@ -61,3 +133,6 @@ public static class Timeline
         (JsonSerializer.Deserialize<WhistleEvent>(payload, MessageTypes.Json)
             ?? throw new InvalidOperationException($"Timeline event {sequence} has no payload.")) with { Sequence = sequence };
 }
+
+/// <summary>An event a transaction appends when it commits (<see cref="Timeline.Defer"/>).</summary>
+public sealed record DeferredEvent(WhistleEvent Event, IReadOnlyList<string> Groups, DateTimeOffset Now);

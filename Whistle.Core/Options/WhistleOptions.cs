@@ -119,6 +119,13 @@ public sealed class OutboxOptions
     [Range(1, 1000)]
     public int BatchSize { get; set; } = 100;
 
+    /// <summary>
+    /// How many streams the outbox is partitioned into (by a hash of the whistle's id): relays claim streams
+    /// independently and keep order within a stream, so per whistle. 1 is the old single ordered stream.
+    /// </summary>
+    [Range(1, 65536)]
+    public int Streams { get; set; } = 64;
+
     /// <summary>How long a relay owns the rows it claimed before another instance may take them over.</summary>
     public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromSeconds(15);
 

@@ -64,6 +64,8 @@ public sealed class WhistleDatabase(
                 var value = await write(unit);
                 if (unit.Completed)
                 {
+                    // The events deferred to commit: the timeline's lock is taken here, just before the commit.
+                    await Timeline.FlushAsync(unit);
                     await transaction.CommitAsync(ct);
                     wroteOutbox = unit.WroteOutbox;
                     recorded = unit.Recorded;
@@ -124,6 +126,9 @@ public sealed class UnitOfWork(DbConnection connection, DbTransaction transactio
 
     /// <summary>The timeline events appended in this transaction (reported once it commits).</summary>
     internal List<WhistleEvent> Recorded { get; } = [];
+
+    /// <summary>The timeline events this transaction appends when it commits (<see cref="Timeline.Defer"/>).</summary>
+    internal List<DeferredEvent> Deferred { get; } = [];
 
     public void Complete() => Completed = true;
 

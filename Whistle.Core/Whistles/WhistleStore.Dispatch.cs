@@ -83,7 +83,7 @@ public sealed partial class WhistleStore
         var summary = (whistle with { Status = status }).ToSummary();
         foreach (var row in rows)
         {
-            await Timeline.AppendAsync(
+            Timeline.Defer(
                 unit,
                 new WhistleEvent(0, how.EventType, whistle.Id, row.Id, now, how.Actor, summary, row.ToSnapshot(), how.Note(row),
                     NoteCode: how.NoteCode,

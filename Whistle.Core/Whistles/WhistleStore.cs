@@ -268,14 +268,14 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     /// <summary>
     /// The whistle row, its further agencies, the <c>WhistleRaised</c> message (first: the relay publishes in outbox
     /// order, so the dispatcher gets to work one publish earlier) and the <c>WhistleRaised</c> event (whose push still
-    /// precedes every push the dispatch causes: those rows come later in the one ordered stream).
+    /// precedes every push the dispatch causes: those rows come later in the whistle's outbox stream).
     /// </summary>
     private static async Task InsertRaisedAsync(UnitOfWork unit, WhistleRow row, IReadOnlyList<string> extra, EventActor actor, string? note, DateTimeOffset now)
     {
         await unit.Connection.ExecuteAsync(InsertWhistleSql, row, unit.Transaction);
         await unit.Connection.ExecuteAsync(InsertExtraAgencySql, extra.Select(code => new { WhistleId = row.Id, AgencyCode = code }), unit.Transaction);
         await Outbox.AddAsync(unit, new WhistleRaised(row.Id, row.TownshipId, row.MatterCode, row.Urgency, extra, now, row.Level, row.RelationId), now);
-        await Timeline.AppendAsync(
+        Timeline.Defer(
             unit,
             new WhistleEvent(0, WhistleEventTypes.WhistleRaised, row.Id, null, now, actor, row.ToSummary(), null, note),
             Visibility.Audience(row, []),
@@ -409,7 +409,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                     unit, caller.Audit, "whistle", whistle.Id, AuditAction(apply.EventType),
                     new { whistle.Status }, new { Status = apply.NewStatus, apply.Note, Ratings = apply.EventType == WhistleEventTypes.WhistleConfirmed ? after.Select(a => new { a.Id, a.Rating, a.RatingComment }) : null }, now);
                 var summary = (whistle with { Status = apply.NewStatus }).ToSummary();
-                await Timeline.AppendAsync(
+                Timeline.Defer(
                     unit,
                     new WhistleEvent(0, apply.EventType, whistle.Id, null, now, caller.Actor, summary, null, apply.Note),
                     Visibility.Audience(whistle, assignments.Select(a => (a.AgencyCode, a.BranchId))),
@@ -544,7 +544,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 var note = eventType == WhistleEventTypes.AssignmentDeclined ? changed.DeclineReason : changed.Note;
                 await AuditTrail.WriteAsync(unit, caller.Audit, "assignment", changed.Id, AuditAction(eventType), new { assignment.Status }, changed.ToSnapshot(), now);
                 var audience = Visibility.Audience(whistle, [(changed.AgencyCode, changed.BranchId)]);
-                await Timeline.AppendAsync(
+                Timeline.Defer(
                     unit,
                     new WhistleEvent(0, eventType, whistle.Id, changed.Id, now, caller.Actor, (whistle with { Status = status }).ToSummary(), changed.ToSnapshot(), note),
                     audience,

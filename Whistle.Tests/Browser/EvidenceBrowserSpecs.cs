@@ -153,4 +153,47 @@ public sealed class When_a_whistle_carries_photos_in_the_browser
         // The timeline lists who added which photos.
         Assert.That(await supervisor.GetByTestId("whistle-timeline").GetByTestId("attachment-thumb").CountAsync(), Is.EqualTo(3));
     }
+
+    /// <summary>
+    /// 补充说明 / 补充照片: the branch adds a photo and a note to a whistle it works on from its phone; the township's open
+    /// whistle view shows it on the timeline live, and the supervisor's view too.
+    /// </summary>
+    [Test]
+    public async Task Should_add_a_later_note_with_a_photo_from_the_whistle_view_shown_live_on_the_timeline()
+    {
+        using var api = await _system.SignInAsync("township.chengguan");
+        var whistleId = (await api.RaiseAsync(WhistleClient.Raise("桥下违规堆放杂物", "street-vending", "routine"))).Str("id");
+        await api.WaitForWhistleAsync(whistleId, w => w.Str("status") == "dispatched");
+
+        var clerk = await _browser.SignInAsync(_system.Api, "township.chengguan", BrowserSession.Desktop);
+        await clerk.GotoAsync(new Uri(_system.Api, $"/whistles/{whistleId}").ToString());
+        await Expect(clerk.GetByTestId("whistle-detail")).ToBeVisibleAsync(new() { Timeout = Live });
+
+        var branch = await _browser.SignInAsync(_system.Api, "branch.urban-management.chengguan", Phone390);
+        await branch.GotoAsync(new Uri(_system.Api, $"/whistles/{whistleId}").ToString());
+        await branch.GetByTestId("add-note").ClickAsync();
+        var form = branch.GetByTestId("note-form");
+        await form.GetByTestId("note-submit").ClickAsync();
+        await Expect(form.GetByTestId("note-error")).ToBeVisibleAsync(new() { Timeout = Live });
+        await form.GetByTestId("attach-gallery-input").SetInputFilesAsync(Photo("IMG_0520.jpg", new SKColor(0x90, 0xA4, 0xAE), "NOTE"));
+        await form.GetByTestId("note-text").FillAsync("杂物已部分清运，剩余建筑垃圾明日清完");
+        await Expect(form.GetByTestId("picker-done")).ToHaveCountAsync(1, new() { Timeout = Live });
+        await form.ScrollIntoViewIfNeededAsync();
+        await BrowserSession.ScreenshotAsync(branch, "branch-later-note-phone");
+        await form.GetByTestId("note-submit").ClickAsync();
+        await Expect(branch.GetByTestId("note-form")).ToHaveCountAsync(0, new() { Timeout = Live });
+
+        // The township's view, open all along, shows the note and its photo on the timeline without a reload.
+        var entry = clerk.Locator("[data-testid=timeline-entry][data-type=AttachmentAdded]");
+        await Expect(entry).ToHaveCountAsync(1, new() { Timeout = Live });
+        await Expect(entry).ToContainTextAsync("杂物已部分清运", new() { Timeout = Live });
+        await ExpectLoadedAsync(entry.GetByTestId("attachment-thumb"), 1);
+        await entry.ScrollIntoViewIfNeededAsync();
+        await BrowserSession.ScreenshotAsync(clerk, "township-later-note-desktop");
+
+        var supervisor = await _browser.SignInAsync(_system.Api, "supervisor", BrowserSession.Desktop);
+        await supervisor.GotoAsync(new Uri(_system.Api, $"/whistles/{whistleId}").ToString());
+        await ExpectLoadedAsync(supervisor.Locator("[data-testid=timeline-entry][data-type=AttachmentAdded]").GetByTestId("attachment-thumb"), 1);
+        await Expect(supervisor.GetByTestId("add-note")).ToBeVisibleAsync();
+    }
 }

@@ -113,14 +113,25 @@ public sealed class When_a_township_runs_a_meeting_in_the_browser
         await township.GetByTestId("decision-agency-0").ClickAsync();
         await township.GetByTestId("decision-agency-0-option-urban-management").ClickAsync();
         await township.GetByTestId("decision-due-0").FillAsync(Local(DateTimeOffset.UtcNow.AddDays(7)));
+        // The signed sign-in sheet, photographed, goes with the minutes (issue 14).
+        await township.Locator(".minutes-panel").GetByTestId("attach-gallery-input").SetInputFilesAsync(new FilePayload
+        {
+            Name = "签到表.jpg", MimeType = "image/jpeg", Buffer = TestImages.JpegWithGps(1024, 768, 30.1, 120.2),
+        });
+        await Expect(township.Locator(".minutes-panel").GetByTestId("picker-done")).ToHaveCountAsync(1, new() { Timeout = Live });
         await township.GetByTestId("minutes-save").ClickAsync();
         await Expect(township.GetByTestId("meeting-detail")).ToHaveAttributeAsync("data-status", "held", new() { Timeout = Live });
+        var minutesThumb = township.GetByTestId("meeting-minutes-files").GetByTestId("attachment-thumb").Locator("img");
+        await Expect(minutesThumb).ToHaveJSPropertyAsync("complete", true, new() { Timeout = Live });
+        Assert.That(await minutesThumb.EvaluateAsync<int>("img => img.naturalWidth"), Is.GreaterThan(0));
         var decisionWhistle = (await township.GetByTestId("decision-row").First.GetAttributeAsync("data-whistle-id"))!;
         await BrowserSession.ScreenshotAsync(township, "township-meeting-held-desktop");
 
         // The decision is an assignment in the branch's inbox, live.
         await Expect(branch.Locator($"[data-testid=assignment-row][data-whistle-id='{decisionWhistle}'][data-status=dispatched]")).ToHaveCountAsync(1, new() { Timeout = Live });
         await BrowserSession.ScreenshotAsync(branch, "branch-decision-phone");
+        await branch.GotoAsync($"/meetings/{heldId}");
+        await Expect(branch.GetByTestId("meeting-minutes-files").GetByTestId("attachment-thumb")).ToHaveCountAsync(1, new() { Timeout = Live });
         Assert.That(await outsider.Locator($"[data-testid=summons-item][data-meeting-id='{meetingId}']").CountAsync(), Is.Zero);
         Assert.That(await outsider.Locator($"[data-testid=assignment-row][data-whistle-id='{decisionWhistle}']").CountAsync(), Is.Zero);
         Assert.That(await branch.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth"), Is.LessThanOrEqualTo(0));

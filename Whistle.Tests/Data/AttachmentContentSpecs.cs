@@ -1,10 +1,6 @@
 using Dapper;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Whistle.Core.Attachments;
-using Whistle.Core.Hosting;
 using Whistle.Core.Storage;
 using Whistle.Tests.Support;
 
@@ -16,41 +12,9 @@ namespace Whistle.Tests.Data;
 /// nobody took up removed with their bytes. SQL Server's migration is parsed with the other migrations by ScriptDom
 /// (SqlServerDialectSpecs); the store's statements are portable SQL.
 /// </summary>
-public abstract class AttachmentContentFixture
+public abstract class AttachmentContentFixture : StorageFixture
 {
-    private IHost _host = null!;
-
-    private IAttachmentContent Content => _host.Services.GetRequiredService<IAttachmentContent>();
-
-    private WhistleDatabase Database => _host.Services.GetRequiredService<WhistleDatabase>();
-
-    protected abstract Dictionary<string, string?> Settings();
-
-    /// <summary>After the host stopped: a server database of the fixture's own is dropped.</summary>
-    protected virtual Task StoppedAsync() => Task.CompletedTask;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddInMemoryCollection(Settings());
-        builder.Logging.ClearProviders();
-        builder.AddWhistleCore();
-        _host = builder.Build();
-        await _host.StartAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_host is not null)
-        {
-            await _host.StopAsync();
-            _host.Dispose();
-        }
-
-        await StoppedAsync();
-    }
+    private IAttachmentContent Content => Host.Services.GetRequiredService<IAttachmentContent>();
 
     private static IEnumerable<TestCaseData> Sizes() =>
         new[] { 1, 1000, DatabaseAttachmentContent.ChunkBytes - 1, DatabaseAttachmentContent.ChunkBytes, DatabaseAttachmentContent.ChunkBytes + 1, (3 * DatabaseAttachmentContent.ChunkBytes) + 12345 }
@@ -114,7 +78,7 @@ public abstract class AttachmentContentFixture
     [Test]
     public async Task Should_remove_drafts_nobody_took_up_with_their_bytes()
     {
-        var store = _host.Services.GetRequiredService<AttachmentStore>();
+        var store = Host.Services.GetRequiredService<AttachmentStore>();
         using var received = new TempFile();
         received.Stream.Write(TestImages.Pdf());
         var (file, _) = AttachmentIntake.Prepare(received, "a.pdf", store.Options);
@@ -176,26 +140,5 @@ public sealed class When_attachment_bytes_are_kept_in_SQLite : AttachmentContent
 [NonParallelizable]
 public sealed class When_attachment_bytes_are_kept_in_PostgreSQL : AttachmentContentFixture
 {
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Structure", "NUnit1032", Justification = "Dropped in StoppedAsync, after the host stopped (the base fixture's one-time tear-down).")]
-    private PostgresDatabase? _database;
-
-    protected override Dictionary<string, string?> Settings()
-    {
-        _database = PostgresServer.Require().CreateDatabase();
-        return new()
-        {
-            ["Whistle:DataFolder"] = TestSettings.NewDataFolder(),
-            ["Whistle:Database:Provider"] = "PostgreSql",
-            ["Whistle:Database:ConnectionString"] = _database.ConnectionString,
-            ["Whistle:Demo:Enabled"] = "true",
-        };
-    }
-
-    protected override async Task StoppedAsync()
-    {
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
-        }
-    }
+    protected override Dictionary<string, string?> Settings() => PostgreSqlSettings();
 }

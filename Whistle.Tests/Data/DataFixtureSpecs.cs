@@ -1,10 +1,6 @@
 using Dapper;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Whistle.Core.County;
-using Whistle.Core.Hosting;
 using Whistle.Core.Messaging;
 using Whistle.Core.Options;
 using Whistle.Core.Storage;
@@ -17,42 +13,10 @@ namespace Whistle.Tests.Data;
 /// missing one fails), SQL Server when WHISTLE_TEST_SQLSERVER holds a connection string (an empty database the tests
 /// may create tables in).
 /// </summary>
-public abstract class DataFixture
+public abstract class DataFixture : StorageFixture
 {
-    protected IHost Host { get; private set; } = null!;
-
-    protected WhistleDatabase Database => Host.Services.GetRequiredService<WhistleDatabase>();
-
-    protected abstract Dictionary<string, string?> Settings();
-
     /// <summary>The finest difference between two moments the database keeps (SQLite's text and SQL Server's datetimeoffset(7): a tick).</summary>
     protected virtual TimeSpan TimeResolution => TimeSpan.FromTicks(1);
-
-    [OneTimeSetUp]
-    public async Task StartStorage()
-    {
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddInMemoryCollection(Settings());
-        builder.Logging.ClearProviders();
-        builder.AddWhistleCore();
-        Host = builder.Build();
-        await Host.StartAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopStorage()
-    {
-        if (Host is not null)
-        {
-            await Host.StopAsync();
-            Host.Dispose();
-        }
-
-        await StoppedAsync();
-    }
-
-    /// <summary>After the host stopped: a server database of the fixture's own is dropped.</summary>
-    protected virtual Task StoppedAsync() => Task.CompletedTask;
 
     [Test]
     public async Task Should_import_the_county_idempotently()
@@ -243,31 +207,10 @@ public sealed class When_stored_in_SQL_Server : DataFixture
 [NonParallelizable]
 public sealed class When_stored_in_PostgreSQL : DataFixture
 {
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Structure", "NUnit1032", Justification = "Dropped in StoppedAsync, after the host stopped (the base fixture's one-time tear-down).")]
-    private PostgresDatabase? _database;
-
-    protected override Dictionary<string, string?> Settings()
-    {
-        _database = PostgresServer.Require().CreateDatabase();
-        return new()
-        {
-            ["Whistle:DataFolder"] = TestSettings.NewDataFolder(),
-            ["Whistle:Database:Provider"] = "PostgreSql",
-            ["Whistle:Database:ConnectionString"] = _database.ConnectionString,
-            ["Whistle:Demo:Enabled"] = "true",
-        };
-    }
+    protected override Dictionary<string, string?> Settings() => PostgreSqlSettings();
 
     /// <summary>timestamptz keeps microseconds: a moment is kept to the microsecond, in UTC.</summary>
     protected override TimeSpan TimeResolution => TimeSpan.FromTicks(10);
-
-    protected override async Task StoppedAsync()
-    {
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
-        }
-    }
 
     [Test]
     public async Task Should_keep_moments_as_timestamptz_and_booleans_as_0_or_1()

@@ -20,11 +20,7 @@ public sealed class When_an_Open311_client_reports_and_follows_a_problem
     [OneTimeSetUp]
     public async Task Start()
     {
-        _system = await WhistleSystem.EmbeddedAsync(settings: new Dictionary<string, string?>
-        {
-            ["Whistle:Open311:ApiKeys:0:Key"] = Key,
-            ["Whistle:Open311:ApiKeys:0:UserName"] = "township.chengguan",
-        });
+        _system = await WhistleSystem.Open311Async(Key);
         _http = new HttpClient { BaseAddress = _system.Api };
     }
 

@@ -283,6 +283,60 @@ public sealed class When_two_relays_share_the_outbox_and_the_broker_is_slow
         });
     }
 
+    [Test]
+    public async Task Should_let_a_second_relay_carry_the_streams_the_first_does_not_hold()
+    {
+        // Issue 15: rows of twelve whistles, three rows each, in commit order; A claims a batch of ten.
+        var whistles = Enumerable.Range(0, 12).Select(i => $"w-{i}").ToList();
+        await AddWhistleRowsAsync(whistles.SelectMany(w => new[] { w, w, w }).OrderBy(_ => Guid.NewGuid()).ToList());
+        var now = _time.GetUtcNow();
+        var a = await Outbox.ClaimAsync(Database, "relay-a", now, now.AddSeconds(15), 10, 64, CancellationToken.None);
+        var b = await Outbox.ClaimAsync(Database, "relay-b", now, now.AddSeconds(15), 100, 64, CancellationToken.None);
+        // A relay configured with another number of streams (a rolling change of the setting) never takes a whistle A holds either.
+        var c = await Outbox.ClaimAsync(Database, "relay-c", now, now.AddSeconds(15), 100, 5, CancellationToken.None);
+        var all = await Database.ReadAsync(c2 => c2.QueryAsync<(long Id, long StreamKey)>("SELECT id, stream_key FROM outbox ORDER BY id"), CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(a, Has.Count.EqualTo(10), "A took a batch");
+            Assert.That(b, Is.Not.Empty, "B carries other streams while A holds its claim");
+            Assert.That(a.Select(r => r.StreamKey % 64).Intersect(b.Select(r => r.StreamKey % 64)), Is.Empty, "no stream is claimed by both");
+            Assert.That(a.Select(r => r.StreamKey).Intersect(c.Select(r => r.StreamKey)), Is.Empty, "nor a whistle, whatever the other relay's number of streams");
+            Assert.That(b.Select(r => r.StreamKey).Intersect(c.Select(r => r.StreamKey)), Is.Empty);
+            foreach (var claim in new[] { a, b, c })
+            {
+                // Within each stream a relay takes a prefix: the oldest unsent rows of that stream, none skipped.
+                foreach (var stream in claim.GroupBy(r => r.StreamKey))
+                {
+                    var ofKey = all.Where(r => r.StreamKey == stream.Key).Select(r => r.Id).ToList();
+                    Assert.That(stream.Select(r => r.Id), Is.EqualTo(ofKey.Take(stream.Count())), $"the oldest rows of key {stream.Key}, in order");
+                }
+            }
+        });
+    }
+
+    [Test]
+    public void Should_put_every_row_of_a_whistle_in_one_stream()
+    {
+        var key = Outbox.StreamKeyOf("0193a5f2-7c1e-7a4b-9f00-000000000001");
+        Assert.Multiple(() =>
+        {
+            Assert.That(Outbox.StreamKeyOf("0193a5f2-7c1e-7a4b-9f00-000000000001"), Is.EqualTo(key), "stable");
+            Assert.That(key, Is.InRange(0, 65535));
+            Assert.That(Outbox.StreamKeyOf(null), Is.Zero);
+            Assert.That(Outbox.WhistleIdOf(new WhistleRaised("w-1", "t", "m", "routine", [], DateTimeOffset.UnixEpoch)), Is.EqualTo("w-1"));
+            Assert.That(Outbox.WhistleIdOf(new CountyChanged(1)), Is.Null);
+            // Spread: 1,000 whistle ids over 64 streams leave no stream empty.
+            Assert.That(Enumerable.Range(0, 1000).Select(i => Outbox.StreamKeyOf($"0193a5f2-7c1e-7a4b-9f00-{i:D12}") % 64).Distinct().Count(), Is.EqualTo(64));
+        });
+    }
+
+    private async Task AddWhistleRowsAsync(IReadOnlyList<string> whistleIds) =>
+        await Database.ReadAsync(
+            c => c.ExecuteAsync(
+                "INSERT INTO outbox (message_id, message_type, body, created_at, attempts, stream_key) VALUES (@Id, 'CountyChanged', '{\"catalogVersion\":1}', @At, 0, @Key)",
+                whistleIds.Select(w => new { Id = Guid.NewGuid().ToString(), At = _time.GetUtcNow(), Key = (long)Outbox.StreamKeyOf(w) })),
+            CancellationToken.None);
+
     private async Task<List<Guid>> AddRowsAsync(int count)
     {
         var ids = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()).ToList();

@@ -21,16 +21,7 @@ public sealed class When_an_Open311_client_abuses_the_api
 {
     private static readonly string Key = "open311-" + new string('k', 40);
 
-    private static async Task<WhistleSystem> SystemAsync(Dictionary<string, string?>? more = null)
-    {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Whistle:Open311:ApiKeys:0:Key"] = Key,
-            ["Whistle:Open311:ApiKeys:0:UserName"] = "township.chengguan",
-        };
-        foreach (var (k, v) in more ?? []) settings[k] = v;
-        return await WhistleSystem.EmbeddedAsync(settings: settings);
-    }
+    private static Task<WhistleSystem> SystemAsync(Dictionary<string, string?>? more = null) => WhistleSystem.Open311Async(Key, more);
 
     private static Task<HttpResponseMessage> PostAsync(HttpClient http, string format, params (string Name, string Value)[] fields) =>
         http.PostAsync($"/open311/v2/requests.{format}", new FormUrlEncodedContent(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value))));

@@ -36,6 +36,31 @@ public static class TestImages
         return InsertExif(data.ToArray(), ExifWithGps(latitude, longitude));
     }
 
+    /// <summary>
+    /// A JPEG as a phone held upright writes it: the sensor's pixels stored sideways (<paramref name="width"/> ×
+    /// <paramref name="height"/>, the stored top-left quarter red, the rest blue) and an EXIF IFD0 with
+    /// <c>Orientation</c> = <paramref name="orientation"/> (6: turn 90° clockwise to show it upright).
+    /// </summary>
+    public static byte[] JpegWithOrientation(int width, int height, ushort orientation)
+    {
+        using var bitmap = new SKBitmap(width, height);
+        using (var canvas = new SKCanvas(bitmap))
+        {
+            canvas.Clear(new SKColor(0x20, 0x40, 0xE0));
+            using var red = new SKPaint { Color = new SKColor(0xE0, 0x20, 0x20) };
+            canvas.DrawRect(0, 0, width / 2f, height / 2f, red);
+        }
+
+        using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 95);
+        var t = new byte[64];
+        var s = t.AsSpan();
+        TiffHeader(s, 2);
+        Entry(s, 10, 0x010F, 2, 4, BinaryPrimitives.ReadUInt32LittleEndian("Cam\0"u8)); // Make: "Cam", inline
+        Entry(s, 22, 0x0112, 3, 1, orientation); // Orientation: SHORT, inline
+        BinaryPrimitives.WriteUInt32LittleEndian(s[34..], 0);
+        return InsertExif(data.ToArray(), t[..38]);
+    }
+
     public static byte[] Png(int width, int height)
     {
         using var bitmap = new SKBitmap(width, height);
@@ -60,11 +85,7 @@ public static class TestImages
     {
         var t = new byte[256];
         var s = t.AsSpan();
-        "II"u8.CopyTo(s);
-        BinaryPrimitives.WriteUInt16LittleEndian(s[2..], 42);
-        BinaryPrimitives.WriteUInt32LittleEndian(s[4..], 8);
-        // IFD0 at 8: 2 entries
-        BinaryPrimitives.WriteUInt16LittleEndian(s[8..], 2);
+        TiffHeader(s, 2);
         Entry(s, 10, 0x010F, 2, 8, 100); // Make: ASCII, 8 bytes at 100
         Entry(s, 22, 0x8825, 4, 1, 40); // GPS IFD pointer → 40
         BinaryPrimitives.WriteUInt32LittleEndian(s[34..], 0);
@@ -79,6 +100,15 @@ public static class TestImages
         Rationals(s, 120, Math.Abs(latitude));
         Rationals(s, 150, Math.Abs(longitude));
         return t[..180];
+    }
+
+    /// <summary>A little-endian TIFF header with IFD0 at offset 8 holding <paramref name="entries"/> entries (written from offset 10).</summary>
+    private static void TiffHeader(Span<byte> s, ushort entries)
+    {
+        "II"u8.CopyTo(s);
+        BinaryPrimitives.WriteUInt16LittleEndian(s[2..], 42);
+        BinaryPrimitives.WriteUInt32LittleEndian(s[4..], 8);
+        BinaryPrimitives.WriteUInt16LittleEndian(s[8..], entries);
     }
 
     private static void Entry(Span<byte> s, int at, ushort tag, ushort type, uint count, uint value)

@@ -104,7 +104,19 @@ public sealed class WhistleClient : IDisposable
     }
 
     /// <summary>Uploads files as multipart/form-data to <c>POST /api/attachments</c> (optionally for a whistle).</summary>
-    public async Task<(HttpStatusCode Status, JsonNode? Body, HttpResponseMessage Response)> UploadAsync(string? whistleId, params (string Name, byte[] Content, string ContentType)[] files)
+    public Task<(HttpStatusCode Status, JsonNode? Body, HttpResponseMessage Response)> UploadAsync(string? whistleId, params (string Name, byte[] Content, string ContentType)[] files) =>
+        UploadToAsync(whistleId is null ? "/api/attachments" : $"/api/attachments?whistleId={Uri.EscapeDataString(whistleId)}", files);
+
+    /// <summary>Uploads files for a meeting's minutes (<c>POST /api/attachments?meetingId=</c>); asserts 201; the ids of the stored files.</summary>
+    public async Task<string[]> UploadForMeetingOkAsync(string meetingId, params (string Name, byte[] Content, string ContentType)[] files)
+    {
+        var (status, body, _) = await UploadToAsync($"/api/attachments?meetingId={Uri.EscapeDataString(meetingId)}", files);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Created), body?.ToJsonString());
+        return body!["items"]!.AsArray().Select(i => i!["id"]!.GetValue<string>()).ToArray();
+    }
+
+    /// <summary>Posts files as multipart/form-data (part name <c>files</c>) to <paramref name="path"/>.</summary>
+    public async Task<(HttpStatusCode Status, JsonNode? Body, HttpResponseMessage Response)> UploadToAsync(string path, params (string Name, byte[] Content, string ContentType)[] files)
     {
         using var form = new MultipartFormDataContent();
         foreach (var (name, content, type) in files)
@@ -114,7 +126,7 @@ public sealed class WhistleClient : IDisposable
             form.Add(part, "files", name);
         }
 
-        var response = await Http.PostAsync(whistleId is null ? "/api/attachments" : $"/api/attachments?whistleId={Uri.EscapeDataString(whistleId)}", form);
+        var response = await Http.PostAsync(path, form);
         var text = await response.Content.ReadAsStringAsync();
         var json = response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.Ordinal) == true;
         return (response.StatusCode, string.IsNullOrEmpty(text) || !json ? null : JsonNode.Parse(text), response);

@@ -70,6 +70,18 @@ public sealed class WhistleSystem : IAsyncDisposable
         return system;
     }
 
+    /// <summary>An embedded system with one Open311 client: <paramref name="key"/> raising as township.chengguan (and <paramref name="more"/> settings).</summary>
+    public static Task<WhistleSystem> Open311Async(string key, IDictionary<string, string?>? more = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Whistle:Open311:ApiKeys:0:Key"] = key,
+            ["Whistle:Open311:ApiKeys:0:UserName"] = "township.chengguan",
+        };
+        foreach (var (k, v) in more ?? new Dictionary<string, string?>()) settings[k] = v;
+        return EmbeddedAsync(settings: settings);
+    }
+
     public static async Task<WhistleSystem> DistributedAsync(int apis = 1, int dispatchers = 1, Action<IServiceCollection>? services = null)
     {
         var broker = RabbitBroker.RequireRunning();

@@ -5,7 +5,7 @@ import type { Org } from '../src/api/types'
 const org: Org = {
   county: { id: 'qingshan', name: '青山县', nameEn: 'Qingshan County' },
   townships: [{ id: 'baiyun', name: '白云乡', nameEn: 'Baiyun' }],
-  agencies: [{ code: 'health', name: '县卫健局', nameEn: 'Health' }],
+  agencies: [{ code: 'health', name: '县卫健局', nameEn: 'Health', hasBranches: true }],
   branches: [{ id: 'urban-management.baiyun', agencyCode: 'urban-management', townshipId: 'baiyun', name: '白云城管中队', nameEn: 'Baiyun squad' }],
 }
 

@@ -27,9 +27,14 @@ import { translate, type MessageTree } from '../src/i18n'
 
 function unit(over: Partial<AssessmentUnit>): AssessmentUnit {
   return {
+    kind: 'branch',
     unitId: 'u',
     unitName: 'U',
+    unitNameEn: '',
     agencyCode: 'A',
+    responseDue: 0,
+    resolutionDue: 0,
+    reassigned: 0,
     townshipId: 't1',
     assignments: 0,
     reported: 0,
@@ -184,7 +189,11 @@ describe('whistle list upkeep', () => {
     const f = matterToForm({
       code: 'M1',
       name: '污染',
-      agencies: [{ agencyCode: 'ENV', agencyName: '环保', role: 'lead' }],
+      nameEn: '',
+      category: '',
+      categoryEn: '',
+      active: true,
+      agencies: [{ agencyCode: 'ENV', agencyName: '环保', agencyNameEn: '', role: 'lead' }],
       limits: { urgent: { reportWithinMinutes: 30, resolveWithinMinutes: 240 } },
     })
     expect(f.limits.urgent).toEqual({ reportWithinMinutes: 30, resolveWithinMinutes: 240 })

@@ -138,9 +138,9 @@ describe('a cancel and a reopen are news on the branch’s phone', () => {
 
 describe('改派 offers 本部 and refuses the unit it leaves and the units already on the whistle', () => {
   const branches: Branch[] = [
-    { id: 'b-urb-t1', agencyCode: 'URB', townshipId: 't1', name: '城管中队（东城）' },
-    { id: 'b-urb-t2', agencyCode: 'URB', townshipId: 't2', name: '城管中队（西城）' },
-    { id: 'b-mkt-t1', agencyCode: 'MKT', townshipId: 't1', name: '市场监管所（东城）' },
+    { id: 'b-urb-t1', agencyCode: 'URB', townshipId: 't1', name: '城管中队（东城）', nameEn: '' },
+    { id: 'b-urb-t2', agencyCode: 'URB', townshipId: 't2', name: '城管中队（西城）', nameEn: '' },
+    { id: 'b-mkt-t1', agencyCode: 'MKT', townshipId: 't1', name: '市场监管所（东城）', nameEn: '' },
   ]
   const w = { townshipId: 't1', assignments: [duty, { ...duty, id: 'a2', agencyCode: 'MKT', branchId: 'b-mkt-t1', role: 'co' as const }] }
   const supervisor = { role: 'supervisor' as const, orgId: 'county' }

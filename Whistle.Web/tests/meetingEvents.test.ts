@@ -1,7 +1,7 @@
 // Meeting events on the hub (issue 8): same `whistleEvent` method and CatchUp stream, `whistle: null`,
 // `whistleId` = the meeting's id. They must never be taken for a whistle anywhere.
 import { describe, expect, it } from 'vitest'
-import type { Assignment, InboxAssignment, Meeting, Whistle, WhistleEvent } from '../src/api/types'
+import type { Assignment, InboxAssignment, Meeting, MeetingSummonsSnapshot, Whistle, WhistleEvent } from '../src/api/types'
 import { MEETING_EVENT_TYPES } from '../src/api/types'
 import { applyEventToInbox, applyEventToWhistle, applyEventToWhistles } from '../src/lib/patch'
 import { applyEventToMeeting, applyEventToMeetings, isMeetingEvent, meetingIdOf } from '../src/lib/meetingEvents'
@@ -78,8 +78,8 @@ const meeting: Meeting = {
   minutes: null,
   minutesAt: null,
   summons: [
-    { id: 's1', agencyCode: 'ENV', branchId: 'b-env-t1', status: 'summoned', attendee: null, reason: null, respondedAt: null, attendance: null, checkedInAt: null },
-    { id: 's2', agencyCode: 'FIRE', branchId: null, status: 'summoned', attendee: null, reason: null, respondedAt: null, attendance: null, checkedInAt: null },
+    { id: 's1', agencyCode: 'ENV', branchId: 'b-env-t1', status: 'summoned', attendee: null, reason: null, respondedAt: null, attendance: null, checkedInAt: null, unitName: '', confirmedOnTime: null },
+    { id: 's2', agencyCode: 'FIRE', branchId: null, status: 'summoned', attendee: null, reason: null, respondedAt: null, attendance: null, checkedInAt: null, unitName: '', confirmedOnTime: null },
   ],
   decisions: [],
 }
@@ -183,7 +183,7 @@ describe('meeting and whistle staleness are kept apart', () => {
 describe('meeting snapshots on screen', () => {
   it('updates the status and the summons concerned; other meetings and whistle events change nothing', () => {
     const s1 = { ...meeting.summons[0], status: 'confirmed', attendee: '张三', respondedAt: '2026-11-02T00:00:00Z' }
-    const e = meetingEvent({ type: 'MeetingSummonsConfirmed', meeting: { ...meetingEvent().meeting!, summons: s1 } })
+    const e = meetingEvent({ type: 'MeetingSummonsConfirmed', meeting: { ...meetingEvent().meeting!, summons: s1 as MeetingSummonsSnapshot } })
     const next = applyEventToMeeting(meeting, e)
     expect(next.summons[0].status).toBe('confirmed')
     expect(next.summons[0].attendee).toBe('张三')

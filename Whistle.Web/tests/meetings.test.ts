@@ -61,14 +61,14 @@ describe('datetime-local values are Asia/Shanghai wall-clock time', () => {
 
 const org: Pick<Org, 'agencies' | 'branches'> = {
   agencies: [
-    { code: 'ENV', name: '生态环境局' },
-    { code: 'URB', name: '城管执法局' },
-    { code: 'FIRE', name: '消防救援大队' },
+    { code: 'ENV', name: '生态环境局', nameEn: '', hasBranches: true },
+    { code: 'URB', name: '城管执法局', nameEn: '', hasBranches: true },
+    { code: 'FIRE', name: '消防救援大队', nameEn: '', hasBranches: true },
   ],
   branches: [
-    { id: 'b-env-t1', agencyCode: 'ENV', townshipId: 't1', name: '生态环境所（东城）' },
-    { id: 'b-urb-t1', agencyCode: 'URB', townshipId: 't1', name: '城管执法队（东城）' },
-    { id: 'b-urb-t2', agencyCode: 'URB', townshipId: 't2', name: '城管执法队（西城）' },
+    { id: 'b-env-t1', agencyCode: 'ENV', townshipId: 't1', name: '生态环境所（东城）', nameEn: '' },
+    { id: 'b-urb-t1', agencyCode: 'URB', townshipId: 't1', name: '城管执法队（东城）', nameEn: '' },
+    { id: 'b-urb-t2', agencyCode: 'URB', townshipId: 't2', name: '城管执法队（西城）', nameEn: '' },
   ],
 }
 

@@ -138,9 +138,9 @@ describe('reassignment (改派)', () => {
 
   it("offers the agency's branches with the whistle's township first, and knows the default", () => {
     const branches: Branch[] = [
-      { id: 'b-env-t2', agencyCode: 'ENV', townshipId: 't2', name: '环保所（乙镇）' },
-      { id: 'b-fire-t1', agencyCode: 'FIRE', townshipId: 't1', name: '消防站（甲镇）' },
-      { id: 'b-env-t1', agencyCode: 'ENV', townshipId: 't1', name: '环保所（甲镇）' },
+      { id: 'b-env-t2', agencyCode: 'ENV', townshipId: 't2', name: '环保所（乙镇）', nameEn: '' },
+      { id: 'b-fire-t1', agencyCode: 'FIRE', townshipId: 't1', name: '消防站（甲镇）', nameEn: '' },
+      { id: 'b-env-t1', agencyCode: 'ENV', townshipId: 't1', name: '环保所（甲镇）', nameEn: '' },
     ]
     expect(branchChoices(branches, 'ENV', 't1').map((b) => b.id)).toEqual(['b-env-t1', 'b-env-t2'])
     expect(defaultBranch(branches, 'ENV', 't1')?.id).toBe('b-env-t1')

@@ -172,8 +172,8 @@ export const api = {
     request<Meeting>(`/api/meetings/${encodeURIComponent(meetingId)}/summons/${encodeURIComponent(summonsId)}/decline`, { method: 'POST', body: { reason } }),
   recordAttendance: (meetingId: string, entries: AttendanceInput[]) =>
     request<Meeting>(`/api/meetings/${encodeURIComponent(meetingId)}/attendance`, { method: 'POST', body: { entries } }),
-  recordMinutes: (meetingId: string, minutes: string, decisions: DecisionInput[]) =>
-    request<Meeting>(`/api/meetings/${encodeURIComponent(meetingId)}/minutes`, { method: 'POST', body: { minutes, decisions } }),
+  recordMinutes: (meetingId: string, minutes: string, decisions: DecisionInput[], attachmentIds?: string[]) =>
+    request<Meeting>(`/api/meetings/${encodeURIComponent(meetingId)}/minutes`, { method: 'POST', body: { minutes, decisions, attachmentIds } }),
   cancelMeeting: (meetingId: string) => request<Meeting>(`/api/meetings/${encodeURIComponent(meetingId)}/cancel`, { method: 'POST', body: {} }),
   // ---- issue 13: what each role expected ----
   /** The whistles behind a chart bar, a ranking row, a map or a search: `GET /api/whistles` with its filters. */

@@ -1,4 +1,37 @@
 // Shapes of the Whistle public contract (PRODUCT.md §5) as the web UI uses them.
+//
+// Generated from the API's OpenAPI document (issue 13): src/api/schema.d.ts is openapi-typescript's rendering of the
+// committed snapshot src/api/openapi.json (`npm run api:types` regenerates both; the .NET spec
+// When_the_openapi_document_is_read and tests/apiTypes.test.ts fail when either drifts). Each answer's type below is the
+// document's schema, decoded and narrowed where the document cannot say more:
+// - numbers: the document types every number `number | string` (the API's JSON options also READ numbers sent as
+//   strings); the API always WRITES numbers, so `Decoded<>` keeps `number`;
+// - the API's vocabularies (statuses, urgencies, roles, kinds) are C# strings, so the document says `string`; the unions
+//   below are the words docs/API.md lists (a new word there needs a line here, and a translation);
+// - requests: a C# record's nullable parameter is "required, nullable" in the document; the API takes it missing, so
+//   `Sendable<>` makes such fields optional.
+// Hand-written entirely, with the reason beside each: the SignalR hub's events (the hub is not in the document) and
+// the shapes of answers the document does not describe (GET /api/stats/assessment and GET /api/audit declare no body).
+import type { components } from './schema'
+
+type Schemas = components['schemas']
+/** A number of the document as the API writes it (see above); nested objects and arrays likewise. */
+type DecodedValue<V> = number extends V ? Exclude<V, string> : V extends readonly (infer U)[] ? DecodedValue<U>[] : V extends object ? Decoded<V> : V
+/**
+ * An answer as the UI reads it: numbers as the API writes them; a field the document says may be null may also be
+ * missing (a live event's snapshot and a cached row from an older server leave such fields out; the UI treats both alike).
+ */
+export type Decoded<T> = Sendable<{ [K in keyof T]: DecodedValue<T[K]> }>
+/** A schema with some fields narrowed (each override must be assignable to the document's field: a narrowing, never a new field). */
+type Narrow<T, O extends { [K in keyof O]: K extends keyof T ? T[K] : never }> = Omit<T, keyof O> & O
+/**
+ * A schema with some fields widened: shapes the UI also builds itself from a live event (the hub's events are not in
+ * the document), where a field the API always fills may be missing.
+ */
+type Widen<T, O extends { [K in keyof O]: K extends keyof T ? unknown : never }> = Omit<T, keyof O> & O
+type NullableKeys<T> = { [K in keyof T]-?: null extends T[K] ? K : never }[keyof T]
+/** A request as the UI sends it: what the API takes as null may be left out. */
+type Sendable<T> = Omit<T, NullableKeys<T>> & Partial<Pick<T, NullableKeys<T>>>
 
 export type Urgency = 'routine' | 'urgent' | 'emergency'
 export type WhistleStatus = 'raised' | 'dispatched' | 'in-progress' | 'resolved' | 'closed' | 'cancelled'
@@ -14,142 +47,53 @@ export const OPEN_WHISTLE_STATUSES: WhistleStatus[] = ['raised', 'dispatched', '
 export const RATINGS: Rating[] = ['satisfied', 'basically-satisfied', 'unsatisfied']
 export const ROLES: UserRole[] = ['township', 'branch', 'agency', 'supervisor', 'sysadmin', 'secadmin', 'auditadmin']
 
-export interface User {
-  userName: string
-  displayName: string
-  role: UserRole
-  orgId: string
-  orgName: string
-}
+export type User = Narrow<Schemas['UserDto'], { role: UserRole }>
 
 /**
  * The answer to a sign-in step. With a token: accessToken, expiresAt and user (possibly restricted to changing an
  * expired password or enrolling a second factor). When a code is needed first: secondFactorRequired and a challenge.
  */
-export interface TokenResponse {
-  accessToken: string | null
-  expiresAt: string | null
-  user: User | null
-  /** Inactivity after which the browser signs out. */
-  idleTimeoutSeconds: number
-  mustChangePassword: boolean
-  mustEnrolSecondFactor: boolean
-  secondFactorRequired: boolean
-  challenge: string | null
-  challengeExpiresAt: string | null
-}
+/**
+ * The answer to a sign-in step. With a token: accessToken, expiresAt and user (possibly restricted to changing an
+ * expired password or enrolling a second factor). When a code is needed first: secondFactorRequired and a challenge.
+ * `idleTimeoutSeconds`: inactivity after which the browser signs out.
+ */
+export type TokenResponse = Narrow<Decoded<Schemas['TokenResponse']>, { user: User | null }>
 
-export interface SecondFactorStatus {
-  enabled: boolean
-  required: boolean
-  pending: boolean
-}
+export type SecondFactorStatus = Schemas['SecondFactorStatus']
 
-export interface SecondFactorEnrolment {
-  secret: string
-  otpauthUri: string
-}
+export type SecondFactorEnrolment = Schemas['SecondFactorEnrolment']
 
-export interface Actor {
-  userName: string
-  displayName: string
-  orgId: string
-}
+export type Actor = Schemas['EventActor']
 
-export interface Limit {
-  reportWithinMinutes: number
-  resolveWithinMinutes: number
-}
+export type Limit = Decoded<Schemas['LimitDto']>
 
-export interface MatterAgency {
-  agencyCode: string
-  agencyName: string
-  agencyNameEn?: string
-  role: 'lead' | 'co'
-}
+export type MatterAgency = Narrow<Schemas['MatterAgencyDto'], { role: 'lead' | 'co' }>
 
-export interface Matter {
-  code: string
-  name: string
-  nameEn?: string
-  category?: string
-  categoryEn?: string
-  agencies: MatterAgency[]
-  limits: Partial<Record<Urgency, Limit>>
-  /** false once retired (no new whistles); absent on older servers = active. */
-  active?: boolean
-}
+/** `active`: false once retired (no new whistles). */
+export type Matter = Narrow<Schemas['MatterDto'], { agencies: MatterAgency[]; limits: Partial<Record<Urgency, Limit>> }>
 
 /** PUT /api/whistle-list/{code} */
-export interface MatterUpsert {
-  name: string
-  nameEn: string
-  category: string
-  categoryEn: string
-  agencies: { agencyCode: string; role: 'lead' | 'co' }[]
-  limits: Record<Urgency, Limit>
-}
+export type MatterUpsert = Narrow<Sendable<Decoded<Schemas['SaveMatterRequest']>>, { agencies: { agencyCode: string; role: 'lead' | 'co' }[]; limits: Record<Urgency, Limit> }>
 
 export interface Named {
   name: string
   nameEn?: string
 }
 
-export interface Township extends Named {
-  id: string
-}
-export interface Agency extends Named {
-  code: string
-  hasBranches?: boolean
-}
-export interface Branch extends Named {
-  id: string
-  agencyCode: string
-  townshipId: string
-}
-export interface OrgSettings {
-  escalation?: { reminderShare: number; repeatEveryMinutes: number }
-  assessment?: { weights: AssessmentWeights }
-}
-export interface Org {
-  county?: { id: string } & Named
-  townships: Township[]
-  agencies: Agency[]
-  branches: Branch[]
-  settings?: OrgSettings
-}
+export type Township = Schemas['TownshipInfo']
+export type Agency = Schemas['AgencyDto']
+export type Branch = Schemas['BranchInfo']
+export type OrgSettings = Narrow<Decoded<Schemas['OrgSettingsDto']>, { assessment: { weights: AssessmentWeights } }>
+/** Before the reference data arrives the UI holds empty lists (no county, no settings). */
+export type Org = Narrow<Decoded<Schemas['OrgDto']>, { county?: Schemas['CountyInfo']; settings?: OrgSettings }>
 
-export interface Assignment {
-  id: string
-  whistleId: string
-  agencyCode: string
-  branchId: string | null
-  role: AssignmentRole
-  status: AssignmentStatus
-  dispatchedAt: string
-  reportedAt?: string | null
-  resolvedAt?: string | null
-  declinedAt?: string | null
-  reportBy?: string | null
-  resolveBy?: string | null
-  reportByUser?: string | null
-  etaMinutes?: number | null
-  note?: string | null
-  declineReason?: string | null
-  rating?: Rating | null
-  ratingComment?: string | null
-  /** 催办 sent so far (issue 4). */
-  reminderCount?: number
-  /** 督办 sent so far (issue 4). */
-  escalationCount?: number
-  lastEscalatedAt?: string | null
-  /** Set on an assignment created by reassignment (改派): the declined/replaced one. */
-  previousAssignmentId?: string | null
-  /** When a supervisor moved this duty to another unit (status `reassigned`). */
-  reassignedAt?: string | null
-  /** Work due in days (a meeting's decision): the day (YYYY-MM-DD, Asia/Shanghai) the unit expects to finish. */
-  expectedOn?: string | null
-}
+/**
+ * `reminderCount` / `escalationCount`: 催办 / 督办 sent so far; `previousAssignmentId`: set on an assignment created by
+ * reassignment (改派); `reassignedAt`: when a supervisor moved this duty to another unit (status `reassigned`);
+ * `expectedOn`: work due in days (a meeting's decision) — the day (YYYY-MM-DD, Asia/Shanghai) the unit expects to finish.
+ */
+export type Assignment = Narrow<Decoded<Schemas['AssignmentSnapshot']>, { role: AssignmentRole; status: AssignmentStatus; rating?: Rating | null }>
 
 export type StepPhase = 'report' | 'resolve'
 /** One step of the escalation chain: level 0 = 催办 (reminder), 1, 2, 3… = 督办 (escalation) repeats. */
@@ -158,57 +102,26 @@ export interface EscalationStep {
   level: number
 }
 
-export interface TimelineEntry {
-  sequence: number
-  type: string
-  occurredAt: string
-  actor?: Actor | null
-  assignmentId?: string | null
-  note?: string | null
-  /** A note the server wrote itself, by code (docs/API.md, "Timeline notes"); `note` keeps the Chinese text. */
-  noteCode?: string | null
-  noteParams?: Record<string, unknown> | null
-  step?: EscalationStep | null
-  attachmentIds?: string[] | null
-}
+/**
+ * `noteCode`: a note the server wrote itself, by code (docs/API.md, "Timeline notes"); `note` keeps the Chinese text.
+ * `step` is not in the document (the timeline's escalation step is read from live events only).
+ */
+export type TimelineEntry = Widen<
+  Decoded<Schemas['TimelineEntryDto']>,
+  { actor?: Actor | null; noteParams?: Record<string, unknown> | null }
+> & { step?: EscalationStep | null }
 
 /** A photo or file of a whistle (issue 14); its bytes are read with the token under the whistle's visibility rule. */
-export interface Attachment {
-  id: string
-  whistleId?: string | null
-  assignmentId?: string | null
-  purpose?: 'raise' | 'report' | 'resolution' | 'note' | 'minutes' | null
-  mediaKind: 'image' | 'pdf' | 'document' | 'link'
-  fileName: string
-  contentType: string
-  sizeBytes: number
-  width?: number | null
-  height?: number | null
-  uploadedBy?: Actor | null
-  uploadedAt?: string
-  note?: string | null
-  url: string
-  displayUrl?: string | null
-  thumbnailUrl?: string | null
-}
+export type Attachment = Narrow<
+  Decoded<Schemas['AttachmentDto']>,
+  { purpose?: 'raise' | 'report' | 'resolution' | 'note' | 'minutes' | null; mediaKind: 'image' | 'pdf' | 'document' | 'link' }
+>
 
-export interface Whistle {
-  id: string
-  title: string
-  description: string
-  address: string
-  latitude?: number | null
-  longitude?: number | null
-  matterCode: string
-  urgency: Urgency
-  status: WhistleStatus
-  townshipId: string
-  raisedBy?: Actor | null
-  raisedAt: string
-  assignments: Assignment[]
-  timeline?: TimelineEntry[]
-  attachments?: Attachment[]
-}
+/** Widened: a whistle first seen in a live event (WhistleRaised) is built from the event, without these. */
+export type Whistle = Widen<
+  Narrow<Decoded<Schemas['WhistleDto']>, { urgency: Urgency; status: WhistleStatus; assignments: Assignment[] }>,
+  { raisedBy?: Actor | null; updatedAt?: string; timeline?: TimelineEntry[] | null; attachments?: Attachment[] }
+>
 
 export interface Page<T> {
   items: T[]
@@ -217,21 +130,14 @@ export interface Page<T> {
   total?: number
 }
 
-export interface WhistleSummary {
-  id: string
-  title: string
-  status: WhistleStatus
-  townshipId: string
-  matterCode: string
-  urgency: Urgency
-  address?: string
-  description?: string
-}
+/** Also the summary a live event carries (WhistleEvent.whistle), which has no address or description. */
+export type WhistleSummary = Widen<Narrow<Schemas['InboxWhistleDto'], { status: WhistleStatus; urgency: Urgency }>, { address?: string; description?: string }>
 
-export interface InboxAssignment extends Assignment {
-  whistle: WhistleSummary
-  attachments?: Attachment[] | null
-}
+/** Widened: a row first seen in a live event is built from the event's assignment snapshot (no counters yet). */
+export type InboxAssignment = Widen<
+  Narrow<Decoded<Schemas['InboxItemDto']>, { role: AssignmentRole; status: AssignmentStatus; rating?: Rating | null; attachments?: Attachment[] | null }>,
+  { reminderCount?: number; escalationCount?: number; whistle: WhistleSummary }
+>
 
 export type WhistleEventType =
   | 'WhistleRaised'
@@ -322,70 +228,24 @@ export interface MeetingSummonsSnapshot {
   checkedInAt: string | null
 }
 
-export interface Summons extends MeetingSummonsSnapshot {
-  unitName?: string
-  confirmedOnTime?: boolean | null
-}
+/** Widened: a summons first seen in a live event is built from the event's snapshot (no unit name, no on-time mark). */
+export type Summons = Widen<Decoded<Schemas['SummonsDto']>, { unitName?: string; confirmedOnTime?: boolean | null }>
 
-export interface MeetingDecision {
-  id: string
-  text: string
-  agencyCode: string
-  branchId: string | null
-  dueAt: string
-  whistleId: string
-  assignmentId: string
-}
+export type MeetingDecision = Schemas['DecisionDto']
 
-export interface Meeting {
-  id: string
-  townshipId: string | null
-  kind: MeetingKind | string
-  title: string
-  agenda: string
-  place: string
-  startsAt: string
-  endsAt: string
-  confirmBy: string
-  whistleId: string | null
-  seriesId: string | null
-  status: MeetingStatus | string
-  organizer?: Actor | null
-  minutes: string | null
-  minutesAt: string | null
-  summons: Summons[]
-  decisions: MeetingDecision[]
-}
+/**
+ * Widened like Summons: a meeting first seen in a live event is built from its snapshot (no organizer, no files).
+ * `attachments`: the minutes' photos and files (issue 14; a page of meetings sends none).
+ */
+export type Meeting = Widen<Decoded<Schemas['MeetingDto']>, { organizer?: Actor | null; summons: Summons[]; attachments?: Attachment[] }>
 
-export interface ScheduleMeetingRequest {
-  kind: MeetingKind
-  title: string
-  agenda: string
-  place: string
-  startsAt: string
-  endsAt?: string
-  confirmBy?: string
-  whistleId?: string
-  townshipId?: string
-  agencyCodes: string[]
-  branchIds: string[]
-  recurrence?: { every: 'week' | 'month'; count: number }
-}
+export type ScheduleMeetingRequest = Narrow<Sendable<Decoded<Schemas['ScheduleMeetingRequest']>>, { kind: MeetingKind; recurrence?: { every: 'week' | 'month'; count: number } | null }>
 
-export interface DecisionInput {
-  text: string
-  agencyCode: string
-  branchId?: string
-  dueAt: string
-}
+export type DecisionInput = Sendable<Schemas['DecisionRequest']>
 
-export interface AttendanceInput {
-  summonsId: string
-  attendance: AttendanceValue
-  checkedInAt?: string
-}
+export type AttendanceInput = Narrow<Sendable<Schemas['AttendanceEntry']>, { attendance: AttendanceValue }>
 
-export interface DemoUser extends User {}
+export type DemoUser = User
 
 /** The values a problem's text needs (docs/API.md, "Problem codes"). */
 export type ProblemParams = Record<string, string | number | boolean | null>
@@ -411,67 +271,22 @@ export interface ProblemDetails {
   [key: string]: unknown
 }
 
-export interface RaiseWhistleRequest {
-  matterCode: string
-  title: string
-  description: string
-  address: string
-  latitude?: number
-  longitude?: number
-  urgency: Urgency
-  extraAgencyCodes?: string[]
-  attachmentIds?: string[]
-}
+export type RaiseWhistleRequest = Narrow<Sendable<Decoded<Schemas['RaiseWhistleRequest']>>, { urgency: Urgency }>
 
 // ---- assessment (实绩考核), issue 4 ----
 export type AssessmentPeriod = 'day' | 'week' | 'month'
 export const ASSESSMENT_PERIODS: AssessmentPeriod[] = ['day', 'week', 'month']
 
-export interface AssessmentWeights {
-  response: number
-  resolution: number
-  satisfaction: number
-}
+/** The API always writes all three (the document marks none required: a C# class with settable properties). */
+export type AssessmentWeights = Required<Decoded<Schemas['AssessmentWeights']>>
 
-export interface AssessmentUnit {
-  unitId: string
-  unitName: string
-  unitNameEn?: string | null
-  agencyCode: string
-  townshipId: string | null
-  assignments: number
-  reported: number
-  reportedWithinLimit: number
-  /** The response rate's denominator: reported, or unreported past report-by (as of `asOf`). */
-  responseDue?: number
-  resolved: number
-  resolvedWithinLimit: number
-  /** The resolution rate's denominator: resolved, or unresolved past resolve-by (as of `asOf`). */
-  resolutionDue?: number
-  declined: number
-  /** Duties a supervisor moved to another unit (改派): not declines. */
-  reassigned?: number
-  escalated: number
-  rated: number
-  satisfied: number
-  basicallySatisfied: number
-  unsatisfied: number
-  timeToReportP50: number | null
-  timeToReportP90: number | null
-  timeToResolveP50: number | null
-  timeToResolveP90: number | null
-  responseRate: number | null
-  resolutionRate: number | null
-  satisfactionRate: number | null
-  score?: number | null
-  rank?: number | null
-  /** Coordination meetings: summoned, confirmed by the deadline, reported in (present or late), late, absent. */
-  meetingsSummoned?: number
-  confirmedOnTime?: number
-  reportedIn?: number
-  late?: number
-  absent?: number
-}
+/**
+ * One unit's figures (the document's UnitFigures, also in GET /api/stats/response-times and the assessment forms).
+ * `responseDue` / `resolutionDue`: the rates' denominators — reported (resolved), or past report-by (resolve-by) as of
+ * `asOf`; `reassigned`: duties a supervisor moved to another unit (改派), not declines; meetings: summoned, confirmed
+ * by the deadline, reported in (present or late), late, absent.
+ */
+export type AssessmentUnit = Decoded<Schemas['UnitFigures']>
 
 export interface HistogramBucket {
   upToMinutes: number | null
@@ -519,47 +334,13 @@ export interface AuditEntry {
   hash?: string | null
 }
 
-export interface AuditChainEnd {
-  position: number
-  hash: string
-}
+export type AuditChainEnd = Decoded<Schemas['AuditChainEnd']>
 
-export interface AuditBrokenLink {
-  id: number | null
-  position: number
-  expectedHash: string | null
-  storedHash: string | null
-  reason: 'changed' | 'not-following' | 'missing-before' | 'out-of-order' | 'beyond-head' | 'missing-at-end' | string
-}
+export type AuditBrokenLink = Decoded<Schemas['AuditBrokenLink']>
 
-export interface AuditVerification {
-  verified: boolean
-  verifiedRows: number
-  unsealedRows: number
-  checkpoint: AuditChainEnd
-  head: AuditChainEnd
-  firstBrokenLink: AuditBrokenLink | null
-}
+export type AuditVerification = Decoded<Schemas['AuditVerificationDto']>
 
 // ---- issue 11: accounts, for the security administrator ----
-export interface Account {
-  userName: string
-  displayName: string
-  role: string
-  orgId: string
-  orgName: string | null
-  disabled: boolean
-  lockedOut: boolean
-  isDemo: boolean
-  createdAt: string | null
-  createdBy: string | null
-  secondFactor?: boolean
-}
+export type Account = Schemas['AccountDto']
 
-export interface CreateAccountRequest {
-  userName: string
-  displayName: string
-  role: string
-  orgId: string
-  password: string
-}
+export type CreateAccountRequest = Schemas['CreateAccountRequest']

@@ -44,10 +44,16 @@ export const DOCUMENT_ACCEPT = '.pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,applicatio
  * Uploads one file (multipart, `POST /api/attachments`), reporting progress 0–100; resolves with what the API stored.
  * One request per file: each has its own progress and its own retry, and the form stays usable meanwhile.
  */
-export function uploadFile(file: File, whistleId: string | undefined, onProgress: (percent: number) => void, signal?: AbortSignal): Promise<UploadedFile> {
+export function uploadFile(
+  file: File,
+  whistleId: string | undefined,
+  onProgress: (percent: number) => void,
+  signal?: AbortSignal,
+  meetingId?: string,
+): Promise<UploadedFile> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest()
-    xhr.open('POST', whistleId ? `/api/attachments?whistleId=${encodeURIComponent(whistleId)}` : '/api/attachments')
+    xhr.open('POST', uploadPath(whistleId, meetingId))
     const token = accessToken()
     if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`)
     xhr.setRequestHeader('Accept', 'application/json')
@@ -75,6 +81,13 @@ export function uploadFile(file: File, whistleId: string | undefined, onProgress
     form.append('files', file, file.name)
     xhr.send(form)
   })
+}
+
+/** Where an upload goes: for a whistle (a report, a resolution, a later note), for a meeting (its minutes), or for an item not yet made (a raise). */
+export function uploadPath(whistleId?: string, meetingId?: string): string {
+  if (whistleId) return `/api/attachments?whistleId=${encodeURIComponent(whistleId)}`
+  if (meetingId) return `/api/attachments?meetingId=${encodeURIComponent(meetingId)}`
+  return '/api/attachments'
 }
 
 const blobs = new Map<string, Promise<string>>()

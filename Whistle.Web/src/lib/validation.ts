@@ -35,7 +35,7 @@ export function validateRaise(req: Partial<RaiseWhistleRequest>): Partial<Record
   const address = (req.address ?? '').trim()
   if (address.length === 0) errors.address = { key: 'validation.required' }
   else if (address.length > LIMITS.address) errors.address = tooLong(address, LIMITS.address)!
-  if (req.latitude !== undefined && (req.latitude < -90 || req.latitude > 90)) errors.latitude = { key: 'validation.latitude' }
-  if (req.longitude !== undefined && (req.longitude < -180 || req.longitude > 180)) errors.longitude = { key: 'validation.longitude' }
+  if (req.latitude != null && (req.latitude < -90 || req.latitude > 90)) errors.latitude = { key: 'validation.latitude' }
+  if (req.longitude != null && (req.longitude < -180 || req.longitude > 180)) errors.longitude = { key: 'validation.longitude' }
   return errors
 }
