@@ -1,4 +1,5 @@
 // English. Vocabulary of PRODUCT.md §3. Keys must match zh-CN.ts one to one (a test checks).
+import city from './city.en'
 import heads from './heads.en'
 import type zhCN from './zh-CN'
 
@@ -1225,6 +1226,7 @@ const en: Messages<typeof zhCN> = {
     home: 'Home',
   },
   heads,
+  city,
 }
 
 export default en

@@ -1,4 +1,5 @@
 // 简体中文（默认）。用语遵循 PRODUCT.md §3。键须与 en.ts 一一对应（测试会检查）。
+import city from './city.zh-CN'
 import heads from './heads.zh-CN'
 const zhCN = {
   app: {
@@ -1221,6 +1222,7 @@ const zhCN = {
     home: '回到首页',
   },
   heads,
+  city,
 }
 
 export default zhCN
