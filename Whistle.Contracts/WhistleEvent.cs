@@ -23,7 +23,25 @@ public sealed record WhistleEvent(
     string? NoteCode = null,
     IReadOnlyDictionary<string, object?>? NoteParams = null,
     HeadsSnapshot? Heads = null,
-    IReadOnlyList<AttachmentSnapshot>? Attachments = null);
+    IReadOnlyList<AttachmentSnapshot>? Attachments = null,
+    SubmissionSnapshot? Submission = null);
+
+/// <summary>
+/// An institution's submission to a department on the stream (issue 17): a 请示 (<c>kind: "request"</c>), a 报告
+/// (<c>"report"</c>) or a 选拔任用备案 (<c>"filing"</c>). The event's <c>whistleId</c> is its id. Pushed to the city
+/// (the establishment office), the department addressed and the institution (and the office that filed it) only.
+/// </summary>
+public sealed record SubmissionSnapshot(
+    string Id,
+    string Kind,
+    string RelationId,
+    string InstitutionId,
+    string? UnitId,
+    string DepartmentId,
+    string Title,
+    string Status,
+    DateTimeOffset DueAt,
+    string? Answer);
 
 /// <summary>
 /// A branch head's matter on the stream (issue 16): an assessment form (<c>kind: "form"</c>), a recommendation or
@@ -156,6 +174,10 @@ public static class WhistleEventTypes
     public const string RecommendationDecided = nameof(RecommendationDecided);
     public const string RecommendationReminded = nameof(RecommendationReminded);
     public const string RecommendationEscalated = nameof(RecommendationEscalated);
+    public const string SubmissionFiled = nameof(SubmissionFiled);
+    public const string SubmissionAnswered = nameof(SubmissionAnswered);
+    public const string SubmissionReminded = nameof(SubmissionReminded);
+    public const string SubmissionEscalated = nameof(SubmissionEscalated);
 }
 
 /// <summary>The SignalR group names. The server derives a connection's group from its token.</summary>

@@ -22,6 +22,12 @@ public static class RolePolicies
     /// <summary>The city level's organisation (GET /api/city, issue 17): departments, institutions, the establishment office, the supervisors.</summary>
     public const string City = "city";
 
+    /// <summary>
+    /// An institution's submissions to its departments (请示报告, 选拔任用备案; issue 17): institutions submit, departments
+    /// answer, the establishment office reads; every other role 403 (and a city role not concerned 404: the submissions rule).
+    /// </summary>
+    public const string Submissions = "submissions";
+
     /// <summary>Raising a work request (POST /api/work-requests): department staff.</summary>
     public const string Department = "department";
 
@@ -56,6 +62,7 @@ public static class RolePolicies
         Policy(Supervisor, Roles.Supervisor);
         Policy(City, Roles.Department, Roles.Institution, Roles.EstablishmentOffice, Roles.Supervisor);
         Policy(Department, Roles.Department);
+        Policy(Submissions, Roles.Department, Roles.Institution, Roles.EstablishmentOffice);
         Policy(Organisation, [.. Roles.Business, Roles.SysAdmin, Roles.SecAdmin]);
         Policy(WhistleList, [.. Roles.Business, Roles.SysAdmin]);
         Policy(SysAdmin, Roles.SysAdmin);

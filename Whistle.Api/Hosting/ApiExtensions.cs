@@ -254,6 +254,7 @@ public static class ApiExtensions
         app.MapReferenceApi();
         app.MapCityApi();
         app.MapWorkRequestsApi();
+        Whistle.Api.City.SubmissionsApi.MapSubmissionsApi(app);
         app.MapMapApi();
         app.MapWhistleListUpkeepApi();
         app.MapAuditApi();

@@ -78,6 +78,10 @@ public static class ProblemCodes
     public const string BranchNotOfAgency = "branch-not-of-agency";
     public const string EvidenceUnknown = "evidence-unknown";
     public const string NotOnRelationList = "not-on-relation-list";
+    public const string DepartmentNotOnRelation = "department-not-on-relation";
+    public const string FilingOneToOne = "filing-one-to-one";
+    public const string HeadUnitNotOfInstitution = "head-unit-not-of-institution";
+    public const string ConsultationNotOfBranch = "consultation-not-of-branch";
 
     // ---- 409: a transition that is not allowed now ----
     public const string AssignmentNotDispatched = "assignment-not-dispatched";
@@ -118,6 +122,8 @@ public static class ProblemCodes
     public const string RecommendationDecided = "recommendation-decided";
     public const string OpinionNotDue = "opinion-not-due";
     public const string RecommendationChanged = "recommendation-changed";
+    public const string SubmissionAnswered = "submission-answered";
+    public const string SubmissionChanged = "submission-changed";
 
     // ---- 403: not yours to do ----
     public const string TownshipRaises = "township-raises";
@@ -141,6 +147,8 @@ public static class ProblemCodes
     public const string RecommendationRoles = "recommendation-roles";
     public const string RecommendationAnswerer = "recommendation-answerer";
     public const string RecommendationDecider = "recommendation-decider";
+    public const string InstitutionSubmits = "institution-submits";
+    public const string SubmissionAnswerer = "submission-answerer";
 
     // ---- evidence (issue 14): uploads refused (413 a limit, 415 a type, 400 the rest), links, removal ----
     public const string FileTooLarge = "file-too-large";

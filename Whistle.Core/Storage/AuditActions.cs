@@ -67,6 +67,11 @@ public static class AuditActions
     public const string Decided = "decided";
     public const string DecidedWithoutOpinion = "decided-without-opinion";
 
+    // An institution's submissions to its departments (issue 17): a 请示 or 报告 submitted (the word above), a filing
+    // filed (with or without the township's opinion), answered (the word above).
+    public const string Filed = "filed";
+    public const string FiledWithoutOpinion = "filed-without-opinion";
+
     // The audit trail itself.
     public const string Exported = "exported";
     public const string Verified = "verified";
@@ -95,6 +100,7 @@ public static class AuditEntities
     public const string BranchHead = "branch-head";
     public const string AssessmentForm = "assessment-form";
     public const string Recommendation = "recommendation";
+    public const string Submission = "submission";
     public const string Attachment = "attachment";
     public const string Audit = "audit";
 

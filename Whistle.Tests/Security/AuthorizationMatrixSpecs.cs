@@ -102,6 +102,18 @@ public sealed class When_every_role_calls_every_endpoint(string database)
 
     private static Dictionary<string, HttpStatusCode> SupervisorOnly(HttpStatusCode code) => Only("supervisor", code);
 
+    /// <summary>A report of the credit center to 市发展改革委, open (submitted once, by the institution's own account).</summary>
+    private async Task<string> SubmissionAsync()
+    {
+        if (_submission is not null) return _submission;
+        using var institution = await _system.SignInAsync("institution.credit-center");
+        var (status, body, _) = await institution.PostAsync("/api/submissions", new { kind = "report", relationId = "ndrc-credit", title = "矩阵报告", body = "矩阵" });
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Created));
+        return _submission = body!.Str("id");
+    }
+
+    private string? _submission;
+
     /// <summary>A fresh street-vending whistle of 城关: lead 城管 (the "branch" actor), co 市场监管.</summary>
     private async Task<(string Whistle, string Lead)> FreshAsync()
     {
@@ -224,6 +236,15 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             ["GET /api/city/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city", null)), SupervisorOnly(Ok)),
             ["GET /api/city/relations/{id}"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city/relations/ndrc-credit", null)), SupervisorOnly(Ok)),
             ["POST /api/work-requests/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/work-requests", new { institutionId = "credit-center", workItemCode = "credit-data-collection", title = "矩阵" })), E([.. BusinessActors.Select(a => (a, Forbidden))])),
+            // An institution's submissions to its departments (请示报告, 选拔任用备案): none of the township level's roles, not
+            // the supervisors (the city roles' own answers, another institution's and department's 404:
+            // When_an_institution_submits_to_its_departments).
+            ["POST /api/submissions/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/submissions", new { kind = "report", relationId = "ndrc-credit", title = "矩阵", body = "矩阵" })),
+                E([.. BusinessActors.Select(a => (a, Forbidden))])),
+            ["GET /api/submissions/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/submissions", null)), E([.. BusinessActors.Select(a => (a, Forbidden))])),
+            ["GET /api/submissions/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/submissions/{await SubmissionAsync()}", null), E([.. BusinessActors.Select(a => (a, Forbidden))])),
+            ["POST /api/submissions/{id}/answer"] = new(async () => new Probe(HttpMethod.Post, $"/api/submissions/{await SubmissionAsync()}/answer", new { answer = "noted" }),
+                E([.. BusinessActors.Select(a => (a, Forbidden))])),
             // 系统管理员: the whistle list and the county's settings.
             ["PUT /api/whistle-list/{code}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/whistle-list/matrix-matter", matter)), Only("sysadmin", Ok)),
             ["DELETE /api/whistle-list/{code}"] = new(async () =>

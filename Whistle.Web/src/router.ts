@@ -16,7 +16,10 @@ export function homeFor(role: UserRole | undefined): RouteLocationRaw {
       return { name: 'township' }
     case 'branch':
     case 'agency':
+    case 'institution':
       return { name: 'inbox' }
+    case 'department':
+      return { name: 'department' }
     case 'supervisor':
       return { name: 'board' }
     // 三员: each administrator's workspace is its one page.
@@ -55,11 +58,25 @@ export const router = createRouter({
       component: () => import('./views/RaiseView.vue'),
       meta: { roles: ['township'] },
     },
+    // The city level (issue 17): a department's work requests, on the township's list and form (the level is the role's).
     {
+      path: '/department',
+      name: 'department',
+      component: () => import('./views/TownshipView.vue'),
+      meta: { roles: ['department'] },
+    },
+    {
+      path: '/department/raise',
+      name: 'work-raise',
+      component: () => import('./views/RaiseView.vue'),
+      meta: { roles: ['department'] },
+    },
+    {
+      // The branch's inbox; an institution's (or office's) duty officer answers work requests in the same one.
       path: '/inbox',
       name: 'inbox',
       component: () => import('./views/InboxView.vue'),
-      meta: { roles: ['branch', 'agency'] },
+      meta: { roles: ['branch', 'agency', 'institution'] },
     },
     {
       path: '/board',

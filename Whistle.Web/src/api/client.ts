@@ -17,6 +17,9 @@ import type {
   Page,
   ProblemDetails,
   RaiseWhistleRequest,
+  RaiseWorkRequest,
+  City,
+  Relation,
   SecondFactorEnrolment,
   SecondFactorStatus,
   Rating,
@@ -111,6 +114,11 @@ export const api = {
   whistle: (id: string) => request<Whistle>(`/api/whistles/${encodeURIComponent(id)}`),
   raise: (body: RaiseWhistleRequest, idempotencyKey: string) =>
     request<Whistle>('/api/whistles', { method: 'POST', body, headers: { 'Idempotency-Key': idempotencyKey } }),
+  // ---- the city level (issue 17) ----
+  city: () => request<City>('/api/city'),
+  relation: (id: string) => request<Relation>(`/api/city/relations/${encodeURIComponent(id)}`),
+  raiseWorkRequest: (body: RaiseWorkRequest, idempotencyKey: string) =>
+    request<Whistle>('/api/work-requests', { method: 'POST', body, headers: { 'Idempotency-Key': idempotencyKey } }),
   cancel: (id: string) => request<Whistle>(`/api/whistles/${encodeURIComponent(id)}/cancel`, { method: 'POST', body: {} }),
   confirm: (id: string, ratings: { assignmentId: string; rating: Rating; comment?: string }[]) =>
     request<Whistle>(`/api/whistles/${encodeURIComponent(id)}/confirm`, { method: 'POST', body: { ratings } }),

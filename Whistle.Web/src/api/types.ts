@@ -51,13 +51,27 @@ export type UserRole =
   | 'department'
   | 'institution'
   | 'establishment-office'
+
+/** A whistle's level: a township's whistle, or a city department's work request (工作事项) along a relation. */
+export type WhistleLevel = 'township' | 'city'
 export type Rating = 'satisfied' | 'basically-satisfied' | 'unsatisfied'
 
 export const URGENCIES: Urgency[] = ['routine', 'urgent', 'emergency']
 export const WHISTLE_STATUSES: WhistleStatus[] = ['raised', 'dispatched', 'in-progress', 'resolved', 'closed', 'cancelled']
 export const OPEN_WHISTLE_STATUSES: WhistleStatus[] = ['raised', 'dispatched', 'in-progress', 'resolved']
 export const RATINGS: Rating[] = ['satisfied', 'basically-satisfied', 'unsatisfied']
-export const ROLES: UserRole[] = ['township', 'branch', 'agency', 'supervisor', 'sysadmin', 'secadmin', 'auditadmin']
+export const ROLES: UserRole[] = [
+  'township',
+  'branch',
+  'agency',
+  'department',
+  'institution',
+  'establishment-office',
+  'supervisor',
+  'sysadmin',
+  'secadmin',
+  'auditadmin',
+]
 
 export type User = Narrow<Schemas['UserDto'], { role: UserRole }>
 
@@ -131,7 +145,7 @@ export type Attachment = Narrow<
 
 /** Widened: a whistle first seen in a live event (WhistleRaised) is built from the event, without these. */
 export type Whistle = Widen<
-  Narrow<Decoded<Schemas['WhistleDto']>, { urgency: Urgency; status: WhistleStatus; assignments: Assignment[] }>,
+  Narrow<Decoded<Schemas['WhistleDto']>, { urgency: Urgency; status: WhistleStatus; assignments: Assignment[]; level?: WhistleLevel }>,
   { raisedBy?: Actor | null; updatedAt?: string; timeline?: TimelineEntry[] | null; attachments?: Attachment[] }
 >
 
@@ -143,7 +157,7 @@ export interface Page<T> {
 }
 
 /** Also the summary a live event carries (WhistleEvent.whistle), which has no address or description. */
-export type WhistleSummary = Widen<Narrow<Schemas['InboxWhistleDto'], { status: WhistleStatus; urgency: Urgency }>, { address?: string; description?: string }>
+export type WhistleSummary = Widen<Narrow<Schemas['InboxWhistleDto'], { status: WhistleStatus; urgency: Urgency; level?: WhistleLevel }>, { address?: string; description?: string }>
 
 /** Widened: a row first seen in a live event is built from the event's assignment snapshot (no counters yet). */
 export type InboxAssignment = Widen<
@@ -372,3 +386,24 @@ export type AuditVerification = Decoded<Schemas['AuditVerificationDto']>
 export type Account = Schemas['AccountDto']
 
 export type CreateAccountRequest = Schemas['CreateAccountRequest']
+
+// ---- the city level (issue 17): departments, institutions, relations and their lists of work items ----
+export type RelationKind = 'one-to-one' | 'one-to-many-service' | 'many-to-one-guidance'
+export const RELATION_KINDS: RelationKind[] = ['one-to-one', 'one-to-many-service', 'many-to-one-guidance']
+/** An office (内设机构) or a linked stationed branch of an institution. */
+export type CityUnit = Decoded<Schemas['CityUnitDto']>
+export type CityInstitution = Decoded<Schemas['CityInstitutionDto']>
+export type CityDepartment = Decoded<Schemas['CityDepartmentDto']>
+/** A department of a relation: `lead` (牵头) or `member`; a guiding department's `field`. */
+export type RelationDepartment = Decoded<Schemas['RelationDepartmentDto']>
+/**
+ * One item of a relation's list of work items (工作事项清单): what may be asked, how, to what standard, within what
+ * limits; `departmentId`: a guiding department asks only in its field; `unitId`: the office (or linked branch) that
+ * answers, absent = the institution itself.
+ */
+export type WorkItem = Decoded<Schemas['WorkItemDto']>
+export type MechanismRecord = Decoded<Schemas['MechanismDto']>
+export type Relation = Decoded<Schemas['RelationDto']>
+export type City = Decoded<Schemas['CityDto']>
+/** POST /api/work-requests (a department). */
+export type RaiseWorkRequest = Sendable<Decoded<Schemas['RaiseWorkRequest']>>

@@ -1,4 +1,5 @@
 // English. Vocabulary of PRODUCT.md §3. Keys must match zh-CN.ts one to one (a test checks).
+import city from './city.en'
 import heads from './heads.en'
 import type zhCN from './zh-CN'
 
@@ -369,6 +370,8 @@ const en: Messages<typeof zhCN> = {
     system: 'System',
   },
   timelineNotes: {
+    'filed-without-opinion': "Filed without the township's opinion on the appointment",
+    'filed-with-opinion': "The township's opinion was asked: {answer}",
     'decided-without-opinion': "Decided without the township's opinion (its time limit had passed)",
     'dispatched-to': 'Dispatched to {unit}',
     'attendance-recorded': 'Attendance: {entries}',
@@ -773,6 +776,8 @@ const en: Messages<typeof zhCN> = {
       opened: 'Recommendation or consultation opened',
       answered: 'Answered',
       decided: 'Decided',
+      filed: 'filed',
+      'filed-without-opinion': "filed without the township's opinion",
       'decided-without-opinion': "Decided without the township's opinion",
       uploaded: 'File uploaded',
     },
@@ -788,6 +793,7 @@ const en: Messages<typeof zhCN> = {
       audit: 'Audit trail',
       'branch-head': 'Branch head',
       'assessment-form': 'Head assessment form',
+      submission: 'submission',
       recommendation: 'Recommendation or consultation',
       attachment: 'Attachment',
     },
@@ -1202,6 +1208,14 @@ const en: Messages<typeof zhCN> = {
     'recommendation-roles': "A township recommends; an institution asks the township's opinion",
     'recommendation-answerer': 'The township answers a consultation; the institution answers a recommendation',
     'recommendation-decider': 'The institution decides on the head of its branch',
+    'department-not-on-relation': '{departmentId} is not a department of this relation',
+    'filing-one-to-one': 'An appointment is filed with the managing department of a one-to-one relation',
+    'head-unit-not-of-institution': '{unitId} is not an internal office or branch of your institution',
+    'consultation-not-of-branch': "That is not your consultation of the township on this branch's head",
+    'submission-answered': 'It was answered already ({answer})',
+    'submission-changed': 'It changed meanwhile; reload it',
+    'institution-submits': 'An institution submits requests, reports and filings',
+    'submission-answerer': 'The department it is addressed to answers it',
   },
   problemWords: {
     onField: '{field}: {text}',
@@ -1227,6 +1241,7 @@ const en: Messages<typeof zhCN> = {
     home: 'Home',
   },
   heads,
+  city,
 }
 
 export default en

@@ -1,4 +1,5 @@
 // 简体中文（默认）。用语遵循 PRODUCT.md §3。键须与 en.ts 一一对应（测试会检查）。
+import city from './city.zh-CN'
 import heads from './heads.zh-CN'
 const zhCN = {
   app: {
@@ -365,6 +366,8 @@ const zhCN = {
     system: '系统',
   },
   timelineNotes: {
+    'filed-without-opinion': '未获乡镇（街道）对任免的意见即报备案',
+    'filed-with-opinion': '已征求乡镇（街道）意见：{answer}',
     'decided-without-opinion': '征求意见期限已过，未获乡镇（街道）答复即作决定',
     'dispatched-to': '派至{unit}',
     'attendance-recorded': '到会情况：{entries}',
@@ -769,6 +772,8 @@ const zhCN = {
       opened: '提出建议/征求意见',
       answered: '答复',
       decided: '作出决定',
+      filed: '报送备案',
+      'filed-without-opinion': '未获乡镇意见即报备案',
       'decided-without-opinion': '未获乡镇意见即决定',
       uploaded: '上传附件',
     },
@@ -784,6 +789,7 @@ const zhCN = {
       audit: '审计记录',
       'branch-head': '派驻机构负责人',
       'assessment-form': '负责人考核表',
+      submission: '请示报告/备案',
       recommendation: '任免建议/征求意见',
       attachment: '附件',
     },
@@ -1198,6 +1204,14 @@ const zhCN = {
     'recommendation-roles': '乡镇(街道)提出任免建议，派驻单位征求乡镇(街道)意见',
     'recommendation-answerer': '征求意见由乡镇(街道)答复，任免建议由派驻单位答复',
     'recommendation-decider': '只有派驻单位可以对其派驻机构负责人作出决定',
+    'department-not-on-relation': '{departmentId} 不是该工作关系中的主管部门',
+    'filing-one-to-one': '选拔任用备案须报“一对一”归口管理的主管部门',
+    'head-unit-not-of-institution': '{unitId} 不是本单位的内设机构或分支机构',
+    'consultation-not-of-branch': '所指征求意见不是本单位就该分支机构负责人向乡镇(街道)的征求意见',
+    'submission-answered': '已答复（{answer}）',
+    'submission-changed': '已被更新，请刷新后重试',
+    'institution-submits': '请示、报告和备案由事业单位报送',
+    'submission-answerer': '由所报送的主管部门答复',
   },
   problemWords: {
     onField: '{field}：{text}',
@@ -1223,6 +1237,7 @@ const zhCN = {
     home: '回到首页',
   },
   heads,
+  city,
 }
 
 export default zhCN

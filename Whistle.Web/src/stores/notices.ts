@@ -28,6 +28,8 @@ export interface Notice {
   /** 催办/督办: which deadline (report-by or resolve-by) and the step's level (0 = 催办, 1… = 督办). */
   phase?: 'report' | 'resolve' | null
   level?: number | null
+  /** About a work request (issue 17): worded in the city level's terms where they differ. */
+  city?: boolean
 }
 
 const MAX = 20
