@@ -50,14 +50,13 @@ describe('drill-downs (issue 13)', () => {
     expect(f).toEqual({ status: 'all', townshipId: 'chengguan', from: '2026-11-01T00:00:00+08:00', to: '2026-12-01T00:00:00+08:00', overdue: true })
   })
 
-  it("opens a ranking row's whistles: a branch by its id, an agency by its code, in the assessed period, at the township level", () => {
+  it("opens a ranking row's whistles: a branch by its id, an agency by its code, in the assessed period", () => {
     expect(unitDrilldown({ unitId: 'urban-management.chengguan', agencyCode: 'urban-management' }, 'branches', 'F', 'T')).toEqual({
       branchId: 'urban-management.chengguan',
       from: 'F',
       to: 'T',
-      level: 'township',
     })
-    expect(unitDrilldown({ unitId: 'urban-management', agencyCode: 'urban-management' }, 'agencies', 'F', 'T')).toEqual({ agencyCode: 'urban-management', from: 'F', to: 'T', level: 'township' })
+    expect(unitDrilldown({ unitId: 'urban-management', agencyCode: 'urban-management' }, 'agencies', 'F', 'T')).toEqual({ agencyCode: 'urban-management', from: 'F', to: 'T' })
     expect(queryOf({ status: 'all', q: '' })).toEqual({})
   })
 
@@ -67,10 +66,9 @@ describe('drill-downs (issue 13)', () => {
       departmentId: 'city-ndrc',
       from: 'F',
       to: 'T',
-      level: 'city',
     })
-    expect(cityDrilldown({ unitId: 'credit-center.data', kind: 'office' }, 'F', 'T')).toEqual({ unitId: 'credit-center.data', from: 'F', to: 'T', level: 'city' })
-    expect(cityDrilldown({ unitId: 'ndrc-credit', kind: 'relation' }, 'F', 'T')).toEqual({ relationId: 'ndrc-credit', from: 'F', to: 'T', level: 'city' })
+    expect(cityDrilldown({ unitId: 'credit-center.data', kind: 'office' }, 'F', 'T')).toEqual({ unitId: 'credit-center.data', from: 'F', to: 'T' })
+    expect(cityDrilldown({ unitId: 'ndrc-credit', kind: 'relation' }, 'F', 'T')).toEqual({ relationId: 'ndrc-credit', from: 'F', to: 'T' })
     expect(filterFromQuery({ level: 'city', institutionId: 'credit-center', departmentId: 'city-ndrc' })).toEqual({ status: 'all', level: 'city', institutionId: 'credit-center', departmentId: 'city-ndrc' })
   })
 

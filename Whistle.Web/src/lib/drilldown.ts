@@ -51,8 +51,7 @@ export function queryOf(f: WhistleFilter): LocationQueryRaw {
 
 /** The whistles behind one row of the ranking: the unit's duties of the assessed period. */
 export function unitDrilldown(u: Pick<AssessmentUnit, 'unitId' | 'agencyCode'>, kind: 'branches' | 'agencies', from: string, to: string): LocationQueryRaw {
-  // The township level's rows: a linked branch's work requests (the city's) are not behind them.
-  return queryOf(kind === 'branches' ? { branchId: u.unitId, from, to, level: 'township' } : { agencyCode: u.agencyCode || u.unitId, from, to, level: 'township' })
+  return queryOf(kind === 'branches' ? { branchId: u.unitId, from, to } : { agencyCode: u.agencyCode || u.unitId, from, to })
 }
 
 /** The city level's ranking kinds (issue 17). */
@@ -60,7 +59,8 @@ export type CityRankingKind = 'institution' | 'office' | 'relation'
 
 /** The work requests behind one row of the city's ranking: an institution (in a department's ranking, that department's requests), an office, a relation. */
 export function cityDrilldown(u: { unitId: string; kind: string; departmentId?: string | null }, from: string, to: string): LocationQueryRaw {
-  const base = { level: 'city' as const, from, to }
+  // institutionId, unitId, relationId and departmentId name work requests only: no level needed.
+  const base = { from, to }
   if (u.kind === 'office') return queryOf({ ...base, unitId: u.unitId })
   if (u.kind === 'relation') return queryOf({ ...base, relationId: u.unitId })
   return queryOf({ ...base, institutionId: u.unitId, ...(u.departmentId ? { departmentId: u.departmentId } : {}) })
