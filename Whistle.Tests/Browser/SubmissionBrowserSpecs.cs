@@ -72,7 +72,9 @@ public sealed class When_an_institution_files_a_request_with_its_department_in_t
         await Expect(detail.GetByTestId("deadline-resolve").GetByTestId("deadline-count")).ToBeVisibleAsync();
         await Expect(officer.Locator("[data-testid=timeline-entry][data-type=SubmissionFiled]")).ToHaveCountAsync(1);
 
-        // The clerk's inbox gets it live, marked new, counting down, with the 待批复 count.
+        // The clerk hears of it (the notice opens it) and the inbox gets it live, marked new, counting down, with the 待批复 count.
+        await Expect(clerk.GetByTestId("live-notice")).ToHaveAttributeAsync("data-submission-id", id);
+        await Expect(clerk.GetByTestId("live-notice")).ToContainTextAsync("新请示：关于调整信用修复办理流程的请示");
         var row = clerk.Locator($"[data-testid=submission-row][data-submission-id='{id}']");
         await Expect(row).ToHaveCountAsync(1);
         await Expect(row).ToHaveClassAsync(new Regex("highlighted"));
@@ -104,6 +106,7 @@ public sealed class When_an_institution_files_a_request_with_its_department_in_t
         await Expect(officer.GetByTestId("submission-answer-text")).ToContainTextAsync("按季度报委信用处");
         await Expect(officer.Locator("[data-testid=timeline-entry][data-type=SubmissionAnswered]")).ToHaveCountAsync(1);
         await Expect(officer.GetByTestId("submission-answer-form")).ToHaveCountAsync(0);
+        await Expect(officer.GetByTestId("live-notice")).ToHaveAttributeAsync("data-submission-id", id);
         await BrowserSession.ScreenshotAsync(officer, "institution-submission-answered-phone");
 
         // The officer's list on the phone: answered.

@@ -10,6 +10,7 @@ import {
   patchSubmissionDetail,
   patchSubmissionList,
   relationsFor,
+  submissionNoticeFor,
 } from '../src/lib/submissions'
 
 /** An institution's submissions (issue 17) kept live from their events: applied in place, read again only when needed. */
@@ -118,5 +119,45 @@ describe('what an institution may submit along', () => {
     expect(institutionOf('credit-center.data', institutions)).toBe('credit-center')
     expect(institutionOf('credit-center', institutions)).toBe('credit-center')
     expect(institutionOf('city-ndrc', institutions)).toBeNull()
+  })
+})
+
+describe('the words of submissions', () => {
+  it('name every kind, answer and event in both languages', async () => {
+    const { default: zh } = await import('../src/i18n/zh-CN')
+    const { default: en } = await import('../src/i18n/en')
+    const { translate } = await import('../src/i18n')
+    const { SUBMISSION_KINDS, SUBMISSION_ANSWERS } = await import('../src/api/types')
+    for (const tree of [zh, en] as never[]) {
+      for (const k of SUBMISSION_KINDS) {
+        expect(translate(tree, `city.submissions.kinds.${k}`), k).toBeTruthy()
+        expect(translate(tree, `city.submissions.tabs.${k}`), k).toBeTruthy()
+        expect(translate(tree, `city.submissions.answerText.${k}`), k).toBeTruthy()
+        for (const a of SUBMISSION_ANSWERS[k]) {
+          expect(translate(tree, `city.submissions.answers.${a}`), a).toBeTruthy()
+          expect(translate(tree, `city.submissions.answerActions.${a}`), a).toBeTruthy()
+        }
+      }
+      for (const type of ['SubmissionFiled', 'SubmissionReminded', 'SubmissionEscalated', 'SubmissionAnswered'])
+        expect(translate(tree, `city.submissions.events.${type}`), type).toBeTruthy()
+    }
+  })
+})
+
+describe('the notices of submissions', () => {
+  it('calls the department addressed to a new one, with a beep, and tells the institution (or its filing office) of the answer', () => {
+    const filed = submissionNoticeFor(event('SubmissionFiled'), { role: 'department', orgId: 'city-ndrc' }, false, 0)
+    expect(filed).toMatchObject({ sound: true, notice: { kind: 'submission', submissionId: 's1', submissionKind: 'request', whistleId: '' } })
+    const answered = event('SubmissionAnswered', { status: 'answered', answer: 'approved', unitId: 'credit-center.data' })
+    expect(submissionNoticeFor(answered, { role: 'institution', orgId: 'credit-center' }, false, 0)).toMatchObject({ sound: false, notice: { kind: 'submission-answered' } })
+    expect(submissionNoticeFor(answered, { role: 'institution', orgId: 'credit-center.data' }, false, 0)).not.toBeNull()
+  })
+
+  it('says nothing to anyone else, nor of what happened before the session was live', () => {
+    expect(submissionNoticeFor(event('SubmissionFiled'), { role: 'department', orgId: 'city-housing' }, false, 0)).toBeNull()
+    expect(submissionNoticeFor(event('SubmissionFiled'), { role: 'establishment-office', orgId: 'yunzhou' }, false, 0)).toBeNull()
+    expect(submissionNoticeFor(event('SubmissionAnswered'), { role: 'department', orgId: 'city-ndrc' }, false, 0)).toBeNull()
+    const later = new Date('2026-03-03T00:00:00Z').getTime()
+    expect(submissionNoticeFor(event('SubmissionFiled'), { role: 'department', orgId: 'city-ndrc' }, true, later)).toBeNull()
   })
 })

@@ -7,6 +7,7 @@ import type { Ref } from 'vue'
 import type { Relation, Submission, SubmissionKind, User, WhistleEvent } from '../api/types'
 import type { ApplyContext } from './eventStore'
 import type { PatchOutcome } from './useLive'
+import type { NoticeDecision } from './noticeRules'
 
 export function isSubmissionEvent(e: Pick<WhistleEvent, 'type' | 'submission'> | null | undefined): boolean {
   return !!e?.submission || (typeof e?.type === 'string' && e.type.startsWith('Submission'))
@@ -81,4 +82,26 @@ export function institutionOf(orgId: string | null | undefined, institutions: re
   if (!orgId) return null
   if (institutions.some((i) => i.id === orgId)) return orgId
   return institutions.find((i) => i.units.some((u) => u.id === orgId))?.id ?? null
+}
+
+/**
+ * The notice a submission's event makes: the department addressed hears of a new one (with a beep: it must answer), the
+ * institution (or the office that filed it) of its answer. Nothing from a catch-up of what happened before this session
+ * was live, nor for anyone else (the establishment office reads, it is not called).
+ */
+export function submissionNoticeFor(
+  e: WhistleEvent,
+  user: Pick<User, 'role' | 'orgId'>,
+  fromCatchUp: boolean,
+  liveSince: number,
+): NoticeDecision | null {
+  const s = e.submission
+  if (!s) return null
+  if (fromCatchUp && liveSince > 0 && new Date(e.occurredAt).getTime() < liveSince - 5000) return null
+  const base = { whistleId: '', submissionId: s.id, submissionKind: s.kind, title: s.title }
+  if (e.type === 'SubmissionFiled' && user.role === 'department' && user.orgId === s.departmentId)
+    return { notice: { ...base, key: `submission:${s.id}:filed`, kind: 'submission' }, sound: true }
+  if (e.type === 'SubmissionAnswered' && user.role === 'institution' && (user.orgId === s.institutionId || (!!s.unitId && user.orgId === s.unitId)))
+    return { notice: { ...base, key: `submission:${s.id}:answered`, kind: 'submission-answered' }, sound: false }
+  return null
 }
