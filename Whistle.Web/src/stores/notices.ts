@@ -114,8 +114,9 @@ function browserNotify(n: Notice, text: string): void {
 
 export function noticeText(n: Notice): string {
   const k = noticeKey(n)
-  const kind = n.submissionKind ? { kind: t(`city.submissions.kinds.${n.submissionKind}`) } : {}
-  return t(k.key, { title: n.title, ...k.params, ...kind })
+  const params: Record<string, string | number> = { title: n.title, ...k.params }
+  if (n.submissionKind) params.kind = t(`city.submissions.kinds.${n.submissionKind}`)
+  return t(k.key, params)
 }
 
 /**
