@@ -131,14 +131,42 @@ public sealed class When_an_institution_files_a_request_with_its_department_in_t
     }
 
     [Test]
-    public async Task Should_let_the_establishment_office_read_the_submissions_only()
+    public async Task Should_file_a_stationed_branch_heads_appointment_and_let_the_establishment_office_read_it_only()
     {
+        // The institution (phone) files the appointment of its stationed branch's head: no consultation was asked, so
+        // it goes without the township's opinion, and says so.
+        var officer = await _browser.SignInAsync(_system.Api, "institution.market-service-center", Phone390);
+        await officer.GetByTestId("nav-submissions").ClickAsync();
+        await officer.GetByTestId("new-filing").ClickAsync();
+        await Expect(officer.GetByTestId("submission-target-line")).ToContainTextAsync("归口管理");
+        await officer.GetByTestId("filing-unit").ClickAsync();
+        await officer.GetByTestId("unit-option-market-supervision.chengguan").ClickAsync();
+        await Expect(officer.GetByTestId("filing-stationed")).ToBeVisibleAsync();
+        await officer.GetByTestId("filing-name").FillAsync("王五");
+        await officer.GetByTestId("filing-title").FillAsync("所长");
+        await officer.GetByTestId("submission-title-input").FillAsync("关于王五同志任城关市场监管所所长的备案");
+        await officer.GetByTestId("submission-body-input").FillAsync("经党组会议研究决定，任命王五同志为城关市场监管所所长，现报备案。");
+        await BrowserSession.ScreenshotAsync(officer, "institution-filing-phone");
+        await officer.GetByTestId("submission-submit").ClickAsync();
+        await officer.WaitForURLAsync(new Regex("/submissions/(?!new)[^/]+$"));
+        var id = (await officer.GetByTestId("submission-detail").GetAttributeAsync("data-submission-id"))!;
+        await Expect(officer.GetByTestId("submission-head")).ToContainTextAsync("王五 · 所长");
+        await Expect(officer.GetByTestId("without-opinion")).ToBeVisibleAsync();
+
+        // The establishment office lands on every submission, reads this one, and answers none.
         var office = await _browser.SignInAsync(_system.Api, "establishment-office", BrowserSession.Desktop);
         await office.WaitForURLAsync(new Regex("/submissions$"));
-        await Expect(office.GetByTestId("nav-submissions")).ToBeVisibleAsync();
         await Expect(office.GetByTestId("new-request")).ToHaveCountAsync(0);
+        var row = office.Locator($"[data-testid=submission-row][data-submission-id='{id}']");
+        await Expect(row.GetByTestId("submission-kind")).ToHaveTextAsync("选拔任用备案");
+        await row.ClickAsync();
+        await Expect(office.GetByTestId("without-opinion")).ToBeVisibleAsync();
+        await Expect(office.GetByTestId("submission-answer-form")).ToHaveCountAsync(0);
         await office.GotoAsync("/submissions/new");
         await office.WaitForURLAsync(new Regex("/submissions$"));
-        await office.Context.CloseAsync();
+        foreach (var page in new[] { officer, office })
+        {
+            await page.Context.CloseAsync();
+        }
     }
 }
