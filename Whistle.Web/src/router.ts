@@ -20,6 +20,8 @@ export function homeFor(role: UserRole | undefined): RouteLocationRaw {
       return { name: 'inbox' }
     case 'department':
       return { name: 'department' }
+    case 'establishment-office':
+      return { name: 'submissions' }
     case 'supervisor':
       return { name: 'board' }
     // 三员: each administrator's workspace is its one page.
@@ -77,6 +79,26 @@ export const router = createRouter({
       name: 'inbox',
       component: () => import('./views/InboxView.vue'),
       meta: { roles: ['branch', 'agency', 'institution'] },
+    },
+    // An institution's submissions (issue 17): 请示, 报告, 选拔任用备案; the department answers; the establishment office reads.
+    {
+      path: '/submissions',
+      name: 'submissions',
+      component: () => import('./views/SubmissionsView.vue'),
+      meta: { roles: ['institution', 'department', 'establishment-office'] },
+    },
+    {
+      path: '/submissions/new',
+      name: 'submission-new',
+      component: () => import('./views/SubmitView.vue'),
+      meta: { roles: ['institution'] },
+    },
+    {
+      path: '/submissions/:id',
+      name: 'submission',
+      component: () => import('./views/SubmissionDetailView.vue'),
+      props: true,
+      meta: { roles: ['institution', 'department', 'establishment-office'] },
     },
     {
       path: '/board',

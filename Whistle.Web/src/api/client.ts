@@ -19,6 +19,10 @@ import type {
   RaiseWhistleRequest,
   RaiseWorkRequest,
   City,
+  Submission,
+  SubmissionKind,
+  SubmitRequest,
+  AnswerSubmissionRequest,
   Relation,
   SecondFactorEnrolment,
   SecondFactorStatus,
@@ -119,6 +123,14 @@ export const api = {
   relation: (id: string) => request<Relation>(`/api/city/relations/${encodeURIComponent(id)}`),
   raiseWorkRequest: (body: RaiseWorkRequest, idempotencyKey: string) =>
     request<Whistle>('/api/work-requests', { method: 'POST', body, headers: { 'Idempotency-Key': idempotencyKey } }),
+  // an institution's submissions to its departments: 请示, 报告, 选拔任用备案
+  submissions: (status: 'all' | 'open' | 'answered' = 'all', kind?: SubmissionKind) =>
+    request<Submission[]>(`/api/submissions?status=${status}${kind ? `&kind=${kind}` : ''}`),
+  submission: (id: string) => request<Submission>(`/api/submissions/${encodeURIComponent(id)}`),
+  submit: (body: SubmitRequest, idempotencyKey: string) =>
+    request<Submission>('/api/submissions', { method: 'POST', body, headers: { 'Idempotency-Key': idempotencyKey } }),
+  answerSubmission: (id: string, body: AnswerSubmissionRequest) =>
+    request<Submission>(`/api/submissions/${encodeURIComponent(id)}/answer`, { method: 'POST', body }),
   cancel: (id: string) => request<Whistle>(`/api/whistles/${encodeURIComponent(id)}/cancel`, { method: 'POST', body: {} }),
   confirm: (id: string, ratings: { assignmentId: string; rating: Rating; comment?: string }[]) =>
     request<Whistle>(`/api/whistles/${encodeURIComponent(id)}/confirm`, { method: 'POST', body: { ratings } }),

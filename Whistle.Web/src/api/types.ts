@@ -215,6 +215,8 @@ export interface WhistleEvent {
   noteCode?: string | null
   noteParams?: Record<string, unknown> | null
   meeting?: MeetingSnapshot | null
+  /** An institution's submission (issue 17, types `Submission…`): `whistle` is null and `whistleId` is its id. */
+  submission?: SubmissionSnapshot | null
 }
 
 // ---- coordination meetings (协调会议), issue 8 ----
@@ -407,3 +409,26 @@ export type Relation = Decoded<Schemas['RelationDto']>
 export type City = Decoded<Schemas['CityDto']>
 /** POST /api/work-requests (a department). */
 export type RaiseWorkRequest = Sendable<Decoded<Schemas['RaiseWorkRequest']>>
+
+// ---- the city level (issue 17): an institution's submissions to its departments (请示, 报告, 选拔任用备案) ----
+export type SubmissionKind = 'request' | 'report' | 'filing'
+export const SUBMISSION_KINDS: SubmissionKind[] = ['request', 'report', 'filing']
+export type SubmissionStatus = 'open' | 'answered'
+/** 批复 同意 / 不同意 (a request), 阅知 (a report), 备案确认 / 提出异议 (a filing). */
+export type SubmissionAnswer = 'approved' | 'disapproved' | 'noted' | 'acknowledged' | 'objected'
+export const SUBMISSION_ANSWERS: Record<SubmissionKind, SubmissionAnswer[]> = {
+  request: ['approved', 'disapproved'],
+  report: ['noted'],
+  filing: ['acknowledged', 'objected'],
+}
+/** The township's opinion a stationed branch head's filing follows (its consultation, issue 16). */
+export type TownshipOpinion = Decoded<Schemas['TownshipOpinionDto']>
+/** Widened: a row first seen in a live event is built from the event's snapshot (names and counters come with the reload). */
+export type Submission = Widen<Decoded<Schemas['SubmissionDto']>, { timeline?: WhistleEvent[] | null }>
+/** POST /api/submissions (an institution). */
+export type SubmitRequest = Sendable<Decoded<Schemas['SubmitRequest']>>
+/** POST /api/submissions/{id}/answer (the department addressed). */
+export type AnswerSubmissionRequest = Sendable<Decoded<Schemas['AnswerSubmissionRequest']>>
+/** A submission as its live events (`Submission…`) describe it; the event's `whistleId` is its id. */
+export type SubmissionSnapshot = Decoded<Schemas['SubmissionSnapshot']>
+export type SubmissionEventType = 'SubmissionFiled' | 'SubmissionAnswered' | 'SubmissionReminded' | 'SubmissionEscalated'

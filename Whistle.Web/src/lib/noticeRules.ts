@@ -127,6 +127,8 @@ export function stepOf(e: Pick<WhistleEvent, 'step'>): { phase?: 'report' | 'res
 export const CITY_WORDED_NOTICES: readonly string[] = ['assignment', 'cancelled']
 
 export function noticeKey(n: Pick<Notice, 'kind' | 'phase' | 'level' | 'city'>): { key: string; params: Record<string, string | number> } {
+  if (n.kind === 'submission') return { key: 'city.submissions.notice.filed', params: {} }
+  if (n.kind === 'submission-answered') return { key: 'city.submissions.notice.answered', params: {} }
   if (n.city && CITY_WORDED_NOTICES.includes(n.kind)) return { key: `city.notice.${n.kind}`, params: {} }
   if (n.kind === 'reminder' && n.phase) return { key: n.phase === 'report' ? 'notice.reminderReport' : 'notice.reminderResolve', params: {} }
   if (n.kind === 'escalation' && n.phase)

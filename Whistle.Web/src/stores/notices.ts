@@ -14,6 +14,8 @@ export type NoticeKind =
   | 'meeting'
   | 'meeting-cancelled'
   | 'meeting-declined'
+  | 'submission'
+  | 'submission-answered'
 
 export interface Notice {
   key: string
@@ -30,6 +32,9 @@ export interface Notice {
   level?: number | null
   /** About a work request (issue 17): worded in the city level's terms where they differ. */
   city?: boolean
+  /** An institution's submission (issue 17: 请示, 报告, 选拔任用备案): the notice opens it; `whistleId` is empty. */
+  submissionId?: string | null
+  submissionKind?: string | null
 }
 
 const MAX = 20
@@ -109,7 +114,9 @@ function browserNotify(n: Notice, text: string): void {
 
 export function noticeText(n: Notice): string {
   const k = noticeKey(n)
-  return t(k.key, { title: n.title, ...k.params })
+  const params: Record<string, string | number> = { title: n.title, ...k.params }
+  if (n.submissionKind) params.kind = t(`city.submissions.kinds.${n.submissionKind}`)
+  return t(k.key, params)
 }
 
 /**
