@@ -249,7 +249,8 @@ public static class Problem
     public static ProblemText MeetingCallers() => P(ProblemCodes.MeetingCallers, "Townships and supervisors call meetings.");
     public static ProblemText SummonsNotYours() => P(ProblemCodes.SummonsNotYours, "Only the summoned unit answers its summons.");
     public static ProblemText MeetingOrganizerOnly(string what) => P(ProblemCodes.MeetingOrganizerOnly, $"The township that called the meeting {what}.");
-    public static ProblemText AssessmentRoles() => P(ProblemCodes.AssessmentRoles, "The assessment is for supervisors, townships and agencies (their own branches).");
+    public static ProblemText AssessmentRoles() => P(ProblemCodes.AssessmentRoles, "The assessment is for supervisors, townships and agencies (their own branches), and at the city level for departments, institutions and the establishment office.");
+    public static ProblemText AssessmentLevel(string level) => P(ProblemCodes.AssessmentLevel, $"The {level} level's assessment is not yours to read: townships and agencies read the township level, the city's roles the city level, the supervisors either or both.");
 
     public static ProblemText UrgeOwnBranches() => P(ProblemCodes.UrgeOwnBranches, "An agency urges its own branches' duties only.");
 

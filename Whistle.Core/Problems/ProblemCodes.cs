@@ -137,6 +137,7 @@ public static class ProblemCodes
     public const string SummonsNotYours = "summons-not-yours";
     public const string MeetingOrganizerOnly = "meeting-organizer-only";
     public const string AssessmentRoles = "assessment-roles";
+    public const string AssessmentLevel = "assessment-level";
     public const string UrgeOwnBranches = "urge-own-branches";
     public const string AdministratorAccount = "administrator-account";
     public const string OwnAccountElsewhere = "own-account-elsewhere";

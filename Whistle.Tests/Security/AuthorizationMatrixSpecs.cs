@@ -350,6 +350,8 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             ["POST /api/recommendations/{id}/decide"] = new(async () => new Probe(HttpMethod.Post, $"/api/recommendations/{await ConsultationAsync()}/decide", new { decision = "免去职务" }),
                 Set(HeadsVisible(Forbidden), "agency", Conflict)),
             ["GET /api/export/whistles"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/whistles", null)), SupervisorOnly(Ok)),
+            // Issue 17: one row per duty, both levels.
+            ["GET /api/export/assignments"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/assignments", null)), SupervisorOnly(Ok)),
             ["GET /api/export/timeline"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/timeline", null)), SupervisorOnly(Ok)),
             ["GET /api/export/attachments"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/attachments", null)), SupervisorOnly(Ok)),
             // Notice channels (issue 7): the system administrator only.

@@ -110,7 +110,7 @@ export const router = createRouter({
       path: '/assessment',
       name: 'assessment',
       component: () => import('./views/AssessmentView.vue'),
-      meta: { roles: ['supervisor', 'township', 'agency'] },
+      meta: { roles: ['supervisor', 'township', 'agency', 'department', 'institution', 'establishment-office'] },
     },
     // Branch heads (issue 16): the township's people view, the institution's inbox, the supervisor's overview.
     { path: '/heads', name: 'heads', component: () => import('./views/HeadsView.vue'), meta: { roles: ['township', 'agency', 'supervisor'] } },

@@ -223,10 +223,12 @@ function listOf<T>(res: T[] | Page<T> | T | null | undefined): T[] {
   return res ? [res as T] : []
 }
 
-export type AssessmentQuery = { period: AssessmentPeriod; date: string } | { from: string; to: string }
+/** `level` (issue 17): `township`, `city` or `both`; omitted, the caller's own (the township level for a supervisor). */
+export type AssessmentQuery = ({ period: AssessmentPeriod; date: string } | { from: string; to: string }) & { level?: 'township' | 'city' | 'both' }
 
 export function assessmentQuery(q: AssessmentQuery): string {
   const p = new URLSearchParams()
+  if (q.level) p.set('level', q.level)
   if ('period' in q) {
     p.set('period', q.period)
     p.set('date', q.date)

@@ -488,6 +488,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/export/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ExportAssignments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/export/attachments": {
         parameters: {
             query?: never;
@@ -1545,6 +1561,12 @@ export interface components {
         DeclineSummonsRequest: {
             reason: null | string;
         };
+        DepartmentRanking: {
+            departmentId: string;
+            departmentName: string;
+            departmentNameEn: string;
+            institutions: components["schemas"]["UnitFigures"][];
+        };
         EscalationSettingsDto: {
             /** Format: double */
             reminderShare: number | string;
@@ -2111,8 +2133,13 @@ export interface components {
             /** Format: date-time */
             asOf: string;
             branches: components["schemas"]["UnitFigures"][];
+            departments: components["schemas"]["DepartmentRanking"][];
             /** Format: date-time */
             from: string;
+            institutions: components["schemas"]["UnitFigures"][];
+            level: string;
+            offices: components["schemas"]["UnitFigures"][];
+            relations: components["schemas"]["UnitFigures"][];
             /** Format: date-time */
             to: string;
         };
@@ -2341,6 +2368,7 @@ export interface components {
             confirmedOnTime?: number | string;
             /** Format: int32 */
             declined: number | string;
+            departmentId?: null | string;
             /** Format: int32 */
             escalated: number | string;
             kind: string;
@@ -2349,6 +2377,8 @@ export interface components {
              * @default 0
              */
             late?: number | string;
+            /** @default township */
+            level?: string;
             /**
              * Format: int32
              * @default 0
@@ -2360,6 +2390,7 @@ export interface components {
             rated: number | string;
             /** Format: int32 */
             reassigned: number | string;
+            relationId?: null | string;
             /** Format: int32 */
             reported: number | string;
             /**
@@ -4237,6 +4268,55 @@ export interface operations {
             };
         };
     };
+    ExportAssignments: {
+        parameters: {
+            query?: {
+                format?: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     ExportAttachments: {
         parameters: {
             query?: {
@@ -6007,6 +6087,7 @@ export interface operations {
                 date?: string;
                 format?: string;
                 from?: string;
+                level?: string;
                 period?: string;
                 to?: string;
             };
@@ -6056,6 +6137,7 @@ export interface operations {
         parameters: {
             query?: {
                 from?: string;
+                level?: string;
                 to?: string;
             };
             header?: never;
@@ -6977,14 +7059,19 @@ export interface operations {
             query?: {
                 agencyCode?: string;
                 branchId?: string;
+                departmentId?: string;
                 from?: string;
+                institutionId?: string;
+                level?: string;
                 overdue?: boolean;
                 page?: number | string;
                 pageSize?: number | string;
                 q?: string;
+                relationId?: string;
                 status?: string;
                 to?: string;
                 townshipId?: string;
+                unitId?: string;
             };
             header?: never;
             path?: never;

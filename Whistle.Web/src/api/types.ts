@@ -51,6 +51,7 @@ export type UserRole =
   | 'department'
   | 'institution'
   | 'establishment-office'
+
 /** A whistle's level: a township's whistle, or a city department's work request (工作事项) along a relation. */
 export type WhistleLevel = 'township' | 'city'
 export type Rating = 'satisfied' | 'basically-satisfied' | 'unsatisfied'
@@ -342,6 +343,22 @@ export interface Assessment {
   branches: AssessmentUnit[]
   timeToReportHistogram?: HistogramBucket[]
   trend?: TrendPoint[]
+  /** Issue 17: the level counted (`township`, `city`, `both`) and, at the city level, the institutions ranked overall, each department's ranking of its institutions, the offices and the relations. */
+  level?: AssessmentLevel | string
+  institutions?: AssessmentUnit[]
+  departments?: DepartmentRanking[]
+  offices?: AssessmentUnit[]
+  relations?: AssessmentUnit[]
+}
+
+export type AssessmentLevel = 'township' | 'city' | 'both'
+
+/** A department's ranking of the institutions it asks (on its own work requests). */
+export interface DepartmentRanking {
+  departmentId: string
+  departmentName: string
+  departmentNameEn: string
+  institutions: AssessmentUnit[]
 }
 
 // ---- whistle list upkeep: audit trail ----
