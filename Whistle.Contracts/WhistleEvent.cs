@@ -24,7 +24,26 @@ public sealed record WhistleEvent(
     IReadOnlyDictionary<string, object?>? NoteParams = null,
     HeadsSnapshot? Heads = null,
     IReadOnlyList<AttachmentSnapshot>? Attachments = null,
+    SubmissionSnapshot? Submission = null,
     FollowUpSnapshot? FollowUp = null);
+
+/// <summary>
+/// An institution's submission to a department on the stream (issue 17): a 请示 (<c>kind: "request"</c>), a 报告
+/// (<c>"report"</c>) or a 选拔任用备案 (<c>"filing"</c>). The event's <c>whistleId</c> is its id. Pushed to the city
+/// (the establishment office), the department addressed and the institution (and the office that filed it) only.
+/// </summary>
+public sealed record SubmissionSnapshot(
+    string Id,
+    string Kind,
+    string RelationId,
+    string InstitutionId,
+    string? UnitId,
+    string DepartmentId,
+    string Title,
+    string Status,
+    DateTimeOffset DueAt,
+    string? Answer);
+
 
 /// <summary>
 /// The establishment office's follow-up (督促建立机制, issue 17) on the stream; the event's <c>whistleId</c> is its id.
@@ -172,6 +191,10 @@ public static class WhistleEventTypes
     public const string RecommendationDecided = nameof(RecommendationDecided);
     public const string RecommendationReminded = nameof(RecommendationReminded);
     public const string RecommendationEscalated = nameof(RecommendationEscalated);
+    public const string SubmissionFiled = nameof(SubmissionFiled);
+    public const string SubmissionAnswered = nameof(SubmissionAnswered);
+    public const string SubmissionReminded = nameof(SubmissionReminded);
+    public const string SubmissionEscalated = nameof(SubmissionEscalated);
     public const string FollowUpRaised = nameof(FollowUpRaised);
     public const string FollowUpReplied = nameof(FollowUpReplied);
     public const string FollowUpReminded = nameof(FollowUpReminded);

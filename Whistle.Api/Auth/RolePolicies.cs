@@ -22,6 +22,11 @@ public static class RolePolicies
     /// <summary>The city level's organisation (GET /api/city, issue 17): departments, institutions, the establishment office, the supervisors.</summary>
     public const string City = "city";
 
+    /// <summary>
+    /// An institution's submissions to its departments (请示报告, 选拔任用备案; issue 17): institutions submit, departments
+    /// answer, the establishment office reads; every other role 403 (and a city role not concerned 404: the submissions rule).
+    /// </summary>
+    public const string Submissions = "submissions";
     /// <summary>The establishment office's view of every relation (GET /api/city/office, issue 17): the office and the supervisors.</summary>
     public const string EstablishmentOffice = "establishment-office";
 
@@ -59,6 +64,7 @@ public static class RolePolicies
         Policy(Supervisor, Roles.Supervisor);
         Policy(City, Roles.Department, Roles.Institution, Roles.EstablishmentOffice, Roles.Supervisor);
         Policy(Department, Roles.Department);
+        Policy(Submissions, Roles.Department, Roles.Institution, Roles.EstablishmentOffice);
         Policy(EstablishmentOffice, Roles.EstablishmentOffice, Roles.Supervisor);
         Policy(Organisation, [.. Roles.Business, Roles.SysAdmin, Roles.SecAdmin]);
         Policy(WhistleList, [.. Roles.Business, Roles.SysAdmin]);

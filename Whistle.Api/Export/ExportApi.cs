@@ -29,6 +29,15 @@ public static class ExportApi
     [
         "编号", "吹哨时间(UTC)", "乡镇(街道)", "事项编码", "紧急程度", "状态", "标题", "描述", "地址", "纬度", "经度",
         "吹哨账号", "吹哨人", "最后更新(UTC)", "报到单数", "已报到", "已办结", "已退回", "附件数",
+        "层级", "委办局", "工作事项编码", "工作关系",
+    ];
+
+    private static readonly string[] AssignmentHeader =
+    [
+        "报到单编号", "哨单编号", "层级", "乡镇(街道)", "委办局", "事项编码", "工作事项编码", "工作关系",
+        "区县部门", "派驻分支机构", "市直事业单位", "内设科室(派驻机构)", "角色", "状态",
+        "派单时间(UTC)", "报到时限(UTC)", "办结时限(UTC)", "报到时间(UTC)", "办结时间(UTC)", "退回时间(UTC)", "改派时间(UTC)",
+        "评价", "提醒次数", "督办次数",
     ];
 
     private static readonly string[] TimelineHeader =
@@ -41,6 +50,8 @@ public static class ExportApi
             .ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapGet("/whistles", Whistles).WithName("ExportWhistles")
             .Produces(StatusCodes.Status200OK, contentType: "text/csv", additionalContentTypes: ["application/jsonl"]);
+        api.MapGet("/assignments", Assignments).WithName("ExportAssignments")
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv", additionalContentTypes: ["application/jsonl"]);
         api.MapGet("/timeline", Timeline).WithName("ExportTimeline")
             .Produces(StatusCodes.Status200OK, contentType: "text/csv", additionalContentTypes: ["application/jsonl"]);
         api.MapGet("/attachments", Attachments).WithName("ExportAttachments")
@@ -51,6 +62,11 @@ public static class ExportApi
     private static Results<PushStreamHttpResult, ValidationProblem, ProblemHttpResult> Whistles(
         HttpContext http, ExportQueries queries, TimeProvider time, DateTimeOffset? from = null, DateTimeOffset? to = null, string? format = null) =>
         Export(http, time, from, to, format, "whistles", queries.WhistlesAsync, WhistleHeader, WhistleCells);
+
+    /// <summary>The duties dispatched in the period, one row each, at both levels (issue 17).</summary>
+    private static Results<PushStreamHttpResult, ValidationProblem, ProblemHttpResult> Assignments(
+        HttpContext http, ExportQueries queries, TimeProvider time, DateTimeOffset? from = null, DateTimeOffset? to = null, string? format = null) =>
+        Export(http, time, from, to, format, "assignments", queries.AssignmentsAsync, AssignmentHeader, AssignmentCells);
 
     private static Results<PushStreamHttpResult, ValidationProblem, ProblemHttpResult> Timeline(
         HttpContext http, ExportQueries queries, TimeProvider time, DateTimeOffset? from = null, DateTimeOffset? to = null, string? format = null) =>
@@ -170,11 +186,20 @@ public static class ExportApi
     private static void WhistleCells(CsvWriter csv, WhistleExportRow w) =>
         csv.Text(w.Id).Text(Time(w.RaisedAt)).Text(w.TownshipId).Text(w.MatterCode).Text(w.Urgency).Text(w.Status).Text(w.Title)
             .Text(w.Description).Text(w.Address).Number(w.Latitude).Number(w.Longitude).Text(w.RaisedByUser).Text(w.RaisedByName)
-            .Text(Time(w.UpdatedAt)).Number(w.Assignments).Number(w.Reported).Number(w.Resolved).Number(w.Declined).Number(w.Attachments);
+            .Text(Time(w.UpdatedAt)).Number(w.Assignments).Number(w.Reported).Number(w.Resolved).Number(w.Declined).Number(w.Attachments)
+            .Text(w.Level).Text(w.DepartmentId).Text(w.WorkItemCode).Text(w.RelationId);
+
+    private static void AssignmentCells(CsvWriter csv, AssignmentExportRow a) =>
+        csv.Text(a.Id).Text(a.WhistleId).Text(a.Level).Text(a.TownshipId).Text(a.DepartmentId).Text(a.MatterCode).Text(a.WorkItemCode).Text(a.RelationId)
+            .Text(a.AgencyCode).Text(a.BranchId).Text(a.InstitutionId).Text(a.UnitId).Text(a.Role).Text(a.Status)
+            .Text(Time(a.DispatchedAt)).Text(Time(a.ReportBy)).Text(Time(a.ResolveBy)).Text(Time(a.ReportedAt)).Text(Time(a.ResolvedAt))
+            .Text(Time(a.DeclinedAt)).Text(Time(a.ReassignedAt)).Text(a.Rating).Number(a.ReminderCount).Number(a.EscalationCount);
 
     private static void TimelineCells(CsvWriter csv, TimelineExportRow e) =>
         csv.Number(e.Sequence).Text(Time(e.OccurredAt)).Text(e.WhistleId).Text(e.AssignmentId).Text(e.Type).Text(e.ActorUser)
             .Text(e.ActorName).Text(e.ActorOrg).Text(e.Note);
+
+    private static string? Time(DateTimeOffset? t) => t is { } v ? Time(v) : null;
 
     private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 }

@@ -257,6 +257,7 @@ public static class ApiExtensions
         app.MapCityApi();
         app.MapEstablishmentOfficeApi();
         app.MapWorkRequestsApi();
+        Whistle.Api.City.SubmissionsApi.MapSubmissionsApi(app);
         app.MapMapApi();
         app.MapWhistleListUpkeepApi();
         app.MapAuditApi();

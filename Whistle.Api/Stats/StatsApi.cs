@@ -13,8 +13,11 @@ using Whistle.Core.Text;
 
 namespace Whistle.Api.Stats;
 
-/// <summary><paramref name="AsOf"/>: the moment the rates were counted at (a duty is due once its limit passed before it).</summary>
-public sealed record ResponseTimesDto(DateTimeOffset From, DateTimeOffset To, DateTimeOffset AsOf, IReadOnlyList<UnitFigures> Agencies, IReadOnlyList<UnitFigures> Branches);
+/// <summary><paramref name="AsOf"/>: the moment the rates were counted at (a duty is due once its limit passed before it).
+/// <paramref name="Level"/>: <c>township</c>, <c>city</c> or <c>both</c>; the city's lists are empty at the township level and the township's at the city level.</summary>
+public sealed record ResponseTimesDto(
+    DateTimeOffset From, DateTimeOffset To, DateTimeOffset AsOf, IReadOnlyList<UnitFigures> Agencies, IReadOnlyList<UnitFigures> Branches,
+    string Level, IReadOnlyList<UnitFigures> Institutions, IReadOnlyList<DepartmentRanking> Departments, IReadOnlyList<UnitFigures> Offices, IReadOnlyList<UnitFigures> Relations);
 
 public sealed record AssessmentDto(
     string Period,
@@ -25,7 +28,12 @@ public sealed record AssessmentDto(
     IReadOnlyList<UnitFigures> Agencies,
     IReadOnlyList<UnitFigures> Branches,
     IReadOnlyList<HistogramBucket> TimeToReportHistogram,
-    IReadOnlyList<TrendPoint> Trend);
+    IReadOnlyList<TrendPoint> Trend,
+    string Level,
+    IReadOnlyList<UnitFigures> Institutions,
+    IReadOnlyList<DepartmentRanking> Departments,
+    IReadOnlyList<UnitFigures> Offices,
+    IReadOnlyList<UnitFigures> Relations);
 
 /// <summary>Response times and the assessment (实绩考核): supervisors see the county, a township the branches stationed in it, an agency itself and its branches.</summary>
 public static class StatsApi
@@ -43,16 +51,19 @@ public static class StatsApi
     }
 
     private static async Task<Results<Ok<ResponseTimesDto>, ValidationProblem, ProblemHttpResult>> ResponseTimes(
-        HttpContext http, StatsQueries queries, CountyCatalogHolder county, TimeProvider time, CancellationToken ct, DateTimeOffset? from = null, DateTimeOffset? to = null)
+        HttpContext http, StatsQueries queries, CountyCatalogHolder county, TimeProvider time, CancellationToken ct, DateTimeOffset? from = null, DateTimeOffset? to = null, string? level = null)
     {
         var user = CurrentUser.From(http);
         if (Forbidden(user) is { } forbidden) return forbidden;
         var end = to ?? time.GetUtcNow();
         var start = from ?? end.AddDays(-30);
-        if (RangeErrors(start, end) is { Count: > 0 } errors) return ProblemResults.Validation(errors);
+        var errors = RangeErrors(start, end);
+        var chosen = Level(user, level, errors);
+        if (errors.Count > 0) return ProblemResults.Validation(errors);
+        if (LevelForbidden(user, chosen!) is { } notYours) return notYours;
         var asOf = time.GetUtcNow();
-        var (agencies, branches, _) = await FiguresAsync(queries, county.Catalog, user, start, end, asOf, ct);
-        return TypedResults.Ok(new ResponseTimesDto(start, end, asOf, agencies, branches));
+        var f = await FiguresAsync(queries, county.Catalog, user, chosen!, start, end, asOf, ct);
+        return TypedResults.Ok(new ResponseTimesDto(start, end, asOf, f.Agencies, f.Branches, chosen!, f.City.Institutions, f.City.Departments, f.City.Offices, f.City.Relations));
     }
 
     private static async Task<Results<Ok<AssessmentDto>, PushStreamHttpResult, ValidationProblem, ProblemHttpResult>> Assessment(
@@ -65,7 +76,8 @@ public static class StatsApi
         string? date = null,
         DateTimeOffset? from = null,
         DateTimeOffset? to = null,
-        string? format = null)
+        string? format = null,
+        string? level = null)
     {
         var user = CurrentUser.From(http);
         if (Forbidden(user) is { } forbidden) return forbidden;
@@ -96,17 +108,20 @@ public static class StatsApi
         }
 
         if (format is not (null or "json" or "csv")) errors.Set("format", Problem.OneOf("format", ["json", "csv"], "The format is json or csv."));
+        var chosen = Level(user, level, errors);
         if (errors.Count == 0)
         {
             errors.SetAll(RangeErrors(start, end));
         }
 
         if (errors.Count > 0) return ProblemResults.Validation(errors);
+        if (LevelForbidden(user, chosen!) is { } notYours) return notYours;
 
         var catalog = county.Catalog;
         var asOf = time.GetUtcNow();
-        var (agencies, branches, rows) = await FiguresAsync(queries, catalog, user, start, end, asOf, ct);
-        var dto = new AssessmentDto(label, start, end, asOf, catalog.Weights, agencies, branches, Assessor.TimeToReportHistogram(rows), Assessor.Trend(rows, start, end, asOf));
+        var f = await FiguresAsync(queries, catalog, user, chosen!, start, end, asOf, ct);
+        var dto = new AssessmentDto(label, start, end, asOf, catalog.Weights, f.Agencies, f.Branches, Assessor.TimeToReportHistogram(f.Rows), Assessor.Trend(f.Rows, start, end, asOf),
+            chosen!, f.City.Institutions, f.City.Departments, f.City.Offices, f.City.Relations);
         if (format == "csv")
         {
             var name = label == "month"
@@ -119,9 +134,35 @@ public static class StatsApi
     }
 
     private static ProblemHttpResult? Forbidden(Caller user) =>
-        user.Role is Roles.Supervisor or Roles.Township or Roles.Agency
+        user.Role is Roles.Supervisor or Roles.Township or Roles.Agency or Roles.Department or Roles.Institution or Roles.EstablishmentOffice
             ? null
             : ProblemResults.Forbidden(Problem.AssessmentRoles());
+
+    public const string TownshipLevel = "township", CityLevel = "city", BothLevels = "both";
+
+    /// <summary>
+    /// The level asked for, or the caller's own: the township level for townships, agencies and the supervisors (so
+    /// that every caller from before the city level gets the answer it always got), the city level for the city's roles.
+    /// </summary>
+    private static string? Level(Caller user, string? level, FieldErrors errors)
+    {
+        if (string.IsNullOrWhiteSpace(level))
+        {
+            return user.Role is Roles.Department or Roles.Institution or Roles.EstablishmentOffice ? CityLevel : TownshipLevel;
+        }
+
+        if (level is TownshipLevel or CityLevel or BothLevels) return level;
+        errors.Set("level", Problem.OneOf("level", [TownshipLevel, CityLevel, BothLevels], "The level is township, city or both."));
+        return null;
+    }
+
+    /// <summary>Townships and agencies read the township level; the city's roles the city level; the supervisors either or both.</summary>
+    private static ProblemHttpResult? LevelForbidden(Caller user, string level) =>
+        user.Role == Roles.Supervisor
+        || (level == TownshipLevel && user.Role is Roles.Township or Roles.Agency)
+        || (level == CityLevel && user.Role is Roles.Department or Roles.Institution or Roles.EstablishmentOffice)
+            ? null
+            : ProblemResults.Forbidden(Problem.AssessmentLevel(level));
 
     private static FieldErrors RangeErrors(DateTimeOffset from, DateTimeOffset to)
     {
@@ -131,9 +172,28 @@ public static class StatsApi
         return errors;
     }
 
-    private static Task<(IReadOnlyList<UnitFigures> Agencies, IReadOnlyList<UnitFigures> Branches, IReadOnlyList<AssessedAssignment> Rows)> FiguresAsync(
-        StatsQueries queries, CountyCatalog catalog, Caller user, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct) =>
-        queries.FiguresAsync(catalog, user.Role == Roles.Township ? user.OrgId : null, from, to, asOf, ct, user.Role == Roles.Agency ? user.OrgId : null);
+    private sealed record LevelFigures(IReadOnlyList<UnitFigures> Agencies, IReadOnlyList<UnitFigures> Branches, CityFigures City, IReadOnlyList<AssessedAssignment> Rows);
+
+    private static async Task<LevelFigures> FiguresAsync(
+        StatsQueries queries, CountyCatalog catalog, Caller user, string level, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct)
+    {
+        IReadOnlyList<UnitFigures> agencies = [], branches = [];
+        IReadOnlyList<AssessedAssignment> rows = [];
+        var city = CityFigures.None;
+        if (level is TownshipLevel or BothLevels)
+        {
+            (agencies, branches, rows) = await queries.FiguresAsync(catalog, user.Role == Roles.Township ? user.OrgId : null, from, to, asOf, ct, user.Role == Roles.Agency ? user.OrgId : null);
+        }
+
+        if (level is CityLevel or BothLevels && CityScope.Of(catalog, user) is { } scope)
+        {
+            var (figures, cityRows) = await queries.CityFiguresAsync(catalog, scope, from, to, asOf, ct);
+            city = figures;
+            rows = [.. rows, .. cityRows];
+        }
+
+        return new LevelFigures(agencies, branches, city, rows);
+    }
 
     private static readonly string[] CsvHeader =
     [
@@ -142,26 +202,42 @@ public static class StatsApi
         "响应率", "解决率", "满意率", "综合得分", "会议召集", "按时确认", "会议报到", "迟到", "缺席",
     ];
 
+    /// <summary>The columns a city or both-levels CSV adds (a township-level CSV is as it always was).</summary>
+    private static readonly string[] CityCsvHeader = ["层级", "委办局", "工作关系"];
+
     /// <summary>
     /// UTF-8 with a byte-order mark, so that Excel opens the Chinese text correctly; RFC 4180 quoting; unit names
-    /// neutralised against formula injection and figures written as numbers (<see cref="CsvWriter"/>).
+    /// neutralised against formula injection and figures written as numbers (<see cref="CsvWriter"/>). Agencies, branches,
+    /// then at the city level the institutions (overall), each department's ranking of its institutions, the offices and
+    /// the relations, with three more columns: the level, the department and the relation.
     /// </summary>
     public static async Task WriteCsvAsync(AssessmentDto dto, Stream stream, CancellationToken ct)
     {
         await using var writer = new StreamWriter(stream, CsvWriter.Utf8WithBom, bufferSize: 16 * 1024);
         var csv = new CsvWriter(writer);
-        await csv.WriteRowAsync(CsvHeader, ct);
-        foreach (var u in dto.Agencies.Concat(dto.Branches))
+        var city = dto.Level != TownshipLevel;
+        await csv.WriteRowAsync(city ? [.. CsvHeader, .. CityCsvHeader] : CsvHeader, ct);
+        var rows = dto.Agencies.Concat(dto.Branches).Select(u => (Kind: u.Kind == Assessor.AgencyKind ? "区县事业单位" : "派驻分支机构", Unit: u))
+            .Concat(dto.Institutions.Select(u => ("市直事业单位", u)))
+            .Concat(dto.Departments.SelectMany(d => d.Institutions.Select(u => ("市直事业单位(委办局排名)", u))))
+            .Concat(dto.Offices.Select(u => ("事业单位内设科室(派驻机构)", u)))
+            .Concat(dto.Relations.Select(u => ("工作关系", u)));
+        foreach (var (kind, u) in rows)
         {
-            await csv.Text(u.Kind == Assessor.AgencyKind ? "区县事业单位" : "派驻分支机构").Number(u.Rank)
+            var line = csv.Text(kind).Number(u.Rank)
                 .Text(u.UnitName).Text(u.UnitId).Text(u.AgencyCode).Text(u.TownshipId)
                 .Number(u.Assignments).Number(u.Reported).Number(u.ReportedWithinLimit).Number(u.ResponseDue).Number(u.Resolved).Number(u.ResolvedWithinLimit).Number(u.ResolutionDue)
                 .Number(u.Declined).Number(u.Reassigned).Number(u.Escalated)
                 .Number(u.Rated).Number(u.Satisfied).Number(u.BasicallySatisfied).Number(u.Unsatisfied)
                 .Number(u.TimeToReportP50, "0").Number(u.TimeToReportP90, "0").Number(u.TimeToResolveP50, "0").Number(u.TimeToResolveP90, "0")
                 .Number(u.ResponseRate, "0.0000").Number(u.ResolutionRate, "0.0000").Number(u.SatisfactionRate, "0.0000").Number(u.Score, "0.00")
-                .Number(u.MeetingsSummoned).Number(u.ConfirmedOnTime).Number(u.ReportedIn).Number(u.Late).Number(u.Absent)
-                .EndRowAsync(ct);
+                .Number(u.MeetingsSummoned).Number(u.ConfirmedOnTime).Number(u.ReportedIn).Number(u.Late).Number(u.Absent);
+            if (city)
+            {
+                line = line.Text(u.Level == Whistle.Core.Domain.WhistleLevel.City ? "市级" : "乡镇").Text(u.DepartmentId).Text(u.RelationId);
+            }
+
+            await line.EndRowAsync(ct);
         }
     }
 }

@@ -15,7 +15,14 @@ namespace Whistle.Api.Whistles;
 /// board's search): a township, a unit on the whistle (agency or branch), raised in [<see cref="From"/>, <see cref="To"/>),
 /// a text in title, address or description (or the id), overdue only.
 /// </summary>
-public sealed record WhistleFilter(string? TownshipId, string? AgencyCode, string? BranchId, DateTimeOffset? From, DateTimeOffset? To, string? Q, bool Overdue)
+/// <summary>
+/// The list's filters; the city level's (issue 17): <paramref name="Level"/> (<c>township</c> or <c>city</c>), the
+/// requesting department, an institution or one of its units (office or linked branch) with a duty on the work
+/// request, and the relation it was raised along.
+/// </summary>
+public sealed record WhistleFilter(
+    string? TownshipId, string? AgencyCode, string? BranchId, DateTimeOffset? From, DateTimeOffset? To, string? Q, bool Overdue,
+    string? Level = null, string? DepartmentId = null, string? InstitutionId = null, string? UnitId = null, string? RelationId = null)
 {
     public static readonly WhistleFilter None = new(null, null, null, null, null, null, false);
 }
@@ -45,6 +52,11 @@ public sealed class WhistleQueries(WhistleDatabase database, TimeProvider time)
         (@TownshipId IS NULL OR w.township_id = @TownshipId)
         AND (@AgencyCode IS NULL OR EXISTS (SELECT 1 FROM assignments fa WHERE fa.whistle_id = w.id AND fa.agency_code = @AgencyCode))
         AND (@BranchId IS NULL OR EXISTS (SELECT 1 FROM assignments fb WHERE fb.whistle_id = w.id AND fb.branch_id = @BranchId))
+        AND (@Level IS NULL OR w.level = @Level)
+        AND (@DepartmentId IS NULL OR (w.level = 'city' AND w.township_id = @DepartmentId))
+        AND (@InstitutionId IS NULL OR (w.level = 'city' AND EXISTS (SELECT 1 FROM assignments fi WHERE fi.whistle_id = w.id AND fi.agency_code = @InstitutionId)))
+        AND (@UnitId IS NULL OR (w.level = 'city' AND EXISTS (SELECT 1 FROM assignments fu WHERE fu.whistle_id = w.id AND fu.branch_id = @UnitId)))
+        AND (@RelationId IS NULL OR w.relation_id = @RelationId)
         AND (@From IS NULL OR w.raised_at >= @From)
         AND (@To IS NULL OR w.raised_at < @To)
         AND (@Q IS NULL OR w.id = @QExact OR w.title LIKE @Q ESCAPE '\' OR w.address LIKE @Q ESCAPE '\' OR w.description LIKE @Q ESCAPE '\')
@@ -176,6 +188,11 @@ public sealed class WhistleQueries(WhistleDatabase database, TimeProvider time)
                     where.TownshipId,
                     where.AgencyCode,
                     where.BranchId,
+                    where.Level,
+                    where.DepartmentId,
+                    where.InstitutionId,
+                    where.UnitId,
+                    where.RelationId,
                     where.From,
                     where.To,
                     Q = q is null ? null : $"%{LikeEscaped(q)}%",

@@ -92,7 +92,12 @@ public static class WhistlesApi
         DateTimeOffset? from = null,
         DateTimeOffset? to = null,
         string? q = null,
-        bool overdue = false)
+        bool overdue = false,
+        string? level = null,
+        string? departmentId = null,
+        string? institutionId = null,
+        string? unitId = null,
+        string? relationId = null)
     {
         var errors = Paging(status, page, pageSize);
         var catalog = county.Catalog;
@@ -102,10 +107,20 @@ public static class WhistlesApi
         if (townshipId is not null && catalog.FindTownship(townshipId) is null) errors.Set("townshipId", Problem.Unknown("townshipId", townshipId, $"'{townshipId}' is no township of the county."));
         if (agencyCode is not null && catalog.FindAgency(agencyCode) is null) errors.Set("agencyCode", Problem.Unknown("agencyCode", agencyCode, $"'{agencyCode}' is no agency of the county."));
         if (branchId is not null && catalog.FindBranch(branchId) is null) errors.Set("branchId", Problem.Unknown("branchId", branchId, $"'{branchId}' is no branch of the county."));
+        level = string.IsNullOrWhiteSpace(level) ? null : level;
+        departmentId = string.IsNullOrWhiteSpace(departmentId) ? null : departmentId;
+        institutionId = string.IsNullOrWhiteSpace(institutionId) ? null : institutionId;
+        unitId = string.IsNullOrWhiteSpace(unitId) ? null : unitId;
+        relationId = string.IsNullOrWhiteSpace(relationId) ? null : relationId;
+        if (level is not (null or WhistleLevel.Township or WhistleLevel.City)) errors.Set("level", Problem.OneOf("level", [WhistleLevel.Township, WhistleLevel.City], "The level is township or city."));
+        if (departmentId is not null && catalog.FindDepartment(departmentId) is null) errors.Set("departmentId", Problem.Unknown("departmentId", departmentId, $"'{departmentId}' is no department of the city."));
+        if (institutionId is not null && catalog.FindInstitution(institutionId) is null) errors.Set("institutionId", Problem.Unknown("institutionId", institutionId, $"'{institutionId}' is no institution of the city."));
+        if (unitId is not null && catalog.FindUnit(unitId) is null) errors.Set("unitId", Problem.Unknown("unitId", unitId, $"'{unitId}' is no office or linked branch of an institution of the city."));
+        if (relationId is not null && catalog.FindRelation(relationId) is null) errors.Set("relationId", Problem.Unknown("relationId", relationId, $"'{relationId}' is no relation of the city."));
         if (from is not null && to is not null && to <= from) errors.Set("to", Problem.EndBeforeStart());
         WhistleValidation.Text(errors, "q", q, WhistleValidation.TitleMax, required: false);
         if (errors.Count > 0) return ProblemResults.Validation(errors);
-        var filter = new WhistleFilter(townshipId, agencyCode, branchId, from, to, q, overdue);
+        var filter = new WhistleFilter(townshipId, agencyCode, branchId, from, to, q, overdue, level, departmentId, institutionId, unitId, relationId);
         return TypedResults.Ok(await queries.ListAsync(CurrentUser.From(http), status ?? "open", filter, page, pageSize, ct));
     }
 

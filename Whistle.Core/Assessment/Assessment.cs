@@ -16,7 +16,13 @@ public sealed record AssessedAssignment(
     DateTimeOffset? ResolvedAt,
     string? Rating,
     int EscalationCount,
-    DateTimeOffset? ReassignedAt = null);
+    DateTimeOffset? ReassignedAt = null,
+    string Level = WhistleLevel.Township,
+    string? RelationId = null)
+{
+    /// <summary>The requesting department of a work request (the column <c>township_id</c> holds it at the city level).</summary>
+    public string? DepartmentId => Level == WhistleLevel.City ? TownshipId : null;
+}
 
 /// <summary>One summons to a coordination meeting, as the assessment counts attendance.</summary>
 public sealed record AssessedSummons(
@@ -62,7 +68,10 @@ public sealed record UnitFigures(
     int ConfirmedOnTime = 0,
     int ReportedIn = 0,
     int Late = 0,
-    int Absent = 0);
+    int Absent = 0,
+    string Level = WhistleLevel.Township,
+    string? DepartmentId = null,
+    string? RelationId = null);
 
 public sealed record HistogramBucket(int? UpToMinutes, int Count);
 

@@ -18,7 +18,7 @@ public sealed class StatsQueries(WhistleDatabase database)
         SELECT a.agency_code AS AgencyCode, a.branch_id AS BranchId, w.township_id AS TownshipId, a.status,
                a.dispatched_at AS DispatchedAt, a.report_by AS ReportBy, a.resolve_by AS ResolveBy,
                a.reported_at AS ReportedAt, a.resolved_at AS ResolvedAt, a.rating, a.escalation_count AS EscalationCount,
-               a.reassigned_at AS ReassignedAt
+               a.reassigned_at AS ReassignedAt, w.level AS Level, w.relation_id AS RelationId
         FROM assignments a JOIN whistles w ON w.id = a.whistle_id
         WHERE a.dispatched_at >= @From AND a.dispatched_at < @To AND w.status <> 'cancelled';
         """;
@@ -53,11 +53,13 @@ public sealed class StatsQueries(WhistleDatabase database)
         public string? Rating { get; init; }
         public int EscalationCount { get; init; }
         public DateTimeOffset? ReassignedAt { get; init; }
+        public string Level { get; init; } = WhistleLevel.Township;
+        public string? RelationId { get; init; }
     }
 
     public async Task<IReadOnlyList<AssessedAssignment>> AssignmentsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct) =>
         (await database.ReadAsync(c => c.QueryAsync<Row>(AssignmentsInRangeSql, new { From = from, To = to }), ct))
-            .Select(r => new AssessedAssignment(r.AgencyCode, r.BranchId, r.TownshipId, r.Status, r.DispatchedAt, r.ReportBy, r.ResolveBy, r.ReportedAt, r.ResolvedAt, r.Rating, r.EscalationCount, r.ReassignedAt))
+            .Select(r => new AssessedAssignment(r.AgencyCode, r.BranchId, r.TownshipId, r.Status, r.DispatchedAt, r.ReportBy, r.ResolveBy, r.ReportedAt, r.ResolvedAt, r.Rating, r.EscalationCount, r.ReassignedAt, r.Level, r.RelationId))
             .ToList();
 
     public async Task<IReadOnlyList<AssessedSummons>> SummonsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct) =>
@@ -68,7 +70,7 @@ public sealed class StatsQueries(WhistleDatabase database)
     private const string UnsatisfiedSql = """
         SELECT a.whistle_id AS WhistleId, w.title AS WhistleTitle, a.id AS AssignmentId, a.rating_comment AS Comment, a.dispatched_at AS DispatchedAt
         FROM assignments a JOIN whistles w ON w.id = a.whistle_id
-        WHERE a.branch_id = @BranchId AND a.rating = 'unsatisfied' AND a.dispatched_at >= @From AND a.dispatched_at < @To AND w.status <> 'cancelled'
+        WHERE a.branch_id = @BranchId AND w.level = 'township' AND a.rating = 'unsatisfied' AND a.dispatched_at >= @From AND a.dispatched_at < @To AND w.status <> 'cancelled'
         ORDER BY a.dispatched_at, a.id;
         """;
 
@@ -78,10 +80,14 @@ public sealed class StatsQueries(WhistleDatabase database)
     /// supervisor (both null), as of <paramref name="asOf"/>: the one computation of the assessment API and of an
     /// assessment form's evidence.
     /// </summary>
+    /// <remarks>
+    /// Only the township level's duties count here (a work request routed to a linked branch is the city's, issue 17):
+    /// <see cref="CityFiguresAsync"/> counts those.
+    /// </remarks>
     public async Task<(IReadOnlyList<UnitFigures> Agencies, IReadOnlyList<UnitFigures> Branches, IReadOnlyList<AssessedAssignment> Rows)> FiguresAsync(
         CountyCatalog catalog, string? townshipId, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct, string? agencyCode = null)
     {
-        var rows = await AssignmentsAsync(from, to, ct);
+        var rows = (await AssignmentsAsync(from, to, ct)).Where(r => r.Level == WhistleLevel.Township).ToList();
         var summons = await SummonsAsync(from, to, ct);
         var weights = catalog.Weights;
         if (townshipId is not null)
@@ -101,6 +107,24 @@ public sealed class StatsQueries(WhistleDatabase database)
 
         return (Assessor.Agencies(catalog, rows, weights, asOf, summons), Assessor.Branches(catalog, rows, weights, asOf, null, summons), rows);
     }
+
+    /// <summary>
+    /// The city level's figures (issue 17) as <paramref name="scope"/> sees them, and the work requests' duties they
+    /// count: the same rates, times, score and ranking as the township's (<see cref="CityAssessor"/>).
+    /// </summary>
+    public async Task<(CityFigures Figures, IReadOnlyList<AssessedAssignment> Rows)> CityFiguresAsync(
+        CountyCatalog catalog, CityScope scope, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct)
+    {
+        var rows = (await AssignmentsAsync(from, to, ct)).Where(scope.Covers).ToList();
+        return (CityAssessor.Figures(catalog, scope, rows, catalog.Weights, asOf), rows);
+    }
+
+    /// <summary>
+    /// The figures of some relations over a period (each relation's work requests, whoever asked): for a view of the
+    /// relations such as the establishment office's.
+    /// </summary>
+    public async Task<IReadOnlyList<UnitFigures>> RelationFiguresAsync(CountyCatalog catalog, IEnumerable<string> relationIds, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct) =>
+        CityAssessor.Relations(catalog, relationIds, await AssignmentsAsync(from, to, ct), catalog.Weights, asOf);
 
     /// <summary>The branches of one township as the township's assessment shows them (see <see cref="FiguresAsync"/>).</summary>
     public async Task<IReadOnlyList<UnitFigures>> TownshipBranchesAsync(CountyCatalog catalog, string townshipId, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct) =>

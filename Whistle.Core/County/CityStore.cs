@@ -45,8 +45,8 @@ public static class CityStore
 
     // A record kept in upkeep (recorded_by set) is the live one: the file's record of the same kind does not replace it.
     private const string InsertMechanismSql = """
-        INSERT INTO relation_mechanisms (relation_id, kind, title, body, reference)
-        SELECT @RelationId, @Kind, @Title, @Body, @Reference
+        INSERT INTO relation_mechanisms (relation_id, kind, title, body, reference, within_days)
+        SELECT @RelationId, @Kind, @Title, @Body, @Reference, @WithinDays
         WHERE NOT EXISTS (SELECT 1 FROM relation_mechanisms WHERE relation_id = @RelationId AND kind = @Kind);
         """;
 
@@ -116,7 +116,7 @@ public static class CityStore
             t);
         await c.ExecuteAsync(
             InsertMechanismSql,
-            city.Relations.SelectMany(r => r.MechanismsOrEmpty.Select(m => new { RelationId = r.Id, m.Kind, m.Title, m.Body, m.Reference })),
+            city.Relations.SelectMany(r => r.MechanismsOrEmpty.Select(m => new { RelationId = r.Id, m.Kind, m.Title, m.Body, m.Reference, m.WithinDays })),
             t);
         await c.ExecuteAsync(
             UpsertWorkItemSql,
@@ -146,7 +146,7 @@ public static class CityStore
         SELECT id, institution_id AS InstitutionId, kind, name, name_en AS NameEn, branch_id AS BranchId FROM institution_units ORDER BY position, id;
         SELECT id, kind, institution_id AS InstitutionId, name, name_en AS NameEn FROM city_relations ORDER BY position, id;
         SELECT relation_id AS RelationId, department_id AS DepartmentId, role, field, field_en AS FieldEn FROM relation_departments ORDER BY relation_id, position;
-        SELECT relation_id AS RelationId, kind, title, body, reference FROM relation_mechanisms ORDER BY relation_id, kind;
+        SELECT relation_id AS RelationId, kind, title, body, reference, within_days AS WithinDays FROM relation_mechanisms ORDER BY relation_id, kind;
         SELECT code, relation_id AS RelationId, department_id AS DepartmentId, unit_id AS UnitId, name, name_en AS NameEn, process, content, standard,
                report_within_minutes AS ReportWithinMinutes, resolve_within_minutes AS ResolveWithinMinutes, active
         FROM work_items ORDER BY relation_id, position, code;
@@ -195,6 +195,7 @@ public static class CityStore
         public string Title { get; init; } = "";
         public string? Body { get; init; }
         public string? Reference { get; init; }
+        public int? WithinDays { get; init; }
     }
 
     private sealed record WorkItemRow
@@ -244,6 +245,6 @@ public static class CityStore
                 items[r.Id].Select(w => new WorkItemInfo(
                     w.Code, w.Name, w.NameEn, w.Process, w.Content, w.Standard, w.ReportWithinMinutes, w.ResolveWithinMinutes,
                     w.DepartmentId, w.UnitId, w.Active)).ToList(),
-                mechanisms[r.Id].Select(m => new MechanismInfo(m.Kind, m.Title, m.Body, m.Reference)).ToList())).ToList());
+                mechanisms[r.Id].Select(m => new MechanismInfo(m.Kind, m.Title, m.Body, m.Reference, m.WithinDays)).ToList())).ToList());
     }
 }

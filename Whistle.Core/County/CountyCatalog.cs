@@ -257,6 +257,8 @@ public sealed class CountyCatalog
             {
                 if (!MechanismKind.All.Contains(m.Kind) || m.Kind == MechanismKind.WorkItems) problems.Add($"city: relation '{r.Id}' records the unknown mechanism '{m.Kind}'.");
                 if (string.IsNullOrWhiteSpace(m.Title)) problems.Add($"city: relation '{r.Id}' records '{m.Kind}' without a title.");
+                if (m.WithinDays is { } days && (days is < 1 or > 366 || m.Kind is not (MechanismKind.RequestReport or MechanismKind.AppointmentFiling)))
+                    problems.Add($"city: relation '{r.Id}' gives '{m.Kind}' withinDays {days}: only request-report and appointment-filing take one, between 1 and 366.");
             }
 
             if (r.MechanismsOrEmpty.GroupBy(m => m.Kind).Any(g => g.Count() > 1)) problems.Add($"city: relation '{r.Id}' records a mechanism twice.");

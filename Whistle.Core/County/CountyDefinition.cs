@@ -125,8 +125,12 @@ public sealed record WorkItemInfo(
     public MatterLimit Limit => new(ReportWithinMinutes, ResolveWithinMinutes);
 }
 
-/// <summary>One record of a relation's mechanism (<see cref="Domain.MechanismKind"/>): its title, text and the document it is in.</summary>
-public sealed record MechanismInfo(string Kind, string Title, string? Body = null, string? Reference = null);
+/// <summary>
+/// One record of a relation's mechanism (<see cref="Domain.MechanismKind"/>): its title, text and the document it is in;
+/// a <c>request-report</c> or <c>appointment-filing</c> record may set the days the department has to answer
+/// (<see cref="WithinDays"/>; else <c>Whistle:Submissions</c>).
+/// </summary>
+public sealed record MechanismInfo(string Kind, string Title, string? Body = null, string? Reference = null, int? WithinDays = null);
 
 public sealed record RelationInfo(
     string Id,

@@ -181,6 +181,34 @@ public static class Visibility
     public static IReadOnlyList<string> HeadsAudience(string townshipId, string agencyCode) =>
         [AudienceGroups.County, AudienceGroups.Township(townshipId), AudienceGroups.Agency(agencyCode)];
 
+    // ---- An institution's submissions to its departments (请示报告, 选拔任用备案) -----------------------------------
+
+    /// <summary>
+    /// A submission (its row aliased <c>s</c>) is the caller's to see: the institution that submitted it (an office
+    /// account only what its office submitted), the department it is addressed to, and the city's establishment office.
+    /// No other department or institution, no township-level role, not the county's supervisors.
+    /// </summary>
+    public const string SubmissionCondition = """
+        ((@Role = 'establishment-office')
+         OR (@Role = 'department' AND s.department_id = @Org)
+         OR (@Role = 'institution' AND (s.institution_id = @Org OR s.unit_id = @Org)))
+        """;
+
+    /// <summary>The C# form of <see cref="SubmissionCondition"/>.</summary>
+    public static bool CanSeeSubmission(Caller caller, string institutionId, string? unitId, string departmentId) => caller.Role switch
+    {
+        Roles.EstablishmentOffice => true,
+        Roles.Department => departmentId == caller.OrgId,
+        Roles.Institution => institutionId == caller.OrgId || (unitId is not null && unitId == caller.OrgId),
+        _ => false,
+    };
+
+    /// <summary>The push groups of a submission's event: the city, the department, the institution and the office that filed it.</summary>
+    public static IReadOnlyList<string> SubmissionAudience(string institutionId, string? unitId, string departmentId) =>
+        unitId is null
+            ? [AudienceGroups.City, AudienceGroups.Department(departmentId), AudienceGroups.Institution(institutionId)]
+            : [AudienceGroups.City, AudienceGroups.Department(departmentId), AudienceGroups.Institution(institutionId), AudienceGroups.Institution(unitId)];
+
     // ---- Events ------------------------------------------------------------------------------------------------
 
     /// <summary>

@@ -75,6 +75,11 @@ public static class WhistleCoreExtensions
             .Validate(o => o.MaxImagePixels is >= 10_000 and <= 200_000_000, "Whistle:Attachments:MaxImagePixels must be between 10000 and 200000000 (default: 50000000).")
             .Validate(o => o.DraftLifetime >= TimeSpan.FromMinutes(5) && o.DraftLifetime <= TimeSpan.FromDays(30), "Whistle:Attachments:DraftLifetime must be between 00:05:00 and 30.00:00:00 (default: 1.00:00:00).")
             .ValidateOnStart();
+        services.AddOptions<City.SubmissionOptions>().BindConfiguration(City.SubmissionOptions.Section)
+            .Validate(o => o.AnswerDays is >= 1 and <= 366, "Whistle:Submissions:AnswerDays must be between 1 and 366 (default: 10).")
+            .Validate(o => o.FilingDays is >= 1 and <= 366, "Whistle:Submissions:FilingDays must be between 1 and 366 (default: 15).")
+            .Validate(o => o.RepeatEveryHours is >= 1 and <= 720, "Whistle:Submissions:RepeatEveryHours must be between 1 and 720 (default: 24).")
+            .ValidateOnStart();
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section)
             .Validate(o => o.Retention >= AuditOptions.MinimumRetention, "Whistle:Audit:Retention must be at least 180 days (180.00:00:00): 等保 2.0 keeps audit records for six months or more (default: 365.00:00:00).")
             .Validate(o => o.SealInterval > TimeSpan.Zero && o.SealInterval <= TimeSpan.FromHours(1), "Whistle:Audit:SealInterval must be between 00:00:00 and 01:00:00, e.g. 00:00:05.")
@@ -102,6 +107,8 @@ public static class WhistleCoreExtensions
         services.AddSingleton<Heads.HeadStore>();
         services.AddSingleton<Heads.AssessmentFormStore>();
         services.AddSingleton<Heads.RecommendationStore>();
+        services.AddSingleton<City.SubmissionStore>();
+        services.AddSingleton<City.SubmissionQueries>();
         services.AddSingleton<Assessment.StatsQueries>(); // the assessment's figures: the API's and the forms' pre-fill
 
         // Registered before the bus so that the schema and the county exist before any consumer runs.

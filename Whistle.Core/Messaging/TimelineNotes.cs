@@ -16,6 +16,12 @@ public static class TimelineNotes
     /// <summary>An institution decided on a head without the township's opinion, its limit having passed (no values).</summary>
     public const string DecidedWithoutOpinion = "decided-without-opinion";
 
+    /// <summary>An institution filed a stationed branch head's appointment without the township's opinion (none asked, or its limit passed unanswered; no values).</summary>
+    public const string FiledWithoutOpinion = "filed-without-opinion";
+
+    /// <summary>A filing follows the township's opinion on the appointment: <c>answer</c> (agree / disagree).</summary>
+    public const string FiledWithOpinion = "filed-with-opinion";
+
     public static IReadOnlyDictionary<string, object?> Unit(string agencyCode, string? branchId) =>
         new Dictionary<string, object?> { ["agencyCode"] = agencyCode, ["branchId"] = branchId };
 

@@ -37,6 +37,19 @@ public static class Problem
     public static ProblemText NotOnWhistleList(string matterCode) => P(ProblemCodes.NotOnWhistleList, $"'{matterCode}' is not on the whistle list.", ("matterCode", matterCode));
     public static ProblemText NotOnRelationList(string workItemCode, string institutionId) =>
         P(ProblemCodes.NotOnRelationList, $"'{workItemCode}' is not on the list of work items of a relation your department has with '{institutionId}'.", ("workItemCode", workItemCode), ("institutionId", institutionId));
+    public static ProblemText DepartmentNotOnRelation(string departmentId, string relationId) =>
+        P(ProblemCodes.DepartmentNotOnRelation, $"'{departmentId}' is not a department of the relation '{relationId}'.", ("departmentId", departmentId), ("relationId", relationId));
+    public static ProblemText FilingOneToOne(string relationId) =>
+        P(ProblemCodes.FilingOneToOne, $"An appointment is filed with the managing department of a one-to-one relation; '{relationId}' is not one.", ("relationId", relationId));
+    public static ProblemText HeadUnitNotOfInstitution(string unitId) =>
+        P(ProblemCodes.HeadUnitNotOfInstitution, $"'{unitId}' is not an internal office or branch of your institution.", ("unitId", unitId));
+    public static ProblemText ConsultationNotOfBranch(string recommendationId) =>
+        P(ProblemCodes.ConsultationNotOfBranch, $"'{recommendationId}' is not your consultation of the township on this branch's head.", ("recommendationId", recommendationId));
+    public static ProblemText SubmissionAnswered(string answer) =>
+        P(ProblemCodes.SubmissionAnswered, $"It was answered already ({answer}).", ("answer", answer));
+    public static ProblemText SubmissionChanged() => P(ProblemCodes.SubmissionChanged, "It changed meanwhile; reload it.");
+    public static ProblemText InstitutionSubmits() => P(ProblemCodes.InstitutionSubmits, "An institution submits requests, reports and filings to its departments.");
+    public static ProblemText SubmissionAnswerer() => P(ProblemCodes.SubmissionAnswerer, "The department it is addressed to answers it.");
     public static ProblemText StartsInPast() => P(ProblemCodes.StartsInPast, "The meeting starts in the future.");
     public static ProblemText DueInPast() => P(ProblemCodes.DueInPast, "A decision is due in the future.");
     public static ProblemText MeetingLength() => P(ProblemCodes.MeetingLength, "The meeting ends after it starts, the same day or the next.");
@@ -246,7 +259,8 @@ public static class Problem
     public static ProblemText MechanismKeepers() => P(ProblemCodes.MechanismKeepers, "The relation's lead department or the establishment office records its mechanism.");
     public static ProblemText SummonsNotYours() => P(ProblemCodes.SummonsNotYours, "Only the summoned unit answers its summons.");
     public static ProblemText MeetingOrganizerOnly(string what) => P(ProblemCodes.MeetingOrganizerOnly, $"The township that called the meeting {what}.");
-    public static ProblemText AssessmentRoles() => P(ProblemCodes.AssessmentRoles, "The assessment is for supervisors, townships and agencies (their own branches).");
+    public static ProblemText AssessmentRoles() => P(ProblemCodes.AssessmentRoles, "The assessment is for supervisors, townships and agencies (their own branches), and at the city level for departments, institutions and the establishment office.");
+    public static ProblemText AssessmentLevel(string level) => P(ProblemCodes.AssessmentLevel, $"The {level} level's assessment is not yours to read: townships and agencies read the township level, the city's roles the city level, the supervisors either or both.");
 
     public static ProblemText UrgeOwnBranches() => P(ProblemCodes.UrgeOwnBranches, "An agency urges its own branches' duties only.");
 

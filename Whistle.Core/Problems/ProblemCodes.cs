@@ -78,6 +78,10 @@ public static class ProblemCodes
     public const string BranchNotOfAgency = "branch-not-of-agency";
     public const string EvidenceUnknown = "evidence-unknown";
     public const string NotOnRelationList = "not-on-relation-list";
+    public const string DepartmentNotOnRelation = "department-not-on-relation";
+    public const string FilingOneToOne = "filing-one-to-one";
+    public const string HeadUnitNotOfInstitution = "head-unit-not-of-institution";
+    public const string ConsultationNotOfBranch = "consultation-not-of-branch";
     public const string NotOnYourRelations = "not-on-your-relations";
     public const string JointMeetingParticipants = "joint-meeting-participants";
     public const string MechanismNotExpected = "mechanism-not-expected";
@@ -121,6 +125,8 @@ public static class ProblemCodes
     public const string RecommendationDecided = "recommendation-decided";
     public const string OpinionNotDue = "opinion-not-due";
     public const string RecommendationChanged = "recommendation-changed";
+    public const string SubmissionAnswered = "submission-answered";
+    public const string SubmissionChanged = "submission-changed";
     public const string MechanismInPlace = "mechanism-in-place";
     public const string FollowUpOpen = "follow-up-open";
     public const string FollowUpClosed = "follow-up-closed";
@@ -141,6 +147,7 @@ public static class ProblemCodes
     public const string SummonsNotYours = "summons-not-yours";
     public const string MeetingOrganizerOnly = "meeting-organizer-only";
     public const string AssessmentRoles = "assessment-roles";
+    public const string AssessmentLevel = "assessment-level";
     public const string UrgeOwnBranches = "urge-own-branches";
     public const string AdministratorAccount = "administrator-account";
     public const string OwnAccountElsewhere = "own-account-elsewhere";
@@ -150,6 +157,8 @@ public static class ProblemCodes
     public const string RecommendationRoles = "recommendation-roles";
     public const string RecommendationAnswerer = "recommendation-answerer";
     public const string RecommendationDecider = "recommendation-decider";
+    public const string InstitutionSubmits = "institution-submits";
+    public const string SubmissionAnswerer = "submission-answerer";
 
     // ---- evidence (issue 14): uploads refused (413 a limit, 415 a type, 400 the rest), links, removal ----
     public const string FileTooLarge = "file-too-large";

@@ -67,6 +67,10 @@ public static class AuditActions
     public const string Decided = "decided";
     public const string DecidedWithoutOpinion = "decided-without-opinion";
 
+    // An institution's submissions to its departments (issue 17): a 请示 or 报告 submitted (the word above), a filing
+    // filed (with or without the township's opinion), answered (the word above).
+    public const string Filed = "filed";
+    public const string FiledWithoutOpinion = "filed-without-opinion";
     // The city level (issue 17): a relation's mechanism recorded in upkeep; the establishment office's follow-ups
     // (raised and answered with the words above, closed once the mechanism is complete).
     public const string Recorded = "recorded";
@@ -100,6 +104,7 @@ public static class AuditEntities
     public const string BranchHead = "branch-head";
     public const string AssessmentForm = "assessment-form";
     public const string Recommendation = "recommendation";
+    public const string Submission = "submission";
     public const string Attachment = "attachment";
     public const string RelationMechanism = "relation-mechanism";
     public const string FollowUp = "follow-up";

@@ -50,6 +50,7 @@ public sealed partial class When_the_data_layer_is_read
         ["assessment_periods"] = ["Whistle.Core/Heads/AssessmentFormStore.cs"],
         ["assessment_forms"] = ["Whistle.Core/Heads/AssessmentFormStore.cs"],
         ["recommendations"] = ["Whistle.Core/Heads/RecommendationStore.cs"],
+        ["submissions"] = ["Whistle.Core/City/SubmissionStore.cs"],
         ["attachments"] = ["Whistle.Core/Attachments/AttachmentStore.cs"],
         ["attachment_chunks"] = ["Whistle.Core/Attachments/DatabaseAttachmentContent.cs"],
         ["departments"] = ["Whistle.Core/County/CityStore.cs"],

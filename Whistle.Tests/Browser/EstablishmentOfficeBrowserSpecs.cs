@@ -35,6 +35,7 @@ public sealed class When_the_establishment_office_checks_the_mechanisms_in_the_b
         using var housing = await _system.SignInAsync("department.city-housing");
         await using var housingPush = await _system.ConnectAsync(housing);
         var page = await _browser.SignInAsync(_system.Api, "establishment-office", BrowserSession.Desktop);
+        await page.GetByTestId("nav-office").ClickAsync();
         await Expect(page.GetByTestId("office-page")).ToBeVisibleAsync(new() { Timeout = Live });
         await Expect(page.GetByTestId("office-summary")).ToContainTextAsync("机制已建立 4 对", new() { Timeout = Live });
         await Expect(page.GetByTestId("office-relations")).ToContainTextAsync("建设工程质量", new() { Timeout = Live });

@@ -102,6 +102,18 @@ public sealed class When_every_role_calls_every_endpoint(string database)
 
     private static Dictionary<string, HttpStatusCode> SupervisorOnly(HttpStatusCode code) => Only("supervisor", code);
 
+    /// <summary>A report of the credit center to 市发展改革委, open (submitted once, by the institution's own account).</summary>
+    private async Task<string> SubmissionAsync()
+    {
+        if (_submission is not null) return _submission;
+        using var institution = await _system.SignInAsync("institution.credit-center");
+        var (status, body, _) = await institution.PostAsync("/api/submissions", new { kind = "report", relationId = "ndrc-credit", title = "矩阵报告", body = "矩阵" });
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Created));
+        return _submission = body!.Str("id");
+    }
+
+    private string? _submission;
+
     /// <summary>A fresh street-vending whistle of 城关: lead 城管 (the "branch" actor), co 市场监管.</summary>
     private async Task<(string Whistle, string Lead)> FreshAsync()
     {
@@ -259,6 +271,15 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             ["POST /api/city/follow-ups/{id}/reply"] = new(async () => new Probe(HttpMethod.Post, $"/api/city/follow-ups/{await FollowUpAsync()}/reply", new { reply = "矩阵" }), E([.. BusinessActors.Select(a => (a, Forbidden))])),
             ["PUT /api/city/relations/{id}/mechanisms/{kind}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/city/relations/construction-guidance/mechanisms/decision-rule", new { title = "矩阵" })), E([.. BusinessActors.Select(a => (a, Forbidden))])),
             ["POST /api/work-requests/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/work-requests", new { institutionId = "credit-center", workItemCode = "credit-data-collection", title = "矩阵" })), E([.. BusinessActors.Select(a => (a, Forbidden))])),
+            // An institution's submissions to its departments (请示报告, 选拔任用备案): none of the township level's roles, not
+            // the supervisors (the city roles' own answers, another institution's and department's 404:
+            // When_an_institution_submits_to_its_departments).
+            ["POST /api/submissions/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/submissions", new { kind = "report", relationId = "ndrc-credit", title = "矩阵", body = "矩阵" })),
+                E([.. BusinessActors.Select(a => (a, Forbidden))])),
+            ["GET /api/submissions/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/submissions", null)), E([.. BusinessActors.Select(a => (a, Forbidden))])),
+            ["GET /api/submissions/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/submissions/{await SubmissionAsync()}", null), E([.. BusinessActors.Select(a => (a, Forbidden))])),
+            ["POST /api/submissions/{id}/answer"] = new(async () => new Probe(HttpMethod.Post, $"/api/submissions/{await SubmissionAsync()}/answer", new { answer = "noted" }),
+                E([.. BusinessActors.Select(a => (a, Forbidden))])),
             // 系统管理员: the whistle list and the county's settings.
             ["PUT /api/whistle-list/{code}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/whistle-list/matrix-matter", matter)), Only("sysadmin", Ok)),
             ["DELETE /api/whistle-list/{code}"] = new(async () =>
@@ -364,6 +385,8 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             ["POST /api/recommendations/{id}/decide"] = new(async () => new Probe(HttpMethod.Post, $"/api/recommendations/{await ConsultationAsync()}/decide", new { decision = "免去职务" }),
                 Set(HeadsVisible(Forbidden), "agency", Conflict)),
             ["GET /api/export/whistles"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/whistles", null)), SupervisorOnly(Ok)),
+            // Issue 17: one row per duty, both levels.
+            ["GET /api/export/assignments"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/assignments", null)), SupervisorOnly(Ok)),
             ["GET /api/export/timeline"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/timeline", null)), SupervisorOnly(Ok)),
             ["GET /api/export/attachments"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/export/attachments", null)), SupervisorOnly(Ok)),
             // Notice channels (issue 7): the system administrator only.

@@ -12,6 +12,7 @@ import {
   ElRadio,
   ElSelect,
   ElSwitch,
+  ElTag,
 } from 'element-plus'
 import 'element-plus/dist/index.css'
 import './assets/app.css'
@@ -35,6 +36,7 @@ for (const c of [
   ElRadio,
   ElSelect,
   ElSwitch,
+  ElTag,
 ]) {
   app.use(c)
 }

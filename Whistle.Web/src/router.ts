@@ -16,11 +16,14 @@ export function homeFor(role: UserRole | undefined): RouteLocationRaw {
       return { name: 'township' }
     case 'branch':
     case 'agency':
+    case 'institution':
       return { name: 'inbox' }
+    case 'department':
+      return { name: 'department' }
     case 'supervisor':
       return { name: 'board' }
     case 'establishment-office':
-      return { name: 'office' }
+      return { name: 'submissions' }
     // 三员: each administrator's workspace is its one page.
     case 'sysadmin':
       return { name: 'whistle-list' }
@@ -57,11 +60,45 @@ export const router = createRouter({
       component: () => import('./views/RaiseView.vue'),
       meta: { roles: ['township'] },
     },
+    // The city level (issue 17): a department's work requests, on the township's list and form (the level is the role's).
     {
+      path: '/department',
+      name: 'department',
+      component: () => import('./views/TownshipView.vue'),
+      meta: { roles: ['department'] },
+    },
+    {
+      path: '/department/raise',
+      name: 'work-raise',
+      component: () => import('./views/RaiseView.vue'),
+      meta: { roles: ['department'] },
+    },
+    {
+      // The branch's inbox; an institution's (or office's) duty officer answers work requests in the same one.
       path: '/inbox',
       name: 'inbox',
       component: () => import('./views/InboxView.vue'),
-      meta: { roles: ['branch', 'agency'] },
+      meta: { roles: ['branch', 'agency', 'institution'] },
+    },
+    // An institution's submissions (issue 17): 请示, 报告, 选拔任用备案; the department answers; the establishment office reads.
+    {
+      path: '/submissions',
+      name: 'submissions',
+      component: () => import('./views/SubmissionsView.vue'),
+      meta: { roles: ['institution', 'department', 'establishment-office'] },
+    },
+    {
+      path: '/submissions/new',
+      name: 'submission-new',
+      component: () => import('./views/SubmitView.vue'),
+      meta: { roles: ['institution'] },
+    },
+    {
+      path: '/submissions/:id',
+      name: 'submission',
+      component: () => import('./views/SubmissionDetailView.vue'),
+      props: true,
+      meta: { roles: ['institution', 'department', 'establishment-office'] },
     },
     {
       path: '/board',
@@ -73,7 +110,7 @@ export const router = createRouter({
       path: '/assessment',
       name: 'assessment',
       component: () => import('./views/AssessmentView.vue'),
-      meta: { roles: ['supervisor', 'township', 'agency'] },
+      meta: { roles: ['supervisor', 'township', 'agency', 'department', 'institution', 'establishment-office'] },
     },
     // Branch heads (issue 16): the township's people view, the institution's inbox, the supervisor's overview.
     { path: '/heads', name: 'heads', component: () => import('./views/HeadsView.vue'), meta: { roles: ['township', 'agency', 'supervisor'] } },

@@ -42,9 +42,10 @@ describe('a list follows live events by patching, and reloads only what an event
     expect(inboxNeedsReload([row], e)).toBe(false)
   })
 
-  it('reloads for a row it does not have yet, and for ratings', () => {
+  it('builds a row it does not have yet from the event (issue 15: no reload), and reloads for ratings', () => {
     const fresh = ev({ type: 'AssignmentDispatched', assignmentId: 'a2', assignment: { ...duty, id: 'a2' } })
-    expect(inboxNeedsReload([row], fresh)).toBe(true)
+    expect(inboxNeedsReload([row], fresh)).toBe(false)
+    expect(inboxNeedsReload([row], { ...fresh, whistle: null })).toBe(true) // no summary: the row cannot be built
     expect(inboxNeedsReload([row], fresh, false, () => false)).toBe(false) // not this inbox's
     expect(inboxNeedsReload([row], ev({ type: 'WhistleConfirmed' }))).toBe(true)
     expect(inboxNeedsReload([row], ev({ type: 'AssignmentReported', assignment: duty }), true)).toBe(false) // stale
@@ -79,7 +80,7 @@ describe('a list follows live events by patching, and reloads only what an event
     expect(declined.find((r) => r.id === 'a1')!.status).toBe('declined')
   })
 
-  it('patches a whistle list and its timeline; reloads for a whistle it lacks or a confirm on the detail page', () => {
+  it('patches a whistle list and its timeline; reloads for a whistle it lacks (but a raise) or a confirm on the detail page', () => {
     const w: Whistle = { ...summary, description: '', address: '人民路', raisedAt: duty.dispatchedAt, assignments: [duty], timeline: [] }
     const e = ev({ type: 'AssignmentReported', assignmentId: 'a1', assignment: { ...duty, status: 'reported' }, actor: { userName: 'u', displayName: '张', orgId: 'b' } })
     const next = applyEventToWhistle(w, e)
@@ -87,7 +88,8 @@ describe('a list follows live events by patching, and reloads only what an event
     expect(next.timeline!.map((x) => x.sequence)).toEqual([10])
     expect(applyEventToWhistle(next, e).timeline).toHaveLength(1)
     expect(whistlesNeedReload([w], e)).toBe(false)
-    expect(whistlesNeedReload([], ev({ type: 'WhistleRaised', whistleId: 'w2' }))).toBe(true)
+    expect(whistlesNeedReload([], ev({ type: 'WhistleRaised', whistleId: 'w2' }))).toBe(false) // a raise brings its row whole (issue 15)
+    expect(whistlesNeedReload([], ev({ type: 'WhistleReopened', whistleId: 'w2' }))).toBe(true) // its duties are not in the event
     expect(applyEventToWhistles([], ev({ type: 'WhistleRaised', whistleId: 'w2', whistle: { ...summary, id: 'w2' } }))).toHaveLength(1)
     expect(whistleNeedsReload(w, ev({ type: 'WhistleConfirmed' }))).toBe(true)
     expect(whistleNeedsReload(w, e)).toBe(false)

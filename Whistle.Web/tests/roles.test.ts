@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { coveringTiles, project, tileSrc, unproject } from '../src/lib/mapTiles'
-import { dayRange, filterFromQuery, filterUnits, matchesSearch, queryOf, unitDrilldown } from '../src/lib/drilldown'
+import { cityDrilldown, dayRange, filterFromQuery, filterUnits, matchesSearch, queryOf, unitDrilldown } from '../src/lib/drilldown'
 import { matchesUnitFilter } from '../src/lib/inboxFilter'
 import { whistleFilterQuery } from '../src/api/roles'
 import type { InboxAssignment } from '../src/api/types'
@@ -58,6 +58,18 @@ describe('drill-downs (issue 13)', () => {
     })
     expect(unitDrilldown({ unitId: 'urban-management', agencyCode: 'urban-management' }, 'agencies', 'F', 'T')).toEqual({ agencyCode: 'urban-management', from: 'F', to: 'T' })
     expect(queryOf({ status: 'all', q: '' })).toEqual({})
+  })
+
+  it("opens a city ranking row's work requests (issue 17): an institution in a department's ranking, an office, a relation", () => {
+    expect(cityDrilldown({ unitId: 'inspection-center', kind: 'institution', departmentId: 'city-ndrc' }, 'F', 'T')).toEqual({
+      institutionId: 'inspection-center',
+      departmentId: 'city-ndrc',
+      from: 'F',
+      to: 'T',
+    })
+    expect(cityDrilldown({ unitId: 'credit-center.data', kind: 'office' }, 'F', 'T')).toEqual({ unitId: 'credit-center.data', from: 'F', to: 'T' })
+    expect(cityDrilldown({ unitId: 'ndrc-credit', kind: 'relation' }, 'F', 'T')).toEqual({ relationId: 'ndrc-credit', from: 'F', to: 'T' })
+    expect(filterFromQuery({ level: 'city', institutionId: 'credit-center', departmentId: 'city-ndrc' })).toEqual({ status: 'all', level: 'city', institutionId: 'credit-center', departmentId: 'city-ndrc' })
   })
 
   it('filters the ranking by township and agency (an agency row has no township)', () => {

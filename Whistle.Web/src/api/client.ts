@@ -17,6 +17,13 @@ import type {
   Page,
   ProblemDetails,
   RaiseWhistleRequest,
+  RaiseWorkRequest,
+  City,
+  Submission,
+  SubmissionKind,
+  SubmitRequest,
+  AnswerSubmissionRequest,
+  Relation,
   SecondFactorEnrolment,
   SecondFactorStatus,
   Rating,
@@ -111,6 +118,19 @@ export const api = {
   whistle: (id: string) => request<Whistle>(`/api/whistles/${encodeURIComponent(id)}`),
   raise: (body: RaiseWhistleRequest, idempotencyKey: string) =>
     request<Whistle>('/api/whistles', { method: 'POST', body, headers: { 'Idempotency-Key': idempotencyKey } }),
+  // ---- the city level (issue 17) ----
+  city: () => request<City>('/api/city'),
+  relation: (id: string) => request<Relation>(`/api/city/relations/${encodeURIComponent(id)}`),
+  raiseWorkRequest: (body: RaiseWorkRequest, idempotencyKey: string) =>
+    request<Whistle>('/api/work-requests', { method: 'POST', body, headers: { 'Idempotency-Key': idempotencyKey } }),
+  // an institution's submissions to its departments: 请示, 报告, 选拔任用备案
+  submissions: (status: 'all' | 'open' | 'answered' = 'all', kind?: SubmissionKind) =>
+    request<Submission[]>(`/api/submissions?status=${status}${kind ? `&kind=${kind}` : ''}`),
+  submission: (id: string) => request<Submission>(`/api/submissions/${encodeURIComponent(id)}`),
+  submit: (body: SubmitRequest, idempotencyKey: string) =>
+    request<Submission>('/api/submissions', { method: 'POST', body, headers: { 'Idempotency-Key': idempotencyKey } }),
+  answerSubmission: (id: string, body: AnswerSubmissionRequest) =>
+    request<Submission>(`/api/submissions/${encodeURIComponent(id)}/answer`, { method: 'POST', body }),
   cancel: (id: string) => request<Whistle>(`/api/whistles/${encodeURIComponent(id)}/cancel`, { method: 'POST', body: {} }),
   confirm: (id: string, ratings: { assignmentId: string; rating: Rating; comment?: string }[]) =>
     request<Whistle>(`/api/whistles/${encodeURIComponent(id)}/confirm`, { method: 'POST', body: { ratings } }),
@@ -203,10 +223,12 @@ function listOf<T>(res: T[] | Page<T> | T | null | undefined): T[] {
   return res ? [res as T] : []
 }
 
-export type AssessmentQuery = { period: AssessmentPeriod; date: string } | { from: string; to: string }
+/** `level` (issue 17): `township`, `city` or `both`; omitted, the caller's own (the township level for a supervisor). */
+export type AssessmentQuery = ({ period: AssessmentPeriod; date: string } | { from: string; to: string }) & { level?: 'township' | 'city' | 'both' }
 
 export function assessmentQuery(q: AssessmentQuery): string {
   const p = new URLSearchParams()
+  if (q.level) p.set('level', q.level)
   if ('period' in q) {
     p.set('period', q.period)
     p.set('date', q.date)

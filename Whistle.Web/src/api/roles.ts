@@ -11,6 +11,12 @@ export interface WhistleFilter {
   to?: string
   q?: string
   overdue?: boolean
+  /** The city level (issue 17): `township` or `city`; the requesting department, an institution, its office or linked branch, a relation. */
+  level?: 'township' | 'city'
+  departmentId?: string
+  institutionId?: string
+  unitId?: string
+  relationId?: string
 }
 
 /** GeoJSON as the map needs it. */
@@ -81,7 +87,7 @@ export function whistleFilterQuery(f: WhistleFilter, page = 1, pageSize = 50): s
   p.set('status', f.status ?? 'all')
   p.set('page', String(page))
   p.set('pageSize', String(pageSize))
-  for (const key of ['townshipId', 'agencyCode', 'branchId', 'from', 'to', 'q'] as const) {
+  for (const key of ['townshipId', 'agencyCode', 'branchId', 'from', 'to', 'q', 'level', 'departmentId', 'institutionId', 'unitId', 'relationId'] as const) {
     const v = f[key]
     if (v) p.set(key, v)
   }

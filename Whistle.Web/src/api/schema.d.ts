@@ -572,6 +572,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/export/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ExportAssignments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/export/attachments": {
         parameters: {
             query?: never;
@@ -1004,6 +1020,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/submissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The submissions the caller may see, newest first: the institution's own (an office account: its office's), the department's addressed to it, all for the establishment office.
+         * @description status: all (default) | open | answered; kind: request | report | filing.
+         */
+        get: operations["ListSubmissions"];
+        put?: never;
+        /**
+         * An institution submits a request for instructions (请示), a report (报告) or an appointment filing (选拔任用备案) to a department of one of its relations.
+         * @description kind: request | report | filing. departmentId defaults to the relation's lead. A filing goes along a one-to-one relation and names headUnitId, headName, headTitle; for a stationed branch's head it follows the township's opinion (recommendationId, else the latest consultation on an appointment): 409 opinion-not-due while the consultation's limit runs unanswered; filed without the opinion (withoutOpinion: true) when none was asked or the limit passed. Idempotency-Key replays the first answer (200).
+         */
+        post: operations["Submit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/submissions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One submission with its timeline (filed, reminded, escalated, answered) and, for a filing, the township's opinion it follows. */
+        get: operations["GetSubmission"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/submissions/{id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The department addressed answers: a request approved | disapproved (text required: the 批复), a report noted (阅知), a filing acknowledged | objected (reasons required). */
+        post: operations["AnswerSubmission"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users": {
         parameters: {
             query?: never;
@@ -1331,6 +1405,10 @@ export interface components {
             answer: null | string;
             reasons: null | string;
         };
+        AnswerSubmissionRequest: {
+            answer: null | string;
+            text: null | string;
+        };
         AssessmentSettingsDto: {
             weights: components["schemas"]["AssessmentWeights"];
         };
@@ -1416,6 +1494,25 @@ export interface components {
             uploadedBy: components["schemas"]["EventActor"];
             url: string;
             whistleId: null | string;
+            /** Format: int32 */
+            width: null | number | string;
+        };
+        AttachmentSnapshot: {
+            assignmentId: null | string;
+            contentType: string;
+            fileName: string;
+            hasThumbnail: boolean;
+            /** Format: int32 */
+            height: null | number | string;
+            id: string;
+            mediaKind: string;
+            purpose: null | string;
+            /** Format: int64 */
+            sizeBytes: number | string;
+            /** Format: date-time */
+            uploadedAt: string;
+            uploadedByName: string;
+            uploadedByOrg: string;
             /** Format: int32 */
             width: null | number | string;
         };
@@ -1551,11 +1648,22 @@ export interface components {
         DeclineSummonsRequest: {
             reason: null | string;
         };
+        DepartmentRanking: {
+            departmentId: string;
+            departmentName: string;
+            departmentNameEn: string;
+            institutions: components["schemas"]["UnitFigures"][];
+        };
         EscalationSettingsDto: {
             /** Format: double */
             reminderShare: number | string;
             /** Format: int32 */
             repeatEveryMinutes: number | string;
+        };
+        EscalationStepInfo: {
+            /** Format: int32 */
+            level: number | string;
+            phase: string;
         };
         EventActor: {
             displayName: string;
@@ -1595,6 +1703,16 @@ export interface components {
             repliedAt: null | string;
             repliedByName: null | string;
             reply: null | string;
+            status: string;
+        };
+        FollowUpSnapshot: {
+            departmentId: string;
+            /** Format: date-time */
+            dueAt: string;
+            id: string;
+            institutionId: string;
+            missing: string[];
+            relationId: string;
             status: string;
         };
         FormDto: {
@@ -1709,6 +1827,17 @@ export interface components {
             quarterly: boolean;
             /** Format: double */
             weight: number | string;
+        };
+        HeadsSnapshot: {
+            agencyCode: string;
+            branchId: string;
+            /** Format: date-time */
+            dueAt: null | string;
+            id: string;
+            kind: string;
+            label: null | string;
+            status: string;
+            townshipId: string;
         };
         HttpValidationProblemDetails: {
             /** @description A stable kebab-case code of Whistle.Core/Problems/ProblemCodes.cs. */
@@ -1862,6 +1991,39 @@ export interface components {
             title: string;
             townshipId: null | string;
             whistleId: null | string;
+        };
+        MeetingSnapshot: {
+            /** Format: date-time */
+            confirmBy: string;
+            /** @default township */
+            convenerKind?: string;
+            /** Format: date-time */
+            endsAt: string;
+            id: string;
+            kind: string;
+            place: string;
+            /** Format: date-time */
+            startsAt: string;
+            status: string;
+            summons: null | components["schemas"]["MeetingSummonsSnapshot"];
+            title: string;
+            townshipId: null | string;
+            whistleId: null | string;
+        };
+        MeetingSummonsSnapshot: {
+            agencyCode: string;
+            attendance: null | string;
+            attendee: null | string;
+            branchId: null | string;
+            /** Format: date-time */
+            checkedInAt: null | string;
+            id: string;
+            /** @default unit */
+            participantKind?: string;
+            reason: null | string;
+            /** Format: date-time */
+            respondedAt: null | string;
+            status: string;
         };
         NoticeAttemptDto: {
             /** Format: int32 */
@@ -2153,8 +2315,13 @@ export interface components {
             /** Format: date-time */
             asOf: string;
             branches: components["schemas"]["UnitFigures"][];
+            departments: components["schemas"]["DepartmentRanking"][];
             /** Format: date-time */
             from: string;
+            institutions: components["schemas"]["UnitFigures"][];
+            level: string;
+            offices: components["schemas"]["UnitFigures"][];
+            relations: components["schemas"]["UnitFigures"][];
             /** Format: date-time */
             to: string;
         };
@@ -2232,9 +2399,75 @@ export interface components {
             kind: string;
             label: string;
         };
+        SubmissionDto: {
+            answer: null | string;
+            /** Format: date-time */
+            answeredAt: null | string;
+            answeredByName: null | string;
+            answerText: null | string;
+            body: string;
+            departmentId: string;
+            departmentName: string;
+            departmentNameEn: string;
+            /** Format: date-time */
+            dueAt: string;
+            /** Format: int32 */
+            escalationCount: number | string;
+            field: null | string;
+            headLeadsStationedBranch: boolean;
+            headName: null | string;
+            headTitle: null | string;
+            headUnitId: null | string;
+            headUnitName: null | string;
+            headUnitNameEn: null | string;
+            id: string;
+            institutionId: string;
+            institutionName: string;
+            institutionNameEn: string;
+            kind: string;
+            /** Format: date-time */
+            openedAt: string;
+            openedByName: string;
+            overdue: boolean;
+            relationId: string;
+            relationName: string;
+            relationNameEn: string;
+            /** Format: int32 */
+            reminderCount: number | string;
+            status: string;
+            timeline: null | components["schemas"]["WhistleEvent"][];
+            title: string;
+            townshipOpinion: null | components["schemas"]["TownshipOpinionDto"];
+            unitId: null | string;
+            withoutOpinion: null | boolean;
+        };
+        SubmissionSnapshot: {
+            answer: null | string;
+            departmentId: string;
+            /** Format: date-time */
+            dueAt: string;
+            id: string;
+            institutionId: string;
+            kind: string;
+            relationId: string;
+            status: string;
+            title: string;
+            unitId: null | string;
+        };
         SubmitFormRequest: {
             grade: null | string;
             opinion: null | string;
+        };
+        SubmitRequest: {
+            body: null | string;
+            departmentId: null | string;
+            headName: null | string;
+            headTitle: null | string;
+            headUnitId: null | string;
+            kind: null | string;
+            recommendationId: null | string;
+            relationId: null | string;
+            title: null | string;
         };
         SummonsDto: {
             agencyCode: string;
@@ -2290,6 +2523,20 @@ export interface components {
             name: string;
             nameEn: string;
         };
+        TownshipOpinionDto: {
+            answer: null | string;
+            /** Format: date-time */
+            answeredAt: null | string;
+            /** Format: date-time */
+            askedAt: string;
+            /** Format: date-time */
+            dueAt: string;
+            reasons: null | string;
+            recommendationId: string;
+            status: string;
+            townshipId: string;
+            townshipName: string;
+        };
         UnitFigures: {
             /**
              * Format: int32
@@ -2308,6 +2555,7 @@ export interface components {
             confirmedOnTime?: number | string;
             /** Format: int32 */
             declined: number | string;
+            departmentId?: null | string;
             /** Format: int32 */
             escalated: number | string;
             kind: string;
@@ -2316,6 +2564,8 @@ export interface components {
              * @default 0
              */
             late?: number | string;
+            /** @default township */
+            level?: string;
             /**
              * Format: int32
              * @default 0
@@ -2327,6 +2577,7 @@ export interface components {
             rated: number | string;
             /** Format: int32 */
             reassigned: number | string;
+            relationId?: null | string;
             /** Format: int32 */
             reported: number | string;
             /**
@@ -2429,6 +2680,37 @@ export interface components {
             townshipId: string;
             /** Format: date-time */
             updatedAt: string;
+            urgency: string;
+        };
+        WhistleEvent: {
+            actor: components["schemas"]["EventActor"];
+            assignment: null | components["schemas"]["AssignmentSnapshot"];
+            assignmentId: null | string;
+            attachments?: null | components["schemas"]["AttachmentSnapshot"][];
+            followUp?: null | components["schemas"]["FollowUpSnapshot"];
+            heads?: null | components["schemas"]["HeadsSnapshot"];
+            meeting?: null | components["schemas"]["MeetingSnapshot"];
+            note: null | string;
+            noteCode?: null | string;
+            noteParams?: null | Record<string, never>;
+            /** Format: date-time */
+            occurredAt: string;
+            /** Format: int64 */
+            sequence: number | string;
+            step?: null | components["schemas"]["EscalationStepInfo"];
+            submission?: null | components["schemas"]["SubmissionSnapshot"];
+            type: string;
+            whistle: null | components["schemas"]["WhistleSummary"];
+            whistleId: string;
+        };
+        WhistleSummary: {
+            id: string;
+            /** @default township */
+            level?: string;
+            matterCode: string;
+            status: string;
+            title: string;
+            townshipId: string;
             urgency: string;
         };
         WorkItemDto: {
@@ -4552,6 +4834,55 @@ export interface operations {
             };
         };
     };
+    ExportAssignments: {
+        parameters: {
+            query?: {
+                format?: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     ExportAttachments: {
         parameters: {
             query?: {
@@ -6322,6 +6653,7 @@ export interface operations {
                 date?: string;
                 format?: string;
                 from?: string;
+                level?: string;
                 period?: string;
                 to?: string;
             };
@@ -6371,6 +6703,7 @@ export interface operations {
         parameters: {
             query?: {
                 from?: string;
+                level?: string;
                 to?: string;
             };
             header?: never;
@@ -6408,6 +6741,265 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ListSubmissions: {
+        parameters: {
+            query?: {
+                kind?: string;
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmissionDto"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Submit: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubmitRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmissionDto"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmissionDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    GetSubmission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmissionDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    AnswerSubmission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnswerSubmissionRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmissionDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7033,14 +7625,19 @@ export interface operations {
             query?: {
                 agencyCode?: string;
                 branchId?: string;
+                departmentId?: string;
                 from?: string;
+                institutionId?: string;
+                level?: string;
                 overdue?: boolean;
                 page?: number | string;
                 pageSize?: number | string;
                 q?: string;
+                relationId?: string;
                 status?: string;
                 to?: string;
                 townshipId?: string;
+                unitId?: string;
             };
             header?: never;
             path?: never;

@@ -38,14 +38,40 @@ export type WhistleStatus = 'raised' | 'dispatched' | 'in-progress' | 'resolved'
 /** `reassigned`: 改派 — a supervisor moved the duty to another unit (not the unit's decline). */
 export type AssignmentStatus = 'dispatched' | 'reported' | 'resolved' | 'declined' | 'reassigned'
 export type AssignmentRole = 'lead' | 'co' | 'summoned'
-export type UserRole = 'township' | 'branch' | 'agency' | 'supervisor' | 'sysadmin' | 'secadmin' | 'auditadmin' | 'department' | 'institution' | 'establishment-office'
+export type UserRole =
+  | 'township'
+  | 'branch'
+  | 'agency'
+  | 'supervisor'
+  | 'sysadmin'
+  | 'secadmin'
+  | 'auditadmin'
+  // The city level (issue 17): a department raises work requests; an institution (or one of its offices) answers them;
+  // the establishment office (编办) reads every relation.
+  | 'department'
+  | 'institution'
+  | 'establishment-office'
+
+/** A whistle's level: a township's whistle, or a city department's work request (工作事项) along a relation. */
+export type WhistleLevel = 'township' | 'city'
 export type Rating = 'satisfied' | 'basically-satisfied' | 'unsatisfied'
 
 export const URGENCIES: Urgency[] = ['routine', 'urgent', 'emergency']
 export const WHISTLE_STATUSES: WhistleStatus[] = ['raised', 'dispatched', 'in-progress', 'resolved', 'closed', 'cancelled']
 export const OPEN_WHISTLE_STATUSES: WhistleStatus[] = ['raised', 'dispatched', 'in-progress', 'resolved']
 export const RATINGS: Rating[] = ['satisfied', 'basically-satisfied', 'unsatisfied']
-export const ROLES: UserRole[] = ['township', 'branch', 'agency', 'supervisor', 'sysadmin', 'secadmin', 'auditadmin']
+export const ROLES: UserRole[] = [
+  'township',
+  'branch',
+  'agency',
+  'department',
+  'institution',
+  'establishment-office',
+  'supervisor',
+  'sysadmin',
+  'secadmin',
+  'auditadmin',
+]
 
 export type User = Narrow<Schemas['UserDto'], { role: UserRole }>
 
@@ -119,7 +145,7 @@ export type Attachment = Narrow<
 
 /** Widened: a whistle first seen in a live event (WhistleRaised) is built from the event, without these. */
 export type Whistle = Widen<
-  Narrow<Decoded<Schemas['WhistleDto']>, { urgency: Urgency; status: WhistleStatus; assignments: Assignment[] }>,
+  Narrow<Decoded<Schemas['WhistleDto']>, { urgency: Urgency; status: WhistleStatus; assignments: Assignment[]; level?: WhistleLevel }>,
   { raisedBy?: Actor | null; updatedAt?: string; timeline?: TimelineEntry[] | null; attachments?: Attachment[] }
 >
 
@@ -131,7 +157,7 @@ export interface Page<T> {
 }
 
 /** Also the summary a live event carries (WhistleEvent.whistle), which has no address or description. */
-export type WhistleSummary = Widen<Narrow<Schemas['InboxWhistleDto'], { status: WhistleStatus; urgency: Urgency }>, { address?: string; description?: string }>
+export type WhistleSummary = Widen<Narrow<Schemas['InboxWhistleDto'], { status: WhistleStatus; urgency: Urgency; level?: WhistleLevel }>, { address?: string; description?: string }>
 
 /** Widened: a row first seen in a live event is built from the event's assignment snapshot (no counters yet). */
 export type InboxAssignment = Widen<
@@ -189,6 +215,8 @@ export interface WhistleEvent {
   noteCode?: string | null
   noteParams?: Record<string, unknown> | null
   meeting?: MeetingSnapshot | null
+  /** An institution's submission (issue 17, types `Submission…`): `whistle` is null and `whistleId` is its id. */
+  submission?: SubmissionSnapshot | null
 }
 
 // ---- coordination meetings (协调会议), issue 8 ----
@@ -315,6 +343,22 @@ export interface Assessment {
   branches: AssessmentUnit[]
   timeToReportHistogram?: HistogramBucket[]
   trend?: TrendPoint[]
+  /** Issue 17: the level counted (`township`, `city`, `both`) and, at the city level, the institutions ranked overall, each department's ranking of its institutions, the offices and the relations. */
+  level?: AssessmentLevel | string
+  institutions?: AssessmentUnit[]
+  departments?: DepartmentRanking[]
+  offices?: AssessmentUnit[]
+  relations?: AssessmentUnit[]
+}
+
+export type AssessmentLevel = 'township' | 'city' | 'both'
+
+/** A department's ranking of the institutions it asks (on its own work requests). */
+export interface DepartmentRanking {
+  departmentId: string
+  departmentName: string
+  departmentNameEn: string
+  institutions: AssessmentUnit[]
 }
 
 // ---- whistle list upkeep: audit trail ----
@@ -344,3 +388,47 @@ export type AuditVerification = Decoded<Schemas['AuditVerificationDto']>
 export type Account = Schemas['AccountDto']
 
 export type CreateAccountRequest = Schemas['CreateAccountRequest']
+
+// ---- the city level (issue 17): departments, institutions, relations and their lists of work items ----
+export type RelationKind = 'one-to-one' | 'one-to-many-service' | 'many-to-one-guidance'
+export const RELATION_KINDS: RelationKind[] = ['one-to-one', 'one-to-many-service', 'many-to-one-guidance']
+/** An office (内设机构) or a linked stationed branch of an institution. */
+export type CityUnit = Decoded<Schemas['CityUnitDto']>
+export type CityInstitution = Decoded<Schemas['CityInstitutionDto']>
+export type CityDepartment = Decoded<Schemas['CityDepartmentDto']>
+/** A department of a relation: `lead` (牵头) or `member`; a guiding department's `field`. */
+export type RelationDepartment = Decoded<Schemas['RelationDepartmentDto']>
+/**
+ * One item of a relation's list of work items (工作事项清单): what may be asked, how, to what standard, within what
+ * limits; `departmentId`: a guiding department asks only in its field; `unitId`: the office (or linked branch) that
+ * answers, absent = the institution itself.
+ */
+export type WorkItem = Decoded<Schemas['WorkItemDto']>
+export type MechanismRecord = Decoded<Schemas['MechanismDto']>
+export type Relation = Decoded<Schemas['RelationDto']>
+export type City = Decoded<Schemas['CityDto']>
+/** POST /api/work-requests (a department). */
+export type RaiseWorkRequest = Sendable<Decoded<Schemas['RaiseWorkRequest']>>
+
+// ---- the city level (issue 17): an institution's submissions to its departments (请示, 报告, 选拔任用备案) ----
+export type SubmissionKind = 'request' | 'report' | 'filing'
+export const SUBMISSION_KINDS: SubmissionKind[] = ['request', 'report', 'filing']
+export type SubmissionStatus = 'open' | 'answered'
+/** 批复 同意 / 不同意 (a request), 阅知 (a report), 备案确认 / 提出异议 (a filing). */
+export type SubmissionAnswer = 'approved' | 'disapproved' | 'noted' | 'acknowledged' | 'objected'
+export const SUBMISSION_ANSWERS: Record<SubmissionKind, SubmissionAnswer[]> = {
+  request: ['approved', 'disapproved'],
+  report: ['noted'],
+  filing: ['acknowledged', 'objected'],
+}
+/** The township's opinion a stationed branch head's filing follows (its consultation, issue 16). */
+export type TownshipOpinion = Decoded<Schemas['TownshipOpinionDto']>
+/** Widened: a row first seen in a live event is built from the event's snapshot (names and counters come with the reload). */
+export type Submission = Widen<Decoded<Schemas['SubmissionDto']>, { timeline?: WhistleEvent[] | null }>
+/** POST /api/submissions (an institution). */
+export type SubmitRequest = Sendable<Decoded<Schemas['SubmitRequest']>>
+/** POST /api/submissions/{id}/answer (the department addressed). */
+export type AnswerSubmissionRequest = Sendable<Decoded<Schemas['AnswerSubmissionRequest']>>
+/** A submission as its live events (`Submission…`) describe it; the event's `whistleId` is its id. */
+export type SubmissionSnapshot = Decoded<Schemas['SubmissionSnapshot']>
+export type SubmissionEventType = 'SubmissionFiled' | 'SubmissionAnswered' | 'SubmissionReminded' | 'SubmissionEscalated'

@@ -5,7 +5,7 @@ import type { ApplyContext } from '../lib/eventStore'
 import { errorText } from '../lib/errors'
 import { applyEventToMeetings, isMeetingEvent, meetingsNeedReload } from '../lib/meetingEvents'
 import { applyEventToWhistles, whistlesNeedReload } from '../lib/patch'
-import { useLive, type PatchOutcome } from '../lib/useLive'
+import { useLive, type LiveStream, type PatchOutcome } from '../lib/useLive'
 import { t } from '../i18n'
 
 export interface LiveResourceOptions<T> {
@@ -18,6 +18,8 @@ export interface LiveResourceOptions<T> {
    * applied, `'reload'` a debounced reload). Without it the resource is not live.
    */
   patch?: (e: WhistleEvent, ctx: ApplyContext, data: Ref<T>) => PatchOutcome
+  /** The events `patch` sees: the whistles' and meetings' (default) or the submissions' (issue 17). */
+  stream?: LiveStream
   /**
    * When to load: `'mounted'` (default) once the view is mounted; a watch source — at once and whenever it changes
    * (the address's query, a route parameter), after `reset()` when `resetOnChange`.
@@ -95,7 +97,7 @@ export function useLiveResource<T>(options: LiveResourceOptions<T>): LiveResourc
   }
 
   const patch = options.patch
-  if (patch) useLive((e, ctx) => patch(e, ctx, data), load)
+  if (patch) useLive((e, ctx) => patch(e, ctx, data), load, 300, options.stream)
 
   const when = options.when ?? 'mounted'
   if (when === 'mounted') onMounted(load)

@@ -1,4 +1,5 @@
 // English. Vocabulary of PRODUCT.md §3. Keys must match zh-CN.ts one to one (a test checks).
+import city from './city.en'
 import heads from './heads.en'
 import type zhCN from './zh-CN'
 
@@ -369,6 +370,8 @@ const en: Messages<typeof zhCN> = {
     system: 'System',
   },
   timelineNotes: {
+    'filed-without-opinion': "Filed without the township's opinion on the appointment",
+    'filed-with-opinion': "The township's opinion was asked: {answer}",
     'decided-without-opinion': "Decided without the township's opinion (its time limit had passed)",
     'dispatched-to': 'Dispatched to {unit}',
     'attendance-recorded': 'Attendance: {entries}',
@@ -773,6 +776,8 @@ const en: Messages<typeof zhCN> = {
       opened: 'Recommendation or consultation opened',
       answered: 'Answered',
       decided: 'Decided',
+      filed: 'filed',
+      'filed-without-opinion': "filed without the township's opinion",
       'decided-without-opinion': "Decided without the township's opinion",
       recorded: 'Recorded a mechanism',
       closed: 'Closed',
@@ -790,6 +795,7 @@ const en: Messages<typeof zhCN> = {
       audit: 'Audit trail',
       'branch-head': 'Branch head',
       'assessment-form': 'Head assessment form',
+      submission: 'submission',
       recommendation: 'Recommendation or consultation',
       attachment: 'Attachment',
       'relation-mechanism': "A relation's mechanism",
@@ -933,6 +939,20 @@ const en: Messages<typeof zhCN> = {
     to: 'to',
     searchAll: 'Search all whistles (closed too)',
     chartHint: "Click a bar to list that township's open whistles",
+  },
+  cityAssessment: {
+    level: 'Level',
+    levels: { township: 'Townships (whistles)', city: 'City (work requests)' },
+    cityHeading: 'Assessment of the city institutions',
+    institutions: 'Institutions overall',
+    byDepartment: 'Per department',
+    offices: 'Offices and stationed branches',
+    relations: 'Relations',
+    department: 'Department',
+    departmentRanking: '{department}: its institutions ranked',
+    institutionRates: 'Institutions: three rates',
+    noDepartments: 'No department to rank in this period',
+    hint: 'Work requests are assessed by the same rules as whistles: the three rates count only the requests that are due or finished; a department\'s ranking counts only its own requests. Click a row to open the requests behind it.',
   },
   assessmentRange: {
     custom: 'Custom',
@@ -1139,6 +1159,7 @@ const en: Messages<typeof zhCN> = {
     'meeting-callers': 'Townships and supervisors call meetings',
     'summons-not-yours': 'Only the summoned unit answers its summons',
     'meeting-organizer-only': 'Only the township that called the meeting does this',
+    'assessment-level': 'That level\'s assessment is not yours to read: townships and agencies read the township level, departments, institutions and the establishment office the city level, supervisors either',
     'assessment-roles': 'The assessment is for supervisors, townships and agencies (their own branches)',
     'urge-own-branches': 'An agency urges only its own branches\' duties',
     'administrator-account': 'An administrator\'s account is kept from the command line on the server',
@@ -1201,6 +1222,14 @@ const en: Messages<typeof zhCN> = {
     'recommendation-roles': "A township recommends; an institution asks the township's opinion",
     'recommendation-answerer': 'The township answers a consultation; the institution answers a recommendation',
     'recommendation-decider': 'The institution decides on the head of its branch',
+    'department-not-on-relation': '{departmentId} is not a department of this relation',
+    'filing-one-to-one': 'An appointment is filed with the managing department of a one-to-one relation',
+    'head-unit-not-of-institution': '{unitId} is not an internal office or branch of your institution',
+    'consultation-not-of-branch': "That is not your consultation of the township on this branch's head",
+    'submission-answered': 'It was answered already ({answer})',
+    'submission-changed': 'It changed meanwhile; reload it',
+    'institution-submits': 'An institution submits requests, reports and filings',
+    'submission-answerer': 'The department it is addressed to answers it',
   },
   problemWords: {
     onField: '{field}: {text}',
@@ -1286,6 +1315,7 @@ const en: Messages<typeof zhCN> = {
     home: 'Home',
   },
   heads,
+  city,
 }
 
 export default en

@@ -1,4 +1,5 @@
 // 简体中文（默认）。用语遵循 PRODUCT.md §3。键须与 en.ts 一一对应（测试会检查）。
+import city from './city.zh-CN'
 import heads from './heads.zh-CN'
 const zhCN = {
   app: {
@@ -365,6 +366,8 @@ const zhCN = {
     system: '系统',
   },
   timelineNotes: {
+    'filed-without-opinion': '未获乡镇（街道）对任免的意见即报备案',
+    'filed-with-opinion': '已征求乡镇（街道）意见：{answer}',
     'decided-without-opinion': '征求意见期限已过，未获乡镇（街道）答复即作决定',
     'dispatched-to': '派至{unit}',
     'attendance-recorded': '到会情况：{entries}',
@@ -769,6 +772,8 @@ const zhCN = {
       opened: '提出建议/征求意见',
       answered: '答复',
       decided: '作出决定',
+      filed: '报送备案',
+      'filed-without-opinion': '未获乡镇意见即报备案',
       'decided-without-opinion': '未获乡镇意见即决定',
       recorded: '登记工作机制',
       closed: '办结',
@@ -786,6 +791,7 @@ const zhCN = {
       audit: '审计记录',
       'branch-head': '派驻机构负责人',
       'assessment-form': '负责人考核表',
+      submission: '请示报告/备案',
       recommendation: '任免建议/征求意见',
       attachment: '附件',
       'relation-mechanism': '对口关系工作机制',
@@ -929,6 +935,20 @@ const zhCN = {
     to: '至',
     searchAll: '在全部吹哨中查询（含已结束）',
     chartHint: '点击柱条查看该乡镇(街道)的在办吹哨',
+  },
+  cityAssessment: {
+    level: '考核层级',
+    levels: { township: '乡镇（吹哨报到）', city: '市级（工作事项）' },
+    cityHeading: '市直事业单位实绩考核',
+    institutions: '事业单位总排名',
+    byDepartment: '按委办局排名',
+    offices: '内设科室及派驻机构',
+    relations: '工作关系',
+    department: '委办局',
+    departmentRanking: '{department} 对所服务事业单位的排名',
+    institutionRates: '各事业单位三率',
+    noDepartments: '该周期内没有可排名的委办局',
+    hint: '市级工作事项按与乡镇吹哨相同的规则考核：三率只计已到期或已完成的工作事项；委办局排名只计该委办局自己提出的工作事项。点击一行查看其背后的工作事项。',
   },
   assessmentRange: {
     custom: '自定义',
@@ -1135,6 +1155,7 @@ const zhCN = {
     'meeting-callers': '只有乡镇(街道)和督查可以召集会议',
     'summons-not-yours': '只有被召集的单位可以答复',
     'meeting-organizer-only': '只有召集会议的乡镇(街道)可以进行此操作',
+    'assessment-level': '该层级的实绩考核不在您的查看范围内：乡镇和区县事业单位看乡镇层级，委办局、市直事业单位和编办看市级，督查可看两级',
     'assessment-roles': '实绩考核仅供督查、乡镇(街道)和区县事业单位(本单位及其分支机构)查看',
     'urge-own-branches': '区县事业单位只能催办本单位分支机构的报到单',
     'administrator-account': '三员账号只能在服务器上用命令行维护',
@@ -1197,6 +1218,14 @@ const zhCN = {
     'recommendation-roles': '乡镇(街道)提出任免建议，派驻单位征求乡镇(街道)意见',
     'recommendation-answerer': '征求意见由乡镇(街道)答复，任免建议由派驻单位答复',
     'recommendation-decider': '只有派驻单位可以对其派驻机构负责人作出决定',
+    'department-not-on-relation': '{departmentId} 不是该工作关系中的主管部门',
+    'filing-one-to-one': '选拔任用备案须报“一对一”归口管理的主管部门',
+    'head-unit-not-of-institution': '{unitId} 不是本单位的内设机构或分支机构',
+    'consultation-not-of-branch': '所指征求意见不是本单位就该分支机构负责人向乡镇(街道)的征求意见',
+    'submission-answered': '已答复（{answer}）',
+    'submission-changed': '已被更新，请刷新后重试',
+    'institution-submits': '请示、报告和备案由事业单位报送',
+    'submission-answerer': '由所报送的主管部门答复',
   },
   problemWords: {
     onField: '{field}：{text}',
@@ -1282,6 +1311,7 @@ const zhCN = {
     home: '回到首页',
   },
   heads,
+  city,
 }
 
 export default zhCN

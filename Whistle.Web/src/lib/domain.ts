@@ -191,8 +191,9 @@ export function declinedAwaiting<W extends Pick<Whistle, 'id' | 'status' | 'assi
  * 改派: the raising township on a declined assignment; a supervisor on a declined or open one.
  * Never on a closed/cancelled whistle, nor on an assignment that was already reassigned.
  */
-export function canReassign(user: Pick<User, 'role' | 'orgId'> | null | undefined, w: Pick<Whistle, 'status' | 'townshipId' | 'assignments'>, a: Assignment): boolean {
-  if (!user || !isOpenWhistle(w.status)) return false
+export function canReassign(user: Pick<User, 'role' | 'orgId'> | null | undefined, w: Pick<Whistle, 'status' | 'townshipId' | 'assignments' | 'level'>, a: Assignment): boolean {
+  // A work request goes where its relation's list says: never reassigned (409 work-request-not-reassigned).
+  if (!user || !isOpenWhistle(w.status) || w.level === 'city') return false
   if (successorOf(w, a.id)) return false
   if (user.role === 'supervisor') return a.status === 'declined' || isOpenAssignment(a)
   if (user.role === 'township') return user.orgId === w.townshipId && a.status === 'declined'
@@ -200,8 +201,8 @@ export function canReassign(user: Pick<User, 'role' | 'orgId'> | null | undefine
 }
 
 /** 增派协办: supervisors, while the whistle is not closed or cancelled. */
-export function canAddAssignment(user: Pick<User, 'role'> | null | undefined, w: Pick<Whistle, 'status'>): boolean {
-  return user?.role === 'supervisor' && isOpenWhistle(w.status)
+export function canAddAssignment(user: Pick<User, 'role'> | null | undefined, w: Pick<Whistle, 'status' | 'level'>): boolean {
+  return user?.role === 'supervisor' && isOpenWhistle(w.status) && w.level !== 'city'
 }
 
 /** An agency's branches for the reassign dialog: the whistle's township first, then by name. */

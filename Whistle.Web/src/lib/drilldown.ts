@@ -21,7 +21,7 @@ export function dayRange(first: string, last: string): { from: string; to: strin
   return { from: dayStart(first), to: dayStart(nextDay(last)) }
 }
 
-const FILTER_KEYS = ['townshipId', 'agencyCode', 'branchId', 'from', 'to', 'q'] as const
+const FILTER_KEYS = ['townshipId', 'agencyCode', 'branchId', 'from', 'to', 'q', 'departmentId', 'institutionId', 'unitId', 'relationId'] as const
 
 /** The filter a route's query names (a `from`/`to` given as a calendar day counts whole days in Asia/Shanghai; `to` included). */
 export function filterFromQuery(query: Record<string, unknown>): WhistleFilter {
@@ -35,6 +35,7 @@ export function filterFromQuery(query: Record<string, unknown>): WhistleFilter {
   if (f.from && isIsoDate(f.from)) f.from = dayStart(f.from)
   if (f.to && isIsoDate(f.to)) f.to = dayStart(nextDay(f.to))
   if (query.overdue === 'true' || query.overdue === '1') f.overdue = true
+  if (query.level === 'township' || query.level === 'city') f.level = query.level
   return f
 }
 
@@ -44,12 +45,25 @@ export function queryOf(f: WhistleFilter): LocationQueryRaw {
   if (f.status && f.status !== 'all') q.status = f.status
   for (const key of FILTER_KEYS) if (f[key]) q[key] = f[key]
   if (f.overdue) q.overdue = 'true'
+  if (f.level) q.level = f.level
   return q
 }
 
 /** The whistles behind one row of the ranking: the unit's duties of the assessed period. */
 export function unitDrilldown(u: Pick<AssessmentUnit, 'unitId' | 'agencyCode'>, kind: 'branches' | 'agencies', from: string, to: string): LocationQueryRaw {
   return queryOf(kind === 'branches' ? { branchId: u.unitId, from, to } : { agencyCode: u.agencyCode || u.unitId, from, to })
+}
+
+/** The city level's ranking kinds (issue 17). */
+export type CityRankingKind = 'institution' | 'office' | 'relation'
+
+/** The work requests behind one row of the city's ranking: an institution (in a department's ranking, that department's requests), an office, a relation. */
+export function cityDrilldown(u: { unitId: string; kind: string; departmentId?: string | null }, from: string, to: string): LocationQueryRaw {
+  // institutionId, unitId, relationId and departmentId name work requests only: no level needed.
+  const base = { from, to }
+  if (u.kind === 'office') return queryOf({ ...base, unitId: u.unitId })
+  if (u.kind === 'relation') return queryOf({ ...base, relationId: u.unitId })
+  return queryOf({ ...base, institutionId: u.unitId, ...(u.departmentId ? { departmentId: u.departmentId } : {}) })
 }
 
 /** Units that pass the ranking's township and agency filters (an agency's row has no township: it passes that one). */

@@ -10,10 +10,14 @@ export interface NoticeDecision {
   replacesWhistle?: boolean
 }
 
-/** Is this assignment one the user must act on (their branch's, or routed to their agency itself)? */
+/**
+ * Is this assignment one the user must act on (their branch's, or routed to their agency itself)? At the city level
+ * (issue 17): an office account its office's duties, an institution account those routed to the institution itself.
+ */
 export function ownsAssignment(user: Pick<User, 'role' | 'orgId'>, a: { branchId?: string | null; agencyCode?: string }): boolean {
   if (user.role === 'branch') return !!a.branchId && a.branchId === user.orgId
   if (user.role === 'agency') return !a.branchId && a.agencyCode === user.orgId
+  if (user.role === 'institution') return a.branchId ? a.branchId === user.orgId : a.agencyCode === user.orgId
   return false
 }
 
@@ -31,22 +35,30 @@ export function noticeFor(
   // A meeting's event is never a whistle's: its own rules, and no whistle id on the notice.
   if (isMeetingEvent(e)) return meetingNoticeFor(e, user)
   const title = e.whistle?.title ?? ''
-  const base = { whistleId: e.whistleId, assignmentId: e.assignmentId ?? e.assignment?.id ?? null, title }
+  const base = {
+    whistleId: e.whistleId,
+    assignmentId: e.assignmentId ?? e.assignment?.id ?? null,
+    title,
+    ...(e.whistle?.level === 'city' ? { city: true } : {}),
+  }
   const a = e.assignment
   const step = stepOf(e)
   switch (user.role) {
     case 'branch':
-    case 'agency': {
+    case 'agency':
+    case 'institution': {
+      // An institution's duty officer (issue 17) hears a work request as a branch hears a whistle: the duties it acts
+      // on with a beep; as an agency hears its branches', only the escalations of its offices' duties.
       // The server only sends a branch the events of its own assignments; an agency also gets its branches'.
       // 撤销 and 重新办理 are news for every unit on the whistle: the duty is off, or back (with a beep on a branch's
       // phone, like a new duty). The server sends them to the units of the whistle only.
       if (e.type === 'WhistleCancelled')
-        return { notice: { ...base, assignmentId: null, key: `wc:${e.whistleId}`, kind: 'cancelled' }, sound: user.role === 'branch', replacesWhistle: true }
+        return { notice: { ...base, assignmentId: null, key: `wc:${e.whistleId}`, kind: 'cancelled' }, sound: user.role !== 'agency', replacesWhistle: true }
       if (e.type === 'WhistleReopened')
-        return { notice: { ...base, assignmentId: null, key: `wr:${e.sequence}`, kind: 'reopened' }, sound: user.role === 'branch' }
+        return { notice: { ...base, assignmentId: null, key: `wr:${e.sequence}`, kind: 'reopened' }, sound: user.role !== 'agency' }
       const mine = a ? ownsAssignment(user, a) : user.role === 'branch'
       if (!mine) {
-        if (user.role === 'agency' && e.type === 'AssignmentEscalated')
+        if (user.role !== 'branch' && e.type === 'AssignmentEscalated')
           return { notice: { ...base, ...step, key: `esc:${e.sequence}`, kind: 'escalation' }, sound: true }
         return null
       }
@@ -61,6 +73,7 @@ export function noticeFor(
       return null
     }
     case 'township':
+    case 'department': // a department follows its work requests as a township its whistles (issue 17)
       if (e.type === 'AssignmentDeclined')
         return { notice: { ...base, key: `dec:${e.sequence}`, kind: 'declined' }, sound: false }
       if (e.type === 'AssignmentResolved' && e.whistle?.status === 'resolved')
@@ -110,7 +123,13 @@ export function stepOf(e: Pick<WhistleEvent, 'step'>): { phase?: 'report' | 'res
 }
 
 /** The message key (and extra parameters) of a notice: 催办 and 督办 say which deadline. */
-export function noticeKey(n: Pick<Notice, 'kind' | 'phase' | 'level'>): { key: string; params: Record<string, string | number> } {
+/** Notices a work request words in its own terms (新工作事项, 工作事项已撤销). */
+export const CITY_WORDED_NOTICES: readonly string[] = ['assignment', 'cancelled']
+
+export function noticeKey(n: Pick<Notice, 'kind' | 'phase' | 'level' | 'city'>): { key: string; params: Record<string, string | number> } {
+  if (n.kind === 'submission') return { key: 'city.submissions.notice.filed', params: {} }
+  if (n.kind === 'submission-answered') return { key: 'city.submissions.notice.answered', params: {} }
+  if (n.city && CITY_WORDED_NOTICES.includes(n.kind)) return { key: `city.notice.${n.kind}`, params: {} }
   if (n.kind === 'reminder' && n.phase) return { key: n.phase === 'report' ? 'notice.reminderReport' : 'notice.reminderResolve', params: {} }
   if (n.kind === 'escalation' && n.phase)
     return {
@@ -124,5 +143,7 @@ export function noticeKey(n: Pick<Notice, 'kind' | 'phase' | 'level'>): { key: s
 export function belongsToInbox(user: Pick<User, 'role' | 'orgId'>, a: { branchId?: string | null; agencyCode?: string }): boolean {
   if (user.role === 'branch') return !!a.branchId && a.branchId === user.orgId
   if (user.role === 'agency') return a.agencyCode === user.orgId
+  // An institution: its own and its offices'; an office account: its own (issue 17).
+  if (user.role === 'institution') return a.agencyCode === user.orgId || (!!a.branchId && a.branchId === user.orgId)
   return false
 }

@@ -1,12 +1,13 @@
-import type { Assignment, InboxAssignment, TimelineEntry, Whistle, WhistleEvent } from '../api/types'
+import type { Assignment, InboxAssignment, TimelineEntry, Whistle, WhistleEvent, WhistleSummary } from '../api/types'
 import { isMeetingEvent } from './meetingEvents'
 
 /**
  * Live events change what is on screen by their snapshots (PRODUCT.md §5: an event carries the whistle's summary and
  * the assignment concerned). A list is patched, not reloaded: a reload costs every open page a request per event.
- * Only an event that cannot be applied in full asks for a reload (`…NeedsReload`): a row the list does not have yet
- * (the summary lacks the address and description), ratings (a confirm carries none), an assignment event without its
- * snapshot. Stale events (a newer one of the same whistle was applied) change nothing and need nothing.
+ * Only an event that cannot be applied in full asks for a reload (`…NeedsReload`): a row the list cannot build from
+ * it, ratings (a confirm carries none), an assignment event without its snapshot. A new row is built from the event at
+ * once; what the summary lacks (address, description, coordinates, photos) the view that shows it reads from that one
+ * whistle (`complete…`), never by reloading its list. Stale events (a newer one of the same whistle was applied) change nothing and need nothing.
  */
 
 /** Inserts or replaces an assignment by id (keeps order; new ones go last). */
@@ -77,8 +78,14 @@ export function whistleNeedsReload(w: Whistle | null, e: WhistleEvent, stale = f
   return !!e.assignmentId && !e.assignment
 }
 
-/** Applies an event to a list of whistles; a raised whistle that is not yet listed is put first. */
-export function applyEventToWhistles(list: readonly Whistle[], e: WhistleEvent, stale = false): Whistle[] {
+/** Applies an event to a list of whistles; a whistle not yet listed that the list accepts is put first. */
+export function applyEventToWhistles(
+  list: readonly Whistle[],
+  e: WhistleEvent,
+  stale = false,
+  /** Which whistles not yet listed belong in the list (e.g. only open ones). */
+  accept: (w: WhistleSummary) => boolean = () => true,
+): Whistle[] {
   // A meeting's event never touches a whistle list (its whistleId is the meeting's id).
   if (isMeetingEvent(e)) return list as Whistle[]
   const i = list.findIndex((w) => w.id === e.whistleId)
@@ -89,7 +96,7 @@ export function applyEventToWhistles(list: readonly Whistle[], e: WhistleEvent, 
     copy[i] = updated
     return copy
   }
-  if (stale || !e.whistle) return list as Whistle[]
+  if (stale || !e.whistle || !accept(e.whistle)) return list as Whistle[]
   const placeholder: Whistle = {
     id: e.whistle.id,
     title: e.whistle.title,
@@ -107,12 +114,28 @@ export function applyEventToWhistles(list: readonly Whistle[], e: WhistleEvent, 
 }
 
 /**
- * Whether a list of whistles needs a reload after this event: a whistle it does not have yet (shown at once as a
- * placeholder from the summary, completed by the reload), or an assignment event without its snapshot.
+ * A whistle a list does not hold yet that its event brings in full for a list row: a raise carries the whistle's
+ * summary and it has no assignments yet (each follows in its own AssignmentDispatched, with its snapshot). Another
+ * event of an unlisted whistle (a reopen, a dispatch seen first) lacks the whistle's other assignments.
  */
-export function whistlesNeedReload(list: readonly Whistle[], e: WhistleEvent, stale = false): boolean {
+export function raisedInFull(e: WhistleEvent): boolean {
+  return e.type === 'WhistleRaised' && !!e.whistle
+}
+
+/**
+ * Whether a list of whistles needs a reload after this event: a whistle it does not have yet that the event does not
+ * bring in full (see `raisedInFull`; a raised one is put first at once, whole), or an assignment event without its
+ * snapshot. `accept` says which whistles the list shows (e.g. only open ones): an event of an unlisted whistle it
+ * does not accept is not its concern.
+ */
+export function whistlesNeedReload(
+  list: readonly Whistle[],
+  e: WhistleEvent,
+  stale = false,
+  accept: (w: WhistleSummary) => boolean = () => true,
+): boolean {
   if (stale || isMeetingEvent(e)) return false
-  if (!list.some((w) => w.id === e.whistleId)) return true
+  if (!list.some((w) => w.id === e.whistleId)) return !raisedInFull(e) && (!e.whistle || accept(e.whistle))
   return !!e.assignmentId && !e.assignment
 }
 
@@ -137,7 +160,13 @@ export function applyEventToInbox(
     if (i < 0 && !accept(a)) return next
     // A new row needs the whistle's summary; without one the reload that follows brings it.
     if (i < 0 && !summary) return next
-    const row: InboxAssignment = { ...(i >= 0 ? next[i] : {}), ...a, whistle: { ...(i >= 0 ? next[i].whistle : {}), ...(summary ?? {}) } as InboxAssignment['whistle'] }
+    // A new row of a whistle the inbox already shows takes the address, description and photos of its other row.
+    const sibling = i >= 0 ? next[i] : next.find((row) => row.whistleId === e.whistleId)
+    const row: InboxAssignment = {
+      ...(i >= 0 ? next[i] : sibling?.attachments ? { attachments: sibling.attachments } : {}),
+      ...a,
+      whistle: { ...(sibling?.whistle ?? {}), ...(summary ?? {}) } as InboxAssignment['whistle'],
+    }
     if (i >= 0) next[i] = row
     else next = [row, ...next]
   }
@@ -145,8 +174,10 @@ export function applyEventToInbox(
 }
 
 /**
- * Whether an inbox needs a reload after this event: a row it does not have yet (the event's summary lacks the address
- * and description), the ratings of a confirm on a whistle it shows, or an assignment event without its snapshot.
+ * Whether an inbox needs a reload after this event: a row it does not have yet and cannot build (no summary), the
+ * ratings of a confirm on a whistle it shows, or an assignment event without its snapshot. A new row built from the
+ * event lacks the whistle's address, description and photos unless another row of that whistle is listed
+ * (`inboxRowsToComplete`): the view reads that one whistle, not the list.
  */
 export function inboxNeedsReload(
   list: readonly InboxAssignment[],
@@ -158,11 +189,47 @@ export function inboxNeedsReload(
   // Photos and files added or removed: the cards of that whistle show its thumbnails.
   if (e.type === 'AttachmentAdded' || e.type === 'AttachmentRemoved') return list.some((row) => row.whistleId === e.whistleId)
   const a = e.assignment
-  if (a && a.id) return !list.some((row) => row.id === a.id) && accept(a)
+  if (a && a.id) return !list.some((row) => row.id === a.id) && accept(a) && !e.whistle
   if (e.assignmentId) return list.some((row) => row.id === e.assignmentId)
   // A confirm carries no ratings. A cancel or a reopen of a whistle the list has no row of may add rows to it
   // (撤销 puts a duty into 已结束; a reopen brings a resolved duty back to 在办).
   if (e.type === 'WhistleConfirmed') return true
   if (e.type === 'WhistleCancelled' || e.type === 'WhistleReopened') return !list.some((row) => row.whistleId === e.whistleId)
   return false
+}
+
+/** The whistle whose rows in this inbox lack what the event could not carry (address, description, photos), if any. */
+export function inboxRowsToComplete(before: readonly InboxAssignment[], after: readonly InboxAssignment[], e: WhistleEvent): string | null {
+  if (before.some((row) => row.whistleId === e.whistleId)) return null
+  return after.some((row) => row.whistleId === e.whistleId) ? e.whistleId : null
+}
+
+/** Completes an inbox's rows of a whistle with what the event lacked, read from the whistle itself. */
+export function completeInboxRows(list: readonly InboxAssignment[], w: Whistle): InboxAssignment[] {
+  if (!list.some((row) => row.whistleId === w.id)) return list as InboxAssignment[]
+  return list.map((row) =>
+    row.whistleId !== w.id
+      ? row
+      : { ...row, attachments: w.attachments ?? row.attachments, whistle: { ...row.whistle, address: w.address, description: w.description } },
+  )
+}
+
+/**
+ * Completes a listed whistle with what its raise could not carry (address, description, coordinates, photos, who raised
+ * it), read from the whistle itself. Status and assignments stay as the events made them (they may be newer).
+ */
+export function completeWhistleRow(list: readonly Whistle[], w: Whistle): Whistle[] {
+  const i = list.findIndex((x) => x.id === w.id)
+  if (i < 0) return list as Whistle[]
+  const copy = [...list]
+  copy[i] = {
+    ...copy[i],
+    address: w.address,
+    description: w.description,
+    latitude: w.latitude,
+    longitude: w.longitude,
+    raisedBy: w.raisedBy ?? copy[i].raisedBy,
+    attachments: w.attachments ?? copy[i].attachments,
+  }
+  return copy
 }

@@ -13,7 +13,10 @@ export interface TimelineText {
   system: boolean
 }
 
-export function timelineText(entry: TimelineEntry, byId: ReadonlyMap<string, Assignment>): TimelineText {
+/** Events a work request (level `city`, issue 17) words in its own terms: 发起事项 and 派发 rather than 吹哨 and 派单. */
+export const CITY_WORDED_EVENTS: readonly string[] = ['WhistleRaised', 'AssignmentDispatched']
+
+export function timelineText(entry: TimelineEntry, byId: ReadonlyMap<string, Assignment>, level: 'township' | 'city' = 'township'): TimelineText {
   const unit = entry.assignmentId ? (byId.get(entry.assignmentId) ?? null) : null
   const system = !entry.actor
   const step = entry.step
@@ -25,6 +28,7 @@ export function timelineText(entry: TimelineEntry, byId: ReadonlyMap<string, Ass
     const previousUnit = unit?.previousAssignmentId ? (byId.get(unit.previousAssignmentId) ?? null) : null
     return { key: 'event.AssignmentReassigned', params: {}, unit, previousUnit, system }
   }
+  if (level === 'city' && CITY_WORDED_EVENTS.includes(entry.type)) return { key: `city.event.${entry.type}`, params: {}, unit, previousUnit: null, system }
   return { key: `event.${entry.type}`, params: {}, unit, previousUnit: null, system }
 }
 

@@ -1,7 +1,7 @@
 import { onBeforeUnmount, onMounted } from 'vue'
 import type { WhistleEvent } from '../api/types'
 import type { ApplyContext } from './eventStore'
-import { onResync, onWhistleEvent } from '../stores/live'
+import { onResync, onSubmissionEvent, onWhistleEvent } from '../stores/live'
 
 /**
  * What a view did with a live event: `false` — not its concern; `true` (or nothing) — applied in full from the
@@ -9,6 +9,9 @@ import { onResync, onWhistleEvent } from '../stores/live'
  * yet, data the event does not carry): the view reloads (debounced).
  */
 export type PatchOutcome = boolean | 'reload' | void
+
+/** The stream a view follows: whistles and meetings, or submissions (their events carry `submission`, no whistle). */
+export type LiveStream = 'whistles' | 'submissions'
 
 /**
  * Subscribes a view to live events while it is mounted: `patch` applies an event's snapshot at once; `refresh`
@@ -20,6 +23,8 @@ export function useLive(
   patch: (e: WhistleEvent, ctx: ApplyContext) => PatchOutcome,
   refresh: () => void,
   delay = 300,
+  /** Which events: the whistles' and meetings' (default), or an institution's submissions' (issue 17). */
+  stream: LiveStream = 'whistles',
 ): void {
   let timer: ReturnType<typeof setTimeout> | undefined
   const schedule = () => {
@@ -29,7 +34,7 @@ export function useLive(
   let offEvent: (() => void) | undefined
   let offResync: (() => void) | undefined
   onMounted(() => {
-    offEvent = onWhistleEvent((e, ctx) => {
+    offEvent = (stream === 'submissions' ? onSubmissionEvent : onWhistleEvent)((e, ctx) => {
       if (patch(e, ctx) === 'reload') schedule()
     })
     offResync = onResync(schedule)

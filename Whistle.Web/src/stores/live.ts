@@ -20,11 +20,13 @@ type EventListener = (event: WhistleEvent, ctx: ApplyContext) => void
 const eventListeners = new Set<EventListener>()
 /** A branch head's events (issue 16: forms, recommendations, heads) carry `heads` and no whistle: their own listeners. */
 const headsListeners = new Set<EventListener>()
+/** An institution's submissions (issue 17: 请示, 报告, 选拔任用备案) carry `submission` and no whistle: their own listeners. */
+const submissionListeners = new Set<EventListener>()
 const resyncListeners = new Set<() => void>()
 
 function createSequencer(): EventSequencer<WhistleEvent> {
   return new EventSequencer<WhistleEvent>((event, ctx) => {
-    const listeners = (event as { heads?: unknown }).heads ? headsListeners : eventListeners
+    const listeners = (event as { heads?: unknown }).heads ? headsListeners : event.submission ? submissionListeners : eventListeners
     for (const l of listeners) {
       try {
         l(event, ctx)
@@ -53,6 +55,12 @@ export function onWhistleEvent(listener: EventListener): () => void {
 export function onHeadsEvent(listener: EventListener): () => void {
   headsListeners.add(listener)
   return () => headsListeners.delete(listener)
+}
+
+/** An institution's submissions' events (SubmissionFiled / Answered / Reminded / Escalated): never the whistle listeners'. */
+export function onSubmissionEvent(listener: EventListener): () => void {
+  submissionListeners.add(listener)
+  return () => submissionListeners.delete(listener)
 }
 
 /** Called after every (re)connection once missed events are applied: views reload their lists. */

@@ -14,6 +14,8 @@ export type NoticeKind =
   | 'meeting'
   | 'meeting-cancelled'
   | 'meeting-declined'
+  | 'submission'
+  | 'submission-answered'
 
 export interface Notice {
   key: string
@@ -28,6 +30,11 @@ export interface Notice {
   /** 催办/督办: which deadline (report-by or resolve-by) and the step's level (0 = 催办, 1… = 督办). */
   phase?: 'report' | 'resolve' | null
   level?: number | null
+  /** About a work request (issue 17): worded in the city level's terms where they differ. */
+  city?: boolean
+  /** An institution's submission (issue 17: 请示, 报告, 选拔任用备案): the notice opens it; `whistleId` is empty. */
+  submissionId?: string | null
+  submissionKind?: string | null
 }
 
 const MAX = 20
@@ -107,7 +114,9 @@ function browserNotify(n: Notice, text: string): void {
 
 export function noticeText(n: Notice): string {
   const k = noticeKey(n)
-  return t(k.key, { title: n.title, ...k.params })
+  const params: Record<string, string | number> = { title: n.title, ...k.params }
+  if (n.submissionKind) params.kind = t(`city.submissions.kinds.${n.submissionKind}`)
+  return t(k.key, params)
 }
 
 /**

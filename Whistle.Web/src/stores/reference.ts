@@ -1,12 +1,16 @@
 import { computed, ref } from 'vue'
 import { api } from '../api/client'
-import type { Assignment, Matter, Org } from '../api/types'
+import type { Assignment, City, Matter, Org, UserRole } from '../api/types'
 import { pickName, t } from '../i18n'
 import { DECISION_MATTER_CODE } from '../lib/meetings'
+import { currentUser } from './auth'
+import { cityUnitName, EMPTY_CITY, findWorkItem, isCityRole } from '../lib/city'
 
 export const matters = ref<Matter[]>([])
 export const org = ref<Org>({ townships: [], agencies: [], branches: [] })
 export const referenceLoaded = ref(false)
+/** The city level as the caller may read it (issue 17): its departments, institutions and relations; empty for others. */
+export const city = ref<City>(EMPTY_CITY)
 /**
  * The county's reminder share (settings.escalation.reminderShare): a countdown turns amber once that share of its limit
  * has passed, when the server sends its reminder (催办). The demo county's 0.5 until the organisation is loaded.
@@ -14,11 +18,24 @@ export const referenceLoaded = ref(false)
 export const reminderShare = computed(() => org.value.settings?.escalation?.reminderShare ?? 0.5)
 let loading: Promise<void> | null = null
 
-/** The whistle list and the organisation; `org`: the organisation alone (the security administrator reads no whistle list). */
-export function loadReference(force = false, what: 'all' | 'org' = 'all'): Promise<void> {
+/** Roles that read the city level (`GET /api/city`): its own roles and the supervisors. */
+export function readsCity(role: UserRole | string | null | undefined): boolean {
+  return isCityRole(role) || role === 'supervisor'
+}
+
+/**
+ * The whistle list and the organisation, and the city level for the roles that read it (`role`); `org`: the
+ * organisation alone (the security administrator reads no whistle list). `role`: the signed-in user's by default.
+ */
+export function loadReference(force = false, what: 'all' | 'org' = 'all', role: UserRole | string | null | undefined = currentUser.value?.role): Promise<void> {
   if (loading && !force) return loading
   loading = (async () => {
-    const [m, o] = await Promise.all([what === 'all' ? api.whistleList() : Promise.resolve([] as Matter[]), api.org()])
+    const [m, o, c] = await Promise.all([
+      what === 'all' ? api.whistleList() : Promise.resolve([] as Matter[]),
+      api.org(),
+      what === 'all' && readsCity(role) ? api.city().catch(() => EMPTY_CITY) : Promise.resolve(EMPTY_CITY),
+    ])
+    city.value = c ?? EMPTY_CITY
     matters.value = Array.isArray(m) ? m : []
     org.value = {
       county: o?.county,
@@ -40,6 +57,7 @@ export function resetReference(): void {
   referenceLoaded.value = false
   matters.value = []
   org.value = { townships: [], agencies: [], branches: [] }
+  city.value = EMPTY_CITY
 }
 
 export function matterByCode(code: string | null | undefined): Matter | undefined {
@@ -51,12 +69,22 @@ export function matterName(code: string | null | undefined): string {
   if (m) return pickName(m)
   // A meeting's decision becomes a whistle of this matter, which the whistle list does not hold.
   if (code === DECISION_MATTER_CODE) return t('meeting.decisionMatter')
+  // A work request's matter is the work item of its relation's list (issue 17).
+  const item = findWorkItem(city.value, code)
+  if (item) return pickName(item.item)
   return code ?? ''
 }
 
 export function townshipName(id: string | null | undefined): string {
   const tw = org.value.townships.find((x) => x.id === id)
-  return tw ? pickName(tw) : (id ?? '')
+  if (tw) return pickName(tw)
+  // A work request's requesting side is a city department (issue 17).
+  return departmentName(id)
+}
+
+export function departmentName(id: string | null | undefined): string {
+  const d = city.value.departments.find((x) => x.id === id)
+  return d ? pickName(d) : (id ?? '')
 }
 
 export function agencyName(code: string | null | undefined): string {
@@ -75,6 +103,9 @@ export function branchFor(agencyCode: string, townshipId: string) {
 
 /** The unit that answers an assignment: the branch, or the agency itself ("本部"). */
 export function unitName(a: Pick<Assignment, 'agencyCode' | 'branchId'>): string {
+  // A work request's duty: the institution's office (or linked branch), or the institution itself (issue 17).
+  const cityUnit = cityUnitName(city.value, a, (x) => pickName(x), (institution) => t('city.institutionItself', { institution }))
+  if (cityUnit) return cityUnit
   if (a.branchId) {
     const b = org.value.branches.find((x) => x.id === a.branchId)
     if (b) return pickName(b)

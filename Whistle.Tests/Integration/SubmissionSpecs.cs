@@ -1,0 +1,324 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Whistle.Core.Problems;
+using Whistle.Dispatcher;
+using Whistle.Tests.Support;
+
+namespace Whistle.Tests.Integration;
+
+/// <summary>
+/// Issue 17, an institution's submissions to its departments on a fake clock: a request for instructions (请示) to the
+/// managing department answered with a 批复, a report (报告) to a guiding department for its field answered 阅知, the
+/// appointment filing (选拔任用备案) of an office's head acknowledged or objected to, and of a stationed branch's head
+/// following the township's opinion (refused while the consultation's limit runs, filed without it and saying so when
+/// none was asked); each reminded and escalated on its limit (the relation's mechanism record's, else the setting's)
+/// until answered; seen by the institution, the department addressed and the establishment office only. On SQLite and
+/// on PostgreSQL.
+/// </summary>
+[TestFixture("sqlite")]
+[TestFixture("postgresql")]
+[NonParallelizable]
+public sealed class When_an_institution_submits_to_its_departments(string database)
+{
+    private static readonly DateTimeOffset T0 = new(2026, 6, 1, 1, 0, 0, TimeSpan.Zero);
+    private readonly FakeTimeProvider _clock = new(T0);
+    private WhistleSystem _system = null!;
+
+    private HeadsScheduler Scheduler => _system.Apis[0].Services.GetRequiredService<HeadsScheduler>();
+
+    [OneTimeSetUp]
+    public async Task Start() =>
+        _system = await WhistleSystem.EmbeddedAsync(s => s.AddSingleton<TimeProvider>(_clock), database: database);
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        if (_system is not null) await _system.DisposeAsync();
+    }
+
+    private Task<WhistleClient> As(string user) => _system.SignInAsync(user); // tokens live 12 hours of the fake clock
+
+    private static object Request(string title = "关于调整信用信息归集范围的请示", string relationId = "ndrc-credit", string kind = "request", string? departmentId = null) =>
+        new { kind, relationId, departmentId, title, body = "拟将县级行政处罚信息纳入归集范围，妥否，请批示。" };
+
+    private static async Task<JsonNode> SubmitAsync(WhistleClient client, object request)
+    {
+        var (status, body, _) = await client.PostAsync("/api/submissions", request);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Created), body?.ToJsonString());
+        return body!;
+    }
+
+    private static async Task<JsonNode> ReadAsync(WhistleClient client, string id)
+    {
+        var (status, body, _) = await client.GetAsync($"/api/submissions/{id}");
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body?.ToJsonString());
+        return body!;
+    }
+
+    private static IEnumerable<string> Types(JsonNode submission) => submission["timeline"]!.AsArray().Select(e => e!.Str("type"));
+
+    [Test]
+    public async Task Should_carry_a_request_for_instructions_to_the_managing_department_and_its_answer_back()
+    {
+        using var institution = await As("institution.credit-center");
+        using var department = await As("department.city-ndrc");
+        using var establishment = await As("establishment-office");
+        await using var departmentPush = await _system.ConnectAsync(department);
+        await using var establishmentPush = await _system.ConnectAsync(establishment);
+        await using var institutionPush = await _system.ConnectAsync(institution);
+
+        var now = _clock.GetUtcNow();
+        var filed = await SubmitAsync(institution, Request());
+        var id = filed.Str("id");
+        Assert.Multiple(() =>
+        {
+            Assert.That(filed.Str("departmentId"), Is.EqualTo("city-ndrc"), "the managing department of the one-to-one relation");
+            Assert.That(filed.Str("status"), Is.EqualTo("open"));
+            Assert.That(filed["dueAt"]!.GetValue<DateTimeOffset>(), Is.EqualTo(now.AddDays(5)), "the relation's request-report record gives five days");
+        });
+
+        var pushed = await departmentPush.WaitForAsync("SubmissionFiled", id);
+        Assert.That(pushed["submission"]!.Str("kind"), Is.EqualTo("request"));
+        await establishmentPush.WaitForAsync("SubmissionFiled", id);
+
+        var (_, inbox, _) = await department.GetAsync("/api/submissions?status=open");
+        Assert.That(inbox!.AsArray().Select(s => s!.Str("id")), Does.Contain(id));
+
+        var missingText = await department.PostAsync($"/api/submissions/{id}/answer", new { answer = "approved" });
+        Assert.That(missingText.Status, Is.EqualTo(HttpStatusCode.BadRequest), "a 批复 carries its text");
+
+        var (status, answered, _) = await department.PostAsync($"/api/submissions/{id}/answer", new { answer = "approved", text = "同意。请抓紧组织实施，按季度报送进展。" });
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), answered?.ToJsonString());
+        await institutionPush.WaitForAsync("SubmissionAnswered", id);
+
+        var seen = await ReadAsync(institution, id);
+        Assert.Multiple(() =>
+        {
+            Assert.That(seen.Str("status"), Is.EqualTo("answered"));
+            Assert.That(seen.Str("answer"), Is.EqualTo("approved"));
+            Assert.That(seen.Str("answerText"), Does.StartWith("同意"));
+            Assert.That(Types(seen), Is.EqualTo(new[] { "SubmissionFiled", "SubmissionAnswered" }), "the history both sides see");
+        });
+        Assert.That((await ReadAsync(establishment, id)).Str("answer"), Is.EqualTo("approved"), "the establishment office reads every submission");
+
+        var again = await department.PostAsync($"/api/submissions/{id}/answer", new { answer = "disapproved", text = "改为不同意" });
+        Assert.That(again.Status, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That(again.Body!.Str("code"), Is.EqualTo(ProblemCodes.SubmissionAnswered));
+    }
+
+    [Test]
+    public async Task Should_send_a_report_to_a_guiding_department_for_its_field_on_the_settings_limit()
+    {
+        using var institution = await As("institution.inspection-center");
+        using var ndrc = await As("department.city-ndrc");
+        using var agriculture = await As("department.city-agriculture");
+        var now = _clock.GetUtcNow();
+        var filed = await SubmitAsync(institution, Request("2026年上半年价格认证工作报告", "inspection-guidance", "report", "city-ndrc"));
+        var id = filed.Str("id");
+        Assert.Multiple(() =>
+        {
+            Assert.That(filed.Str("field"), Does.StartWith("价格认证"), "the guiding department's field");
+            Assert.That(filed["dueAt"]!.GetValue<DateTimeOffset>(), Is.EqualTo(now.AddDays(10)), "no record sets a limit: Whistle:Submissions:AnswerDays");
+        });
+        Assert.That((await agriculture.GetAsync($"/api/submissions/{id}")).Status, Is.EqualTo(HttpStatusCode.NotFound), "the lead department of the relation, not addressed");
+
+        var wrong = await ndrc.PostAsync($"/api/submissions/{id}/answer", new { answer = "approved", text = "同意" });
+        Assert.That(wrong.Status, Is.EqualTo(HttpStatusCode.BadRequest), "a report is noted, not approved");
+        var (status, noted, _) = await ndrc.PostAsync($"/api/submissions/{id}/answer", new { answer = "noted" });
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), noted?.ToJsonString());
+        Assert.That(noted!.Str("answer"), Is.EqualTo("noted"));
+
+        var notADepartment = await institution.PostAsync("/api/submissions", Request("报告", "inspection-guidance", "report", "city-water"));
+        Assert.That(notADepartment.Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(notADepartment.Body!.ToJsonString(), Does.Contain(ProblemCodes.DepartmentNotOnRelation));
+    }
+
+    [Test]
+    public async Task Should_remind_and_escalate_an_unanswered_submission_until_the_department_answers()
+    {
+        using var institution = await As("institution.credit-center");
+        var opened = _clock.GetUtcNow();
+        var id = (await SubmitAsync(institution, Request("关于信用修复工作的请示"))).Str("id");
+
+        // Half of the five days: a reminder (催办) to the department.
+        _clock.SetUtcNow(opened.AddDays(2.5).AddMinutes(1));
+        await Scheduler.RunDueAsync(CancellationToken.None);
+        using (var establishment = await As("establishment-office"))
+        {
+            var reminded = await ReadAsync(establishment, id);
+            Assert.That(reminded["reminderCount"]!.GetValue<int>(), Is.EqualTo(1), reminded.ToJsonString());
+            Assert.That(reminded["escalationCount"]!.GetValue<int>(), Is.Zero);
+        }
+
+        // The limit passes: escalated (督办), pushed to the establishment office; once, however often the clock is asked.
+        _clock.SetUtcNow(opened.AddDays(5).AddMinutes(1));
+        using var office = await As("establishment-office");
+        await using var officePush = await _system.ConnectAsync(office);
+        await Scheduler.RunDueAsync(CancellationToken.None);
+        await Scheduler.RunDueAsync(CancellationToken.None);
+        var escalated = (await officePush.CatchUpAsync(0)).Where(e => e.Str("whistleId") == id && e.Str("type") == "SubmissionEscalated").ToList();
+        Assert.That(escalated, Has.Count.EqualTo(1), "the establishment office's group carries the 督办 once");
+        Assert.That(escalated[0]["step"]!["level"]!.GetValue<int>(), Is.EqualTo(1));
+        var overdue = await ReadAsync(office, id);
+        Assert.Multiple(() =>
+        {
+            Assert.That(overdue["escalationCount"]!.GetValue<int>(), Is.EqualTo(1));
+            Assert.That(overdue["overdue"]!.GetValue<bool>(), Is.True);
+        });
+
+        // Answered: the chain stops.
+        using (var department = await As("department.city-ndrc"))
+            Assert.That((await department.PostAsync($"/api/submissions/{id}/answer", new { answer = "disapproved", text = "暂不同意，待全市统一部署。" })).Status, Is.EqualTo(HttpStatusCode.OK));
+        _clock.SetUtcNow(opened.AddDays(9));
+        await Scheduler.RunDueAsync(CancellationToken.None);
+        using var later = await As("department.city-ndrc");
+        var done = await ReadAsync(later, id);
+        Assert.Multiple(() =>
+        {
+            Assert.That(done["escalationCount"]!.GetValue<int>(), Is.EqualTo(1), "no escalation after the answer");
+            Assert.That(Types(done), Is.EqualTo(new[] { "SubmissionFiled", "SubmissionReminded", "SubmissionEscalated", "SubmissionAnswered" }));
+            Assert.That(done["overdue"]!.GetValue<bool>(), Is.False);
+        });
+    }
+
+    [Test]
+    public async Task Should_file_an_office_heads_appointment_with_the_managing_department_only()
+    {
+        using var institution = await As("institution.credit-center");
+        using var department = await As("department.city-ndrc");
+        var filing = new
+        {
+            kind = "filing", relationId = "ndrc-credit", title = "关于数据归集科科长任用的备案", body = "经中心党组研究，拟任命张敏为数据归集科科长。",
+            headUnitId = "credit-center.data", headName = "张敏", headTitle = "科长",
+        };
+        var filed = await SubmitAsync(institution, filing);
+        Assert.Multiple(() =>
+        {
+            Assert.That(filed.Str("headUnitName"), Is.EqualTo("数据归集科"));
+            Assert.That(filed["withoutOpinion"]?.GetValue<bool?>(), Is.Null, "an internal office's head: no township has a say");
+        });
+
+        var bare = await department.PostAsync($"/api/submissions/{filed.Str("id")}/answer", new { answer = "objected" });
+        Assert.That(bare.Status, Is.EqualTo(HttpStatusCode.BadRequest), "an objection gives its reasons");
+        var (status, objected, _) = await department.PostAsync($"/api/submissions/{filed.Str("id")}/answer", new { answer = "objected", text = "任职年限不足两年，请说明理由。" });
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), objected?.ToJsonString());
+        Assert.That(objected!.Str("answer"), Is.EqualTo("objected"));
+
+        using var inspection = await As("institution.inspection-center");
+        var guidance = await inspection.PostAsync("/api/submissions", new
+        {
+            kind = "filing", relationId = "inspection-guidance", title = "备案", body = "备案", headUnitId = "inspection-center.price", headName = "李强", headTitle = "科长",
+        });
+        Assert.That(guidance.Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(guidance.Body!.ToJsonString(), Does.Contain(ProblemCodes.FilingOneToOne));
+
+        var notOurs = await institution.PostAsync("/api/submissions", filing with { headUnitId = "inspection-center.price" });
+        Assert.That(notOurs.Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(notOurs.Body!.ToJsonString(), Does.Contain(ProblemCodes.HeadUnitNotOfInstitution));
+    }
+
+    [Test]
+    public async Task Should_file_a_stationed_branch_heads_appointment_after_the_townships_opinion_or_say_it_had_none()
+    {
+        using var institution = await As("institution.market-service-center");
+        using var department = await As("department.city-market");
+        object Filing(string name) => new
+        {
+            kind = "filing", relationId = "market-one-to-one", title = $"关于{name}任城关市场监管所所长的备案", body = "经中心研究决定。",
+            headUnitId = "market-supervision.chengguan", headName = name, headTitle = "所长",
+        };
+
+        // None asked: filed, and it says so.
+        var without = await SubmitAsync(institution, Filing("周立"));
+        Assert.That(without["withoutOpinion"]!.GetValue<bool>(), Is.True);
+        Assert.That(without["headLeadsStationedBranch"]!.GetValue<bool>(), Is.True);
+        var seen = await ReadAsync(department, without.Str("id"));
+        Assert.That(seen["timeline"]!.AsArray()[0]!.Str("noteCode"), Is.EqualTo("filed-without-opinion"));
+
+        // Asked: refused while the township's limit runs unanswered.
+        using var agency = await As("agency.market-supervision");
+        var (asked, consultation, _) = await agency.PostAsync("/api/recommendations", new
+        {
+            kind = "consultation", branchId = "market-supervision.chengguan", action = "appoint", candidateName = "陈华", reasons = "拟任城关市场监管所所长",
+        });
+        Assert.That(asked, Is.EqualTo(HttpStatusCode.Created), consultation?.ToJsonString());
+        var early = await institution.PostAsync("/api/submissions", Filing("陈华"));
+        Assert.That(early.Status, Is.EqualTo(HttpStatusCode.Conflict), early.Body?.ToJsonString());
+        Assert.That(early.Body!.Str("code"), Is.EqualTo(ProblemCodes.OpinionNotDue));
+
+        // Answered: filed with the township's opinion, which the department sees on the filing.
+        using var township = await As("township.chengguan");
+        Assert.That((await township.PostAsync($"/api/recommendations/{consultation!.Str("id")}/answer", new { answer = "agree", reasons = "该同志熟悉辖区情况，同意任用。" })).Status, Is.EqualTo(HttpStatusCode.OK));
+        var with = await SubmitAsync(institution, Filing("陈华"));
+        var read = await ReadAsync(department, with.Str("id"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(read["withoutOpinion"]!.GetValue<bool>(), Is.False);
+            Assert.That(read["townshipOpinion"]!.Str("answer"), Is.EqualTo("agree"));
+            Assert.That(read["townshipOpinion"]!.Str("reasons"), Does.Contain("同意任用"));
+            Assert.That(read["townshipOpinion"]!.Str("townshipId"), Is.EqualTo("chengguan"));
+            Assert.That(read["timeline"]!.AsArray()[0]!.Str("noteCode"), Is.EqualTo("filed-with-opinion"));
+        });
+
+        var foreign = await institution.PostAsync("/api/submissions", new
+        {
+            kind = "filing", relationId = "market-one-to-one", title = "备案", body = "备案", headUnitId = "market-supervision.chengguan", headName = "陈华", headTitle = "所长",
+            recommendationId = "not-a-consultation",
+        });
+        Assert.That(foreign.Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(foreign.Body!.ToJsonString(), Does.Contain(ProblemCodes.ConsultationNotOfBranch));
+    }
+
+    /// <summary>Attacks: every caller not concerned is answered as if the submission did not exist, or refused by role; nothing changes.</summary>
+    [Test]
+    public async Task Should_keep_a_submission_from_every_other_institution_department_township_and_branch()
+    {
+        using var institution = await As("institution.credit-center");
+        using var ownOffice = await As("office.credit-center.data");
+        var id = (await SubmitAsync(institution, Request("关于年度预算调整的请示"))).Str("id");
+        var byOffice = (await SubmitAsync(ownOffice, Request("数据归集科工作报告", kind: "report"))).Str("id");
+
+        foreach (var (user, expected) in new[]
+        {
+            ("institution.mass-org-center", HttpStatusCode.NotFound), ("department.city-water", HttpStatusCode.NotFound),
+            ("office.credit-center.repair", HttpStatusCode.NotFound), ("township.chengguan", HttpStatusCode.Forbidden),
+            ("branch.market-supervision.chengguan", HttpStatusCode.Forbidden), ("agency.market-supervision", HttpStatusCode.Forbidden),
+            ("supervisor", HttpStatusCode.Forbidden), ("sysadmin", HttpStatusCode.Forbidden),
+        })
+        {
+            using var other = await As(user);
+            Assert.That((await other.GetAsync($"/api/submissions/{id}")).Status, Is.EqualTo(expected), $"{user} reads");
+            Assert.That((await other.PostAsync($"/api/submissions/{id}/answer", new { answer = "approved", text = "同意" })).Status, Is.EqualTo(expected), $"{user} answers");
+            var (listed, list, _) = await other.GetAsync("/api/submissions");
+            if (listed == HttpStatusCode.OK) Assert.That(list!.AsArray().Select(s => s!.Str("id")), Does.Not.Contain(id), $"{user} lists");
+            else Assert.That(listed, Is.EqualTo(HttpStatusCode.Forbidden), $"{user} lists");
+        }
+
+        // The institution does not answer its own; a department does not submit; another institution's relation is unknown.
+        var selfAnswer = await institution.PostAsync($"/api/submissions/{id}/answer", new { answer = "approved", text = "同意" });
+        Assert.That(selfAnswer.Status, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That(selfAnswer.Body!.Str("code"), Is.EqualTo(ProblemCodes.SubmissionAnswerer));
+        using var department = await As("department.city-ndrc");
+        Assert.That((await department.PostAsync("/api/submissions", Request())).Status, Is.EqualTo(HttpStatusCode.Forbidden));
+        using var massOrg = await As("institution.mass-org-center");
+        var hijack = await massOrg.PostAsync("/api/submissions", Request());
+        Assert.That(hijack.Status, Is.EqualTo(HttpStatusCode.BadRequest), "another institution's relation");
+
+        // The institution's account sees its office's submission; the office its own only; nothing changed.
+        var (_, own, _) = await institution.GetAsync("/api/submissions");
+        Assert.That(own!.AsArray().Select(s => s!.Str("id")), Is.SupersetOf(new[] { id, byOffice }));
+        var (_, officeList, _) = await ownOffice.GetAsync("/api/submissions");
+        Assert.That(officeList!.AsArray().Select(s => s!.Str("id")), Does.Contain(byOffice).And.Not.Contain(id));
+        Assert.That(officeList!.AsArray().All(s => s!.Str("institutionId") == "credit-center"));
+        var after = await ReadAsync(institution, id);
+        Assert.Multiple(() =>
+        {
+            Assert.That(after.Str("status"), Is.EqualTo("open"));
+            Assert.That(Types(after), Is.EqualTo(new[] { "SubmissionFiled" }));
+        });
+        var (_, massList, _) = await massOrg.GetAsync("/api/submissions");
+        Assert.That(massList!.AsArray(), Is.Empty, "nothing was stored for the hijacked relation");
+    }
+}
