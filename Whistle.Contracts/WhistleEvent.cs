@@ -24,7 +24,8 @@ public sealed record WhistleEvent(
     IReadOnlyDictionary<string, object?>? NoteParams = null,
     HeadsSnapshot? Heads = null,
     IReadOnlyList<AttachmentSnapshot>? Attachments = null,
-    SubmissionSnapshot? Submission = null);
+    SubmissionSnapshot? Submission = null,
+    FollowUpSnapshot? FollowUp = null);
 
 /// <summary>
 /// An institution's submission to a department on the stream (issue 17): a 请示 (<c>kind: "request"</c>), a 报告
@@ -42,6 +43,20 @@ public sealed record SubmissionSnapshot(
     string Status,
     DateTimeOffset DueAt,
     string? Answer);
+
+
+/// <summary>
+/// The establishment office's follow-up (督促建立机制, issue 17) on the stream; the event's <c>whistleId</c> is its id.
+/// Pushed to the county, the city (the office), the relation's lead department and the institution.
+/// </summary>
+public sealed record FollowUpSnapshot(
+    string Id,
+    string RelationId,
+    string DepartmentId,
+    string InstitutionId,
+    string Status,
+    IReadOnlyList<string> Missing,
+    DateTimeOffset DueAt);
 
 /// <summary>
 /// A branch head's matter on the stream (issue 16): an assessment form (<c>kind: "form"</c>), a recommendation or
@@ -89,7 +104,8 @@ public sealed record MeetingSnapshot(
     DateTimeOffset ConfirmBy,
     string Status,
     string? WhistleId,
-    MeetingSummonsSnapshot? Summons);
+    MeetingSummonsSnapshot? Summons,
+    string ConvenerKind = "township");
 
 public sealed record MeetingSummonsSnapshot(
     string Id,
@@ -100,7 +116,8 @@ public sealed record MeetingSummonsSnapshot(
     string? Reason,
     DateTimeOffset? RespondedAt,
     string? Attendance,
-    DateTimeOffset? CheckedInAt);
+    DateTimeOffset? CheckedInAt,
+    string ParticipantKind = "unit");
 
 /// <summary>On <c>AssignmentReminded</c> (level 0) and <c>AssignmentEscalated</c> (level 1, 2, …): which deadline, which repeat.</summary>
 public sealed record EscalationStepInfo(string Phase, int Level);
@@ -178,6 +195,12 @@ public static class WhistleEventTypes
     public const string SubmissionAnswered = nameof(SubmissionAnswered);
     public const string SubmissionReminded = nameof(SubmissionReminded);
     public const string SubmissionEscalated = nameof(SubmissionEscalated);
+    public const string FollowUpRaised = nameof(FollowUpRaised);
+    public const string FollowUpReplied = nameof(FollowUpReplied);
+    public const string FollowUpReminded = nameof(FollowUpReminded);
+    public const string FollowUpEscalated = nameof(FollowUpEscalated);
+    public const string FollowUpClosed = nameof(FollowUpClosed);
+    public const string MechanismRecorded = nameof(MechanismRecorded);
 }
 
 /// <summary>The SignalR group names. The server derives a connection's group from its token.</summary>

@@ -27,6 +27,8 @@ public static class DispatcherExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeadlineScheduler>());
         builder.Services.AddSingleton<HeadsScheduler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HeadsScheduler>());
+        builder.Services.AddSingleton<FollowUpScheduler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<FollowUpScheduler>());
         return builder;
     }
 

@@ -27,6 +27,8 @@ public static class RolePolicies
     /// answer, the establishment office reads; every other role 403 (and a city role not concerned 404: the submissions rule).
     /// </summary>
     public const string Submissions = "submissions";
+    /// <summary>The establishment office's view of every relation (GET /api/city/office, issue 17): the office and the supervisors.</summary>
+    public const string EstablishmentOffice = "establishment-office";
 
     /// <summary>Raising a work request (POST /api/work-requests): department staff.</summary>
     public const string Department = "department";
@@ -63,6 +65,7 @@ public static class RolePolicies
         Policy(City, Roles.Department, Roles.Institution, Roles.EstablishmentOffice, Roles.Supervisor);
         Policy(Department, Roles.Department);
         Policy(Submissions, Roles.Department, Roles.Institution, Roles.EstablishmentOffice);
+        Policy(EstablishmentOffice, Roles.EstablishmentOffice, Roles.Supervisor);
         Policy(Organisation, [.. Roles.Business, Roles.SysAdmin, Roles.SecAdmin]);
         Policy(WhistleList, [.. Roles.Business, Roles.SysAdmin]);
         Policy(SysAdmin, Roles.SysAdmin);

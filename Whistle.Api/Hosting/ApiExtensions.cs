@@ -11,6 +11,7 @@ using Whistle.Api.Assignments;
 using Whistle.Api.Attachments;
 using Whistle.Api.Audit;
 using Whistle.Api.Auth;
+using Whistle.Api.City;
 using Whistle.Api.Export;
 using Whistle.Api.Meetings;
 using Whistle.Api.Notices;
@@ -130,6 +131,7 @@ public static class ApiExtensions
         services.AddSingleton<Whistle.Api.Export.ExportQueries>();
         services.AddSingleton<NoticeTestCommand>();
         services.AddSingleton<Whistle.Api.Meetings.MeetingQueries>();
+        services.AddSingleton<OfficeQueries>();
         services.AddSingleton<Whistle.Api.Heads.HeadsQueries>();
         services.AddSingleton<PushDeduplicator>();
         services.AddHostedService<Whistle.Api.Attachments.AttachmentDraftSweeper>();
@@ -253,6 +255,7 @@ public static class ApiExtensions
         app.MapAccountsApi();
         app.MapReferenceApi();
         app.MapCityApi();
+        app.MapEstablishmentOfficeApi();
         app.MapWorkRequestsApi();
         Whistle.Api.City.SubmissionsApi.MapSubmissionsApi(app);
         app.MapMapApi();

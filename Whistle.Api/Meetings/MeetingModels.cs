@@ -6,9 +6,9 @@ namespace Whistle.Api.Meetings;
 
 public sealed record SummonsDto(
     string Id, string AgencyCode, string? BranchId, string UnitName, string Status, string? Attendee, string? Reason,
-    DateTimeOffset? RespondedAt, bool? ConfirmedOnTime, string? Attendance, DateTimeOffset? CheckedInAt);
+    DateTimeOffset? RespondedAt, bool? ConfirmedOnTime, string? Attendance, DateTimeOffset? CheckedInAt, string ParticipantKind = ParticipantKind.Unit, string? UnitNameEn = null);
 
-public sealed record DecisionDto(string Id, string Text, string AgencyCode, string? BranchId, DateTimeOffset DueAt, string WhistleId, string AssignmentId);
+public sealed record DecisionDto(string Id, string Text, string AgencyCode, string? BranchId, DateTimeOffset DueAt, string WhistleId, string AssignmentId, string? RelationId = null);
 
 public sealed record MeetingDto(
     string Id,
@@ -28,4 +28,7 @@ public sealed record MeetingDto(
     DateTimeOffset? MinutesAt,
     IReadOnlyList<SummonsDto> Summons,
     IReadOnlyList<DecisionDto> Decisions,
-    IReadOnlyList<AttachmentDto> Attachments);
+    IReadOnlyList<AttachmentDto> Attachments,
+    string ConvenerKind = ConvenerKind.Township,
+    string? ConvenerName = null,
+    string? ConvenerNameEn = null);

@@ -65,14 +65,29 @@ public sealed class MeetingQueries(WhistleDatabase database, CountyCatalogHolder
     public MeetingDto ToDto(MeetingRow m, IReadOnlyList<SummonsRow> summons, IReadOnlyList<DecisionRow> decisions, IReadOnlyList<AttachmentRow>? attachments = null)
     {
         var catalog = county.Catalog;
-        string Name(SummonsRow s) => (s.BranchId is null ? catalog.FindAgency(s.AgencyCode)?.Name : catalog.FindBranch(s.BranchId)?.Name) ?? s.AgencyCode;
+        (string Name, string NameEn) Names(SummonsRow s) => s.ParticipantKind switch
+        {
+            ParticipantKind.Department when catalog.FindDepartment(s.AgencyCode) is { } d => (d.Name, d.NameEn),
+            ParticipantKind.Institution when catalog.FindInstitution(s.AgencyCode) is { } i => (i.Name, i.NameEn),
+            _ when s.BranchId is null && catalog.FindAgency(s.AgencyCode) is { } a => (a.Name, a.NameEn),
+            _ when s.BranchId is not null && catalog.FindBranch(s.BranchId) is { } b => (b.Name, b.NameEn),
+            _ => (s.AgencyCode, s.AgencyCode),
+        };
+        var convener = m.ConvenerKind switch
+        {
+            ConvenerKind.Department when catalog.FindDepartment(m.TownshipId!) is { } d => (d.Name, d.NameEn),
+            ConvenerKind.Institution when catalog.FindInstitution(m.TownshipId!) is { } i => (i.Name, i.NameEn),
+            _ when m.TownshipId is not null && catalog.FindTownship(m.TownshipId) is { } t => (t.Name, t.NameEn),
+            _ => ((string?)null, (string?)null),
+        };
         return new MeetingDto(
             m.Id, m.TownshipId, m.Kind, m.Title, m.Agenda, m.Place, m.StartsAt, m.EndsAt, m.ConfirmBy, m.WhistleId, m.SeriesId, m.Status,
             new EventActor(m.OrganizerUser, m.OrganizerName, m.OrganizerOrg), m.Minutes, m.MinutesAt,
             summons.Select(s => new SummonsDto(
-                s.Id, s.AgencyCode, s.BranchId, Name(s), s.Status, s.Attendee, s.Reason, s.RespondedAt,
-                s.Status == SummonsStatus.Confirmed ? s.RespondedAt <= m.ConfirmBy : null, s.Attendance, s.CheckedInAt)).ToList(),
-            decisions.Select(d => new DecisionDto(d.Id, d.Text, d.AgencyCode, d.BranchId, d.DueAt, d.WhistleId, d.AssignmentId)).ToList(),
-            (attachments ?? []).Select(AttachmentDto.From).ToList());
+                s.Id, s.AgencyCode, s.BranchId, Names(s).Name, s.Status, s.Attendee, s.Reason, s.RespondedAt,
+                s.Status == SummonsStatus.Confirmed ? s.RespondedAt <= m.ConfirmBy : null, s.Attendance, s.CheckedInAt, s.ParticipantKind, Names(s).NameEn)).ToList(),
+            decisions.Select(d => new DecisionDto(d.Id, d.Text, d.AgencyCode, d.BranchId, d.DueAt, d.WhistleId, d.AssignmentId, d.RelationId)).ToList(),
+            (attachments ?? []).Select(AttachmentDto.From).ToList(),
+            m.ConvenerKind, convener.Item1, convener.Item2);
     }
 }

@@ -8,7 +8,7 @@ namespace Whistle.Core.County;
 /// The city level's organisation (issue 17): the one writer of <c>departments</c>, <c>institutions</c>,
 /// <c>institution_units</c>, <c>city_relations</c>, <c>relation_departments</c>, <c>work_items</c> and
 /// <c>relation_mechanisms</c>, imported with the county file (<see cref="CountyStore.ImportAsync"/>) and read back with
-/// it. A relation is never deleted (past work requests name it); a work item left out of the file is retired (kept for
+/// it; a mechanism record is also kept in upkeep (<see cref="RecordMechanismAsync"/>). A relation is never deleted (past work requests name it); a work item left out of the file is retired (kept for
 /// the requests raised on it, never offered again), as the whistle list's matters are.
 /// </summary>
 public static class CityStore
@@ -35,7 +35,7 @@ public static class CityStore
         INSERT INTO city_relations (id, kind, institution_id, name, name_en, position)
         SELECT @Id, @Kind, @InstitutionId, @Name, @NameEn, @Position WHERE NOT EXISTS (SELECT 1 FROM city_relations WHERE id = @Id);
         DELETE FROM relation_departments WHERE relation_id = @Id;
-        DELETE FROM relation_mechanisms WHERE relation_id = @Id;
+        DELETE FROM relation_mechanisms WHERE relation_id = @Id AND recorded_by IS NULL;
         """;
 
     private const string InsertRelationDepartmentSql = """
@@ -43,9 +43,31 @@ public static class CityStore
         VALUES (@RelationId, @DepartmentId, @Role, @Field, @FieldEn, @Position);
         """;
 
+    // A record kept in upkeep (recorded_by set) is the live one: the file's record of the same kind does not replace it.
     private const string InsertMechanismSql = """
-        INSERT INTO relation_mechanisms (relation_id, kind, title, body, reference, within_days) VALUES (@RelationId, @Kind, @Title, @Body, @Reference, @WithinDays);
+        INSERT INTO relation_mechanisms (relation_id, kind, title, body, reference, within_days)
+        SELECT @RelationId, @Kind, @Title, @Body, @Reference, @WithinDays
+        WHERE NOT EXISTS (SELECT 1 FROM relation_mechanisms WHERE relation_id = @RelationId AND kind = @Kind);
         """;
+
+    private const string RecordMechanismSql = """
+        UPDATE relation_mechanisms SET title = @Title, body = @Body, reference = @Reference, recorded_by = @RecordedBy, recorded_at = @RecordedAt
+        WHERE relation_id = @RelationId AND kind = @Kind;
+        INSERT INTO relation_mechanisms (relation_id, kind, title, body, reference, recorded_by, recorded_at)
+        SELECT @RelationId, @Kind, @Title, @Body, @Reference, @RecordedBy, @RecordedAt
+        WHERE NOT EXISTS (SELECT 1 FROM relation_mechanisms WHERE relation_id = @RelationId AND kind = @Kind);
+        """;
+
+    /// <summary>
+    /// Upkeep (issue 17): records (or updates) one record of a relation's mechanism, by the relation's lead department or
+    /// the establishment office (<see cref="CityUpkeep.RecordMechanismAsync"/>, which checks who and audits it), in its
+    /// transaction. A record kept here outlives a later import of the county file.
+    /// </summary>
+    public static Task RecordMechanismAsync(UnitOfWork unit, string relationId, MechanismInfo record, string recordedBy, DateTimeOffset now) =>
+        unit.Connection.ExecuteAsync(
+            RecordMechanismSql,
+            new { RelationId = relationId, record.Kind, record.Title, record.Body, record.Reference, RecordedBy = recordedBy, RecordedAt = now },
+            unit.Transaction);
 
     private const string RetireWorkItemsSql = "UPDATE work_items SET active = 0;";
 

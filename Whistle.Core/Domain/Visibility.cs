@@ -84,23 +84,76 @@ public static class Visibility
 
     // ---- A meeting ---------------------------------------------------------------------------------------------
 
-    /// <summary>The meeting <c>m</c> is the caller's to see: as a whistle, with its summons for its duties.</summary>
+    /// <summary>
+    /// The meeting <c>m</c> is the caller's to see: as a whistle, with its summons for its duties. A joint meeting of the
+    /// city level (issue 17: convened by a department or an institution) is seen by its participants only: the convener
+    /// and the departments or institutions it summons — not the supervisors, not the establishment office.
+    /// </summary>
     public const string MeetingCondition = """
-        (@Role = 'supervisor'
-         OR (@Role = 'township' AND m.township_id = @Org)
-         OR (@Role = 'branch' AND EXISTS (SELECT 1 FROM meeting_summons s WHERE s.meeting_id = m.id AND s.branch_id = @Org))
-         OR (@Role = 'agency' AND EXISTS (SELECT 1 FROM meeting_summons s WHERE s.meeting_id = m.id AND s.agency_code = @Org)))
+        ((@Role = 'supervisor' AND m.convener_kind = 'township')
+         OR (@Role = 'township' AND m.convener_kind = 'township' AND m.township_id = @Org)
+         OR (@Role = 'branch' AND EXISTS (SELECT 1 FROM meeting_summons s WHERE s.meeting_id = m.id AND s.participant_kind = 'unit' AND s.branch_id = @Org))
+         OR (@Role = 'agency' AND EXISTS (SELECT 1 FROM meeting_summons s WHERE s.meeting_id = m.id AND s.participant_kind = 'unit' AND s.agency_code = @Org))
+         OR (@Role = 'department' AND ((m.convener_kind = 'department' AND m.township_id = @Org)
+             OR EXISTS (SELECT 1 FROM meeting_summons s WHERE s.meeting_id = m.id AND s.participant_kind = 'department' AND s.agency_code = @Org)))
+         OR (@Role = 'institution' AND ((m.convener_kind = 'institution' AND m.township_id = @Org)
+             OR EXISTS (SELECT 1 FROM meeting_summons s WHERE s.meeting_id = m.id AND s.participant_kind = 'institution' AND s.agency_code = @Org))))
         """;
 
-    /// <summary>The C# form of <see cref="MeetingCondition"/>: the supervisors, its township, or a unit it summons (and its agency).</summary>
+    /// <summary>The C# form of <see cref="MeetingCondition"/>: the supervisors, its township, or a unit it summons (and its agency); a joint meeting's participants.</summary>
     public static bool CanSee(Caller caller, MeetingRow meeting, IEnumerable<SummonsRow> summons) => caller.Role switch
     {
-        Roles.Supervisor => true,
-        Roles.Township => meeting.TownshipId == caller.OrgId,
-        Roles.Branch => summons.Any(s => s.BranchId == caller.OrgId),
-        Roles.Agency => summons.Any(s => s.AgencyCode == caller.OrgId),
+        Roles.Supervisor => meeting.ConvenerKind == ConvenerKind.Township,
+        Roles.Township => meeting.ConvenerKind == ConvenerKind.Township && meeting.TownshipId == caller.OrgId,
+        Roles.Branch => summons.Any(s => s.ParticipantKind == ParticipantKind.Unit && s.BranchId == caller.OrgId),
+        Roles.Agency => summons.Any(s => s.ParticipantKind == ParticipantKind.Unit && s.AgencyCode == caller.OrgId),
+        Roles.Department => (meeting.ConvenerKind == ConvenerKind.Department && meeting.TownshipId == caller.OrgId)
+            || summons.Any(s => s.ParticipantKind == ParticipantKind.Department && s.AgencyCode == caller.OrgId),
+        Roles.Institution => (meeting.ConvenerKind == ConvenerKind.Institution && meeting.TownshipId == caller.OrgId)
+            || summons.Any(s => s.ParticipantKind == ParticipantKind.Institution && s.AgencyCode == caller.OrgId),
         _ => false,
     };
+
+    /// <summary>The push groups of a meeting's event: a township's as a whistle's; a joint meeting's, its convener's and its participants' only.</summary>
+    public static IReadOnlyList<string> MeetingAudience(MeetingRow meeting, IEnumerable<SummonsRow> summons)
+    {
+        if (meeting.ConvenerKind == ConvenerKind.Township)
+        {
+            return Audience(meeting.TownshipId, summons.Select(s => (s.AgencyCode, s.BranchId)));
+        }
+
+        var groups = new List<string> { ParticipantGroup(meeting.ConvenerKind, meeting.TownshipId!) };
+        groups.AddRange(summons.Select(s => ParticipantGroup(s.ParticipantKind, s.AgencyCode)));
+        return groups.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    private static string ParticipantGroup(string kind, string id) =>
+        kind == ConvenerKind.Department ? AudienceGroups.Department(id) : AudienceGroups.Institution(id);
+
+    // ---- The establishment office's follow-ups (督促建立机制) -------------------------------------------------------
+
+    /// <summary>
+    /// A follow-up <c>f</c> is the caller's to see: the establishment office that raises them and the supervisors (city-wide
+    /// read), the relation's lead department it is addressed to, the institution of the relation (its own account).
+    /// </summary>
+    public const string FollowUpCondition = """
+        (@Role = 'supervisor' OR @Role = 'establishment-office'
+         OR (@Role = 'department' AND f.department_id = @Org)
+         OR (@Role = 'institution' AND f.institution_id = @Org))
+        """;
+
+    /// <summary>The C# form of <see cref="FollowUpCondition"/>.</summary>
+    public static bool CanSeeFollowUp(Caller caller, string departmentId, string institutionId) => caller.Role switch
+    {
+        Roles.Supervisor or Roles.EstablishmentOffice => true,
+        Roles.Department => departmentId == caller.OrgId,
+        Roles.Institution => institutionId == caller.OrgId,
+        _ => false,
+    };
+
+    /// <summary>The push groups of a follow-up's event: the county, the city (the office), the department, the institution.</summary>
+    public static IReadOnlyList<string> FollowUpAudience(string departmentId, string institutionId) =>
+        [AudienceGroups.County, AudienceGroups.City, AudienceGroups.Department(departmentId), AudienceGroups.Institution(institutionId)];
 
     // ---- A branch head's assessment forms and recommendations (confidential) ---------------------------------------
 

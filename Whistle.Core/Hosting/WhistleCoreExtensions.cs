@@ -102,6 +102,8 @@ public static class WhistleCoreExtensions
         services.AddSingleton<Meetings.MeetingStore>();
         services.AddSingleton<Accounts.AccountStore>();
         services.AddSingleton<County.WhistleListUpkeep>();
+        services.AddSingleton<County.CityUpkeep>();
+        services.AddSingleton<County.FollowUpStore>();
         services.AddSingleton<Heads.HeadStore>();
         services.AddSingleton<Heads.AssessmentFormStore>();
         services.AddSingleton<Heads.RecommendationStore>();

@@ -14,6 +14,22 @@ public static class MeetingKind
     public static readonly IReadOnlyList<string> All = [Regular, AdHoc, OnSite];
 }
 
+/// <summary>Who convened a meeting (what <c>meetings.township_id</c> names): a township (none: the supervisors), a department or an institution (issue 17).</summary>
+public static class ConvenerKind
+{
+    public const string Township = "township";
+    public const string Department = "department";
+    public const string Institution = "institution";
+}
+
+/// <summary>What a summons' <c>agency_code</c> names: a county unit (an agency; <c>branch_id</c> its branch), a department or an institution.</summary>
+public static class ParticipantKind
+{
+    public const string Unit = "unit";
+    public const string Department = "department";
+    public const string Institution = "institution";
+}
+
 public static class MeetingStatus
 {
     public const string Scheduled = "scheduled";
@@ -50,7 +66,9 @@ public sealed record ScheduleMeetingRequest(
     string? TownshipId,
     IReadOnlyList<string>? AgencyCodes,
     IReadOnlyList<string>? BranchIds,
-    RecurrenceRequest? Recurrence);
+    RecurrenceRequest? Recurrence,
+    IReadOnlyList<string>? DepartmentIds = null,
+    IReadOnlyList<string>? InstitutionIds = null);
 
 public sealed record ConfirmSummonsRequest(string? Attendee);
 
@@ -60,7 +78,8 @@ public sealed record AttendanceEntry(string? SummonsId, string? Attendance, Date
 
 public sealed record RecordAttendanceRequest(IReadOnlyList<AttendanceEntry>? Entries);
 
-public sealed record DecisionRequest(string? Text, string? AgencyCode, string? BranchId, DateTimeOffset? DueAt);
+/// <summary>A decision: at a township's meeting the responsible unit (agency, branch); at a joint meeting the relation (and the institution's office) it becomes a work request on.</summary>
+public sealed record DecisionRequest(string? Text, string? AgencyCode, string? BranchId, DateTimeOffset? DueAt, string? RelationId = null, string? UnitId = null);
 
 /// <summary><paramref name="AttachmentIds"/>: the organizer's uploads for this meeting (<c>POST /api/attachments?meetingId=</c>), kept with the minutes.</summary>
 public sealed record RecordMinutesRequest(string? Minutes, IReadOnlyList<DecisionRequest>? Decisions, IReadOnlyList<string>? AttachmentIds = null);
@@ -69,6 +88,7 @@ public sealed record MeetingRow
 {
     public string Id { get; init; } = "";
     public string? TownshipId { get; init; }
+    public string ConvenerKind { get; init; } = Meetings.ConvenerKind.Township;
     public string Kind { get; init; } = "";
     public string Title { get; init; } = "";
     public string Agenda { get; init; } = "";
@@ -88,7 +108,7 @@ public sealed record MeetingRow
     public int Version { get; init; }
 
     public MeetingSnapshot ToSnapshot(SummonsRow? summons = null) =>
-        new(Id, TownshipId, Kind, Title, Place, StartsAt, EndsAt, ConfirmBy, Status, WhistleId, summons?.ToSnapshot());
+        new(Id, TownshipId, Kind, Title, Place, StartsAt, EndsAt, ConfirmBy, Status, WhistleId, summons?.ToSnapshot(), ConvenerKind);
 }
 
 public sealed record SummonsRow
@@ -97,6 +117,7 @@ public sealed record SummonsRow
     public string MeetingId { get; init; } = "";
     public string AgencyCode { get; init; } = "";
     public string? BranchId { get; init; }
+    public string ParticipantKind { get; init; } = Meetings.ParticipantKind.Unit;
     public string Status { get; init; } = "";
     public string? Attendee { get; init; }
     public string? Reason { get; init; }
@@ -105,7 +126,7 @@ public sealed record SummonsRow
     public DateTimeOffset? CheckedInAt { get; init; }
     public int Position { get; init; }
 
-    public MeetingSummonsSnapshot ToSnapshot() => new(Id, AgencyCode, BranchId, Status, Attendee, Reason, RespondedAt, Attendance, CheckedInAt);
+    public MeetingSummonsSnapshot ToSnapshot() => new(Id, AgencyCode, BranchId, Status, Attendee, Reason, RespondedAt, Attendance, CheckedInAt, ParticipantKind);
 }
 
 public sealed record DecisionRow
@@ -119,6 +140,7 @@ public sealed record DecisionRow
     public string WhistleId { get; init; } = "";
     public string AssignmentId { get; init; } = "";
     public DateTimeOffset CreatedAt { get; init; }
+    public string? RelationId { get; init; }
 }
 
 /// <summary>
@@ -128,13 +150,13 @@ public sealed record DecisionRow
 public static class MeetingRows
 {
     public const string MeetingColumns = """
-        id, township_id AS TownshipId, kind, title, agenda, place, starts_at AS StartsAt, ends_at AS EndsAt, confirm_by AS ConfirmBy,
+        id, township_id AS TownshipId, convener_kind AS ConvenerKind, kind, title, agenda, place, starts_at AS StartsAt, ends_at AS EndsAt, confirm_by AS ConfirmBy,
         whistle_id AS WhistleId, series_id AS SeriesId, status, organizer_user AS OrganizerUser, organizer_name AS OrganizerName,
         organizer_org AS OrganizerOrg, minutes, minutes_at AS MinutesAt, created_at AS CreatedAt, version
         """;
 
     public const string SummonsColumns = """
-        id, meeting_id AS MeetingId, agency_code AS AgencyCode, branch_id AS BranchId, status, attendee, reason, responded_at AS RespondedAt,
+        id, meeting_id AS MeetingId, agency_code AS AgencyCode, branch_id AS BranchId, participant_kind AS ParticipantKind, status, attendee, reason, responded_at AS RespondedAt,
         attendance, checked_in_at AS CheckedInAt, position
         """;
 
@@ -144,7 +166,7 @@ public static class MeetingRows
 
     private const string SelectDecisionsSql = """
         SELECT id, meeting_id AS MeetingId, text, agency_code AS AgencyCode, branch_id AS BranchId, due_at AS DueAt, whistle_id AS WhistleId,
-               assignment_id AS AssignmentId, created_at AS CreatedAt
+               assignment_id AS AssignmentId, created_at AS CreatedAt, relation_id AS RelationId
         FROM meeting_decisions WHERE meeting_id = @Id ORDER BY created_at, id;
         """;
 
@@ -176,7 +198,11 @@ public static class MeetingRows
     public static async Task<ILookup<string, SummonsRow>> GetSummonsOfAsync(DbConnection connection, SqlDialect dialect, IReadOnlyCollection<string> meetingIds) =>
         (meetingIds.Count == 0 ? [] : await connection.QueryAsync<SummonsRow>(dialect.Sql(SummonsOfSql), new { Ids = meetingIds.ToList() })).ToLookup(s => s.MeetingId);
 
-    /// <summary>The township that called it (a county-wide meeting: the supervisors).</summary>
-    public static bool IsOrganizer(Caller caller, MeetingRow meeting) =>
-        meeting.TownshipId is null ? caller.Role == Roles.Supervisor : caller.Role == Roles.Township && caller.OrgId == meeting.TownshipId;
+    /// <summary>The township that called it (a county-wide meeting: the supervisors); a joint meeting's convening department or institution.</summary>
+    public static bool IsOrganizer(Caller caller, MeetingRow meeting) => meeting.ConvenerKind switch
+    {
+        ConvenerKind.Department => caller.Role == Roles.Department && caller.OrgId == meeting.TownshipId,
+        ConvenerKind.Institution => caller.Role == Roles.Institution && caller.OrgId == meeting.TownshipId,
+        _ => meeting.TownshipId is null ? caller.Role == Roles.Supervisor : caller.Role == Roles.Township && caller.OrgId == meeting.TownshipId,
+    };
 }

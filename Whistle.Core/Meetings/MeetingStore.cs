@@ -26,15 +26,15 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
     public const int MaxOccurrences = 12;
 
     private const string InsertMeetingSql = """
-        INSERT INTO meetings (id, township_id, kind, title, agenda, place, starts_at, ends_at, confirm_by, whistle_id, series_id, status,
+        INSERT INTO meetings (id, township_id, convener_kind, kind, title, agenda, place, starts_at, ends_at, confirm_by, whistle_id, series_id, status,
                               organizer_user, organizer_name, organizer_org, created_at, version)
-        VALUES (@Id, @TownshipId, @Kind, @Title, @Agenda, @Place, @StartsAt, @EndsAt, @ConfirmBy, @WhistleId, @SeriesId, @Status,
+        VALUES (@Id, @TownshipId, @ConvenerKind, @Kind, @Title, @Agenda, @Place, @StartsAt, @EndsAt, @ConfirmBy, @WhistleId, @SeriesId, @Status,
                 @OrganizerUser, @OrganizerName, @OrganizerOrg, @CreatedAt, 0);
         """;
 
     private const string InsertSummonsSql = """
-        INSERT INTO meeting_summons (id, meeting_id, agency_code, branch_id, status, position)
-        VALUES (@Id, @MeetingId, @AgencyCode, @BranchId, @Status, @Position);
+        INSERT INTO meeting_summons (id, meeting_id, agency_code, branch_id, participant_kind, status, position)
+        VALUES (@Id, @MeetingId, @AgencyCode, @BranchId, @ParticipantKind, @Status, @Position);
         """;
 
     private const string RespondSummonsSql = """
@@ -54,27 +54,37 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
     private const string TouchMeetingSql = "UPDATE meetings SET version = version + 1 WHERE id = @Id AND version = @Version;";
 
     private const string InsertDecisionSql = """
-        INSERT INTO meeting_decisions (id, meeting_id, text, agency_code, branch_id, due_at, whistle_id, assignment_id, created_at)
-        VALUES (@Id, @MeetingId, @Text, @AgencyCode, @BranchId, @DueAt, @WhistleId, @AssignmentId, @CreatedAt);
+        INSERT INTO meeting_decisions (id, meeting_id, text, agency_code, branch_id, due_at, whistle_id, assignment_id, created_at, relation_id)
+        VALUES (@Id, @MeetingId, @Text, @AgencyCode, @BranchId, @DueAt, @WhistleId, @AssignmentId, @CreatedAt, @RelationId);
         """;
 
     public async Task<CommandResult<IReadOnlyList<string>>> ScheduleAsync(Caller user, ScheduleMeetingRequest r, CancellationToken ct)
     {
-        if (user.Role is not (Roles.Township or Roles.Supervisor))
+        var catalog = county.Catalog;
+        // A joint meeting (issue 17): a department with the institutions of its relations, an institution (its own
+        // account, not an office's) with the departments it serves.
+        var convener = user.Role switch
+        {
+            Roles.Township or Roles.Supervisor => ConvenerKind.Township,
+            Roles.Department when catalog.FindDepartment(user.OrgId) is not null => ConvenerKind.Department,
+            Roles.Institution when catalog.FindInstitution(user.OrgId) is not null => ConvenerKind.Institution,
+            _ => null,
+        };
+        if (convener is null)
         {
             return new CommandResult<IReadOnlyList<string>>.Forbidden(Problem.MeetingCallers());
         }
 
-        var catalog = county.Catalog;
+        var city = convener != ConvenerKind.Township;
         var now = time.GetUtcNow();
-        var townshipId = user.Role == Roles.Township ? user.OrgId : string.IsNullOrWhiteSpace(r.TownshipId) ? null : r.TownshipId;
+        var townshipId = city || user.Role == Roles.Township ? user.OrgId : string.IsNullOrWhiteSpace(r.TownshipId) ? null : r.TownshipId;
         var errors = new FieldErrors();
         if (r.Kind is null || !MeetingKind.All.Contains(r.Kind)) errors.Set("kind", Problem.OneOf("kind", MeetingKind.All, $"The kind is one of {string.Join(", ", MeetingKind.All)}."));
         WhistleValidation.Text(errors, "title", r.Title, 100, required: true);
         WhistleValidation.Text(errors, "agenda", r.Agenda, 2000, required: false, multiLine: true);
         WhistleValidation.Text(errors, "place", r.Place, 200, required: true);
         if (user.Role == Roles.Township && r.TownshipId is not null && r.TownshipId != user.OrgId) errors.Set("townshipId", Problem.TownshipOwnMeetings());
-        if (townshipId is not null && catalog.FindTownship(townshipId) is null) errors.Set("townshipId", Problem.Unknown("townshipId", townshipId, "Unknown township."));
+        if (!city && townshipId is not null && catalog.FindTownship(townshipId) is null) errors.Set("townshipId", Problem.Unknown("townshipId", townshipId, "Unknown township."));
         if (r.StartsAt is not { } startsAt || startsAt <= now) errors.Set("startsAt", Problem.StartsInPast());
         var start = r.StartsAt ?? now;
         var end = r.EndsAt ?? start.AddHours(2);
@@ -86,16 +96,34 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
         if (r.Recurrence is not null && (every is not ("week" or "month") || count is < 2 or > MaxOccurrences))
             errors.Set("recurrence", Problem.Recurrence(MaxOccurrences));
 
-        // Who is summoned: the one rule (Summoning) — a township only the units stationed in it, a supervisor anyone.
+        // Who is summoned: the one rule (Summoning) — a township only the units stationed in it, a supervisor anyone;
+        // a joint meeting (JointSummoning) the other side of the convener's relations.
         var units = new List<(string AgencyCode, string? BranchId)>();
-        foreach (var code in r.AgencyCodes ?? [])
+        var participantKind = convener switch
+        {
+            ConvenerKind.Department => ParticipantKind.Institution,
+            ConvenerKind.Institution => ParticipantKind.Department,
+            _ => ParticipantKind.Unit,
+        };
+        if (city)
+        {
+            if ((r.AgencyCodes?.Count ?? 0) > 0 || (r.BranchIds?.Count ?? 0) > 0) errors.Set("agencyCodes", Problem.JointMeetingParticipants());
+            var (field, asked) = convener == ConvenerKind.Department ? ("institutionIds", r.InstitutionIds) : ("departmentIds", r.DepartmentIds);
+            foreach (var id in asked ?? [])
+            {
+                if (!JointSummoning.MaySummon(catalog, convener, user.OrgId, id)) { errors.Set(field, Problem.NotOnYourRelations(id)); continue; }
+                units.Add((id, null));
+            }
+        }
+
+        foreach (var code in city ? [] : r.AgencyCodes ?? [])
         {
             var choice = Summoning.Choose(catalog, user.Role, user.OrgId, townshipId, code, null);
             if (!choice.Allowed) { errors.Set("agencyCodes", choice.Problem!); continue; }
             units.Add((choice.Unit!.AgencyCode, choice.Unit.BranchId));
         }
 
-        foreach (var id in r.BranchIds ?? [])
+        foreach (var id in city ? [] : r.BranchIds ?? [])
         {
             if (catalog.FindBranch(id) is not { } branch) { errors.Set("branchIds", Problem.Unknown("branchIds", id, $"Unknown branch '{id}'.")); continue; }
             var choice = Summoning.Choose(catalog, user.Role, user.OrgId, townshipId, branch.AgencyCode, branch.Id);
@@ -104,14 +132,15 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
         }
 
         units = units.Distinct().ToList();
-        if (units.Count == 0 && !errors.ContainsKey("agencyCodes") && !errors.ContainsKey("branchIds")) errors.Set("agencyCodes", Problem.AtLeastOne("agencyCodes", "Summon at least one unit."));
+        var unitsField = !city ? "agencyCodes" : convener == ConvenerKind.Department ? "institutionIds" : "departmentIds";
+        if (units.Count == 0 && !errors.ContainsKey("agencyCodes") && !errors.ContainsKey("branchIds") && !errors.ContainsKey(unitsField)) errors.Set(unitsField, Problem.AtLeastOne(unitsField, "Summon at least one unit."));
         if (units.Count > 50) errors.Set("agencyCodes", Problem.TooMany("agencyCodes", 50, "At most 50 units."));
 
         WhistleRow? whistle = null;
         if (r.WhistleId is not null)
         {
             whistle = await database.ReadAsync(c => WhistleRows.GetWhistleAsync(c, r.WhistleId), ct);
-            if (whistle is null || (user.Role == Roles.Township && whistle.TownshipId != user.OrgId)) errors.Set("whistleId", Problem.NotAWhistleOfYours());
+            if (whistle is null || city || (user.Role == Roles.Township && whistle.TownshipId != user.OrgId)) errors.Set("whistleId", Problem.NotAWhistleOfYours());
         }
 
         if (errors.Count > 0) return new CommandResult<IReadOnlyList<string>>.Invalid(errors);
@@ -128,6 +157,7 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
                     {
                         Id = Guid.CreateVersion7(now).ToString(),
                         TownshipId = townshipId,
+                        ConvenerKind = convener,
                         Kind = whistle is null ? r.Kind! : MeetingKind.OnSite,
                         Title = r.Title!.Trim(),
                         Agenda = r.Agenda?.Trim() ?? string.Empty,
@@ -147,7 +177,7 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
                     var summons = units.Select((u, position) => new SummonsRow
                     {
                         Id = Guid.CreateVersion7(now).ToString(), MeetingId = meeting.Id, AgencyCode = u.AgencyCode, BranchId = u.BranchId,
-                        Status = SummonsStatus.Summoned, Position = position,
+                        ParticipantKind = participantKind, Status = SummonsStatus.Summoned, Position = position,
                     }).ToList();
                     await unit.Connection.ExecuteAsync(InsertSummonsSql, summons, unit.Transaction);
                     await AuditTrail.WriteAsync(unit, user.Audit, "meeting", meeting.Id, "scheduled", null, new { meeting.Title, meeting.StartsAt, meeting.Place, Units = units }, now);
@@ -187,8 +217,10 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
                 if (meeting is null || target is null || !Visibility.CanSee(user, meeting, summons)) return new CommandResult<string>.NotFound();
                 var owner = user.Role switch
                 {
-                    Roles.Branch => target.BranchId == user.OrgId,
-                    Roles.Agency => target.BranchId is null && target.AgencyCode == user.OrgId,
+                    Roles.Branch => target.ParticipantKind == ParticipantKind.Unit && target.BranchId == user.OrgId,
+                    Roles.Agency => target.ParticipantKind == ParticipantKind.Unit && target.BranchId is null && target.AgencyCode == user.OrgId,
+                    Roles.Department => target.ParticipantKind == ParticipantKind.Department && target.AgencyCode == user.OrgId,
+                    Roles.Institution => target.ParticipantKind == ParticipantKind.Institution && target.AgencyCode == user.OrgId,
                     _ => false,
                 };
                 if (!owner) return new CommandResult<string>.Forbidden(Problem.SummonsNotYours());
@@ -270,15 +302,29 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
                 WhistleValidation.Text(errors, "minutes", r.Minutes, 10_000, required: true, multiLine: true);
                 var decisions = r.Decisions ?? [];
                 var responsible = new List<SummonedUnit>();
+                var relations = new List<string?>();
+                var city = meeting.ConvenerKind != ConvenerKind.Township;
                 if (decisions.Count > 20) errors.Set("decisions", Problem.TooMany("decisions", 20, "At most 20 decisions."));
                 for (var i = 0; i < decisions.Count && i < 20; i++)
                 {
                     var d = decisions[i];
                     WhistleValidation.Text(errors, $"decisions[{i}].text", d.Text, 500, required: true, multiLine: true);
-                    // The responsible unit, by the one rule (Summoning): a township's meeting decides only for the units stationed in it.
-                    var choice = Summoning.Choose(catalog, user.Role, user.OrgId, meeting.TownshipId, d.AgencyCode, d.BranchId);
-                    if (!choice.Allowed) errors.Set($"decisions[{i}].{(choice.Field == SummonsField.Branch ? "branchId" : "agencyCode")}", choice.Problem!);
-                    else responsible.Add(choice.Unit!);
+                    if (city)
+                    {
+                        // A joint meeting decides work requests along a relation between the convener and a participant:
+                        // to the institution (or the office of it the decision names), asked by the relation's department.
+                        var (unitChoice, problem) = JointSummoning.Decide(catalog, meeting, summons, d.RelationId, d.UnitId);
+                        if (problem is not null) errors.Set($"decisions[{i}].{(d.UnitId is not null && !string.IsNullOrWhiteSpace(d.RelationId) && catalog.FindRelation(d.RelationId!) is not null ? "unitId" : "relationId")}", problem);
+                        else { responsible.Add(unitChoice!.Unit); relations.Add(unitChoice.RelationId); }
+                    }
+                    else
+                    {
+                        // The responsible unit, by the one rule (Summoning): a township's meeting decides only for the units stationed in it.
+                        var choice = Summoning.Choose(catalog, user.Role, user.OrgId, meeting.TownshipId, d.AgencyCode, d.BranchId);
+                        if (!choice.Allowed) errors.Set($"decisions[{i}].{(choice.Field == SummonsField.Branch ? "branchId" : "agencyCode")}", choice.Problem!);
+                        else { responsible.Add(choice.Unit!); relations.Add(null); }
+                    }
+
                     if (d.DueAt is not { } due || due <= now) errors.Set($"decisions[{i}].dueAt", Problem.DueInPast());
                 }
 
@@ -291,7 +337,7 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
 
                 for (var i = 0; i < decisions.Count; i++)
                 {
-                    await DecideAsync(unit, user, meeting, decisions[i], responsible[i], now);
+                    await DecideAsync(unit, user, meeting, decisions[i], responsible[i], relations[i], now);
                 }
 
                 // The minutes' photos and files (the sign-in sheet, the scene): the organizer's drafts, linked in this
@@ -331,15 +377,20 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
     /// A decision becomes a whistle of the meeting, raised and dispatched like any other by its owner
     /// (<see cref="WhistleStore.RaiseDecisionAsync"/>), with one duty: the responsible unit's, due when the decision is due.
     /// </summary>
-    private async Task DecideAsync(UnitOfWork unit, Caller user, MeetingRow meeting, DecisionRequest d, SummonedUnit responsible, DateTimeOffset now)
+    private async Task DecideAsync(UnitOfWork unit, Caller user, MeetingRow meeting, DecisionRequest d, SummonedUnit responsible, string? relationId, DateTimeOffset now)
     {
         var text = d.Text!.Trim();
         var due = d.DueAt!.Value.ToUniversalTime();
+        // A joint meeting's decision is a work request of the relation's department: the convener, or (an institution's
+        // meeting) the relation's lead department, who confirms and rates it.
+        var requester = relationId is null ? meeting.TownshipId
+            : meeting.ConvenerKind == ConvenerKind.Department ? meeting.TownshipId
+            : county.Catalog.FindRelation(relationId)!.LeadDepartmentId;
         var decided = await whistles.RaiseDecisionAsync(
-            unit, user, new DecisionWhistle(meeting.Id, meeting.Title, meeting.StartsAt, meeting.Place, meeting.TownshipId, text, responsible, due), now);
+            unit, user, new DecisionWhistle(meeting.Id, meeting.Title, meeting.StartsAt, meeting.Place, requester, text, responsible, due, relationId), now);
         await unit.Connection.ExecuteAsync(
             InsertDecisionSql,
-            new { Id = Guid.CreateVersion7(now).ToString(), MeetingId = meeting.Id, Text = text, AgencyCode = responsible.AgencyCode, BranchId = responsible.BranchId, DueAt = due, WhistleId = decided.WhistleId, AssignmentId = decided.AssignmentId, CreatedAt = now },
+            new { Id = Guid.CreateVersion7(now).ToString(), MeetingId = meeting.Id, Text = text, AgencyCode = responsible.AgencyCode, BranchId = responsible.BranchId, DueAt = due, WhistleId = decided.WhistleId, AssignmentId = decided.AssignmentId, CreatedAt = now, RelationId = relationId },
             unit.Transaction);
     }
 
@@ -392,7 +443,7 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
     };
 
     private static IReadOnlyList<string> Audience(MeetingRow meeting, IEnumerable<SummonsRow> summons) =>
-        Visibility.Audience(meeting.TownshipId, summons.Select(s => (s.AgencyCode, s.BranchId)));
+        Visibility.MeetingAudience(meeting, summons);
 
     private static Task AppendAsync(
         UnitOfWork unit, string type, MeetingRow meeting, SummonsRow? summons, EventActor actor, string? note, IReadOnlyList<string> audience, DateTimeOffset now,
@@ -400,5 +451,7 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
         Timeline.AppendAsync(unit, new WhistleEvent(0, type, meeting.Id, null, now, actor, null, null, note, null, meeting.ToSnapshot(summons), noteCode, noteParams), audience, now);
 
     private string UnitName(SummonsRow s) =>
-        (s.BranchId is null ? county.Catalog.FindAgency(s.AgencyCode)?.Name : county.Catalog.FindBranch(s.BranchId)?.Name) ?? s.AgencyCode;
+        s.ParticipantKind == ParticipantKind.Department ? county.Catalog.FindDepartment(s.AgencyCode)?.Name ?? s.AgencyCode
+        : s.ParticipantKind == ParticipantKind.Institution ? county.Catalog.FindInstitution(s.AgencyCode)?.Name ?? s.AgencyCode
+        : (s.BranchId is null ? county.Catalog.FindAgency(s.AgencyCode)?.Name : county.Catalog.FindBranch(s.BranchId)?.Name) ?? s.AgencyCode;
 }

@@ -246,7 +246,17 @@ public static class Problem
 
     public static ProblemText ReassignRole() => P(ProblemCodes.ReassignRole, "Only the raising township (for a declined duty) or a supervisor reassigns.");
     public static ProblemText SupervisorAddsUnits() => P(ProblemCodes.SupervisorAddsUnits, "Only a supervisor adds a co-handling unit to a whistle.");
-    public static ProblemText MeetingCallers() => P(ProblemCodes.MeetingCallers, "Townships and supervisors call meetings.");
+    public static ProblemText MeetingCallers() => P(ProblemCodes.MeetingCallers, "Townships and supervisors call meetings; departments and institutions (their own accounts) call joint meetings.");
+    public static ProblemText NotOnYourRelations(string id) => P(ProblemCodes.NotOnYourRelations, $"'{id}' is not on a relation of yours (or of this meeting's participants).", ("value", id));
+    public static ProblemText JointMeetingParticipants() => P(ProblemCodes.JointMeetingParticipants, "A joint meeting summons departments (departmentIds) or institutions (institutionIds), not county units.");
+    public static ProblemText MechanismNotExpected(string kind, string relationKind) => P(ProblemCodes.MechanismNotExpected, $"A relation of kind '{relationKind}' does not record '{kind}' (the work items are the list itself).", ("kind", kind), ("relationKind", relationKind));
+    public static ProblemText MechanismInPlace(string relationId) => P(ProblemCodes.MechanismInPlace, $"The mechanism of '{relationId}' is in place: nothing to follow up.", ("relationId", relationId));
+    public static ProblemText FollowUpOpen(string followUpId) => P(ProblemCodes.FollowUpOpen, "This relation already has an open follow-up.", ("followUpId", followUpId));
+    public static ProblemText FollowUpClosed() => P(ProblemCodes.FollowUpClosed, "The follow-up is closed: the mechanism is complete.");
+    public static ProblemText FollowUpChanged() => P(ProblemCodes.FollowUpChanged, "The follow-up changed meanwhile; read it again.");
+    public static ProblemText EstablishmentOfficeFollowsUp() => P(ProblemCodes.EstablishmentOfficeFollowsUp, "Only the establishment office raises follow-ups.");
+    public static ProblemText FollowUpAnswerers() => P(ProblemCodes.FollowUpAnswerers, "The relation's lead department (or its institution) answers a follow-up.");
+    public static ProblemText MechanismKeepers() => P(ProblemCodes.MechanismKeepers, "The relation's lead department or the establishment office records its mechanism.");
     public static ProblemText SummonsNotYours() => P(ProblemCodes.SummonsNotYours, "Only the summoned unit answers its summons.");
     public static ProblemText MeetingOrganizerOnly(string what) => P(ProblemCodes.MeetingOrganizerOnly, $"The township that called the meeting {what}.");
     public static ProblemText AssessmentRoles() => P(ProblemCodes.AssessmentRoles, "The assessment is for supervisors, townships and agencies (their own branches), and at the city level for departments, institutions and the establishment office.");

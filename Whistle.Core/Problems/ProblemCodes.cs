@@ -82,6 +82,9 @@ public static class ProblemCodes
     public const string FilingOneToOne = "filing-one-to-one";
     public const string HeadUnitNotOfInstitution = "head-unit-not-of-institution";
     public const string ConsultationNotOfBranch = "consultation-not-of-branch";
+    public const string NotOnYourRelations = "not-on-your-relations";
+    public const string JointMeetingParticipants = "joint-meeting-participants";
+    public const string MechanismNotExpected = "mechanism-not-expected";
 
     // ---- 409: a transition that is not allowed now ----
     public const string AssignmentNotDispatched = "assignment-not-dispatched";
@@ -124,6 +127,10 @@ public static class ProblemCodes
     public const string RecommendationChanged = "recommendation-changed";
     public const string SubmissionAnswered = "submission-answered";
     public const string SubmissionChanged = "submission-changed";
+    public const string MechanismInPlace = "mechanism-in-place";
+    public const string FollowUpOpen = "follow-up-open";
+    public const string FollowUpClosed = "follow-up-closed";
+    public const string FollowUpChanged = "follow-up-changed";
 
     // ---- 403: not yours to do ----
     public const string TownshipRaises = "township-raises";
@@ -134,6 +141,9 @@ public static class ProblemCodes
     public const string ReassignRole = "reassign-role";
     public const string SupervisorAddsUnits = "supervisor-adds-units";
     public const string MeetingCallers = "meeting-callers";
+    public const string EstablishmentOfficeFollowsUp = "establishment-office-follows-up";
+    public const string FollowUpAnswerers = "follow-up-answerers";
+    public const string MechanismKeepers = "mechanism-keepers";
     public const string SummonsNotYours = "summons-not-yours";
     public const string MeetingOrganizerOnly = "meeting-organizer-only";
     public const string AssessmentRoles = "assessment-roles";

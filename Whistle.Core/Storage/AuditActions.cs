@@ -71,6 +71,10 @@ public static class AuditActions
     // filed (with or without the township's opinion), answered (the word above).
     public const string Filed = "filed";
     public const string FiledWithoutOpinion = "filed-without-opinion";
+    // The city level (issue 17): a relation's mechanism recorded in upkeep; the establishment office's follow-ups
+    // (raised and answered with the words above, closed once the mechanism is complete).
+    public const string Recorded = "recorded";
+    public const string Closed = "closed";
 
     // The audit trail itself.
     public const string Exported = "exported";
@@ -102,6 +106,8 @@ public static class AuditEntities
     public const string Recommendation = "recommendation";
     public const string Submission = "submission";
     public const string Attachment = "attachment";
+    public const string RelationMechanism = "relation-mechanism";
+    public const string FollowUp = "follow-up";
     public const string Audit = "audit";
 
     /// <summary>Every entity above.</summary>

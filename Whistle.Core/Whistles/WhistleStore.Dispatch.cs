@@ -13,7 +13,9 @@ namespace Whistle.Core.Whistles;
 public sealed record Duty(string AgencyCode, string? BranchId, string Role, DateTimeOffset ReportBy, DateTimeOffset ResolveBy, string? PreviousAssignmentId = null);
 
 /// <summary>A decision of a meeting that becomes a whistle with one duty: the responsible unit's, due when the decision is.</summary>
-public sealed record DecisionWhistle(string MeetingId, string MeetingTitle, DateTimeOffset MeetingStartsAt, string Place, string? TownshipId, string Text, SummonedUnit Responsible, DateTimeOffset DueAt);
+/// <remarks>A joint meeting's decision (issue 17) names the <paramref name="RelationId"/> it becomes a work request on: then
+/// <paramref name="TownshipId"/> is the requesting department and <paramref name="Responsible"/> the institution (and its office).</remarks>
+public sealed record DecisionWhistle(string MeetingId, string MeetingTitle, DateTimeOffset MeetingStartsAt, string Place, string? TownshipId, string Text, SummonedUnit Responsible, DateTimeOffset DueAt, string? RelationId = null);
 
 /// <summary>A decision's whistle and its one duty, as raised and dispatched.</summary>
 public sealed record DecidedWhistle(string WhistleId, string AssignmentId);
@@ -375,6 +377,8 @@ public sealed partial class WhistleStore
         var whistle = new WhistleRow
         {
             Id = Guid.CreateVersion7(now).ToString(),
+            Level = decision.RelationId is null ? WhistleLevel.Township : WhistleLevel.City,
+            RelationId = decision.RelationId,
             TownshipId = decision.TownshipId ?? (branchId is null ? catalog.County.Id : catalog.FindBranch(branchId)!.TownshipId),
             MatterCode = DecisionMatterCode,
             Urgency = Urgency.Routine,

@@ -60,6 +60,7 @@ public sealed partial class When_the_data_layer_is_read
         ["relation_departments"] = ["Whistle.Core/County/CityStore.cs"],
         ["work_items"] = ["Whistle.Core/County/CityStore.cs"],
         ["relation_mechanisms"] = ["Whistle.Core/County/CityStore.cs"],
+        ["mechanism_followups"] = ["Whistle.Core/County/FollowUpStore.cs"],
     };
 
     // A write in SQL text (the house writes keywords in capitals), or one the dialect composes for a named table.

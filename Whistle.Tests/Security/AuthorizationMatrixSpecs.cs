@@ -134,6 +134,31 @@ public sealed class When_every_role_calls_every_endpoint(string database)
     }
 
     /// <summary>A fresh meeting of 城关 summoning its 城管 branch (the "branch" actor), begun (attendance and minutes come only then).</summary>
+    private readonly SemaphoreSlim _followUpOnce = new(1, 1);
+    private string? _followUp;
+
+    /// <summary>One follow-up of the establishment office (to 云州市住建局 on construction-guidance), raised once and probed by every caller.</summary>
+    private async Task<string> FollowUpAsync()
+    {
+        await _followUpOnce.WaitAsync();
+        try
+        {
+            return _followUp ??= await RaiseFollowUpAsync();
+        }
+        finally
+        {
+            _followUpOnce.Release();
+        }
+    }
+
+    private async Task<string> RaiseFollowUpAsync()
+    {
+        using var office = await _system.SignInAsync("establishment-office");
+        var (status, body, _) = await office.PostAsync("/api/city/follow-ups", new { relationId = "construction-guidance", dueAt = _clock.GetUtcNow().AddDays(7), note = "矩阵" });
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Created), body?.ToJsonString());
+        return body!.Str("id");
+    }
+
     private async Task<(string Meeting, string Summons)> FreshMeetingAsync()
     {
         var (_, body, _) = await _clients["township"].PostAsync("/api/meetings", Meeting());
@@ -235,6 +260,16 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             // roles' own answers: When_the_city_roles_call_the_city_endpoints); only department staff raise a work request.
             ["GET /api/city/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city", null)), SupervisorOnly(Ok)),
             ["GET /api/city/relations/{id}"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city/relations/ndrc-credit", null)), SupervisorOnly(Ok)),
+            // Issue 17, the establishment office (编办): its view and follow-ups, a relation's mechanism upkeep. The county's
+            // roles get 403 from the policy; the supervisors read (city-wide), and are refused what only the office (raising a
+            // follow-up), the lead department (answering it) or the two (recording a mechanism) do. The city roles' own answers:
+            // When_the_establishment_office_follows_up_a_missing_mechanism.
+            ["GET /api/city/office"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city/office", null)), SupervisorOnly(Ok)),
+            ["GET /api/city/follow-ups"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city/follow-ups", null)), SupervisorOnly(Ok)),
+            ["GET /api/city/follow-ups/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/city/follow-ups/{await FollowUpAsync()}", null), SupervisorOnly(Ok)),
+            ["POST /api/city/follow-ups"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/city/follow-ups", new { relationId = "construction-guidance", dueAt = _clock.GetUtcNow().AddDays(7), note = "矩阵" })), E([.. BusinessActors.Select(a => (a, Forbidden))])),
+            ["POST /api/city/follow-ups/{id}/reply"] = new(async () => new Probe(HttpMethod.Post, $"/api/city/follow-ups/{await FollowUpAsync()}/reply", new { reply = "矩阵" }), E([.. BusinessActors.Select(a => (a, Forbidden))])),
+            ["PUT /api/city/relations/{id}/mechanisms/{kind}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/city/relations/construction-guidance/mechanisms/decision-rule", new { title = "矩阵" })), E([.. BusinessActors.Select(a => (a, Forbidden))])),
             ["POST /api/work-requests/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/work-requests", new { institutionId = "credit-center", workItemCode = "credit-data-collection", title = "矩阵" })), E([.. BusinessActors.Select(a => (a, Forbidden))])),
             // An institution's submissions to its departments (请示报告, 选拔任用备案): none of the township level's roles, not
             // the supervisors (the city roles' own answers, another institution's and department's 404:

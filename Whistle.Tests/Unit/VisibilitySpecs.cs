@@ -38,6 +38,10 @@ public sealed class When_visibility_is_judged
     private static readonly MeetingRow[] Meetings =
     [
         new() { Id = "m1", TownshipId = "t1" }, new() { Id = "m2", TownshipId = null }, new() { Id = "m3", TownshipId = "t2" },
+        // Joint meetings (issue 17): department d1 with institution i1 (and an institution whose id is an agency's code:
+        // the agency must not see it); institution i1 with department d2. Participants only.
+        new() { Id = "m4", TownshipId = "d1", ConvenerKind = ConvenerKind.Department },
+        new() { Id = "m5", TownshipId = "i1", ConvenerKind = ConvenerKind.Institution },
     ];
 
     private static readonly SummonsRow[] Summons =
@@ -45,7 +49,13 @@ public sealed class When_visibility_is_judged
         new() { Id = "s1", MeetingId = "m1", AgencyCode = "a-one", BranchId = "a-one.t1" },
         new() { Id = "s2", MeetingId = "m1", AgencyCode = "a-three", BranchId = null },
         new() { Id = "s3", MeetingId = "m2", AgencyCode = "a-two", BranchId = "a-two.t1" },
+        new() { Id = "s4", MeetingId = "m4", AgencyCode = "i1", ParticipantKind = ParticipantKind.Institution },
+        new() { Id = "s5", MeetingId = "m4", AgencyCode = "a-one", ParticipantKind = ParticipantKind.Institution },
+        new() { Id = "s6", MeetingId = "m5", AgencyCode = "d2", ParticipantKind = ParticipantKind.Department },
     ];
+
+    // The establishment office's follow-ups: to d1 about i1's relation, to d2 about i2's.
+    private static readonly (string Id, string Department, string Institution)[] FollowUps = [("f1", "d1", "i1"), ("f2", "d2", "i2")];
 
     public static IEnumerable<TestCaseData> Callers() =>
         new[]
@@ -96,16 +106,24 @@ public sealed class When_visibility_is_judged
         foreach (var m in Meetings)
         {
             await _connection.ExecuteAsync(
-                "INSERT INTO meetings (id, township_id, kind, title, agenda, place, starts_at, ends_at, confirm_by, status, organizer_user, organizer_name, organizer_org, created_at, version) " +
-                "VALUES (@Id, @TownshipId, 'regular', 't', '', 'p', @At, @At, @At, 'scheduled', 'u', 'u', 'o', @At, 0)",
-                new { m.Id, m.TownshipId, At = DateTimeOffset.UnixEpoch });
+                "INSERT INTO meetings (id, township_id, convener_kind, kind, title, agenda, place, starts_at, ends_at, confirm_by, status, organizer_user, organizer_name, organizer_org, created_at, version) " +
+                "VALUES (@Id, @TownshipId, @ConvenerKind, 'regular', 't', '', 'p', @At, @At, @At, 'scheduled', 'u', 'u', 'o', @At, 0)",
+                new { m.Id, m.TownshipId, m.ConvenerKind, At = DateTimeOffset.UnixEpoch });
         }
 
         foreach (var s in Summons)
         {
             await _connection.ExecuteAsync(
-                "INSERT INTO meeting_summons (id, meeting_id, agency_code, branch_id, status, position) VALUES (@Id, @MeetingId, @AgencyCode, @BranchId, 'summoned', 0)",
-                new { s.Id, s.MeetingId, s.AgencyCode, s.BranchId });
+                "INSERT INTO meeting_summons (id, meeting_id, agency_code, branch_id, participant_kind, status, position) VALUES (@Id, @MeetingId, @AgencyCode, @BranchId, @ParticipantKind, 'summoned', 0)",
+                new { s.Id, s.MeetingId, s.AgencyCode, s.BranchId, s.ParticipantKind });
+        }
+
+        foreach (var (id, department, institution) in FollowUps)
+        {
+            await _connection.ExecuteAsync(
+                "INSERT INTO mechanism_followups (id, relation_id, department_id, institution_id, missing, note, status, raised_by, raised_by_name, raised_at, due_at, reminder_count, escalation_count, row_version) " +
+                "VALUES (@Id, 'r', @Department, @Institution, 'decision-rule', '', 'open', 'e', 'e', @At, @At, 0, 0, 0)",
+                new { Id = id, Department = department, Institution = institution, At = DateTimeOffset.UnixEpoch });
         }
     }
 
@@ -149,9 +167,38 @@ public sealed class When_visibility_is_judged
         Assert.That(bySql, Is.EqualTo(byCode));
         foreach (var m in Meetings)
         {
-            var audience = Visibility.Audience(m.TownshipId, Summons.Where(s => s.MeetingId == m.Id).Select(s => (s.AgencyCode, s.BranchId)));
+            var audience = Visibility.MeetingAudience(m, Summons.Where(s => s.MeetingId == m.Id));
             Assert.That(Roles.Business.Contains(caller.Role) && audience.Contains(Visibility.GroupOf(caller)), Is.EqualTo(byCode.Contains(m.Id)), $"{m.Id}: audience {string.Join(", ", audience)}");
         }
+    }
+
+    [TestCaseSource(nameof(Callers))]
+    public async Task Should_show_the_same_follow_ups_in_SQL_as_in_CSharp_and_push_them_alike(Caller caller)
+    {
+        var bySql = await _connection.QueryAsync<string>($"SELECT f.id FROM mechanism_followups f WHERE {Visibility.FollowUpCondition} ORDER BY f.id", new { caller.Role, Org = caller.OrgId });
+        var byCode = FollowUps.Where(f => Visibility.CanSeeFollowUp(caller, f.Department, f.Institution)).Select(f => f.Id).ToList();
+        Assert.That(bySql, Is.EqualTo(byCode));
+        foreach (var f in FollowUps)
+        {
+            var audience = Visibility.FollowUpAudience(f.Department, f.Institution);
+            Assert.That(Roles.Business.Contains(caller.Role) && audience.Contains(Visibility.GroupOf(caller)), Is.EqualTo(byCode.Contains(f.Id)), $"{f.Id}: audience {string.Join(", ", audience)}");
+        }
+    }
+
+    [Test]
+    public void Should_show_a_joint_meeting_to_its_participants_only()
+    {
+        string[] Seen(Caller c) => Meetings.Where(m => Visibility.CanSee(c, m, Summons.Where(s => s.MeetingId == m.Id))).Select(m => m.Id).ToArray();
+        Assert.Multiple(() =>
+        {
+            Assert.That(Seen(new Caller("d1", "d1", Roles.Department, "d1")), Is.EqualTo(new[] { "m4" }), "its own joint meeting");
+            Assert.That(Seen(new Caller("d2", "d2", Roles.Department, "d2")), Is.EqualTo(new[] { "m5" }), "summoned by the institution");
+            Assert.That(Seen(new Caller("i1", "i1", Roles.Institution, "i1")), Is.EqualTo(new[] { "m4", "m5" }));
+            Assert.That(Seen(new Caller("o1", "o1", Roles.Institution, "i1.o1")), Is.Empty, "an office's account is not its institution");
+            Assert.That(Seen(new Caller("g1", "g1", Roles.Agency, "a-one")), Is.EqualTo(new[] { "m1" }), "an institution summons bearing an agency's code is not the agency's");
+            Assert.That(Seen(new Caller("s", "s", Roles.Supervisor, "county")), Is.EqualTo(new[] { "m1", "m2", "m3" }), "the supervisors see the county's meetings, not the city's joint ones");
+            Assert.That(Seen(new Caller("e", "e", Roles.EstablishmentOffice, "city")), Is.Empty);
+        });
     }
 
     [Test]

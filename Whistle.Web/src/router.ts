@@ -20,10 +20,10 @@ export function homeFor(role: UserRole | undefined): RouteLocationRaw {
       return { name: 'inbox' }
     case 'department':
       return { name: 'department' }
-    case 'establishment-office':
-      return { name: 'submissions' }
     case 'supervisor':
       return { name: 'board' }
+    case 'establishment-office':
+      return { name: 'submissions' }
     // 三员: each administrator's workspace is its one page.
     case 'sysadmin':
       return { name: 'whistle-list' }
@@ -145,8 +145,11 @@ export const router = createRouter({
       path: '/meetings',
       name: 'meetings',
       component: () => import('./views/MeetingsView.vue'),
-      meta: { roles: ['township', 'supervisor'] },
+      // Joint meetings (issue 17): a department with its institutions, an institution with the departments it serves.
+      meta: { roles: ['township', 'supervisor', 'department', 'institution'] },
     },
+    // The establishment office (编办, issue 17): every relation's mechanism, activity and figures; its follow-ups.
+    { path: '/office', name: 'office', component: () => import('./views/EstablishmentOfficeView.vue'), meta: { roles: ['establishment-office', 'supervisor'] } },
     {
       // Any role: the organizer runs the meeting here; a summoned unit sees it and answers its summons.
       path: '/meetings/:id',

@@ -455,6 +455,73 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/city/follow-ups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The follow-ups the caller may read (the office, the supervisors: all; a department: those to it; an institution: its own). */
+        get: operations["ListFollowUps"];
+        put?: never;
+        /** The establishment office follows up a relation whose mechanism is missing (督促建立机制). */
+        post: operations["RaiseFollowUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/city/follow-ups/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["GetFollowUp"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/city/follow-ups/{id}/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ReplyFollowUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/city/office": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every relation: its mechanism (recorded / missing), its activity and figures in the period, its open follow-up. */
+        get: operations["GetEstablishmentOfficeView"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/city/relations/{id}": {
         parameters: {
             query?: never;
@@ -465,6 +532,23 @@ export interface paths {
         /** One relation: its departments, list of work items and mechanism. */
         get: operations["GetCityRelation"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/city/relations/{id}/mechanisms/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Records (or updates) one record of a relation's mechanism: its lead department or the establishment office. */
+        put: operations["RecordRelationMechanism"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1545,6 +1629,7 @@ export interface components {
             /** Format: date-time */
             dueAt: string;
             id: string;
+            relationId?: null | string;
             text: string;
             whistleId: string;
         };
@@ -1553,7 +1638,9 @@ export interface components {
             branchId: null | string;
             /** Format: date-time */
             dueAt: null | string;
+            relationId?: null | string;
             text: null | string;
+            unitId?: null | string;
         };
         DeclineRequest: {
             reason: null | string;
@@ -1586,6 +1673,47 @@ export interface components {
         EvidenceLink: {
             id: null | string;
             kind: null | string;
+        };
+        FollowUpDto: {
+            /** Format: date-time */
+            closedAt: null | string;
+            departmentId: string;
+            departmentName: string;
+            departmentNameEn: string;
+            /** Format: date-time */
+            dueAt: string;
+            /** Format: int32 */
+            escalationCount: number | string;
+            id: string;
+            institutionId: string;
+            institutionName: string;
+            institutionNameEn: string;
+            missing: string[];
+            note: string;
+            overdue: boolean;
+            /** Format: date-time */
+            raisedAt: string;
+            raisedByName: string;
+            relationId: string;
+            relationName: string;
+            relationNameEn: string;
+            /** Format: int32 */
+            reminderCount: number | string;
+            /** Format: date-time */
+            repliedAt: null | string;
+            repliedByName: null | string;
+            reply: null | string;
+            status: string;
+        };
+        FollowUpSnapshot: {
+            departmentId: string;
+            /** Format: date-time */
+            dueAt: string;
+            id: string;
+            institutionId: string;
+            missing: string[];
+            relationId: string;
+            status: string;
         };
         FormDto: {
             agencyCode: string;
@@ -1841,6 +1969,10 @@ export interface components {
             attachments: components["schemas"]["AttachmentDto"][];
             /** Format: date-time */
             confirmBy: string;
+            /** @default township */
+            convenerKind?: string;
+            convenerName?: null | string;
+            convenerNameEn?: null | string;
             decisions: components["schemas"]["DecisionDto"][];
             /** Format: date-time */
             endsAt: string;
@@ -1863,6 +1995,8 @@ export interface components {
         MeetingSnapshot: {
             /** Format: date-time */
             confirmBy: string;
+            /** @default township */
+            convenerKind?: string;
             /** Format: date-time */
             endsAt: string;
             id: string;
@@ -1884,6 +2018,8 @@ export interface components {
             /** Format: date-time */
             checkedInAt: null | string;
             id: string;
+            /** @default unit */
+            participantKind?: string;
             reason: null | string;
             /** Format: date-time */
             respondedAt: null | string;
@@ -1929,6 +2065,26 @@ export interface components {
             /** Format: int64 */
             sequence: number | string;
             status: string;
+        };
+        OfficeRelationDto: {
+            activity: components["schemas"]["RelationActivityDto"];
+            figures: components["schemas"]["UnitFigures"];
+            followUp: null | components["schemas"]["FollowUpDto"];
+            missing: string[];
+            relation: components["schemas"]["RelationDto"];
+        };
+        OfficeViewDto: {
+            /** Format: date-time */
+            asOf: string;
+            /** Format: date-time */
+            from: string;
+            /** Format: int32 */
+            inPlace: number | string;
+            /** Format: int32 */
+            missingCount: number | string;
+            relations: components["schemas"]["OfficeRelationDto"][];
+            /** Format: date-time */
+            to: string;
         };
         OpenRecommendationRequest: {
             action: null | string;
@@ -2004,6 +2160,12 @@ export interface components {
             title?: null | string;
             type?: null | string;
         };
+        RaiseFollowUpRequest: {
+            /** Format: date-time */
+            dueAt: null | string;
+            note: null | string;
+            relationId: null | string;
+        };
         RaiseWhistleRequest: {
             address: null | string;
             attachmentIds?: null | string[];
@@ -2077,6 +2239,11 @@ export interface components {
         RecordAttendanceRequest: {
             entries: null | components["schemas"]["AttendanceEntry"][];
         };
+        RecordMechanismRequest: {
+            body: null | string;
+            reference: null | string;
+            title: null | string;
+        };
         RecordMinutesRequest: {
             attachmentIds?: null | string[];
             decisions: null | components["schemas"]["DecisionRequest"][];
@@ -2086,6 +2253,18 @@ export interface components {
             /** Format: int32 */
             count: number | string;
             every: null | string;
+        };
+        RelationActivityDto: {
+            /** Format: int32 */
+            finished: number | string;
+            /** Format: date-time */
+            lastActivityAt: null | string;
+            /** Format: int32 */
+            meetingsHeld: number | string;
+            /** Format: int32 */
+            overdue: number | string;
+            /** Format: int32 */
+            raised: number | string;
         };
         RelationDepartmentDto: {
             departmentId: string;
@@ -2116,6 +2295,9 @@ export interface components {
         };
         ReopenWhistleRequest: {
             reason: null | string;
+        };
+        ReplyFollowUpRequest: {
+            reply: null | string;
         };
         ReportRequest: {
             attachmentIds?: null | string[];
@@ -2167,8 +2349,10 @@ export interface components {
             branchIds: null | string[];
             /** Format: date-time */
             confirmBy: null | string;
+            departmentIds?: null | string[];
             /** Format: date-time */
             endsAt: null | string;
+            institutionIds?: null | string[];
             kind: null | string;
             place: null | string;
             recurrence: null | components["schemas"]["RecurrenceRequest"];
@@ -2294,11 +2478,14 @@ export interface components {
             checkedInAt: null | string;
             confirmedOnTime: null | boolean;
             id: string;
+            /** @default unit */
+            participantKind?: string;
             reason: null | string;
             /** Format: date-time */
             respondedAt: null | string;
             status: string;
             unitName: string;
+            unitNameEn?: null | string;
         };
         TimelineEntryDto: {
             actor: components["schemas"]["EventActor"];
@@ -2500,6 +2687,7 @@ export interface components {
             assignment: null | components["schemas"]["AssignmentSnapshot"];
             assignmentId: null | string;
             attachments?: null | components["schemas"]["AttachmentSnapshot"][];
+            followUp?: null | components["schemas"]["FollowUpSnapshot"];
             heads?: null | components["schemas"]["HeadsSnapshot"];
             meeting?: null | components["schemas"]["MeetingSnapshot"];
             note: null | string;
@@ -4190,6 +4378,303 @@ export interface operations {
             };
         };
     };
+    ListFollowUps: {
+        parameters: {
+            query?: {
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowUpDto"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    RaiseFollowUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RaiseFollowUpRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowUpDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    GetFollowUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowUpDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ReplyFollowUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyFollowUpRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowUpDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    GetEstablishmentOfficeView: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfficeViewDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     GetCityRelation: {
         parameters: {
             query?: never;
@@ -4230,6 +4715,87 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    RecordRelationMechanism: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordMechanismRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelationDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
