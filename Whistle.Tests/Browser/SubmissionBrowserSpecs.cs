@@ -16,6 +16,11 @@ public sealed class When_an_institution_files_a_request_with_its_department_in_t
     /// <summary>A common phone (390 × 844 CSS pixels).</summary>
     private static readonly ViewportSize Phone390 = new() { Width = 390, Height = 844 };
 
+    private static string SubmissionIdIn(string url) =>
+        Regex.Match(url, "/submissions/(?<id>[^/?#]+)$").Groups["id"].Value is { Length: > 0 } id && id != "new"
+            ? id
+            : throw new AssertionException($"No submission id in {url}");
+
     private WhistleSystem _system = null!;
     private BrowserSession _browser = null!;
 
@@ -67,7 +72,7 @@ public sealed class When_an_institution_files_a_request_with_its_department_in_t
         await officer.WaitForURLAsync(new Regex("/submissions/(?!new)[^/]+$"));
         var detail = officer.GetByTestId("submission-detail");
         await Expect(detail).ToHaveAttributeAsync("data-status", "open");
-        var id = (await detail.GetAttributeAsync("data-submission-id"))!;
+        var id = SubmissionIdIn(officer.Url);
         await Expect(officer.GetByTestId("submission-department")).ToHaveTextAsync("市发展改革委");
         await Expect(detail.GetByTestId("deadline-resolve").GetByTestId("deadline-count")).ToBeVisibleAsync();
         await Expect(officer.Locator("[data-testid=timeline-entry][data-type=SubmissionFiled]")).ToHaveCountAsync(1);
@@ -149,7 +154,8 @@ public sealed class When_an_institution_files_a_request_with_its_department_in_t
         await BrowserSession.ScreenshotAsync(officer, "institution-filing-phone");
         await officer.GetByTestId("submission-submit").ClickAsync();
         await officer.WaitForURLAsync(new Regex("/submissions/(?!new)[^/]+$"));
-        var id = (await officer.GetByTestId("submission-detail").GetAttributeAsync("data-submission-id"))!;
+        // From the address, not the page: the detail's attributes are empty until its answer has loaded.
+        var id = SubmissionIdIn(officer.Url);
         await Expect(officer.GetByTestId("submission-head")).ToContainTextAsync("王五 · 所长");
         await Expect(officer.GetByTestId("without-opinion")).ToBeVisibleAsync();
 
