@@ -24,7 +24,7 @@ public sealed partial class HeadsScheduler(
     protected override Task RunRoundAsync(CancellationToken cancellationToken) => RunDueAsync(cancellationToken);
 
     protected override async Task<IReadOnlyList<DateTimeOffset?>> NextDueAsync(CancellationToken cancellationToken) =>
-        [await forms.Chain.NextStepDueAsync(cancellationToken), await recommendations.Chain.NextStepDueAsync(cancellationToken), await submissions.NextStepDueAsync(cancellationToken)];
+        [await forms.Chain.NextStepDueAsync(cancellationToken), await recommendations.Chain.NextStepDueAsync(cancellationToken), await submissions.Chain.NextStepDueAsync(cancellationToken)];
 
     /// <summary>Closes the periods that ended and fires every step due now; answers (forms issued, steps fired).</summary>
     public async Task<(int Issued, int Fired)> RunDueAsync(CancellationToken cancellationToken)
@@ -34,7 +34,7 @@ public sealed partial class HeadsScheduler(
         var fired = await FireInBatchesAsync((now, take) => forms.Chain.DueStepsAsync(now, take, cancellationToken), step => forms.Chain.FireStepAsync(step.Id, cancellationToken));
         fired += await FireInBatchesAsync((now, take) => recommendations.Chain.DueStepsAsync(now, take, cancellationToken), step => recommendations.Chain.FireStepAsync(step.Id, cancellationToken));
         // An institution's submissions awaiting a department's answer (issue 17): the same chain, through their owner.
-        fired += await FireInBatchesAsync((now, take) => submissions.DueStepsAsync(now, take, cancellationToken), step => submissions.FireStepAsync(step.Id, cancellationToken));
+        fired += await FireInBatchesAsync((now, take) => submissions.Chain.DueStepsAsync(now, take, cancellationToken), step => submissions.Chain.FireStepAsync(step.Id, cancellationToken));
         return (issued, fired);
     }
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Whistle.Dispatcher;
 
 /// <summary>
-/// The one scheduling loop of the chains' clocks (<see cref="DeadlineScheduler"/>, <see cref="HeadsScheduler"/>): run
+/// The one scheduling loop of the chains' clocks (<see cref="DeadlineScheduler"/>, <see cref="HeadsScheduler"/>, <see cref="FollowUpScheduler"/>): run
 /// what is due, then sleep until the earliest step due — at most <c>Whistle:Deadlines:PollInterval</c>, on the injected
 /// <see cref="TimeProvider"/> — and again; a failed round is logged and tried again after the sleep. Each fires its due
 /// steps in batches of <c>Whistle:Deadlines:BatchSize</c> (<see cref="FireInBatchesAsync{T}"/>) until a batch comes back short.

@@ -1,3 +1,5 @@
+using Whistle.Core.Domain;
+
 namespace Whistle.Core.City;
 
 /// <summary>What an institution submits to a department (issue 17): 请示, 报告, 选拔任用备案.</summary>
@@ -82,7 +84,7 @@ public sealed record SubmitRequest(
 
 public sealed record AnswerSubmissionRequest(string? Answer, string? Text);
 
-public sealed record SubmissionRow
+public sealed record SubmissionRow : IDutyChained
 {
     public string Id { get; init; } = "";
     public string Kind { get; init; } = "";
@@ -121,7 +123,7 @@ public sealed record SubmissionRow
     public int ReminderCount { get; init; }
     public int EscalationCount { get; init; }
     public int RowVersion { get; init; }
+
+    public DutyChainState ChainState => new(Id, Status == SubmissionStatus.Open, OpenedAt, DueAt, NextStepAt, NextStepKind, NextStepLevel, RowVersion);
 }
 
-/// <summary>A due step of a submission's chain.</summary>
-public sealed record SubmissionDueStep(string Id, DateTimeOffset At);

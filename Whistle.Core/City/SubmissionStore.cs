@@ -175,7 +175,7 @@ public sealed class SubmissionStore(WhistleDatabase database, CountyCatalogHolde
                     }
 
                     var due = now.AddDays(LimitDays(relation!, r.Kind!));
-                    var step = EscalationPolicy.NextAfter(Clock(now, due), now, Chain(catalog));
+                    var step = DutyChain.First(now, due, now, ChainSettings(catalog));
                     var row = new SubmissionRow
                     {
                         Id = Guid.CreateVersion7(now).ToString(), Kind = r.Kind!, RelationId = relation!.Id, InstitutionId = institutionId, UnitId = unitId,
@@ -245,49 +245,12 @@ public sealed class SubmissionStore(WhistleDatabase database, CountyCatalogHolde
 
     // ---- The chain ----------------------------------------------------------------------------------------------
 
-    private EscalationSettings Chain(CountyCatalog catalog) => new(catalog.Escalation.ReminderShare, options.Value.RepeatEveryHours * 60);
+    private EscalationSettings ChainSettings(CountyCatalog catalog) => new(catalog.Escalation.ReminderShare, options.Value.RepeatEveryHours * 60);
 
-    private static AssignmentClock Clock(DateTimeOffset openedAt, DateTimeOffset dueAt) => new(AssignmentStatus.Dispatched, openedAt, dueAt, dueAt);
-
-    public async Task<DateTimeOffset?> NextStepDueAsync(CancellationToken ct) =>
-        await database.ReadAsync(c => c.ExecuteScalarAsync<DateTimeOffset?>(NextStepDueSql), ct);
-
-    public async Task<IReadOnlyList<SubmissionDueStep>> DueStepsAsync(DateTimeOffset now, int take, CancellationToken ct) =>
-        (await database.ReadAsync(c => c.QueryAsync<SubmissionDueStep>(database.Dialect.Sql(DueStepsSql), new { Now = now, Take = take, Skip = 0 }), ct)).ToList();
-
-    /// <summary>Fires a due step of the department's chain (催办; 督办 to the establishment office), once.</summary>
-    public async Task<bool> FireStepAsync(string id, CancellationToken ct) =>
-        await database.WriteAsync(
-            async unit =>
-            {
-                var now = time.GetUtcNow();
-                var row = await LoadForUpdateAsync(unit, id);
-                if (row?.NextStepAt is not { } stepAt || stepAt > now) return false;
-                if (row.Status != SubmissionStatus.Open)
-                {
-                    await unit.Connection.ExecuteAsync(ClearStepSql, new { row.Id }, unit.Transaction);
-                    unit.Complete();
-                    return false;
-                }
-
-                var catalog = county.Catalog;
-                var settings = Chain(catalog);
-                var clock = Clock(row.OpenedAt, row.DueAt);
-                var due = new EscalationStep(row.NextStepKind ?? EscalationPolicy.Escalate, EscalationPolicy.ReportPhase, row.NextStepLevel ?? 1, stepAt);
-                var fire = EscalationPolicy.MostAdvancedDue(clock, due, now, settings);
-                var next = EscalationPolicy.NextAfter(clock, now, settings);
-                var escalated = fire.Kind == EscalationPolicy.Escalate ? 1 : 0;
-                var rows = await unit.Connection.ExecuteAsync(
-                    FireStepSql,
-                    new { row.Id, NextAt = next?.At, NextKind = next?.Kind, NextLevel = next?.Level, Reminded = 1 - escalated, Escalated = escalated, DueAt = stepAt, row.RowVersion },
-                    unit.Transaction);
-                if (rows != 1) return false;
-                await AppendAsync(unit, escalated == 1 ? WhistleEventTypes.SubmissionEscalated : WhistleEventTypes.SubmissionReminded, row,
-                    WhistleStore.SystemActor(catalog.County.Id), null, new EscalationStepInfo("answer", fire.Level), now);
-                unit.Complete();
-                return true;
-            },
-            ct);
+    /// <summary>The department's chain to answer: 催办; 督办 to the establishment office.</summary>
+    public DutyChainSteps<SubmissionRow> Chain => new(
+        database, county, time, ChainSettings, new(NextStepDueSql, DueStepsSql, ClearStepSql, FireStepSql), LoadForUpdateAsync, (unit, row, escalated, level, actor, now) =>
+            AppendAsync(unit, escalated ? WhistleEventTypes.SubmissionEscalated : WhistleEventTypes.SubmissionReminded, row, actor, null, new EscalationStepInfo("answer", level), now));
 
     private static Task<SubmissionRow?> LoadForUpdateAsync(UnitOfWork unit, string id) =>
         unit.Connection.QuerySingleOrDefaultAsync<SubmissionRow>(unit.Dialect.Sql(SelectForUpdateSql), new { Id = id }, unit.Transaction);

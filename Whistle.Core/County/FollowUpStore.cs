@@ -25,7 +25,7 @@ public static class FollowUpStatus
     public static readonly IReadOnlyList<string> All = [Open, Answered, Closed];
 }
 
-public sealed record FollowUpRow
+public sealed record FollowUpRow : IDutyChained
 {
     public string Id { get; init; } = "";
     public string RelationId { get; init; } = "";
@@ -52,10 +52,11 @@ public sealed record FollowUpRow
 
     public IReadOnlyList<string> MissingKinds => Missing.Split(',', StringSplitOptions.RemoveEmptyEntries);
 
+    public DutyChainState ChainState => new(Id, Status == FollowUpStatus.Open, RaisedAt, DueAt, NextStepAt, NextStepKind, NextStepLevel, RowVersion);
+
     public FollowUpSnapshot ToSnapshot() => new(Id, RelationId, DepartmentId, InstitutionId, Status, MissingKinds, DueAt);
 }
 
-public sealed record FollowUpDueStep(string Id, DateTimeOffset At);
 
 /// <summary>
 /// The one owner of <c>mechanism_followups</c>: the establishment office's follow-ups (督促建立机制, issue 17). The office
@@ -120,9 +121,9 @@ public sealed class FollowUpStore(WhistleDatabase database, CountyCatalogHolder 
 
     private static string SelectForUpdateSql(SqlDialect dialect) => dialect.SelectForUpdate(Columns, "mechanism_followups f", "f.id = @Id") + ";";
 
-    private static EscalationSettings Chain(CountyCatalog catalog) => new(catalog.Escalation.ReminderShare, (int)RepeatEvery.TotalMinutes);
+    private static EscalationSettings ChainSettings(CountyCatalog catalog) => new(catalog.Escalation.ReminderShare, (int)RepeatEvery.TotalMinutes);
 
-    private static AssignmentClock Clock(FollowUpRow f) => new(AssignmentStatus.Dispatched, f.RaisedAt, f.DueAt, f.DueAt);
+    private const string ClearStepSql = "UPDATE mechanism_followups SET next_step_at = NULL, next_step_kind = NULL, next_step_level = NULL WHERE id = @Id;";
 
     /// <summary>The office raises a follow-up to a relation whose mechanism is missing (one open at a time).</summary>
     public async Task<CommandResult<string>> RaiseAsync(Caller caller, RaiseFollowUpRequest request, CancellationToken ct)
@@ -163,7 +164,7 @@ public sealed class FollowUpStore(WhistleDatabase database, CountyCatalogHolder 
                     RaisedAt = now,
                     DueAt = request.DueAt!.Value.ToUniversalTime(),
                 };
-                var first = EscalationPolicy.NextAfter(Clock(row), now, Chain(catalog));
+                var first = DutyChain.First(row.RaisedAt, row.DueAt, now, ChainSettings(catalog));
                 row = row with { NextStepAt = first?.At, NextStepKind = first?.Kind, NextStepLevel = first?.Level };
                 await unit.Connection.ExecuteAsync(InsertSql, row, unit.Transaction);
                 await AuditTrail.WriteAsync(unit, caller.Audit, AuditEntities.FollowUp, row.Id, AuditActions.Raised, null,
@@ -220,38 +221,10 @@ public sealed class FollowUpStore(WhistleDatabase database, CountyCatalogHolder 
 
     // ---- The chain ----------------------------------------------------------------------------------------------
 
-    public async Task<DateTimeOffset?> NextStepDueAsync(CancellationToken ct) =>
-        await database.ReadAsync(c => c.ExecuteScalarAsync<DateTimeOffset?>(NextStepDueSql), ct);
-
-    public async Task<IReadOnlyList<FollowUpDueStep>> DueStepsAsync(DateTimeOffset now, int take, CancellationToken ct) =>
-        (await database.ReadAsync(c => c.QueryAsync<FollowUpDueStep>(database.Dialect.Sql(DueStepsSql), new { Now = now, Take = take, Skip = 0 }), ct)).ToList();
-
-    /// <summary>Fires a follow-up's due step (催办 to the department; 督办 at and after the limit), once.</summary>
-    public async Task<bool> FireStepAsync(string id, CancellationToken ct) =>
-        await database.WriteAsync(
-            async unit =>
-            {
-                var now = time.GetUtcNow();
-                var row = await LoadForUpdateAsync(unit, id);
-                if (row?.NextStepAt is not { } stepAt || stepAt > now || row.Status != FollowUpStatus.Open) return false;
-                var catalog = county.Catalog;
-                var clock = Clock(row);
-                var due = new EscalationStep(row.NextStepKind ?? EscalationPolicy.Escalate, EscalationPolicy.ReportPhase, row.NextStepLevel ?? 1, stepAt);
-                var fire = EscalationPolicy.MostAdvancedDue(clock, due, now, Chain(catalog));
-                var next = EscalationPolicy.NextAfter(clock, now, Chain(catalog));
-                var escalated = fire.Kind == EscalationPolicy.Escalate ? 1 : 0;
-                var rows = await unit.Connection.ExecuteAsync(
-                    FireStepSql,
-                    new { row.Id, NextAt = next?.At, NextKind = next?.Kind, NextLevel = next?.Level, Reminded = 1 - escalated, Escalated = escalated, DueAt = stepAt, row.RowVersion },
-                    unit.Transaction);
-                if (rows != 1) return false;
-                await AppendAsync(
-                    unit, escalated == 1 ? WhistleEventTypes.FollowUpEscalated : WhistleEventTypes.FollowUpReminded, row, WhistleStore.SystemActor(catalog.County.Id),
-                    null, new EscalationStepInfo("reply", fire.Level), now);
-                unit.Complete();
-                return true;
-            },
-            ct);
+    /// <summary>The department's chain to reply: 催办 to the department; 督办 at and after the limit.</summary>
+    public DutyChainSteps<FollowUpRow> Chain => new(
+        database, county, time, ChainSettings, new(NextStepDueSql, DueStepsSql, ClearStepSql, FireStepSql), LoadForUpdateAsync, (unit, row, escalated, level, actor, now) =>
+            AppendAsync(unit, escalated ? WhistleEventTypes.FollowUpEscalated : WhistleEventTypes.FollowUpReminded, row, actor, null, new EscalationStepInfo("reply", level), now));
 
     // ---- Rows ---------------------------------------------------------------------------------------------------
 

@@ -135,7 +135,7 @@ public sealed class AssessmentFormStore(WhistleDatabase database, CountyCatalogH
                 var unsatisfied = await stats.UnsatisfiedAsync(unit.UnitId, from, to, ct);
                 var evidence = new FormEvidence(from, to, now, catalog.Weights, unit, figures.Count, unsatisfied);
                 var head = holders.GetValueOrDefault(unit.UnitId);
-                var step = HeadsChain.First(now, dueAt, now, catalog);
+                var step = DutyChain.First(now, dueAt, now, HeadsChain.Settings(catalog));
                 forms.Add(new FormRow
                 {
                     Id = Guid.CreateVersion7(now).ToString(), PeriodId = periodId, FormVersion = 1, TownshipId = township.Id, BranchId = unit.UnitId,
@@ -259,8 +259,8 @@ public sealed class AssessmentFormStore(WhistleDatabase database, CountyCatalogH
     // ---- The chain ----------------------------------------------------------------------------------------------
 
     /// <summary>The forms' chain (the township's duty to submit): 催办 to the township; 督办: the township and the supervisors.</summary>
-    public HeadsChainSteps<FormRow> Chain => new(
-        database, county, time, new(NextStepDueSql, DueStepsSql, ClearStepSql, FireStepSql), LoadForUpdateAsync, (unit, form, escalated, level, actor, now) =>
+    public DutyChainSteps<FormRow> Chain => new(
+        database, county, time, HeadsChain.Settings, new(NextStepDueSql, DueStepsSql, ClearStepSql, FireStepSql), LoadForUpdateAsync, (unit, form, escalated, level, actor, now) =>
             AppendAsync(unit, escalated ? WhistleEventTypes.AssessmentFormEscalated : WhistleEventTypes.AssessmentFormReminded, form, actor, null, new("submit", level), now));
 
     // ---- Rows ---------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 using Whistle.Core.Assessment;
 using Whistle.Core.County;
+using Whistle.Core.Domain;
 
 namespace Whistle.Core.Heads;
 
@@ -146,7 +147,7 @@ public sealed record UnsatisfiedRating(string WhistleId, string WhistleTitle, st
 /// </summary>
 public sealed record FormEvidence(DateTimeOffset From, DateTimeOffset To, DateTimeOffset AsOf, AssessmentWeights Weights, UnitFigures Figures, int Peers, IReadOnlyList<UnsatisfiedRating> Unsatisfied);
 
-public sealed record FormRow : IHeadsChained
+public sealed record FormRow : IDutyChained
 {
     public string Id { get; init; } = "";
     public string PeriodId { get; init; } = "";
@@ -175,7 +176,7 @@ public sealed record FormRow : IHeadsChained
     public int EscalationCount { get; init; }
     public int RowVersion { get; init; }
 
-    public HeadsChainState ChainState => new(Id, Status == FormStatus.Pending, IssuedAt, DueAt, NextStepAt, NextStepKind, NextStepLevel, RowVersion);
+    public DutyChainState ChainState => new(Id, Status == FormStatus.Pending, IssuedAt, DueAt, NextStepAt, NextStepKind, NextStepLevel, RowVersion);
 }
 
 public sealed record SubmitFormRequest(string? Grade, string? Opinion);
@@ -191,7 +192,7 @@ public sealed record AnswerRecommendationRequest(string? Answer, string? Reasons
 
 public sealed record DecideRecommendationRequest(string? Decision);
 
-public sealed record RecommendationRow : IHeadsChained
+public sealed record RecommendationRow : IDutyChained
 {
     public string Id { get; init; } = "";
     public string Kind { get; init; } = "";
@@ -227,11 +228,9 @@ public sealed record RecommendationRow : IHeadsChained
     public int EscalationCount { get; init; }
     public int RowVersion { get; init; }
 
-    public HeadsChainState ChainState => new(Id, Status == RecommendationStatus.Open, OpenedAt, DueAt, NextStepAt, NextStepKind, NextStepLevel, RowVersion);
+    public DutyChainState ChainState => new(Id, Status == RecommendationStatus.Open, OpenedAt, DueAt, NextStepAt, NextStepKind, NextStepLevel, RowVersion);
 
     /// <summary>Whose move it is: the township answers a consultation, the institution a recommendation.</summary>
     public string AnsweringRole => Kind == RecommendationKind.Consultation ? Domain.Roles.Township : Domain.Roles.Agency;
 }
 
-/// <summary>A due step of a heads duty's chain (a form's or a recommendation's).</summary>
-public sealed record HeadsDueStep(string Id, DateTimeOffset At);

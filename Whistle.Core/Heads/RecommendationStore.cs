@@ -131,7 +131,7 @@ public sealed class RecommendationStore(WhistleDatabase database, CountyCatalogH
                     var now = time.GetUtcNow();
                     var head = await HeadStore.CurrentOfAsync(unit.Connection, branch!.Id, HeadPost.Head, unit.Transaction);
                     var due = now.AddDays(kind == RecommendationKind.Consultation ? catalog.Heads.OpinionDays : catalog.Heads.AnswerDays);
-                    var step = HeadsChain.First(now, due, now, catalog);
+                    var step = DutyChain.First(now, due, now, HeadsChain.Settings(catalog));
                     var row = new RecommendationRow
                     {
                         Id = Guid.CreateVersion7(now).ToString(), Kind = kind, Action = r.Action!, TownshipId = branch.TownshipId, BranchId = branch.Id, AgencyCode = branch.AgencyCode,
@@ -230,8 +230,8 @@ public sealed class RecommendationStore(WhistleDatabase database, CountyCatalogH
     // ---- The chain ----------------------------------------------------------------------------------------------
 
     /// <summary>The answering side's chain: 催办; 督办 to the supervisors.</summary>
-    public HeadsChainSteps<RecommendationRow> Chain => new(
-        database, county, time, new(NextStepDueSql, DueStepsSql, ClearStepSql, FireStepSql), LoadForUpdateAsync, (unit, row, escalated, level, actor, now) =>
+    public DutyChainSteps<RecommendationRow> Chain => new(
+        database, county, time, HeadsChain.Settings, new(NextStepDueSql, DueStepsSql, ClearStepSql, FireStepSql), LoadForUpdateAsync, (unit, row, escalated, level, actor, now) =>
             AppendAsync(unit, escalated ? WhistleEventTypes.RecommendationEscalated : WhistleEventTypes.RecommendationReminded, row, actor, null, new("answer", level), now));
 
     private static Task<RecommendationRow?> LoadForUpdateAsync(UnitOfWork unit, string id) =>
