@@ -78,9 +78,9 @@ public sealed class When_a_department_and_an_institution_work_in_the_browser
         await Expect(clerk.GetByTestId("whistle-relation")).ToContainTextAsync("社会信用体系建设工作协作配合机制");
 
         // The duty officer's phone: the notice and the row, without reloading, counting down to the nearest limit.
-        await Expect(duty.GetByTestId("live-notice")).ToHaveAttributeAsync("data-whistle-id", whistleId);
+        await Expect(duty.GetByTestId("live-notice")).ToHaveAttributeAsync("data-whistle-id", whistleId, new() { Timeout = BrowserSession.Live });
         var row = Row(duty, whistleId);
-        await Expect(row).ToHaveCountAsync(1);
+        await Expect(row).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await Expect(row).ToHaveClassAsync(new Regex("highlighted"));
         await Expect(row.GetByTestId("inbox-requester")).ToContainTextAsync("市发展改革委");
         await Expect(row.GetByTestId("deadline-report").GetByTestId("deadline-count")).ToBeVisibleAsync();
@@ -93,13 +93,13 @@ public sealed class When_a_department_and_an_institution_work_in_the_browser
         var assignmentId = (await row.GetAttributeAsync("data-assignment-id"))!;
         await row.GetByTestId("assignment-note").FillAsync("已安排综合科牵头编制");
         await row.GetByTestId("assignment-report").ClickAsync();
-        await Expect(clerk.Locator($"[data-testid=assignment-row][data-assignment-id='{assignmentId}']")).ToHaveAttributeAsync("data-status", "reported");
-        await Expect(detail).ToHaveAttributeAsync("data-status", "in-progress");
+        await Expect(clerk.Locator($"[data-testid=assignment-row][data-assignment-id='{assignmentId}']")).ToHaveAttributeAsync("data-status", "reported", new() { Timeout = BrowserSession.Live });
+        await Expect(detail).ToHaveAttributeAsync("data-status", "in-progress", new() { Timeout = BrowserSession.Live });
         var reported = duty.Locator($"[data-testid=assignment-row][data-assignment-id='{assignmentId}'][data-status=reported]");
         await reported.GetByTestId("assignment-note").FillAsync("分析报告已报送委信用处");
         await BrowserSession.ScreenshotAsync(duty, "institution-resolve-phone");
         await reported.GetByTestId("assignment-resolve").ClickAsync();
-        await Expect(detail).ToHaveAttributeAsync("data-status", "resolved");
+        await Expect(detail).ToHaveAttributeAsync("data-status", "resolved", new() { Timeout = BrowserSession.Live });
 
         // The department confirms and rates.
         await Expect(clerk.GetByTestId("confirm-panel")).ToBeVisibleAsync();
@@ -111,7 +111,7 @@ public sealed class When_a_department_and_an_institution_work_in_the_browser
         await Expect(clerk.Locator("[data-testid=timeline-entry][data-type=WhistleRaised]")).ToContainTextAsync("发起事项");
 
         // The duty leaves the officer's open list live; the clerk's list on a phone shows the request with its progress.
-        await Expect(Row(duty, whistleId)).ToHaveCountAsync(0);
+        await Expect(Row(duty, whistleId)).ToHaveCountAsync(0, new() { Timeout = BrowserSession.Live });
         await clerk.SetViewportSizeAsync(Phone390.Width, Phone390.Height);
         await clerk.GetByTestId("nav-department").ClickAsync();
         await clerk.GetByTestId("whistle-filter").GetByText("全部").ClickAsync();
@@ -153,7 +153,7 @@ public sealed class When_a_department_and_an_institution_work_in_the_browser
 
         // The office's duty officer gets it live and may act on it.
         var row = Row(office, whistleId);
-        await Expect(row).ToHaveCountAsync(1);
+        await Expect(row).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await Expect(row.GetByTestId("assignment-report")).ToBeVisibleAsync();
         await BrowserSession.ScreenshotAsync(clerk, "department-work-request-phone");
 

@@ -143,7 +143,12 @@ public sealed class When_a_day_passes_on_the_phones
         await description.FillAsync(pasted[..2000]);
         await Expect(page.GetByTestId("whistle-description-error")).ToHaveCountAsync(0, new() { Timeout = Live });
         await page.GetByTestId("whistle-submit").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/whistles/"), new() { Timeout = Live });
+        // Sent: the whistle's page. Refused: the form's own message — say which, instead of waiting out the timeout.
+        var sent = page.GetByTestId("whistle-detail");
+        await sent.Or(page.GetByTestId("whistle-errors")).First.WaitForAsync(new() { Timeout = Live });
+        Assert.That(await page.GetByTestId("whistle-errors").IsVisibleAsync(), Is.False,
+            () => "The shortened whistle was refused: " + page.GetByTestId("whistle-errors").InnerTextAsync().GetAwaiter().GetResult());
+        Assert.That(page.Url, Does.Match("/whistles/"));
         Assert.That((await api.GetAsync("/api/whistles?status=all")).Body!["total"]!.GetValue<int>(), Is.EqualTo(before + 1));
         await page.Context.CloseAsync();
     }

@@ -78,10 +78,10 @@ public sealed class When_an_institution_files_a_request_with_its_department_in_t
         await Expect(officer.Locator("[data-testid=timeline-entry][data-type=SubmissionFiled]")).ToHaveCountAsync(1);
 
         // The clerk hears of it (the notice opens it) and the inbox gets it live, marked new, counting down, with the 待批复 count.
-        await Expect(clerk.GetByTestId("live-notice")).ToHaveAttributeAsync("data-submission-id", id);
+        await Expect(clerk.GetByTestId("live-notice")).ToHaveAttributeAsync("data-submission-id", id, new() { Timeout = BrowserSession.Live });
         await Expect(clerk.GetByTestId("live-notice")).ToContainTextAsync("新请示：关于调整信用修复办理流程的请示");
         var row = clerk.Locator($"[data-testid=submission-row][data-submission-id='{id}']");
-        await Expect(row).ToHaveCountAsync(1);
+        await Expect(row).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await Expect(row).ToHaveClassAsync(new Regex("highlighted"));
         await Expect(row.GetByTestId("submission-kind")).ToHaveTextAsync("请示");
         await Expect(row.GetByTestId("submission-parties")).ToContainTextAsync("市信用中心");
@@ -106,12 +106,12 @@ public sealed class When_an_institution_files_a_request_with_its_department_in_t
         await Expect(clerk.GetByTestId("submission-answer-form")).ToHaveCountAsync(0);
 
         // The officer's page shows the 批复 live: the answer, its text, the timeline.
-        await Expect(detail).ToHaveAttributeAsync("data-status", "answered");
+        await Expect(detail).ToHaveAttributeAsync("data-status", "answered", new() { Timeout = BrowserSession.Live });
         await Expect(officer.GetByTestId("submission-answer")).ToContainTextAsync("批复：同意");
         await Expect(officer.GetByTestId("submission-answer-text")).ToContainTextAsync("按季度报委信用处");
         await Expect(officer.Locator("[data-testid=timeline-entry][data-type=SubmissionAnswered]")).ToHaveCountAsync(1);
         await Expect(officer.GetByTestId("submission-answer-form")).ToHaveCountAsync(0);
-        await Expect(officer.GetByTestId("live-notice")).ToHaveAttributeAsync("data-submission-id", id);
+        await Expect(officer.GetByTestId("live-notice")).ToHaveAttributeAsync("data-submission-id", id, new() { Timeout = BrowserSession.Live });
         await BrowserSession.ScreenshotAsync(officer, "institution-submission-answered-phone");
 
         // The officer's list on the phone: answered.
