@@ -22,15 +22,13 @@ public sealed record OfficeViewDto(DateTimeOffset From, DateTimeOffset To, DateT
 
 /// <summary>
 /// The establishment office's (编办) view of the city level (issue 17): every relation with its mechanism (recorded /
-/// missing, <see cref="CityViews.Relation"/>), its activity, its figures — the assessment's own rows
-/// (<see cref="StatsQueries.AssignmentsAsync"/>) of the relation's work requests, through the assessment's one formula
-/// (<see cref="Assessor.Figures"/>) — and its open follow-up; and the follow-ups as each role may read them
+/// missing, <see cref="CityViews.Relation"/>), its activity, its figures — the assessment's own computation of a
+/// relation (<see cref="StatsQueries.RelationFiguresAsync"/>: the work requests raised along it, ranked among the
+/// relations shown) — and its open follow-up; and the follow-ups as each role may read them
 /// (<see cref="Visibility.FollowUpCondition"/>).
 /// </summary>
 public sealed class OfficeQueries(WhistleDatabase database, StatsQueries stats)
 {
-    public const string RelationKind = "relation";
-
     private const string ActivitySql = """
         SELECT w.relation_id AS RelationId,
                SUM(CASE WHEN w.raised_at >= @From AND w.raised_at < @To THEN 1 ELSE 0 END) AS Raised,
@@ -92,7 +90,7 @@ public sealed class OfficeQueries(WhistleDatabase database, StatsQueries stats)
                 (await c.QueryAsync<FollowUpRow>(FollowUpsSql, args)).ToList(),
                 (await c.QueryAsync<LastRow>(MechanismsRecordedSql)).ToDictionary(a => a.RelationId, a => a.LastAt)),
             ct);
-        var rows = await stats.AssignmentsAsync(from, to, ct);
+        var figures = (await stats.RelationFiguresAsync(catalog, relations.Select(r => r.Id), from, to, asOf, ct)).ToDictionary(f => f.UnitId, StringComparer.Ordinal);
         var result = relations.Select(r =>
         {
             var departments = r.Departments.Select(d => d.DepartmentId).ToHashSet(StringComparer.Ordinal);
@@ -103,15 +101,12 @@ public sealed class OfficeQueries(WhistleDatabase database, StatsQueries stats)
             var a = activity.GetValueOrDefault(r.Id);
             var last = new[] { a?.LastAt, held.Select(m => m.MinutesAt).Max(), recorded.GetValueOrDefault(r.Id), followUps.Where(f => f.RelationId == r.Id).Select(f => f.RepliedAt).Max() }
                 .Where(x => x is not null).Max();
-            // The relation's work requests, as the assessment counts them: the duties of its institution asked by its departments.
-            var own = rows.Where(x => departments.Contains(x.TownshipId) && x.AgencyCode == r.InstitutionId).ToList();
-            var figures = Assessor.Figures(RelationKind, r.Id, r.Name, r.NameEn, r.InstitutionId, null, own, catalog.Weights, asOf);
             var open = followUps.FirstOrDefault(f => f.RelationId == r.Id && f.Status != FollowUpStatus.Closed);
             return new OfficeRelationDto(
                 CityViews.Relation(catalog, r),
                 r.MechanismState().Where(m => !m.Recorded).Select(m => m.Kind).ToList(),
                 new RelationActivityDto((int)(a?.Raised ?? 0), (int)(a?.Finished ?? 0), (int)(a?.Overdue ?? 0), held.Count(m => m.StartsAt >= from && m.StartsAt < to), last),
-                figures,
+                figures[r.Id],
                 open is null ? null : ToDto(catalog, open, asOf));
         }).ToList();
         return new OfficeViewDto(from, to, asOf, result.Count(x => x.Relation.MechanismInPlace), result.Count(x => !x.Relation.MechanismInPlace), result);

@@ -64,10 +64,12 @@ public sealed class SubmissionQueries(WhistleDatabase database, CountyCatalogHol
 
     private const string OneSql = $"SELECT {SubmissionStore.Columns} FROM submissions s WHERE s.id = @Id AND {Visibility.SubmissionCondition};";
 
-    private const string OpinionsSql = """
-        SELECT id, township_id AS TownshipId, status, opened_at AS OpenedAt, due_at AS DueAt, answer, answer_reasons AS AnswerReasons, answered_at AS AnsweredAt
-        FROM recommendations WHERE id = @Id;
-        """;
+    private const string OpinionColumns =
+        "id, township_id AS TownshipId, status, opened_at AS OpenedAt, due_at AS DueAt, answer, answer_reasons AS AnswerReasons, answered_at AS AnsweredAt";
+
+    private const string OpinionSql = $"SELECT {OpinionColumns} FROM recommendations WHERE id = @Id;";
+
+    private static string OpinionsOfSql(SqlDialect dialect) => $"SELECT {OpinionColumns} FROM recommendations WHERE {dialect.InList("id", "@Ids")};";
 
     private const string TimelineSql = "SELECT sequence, payload FROM timeline WHERE whistle_id = @Id ORDER BY sequence;";
 
@@ -92,13 +94,10 @@ public sealed class SubmissionQueries(WhistleDatabase database, CountyCatalogHol
             {
                 var list = (await c.QueryAsync<SubmissionRow>(ListSql, new { caller.Role, Org = caller.OrgId, Status = status, Kind = kind })).ToList();
                 var ids = list.Where(s => s.RecommendationId is not null).Select(s => s.RecommendationId!).Distinct().ToList();
-                // One by one: few filings name a consultation (a list parameter is spelt differently by each provider).
-                var found = new Dictionary<string, OpinionRow>();
-                foreach (var rid in ids)
-                {
-                    if (await c.QuerySingleOrDefaultAsync<OpinionRow>(OpinionsSql, new { Id = rid }) is { } o) found[rid] = o;
-                }
-
+                // The consultations the filings follow, in one query (the dialect spells the list parameter).
+                var found = ids.Count == 0
+                    ? new Dictionary<string, OpinionRow>()
+                    : (await c.QueryAsync<OpinionRow>(database.Dialect.Sql(OpinionsOfSql), new { Ids = ids })).ToDictionary(o => o.Id);
                 return (list, found);
             },
             ct);
@@ -113,7 +112,7 @@ public sealed class SubmissionQueries(WhistleDatabase database, CountyCatalogHol
                 var row = await c.QuerySingleOrDefaultAsync<SubmissionRow>(OneSql, new { Id = id, caller.Role, Org = caller.OrgId });
                 if (row is null) return null;
                 var opinion = row.RecommendationId is null ? null
-                    : await c.QuerySingleOrDefaultAsync<OpinionRow>(OpinionsSql, new { Id = row.RecommendationId });
+                    : await c.QuerySingleOrDefaultAsync<OpinionRow>(OpinionSql, new { Id = row.RecommendationId });
                 var timeline = (await c.QueryAsync<EventRow>(TimelineSql, new { row.Id }))
                     .Select(e => Messaging.Timeline.Deserialize(e.Sequence, e.Payload)).ToList();
                 return ToDto(row, opinion, time.GetUtcNow(), timeline);

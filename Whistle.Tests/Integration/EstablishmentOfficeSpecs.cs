@@ -346,3 +346,70 @@ public sealed class When_the_establishment_office_follows_up_a_missing_mechanism
         });
     }
 }
+
+/// <summary>
+/// Two relations of one institution sharing a department (a county file with a second relation between the development
+/// and reform commission and the credit center): the office's view counts each relation's own work requests — those
+/// raised along it — never the other's, and ranks the relations as the assessment does. On SQLite and on PostgreSQL.
+/// </summary>
+[TestFixture("sqlite")]
+[TestFixture("postgresql")]
+[NonParallelizable]
+public sealed class When_two_relations_of_one_institution_share_a_department(string database)
+{
+    private WhistleSystem _system = null!;
+
+    [OneTimeSetUp]
+    public async Task Start()
+    {
+        var county = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "county", "demo-county.json")))!;
+        var relations = county["city"]!["relations"]!.AsArray();
+        var second = relations.Single(r => r!["id"]!.GetValue<string>() == "ndrc-credit")!.DeepClone();
+        second["id"] = "ndrc-credit-repair";
+        second["name"] = "信用修复工作协作配合机制";
+        second["nameEn"] = "Cooperation mechanism for credit repair";
+        var item = second["workItems"]!.AsArray()[0]!.DeepClone();
+        item["code"] = "credit-objection-review";
+        item["name"] = "信用信息异议审核";
+        item["nameEn"] = "Reviewing an objection to credit information";
+        second["workItems"] = new JsonArray(item);
+        relations.Add(second);
+        var file = Path.Combine(TestSettings.NewDataFolder(), "shared-department-county.json");
+        await File.WriteAllTextAsync(file, county.ToJsonString());
+        _system = await WhistleSystem.EmbeddedAsync(settings: new Dictionary<string, string?> { ["Whistle:County:File"] = file }, database: database);
+    }
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        if (_system is not null) await _system.DisposeAsync();
+    }
+
+    [Test]
+    public async Task Should_count_in_each_relations_figures_only_the_requests_raised_along_it()
+    {
+        using var office = await _system.SignInAsync("establishment-office");
+        using var department = await _system.SignInAsync("department.city-ndrc");
+        using var data = await _system.SignInAsync("office.credit-center.data");
+        var from = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var (status, raised, _) = await department.PostAsync("/api/work-requests",
+            new { institutionId = "credit-center", workItemCode = "credit-data-collection", title = "归集本月行政处罚信息" });
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Created), raised?.ToJsonString());
+        var w = await department.WaitForWhistleAsync(raised!.Str("id"), x => x.Str("status") == "dispatched");
+        var duty = w["assignments"]!.AsArray().Single()!.Str("id");
+        Assert.That((await data.PostAsync($"/api/assignments/{duty}/report", new { })).Status, Is.EqualTo(HttpStatusCode.OK));
+
+        var (viewed, view, _) = await office.GetAsync(
+            $"/api/city/office?from={Uri.EscapeDataString(from.ToString("O"))}&to={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(1).ToString("O"))}");
+        Assert.That(viewed, Is.EqualTo(HttpStatusCode.OK), view?.ToJsonString());
+        JsonNode Figures(string id) => view!["relations"]!.AsArray().Single(r => r!["relation"]!.Str("id") == id)!["figures"]!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(Figures("ndrc-credit")["assignments"]!.GetValue<int>(), Is.EqualTo(1));
+            Assert.That(Figures("ndrc-credit")["reported"]!.GetValue<int>(), Is.EqualTo(1));
+            Assert.That(Figures("ndrc-credit")["rank"]?.GetValue<int>(), Is.EqualTo(1), "ranked among the relations, as the assessment ranks them");
+            Assert.That(Figures("ndrc-credit-repair")["assignments"]!.GetValue<int>(), Is.EqualTo(0), "the other relation's request is not this one's");
+            Assert.That(Figures("ndrc-credit-repair")["rank"], Is.Null);
+        });
+    }
+}

@@ -262,6 +262,15 @@ public sealed class When_an_institution_submits_to_its_departments(string databa
             Assert.That(read["timeline"]!.AsArray()[0]!.Str("noteCode"), Is.EqualTo("filed-with-opinion"));
         });
 
+        // The list shows the same opinion (read for all the listed filings at once).
+        var (_, listed, _) = await department.GetAsync("/api/submissions?status=all");
+        var inList = listed!.AsArray().Single(s => s!.Str("id") == with.Str("id"))!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(inList["townshipOpinion"]!.Str("answer"), Is.EqualTo("agree"));
+            Assert.That(inList["townshipOpinion"]!.Str("recommendationId"), Is.EqualTo(consultation.Str("id")));
+        });
+
         var foreign = await institution.PostAsync("/api/submissions", new
         {
             kind = "filing", relationId = "market-one-to-one", title = "备案", body = "备案", headUnitId = "market-supervision.chengguan", headName = "陈华", headTitle = "所长",
