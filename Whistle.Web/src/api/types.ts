@@ -217,6 +217,8 @@ export interface WhistleEvent {
   meeting?: MeetingSnapshot | null
   /** An institution's submission (issue 17, types `Submission…`): `whistle` is null and `whistleId` is its id. */
   submission?: SubmissionSnapshot | null
+  /** The establishment office's follow-up (issue 17, types `FollowUp…`): `whistle` is null and `whistleId` is its id. */
+  followUp?: FollowUpSnapshot | null
 }
 
 // ---- coordination meetings (协调会议), issue 8 ----
@@ -431,4 +433,5 @@ export type SubmitRequest = Sendable<Decoded<Schemas['SubmitRequest']>>
 export type AnswerSubmissionRequest = Sendable<Decoded<Schemas['AnswerSubmissionRequest']>>
 /** A submission as its live events (`Submission…`) describe it; the event's `whistleId` is its id. */
 export type SubmissionSnapshot = Decoded<Schemas['SubmissionSnapshot']>
+export type FollowUpSnapshot = Decoded<Schemas['FollowUpSnapshot']>
 export type SubmissionEventType = 'SubmissionFiled' | 'SubmissionAnswered' | 'SubmissionReminded' | 'SubmissionEscalated'
