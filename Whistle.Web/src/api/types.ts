@@ -78,10 +78,6 @@ export type User = Narrow<Schemas['UserDto'], { role: UserRole }>
 /**
  * The answer to a sign-in step. With a token: accessToken, expiresAt and user (possibly restricted to changing an
  * expired password or enrolling a second factor). When a code is needed first: secondFactorRequired and a challenge.
- */
-/**
- * The answer to a sign-in step. With a token: accessToken, expiresAt and user (possibly restricted to changing an
- * expired password or enrolling a second factor). When a code is needed first: secondFactorRequired and a challenge.
  * `idleTimeoutSeconds`: inactivity after which the browser signs out.
  */
 export type TokenResponse = Narrow<Decoded<Schemas['TokenResponse']>, { user: User | null }>
