@@ -166,7 +166,8 @@ export const router = createRouter({
       path: '/whistles',
       name: 'whistles',
       component: () => import('./views/WhistlesView.vue'),
-      meta: { roles: ['supervisor', 'township', 'agency'] },
+      // Every business role the API's /api/whistles serves that has an assessment to drill down from (the city's too).
+      meta: { roles: ['supervisor', 'township', 'agency', 'department', 'institution', 'establishment-office'] },
     },
     { path: '/exports', name: 'exports', component: () => import('./views/ExportsView.vue'), meta: { roles: ['supervisor'] } },
     {

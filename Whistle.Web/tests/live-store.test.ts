@@ -176,4 +176,19 @@ describe('the live store when pushes arrive out of order', () => {
     expect(live.confirmedSequence.value).toBeGreaterThanOrEqual(7)
     expect(new Set(applied).size).toBe(applied.length)
   })
+
+  it("hands the establishment office's events (follow-ups, mechanisms) to their own listeners, never to the whistles'", async () => {
+    const { live, applied, push } = await load()
+    const office: string[] = []
+    live.onOfficeEvent((e) => office.push(e.type))
+    const followUp = { id: 'f1', relationId: 'r1', departmentId: 'd1', institutionId: 'i1', status: 'open', missing: ['agreement'], dueAt: new Date().toISOString() }
+    hub.visible.push({ ...event(1, 'f1'), type: 'FollowUpRaised', followUp } as never)
+    hub.visible.push({ ...event(2, 'r1'), type: 'MechanismRecorded' })
+    hub.visible.push({ ...event(3, 'f1'), type: 'FollowUpEscalated', followUp } as never)
+    hub.visible.push(event(4))
+    for (const s of [1, 2, 3, 4]) push(s)
+    expect(office).toEqual(['FollowUpRaised', 'MechanismRecorded', 'FollowUpEscalated'])
+    expect(applied).toEqual([4])
+    expect(live.lastSequence.value).toBe(4)
+  })
 })

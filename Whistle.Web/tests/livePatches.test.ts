@@ -182,3 +182,41 @@ describe('a new duty applied to an inbox: the row at once, no reload', () => {
     expect(asked).toEqual([])
   })
 })
+
+describe("the establishment office's events on the county's whistle lists: not about a whistle, no reload", () => {
+  const followUp = { id: 'f1', relationId: 'r1', departmentId: 'd1', institutionId: 'i1', status: 'open', missing: ['agreement'], dueAt: '2025-03-08T15:59:59Z' }
+  const office: WhistleEvent[] = [
+    { sequence: 20, type: 'FollowUpRaised', whistleId: 'f1', occurredAt: '2025-03-01T08:00:00Z', whistle: null, followUp },
+    ...(['FollowUpReplied', 'FollowUpReminded', 'FollowUpEscalated', 'FollowUpClosed'] as const).map((type, i) => ({
+      sequence: 21 + i, type, whistleId: 'f1', occurredAt: '2025-03-01T08:00:00Z', whistle: null, followUp,
+    })),
+    { sequence: 30, type: 'MechanismRecorded', whistleId: 'r1', occurredAt: '2025-03-01T08:00:00Z', whistle: null, note: 'agreement' },
+  ]
+
+  it('a FollowUpRaised reaching the board, the map or the township page changes nothing and reloads nothing', () => {
+    for (const e of office) {
+      expect(whistlesNeedReload([listed], e)).toBe(false)
+      const board = ref<Whistle[]>([listed])
+      expect(patchBoard(() => '', () => {})(e, live, board)).not.toBe('reload')
+      expect(board.value).toEqual([listed])
+      const map = ref<Whistle[]>([listed])
+      expect(patchMap(() => {})(e, live, map)).not.toBe('reload')
+      expect(map.value).toEqual([listed])
+      const page = ref<TownshipLists>({ items: [listed], total: 21 })
+      const open = ref<Whistle[]>([listed])
+      expect(patchTownship(() => 'open', () => 2, open, () => {})(e, live, page)).not.toBe('reload')
+      expect(page.value).toEqual({ items: [listed], total: 21 })
+      expect(open.value).toEqual([listed])
+    }
+  })
+
+  it('neither does a submission nor a branch head matter (their ids are no whistle either)', () => {
+    const filed: WhistleEvent = {
+      sequence: 40, type: 'SubmissionFiled', whistleId: 's1', occurredAt: '2025-03-01T08:00:00Z', whistle: null,
+      submission: { id: 's1', kind: 'request', relationId: 'r1', institutionId: 'i1', departmentId: 'd1', title: 'Q', status: 'open', dueAt: '2025-03-08T15:59:59Z' },
+    }
+    const form = { sequence: 41, type: 'AssessmentFormIssued', whistleId: 'h1', occurredAt: '2025-03-01T08:00:00Z', whistle: null, heads: { kind: 'form', id: 'h1' } } as WhistleEvent
+    expect(whistlesNeedReload([listed], filed)).toBe(false)
+    expect(whistlesNeedReload([listed], form)).toBe(false)
+  })
+})

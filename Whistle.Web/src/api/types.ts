@@ -78,10 +78,6 @@ export type User = Narrow<Schemas['UserDto'], { role: UserRole }>
 /**
  * The answer to a sign-in step. With a token: accessToken, expiresAt and user (possibly restricted to changing an
  * expired password or enrolling a second factor). When a code is needed first: secondFactorRequired and a challenge.
- */
-/**
- * The answer to a sign-in step. With a token: accessToken, expiresAt and user (possibly restricted to changing an
- * expired password or enrolling a second factor). When a code is needed first: secondFactorRequired and a challenge.
  * `idleTimeoutSeconds`: inactivity after which the browser signs out.
  */
 export type TokenResponse = Narrow<Decoded<Schemas['TokenResponse']>, { user: User | null }>
@@ -217,6 +213,8 @@ export interface WhistleEvent {
   meeting?: MeetingSnapshot | null
   /** An institution's submission (issue 17, types `Submission…`): `whistle` is null and `whistleId` is its id. */
   submission?: SubmissionSnapshot | null
+  /** The establishment office's follow-up (issue 17, types `FollowUp…`): `whistle` is null and `whistleId` is its id. */
+  followUp?: FollowUpSnapshot | null
 }
 
 // ---- coordination meetings (协调会议), issue 8 ----
@@ -431,4 +429,5 @@ export type SubmitRequest = Sendable<Decoded<Schemas['SubmitRequest']>>
 export type AnswerSubmissionRequest = Sendable<Decoded<Schemas['AnswerSubmissionRequest']>>
 /** A submission as its live events (`Submission…`) describe it; the event's `whistleId` is its id. */
 export type SubmissionSnapshot = Decoded<Schemas['SubmissionSnapshot']>
+export type FollowUpSnapshot = Decoded<Schemas['FollowUpSnapshot']>
 export type SubmissionEventType = 'SubmissionFiled' | 'SubmissionAnswered' | 'SubmissionReminded' | 'SubmissionEscalated'

@@ -18,7 +18,7 @@ export interface LiveResourceOptions<T> {
    * applied, `'reload'` a debounced reload). Without it the resource is not live.
    */
   patch?: (e: WhistleEvent, ctx: ApplyContext, data: Ref<T>) => PatchOutcome
-  /** The events `patch` sees: the whistles' and meetings' (default) or the submissions' (issue 17). */
+  /** The events `patch` sees: the whistles' and meetings' (default), the submissions' or the establishment office's (issue 17). */
   stream?: LiveStream
   /**
    * When to load: `'mounted'` (default) once the view is mounted; a watch source — at once and whenever it changes

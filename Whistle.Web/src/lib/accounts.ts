@@ -1,8 +1,10 @@
 // The security administrator's page: which organisations an account of a role may belong to, and which accounts
 // the page may change (三员分立: administrators' accounts are kept from the command line, not here).
-import type { Org } from '../api/types'
+import type { City, Org } from '../api/types'
+import { EMPTY_CITY } from './city'
 
-export const BUSINESS_ROLES = ['township', 'branch', 'agency', 'supervisor'] as const
+/** The server's Roles.Business: the county's four and the city level's three (issue 17). */
+export const BUSINESS_ROLES = ['township', 'branch', 'agency', 'supervisor', 'department', 'institution', 'establishment-office'] as const
 export const ADMIN_ROLES = ['sysadmin', 'secadmin', 'auditadmin'] as const
 export type BusinessRole = (typeof BUSINESS_ROLES)[number]
 export type AdminRole = (typeof ADMIN_ROLES)[number]
@@ -17,9 +19,22 @@ export interface OrgChoice {
   nameEn?: string | null
 }
 
-/** The organisations an account of this role may belong to: the county's townships, branches, agencies, or the county itself. */
-export function orgChoices(role: string, org: Org): OrgChoice[] {
+/**
+ * The organisations an account of this role may belong to (Whistle.Core CountyCatalog.OrgName): the county's townships,
+ * branches, agencies, or the county itself; at the city level a department, an institution or one of its offices
+ * (named "institution · office"), and the city itself for the establishment office (编办).
+ */
+export function orgChoices(role: string, org: Org, city: City = EMPTY_CITY): OrgChoice[] {
   switch (role) {
+    case 'department':
+      return city.departments.map((d) => ({ id: d.id, name: d.name, nameEn: d.nameEn }))
+    case 'institution':
+      return city.institutions.flatMap((i) => [
+        { id: i.id, name: i.name, nameEn: i.nameEn },
+        ...i.units.map((u) => ({ id: u.id, name: `${i.name} · ${u.name}`, nameEn: `${i.nameEn || i.name} · ${u.nameEn || u.name}` })),
+      ])
+    case 'establishment-office':
+      return city.id ? [{ id: city.id, name: city.name, nameEn: city.nameEn }] : []
     case 'township':
       return org.townships.map((t) => ({ id: t.id, name: t.name, nameEn: t.nameEn }))
     case 'branch':

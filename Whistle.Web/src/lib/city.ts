@@ -2,7 +2,7 @@
 // names of the city's units, and who is the requesting side of a whistle. A work request is a whistle whose `level` is
 // `city`: `townshipId` is the requesting department, `matterCode` the work item, an assignment's `agencyCode` the
 // institution and its `branchId` the office (or linked stationed branch) that answers.
-import type { Assignment, City, CityInstitution, Relation, User, Whistle, WhistleLevel, WorkItem } from '../api/types'
+import type { Assignment, City, CityInstitution, Relation, User, Whistle, WhistleEvent, WhistleLevel, WorkItem } from '../api/types'
 
 type Named = { name: string; nameEn?: string | null }
 type Pick_ = (item: Named | null | undefined) => string
@@ -14,6 +14,16 @@ export const CITY_ROLES = ['department', 'institution', 'establishment-office'] 
 
 export function isCityRole(role: string | null | undefined): boolean {
   return (CITY_ROLES as readonly string[]).includes(role ?? '')
+}
+
+/**
+ * An event of the establishment office's (编办) stream (issue 17): a follow-up's (督促建立机制, `FollowUp…`, carrying
+ * `followUp`) or a mechanism recorded on a relation (`MechanismRecorded`). Its `whistleId` is the follow-up's or the
+ * relation's id, never a whistle's: stores/live.ts hands these to their own listeners.
+ */
+export function isOfficeEvent(e: Pick<WhistleEvent, 'type' | 'followUp'> | null | undefined): boolean {
+  if (!e) return false
+  return !!e.followUp || (typeof e.type === 'string' && (e.type.startsWith('FollowUp') || e.type === 'MechanismRecorded'))
 }
 
 /** A whistle's level; absent (an older server, a township whistle) = township. */

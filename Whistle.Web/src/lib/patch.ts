@@ -1,5 +1,7 @@
 import type { Assignment, InboxAssignment, TimelineEntry, Whistle, WhistleEvent, WhistleSummary } from '../api/types'
 import { isMeetingEvent } from './meetingEvents'
+import { isSubmissionEvent } from './submissions'
+import { isOfficeEvent } from './city'
 
 /**
  * Live events change what is on screen by their snapshots (PRODUCT.md §5: an event carries the whistle's summary and
@@ -9,6 +11,15 @@ import { isMeetingEvent } from './meetingEvents'
  * once; what the summary lacks (address, description, coordinates, photos) the view that shows it reads from that one
  * whistle (`complete…`), never by reloading its list. Stale events (a newer one of the same whistle was applied) change nothing and need nothing.
  */
+
+/**
+ * Whether an event is about a whistle at all. A meeting's, an institution's submission's, a branch head's matter's and
+ * the establishment office's events (follow-ups, mechanisms recorded) travel the same stream with `whistle` null and
+ * their own id as `whistleId`: no whistle list holds that id, and none needs a reload for it.
+ */
+export function concernsWhistle(e: WhistleEvent): boolean {
+  return !isMeetingEvent(e) && !isSubmissionEvent(e) && !isOfficeEvent(e) && !(e as { heads?: unknown }).heads
+}
 
 /** Inserts or replaces an assignment by id (keeps order; new ones go last). */
 export function upsertAssignment(list: readonly Assignment[], a: Assignment): Assignment[] {
@@ -134,7 +145,7 @@ export function whistlesNeedReload(
   stale = false,
   accept: (w: WhistleSummary) => boolean = () => true,
 ): boolean {
-  if (stale || isMeetingEvent(e)) return false
+  if (stale || !concernsWhistle(e)) return false
   if (!list.some((w) => w.id === e.whistleId)) return !raisedInFull(e) && (!e.whistle || accept(e.whistle))
   return !!e.assignmentId && !e.assignment
 }

@@ -1,7 +1,7 @@
 import { onBeforeUnmount, onMounted } from 'vue'
 import type { WhistleEvent } from '../api/types'
 import type { ApplyContext } from './eventStore'
-import { onResync, onSubmissionEvent, onWhistleEvent } from '../stores/live'
+import { onOfficeEvent, onResync, onSubmissionEvent, onWhistleEvent } from '../stores/live'
 
 /**
  * What a view did with a live event: `false` — not its concern; `true` (or nothing) — applied in full from the
@@ -10,8 +10,17 @@ import { onResync, onSubmissionEvent, onWhistleEvent } from '../stores/live'
  */
 export type PatchOutcome = boolean | 'reload' | void
 
-/** The stream a view follows: whistles and meetings, or submissions (their events carry `submission`, no whistle). */
-export type LiveStream = 'whistles' | 'submissions'
+/**
+ * The stream a view follows: whistles and meetings, submissions (their events carry `submission`, no whistle), or the
+ * establishment office's (follow-ups and mechanisms recorded, no whistle either).
+ */
+export type LiveStream = 'whistles' | 'submissions' | 'office'
+
+const SUBSCRIBE: Record<LiveStream, typeof onWhistleEvent> = {
+  whistles: onWhistleEvent,
+  submissions: onSubmissionEvent,
+  office: onOfficeEvent,
+}
 
 /**
  * Subscribes a view to live events while it is mounted: `patch` applies an event's snapshot at once; `refresh`
@@ -23,7 +32,7 @@ export function useLive(
   patch: (e: WhistleEvent, ctx: ApplyContext) => PatchOutcome,
   refresh: () => void,
   delay = 300,
-  /** Which events: the whistles' and meetings' (default), or an institution's submissions' (issue 17). */
+  /** Which events: the whistles' and meetings' (default), an institution's submissions' or the establishment office's (issue 17). */
   stream: LiveStream = 'whistles',
 ): void {
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -34,7 +43,7 @@ export function useLive(
   let offEvent: (() => void) | undefined
   let offResync: (() => void) | undefined
   onMounted(() => {
-    offEvent = (stream === 'submissions' ? onSubmissionEvent : onWhistleEvent)((e, ctx) => {
+    offEvent = SUBSCRIBE[stream]((e, ctx) => {
       if (patch(e, ctx) === 'reload') schedule()
     })
     offResync = onResync(schedule)

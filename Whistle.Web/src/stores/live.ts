@@ -3,6 +3,7 @@ import { HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } fro
 import type { WhistleEvent } from '../api/types'
 import { EventSequencer, catchUpAll, type ApplyContext } from '../lib/eventStore'
 import { accessToken } from './auth'
+import { isOfficeEvent } from '../lib/city'
 
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'offline'
 
@@ -22,12 +23,24 @@ const eventListeners = new Set<EventListener>()
 const headsListeners = new Set<EventListener>()
 /** An institution's submissions (issue 17: 请示, 报告, 选拔任用备案) carry `submission` and no whistle: their own listeners. */
 const submissionListeners = new Set<EventListener>()
+/**
+ * The establishment office's events (issue 17: FollowUp… and MechanismRecorded) carry no whistle (`whistleId` is the
+ * follow-up's or the relation's id): their own listeners, or every whistle list of the county would take them for an
+ * unknown whistle and reload.
+ */
+const officeListeners = new Set<EventListener>()
 const resyncListeners = new Set<() => void>()
+
+function listenersOf(event: WhistleEvent): Set<EventListener> {
+  if ((event as { heads?: unknown }).heads) return headsListeners
+  if (event.submission) return submissionListeners
+  if (isOfficeEvent(event)) return officeListeners
+  return eventListeners
+}
 
 function createSequencer(): EventSequencer<WhistleEvent> {
   return new EventSequencer<WhistleEvent>((event, ctx) => {
-    const listeners = (event as { heads?: unknown }).heads ? headsListeners : event.submission ? submissionListeners : eventListeners
-    for (const l of listeners) {
+    for (const l of listenersOf(event)) {
       try {
         l(event, ctx)
       } catch (e) {
@@ -61,6 +74,12 @@ export function onHeadsEvent(listener: EventListener): () => void {
 export function onSubmissionEvent(listener: EventListener): () => void {
   submissionListeners.add(listener)
   return () => submissionListeners.delete(listener)
+}
+
+/** The establishment office's events (FollowUpRaised / Replied / Reminded / Escalated / Closed, MechanismRecorded): never the whistle listeners'. */
+export function onOfficeEvent(listener: EventListener): () => void {
+  officeListeners.add(listener)
+  return () => officeListeners.delete(listener)
 }
 
 /** Called after every (re)connection once missed events are applied: views reload their lists. */

@@ -1,5 +1,5 @@
 import { computed, ref } from 'vue'
-import { api } from '../api/client'
+import { api, ApiError } from '../api/client'
 import type { Assignment, City, Matter, Org, UserRole } from '../api/types'
 import { pickName, t } from '../i18n'
 import { DECISION_MATTER_CODE } from '../lib/meetings'
@@ -11,6 +11,11 @@ export const org = ref<Org>({ townships: [], agencies: [], branches: [] })
 export const referenceLoaded = ref(false)
 /** The city level as the caller may read it (issue 17): its departments, institutions and relations; empty for others. */
 export const city = ref<City>(EMPTY_CITY)
+/**
+ * Why the city level could not be read (issue 17), or null: a failure is never taken for a city without relations (a
+ * department would be told it has none). A 404 is a county without a city level: empty, no error.
+ */
+export const cityError = ref<unknown>(null)
 /**
  * The county's reminder share (settings.escalation.reminderShare): a countdown turns amber once that share of its limit
  * has passed, when the server sends its reminder (催办). The demo county's 0.5 until the organisation is loaded.
@@ -33,9 +38,15 @@ export function loadReference(force = false, what: 'all' | 'org' = 'all', role: 
     const [m, o, c] = await Promise.all([
       what === 'all' ? api.whistleList() : Promise.resolve([] as Matter[]),
       api.org(),
-      what === 'all' && readsCity(role) ? api.city().catch(() => EMPTY_CITY) : Promise.resolve(EMPTY_CITY),
+      what === 'all' && readsCity(role)
+        ? api.city().then(
+            (value) => ({ value, failure: null as unknown }),
+            (failure: unknown) => (failure instanceof ApiError && failure.status === 404 ? { value: EMPTY_CITY, failure: null } : { value: EMPTY_CITY, failure }),
+          )
+        : Promise.resolve({ value: EMPTY_CITY, failure: null as unknown }),
     ])
-    city.value = c ?? EMPTY_CITY
+    city.value = c.value ?? EMPTY_CITY
+    cityError.value = c.failure
     matters.value = Array.isArray(m) ? m : []
     org.value = {
       county: o?.county,
@@ -45,6 +56,8 @@ export function loadReference(force = false, what: 'all' | 'org' = 'all', role: 
       settings: o?.settings,
     }
     referenceLoaded.value = true
+    // The whistle list and the organisation are in; the city level is not: the caller shows the failure (and a later call reads again).
+    if (c.failure) throw c.failure
   })().catch((e) => {
     loading = null
     throw e
@@ -58,6 +71,7 @@ export function resetReference(): void {
   matters.value = []
   org.value = { townships: [], agencies: [], branches: [] }
   city.value = EMPTY_CITY
+  cityError.value = null
 }
 
 export function matterByCode(code: string | null | undefined): Matter | undefined {
