@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using Whistle.Tests.Support;
 
 namespace Whistle.Tests.Browser;
 
@@ -104,25 +105,10 @@ public sealed class BrowserSession : IAsyncDisposable
         {
             var configured = Environment.GetEnvironmentVariable("WHISTLE_SCREENSHOTS");
             var folder = string.IsNullOrWhiteSpace(configured)
-                ? Path.Combine(RepositoryRoot, ".artifacts", "test-results", "screenshots")
-                : Path.GetFullPath(configured, RepositoryRoot);
+                ? Path.Combine(Repository.Root, ".artifacts", "test-results", "screenshots")
+                : Path.GetFullPath(configured, Repository.Root);
             Directory.CreateDirectory(folder);
             return folder;
-        }
-    }
-
-    /// <summary>The folder that holds Whistle.sln (the tests run from its bin folder).</summary>
-    public static string RepositoryRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Whistle.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            return dir?.FullName ?? AppContext.BaseDirectory;
         }
     }
 
