@@ -52,6 +52,12 @@ public sealed class BrowserSession : IAsyncDisposable
 
     public static readonly ViewportSize Phone = new() { Width = 360, Height = 780 };
 
+    /// <summary>
+    /// A larger phone (390 × 844): the pages whose layout checks (a column in view, a panel on the first screen) and
+    /// README pictures were made on it.
+    /// </summary>
+    public static readonly ViewportSize Phone390 = new() { Width = 390, Height = 844 };
+
     /// <summary>How long a page may take to show what another page's action pushed to it (a busy two-core machine).</summary>
     public const float Live = 20_000;
 
