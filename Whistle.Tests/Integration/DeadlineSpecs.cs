@@ -118,10 +118,13 @@ public sealed class When_deadlines_pass(string database)
 [NonParallelizable]
 public sealed class When_deadlines_pass_with_several_dispatchers
 {
+    // A fixed instant, never the time the test runs: 23:50 in Shanghai.
+    private static readonly DateTimeOffset T0 = new(2026, 11, 3, 15, 50, 0, TimeSpan.Zero);
+
     [Test]
     public async Task Should_fire_every_step_exactly_once_with_two_dispatchers()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(T0);
         await using var system = await WhistleSystem.DistributedAsync(apis: 1, dispatchers: 2, services: s => s.AddSingleton<TimeProvider>(clock));
         using var township = await system.SignInAsync("township.liuhe");
         var ids = new List<string>();
@@ -156,7 +159,7 @@ public sealed class When_deadlines_pass_with_several_dispatchers
     [Test]
     public async Task Should_fire_what_fell_due_while_the_dispatcher_was_down_once()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(T0);
         await using var system = await WhistleSystem.DistributedAsync(apis: 1, dispatchers: 1, services: s => s.AddSingleton<TimeProvider>(clock));
         using var township = await system.SignInAsync("township.qingshi");
         var id = (await township.RaiseAsync(WhistleClient.Raise("非法采砂", "illegal-mining", "emergency"))).Str("id");
