@@ -65,7 +65,7 @@ public sealed partial class When_staff_work_in_the_browser : BrowserFixture
 
         // The supervisor's board counts it.
         await Expect(board.GetByTestId("board-open-count")).ToHaveTextAsync((openBefore + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await Expect(board.Locator(".chart[data-rendered=true]")).ToHaveCountAsync(1, new() { Timeout = 20_000 }); // the chart has drawn
+        await Expect(board.Locator(".chart[data-rendered=true]")).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live }); // the chart has drawn
         await BrowserSession.ScreenshotAsync(board, "supervisor-board-desktop");
 
         // The branch reports; the township's page follows live.
