@@ -19,12 +19,30 @@ namespace Whistle.Tests.Security;
 public sealed class When_every_role_calls_every_endpoint(string database)
 {
     // Actors: anonymous; the raising township and another; the lead branch and the same agency's branch
-    // elsewhere; that agency and another; the county's supervisor; the system, security and audit administrators.
-    private static readonly string[] Actors = ["anonymous", "township", "township-other", "branch", "branch-other", "agency", "agency-other", "supervisor", "sysadmin", "secadmin", "auditadmin"];
+    // elsewhere; that agency and another; the county's supervisor; the system, security and audit administrators; and
+    // the city level (issue 17): the lead department of the relation the city rows probe (construction-guidance: 市住建局)
+    // and a department with no part in it (团市委), that relation's institution (市建设工程质量与安全监督服务中心) and
+    // another (市信用中心), the establishment office (编办).
+    private static readonly string[] Actors =
+        ["anonymous", "township", "township-other", "branch", "branch-other", "agency", "agency-other", "supervisor", "sysadmin", "secadmin", "auditadmin",
+         "department", "department-other", "institution", "institution-other", "establishment-office"];
 
     private static readonly string[] Administrators = ["sysadmin", "secadmin", "auditadmin"];
 
-    private static readonly string[] BusinessActors = ["township", "township-other", "branch", "branch-other", "agency", "agency-other", "supervisor"];
+    /// <summary>The county's business roles (the township level).</summary>
+    private static readonly string[] CountyActors = ["township", "township-other", "branch", "branch-other", "agency", "agency-other", "supervisor"];
+
+    /// <summary>The city level's roles (issue 17): business roles too (RolePolicies.Business), each seeing only its relations' part.</summary>
+    private static readonly string[] CityActors = ["department", "department-other", "institution", "institution-other", "establishment-office"];
+
+    private static readonly string[] BusinessActors = [.. CountyActors, .. CityActors];
+
+    /// <summary>The city roles' answers to a row, in the order of <see cref="CityActors"/>.</summary>
+    private static (string, HttpStatusCode)[] City(HttpStatusCode department, HttpStatusCode departmentOther, HttpStatusCode institution, HttpStatusCode institutionOther, HttpStatusCode office) =>
+        [("department", department), ("department-other", departmentOther), ("institution", institution), ("institution-other", institutionOther), ("establishment-office", office)];
+
+    /// <summary>Every city role the same answer.</summary>
+    private static (string, HttpStatusCode)[] City(HttpStatusCode code) => City(code, code, code, code, code);
 
     private readonly ShiftedClock _clock = new();
     private WhistleSystem _system = null!;
@@ -56,6 +74,9 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             ("branch", "branch.urban-management.chengguan"), ("branch-other", "branch.urban-management.dongfeng"),
             ("agency", "agency.urban-management"), ("agency-other", "agency.health"), ("supervisor", "supervisor"),
             ("sysadmin", "sysadmin"), ("secadmin", "secadmin"), ("auditadmin", "auditadmin"),
+            ("department", "department.city-housing"), ("department-other", "department.city-youth-league"),
+            ("institution", "institution.construction-quality-center"), ("institution-other", "institution.credit-center"),
+            ("establishment-office", "establishment-office"),
         })
         {
             _clients[actor] = await _system.SignInAsync(user);
@@ -70,7 +91,7 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         foreach (var c in _clients.Values) c.Dispose();
         _anonymous?.Dispose();
         if (_system is not null) await _system.DisposeAsync();
-        var line = $"authorization matrix: {_endpointsCalled.Count} endpoints × {Actors.Length} callers (anonymous, 3 business roles for their own organisation and another's, the supervisor, 3 administrators) = {_calls} calls; "
+        var line = $"authorization matrix: {_endpointsCalled.Count} endpoints × {Actors.Length} callers (anonymous, 3 business roles for their own organisation and another's, the supervisor, 3 administrators, 2 city roles for their own relation and another, the establishment office) = {_calls} calls; "
             + $"{_hubMethodsCalled.Count} hub methods × {Actors.Length - 1} callers = {_hubCalls} hub calls; {_rowChecks} list answers checked row by row ({_listsChecked.Count} lists, {_rowsChecked} rows); wrong answers: {_unexpected}";
         TestContext.Progress.WriteLine(line);
         TestContext.Out.WriteLine(line);
@@ -102,12 +123,11 @@ public sealed class When_every_role_calls_every_endpoint(string database)
 
     private static Dictionary<string, HttpStatusCode> SupervisorOnly(HttpStatusCode code) => Only("supervisor", code);
 
-    /// <summary>A report of the credit center to 市发展改革委, open (submitted once, by the institution's own account).</summary>
+    /// <summary>A report of the construction quality center (the "institution" actor) to 市住建局 (the "department"), open (submitted once).</summary>
     private async Task<string> SubmissionAsync()
     {
         if (_submission is not null) return _submission;
-        using var institution = await _system.SignInAsync("institution.credit-center");
-        var (status, body, _) = await institution.PostAsync("/api/submissions", new { kind = "report", relationId = "ndrc-credit", title = "矩阵报告", body = "矩阵" });
+        var (status, body, _) = await _clients["institution"].PostAsync("/api/submissions", new { kind = "report", relationId = "construction-guidance", title = "矩阵报告", body = "矩阵" });
         Assert.That(status, Is.EqualTo(HttpStatusCode.Created));
         return _submission = body!.Str("id");
     }
@@ -172,8 +192,9 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         kind = "regular", title = "矩阵协调会", place = "街道会议室", startsAt = _clock.GetUtcNow().AddMinutes(1), agencyCodes = new[] { "urban-management" },
     };
 
+    /// <summary>A township meeting's organiser's act: the city roles do not see a township's meeting (404).</summary>
     private static Dictionary<string, HttpStatusCode> Organizer(HttpStatusCode code) =>
-        E(("township", code), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Forbidden));
+        E([("township", code), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Forbidden), .. City(NotFound)]);
 
     private int _periods;
 
@@ -207,8 +228,9 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         (await _clients["agency"].PostAsync("/api/recommendations", new { kind = "consultation", branchId = "urban-management.chengguan", action = "remove", reasons = "拟免职" })).Body!.Str("id");
 
     /// <summary>A branch head's form or recommendation: the township, the institution and the supervisors; never a branch.</summary>
+    /// <summary>The city roles are no part of the heads rule: 403 from the policy.</summary>
     private static Dictionary<string, HttpStatusCode> HeadsVisible(HttpStatusCode code) =>
-        E(("township", code), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", code), ("agency-other", NotFound), ("supervisor", code));
+        E([("township", code), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", code), ("agency-other", NotFound), ("supervisor", code), .. City(Forbidden)]);
 
     private static Dictionary<string, HttpStatusCode> Set(Dictionary<string, HttpStatusCode> codes, string actor, HttpStatusCode code)
     {
@@ -216,8 +238,14 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         return codes;
     }
 
+    private static Dictionary<string, HttpStatusCode> Set(Dictionary<string, HttpStatusCode> codes, (string Actor, HttpStatusCode Code)[] answers)
+    {
+        foreach (var (actor, code) in answers) codes[actor] = code;
+        return codes;
+    }
+
     private static Dictionary<string, HttpStatusCode> HeadsEveryone(HttpStatusCode code) =>
-        E(("township", code), ("township-other", code), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", code), ("agency-other", code), ("supervisor", code));
+        E([("township", code), ("township-other", code), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", code), ("agency-other", code), ("supervisor", code), .. City(Forbidden)]);
 
     private static object NoticeChannel() => new
     {
@@ -256,30 +284,42 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             // Reference data: the business roles; the system administrator keeps both, the security administrator needs the organisation.
             ["GET /api/whistle-list"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/whistle-list", null)), E([.. BusinessActors.Select(a => (a, Ok)), ("sysadmin", Ok)])),
             ["GET /api/org"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/org", null)), E([.. BusinessActors.Select(a => (a, Ok)), ("sysadmin", Ok), ("secadmin", Ok)])),
-            // Issue 17, the city level: the township level's roles read none of it; the supervisors all of it (the city
-            // roles' own answers: When_the_city_roles_call_the_city_endpoints); only department staff raise a work request.
-            ["GET /api/city/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city", null)), SupervisorOnly(Ok)),
-            ["GET /api/city/relations/{id}"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city/relations/ndrc-credit", null)), SupervisorOnly(Ok)),
+            // Issue 17, the city level: the township level's roles read none of it; the supervisors all of it; a city role its
+            // own part (a relation not its own: 404); only department staff raise a work request, on their own relations' lists.
+            ["GET /api/city/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city", null)), Set(SupervisorOnly(Ok), City(Ok))),
+            ["GET /api/city/relations/{id}"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city/relations/construction-guidance", null)),
+                Set(SupervisorOnly(Ok), City(Ok, NotFound, Ok, NotFound, Ok))),
             // Issue 17, the establishment office (编办): its view and follow-ups, a relation's mechanism upkeep. The county's
             // roles get 403 from the policy; the supervisors read (city-wide), and are refused what only the office (raising a
-            // follow-up), the lead department (answering it) or the two (recording a mechanism) do. The city roles' own answers:
-            // When_the_establishment_office_follows_up_a_missing_mechanism.
-            ["GET /api/city/office"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city/office", null)), SupervisorOnly(Ok)),
-            ["GET /api/city/follow-ups"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city/follow-ups", null)), SupervisorOnly(Ok)),
-            ["GET /api/city/follow-ups/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/city/follow-ups/{await FollowUpAsync()}", null), SupervisorOnly(Ok)),
-            ["POST /api/city/follow-ups"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/city/follow-ups", new { relationId = "construction-guidance", dueAt = _clock.GetUtcNow().AddDays(7), note = "矩阵" })), E([.. BusinessActors.Select(a => (a, Forbidden))])),
-            ["POST /api/city/follow-ups/{id}/reply"] = new(async () => new Probe(HttpMethod.Post, $"/api/city/follow-ups/{await FollowUpAsync()}/reply", new { reply = "矩阵" }), E([.. BusinessActors.Select(a => (a, Forbidden))])),
-            ["PUT /api/city/relations/{id}/mechanisms/{kind}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/city/relations/construction-guidance/mechanisms/decision-rule", new { title = "矩阵" })), E([.. BusinessActors.Select(a => (a, Forbidden))])),
-            ["POST /api/work-requests/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/work-requests", new { institutionId = "credit-center", workItemCode = "credit-data-collection", title = "矩阵" })), E([.. BusinessActors.Select(a => (a, Forbidden))])),
+            // follow-up), the lead department or the institution (answering it) or the lead department and the office
+            // (recording a mechanism) do. A department or institution not of the relation: 404.
+            ["GET /api/city/office"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city/office", null)), Set(SupervisorOnly(Ok), City(Forbidden, Forbidden, Forbidden, Forbidden, Ok))),
+            ["GET /api/city/follow-ups"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city/follow-ups", null)), Set(SupervisorOnly(Ok), City(Ok))),
+            ["GET /api/city/follow-ups/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/city/follow-ups/{await FollowUpAsync()}", null),
+                Set(SupervisorOnly(Ok), City(Ok, NotFound, Ok, NotFound, Ok))),
+            // The relation's follow-up is open (raised first): the office is answered 409 follow-up-open, never a second one.
+            ["POST /api/city/follow-ups"] = new(async () =>
+            {
+                await FollowUpAsync();
+                return new Probe(HttpMethod.Post, "/api/city/follow-ups", new { relationId = "construction-guidance", dueAt = _clock.GetUtcNow().AddDays(7), note = "矩阵" });
+            }, E([.. CountyActors.Select(a => (a, Forbidden)), .. City(Forbidden, Forbidden, Forbidden, Forbidden, Conflict)])),
+            ["POST /api/city/follow-ups/{id}/reply"] = new(async () => new Probe(HttpMethod.Post, $"/api/city/follow-ups/{await FollowUpAsync()}/reply", new { reply = "矩阵" }),
+                E([.. CountyActors.Select(a => (a, Forbidden)), .. City(Ok, NotFound, Ok, NotFound, Forbidden)])),
+            ["PUT /api/city/relations/{id}/mechanisms/{kind}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/city/relations/construction-guidance/mechanisms/decision-rule", new { title = "矩阵" })),
+                E([.. CountyActors.Select(a => (a, Forbidden)), .. City(Ok, NotFound, Forbidden, NotFound, Ok)])),
+            // Another department asking for an item of a relation it has no part in: 400 not-on-relation-list (the lists are no secret: GET /api/city).
+            ["POST /api/work-requests/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/work-requests", new { institutionId = "construction-quality-center", workItemCode = "building-quality-inspection", title = "矩阵" })),
+                E([.. CountyActors.Select(a => (a, Forbidden)), .. City(Created, BadRequest, Forbidden, Forbidden, Forbidden)])),
             // An institution's submissions to its departments (请示报告, 选拔任用备案): none of the township level's roles, not
-            // the supervisors (the city roles' own answers, another institution's and department's 404:
-            // When_an_institution_submits_to_its_departments).
-            ["POST /api/submissions/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/submissions", new { kind = "report", relationId = "ndrc-credit", title = "矩阵", body = "矩阵" })),
-                E([.. BusinessActors.Select(a => (a, Forbidden))])),
-            ["GET /api/submissions/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/submissions", null)), E([.. BusinessActors.Select(a => (a, Forbidden))])),
-            ["GET /api/submissions/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/submissions/{await SubmissionAsync()}", null), E([.. BusinessActors.Select(a => (a, Forbidden))])),
+            // the supervisors; another institution's relation is an unknown one (400), another department's or institution's
+            // submission 404; only the department addressed answers.
+            ["POST /api/submissions/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/submissions", new { kind = "report", relationId = "construction-guidance", title = "矩阵", body = "矩阵" })),
+                E([.. CountyActors.Select(a => (a, Forbidden)), .. City(Forbidden, Forbidden, Created, BadRequest, Forbidden)])),
+            ["GET /api/submissions/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/submissions", null)), E([.. CountyActors.Select(a => (a, Forbidden)), .. City(Ok)])),
+            ["GET /api/submissions/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/submissions/{await SubmissionAsync()}", null),
+                E([.. CountyActors.Select(a => (a, Forbidden)), .. City(Ok, NotFound, Ok, NotFound, Ok)])),
             ["POST /api/submissions/{id}/answer"] = new(async () => new Probe(HttpMethod.Post, $"/api/submissions/{await SubmissionAsync()}/answer", new { answer = "noted" }),
-                E([.. BusinessActors.Select(a => (a, Forbidden))])),
+                E([.. CountyActors.Select(a => (a, Forbidden)), .. City(Ok, NotFound, Forbidden, NotFound, Forbidden)]), OwnerLast: "department"),
             // 系统管理员: the whistle list and the county's settings.
             ["PUT /api/whistle-list/{code}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/whistle-list/matrix-matter", matter)), Only("sysadmin", Ok)),
             ["DELETE /api/whistle-list/{code}"] = new(async () =>
@@ -293,9 +333,9 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             ["GET /api/audit/verify"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/audit/verify", null)), Only("auditadmin", Ok)),
             // Issue 13: an agency sees its own assessment (itself and its branches).
             ["GET /api/stats/response-times"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/stats/response-times", null)),
-                E(("township", Ok), ("township-other", Ok), ("supervisor", Ok), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Ok), ("agency-other", Ok))),
+                E([("township", Ok), ("township-other", Ok), ("supervisor", Ok), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Ok), ("agency-other", Ok), .. City(Ok)])),
             ["GET /api/stats/assessment"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/stats/assessment", null)),
-                E(("township", Ok), ("township-other", Ok), ("supervisor", Ok), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Ok), ("agency-other", Ok))),
+                E([("township", Ok), ("township-other", Ok), ("supervisor", Ok), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Ok), ("agency-other", Ok), .. City(Ok)])),
             // Issue 13: the map's boundaries and tile URL are the business roles' reference data.
             ["GET /api/map"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/map", null)), Everyone(Ok)),
             ["GET /api/users/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/users", null)), Only("secadmin", Ok)),
@@ -306,14 +346,14 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             ["PUT /api/users/{userName}/role"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/users/branch.market-supervision.liuhe/role", new { role = "branch", orgId = "market-supervision.liuhe" })), Only("secadmin", Ok)),
             ["POST /api/users/{userName}/password"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.shuangqiao/password", new { password = "Another-long-password" })), Only("secadmin", NoContent)),
             ["POST /api/whistles/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/whistles", WhistleClient.Raise("矩阵", "street-vending", "routine"))),
-                E(("township", Created), ("township-other", Created), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Forbidden), ("agency-other", Forbidden), ("supervisor", Forbidden))),
+                E([("township", Created), ("township-other", Created), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Forbidden), ("agency-other", Forbidden), ("supervisor", Forbidden), .. City(Forbidden)])),
             ["GET /api/whistles/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/whistles", null)), Everyone(Ok)),
             ["GET /api/whistles/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/whistles/{(await FreshAsync()).Whistle}", null), Visible(Ok)),
             ["POST /api/whistles/{id}/cancel"] = new(async () => new Probe(HttpMethod.Post, $"/api/whistles/{(await FreshAsync()).Whistle}/cancel", null), TownshipAction(Ok), OwnerLast: "township"),
             ["POST /api/whistles/{id}/confirm"] = new(async () => new Probe(HttpMethod.Post, $"/api/whistles/{(await FreshAsync()).Whistle}/confirm", new { ratings = Array.Empty<object>() }), TownshipAction(Conflict)),
             ["POST /api/whistles/{id}/reopen"] = new(async () => new Probe(HttpMethod.Post, $"/api/whistles/{(await FreshAsync()).Whistle}/reopen", new { reason = "r" }), TownshipAction(Conflict)),
             ["POST /api/whistles/{id}/assignments"] = new(async () => new Probe(HttpMethod.Post, $"/api/whistles/{(await FreshAsync()).Whistle}/assignments", new { agencyCode = "health" }),
-                E(("township", Forbidden), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Ok)), OwnerLast: "supervisor"),
+                E([("township", Forbidden), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Ok), .. City(NotFound)]), OwnerLast: "supervisor"),
             // Attachments (issue 14): reads under the whistle's visibility, deletion by the uploader or a supervisor.
             ["POST /api/attachments/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/attachments", new { })), Everyone(HttpStatusCode.UnsupportedMediaType)),
             ["GET /api/attachments/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/attachments/{await FreshPhotoAsync()}", null), Visible(Ok)),
@@ -323,19 +363,21 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             // One probe for every caller, the uploading township last: the supervisor removes the township's photo before it, so
             // the township finds it gone (its own removal: AttachmentSpecs).
             ["DELETE /api/attachments/{id}"] = new(async () => new Probe(HttpMethod.Delete, $"/api/attachments/{await FreshPhotoAsync()}", null),
-                E(("township", NotFound), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Ok)), OwnerLast: "township"),
+                E([("township", NotFound), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Ok), .. City(NotFound)]), OwnerLast: "township"),
             ["POST /api/whistles/{id}/attachments"] = new(async () => new Probe(HttpMethod.Post, $"/api/whistles/{(await FreshAsync()).Whistle}/attachments", new { attachmentIds = Array.Empty<string>() }), Visible(BadRequest)),
             ["GET /api/assignments/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/assignments", null)), Everyone(Ok)),
             ["POST /api/assignments/{id}/report"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshAsync()).Lead}/report", new { }), BranchAction(Ok), OwnerLast: "branch"),
             ["POST /api/assignments/{id}/resolve"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshAsync()).Lead}/resolve", new { note = "n" }), BranchAction(Conflict)),
             ["POST /api/assignments/{id}/decline"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshAsync()).Lead}/decline", new { reason = "r" }), BranchAction(Ok), OwnerLast: "branch"),
             ["POST /api/assignments/{id}/reassign"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshAsync()).Lead}/reassign", new { agencyCode = "public-security", reason = "r" }),
-                E(("township", Conflict), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Ok)), OwnerLast: "supervisor"),
+                E([("township", Conflict), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Ok), .. City(NotFound)]), OwnerLast: "supervisor"),
             // Issue 13: 催办 by an agency, of its own branch's duty only.
             ["POST /api/assignments/{id}/urge"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshAsync()).Lead}/urge", new { note = "请尽快到场" }),
-                E(("township", Forbidden), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Ok), ("agency-other", NotFound), ("supervisor", Forbidden)), OwnerLast: "agency"),
+                E([("township", Forbidden), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Ok), ("agency-other", NotFound), ("supervisor", Forbidden), .. City(NotFound)]), OwnerLast: "agency"),
             ["POST /api/meetings/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/meetings", Meeting())),
-                E(("township", Created), ("township-other", Created), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Forbidden), ("agency-other", Forbidden), ("supervisor", Created))),
+                E([("township", Created), ("township-other", Created), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Forbidden), ("agency-other", Forbidden), ("supervisor", Created),
+                    // A department or institution convenes only joint meetings (institutionIds / departmentIds): 400; the office none: 403.
+                    .. City(BadRequest, BadRequest, BadRequest, BadRequest, Forbidden)])),
             ["GET /api/meetings/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/meetings", null)), Everyone(Ok)),
             ["GET /api/meetings/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/meetings/{(await FreshMeetingAsync()).Meeting}", null), Visible(Ok)),
             ["GET /api/meetings/{id}/ics"] = new(async () => new Probe(HttpMethod.Get, $"/api/meetings/{(await FreshMeetingAsync()).Meeting}/ics", null), Visible(Ok)),
@@ -360,12 +402,12 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             ["GET /api/heads/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/heads", null)), Everyone(Ok)),
             ["GET /api/heads/{branchId}/history"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/heads/urban-management.chengguan/history", null)), Visible(Ok)),
             ["PUT /api/heads/{branchId}/{post}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/heads/urban-management.chengguan/head", new { name = "矩阵测试", title = "中队长" })),
-                E(("township", Forbidden), ("township-other", Forbidden), ("branch", NotFound), ("branch-other", NotFound), ("agency", Ok), ("agency-other", Forbidden), ("supervisor", Forbidden))),
+                E([("township", Forbidden), ("township-other", Forbidden), ("branch", NotFound), ("branch-other", NotFound), ("agency", Ok), ("agency-other", Forbidden), ("supervisor", Forbidden), .. City(NotFound)])),
             ["DELETE /api/heads/{branchId}/{post}"] = new(async () =>
             {
                 await _clients["agency"].SendAsync(HttpMethod.Put, "/api/heads/urban-management.chengguan/deputy", new { name = "矩阵副职", title = "副中队长" });
                 return new Probe(HttpMethod.Delete, "/api/heads/urban-management.chengguan/deputy", null);
-            }, E(("township", Forbidden), ("township-other", Forbidden), ("branch", NotFound), ("branch-other", NotFound), ("agency", Ok), ("agency-other", Forbidden), ("supervisor", Forbidden)), OwnerLast: "agency"),
+            }, E([("township", Forbidden), ("township-other", Forbidden), ("branch", NotFound), ("branch-other", NotFound), ("agency", Ok), ("agency-other", Forbidden), ("supervisor", Forbidden), .. City(NotFound)]), OwnerLast: "agency"),
             // Assessment forms and recommendations (confidential): never a branch; another township or institution: 404.
             ["GET /api/assessment-forms/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/assessment-forms", null)), HeadsEveryone(Ok)),
             ["GET /api/assessment-forms/settings"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/assessment-forms/settings", null)), HeadsEveryone(Ok)),
@@ -377,7 +419,7 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             ["POST /api/assessment-forms/{id}/corrections"] = new(async () => new Probe(HttpMethod.Post, $"/api/assessment-forms/{await SubmittedFormAsync()}/corrections", new { grade = "excellent", opinion = "优秀", reason = "复核" }),
                 Set(HeadsVisible(Forbidden), "township", Created), OwnerLast: "township"),
             ["POST /api/recommendations/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/recommendations", Recommendation())),
-                E(("township", Created), ("township-other", BadRequest), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", BadRequest), ("agency-other", BadRequest), ("supervisor", Forbidden))),
+                E([("township", Created), ("township-other", BadRequest), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", BadRequest), ("agency-other", BadRequest), ("supervisor", Forbidden), .. City(Forbidden)])),
             ["GET /api/recommendations/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/recommendations", null)), HeadsEveryone(Ok)),
             ["GET /api/recommendations/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/recommendations/{await RecommendationAsync()}", null), HeadsVisible(Ok)),
             ["POST /api/recommendations/{id}/answer"] = new(async () => new Probe(HttpMethod.Post, $"/api/recommendations/{await RecommendationAsync()}/answer", new { answer = "accepted", reasons = "同意", actionTaken = "已通报表扬" }),
@@ -418,14 +460,15 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         };
     }
 
+    /// <summary>A township's whistle, meeting or branch: its own organisations and the supervisors; no city role sees it (404, as another township).</summary>
     private static Dictionary<string, HttpStatusCode> Visible(HttpStatusCode code) =>
-        E(("township", code), ("township-other", NotFound), ("branch", code), ("branch-other", NotFound), ("agency", code), ("agency-other", NotFound), ("supervisor", code));
+        E([("township", code), ("township-other", NotFound), ("branch", code), ("branch-other", NotFound), ("agency", code), ("agency-other", NotFound), ("supervisor", code), .. City(NotFound)]);
 
     private static Dictionary<string, HttpStatusCode> TownshipAction(HttpStatusCode code) =>
-        E(("township", code), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Forbidden));
+        E([("township", code), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Forbidden), .. City(NotFound)]);
 
     private static Dictionary<string, HttpStatusCode> BranchAction(HttpStatusCode code) =>
-        E(("township", Forbidden), ("township-other", NotFound), ("branch", code), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Forbidden));
+        E([("township", Forbidden), ("township-other", NotFound), ("branch", code), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Forbidden), .. City(NotFound)]);
 
     private IEnumerable<string> Endpoints() =>
         _system.Apis[0].Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
@@ -603,40 +646,74 @@ public sealed class When_every_role_calls_every_endpoint(string database)
 
     private static readonly string[] Everybody = ["township", "township-other", "branch", "branch-other", "agency", "supervisor"];
 
+    /// <summary>The city callers whose lists hold rows (団市委, the "department-other", has no relation the list data touches).</summary>
+    private static readonly string[] CityWithRows = ["department", "institution", "institution-other", "establishment-office"];
+
+    private static IEnumerable<JsonNode> Summons(JsonNode meeting) => meeting["summons"]!.AsArray().Select(x => x!);
+
+    private static bool IsCity(JsonNode w) => (string?)w["level"] == "city";
+
     private static Dictionary<string, ListRow> ListRows() => new()
     {
+        // A work request (issue 17) is a whistle of the city level: its department (township_id), the institution and office
+        // its duties name, the establishment office; never a township's or an agency's.
         ["GET /api/whistles"] = new("/api/whistles?status=all&pageSize=100", Items, (role, org, w) => role switch
         {
             "supervisor" => true,
-            "township" => w.Str("townshipId") == org,
+            "township" => !IsCity(w) && w.Str("townshipId") == org,
             "branch" => Any(w["assignments"], "branchId", org),
-            "agency" => Any(w["assignments"], "agencyCode", org),
+            "agency" => !IsCity(w) && Any(w["assignments"], "agencyCode", org),
+            "department" => IsCity(w) && w.Str("townshipId") == org,
+            "institution" => IsCity(w) && (Any(w["assignments"], "agencyCode", org) || Any(w["assignments"], "branchId", org)),
+            "establishment-office" => IsCity(w),
             _ => false,
-        }, Everybody),
+        }, [.. Everybody, .. CityWithRows]),
         ["GET /api/assignments"] = new("/api/assignments?status=all&pageSize=100", Items, (role, org, a) => role switch
         {
             "supervisor" => true,
-            "township" => a["whistle"]!.Str("townshipId") == org,
+            "township" => !IsCity(a["whistle"]!) && a["whistle"]!.Str("townshipId") == org,
             "branch" => (string?)a["branchId"] == org,
-            "agency" => a.Str("agencyCode") == org,
+            "agency" => !IsCity(a["whistle"]!) && a.Str("agencyCode") == org,
+            "department" => IsCity(a["whistle"]!) && a["whistle"]!.Str("townshipId") == org,
+            "institution" => IsCity(a["whistle"]!) && (a.Str("agencyCode") == org || (string?)a["branchId"] == org),
+            "establishment-office" => IsCity(a["whistle"]!),
             _ => false,
-        }, Everybody),
+        }, [.. Everybody, .. CityWithRows]),
+        // A joint meeting (issue 17) is its participants' only: its convening department or institution and those it
+        // summons; not the supervisors, not the establishment office; a township's meeting no city role's.
         ["GET /api/meetings"] = new("/api/meetings?status=all&pageSize=100", Items, (role, org, m) => role switch
         {
-            "supervisor" => true,
-            "township" => (string?)m["townshipId"] == org,
-            "branch" => Any(m["summons"], "branchId", org),
-            "agency" => Any(m["summons"], "agencyCode", org),
+            "supervisor" => m.Str("convenerKind") == "township",
+            "township" => m.Str("convenerKind") == "township" && (string?)m["townshipId"] == org,
+            "branch" => Summons(m).Any(x => x.Str("participantKind") == "unit" && (string?)x["branchId"] == org),
+            "agency" => Summons(m).Any(x => x.Str("participantKind") == "unit" && x.Str("agencyCode") == org),
+            "department" or "institution" => (m.Str("convenerKind") == role && (string?)m["townshipId"] == org)
+                || Summons(m).Any(x => x.Str("participantKind") == role && x.Str("agencyCode") == org),
             _ => false,
-        }, ["township", "township-other", "branch", "branch-other", "agency", "supervisor"]),
+        }, ["township", "township-other", "branch", "branch-other", "agency", "supervisor", "department", "institution", "institution-other"]),
+        // The establishment office's follow-ups: the office and the supervisors all; the department addressed and the
+        // relation's institution their own.
+        ["GET /api/city/follow-ups"] = new("/api/city/follow-ups", Elements, (role, org, f) => role switch
+        {
+            "supervisor" or "establishment-office" => true,
+            "department" => f.Str("departmentId") == org,
+            "institution" => f.Str("institutionId") == org,
+            _ => false,
+        }, ["supervisor", "establishment-office", "department", "institution"]),
+        // Submissions: the institution (or office) that filed, the department addressed, the establishment office.
+        ["GET /api/submissions"] = new("/api/submissions", Elements, (role, org, x) => role switch
+        {
+            "establishment-office" => true,
+            "department" => x.Str("departmentId") == org,
+            "institution" => x.Str("institutionId") == org || (string?)x["unitId"] == org,
+            _ => false,
+        }, ["department", "institution", "institution-other", "establishment-office"]),
         // A township's statistics: the branches stationed in it, no agency.
         // An agency's: itself and its own branches (issue 13).
-        ["GET /api/stats/response-times"] = new("/api/stats/response-times", b => b["agencies"]!.AsArray().Concat(b["branches"]!.AsArray()).Select(x => x!),
-            (role, org, u) => role == "supervisor" || (role == "township" && u.Str("kind") != "agency" && (string?)u["townshipId"] == org) || (role == "agency" && u.Str("agencyCode") == org),
-            ["township", "township-other", "agency", "agency-other", "supervisor"]),
-        ["GET /api/stats/assessment"] = new("/api/stats/assessment", b => b["agencies"]!.AsArray().Concat(b["branches"]!.AsArray()).Select(x => x!),
-            (role, org, u) => role == "supervisor" || (role == "township" && u.Str("kind") != "agency" && (string?)u["townshipId"] == org) || (role == "agency" && u.Str("agencyCode") == org),
-            ["township", "township-other", "agency", "agency-other", "supervisor"]),
+        // A city role's (issue 17): the city level only, none of the township level's units (and no township or agency
+        // gets a city unit).
+        ["GET /api/stats/response-times"] = new("/api/stats/response-times", StatsUnits, StatsRow, ["township", "township-other", "agency", "agency-other", "supervisor"]),
+        ["GET /api/stats/assessment"] = new("/api/stats/assessment", StatsUnits, StatsRow, ["township", "township-other", "agency", "agency-other", "supervisor"]),
         // A branch head's forms and recommendations (issue 16): the township's own, the institution's own, the county's for supervisors.
         ["GET /api/assessment-forms"] = new("/api/assessment-forms", Elements, HeadsRow, ["township", "township-other", "agency", "supervisor"]),
         ["GET /api/recommendations"] = new("/api/recommendations", Elements, HeadsRow, ["township", "township-other", "agency", "supervisor"]),
@@ -645,6 +722,22 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         ["GET /api/users"] = new("/api/users", Elements, (role, _, _) => role == "secadmin", ["secadmin"]),
         ["GET /api/notice-channels"] = new("/api/notice-channels", Elements, (role, _, _) => role == "sysadmin", ["sysadmin"]),
     };
+
+    private static IEnumerable<JsonNode> StatsUnits(JsonNode b) =>
+        new[] { "agencies", "branches", "institutions", "offices", "relations" }.SelectMany(k => b[k]?.AsArray() ?? []).Select(x => x!);
+
+    private static bool StatsRow(string role, string org, JsonNode u)
+    {
+        var city = u.Str("kind") is "institution" or "office" or "relation";
+        return role switch
+        {
+            "supervisor" => true,
+            "township" => !city && u.Str("kind") != "agency" && (string?)u["townshipId"] == org,
+            "agency" => !city && u.Str("agencyCode") == org,
+            "department" or "institution" or "establishment-office" => city,
+            _ => false,
+        };
+    }
 
     private static bool HeadsRow(string role, string org, JsonNode row) => role switch
     {
@@ -671,6 +764,27 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         await RecommendationAsync();
         await _clients["township-other"].PostAsync("/api/recommendations", Recommendation("urban-management.dongfeng"));
         await PendingFormAsync();
+        // The city level: a work request, a joint meeting and a submission of the probed relation (市住建局 and its center),
+        // and of another (市发展改革委 and the credit center, the "institution-other"); the office's follow-up.
+        using (var ndrc = await _system.SignInAsync("department.city-ndrc"))
+        {
+            foreach (var (department, institution, item) in new[] { (_clients["department"], "construction-quality-center", "building-quality-inspection"), (ndrc, "credit-center", "credit-data-collection") })
+            {
+                var (status, body, _) = await department.PostAsync("/api/work-requests", new { institutionId = institution, workItemCode = item, title = "矩阵列表" });
+                Assert.That(status, Is.EqualTo(HttpStatusCode.Created), body?.ToJsonString());
+                await department.WaitForWhistleAsync(body!.Str("id"), w => w.Str("status") == "dispatched");
+                var (met, meeting, _) = await department.PostAsync("/api/meetings", new
+                {
+                    kind = "regular", title = "矩阵联席会", place = "市政府会议室", startsAt = _clock.GetUtcNow().AddDays(1), institutionIds = new[] { institution },
+                });
+                Assert.That(met, Is.EqualTo(HttpStatusCode.Created), meeting?.ToJsonString());
+            }
+        }
+
+        await SubmissionAsync();
+        var (submitted, submission, _) = await _clients["institution-other"].PostAsync("/api/submissions", new { kind = "report", relationId = "ndrc-credit", title = "矩阵报告", body = "矩阵" });
+        Assert.That(submitted, Is.EqualTo(HttpStatusCode.Created), submission?.ToJsonString());
+        await FollowUpAsync();
         _listData = true;
     }
 
