@@ -194,6 +194,20 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         return (w.Str("id"), w["assignments"]!.AsArray().Single(a => a!.Str("role") == "lead")!.Str("id"));
     }
 
+    /// <summary>A fresh work request as <see cref="FreshWorkRequestAsync"/>, asked with a photo of the department's: the photo's id.</summary>
+    private async Task<string> FreshRequestPhotoAsync()
+    {
+        var department = _clients["department"];
+        var photo = await department.UploadOkAsync(null, ("request.jpg", TestImages.JpegWithGps(320, 240, 30.27, 120.15), "image/jpeg"));
+        var (status, body, _) = await department.PostAsync("/api/work-requests", new
+        {
+            institutionId = "construction-quality-center", workItemCode = "building-quality-inspection", title = "矩阵附件请求", attachmentIds = new[] { photo[0] },
+        });
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Created), body?.ToJsonString());
+        await department.WaitForWhistleAsync(body!.Str("id"), x => x.Str("status") == "dispatched");
+        return photo[0];
+    }
+
     /// <summary>A fresh joint meeting of 市住建局 summoning its center, begun.</summary>
     private async Task<(string Meeting, string Summons)> FreshJointMeetingAsync()
     {
@@ -491,8 +505,7 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             // sees it (404); the department asks, confirms, cancels; the office account acts on its duty; the institution's own
             // account and the establishment office read; another department, institution or office: 404. It is never
             // reassigned nor given another unit (409 work-request-not-reassigned).
-            ["GET /api/whistles/{id} · work request"] = new(async () => new Probe(HttpMethod.Get, $"/api/whistles/{(await FreshWorkRequestAsync()).Whistle}", null),
-                CityObject(Ok, City(Ok, NotFound, Ok, NotFound, Ok, Ok, NotFound))),
+            ["GET /api/whistles/{id} · work request"] = new(async () => new Probe(HttpMethod.Get, $"/api/whistles/{(await FreshWorkRequestAsync()).Whistle}", null), RequestVisible(Ok)),
             ["POST /api/whistles/{id}/cancel · work request"] = new(async () => new Probe(HttpMethod.Post, $"/api/whistles/{(await FreshWorkRequestAsync()).Whistle}/cancel", null),
                 CityObject(Forbidden, City(Ok, NotFound, Forbidden, NotFound, Forbidden, Forbidden, NotFound)), OwnerLast: "department"),
             ["POST /api/whistles/{id}/confirm · work request"] = new(async () => new Probe(HttpMethod.Post, $"/api/whistles/{(await FreshWorkRequestAsync()).Whistle}/confirm", new { ratings = Array.Empty<object>() }),
@@ -513,6 +526,11 @@ public sealed class When_every_role_calls_every_endpoint(string database)
                 CityObject(Conflict, City(Conflict, NotFound, Conflict, NotFound, Conflict, Conflict, NotFound))),
             ["POST /api/assignments/{id}/urge · work request"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshWorkRequestAsync()).Lead}/urge", new { note = "请尽快办理" }),
                 CityObject(Forbidden, City(Forbidden, NotFound, Forbidden, NotFound, Forbidden, Forbidden, NotFound))),
+            // A work request's photo (the department's): read under the request's visibility.
+            ["GET /api/attachments/{id} · work request"] = new(async () => new Probe(HttpMethod.Get, $"/api/attachments/{await FreshRequestPhotoAsync()}", null), RequestVisible(Ok)),
+            ["GET /api/attachments/{id}/content · work request"] = new(async () => new Probe(HttpMethod.Get, $"/api/attachments/{await FreshRequestPhotoAsync()}/content", null), RequestVisible(Ok)),
+            ["GET /api/attachments/{id}/display · work request"] = new(async () => new Probe(HttpMethod.Get, $"/api/attachments/{await FreshRequestPhotoAsync()}/display", null), RequestVisible(Ok)),
+            ["GET /api/attachments/{id}/thumbnail · work request"] = new(async () => new Probe(HttpMethod.Get, $"/api/attachments/{await FreshRequestPhotoAsync()}/thumbnail", null), RequestVisible(Ok)),
             // A joint meeting of 市住建局 with its center (begun): its participants only — not the supervisors, not the
             // establishment office, not the center's offices; the convener keeps it, the institution summoned answers.
             ["GET /api/meetings/{id} · joint meeting"] = new(async () => new Probe(HttpMethod.Get, $"/api/meetings/{(await FreshJointMeetingAsync()).Meeting}", null),
@@ -553,6 +571,9 @@ public sealed class When_every_role_calls_every_endpoint(string database)
 
     /// <summary>A row's route: its key without the " · object" of a row that probes the route's city object.</summary>
     private static string RouteOf(string row) => row.Split(" · ")[0];
+
+    /// <summary>A work request's read: the supervisors, its department, its institution and the office its duty names, the establishment office.</summary>
+    private static Dictionary<string, HttpStatusCode> RequestVisible(HttpStatusCode code) => CityObject(code, City(code, NotFound, code, NotFound, code, code, NotFound));
 
     /// <summary>A city object's row: no county role sees it (404) but the supervisors (their answer given); the city roles' as given.</summary>
     private static Dictionary<string, HttpStatusCode> CityObject(HttpStatusCode supervisor, (string, HttpStatusCode)[] city) =>
@@ -743,6 +764,46 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             Assert.That(branchOther.Received.Where(e => (string?)e["whistleId"] == mine.Str("id")), Is.Empty, "the other township's branch");
             Assert.That(township.Received.Where(e => (string?)e["whistleId"] == theirs.Str("id")), Is.Empty, "the first township");
             Assert.That(branch.Received.Where(e => (string?)e["whistleId"] == theirs.Str("id")), Is.Empty, "the first branch");
+        });
+    }
+
+    [Test]
+    public async Task Should_push_a_work_requests_live_events_to_its_own_department_institution_and_office_only()
+    {
+        // The city level (issue 17): 市住建局 asks its center's building office, 市水务局 the same center's water office,
+        // 团市委 its own center. Each listener waits for its own request's event; pushes reach a connection in sequence
+        // order, so the others' would have arrived before the last one each waits for if they were going to.
+        await using var department = await _system.ConnectAsync(_clients["department"]);
+        await using var departmentOther = await _system.ConnectAsync(_clients["department-other"]);
+        await using var office = await _system.ConnectAsync(_clients["institution-office"]);
+        await using var officeOther = await _system.ConnectAsync(_clients["institution-office-other"]);
+        await using var institutionOther = await _system.ConnectAsync(_clients["institution-other"]);
+        await using var township = await _system.ConnectAsync(_clients["township"]);
+        using var water = await _system.SignInAsync("department.city-water");
+        var mine = (await FreshWorkRequestAsync()).Whistle;
+        await department.WaitForAsync("AssignmentDispatched", mine);
+        await office.WaitForAsync("AssignmentDispatched", mine);
+        var (_, waterRequest, _) = await water.PostAsync("/api/work-requests", new { institutionId = "construction-quality-center", workItemCode = "water-works-inspection", title = "矩阵推送（水务）" });
+        await officeOther.WaitForAsync("AssignmentDispatched", waterRequest!.Str("id"));
+        var (_, youth, _) = await _clients["department-other"].PostAsync("/api/work-requests", new { institutionId = "mass-org-center", workItemCode = "mass-event-support", title = "矩阵推送（团市委）" });
+        await departmentOther.WaitForAsync("AssignmentDispatched", youth!.Str("id"));
+        var theirs = await _clients["township"].RaiseAsync(WhistleClient.Raise("矩阵推送（城关）", "street-vending", "routine"));
+        await township.WaitForAsync("AssignmentDispatched", theirs.Str("id"));
+        var last = (await FreshWorkRequestAsync()).Whistle;
+        await department.WaitForAsync("AssignmentDispatched", last);
+        await office.WaitForAsync("AssignmentDispatched", last);
+        using var ndrc = await _system.SignInAsync("department.city-ndrc");
+        var (_, credit, _) = await ndrc.PostAsync("/api/work-requests", new { institutionId = "credit-center", workItemCode = "credit-data-collection", title = "矩阵推送（信用）" });
+        await institutionOther.WaitForAsync("AssignmentDispatched", credit!.Str("id"));
+        static IEnumerable<string?> Of(PushClient push) => push.Received.Select(e => (string?)e["whistleId"]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Of(departmentOther), Does.Not.Contain(mine).And.Not.Contain(waterRequest.Str("id")), "another department");
+            Assert.That(Of(officeOther), Does.Not.Contain(mine), "another office of the same institution");
+            Assert.That(Of(office), Does.Not.Contain(waterRequest.Str("id")), "the first office, of the water office's request");
+            Assert.That(Of(institutionOther), Does.Not.Contain(mine).And.Not.Contain(youth.Str("id")).And.Not.Contain(last), "another institution");
+            Assert.That(Of(township), Does.Not.Contain(mine), "a township");
+            Assert.That(Of(department), Does.Not.Contain(theirs.Str("id")).And.Not.Contain(waterRequest.Str("id")), "the department, of a township's whistle and another department's request");
         });
     }
 
