@@ -96,7 +96,7 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         foreach (var c in _clients.Values) c.Dispose();
         _anonymous?.Dispose();
         if (_system is not null) await _system.DisposeAsync();
-        var line = $"authorization matrix: {_endpointsCalled.Count} endpoints × {Actors.Length} callers (anonymous, 3 business roles for their own organisation and another's, the supervisor, 3 administrators, 2 city roles for their own relation and another, the establishment office) = {_calls} calls; "
+        var line = $"authorization matrix: {_endpointsCalled.Count} endpoints × {Actors.Length} callers (anonymous, 3 business roles for their own organisation and another's, the supervisor, 3 administrators, 2 city roles for their own relation and another, the establishment office, 2 offices of the institution) = {_calls} calls; "
             + $"{_hubMethodsCalled.Count} hub methods × {Actors.Length - 1} callers = {_hubCalls} hub calls; {_rowChecks} list answers checked row by row ({_listsChecked.Count} lists, {_rowsChecked} rows); wrong answers: {_unexpected}";
         TestContext.Progress.WriteLine(line);
         TestContext.Out.WriteLine(line);
@@ -784,9 +784,11 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         await department.WaitForAsync("AssignmentDispatched", mine);
         await office.WaitForAsync("AssignmentDispatched", mine);
         var (_, waterRequest, _) = await water.PostAsync("/api/work-requests", new { institutionId = "construction-quality-center", workItemCode = "water-works-inspection", title = "矩阵推送（水务）" });
-        await officeOther.WaitForAsync("AssignmentDispatched", waterRequest!.Str("id"));
+        var waterId = waterRequest!.Str("id");
+        await officeOther.WaitForAsync("AssignmentDispatched", waterId);
         var (_, youth, _) = await _clients["department-other"].PostAsync("/api/work-requests", new { institutionId = "mass-org-center", workItemCode = "mass-event-support", title = "矩阵推送（团市委）" });
-        await departmentOther.WaitForAsync("AssignmentDispatched", youth!.Str("id"));
+        var youthId = youth!.Str("id");
+        await departmentOther.WaitForAsync("AssignmentDispatched", youthId);
         var theirs = await _clients["township"].RaiseAsync(WhistleClient.Raise("矩阵推送（城关）", "street-vending", "routine"));
         await township.WaitForAsync("AssignmentDispatched", theirs.Str("id"));
         var last = (await FreshWorkRequestAsync()).Whistle;
@@ -798,12 +800,12 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         static IEnumerable<string?> Of(PushClient push) => push.Received.Select(e => (string?)e["whistleId"]);
         Assert.Multiple(() =>
         {
-            Assert.That(Of(departmentOther), Does.Not.Contain(mine).And.Not.Contain(waterRequest.Str("id")), "another department");
+            Assert.That(Of(departmentOther), Does.Not.Contain(mine).And.Not.Contain(waterId), "another department");
             Assert.That(Of(officeOther), Does.Not.Contain(mine), "another office of the same institution");
-            Assert.That(Of(office), Does.Not.Contain(waterRequest.Str("id")), "the first office, of the water office's request");
-            Assert.That(Of(institutionOther), Does.Not.Contain(mine).And.Not.Contain(youth.Str("id")).And.Not.Contain(last), "another institution");
+            Assert.That(Of(office), Does.Not.Contain(waterId), "the first office, of the water office's request");
+            Assert.That(Of(institutionOther), Does.Not.Contain(mine).And.Not.Contain(youthId).And.Not.Contain(last), "another institution");
             Assert.That(Of(township), Does.Not.Contain(mine), "a township");
-            Assert.That(Of(department), Does.Not.Contain(theirs.Str("id")).And.Not.Contain(waterRequest.Str("id")), "the department, of a township's whistle and another department's request");
+            Assert.That(Of(department), Does.Not.Contain(theirs.Str("id")).And.Not.Contain(waterId), "the department, of a township's whistle and another department's request");
         });
     }
 
