@@ -172,28 +172,16 @@ public static class StatsApi
         return errors;
     }
 
-    private sealed record LevelFigures(IReadOnlyList<UnitFigures> Agencies, IReadOnlyList<UnitFigures> Branches, CityFigures City, IReadOnlyList<AssessedAssignment> Rows);
-
-    private static async Task<LevelFigures> FiguresAsync(
-        StatsQueries queries, CountyCatalog catalog, Caller user, string level, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct)
-    {
-        IReadOnlyList<UnitFigures> agencies = [], branches = [];
-        IReadOnlyList<AssessedAssignment> rows = [];
-        var city = CityFigures.None;
-        if (level is TownshipLevel or BothLevels)
-        {
-            (agencies, branches, rows) = await queries.FiguresAsync(catalog, user.Role == Roles.Township ? user.OrgId : null, from, to, asOf, ct, user.Role == Roles.Agency ? user.OrgId : null);
-        }
-
-        if (level is CityLevel or BothLevels && CityScope.Of(catalog, user) is { } scope)
-        {
-            var (figures, cityRows) = await queries.CityFiguresAsync(catalog, scope, from, to, asOf, ct);
-            city = figures;
-            rows = [.. rows, .. cityRows];
-        }
-
-        return new LevelFigures(agencies, branches, city, rows);
-    }
+    /// <summary>The caller's figures of the level chosen: one read of the period's duties (<see cref="StatsQueries.LevelFiguresAsync"/>).</summary>
+    private static Task<LevelFigures> FiguresAsync(
+        StatsQueries queries, CountyCatalog catalog, Caller user, string level, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct) =>
+        queries.LevelFiguresAsync(
+            catalog,
+            township: level is TownshipLevel or BothLevels,
+            townshipId: user.Role == Roles.Township ? user.OrgId : null,
+            agencyCode: user.Role == Roles.Agency ? user.OrgId : null,
+            city: level is CityLevel or BothLevels ? CityScope.Of(catalog, user) : null,
+            from, to, asOf, ct);
 
     private static readonly string[] CsvHeader =
     [
