@@ -38,8 +38,6 @@ public sealed record AssessmentDto(
 /// <summary>Response times and the assessment (实绩考核): supervisors see the county, a township the branches stationed in it, an agency itself and its branches.</summary>
 public static class StatsApi
 {
-    private const int MaxDays = 400;
-
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/stats").RequireAuthorization(RolePolicies.Business).WithTags("Assessment")
@@ -57,7 +55,7 @@ public static class StatsApi
         if (Forbidden(user) is { } forbidden) return forbidden;
         var end = to ?? time.GetUtcNow();
         var start = from ?? end.AddDays(-30);
-        var errors = RangeErrors(start, end);
+        var errors = DateRanges.Check(start, end);
         var chosen = Level(user, level, errors);
         if (errors.Count > 0) return ProblemResults.Validation(errors);
         if (LevelForbidden(user, chosen!) is { } notYours) return notYours;
@@ -111,7 +109,7 @@ public static class StatsApi
         var chosen = Level(user, level, errors);
         if (errors.Count == 0)
         {
-            errors.SetAll(RangeErrors(start, end));
+            errors.SetAll(DateRanges.Check(start, end));
         }
 
         if (errors.Count > 0) return ProblemResults.Validation(errors);
@@ -163,14 +161,6 @@ public static class StatsApi
         || (level == CityLevel && user.Role is Roles.Department or Roles.Institution or Roles.EstablishmentOffice)
             ? null
             : ProblemResults.Forbidden(Problem.AssessmentLevel(level));
-
-    private static FieldErrors RangeErrors(DateTimeOffset from, DateTimeOffset to)
-    {
-        var errors = new FieldErrors();
-        if (to <= from) errors.Set("to", Problem.EndBeforeStart());
-        else if (to - from > TimeSpan.FromDays(MaxDays)) errors.Set("to", Problem.PeriodTooLong(MaxDays, $"A range spans at most {MaxDays} days."));
-        return errors;
-    }
 
     /// <summary>The caller's figures of the level chosen: one read of the period's duties (<see cref="StatsQueries.LevelFiguresAsync"/>).</summary>
     private static Task<LevelFigures> FiguresAsync(
