@@ -136,7 +136,8 @@ public static class StatsApi
             ? null
             : ProblemResults.Forbidden(Problem.AssessmentRoles());
 
-    public const string TownshipLevel = "township", CityLevel = "city", BothLevels = "both";
+    /// <summary>Both levels at once (the supervisors' choice); the others are <see cref="WhistleLevel"/>'s.</summary>
+    private const string BothLevels = "both";
 
     /// <summary>
     /// The level asked for, or the caller's own: the township level for townships, agencies and the supervisors (so
@@ -146,19 +147,19 @@ public static class StatsApi
     {
         if (string.IsNullOrWhiteSpace(level))
         {
-            return user.Role is Roles.Department or Roles.Institution or Roles.EstablishmentOffice ? CityLevel : TownshipLevel;
+            return user.Role is Roles.Department or Roles.Institution or Roles.EstablishmentOffice ? WhistleLevel.City : WhistleLevel.Township;
         }
 
-        if (level is TownshipLevel or CityLevel or BothLevels) return level;
-        errors.Set("level", Problem.OneOf("level", [TownshipLevel, CityLevel, BothLevels], "The level is township, city or both."));
+        if (level is WhistleLevel.Township or WhistleLevel.City or BothLevels) return level;
+        errors.Set("level", Problem.OneOf("level", [WhistleLevel.Township, WhistleLevel.City, BothLevels], "The level is township, city or both."));
         return null;
     }
 
     /// <summary>Townships and agencies read the township level; the city's roles the city level; the supervisors either or both.</summary>
     private static ProblemHttpResult? LevelForbidden(Caller user, string level) =>
         user.Role == Roles.Supervisor
-        || (level == TownshipLevel && user.Role is Roles.Township or Roles.Agency)
-        || (level == CityLevel && user.Role is Roles.Department or Roles.Institution or Roles.EstablishmentOffice)
+        || (level == WhistleLevel.Township && user.Role is Roles.Township or Roles.Agency)
+        || (level == WhistleLevel.City && user.Role is Roles.Department or Roles.Institution or Roles.EstablishmentOffice)
             ? null
             : ProblemResults.Forbidden(Problem.AssessmentLevel(level));
 
@@ -167,10 +168,10 @@ public static class StatsApi
         StatsQueries queries, CountyCatalog catalog, Caller user, string level, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct) =>
         queries.LevelFiguresAsync(
             catalog,
-            township: level is TownshipLevel or BothLevels,
+            township: level is WhistleLevel.Township or BothLevels,
             townshipId: user.Role == Roles.Township ? user.OrgId : null,
             agencyCode: user.Role == Roles.Agency ? user.OrgId : null,
-            city: level is CityLevel or BothLevels ? CityScope.Of(catalog, user) : null,
+            city: level is WhistleLevel.City or BothLevels ? CityScope.Of(catalog, user) : null,
             from, to, asOf, ct);
 
     private static readonly string[] CsvHeader =
@@ -193,7 +194,7 @@ public static class StatsApi
     {
         await using var writer = new StreamWriter(stream, CsvWriter.Utf8WithBom, bufferSize: 16 * 1024);
         var csv = new CsvWriter(writer);
-        var city = dto.Level != TownshipLevel;
+        var city = dto.Level != WhistleLevel.Township;
         await csv.WriteRowAsync(city ? [.. CsvHeader, .. CityCsvHeader] : CsvHeader, ct);
         var rows = dto.Agencies.Concat(dto.Branches).Select(u => (Kind: u.Kind == Assessor.AgencyKind ? "区县事业单位" : "派驻分支机构", Unit: u))
             .Concat(dto.Institutions.Select(u => ("市直事业单位", u)))
@@ -212,7 +213,7 @@ public static class StatsApi
                 .Number(u.MeetingsSummoned).Number(u.ConfirmedOnTime).Number(u.ReportedIn).Number(u.Late).Number(u.Absent);
             if (city)
             {
-                line = line.Text(u.Level == Whistle.Core.Domain.WhistleLevel.City ? "市级" : "乡镇").Text(u.DepartmentId).Text(u.RelationId);
+                line = line.Text(u.Level == WhistleLevel.City ? "市级" : "乡镇").Text(u.DepartmentId).Text(u.RelationId);
             }
 
             await line.EndRowAsync(ct);

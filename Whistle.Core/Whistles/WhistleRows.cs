@@ -38,9 +38,6 @@ public sealed record WhistleRow
     /// <summary>The relation a work request was raised along (null for a township's whistle).</summary>
     public string? RelationId { get; init; }
 
-    /// <summary>The requesting organisation: the township, or (a work request) the department.</summary>
-    public string RequesterId => TownshipId;
-
     public bool IsCity => Level == WhistleLevel.City;
 
     public WhistleSummary ToSummary() => new(Id, Title, Status, TownshipId, MatterCode, Urgency, Level);
