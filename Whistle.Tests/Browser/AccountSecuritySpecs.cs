@@ -68,17 +68,17 @@ public sealed class When_an_account_secures_itself_in_the_browser
         await SignInAsync(page, "zhang.admin", "Zhang-Admin-2026");
 
         // The role requires a second factor: the page to enrol it, and no other.
-        await page.WaitForURLAsync(new Regex("/account\\?force=second-factor"));
+        await page.WaitForAddressAsync(new Regex("/account\\?force=second-factor"));
         await Expect(page.GetByTestId("account-force-second-factor")).ToBeVisibleAsync();
         await page.GotoAsync("/board");
-        await page.WaitForURLAsync(new Regex("/account"));
+        await page.WaitForAddressAsync(new Regex("/account"));
         await page.GetByTestId("account-factor-start").ClickAsync();
         await Expect(page.GetByTestId("account-qr")).ToBeVisibleAsync();
         var secret = (await page.GetByTestId("account-secret").InnerTextAsync()).Trim();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Shot("account-enrol-second-factor") });
         await page.GetByTestId("account-factor-code").FillAsync(Code(secret));
         await page.GetByTestId("account-factor-confirm").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/board"));
+        await page.WaitForAddressAsync(new Regex("/board"));
         await page.Locator("[data-testid=connection-state][data-state=connected]").WaitForAsync();
 
         // Signed out and in again: the password, then the code.
@@ -91,7 +91,7 @@ public sealed class When_an_account_secures_itself_in_the_browser
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Shot("login-second-factor") });
         await page.GetByTestId("login-code").FillAsync(Code(secret, 1)); // the next step's code: the current one was used
         await page.GetByTestId("login-code-submit").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/board"));
+        await page.WaitForAddressAsync(new Regex("/board"));
         await page.Locator("[data-testid=connection-state][data-state=connected]").WaitForAsync();
     }
 
@@ -102,7 +102,7 @@ public sealed class When_an_account_secures_itself_in_the_browser
         _clock.Advance(TimeSpan.FromDays(91));
         var page = await PageAsync();
         await SignInAsync(page, "li.township", "Bai-Yun-duty-1");
-        await page.WaitForURLAsync(new Regex("/account\\?force=password"));
+        await page.WaitForAddressAsync(new Regex("/account\\?force=password"));
         await Expect(page.GetByTestId("account-force-password")).ToBeVisibleAsync();
         await page.GetByTestId("account-current-password").FillAsync("Bai-Yun-duty-1");
         await page.GetByTestId("account-new-password").FillAsync("password");
@@ -113,7 +113,7 @@ public sealed class When_an_account_secures_itself_in_the_browser
         await page.GetByTestId("account-new-password").FillAsync("Bai-Yun-duty-2");
         await page.GetByTestId("account-repeat-password").FillAsync("Bai-Yun-duty-2");
         await page.GetByTestId("account-password-submit").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/township"));
+        await page.WaitForAddressAsync(new Regex("/township"));
         await page.Locator("[data-testid=connection-state][data-state=connected]").WaitForAsync();
     }
 }

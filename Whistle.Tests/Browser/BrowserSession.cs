@@ -156,3 +156,17 @@ public sealed class BrowserSession : IAsyncDisposable
         Playwright.Dispose();
     }
 }
+
+/// <summary>What the browser specs wait for on a page.</summary>
+public static class PageWaits
+{
+    /// <summary>
+    /// Until the page's address matches <paramref name="address"/> (within <see cref="BrowserSession.Live"/>), asked of
+    /// the page itself, again and again. Not <c>IPage.WaitForURLAsync</c>: the .NET client compares the address it last
+    /// heard of, then subscribes to the next navigation — a router push whose event arrives between the two is never
+    /// seen and the wait runs out on a page that is already there ("waiting for navigation until Load"; three full runs
+    /// failed that way, each in a different spec, each passing alone).
+    /// </summary>
+    public static Task WaitForAddressAsync(this IPage page, System.Text.RegularExpressions.Regex address) =>
+        Assertions.Expect(page).ToHaveURLAsync(address, new() { Timeout = BrowserSession.Live });
+}

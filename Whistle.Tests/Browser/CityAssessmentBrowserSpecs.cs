@@ -70,7 +70,7 @@ public sealed class When_the_supervisor_assesses_the_city
         await page.GotoAsync("/assessment");
         await Expect(page.GetByTestId("ranking-table")).ToBeVisibleAsync(new() { Timeout = Live });
         await page.GetByTestId("assessment-level-city").ClickAsync();
-        await page.WaitForURLAsync(new Regex(@"/assessment\?.*level=city"));
+        await page.WaitForAddressAsync(new Regex(@"/assessment\?.*level=city"));
         var ndrc = page.GetByTestId("department-ranking-city-ndrc");
         await Expect(ndrc).ToBeVisibleAsync(new() { Timeout = Live });
         await Expect(page.GetByTestId("department-ranking-city-agriculture")).ToBeVisibleAsync();
@@ -87,7 +87,7 @@ public sealed class When_the_supervisor_assesses_the_city
         await page.GetByTestId("ranking-department-city-ndrc").ClickAsync();
         await Expect(page.GetByTestId("department-ranking-city-agriculture")).ToHaveCountAsync(0, new() { Timeout = Live });
         await ndrc.Locator("[data-testid=ranking-row][data-unit-id='inspection-center']").GetByTestId("ranking-open").ClickAsync();
-        await page.WaitForURLAsync(new Regex(@"/whistles\?.*institutionId=inspection-center"));
+        await page.WaitForAddressAsync(new Regex(@"/whistles\?.*institutionId=inspection-center"));
         Assert.That(page.Url, Does.Contain("departmentId=city-ndrc"));
         await Expect(page.Locator($"[data-testid=whistles-row][data-whistle-id='{_requests["重要商品价格认定"]}']")).ToHaveCountAsync(1, new() { Timeout = Live });
         await Expect(page.Locator("[data-testid=whistles-row]")).ToHaveCountAsync(1);

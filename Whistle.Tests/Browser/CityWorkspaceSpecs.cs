@@ -49,14 +49,14 @@ public sealed class When_a_department_and_an_institution_work_in_the_browser
         }
 
         // Each lands on its workspace, its menu in the city's words.
-        await clerk.WaitForURLAsync(new Regex("/department$"));
+        await clerk.WaitForAddressAsync(new Regex("/department$"));
         await Expect(clerk.GetByTestId("nav-department")).ToHaveTextAsync("工作事项");
-        await duty.WaitForURLAsync(new Regex("/inbox$"));
+        await duty.WaitForAddressAsync(new Regex("/inbox$"));
         await Expect(duty.Locator("h1")).ToHaveTextAsync("工作事项待办");
 
         // The clerk raises a work request: the institution (its relation), then an item of that relation's list.
         await clerk.GetByTestId("raise-work-request").ClickAsync();
-        await clerk.WaitForURLAsync(new Regex("/department/raise$"));
+        await clerk.WaitForAddressAsync(new Regex("/department/raise$"));
         await clerk.GetByTestId("work-relation").ClickAsync();
         await clerk.GetByTestId("relation-option-ndrc-credit").ClickAsync();
         await Expect(clerk.GetByTestId("work-relation-name")).ToContainTextAsync("归口管理");
@@ -71,7 +71,7 @@ public sealed class When_a_department_and_an_institution_work_in_the_browser
         await clerk.GetByTestId("whistle-description").FillAsync("请围绕一季度行政许可、行政处罚信息编制分析报告，4月10日前报委信用处。");
         await BrowserSession.ScreenshotAsync(clerk, "department-raise-desktop");
         await clerk.GetByTestId("whistle-submit").ClickAsync();
-        await clerk.WaitForURLAsync(new Regex("/whistles/"));
+        await clerk.WaitForAddressAsync(new Regex("/whistles/"));
         var detail = clerk.GetByTestId("whistle-detail");
         var whistleId = (await detail.GetAttributeAsync("data-whistle-id"))!;
         await Expect(clerk.GetByTestId("whistle-requester")).ToHaveTextAsync("市发展改革委");
@@ -148,7 +148,7 @@ public sealed class When_a_department_and_an_institution_work_in_the_browser
         await clerk.GetByTestId("whistle-title").FillAsync("3月行政处罚信息归集");
         await BrowserSession.ScreenshotAsync(clerk, "department-raise-phone");
         await clerk.GetByTestId("whistle-submit").ClickAsync();
-        await clerk.WaitForURLAsync(new Regex("/whistles/"));
+        await clerk.WaitForAddressAsync(new Regex("/whistles/"));
         var whistleId = (await clerk.GetByTestId("whistle-detail").GetAttributeAsync("data-whistle-id"))!;
 
         // The office's duty officer gets it live and may act on it.
@@ -159,9 +159,9 @@ public sealed class When_a_department_and_an_institution_work_in_the_browser
 
         // A department has no inbox: the guard sends it home.
         await clerk.GotoAsync("/inbox");
-        await clerk.WaitForURLAsync(new Regex("/department$"));
+        await clerk.WaitForAddressAsync(new Regex("/department$"));
         await office.GotoAsync("/department/raise");
-        await office.WaitForURLAsync(new Regex("/inbox$"));
+        await office.WaitForAddressAsync(new Regex("/inbox$"));
         foreach (var page in new[] { clerk, office })
         {
             await page.Context.CloseAsync();

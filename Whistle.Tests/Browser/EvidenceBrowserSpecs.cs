@@ -79,7 +79,7 @@ public sealed class When_a_whistle_carries_photos_in_the_browser
         await clerk.GetByTestId("attachment-picker").ScrollIntoViewIfNeededAsync();
         await BrowserSession.ScreenshotAsync(clerk, "township-raise-photos-phone");
         await clerk.GetByTestId("whistle-submit").ClickAsync();
-        await clerk.WaitForURLAsync(new Regex("/whistles/"), new() { Timeout = Live });
+        await clerk.WaitForAddressAsync(new Regex("/whistles/"));
         var whistleId = (await clerk.GetByTestId("whistle-detail").GetAttributeAsync("data-whistle-id"))!;
 
         // The branch's phone shows the new duty live, with the two thumbnails.

@@ -67,7 +67,7 @@ public sealed class When_a_township_runs_a_meeting_in_the_browser
         await Expect(picker).ToHaveAttributeAsync("data-chosen", "urban-management,ecology-environment", new() { Timeout = Live });
         await BrowserSession.ScreenshotAsync(township, "township-meeting-new-desktop");
         await township.GetByTestId("meeting-submit").ClickAsync();
-        await township.WaitForURLAsync("**/meetings/*");
+        await township.WaitForAddressAsync(new Regex("/meetings/[^/]+$"));
         var meetingId = (await township.GetByTestId("meeting-detail").GetAttributeAsync("data-meeting-id"))!;
         await Expect(township.GetByTestId("summons-row")).ToHaveCountAsync(2, new() { Timeout = Live });
 

@@ -127,7 +127,7 @@ public sealed class When_each_role_looks_for_what_it_expected
 
             // The dot opens the whistle.
             await dot.ClickAsync();
-            await page.WaitForURLAsync($"**/whistles/{market}");
+            await page.WaitForAddressAsync(new Regex($"/whistles/{Regex.Escape(market)}$"));
             await Expect(page.GetByTestId("whistle-detail")).ToHaveAttributeAsync("data-whistle-id", market, new() { Timeout = Live });
             await page.Context.CloseAsync();
         }
@@ -158,7 +158,7 @@ public sealed class When_each_role_looks_for_what_it_expected
         await page.GetByTestId("ranking-township-dongfeng").ClickAsync();
         await Expect(page.Locator("[data-testid=ranking-row][data-unit-id='urban-management.chengguan']")).ToHaveCountAsync(0, new() { Timeout = Live });
         await row.GetByTestId("ranking-open").ClickAsync();
-        await page.WaitForURLAsync(new Regex(@"/whistles\?.*branchId=urban-management\.dongfeng"));
+        await page.WaitForAddressAsync(new Regex(@"/whistles\?.*branchId=urban-management\.dongfeng"));
         await Expect(page.Locator($"[data-testid=whistles-row][data-whistle-id='{id}']")).ToHaveCountAsync(1, new() { Timeout = Live });
         Assert.That(await page.Locator("[data-testid=whistles-row]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.townshipId)"), Is.All.EqualTo("dongfeng"));
         await BrowserSession.ScreenshotAsync(page, "supervisor-drilldown-phone");

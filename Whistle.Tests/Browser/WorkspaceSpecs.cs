@@ -69,7 +69,7 @@ public sealed partial class When_staff_work_in_the_browser
         await township.GetByTestId("whistle-address").FillAsync("城关街道人民路18号");
         await BrowserSession.ScreenshotAsync(township, "township-raise-desktop");
         await township.GetByTestId("whistle-submit").ClickAsync();
-        await township.WaitForURLAsync(new Regex("/whistles/"));
+        await township.WaitForAddressAsync(new Regex("/whistles/"));
         var whistleId = (await township.GetByTestId("whistle-detail").GetAttributeAsync("data-whistle-id"))!;
 
         // The branch on a phone gets the notice and the row without reloading.
