@@ -354,10 +354,9 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
     public static async Task<IReadOnlyList<AttachmentRow>> OfWhistleAsync(System.Data.Common.DbConnection connection, string whistleId) =>
         (await connection.QueryAsync<AttachmentRow>(OfWhistleSql, new { WhistleId = whistleId })).ToList();
 
+    /// <summary>The linked, not deleted attachments of several whistles, by whistle, oldest first (one statement per chunk of ids).</summary>
     public static async Task<ILookup<string, AttachmentRow>> OfWhistlesAsync(System.Data.Common.DbConnection connection, SqlDialect dialect, IReadOnlyCollection<string> whistleIds) =>
-        whistleIds.Count == 0
-            ? Array.Empty<AttachmentRow>().ToLookup(r => r.WhistleId!)
-            : (await connection.QueryAsync<AttachmentRow>(dialect.Sql(OfWhistlesSql), new { WhistleIds = whistleIds.ToList() })).ToLookup(r => r.WhistleId!);
+        (await dialect.QueryListAsync<AttachmentRow>(connection, dialect.Sql(OfWhistlesSql), whistleIds, ids => new { WhistleIds = ids })).ToLookup(r => r.WhistleId!);
 
     public static async Task<IReadOnlyList<AttachmentRow>> OfMeetingAsync(System.Data.Common.DbConnection connection, string meetingId) =>
         (await connection.QueryAsync<AttachmentRow>(OfMeetingSql, new { MeetingId = meetingId })).ToList();
