@@ -10,38 +10,24 @@ namespace Whistle.Tests.Browser;
 
 /// <summary>身份鉴别 in the browser: an administrator enrols a second factor and then signs in with a code; an expired password is changed first.</summary>
 [NonParallelizable]
-public sealed class When_an_account_secures_itself_in_the_browser
+public sealed class When_an_account_secures_itself_in_the_browser : BrowserFixture
 {
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
-    private WhistleSystem _system = null!;
-    private BrowserSession _browser = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _browser = await BrowserSession.LaunchAsync();
-        _system = await WhistleSystem.EmbeddedAsync(s => s.AddSingleton<TimeProvider>(_clock));
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.DisposeAsync();
-        if (_system is not null) await _system.DisposeAsync();
-    }
+    protected override TimeProvider Clock => _clock;
 
     private async Task CreateAsync(string userName, string role, string org, string password)
     {
-        using var supervisor = await _system.SignInAsync("secadmin");
+        using var supervisor = await Server.SignInAsync("secadmin");
         var (status, body, _) = await supervisor.PostAsync("/api/users", new { userName, displayName = "测试账号", role, orgId = org, password });
         Assert.That(status, Is.EqualTo(System.Net.HttpStatusCode.Created), body?.ToJsonString());
     }
 
     private async Task<IPage> PageAsync()
     {
-        var context = await _browser.Browser.NewContextAsync(new BrowserNewContextOptions
+        var context = await Chromium.Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = _system.Api.ToString().TrimEnd('/'), ViewportSize = BrowserSession.Desktop, Locale = "zh-CN", TimezoneId = "Asia/Shanghai",
+            BaseURL = Server.Api.ToString().TrimEnd('/'), ViewportSize = BrowserSession.Desktop, Locale = "zh-CN", TimezoneId = "Asia/Shanghai",
         });
         context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();

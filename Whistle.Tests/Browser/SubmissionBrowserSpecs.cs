@@ -11,38 +11,18 @@ namespace Whistle.Tests.Browser;
 /// answers with a 批复 (同意 and its text); the officer's page shows the answer live.
 /// </summary>
 [NonParallelizable]
-public sealed class When_an_institution_files_a_request_with_its_department_in_the_browser
+public sealed class When_an_institution_files_a_request_with_its_department_in_the_browser : BrowserFixture
 {
-    /// <summary>A common phone (390 × 844 CSS pixels).</summary>
-    private static readonly ViewportSize Phone390 = new() { Width = 390, Height = 844 };
-
     private static string SubmissionIdIn(string url) =>
         Regex.Match(url, "/submissions/(?<id>[^/?#]+)$").Groups["id"].Value is { Length: > 0 } id && id != "new"
             ? id
             : throw new AssertionException($"No submission id in {url}");
 
-    private WhistleSystem _system = null!;
-    private BrowserSession _browser = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _browser = await BrowserSession.LaunchAsync();
-        _system = await WhistleSystem.EmbeddedAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.DisposeAsync();
-        if (_system is not null) await _system.DisposeAsync();
-    }
-
     [Test]
     public async Task Should_carry_a_request_to_the_department_and_its_reply_back_live()
     {
-        var officer = await _browser.SignInAsync(_system.Api, "institution.credit-center", Phone390);
-        var clerk = await _browser.SignInAsync(_system.Api, "department.city-ndrc", BrowserSession.Desktop);
+        var officer = await Chromium.SignInAsync(Server.Api, "institution.credit-center", BrowserSession.Phone390);
+        var clerk = await Chromium.SignInAsync(Server.Api, "department.city-ndrc", BrowserSession.Desktop);
         var dialogs = 0;
         foreach (var page in new[] { officer, clerk })
         {
@@ -140,7 +120,7 @@ public sealed class When_an_institution_files_a_request_with_its_department_in_t
     {
         // The institution (phone) files the appointment of its stationed branch's head: no consultation was asked, so
         // it goes without the township's opinion, and says so.
-        var officer = await _browser.SignInAsync(_system.Api, "institution.market-service-center", Phone390);
+        var officer = await Chromium.SignInAsync(Server.Api, "institution.market-service-center", BrowserSession.Phone390);
         await officer.GetByTestId("nav-submissions").ClickAsync();
         await officer.GetByTestId("new-filing").ClickAsync();
         await Expect(officer.GetByTestId("submission-target-line")).ToContainTextAsync("归口管理");
@@ -160,7 +140,7 @@ public sealed class When_an_institution_files_a_request_with_its_department_in_t
         await Expect(officer.GetByTestId("without-opinion")).ToBeVisibleAsync();
 
         // The establishment office lands on every submission, reads this one, and answers none.
-        var office = await _browser.SignInAsync(_system.Api, "establishment-office", BrowserSession.Desktop);
+        var office = await Chromium.SignInAsync(Server.Api, "establishment-office", BrowserSession.Desktop);
         await office.WaitForAddressAsync(new Regex("/submissions$"));
         await Expect(office.GetByTestId("new-request")).ToHaveCountAsync(0);
         var row = office.Locator($"[data-testid=submission-row][data-submission-id='{id}']");
