@@ -90,8 +90,6 @@ public static class AttachmentsApi
     private static async Task<Results<Created<UploadAnswer>, ProblemHttpResult>> Upload(
         HttpContext http,
         AttachmentStore store,
-        WhistleQueries whistles,
-        MeetingQueries meetings,
         CancellationToken ct,
         [FromQuery] string? whistleId = null,
         [FromQuery] string? meetingId = null)
@@ -104,8 +102,7 @@ public static class AttachmentsApi
         }
 
         // Someone else's whistle (or meeting): refused before a byte of the body is read.
-        if ((whistleId is not null && !await whistles.CanSeeAsync(user, whistleId, ct))
-            || (meetingId is not null && await meetings.GetAsync(user, meetingId, ct) is null))
+        if (!await store.CanAttachToAsync(user, whistleId, meetingId, ct))
         {
             return CommandResults.NotFoundProblem();
         }

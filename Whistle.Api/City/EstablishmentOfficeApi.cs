@@ -16,7 +16,6 @@ namespace Whistle.Api.City;
 /// </summary>
 public static class EstablishmentOfficeApi
 {
-    private const int MaxDays = 400;
 
     public static IEndpointRouteBuilder MapEstablishmentOfficeApi(this IEndpointRouteBuilder app)
     {
@@ -45,9 +44,7 @@ public static class EstablishmentOfficeApi
         var now = time.GetUtcNow();
         var end = to ?? now;
         var start = from ?? end.AddDays(-30);
-        var errors = new FieldErrors();
-        if (end <= start) errors.Set("to", Problem.EndBeforeStart());
-        else if (end - start > TimeSpan.FromDays(MaxDays)) errors.Set("to", Problem.PeriodTooLong(MaxDays, $"A range spans at most {MaxDays} days."));
+        var errors = DateRanges.Check(start, end);
         if (errors.Count > 0) return ProblemResults.Validation(errors);
         return TypedResults.Ok(await queries.ViewAsync(county.Catalog, CurrentUser.From(http), start, end, now, ct));
     }

@@ -23,8 +23,6 @@ namespace Whistle.Api.Export;
 /// </summary>
 public static class ExportApi
 {
-    public const int MaxDays = 400;
-
     private static readonly string[] WhistleHeader =
     [
         "编号", "吹哨时间(UTC)", "乡镇(街道)", "事项编码", "紧急程度", "状态", "标题", "描述", "地址", "纬度", "经度",
@@ -83,9 +81,7 @@ public static class ExportApi
     {
         var end = to ?? time.GetUtcNow();
         var start = from ?? end.AddDays(-30);
-        var errors = new FieldErrors();
-        if (end <= start) errors.Set("to", Problem.EndBeforeStart());
-        else if (end - start > TimeSpan.FromDays(MaxDays)) errors.Set("to", Problem.PeriodTooLong(MaxDays, $"A period spans at most {MaxDays} days."));
+        var errors = DateRanges.Check(start, end);
         if (errors.Count > 0) return ProblemResults.Validation(errors);
         var fileName = $"attachments-{ChinaTime.LocalDate(start):yyyyMMdd}-{ChinaTime.LocalDate(end):yyyyMMdd}.zip";
         return TypedResults.Stream(
@@ -147,8 +143,7 @@ public static class ExportApi
         var start = from ?? end.AddDays(-30);
         var errors = new FieldErrors();
         if (format is not (null or "csv" or "jsonl")) errors.Set("format", Problem.OneOf("format", ["csv", "jsonl"], "The format is csv or jsonl."));
-        if (end <= start) errors.Set("to", Problem.EndBeforeStart());
-        else if (end - start > TimeSpan.FromDays(MaxDays)) errors.Set("to", Problem.PeriodTooLong(MaxDays, $"A period spans at most {MaxDays} days."));
+        errors.SetAll(DateRanges.Check(start, end));
         if (errors.Count > 0) return ProblemResults.Validation(errors);
 
         var csv = format != "jsonl";

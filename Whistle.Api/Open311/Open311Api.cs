@@ -290,6 +290,7 @@ public static class Open311Api
             }),
             CommandResult<string>.Invalid i => Error(format, 400, string.Join(" ", i.Errors.SelectMany(e => e.Value.Select(m => $"{Open311Field(e.Key)}: {m}")))),
             CommandResult<string>.Forbidden f => Error(format, 403, f.Problem.Detail),
+            CommandResult<string>.Conflict c => Error(format, 409, c.Problem.Detail),
             CommandResult<string>.TooLarge l => Error(format, 413, l.Problem.Detail),
             _ => Error(format, 404, "Not found."),
         };

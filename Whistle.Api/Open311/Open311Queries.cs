@@ -39,7 +39,8 @@ public sealed class Open311Queries(WhistleDatabase database)
 
     /// <summary>The requests with these ids the caller sees (the others are not named: as if they did not exist).</summary>
     public async Task<IReadOnlyList<WhistleRow>> ByIdAsync(Caller caller, IReadOnlyList<string> ids, CancellationToken ct) =>
-        (await database.ReadAsync(c => c.QueryAsync<WhistleRow>(database.Dialect.Sql(ByIdSql), new { caller.Role, Org = caller.OrgId, Ids = ids.ToList() }), ct)).ToList();
+        (await database.ReadAsync(c => database.Dialect.QueryListAsync<WhistleRow>(c, database.Dialect.Sql(ByIdSql), ids, chunk => new { caller.Role, Org = caller.OrgId, Ids = chunk }), ct))
+            .OrderByDescending(w => w.RaisedAt).ThenByDescending(w => w.Id, StringComparer.Ordinal).ToList();
 
     /// <summary>The whistles' files (linked, not deleted): <c>media_url</c> names the first photo, or a client's own reference.</summary>
     public Task<ILookup<string, Whistle.Core.Attachments.AttachmentRow>> AttachmentsOfAsync(IReadOnlyList<WhistleRow> whistles, CancellationToken ct) =>

@@ -38,8 +38,6 @@ public sealed record AssessmentDto(
 /// <summary>Response times and the assessment (实绩考核): supervisors see the county, a township the branches stationed in it, an agency itself and its branches.</summary>
 public static class StatsApi
 {
-    private const int MaxDays = 400;
-
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/stats").RequireAuthorization(RolePolicies.Business).WithTags("Assessment")
@@ -57,7 +55,7 @@ public static class StatsApi
         if (Forbidden(user) is { } forbidden) return forbidden;
         var end = to ?? time.GetUtcNow();
         var start = from ?? end.AddDays(-30);
-        var errors = RangeErrors(start, end);
+        var errors = DateRanges.Check(start, end);
         var chosen = Level(user, level, errors);
         if (errors.Count > 0) return ProblemResults.Validation(errors);
         if (LevelForbidden(user, chosen!) is { } notYours) return notYours;
@@ -111,7 +109,7 @@ public static class StatsApi
         var chosen = Level(user, level, errors);
         if (errors.Count == 0)
         {
-            errors.SetAll(RangeErrors(start, end));
+            errors.SetAll(DateRanges.Check(start, end));
         }
 
         if (errors.Count > 0) return ProblemResults.Validation(errors);
@@ -138,7 +136,8 @@ public static class StatsApi
             ? null
             : ProblemResults.Forbidden(Problem.AssessmentRoles());
 
-    public const string TownshipLevel = "township", CityLevel = "city", BothLevels = "both";
+    /// <summary>Both levels at once (the supervisors' choice); the others are <see cref="WhistleLevel"/>'s.</summary>
+    private const string BothLevels = "both";
 
     /// <summary>
     /// The level asked for, or the caller's own: the township level for townships, agencies and the supervisors (so
@@ -148,52 +147,32 @@ public static class StatsApi
     {
         if (string.IsNullOrWhiteSpace(level))
         {
-            return user.Role is Roles.Department or Roles.Institution or Roles.EstablishmentOffice ? CityLevel : TownshipLevel;
+            return user.Role is Roles.Department or Roles.Institution or Roles.EstablishmentOffice ? WhistleLevel.City : WhistleLevel.Township;
         }
 
-        if (level is TownshipLevel or CityLevel or BothLevels) return level;
-        errors.Set("level", Problem.OneOf("level", [TownshipLevel, CityLevel, BothLevels], "The level is township, city or both."));
+        if (level is WhistleLevel.Township or WhistleLevel.City or BothLevels) return level;
+        errors.Set("level", Problem.OneOf("level", [WhistleLevel.Township, WhistleLevel.City, BothLevels], "The level is township, city or both."));
         return null;
     }
 
     /// <summary>Townships and agencies read the township level; the city's roles the city level; the supervisors either or both.</summary>
     private static ProblemHttpResult? LevelForbidden(Caller user, string level) =>
         user.Role == Roles.Supervisor
-        || (level == TownshipLevel && user.Role is Roles.Township or Roles.Agency)
-        || (level == CityLevel && user.Role is Roles.Department or Roles.Institution or Roles.EstablishmentOffice)
+        || (level == WhistleLevel.Township && user.Role is Roles.Township or Roles.Agency)
+        || (level == WhistleLevel.City && user.Role is Roles.Department or Roles.Institution or Roles.EstablishmentOffice)
             ? null
             : ProblemResults.Forbidden(Problem.AssessmentLevel(level));
 
-    private static FieldErrors RangeErrors(DateTimeOffset from, DateTimeOffset to)
-    {
-        var errors = new FieldErrors();
-        if (to <= from) errors.Set("to", Problem.EndBeforeStart());
-        else if (to - from > TimeSpan.FromDays(MaxDays)) errors.Set("to", Problem.PeriodTooLong(MaxDays, $"A range spans at most {MaxDays} days."));
-        return errors;
-    }
-
-    private sealed record LevelFigures(IReadOnlyList<UnitFigures> Agencies, IReadOnlyList<UnitFigures> Branches, CityFigures City, IReadOnlyList<AssessedAssignment> Rows);
-
-    private static async Task<LevelFigures> FiguresAsync(
-        StatsQueries queries, CountyCatalog catalog, Caller user, string level, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct)
-    {
-        IReadOnlyList<UnitFigures> agencies = [], branches = [];
-        IReadOnlyList<AssessedAssignment> rows = [];
-        var city = CityFigures.None;
-        if (level is TownshipLevel or BothLevels)
-        {
-            (agencies, branches, rows) = await queries.FiguresAsync(catalog, user.Role == Roles.Township ? user.OrgId : null, from, to, asOf, ct, user.Role == Roles.Agency ? user.OrgId : null);
-        }
-
-        if (level is CityLevel or BothLevels && CityScope.Of(catalog, user) is { } scope)
-        {
-            var (figures, cityRows) = await queries.CityFiguresAsync(catalog, scope, from, to, asOf, ct);
-            city = figures;
-            rows = [.. rows, .. cityRows];
-        }
-
-        return new LevelFigures(agencies, branches, city, rows);
-    }
+    /// <summary>The caller's figures of the level chosen: one read of the period's duties (<see cref="StatsQueries.LevelFiguresAsync"/>).</summary>
+    private static Task<LevelFigures> FiguresAsync(
+        StatsQueries queries, CountyCatalog catalog, Caller user, string level, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct) =>
+        queries.LevelFiguresAsync(
+            catalog,
+            township: level is WhistleLevel.Township or BothLevels,
+            townshipId: user.Role == Roles.Township ? user.OrgId : null,
+            agencyCode: user.Role == Roles.Agency ? user.OrgId : null,
+            city: level is WhistleLevel.City or BothLevels ? CityScope.Of(catalog, user) : null,
+            from, to, asOf, ct);
 
     private static readonly string[] CsvHeader =
     [
@@ -215,7 +194,7 @@ public static class StatsApi
     {
         await using var writer = new StreamWriter(stream, CsvWriter.Utf8WithBom, bufferSize: 16 * 1024);
         var csv = new CsvWriter(writer);
-        var city = dto.Level != TownshipLevel;
+        var city = dto.Level != WhistleLevel.Township;
         await csv.WriteRowAsync(city ? [.. CsvHeader, .. CityCsvHeader] : CsvHeader, ct);
         var rows = dto.Agencies.Concat(dto.Branches).Select(u => (Kind: u.Kind == Assessor.AgencyKind ? "区县事业单位" : "派驻分支机构", Unit: u))
             .Concat(dto.Institutions.Select(u => ("市直事业单位", u)))
@@ -234,7 +213,7 @@ public static class StatsApi
                 .Number(u.MeetingsSummoned).Number(u.ConfirmedOnTime).Number(u.ReportedIn).Number(u.Late).Number(u.Absent);
             if (city)
             {
-                line = line.Text(u.Level == Whistle.Core.Domain.WhistleLevel.City ? "市级" : "乡镇").Text(u.DepartmentId).Text(u.RelationId);
+                line = line.Text(u.Level == WhistleLevel.City ? "市级" : "乡镇").Text(u.DepartmentId).Text(u.RelationId);
             }
 
             await line.EndRowAsync(ct);

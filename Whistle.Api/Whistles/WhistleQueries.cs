@@ -136,16 +136,6 @@ public sealed class WhistleQueries(WhistleDatabase database, TimeProvider time)
 
     private sealed record EventRow(long Sequence, string Payload);
 
-    /// <summary>Whether the caller sees the whistle (the one visibility rule); false when there is no such whistle.</summary>
-    public async Task<bool> CanSeeAsync(Caller user, string whistleId, CancellationToken ct) =>
-        await database.ReadAsync(
-            async c =>
-            {
-                var whistle = await WhistleRows.GetWhistleAsync(c, whistleId);
-                return whistle is not null && Visibility.CanSee(user, whistle, await WhistleRows.GetAssignmentsAsync(c, whistleId));
-            },
-            ct);
-
     public async Task<WhistleDto?> GetAsync(Caller user, string id, CancellationToken ct) =>
         await database.ReadAsync(
             async c =>

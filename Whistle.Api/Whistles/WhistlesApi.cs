@@ -57,6 +57,17 @@ public static class WhistlesApi
     {
         var caller = CurrentUser.From(http);
         var result = await whistles.RaiseAsync(caller, request, string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey, ct);
+        return await RaisedAsync(result, caller, queries, ct);
+    }
+
+    /// <summary>
+    /// A raise's outcome as HTTP — the one mapping of <c>POST /api/whistles</c> and <c>POST /api/work-requests</c>, so the
+    /// two cannot drift: 201 with the whistle (a replayed <c>Idempotency-Key</c> too: the first whistle), 400, 403, 409
+    /// (<c>idempotency-key-reused</c>), 413; 404 only when the whistle cannot be read back.
+    /// </summary>
+    public static async Task<Results<Created<WhistleDto>, Ok<WhistleDto>, ValidationProblem, ProblemHttpResult>> RaisedAsync(
+        CommandResult<string> result, Caller caller, WhistleQueries queries, CancellationToken ct)
+    {
         if (result is CommandResult<string>.Success raised)
         {
             Activity.Current?.SetTag(WhistleTelemetry.WhistleIdTag, raised.Value);

@@ -1,10 +1,8 @@
-using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Whistle.Api.Auth;
 using Whistle.Api.Hosting;
 using Whistle.Core.Domain;
-using Whistle.Core.Telemetry;
 using Whistle.Core.Whistles;
 
 namespace Whistle.Api.Whistles;
@@ -36,18 +34,6 @@ public static class WorkRequestsApi
     {
         var caller = CurrentUser.From(http);
         var result = await whistles.RaiseWorkRequestAsync(caller, request, string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey, ct);
-        if (result is CommandResult<string>.Success raised)
-        {
-            Activity.Current?.SetTag(WhistleTelemetry.WhistleIdTag, raised.Value);
-        }
-
-        return result switch
-        {
-            CommandResult<string>.Success s when await queries.GetAsync(caller, s.Value, ct) is { } whistle => TypedResults.Created($"/api/whistles/{whistle.Id}", whistle),
-            CommandResult<string>.Invalid i => ProblemResults.Validation(i.Errors),
-            CommandResult<string>.Forbidden f => ProblemResults.Forbidden(f.Problem),
-            CommandResult<string>.TooLarge l => ProblemResults.TooLarge(l.Problem),
-            _ => CommandResults.NotFoundProblem(),
-        };
+        return await WhistlesApi.RaisedAsync(result, caller, queries, ct);
     }
 }

@@ -18,11 +18,7 @@ public sealed record AssessedAssignment(
     int EscalationCount,
     DateTimeOffset? ReassignedAt = null,
     string Level = WhistleLevel.Township,
-    string? RelationId = null)
-{
-    /// <summary>The requesting department of a work request (the column <c>township_id</c> holds it at the city level).</summary>
-    public string? DepartmentId => Level == WhistleLevel.City ? TownshipId : null;
-}
+    string? RelationId = null);
 
 /// <summary>One summons to a coordination meeting, as the assessment counts attendance.</summary>
 public sealed record AssessedSummons(

@@ -82,13 +82,45 @@ public sealed class StatsQueries(WhistleDatabase database)
     /// </summary>
     /// <remarks>
     /// Only the township level's duties count here (a work request routed to a linked branch is the city's, issue 17):
-    /// <see cref="CityFiguresAsync"/> counts those.
+    /// <see cref="LevelFiguresAsync"/> counts those.
     /// </remarks>
     public async Task<(IReadOnlyList<UnitFigures> Agencies, IReadOnlyList<UnitFigures> Branches, IReadOnlyList<AssessedAssignment> Rows)> FiguresAsync(
-        CountyCatalog catalog, string? townshipId, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct, string? agencyCode = null)
+        CountyCatalog catalog, string? townshipId, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct, string? agencyCode = null) =>
+        TownshipFigures(catalog, await AssignmentsAsync(from, to, ct), await SummonsAsync(from, to, ct), townshipId, agencyCode, asOf);
+
+    /// <summary>
+    /// The assessment API's figures of a period from one read of its duties: the township level's (when
+    /// <paramref name="township"/>, for <paramref name="townshipId"/> or <paramref name="agencyCode"/> as in
+    /// <see cref="FiguresAsync"/>) and the city level's as <paramref name="city"/> sees them (when given: the same rates,
+    /// times, score and ranking, <see cref="CityAssessor"/>); the duties counted, both levels' together.
+    /// </summary>
+    public async Task<LevelFigures> LevelFiguresAsync(
+        CountyCatalog catalog, bool township, string? townshipId, string? agencyCode, CityScope? city, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct)
     {
-        var rows = (await AssignmentsAsync(from, to, ct)).Where(r => r.Level == WhistleLevel.Township).ToList();
-        var summons = await SummonsAsync(from, to, ct);
+        if (!township && city is null) return LevelFigures.None;
+        var all = await AssignmentsAsync(from, to, ct);
+        IReadOnlyList<UnitFigures> agencies = [], branches = [];
+        IReadOnlyList<AssessedAssignment> rows = [];
+        if (township)
+        {
+            (agencies, branches, rows) = TownshipFigures(catalog, all, await SummonsAsync(from, to, ct), townshipId, agencyCode, asOf);
+        }
+
+        var figures = CityFigures.None;
+        if (city is not null)
+        {
+            var cityRows = all.Where(city.Covers).ToList();
+            figures = CityAssessor.Figures(catalog, city, cityRows, catalog.Weights, asOf);
+            rows = [.. rows, .. cityRows];
+        }
+
+        return new LevelFigures(agencies, branches, figures, rows);
+    }
+
+    private static (IReadOnlyList<UnitFigures> Agencies, IReadOnlyList<UnitFigures> Branches, IReadOnlyList<AssessedAssignment> Rows) TownshipFigures(
+        CountyCatalog catalog, IReadOnlyList<AssessedAssignment> all, IReadOnlyList<AssessedSummons> summons, string? townshipId, string? agencyCode, DateTimeOffset asOf)
+    {
+        var rows = all.Where(r => r.Level == WhistleLevel.Township).ToList();
         var weights = catalog.Weights;
         if (townshipId is not null)
         {
@@ -109,17 +141,6 @@ public sealed class StatsQueries(WhistleDatabase database)
     }
 
     /// <summary>
-    /// The city level's figures (issue 17) as <paramref name="scope"/> sees them, and the work requests' duties they
-    /// count: the same rates, times, score and ranking as the township's (<see cref="CityAssessor"/>).
-    /// </summary>
-    public async Task<(CityFigures Figures, IReadOnlyList<AssessedAssignment> Rows)> CityFiguresAsync(
-        CountyCatalog catalog, CityScope scope, DateTimeOffset from, DateTimeOffset to, DateTimeOffset asOf, CancellationToken ct)
-    {
-        var rows = (await AssignmentsAsync(from, to, ct)).Where(scope.Covers).ToList();
-        return (CityAssessor.Figures(catalog, scope, rows, catalog.Weights, asOf), rows);
-    }
-
-    /// <summary>
     /// The figures of some relations over a period (each relation's work requests, whoever asked): for a view of the
     /// relations such as the establishment office's.
     /// </summary>
@@ -133,4 +154,10 @@ public sealed class StatsQueries(WhistleDatabase database)
     /// <summary>A branch's unsatisfied ratings of a period (by dispatch, as the figures count), with the comment and the whistle.</summary>
     public async Task<IReadOnlyList<UnsatisfiedRating>> UnsatisfiedAsync(string branchId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct) =>
         (await database.ReadAsync(c => c.QueryAsync<UnsatisfiedRating>(UnsatisfiedSql, new { BranchId = branchId, From = from, To = to }), ct)).ToList();
+}
+
+/// <summary>The figures of one or both levels (<see cref="StatsQueries.LevelFiguresAsync"/>) and the duties they count.</summary>
+public sealed record LevelFigures(IReadOnlyList<UnitFigures> Agencies, IReadOnlyList<UnitFigures> Branches, CityFigures City, IReadOnlyList<AssessedAssignment> Rows)
+{
+    public static readonly LevelFigures None = new([], [], CityFigures.None, []);
 }

@@ -271,25 +271,41 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
     /// whistle, a meeting's file whoever sees the meeting (<see cref="Visibility"/>); a deleted file nobody. Null otherwise
     /// (a 404, as for a whistle outside the caller's scope).
     /// </summary>
-    public async Task<AttachmentRow?> ReadableAsync(Caller caller, string id, CancellationToken ct)
+    public async Task<AttachmentRow?> ReadableAsync(Caller caller, string id, CancellationToken ct) =>
+        id is { Length: > 0 and <= 40 }
+            ? await database.ReadAsync(c => ReadableAsync(c, caller, id, null), ct)
+            : null;
+
+    /// <summary>
+    /// Whether the caller may attach files to this whistle or meeting (an upload's target): the same check as a file of it
+    /// is read by (<see cref="TargetVisibleAsync"/>), on one connection.
+    /// </summary>
+    public Task<bool> CanAttachToAsync(Caller caller, string? whistleId, string? meetingId, CancellationToken ct) =>
+        whistleId is null && meetingId is null
+            ? Task.FromResult(true)
+            : database.ReadAsync(c => TargetVisibleAsync(c, caller, whistleId, meetingId, null), ct);
+
+    /// <summary>The one read path: the row and the check, on the caller's connection (and transaction, for a removal).</summary>
+    private static async Task<AttachmentRow?> ReadableAsync(System.Data.Common.DbConnection c, Caller caller, string id, System.Data.Common.DbTransaction? t)
     {
-        var row = await GetAsync(id, ct);
-        return row is not null && await database.ReadAsync(c => CanReadAsync(c, caller, row, null), ct) ? row : null;
+        var row = await c.QuerySingleOrDefaultAsync<AttachmentRow>(SelectSql, new { Id = id }, t);
+        if (row is null || row.DeletedAt is not null) return null;
+        if (row.IsDraft) return row.UploadedByUser == caller.UserName ? row : null;
+        return await TargetVisibleAsync(c, caller, row.WhistleId, row.MeetingId, t) ? row : null;
     }
 
-    private static async Task<bool> CanReadAsync(System.Data.Common.DbConnection c, Caller caller, AttachmentRow row, System.Data.Common.DbTransaction? t)
+    /// <summary>The one visibility check of an attachment's item: its whistle's (<see cref="Visibility"/>), else its meeting's; neither: nobody.</summary>
+    private static async Task<bool> TargetVisibleAsync(System.Data.Common.DbConnection c, Caller caller, string? whistleId, string? meetingId, System.Data.Common.DbTransaction? t)
     {
-        if (row.DeletedAt is not null) return false;
-        if (row.IsDraft) return row.UploadedByUser == caller.UserName;
-        if (row.WhistleId is not null)
+        if (whistleId is not null)
         {
-            var whistle = await WhistleRows.GetWhistleAsync(c, row.WhistleId, t);
-            return whistle is not null && Visibility.CanSee(caller, whistle, await WhistleRows.GetAssignmentsAsync(c, row.WhistleId, t));
+            var whistle = await WhistleRows.GetWhistleAsync(c, whistleId, t);
+            return whistle is not null && Visibility.CanSee(caller, whistle, await WhistleRows.GetAssignmentsAsync(c, whistleId, t));
         }
 
-        if (row.MeetingId is not null)
+        if (meetingId is not null)
         {
-            var (meeting, summons) = await MeetingRows.LoadAsync(c, row.MeetingId, t);
+            var (meeting, summons) = await MeetingRows.LoadAsync(c, meetingId, t);
             return meeting is not null && Visibility.CanSee(caller, meeting, summons);
         }
 
@@ -307,8 +323,8 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
         return await database.WriteAsync<CommandResult<AttachmentRow>>(
             async unit =>
             {
-                var row = await unit.Connection.QuerySingleOrDefaultAsync<AttachmentRow>(SelectSql, new { Id = id }, unit.Transaction);
-                if (row is null || !await CanReadAsync(unit.Connection, caller, row, unit.Transaction))
+                var row = await ReadableAsync(unit.Connection, caller, id, unit.Transaction);
+                if (row is null)
                 {
                     return new CommandResult<AttachmentRow>.NotFound();
                 }
@@ -354,10 +370,9 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
     public static async Task<IReadOnlyList<AttachmentRow>> OfWhistleAsync(System.Data.Common.DbConnection connection, string whistleId) =>
         (await connection.QueryAsync<AttachmentRow>(OfWhistleSql, new { WhistleId = whistleId })).ToList();
 
+    /// <summary>The linked, not deleted attachments of several whistles, by whistle, oldest first (one statement per chunk of ids).</summary>
     public static async Task<ILookup<string, AttachmentRow>> OfWhistlesAsync(System.Data.Common.DbConnection connection, SqlDialect dialect, IReadOnlyCollection<string> whistleIds) =>
-        whistleIds.Count == 0
-            ? Array.Empty<AttachmentRow>().ToLookup(r => r.WhistleId!)
-            : (await connection.QueryAsync<AttachmentRow>(dialect.Sql(OfWhistlesSql), new { WhistleIds = whistleIds.ToList() })).ToLookup(r => r.WhistleId!);
+        (await dialect.QueryListAsync<AttachmentRow>(connection, dialect.Sql(OfWhistlesSql), whistleIds, ids => new { WhistleIds = ids })).ToLookup(r => r.WhistleId!);
 
     public static async Task<IReadOnlyList<AttachmentRow>> OfMeetingAsync(System.Data.Common.DbConnection connection, string meetingId) =>
         (await connection.QueryAsync<AttachmentRow>(OfMeetingSql, new { MeetingId = meetingId })).ToList();

@@ -100,13 +100,6 @@ public sealed record SubmissionRow : IDutyChained
     public string? HeadTitle { get; init; }
     public string? RecommendationId { get; init; }
     public bool? WithoutOpinion { get; init; }
-
-    /// <summary>The <c>{bool}</c> column read as a number every provider answers alike (smallint on PostgreSQL, bit on SQL Server).</summary>
-    public int? WithoutOpinionFlag
-    {
-        get => WithoutOpinion is null ? null : WithoutOpinion.Value ? 1 : 0;
-        init => WithoutOpinion = value is null ? null : value != 0;
-    }
     public string Status { get; init; } = "";
     public DateTimeOffset OpenedAt { get; init; }
     public string OpenedBy { get; init; } = "";

@@ -95,9 +95,7 @@ public sealed class SubmissionQueries(WhistleDatabase database, CountyCatalogHol
                 var list = (await c.QueryAsync<SubmissionRow>(ListSql, new { caller.Role, Org = caller.OrgId, Status = status, Kind = kind })).ToList();
                 var ids = list.Where(s => s.RecommendationId is not null).Select(s => s.RecommendationId!).Distinct().ToList();
                 // The consultations the filings follow, in one query (the dialect spells the list parameter).
-                var found = ids.Count == 0
-                    ? new Dictionary<string, OpinionRow>()
-                    : (await c.QueryAsync<OpinionRow>(database.Dialect.Sql(OpinionsOfSql), new { Ids = ids })).ToDictionary(o => o.Id);
+                var found = (await database.Dialect.QueryListAsync<OpinionRow>(c, database.Dialect.Sql(OpinionsOfSql), ids, chunk => new { Ids = chunk })).ToDictionary(o => o.Id);
                 return (list, found);
             },
             ct);

@@ -41,7 +41,7 @@ public sealed class SubmissionStore(WhistleDatabase database, CountyCatalogHolde
     public const string Columns = """
         s.id, s.kind, s.relation_id AS RelationId, s.institution_id AS InstitutionId, s.unit_id AS UnitId, s.department_id AS DepartmentId, s.field,
         s.title, s.body, s.head_unit_id AS HeadUnitId, s.head_name AS HeadName, s.head_title AS HeadTitle, s.recommendation_id AS RecommendationId,
-        CASE WHEN s.without_opinion IS NULL THEN NULL WHEN s.without_opinion = 1 THEN 1 ELSE 0 END AS WithoutOpinionFlag, s.status, s.opened_at AS OpenedAt, s.opened_by AS OpenedBy, s.opened_by_name AS OpenedByName, s.due_at AS DueAt,
+        s.without_opinion AS WithoutOpinion, s.status, s.opened_at AS OpenedAt, s.opened_by AS OpenedBy, s.opened_by_name AS OpenedByName, s.due_at AS DueAt,
         s.answer, s.answer_text AS AnswerText, s.answered_at AS AnsweredAt, s.answered_by AS AnsweredBy, s.answered_by_name AS AnsweredByName,
         s.next_step_at AS NextStepAt, s.next_step_kind AS NextStepKind, s.next_step_level AS NextStepLevel,
         s.reminder_count AS ReminderCount, s.escalation_count AS EscalationCount, s.row_version AS RowVersion
@@ -75,12 +75,12 @@ public sealed class SubmissionStore(WhistleDatabase database, CountyCatalogHolde
 
     /// <summary>The institution's consultation of the township on this branch's head (a named one, or its latest on an appointment).</summary>
     private const string NamedConsultationSql = """
-        SELECT id, status, answer, due_at AS DueAt, decided_without_answer AS DecidedWithoutAnswer FROM recommendations
+        SELECT id, status, answer, due_at AS DueAt FROM recommendations
         WHERE id = @Id AND kind = 'consultation' AND branch_id = @BranchId AND agency_code = @AgencyCode;
         """;
 
     private static string LatestConsultationSql(SqlDialect dialect) => dialect.Limit("""
-        SELECT id, status, answer, due_at AS DueAt, decided_without_answer AS DecidedWithoutAnswer FROM recommendations
+        SELECT id, status, answer, due_at AS DueAt FROM recommendations
         WHERE kind = 'consultation' AND action = 'appoint' AND branch_id = @BranchId AND agency_code = @AgencyCode
         ORDER BY opened_at DESC, id DESC
         """);
@@ -96,7 +96,6 @@ public sealed class SubmissionStore(WhistleDatabase database, CountyCatalogHolde
         public string Status { get; init; } = "";
         public string? Answer { get; init; }
         public DateTimeOffset DueAt { get; init; }
-        public bool? DecidedWithoutAnswer { get; init; }
     }
 
     /// <summary>The days the department has to answer: the relation's mechanism record's, else the setting's.</summary>

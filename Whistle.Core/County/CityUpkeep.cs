@@ -41,7 +41,9 @@ public sealed class CityUpkeep(WhistleDatabase database, CountyCatalogHolder cou
             string.IsNullOrWhiteSpace(request.Reference) ? null : request.Reference.Trim());
         var before = relation.MechanismsOrEmpty.FirstOrDefault(m => m.Kind == kind);
         var now = time.GetUtcNow();
-        await database.WriteAsync(
+        // The county as committed, loaded once in the transaction: it judges the follow-ups, and this instance takes it
+        // as its catalog (the others reload on CountyChanged).
+        var (committedVersion, committed) = await database.WriteAsync(
             async unit =>
             {
                 await CityStore.RecordMechanismAsync(unit, relation.Id, record, caller.UserName, now);
@@ -57,10 +59,10 @@ public sealed class CityUpkeep(WhistleDatabase database, CountyCatalogHolder cou
                     now);
                 await FollowUpStore.CloseIfCompleteAsync(unit, after, caller, now);
                 unit.Complete();
-                return 0;
+                return (version, preview);
             },
             ct);
-        await county.ReloadAsync(database, ct);
+        county.Install(committed, committedVersion);
         return new CommandResult<string>.Success(relation.Id);
     }
 

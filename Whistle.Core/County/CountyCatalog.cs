@@ -54,6 +54,16 @@ public sealed class CountyCatalog
     public (string Name, string NameEn) UnitName(InstitutionUnitInfo unit) =>
         unit.BranchId is { } b && FindBranch(b) is { } branch ? (branch.Name, branch.NameEn) : (unit.Name ?? unit.Id, unit.NameEn ?? unit.Id);
 
+    /// <summary>
+    /// An office (or linked branch) named where it stands alone — an account's organisation, a timeline note: its
+    /// institution's name and its own, run together (云州市市场监管综合行政执法支队法制科). The one place that name is made.
+    /// </summary>
+    public static string UnitDisplayName(string institutionName, string unitName) => $"{institutionName}{unitName}";
+
+    /// <summary>The display name (<see cref="UnitDisplayName(string, string)"/>) of the unit with this id, or null when the city has none.</summary>
+    public string? UnitDisplayName(string unitId) =>
+        FindUnit(unitId) is { } u ? UnitDisplayName(u.Institution.Name, UnitName(u.Unit).Name) : null;
+
     public RelationInfo? FindRelation(string id) => _relations.GetValueOrDefault(id);
 
     /// <summary>A work item (codes are unique across the city), with its relation.</summary>
@@ -112,7 +122,7 @@ public sealed class CountyCatalog
         Roles.Branch => FindBranch(orgId)?.Name,
         Roles.Agency => FindAgency(orgId)?.Name,
         Roles.Department => FindDepartment(orgId)?.Name,
-        Roles.Institution => FindInstitution(orgId)?.Name ?? (FindUnit(orgId) is { } u ? $"{u.Institution.Name} {UnitName(u.Unit).Name}" : null),
+        Roles.Institution => FindInstitution(orgId)?.Name ?? UnitDisplayName(orgId),
         Roles.EstablishmentOffice => City is { } c && orgId == c.Id ? $"{c.Name}委编办" : null,
         _ when Roles.IsCountyWide(role) => orgId == County.Id ? County.Name : null,
         _ => null,

@@ -204,7 +204,11 @@ public static class CountyStore
             users.AddRange(city.Departments.Select(d => new DemoUser($"department.{d.Id}", $"{d.Name} 工作人员", Roles.Department, d.Id, d.Name)));
             users.AddRange(city.Institutions.Select(i => new DemoUser($"institution.{i.Id}", $"{i.Name} 值班员", Roles.Institution, i.Id, i.Name)));
             users.AddRange(city.Institutions.SelectMany(i => i.UnitsOrEmpty.Where(u => u.Kind == InstitutionUnitKind.Office)
-                .Select(u => new DemoUser($"office.{u.Id}", $"{i.Name}{u.Name} 值班员", Roles.Institution, u.Id, $"{i.Name}{u.Name}"))));
+                .Select(u =>
+                {
+                    var name = CountyCatalog.UnitDisplayName(i.Name, u.Name ?? u.Id);
+                    return new DemoUser($"office.{u.Id}", $"{name} 值班员", Roles.Institution, u.Id, name);
+                })));
         }
 
         return users;

@@ -142,7 +142,22 @@ public sealed class FollowUpStore(WhistleDatabase database, CountyCatalogHolder 
 
         var missing = relation!.MechanismState().Where(m => !m.Recorded).Select(m => m.Kind).ToList();
         if (missing.Count == 0) return new CommandResult<string>.Conflict(Problem.MechanismInPlace(relation.Id));
-        return await database.WriteAsync<CommandResult<string>>(
+        try
+        {
+            return await InsertAsync(caller, request, catalog, relation, missing, now, ct);
+        }
+        catch (Exception ex) when (database.IsUniqueViolation(ex))
+        {
+            // Another request raised one for this relation meanwhile (both found none open): the database's unique index of
+            // the open follow-ups (migration 0028) refused this one, answered as the check above answers it.
+            var open = await database.ReadAsync(c => c.ExecuteScalarAsync<string?>(OpenOfRelationSql, new { RelationId = relation.Id }), ct);
+            return new CommandResult<string>.Conflict(Problem.FollowUpOpen(open ?? throw new InvalidOperationException("The open follow-up vanished.", ex)));
+        }
+    }
+
+    private Task<CommandResult<string>> InsertAsync(
+        Caller caller, RaiseFollowUpRequest request, CountyCatalog catalog, RelationInfo relation, IReadOnlyList<string> missing, DateTimeOffset now, CancellationToken ct) =>
+        database.WriteAsync<CommandResult<string>>(
             async unit =>
             {
                 if (await unit.Connection.ExecuteScalarAsync<string?>(OpenOfRelationSql, new { RelationId = relation.Id }, unit.Transaction) is { } open)
@@ -174,7 +189,6 @@ public sealed class FollowUpStore(WhistleDatabase database, CountyCatalogHolder 
                 return new CommandResult<string>.Success(row.Id);
             },
             ct);
-    }
 
     /// <summary>The relation's lead department (or its institution) replies; the chain stops, the follow-up stays until the mechanism is complete.</summary>
     public async Task<CommandResult<string>> ReplyAsync(Caller caller, string id, ReplyFollowUpRequest request, CancellationToken ct) =>

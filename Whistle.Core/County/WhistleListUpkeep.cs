@@ -90,11 +90,11 @@ public sealed partial class WhistleListUpkeep(WhistleDatabase database, CountyCa
         return new CommandResult<AgencyDto>.Success(CountyViews.Agency(county.Catalog, county.Catalog.FindAgency(code)!));
     }
 
-    /// <summary>Applies a change with its audit row and the CountyChanged message in one transaction, then reloads.</summary>
+    /// <summary>Applies a change with its audit row and the CountyChanged message in one transaction; the county it loads there becomes this instance's catalog.</summary>
     private async Task ChangeAsync(Caller caller, string entity, string key, string action, object? before, CancellationToken ct, Func<UnitOfWork, Task> change)
     {
         var now = time.GetUtcNow();
-        await database.WriteAsync(
+        var (committedVersion, committed) = await database.WriteAsync(
             async unit =>
             {
                 await change(unit);
@@ -103,10 +103,10 @@ public sealed partial class WhistleListUpkeep(WhistleDatabase database, CountyCa
                 await AuditTrail.WriteAsync(unit, caller.Audit, entity, key, action, before, After(entity, key, preview), now);
                 await Outbox.AddAsync(unit, new CountyChanged(version), now);
                 unit.Complete();
-                return 0;
+                return (version, preview);
             },
             ct);
-        await county.ReloadAsync(database, ct);
+        county.Install(committed, committedVersion);
     }
 
     private static object? After(string entity, string key, CountyCatalog catalog) => entity switch

@@ -212,10 +212,6 @@ public static class Visibility
     // ---- Events ------------------------------------------------------------------------------------------------
 
     /// <summary>
-    /// The push groups of an event about a whistle of <paramref name="townshipId"/> and the duties of these
-    /// <paramref name="units"/> (PRODUCT.md §5), stored with the event (<c>timeline_audience</c>) for catch-up.
-    /// </summary>
-    /// <summary>
     /// The push groups of an event about <paramref name="whistle"/> and the duties of these <paramref name="units"/>: a
     /// township's whistle as <see cref="Audience(string?, IEnumerable{ValueTuple{string, string?}})"/>; a work request's:
     /// the county (the supervisors), the city (the establishment office), the requesting department, and for each duty the
@@ -242,6 +238,10 @@ public static class Visibility
         return groups.Distinct(StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>
+    /// The push groups of an event about a whistle of <paramref name="townshipId"/> and the duties of these
+    /// <paramref name="units"/> (PRODUCT.md §5), stored with the event (<c>timeline_audience</c>) for catch-up.
+    /// </summary>
     public static IReadOnlyList<string> Audience(string? townshipId, IEnumerable<(string AgencyCode, string? BranchId)> units)
     {
         var groups = new List<string> { AudienceGroups.County };

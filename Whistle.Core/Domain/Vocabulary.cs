@@ -109,8 +109,6 @@ public static class WhistleLevel
 {
     public const string Township = "township";
     public const string City = "city";
-    public static readonly IReadOnlyList<string> All = [Township, City];
-    public static bool IsValid(string? value) => value is not null && All.Contains(value);
 }
 
 /// <summary>The three kinds of relation between departments and institutions (the article's 一对一、一对多服务、多对一指导).</summary>

@@ -19,13 +19,31 @@ public sealed class CountyCatalogHolder
 
     public bool IsLoaded => _catalog is not null;
 
+    private readonly Lock _gate = new();
+
     internal void Set(CountyCatalog catalog) => _catalog = catalog;
 
     public async Task ReloadAsync(WhistleDatabase database, CancellationToken cancellationToken)
     {
         var version = await database.ReadAsync(c => c.ExecuteScalarAsync<int>(VersionSql), cancellationToken);
-        _catalog = new CountyCatalog(await database.ReadAsync(CountyStore.LoadAsync, cancellationToken));
-        _version = version;
+        Install(new CountyCatalog(await database.ReadAsync(CountyStore.LoadAsync, cancellationToken)), version, always: true);
+    }
+
+    /// <summary>
+    /// Takes a catalog an upkeep command loaded in its own transaction (after bumping the version to
+    /// <paramref name="version"/>, so it is exactly the committed county of that version) instead of loading it again;
+    /// ignored when this copy already holds a newer version.
+    /// </summary>
+    public void Install(CountyCatalog catalog, int version) => Install(catalog, version, always: false);
+
+    private void Install(CountyCatalog catalog, int version, bool always)
+    {
+        lock (_gate)
+        {
+            if (!always && version < _version) return;
+            _catalog = catalog;
+            _version = version;
+        }
     }
 
     /// <summary>Reloads when the database holds a newer county than this copy; true when it did.</summary>

@@ -196,7 +196,7 @@ public static class MeetingRows
 
     /// <summary>The summons of several meetings, by meeting (the list's second query).</summary>
     public static async Task<ILookup<string, SummonsRow>> GetSummonsOfAsync(DbConnection connection, SqlDialect dialect, IReadOnlyCollection<string> meetingIds) =>
-        (meetingIds.Count == 0 ? [] : await connection.QueryAsync<SummonsRow>(dialect.Sql(SummonsOfSql), new { Ids = meetingIds.ToList() })).ToLookup(s => s.MeetingId);
+        (await dialect.QueryListAsync<SummonsRow>(connection, dialect.Sql(SummonsOfSql), meetingIds, ids => new { Ids = ids })).ToLookup(s => s.MeetingId);
 
     /// <summary>The township that called it (a county-wide meeting: the supervisors); a joint meeting's convening department or institution.</summary>
     public static bool IsOrganizer(Caller caller, MeetingRow meeting) => meeting.ConvenerKind switch

@@ -173,6 +173,8 @@ public static class Problem
         P(ProblemCodes.WhistleNotResolved, $"The whistle is {status}; only a resolved whistle can be {action}.", ("whistleStatus", status), ("action", action));
 
     public static ProblemText WhistleChanged() => P(ProblemCodes.WhistleChanged, "The whistle changed meanwhile; reload it.");
+    public static ProblemText IdempotencyKeyReused(string whistleId) => P(
+        ProblemCodes.IdempotencyKeyReused, "This Idempotency-Key was used for another request; a retry repeats the same request, a new request takes a new key.", ("whistleId", whistleId));
 
     public static ProblemText MeetingNotScheduled(string status, string? more = null) =>
         P(ProblemCodes.MeetingNotScheduled, $"The meeting is {status}{more}.", ("meetingStatus", status));

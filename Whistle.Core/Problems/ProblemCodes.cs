@@ -101,6 +101,7 @@ public static class ProblemCodes
     public const string BranchAlreadyReported = "branch-already-reported";
     public const string WhistleNotResolved = "whistle-not-resolved";
     public const string WhistleChanged = "whistle-changed";
+    public const string IdempotencyKeyReused = "idempotency-key-reused";
     public const string MeetingNotScheduled = "meeting-not-scheduled";
     public const string MeetingNotStarted = "meeting-not-started";
     public const string SummonsAlreadyAnswered = "summons-already-answered";

@@ -139,6 +139,9 @@ public sealed class PostgreSqlDialect : SqlDialect
     /// <summary><c>= ANY(@Ids)</c>: Dapper hands Npgsql the list as one array parameter (it does not expand it).</summary>
     public override string InList(string column, string parameter) => $"{column} = ANY({parameter})";
 
+    /// <summary>One array parameter whatever its length: one statement.</summary>
+    public override int MaxListItems => int.MaxValue;
+
     /// <summary><c>NOTIFY channel</c>: queued by the transaction, delivered to every listener when it commits, dropped when it rolls back.</summary>
     public override string Wake(string channel) => $"NOTIFY {Channel(channel)};";
 

@@ -135,6 +135,34 @@ public abstract class SqlDialect
     /// </summary>
     public abstract string InList(string column, string parameter);
 
+    /// <summary>
+    /// The most items one <see cref="InList"/> parameter carries in one statement: where Dapper expands the list into a
+    /// parameter per item the database's limit on a statement's parameters, less room for the statement's others (SQL
+    /// Server: 2,100 per request); unbounded where the list is one array parameter (PostgreSQL).
+    /// </summary>
+    public abstract int MaxListItems { get; }
+
+    /// <summary>The items in chunks of at most <see cref="MaxListItems"/> (none for no items), each one statement's list.</summary>
+    public IEnumerable<IReadOnlyList<T>> ListChunks<T>(IEnumerable<T> items) => items.Chunk(MaxListItems);
+
+    /// <summary>
+    /// A read by a list (<see cref="InList"/>): the rows of <paramref name="sql"/> for every item, one statement per
+    /// chunk (<see cref="ListChunks{T}"/>), so that no statement passes the database's parameter limit whatever the list's
+    /// length; <paramref name="parameters"/> makes a statement's parameters from its chunk. The rows come chunk after chunk:
+    /// an order the statement gives holds within a chunk (group or sort across them where that matters).
+    /// </summary>
+    public async Task<List<TRow>> QueryListAsync<TRow>(
+        DbConnection connection, string sql, IEnumerable<string> items, Func<IReadOnlyList<string>, object> parameters, DbTransaction? transaction = null)
+    {
+        var rows = new List<TRow>();
+        foreach (var chunk in ListChunks(items))
+        {
+            rows.AddRange(await Dapper.SqlMapper.QueryAsync<TRow>(connection, sql, parameters(chunk), transaction));
+        }
+
+        return rows;
+    }
+
     // ---- Waking the other instances -------------------------------------------------------------------------------
 
     /// <summary>

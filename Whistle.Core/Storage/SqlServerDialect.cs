@@ -117,6 +117,9 @@ public sealed class SqlServerDialect : SqlDialect
 
     public override string InList(string column, string parameter) => $"{column} IN {parameter}";
 
+    /// <summary>SQL Server takes at most 2,100 parameters per request: 2,000 for a list leaves a hundred for the statement's others.</summary>
+    public override int MaxListItems => 2_000;
+
     /// <summary>Nothing: SQL Server cannot wake another process; its relays poll (<c>Whistle:Outbox:PollInterval</c>).</summary>
     public override string Wake(string channel) => string.Empty;
 

@@ -101,6 +101,9 @@ public sealed class SqliteDialect : SqlDialect
 
     public override string InList(string column, string parameter) => $"{column} IN {parameter}";
 
+    /// <summary>SQLite's host parameters (32,766 since 3.32, the bundled library's), less room for a statement's others.</summary>
+    public override int MaxListItems => 32_000;
+
     /// <summary>Nothing: SQLite cannot wake another process; its relays poll (<c>Whistle:Outbox:PollInterval</c>).</summary>
     public override string Wake(string channel) => string.Empty;
 

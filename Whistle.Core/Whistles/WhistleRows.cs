@@ -38,9 +38,6 @@ public sealed record WhistleRow
     /// <summary>The relation a work request was raised along (null for a township's whistle).</summary>
     public string? RelationId { get; init; }
 
-    /// <summary>The requesting organisation: the township, or (a work request) the department.</summary>
-    public string RequesterId => TownshipId;
-
     public bool IsCity => Level == WhistleLevel.City;
 
     public WhistleSummary ToSummary() => new(Id, Title, Status, TownshipId, MatterCode, Urgency, Level);
@@ -127,9 +124,7 @@ public static class WhistleRows
     public static Task<AssignmentRow?> GetAssignmentAsync(DbConnection connection, string id, DbTransaction? transaction = null) =>
         connection.QuerySingleOrDefaultAsync<AssignmentRow>(SelectAssignmentSql, new { Id = id }, transaction);
 
-    /// <summary>The assignments of several whistles, by whistle (the lists' second query).</summary>
+    /// <summary>The assignments of several whistles, by whistle (the lists' second query; one statement per chunk of ids, <see cref="SqlDialect.QueryListAsync{TRow}"/>).</summary>
     public static async Task<ILookup<string, AssignmentRow>> GetAssignmentsOfAsync(DbConnection connection, SqlDialect dialect, IReadOnlyCollection<string> whistleIds) =>
-        (whistleIds.Count == 0
-            ? []
-            : await connection.QueryAsync<AssignmentRow>(dialect.Sql(AssignmentsOfSql), new { Ids = whistleIds.ToList() })).ToLookup(a => a.WhistleId);
+        (await dialect.QueryListAsync<AssignmentRow>(connection, dialect.Sql(AssignmentsOfSql), whistleIds, ids => new { Ids = ids })).ToLookup(a => a.WhistleId);
 }

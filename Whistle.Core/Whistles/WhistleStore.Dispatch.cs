@@ -168,7 +168,7 @@ public sealed partial class WhistleStore
     private string? UnitName(AssignmentRow row) =>
         row.BranchId is null
             ? county.Catalog.FindAgency(row.AgencyCode)?.Name ?? county.Catalog.FindInstitution(row.AgencyCode)?.Name
-            : county.Catalog.FindBranch(row.BranchId)?.Name ?? (county.Catalog.FindUnit(row.BranchId) is { } u ? $"{u.Institution.Name}{county.Catalog.UnitName(u.Unit).Name}" : null);
+            : county.Catalog.FindBranch(row.BranchId)?.Name ?? county.Catalog.UnitDisplayName(row.BranchId);
 
     // ---- Reassignment and added units --------------------------------------------------------------------------------
 

@@ -215,23 +215,26 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         CancellationToken ct)
     {
         CommandResult<string>? refused = null;
+        WhistleRow? asked = null;
         try
         {
             var (whistleId, replayed) = await database.WriteAsync(
                 async unit =>
                 {
                     var (c, t) = (unit.Connection, unit.Transaction);
+                    refused = null;
+                    var now = time.GetUtcNow();
+                    var row = asked = make(now);
                     if (idempotencyKey is not null)
                     {
                         var existing = await c.ExecuteScalarAsync<string?>(FindIdempotencyKeySql, new { caller.UserName, Key = idempotencyKey }, t);
                         if (existing is not null)
                         {
+                            refused = await ReplayAsync(c, t, existing, row);
                             return (existing, true);
                         }
                     }
 
-                    var now = time.GetUtcNow();
-                    var row = make(now);
                     await InsertRaisedAsync(unit, row, extra, caller.Actor, null, now);
                     if (idempotencyKey is not null)
                     {
@@ -259,10 +262,31 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         catch (Exception ex) when (idempotencyKey is not null && database.IsUniqueViolation(ex))
         {
             // The same key raced in from a concurrent retry: answer with the whistle the first one made.
-            var first = await database.ReadAsync(c => c.ExecuteScalarAsync<string>(FindIdempotencyKeySql, new { caller.UserName, Key = idempotencyKey }), ct)
-                ?? throw new InvalidOperationException("The idempotency key vanished.", ex);
-            return new CommandResult<string>.Success(first, Replayed: true);
+            return await database.ReadAsync(
+                async c =>
+                {
+                    var first = await c.ExecuteScalarAsync<string>(FindIdempotencyKeySql, new { caller.UserName, Key = idempotencyKey })
+                        ?? throw new InvalidOperationException("The idempotency key vanished.", ex);
+                    return await ReplayAsync(c, null, first, asked!) ?? new CommandResult<string>.Success(first, Replayed: true);
+                },
+                ct);
         }
+    }
+
+    /// <summary>
+    /// A repeated <c>Idempotency-Key</c>: null when it repeats the request that made <paramref name="firstId"/> (its
+    /// answer is that whistle), a 409 <c>idempotency-key-reused</c> when the key comes with another request — never
+    /// a whistle the caller did not ask for. The same request: the same level, relation, matter (work item), urgency,
+    /// title, description, address and position.
+    /// </summary>
+    private static async Task<CommandResult<string>?> ReplayAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction? t, string firstId, WhistleRow asked)
+    {
+        var first = await WhistleRows.GetWhistleAsync(c, firstId, t);
+        var same = first is not null
+            && first.Level == asked.Level && first.RelationId == asked.RelationId && first.MatterCode == asked.MatterCode && first.Urgency == asked.Urgency
+            && first.Title == asked.Title && first.Description == asked.Description && first.Address == asked.Address
+            && first.Latitude == asked.Latitude && first.Longitude == asked.Longitude;
+        return same ? null : new CommandResult<string>.Conflict(Problem.IdempotencyKeyReused(firstId));
     }
 
     /// <summary>

@@ -18,6 +18,24 @@ public abstract class DataFixture : StorageFixture
     /// <summary>The finest difference between two moments the database keeps (SQLite's text and SQL Server's datetimeoffset(7): a tick).</summary>
     protected virtual TimeSpan TimeResolution => TimeSpan.FromTicks(1);
 
+    /// <summary>
+    /// A batch read by whistle ids longer than one statement's parameters may be (SQL Server 2,100, SQLite 32,766): read
+    /// in chunks by the dialect, each chunk's rows found.
+    /// </summary>
+    [Test]
+    public async Task Should_read_a_batch_of_more_whistle_ids_than_a_statement_takes_parameters()
+    {
+        var known = await Database.ReadAsync(c => c.QueryAsync<string>("SELECT whistle_id FROM assignments"), CancellationToken.None);
+        var ids = Enumerable.Range(0, 40_000).Select(i => $"absent-{i:D6}").Concat(known).ToList();
+        var assignments = await Database.ReadAsync(c => Whistle.Core.Whistles.WhistleRows.GetAssignmentsOfAsync(c, Database.Dialect, ids), CancellationToken.None);
+        var attachments = await Database.ReadAsync(c => Whistle.Core.Attachments.AttachmentStore.OfWhistlesAsync(c, Database.Dialect, ids), CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(assignments.Select(g => g.Key), Is.EquivalentTo(known.Distinct()), "every whistle's duties found, whichever chunk its id fell in");
+            Assert.That(attachments.Where(g => g.Key.StartsWith("absent-", StringComparison.Ordinal)), Is.Empty);
+        });
+    }
+
     [Test]
     public async Task Should_import_the_county_idempotently()
     {

@@ -98,6 +98,8 @@ public sealed partial class When_the_code_speaks_SQL
 
         public override ValueTask<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public override int MaxListItems => 3;
+
         public override string WithoutFlush(string statements) => $"/*without-flush*/ {statements}";
 
         public override string InList(string column, string parameter) => $"{column} /*in-list*/ = {parameter}";
@@ -209,6 +211,41 @@ public sealed class When_a_dialect_composes_a_statement
             Assert.That(sql, Does.Contain("UPDATE items SET v = @V WHERE k1 = @K1 AND k2 = @K2;"));
             Assert.That(sql, Does.Contain("IF @@ROWCOUNT = 0"));
             Assert.That(() => SqlDialect.For(DatabaseProvider.SqlServer).Upsert("items", "k1, v", "@K1", "k1", "v = 1"), Throws.ArgumentException);
+        });
+    }
+}
+
+/// <summary>
+/// A read by a list of ids (<c>SqlDialect.InList</c>) longer than a statement takes: SQL Server expands a list into one
+/// parameter per item and takes at most 2,100 per request, so the dialect cuts the list into chunks a statement takes;
+/// PostgreSQL passes one array, whatever its length.
+/// </summary>
+public sealed class When_a_list_is_longer_than_a_statement_takes
+{
+    private static readonly string[] Ids = Enumerable.Range(0, 4_500).Select(i => $"w-{i:D5}").ToArray();
+
+    [Test]
+    public void Should_cut_SQL_Servers_list_into_chunks_under_its_parameter_limit()
+    {
+        var chunks = SqlDialect.For(DatabaseProvider.SqlServer).ListChunks(Ids).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(chunks.Select(c => c.Count), Is.EqualTo(new[] { 2_000, 2_000, 500 }));
+            Assert.That(chunks.All(c => c.Count < 2_100), "each statement's list leaves room under the 2,100 parameters");
+            Assert.That(chunks.SelectMany(c => c), Is.EqualTo(Ids), "every id once, in order");
+        });
+    }
+
+    [Test]
+    public void Should_keep_SQLites_list_under_its_host_parameters_and_PostgreSQLs_whole()
+    {
+        var many = Enumerable.Range(0, 70_000).Select(i => $"w-{i:D5}").ToArray();
+        Assert.Multiple(() =>
+        {
+            Assert.That(SqlDialect.For(DatabaseProvider.Sqlite).ListChunks(many).Select(c => c.Count), Is.All.LessThanOrEqualTo(32_766));
+            Assert.That(SqlDialect.For(DatabaseProvider.Sqlite).ListChunks(many).Sum(c => c.Count), Is.EqualTo(70_000));
+            Assert.That(SqlDialect.For(DatabaseProvider.PostgreSql).ListChunks(many).Select(c => c.Count), Is.EqualTo(new[] { 70_000 }));
+            Assert.That(SqlDialect.For(DatabaseProvider.SqlServer).ListChunks(Array.Empty<string>()), Is.Empty, "no ids, no statement");
         });
     }
 }

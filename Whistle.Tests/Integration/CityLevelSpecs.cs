@@ -182,6 +182,26 @@ public sealed class When_a_department_asks_an_institution(string mode)
     }
 
     [Test]
+    public async Task Should_answer_409_when_an_idempotency_key_comes_again_with_another_work_request()
+    {
+        using var department = await _system.SignInAsync("department.city-ndrc");
+        var key = new Dictionary<string, string> { ["Idempotency-Key"] = Guid.NewGuid().ToString() };
+        var (first, raised, _) = await department.PostAsync("/api/work-requests", Request(title: "归集上月行政许可信息"), key);
+        Assert.That(first, Is.EqualTo(HttpStatusCode.Created), raised?.ToJsonString());
+        var (again, replayed, _) = await department.PostAsync("/api/work-requests", Request(title: "归集上月行政许可信息"), key);
+        var (other, problem, _) = await department.PostAsync("/api/work-requests", Request(title: "归集本季度信用承诺信息"), key);
+        Assert.Multiple(() =>
+        {
+            Assert.That(again, Is.EqualTo(HttpStatusCode.Created), "the same request again: the first work request");
+            Assert.That(replayed!.Str("id"), Is.EqualTo(raised!.Str("id")));
+            Assert.That(other, Is.EqualTo(HttpStatusCode.Conflict), "the key of another request: refused, not answered with a work request it did not ask for");
+            Assert.That(problem?.Str("code"), Is.EqualTo("idempotency-key-reused"), problem?.ToJsonString());
+        });
+        var (_, list, _) = await department.GetAsync("/api/whistles?status=all&pageSize=100&level=city");
+        Assert.That(list!["items"]!.AsArray().Count(w => w!.Str("title") == "归集本季度信用承诺信息"), Is.Zero, "nothing raised for the refused request");
+    }
+
+    [Test]
     public async Task Should_show_each_role_only_its_part_of_the_city()
     {
         static async Task<JsonNode> City(WhistleClient client)

@@ -32,12 +32,16 @@ public sealed class When_something_arrives_twice(string mode)
         var key = new Dictionary<string, string> { ["Idempotency-Key"] = Guid.NewGuid().ToString() };
         var first = await township.RaiseAsync(WhistleClient.Raise("燃气泄漏", "gas-safety", "emergency"), key);
         var (status, second, _) = await township.PostAsync("/api/whistles", WhistleClient.Raise("燃气泄漏", "gas-safety", "emergency"), key);
-        var concurrent = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => township.PostAsync("/api/whistles", WhistleClient.Raise(), key)));
+        var concurrent = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => township.PostAsync("/api/whistles", WhistleClient.Raise("燃气泄漏", "gas-safety", "emergency"), key)));
+        // The key again with another request (a client bug, not a retry): refused, never answered with the first whistle.
+        var (reused, problem, _) = await township.PostAsync("/api/whistles", WhistleClient.Raise(), key);
         Assert.Multiple(() =>
         {
             Assert.That(status, Is.EqualTo(HttpStatusCode.Created));
             Assert.That(second!.Str("id"), Is.EqualTo(first.Str("id")));
             Assert.That(concurrent.Select(r => r.Body!.Str("id")), Is.All.EqualTo(first.Str("id")));
+            Assert.That(reused, Is.EqualTo(HttpStatusCode.Conflict), problem?.ToJsonString());
+            Assert.That(problem?.Str("code"), Is.EqualTo("idempotency-key-reused"));
         });
 
         var (_, list, _) = await township.GetAsync("/api/whistles?status=all&pageSize=100");

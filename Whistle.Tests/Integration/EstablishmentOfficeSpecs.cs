@@ -477,3 +477,81 @@ public sealed class When_two_relations_of_one_institution_share_a_department(str
         });
     }
 }
+
+/// <summary>
+/// "One open follow-up per relation" against a race: two requests of the office for the same relation at once make one
+/// follow-up; the other is answered with the existing conflict (409 <c>follow-up-open</c>). On PostgreSQL the race is
+/// forced: a table lock the spec holds lets both requests read "none open" and then wait at their insert, both at
+/// once. On SQLite (one writer at a time) the two requests are simply sent together.
+/// </summary>
+[TestFixture("sqlite")]
+[TestFixture("postgresql")]
+[NonParallelizable]
+public sealed class When_two_follow_ups_of_one_relation_race(string database)
+{
+    private WhistleSystem _system = null!;
+
+    [OneTimeSetUp]
+    public async Task Start() => _system = await WhistleSystem.EmbeddedAsync(database: database);
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        if (_system is not null) await _system.DisposeAsync();
+    }
+
+    [Test]
+    public async Task Should_make_one_follow_up_and_answer_the_other_with_follow_up_open()
+    {
+        using var office = await _system.SignInAsync("establishment-office");
+        var request = new { relationId = "construction-guidance", dueAt = DateTimeOffset.UtcNow.AddDays(3), note = "请补齐议事规则和公文流转制度" };
+        (HttpStatusCode Status, JsonNode? Body)[] answers;
+        if (database == "postgresql")
+        {
+            await using var holder = await _system.Database.OpenAsync(CancellationToken.None);
+            await using var hold = await holder.BeginTransactionAsync();
+            await using (var lockTable = holder.CreateCommand())
+            {
+                lockTable.Transaction = hold;
+                lockTable.CommandText = "LOCK TABLE mechanism_followups IN SHARE MODE;";
+                await lockTable.ExecuteNonQueryAsync();
+            }
+
+            var racing = Enumerable.Range(0, 2).Select(async _ => { var (s, b, _) = await office.PostAsync("/api/city/follow-ups", request); return (s, b); }).ToArray();
+            // Both have looked for an open follow-up (reads pass the lock) and wait at their insert.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (await WaitingInsertsAsync() < 2)
+            {
+                Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "both requests should reach their insert");
+                Assert.That(racing.Where(t => t.IsCompleted), Is.Empty, "no request answers while the table is held");
+                await Task.Delay(50);
+            }
+
+            await hold.CommitAsync();
+            answers = await Task.WhenAll(racing);
+        }
+        else
+        {
+            answers = await Task.WhenAll(Enumerable.Range(0, 2).Select(async _ => { var (s, b, _) = await office.PostAsync("/api/city/follow-ups", request); return (s, b); }));
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(answers.Select(a => a.Status).Order().ToArray(), Is.EqualTo(new[] { HttpStatusCode.Created, HttpStatusCode.Conflict }.Order().ToArray()),
+                string.Join(" | ", answers.Select(a => a.Body?.ToJsonString())));
+            var refused = answers.FirstOrDefault(a => a.Status == HttpStatusCode.Conflict).Body;
+            Assert.That(refused?.Str("code"), Is.EqualTo(ProblemCodes.FollowUpOpen));
+        });
+        var open = await _system.Database.ReadAsync(
+            c => Dapper.SqlMapper.ExecuteScalarAsync<long>(c, "SELECT COUNT(*) FROM mechanism_followups WHERE relation_id = 'construction-guidance' AND status <> 'closed';"),
+            CancellationToken.None);
+        Assert.That(open, Is.EqualTo(1), "one open follow-up per relation, in the database");
+    }
+
+    private Task<long> WaitingInsertsAsync() =>
+        _system.Database.ReadAsync(
+            c => Dapper.SqlMapper.ExecuteScalarAsync<long>(
+                c,
+                "SELECT COUNT(*) FROM pg_locks l JOIN pg_class t ON t.oid = l.relation WHERE NOT l.granted AND t.relname = 'mechanism_followups';"),
+            CancellationToken.None);
+}

@@ -1138,6 +1138,7 @@ const en: Messages<typeof zhCN> = {
     'branch-already-reported': 'A unit has already reported; the whistle can no longer be cancelled',
     'whistle-not-resolved': 'The whistle is “{whistleStatus}”; only a resolved whistle can be {action}',
     'whistle-changed': 'The whistle changed meanwhile; reload it',
+    'idempotency-key-reused': 'This request key was already used for another request; send it again as a new request',
     'meeting-not-scheduled': 'The meeting is “{meetingStatus}”; this can no longer be done',
     'meeting-not-started': 'The meeting has not begun (it begins at {startsAt}); record it once it has',
     'summons-already-answered': 'The summons was already answered ({summonsStatus})',

@@ -1134,6 +1134,7 @@ const zhCN = {
     'branch-already-reported': '已有单位报到，不能再撤销',
     'whistle-not-resolved': '吹哨当前为“{whistleStatus}”，只有已全部办结的吹哨才能{action}',
     'whistle-changed': '吹哨已被更新，请刷新后重试',
+    'idempotency-key-reused': '该请求标识已用于另一次提交，请作为新的提交重新发送',
     'meeting-not-scheduled': '会议当前为“{meetingStatus}”，不能再进行此操作',
     'meeting-not-started': '会议尚未开始（{startsAt} 开始），开始后才能登记',
     'summons-already-answered': '该召集已答复（{summonsStatus}）',
