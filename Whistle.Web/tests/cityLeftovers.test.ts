@@ -127,3 +127,79 @@ describe("a township's limits on the raise form", () => {
     expect(limitDuration(90, 'en')).toMatch(/^1\s?h/)
   })
 })
+
+import { convenesJointMeetings, jointDecisionTargets, jointPartners } from '../src/lib/jointMeetings'
+import { decisionInputs, emptyMeetingForm, isOrganizer, ownsSummons, scheduleRequest, summonsInInbox } from '../src/lib/meetings'
+
+const JOINT_CITY = {
+  id: 'yunzhou', name: '云州市', nameEn: 'Yunzhou',
+  departments: [],
+  institutions: [
+    { id: 'credit-center', name: '市信用中心', nameEn: 'Credit', agencyCode: null, units: [{ id: 'credit-center.data', kind: 'office', name: '数据归集科', nameEn: 'Data', branchId: null, townshipId: null }] },
+    { id: 'inspection-center', name: '市检验检测中心', nameEn: 'Inspection', agencyCode: null, units: [] },
+  ],
+  relations: [
+    { id: 'ndrc-credit', name: '信用协作', nameEn: 'Credit', institutionId: 'credit-center', institutionName: '市信用中心', institutionNameEn: 'Credit',
+      departments: [{ departmentId: 'city-ndrc', departmentName: '市发展改革委', departmentNameEn: 'NDRC', role: 'lead' }] },
+    { id: 'inspection-guidance', name: '检验指导', nameEn: 'Inspection', institutionId: 'inspection-center', institutionName: '市检验检测中心', institutionNameEn: 'Inspection',
+      departments: [
+        { departmentId: 'city-market', departmentName: '市市场监督管理局', departmentNameEn: 'Market', role: 'lead' },
+        { departmentId: 'city-ndrc', departmentName: '市发展改革委', departmentNameEn: 'NDRC', role: 'member' },
+      ] },
+  ],
+} as unknown as City
+
+describe('joint meetings (联席会议) of the city roles', () => {
+  const ndrc = { role: 'department' as const, orgId: 'city-ndrc' }
+  const inspection = { role: 'institution' as const, orgId: 'inspection-center' }
+  const office = { role: 'institution' as const, orgId: 'credit-center.data' }
+
+  it("offers the convener's relation partners: a department its institutions, an institution its departments; an office convenes none", () => {
+    expect(jointPartners(ndrc, JOINT_CITY).map((p) => p.id)).toEqual(['credit-center', 'inspection-center'])
+    expect(jointPartners(inspection, JOINT_CITY).map((p) => p.id)).toEqual(['city-market', 'city-ndrc'])
+    expect(convenesJointMeetings(ndrc, JOINT_CITY)).toBe(true)
+    expect(convenesJointMeetings(inspection, JOINT_CITY)).toBe(true)
+    expect(convenesJointMeetings(office, JOINT_CITY)).toBe(false)
+  })
+
+  it('sends the chosen partners as institutionIds or departmentIds, never as county units', () => {
+    const form = { ...emptyMeetingForm(Date.parse('2026-11-30T00:00:00Z')), title: '季度会商', place: '三楼', agencyCodes: ['credit-center', 'credit-center'] }
+    const byDepartment = scheduleRequest(form, 'department')
+    expect(byDepartment.institutionIds).toEqual(['credit-center'])
+    expect(byDepartment.agencyCodes).toEqual([])
+    expect(byDepartment.departmentIds).toBeUndefined()
+    const byInstitution = scheduleRequest({ ...form, agencyCodes: ['city-ndrc'] }, 'institution')
+    expect(byInstitution.departmentIds).toEqual(['city-ndrc'])
+    expect(byInstitution.agencyCodes).toEqual([])
+    expect(scheduleRequest({ ...form, agencyCodes: ['urban-management'] }, 'township').agencyCodes).toEqual(['urban-management'])
+  })
+
+  it('knows the convener as organizer and each summoned department or institution as the one answering its summons', () => {
+    const m = { townshipId: 'city-ndrc', convenerKind: 'department' }
+    expect(isOrganizer(ndrc, m)).toBe(true)
+    expect(isOrganizer({ role: 'township', orgId: 'city-ndrc' }, m)).toBe(false)
+    const s = { agencyCode: 'credit-center', branchId: null, participantKind: 'institution' }
+    expect(ownsSummons({ role: 'institution', orgId: 'credit-center' }, s)).toBe(true)
+    expect(ownsSummons({ role: 'agency', orgId: 'credit-center' }, s)).toBe(false)
+    expect(ownsSummons(office, s)).toBe(false)
+    expect(ownsSummons({ role: 'department', orgId: 'city-ndrc' }, { agencyCode: 'city-ndrc', branchId: null, participantKind: 'department' })).toBe(true)
+    const meeting = { summons: [{ ...s, id: 's1' }, { agencyCode: 'urban-management', branchId: null, participantKind: 'unit', id: 's2' }] }
+    expect(summonsInInbox({ role: 'institution', orgId: 'credit-center' }, meeting as never).map((x) => x.id)).toEqual(['s1'])
+  })
+
+  it("decides along a relation between the convener and a participant: the institution or one of its offices, as a work request", () => {
+    const meeting = { townshipId: 'city-ndrc', convenerKind: 'department', summons: [{ agencyCode: 'credit-center' }] }
+    const targets = jointDecisionTargets(meeting as never, JOINT_CITY)
+    expect(targets.map((x) => x.value)).toEqual(['ndrc-credit', 'ndrc-credit|credit-center.data'])
+    const inputs = decisionInputs(
+      [
+        { text: ' 按月报送 ', agencyCode: 'ndrc-credit', dueAt: '2026-12-10T18:00' },
+        { text: '数据归集', agencyCode: 'ndrc-credit|credit-center.data', dueAt: '2026-12-10T18:00' },
+      ],
+      true,
+    )
+    expect(inputs[0]).toEqual({ text: '按月报送', relationId: 'ndrc-credit', dueAt: '2026-12-10T10:00:00.000Z' })
+    expect(inputs[1]).toMatchObject({ relationId: 'ndrc-credit', unitId: 'credit-center.data' })
+    expect(inputs[1]).not.toHaveProperty('agencyCode')
+  })
+})
