@@ -116,6 +116,7 @@ public sealed class When_the_city_level_shows_in_every_workspace
         await Expect(Card(page, "whistles-row", _townshipWhistle)).ToHaveCountAsync(1);
         await Expect(Card(page, "whistles-row", _cityRequest)).ToHaveCountAsync(0);
         await Expect(page.Locator("[data-testid=whistles-row][data-level=city]")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("whistles-criteria")).ToContainTextAsync("乡镇（吹哨报到）");
         await BrowserSession.ScreenshotAsync(page, "leftovers-assessment-drilldown-desktop");
         await page.Context.CloseAsync();
     }
@@ -187,8 +188,8 @@ public sealed class When_the_city_level_shows_in_every_workspace
         await Expect(units).ToHaveAttributeAsync("data-chosen", "credit-center,inspection-center");
         await clerk.GetByTestId("meeting-unit-option-inspection-center").ClickAsync();
         await Expect(units).ToHaveAttributeAsync("data-chosen", "credit-center");
-        await clerk.GetByTestId("meeting-title").Locator("input").FillAsync("一季度信用体系建设联席会议");
-        await clerk.GetByTestId("meeting-place").Locator("input").FillAsync("市发展改革委 3 楼会议室");
+        await clerk.GetByTestId("meeting-title").FillAsync("一季度信用体系建设联席会议");
+        await clerk.GetByTestId("meeting-place").FillAsync("市发展改革委 3 楼会议室");
         await BrowserSession.ScreenshotAsync(clerk, "leftovers-joint-meeting-form-phone");
         await clerk.GetByTestId("meeting-submit").ClickAsync();
         await clerk.WaitForURLAsync(new Regex("/meetings/"));
@@ -202,7 +203,7 @@ public sealed class When_the_city_level_shows_in_every_workspace
         var summons = duty.Locator($"[data-testid=summons-item][data-meeting-id='{meetingId}']");
         await Expect(summons).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await Expect(summons.GetByTestId("summons-convener")).ToContainTextAsync("市发展改革委");
-        await summons.GetByTestId("summons-attendee").Locator("input").FillAsync("王科长");
+        await summons.GetByTestId("summons-attendee").FillAsync("王科长");
         await summons.GetByTestId("summons-confirm").ClickAsync();
         await Expect(summons).ToHaveAttributeAsync("data-status", "confirmed", new() { Timeout = BrowserSession.Live });
         await BrowserSession.ScreenshotAsync(duty, "leftovers-joint-meeting-summons-desktop");
@@ -243,7 +244,7 @@ public sealed class When_the_city_level_shows_in_every_workspace
         // An empty reply is refused in place; then the reply goes, and the office reads it.
         await row.GetByTestId("follow-up-reply-send").ClickAsync();
         await Expect(row.GetByTestId("follow-up-reply-text-error")).ToHaveTextAsync("请填写回复内容");
-        await row.GetByTestId("follow-up-reply-text").Locator("textarea").FillAsync("议事规则已起草，12 月 10 日前提交局务会审定后登记。");
+        await row.GetByTestId("follow-up-reply-text").FillAsync("议事规则已起草，12 月 10 日前提交局务会审定后登记。");
         await row.ScrollIntoViewIfNeededAsync();
         await BrowserSession.ScreenshotAsync(clerk, "leftovers-follow-up-reply-phone");
         await row.GetByTestId("follow-up-reply-send").ClickAsync();

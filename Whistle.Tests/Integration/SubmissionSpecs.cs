@@ -268,7 +268,7 @@ public sealed class When_an_institution_submits_to_its_departments(string databa
         Assert.Multiple(() =>
         {
             Assert.That(inList["townshipOpinion"]!.Str("answer"), Is.EqualTo("agree"));
-            Assert.That(inList["townshipOpinion"]!.Str("recommendationId"), Is.EqualTo(consultation.Str("id")));
+            Assert.That(inList["townshipOpinion"]!.Str("recommendationId"), Is.EqualTo(consultation!.Str("id")));
         });
 
         var foreign = await institution.PostAsync("/api/submissions", new
