@@ -203,6 +203,8 @@ public sealed class When_the_city_level_shows_in_every_workspace
         var summons = duty.Locator($"[data-testid=summons-item][data-meeting-id='{meetingId}']");
         await Expect(summons).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await Expect(summons.GetByTestId("summons-convener")).ToContainTextAsync("市发展改革委");
+        await Expect(summons.Locator(".role-pill")).ToHaveTextAsync("定期会商");
+        await Expect(duty.GetByTestId("nav-meetings")).ToHaveTextAsync("联席会议");
         await summons.GetByTestId("summons-attendee").FillAsync("王科长");
         await summons.GetByTestId("summons-confirm").ClickAsync();
         await Expect(summons).ToHaveAttributeAsync("data-status", "confirmed", new() { Timeout = BrowserSession.Live });

@@ -98,6 +98,7 @@ const en: typeof city = {
     hint: 'Departments and institutions consult regularly: a department convenes the institutions it has relations with, an institution the departments it serves or is guided by; each decision is sent as a work request.',
     pill: 'Joint meeting',
     convener: 'Convened by',
+    kinds: { regular: 'Regular consultation', 'ad-hoc': 'Special consultation', 'on-site': 'On-site consultation' },
     units: 'Participants',
     unitsHintDepartment: 'Tick the institutions your department has relations with',
     unitsHintInstitution: 'Tick the departments your institution serves or is guided by',

@@ -73,6 +73,11 @@ export function jointDecisionTargets(m: Pick<Meeting, 'townshipId' | 'summons'> 
   return out
 }
 
+/** The message key of a meeting's kind: a joint meeting's in the city's words (定期会商…), a township's as before. */
+export function meetingKindKey(kind: string, joint: boolean): string {
+  return `${joint ? 'city.joint.kinds' : 'meeting.kinds'}.${kind}`
+}
+
 /** Is this a joint meeting (convened by a department or an institution)? */
 export function isJointMeeting(m: { convenerKind?: string | null } | null | undefined): boolean {
   return m?.convenerKind === 'department' || m?.convenerKind === 'institution'
