@@ -247,6 +247,7 @@ public sealed class When_the_city_level_shows_in_every_workspace
         await row.GetByTestId("follow-up-reply-send").ClickAsync();
         await Expect(row.GetByTestId("follow-up-reply-text-error")).ToHaveTextAsync("请填写回复内容");
         await row.GetByTestId("follow-up-reply-text").FillAsync("议事规则已起草，12 月 10 日前提交局务会审定后登记。");
+        await Expect(row.GetByTestId("follow-up-reply-text-error")).ToHaveCountAsync(0);
         await row.ScrollIntoViewIfNeededAsync();
         await BrowserSession.ScreenshotAsync(clerk, "leftovers-follow-up-reply-phone");
         await row.GetByTestId("follow-up-reply-send").ClickAsync();
