@@ -128,7 +128,7 @@ describe("a township's limits on the raise form", () => {
   })
 })
 
-import { convenesJointMeetings, jointDecisionTargets, jointPartners } from '../src/lib/jointMeetings'
+import { convenesJointMeetings, isJointMeeting, jointDecisionTargets, jointPartners, meetingKindKey } from '../src/lib/jointMeetings'
 import { decisionInputs, emptyMeetingForm, isOrganizer, ownsSummons, scheduleRequest, summonsInInbox } from '../src/lib/meetings'
 
 const JOINT_CITY = {
@@ -201,5 +201,12 @@ describe('joint meetings (联席会议) of the city roles', () => {
     expect(inputs[0]).toEqual({ text: '按月报送', relationId: 'ndrc-credit', dueAt: '2026-12-10T10:00:00.000Z' })
     expect(inputs[1]).toMatchObject({ relationId: 'ndrc-credit', unitId: 'credit-center.data' })
     expect(inputs[1]).not.toHaveProperty('agencyCode')
+  })
+
+  it("names a joint meeting's kind in the city's words and a township's as before", () => {
+    expect(isJointMeeting({ convenerKind: 'department' })).toBe(true)
+    expect(isJointMeeting({ convenerKind: 'township' })).toBe(false)
+    expect(meetingKindKey('regular', true)).toBe('city.joint.kinds.regular')
+    expect(meetingKindKey('regular', false)).toBe('meeting.kinds.regular')
   })
 })
