@@ -27,7 +27,7 @@ public static class CityApi
                 if (caller.Role is Roles.Branch or Roles.Agency && CityViews.LinkedInstitution(county.Catalog, caller) is null) return TypedResults.Forbid();
                 return CityViews.For(county.Catalog, caller) is { } city ? TypedResults.Ok(city) : Whistle.Api.Whistles.CommandResults.NotFoundProblem();
             })
-            .WithName("GetCity").WithSummary("The city's organisation and the relations the caller may read (a county branch or agency: only when linked to an institution).");
+            .WithName("GetCity").WithSummary("The city's organisation and the relations the caller may read.");
         api.MapGet("/relations/{id}", Results<Ok<RelationDto>, ProblemHttpResult> (string id, HttpContext http, CountyCatalogHolder county) =>
             county.Catalog.FindRelation(id) is { } r && CityViews.CanSee(county.Catalog, CurrentUser.From(http), r)
                 ? TypedResults.Ok(CityViews.Relation(county.Catalog, r))
