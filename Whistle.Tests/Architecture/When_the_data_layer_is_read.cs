@@ -3,7 +3,7 @@ using Dapper;
 using Microsoft.Data.Sqlite;
 using Whistle.Core.Options;
 using Whistle.Core.Storage;
-using Whistle.Tests.Security;
+using Whistle.Tests.Support;
 
 namespace Whistle.Tests.Architecture;
 

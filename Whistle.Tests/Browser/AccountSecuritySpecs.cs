@@ -10,38 +10,24 @@ namespace Whistle.Tests.Browser;
 
 /// <summary>身份鉴别 in the browser: an administrator enrols a second factor and then signs in with a code; an expired password is changed first.</summary>
 [NonParallelizable]
-public sealed class When_an_account_secures_itself_in_the_browser
+public sealed class When_an_account_secures_itself_in_the_browser : BrowserFixture
 {
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
-    private WhistleSystem _system = null!;
-    private BrowserSession _browser = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _browser = await BrowserSession.LaunchAsync();
-        _system = await WhistleSystem.EmbeddedAsync(s => s.AddSingleton<TimeProvider>(_clock));
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.DisposeAsync();
-        if (_system is not null) await _system.DisposeAsync();
-    }
+    protected override TimeProvider Clock => _clock;
 
     private async Task CreateAsync(string userName, string role, string org, string password)
     {
-        using var supervisor = await _system.SignInAsync("secadmin");
+        using var supervisor = await Server.SignInAsync("secadmin");
         var (status, body, _) = await supervisor.PostAsync("/api/users", new { userName, displayName = "测试账号", role, orgId = org, password });
         Assert.That(status, Is.EqualTo(System.Net.HttpStatusCode.Created), body?.ToJsonString());
     }
 
     private async Task<IPage> PageAsync()
     {
-        var context = await _browser.Browser.NewContextAsync(new BrowserNewContextOptions
+        var context = await Chromium.Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = _system.Api.ToString().TrimEnd('/'), ViewportSize = BrowserSession.Desktop, Locale = "zh-CN", TimezoneId = "Asia/Shanghai",
+            BaseURL = Server.Api.ToString().TrimEnd('/'), ViewportSize = BrowserSession.Desktop, Locale = "zh-CN", TimezoneId = "Asia/Shanghai",
         });
         context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();
@@ -68,17 +54,17 @@ public sealed class When_an_account_secures_itself_in_the_browser
         await SignInAsync(page, "zhang.admin", "Zhang-Admin-2026");
 
         // The role requires a second factor: the page to enrol it, and no other.
-        await page.WaitForURLAsync(new Regex("/account\\?force=second-factor"));
+        await page.WaitForAddressAsync(new Regex("/account\\?force=second-factor"));
         await Expect(page.GetByTestId("account-force-second-factor")).ToBeVisibleAsync();
         await page.GotoAsync("/board");
-        await page.WaitForURLAsync(new Regex("/account"));
+        await page.WaitForAddressAsync(new Regex("/account"));
         await page.GetByTestId("account-factor-start").ClickAsync();
         await Expect(page.GetByTestId("account-qr")).ToBeVisibleAsync();
         var secret = (await page.GetByTestId("account-secret").InnerTextAsync()).Trim();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Shot("account-enrol-second-factor") });
         await page.GetByTestId("account-factor-code").FillAsync(Code(secret));
         await page.GetByTestId("account-factor-confirm").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/board"));
+        await page.WaitForAddressAsync(new Regex("/board"));
         await page.Locator("[data-testid=connection-state][data-state=connected]").WaitForAsync();
 
         // Signed out and in again: the password, then the code.
@@ -91,7 +77,7 @@ public sealed class When_an_account_secures_itself_in_the_browser
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Shot("login-second-factor") });
         await page.GetByTestId("login-code").FillAsync(Code(secret, 1)); // the next step's code: the current one was used
         await page.GetByTestId("login-code-submit").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/board"));
+        await page.WaitForAddressAsync(new Regex("/board"));
         await page.Locator("[data-testid=connection-state][data-state=connected]").WaitForAsync();
     }
 
@@ -102,7 +88,7 @@ public sealed class When_an_account_secures_itself_in_the_browser
         _clock.Advance(TimeSpan.FromDays(91));
         var page = await PageAsync();
         await SignInAsync(page, "li.township", "Bai-Yun-duty-1");
-        await page.WaitForURLAsync(new Regex("/account\\?force=password"));
+        await page.WaitForAddressAsync(new Regex("/account\\?force=password"));
         await Expect(page.GetByTestId("account-force-password")).ToBeVisibleAsync();
         await page.GetByTestId("account-current-password").FillAsync("Bai-Yun-duty-1");
         await page.GetByTestId("account-new-password").FillAsync("password");
@@ -113,7 +99,7 @@ public sealed class When_an_account_secures_itself_in_the_browser
         await page.GetByTestId("account-new-password").FillAsync("Bai-Yun-duty-2");
         await page.GetByTestId("account-repeat-password").FillAsync("Bai-Yun-duty-2");
         await page.GetByTestId("account-password-submit").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/township"));
+        await page.WaitForAddressAsync(new Regex("/township"));
         await page.Locator("[data-testid=connection-state][data-state=connected]").WaitForAsync();
     }
 }

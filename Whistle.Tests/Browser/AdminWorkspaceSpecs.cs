@@ -9,32 +9,15 @@ namespace Whistle.Tests.Browser;
 /// trail — with no live connection and no business page.
 /// </summary>
 [NonParallelizable]
-public sealed class When_the_administrators_work_in_the_browser
+public sealed class When_the_administrators_work_in_the_browser : BrowserFixture
 {
-    private WhistleSystem _system = null!;
-    private BrowserSession _browser = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _browser = await BrowserSession.LaunchAsync();
-        _system = await WhistleSystem.EmbeddedAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.DisposeAsync();
-        if (_system is not null) await _system.DisposeAsync();
-    }
-
     [Test]
     public async Task Should_give_each_administrator_its_own_page_and_nothing_of_the_business()
     {
         // The system administrator keeps two things of its own: the whistle list and (issue 13) the notice channels.
         foreach (var (user, page, nav, pages) in new[] { ("sysadmin", "whistle-list-page", "nav-whistle-list", 2), ("secadmin", "accounts-page", "nav-accounts", 1), ("auditadmin", "audit-page", "nav-audit", 1) })
         {
-            var p = await _browser.SignInAsync(_system.Api, user, BrowserSession.Desktop);
+            var p = await Chromium.SignInAsync(Server.Api, user, BrowserSession.Desktop);
             await p.GetByTestId(page).WaitForAsync();
             await Expect(p.Locator("nav.main-nav a")).ToHaveCountAsync(pages);
             await Expect(p.GetByTestId(nav)).ToBeVisibleAsync();
@@ -48,7 +31,7 @@ public sealed class When_the_administrators_work_in_the_browser
     [Test]
     public async Task Should_let_the_security_administrator_open_an_account()
     {
-        var page = await _browser.SignInAsync(_system.Api, "secadmin", BrowserSession.Desktop);
+        var page = await Chromium.SignInAsync(Server.Api, "secadmin", BrowserSession.Desktop);
         await Expect(page.GetByTestId("account-row")).Not.ToHaveCountAsync(0);
         await page.GetByTestId("account-new").ClickAsync();
         await page.GetByTestId("account-user").FillAsync("zhao.liu");
@@ -67,7 +50,7 @@ public sealed class When_the_administrators_work_in_the_browser
     [Test]
     public async Task Should_let_the_audit_administrator_read_apart_export_and_verify_the_trail()
     {
-        var page = await _browser.SignInAsync(_system.Api, "auditadmin", BrowserSession.Desktop);
+        var page = await Chromium.SignInAsync(Server.Api, "auditadmin", BrowserSession.Desktop);
         await page.GetByTestId("audit-kind-sign-ins").ClickAsync();
         await Expect(page.Locator("[data-testid=audit-entry][data-action='signed-in']").First).ToBeVisibleAsync();
         await page.GetByTestId("audit-verify").ClickAsync();

@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using Whistle.Tests.Support;
 
 namespace Whistle.Tests.Browser;
 
@@ -50,6 +51,12 @@ public sealed class BrowserSession : IAsyncDisposable
     public static readonly ViewportSize Desktop = new() { Width = 1366, Height = 860 };
 
     public static readonly ViewportSize Phone = new() { Width = 360, Height = 780 };
+
+    /// <summary>
+    /// A larger phone (390 × 844): the pages whose layout checks (a column in view, a panel on the first screen) and
+    /// README pictures were made on it.
+    /// </summary>
+    public static readonly ViewportSize Phone390 = new() { Width = 390, Height = 844 };
 
     /// <summary>How long a page may take to show what another page's action pushed to it (a busy two-core machine).</summary>
     public const float Live = 20_000;
@@ -104,25 +111,10 @@ public sealed class BrowserSession : IAsyncDisposable
         {
             var configured = Environment.GetEnvironmentVariable("WHISTLE_SCREENSHOTS");
             var folder = string.IsNullOrWhiteSpace(configured)
-                ? Path.Combine(RepositoryRoot, ".artifacts", "test-results", "screenshots")
-                : Path.GetFullPath(configured, RepositoryRoot);
+                ? Path.Combine(Repository.Root, ".artifacts", "test-results", "screenshots")
+                : Path.GetFullPath(configured, Repository.Root);
             Directory.CreateDirectory(folder);
             return folder;
-        }
-    }
-
-    /// <summary>The folder that holds Whistle.sln (the tests run from its bin folder).</summary>
-    public static string RepositoryRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Whistle.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            return dir?.FullName ?? AppContext.BaseDirectory;
         }
     }
 
@@ -155,4 +147,18 @@ public sealed class BrowserSession : IAsyncDisposable
         await Browser.DisposeAsync();
         Playwright.Dispose();
     }
+}
+
+/// <summary>What the browser specs wait for on a page.</summary>
+public static class PageWaits
+{
+    /// <summary>
+    /// Until the page's address matches <paramref name="address"/> (within <see cref="BrowserSession.Live"/>), asked of
+    /// the page itself, again and again. Not <c>IPage.WaitForURLAsync</c>: the .NET client compares the address it last
+    /// heard of, then subscribes to the next navigation — a router push whose event arrives between the two is never
+    /// seen and the wait runs out on a page that is already there ("waiting for navigation until Load"; three full runs
+    /// failed that way, each in a different spec, each passing alone).
+    /// </summary>
+    public static Task WaitForAddressAsync(this IPage page, System.Text.RegularExpressions.Regex address) =>
+        Assertions.Expect(page).ToHaveURLAsync(address, new() { Timeout = BrowserSession.Live });
 }

@@ -13,25 +13,22 @@ namespace Whistle.Tests.Browser;
 /// department sees its own ranking only. Screenshots to the results folder.
 /// </summary>
 [NonParallelizable]
-public sealed class When_the_supervisor_assesses_the_city
+public sealed class When_the_supervisor_assesses_the_city : BrowserFixture
 {
-    private const float Live = 20_000;
-
     private readonly ShiftedClock _clock = new();
-    private WhistleSystem _system = null!;
-    private BrowserSession _browser = null!;
+
     private readonly Dictionary<string, string> _requests = [];
 
+    protected override TimeProvider Clock => _clock;
+
     [OneTimeSetUp]
-    public async Task Start()
+    public async Task Seed()
     {
-        _browser = await BrowserSession.LaunchAsync();
-        _system = await WhistleSystem.EmbeddedAsync(s => s.AddSingleton<TimeProvider>(_clock));
-        using var ndrc = await _system.SignInAsync("department.city-ndrc");
-        using var agriculture = await _system.SignInAsync("department.city-agriculture");
-        using var data = await _system.SignInAsync("office.credit-center.data");
-        using var price = await _system.SignInAsync("office.inspection-center.price");
-        using var food = await _system.SignInAsync("office.inspection-center.food");
+        using var ndrc = await Server.SignInAsync("department.city-ndrc");
+        using var agriculture = await Server.SignInAsync("department.city-agriculture");
+        using var data = await Server.SignInAsync("office.credit-center.data");
+        using var price = await Server.SignInAsync("office.inspection-center.price");
+        using var food = await Server.SignInAsync("office.inspection-center.food");
 
         async Task Raise(WhistleClient department, string name, string institution, string item, WhistleClient? office)
         {
@@ -56,40 +53,33 @@ public sealed class When_the_supervisor_assesses_the_city
         _clock.Shift(TimeSpan.FromHours(9));
     }
 
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.DisposeAsync();
-        if (_system is not null) await _system.DisposeAsync();
-    }
-
     [Test]
     public async Task Should_rank_the_institutions_per_department_and_open_the_requests_behind_a_row()
     {
-        var page = await _browser.SignInAsync(_system.Api, "supervisor", BrowserSession.Desktop);
+        var page = await Chromium.SignInAsync(Server.Api, "supervisor", BrowserSession.Desktop);
         await page.GotoAsync("/assessment");
-        await Expect(page.GetByTestId("ranking-table")).ToBeVisibleAsync(new() { Timeout = Live });
+        await Expect(page.GetByTestId("ranking-table")).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
         await page.GetByTestId("assessment-level-city").ClickAsync();
-        await page.WaitForURLAsync(new Regex(@"/assessment\?.*level=city"));
+        await page.WaitForAddressAsync(new Regex(@"/assessment\?.*level=city"));
         var ndrc = page.GetByTestId("department-ranking-city-ndrc");
-        await Expect(ndrc).ToBeVisibleAsync(new() { Timeout = Live });
+        await Expect(ndrc).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
         await Expect(page.GetByTestId("department-ranking-city-agriculture")).ToBeVisibleAsync();
         var rows = ndrc.Locator("[data-testid=ranking-row]");
-        await Expect(rows).ToHaveCountAsync(2, new() { Timeout = Live });
+        await Expect(rows).ToHaveCountAsync(2, new() { Timeout = BrowserSession.Live });
         Assert.That(await rows.EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.unitId)"), Is.EqualTo(new[] { "inspection-center", "credit-center" }),
             "检验检测中心 answered in time; 信用中心 let the analysis report's limit pass");
-        await Expect(page.GetByTestId("assessment-report-link")).ToHaveCountAsync(0, new() { Timeout = Live });
+        await Expect(page.GetByTestId("assessment-report-link")).ToHaveCountAsync(0, new() { Timeout = BrowserSession.Live });
         await page.GetByTestId("city-ranking").ScrollIntoViewIfNeededAsync();
         await BrowserSession.ScreenshotAsync(page, "supervisor-city-ranking");
 
         // Filtered to one department, then a row opens that department's requests to that institution.
         await page.GetByTestId("ranking-department").ClickAsync();
         await page.GetByTestId("ranking-department-city-ndrc").ClickAsync();
-        await Expect(page.GetByTestId("department-ranking-city-agriculture")).ToHaveCountAsync(0, new() { Timeout = Live });
+        await Expect(page.GetByTestId("department-ranking-city-agriculture")).ToHaveCountAsync(0, new() { Timeout = BrowserSession.Live });
         await ndrc.Locator("[data-testid=ranking-row][data-unit-id='inspection-center']").GetByTestId("ranking-open").ClickAsync();
-        await page.WaitForURLAsync(new Regex(@"/whistles\?.*institutionId=inspection-center"));
+        await page.WaitForAddressAsync(new Regex(@"/whistles\?.*institutionId=inspection-center"));
         Assert.That(page.Url, Does.Contain("departmentId=city-ndrc"));
-        await Expect(page.Locator($"[data-testid=whistles-row][data-whistle-id='{_requests["重要商品价格认定"]}']")).ToHaveCountAsync(1, new() { Timeout = Live });
+        await Expect(page.Locator($"[data-testid=whistles-row][data-whistle-id='{_requests["重要商品价格认定"]}']")).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await Expect(page.Locator("[data-testid=whistles-row]")).ToHaveCountAsync(1);
         await BrowserSession.ScreenshotAsync(page, "supervisor-city-drilldown");
         await page.Context.CloseAsync();
@@ -98,9 +88,9 @@ public sealed class When_the_supervisor_assesses_the_city
     [Test]
     public async Task Should_show_a_department_its_own_ranking_only()
     {
-        var page = await _browser.SignInAsync(_system.Api, "department.city-ndrc", BrowserSession.Desktop);
+        var page = await Chromium.SignInAsync(Server.Api, "department.city-ndrc", BrowserSession.Desktop);
         await page.GotoAsync("/assessment");
-        await Expect(page.GetByTestId("department-ranking-city-ndrc")).ToBeVisibleAsync(new() { Timeout = Live });
+        await Expect(page.GetByTestId("department-ranking-city-ndrc")).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
         await Expect(page.GetByTestId("department-ranking-city-agriculture")).ToHaveCountAsync(0);
         await Expect(page.GetByTestId("assessment-level")).ToHaveCountAsync(0);
         await BrowserSession.ScreenshotAsync(page, "department-city-ranking");

@@ -11,52 +11,46 @@ namespace Whistle.Tests.Browser;
 /// department confirms and rates it — the township's and the branch's workspaces, on the same engine, in the city's words.
 /// </summary>
 [NonParallelizable]
-public sealed class When_a_department_and_an_institution_work_in_the_browser
+public sealed class When_a_department_and_an_institution_work_in_the_browser : BrowserFixture
 {
-    /// <summary>A common phone (390 × 844 CSS pixels).</summary>
-    private static readonly ViewportSize Phone390 = new() { Width = 390, Height = 844 };
-
-    private WhistleSystem _system = null!;
-    private BrowserSession _browser = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _browser = await BrowserSession.LaunchAsync();
-        _system = await WhistleSystem.EmbeddedAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.DisposeAsync();
-        if (_system is not null) await _system.DisposeAsync();
-    }
-
     private static ILocator Row(IPage page, string whistleId) =>
         page.Locator($"[data-testid=assignment-row][data-whistle-id='{whistleId}']");
 
     [Test]
     public async Task Should_carry_a_work_request_from_the_department_to_the_institution_live_and_back()
     {
-        var clerk = await _browser.SignInAsync(_system.Api, "department.city-ndrc", BrowserSession.Desktop);
-        var duty = await _browser.SignInAsync(_system.Api, "institution.credit-center", Phone390);
-        var office = await _browser.SignInAsync(_system.Api, "office.credit-center.data", Phone390);
+        var clerk = await Chromium.SignInAsync(Server.Api, "department.city-ndrc", BrowserSession.Desktop);
+        var duty = await Chromium.SignInAsync(Server.Api, "institution.credit-center", BrowserSession.Phone390);
+        var office = await Chromium.SignInAsync(Server.Api, "office.credit-center.data", BrowserSession.Phone390);
         var dialogs = 0;
+
+        // Units the request is not for, listening: the credit center's data office (the item is the institution's own),
+        // another department, another institution, a township and one of its branches.
+        using var ndrc = await Server.SignInAsync("department.city-ndrc");
+        using var dataOffice = await Server.SignInAsync("office.credit-center.data");
+        using var water = await Server.SignInAsync("department.city-water");
+        using var inspection = await Server.SignInAsync("institution.inspection-center");
+        using var township = await Server.SignInAsync("township.chengguan");
+        using var branch = await Server.SignInAsync("branch.urban-management.chengguan");
+        await using var dataOfficePush = await Server.ConnectAsync(dataOffice);
+        await using var waterPush = await Server.ConnectAsync(water);
+        await using var inspectionPush = await Server.ConnectAsync(inspection);
+        await using var townshipPush = await Server.ConnectAsync(township);
+        await using var branchPush = await Server.ConnectAsync(branch);
         foreach (var page in new[] { clerk, duty, office })
         {
             page.Dialog += async (_, dialog) => { dialogs++; await dialog.DismissAsync(); };
         }
 
         // Each lands on its workspace, its menu in the city's words.
-        await clerk.WaitForURLAsync(new Regex("/department$"));
+        await clerk.WaitForAddressAsync(new Regex("/department$"));
         await Expect(clerk.GetByTestId("nav-department")).ToHaveTextAsync("工作事项");
-        await duty.WaitForURLAsync(new Regex("/inbox$"));
+        await duty.WaitForAddressAsync(new Regex("/inbox$"));
         await Expect(duty.Locator("h1")).ToHaveTextAsync("工作事项待办");
 
         // The clerk raises a work request: the institution (its relation), then an item of that relation's list.
         await clerk.GetByTestId("raise-work-request").ClickAsync();
-        await clerk.WaitForURLAsync(new Regex("/department/raise$"));
+        await clerk.WaitForAddressAsync(new Regex("/department/raise$"));
         await clerk.GetByTestId("work-relation").ClickAsync();
         await clerk.GetByTestId("relation-option-ndrc-credit").ClickAsync();
         await Expect(clerk.GetByTestId("work-relation-name")).ToContainTextAsync("归口管理");
@@ -71,7 +65,7 @@ public sealed class When_a_department_and_an_institution_work_in_the_browser
         await clerk.GetByTestId("whistle-description").FillAsync("请围绕一季度行政许可、行政处罚信息编制分析报告，4月10日前报委信用处。");
         await BrowserSession.ScreenshotAsync(clerk, "department-raise-desktop");
         await clerk.GetByTestId("whistle-submit").ClickAsync();
-        await clerk.WaitForURLAsync(new Regex("/whistles/"));
+        await clerk.WaitForAddressAsync(new Regex("/whistles/"));
         var detail = clerk.GetByTestId("whistle-detail");
         var whistleId = (await detail.GetAttributeAsync("data-whistle-id"))!;
         await Expect(clerk.GetByTestId("whistle-requester")).ToHaveTextAsync("市发展改革委");
@@ -112,7 +106,7 @@ public sealed class When_a_department_and_an_institution_work_in_the_browser
 
         // The duty leaves the officer's open list live; the clerk's list on a phone shows the request with its progress.
         await Expect(Row(duty, whistleId)).ToHaveCountAsync(0, new() { Timeout = BrowserSession.Live });
-        await clerk.SetViewportSizeAsync(Phone390.Width, Phone390.Height);
+        await clerk.SetViewportSizeAsync(BrowserSession.Phone390.Width, BrowserSession.Phone390.Height);
         await clerk.GetByTestId("nav-department").ClickAsync();
         await clerk.GetByTestId("whistle-filter").GetByText("全部").ClickAsync();
         var listed = clerk.Locator($"[data-testid=whistle-row][data-whistle-id='{whistleId}']");
@@ -127,6 +121,31 @@ public sealed class When_a_department_and_an_institution_work_in_the_browser
 
         Assert.That(await office.GetByTestId("live-notice").CountAsync(), Is.Zero, "the office heard nothing of another unit's duty");
         Assert.That(dialogs, Is.Zero);
+
+        // Nobody else heard of it live: the duty officer's page heard the request's last event (the duty left its list),
+        // so every one was pushed; each outsider then hears a later event of its own, and would have heard the
+        // request's before it.
+        var data = (await ndrc.RaiseWorkRequestAsync("credit-center", "credit-data-collection", "4月行政处罚信息归集")).Str("id");
+        var works = (await water.RaiseWorkRequestAsync("construction-quality-center", "water-works-inspection", "水利工程质量抽查")).Str("id");
+        var price = (await ndrc.RaiseWorkRequestAsync("inspection-center", "price-certification", "涉案财物价格认定")).Str("id");
+        var vending = (await township.RaiseAsync(WhistleClient.Raise("占道经营", "street-vending", "routine"))).Str("id");
+        await dataOfficePush.WaitForAsync("AssignmentDispatched", data);
+        await waterPush.WaitForAsync("AssignmentDispatched", works);
+        await inspectionPush.WaitForAsync("AssignmentDispatched", price);
+        await townshipPush.WaitForAsync("AssignmentDispatched", vending);
+        await branchPush.WaitForAsync("AssignmentDispatched", vending);
+        Assert.Multiple(() =>
+        {
+            foreach (var (name, push) in new[]
+            {
+                ("the institution's office", dataOfficePush), ("another department", waterPush), ("another institution", inspectionPush),
+                ("a township", townshipPush), ("a branch", branchPush),
+            })
+            {
+                Assert.That(push.ReceivedAbout(whistleId), Is.Empty, $"{name} heard nothing of the request live");
+            }
+        });
+
         foreach (var page in new[] { clerk, duty, office })
         {
             await page.Context.CloseAsync();
@@ -136,8 +155,8 @@ public sealed class When_a_department_and_an_institution_work_in_the_browser
     [Test]
     public async Task Should_send_an_office_its_own_item_and_keep_the_department_out_of_the_inbox()
     {
-        var clerk = await _browser.SignInAsync(_system.Api, "department.city-ndrc", Phone390);
-        var office = await _browser.SignInAsync(_system.Api, "office.credit-center.data", Phone390);
+        var clerk = await Chromium.SignInAsync(Server.Api, "department.city-ndrc", BrowserSession.Phone390);
+        var office = await Chromium.SignInAsync(Server.Api, "office.credit-center.data", BrowserSession.Phone390);
 
         await clerk.GetByTestId("raise-work-request").ClickAsync();
         await clerk.GetByTestId("work-relation").ClickAsync();
@@ -148,7 +167,7 @@ public sealed class When_a_department_and_an_institution_work_in_the_browser
         await clerk.GetByTestId("whistle-title").FillAsync("3月行政处罚信息归集");
         await BrowserSession.ScreenshotAsync(clerk, "department-raise-phone");
         await clerk.GetByTestId("whistle-submit").ClickAsync();
-        await clerk.WaitForURLAsync(new Regex("/whistles/"));
+        await clerk.WaitForAddressAsync(new Regex("/whistles/"));
         var whistleId = (await clerk.GetByTestId("whistle-detail").GetAttributeAsync("data-whistle-id"))!;
 
         // The office's duty officer gets it live and may act on it.
@@ -159,9 +178,9 @@ public sealed class When_a_department_and_an_institution_work_in_the_browser
 
         // A department has no inbox: the guard sends it home.
         await clerk.GotoAsync("/inbox");
-        await clerk.WaitForURLAsync(new Regex("/department$"));
+        await clerk.WaitForAddressAsync(new Regex("/department$"));
         await office.GotoAsync("/department/raise");
-        await office.WaitForURLAsync(new Regex("/inbox$"));
+        await office.WaitForAddressAsync(new Regex("/inbox$"));
         foreach (var page in new[] { clerk, office })
         {
             await page.Context.CloseAsync();

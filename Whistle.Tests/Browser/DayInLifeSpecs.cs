@@ -12,28 +12,8 @@ namespace Whistle.Tests.Browser;
 /// a 3,000-character paste was cut to 2,000 without a word. Every live change is waited for with a stated deadline.
 /// </summary>
 [NonParallelizable]
-public sealed class When_a_day_passes_on_the_phones
+public sealed class When_a_day_passes_on_the_phones : BrowserFixture
 {
-    /// <summary>How long a pushed change may take to show on a busy two-core machine (it takes well under a second).</summary>
-    private const float Live = 20_000;
-
-    private WhistleSystem _system = null!;
-    private BrowserSession _browser = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _browser = await BrowserSession.LaunchAsync();
-        _system = await WhistleSystem.EmbeddedAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.DisposeAsync();
-        if (_system is not null) await _system.DisposeAsync();
-    }
-
     private static async Task<(string Whistle, string Lead, string Co)> RaiseAsync(WhistleClient township, string title)
     {
         var id = (await township.RaiseAsync(WhistleClient.Raise(title, "street-vending", "urgent"))).Str("id");
@@ -45,36 +25,36 @@ public sealed class When_a_day_passes_on_the_phones
     [Test]
     public async Task Should_close_a_cancelled_duty_on_the_branchs_phone_live_and_bring_a_reopened_one_back()
     {
-        var branch = await _browser.SignInAsync(_system.Api, "branch.urban-management.qingshi", BrowserSession.Phone);
-        using var township = await _system.SignInAsync("township.qingshi");
-        using var lead = await _system.SignInAsync("branch.urban-management.qingshi");
-        using var co = await _system.SignInAsync("branch.market-supervision.qingshi");
+        var branch = await Chromium.SignInAsync(Server.Api, "branch.urban-management.qingshi", BrowserSession.Phone);
+        using var township = await Server.SignInAsync("township.qingshi");
+        using var lead = await Server.SignInAsync("branch.urban-management.qingshi");
+        using var co = await Server.SignInAsync("branch.market-supervision.qingshi");
         var notice = branch.GetByTestId("live-notice");
 
         // A new duty: in 在办 with 报到 and a countdown; one notice.
         var first = await RaiseAsync(township, "青石老街夜市占道");
         var card = branch.Locator($"[data-testid=assignment-row][data-assignment-id='{first.Lead}']");
-        await Expect(card).ToHaveCountAsync(1, new() { Timeout = Live });
-        await Expect(card.GetByTestId("assignment-report")).ToBeVisibleAsync(new() { Timeout = Live });
-        await Expect(card.Locator(".deadline-count")).Not.ToHaveCountAsync(0, new() { Timeout = Live });
-        await Expect(notice).ToHaveAttributeAsync("data-count", "1", new() { Timeout = Live });
+        await Expect(card).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
+        await Expect(card.GetByTestId("assignment-report")).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
+        await Expect(card.Locator(".deadline-count")).Not.ToHaveCountAsync(0, new() { Timeout = BrowserSession.Live });
+        await Expect(notice).ToHaveAttributeAsync("data-count", "1", new() { Timeout = BrowserSession.Live });
 
         // The township cancels: the branch hears it live; the card leaves 在办; the count stays true (the cancel
         // replaces the notice of the duty it ends).
         Assert.That((await township.PostAsync($"/api/whistles/{first.Whistle}/cancel")).Status, Is.EqualTo(HttpStatusCode.OK));
-        await Expect(branch.Locator("[data-testid=live-notice][data-kind=cancelled]")).ToBeVisibleAsync(new() { Timeout = Live });
-        await Expect(notice).ToContainTextAsync("撤销", new() { Timeout = Live });
-        await Expect(notice).ToHaveAttributeAsync("data-count", "1", new() { Timeout = Live });
-        await Expect(card).ToHaveCountAsync(0, new() { Timeout = Live });
-        await Expect(branch).ToHaveTitleAsync(new Regex(@"^\(1\) "), new() { Timeout = Live });
+        await Expect(branch.Locator("[data-testid=live-notice][data-kind=cancelled]")).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
+        await Expect(notice).ToContainTextAsync("撤销", new() { Timeout = BrowserSession.Live });
+        await Expect(notice).ToHaveAttributeAsync("data-count", "1", new() { Timeout = BrowserSession.Live });
+        await Expect(card).ToHaveCountAsync(0, new() { Timeout = BrowserSession.Live });
+        await Expect(branch).ToHaveTitleAsync(new Regex(@"^\(1\) "), new() { Timeout = BrowserSession.Live });
         await BrowserSession.ScreenshotAsync(branch, "branch-cancelled-notice-phone");
 
         // Under 已结束 the card says 已撤销, with no button and no countdown.
         await branch.GetByTestId("assignment-filter").GetByText("已结束").ClickAsync();
-        await Expect(card).ToHaveCountAsync(1, new() { Timeout = Live });
-        await Expect(card).ToHaveAttributeAsync("data-open", "false", new() { Timeout = Live });
-        await Expect(card.GetByTestId("assignment-status")).ToHaveTextAsync("已撤销", new() { Timeout = Live });
-        await Expect(card.GetByTestId("assignment-ended")).ToBeVisibleAsync(new() { Timeout = Live });
+        await Expect(card).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
+        await Expect(card).ToHaveAttributeAsync("data-open", "false", new() { Timeout = BrowserSession.Live });
+        await Expect(card.GetByTestId("assignment-status")).ToHaveTextAsync("已撤销", new() { Timeout = BrowserSession.Live });
+        await Expect(card.GetByTestId("assignment-ended")).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
         await Assert.MultipleAsync(async () =>
         {
             Assert.That(await card.Locator("button").CountAsync(), Is.Zero, "nothing actionable on a closed duty");
@@ -83,15 +63,15 @@ public sealed class When_a_day_passes_on_the_phones
         });
         await BrowserSession.ScreenshotAsync(branch, "branch-cancelled-card-phone");
         await branch.GetByTestId("live-notice-dismiss").ClickAsync();
-        await Expect(branch).ToHaveTitleAsync(new Regex(@"^[^(]"), new() { Timeout = Live });
+        await Expect(branch).ToHaveTitleAsync(new Regex(@"^[^(]"), new() { Timeout = BrowserSession.Live });
         await branch.GetByTestId("assignment-filter").GetByText("在办").ClickAsync();
 
         // A second duty: both units report and resolve; the township is not satisfied and reopens it. The branch hears
         // it live and the duty is back in 在办, reported, with 办结 to do again.
         var second = await RaiseAsync(township, "青石菜场门口摆摊");
         var again = branch.Locator($"[data-testid=assignment-row][data-assignment-id='{second.Lead}']");
-        await Expect(again).ToHaveCountAsync(1, new() { Timeout = Live });
-        await Expect(notice).ToHaveAttributeAsync("data-count", "1", new() { Timeout = Live });
+        await Expect(again).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
+        await Expect(notice).ToHaveAttributeAsync("data-count", "1", new() { Timeout = BrowserSession.Live });
         foreach (var (client, duty) in new[] { (lead, second.Lead), (co, second.Co) })
         {
             Assert.That((await client.PostAsync($"/api/assignments/{duty}/report", new { })).Status, Is.EqualTo(HttpStatusCode.OK));
@@ -99,13 +79,13 @@ public sealed class When_a_day_passes_on_the_phones
         }
 
         await township.WaitForWhistleAsync(second.Whistle, w => w.Str("status") == "resolved");
-        await Expect(again).ToHaveCountAsync(0, new() { Timeout = Live }); // resolved: out of 在办
+        await Expect(again).ToHaveCountAsync(0, new() { Timeout = BrowserSession.Live }); // resolved: out of 在办
         Assert.That((await township.PostAsync($"/api/whistles/{second.Whistle}/reopen", new { reason = "摊贩晚上又回来了" })).Status, Is.EqualTo(HttpStatusCode.OK));
-        await Expect(branch.Locator("[data-testid=live-notice][data-kind=reopened]")).ToBeVisibleAsync(new() { Timeout = Live });
-        await Expect(notice).ToHaveAttributeAsync("data-count", "2", new() { Timeout = Live });
-        await Expect(branch).ToHaveTitleAsync(new Regex(@"^\(2\) "), new() { Timeout = Live });
-        await Expect(again).ToHaveAttributeAsync("data-status", "reported", new() { Timeout = Live });
-        await Expect(again.GetByTestId("assignment-resolve")).ToBeVisibleAsync(new() { Timeout = Live });
+        await Expect(branch.Locator("[data-testid=live-notice][data-kind=reopened]")).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
+        await Expect(notice).ToHaveAttributeAsync("data-count", "2", new() { Timeout = BrowserSession.Live });
+        await Expect(branch).ToHaveTitleAsync(new Regex(@"^\(2\) "), new() { Timeout = BrowserSession.Live });
+        await Expect(again).ToHaveAttributeAsync("data-status", "reported", new() { Timeout = BrowserSession.Live });
+        await Expect(again.GetByTestId("assignment-resolve")).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
         await BrowserSession.ScreenshotAsync(branch, "branch-reopened-phone");
         Assert.That(await branch.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth"), Is.LessThanOrEqualTo(0));
         await branch.Context.CloseAsync();
@@ -114,7 +94,7 @@ public sealed class When_a_day_passes_on_the_phones
     [Test]
     public async Task Should_keep_a_long_paste_whole_say_how_long_it_is_and_send_it_only_when_shortened()
     {
-        var page = await _browser.SignInAsync(_system.Api, "township.shuangqiao", BrowserSession.Phone);
+        var page = await Chromium.SignInAsync(Server.Api, "township.shuangqiao", BrowserSession.Phone);
         await page.GotoAsync("/township/raise");
         await page.GetByTestId("whistle-matter").ClickAsync();
         await page.GetByTestId("matter-option-street-vending").ClickAsync();
@@ -127,25 +107,25 @@ public sealed class When_a_day_passes_on_the_phones
 
         // Nothing cut: the field holds all 3,000 and says so.
         Assert.That((await description.InputValueAsync()).Length, Is.EqualTo(3000));
-        await Expect(page.GetByTestId("whistle-description-error")).ToHaveTextAsync("最多 2000 字，当前 3000 字", new() { Timeout = Live });
-        await Expect(page.GetByTestId("whistle-description-count")).ToHaveTextAsync("3000 / 2000", new() { Timeout = Live });
+        await Expect(page.GetByTestId("whistle-description-error")).ToHaveTextAsync("最多 2000 字，当前 3000 字", new() { Timeout = BrowserSession.Live });
+        await Expect(page.GetByTestId("whistle-description-count")).ToHaveTextAsync("3000 / 2000", new() { Timeout = BrowserSession.Live });
         await page.GetByTestId("whistle-description-error").ScrollIntoViewIfNeededAsync();
         await BrowserSession.ScreenshotAsync(page, "township-long-paste-phone");
 
         // Not sent until shortened.
-        using var api = await _system.SignInAsync("township.shuangqiao");
+        using var api = await Server.SignInAsync("township.shuangqiao");
         var before = (await api.GetAsync("/api/whistles?status=all")).Body!["total"]!.GetValue<int>();
         await page.GetByTestId("whistle-submit").ClickAsync();
-        await Expect(page.GetByTestId("whistle-errors")).ToBeVisibleAsync(new() { Timeout = Live });
+        await Expect(page.GetByTestId("whistle-errors")).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
         Assert.That(page.Url, Does.EndWith("/township/raise"));
         Assert.That((await api.GetAsync("/api/whistles?status=all")).Body!["total"]!.GetValue<int>(), Is.EqualTo(before));
 
         await description.FillAsync(pasted[..2000]);
-        await Expect(page.GetByTestId("whistle-description-error")).ToHaveCountAsync(0, new() { Timeout = Live });
+        await Expect(page.GetByTestId("whistle-description-error")).ToHaveCountAsync(0, new() { Timeout = BrowserSession.Live });
         await page.GetByTestId("whistle-submit").ClickAsync();
         // Sent: the whistle's page. Refused: the form's own message — say which, instead of waiting out the timeout.
         var sent = page.GetByTestId("whistle-detail");
-        await sent.Or(page.GetByTestId("whistle-errors")).First.WaitForAsync(new() { Timeout = Live });
+        await sent.Or(page.GetByTestId("whistle-errors")).First.WaitForAsync(new() { Timeout = BrowserSession.Live });
         Assert.That(await page.GetByTestId("whistle-errors").IsVisibleAsync(), Is.False,
             () => "The shortened whistle was refused: " + page.GetByTestId("whistle-errors").InnerTextAsync().GetAwaiter().GetResult());
         Assert.That(page.Url, Does.Match("/whistles/"));

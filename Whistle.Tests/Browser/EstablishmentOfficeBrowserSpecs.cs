@@ -9,36 +9,18 @@ namespace Whistle.Tests.Browser;
 /// filters to the missing one and sends it a follow-up; the lead department gets it live.
 /// </summary>
 [NonParallelizable]
-public sealed class When_the_establishment_office_checks_the_mechanisms_in_the_browser
+public sealed class When_the_establishment_office_checks_the_mechanisms_in_the_browser : BrowserFixture
 {
-    private const float Live = 20_000;
-    private WhistleSystem _system = null!;
-    private BrowserSession _browser = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _browser = await BrowserSession.LaunchAsync();
-        _system = await WhistleSystem.EmbeddedAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.DisposeAsync();
-        if (_system is not null) await _system.DisposeAsync();
-    }
-
     [Test]
     public async Task Should_show_which_relations_have_their_mechanism_and_send_a_follow_up_for_the_missing_one()
     {
-        using var housing = await _system.SignInAsync("department.city-housing");
-        await using var housingPush = await _system.ConnectAsync(housing);
-        var page = await _browser.SignInAsync(_system.Api, "establishment-office", BrowserSession.Desktop);
+        using var housing = await Server.SignInAsync("department.city-housing");
+        await using var housingPush = await Server.ConnectAsync(housing);
+        var page = await Chromium.SignInAsync(Server.Api, "establishment-office", BrowserSession.Desktop);
         await page.GetByTestId("nav-office").ClickAsync();
-        await Expect(page.GetByTestId("office-page")).ToBeVisibleAsync(new() { Timeout = Live });
-        await Expect(page.GetByTestId("office-summary")).ToContainTextAsync("机制已建立 4 对", new() { Timeout = Live });
-        await Expect(page.GetByTestId("office-relations")).ToContainTextAsync("建设工程质量", new() { Timeout = Live });
+        await Expect(page.GetByTestId("office-page")).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
+        await Expect(page.GetByTestId("office-summary")).ToContainTextAsync("机制已建立 4 对", new() { Timeout = BrowserSession.Live });
+        await Expect(page.GetByTestId("office-relations")).ToContainTextAsync("建设工程质量", new() { Timeout = BrowserSession.Live });
         await BrowserSession.ScreenshotAsync(page, "office-mechanisms");
         await Expect(page.GetByTestId("mech-construction-guidance-decision-rule")).ToContainTextAsync("✘");
         await Expect(page.GetByTestId("mech-construction-guidance-document-flow")).ToContainTextAsync("✘");
@@ -54,8 +36,8 @@ public sealed class When_the_establishment_office_checks_the_mechanisms_in_the_b
         await page.GetByTestId("followup-days").Locator("input").FillAsync("5");
         await BrowserSession.ScreenshotAsync(page, "office-follow-up-dialog");
         await page.GetByTestId("followup-send").ClickAsync();
-        await Expect(page.GetByTestId("followup-construction-guidance")).ToContainTextAsync("待回复", new() { Timeout = Live });
-        await Expect(page.GetByTestId("office-followups")).ToContainTextAsync("市住房城乡建设局", new() { Timeout = Live });
+        await Expect(page.GetByTestId("followup-construction-guidance")).ToContainTextAsync("待回复", new() { Timeout = BrowserSession.Live });
+        await Expect(page.GetByTestId("office-followups")).ToContainTextAsync("市住房城乡建设局", new() { Timeout = BrowserSession.Live });
         await BrowserSession.ScreenshotAsync(page, "office-follow-up-sent");
 
         var (_, list, _) = await housing.GetAsync("/api/city/follow-ups");

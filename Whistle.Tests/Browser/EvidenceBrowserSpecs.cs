@@ -13,28 +13,8 @@ namespace Whistle.Tests.Browser;
 /// view shows the same. Screenshots at 390 px and desktop.
 /// </summary>
 [NonParallelizable]
-public sealed class When_a_whistle_carries_photos_in_the_browser
+public sealed class When_a_whistle_carries_photos_in_the_browser : BrowserFixture
 {
-    private const float Live = 20_000;
-    private static readonly ViewportSize Phone390 = new() { Width = 390, Height = 844 };
-
-    private WhistleSystem _system = null!;
-    private BrowserSession _browser = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _browser = await BrowserSession.LaunchAsync();
-        _system = await WhistleSystem.EmbeddedAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.DisposeAsync();
-        if (_system is not null) await _system.DisposeAsync();
-    }
-
     private static FilePayload Photo(string name, SKColor sky, string label) =>
         new() { Name = name, MimeType = "image/jpeg", Buffer = TestImages.JpegWithGps(1280, 960, 30.2741, 120.1551, sky, label) };
 
@@ -43,10 +23,10 @@ public sealed class When_a_whistle_carries_photos_in_the_browser
     /// <summary>Every thumbnail in the locator has loaded a real picture.</summary>
     private static async Task ExpectLoadedAsync(ILocator thumbs, int count)
     {
-        await Expect(thumbs).ToHaveCountAsync(count, new() { Timeout = Live });
+        await Expect(thumbs).ToHaveCountAsync(count, new() { Timeout = BrowserSession.Live });
         for (var i = 0; i < count; i++)
         {
-            await Expect(thumbs.Nth(i).Locator("img")).ToHaveJSPropertyAsync("complete", true, new() { Timeout = Live });
+            await Expect(thumbs.Nth(i).Locator("img")).ToHaveJSPropertyAsync("complete", true, new() { Timeout = BrowserSession.Live });
             Assert.That(await thumbs.Nth(i).Locator("img").EvaluateAsync<int>("img => img.naturalWidth"), Is.GreaterThan(0));
         }
     }
@@ -54,8 +34,8 @@ public sealed class When_a_whistle_carries_photos_in_the_browser
     [Test]
     public async Task Should_carry_the_photos_from_the_clerk_to_the_branch_and_back_side_by_side()
     {
-        var branch = await _browser.SignInAsync(_system.Api, "branch.urban-management.chengguan", Phone390);
-        var clerk = await _browser.SignInAsync(_system.Api, "township.chengguan", Phone390);
+        var branch = await Chromium.SignInAsync(Server.Api, "branch.urban-management.chengguan", BrowserSession.Phone390);
+        var clerk = await Chromium.SignInAsync(Server.Api, "township.chengguan", BrowserSession.Phone390);
 
         // The clerk fills the form on her phone and attaches two photos while she types.
         await clerk.GetByTestId("raise-whistle").ClickAsync();
@@ -70,21 +50,21 @@ public sealed class When_a_whistle_carries_photos_in_the_browser
         await clerk.GetByTestId("whistle-title").FillAsync("滨河路早市占道经营");
         await clerk.GetByTestId("whistle-description").FillAsync("早市摊位占用人行道和盲道，行人只能走机动车道。");
         await clerk.GetByTestId("whistle-address").FillAsync("城关街道滨河路12号");
-        await Expect(clerk.GetByTestId("picker-done")).ToHaveCountAsync(2, new() { Timeout = Live });
+        await Expect(clerk.GetByTestId("picker-done")).ToHaveCountAsync(2, new() { Timeout = BrowserSession.Live });
 
         // The photos' position is offered, used only when she says so.
-        await Expect(clerk.GetByTestId("gps-offer")).ToBeVisibleAsync(new() { Timeout = Live });
+        await Expect(clerk.GetByTestId("gps-offer")).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
         await clerk.GetByTestId("use-photo-gps").ClickAsync();
-        await Expect(clerk.GetByTestId("whistle-location")).ToContainTextAsync("30.2741", new() { Timeout = Live });
+        await Expect(clerk.GetByTestId("whistle-location")).ToContainTextAsync("30.2741", new() { Timeout = BrowserSession.Live });
         await clerk.GetByTestId("attachment-picker").ScrollIntoViewIfNeededAsync();
         await BrowserSession.ScreenshotAsync(clerk, "township-raise-photos-phone");
         await clerk.GetByTestId("whistle-submit").ClickAsync();
-        await clerk.WaitForURLAsync(new Regex("/whistles/"), new() { Timeout = Live });
+        await clerk.WaitForAddressAsync(new Regex("/whistles/"));
         var whistleId = (await clerk.GetByTestId("whistle-detail").GetAttributeAsync("data-whistle-id"))!;
 
         // The branch's phone shows the new duty live, with the two thumbnails.
         var row = Row(branch, whistleId);
-        await Expect(row).ToHaveCountAsync(1, new() { Timeout = Live });
+        await Expect(row).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await ExpectLoadedAsync(row.GetByTestId("attachment-thumb"), 2);
         await row.ScrollIntoViewIfNeededAsync();
         await BrowserSession.ScreenshotAsync(branch, "branch-inbox-photos-phone");
@@ -92,9 +72,9 @@ public sealed class When_a_whistle_carries_photos_in_the_browser
         // A tap opens the viewer; a swipe goes to the next photo.
         await row.GetByTestId("attachment-thumb").First.ClickAsync();
         var viewer = branch.GetByTestId("attachment-viewer");
-        await Expect(viewer).ToBeVisibleAsync(new() { Timeout = Live });
+        await Expect(viewer).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
         await Expect(viewer.Locator(".viewer-count")).ToHaveTextAsync("1 / 2");
-        await Expect(viewer.Locator("img")).ToHaveJSPropertyAsync("complete", true, new() { Timeout = Live });
+        await Expect(viewer.Locator("img")).ToHaveJSPropertyAsync("complete", true, new() { Timeout = BrowserSession.Live });
         await BrowserSession.ScreenshotAsync(branch, "branch-photo-viewer-phone");
         await viewer.Locator(".viewer-nav.next").ClickAsync();
         await Expect(viewer.Locator(".viewer-count")).ToHaveTextAsync("2 / 2");
@@ -104,32 +84,32 @@ public sealed class When_a_whistle_carries_photos_in_the_browser
         // The branch reports, then resolves with the after photo.
         await row.GetByTestId("assignment-report").ClickAsync();
         var reported = branch.Locator($"[data-testid=assignment-row][data-whistle-id='{whistleId}'][data-status=reported]");
-        await Expect(reported).ToHaveCountAsync(1, new() { Timeout = Live });
+        await Expect(reported).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await reported.GetByTestId("attach-gallery-input").SetInputFilesAsync(Photo("after.jpg", new SKColor(0xC8, 0xE6, 0xC9), "AFTER"));
-        await Expect(reported.GetByTestId("picker-done")).ToHaveCountAsync(1, new() { Timeout = Live });
+        await Expect(reported.GetByTestId("picker-done")).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await reported.GetByTestId("assignment-note").FillAsync("摊位已清理，人行道恢复通行");
         await reported.GetByTestId("assignment-resolve").ClickAsync();
 
         // The co-handling branch resolves over the API.
-        using var township = await _system.SignInAsync("township.chengguan");
+        using var township = await Server.SignInAsync("township.chengguan");
         var whistle = (await township.GetAsync($"/api/whistles/{whistleId}")).Body!;
         foreach (var other in whistle["assignments"]!.AsArray().Select(a => a!).Where(a => a.Str("branchId") != "urban-management.chengguan"))
         {
-            using var owner = await _system.SignInAsync($"branch.{other.Str("branchId")}");
+            using var owner = await Server.SignInAsync($"branch.{other.Str("branchId")}");
             Assert.That((await owner.PostAsync($"/api/assignments/{other.Str("id")}/report", new { })).Status, Is.EqualTo(HttpStatusCode.OK));
             Assert.That((await owner.PostAsync($"/api/assignments/{other.Str("id")}/resolve", new { note = "已配合处置" })).Status, Is.EqualTo(HttpStatusCode.OK));
         }
 
         // The township sees before and after side by side on its confirm panel, on the phone and the desktop.
-        await Expect(clerk.GetByTestId("whistle-detail")).ToHaveAttributeAsync("data-status", "resolved", new() { Timeout = Live });
+        await Expect(clerk.GetByTestId("whistle-detail")).ToHaveAttributeAsync("data-status", "resolved", new() { Timeout = BrowserSession.Live });
         var pair = clerk.GetByTestId("before-after");
         await ExpectLoadedAsync(pair.GetByTestId("before").GetByTestId("attachment-thumb"), 2);
         await ExpectLoadedAsync(pair.GetByTestId("after").GetByTestId("attachment-thumb"), 1);
         await pair.ScrollIntoViewIfNeededAsync();
         await BrowserSession.ScreenshotAsync(clerk, "township-before-after-phone");
 
-        var desk = await _browser.SignInAsync(_system.Api, "township.chengguan", BrowserSession.Desktop);
-        await desk.GotoAsync(new Uri(_system.Api, $"/whistles/{whistleId}").ToString());
+        var desk = await Chromium.SignInAsync(Server.Api, "township.chengguan", BrowserSession.Desktop);
+        await desk.GotoAsync(new Uri(Server.Api, $"/whistles/{whistleId}").ToString());
         await ExpectLoadedAsync(desk.GetByTestId("before-after").GetByTestId("before").GetByTestId("attachment-thumb"), 2);
         await ExpectLoadedAsync(desk.GetByTestId("before-after").GetByTestId("after").GetByTestId("attachment-thumb"), 1);
         await Expect(desk.GetByTestId("confirm-panel")).ToBeVisibleAsync();
@@ -141,11 +121,11 @@ public sealed class When_a_whistle_carries_photos_in_the_browser
         }
 
         await desk.GetByTestId("confirm-whistle").ClickAsync();
-        await Expect(desk.GetByTestId("whistle-detail")).ToHaveAttributeAsync("data-status", "closed", new() { Timeout = Live });
+        await Expect(desk.GetByTestId("whistle-detail")).ToHaveAttributeAsync("data-status", "closed", new() { Timeout = BrowserSession.Live });
 
         // The supervisor checks the same pair in the whistle's view.
-        var supervisor = await _browser.SignInAsync(_system.Api, "supervisor", BrowserSession.Desktop);
-        await supervisor.GotoAsync(new Uri(_system.Api, $"/whistles/{whistleId}").ToString());
+        var supervisor = await Chromium.SignInAsync(Server.Api, "supervisor", BrowserSession.Desktop);
+        await supervisor.GotoAsync(new Uri(Server.Api, $"/whistles/{whistleId}").ToString());
         await ExpectLoadedAsync(supervisor.GetByTestId("before-after").GetByTestId("after").GetByTestId("attachment-thumb"), 1);
         await supervisor.GetByTestId("before-after").ScrollIntoViewIfNeededAsync();
         await BrowserSession.ScreenshotAsync(supervisor, "supervisor-before-after-desktop");
@@ -161,38 +141,38 @@ public sealed class When_a_whistle_carries_photos_in_the_browser
     [Test]
     public async Task Should_add_a_later_note_with_a_photo_from_the_whistle_view_shown_live_on_the_timeline()
     {
-        using var api = await _system.SignInAsync("township.chengguan");
+        using var api = await Server.SignInAsync("township.chengguan");
         var whistleId = (await api.RaiseAsync(WhistleClient.Raise("桥下违规堆放杂物", "street-vending", "routine"))).Str("id");
         await api.WaitForWhistleAsync(whistleId, w => w.Str("status") == "dispatched");
 
-        var clerk = await _browser.SignInAsync(_system.Api, "township.chengguan", BrowserSession.Desktop);
-        await clerk.GotoAsync(new Uri(_system.Api, $"/whistles/{whistleId}").ToString());
-        await Expect(clerk.GetByTestId("whistle-detail")).ToBeVisibleAsync(new() { Timeout = Live });
+        var clerk = await Chromium.SignInAsync(Server.Api, "township.chengguan", BrowserSession.Desktop);
+        await clerk.GotoAsync(new Uri(Server.Api, $"/whistles/{whistleId}").ToString());
+        await Expect(clerk.GetByTestId("whistle-detail")).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
 
-        var branch = await _browser.SignInAsync(_system.Api, "branch.urban-management.chengguan", Phone390);
-        await branch.GotoAsync(new Uri(_system.Api, $"/whistles/{whistleId}").ToString());
+        var branch = await Chromium.SignInAsync(Server.Api, "branch.urban-management.chengguan", BrowserSession.Phone390);
+        await branch.GotoAsync(new Uri(Server.Api, $"/whistles/{whistleId}").ToString());
         await branch.GetByTestId("add-note").ClickAsync();
         var form = branch.GetByTestId("note-form");
         await form.GetByTestId("note-submit").ClickAsync();
-        await Expect(form.GetByTestId("note-error")).ToBeVisibleAsync(new() { Timeout = Live });
+        await Expect(form.GetByTestId("note-error")).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
         await form.GetByTestId("attach-gallery-input").SetInputFilesAsync(Photo("IMG_0520.jpg", new SKColor(0x90, 0xA4, 0xAE), "NOTE"));
         await form.GetByTestId("note-text").FillAsync("杂物已部分清运，剩余建筑垃圾明日清完");
-        await Expect(form.GetByTestId("picker-done")).ToHaveCountAsync(1, new() { Timeout = Live });
+        await Expect(form.GetByTestId("picker-done")).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await form.ScrollIntoViewIfNeededAsync();
         await BrowserSession.ScreenshotAsync(branch, "branch-later-note-phone");
         await form.GetByTestId("note-submit").ClickAsync();
-        await Expect(branch.GetByTestId("note-form")).ToHaveCountAsync(0, new() { Timeout = Live });
+        await Expect(branch.GetByTestId("note-form")).ToHaveCountAsync(0, new() { Timeout = BrowserSession.Live });
 
         // The township's view, open all along, shows the note and its photo on the timeline without a reload.
         var entry = clerk.Locator("[data-testid=timeline-entry][data-type=AttachmentAdded]");
-        await Expect(entry).ToHaveCountAsync(1, new() { Timeout = Live });
-        await Expect(entry).ToContainTextAsync("杂物已部分清运", new() { Timeout = Live });
+        await Expect(entry).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
+        await Expect(entry).ToContainTextAsync("杂物已部分清运", new() { Timeout = BrowserSession.Live });
         await ExpectLoadedAsync(entry.GetByTestId("attachment-thumb"), 1);
         await entry.ScrollIntoViewIfNeededAsync();
         await BrowserSession.ScreenshotAsync(clerk, "township-later-note-desktop");
 
-        var supervisor = await _browser.SignInAsync(_system.Api, "supervisor", BrowserSession.Desktop);
-        await supervisor.GotoAsync(new Uri(_system.Api, $"/whistles/{whistleId}").ToString());
+        var supervisor = await Chromium.SignInAsync(Server.Api, "supervisor", BrowserSession.Desktop);
+        await supervisor.GotoAsync(new Uri(Server.Api, $"/whistles/{whistleId}").ToString());
         await ExpectLoadedAsync(supervisor.Locator("[data-testid=timeline-entry][data-type=AttachmentAdded]").GetByTestId("attachment-thumb"), 1);
         await Expect(supervisor.GetByTestId("add-note")).ToBeVisibleAsync();
     }

@@ -14,21 +14,18 @@ namespace Whistle.Tests.Browser;
 /// server's clock is a fake one: a whistle is rated in the last days of 2026, then the year closes.
 /// </summary>
 [NonParallelizable]
-public sealed class When_a_township_grades_and_recommends_on_a_branch_head_in_the_browser
+public sealed class When_a_township_grades_and_recommends_on_a_branch_head_in_the_browser : BrowserFixture
 {
-    private const float Live = 20_000;
     private static readonly DateTimeOffset T0 = new(2026, 12, 30, 1, 0, 0, TimeSpan.Zero);
     private readonly FakeTimeProvider _clock = new(T0);
-    private WhistleSystem _system = null!;
-    private BrowserSession _browser = null!;
+
+    protected override TimeProvider Clock => _clock;
 
     [OneTimeSetUp]
-    public async Task Start()
+    public async Task Seed()
     {
-        _browser = await BrowserSession.LaunchAsync();
-        _system = await WhistleSystem.EmbeddedAsync(s => s.AddSingleton<TimeProvider>(_clock));
-        using var township = await _system.SignInAsync("township.chengguan");
-        using var um = await _system.SignInAsync("branch.urban-management.chengguan");
+        using var township = await Server.SignInAsync("township.chengguan");
+        using var um = await Server.SignInAsync("branch.urban-management.chengguan");
         var id = (await township.RaiseAsync(WhistleClient.Raise("人民路占道经营", "street-vending", "emergency"))).Str("id");
         var w = await township.WaitForWhistleAsync(id, x => x.Str("status") == "dispatched");
         var others = w["assignments"]!.AsArray().Where(a => a!.Str("agencyCode") != "urban-management").Select(a => a!.Str("id")).ToList();
@@ -39,7 +36,7 @@ public sealed class When_a_township_grades_and_recommends_on_a_branch_head_in_th
         foreach (var other in others)
         {
             var branch = w["assignments"]!.AsArray().Single(a => a!.Str("id") == other)!.Str("branchId");
-            using var c = await _system.SignInAsync($"branch.{branch}");
+            using var c = await Server.SignInAsync($"branch.{branch}");
             await c.PostAsync($"/api/assignments/{other}/report", new { });
             await c.PostAsync($"/api/assignments/{other}/resolve", new { note = "已处置" });
         }
@@ -49,38 +46,31 @@ public sealed class When_a_township_grades_and_recommends_on_a_branch_head_in_th
         ratings.AddRange(others.Select(o => (object)new { assignmentId = o, rating = "satisfied" }));
         Assert.That((await township.PostAsync($"/api/whistles/{id}/confirm", new { ratings })).Status, Is.EqualTo(HttpStatusCode.OK));
         _clock.SetUtcNow(new DateTimeOffset(2027, 1, 2, 1, 0, 0, TimeSpan.Zero)); // the year 2026 has closed
-        await _system.Apis[0].Services.GetRequiredService<HeadsScheduler>().RunDueAsync(CancellationToken.None);
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.DisposeAsync();
-        if (_system is not null) await _system.DisposeAsync();
+        await Server.Apis[0].Services.GetRequiredService<HeadsScheduler>().RunDueAsync(CancellationToken.None);
     }
 
     [Test]
     public async Task Should_let_the_township_grade_with_the_evidence_and_recommend_the_institution_answer_and_the_supervisor_print()
     {
         const string branchId = "urban-management.chengguan";
-        var township = await _browser.SignInAsync(_system.Api, "township.chengguan", BrowserSession.Phone);
+        var township = await Chromium.SignInAsync(Server.Api, "township.chengguan", BrowserSession.Phone);
         await township.GetByTestId("nav-heads").ClickAsync();
-        await Expect(township.GetByTestId($"branch-{branchId}")).ToContainTextAsync("王建国", new() { Timeout = Live });
+        await Expect(township.GetByTestId($"branch-{branchId}")).ToContainTextAsync("王建国", new() { Timeout = BrowserSession.Live });
         var openForm = township.Locator($"[data-testid='open-form-{branchId}'][data-period='2026']");
-        await Expect(openForm).ToBeVisibleAsync(new() { Timeout = Live });
+        await Expect(openForm).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
         await BrowserSession.ScreenshotAsync(township, "township-heads-phone");
 
         // The form: the evidence of the year in front of the clerk, then the grade and the opinion.
         await openForm.ClickAsync();
-        await Expect(township.GetByTestId("evidence-unsatisfied")).ToContainTextAsync("未形成长效管理", new() { Timeout = Live });
-        await Expect(township.GetByTestId("evidence-score")).Not.ToHaveTextAsync("—", new() { Timeout = Live });
+        await Expect(township.GetByTestId("evidence-unsatisfied")).ToContainTextAsync("未形成长效管理", new() { Timeout = BrowserSession.Live });
+        await Expect(township.GetByTestId("evidence-score")).Not.ToHaveTextAsync("—", new() { Timeout = BrowserSession.Live });
         await BrowserSession.ScreenshotAsync(township, "township-heads-form-phone");
         await township.GetByTestId("grade-competent").ClickAsync();
         await township.GetByTestId("form-opinion").FillAsync("能按要求报到处置，个别事项报到超时、办结后反弹，评为称职。");
         await township.GetByTestId("form-submit").ClickAsync();
         await township.Locator(".el-message-box__btns .el-button--primary").ClickAsync();
-        await Expect(township.GetByTestId("assessment-form")).ToHaveAttributeAsync("data-status", "submitted", new() { Timeout = Live });
-        await Expect(township.GetByTestId("form-grade-name")).ToHaveTextAsync("称职", new() { Timeout = Live });
+        await Expect(township.GetByTestId("assessment-form")).ToHaveAttributeAsync("data-status", "submitted", new() { Timeout = BrowserSession.Live });
+        await Expect(township.GetByTestId("form-grade-name")).ToHaveTextAsync("称职", new() { Timeout = BrowserSession.Live });
         var formUrl = township.Url;
 
         // A recommendation of its own, with the evidence attached.
@@ -91,32 +81,32 @@ public sealed class When_a_township_grades_and_recommends_on_a_branch_head_in_th
         await township.GetByTestId("draft-evidence").Locator("label").First.ClickAsync();
         await BrowserSession.ScreenshotAsync(township, "township-heads-recommend-phone");
         await township.GetByTestId("draft-send").ClickAsync();
-        await Expect(township.GetByTestId("heads-recommendations").Locator("li")).ToHaveCountAsync(1, new() { Timeout = Live });
+        await Expect(township.GetByTestId("heads-recommendations").Locator("li")).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
 
         // The institution answers: accepted, and what it did.
-        var agency = await _browser.SignInAsync(_system.Api, "agency.urban-management", BrowserSession.Desktop);
+        var agency = await Chromium.SignInAsync(Server.Api, "agency.urban-management", BrowserSession.Desktop);
         await agency.GetByTestId("nav-heads").ClickAsync();
         await agency.GetByTestId("heads-recommendations").Locator("li a").First.ClickAsync();
         await agency.GetByTestId("answer-accepted").ClickAsync();
         await agency.GetByTestId("rec-answer-reasons").FillAsync("情况属实，接受乡镇建议。");
         await agency.GetByTestId("rec-answer-action").FillAsync("局分管领导已于1月5日约谈该中队长，制定长效管理方案。");
         await agency.GetByTestId("rec-answer-send").ClickAsync();
-        await Expect(agency.GetByTestId("recommendation")).ToHaveAttributeAsync("data-status", "answered", new() { Timeout = Live });
+        await Expect(agency.GetByTestId("recommendation")).ToHaveAttributeAsync("data-status", "answered", new() { Timeout = BrowserSession.Live });
         await BrowserSession.ScreenshotAsync(agency, "agency-recommendation-answered-desktop");
 
         // The township sees the answer live; the branch has no such page.
-        await Expect(township.GetByTestId("heads-recommendations")).ToContainTextAsync("已答复", new() { Timeout = Live });
-        var branch = await _browser.SignInAsync(_system.Api, $"branch.{branchId}", BrowserSession.Phone);
+        await Expect(township.GetByTestId("heads-recommendations")).ToContainTextAsync("已答复", new() { Timeout = BrowserSession.Live });
+        var branch = await Chromium.SignInAsync(Server.Api, $"branch.{branchId}", BrowserSession.Phone);
         await Expect(branch.GetByTestId("nav-heads")).ToHaveCountAsync(0);
 
         // The supervisor: every open form with its deadline, the year's summary, and the form printed.
-        var supervisor = await _browser.SignInAsync(_system.Api, "supervisor", BrowserSession.Desktop);
+        var supervisor = await Chromium.SignInAsync(Server.Api, "supervisor", BrowserSession.Desktop);
         await supervisor.GetByTestId("nav-heads").ClickAsync();
-        await Expect(supervisor.GetByTestId("summary-urban-management")).ToContainTextAsync("1", new() { Timeout = Live });
+        await Expect(supervisor.GetByTestId("summary-urban-management")).ToContainTextAsync("1", new() { Timeout = BrowserSession.Live });
         await BrowserSession.ScreenshotAsync(supervisor, "supervisor-heads-desktop");
         var formId = formUrl[(formUrl.LastIndexOf('/') + 1)..];
         await supervisor.GotoAsync($"/heads/forms/{formId}/print");
-        await Expect(supervisor.GetByTestId("form-print")).ToHaveAttributeAsync("data-ready", "true", new() { Timeout = Live });
+        await Expect(supervisor.GetByTestId("form-print")).ToHaveAttributeAsync("data-ready", "true", new() { Timeout = BrowserSession.Live });
         await Expect(supervisor.GetByTestId("form-print")).ToContainTextAsync("称职");
         await supervisor.EmulateMediaAsync(new() { Media = Media.Print });
         await BrowserSession.ScreenshotAsync(supervisor, "supervisor-heads-form-print");

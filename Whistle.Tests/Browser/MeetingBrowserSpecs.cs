@@ -16,26 +16,11 @@ namespace Whistle.Tests.Browser;
 /// in the browser as in the API (issue 13). Every live change is waited for with a stated deadline.
 /// </summary>
 [NonParallelizable]
-public sealed class When_a_township_runs_a_meeting_in_the_browser
+public sealed class When_a_township_runs_a_meeting_in_the_browser : BrowserFixture
 {
-    private const float Live = 20_000;
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow.AddHours(-1));
-    private WhistleSystem _system = null!;
-    private BrowserSession _browser = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _browser = await BrowserSession.LaunchAsync();
-        _system = await WhistleSystem.EmbeddedAsync(s => s.AddSingleton<TimeProvider>(_clock));
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.DisposeAsync();
-        if (_system is not null) await _system.DisposeAsync();
-    }
+    protected override TimeProvider Clock => _clock;
 
     private static string Local(DateTimeOffset t) => t.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture);
 
@@ -43,9 +28,9 @@ public sealed class When_a_township_runs_a_meeting_in_the_browser
     public async Task Should_summon_confirm_record_attendance_and_turn_a_decision_into_an_assignment()
     {
         const string branchId = "urban-management.shuangqiao";
-        var township = await _browser.SignInAsync(_system.Api, "township.shuangqiao", BrowserSession.Desktop);
-        var branch = await _browser.SignInAsync(_system.Api, $"branch.{branchId}", BrowserSession.Phone);
-        var outsider = await _browser.SignInAsync(_system.Api, "branch.urban-management.baiyun", BrowserSession.Phone);
+        var township = await Chromium.SignInAsync(Server.Api, "township.shuangqiao", BrowserSession.Desktop);
+        var branch = await Chromium.SignInAsync(Server.Api, $"branch.{branchId}", BrowserSession.Phone);
+        var outsider = await Chromium.SignInAsync(Server.Api, "branch.urban-management.baiyun", BrowserSession.Phone);
 
         await township.GetByTestId("nav-meetings").ClickAsync();
         await township.GetByTestId("meeting-new").ClickAsync();
@@ -56,39 +41,39 @@ public sealed class When_a_township_runs_a_meeting_in_the_browser
 
         // The unit picker starts empty: the clerk ticks the units wanted (全选 / 清空 for the rest).
         var picker = township.GetByTestId("meeting-units");
-        await Expect(picker).ToHaveAttributeAsync("data-chosen", "", new() { Timeout = Live });
+        await Expect(picker).ToHaveAttributeAsync("data-chosen", "", new() { Timeout = BrowserSession.Live });
         await township.GetByTestId("meeting-units-all").ClickAsync();
-        await Expect(picker).ToHaveAttributeAsync("data-chosen", new Regex(@"(^|,)urban-management(,|$)"), new() { Timeout = Live });
-        await Expect(picker).ToHaveAttributeAsync("data-chosen", new Regex(@"^[^,]+(,[^,]+){9}$"), new() { Timeout = Live }); // all ten agencies
+        await Expect(picker).ToHaveAttributeAsync("data-chosen", new Regex(@"(^|,)urban-management(,|$)"), new() { Timeout = BrowserSession.Live });
+        await Expect(picker).ToHaveAttributeAsync("data-chosen", new Regex(@"^[^,]+(,[^,]+){9}$"), new() { Timeout = BrowserSession.Live }); // all ten agencies
         await township.GetByTestId("meeting-units-none").ClickAsync();
-        await Expect(picker).ToHaveAttributeAsync("data-chosen", "", new() { Timeout = Live });
+        await Expect(picker).ToHaveAttributeAsync("data-chosen", "", new() { Timeout = BrowserSession.Live });
         await township.GetByTestId("meeting-unit-option-urban-management").ClickAsync();
         await township.GetByTestId("meeting-unit-option-ecology-environment").ClickAsync();
-        await Expect(picker).ToHaveAttributeAsync("data-chosen", "urban-management,ecology-environment", new() { Timeout = Live });
+        await Expect(picker).ToHaveAttributeAsync("data-chosen", "urban-management,ecology-environment", new() { Timeout = BrowserSession.Live });
         await BrowserSession.ScreenshotAsync(township, "township-meeting-new-desktop");
         await township.GetByTestId("meeting-submit").ClickAsync();
-        await township.WaitForURLAsync("**/meetings/*");
+        await township.WaitForAddressAsync(new Regex("/meetings/[^/]+$"));
         var meetingId = (await township.GetByTestId("meeting-detail").GetAttributeAsync("data-meeting-id"))!;
-        await Expect(township.GetByTestId("summons-row")).ToHaveCountAsync(2, new() { Timeout = Live });
+        await Expect(township.GetByTestId("summons-row")).ToHaveCountAsync(2, new() { Timeout = BrowserSession.Live });
 
         // The branch gets the summons live and confirms who will come.
-        await Expect(branch.Locator("[data-testid=live-notice][data-kind=meeting]")).ToBeVisibleAsync(new() { Timeout = Live });
+        await Expect(branch.Locator("[data-testid=live-notice][data-kind=meeting]")).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
         var item = branch.Locator($"[data-testid=summons-item][data-meeting-id='{meetingId}']");
         await item.GetByTestId("summons-attendee").FillAsync("周中队长");
         await item.GetByTestId("summons-confirm").ClickAsync();
-        await Expect(branch.Locator($"[data-testid=summons-item][data-meeting-id='{meetingId}'][data-status=confirmed]")).ToHaveCountAsync(1, new() { Timeout = Live });
+        await Expect(branch.Locator($"[data-testid=summons-item][data-meeting-id='{meetingId}'][data-status=confirmed]")).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await BrowserSession.ScreenshotAsync(branch, "branch-summons-phone");
 
         // The township sees the answer live; before the meeting begins nobody can be marked as reported in.
         var row = township.Locator($"[data-testid=summons-row][data-branch-id='{branchId}']");
-        await Expect(row).ToHaveAttributeAsync("data-status", "confirmed", new() { Timeout = Live });
-        await Expect(township.GetByTestId("meeting-not-started")).ToBeVisibleAsync(new() { Timeout = Live });
+        await Expect(row).ToHaveAttributeAsync("data-status", "confirmed", new() { Timeout = BrowserSession.Live });
+        await Expect(township.GetByTestId("meeting-not-started")).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
         Assert.That(await township.Locator("[data-testid^='attendance-']").CountAsync(), Is.Zero, "no attendance before the start");
         Assert.That(await township.GetByTestId("meeting-minutes").CountAsync(), Is.Zero, "no minutes before the start");
         await BrowserSession.ScreenshotAsync(township, "township-meeting-not-started-desktop");
 
         // A meeting that began ten minutes ago by the browser's clock (still ahead on the server's, an hour behind).
-        using var api = await _system.SignInAsync("township.shuangqiao");
+        using var api = await Server.SignInAsync("township.shuangqiao");
         var started = DateTimeOffset.UtcNow.AddMinutes(-10);
         var (created, body, _) = await api.PostAsync("/api/meetings", new
         {
@@ -106,7 +91,7 @@ public sealed class When_a_township_runs_a_meeting_in_the_browser
         var heldRow = township.Locator($"[data-testid=summons-row][data-summons-id='{heldSummons}']");
         await township.GetByTestId($"attendance-{heldSummons}-present").ClickAsync();
         await township.GetByTestId("attendance-save").ClickAsync();
-        await Expect(heldRow).ToHaveAttributeAsync("data-attendance", "present", new() { Timeout = Live });
+        await Expect(heldRow).ToHaveAttributeAsync("data-attendance", "present", new() { Timeout = BrowserSession.Live });
         await township.GetByTestId("meeting-minutes").FillAsync("会议通报了11月工作情况，研究了集镇环境整治，议定事项如下。");
         await township.GetByTestId("decision-add").ClickAsync();
         await township.GetByTestId("decision-text-0").FillAsync("一周内整治集镇主街占道经营");
@@ -118,32 +103,32 @@ public sealed class When_a_township_runs_a_meeting_in_the_browser
         {
             Name = "签到表.jpg", MimeType = "image/jpeg", Buffer = TestImages.JpegWithGps(1024, 768, 30.1, 120.2),
         });
-        await Expect(township.Locator(".minutes-panel").GetByTestId("picker-done")).ToHaveCountAsync(1, new() { Timeout = Live });
+        await Expect(township.Locator(".minutes-panel").GetByTestId("picker-done")).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await township.GetByTestId("minutes-save").ClickAsync();
-        await Expect(township.GetByTestId("meeting-detail")).ToHaveAttributeAsync("data-status", "held", new() { Timeout = Live });
+        await Expect(township.GetByTestId("meeting-detail")).ToHaveAttributeAsync("data-status", "held", new() { Timeout = BrowserSession.Live });
         var minutesThumb = township.GetByTestId("meeting-minutes-files").GetByTestId("attachment-thumb").Locator("img");
-        await Expect(minutesThumb).ToHaveJSPropertyAsync("complete", true, new() { Timeout = Live });
+        await Expect(minutesThumb).ToHaveJSPropertyAsync("complete", true, new() { Timeout = BrowserSession.Live });
         Assert.That(await minutesThumb.EvaluateAsync<int>("img => img.naturalWidth"), Is.GreaterThan(0));
         var decisionWhistle = (await township.GetByTestId("decision-row").First.GetAttributeAsync("data-whistle-id"))!;
         await BrowserSession.ScreenshotAsync(township, "township-meeting-held-desktop");
 
         // The decision is an assignment in the branch's inbox, live.
-        await Expect(branch.Locator($"[data-testid=assignment-row][data-whistle-id='{decisionWhistle}'][data-status=dispatched]")).ToHaveCountAsync(1, new() { Timeout = Live });
+        await Expect(branch.Locator($"[data-testid=assignment-row][data-whistle-id='{decisionWhistle}'][data-status=dispatched]")).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await BrowserSession.ScreenshotAsync(branch, "branch-decision-phone");
         await branch.GotoAsync($"/meetings/{heldId}");
-        await Expect(branch.GetByTestId("meeting-minutes-files").GetByTestId("attachment-thumb")).ToHaveCountAsync(1, new() { Timeout = Live });
+        await Expect(branch.GetByTestId("meeting-minutes-files").GetByTestId("attachment-thumb")).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         Assert.That(await outsider.Locator($"[data-testid=summons-item][data-meeting-id='{meetingId}']").CountAsync(), Is.Zero);
         Assert.That(await outsider.Locator($"[data-testid=assignment-row][data-whistle-id='{decisionWhistle}']").CountAsync(), Is.Zero);
         Assert.That(await branch.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth"), Is.LessThanOrEqualTo(0));
 
         // Attendance enters the assessment beside the three rates.
-        var supervisor = await _browser.SignInAsync(_system.Api, "supervisor", BrowserSession.Desktop);
+        var supervisor = await Chromium.SignInAsync(Server.Api, "supervisor", BrowserSession.Desktop);
         var day = started.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         await supervisor.GotoAsync($"/assessment?period=month&date={day}");
         var unit = supervisor.Locator($"[data-testid=ranking-row][data-unit-id='{branchId}']");
-        await Expect(unit.GetByTestId("ranking-reported-in")).ToHaveTextAsync("1", new() { Timeout = Live });
-        await Expect(unit.GetByTestId("ranking-absent")).ToHaveTextAsync("0", new() { Timeout = Live });
-        await Expect(unit.GetByTestId("ranking-confirmed-on-time")).ToHaveTextAsync(new Regex(@"^(\d)/\d$"), new() { Timeout = Live });
+        await Expect(unit.GetByTestId("ranking-reported-in")).ToHaveTextAsync("1", new() { Timeout = BrowserSession.Live });
+        await Expect(unit.GetByTestId("ranking-absent")).ToHaveTextAsync("0", new() { Timeout = BrowserSession.Live });
+        await Expect(unit.GetByTestId("ranking-confirmed-on-time")).ToHaveTextAsync(new Regex(@"^(\d)/\d$"), new() { Timeout = BrowserSession.Live });
 
         foreach (var page in new IPage[] { township, branch, outsider, supervisor })
         {

@@ -21,11 +21,6 @@ namespace Whistle.Tests.Browser;
 [NonParallelizable]
 public sealed class When_each_role_looks_for_what_it_expected
 {
-    /// <summary>How long a pushed change may take to show on a busy two-core machine (it takes well under a second).</summary>
-    private const float Live = 20_000;
-
-    private static readonly ViewportSize Phone390 = new() { Width = 390, Height = 844 };
-
     private readonly ShiftedClock _clock = new();
     private WhistleSystem _system = null!;
     private BrowserSession _browser = null!;
@@ -95,20 +90,20 @@ public sealed class When_each_role_looks_for_what_it_expected
         var shed = await RaiseAsync(qingshi, "青石村河边违建棚屋", 36.56, 117.9, "illegal-construction", "routine");
         var nowhere = await RaiseAsync(chengguan, "人民路口流动摊贩");
 
-        foreach (var (viewport, name) in new[] { (BrowserSession.Desktop, "supervisor-map-desktop"), (Phone390, "supervisor-map-phone") })
+        foreach (var (viewport, name) in new[] { (BrowserSession.Desktop, "supervisor-map-desktop"), (BrowserSession.Phone390, "supervisor-map-phone") })
         {
             var page = await _browser.SignInAsync(_system.Api, "supervisor", viewport);
             await page.GotoAsync("/map");
             var map = page.GetByTestId("whistle-map");
-            await Expect(map).ToHaveAttributeAsync("data-rendered", "true", new() { Timeout = Live });
+            await Expect(map).ToHaveAttributeAsync("data-rendered", "true", new() { Timeout = BrowserSession.Live });
             var dot = page.Locator($"[data-testid=map-dot][data-whistle-id='{market}']");
-            await Expect(dot).ToHaveCountAsync(1, new() { Timeout = Live });
-            await Expect(page.Locator($"[data-testid=map-dot][data-whistle-id='{shed}']")).ToHaveCountAsync(1, new() { Timeout = Live });
+            await Expect(dot).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
+            await Expect(page.Locator($"[data-testid=map-dot][data-whistle-id='{shed}']")).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
             await Expect(page.Locator($"[data-testid=map-dot][data-whistle-id='{nowhere}']")).ToHaveCountAsync(0);
             await Expect(page.GetByTestId("map-unplaced")).ToBeVisibleAsync();
             await Expect(page.Locator($"[data-testid=map-row][data-whistle-id='{nowhere}']")).ToHaveCountAsync(1);
             // The county's tiles are under the townships: loaded from its service (the CSP lets them in), nothing from the internet.
-            await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-testid=map-tile]')].some(i => i.complete && i.naturalWidth > 0)", null, new() { Timeout = Live });
+            await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-testid=map-tile]')].some(i => i.complete && i.naturalWidth > 0)", null, new() { Timeout = BrowserSession.Live });
             Assert.That(await page.GetByTestId("map-tile").CountAsync(), Is.GreaterThan(0));
             Assert.That(_tilesServed, Is.GreaterThan(0));
             // Each dot lies within the map, over the township it was raised in: the market in 城关 is east of the shed in 青石.
@@ -127,8 +122,8 @@ public sealed class When_each_role_looks_for_what_it_expected
 
             // The dot opens the whistle.
             await dot.ClickAsync();
-            await page.WaitForURLAsync($"**/whistles/{market}");
-            await Expect(page.GetByTestId("whistle-detail")).ToHaveAttributeAsync("data-whistle-id", market, new() { Timeout = Live });
+            await page.WaitForAddressAsync(new Regex($"/whistles/{Regex.Escape(market)}$"));
+            await Expect(page.GetByTestId("whistle-detail")).ToHaveAttributeAsync("data-whistle-id", market, new() { Timeout = BrowserSession.Live });
             await page.Context.CloseAsync();
         }
     }
@@ -138,10 +133,10 @@ public sealed class When_each_role_looks_for_what_it_expected
     {
         using var dongfeng = await _system.SignInAsync("township.dongfeng");
         var id = await RaiseAsync(dongfeng, "东风路早市占道（考核追溯）");
-        var page = await _browser.SignInAsync(_system.Api, "supervisor", Phone390);
+        var page = await _browser.SignInAsync(_system.Api, "supervisor", BrowserSession.Phone390);
         await page.GotoAsync("/assessment");
         var table = page.GetByTestId("ranking-table");
-        await Expect(table).ToBeVisibleAsync(new() { Timeout = Live });
+        await Expect(table).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
         var row = page.Locator("[data-testid=ranking-row][data-unit-id='urban-management.dongfeng']");
         await row.ScrollIntoViewIfNeededAsync();
 
@@ -149,17 +144,17 @@ public sealed class When_each_role_looks_for_what_it_expected
         var scroller = page.Locator(".table-scroll").First;
         Assert.That(await scroller.EvaluateAsync<int>("e => e.scrollWidth - e.clientWidth"), Is.GreaterThan(0), "the ranking scrolls sideways on a phone");
         var score = (await row.GetByTestId("ranking-score").BoundingBoxAsync())!;
-        Assert.That(score.X + score.Width, Is.LessThanOrEqualTo(Phone390.Width), "the score column stays in view");
+        Assert.That(score.X + score.Width, Is.LessThanOrEqualTo(BrowserSession.Phone390.Width), "the score column stays in view");
         Assert.That(score.X, Is.GreaterThanOrEqualTo(0));
         await BrowserSession.ScreenshotAsync(page, "supervisor-ranking-phone");
 
         // The ranking filtered by township, then its row opens the whistles behind it.
         await page.GetByTestId("ranking-township").ClickAsync();
         await page.GetByTestId("ranking-township-dongfeng").ClickAsync();
-        await Expect(page.Locator("[data-testid=ranking-row][data-unit-id='urban-management.chengguan']")).ToHaveCountAsync(0, new() { Timeout = Live });
+        await Expect(page.Locator("[data-testid=ranking-row][data-unit-id='urban-management.chengguan']")).ToHaveCountAsync(0, new() { Timeout = BrowserSession.Live });
         await row.GetByTestId("ranking-open").ClickAsync();
-        await page.WaitForURLAsync(new Regex(@"/whistles\?.*branchId=urban-management\.dongfeng"));
-        await Expect(page.Locator($"[data-testid=whistles-row][data-whistle-id='{id}']")).ToHaveCountAsync(1, new() { Timeout = Live });
+        await page.WaitForAddressAsync(new Regex(@"/whistles\?.*branchId=urban-management\.dongfeng"));
+        await Expect(page.Locator($"[data-testid=whistles-row][data-whistle-id='{id}']")).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         Assert.That(await page.Locator("[data-testid=whistles-row]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.townshipId)"), Is.All.EqualTo("dongfeng"));
         await BrowserSession.ScreenshotAsync(page, "supervisor-drilldown-phone");
         await page.Context.CloseAsync();
@@ -172,9 +167,9 @@ public sealed class When_each_role_looks_for_what_it_expected
         var wanted = await RaiseAsync(liuhe, "柳河桥头烧烤摊占道");
         var other = await RaiseAsync(liuhe, "柳河小学门口流动摊贩");
         var page = await _browser.SignInAsync(_system.Api, "supervisor", BrowserSession.Desktop);
-        await Expect(page.Locator($"[data-testid=whistle-row][data-whistle-id='{other}']")).ToHaveCountAsync(1, new() { Timeout = Live });
+        await Expect(page.Locator($"[data-testid=whistle-row][data-whistle-id='{other}']")).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await page.GetByTestId("board-search").FillAsync("烧烤");
-        await Expect(page.Locator($"[data-testid=whistle-row][data-whistle-id='{other}']")).ToHaveCountAsync(0, new() { Timeout = Live });
+        await Expect(page.Locator($"[data-testid=whistle-row][data-whistle-id='{other}']")).ToHaveCountAsync(0, new() { Timeout = BrowserSession.Live });
         await Expect(page.Locator($"[data-testid=whistle-row][data-whistle-id='{wanted}']")).ToHaveCountAsync(1);
         await page.Context.CloseAsync();
     }
@@ -182,7 +177,7 @@ public sealed class When_each_role_looks_for_what_it_expected
     [Test]
     public async Task Should_let_the_system_administrator_add_a_channel_and_send_it_a_test_notice()
     {
-        foreach (var (viewport, name, id) in new[] { (BrowserSession.Desktop, "sysadmin-notice-channels-desktop", "cg-um-hook"), (Phone390, "sysadmin-notice-channels-phone", "qs-um-hook") })
+        foreach (var (viewport, name, id) in new[] { (BrowserSession.Desktop, "sysadmin-notice-channels-desktop", "cg-um-hook"), (BrowserSession.Phone390, "sysadmin-notice-channels-phone", "qs-um-hook") })
         {
             var page = await _browser.SignInAsync(_system.Api, "sysadmin", viewport);
             await page.GetByTestId("nav-notice-channels").ClickAsync();
@@ -196,11 +191,11 @@ public sealed class When_each_role_looks_for_what_it_expected
             await page.GetByTestId("nc-url").FillAsync(_receiver.Url($"/{id}"));
             await page.GetByTestId("nc-save").ClickAsync();
             var card = page.Locator($"[data-testid=notice-channel][data-channel-id='{id}']");
-            await Expect(card).ToHaveCountAsync(1, new() { Timeout = Live });
+            await Expect(card).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
 
             await card.GetByTestId("notice-channel-test").ClickAsync();
             var delivery = page.Locator("[data-testid=delivery-log] [data-testid=delivery][data-event-type=NoticeTest]").First;
-            await Expect(delivery).ToHaveAttributeAsync("data-status", "sent", new() { Timeout = Live });
+            await Expect(delivery).ToHaveAttributeAsync("data-status", "sent", new() { Timeout = BrowserSession.Live });
             await Expect(delivery.GetByTestId("delivery-status")).ToHaveTextAsync("已送达");
             await _receiver.WaitForAsync($"/{id}", "NoticeTest", succeeded: true);
             Assert.That(await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth"), Is.LessThanOrEqualTo(0), name);
@@ -214,7 +209,7 @@ public sealed class When_each_role_looks_for_what_it_expected
     {
         using var baiyun = await _system.SignInAsync("township.baiyun");
         var id = await RaiseAsync(baiyun, "白云山脚违规烧秸秆", matter: "straw-burning");
-        var page = await _browser.SignInAsync(_system.Api, "supervisor", Phone390);
+        var page = await _browser.SignInAsync(_system.Api, "supervisor", BrowserSession.Phone390);
         await page.GetByTestId("nav-exports").ClickAsync();
         await Expect(page.GetByTestId("exports-page")).ToBeVisibleAsync();
         await BrowserSession.ScreenshotAsync(page, "supervisor-exports-phone");
@@ -246,13 +241,13 @@ public sealed class When_each_role_looks_for_what_it_expected
         var inChengguan = await RaiseAsync(chengguan, "城关夜市油烟占道");
         var inQingshi = await RaiseAsync(qingshi, "青石集市占道卖菜");
 
-        var page = await _browser.SignInAsync(_system.Api, "agency.urban-management", Phone390);
+        var page = await _browser.SignInAsync(_system.Api, "agency.urban-management", BrowserSession.Phone390);
         var rowOf = (string whistle) => page.Locator($"[data-testid=assignment-row][data-whistle-id='{whistle}']");
-        await Expect(rowOf(inChengguan)).ToHaveCountAsync(1, new() { Timeout = Live });
-        await Expect(rowOf(inQingshi)).ToHaveCountAsync(1, new() { Timeout = Live });
+        await Expect(rowOf(inChengguan)).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
+        await Expect(rowOf(inQingshi)).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await page.GetByTestId("inbox-township").ClickAsync();
         await page.GetByTestId("inbox-township-qingshi").ClickAsync();
-        await Expect(rowOf(inChengguan)).ToHaveCountAsync(0, new() { Timeout = Live });
+        await Expect(rowOf(inChengguan)).ToHaveCountAsync(0, new() { Timeout = BrowserSession.Live });
         await Expect(rowOf(inQingshi)).ToHaveCountAsync(1);
         Assert.That(page.Url, Does.Contain("townshipId=qingshi"), "the filter is kept in the address");
         await BrowserSession.ScreenshotAsync(page, "agency-inbox-filtered-phone");
@@ -260,14 +255,14 @@ public sealed class When_each_role_looks_for_what_it_expected
         await rowOf(inQingshi).GetByTestId("assignment-urge").ClickAsync();
         await page.GetByTestId("urge-note").FillAsync("请今天上午到场处置");
         await page.GetByTestId("urge-submit").ClickAsync();
-        var urged = await branchPush.WaitForAsync(e => e.Str("type") == "AssignmentReminded" && e.Str("whistleId") == inQingshi, TimeSpan.FromSeconds(Live / 1000));
+        var urged = await branchPush.WaitForAsync(e => e.Str("type") == "AssignmentReminded" && e.Str("whistleId") == inQingshi, TimeSpan.FromSeconds(BrowserSession.Live / 1000));
         Assert.That(urged["actor"]!.Str("userName"), Is.EqualTo("agency.urban-management"));
-        await Expect(rowOf(inQingshi).GetByTestId("assignment-escalation")).ToHaveAttributeAsync("data-reminders", "1", new() { Timeout = Live });
+        await Expect(rowOf(inQingshi).GetByTestId("assignment-escalation")).ToHaveAttributeAsync("data-reminders", "1", new() { Timeout = BrowserSession.Live });
 
         // Its own assessment: itself and its branches.
         await page.GetByTestId("nav-assessment").ClickAsync();
-        await Expect(page.GetByTestId("assessment-page")).ToHaveAttributeAsync("data-scope", "agency", new() { Timeout = Live });
-        await Expect(page.Locator("[data-testid=ranking-row]").First).ToBeVisibleAsync(new() { Timeout = Live });
+        await Expect(page.GetByTestId("assessment-page")).ToHaveAttributeAsync("data-scope", "agency", new() { Timeout = BrowserSession.Live });
+        await Expect(page.Locator("[data-testid=ranking-row]").First).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
         var units = await page.Locator("[data-testid=ranking-row]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.unitId)");
         Assert.That(units, Is.Not.Empty.And.All.StartsWith("urban-management."));
         await page.Context.CloseAsync();
@@ -291,9 +286,9 @@ public sealed class When_each_role_looks_for_what_it_expected
         Assert.That(held, Is.EqualTo(HttpStatusCode.OK), minutes?.ToJsonString());
         var duty = minutes!["decisions"]![0]!.Str("assignmentId");
 
-        var page = await _browser.SignInAsync(_system.Api, "branch.urban-management.shuangqiao", Phone390);
+        var page = await _browser.SignInAsync(_system.Api, "branch.urban-management.shuangqiao", BrowserSession.Phone390);
         var card = page.Locator($"[data-testid=assignment-row][data-assignment-id='{duty}']");
-        await Expect(card.GetByTestId("assignment-report")).ToBeVisibleAsync(new() { Timeout = Live });
+        await Expect(card.GetByTestId("assignment-report")).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
         Assert.That(await card.GetByTestId("assignment-eta").CountAsync(), Is.Zero, "no ETA in minutes for a week-long task");
         var day = card.GetByTestId("assignment-expected-on");
         await Expect(day).ToBeVisibleAsync();
@@ -302,8 +297,8 @@ public sealed class When_each_role_looks_for_what_it_expected
         await card.GetByTestId("assignment-report").ScrollIntoViewIfNeededAsync();
         await BrowserSession.ScreenshotAsync(page, "branch-decision-report-phone");
         await card.GetByTestId("assignment-report").ClickAsync();
-        await Expect(card).ToHaveAttributeAsync("data-status", "reported", new() { Timeout = Live });
-        await Expect(card.GetByTestId("assignment-expected")).ToContainTextAsync(dueDay, new() { Timeout = Live });
+        await Expect(card).ToHaveAttributeAsync("data-status", "reported", new() { Timeout = BrowserSession.Live });
+        await Expect(card.GetByTestId("assignment-expected")).ToContainTextAsync(dueDay, new() { Timeout = BrowserSession.Live });
         await page.Context.CloseAsync();
     }
 
@@ -314,7 +309,7 @@ public sealed class When_each_role_looks_for_what_it_expected
         using var lead = await _system.SignInAsync("branch.urban-management.dongfeng");
         using var co = await _system.SignInAsync("branch.market-supervision.dongfeng");
         var description = string.Concat(Enumerable.Repeat("东风路早市摊位占用人行道和非机动车道，早高峰行人只能走机动车道，存在安全隐患；", 60))[..2000];
-        var page = await _browser.SignInAsync(_system.Api, "township.dongfeng", Phone390);
+        var page = await _browser.SignInAsync(_system.Api, "township.dongfeng", BrowserSession.Phone390);
         var id = await RaiseAsync(township, "东风路早市长期占道（群众反映材料）", description: description);
         var whistle = (await township.GetAsync($"/api/whistles/{id}")).Body!;
         foreach (var (client, agency) in new[] { (lead, "urban-management"), (co, "market-supervision") })
@@ -325,13 +320,13 @@ public sealed class When_each_role_looks_for_what_it_expected
         }
 
         var banner = page.Locator($"[data-testid=live-notice][data-kind=resolved][data-whistle-id='{id}']");
-        await Expect(banner).ToBeVisibleAsync(new() { Timeout = Live });
+        await Expect(banner).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
         await Expect(banner).ToContainTextAsync("已全部办结，待确认");
         await page.GotoAsync($"/whistles/{id}");
         var panel = page.GetByTestId("confirm-panel");
-        await Expect(panel).ToBeVisibleAsync(new() { Timeout = Live });
+        await Expect(panel).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
         var top = (await panel.BoundingBoxAsync())!.Y;
-        Assert.That(top, Is.LessThan(Phone390.Height), "the rating panel starts on the first screen, under a 2,000-character description");
+        Assert.That(top, Is.LessThan(BrowserSession.Phone390.Height), "the rating panel starts on the first screen, under a 2,000-character description");
         await Expect(page.GetByTestId("whistle-detail-description")).ToHaveAttributeAsync("data-clamped", "true");
         await panel.ScrollIntoViewIfNeededAsync();
         await BrowserSession.ScreenshotAsync(page, "township-confirm-phone");
@@ -347,9 +342,9 @@ public sealed class When_each_role_looks_for_what_it_expected
         }
 
         await page.GetByTestId("confirm-whistle").ClickAsync();
-        await Expect(page.GetByTestId("whistle-detail")).ToHaveAttributeAsync("data-status", "closed", new() { Timeout = Live });
-        await Expect(page.Locator("[data-testid=live-notice][data-kind=resolved]")).ToHaveCountAsync(0, new() { Timeout = Live });
-        await Expect(page).ToHaveTitleAsync(new Regex(@"^[^(]"), new() { Timeout = Live });
+        await Expect(page.GetByTestId("whistle-detail")).ToHaveAttributeAsync("data-status", "closed", new() { Timeout = BrowserSession.Live });
+        await Expect(page.Locator("[data-testid=live-notice][data-kind=resolved]")).ToHaveCountAsync(0, new() { Timeout = BrowserSession.Live });
+        await Expect(page).ToHaveTitleAsync(new Regex(@"^[^(]"), new() { Timeout = BrowserSession.Live });
         await page.Context.CloseAsync();
     }
 }

@@ -11,38 +11,18 @@ namespace Whistle.Tests.Browser;
 /// answers with a 批复 (同意 and its text); the officer's page shows the answer live.
 /// </summary>
 [NonParallelizable]
-public sealed class When_an_institution_files_a_request_with_its_department_in_the_browser
+public sealed class When_an_institution_files_a_request_with_its_department_in_the_browser : BrowserFixture
 {
-    /// <summary>A common phone (390 × 844 CSS pixels).</summary>
-    private static readonly ViewportSize Phone390 = new() { Width = 390, Height = 844 };
-
     private static string SubmissionIdIn(string url) =>
         Regex.Match(url, "/submissions/(?<id>[^/?#]+)$").Groups["id"].Value is { Length: > 0 } id && id != "new"
             ? id
             : throw new AssertionException($"No submission id in {url}");
 
-    private WhistleSystem _system = null!;
-    private BrowserSession _browser = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _browser = await BrowserSession.LaunchAsync();
-        _system = await WhistleSystem.EmbeddedAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.DisposeAsync();
-        if (_system is not null) await _system.DisposeAsync();
-    }
-
     [Test]
     public async Task Should_carry_a_request_to_the_department_and_its_reply_back_live()
     {
-        var officer = await _browser.SignInAsync(_system.Api, "institution.credit-center", Phone390);
-        var clerk = await _browser.SignInAsync(_system.Api, "department.city-ndrc", BrowserSession.Desktop);
+        var officer = await Chromium.SignInAsync(Server.Api, "institution.credit-center", BrowserSession.Phone390);
+        var clerk = await Chromium.SignInAsync(Server.Api, "department.city-ndrc", BrowserSession.Desktop);
         var dialogs = 0;
         foreach (var page in new[] { officer, clerk })
         {
@@ -50,18 +30,18 @@ public sealed class When_an_institution_files_a_request_with_its_department_in_t
         }
 
         // The clerk opens the inbox before anything is filed: it is empty and stays open (the row must come live).
-        await clerk.WaitForURLAsync(new Regex("/department$"));
+        await clerk.WaitForAddressAsync(new Regex("/department$"));
         await Expect(clerk.GetByTestId("nav-submissions")).ToHaveTextAsync("请示报告");
         await clerk.GetByTestId("nav-submissions").ClickAsync();
-        await clerk.WaitForURLAsync(new Regex("/submissions$"));
+        await clerk.WaitForAddressAsync(new Regex("/submissions$"));
         await Expect(clerk.Locator("h1")).ToHaveTextAsync("请示报告待办");
         await Expect(clerk.GetByTestId("submissions-empty")).ToBeVisibleAsync();
 
         // The officer (phone) files a 请示 with the managing department.
-        await officer.WaitForURLAsync(new Regex("/inbox$"));
+        await officer.WaitForAddressAsync(new Regex("/inbox$"));
         await officer.GetByTestId("nav-submissions").ClickAsync();
         await officer.GetByTestId("new-request").ClickAsync();
-        await officer.WaitForURLAsync(new Regex("/submissions/new"));
+        await officer.WaitForAddressAsync(new Regex("/submissions/new"));
         await officer.GetByTestId("kind-request").ClickAsync();
         // One relation, one department: picked already.
         await Expect(officer.GetByTestId("submission-target-line")).ToContainTextAsync("归口管理");
@@ -69,7 +49,7 @@ public sealed class When_an_institution_files_a_request_with_its_department_in_t
         await officer.GetByTestId("submission-body-input").FillAsync("为落实信用修复“一网通办”，拟将线下受理改为线上受理、压缩办理时限至3个工作日。妥否，请批示。");
         await BrowserSession.ScreenshotAsync(officer, "institution-submit-request-phone");
         await officer.GetByTestId("submission-submit").ClickAsync();
-        await officer.WaitForURLAsync(new Regex("/submissions/(?!new)[^/]+$"));
+        await officer.WaitForAddressAsync(new Regex("/submissions/(?!new)[^/]+$"));
         var detail = officer.GetByTestId("submission-detail");
         await Expect(detail).ToHaveAttributeAsync("data-status", "open");
         var id = SubmissionIdIn(officer.Url);
@@ -91,7 +71,7 @@ public sealed class When_an_institution_files_a_request_with_its_department_in_t
 
         // 批复: 同意, with its text.
         await row.ClickAsync();
-        await clerk.WaitForURLAsync(new Regex($"/submissions/{Regex.Escape(id)}$"));
+        await clerk.WaitForAddressAsync(new Regex($"/submissions/{Regex.Escape(id)}$"));
         await Expect(clerk.GetByTestId("submission-body")).ToContainTextAsync("妥否，请批示");
         await clerk.GetByTestId("answer-send").ClickAsync();
         await Expect(clerk.GetByTestId("submission-answer-form")).ToContainTextAsync("请选择答复");
@@ -140,7 +120,7 @@ public sealed class When_an_institution_files_a_request_with_its_department_in_t
     {
         // The institution (phone) files the appointment of its stationed branch's head: no consultation was asked, so
         // it goes without the township's opinion, and says so.
-        var officer = await _browser.SignInAsync(_system.Api, "institution.market-service-center", Phone390);
+        var officer = await Chromium.SignInAsync(Server.Api, "institution.market-service-center", BrowserSession.Phone390);
         await officer.GetByTestId("nav-submissions").ClickAsync();
         await officer.GetByTestId("new-filing").ClickAsync();
         await Expect(officer.GetByTestId("submission-target-line")).ToContainTextAsync("归口管理");
@@ -153,15 +133,15 @@ public sealed class When_an_institution_files_a_request_with_its_department_in_t
         await officer.GetByTestId("submission-body-input").FillAsync("经党组会议研究决定，任命王五同志为城关市场监管所所长，现报备案。");
         await BrowserSession.ScreenshotAsync(officer, "institution-filing-phone");
         await officer.GetByTestId("submission-submit").ClickAsync();
-        await officer.WaitForURLAsync(new Regex("/submissions/(?!new)[^/]+$"));
+        await officer.WaitForAddressAsync(new Regex("/submissions/(?!new)[^/]+$"));
         // From the address, not the page: the detail's attributes are empty until its answer has loaded.
         var id = SubmissionIdIn(officer.Url);
         await Expect(officer.GetByTestId("submission-head")).ToContainTextAsync("王五 · 所长");
         await Expect(officer.GetByTestId("without-opinion")).ToBeVisibleAsync();
 
         // The establishment office lands on every submission, reads this one, and answers none.
-        var office = await _browser.SignInAsync(_system.Api, "establishment-office", BrowserSession.Desktop);
-        await office.WaitForURLAsync(new Regex("/submissions$"));
+        var office = await Chromium.SignInAsync(Server.Api, "establishment-office", BrowserSession.Desktop);
+        await office.WaitForAddressAsync(new Regex("/submissions$"));
         await Expect(office.GetByTestId("new-request")).ToHaveCountAsync(0);
         var row = office.Locator($"[data-testid=submission-row][data-submission-id='{id}']");
         await Expect(row.GetByTestId("submission-kind")).ToHaveTextAsync("选拔任用备案");
@@ -169,7 +149,7 @@ public sealed class When_an_institution_files_a_request_with_its_department_in_t
         await Expect(office.GetByTestId("without-opinion")).ToBeVisibleAsync();
         await Expect(office.GetByTestId("submission-answer-form")).ToHaveCountAsync(0);
         await office.GotoAsync("/submissions/new");
-        await office.WaitForURLAsync(new Regex("/submissions$"));
+        await office.WaitForAddressAsync(new Regex("/submissions$"));
         foreach (var page in new[] { officer, office })
         {
             await page.Context.CloseAsync();

@@ -12,60 +12,43 @@ namespace Whistle.Tests.Browser;
 /// <summary>
 /// Time limits in the browser. The server's clock is a fake one set three hours back, so a whistle raised
 /// now on it is long overdue by the browser's clock; moving the fake clock fires the chain. Every live change is
-/// waited for with a stated deadline (<see cref="Live"/>), never with the default one.
+/// waited for with a stated deadline (<see cref="BrowserSession.Live"/>), never with the default one.
 /// </summary>
 [NonParallelizable]
-public sealed class When_time_limits_bite_in_the_browser
+public sealed class When_time_limits_bite_in_the_browser : BrowserFixture
 {
-    /// <summary>How long a pushed change may take to show on a busy two-core machine (it takes well under a second).</summary>
-    private const float Live = 20_000;
-
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow.AddHours(-3));
-    private WhistleSystem _system = null!;
-    private BrowserSession _browser = null!;
 
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _browser = await BrowserSession.LaunchAsync();
-        _system = await WhistleSystem.EmbeddedAsync(s => s.AddSingleton<TimeProvider>(_clock));
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.DisposeAsync();
-        if (_system is not null) await _system.DisposeAsync();
-    }
+    protected override TimeProvider Clock => _clock;
 
     [Test]
     public async Task Should_turn_an_overdue_duty_red_escalate_it_live_and_list_it_for_the_supervisor()
     {
-        var branch = await _browser.SignInAsync(_system.Api, "branch.urban-management.chengguan", BrowserSession.Phone);
-        var board = await _browser.SignInAsync(_system.Api, "supervisor", BrowserSession.Desktop);
-        using var township = await _system.SignInAsync("township.chengguan");
+        var branch = await Chromium.SignInAsync(Server.Api, "branch.urban-management.chengguan", BrowserSession.Phone);
+        var board = await Chromium.SignInAsync(Server.Api, "supervisor", BrowserSession.Desktop);
+        using var township = await Server.SignInAsync("township.chengguan");
         var id = (await township.RaiseAsync(WhistleClient.Raise("河堤违建棚屋", "illegal-construction", "emergency"))).Str("id");
         var whistle = await township.WaitForWhistleAsync(id, w => w.Str("status") == "dispatched");
         var lead = whistle["assignments"]!.AsArray().Single(a => a!.Str("role") == "lead")!.Str("id");
 
         var row = branch.Locator($"[data-testid=assignment-row][data-assignment-id='{lead}']");
-        await Expect(row).ToHaveCountAsync(1, new() { Timeout = Live });
-        await Expect(row.Locator("[data-testid=deadline-report]")).ToHaveAttributeAsync("data-overdue", "true", new() { Timeout = Live });
+        await Expect(row).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
+        await Expect(row.Locator("[data-testid=deadline-report]")).ToHaveAttributeAsync("data-overdue", "true", new() { Timeout = BrowserSession.Live });
 
         // The fake clock reaches report-by: the dispatcher escalates, the branch sees it live — the notice and the row
         // both from the pushed event (the row is patched from the event's assignment; it used to wait for a reload
         // whose inbox answer had no escalation counts, and lost the badge it had just shown).
         _clock.Advance(TimeSpan.FromMinutes(31));
-        await _system.Apis[0].Services.GetRequiredService<DeadlineScheduler>().RunDueAsync(CancellationToken.None);
-        await Expect(branch.Locator("[data-testid=live-notice][data-kind=escalation]")).ToBeVisibleAsync(new() { Timeout = Live });
-        await Expect(row.GetByTestId("assignment-escalation")).ToHaveAttributeAsync("data-escalations", new Regex("^[1-9]"), new() { Timeout = Live });
+        await Server.Apis[0].Services.GetRequiredService<DeadlineScheduler>().RunDueAsync(CancellationToken.None);
+        await Expect(branch.Locator("[data-testid=live-notice][data-kind=escalation]")).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
+        await Expect(row.GetByTestId("assignment-escalation")).ToHaveAttributeAsync("data-escalations", new Regex("^[1-9]"), new() { Timeout = BrowserSession.Live });
         // After a reload (the refresh button) the badge is still there: the inbox answer carries the counts.
         await branch.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "刷新" }).ClickAsync();
-        await Expect(row.GetByTestId("assignment-escalation")).ToHaveAttributeAsync("data-escalations", new Regex("^[1-9]"), new() { Timeout = Live });
+        await Expect(row.GetByTestId("assignment-escalation")).ToHaveAttributeAsync("data-escalations", new Regex("^[1-9]"), new() { Timeout = BrowserSession.Live });
         await BrowserSession.ScreenshotAsync(branch, "branch-escalated-phone");
 
         var overdueRow = board.Locator($"[data-testid=overdue-row][data-assignment-id='{lead}']");
-        await Expect(overdueRow).ToHaveCountAsync(1, new() { Timeout = Live });
+        await Expect(overdueRow).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await BrowserSession.ScreenshotAsync(board, "supervisor-overdue-desktop");
 
         // The supervisor moves the duty from the overdue list. Within the same agency the dialog offers the agency
@@ -73,16 +56,16 @@ public sealed class When_time_limits_bite_in_the_browser
         await overdueRow.GetByTestId("overdue-reassign").ClickAsync();
         await board.GetByTestId("reassign-agency").ClickAsync();
         await board.GetByTestId("reassign-agency-option-urban-management").ClickAsync();
-        await Expect(board.GetByTestId("reassign-branch")).ToHaveAttributeAsync("data-value", "@agency", new() { Timeout = Live });
-        await Expect(board.GetByTestId("reassign-default-blocked")).ToBeVisibleAsync(new() { Timeout = Live });
+        await Expect(board.GetByTestId("reassign-branch")).ToHaveAttributeAsync("data-value", "@agency", new() { Timeout = BrowserSession.Live });
+        await Expect(board.GetByTestId("reassign-default-blocked")).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
         await board.GetByTestId("reassign-branch").ClickAsync();
         var current = board.GetByTestId("reassign-branch-option-urban-management.chengguan");
-        await Expect(current).ToHaveClassAsync(new Regex("is-disabled"), new() { Timeout = Live });
-        await Expect(current).ToContainTextAsync("当前承办单位", new() { Timeout = Live });
-        await Expect(board.GetByTestId("reassign-branch-option-default")).ToHaveClassAsync(new Regex("is-disabled"), new() { Timeout = Live });
+        await Expect(current).ToHaveClassAsync(new Regex("is-disabled"), new() { Timeout = BrowserSession.Live });
+        await Expect(current).ToContainTextAsync("当前承办单位", new() { Timeout = BrowserSession.Live });
+        await Expect(board.GetByTestId("reassign-branch-option-default")).ToHaveClassAsync(new Regex("is-disabled"), new() { Timeout = BrowserSession.Live });
         var itself = board.GetByTestId("reassign-branch-option-agency");
-        await Expect(itself).Not.ToHaveClassAsync(new Regex("is-disabled"), new() { Timeout = Live });
-        await Expect(itself).ToContainTextAsync("本部", new() { Timeout = Live });
+        await Expect(itself).Not.ToHaveClassAsync(new Regex("is-disabled"), new() { Timeout = BrowserSession.Live });
+        await Expect(itself).ToContainTextAsync("本部", new() { Timeout = BrowserSession.Live });
         await BrowserSession.ScreenshotAsync(board, "supervisor-reassign-dialog-desktop");
         await itself.ClickAsync();
         await board.GetByTestId("reassign-reason").FillAsync("城管中队人手不足，由局本部直接处置");
@@ -94,9 +77,9 @@ public sealed class When_time_limits_bite_in_the_browser
             Assert.That(after["assignments"]!.AsArray().Single(a => a!.Str("id") == lead)!.Str("status"), Is.EqualTo("reassigned"), "moved, not declined by the branch");
             Assert.That((successor.Str("agencyCode"), successor["branchId"]), Is.EqualTo(("urban-management", (System.Text.Json.Nodes.JsonNode?)null)));
         });
-        await Expect(overdueRow).ToHaveCountAsync(0, new() { Timeout = Live });
+        await Expect(overdueRow).ToHaveCountAsync(0, new() { Timeout = BrowserSession.Live });
         // The branch's card leaves 在办 at once (patched from the reassignment's event), with nothing left to do.
-        await Expect(row).ToHaveCountAsync(0, new() { Timeout = Live });
+        await Expect(row).ToHaveCountAsync(0, new() { Timeout = BrowserSession.Live });
         await branch.Context.CloseAsync();
         await board.Context.CloseAsync();
     }
@@ -104,27 +87,27 @@ public sealed class When_time_limits_bite_in_the_browser
     [Test]
     public async Task Should_show_the_ranking_on_the_assessment_page_and_print_the_monthly_report()
     {
-        using var township = await _system.SignInAsync("township.liuhe");
+        using var township = await Server.SignInAsync("township.liuhe");
         var id = (await township.RaiseAsync(WhistleClient.Raise("农田违规取土", "farmland-occupation", "urgent"))).Str("id");
         var w = await township.WaitForWhistleAsync(id, x => x.Str("status") == "dispatched");
         var lead = w["assignments"]!.AsArray().Single(a => a!.Str("role") == "lead")!;
-        using var branch = await _system.SignInAsync($"branch.{lead.Str("branchId")}");
+        using var branch = await Server.SignInAsync($"branch.{lead.Str("branchId")}");
         Assert.That((await branch.PostAsync($"/api/assignments/{lead.Str("id")}/report", new { })).Status, Is.EqualTo(HttpStatusCode.OK));
 
         var day = ChinaTime.LocalDate(_clock.GetUtcNow()).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-        var page = await _browser.SignInAsync(_system.Api, "supervisor", BrowserSession.Desktop);
+        var page = await Chromium.SignInAsync(Server.Api, "supervisor", BrowserSession.Desktop);
         await page.GetByTestId("nav-assessment").ClickAsync();
         await page.GetByTestId("assessment-period-month").ClickAsync();
         await page.GetByTestId("assessment-date").FillAsync(day);
         await page.Locator($"[data-testid=assessment-page][data-date='{day}'][data-loading=false]").WaitForAsync();
         var first = page.Locator("[data-testid=ranking-row][data-rank='1']").First;
-        await Expect(first).ToBeVisibleAsync(new() { Timeout = Live });
+        await Expect(first).ToBeVisibleAsync(new() { Timeout = BrowserSession.Live });
         Assert.That(await first.GetAttributeAsync("data-unit-id"), Is.EqualTo(lead.Str("branchId")), "the only branch that reported in time leads");
         // The rate says what it counts: the one reported duty, in time (1/1); the others are still inside their limit.
-        await Expect(first.GetByTestId("ranking-response")).ToHaveAttributeAsync("data-whole", "1", new() { Timeout = Live });
-        await Expect(first.GetByTestId("ranking-response")).ToContainTextAsync("1/1", new() { Timeout = Live });
+        await Expect(first.GetByTestId("ranking-response")).ToHaveAttributeAsync("data-whole", "1", new() { Timeout = BrowserSession.Live });
+        await Expect(first.GetByTestId("ranking-response")).ToContainTextAsync("1/1", new() { Timeout = BrowserSession.Live });
         // The charts have drawn (ECharts' finished event), not "probably by now".
-        await Expect(page.Locator("[data-testid^=chart-][data-rendered=true]")).ToHaveCountAsync(3, new() { Timeout = Live });
+        await Expect(page.Locator("[data-testid^=chart-][data-rendered=true]")).ToHaveCountAsync(3, new() { Timeout = BrowserSession.Live });
         await BrowserSession.ScreenshotAsync(page, "supervisor-assessment-desktop");
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("assessment-export").ClickAsync());
@@ -143,13 +126,13 @@ public sealed class When_time_limits_bite_in_the_browser
 
         // The whistle list is the system administrator's (三员分立), no longer the supervisor's.
         await Expect(page.GetByTestId("nav-whistle-list")).ToHaveCountAsync(0);
-        var sysadmin = await _browser.SignInAsync(_system.Api, "sysadmin", BrowserSession.Desktop);
+        var sysadmin = await Chromium.SignInAsync(Server.Api, "sysadmin", BrowserSession.Desktop);
         await sysadmin.GetByTestId("whistle-list-page").WaitForAsync();
         await Expect(sysadmin.GetByTestId("matter-row")).Not.ToHaveCountAsync(0);
         await BrowserSession.ScreenshotAsync(sysadmin, "sysadmin-whistle-list-desktop");
         await sysadmin.Context.CloseAsync();
 
-        var phone = await _browser.SignInAsync(_system.Api, "township.liuhe", BrowserSession.Phone);
+        var phone = await Chromium.SignInAsync(Server.Api, "township.liuhe", BrowserSession.Phone);
         await phone.GotoAsync($"/assessment?period=month&date={day}");
         await phone.Locator("[data-testid=assessment-page][data-scope=township][data-loading=false]").WaitForAsync();
         Assert.That(await phone.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth"), Is.LessThanOrEqualTo(0));

@@ -11,25 +11,8 @@ namespace Whistle.Tests.Browser;
 /// blows the whistle, branches see it live, the supervisor's board follows.
 /// </summary>
 [NonParallelizable]
-public sealed partial class When_staff_work_in_the_browser
+public sealed partial class When_staff_work_in_the_browser : BrowserFixture
 {
-    private WhistleSystem _system = null!;
-    private BrowserSession _browser = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _browser = await BrowserSession.LaunchAsync();
-        _system = await WhistleSystem.EmbeddedAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.DisposeAsync();
-        if (_system is not null) await _system.DisposeAsync();
-    }
-
     private const string Hostile = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"> 夜间施工扰民";
 
     private static ILocator Row(IPage page, string whistleId) =>
@@ -41,10 +24,10 @@ public sealed partial class When_staff_work_in_the_browser
     [Test]
     public async Task Should_carry_a_whistle_from_the_township_to_the_branch_live_and_back()
     {
-        var township = await _browser.SignInAsync(_system.Api, "township.chengguan", BrowserSession.Desktop);
-        var branch = await _browser.SignInAsync(_system.Api, "branch.urban-management.chengguan", BrowserSession.Phone);
-        var outsider = await _browser.SignInAsync(_system.Api, "branch.urban-management.dongfeng", BrowserSession.Phone);
-        var board = await _browser.SignInAsync(_system.Api, "supervisor", BrowserSession.Desktop);
+        var township = await Chromium.SignInAsync(Server.Api, "township.chengguan", BrowserSession.Desktop);
+        var branch = await Chromium.SignInAsync(Server.Api, "branch.urban-management.chengguan", BrowserSession.Phone);
+        var outsider = await Chromium.SignInAsync(Server.Api, "branch.urban-management.dongfeng", BrowserSession.Phone);
+        var board = await Chromium.SignInAsync(Server.Api, "supervisor", BrowserSession.Desktop);
         var dialogs = 0;
         var policyViolations = new List<string>();
         foreach (var page in new[] { township, branch, board })
@@ -69,7 +52,7 @@ public sealed partial class When_staff_work_in_the_browser
         await township.GetByTestId("whistle-address").FillAsync("城关街道人民路18号");
         await BrowserSession.ScreenshotAsync(township, "township-raise-desktop");
         await township.GetByTestId("whistle-submit").ClickAsync();
-        await township.WaitForURLAsync(new Regex("/whistles/"));
+        await township.WaitForAddressAsync(new Regex("/whistles/"));
         var whistleId = (await township.GetByTestId("whistle-detail").GetAttributeAsync("data-whistle-id"))!;
 
         // The branch on a phone gets the notice and the row without reloading.
@@ -82,7 +65,7 @@ public sealed partial class When_staff_work_in_the_browser
 
         // The supervisor's board counts it.
         await Expect(board.GetByTestId("board-open-count")).ToHaveTextAsync((openBefore + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await Expect(board.Locator(".chart[data-rendered=true]")).ToHaveCountAsync(1, new() { Timeout = 20_000 }); // the chart has drawn
+        await Expect(board.Locator(".chart[data-rendered=true]")).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live }); // the chart has drawn
         await BrowserSession.ScreenshotAsync(board, "supervisor-board-desktop");
 
         // The branch reports; the township's page follows live.
@@ -95,11 +78,11 @@ public sealed partial class When_staff_work_in_the_browser
         await Expect(township.GetByTestId("whistle-detail")).ToHaveAttributeAsync("data-status", "in-progress");
 
         // The co-handling branches act over the API; the branch in the browser resolves last.
-        using var api = await _system.SignInAsync("township.chengguan");
+        using var api = await Server.SignInAsync("township.chengguan");
         var whistle = (await api.GetAsync($"/api/whistles/{whistleId}")).Body!;
         foreach (var other in whistle["assignments"]!.AsArray().Select(a => a!).Where(a => a.Str("id") != assignmentId))
         {
-            using var owner = await _system.SignInAsync($"branch.{other.Str("branchId")}");
+            using var owner = await Server.SignInAsync($"branch.{other.Str("branchId")}");
             Assert.That((await owner.PostAsync($"/api/assignments/{other.Str("id")}/report", new { })).Status, Is.EqualTo(HttpStatusCode.OK));
             Assert.That((await owner.PostAsync($"/api/assignments/{other.Str("id")}/resolve", new { note = "已配合处置" })).Status, Is.EqualTo(HttpStatusCode.OK));
         }
@@ -142,8 +125,8 @@ public sealed partial class When_staff_work_in_the_browser
     [Test]
     public async Task Should_show_events_raised_while_the_connection_was_cut_exactly_once()
     {
-        var branch = await _browser.SignInAsync(_system.Api, "branch.market-supervision.qingshi", BrowserSession.Phone);
-        using var township = await _system.SignInAsync("township.qingshi");
+        var branch = await Chromium.SignInAsync(Server.Api, "branch.market-supervision.qingshi", BrowserSession.Phone);
+        using var township = await Server.SignInAsync("township.qingshi");
 
         await branch.Context.SetOfflineAsync(true);
         await Expect(branch.GetByTestId("connection-state")).ToHaveAttributeAsync("data-state", "offline");
@@ -162,24 +145,30 @@ public sealed partial class When_staff_work_in_the_browser
         var third = (await township.RaiseAsync(WhistleClient.Raise("燃气瓶违规存放", "gas-safety", "urgent"))).Str("id");
         await Expect(branch.GetByTestId("connection-state")).ToHaveAttributeAsync("data-state", "connected");
         await Expect(Row(branch, third)).ToHaveCountAsync(1);
-        await Task.Delay(1000);
-        foreach (var id in new[] { first, second, third })
+
+        // Exactly once, not "once so far": a later whistle, raised live after the catch-up, reaches the page only after
+        // everything before it was applied (one ordered stream per page) — then nothing earlier can still arrive twice.
+        var later = (await township.RaiseAsync(WhistleClient.Raise("沿街商铺油烟扰民", "gas-safety", "urgent"))).Str("id");
+        await township.WaitForWhistleAsync(later, w => w.Str("status") == "dispatched");
+        await Expect(Row(branch, later)).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
+
+        // The page applies every event the branch is owed, up to the newest, and shows each whistle once.
+        using var branchApi = await Server.SignInAsync("branch.market-supervision.qingshi");
+        await using var push = await Server.ConnectAsync(branchApi);
+        var newest = (await push.CatchUpAsync(0)).Max(e => e.Seq());
+        await branch.WaitForFunctionAsync("n => window.__whistle.lastSequence >= n", newest, new() { Timeout = BrowserSession.Live });
+        Assert.That(await branch.EvaluateAsync<long>("() => window.__whistle.lastSequence"), Is.EqualTo(newest), "the page applied every event up to the newest");
+        foreach (var id in new[] { first, second, third, later })
         {
             Assert.That(await Row(branch, id).CountAsync(), Is.EqualTo(1), id);
         }
-
-        var lastSequence = await branch.EvaluateAsync<long>("() => window.__whistle.lastSequence");
-        using var branchApi = await _system.SignInAsync("branch.market-supervision.qingshi");
-        await using var push = await _system.ConnectAsync(branchApi);
-        var all = await push.CatchUpAsync(0);
-        Assert.That(lastSequence, Is.EqualTo(all.Max(e => e.Seq())), "the page applied every event up to the newest");
         await branch.Context.CloseAsync();
     }
 
     [Test]
     public async Task Should_speak_Chinese_by_default_and_English_after_the_switch()
     {
-        using (var api = await _system.SignInAsync("township.baiyun"))
+        using (var api = await Server.SignInAsync("township.baiyun"))
         {
             foreach (var (title, matter, urgency) in new[] { ("白云山林区秸秆焚烧", "straw-burning", "emergency"), ("白云乡卫生院旁无证诊所", "illegal-medical-practice", "urgent"), ("白云村供水管网停水", "water-supply-outage", "routine") })
             {
@@ -188,7 +177,7 @@ public sealed partial class When_staff_work_in_the_browser
             }
         }
 
-        var township = await _browser.SignInAsync(_system.Api, "township.baiyun", BrowserSession.Desktop);
+        var township = await Chromium.SignInAsync(Server.Api, "township.baiyun", BrowserSession.Desktop);
         await Expect(township.GetByTestId("whistle-row")).ToHaveCountAsync(3);
         await Expect(township.Locator("html")).ToHaveAttributeAsync("lang", "zh-CN");
         await Expect(township.GetByTestId("raise-whistle")).ToContainTextAsync("吹哨");
@@ -205,7 +194,7 @@ public sealed partial class When_staff_work_in_the_browser
     [Test]
     public async Task Should_fit_a_360_pixel_phone_without_horizontal_scrolling()
     {
-        using var api = await _system.SignInAsync("township.liuhe");
+        using var api = await Server.SignInAsync("township.liuhe");
         var id = (await api.RaiseAsync(WhistleClient.Raise("柳河镇河道漂浮垃圾与排污口", "water-pollution", "routine"))).Str("id");
         await api.WaitForWhistleAsync(id, w => w.Str("status") == "dispatched");
 
@@ -217,7 +206,7 @@ public sealed partial class When_staff_work_in_the_browser
         };
         foreach (var (user, paths, shot) in pages)
         {
-            var page = await _browser.SignInAsync(_system.Api, user, BrowserSession.Phone);
+            var page = await Chromium.SignInAsync(Server.Api, user, BrowserSession.Phone);
             foreach (var path in paths)
             {
                 await page.GotoAsync(path);
@@ -231,7 +220,7 @@ public sealed partial class When_staff_work_in_the_browser
             await page.Context.CloseAsync();
         }
 
-        var login = await _browser.Browser.NewPageAsync(new() { ViewportSize = BrowserSession.Phone, BaseURL = _system.Api.ToString().TrimEnd('/') });
+        var login = await Chromium.Browser.NewPageAsync(new() { ViewportSize = BrowserSession.Phone, BaseURL = Server.Api.ToString().TrimEnd('/') });
         await login.GotoAsync("/login");
         await login.GetByTestId("demo-users").WaitForAsync();
         Assert.That(await login.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth"), Is.LessThanOrEqualTo(0));

@@ -133,7 +133,7 @@ public abstract class AttachmentContentFixture : StorageFixture
 [NonParallelizable]
 public sealed class When_attachment_bytes_are_kept_in_SQLite : AttachmentContentFixture
 {
-    protected override Dictionary<string, string?> Settings() => TestSettings.Embedded(TestSettings.NewDataFolder());
+    protected override Dictionary<string, string?> Settings() => TestSettings.Embedded(NewDataFolder());
 }
 
 /// <summary>PostgreSQL, on the cluster the test command starts (a fresh database for the fixture): bytea chunks.</summary>

@@ -9,6 +9,7 @@ using Whistle.Core.Notices;
 using Whistle.Core.Options;
 using Whistle.Core.Storage;
 using Whistle.Dispatcher.Notices;
+using Whistle.Tests.Support;
 
 namespace Whistle.Tests.Data;
 
@@ -88,7 +89,7 @@ public sealed partial class When_a_value_meets_its_column
 
     private static IEnumerable<string> ProductSources()
     {
-        var root = Security.Repository.Root;
+        var root = Repository.Root;
         return new[] { "Whistle.Core", "Whistle.Api", "Whistle.Dispatcher" }
             .SelectMany(p => Directory.EnumerateFiles(Path.Combine(root, p), "*.cs", SearchOption.AllDirectories))
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)

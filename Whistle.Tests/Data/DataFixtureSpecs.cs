@@ -166,11 +166,9 @@ public abstract class DataFixture : StorageFixture
 
 public sealed class When_stored_in_SQLite : DataFixture
 {
-    private readonly string _folder = TestSettings.NewDataFolder();
-
     protected override Dictionary<string, string?> Settings() => new()
     {
-        ["Whistle:DataFolder"] = _folder,
+        ["Whistle:DataFolder"] = NewDataFolder(),
         ["Whistle:Demo:Enabled"] = "true",
     };
 
@@ -192,7 +190,7 @@ public sealed class When_stored_in_SQL_Server : DataFixture
 
         return new()
         {
-        ["Whistle:DataFolder"] = TestSettings.NewDataFolder(),
+        ["Whistle:DataFolder"] = NewDataFolder(),
         ["Whistle:Database:Provider"] = "SqlServer",
         ["Whistle:Database:ConnectionString"] = ConnectionString,
         ["Whistle:Demo:Enabled"] = "true",

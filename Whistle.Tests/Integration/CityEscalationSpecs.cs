@@ -18,7 +18,10 @@ namespace Whistle.Tests.Integration;
 [NonParallelizable]
 public sealed class When_a_work_request_passes_its_limits(string database)
 {
-    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+    // A fixed instant, never the time the test runs: 23:30 in Shanghai, so that the chain's steps (in minutes of the
+    // item's limits) fall on the next Shanghai day — the county's day does not move them.
+    private static readonly DateTimeOffset T0 = new(2026, 11, 3, 15, 30, 0, TimeSpan.Zero);
+    private readonly FakeTimeProvider _clock = new(T0);
     private WhistleSystem _system = null!;
 
     [OneTimeSetUp]
@@ -32,10 +35,6 @@ public sealed class When_a_work_request_passes_its_limits(string database)
 
     private DeadlineScheduler Scheduler => _system.Apis[0].Services.GetRequiredService<DeadlineScheduler>();
 
-    private static IEnumerable<string> Chain(IEnumerable<JsonNode> events) =>
-        events.Where(e => e.Str("type") is "AssignmentReminded" or "AssignmentEscalated")
-            .Select(e => $"{e.Str("type")}:{e["step"]!.Str("phase")}:{e["step"]!["level"]!.GetValue<int>()}");
-
     [Test]
     public async Task Should_remind_and_escalate_a_work_request_on_its_items_limits_to_the_citys_groups_only()
     {
@@ -47,7 +46,14 @@ public sealed class When_a_work_request_passes_its_limits(string database)
         using var otherDepartment = await _system.SignInAsync("department.city-water");
         using var otherOffice = await _system.SignInAsync("office.credit-center.repair");
         using var township = await _system.SignInAsync("township.chengguan");
+        using var otherInstitution = await _system.SignInAsync("institution.inspection-center");
+        using var branch = await _system.SignInAsync("branch.urban-management.chengguan");
         await using var officePush = await _system.ConnectAsync(office);
+        await using var otherDepartmentPush = await _system.ConnectAsync(otherDepartment);
+        await using var otherOfficePush = await _system.ConnectAsync(otherOffice);
+        await using var otherInstitutionPush = await _system.ConnectAsync(otherInstitution);
+        await using var townshipPush = await _system.ConnectAsync(township);
+        await using var branchPush = await _system.ConnectAsync(branch);
 
         // 公共信用信息归集: report within 240 minutes, resolve within 4320; the county's chain: a reminder at half the
         // limit, an escalation at the limit, repeated every 30 minutes.
@@ -61,7 +67,7 @@ public sealed class When_a_work_request_passes_its_limits(string database)
             _clock.Advance(advance);
             await Scheduler.RunDueAsync(CancellationToken.None);
             await Scheduler.RunDueAsync(CancellationToken.None);
-            return Chain(await When_deadlines_pass.StepsAsync(_system, viewer, duty));
+            return DutySteps.Chain(await DutySteps.ReadAsync(_system, viewer, duty));
         }
 
         Assert.That(await At(TimeSpan.FromMinutes(120) - TimeSpan.FromSeconds(1), department), Is.Empty, "nothing before half the limit");
@@ -74,12 +80,12 @@ public sealed class When_a_work_request_passes_its_limits(string database)
         var expected = new[] { "AssignmentReminded:report:0", "AssignmentEscalated:report:1", "AssignmentEscalated:report:2" };
         foreach (var (name, viewer) in new[] { ("office", office), ("institution", institution), ("establishment office", establishment), ("supervisor", supervisor) })
         {
-            Assert.That(Chain(await When_deadlines_pass.StepsAsync(_system, viewer, duty)), Is.EqualTo(expected), name);
+            Assert.That(DutySteps.Chain(await DutySteps.ReadAsync(_system, viewer, duty)), Is.EqualTo(expected), name);
         }
 
-        foreach (var (name, outsider) in new[] { ("another department", otherDepartment), ("another office", otherOffice), ("a township", township) })
+        foreach (var (name, outsider) in new[] { ("another department", otherDepartment), ("another office", otherOffice), ("a township", township), ("another institution", otherInstitution), ("a branch", branch) })
         {
-            Assert.That(await When_deadlines_pass.StepsAsync(_system, outsider, duty), Is.Empty, name);
+            Assert.That(await DutySteps.ReadAsync(_system, outsider, duty), Is.Empty, name);
         }
 
         var (_, now, _) = await department.GetAsync($"/api/whistles/{id}");
@@ -93,5 +99,29 @@ public sealed class When_a_work_request_passes_its_limits(string database)
         // Once the office reports, the report phase's chain stops: nothing more until the resolve limit's share.
         Assert.That((await office.PostAsync($"/api/assignments/{duty}/report", new { })).Status, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(await At(TimeSpan.FromMinutes(60), department), Is.EqualTo(expected));
+
+        // Nor did any outsider hear a step live: the office heard the report, the duty's last event; each outsider then
+        // hears a later event of its own, and would have heard the chain's before it.
+        await officePush.WaitForAsync("AssignmentReported", id);
+        var water = (await otherDepartment.RaiseWorkRequestAsync("construction-quality-center", "water-works-inspection", "水利工程质量抽查")).Str("id");
+        var repair = (await department.RaiseWorkRequestAsync("credit-center", "credit-repair-review", "信用修复申请审核")).Str("id");
+        var price = (await department.RaiseWorkRequestAsync("inspection-center", "price-certification", "涉案财物价格认定")).Str("id");
+        var vending = (await township.RaiseAsync(WhistleClient.Raise("占道经营", "street-vending", "routine"))).Str("id");
+        await otherDepartmentPush.WaitForAsync("AssignmentDispatched", water);
+        await otherOfficePush.WaitForAsync("AssignmentDispatched", repair);
+        await otherInstitutionPush.WaitForAsync("AssignmentDispatched", price);
+        await townshipPush.WaitForAsync("AssignmentDispatched", vending);
+        await branchPush.WaitForAsync("AssignmentDispatched", vending);
+        Assert.Multiple(() =>
+        {
+            foreach (var (name, push) in new[]
+            {
+                ("another department", otherDepartmentPush), ("another office", otherOfficePush), ("another institution", otherInstitutionPush),
+                ("a township", townshipPush), ("a branch", branchPush),
+            })
+            {
+                Assert.That(push.ReceivedAbout(id), Is.Empty, $"{name} heard nothing of the request live");
+            }
+        });
     }
 }

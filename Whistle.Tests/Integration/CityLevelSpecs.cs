@@ -41,12 +41,17 @@ public sealed class When_a_department_asks_an_institution(string mode)
         using var otherDepartment = await _system.SignInAsync("department.city-water");
         using var otherOffice = await _system.SignInAsync("office.credit-center.repair");
         using var township = await _system.SignInAsync("township.chengguan");
+        using var otherInstitution = await _system.SignInAsync("institution.inspection-center");
+        using var branch = await _system.SignInAsync("branch.urban-management.chengguan");
         await using var departmentPush = await _system.ConnectAsync(department);
         await using var officePush = await _system.ConnectAsync(office);
         await using var institutionPush = await _system.ConnectAsync(institution);
         await using var establishmentPush = await _system.ConnectAsync(establishment);
         await using var otherDepartmentPush = await _system.ConnectAsync(otherDepartment);
         await using var otherOfficePush = await _system.ConnectAsync(otherOffice);
+        await using var otherInstitutionPush = await _system.ConnectAsync(otherInstitution);
+        await using var townshipPush = await _system.ConnectAsync(township);
+        await using var branchPush = await _system.ConnectAsync(branch);
 
         var (status, raised, response) = await department.PostAsync("/api/work-requests", Request());
         Assert.That(status, Is.EqualTo(HttpStatusCode.Created), raised?.ToJsonString());
@@ -105,16 +110,41 @@ public sealed class When_a_department_asks_an_institution(string mode)
                 Is.EqualTo(new[] { "WhistleRaised", "AssignmentDispatched", "AssignmentReported", "AssignmentResolved", "WhistleConfirmed" }));
         });
 
-        // Nobody else saw or heard any of it: not another department, not another office, not a township.
-        foreach (var outsider in new[] { otherDepartment, otherOffice, township })
+        // Nobody else saw or heard any of it: not another department, not another office, not another institution, not
+        // a township, not a township's branch.
+        foreach (var outsider in new[] { otherDepartment, otherOffice, township, otherInstitution, branch })
         {
             Assert.That((await outsider.GetAsync($"/api/whistles/{id}")).Status, Is.EqualTo(HttpStatusCode.NotFound));
         }
 
-        foreach (var push in new[] { otherDepartmentPush, otherOfficePush })
+        var outsiders = new[]
         {
-            Assert.That((await push.CatchUpAsync(0)).Where(e => (string?)e["whistleId"] == id), Is.Empty);
+            ("another department", otherDepartmentPush), ("another office", otherOfficePush), ("another institution", otherInstitutionPush),
+            ("a township", townshipPush), ("a branch", branchPush),
+        };
+        foreach (var (name, push) in outsiders)
+        {
+            Assert.That((await push.CatchUpAsync(0)).Where(e => (string?)e["whistleId"] == id), Is.Empty, name);
         }
+
+        // Nor live: the office heard the request's last event, so every one of its events was pushed; each outsider then
+        // hears a later event of its own, and would have heard any of the request's before it.
+        var water = (await otherDepartment.RaiseWorkRequestAsync("construction-quality-center", "water-works-inspection", "水利工程质量抽查")).Str("id");
+        var repair = (await department.RaiseWorkRequestAsync("credit-center", "credit-repair-review", "信用修复申请审核")).Str("id");
+        var price = (await department.RaiseWorkRequestAsync("inspection-center", "price-certification", "涉案财物价格认定")).Str("id");
+        var vending = (await township.RaiseAsync(WhistleClient.Raise("占道经营", "street-vending", "routine"))).Str("id");
+        await otherDepartmentPush.WaitForAsync("AssignmentDispatched", water);
+        await otherOfficePush.WaitForAsync("AssignmentDispatched", repair);
+        await otherInstitutionPush.WaitForAsync("AssignmentDispatched", price);
+        await townshipPush.WaitForAsync("AssignmentDispatched", vending);
+        await branchPush.WaitForAsync("AssignmentDispatched", vending);
+        Assert.Multiple(() =>
+        {
+            foreach (var (name, push) in outsiders)
+            {
+                Assert.That(push.ReceivedAbout(id), Is.Empty, $"{name} heard nothing of the request live");
+            }
+        });
 
         Assert.That((await establishment.GetAsync($"/api/whistles/{id}")).Status, Is.EqualTo(HttpStatusCode.OK), "the establishment office reads every work request");
     }

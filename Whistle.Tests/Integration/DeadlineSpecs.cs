@@ -14,7 +14,9 @@ namespace Whistle.Tests.Integration;
 [NonParallelizable]
 public sealed class When_deadlines_pass(string database)
 {
-    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+    // A fixed instant, never the time the test runs: 22:00 in Shanghai, so that the chain runs across the county's midnight.
+    private static readonly DateTimeOffset T0 = new(2026, 11, 3, 14, 0, 0, TimeSpan.Zero);
+    private readonly FakeTimeProvider _clock = new(T0);
     private WhistleSystem _system = null!;
 
     [OneTimeSetUp]
@@ -27,27 +29,6 @@ public sealed class When_deadlines_pass(string database)
     }
 
     private DeadlineScheduler Scheduler => _system.Apis[0].Services.GetRequiredService<DeadlineScheduler>();
-
-    /// <summary>The chain's events for one assignment, as a client catching up sees them.</summary>
-    public static async Task<IReadOnlyList<JsonNode>> StepsAsync(WhistleSystem system, WhistleClient viewer, string assignmentId)
-    {
-        await using var push = await system.ConnectAsync(viewer);
-        var all = new List<JsonNode>();
-        long after = 0;
-        while (true)
-        {
-            var page = await push.CatchUpAsync(after);
-            all.AddRange(page);
-            if (page.Count < 500) break;
-            after = page[^1].Seq();
-        }
-
-        return all.Where(e => (string?)e["assignmentId"] == assignmentId).ToList();
-    }
-
-    private static IEnumerable<string> Chain(IEnumerable<JsonNode> events) =>
-        events.Where(e => e.Str("type") is "AssignmentReminded" or "AssignmentEscalated")
-            .Select(e => $"{e.Str("type")}:{e["step"]!.Str("phase")}:{e["step"]!["level"]!.GetValue<int>()}");
 
     [Test]
     public async Task Should_remind_at_the_share_escalate_at_the_deadline_and_repeat_each_exactly_once_until_the_branch_acts()
@@ -65,7 +46,7 @@ public sealed class When_deadlines_pass(string database)
             _clock.Advance(advance);
             await Scheduler.RunDueAsync(CancellationToken.None);
             await Scheduler.RunDueAsync(CancellationToken.None);
-            return Chain(await StepsAsync(_system, township, assignment));
+            return DutySteps.Chain(await DutySteps.ReadAsync(_system, township, assignment));
         }
 
         Assert.That(await At(TimeSpan.FromMinutes(15) - TimeSpan.FromSeconds(1)), Is.Empty, "nothing before the share of the limit");
@@ -120,7 +101,7 @@ public sealed class When_deadlines_pass(string database)
             Assert.That(report.Result.Status, Is.EqualTo(HttpStatusCode.OK));
             await Scheduler.RunDueAsync(CancellationToken.None);
 
-            var events = await StepsAsync(_system, township, lead.Str("id"));
+            var events = await DutySteps.ReadAsync(_system, township, lead.Str("id"));
             var reportedAt = events.Single(e => e.Str("type") == "AssignmentReported").Seq();
             var lateSteps = events.Where(e => e.Str("type") is "AssignmentReminded" or "AssignmentEscalated" && e["step"]!.Str("phase") == "report" && e.Seq() > reportedAt);
             Assert.That(lateSteps, Is.Empty, $"round {round}");
@@ -137,10 +118,13 @@ public sealed class When_deadlines_pass(string database)
 [NonParallelizable]
 public sealed class When_deadlines_pass_with_several_dispatchers
 {
+    // A fixed instant, never the time the test runs: 23:50 in Shanghai.
+    private static readonly DateTimeOffset T0 = new(2026, 11, 3, 15, 50, 0, TimeSpan.Zero);
+
     [Test]
     public async Task Should_fire_every_step_exactly_once_with_two_dispatchers()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(T0);
         await using var system = await WhistleSystem.DistributedAsync(apis: 1, dispatchers: 2, services: s => s.AddSingleton<TimeProvider>(clock));
         using var township = await system.SignInAsync("township.liuhe");
         var ids = new List<string>();
@@ -164,7 +148,7 @@ public sealed class When_deadlines_pass_with_several_dispatchers
 
         foreach (var assignment in assignments)
         {
-            var chain = (await When_deadlines_pass.StepsAsync(system, township, assignment))
+            var chain = (await DutySteps.ReadAsync(system, township, assignment))
                 .Where(e => e.Str("type") is "AssignmentReminded" or "AssignmentEscalated")
                 .Select(e => $"{e.Str("type")}:{e["step"]!["level"]}")
                 .ToList();
@@ -175,7 +159,7 @@ public sealed class When_deadlines_pass_with_several_dispatchers
     [Test]
     public async Task Should_fire_what_fell_due_while_the_dispatcher_was_down_once()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(T0);
         await using var system = await WhistleSystem.DistributedAsync(apis: 1, dispatchers: 1, services: s => s.AddSingleton<TimeProvider>(clock));
         using var township = await system.SignInAsync("township.qingshi");
         var id = (await township.RaiseAsync(WhistleClient.Raise("非法采砂", "illegal-mining", "emergency"))).Str("id");
@@ -191,10 +175,10 @@ public sealed class When_deadlines_pass_with_several_dispatchers
         IEnumerable<string> Chain(IEnumerable<JsonNode> events) => events
             .Where(e => e.Str("type") is "AssignmentReminded" or "AssignmentEscalated")
             .Select(e => $"{e.Str("type")}:{e["step"]!["level"]}");
-        Assert.That(Chain(await When_deadlines_pass.StepsAsync(system, township, lead)), Is.EqualTo(new[] { "AssignmentEscalated:2" }), "the missed steps fire once, as the most advanced");
+        Assert.That(Chain(await DutySteps.ReadAsync(system, township, lead)), Is.EqualTo(new[] { "AssignmentEscalated:2" }), "the missed steps fire once, as the most advanced");
 
         clock.Advance(TimeSpan.FromMinutes(15));
         await scheduler.RunDueAsync(CancellationToken.None);
-        Assert.That(Chain(await When_deadlines_pass.StepsAsync(system, township, lead)), Is.EqualTo(new[] { "AssignmentEscalated:2", "AssignmentEscalated:3" }));
+        Assert.That(Chain(await DutySteps.ReadAsync(system, township, lead)), Is.EqualTo(new[] { "AssignmentEscalated:2", "AssignmentEscalated:3" }));
     }
 }

@@ -44,6 +44,20 @@ public sealed class When_the_establishment_office_follows_up_a_missing_mechanism
     private static IEnumerable<string> Codes(JsonNode? problem, string field) =>
         problem!["codes"]![field]!.AsArray().Select(c => c!.Str("code"));
 
+    /// <summary>
+    /// A meeting a department convenes with institutions of its relations, three hours ahead and never held (the office's
+    /// view counts held meetings only): a later event that the department and the institutions hear.
+    /// </summary>
+    private async Task<string> ConveneAsync(WhistleClient department, params string[] institutionIds)
+    {
+        var (status, meetings, _) = await department.PostAsync("/api/meetings", new
+        {
+            kind = "regular", title = "工作会商", place = "会议室", startsAt = _clock.GetUtcNow().AddHours(3), institutionIds,
+        });
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Created), meetings?.ToJsonString());
+        return meetings!.AsArray()[0]!.Str("id");
+    }
+
     [Test, Order(1)]
     public async Task Should_follow_up_the_relation_whose_mechanism_is_missing_until_it_is_complete()
     {
@@ -53,9 +67,13 @@ public sealed class When_the_establishment_office_follows_up_a_missing_mechanism
         using var ndrc = await _system.SignInAsync("department.city-ndrc");
         using var institution = await _system.SignInAsync("institution.construction-quality-center");
         using var otherInstitution = await _system.SignInAsync("institution.credit-center");
+        using var township = await _system.SignInAsync("township.chengguan");
         await using var housingPush = await _system.ConnectAsync(housing);
         await using var institutionPush = await _system.ConnectAsync(institution);
         await using var ndrcPush = await _system.ConnectAsync(ndrc);
+        await using var waterPush = await _system.ConnectAsync(water);
+        await using var otherInstitutionPush = await _system.ConnectAsync(otherInstitution);
+        await using var townshipPush = await _system.ConnectAsync(township);
 
         // The office's view: five relations, one missing its decision rule and document flow.
         var (viewed, view, _) = await office.GetAsync("/api/city/office");
@@ -108,7 +126,10 @@ public sealed class When_the_establishment_office_follows_up_a_missing_mechanism
             Assert.That(list!.AsArray().Select(f => f!.Str("id")), Does.Not.Contain(id));
         }
 
-        Assert.That((await ndrcPush.CatchUpAsync(0)).Where(e => (string?)e["whistleId"] == id), Is.Empty);
+        foreach (var push in new[] { ndrcPush, waterPush, otherInstitutionPush, townshipPush })
+        {
+            Assert.That((await push.CatchUpAsync(0)).Where(e => (string?)e["whistleId"] == id), Is.Empty);
+        }
 
         // Its chain on the fake clock: a reminder halfway, an escalation at the limit.
         _clock.Advance(TimeSpan.FromHours(4) + TimeSpan.FromMinutes(1));
@@ -156,6 +177,23 @@ public sealed class When_the_establishment_office_follows_up_a_missing_mechanism
         await housingPush.WaitForAsync("FollowUpClosed", id);
         var (_, closed, _) = await office.GetAsync($"/api/city/follow-ups/{id}");
         Assert.That(closed!.Str("status"), Is.EqualTo("closed"));
+
+        // Nobody else heard any of it live: the department heard the follow-up's last event, so every one was pushed; each
+        // outsider then hears a later event of its own, and would have heard the follow-up's before it.
+        var ndrcMeeting = await ConveneAsync(ndrc, "credit-center");
+        var waterMeeting = await ConveneAsync(water, "construction-quality-center");
+        var vending = (await township.RaiseAsync(WhistleClient.Raise("占道经营", "street-vending", "routine"))).Str("id");
+        await ndrcPush.WaitForAsync("MeetingScheduled", ndrcMeeting);
+        await otherInstitutionPush.WaitForAsync("MeetingScheduled", ndrcMeeting);
+        await waterPush.WaitForAsync("MeetingScheduled", waterMeeting);
+        await townshipPush.WaitForAsync("AssignmentDispatched", vending);
+        Assert.Multiple(() =>
+        {
+            foreach (var (name, push) in new[] { ("the member department", waterPush), ("another department", ndrcPush), ("another institution", otherInstitutionPush), ("a township", townshipPush) })
+            {
+                Assert.That(push.ReceivedAbout(id), Is.Empty, $"{name} heard nothing of the follow-up live");
+            }
+        });
         var (lateReply, lateReplyBody, _) = await housing.PostAsync($"/api/city/follow-ups/{id}/reply", new { reply = "补充说明" });
         Assert.That((lateReply, lateReplyBody!.Str("code")), Is.EqualTo((HttpStatusCode.Conflict, ProblemCodes.FollowUpClosed)));
 
@@ -220,6 +258,11 @@ public sealed class When_the_establishment_office_follows_up_a_missing_mechanism
         using var township = await _system.SignInAsync("township.chengguan");
         await using var institutionPush = await _system.ConnectAsync(institution);
         await using var waterPush = await _system.ConnectAsync(water);
+        using var ndrc = await _system.SignInAsync("department.city-ndrc");
+        using var otherInstitution = await _system.SignInAsync("institution.credit-center");
+        await using var ndrcPush = await _system.ConnectAsync(ndrc);
+        await using var otherInstitutionPush = await _system.ConnectAsync(otherInstitution);
+        await using var townshipPush = await _system.ConnectAsync(township);
         var starts = _clock.GetUtcNow().AddHours(3);
         object Meeting(object? extra = null) => new
         {
@@ -259,7 +302,10 @@ public sealed class When_the_establishment_office_follows_up_a_missing_mechanism
             Assert.That(list!["items"]!.AsArray().Select(m => m!.Str("id")), Does.Not.Contain(id));
         }
 
-        Assert.That((await waterPush.CatchUpAsync(0)).Where(e => (string?)e["whistleId"] == id), Is.Empty);
+        foreach (var push in new[] { waterPush, ndrcPush, otherInstitutionPush, townshipPush })
+        {
+            Assert.That((await push.CatchUpAsync(0)).Where(e => (string?)e["whistleId"] == id), Is.Empty);
+        }
 
         // The institution confirms; the department records attendance and minutes once the meeting has begun.
         var (confirmed, confirmedBody, _) = await institution.PostAsync($"/api/meetings/{id}/summons/{summons.Str("id")}/confirm", new { attendee = "王主任" });
@@ -282,6 +328,24 @@ public sealed class When_the_establishment_office_follows_up_a_missing_mechanism
         Assert.That(held, Is.EqualTo(HttpStatusCode.OK), heldBody?.ToJsonString());
         var decision = heldBody!["decisions"]!.AsArray().Single()!;
         Assert.That(decision.Str("relationId"), Is.EqualTo("construction-guidance"));
+
+        // Nobody else heard any of the meeting live: the institution heard its minutes, the last event, so every one was
+        // pushed; each outsider then hears a later event of its own, and would have heard the meeting's before it.
+        await institutionPush.WaitForAsync("MeetingMinutesRecorded", id);
+        var ndrcMeeting = await ConveneAsync(ndrc, "credit-center");
+        var waterMeeting = await ConveneAsync(water, "construction-quality-center");
+        var vending = (await township.RaiseAsync(WhistleClient.Raise("占道经营", "street-vending", "routine"))).Str("id");
+        await ndrcPush.WaitForAsync("MeetingScheduled", ndrcMeeting);
+        await otherInstitutionPush.WaitForAsync("MeetingScheduled", ndrcMeeting);
+        await waterPush.WaitForAsync("MeetingScheduled", waterMeeting);
+        await townshipPush.WaitForAsync("AssignmentDispatched", vending);
+        Assert.Multiple(() =>
+        {
+            foreach (var (name, push) in new[] { ("the other guiding department", waterPush), ("another department", ndrcPush), ("another institution", otherInstitutionPush), ("a township", townshipPush) })
+            {
+                Assert.That(push.ReceivedAbout(id), Is.Empty, $"{name} heard nothing of the meeting live");
+            }
+        });
 
         // The decision is a work request of the department along the relation, on the building office's duty.
         var (_, request, _) = await housing.GetAsync($"/api/whistles/{decision.Str("whistleId")}");

@@ -163,7 +163,7 @@ public sealed class When_a_township_convenes_its_branches
         await scheduler.RunDueAsync(CancellationToken.None);
         _clock.Advance(TimeSpan.FromHours(12));
         await scheduler.RunDueAsync(CancellationToken.None);
-        var steps = (await When_deadlines_pass.StepsAsync(_system, township, decision.Str("assignmentId")))
+        var steps = (await DutySteps.ReadAsync(_system, township, decision.Str("assignmentId")))
             .Where(e => e.Str("type") is "AssignmentReminded" or "AssignmentEscalated").Select(e => e.Str("type")).ToList();
         Assert.That(steps, Is.EqualTo(new[] { "AssignmentReminded", "AssignmentEscalated" }));
         Assert.That((await um.PostAsync($"/api/assignments/{decision.Str("assignmentId")}/report", new { })).Status, Is.EqualTo(HttpStatusCode.OK));

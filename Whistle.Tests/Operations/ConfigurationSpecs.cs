@@ -65,9 +65,7 @@ public sealed class When_an_operator_reads_the_configuration_table
     [Test]
     public void Should_list_every_option_the_code_binds()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(root.FullName, "Whistle.sln"))) root = root.Parent!;
-        var readme = File.ReadAllLines(Path.Combine(root.FullName, "README.md"));
+        var readme = File.ReadAllLines(Path.Combine(Repository.Root, "README.md"));
         var start = Array.FindIndex(readme, l => l.Trim() == "## Configuration");
         var rows = readme.Skip(start + 1).TakeWhile(l => !l.StartsWith("## ", StringComparison.Ordinal)).Where(l => l.StartsWith("| `", StringComparison.Ordinal)).ToList();
         var documented = new HashSet<string>(StringComparer.OrdinalIgnoreCase);

@@ -15,19 +15,8 @@ namespace Whistle.Tests.Operations;
 [NonParallelizable]
 public sealed partial class When_an_operator_deploys_from_the_deploy_folder
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = Repository.Root;
     private static readonly string Deploy = Path.Combine(Root, "deploy");
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Whistle.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("The repository root (Whistle.sln) was not found above the test binaries.");
-    }
 
     private static IEnumerable<string> YamlFiles() =>
         Directory.EnumerateFiles(Deploy, "*.*", SearchOption.AllDirectories)

@@ -27,9 +27,7 @@ public sealed class When_the_openapi_document_is_read
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         _served = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(root.FullName, "Whistle.sln"))) root = root.Parent!;
-        _committed = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(root.FullName, "Whistle.Web", "src", "api", "openapi.json")))!;
+        _committed = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Repository.Root, "Whistle.Web", "src", "api", "openapi.json")))!;
     }
 
     /// <summary>

@@ -19,12 +19,34 @@ namespace Whistle.Tests.Security;
 public sealed class When_every_role_calls_every_endpoint(string database)
 {
     // Actors: anonymous; the raising township and another; the lead branch and the same agency's branch
-    // elsewhere; that agency and another; the county's supervisor; the system, security and audit administrators.
-    private static readonly string[] Actors = ["anonymous", "township", "township-other", "branch", "branch-other", "agency", "agency-other", "supervisor", "sysadmin", "secadmin", "auditadmin"];
+    // elsewhere; that agency and another; the county's supervisor; the system, security and audit administrators; and
+    // the city level (issue 17): the lead department of the relation the city rows probe (construction-guidance: 市住建局)
+    // and a department with no part in it (团市委), that relation's institution (市建设工程质量与安全监督服务中心) and
+    // another (市信用中心), the establishment office (编办), and two internal offices of that institution: the one the
+    // relation's building item is routed to (房屋建筑监督科) and another (水务工程监督科), each an account of its own.
+    private static readonly string[] Actors =
+        ["anonymous", "township", "township-other", "branch", "branch-other", "agency", "agency-other", "supervisor", "sysadmin", "secadmin", "auditadmin",
+         "department", "department-other", "institution", "institution-other", "establishment-office", "institution-office", "institution-office-other"];
 
     private static readonly string[] Administrators = ["sysadmin", "secadmin", "auditadmin"];
 
-    private static readonly string[] BusinessActors = ["township", "township-other", "branch", "branch-other", "agency", "agency-other", "supervisor"];
+    /// <summary>The county's business roles (the township level).</summary>
+    private static readonly string[] CountyActors = ["township", "township-other", "branch", "branch-other", "agency", "agency-other", "supervisor"];
+
+    /// <summary>The city level's roles (issue 17): business roles too (RolePolicies.Business), each seeing only its relations' part.</summary>
+    private static readonly string[] CityActors = ["department", "department-other", "institution", "institution-other", "establishment-office", "institution-office", "institution-office-other"];
+
+    private static readonly string[] BusinessActors = [.. CountyActors, .. CityActors];
+
+    /// <summary>The city roles' answers to a row, in the order of <see cref="CityActors"/>.</summary>
+    private static (string, HttpStatusCode)[] City(
+        HttpStatusCode department, HttpStatusCode departmentOther, HttpStatusCode institution, HttpStatusCode institutionOther, HttpStatusCode establishmentOffice,
+        HttpStatusCode office, HttpStatusCode officeOther) =>
+        [("department", department), ("department-other", departmentOther), ("institution", institution), ("institution-other", institutionOther),
+         ("establishment-office", establishmentOffice), ("institution-office", office), ("institution-office-other", officeOther)];
+
+    /// <summary>Every city role the same answer.</summary>
+    private static (string, HttpStatusCode)[] City(HttpStatusCode code) => City(code, code, code, code, code, code, code);
 
     private readonly ShiftedClock _clock = new();
     private WhistleSystem _system = null!;
@@ -56,6 +78,10 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             ("branch", "branch.urban-management.chengguan"), ("branch-other", "branch.urban-management.dongfeng"),
             ("agency", "agency.urban-management"), ("agency-other", "agency.health"), ("supervisor", "supervisor"),
             ("sysadmin", "sysadmin"), ("secadmin", "secadmin"), ("auditadmin", "auditadmin"),
+            ("department", "department.city-housing"), ("department-other", "department.city-youth-league"),
+            ("institution", "institution.construction-quality-center"), ("institution-other", "institution.credit-center"),
+            ("establishment-office", "establishment-office"),
+            ("institution-office", "office.construction-quality-center.building"), ("institution-office-other", "office.construction-quality-center.water"),
         })
         {
             _clients[actor] = await _system.SignInAsync(user);
@@ -70,7 +96,7 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         foreach (var c in _clients.Values) c.Dispose();
         _anonymous?.Dispose();
         if (_system is not null) await _system.DisposeAsync();
-        var line = $"authorization matrix: {_endpointsCalled.Count} endpoints × {Actors.Length} callers (anonymous, 3 business roles for their own organisation and another's, the supervisor, 3 administrators) = {_calls} calls; "
+        var line = $"authorization matrix: {_endpointsCalled.Count} endpoints × {Actors.Length} callers (anonymous, 3 business roles for their own organisation and another's, the supervisor, 3 administrators, 2 city roles for their own relation and another, the establishment office, 2 offices of the institution) = {_calls} calls; "
             + $"{_hubMethodsCalled.Count} hub methods × {Actors.Length - 1} callers = {_hubCalls} hub calls; {_rowChecks} list answers checked row by row ({_listsChecked.Count} lists, {_rowsChecked} rows); wrong answers: {_unexpected}";
         TestContext.Progress.WriteLine(line);
         TestContext.Out.WriteLine(line);
@@ -102,12 +128,11 @@ public sealed class When_every_role_calls_every_endpoint(string database)
 
     private static Dictionary<string, HttpStatusCode> SupervisorOnly(HttpStatusCode code) => Only("supervisor", code);
 
-    /// <summary>A report of the credit center to 市发展改革委, open (submitted once, by the institution's own account).</summary>
+    /// <summary>A report of the construction quality center (the "institution" actor) to 市住建局 (the "department"), open (submitted once).</summary>
     private async Task<string> SubmissionAsync()
     {
         if (_submission is not null) return _submission;
-        using var institution = await _system.SignInAsync("institution.credit-center");
-        var (status, body, _) = await institution.PostAsync("/api/submissions", new { kind = "report", relationId = "ndrc-credit", title = "矩阵报告", body = "矩阵" });
+        var (status, body, _) = await _clients["institution"].PostAsync("/api/submissions", new { kind = "report", relationId = "construction-guidance", title = "矩阵报告", body = "矩阵" });
         Assert.That(status, Is.EqualTo(HttpStatusCode.Created));
         return _submission = body!.Str("id");
     }
@@ -159,6 +184,43 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         return body!.Str("id");
     }
 
+    /// <summary>A fresh work request of 市住建局 (the "department") to its center (the "institution"), routed to 房屋建筑监督科 (the "institution-office").</summary>
+    private async Task<(string Whistle, string Lead)> FreshWorkRequestAsync()
+    {
+        var department = _clients["department"];
+        var (status, body, _) = await department.PostAsync("/api/work-requests", new { institutionId = "construction-quality-center", workItemCode = "building-quality-inspection", title = "矩阵工作请求" });
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Created), body?.ToJsonString());
+        var w = await department.WaitForWhistleAsync(body!.Str("id"), x => x.Str("status") == "dispatched");
+        return (w.Str("id"), w["assignments"]!.AsArray().Single(a => a!.Str("role") == "lead")!.Str("id"));
+    }
+
+    /// <summary>A fresh work request as <see cref="FreshWorkRequestAsync"/>, asked with a photo of the department's: the photo's id.</summary>
+    private async Task<string> FreshRequestPhotoAsync()
+    {
+        var department = _clients["department"];
+        var photo = await department.UploadOkAsync(null, ("request.jpg", TestImages.JpegWithGps(320, 240, 30.27, 120.15), "image/jpeg"));
+        var (status, body, _) = await department.PostAsync("/api/work-requests", new
+        {
+            institutionId = "construction-quality-center", workItemCode = "building-quality-inspection", title = "矩阵附件请求", attachmentIds = new[] { photo[0] },
+        });
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Created), body?.ToJsonString());
+        await department.WaitForWhistleAsync(body!.Str("id"), x => x.Str("status") == "dispatched");
+        return photo[0];
+    }
+
+    /// <summary>A fresh joint meeting of 市住建局 summoning its center, begun.</summary>
+    private async Task<(string Meeting, string Summons)> FreshJointMeetingAsync()
+    {
+        var (status, body, _) = await _clients["department"].PostAsync("/api/meetings", new
+        {
+            kind = "regular", title = "矩阵联席会议", place = "市住建局会议室", startsAt = _clock.GetUtcNow().AddMinutes(1), institutionIds = new[] { "construction-quality-center" },
+        });
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Created), body?.ToJsonString());
+        var meeting = body!.AsArray()[0]!;
+        _clock.Shift(TimeSpan.FromMinutes(2));
+        return (meeting.Str("id"), meeting["summons"]!.AsArray()[0]!.Str("id"));
+    }
+
     private async Task<(string Meeting, string Summons)> FreshMeetingAsync()
     {
         var (_, body, _) = await _clients["township"].PostAsync("/api/meetings", Meeting());
@@ -172,8 +234,9 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         kind = "regular", title = "矩阵协调会", place = "街道会议室", startsAt = _clock.GetUtcNow().AddMinutes(1), agencyCodes = new[] { "urban-management" },
     };
 
+    /// <summary>A township meeting's organiser's act: the city roles do not see a township's meeting (404).</summary>
     private static Dictionary<string, HttpStatusCode> Organizer(HttpStatusCode code) =>
-        E(("township", code), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Forbidden));
+        E([("township", code), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Forbidden), .. City(NotFound)]);
 
     private int _periods;
 
@@ -207,8 +270,9 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         (await _clients["agency"].PostAsync("/api/recommendations", new { kind = "consultation", branchId = "urban-management.chengguan", action = "remove", reasons = "拟免职" })).Body!.Str("id");
 
     /// <summary>A branch head's form or recommendation: the township, the institution and the supervisors; never a branch.</summary>
+    /// <summary>The city roles are no part of the heads rule: 403 from the policy.</summary>
     private static Dictionary<string, HttpStatusCode> HeadsVisible(HttpStatusCode code) =>
-        E(("township", code), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", code), ("agency-other", NotFound), ("supervisor", code));
+        E([("township", code), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", code), ("agency-other", NotFound), ("supervisor", code), .. City(Forbidden)]);
 
     private static Dictionary<string, HttpStatusCode> Set(Dictionary<string, HttpStatusCode> codes, string actor, HttpStatusCode code)
     {
@@ -216,8 +280,14 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         return codes;
     }
 
+    private static Dictionary<string, HttpStatusCode> Set(Dictionary<string, HttpStatusCode> codes, (string Actor, HttpStatusCode Code)[] answers)
+    {
+        foreach (var (actor, code) in answers) codes[actor] = code;
+        return codes;
+    }
+
     private static Dictionary<string, HttpStatusCode> HeadsEveryone(HttpStatusCode code) =>
-        E(("township", code), ("township-other", code), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", code), ("agency-other", code), ("supervisor", code));
+        E([("township", code), ("township-other", code), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", code), ("agency-other", code), ("supervisor", code), .. City(Forbidden)]);
 
     private static object NoticeChannel() => new
     {
@@ -256,30 +326,42 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             // Reference data: the business roles; the system administrator keeps both, the security administrator needs the organisation.
             ["GET /api/whistle-list"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/whistle-list", null)), E([.. BusinessActors.Select(a => (a, Ok)), ("sysadmin", Ok)])),
             ["GET /api/org"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/org", null)), E([.. BusinessActors.Select(a => (a, Ok)), ("sysadmin", Ok), ("secadmin", Ok)])),
-            // Issue 17, the city level: the township level's roles read none of it; the supervisors all of it (the city
-            // roles' own answers: When_the_city_roles_call_the_city_endpoints); only department staff raise a work request.
-            ["GET /api/city/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city", null)), SupervisorOnly(Ok)),
-            ["GET /api/city/relations/{id}"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city/relations/ndrc-credit", null)), SupervisorOnly(Ok)),
+            // Issue 17, the city level: the township level's roles read none of it; the supervisors all of it; a city role its
+            // own part (a relation not its own: 404); only department staff raise a work request, on their own relations' lists.
+            ["GET /api/city/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city", null)), Set(SupervisorOnly(Ok), City(Ok))),
+            ["GET /api/city/relations/{id}"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city/relations/construction-guidance", null)),
+                Set(SupervisorOnly(Ok), City(Ok, NotFound, Ok, NotFound, Ok, Ok, Ok))),
             // Issue 17, the establishment office (编办): its view and follow-ups, a relation's mechanism upkeep. The county's
             // roles get 403 from the policy; the supervisors read (city-wide), and are refused what only the office (raising a
-            // follow-up), the lead department (answering it) or the two (recording a mechanism) do. The city roles' own answers:
-            // When_the_establishment_office_follows_up_a_missing_mechanism.
-            ["GET /api/city/office"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city/office", null)), SupervisorOnly(Ok)),
-            ["GET /api/city/follow-ups"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city/follow-ups", null)), SupervisorOnly(Ok)),
-            ["GET /api/city/follow-ups/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/city/follow-ups/{await FollowUpAsync()}", null), SupervisorOnly(Ok)),
-            ["POST /api/city/follow-ups"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/city/follow-ups", new { relationId = "construction-guidance", dueAt = _clock.GetUtcNow().AddDays(7), note = "矩阵" })), E([.. BusinessActors.Select(a => (a, Forbidden))])),
-            ["POST /api/city/follow-ups/{id}/reply"] = new(async () => new Probe(HttpMethod.Post, $"/api/city/follow-ups/{await FollowUpAsync()}/reply", new { reply = "矩阵" }), E([.. BusinessActors.Select(a => (a, Forbidden))])),
-            ["PUT /api/city/relations/{id}/mechanisms/{kind}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/city/relations/construction-guidance/mechanisms/decision-rule", new { title = "矩阵" })), E([.. BusinessActors.Select(a => (a, Forbidden))])),
-            ["POST /api/work-requests/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/work-requests", new { institutionId = "credit-center", workItemCode = "credit-data-collection", title = "矩阵" })), E([.. BusinessActors.Select(a => (a, Forbidden))])),
+            // follow-up), the lead department or the institution (answering it) or the lead department and the office
+            // (recording a mechanism) do. A department or institution not of the relation: 404.
+            ["GET /api/city/office"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city/office", null)), Set(SupervisorOnly(Ok), City(Forbidden, Forbidden, Forbidden, Forbidden, Ok, Forbidden, Forbidden))),
+            ["GET /api/city/follow-ups"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/city/follow-ups", null)), Set(SupervisorOnly(Ok), City(Ok))),
+            ["GET /api/city/follow-ups/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/city/follow-ups/{await FollowUpAsync()}", null),
+                Set(SupervisorOnly(Ok), City(Ok, NotFound, Ok, NotFound, Ok, NotFound, NotFound))),
+            // The relation's follow-up is open (raised first): the office is answered 409 follow-up-open, never a second one.
+            ["POST /api/city/follow-ups"] = new(async () =>
+            {
+                await FollowUpAsync();
+                return new Probe(HttpMethod.Post, "/api/city/follow-ups", new { relationId = "construction-guidance", dueAt = _clock.GetUtcNow().AddDays(7), note = "矩阵" });
+            }, E([.. CountyActors.Select(a => (a, Forbidden)), .. City(Forbidden, Forbidden, Forbidden, Forbidden, Conflict, Forbidden, Forbidden)])),
+            ["POST /api/city/follow-ups/{id}/reply"] = new(async () => new Probe(HttpMethod.Post, $"/api/city/follow-ups/{await FollowUpAsync()}/reply", new { reply = "矩阵" }),
+                E([.. CountyActors.Select(a => (a, Forbidden)), .. City(Ok, NotFound, Ok, NotFound, Forbidden, NotFound, NotFound)])),
+            ["PUT /api/city/relations/{id}/mechanisms/{kind}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/city/relations/construction-guidance/mechanisms/decision-rule", new { title = "矩阵" })),
+                E([.. CountyActors.Select(a => (a, Forbidden)), .. City(Ok, NotFound, Forbidden, NotFound, Ok, Forbidden, Forbidden)])),
+            // Another department asking for an item of a relation it has no part in: 400 not-on-relation-list (the lists are no secret: GET /api/city).
+            ["POST /api/work-requests/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/work-requests", new { institutionId = "construction-quality-center", workItemCode = "building-quality-inspection", title = "矩阵" })),
+                E([.. CountyActors.Select(a => (a, Forbidden)), .. City(Created, BadRequest, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden)])),
             // An institution's submissions to its departments (请示报告, 选拔任用备案): none of the township level's roles, not
-            // the supervisors (the city roles' own answers, another institution's and department's 404:
-            // When_an_institution_submits_to_its_departments).
-            ["POST /api/submissions/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/submissions", new { kind = "report", relationId = "ndrc-credit", title = "矩阵", body = "矩阵" })),
-                E([.. BusinessActors.Select(a => (a, Forbidden))])),
-            ["GET /api/submissions/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/submissions", null)), E([.. BusinessActors.Select(a => (a, Forbidden))])),
-            ["GET /api/submissions/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/submissions/{await SubmissionAsync()}", null), E([.. BusinessActors.Select(a => (a, Forbidden))])),
+            // the supervisors; another institution's relation is an unknown one (400), another department's or institution's
+            // submission 404; only the department addressed answers.
+            ["POST /api/submissions/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/submissions", new { kind = "report", relationId = "construction-guidance", title = "矩阵", body = "矩阵" })),
+                E([.. CountyActors.Select(a => (a, Forbidden)), .. City(Forbidden, Forbidden, Created, BadRequest, Forbidden, Created, Created)])),
+            ["GET /api/submissions/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/submissions", null)), E([.. CountyActors.Select(a => (a, Forbidden)), .. City(Ok)])),
+            ["GET /api/submissions/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/submissions/{await SubmissionAsync()}", null),
+                E([.. CountyActors.Select(a => (a, Forbidden)), .. City(Ok, NotFound, Ok, NotFound, Ok, NotFound, NotFound)])),
             ["POST /api/submissions/{id}/answer"] = new(async () => new Probe(HttpMethod.Post, $"/api/submissions/{await SubmissionAsync()}/answer", new { answer = "noted" }),
-                E([.. BusinessActors.Select(a => (a, Forbidden))])),
+                E([.. CountyActors.Select(a => (a, Forbidden)), .. City(Ok, NotFound, Forbidden, NotFound, Forbidden, NotFound, NotFound)]), OwnerLast: "department"),
             // 系统管理员: the whistle list and the county's settings.
             ["PUT /api/whistle-list/{code}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/whistle-list/matrix-matter", matter)), Only("sysadmin", Ok)),
             ["DELETE /api/whistle-list/{code}"] = new(async () =>
@@ -293,9 +375,9 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             ["GET /api/audit/verify"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/audit/verify", null)), Only("auditadmin", Ok)),
             // Issue 13: an agency sees its own assessment (itself and its branches).
             ["GET /api/stats/response-times"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/stats/response-times", null)),
-                E(("township", Ok), ("township-other", Ok), ("supervisor", Ok), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Ok), ("agency-other", Ok))),
+                E([("township", Ok), ("township-other", Ok), ("supervisor", Ok), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Ok), ("agency-other", Ok), .. City(Ok)])),
             ["GET /api/stats/assessment"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/stats/assessment", null)),
-                E(("township", Ok), ("township-other", Ok), ("supervisor", Ok), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Ok), ("agency-other", Ok))),
+                E([("township", Ok), ("township-other", Ok), ("supervisor", Ok), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Ok), ("agency-other", Ok), .. City(Ok)])),
             // Issue 13: the map's boundaries and tile URL are the business roles' reference data.
             ["GET /api/map"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/map", null)), Everyone(Ok)),
             ["GET /api/users/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/users", null)), Only("secadmin", Ok)),
@@ -306,14 +388,14 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             ["PUT /api/users/{userName}/role"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/users/branch.market-supervision.liuhe/role", new { role = "branch", orgId = "market-supervision.liuhe" })), Only("secadmin", Ok)),
             ["POST /api/users/{userName}/password"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/users/township.shuangqiao/password", new { password = "Another-long-password" })), Only("secadmin", NoContent)),
             ["POST /api/whistles/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/whistles", WhistleClient.Raise("矩阵", "street-vending", "routine"))),
-                E(("township", Created), ("township-other", Created), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Forbidden), ("agency-other", Forbidden), ("supervisor", Forbidden))),
+                E([("township", Created), ("township-other", Created), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Forbidden), ("agency-other", Forbidden), ("supervisor", Forbidden), .. City(Forbidden)])),
             ["GET /api/whistles/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/whistles", null)), Everyone(Ok)),
             ["GET /api/whistles/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/whistles/{(await FreshAsync()).Whistle}", null), Visible(Ok)),
             ["POST /api/whistles/{id}/cancel"] = new(async () => new Probe(HttpMethod.Post, $"/api/whistles/{(await FreshAsync()).Whistle}/cancel", null), TownshipAction(Ok), OwnerLast: "township"),
             ["POST /api/whistles/{id}/confirm"] = new(async () => new Probe(HttpMethod.Post, $"/api/whistles/{(await FreshAsync()).Whistle}/confirm", new { ratings = Array.Empty<object>() }), TownshipAction(Conflict)),
             ["POST /api/whistles/{id}/reopen"] = new(async () => new Probe(HttpMethod.Post, $"/api/whistles/{(await FreshAsync()).Whistle}/reopen", new { reason = "r" }), TownshipAction(Conflict)),
             ["POST /api/whistles/{id}/assignments"] = new(async () => new Probe(HttpMethod.Post, $"/api/whistles/{(await FreshAsync()).Whistle}/assignments", new { agencyCode = "health" }),
-                E(("township", Forbidden), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Ok)), OwnerLast: "supervisor"),
+                E([("township", Forbidden), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Ok), .. City(NotFound)]), OwnerLast: "supervisor"),
             // Attachments (issue 14): reads under the whistle's visibility, deletion by the uploader or a supervisor.
             ["POST /api/attachments/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/attachments", new { })), Everyone(HttpStatusCode.UnsupportedMediaType)),
             ["GET /api/attachments/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/attachments/{await FreshPhotoAsync()}", null), Visible(Ok)),
@@ -323,19 +405,21 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             // One probe for every caller, the uploading township last: the supervisor removes the township's photo before it, so
             // the township finds it gone (its own removal: AttachmentSpecs).
             ["DELETE /api/attachments/{id}"] = new(async () => new Probe(HttpMethod.Delete, $"/api/attachments/{await FreshPhotoAsync()}", null),
-                E(("township", NotFound), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Ok)), OwnerLast: "township"),
+                E([("township", NotFound), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Ok), .. City(NotFound)]), OwnerLast: "township"),
             ["POST /api/whistles/{id}/attachments"] = new(async () => new Probe(HttpMethod.Post, $"/api/whistles/{(await FreshAsync()).Whistle}/attachments", new { attachmentIds = Array.Empty<string>() }), Visible(BadRequest)),
             ["GET /api/assignments/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/assignments", null)), Everyone(Ok)),
             ["POST /api/assignments/{id}/report"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshAsync()).Lead}/report", new { }), BranchAction(Ok), OwnerLast: "branch"),
             ["POST /api/assignments/{id}/resolve"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshAsync()).Lead}/resolve", new { note = "n" }), BranchAction(Conflict)),
             ["POST /api/assignments/{id}/decline"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshAsync()).Lead}/decline", new { reason = "r" }), BranchAction(Ok), OwnerLast: "branch"),
             ["POST /api/assignments/{id}/reassign"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshAsync()).Lead}/reassign", new { agencyCode = "public-security", reason = "r" }),
-                E(("township", Conflict), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Ok)), OwnerLast: "supervisor"),
+                E([("township", Conflict), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Ok), .. City(NotFound)]), OwnerLast: "supervisor"),
             // Issue 13: 催办 by an agency, of its own branch's duty only.
             ["POST /api/assignments/{id}/urge"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshAsync()).Lead}/urge", new { note = "请尽快到场" }),
-                E(("township", Forbidden), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Ok), ("agency-other", NotFound), ("supervisor", Forbidden)), OwnerLast: "agency"),
+                E([("township", Forbidden), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Ok), ("agency-other", NotFound), ("supervisor", Forbidden), .. City(NotFound)]), OwnerLast: "agency"),
             ["POST /api/meetings/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/meetings", Meeting())),
-                E(("township", Created), ("township-other", Created), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Forbidden), ("agency-other", Forbidden), ("supervisor", Created))),
+                E([("township", Created), ("township-other", Created), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", Forbidden), ("agency-other", Forbidden), ("supervisor", Created),
+                    // A department or institution convenes only joint meetings (institutionIds / departmentIds): 400; the establishment office and an internal office none: 403.
+                    .. City(BadRequest, BadRequest, BadRequest, BadRequest, Forbidden, Forbidden, Forbidden)])),
             ["GET /api/meetings/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/meetings", null)), Everyone(Ok)),
             ["GET /api/meetings/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/meetings/{(await FreshMeetingAsync()).Meeting}", null), Visible(Ok)),
             ["GET /api/meetings/{id}/ics"] = new(async () => new Probe(HttpMethod.Get, $"/api/meetings/{(await FreshMeetingAsync()).Meeting}/ics", null), Visible(Ok)),
@@ -360,12 +444,12 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             ["GET /api/heads/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/heads", null)), Everyone(Ok)),
             ["GET /api/heads/{branchId}/history"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/heads/urban-management.chengguan/history", null)), Visible(Ok)),
             ["PUT /api/heads/{branchId}/{post}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/heads/urban-management.chengguan/head", new { name = "矩阵测试", title = "中队长" })),
-                E(("township", Forbidden), ("township-other", Forbidden), ("branch", NotFound), ("branch-other", NotFound), ("agency", Ok), ("agency-other", Forbidden), ("supervisor", Forbidden))),
+                E([("township", Forbidden), ("township-other", Forbidden), ("branch", NotFound), ("branch-other", NotFound), ("agency", Ok), ("agency-other", Forbidden), ("supervisor", Forbidden), .. City(NotFound)])),
             ["DELETE /api/heads/{branchId}/{post}"] = new(async () =>
             {
                 await _clients["agency"].SendAsync(HttpMethod.Put, "/api/heads/urban-management.chengguan/deputy", new { name = "矩阵副职", title = "副中队长" });
                 return new Probe(HttpMethod.Delete, "/api/heads/urban-management.chengguan/deputy", null);
-            }, E(("township", Forbidden), ("township-other", Forbidden), ("branch", NotFound), ("branch-other", NotFound), ("agency", Ok), ("agency-other", Forbidden), ("supervisor", Forbidden)), OwnerLast: "agency"),
+            }, E([("township", Forbidden), ("township-other", Forbidden), ("branch", NotFound), ("branch-other", NotFound), ("agency", Ok), ("agency-other", Forbidden), ("supervisor", Forbidden), .. City(NotFound)]), OwnerLast: "agency"),
             // Assessment forms and recommendations (confidential): never a branch; another township or institution: 404.
             ["GET /api/assessment-forms/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/assessment-forms", null)), HeadsEveryone(Ok)),
             ["GET /api/assessment-forms/settings"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/assessment-forms/settings", null)), HeadsEveryone(Ok)),
@@ -377,7 +461,7 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             ["POST /api/assessment-forms/{id}/corrections"] = new(async () => new Probe(HttpMethod.Post, $"/api/assessment-forms/{await SubmittedFormAsync()}/corrections", new { grade = "excellent", opinion = "优秀", reason = "复核" }),
                 Set(HeadsVisible(Forbidden), "township", Created), OwnerLast: "township"),
             ["POST /api/recommendations/"] = new(() => Task.FromResult(new Probe(HttpMethod.Post, "/api/recommendations", Recommendation())),
-                E(("township", Created), ("township-other", BadRequest), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", BadRequest), ("agency-other", BadRequest), ("supervisor", Forbidden))),
+                E([("township", Created), ("township-other", BadRequest), ("branch", Forbidden), ("branch-other", Forbidden), ("agency", BadRequest), ("agency-other", BadRequest), ("supervisor", Forbidden), .. City(Forbidden)])),
             ["GET /api/recommendations/"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/recommendations", null)), HeadsEveryone(Ok)),
             ["GET /api/recommendations/{id}"] = new(async () => new Probe(HttpMethod.Get, $"/api/recommendations/{await RecommendationAsync()}", null), HeadsVisible(Ok)),
             ["POST /api/recommendations/{id}/answer"] = new(async () => new Probe(HttpMethod.Post, $"/api/recommendations/{await RecommendationAsync()}/answer", new { answer = "accepted", reasons = "同意", actionTaken = "已通报表扬" }),
@@ -415,17 +499,85 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             // Open311's media_url: read with an API key, never a bearer token (a wrong key: 403 for everyone).
             ["GET /open311/v2/media/{id}.{format}"] = new(async () => new Probe(HttpMethod.Get, $"/open311/v2/media/{await FreshPhotoAsync()}.jpg?api_key=not-a-key", null), E(Actors.Select(a => (a, Forbidden)).ToArray())),
             ["* /api/{**path}"] = new(() => Task.FromResult(new Probe(HttpMethod.Get, "/api/no-such-thing", null)), E(Actors.Select(a => (a, NotFound)).ToArray())),
+
+            // ---- Issue 17: the same endpoints on the city level's objects (a row "route · object" probes the route's city
+            // object). A work request of 市住建局 to its center, routed to 房屋建筑监督科: no county role but the supervisors
+            // sees it (404); the department asks, confirms, cancels; the office account acts on its duty; the institution's own
+            // account and the establishment office read; another department, institution or office: 404. It is never
+            // reassigned nor given another unit (409 work-request-not-reassigned).
+            ["GET /api/whistles/{id} · work request"] = new(async () => new Probe(HttpMethod.Get, $"/api/whistles/{(await FreshWorkRequestAsync()).Whistle}", null), RequestVisible(Ok)),
+            ["POST /api/whistles/{id}/cancel · work request"] = new(async () => new Probe(HttpMethod.Post, $"/api/whistles/{(await FreshWorkRequestAsync()).Whistle}/cancel", null),
+                CityObject(Forbidden, City(Ok, NotFound, Forbidden, NotFound, Forbidden, Forbidden, NotFound)), OwnerLast: "department"),
+            ["POST /api/whistles/{id}/confirm · work request"] = new(async () => new Probe(HttpMethod.Post, $"/api/whistles/{(await FreshWorkRequestAsync()).Whistle}/confirm", new { ratings = Array.Empty<object>() }),
+                CityObject(Forbidden, City(Conflict, NotFound, Forbidden, NotFound, Forbidden, Forbidden, NotFound))),
+            ["POST /api/whistles/{id}/reopen · work request"] = new(async () => new Probe(HttpMethod.Post, $"/api/whistles/{(await FreshWorkRequestAsync()).Whistle}/reopen", new { reason = "r" }),
+                CityObject(Forbidden, City(Conflict, NotFound, Forbidden, NotFound, Forbidden, Forbidden, NotFound))),
+            ["POST /api/whistles/{id}/assignments · work request"] = new(async () => new Probe(HttpMethod.Post, $"/api/whistles/{(await FreshWorkRequestAsync()).Whistle}/assignments", new { agencyCode = "health" }),
+                CityObject(Conflict, City(Forbidden, NotFound, Forbidden, NotFound, Forbidden, Forbidden, NotFound))),
+            ["POST /api/whistles/{id}/attachments · work request"] = new(async () => new Probe(HttpMethod.Post, $"/api/whistles/{(await FreshWorkRequestAsync()).Whistle}/attachments", new { attachmentIds = Array.Empty<string>() }),
+                CityObject(BadRequest, City(BadRequest, NotFound, BadRequest, NotFound, BadRequest, BadRequest, NotFound))),
+            ["POST /api/assignments/{id}/report · work request"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshWorkRequestAsync()).Lead}/report", new { }),
+                CityObject(Forbidden, City(Forbidden, NotFound, Forbidden, NotFound, Forbidden, Ok, NotFound)), OwnerLast: "institution-office"),
+            ["POST /api/assignments/{id}/resolve · work request"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshWorkRequestAsync()).Lead}/resolve", new { note = "n" }),
+                CityObject(Forbidden, City(Forbidden, NotFound, Forbidden, NotFound, Forbidden, Conflict, NotFound))),
+            ["POST /api/assignments/{id}/decline · work request"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshWorkRequestAsync()).Lead}/decline", new { reason = "r" }),
+                CityObject(Forbidden, City(Forbidden, NotFound, Forbidden, NotFound, Forbidden, Ok, NotFound)), OwnerLast: "institution-office"),
+            ["POST /api/assignments/{id}/reassign · work request"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshWorkRequestAsync()).Lead}/reassign", new { agencyCode = "public-security", reason = "r" }),
+                CityObject(Conflict, City(Conflict, NotFound, Conflict, NotFound, Conflict, Conflict, NotFound))),
+            ["POST /api/assignments/{id}/urge · work request"] = new(async () => new Probe(HttpMethod.Post, $"/api/assignments/{(await FreshWorkRequestAsync()).Lead}/urge", new { note = "请尽快办理" }),
+                CityObject(Forbidden, City(Forbidden, NotFound, Forbidden, NotFound, Forbidden, Forbidden, NotFound))),
+            // A work request's photo (the department's): read under the request's visibility.
+            ["GET /api/attachments/{id} · work request"] = new(async () => new Probe(HttpMethod.Get, $"/api/attachments/{await FreshRequestPhotoAsync()}", null), RequestVisible(Ok)),
+            ["GET /api/attachments/{id}/content · work request"] = new(async () => new Probe(HttpMethod.Get, $"/api/attachments/{await FreshRequestPhotoAsync()}/content", null), RequestVisible(Ok)),
+            ["GET /api/attachments/{id}/display · work request"] = new(async () => new Probe(HttpMethod.Get, $"/api/attachments/{await FreshRequestPhotoAsync()}/display", null), RequestVisible(Ok)),
+            ["GET /api/attachments/{id}/thumbnail · work request"] = new(async () => new Probe(HttpMethod.Get, $"/api/attachments/{await FreshRequestPhotoAsync()}/thumbnail", null), RequestVisible(Ok)),
+            // A joint meeting of 市住建局 with its center (begun): its participants only — not the supervisors, not the
+            // establishment office, not the center's offices; the convener keeps it, the institution summoned answers.
+            ["GET /api/meetings/{id} · joint meeting"] = new(async () => new Probe(HttpMethod.Get, $"/api/meetings/{(await FreshJointMeetingAsync()).Meeting}", null),
+                CityObject(NotFound, City(Ok, NotFound, Ok, NotFound, NotFound, NotFound, NotFound))),
+            ["GET /api/meetings/{id}/ics · joint meeting"] = new(async () => new Probe(HttpMethod.Get, $"/api/meetings/{(await FreshJointMeetingAsync()).Meeting}/ics", null),
+                CityObject(NotFound, City(Ok, NotFound, Ok, NotFound, NotFound, NotFound, NotFound))),
+            ["POST /api/meetings/{id}/summons/{summonsId}/confirm · joint meeting"] = new(async () =>
+            {
+                var (m, s) = await FreshJointMeetingAsync();
+                return new Probe(HttpMethod.Post, $"/api/meetings/{m}/summons/{s}/confirm", new { attendee = "王主任" });
+            }, CityObject(NotFound, City(Forbidden, NotFound, Ok, NotFound, NotFound, NotFound, NotFound)), OwnerLast: "institution"),
+            ["POST /api/meetings/{id}/summons/{summonsId}/decline · joint meeting"] = new(async () =>
+            {
+                var (m, s) = await FreshJointMeetingAsync();
+                return new Probe(HttpMethod.Post, $"/api/meetings/{m}/summons/{s}/decline", new { reason = "同时段有检查任务" });
+            }, CityObject(NotFound, City(Forbidden, NotFound, Ok, NotFound, NotFound, NotFound, NotFound)), OwnerLast: "institution"),
+            ["POST /api/meetings/{id}/attendance · joint meeting"] = new(async () =>
+            {
+                var (m, s) = await FreshJointMeetingAsync();
+                return new Probe(HttpMethod.Post, $"/api/meetings/{m}/attendance", new { entries = new[] { new { summonsId = s, attendance = "present" } } });
+            }, CityObject(NotFound, City(Ok, NotFound, Forbidden, NotFound, NotFound, NotFound, NotFound)), OwnerLast: "department"),
+            ["POST /api/meetings/{id}/minutes · joint meeting"] = new(async () => new Probe(HttpMethod.Post, $"/api/meetings/{(await FreshJointMeetingAsync()).Meeting}/minutes", new { minutes = "议定事项如下" }),
+                CityObject(NotFound, City(Ok, NotFound, Forbidden, NotFound, NotFound, NotFound, NotFound)), OwnerLast: "department"),
+            ["POST /api/meetings/{id}/cancel · joint meeting"] = new(async () => new Probe(HttpMethod.Post, $"/api/meetings/{(await FreshJointMeetingAsync()).Meeting}/cancel", null),
+                CityObject(NotFound, City(Ok, NotFound, Forbidden, NotFound, NotFound, NotFound, NotFound)), OwnerLast: "department"),
         };
     }
 
+    /// <summary>A township's whistle, meeting or branch: its own organisations and the supervisors; no city role sees it (404, as another township).</summary>
     private static Dictionary<string, HttpStatusCode> Visible(HttpStatusCode code) =>
-        E(("township", code), ("township-other", NotFound), ("branch", code), ("branch-other", NotFound), ("agency", code), ("agency-other", NotFound), ("supervisor", code));
+        E([("township", code), ("township-other", NotFound), ("branch", code), ("branch-other", NotFound), ("agency", code), ("agency-other", NotFound), ("supervisor", code), .. City(NotFound)]);
 
     private static Dictionary<string, HttpStatusCode> TownshipAction(HttpStatusCode code) =>
-        E(("township", code), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Forbidden));
+        E([("township", code), ("township-other", NotFound), ("branch", Forbidden), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Forbidden), .. City(NotFound)]);
 
     private static Dictionary<string, HttpStatusCode> BranchAction(HttpStatusCode code) =>
-        E(("township", Forbidden), ("township-other", NotFound), ("branch", code), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Forbidden));
+        E([("township", Forbidden), ("township-other", NotFound), ("branch", code), ("branch-other", NotFound), ("agency", Forbidden), ("agency-other", NotFound), ("supervisor", Forbidden), .. City(NotFound)]);
+
+    /// <summary>A row's route: its key without the " · object" of a row that probes the route's city object.</summary>
+    private static string RouteOf(string row) => row.Split(" · ")[0];
+
+    /// <summary>A work request's read: the supervisors, its department, its institution and the office its duty names, the establishment office.</summary>
+    private static Dictionary<string, HttpStatusCode> RequestVisible(HttpStatusCode code) => CityObject(code, City(code, NotFound, code, NotFound, code, code, NotFound));
+
+    /// <summary>A city object's row: no county role sees it (404) but the supervisors (their answer given); the city roles' as given.</summary>
+    private static Dictionary<string, HttpStatusCode> CityObject(HttpStatusCode supervisor, (string, HttpStatusCode)[] city) =>
+        E([.. CountyActors.Where(a => a != "supervisor").Select(a => (a, NotFound)), ("supervisor", supervisor), .. city]);
 
     private IEnumerable<string> Endpoints() =>
         _system.Apis[0].Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
@@ -436,7 +588,7 @@ public sealed class When_every_role_calls_every_endpoint(string database)
     [Test]
     public void Should_have_a_row_for_every_endpoint()
     {
-        var rows = Rows().Keys.ToHashSet();
+        var rows = Rows().Keys.Select(RouteOf).ToHashSet();
         Assert.That(Endpoints().Where(e => !rows.Contains(e)), Is.Empty, "endpoints without a row in the authorization matrix");
         Assert.That(rows.Where(r => !Endpoints().Contains(r)), Is.Empty, "rows for endpoints that do not exist");
     }
@@ -470,8 +622,21 @@ public sealed class When_every_role_calls_every_endpoint(string database)
 
     private static Dictionary<string, HubRow> HubRows() => new()
     {
-        ["CatchUp"] = new(push => push.CatchUpAsync(0)),
+        ["CatchUp"] = new(CatchUpAllAsync),
     };
+
+    /// <summary>Every event of the caller's stream, batch after batch (a full batch means: call again from its last sequence).</summary>
+    private static async Task<IReadOnlyList<JsonNode>> CatchUpAllAsync(PushClient push)
+    {
+        var events = new List<JsonNode>();
+        for (long after = 0; ;)
+        {
+            var batch = await push.CatchUpAsync(after);
+            events.AddRange(batch);
+            if (batch.Count < Whistle.Api.Whistles.WhistleQueries.CatchUpBatch) return events;
+            after = batch[^1]["sequence"]!.GetValue<long>();
+        }
+    }
 
     private static IEnumerable<string> HubMethods() =>
         typeof(Whistle.Api.Push.WhistleHub).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly)
@@ -509,7 +674,11 @@ public sealed class When_every_role_calls_every_endpoint(string database)
     public async Task Should_answer_each_hub_method_with_the_callers_own_events_only(string method)
     {
         var row = HubRows()[method];
+        // Every kind of event on the stream, of both levels (whistles, meetings, heads, work requests, joint meetings,
+        // submissions, follow-ups), and a fresh whistle and work request each caller sees or does not.
+        await ListDataAsync();
         var (whistle, _) = await FreshAsync();
+        var (request, _) = await FreshWorkRequestAsync();
         var failures = new List<string>();
         lock (_hubMethodsCalled) _hubMethodsCalled.Add(method);
         foreach (var actor in Actors.Where(a => a != "anonymous"))
@@ -534,15 +703,23 @@ public sealed class When_every_role_calls_every_endpoint(string database)
             await using var push = await _system.ConnectAsync(_clients[actor]);
             var events = await row.Call(push);
             var visible = await VisibleWhistlesAsync(actor);
-            // A branch head's events (issue 16) carry their own snapshot: judged by the heads rule (no branch ever).
-            var foreign = events.Where(e => e["heads"] is { } heads
-                    ? !HeadsRow(RoleOf(actor), _clients[actor].OrgId, heads)
+            var meetings = (await AllItemsAsync(_clients[actor], "/api/meetings?status=all")).Select(m => m.Str("id")).ToHashSet();
+            var (role, org) = (RoleOf(actor), _clients[actor].OrgId);
+            // A branch head's events (issue 16), a submission's and a follow-up's (issue 17) carry their own snapshot: judged
+            // by their rule; a meeting's by the caller's own (row-checked) meetings; any other by its whistles.
+            var foreign = events.Where(e => e["heads"] is { } heads ? !HeadsRow(role, org, heads)
+                    : e["submission"] is { } submission ? !SubmissionRow(role, org, submission)
+                    : e["followUp"] is { } followUp ? !FollowUpRow(role, org, followUp)
+                    : e["meeting"] is { } meeting ? !meetings.Contains(meeting.Str("id"))
                     : e["whistleId"] is { } id && !visible.Contains(id.GetValue<string>())).ToList();
             var seesFresh = events.Any(e => (string?)e["whistleId"] == whistle);
             var shouldSeeFresh = actor is "township" or "branch" or "agency" or "supervisor";
-            if (foreign.Count > 0 || seesFresh != shouldSeeFresh)
+            var seesRequest = events.Any(e => (string?)e["whistleId"] == request);
+            var shouldSeeRequest = actor is "supervisor" or "department" or "institution" or "institution-office" or "establishment-office";
+            if (foreign.Count > 0 || seesFresh != shouldSeeFresh || seesRequest != shouldSeeRequest)
             {
-                failures.Add($"{actor}: {foreign.Count} events of whistles it may not see; sees the fresh whistle: {seesFresh}");
+                failures.Add($"{actor}: {foreign.Count} events it may not see{(foreign.Count > 0 ? $" (e.g. {foreign[0].ToJsonString()[..Math.Min(200, foreign[0].ToJsonString().Length)]})" : "")}; "
+                    + $"sees the fresh whistle: {seesFresh}; sees the fresh work request: {seesRequest}");
                 Interlocked.Increment(ref _unexpected);
             }
         }
@@ -590,6 +767,48 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         });
     }
 
+    [Test]
+    public async Task Should_push_a_work_requests_live_events_to_its_own_department_institution_and_office_only()
+    {
+        // The city level (issue 17): 市住建局 asks its center's building office, 市水务局 the same center's water office,
+        // 团市委 its own center. Each listener waits for its own request's event; pushes reach a connection in sequence
+        // order, so the others' would have arrived before the last one each waits for if they were going to.
+        await using var department = await _system.ConnectAsync(_clients["department"]);
+        await using var departmentOther = await _system.ConnectAsync(_clients["department-other"]);
+        await using var office = await _system.ConnectAsync(_clients["institution-office"]);
+        await using var officeOther = await _system.ConnectAsync(_clients["institution-office-other"]);
+        await using var institutionOther = await _system.ConnectAsync(_clients["institution-other"]);
+        await using var township = await _system.ConnectAsync(_clients["township"]);
+        using var water = await _system.SignInAsync("department.city-water");
+        var mine = (await FreshWorkRequestAsync()).Whistle;
+        await department.WaitForAsync("AssignmentDispatched", mine);
+        await office.WaitForAsync("AssignmentDispatched", mine);
+        var (_, waterRequest, _) = await water.PostAsync("/api/work-requests", new { institutionId = "construction-quality-center", workItemCode = "water-works-inspection", title = "矩阵推送（水务）" });
+        var waterId = waterRequest!.Str("id");
+        await officeOther.WaitForAsync("AssignmentDispatched", waterId);
+        var (_, youth, _) = await _clients["department-other"].PostAsync("/api/work-requests", new { institutionId = "mass-org-center", workItemCode = "mass-event-support", title = "矩阵推送（团市委）" });
+        var youthId = youth!.Str("id");
+        await departmentOther.WaitForAsync("AssignmentDispatched", youthId);
+        var theirs = await _clients["township"].RaiseAsync(WhistleClient.Raise("矩阵推送（城关）", "street-vending", "routine"));
+        await township.WaitForAsync("AssignmentDispatched", theirs.Str("id"));
+        var last = (await FreshWorkRequestAsync()).Whistle;
+        await department.WaitForAsync("AssignmentDispatched", last);
+        await office.WaitForAsync("AssignmentDispatched", last);
+        using var ndrc = await _system.SignInAsync("department.city-ndrc");
+        var (_, credit, _) = await ndrc.PostAsync("/api/work-requests", new { institutionId = "credit-center", workItemCode = "credit-data-collection", title = "矩阵推送（信用）" });
+        await institutionOther.WaitForAsync("AssignmentDispatched", credit!.Str("id"));
+        static IEnumerable<string?> Of(PushClient push) => push.Received.Select(e => (string?)e["whistleId"]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Of(departmentOther), Does.Not.Contain(mine).And.Not.Contain(waterId), "another department");
+            Assert.That(Of(officeOther), Does.Not.Contain(mine), "another office of the same institution");
+            Assert.That(Of(office), Does.Not.Contain(waterId), "the first office, of the water office's request");
+            Assert.That(Of(institutionOther), Does.Not.Contain(mine).And.Not.Contain(youthId).And.Not.Contain(last), "another institution");
+            Assert.That(Of(township), Does.Not.Contain(mine), "a township");
+            Assert.That(Of(department), Does.Not.Contain(theirs.Str("id")).And.Not.Contain(waterId), "the department, of a township's whistle and another department's request");
+        });
+    }
+
     // ---- lists: every row of a 200 belongs to what its caller may see ----
 
     /// <summary>A list endpoint: its path, where its rows are, and whether a row is the caller's to see.</summary>
@@ -603,40 +822,72 @@ public sealed class When_every_role_calls_every_endpoint(string database)
 
     private static readonly string[] Everybody = ["township", "township-other", "branch", "branch-other", "agency", "supervisor"];
 
+    /// <summary>The city callers whose lists hold rows (団市委, the "department-other", has no relation the list data touches).</summary>
+    private static readonly string[] CityWithRows = ["department", "institution", "institution-other", "establishment-office", "institution-office"];
+
+    private static IEnumerable<JsonNode> Summons(JsonNode meeting) => meeting["summons"]!.AsArray().Select(x => x!);
+
+    private static bool IsCity(JsonNode w) => (string?)w["level"] == "city";
+
     private static Dictionary<string, ListRow> ListRows() => new()
     {
+        // A work request (issue 17) is a whistle of the city level: its department (township_id), the institution and office
+        // its duties name, the establishment office; never a township's or an agency's.
         ["GET /api/whistles"] = new("/api/whistles?status=all&pageSize=100", Items, (role, org, w) => role switch
         {
             "supervisor" => true,
-            "township" => w.Str("townshipId") == org,
+            "township" => !IsCity(w) && w.Str("townshipId") == org,
             "branch" => Any(w["assignments"], "branchId", org),
-            "agency" => Any(w["assignments"], "agencyCode", org),
+            "agency" => !IsCity(w) && Any(w["assignments"], "agencyCode", org),
+            "department" => IsCity(w) && w.Str("townshipId") == org,
+            "institution" => IsCity(w) && (Any(w["assignments"], "agencyCode", org) || Any(w["assignments"], "branchId", org)),
+            "establishment-office" => IsCity(w),
             _ => false,
-        }, Everybody),
+        }, [.. Everybody, .. CityWithRows]),
         ["GET /api/assignments"] = new("/api/assignments?status=all&pageSize=100", Items, (role, org, a) => role switch
         {
             "supervisor" => true,
-            "township" => a["whistle"]!.Str("townshipId") == org,
+            "township" => !IsCity(a["whistle"]!) && a["whistle"]!.Str("townshipId") == org,
             "branch" => (string?)a["branchId"] == org,
-            "agency" => a.Str("agencyCode") == org,
+            "agency" => !IsCity(a["whistle"]!) && a.Str("agencyCode") == org,
+            "department" => IsCity(a["whistle"]!) && a["whistle"]!.Str("townshipId") == org,
+            "institution" => IsCity(a["whistle"]!) && (a.Str("agencyCode") == org || (string?)a["branchId"] == org),
+            "establishment-office" => IsCity(a["whistle"]!),
             _ => false,
-        }, Everybody),
+        }, [.. Everybody, .. CityWithRows]),
+        // A joint meeting (issue 17) is its participants' only: its convening department or institution and those it
+        // summons; not the supervisors, not the establishment office; a township's meeting no city role's.
         ["GET /api/meetings"] = new("/api/meetings?status=all&pageSize=100", Items, (role, org, m) => role switch
         {
-            "supervisor" => true,
-            "township" => (string?)m["townshipId"] == org,
-            "branch" => Any(m["summons"], "branchId", org),
-            "agency" => Any(m["summons"], "agencyCode", org),
+            "supervisor" => m.Str("convenerKind") == "township",
+            "township" => m.Str("convenerKind") == "township" && (string?)m["townshipId"] == org,
+            "branch" => Summons(m).Any(x => x.Str("participantKind") == "unit" && (string?)x["branchId"] == org),
+            "agency" => Summons(m).Any(x => x.Str("participantKind") == "unit" && x.Str("agencyCode") == org),
+            "department" or "institution" => (m.Str("convenerKind") == role && (string?)m["townshipId"] == org)
+                || Summons(m).Any(x => x.Str("participantKind") == role && x.Str("agencyCode") == org),
             _ => false,
-        }, ["township", "township-other", "branch", "branch-other", "agency", "supervisor"]),
+        }, ["township", "township-other", "branch", "branch-other", "agency", "supervisor", "department", "institution", "institution-other"]),
+        // The establishment office's follow-ups: the office and the supervisors all; the department addressed and the
+        // relation's institution their own.
+        ["GET /api/city/follow-ups"] = new("/api/city/follow-ups", Elements, FollowUpRow, ["supervisor", "establishment-office", "department", "institution"]),
+        // Submissions: the institution (or office) that filed, the department addressed, the establishment office.
+        ["GET /api/submissions"] = new("/api/submissions", Elements, SubmissionRow, ["department", "institution", "institution-other", "establishment-office"]),
         // A township's statistics: the branches stationed in it, no agency.
         // An agency's: itself and its own branches (issue 13).
-        ["GET /api/stats/response-times"] = new("/api/stats/response-times", b => b["agencies"]!.AsArray().Concat(b["branches"]!.AsArray()).Select(x => x!),
-            (role, org, u) => role == "supervisor" || (role == "township" && u.Str("kind") != "agency" && (string?)u["townshipId"] == org) || (role == "agency" && u.Str("agencyCode") == org),
-            ["township", "township-other", "agency", "agency-other", "supervisor"]),
-        ["GET /api/stats/assessment"] = new("/api/stats/assessment", b => b["agencies"]!.AsArray().Concat(b["branches"]!.AsArray()).Select(x => x!),
-            (role, org, u) => role == "supervisor" || (role == "township" && u.Str("kind") != "agency" && (string?)u["townshipId"] == org) || (role == "agency" && u.Str("agencyCode") == org),
-            ["township", "township-other", "agency", "agency-other", "supervisor"]),
+        // A city role's (issue 17): the city level only, none of the township level's units (and no township or agency
+        // gets a city unit).
+        ["GET /api/stats/response-times"] = new("/api/stats/response-times", StatsUnits, StatsRow, ["township", "township-other", "agency", "agency-other", "supervisor"]),
+        ["GET /api/stats/assessment"] = new("/api/stats/assessment", StatsUnits, StatsRow, ["township", "township-other", "agency", "agency-other", "supervisor"]),
+        // The branch heads' record (issue 16): a township its stationed branches, an agency its own, a branch itself; no
+        // city role any (the county's branches are none of a department's or institution's relations).
+        ["GET /api/heads"] = new("/api/heads", Elements, (role, org, b) => role switch
+        {
+            "supervisor" => true,
+            "township" => b.Str("townshipId") == org,
+            "agency" => b.Str("agencyCode") == org,
+            "branch" => b.Str("branchId") == org,
+            _ => false,
+        }, ["township", "township-other", "branch", "branch-other", "agency", "agency-other", "supervisor"]),
         // A branch head's forms and recommendations (issue 16): the township's own, the institution's own, the county's for supervisors.
         ["GET /api/assessment-forms"] = new("/api/assessment-forms", Elements, HeadsRow, ["township", "township-other", "agency", "supervisor"]),
         ["GET /api/recommendations"] = new("/api/recommendations", Elements, HeadsRow, ["township", "township-other", "agency", "supervisor"]),
@@ -644,6 +895,39 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         ["GET /api/audit"] = new("/api/audit?pageSize=100", Items, (role, _, _) => role == "auditadmin", ["auditadmin"]),
         ["GET /api/users"] = new("/api/users", Elements, (role, _, _) => role == "secadmin", ["secadmin"]),
         ["GET /api/notice-channels"] = new("/api/notice-channels", Elements, (role, _, _) => role == "sysadmin", ["sysadmin"]),
+    };
+
+    private static IEnumerable<JsonNode> StatsUnits(JsonNode b) =>
+        new[] { "agencies", "branches", "institutions", "offices", "relations" }.SelectMany(k => b[k]?.AsArray() ?? []).Select(x => x!);
+
+    private static bool StatsRow(string role, string org, JsonNode u)
+    {
+        var city = u.Str("kind") is "institution" or "office" or "relation";
+        return role switch
+        {
+            "supervisor" => true,
+            "township" => !city && u.Str("kind") != "agency" && (string?)u["townshipId"] == org,
+            "agency" => !city && u.Str("agencyCode") == org,
+            "department" or "institution" or "establishment-office" => city,
+            _ => false,
+        };
+    }
+
+    private static bool FollowUpRow(string role, string org, JsonNode f) => role switch
+    {
+        "supervisor" or "establishment-office" => true,
+        "department" => f.Str("departmentId") == org,
+        "institution" => f.Str("institutionId") == org,
+        _ => false,
+    };
+
+    /// <summary>An institution's own account sees all its submissions, an office account only its office's.</summary>
+    private static bool SubmissionRow(string role, string org, JsonNode x) => role switch
+    {
+        "establishment-office" => true,
+        "department" => x.Str("departmentId") == org,
+        "institution" => x.Str("institutionId") == org || (string?)x["unitId"] == org,
+        _ => false,
     };
 
     private static bool HeadsRow(string role, string org, JsonNode row) => role switch
@@ -671,10 +955,31 @@ public sealed class When_every_role_calls_every_endpoint(string database)
         await RecommendationAsync();
         await _clients["township-other"].PostAsync("/api/recommendations", Recommendation("urban-management.dongfeng"));
         await PendingFormAsync();
+        // The city level: a work request, a joint meeting and a submission of the probed relation (市住建局 and its center),
+        // and of another (市发展改革委 and the credit center, the "institution-other"); the office's follow-up.
+        using (var ndrc = await _system.SignInAsync("department.city-ndrc"))
+        {
+            foreach (var (department, institution, item) in new[] { (_clients["department"], "construction-quality-center", "building-quality-inspection"), (ndrc, "credit-center", "credit-data-collection") })
+            {
+                var (status, body, _) = await department.PostAsync("/api/work-requests", new { institutionId = institution, workItemCode = item, title = "矩阵列表" });
+                Assert.That(status, Is.EqualTo(HttpStatusCode.Created), body?.ToJsonString());
+                await department.WaitForWhistleAsync(body!.Str("id"), w => w.Str("status") == "dispatched");
+                var (met, meeting, _) = await department.PostAsync("/api/meetings", new
+                {
+                    kind = "regular", title = "矩阵联席会", place = "市政府会议室", startsAt = _clock.GetUtcNow().AddDays(1), institutionIds = new[] { institution },
+                });
+                Assert.That(met, Is.EqualTo(HttpStatusCode.Created), meeting?.ToJsonString());
+            }
+        }
+
+        await SubmissionAsync();
+        var (submitted, submission, _) = await _clients["institution-other"].PostAsync("/api/submissions", new { kind = "report", relationId = "ndrc-credit", title = "矩阵报告", body = "矩阵" });
+        Assert.That(submitted, Is.EqualTo(HttpStatusCode.Created), submission?.ToJsonString());
+        await FollowUpAsync();
         _listData = true;
     }
 
-    private static string RoleOf(string actor) => actor.Replace("-other", "", StringComparison.Ordinal);
+    private static string RoleOf(string actor) => actor.Replace("-other", "", StringComparison.Ordinal) is var role && role == "institution-office" ? "institution" : role;
 
     [TestCaseSource(nameof(ListNames))]
     public async Task Should_list_only_rows_the_caller_may_see(string list)

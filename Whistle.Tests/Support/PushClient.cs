@@ -43,6 +43,15 @@ public sealed class PushClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// What was received so far about one whistle (a follow-up, a meeting: the id an event carries as its whistleId).
+    /// To show that a push did not reach this client, first wait for a later event it does receive, raised after every
+    /// event in question was pushed (seen by a client that should have them): a connection's pushes arrive in the order
+    /// they were sent, so one of them pushed here would have arrived before it. Never a sleep.
+    /// </summary>
+    public IReadOnlyList<JsonNode> ReceivedAbout(string whistleId) =>
+        [.. Received.Where(e => (string?)e["whistleId"] == whistleId)];
+
     public static async Task<PushClient> ConnectAsync(Uri baseAddress, string token)
     {
         var connection = new HubConnectionBuilder()

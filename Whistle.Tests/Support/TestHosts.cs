@@ -95,11 +95,36 @@ public static class TestSettings
 {
     public static readonly string SigningKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
 
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<string> Made = new();
+
+    /// <summary>A fresh folder under the temp folder's whistle-tests; deleted at the end of the run at the latest (<see cref="DeleteDataFolders"/>).</summary>
     public static string NewDataFolder()
     {
         var folder = Path.Combine(Path.GetTempPath(), "whistle-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
+        Made.Enqueue(folder);
         return folder;
+    }
+
+    /// <summary>Deletes every folder <see cref="NewDataFolder"/> made that is still there (only those).</summary>
+    public static void DeleteDataFolders()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        while (Made.TryDequeue(out var folder))
+        {
+            try
+            {
+                if (Directory.Exists(folder))
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A file still held by a process that is going away: say so rather than fail the run over a temp folder.
+                TestContext.Progress.WriteLine($"Could not delete {folder}: {e.Message}");
+            }
+        }
     }
 
     public static Dictionary<string, string?> Embedded(string dataFolder) => new()

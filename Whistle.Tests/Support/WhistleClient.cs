@@ -82,6 +82,14 @@ public sealed class WhistleClient : IDisposable
         return body!;
     }
 
+    /// <summary>Raises a department's work request on an item of one of its relations' lists and asserts 201.</summary>
+    public async Task<JsonNode> RaiseWorkRequestAsync(string institutionId, string workItemCode, string title)
+    {
+        var (status, body, _) = await PostAsync("/api/work-requests", new { institutionId, workItemCode, title });
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Created), body?.ToJsonString());
+        return body!;
+    }
+
     /// <summary>Reads a whistle until a condition holds (the dispatcher works asynchronously).</summary>
     public async Task<JsonNode> WaitForWhistleAsync(string id, Func<JsonNode, bool> condition, TimeSpan? timeout = null)
     {
