@@ -23,6 +23,12 @@ public static class RolePolicies
     public const string City = "city";
 
     /// <summary>
+    /// GET /api/city alone: the <see cref="City"/> roles, and a county branch or agency — which the endpoint answers only
+    /// when it is linked to an institution (it answers that institution's work requests; any other 403).
+    /// </summary>
+    public const string CityReaders = "city-readers";
+
+    /// <summary>
     /// An institution's submissions to its departments (请示报告, 选拔任用备案; issue 17): institutions submit, departments
     /// answer, the establishment office reads; every other role 403 (and a city role not concerned 404: the submissions rule).
     /// </summary>
@@ -63,6 +69,7 @@ public static class RolePolicies
         Policy(Heads, Roles.Township, Roles.Agency, Roles.Supervisor);
         Policy(Supervisor, Roles.Supervisor);
         Policy(City, Roles.Department, Roles.Institution, Roles.EstablishmentOffice, Roles.Supervisor);
+        Policy(CityReaders, Roles.Department, Roles.Institution, Roles.EstablishmentOffice, Roles.Supervisor, Roles.Branch, Roles.Agency);
         Policy(Department, Roles.Department);
         Policy(Submissions, Roles.Department, Roles.Institution, Roles.EstablishmentOffice);
         Policy(EstablishmentOffice, Roles.EstablishmentOffice, Roles.Supervisor);

@@ -36,7 +36,8 @@ public sealed record CityDto(string Id, string Name, string NameEn, IReadOnlyLis
 
 /// <summary>
 /// The city level as a caller may read it (issue 17): the establishment office and the supervisors every relation; a
-/// department only the relations it is part of; an institution (or one of its offices) only its institution's. The
+/// department only the relations it is part of; an institution (or one of its offices) only its institution's; a county
+/// branch or agency linked to an institution that institution's (<see cref="LinkedInstitution"/>). The
 /// departments and institutions listed are those of the relations shown.
 /// </summary>
 public static class CityViews
@@ -47,7 +48,23 @@ public static class CityViews
         Roles.Supervisor or Roles.EstablishmentOffice => true,
         Roles.Department => r.Departments.Any(d => d.DepartmentId == caller.OrgId),
         Roles.Institution => catalog.InstitutionOf(caller.OrgId) == r.InstitutionId,
+        // A county branch that is a unit of an institution (a stationed branch linked by its id), and a county agency
+        // that is an institution, answer that institution's work requests: they read its relations (the requesting
+        // department's name, the work item's process and standard), nothing else of the city.
+        Roles.Branch => LinkedInstitution(catalog, caller) == r.InstitutionId,
+        Roles.Agency => LinkedInstitution(catalog, caller) == r.InstitutionId,
         _ => false,
+    };
+
+    /// <summary>
+    /// The institution a county branch or agency account is part of on the city level (issue 17): the institution whose
+    /// unit links this branch, or whose <c>agencyCode</c> is this agency; null for any other (most county units).
+    /// </summary>
+    public static string? LinkedInstitution(CountyCatalog catalog, Caller caller) => caller.Role switch
+    {
+        Roles.Branch => catalog.FindUnit(caller.OrgId) is { } u && u.Unit.BranchId == caller.OrgId ? u.Institution.Id : null,
+        Roles.Agency => catalog.City?.Institutions.FirstOrDefault(i => i.AgencyCode == caller.OrgId)?.Id,
+        _ => null,
     };
 
     public static CityDto? For(CountyCatalog catalog, Caller caller)

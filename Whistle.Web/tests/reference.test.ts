@@ -48,4 +48,18 @@ describe('the reference store reading the city level', () => {
     expect(ref.cityError.value).toBeNull()
     expect(ref.city.value.relations).toEqual([])
   })
+
+  it("takes a county branch's or agency's 403 for a unit not linked to an institution: empty, no error; a department's 403 is a failure", async () => {
+    const { ApiError } = await import('../src/api/client')
+    const forbidden = new ApiError(403, { title: 'Forbidden', status: 403 } as never)
+    answers.city = () => Promise.reject(forbidden)
+    const ref = await import('../src/stores/reference')
+    expect(ref.readsCity('branch')).toBe(true)
+    expect(ref.readsCity('agency')).toBe(true)
+    expect(ref.readsCity('township')).toBe(false)
+    await ref.loadReference(true, 'all', 'branch')
+    expect(ref.cityError.value).toBeNull()
+    expect(ref.city.value.relations).toEqual([])
+    await expect(ref.loadReference(true, 'all', 'department')).rejects.toBe(forbidden)
+  })
 })

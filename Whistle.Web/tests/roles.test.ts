@@ -50,13 +50,19 @@ describe('drill-downs (issue 13)', () => {
     expect(f).toEqual({ status: 'all', townshipId: 'chengguan', from: '2026-11-01T00:00:00+08:00', to: '2026-12-01T00:00:00+08:00', overdue: true })
   })
 
-  it("opens a ranking row's whistles: a branch by its id, an agency by its code, in the assessed period", () => {
+  it("opens a ranking row's whistles: a branch by its id, an agency by its code, in the assessed period, township whistles only", () => {
     expect(unitDrilldown({ unitId: 'urban-management.chengguan', agencyCode: 'urban-management' }, 'branches', 'F', 'T')).toEqual({
       branchId: 'urban-management.chengguan',
       from: 'F',
       to: 'T',
+      level: 'township',
     })
-    expect(unitDrilldown({ unitId: 'urban-management', agencyCode: 'urban-management' }, 'agencies', 'F', 'T')).toEqual({ agencyCode: 'urban-management', from: 'F', to: 'T' })
+    expect(unitDrilldown({ unitId: 'urban-management', agencyCode: 'urban-management' }, 'agencies', 'F', 'T')).toEqual({
+      agencyCode: 'urban-management',
+      from: 'F',
+      to: 'T',
+      level: 'township',
+    })
     expect(queryOf({ status: 'all', q: '' })).toEqual({})
   })
 

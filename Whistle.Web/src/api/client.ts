@@ -277,11 +277,12 @@ export function saveBlob(blob: Blob, fileName: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000)
 }
 
-/** Loads every page of a paged whistle list (bounded). */
-export async function allWhistles(status: 'open' | 'closed' | 'all', pageSize = 100, maxPages = 20): Promise<Whistle[]> {
+/** Loads every page of a paged whistle list (bounded); `level`: one level's only. */
+export async function allWhistles(status: 'open' | 'closed' | 'all', pageSize = 100, maxPages = 20, level?: 'township' | 'city'): Promise<Whistle[]> {
   const items: Whistle[] = []
   for (let page = 1; page <= maxPages; page++) {
-    const res = await api.whistles(status, page, pageSize)
+    // A level (issue 17: the board's filter) asks the API for that level's only.
+    const res = level ? await api.whistlesWhere({ status, level }, page, pageSize) : await api.whistles(status, page, pageSize)
     const batch = res?.items ?? []
     items.push(...batch)
     const total = res?.total ?? items.length

@@ -31,6 +31,19 @@ export function levelOf(w: { level?: WhistleLevel | string | null } | null | und
   return w?.level === 'city' ? 'city' : 'township'
 }
 
+/** A list's level filter (the supervisor's board, issue 17): both (`''`), the townships' whistles or the city's work requests. */
+export type LevelChoice = '' | WhistleLevel
+
+/** The level filter an address names (`?level=township|city`); anything else is both. */
+export function levelChoice(value: unknown): LevelChoice {
+  return value === 'township' || value === 'city' ? value : ''
+}
+
+/** Does a whistle pass the level filter (an event's summary without a level is a township's whistle)? */
+export function matchesLevel(w: { level?: WhistleLevel | string | null } | null | undefined, choice: LevelChoice): boolean {
+  return !choice || levelOf(w) === choice
+}
+
 /** The level whose whistles a role raises or answers: the city level's roles, or the township level's. */
 export function levelOfRole(role: string | null | undefined): WhistleLevel {
   return isCityRole(role) ? 'city' : 'township'
@@ -109,4 +122,33 @@ export function itemUnit(relation: Relation, item: WorkItem, pick: Pick_, itself
   if (!item.unitId) return itself(institution)
   const unit = item.unitName ? pick({ name: item.unitName, nameEn: item.unitNameEn }) : item.unitId
   return `${institution} · ${unit}`
+}
+
+export interface CardFacts {
+  level: WhistleLevel
+  /** Who asked: the township, or the requesting department (a work request). */
+  requester: string
+  /** A work request's answering units, each named once: the institution (本级) or "institution · office". */
+  units: string[]
+}
+
+/**
+ * What a whistle's card says of who asks whom (issue 17): a township's whistle names its township; a work request the
+ * requesting department and the institution or office each duty is with (the city's names, never an id when the city
+ * knows the unit; the institution by its id only when the caller's city holds nothing of it).
+ */
+export function cardFacts(
+  w: Pick<Whistle, 'townshipId'> & { level?: WhistleLevel | string | null; assignments?: Pick<Assignment, 'agencyCode' | 'branchId'>[] | null },
+  city: City,
+  names: { pick: Pick_; requester: (id: string) => string; itself: (institution: string) => string },
+): CardFacts {
+  const level = levelOf(w)
+  const requester = names.requester(w.townshipId)
+  if (level !== 'city') return { level, requester, units: [] }
+  const units: string[] = []
+  for (const a of w.assignments ?? []) {
+    const name = cityUnitName(city, a, names.pick, names.itself) ?? a.agencyCode
+    if (!units.includes(name)) units.push(name)
+  }
+  return { level, requester, units }
 }

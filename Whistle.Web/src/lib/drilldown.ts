@@ -49,9 +49,11 @@ export function queryOf(f: WhistleFilter): LocationQueryRaw {
   return q
 }
 
-/** The whistles behind one row of the ranking: the unit's duties of the assessed period. */
+/** The whistles behind one row of the township ranking: the unit's duties of the assessed period, township whistles only. */
 export function unitDrilldown(u: Pick<AssessmentUnit, 'unitId' | 'agencyCode'>, kind: 'branches' | 'agencies', from: string, to: string): LocationQueryRaw {
-  return queryOf(kind === 'branches' ? { branchId: u.unitId, from, to } : { agencyCode: u.agencyCode || u.unitId, from, to })
+  // The township level's figures: its whistles only (a branch linked to a city institution also answers work requests).
+  const level = 'township' as const
+  return queryOf(kind === 'branches' ? { branchId: u.unitId, from, to, level } : { agencyCode: u.agencyCode || u.unitId, from, to, level })
 }
 
 /** The city level's ranking kinds (issue 17). */

@@ -99,6 +99,8 @@ export type MeetingField =
   | 'recurrence'
   | 'whistleId'
   | 'townshipId'
+  | 'institutionIds'
+  | 'departmentIds'
 export const MEETING_FIELDS: readonly MeetingField[] = [
   'kind',
   'title',
@@ -112,6 +114,8 @@ export const MEETING_FIELDS: readonly MeetingField[] = [
   'recurrence',
   'whistleId',
   'townshipId',
+  'institutionIds',
+  'departmentIds',
 ]
 
 export function emptyMeetingForm(now: number): MeetingForm {
@@ -172,6 +176,14 @@ export function validateMeeting(f: MeetingForm, now: number): Partial<Record<Mee
 export function scheduleRequest(f: MeetingForm, role: User['role'] | undefined): ScheduleMeetingRequest {
   const endsAt = shanghaiLocalToIso(f.endsAt)
   const confirmBy = shanghaiLocalToIso(f.confirmBy)
+  // A joint meeting (联席会议, issue 17): the picker's choices are the other side of the convener's relations.
+  const chosen = [...new Set(f.agencyCodes)]
+  const participants =
+    role === 'department'
+      ? { agencyCodes: [], branchIds: [], institutionIds: chosen }
+      : role === 'institution'
+        ? { agencyCodes: [], branchIds: [], departmentIds: chosen }
+        : { agencyCodes: chosen, branchIds: [] }
   return {
     kind: f.whistleId ? 'on-site' : f.kind,
     title: f.title.trim(),
@@ -182,8 +194,7 @@ export function scheduleRequest(f: MeetingForm, role: User['role'] | undefined):
     ...(confirmBy ? { confirmBy } : {}),
     ...(f.whistleId ? { whistleId: f.whistleId } : {}),
     ...(role === 'supervisor' && f.townshipId ? { townshipId: f.townshipId } : {}),
-    agencyCodes: [...new Set(f.agencyCodes)],
-    branchIds: [],
+    ...participants,
     ...(f.recurrence !== 'none' ? { recurrence: { every: f.recurrence, count: f.recurrenceCount } } : {}),
   }
 }
@@ -217,15 +228,23 @@ export function allUnitCodes(org: Pick<Org, 'agencies' | 'branches'>, townshipId
 
 // ---- who may do what ----
 
-/** The organizer: the meeting's township; supervisors for a county-wide meeting. */
-export function isOrganizer(user: Pick<User, 'role' | 'orgId'> | null | undefined, m: Pick<Meeting, 'townshipId'>): boolean {
+/** The organizer: the meeting's township; supervisors for a county-wide meeting; a joint meeting's convening department or institution. */
+export function isOrganizer(user: Pick<User, 'role' | 'orgId'> | null | undefined, m: Pick<Meeting, 'townshipId'> & { convenerKind?: string | null }): boolean {
   if (!user) return false
+  if (m.convenerKind === 'department' || m.convenerKind === 'institution') return user.role === m.convenerKind && user.orgId === m.townshipId
   return m.townshipId ? user.role === 'township' && user.orgId === m.townshipId : user.role === 'supervisor'
 }
 
 /** Does this unit answer the summons (the branch; the agency for a summons to the agency itself)? */
-export function ownsSummons(user: Pick<User, 'role' | 'orgId'> | null | undefined, s: Pick<Summons, 'agencyCode' | 'branchId'>): boolean {
+export function ownsSummons(
+  user: Pick<User, 'role' | 'orgId'> | null | undefined,
+  s: Pick<Summons, 'agencyCode' | 'branchId'> & { participantKind?: string | null },
+): boolean {
   if (!user) return false
+  // A joint meeting's summons: the department or the institution (its own account) answers it.
+  if (s.participantKind === 'department' || s.participantKind === 'institution') return user.role === s.participantKind && s.agencyCode === user.orgId
+  if (user.role === 'department' || user.role === 'institution') return false
+  if ((s.participantKind ?? 'unit') !== 'unit') return false
   if (user.role === 'branch') return !!s.branchId && s.branchId === user.orgId
   if (user.role === 'agency') return !s.branchId && s.agencyCode === user.orgId
   return false
@@ -235,7 +254,8 @@ export function ownsSummons(user: Pick<User, 'role' | 'orgId'> | null | undefine
 export function summonsInInbox(user: Pick<User, 'role' | 'orgId'> | null | undefined, m: Pick<Meeting, 'summons'>): Summons[] {
   if (!user) return []
   if (user.role === 'branch') return (m.summons ?? []).filter((s) => s.branchId === user.orgId)
-  if (user.role === 'agency') return (m.summons ?? []).filter((s) => s.agencyCode === user.orgId)
+  if (user.role === 'agency') return (m.summons ?? []).filter((s) => s.agencyCode === user.orgId && (s.participantKind ?? 'unit') === 'unit')
+  if (user.role === 'institution') return (m.summons ?? []).filter((s) => s.participantKind === 'institution' && s.agencyCode === user.orgId)
   return []
 }
 
@@ -317,6 +337,7 @@ export function attendanceEntries(summons: readonly Summons[], chosen: Readonly<
 
 export interface DecisionDraft {
   text: string
+  /** The responsible unit; at a joint meeting the work request's target (`relationId` or `relationId|unitId`, see jointDecisionTargets). */
   agencyCode: string
   /** `datetime-local`, Asia/Shanghai. */
   dueAt: string
@@ -353,8 +374,14 @@ export function validateMinutes(minutes: string, decisions: readonly DecisionDra
   return errors
 }
 
-export function decisionInputs(decisions: readonly DecisionDraft[]): DecisionInput[] {
-  return decisions.map((d) => ({ text: d.text.trim(), agencyCode: d.agencyCode, dueAt: shanghaiLocalToIso(d.dueAt) ?? '' }))
+export function decisionInputs(decisions: readonly DecisionDraft[], joint = false): DecisionInput[] {
+  return decisions.map((d) => {
+    const dueAt = shanghaiLocalToIso(d.dueAt) ?? ''
+    if (!joint) return { text: d.text.trim(), agencyCode: d.agencyCode, dueAt }
+    // A joint meeting's decision is a work request along a relation (to its institution, or the office chosen).
+    const [relationId, unitId] = d.agencyCode.split('|')
+    return { text: d.text.trim(), relationId, ...(unitId ? { unitId } : {}), dueAt }
+  })
 }
 
 /**
@@ -374,9 +401,11 @@ export function minutesProblem(problem: ProblemDetails | null | undefined): {
       if (!messages.length) continue
       const m = /^(?:\$\.)?decisions\[(\d+)\]\.(\w+)$/i.exec(key.trim())
       const field = m ? m[2].charAt(0).toLowerCase() + m[2].slice(1) : ''
-      if (m && (field === 'text' || field === 'agencyCode' || field === 'dueAt' || field === 'branchId')) {
+      if (m && (field === 'text' || field === 'agencyCode' || field === 'dueAt' || field === 'branchId' || field === 'relationId' || field === 'unitId')) {
         const d = (out.decisions[Number(m[1])] ??= {})
-        ;(d[field as DecisionField | 'branchId'] ??= []).push(...messages)
+        // A joint meeting's relation or office is the form's one target field.
+        const shown = field === 'relationId' || field === 'unitId' ? 'agencyCode' : field
+        ;(d[shown as DecisionField | 'branchId'] ??= []).push(...messages)
       } else if (/^(?:\$\.)?minutes$/i.test(key.trim())) out.minutes.push(...messages)
       else out.general.push(...messages)
     }

@@ -77,6 +77,11 @@ export function formatDuration(ms: number, language: DurationLanguage = 'zh-CN')
   return `${seconds}${u.s}`
 }
 
+/** A time limit given in minutes (a matter's or a work item's) in days, hours and minutes as the rest of the UI shows time: 1440 → 1天, 90 → 1小时30分钟. */
+export function limitDuration(minutes: number, language: DurationLanguage = 'zh-CN'): string {
+  return formatDuration(minutes * 60_000, language)
+}
+
 export function countdown(deadline: string | number | Date | null | undefined, now: number, language: DurationLanguage = 'zh-CN'): Countdown | null {
   if (deadline === null || deadline === undefined || deadline === '') return null
   const d = toDate(deadline)

@@ -23,9 +23,17 @@ export const cityError = ref<unknown>(null)
 export const reminderShare = computed(() => org.value.settings?.escalation?.reminderShare ?? 0.5)
 let loading: Promise<void> | null = null
 
-/** Roles that read the city level (`GET /api/city`): its own roles and the supervisors. */
+/**
+ * Roles that read the city level (`GET /api/city`): its own roles and the supervisors; and a county branch or agency,
+ * which the API answers only when it is linked to an institution (it answers that institution's work requests).
+ */
 export function readsCity(role: UserRole | string | null | undefined): boolean {
-  return isCityRole(role) || role === 'supervisor'
+  return isCityRole(role) || role === 'supervisor' || linkedOnly(role)
+}
+
+/** A county branch or agency: most are not linked to an institution, and the API says so with a 403 — no city, not a failure. */
+function linkedOnly(role: UserRole | string | null | undefined): boolean {
+  return role === 'branch' || role === 'agency'
 }
 
 /**
@@ -41,7 +49,10 @@ export function loadReference(force = false, what: 'all' | 'org' = 'all', role: 
       what === 'all' && readsCity(role)
         ? api.city().then(
             (value) => ({ value, failure: null as unknown }),
-            (failure: unknown) => (failure instanceof ApiError && failure.status === 404 ? { value: EMPTY_CITY, failure: null } : { value: EMPTY_CITY, failure }),
+            (failure: unknown) =>
+              failure instanceof ApiError && (failure.status === 404 || (failure.status === 403 && linkedOnly(role)))
+                ? { value: EMPTY_CITY, failure: null }
+                : { value: EMPTY_CITY, failure },
           )
         : Promise.resolve({ value: EMPTY_CITY, failure: null as unknown }),
     ])
