@@ -57,7 +57,7 @@ public sealed class When_the_city_level_shows_in_every_workspace
     public async Task Should_filter_the_board_by_level_in_the_address_and_read_a_work_request_as_one()
     {
         var page = await _browser.SignInAsync(_system.Api, "supervisor", BrowserSession.Desktop);
-        await page.WaitForURLAsync(new Regex("/board$"));
+        await page.WaitForAddressAsync(new Regex("/board$"));
         var township = Card(page, "whistle-row", _townshipWhistle);
         var work = Card(page, "whistle-row", _cityRequest);
         await Expect(township).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
@@ -75,11 +75,11 @@ public sealed class When_the_city_level_shows_in_every_workspace
 
         // 乡镇: the address keeps it, the city's row leaves; 市级: the other way round; a reload keeps the choice.
         await page.GetByTestId("board-level-township").ClickAsync();
-        await page.WaitForURLAsync(new Regex(@"/board\?level=township$"));
+        await page.WaitForAddressAsync(new Regex(@"/board\?level=township$"));
         await Expect(work).ToHaveCountAsync(0);
         await Expect(township).ToHaveCountAsync(1);
         await page.GetByTestId("board-level-city").ClickAsync();
-        await page.WaitForURLAsync(new Regex(@"/board\?level=city$"));
+        await page.WaitForAddressAsync(new Regex(@"/board\?level=city$"));
         await Expect(township).ToHaveCountAsync(0);
         await Expect(work).ToHaveCountAsync(1);
         await page.ReloadAsync();
@@ -90,7 +90,7 @@ public sealed class When_the_city_level_shows_in_every_workspace
 
         // The search over every whistle keeps the level.
         await page.GetByTestId("board-search-all").ClickAsync();
-        await page.WaitForURLAsync(new Regex(@"/whistles\?.*level=city"));
+        await page.WaitForAddressAsync(new Regex(@"/whistles\?.*level=city"));
         await Expect(Card(page, "whistles-row", _cityRequest)).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await Expect(Card(page, "whistles-row", _townshipWhistle)).ToHaveCountAsync(0);
 
@@ -111,7 +111,7 @@ public sealed class When_the_city_level_shows_in_every_workspace
         var row = page.Locator("[data-testid=ranking-row][data-unit-id='market-supervision.chengguan']");
         await Expect(row).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await row.GetByTestId("ranking-open").ClickAsync();
-        await page.WaitForURLAsync(new Regex(@"/whistles\?.*branchId=market-supervision\.chengguan.*level=township|/whistles\?.*level=township.*branchId=market-supervision\.chengguan"));
+        await page.WaitForAddressAsync(new Regex(@"/whistles\?.*branchId=market-supervision\.chengguan.*level=township|/whistles\?.*level=township.*branchId=market-supervision\.chengguan"));
         await Expect(page.GetByTestId("whistles-page")).ToHaveAttributeAsync("data-loading", "false", new() { Timeout = BrowserSession.Live });
         await Expect(Card(page, "whistles-row", _townshipWhistle)).ToHaveCountAsync(1);
         await Expect(Card(page, "whistles-row", _cityRequest)).ToHaveCountAsync(0);
@@ -125,7 +125,7 @@ public sealed class When_the_city_level_shows_in_every_workspace
     public async Task Should_name_the_department_and_the_work_item_in_a_stationed_branch_s_inbox_on_a_phone()
     {
         var page = await _browser.SignInAsync(_system.Api, "branch.market-supervision.chengguan", BrowserSession.Phone);
-        await page.WaitForURLAsync(new Regex("/inbox$"));
+        await page.WaitForAddressAsync(new Regex("/inbox$"));
         var row = page.Locator($"[data-testid=assignment-row][data-whistle-id='{_cityRequest}']");
         await Expect(row).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await Expect(row.GetByTestId("inbox-requester")).ToHaveTextAsync("市市场监督管理局派发");
@@ -141,7 +141,7 @@ public sealed class When_the_city_level_shows_in_every_workspace
 
         // Its detail page shows the work item's process and standard (the city it may now read).
         await row.Locator(".whistle-title").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/whistles/"));
+        await page.WaitForAddressAsync(new Regex("/whistles/"));
         await Expect(page.GetByTestId("whistle-requester")).ToHaveTextAsync("市市场监督管理局", new() { Timeout = BrowserSession.Live });
         await BrowserSession.ScreenshotAsync(page, "leftovers-branch-work-request-detail-phone");
         await page.Context.CloseAsync();
@@ -151,7 +151,7 @@ public sealed class When_the_city_level_shows_in_every_workspace
     public async Task Should_show_a_department_s_own_list_with_the_shared_card_on_a_phone()
     {
         var page = await _browser.SignInAsync(_system.Api, "department.city-market", BrowserSession.Phone);
-        await page.WaitForURLAsync(new Regex("/department$"));
+        await page.WaitForAddressAsync(new Regex("/department$"));
         var card = Card(page, "whistle-row", _cityRequest);
         await Expect(card).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await Expect(card).ToHaveAttributeAsync("data-level", "city");
@@ -192,7 +192,7 @@ public sealed class When_the_city_level_shows_in_every_workspace
         await clerk.GetByTestId("meeting-place").FillAsync("市发展改革委 3 楼会议室");
         await BrowserSession.ScreenshotAsync(clerk, "leftovers-joint-meeting-form-phone");
         await clerk.GetByTestId("meeting-submit").ClickAsync();
-        await clerk.WaitForURLAsync(new Regex("/meetings/"));
+        await clerk.WaitForAddressAsync(new Regex("/meetings/"));
         await Expect(clerk.GetByTestId("meeting-convener")).ToHaveTextAsync("市发展改革委", new() { Timeout = BrowserSession.Live });
         await Expect(clerk.GetByTestId("summons-row")).ToHaveCountAsync(1);
         await Expect(clerk.GetByTestId("summons-row")).ToContainTextAsync("市信用中心");
@@ -226,7 +226,7 @@ public sealed class When_the_city_level_shows_in_every_workspace
     public async Task Should_show_the_office_s_follow_up_to_the_department_live_and_take_its_reply_on_a_phone()
     {
         var clerk = await _browser.SignInAsync(_system.Api, "department.city-housing", BrowserSession.Phone);
-        await clerk.WaitForURLAsync(new Regex("/department$"));
+        await clerk.WaitForAddressAsync(new Regex("/department$"));
         await Expect(clerk.GetByTestId("follow-ups")).ToHaveCountAsync(0);
 
         // The establishment office follows up 住建 × 建设工程质量中心 (its decision rule and document flow missing): it shows without a reload.
