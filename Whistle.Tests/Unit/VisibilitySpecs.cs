@@ -122,7 +122,7 @@ public sealed class When_visibility_is_judged
         {
             await _connection.ExecuteAsync(
                 "INSERT INTO mechanism_followups (id, relation_id, department_id, institution_id, missing, note, status, raised_by, raised_by_name, raised_at, due_at, reminder_count, escalation_count, row_version) " +
-                "VALUES (@Id, 'r', @Department, @Institution, 'decision-rule', '', 'open', 'e', 'e', @At, @At, 0, 0, 0)",
+                "VALUES (@Id, @Id, @Department, @Institution, 'decision-rule', '', 'open', 'e', 'e', @At, @At, 0, 0, 0)", // one open follow-up per relation (0028): a relation each
                 new { Id = id, Department = department, Institution = institution, At = DateTimeOffset.UnixEpoch });
         }
     }
