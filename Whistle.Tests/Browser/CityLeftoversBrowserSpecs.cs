@@ -86,6 +86,7 @@ public sealed class When_the_city_level_shows_in_every_workspace
         await Expect(page.GetByTestId("board-level")).ToHaveAttributeAsync("data-level", "city");
         await Expect(work).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await Expect(township).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("board-chart-hint")).ToHaveTextAsync("点击柱条查看该委办局的在办工作事项"); // the bars are departments here
         await BrowserSession.ScreenshotAsync(page, "leftovers-board-city-desktop");
 
         // The search over every whistle keeps the level.

@@ -75,6 +75,8 @@ const en: typeof city = {
     level: 'Level',
     chartBoth: 'Open whistles and work requests per township and department',
     chartCity: 'Open work requests per department',
+    chartHintBoth: "Click a bar to list that township's open whistles or that department's open work requests",
+    chartHintCity: "Click a bar to list that department's open work requests",
   },
   followUps: {
     heading: 'Follow-ups from the establishment office',

@@ -73,6 +73,8 @@ const city = {
     level: '层级',
     chartBoth: '各乡镇(街道)和委办局在办事项',
     chartCity: '各委办局在办工作事项',
+    chartHintBoth: '点击柱条查看该乡镇(街道)的在办吹哨或该委办局的在办工作事项',
+    chartHintCity: '点击柱条查看该委办局的在办工作事项',
   },
   followUps: {
     heading: '编办督促',
