@@ -102,6 +102,14 @@ public sealed class When_someone_abuses_the_api
             (secadmin, HttpMethod.Post, "/api/users", ["userName", "displayName", "role", "orgId", "password"]),
             (secadmin, HttpMethod.Post, "/api/users/township.baiyun/password", ["password"]),
         };
+        // Each fuzzed request on a connection of its own: the spec judges the server's answer to each input, and a
+        // connection Kestrel ends after refusing an earlier request (an over-limit body it will not read) must not be
+        // blamed on the next request the client's pool sends on it (a full run failed once so, on a 142-byte body).
+        foreach (var client in targets.Select(t => t.Item1).Distinct())
+        {
+            client.Http.DefaultRequestHeaders.ConnectionClose = true;
+        }
+
         var random = new Random(20261127);
         var sent = 0;
         var rejected = 0;
@@ -131,7 +139,7 @@ public sealed class When_someone_abuses_the_api
                 catch (HttpRequestException e)
                 {
                     // Under the limit a connection the server ends is a failure: say which request, so it can be replayed.
-                    throw new AssertionException($"{method} {path} with a {System.Text.Encoding.UTF8.GetByteCount(json)}-byte body ended the connection: {e.Message}", e);
+                    throw new AssertionException($"{method} {path} with a {System.Text.Encoding.UTF8.GetByteCount(json)}-byte body ended the connection: {e.Message} {e.InnerException?.Message}", e);
                 }
 
                 sent++;
