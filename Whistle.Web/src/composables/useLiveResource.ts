@@ -71,9 +71,14 @@ export function useLiveResource<T>(options: LiveResourceOptions<T>): LiveResourc
   const error = ref('')
   const notFound = ref(false)
   let seq = 0
+  // Live events applied to `data`: one applied while a request was out may be missing from that request's answer (read
+  // before the event's change committed), and the answer replaces what the event had patched in.
+  let applied = 0
+  let reloadSoon: (() => void) | undefined
 
   async function run(fetch: () => Promise<T>): Promise<void> {
     const mine = ++seq
+    const appliedBefore = applied
     if (everyLoad) loading.value = true
     try {
       const value = await fetch()
@@ -81,6 +86,9 @@ export function useLiveResource<T>(options: LiveResourceOptions<T>): LiveResourc
       data.value = value
       error.value = ''
       notFound.value = false
+      // An event shown while this answer was on its way may be lost under it (a whistle raised as the board opened):
+      // read once more, debounced, so the page never keeps an answer older than an event it already applied.
+      if (applied !== appliedBefore) reloadSoon?.()
     } catch (e) {
       if (mine !== seq) return
       if (options.clearOnError) data.value = options.initial
@@ -97,7 +105,17 @@ export function useLiveResource<T>(options: LiveResourceOptions<T>): LiveResourc
   }
 
   const patch = options.patch
-  if (patch) useLive((e, ctx) => patch(e, ctx, data), load, 300, options.stream)
+  if (patch)
+    reloadSoon = useLive(
+      (e, ctx) => {
+        const outcome = patch(e, ctx, data)
+        if (outcome !== false) applied++
+        return outcome
+      },
+      load,
+      300,
+      options.stream,
+    )
 
   const when = options.when ?? 'mounted'
   if (when === 'mounted') onMounted(load)

@@ -26,7 +26,8 @@ const SUBSCRIBE: Record<LiveStream, typeof onWhistleEvent> = {
  * Subscribes a view to live events while it is mounted: `patch` applies an event's snapshot at once; `refresh`
  * (debounced) reloads from the API only when `patch` says the event could not be applied, and after every reconnect
  * (what happened meanwhile is caught up, but a view loaded before may miss rows). A patch never waits for a reload,
- * and an open page does not cost the server a request per event.
+ * and an open page does not cost the server a request per event. Returns the debounced reload (for a view whose own
+ * answer may have overwritten an event it had applied).
  */
 export function useLive(
   patch: (e: WhistleEvent, ctx: ApplyContext) => PatchOutcome,
@@ -34,7 +35,7 @@ export function useLive(
   delay = 300,
   /** Which events: the whistles' and meetings' (default), an institution's submissions' or the establishment office's (issue 17). */
   stream: LiveStream = 'whistles',
-): void {
+): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined
   const schedule = () => {
     clearTimeout(timer)
@@ -53,4 +54,5 @@ export function useLive(
     offEvent?.()
     offResync?.()
   })
+  return schedule
 }
