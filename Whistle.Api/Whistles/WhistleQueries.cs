@@ -31,10 +31,10 @@ public sealed record WhistleFilter(
 /// The read side of whistles: a whistle, the list, the inbox, catch-up — each filtered by the one visibility rule
 /// (<see cref="Visibility"/>: a township its own whistles, a branch or agency those routed to it, a supervisor the county).
 /// </summary>
-public sealed class WhistleQueries(WhistleDatabase database, TimeProvider time)
+public sealed class WhistleQueries(WhistleDatabase database, TimelineReader timeline, TimeProvider time)
 {
     public const int MaxPageSize = 100;
-    public const int CatchUpBatch = 500;
+    public const int CatchUpBatch = TimelineReader.Batch;
 
     private const string WhistleStatusFilter = """
         (@Filter = 'all'
@@ -99,13 +99,6 @@ public sealed class WhistleQueries(WhistleDatabase database, TimeProvider time)
 
     private static string InboxPageSql(SqlDialect dialect) => dialect.Page(InboxSql) + ";";
 
-    private const string CatchUpSql = """
-        SELECT t.sequence, t.payload FROM timeline t JOIN timeline_audience g ON g.sequence = t.sequence
-        WHERE g.group_name = @Group AND t.sequence > @After ORDER BY t.sequence
-        """;
-
-    private static string CatchUpBatchSql(SqlDialect dialect) => dialect.Limit(CatchUpSql) + ";";
-
     private sealed record TimelineRow
     {
         public long Sequence { get; init; }
@@ -133,8 +126,6 @@ public sealed class WhistleQueries(WhistleDatabase database, TimeProvider time)
         public string WLevel { get; init; } = "";
         public string? WRelationId { get; init; }
     }
-
-    private sealed record EventRow(long Sequence, string Payload);
 
     public async Task<WhistleDto?> GetAsync(Caller user, string id, CancellationToken ct) =>
         await database.ReadAsync(
@@ -220,13 +211,7 @@ public sealed class WhistleQueries(WhistleDatabase database, TimeProvider time)
             },
             ct);
 
-    /// <summary>The events after <paramref name="afterSequence"/> that the caller's group may see, oldest first.</summary>
-    public async Task<IReadOnlyList<WhistleEvent>> CatchUpAsync(Caller user, long afterSequence, CancellationToken ct) =>
-        await database.ReadAsync(
-            async c => (await c.QueryAsync<EventRow>(
-                    database.Dialect.Sql(CatchUpBatchSql),
-                    new { user.Group, After = afterSequence, Take = CatchUpBatch }))
-                .Select(r => Timeline.Deserialize(r.Sequence, r.Payload))
-                .ToList(),
-            ct);
+    /// <summary>The events after <paramref name="afterSequence"/> that the caller's group may see, oldest first, up to the timeline's horizon.</summary>
+    public Task<IReadOnlyList<WhistleEvent>> CatchUpAsync(Caller user, long afterSequence, CancellationToken ct) =>
+        timeline.CatchUpAsync(user.Group, afterSequence, ct);
 }

@@ -96,6 +96,7 @@ public static class WhistleCoreExtensions
             sp.GetRequiredService<SqlDialect>(),
             sp.GetRequiredService<OutboxSignal>(),
             sp.GetRequiredService<WhistleMetrics>().Committed));
+        services.AddSingleton<Messaging.TimelineReader>();
 
         // The aggregates' owners: every write to their tables goes through them (docs/ARCHITECTURE.md, "Data layer").
         services.AddSingleton<Whistles.WhistleStore>();

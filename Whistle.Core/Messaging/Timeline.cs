@@ -12,9 +12,11 @@ namespace Whistle.Core.Messaging;
 /// </summary>
 public static class Timeline
 {
-    // Identity values can commit out of order on a database server; the timeline's writers commit in sequence order
-    // (the dialect's UnderLock: SQLite's one writer; SQL Server's transaction-scoped application lock, its result
-    // tested and a lock not granted retried as transient), so CatchUp(afterSequence) can never skip an event.
+    // Identity values can commit out of order on a database server. Writers take the timeline's lock SHARED (issue 15:
+    // they no longer commit one at a time) and hold it to commit; a catch-up reads only up to the horizon
+    // (TimelineReader), the highest sequence read under the same lock taken EXCLUSIVE — granted only once no writer
+    // holds it, so every sequence up to it has committed or rolled back, and CatchUp(afterSequence) never skips an event.
+    // SQLite has one writer at a time anyway; SQL Server's application lock and PostgreSQL's advisory lock share alike.
     private static string InsertSql(SqlDialect dialect) =>
         dialect.UnderLock(
             "whistle-timeline",
@@ -23,7 +25,8 @@ public static class Timeline
                 "timeline",
                 "whistle_id, assignment_id, type, occurred_at, actor_user, actor_name, actor_org, note, note_code, note_params, payload",
                 "@WhistleId, @AssignmentId, @Type, @OccurredAt, @ActorUser, @ActorName, @ActorOrg, @Note, @NoteCode, @NoteParams, @Payload",
-                "sequence") + ";");
+                "sequence") + ";",
+            shared: true);
 
     private static string InsertAudienceRowsSql(int rows) =>
         "INSERT INTO timeline_audience (group_name, sequence) VALUES "
@@ -31,7 +34,8 @@ public static class Timeline
 
     /// <summary>
     /// Appends the event now (after whatever this transaction deferred, so its events keep their order) and answers it
-    /// with its sequence. From here to commit the transaction holds the timeline's lock (on a server database): use
+    /// with its sequence. From here to commit the transaction holds the timeline's lock shared (on a server database), so
+    /// a catch-up's horizon waits for its commit: use
     /// <see cref="Defer"/> where the sequence is not needed before commit.
     /// </summary>
     public static async Task<WhistleEvent> AppendAsync(UnitOfWork unit, WhistleEvent @event, IEnumerable<string> audience, DateTimeOffset now)
@@ -45,8 +49,8 @@ public static class Timeline
 
     /// <summary>
     /// Appends the event when the transaction commits (issue 15): the timeline's lock, which every writer of the
-    /// timeline takes and holds to commit on a server database (so that catch-up never skips a sequence), is then taken
-    /// as the last thing before commit and held for the fewest statements — the events' rows, then their audience and
+    /// timeline takes shared and holds to commit on a server database (so that a catch-up's horizon never passes a
+    /// sequence still open), is then taken as the last thing before commit and held for the fewest statements — the events' rows, then their audience and
     /// outbox rows in one multi-row statement — instead of over every statement the transaction runs after its first
     /// event. The events of one transaction keep the order in which they were deferred.
     /// </summary>

@@ -106,12 +106,14 @@ public abstract class DataFixture : StorageFixture
     [Test]
     public async Task Should_let_catch_up_see_every_event_exactly_once_while_writers_race()
     {
-        // Eight writers append events for one township while a reader keeps catching up from the last
-        // sequence it saw. Identity values may commit out of order on SQL Server; the timeline's lock makes
-        // writers commit in sequence order, so the reader never steps over one that commits late.
+        // Eight writers append events for one township while a reader keeps catching up (the hub's CatchUp) from the
+        // last sequence it saw. Writers hold the timeline's lock shared, so on a database server their sequences commit
+        // out of order; the reader's horizon (read under the lock taken exclusive) keeps it from stepping over one that
+        // commits late. Reading without the horizon skipped events on PostgreSQL (issue 15).
         const string group = "township:race";
         var id = Guid.NewGuid().ToString();
         var seen = new List<long>();
+        var timeline = new TimelineReader(Database);
         using var stop = new CancellationTokenSource();
         var reader = Task.Run(async () =>
         {
@@ -119,15 +121,11 @@ public abstract class DataFixture : StorageFixture
             while (true)
             {
                 var done = stop.IsCancellationRequested;
-                var page = await Database.ReadAsync(
-                    c => c.QueryAsync<long>(
-                        "SELECT t.sequence FROM timeline t JOIN timeline_audience g ON g.sequence = t.sequence WHERE g.group_name = @Group AND t.sequence > @After ORDER BY t.sequence",
-                        new { Group = group, After = after }),
-                    CancellationToken.None);
-                foreach (var s in page)
+                var page = await timeline.CatchUpAsync(group, after, CancellationToken.None);
+                foreach (var e in page)
                 {
-                    seen.Add(s);
-                    after = s;
+                    seen.Add(e.Sequence);
+                    after = e.Sequence;
                 }
 
                 if (done) return;
