@@ -34,12 +34,16 @@ public sealed class TimelineReader(WhistleDatabase database)
     private static string CatchUpBatchSql(SqlDialect dialect) => dialect.Limit(CatchUpSql) + ";";
 
     // Under the exclusive lock, in a transaction of its own: no writer is open, so the highest sequence there is now
-    // is higher than every sequence still to be handed out... lower than none: all at or below it are final.
+    // is lower than every sequence still to be handed out, and all at or below it are final.
     private static string HorizonSql(SqlDialect dialect) =>
         dialect.UnderLockInOwnTransaction("whistle-timeline", TimeSpan.FromSeconds(30), "SELECT COALESCE(MAX(sequence), 0) FROM timeline;");
 
     private readonly SemaphoreSlim _oneRead = new(1, 1);
     private (long StartedAt, long Horizon)? _last;
+    private long _horizonsRead;
+
+    /// <summary>How many horizons this process has read (each one took the timeline's lock exclusive).</summary>
+    internal long HorizonsRead => Interlocked.Read(ref _horizonsRead);
 
     /// <summary>The events after <paramref name="afterSequence"/> that <paramref name="group"/> may see, oldest first, at most <see cref="Batch"/>.</summary>
     public async Task<IReadOnlyList<WhistleEvent>> CatchUpAsync(string group, long afterSequence, CancellationToken cancellationToken)
@@ -72,6 +76,7 @@ public sealed class TimelineReader(WhistleDatabase database)
             }
 
             var startedAt = Stopwatch.GetTimestamp();
+            Interlocked.Increment(ref _horizonsRead);
             var horizon = await database.ReadAsync(c => c.ExecuteScalarAsync<long>(database.Dialect.Sql(HorizonSql)), cancellationToken);
             _last = (startedAt, horizon);
             return horizon;

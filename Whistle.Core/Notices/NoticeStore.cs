@@ -189,6 +189,10 @@ public sealed partial class NoticeStore(WhistleDatabase database, NoticeSecrets 
     public static async Task<IReadOnlyList<NoticeChannelRow>> ChannelsOfAsync(UnitOfWork unit, string agencyCode, string? branchId) =>
         (await unit.Connection.QueryAsync<NoticeChannelRow>(ChannelsOfUnitsSql, new { AgencyCode = agencyCode, BranchId = branchId ?? "" }, unit.Transaction)).ToList();
 
+    /// <summary>The channels of a unit (its branch's and its agency's), read outside a transaction.</summary>
+    public static async Task<IReadOnlyList<NoticeChannelRow>> ChannelsOfAsync(DbConnection connection, string agencyCode, string? branchId) =>
+        (await connection.QueryAsync<NoticeChannelRow>(ChannelsOfUnitsSql, new { AgencyCode = agencyCode, BranchId = branchId ?? "" })).ToList();
+
     public static async Task<IReadOnlyList<NoticeChannelRow>> PlainChannelsAsync(DbConnection connection) =>
         (await connection.QueryAsync<NoticeChannelRow>(PlainChannelsSql)).ToList();
 

@@ -32,6 +32,14 @@ public sealed partial class NoticeConsumer(
         }
 
         using var scope = logger.BeginScope(WhistleTelemetry.Scope(@event.WhistleId, assignment.Id));
+        // Most duties' units have no channel that wants this event: one read says so, without a write transaction
+        // (issue 15: two of them per whistle, for nothing, at every rate). The transaction reads the channels again.
+        var wanted = await database.ReadAsync(c => NoticeStore.ChannelsOfAsync(c, assignment.AgencyCode, assignment.BranchId), context.CancellationToken);
+        if (!wanted.Any(channel => channel.EventList.Contains(@event.Type)))
+        {
+            return;
+        }
+
         var added = await database.WriteAsync(
             async unit =>
             {

@@ -223,6 +223,59 @@ public sealed class When_stored_in_PostgreSQL : DataFixture
 {
     protected override Dictionary<string, string?> Settings() => PostgreSqlSettings();
 
+    /// <summary>
+    /// Issue 15: timeline writers share the lock, so a later event can commit while an earlier one is still open. A
+    /// catch-up must then wait for the open one (its horizon is read under the lock taken exclusive), never answer the
+    /// later one alone; and the catch-ups that arrive meanwhile share one horizon read instead of taking the lock each.
+    /// </summary>
+    [Test]
+    public async Task Should_hold_a_catch_up_back_until_an_earlier_event_still_open_commits()
+    {
+        const string group = "township:horizon";
+        var id = Guid.NewGuid().ToString();
+        var timeline = new TimelineReader(Database);
+        var after = await timeline.HorizonAsync(CancellationToken.None);
+        Contracts.WhistleEvent Event(string note) =>
+            new(0, Contracts.WhistleEventTypes.WhistleRaised, id, null, DateTimeOffset.UtcNow, new("u", "n", "horizon"), new(id, "t", "raised", "horizon", "street-vending", "routine"), null, note);
+
+        var appended = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var open = Database.WriteAsync(
+            async unit =>
+            {
+                var recorded = await Timeline.AppendAsync(unit, Event("open"), [group], DateTimeOffset.UtcNow);
+                appended.TrySetResult(recorded.Sequence);
+                await release.Task;
+                unit.Complete();
+                return recorded.Sequence;
+            },
+            CancellationToken.None);
+        var earlier = await appended.Task;
+        var later = await Database.WriteAsync(
+            async unit =>
+            {
+                var recorded = await Timeline.AppendAsync(unit, Event("committed"), [group], DateTimeOffset.UtcNow);
+                unit.Complete();
+                return recorded.Sequence;
+            },
+            CancellationToken.None);
+        Assert.That(later, Is.GreaterThan(earlier), "the later event committed while the earlier one is still open");
+
+        var readsBefore = timeline.HorizonsRead;
+        var catchUps = Enumerable.Range(0, 20).Select(_ => timeline.CatchUpAsync(group, after, CancellationToken.None)).ToList();
+        var answered = Task.WhenAny(catchUps);
+        Assert.That(await Task.WhenAny(answered, Task.Delay(500)), Is.Not.SameAs(answered), "no catch-up answers while an earlier event is open");
+
+        release.SetResult();
+        Assert.That(await open, Is.EqualTo(earlier));
+        var answers = await Task.WhenAll(catchUps);
+        Assert.Multiple(() =>
+        {
+            Assert.That(answers.Select(a => a.Select(e => e.Sequence)), Has.All.EqualTo(new[] { earlier, later }), "both events, in order, in every answer");
+            Assert.That(timeline.HorizonsRead - readsBefore, Is.LessThanOrEqualTo(2), "the waiting catch-ups shared the horizon reads");
+        });
+    }
+
     /// <summary>timestamptz keeps microseconds: a moment is kept to the microsecond, in UTC.</summary>
     protected override TimeSpan TimeResolution => TimeSpan.FromTicks(10);
 
