@@ -260,7 +260,7 @@ public sealed partial class When_an_operator_deploys_from_the_deploy_folder
         Assert.That(keys, Does.Contain("Whistle:Database:Migrate").And.Contain("Whistle:Bus:RabbitMq:Password").And.Contain("Whistle:Dispatcher:HealthUrls"), "the reflection finds the options");
         var variables = EnvironmentVariables();
         Assert.That(variables.Select(v => v.Name), Does.Contain("Whistle__Auth__SigningKey").And.Contain("Whistle__Database__ConnectionString"));
-        string[] infrastructure = ["URLS", "OTEL_EXPORTER_OTLP_ENDPOINT", "RABBITMQ_DEFAULT_USER", "RABBITMQ_DEFAULT_PASS", "MSSQL_SA_PASSWORD", "MSSQL_PID", "ACCEPT_EULA", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "POSTGRES_INITDB_ARGS"];
+        string[] infrastructure = ["URLS", "OTEL_EXPORTER_OTLP_ENDPOINT", "RABBITMQ_DEFAULT_USER", "RABBITMQ_DEFAULT_PASS", "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "MSSQL_SA_PASSWORD", "MSSQL_PID", "ACCEPT_EULA", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "POSTGRES_INITDB_ARGS"];
         Assert.Multiple(() =>
         {
             foreach (var (where, name) in variables.Distinct())
