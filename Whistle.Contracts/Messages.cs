@@ -21,5 +21,12 @@ public sealed record WhistleRaised(
 /// </summary>
 public sealed record WhistleEventRecorded(WhistleEvent Event, IReadOnlyList<string> Audience);
 
+/// <summary>
+/// Event: several entries were appended to one whistle's timeline in one transaction (a dispatch of several duties, a
+/// reassignment with its decline): one message for all of them instead of one each (issue 15: fewer publishes, confirms
+/// and deliveries per whistle). Consumed exactly like a <see cref="WhistleEventRecorded"/> per entry, in their order.
+/// </summary>
+public sealed record WhistleEventsRecorded(IReadOnlyList<WhistleEventRecorded> Events);
+
 /// <summary>Event: the whistle list or the organisation changed; every instance reloads its copy.</summary>
 public sealed record CountyChanged(int CatalogVersion);

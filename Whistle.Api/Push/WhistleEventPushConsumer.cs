@@ -7,19 +7,33 @@ namespace Whistle.Api.Push;
 
 /// <summary>
 /// Runs on an endpoint of this Api instance's own (a temporary queue), so every instance receives every
-/// event and pushes it to the clients connected to it: no separate SignalR backplane is needed.
+/// event and pushes it to the clients connected to it: no separate SignalR backplane is needed. A
+/// <see cref="WhistleEventsRecorded"/> (several events of one whistle from one transaction) is pushed event by event, in order.
 /// </summary>
 public sealed partial class WhistleEventPushConsumer(
     IHubContext<WhistleHub, IWhistleClient> hub,
     PushDeduplicator deduplicator,
     WhistleMetrics metrics,
     TimeProvider time,
-    ILogger<WhistleEventPushConsumer> logger) : IConsumer<WhistleEventRecorded>
+    ILogger<WhistleEventPushConsumer> logger) : IConsumer<WhistleEventRecorded>, IConsumer<WhistleEventsRecorded>
 {
-    public async Task Consume(ConsumeContext<WhistleEventRecorded> context)
+    public Task Consume(ConsumeContext<WhistleEventRecorded> context)
     {
-        var message = context.Message;
         metrics.Consumed(nameof(WhistleEventPushConsumer), context.SentTime, time.GetUtcNow());
+        return PushAsync(context.Message);
+    }
+
+    public async Task Consume(ConsumeContext<WhistleEventsRecorded> context)
+    {
+        metrics.Consumed(nameof(WhistleEventPushConsumer), context.SentTime, time.GetUtcNow());
+        foreach (var recorded in context.Message.Events)
+        {
+            await PushAsync(recorded);
+        }
+    }
+
+    private async Task PushAsync(WhistleEventRecorded message)
+    {
         using var scope = logger.BeginScope(WhistleTelemetry.Scope(message.Event.WhistleId));
         using var activity = WhistleTelemetry.Source.StartActivity($"push {message.Event.Type}");
         activity?.SetTag(WhistleTelemetry.WhistleIdTag, message.Event.WhistleId);

@@ -17,6 +17,7 @@ public static class MessageTypes
     {
         typeof(WhistleRaised),
         typeof(WhistleEventRecorded),
+        typeof(WhistleEventsRecorded),
         typeof(CountyChanged),
     }.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal);
 

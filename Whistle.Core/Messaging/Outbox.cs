@@ -64,6 +64,7 @@ public static class Outbox
     {
         Whistle.Contracts.WhistleRaised raised => raised.WhistleId,
         Whistle.Contracts.WhistleEventRecorded recorded => string.IsNullOrEmpty(recorded.Event.WhistleId) ? null : recorded.Event.WhistleId,
+        Whistle.Contracts.WhistleEventsRecorded { Events: [var first, ..] } => WhistleIdOf(first),
         _ => null,
     };
 

@@ -100,7 +100,11 @@ public static class Timeline
 
     private const int ChunkSize = 40;
 
-    /// <summary>Every event's audience rows and its <see cref="WhistleEventRecorded"/> outbox row, in one statement.</summary>
+    /// <summary>
+    /// Every event's audience rows and the outbox rows of their live push, in one statement: one
+    /// <see cref="WhistleEventRecorded"/> for a whistle with one event here, one <see cref="WhistleEventsRecorded"/>
+    /// carrying them in order for a whistle with several (issue 15: a dispatch of two duties is one message, not two).
+    /// </summary>
     private static async Task WriteAudienceAndOutboxAsync(UnitOfWork unit, IReadOnlyList<(WhistleEvent Event, IReadOnlyList<string> Groups)> recorded, DateTimeOffset now)
     {
         // SQL Server takes at most 2,100 parameters a statement: a long list goes in chunks.
@@ -127,10 +131,19 @@ public static class Timeline
             }
         }
 
-        sql.Append(Outbox.Add(unit, recorded.Select(r => (object)new WhistleEventRecorded(r.Event, r.Groups)).ToList(), now, parameters));
+        sql.Append(Outbox.Add(unit, PushMessages(recorded), now, parameters));
         await unit.Connection.ExecuteAsync(sql.ToString(), parameters, unit.Transaction);
         unit.Recorded.AddRange(recorded.Select(r => r.Event));
     }
+
+    /// <summary>The push messages of these events: one per whistle, in the order of each whistle's first event.</summary>
+    internal static List<object> PushMessages(IReadOnlyList<(WhistleEvent Event, IReadOnlyList<string> Groups)> recorded) =>
+        recorded
+            .GroupBy(r => r.Event.WhistleId, StringComparer.Ordinal)
+            .Select(g => g.Count() == 1
+                ? (object)new WhistleEventRecorded(g.First().Event, g.First().Groups)
+                : new WhistleEventsRecorded(g.Select(r => new WhistleEventRecorded(r.Event, r.Groups)).ToList()))
+            .ToList();
 
     /// <summary>Reads a stored event back with its sequence.</summary>
     public static WhistleEvent Deserialize(long sequence, string payload) =>

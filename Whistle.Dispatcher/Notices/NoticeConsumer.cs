@@ -20,12 +20,26 @@ public sealed partial class NoticeConsumer(
     TimeProvider time,
     NoticeSignal signal,
     WhistleMetrics metrics,
-    ILogger<NoticeConsumer> logger) : IConsumer<WhistleEventRecorded>
+    ILogger<NoticeConsumer> logger) : IConsumer<WhistleEventRecorded>, IConsumer<WhistleEventsRecorded>
 {
-    public async Task Consume(ConsumeContext<WhistleEventRecorded> context)
+    public Task Consume(ConsumeContext<WhistleEventRecorded> context)
     {
-        var @event = context.Message.Event;
         metrics.Consumed(nameof(NoticeConsumer), context.SentTime, time.GetUtcNow());
+        return QueueAsync(context.Message.Event, context.CancellationToken);
+    }
+
+    /// <summary>Several events of one whistle from one transaction (a dispatch of several duties): each in turn.</summary>
+    public async Task Consume(ConsumeContext<WhistleEventsRecorded> context)
+    {
+        metrics.Consumed(nameof(NoticeConsumer), context.SentTime, time.GetUtcNow());
+        foreach (var recorded in context.Message.Events)
+        {
+            await QueueAsync(recorded.Event, context.CancellationToken);
+        }
+    }
+
+    private async Task QueueAsync(WhistleEvent @event, CancellationToken cancellationToken)
+    {
         if (@event.Assignment is not { } assignment || @event.Sequence <= 0 || !NoticeVocabulary.Events.Contains(@event.Type))
         {
             return;
@@ -34,7 +48,7 @@ public sealed partial class NoticeConsumer(
         using var scope = logger.BeginScope(WhistleTelemetry.Scope(@event.WhistleId, assignment.Id));
         // Most duties' units have no channel that wants this event: one read says so, without a write transaction
         // (issue 15: two of them per whistle, for nothing, at every rate). The transaction reads the channels again.
-        var wanted = await database.ReadAsync(c => NoticeStore.ChannelsOfAsync(c, assignment.AgencyCode, assignment.BranchId), context.CancellationToken);
+        var wanted = await database.ReadAsync(c => NoticeStore.ChannelsOfAsync(c, assignment.AgencyCode, assignment.BranchId), cancellationToken);
         if (!wanted.Any(channel => channel.EventList.Contains(@event.Type)))
         {
             return;
@@ -58,7 +72,7 @@ public sealed partial class NoticeConsumer(
                 unit.Complete();
                 return count;
             },
-            context.CancellationToken);
+            cancellationToken);
         if (added > 0)
         {
             LogQueued(logger, added, @event.Type, @event.Sequence);

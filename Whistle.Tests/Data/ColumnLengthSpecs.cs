@@ -141,7 +141,7 @@ public sealed partial class When_a_value_meets_its_column
         yield return Of("users.role", "Roles", Words(typeof(Roles)));
         yield return Of("timeline.type", "WhistleEventTypes", eventTypes);
         yield return Of("notice_deliveries.event_type", "WhistleEventTypes", eventTypes);
-        yield return Of("outbox.message_type", "MessageTypes", new[] { typeof(WhistleRaised), typeof(WhistleEventRecorded), typeof(CountyChanged) }.Select(MessageTypes.NameOf));
+        yield return Of("outbox.message_type", "MessageTypes", new[] { typeof(WhistleRaised), typeof(WhistleEventRecorded), typeof(WhistleEventsRecorded), typeof(CountyChanged) }.Select(MessageTypes.NameOf));
         yield return Of("meetings.kind", "MeetingKind", Words(typeof(MeetingKind)));
         yield return Of("meetings.status", "MeetingStatus", Words(typeof(MeetingStatus)));
         yield return Of("meeting_summons.status", "SummonsStatus", Words(typeof(SummonsStatus)));
