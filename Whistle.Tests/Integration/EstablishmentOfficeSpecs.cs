@@ -48,6 +48,31 @@ public sealed class When_the_establishment_office_follows_up_a_missing_mechanism
     /// A meeting a department convenes with institutions of its relations, three hours ahead and never held (the office's
     /// view counts held meetings only): a later event that the department and the institutions hear.
     /// </summary>
+    /// <summary>
+    /// Each outsider (the water department, another department, another institution, a township) hears a later event of
+    /// its own — a meeting of its own, a whistle of its own — and so would have heard <paramref name="id"/>'s before it:
+    /// none of them has anything about it.
+    /// </summary>
+    private async Task AssertOutsidersHeardNothingAsync(
+        string id, string what, WhistleClient ndrc, WhistleClient water, WhistleClient township,
+        (string Name, PushClient Push) waterOutsider, PushClient ndrcPush, PushClient otherInstitutionPush, PushClient townshipPush)
+    {
+        var ndrcMeeting = await ConveneAsync(ndrc, "credit-center");
+        var waterMeeting = await ConveneAsync(water, "construction-quality-center");
+        var vending = (await township.RaiseAsync(WhistleClient.Raise("占道经营", "street-vending", "routine"))).Str("id");
+        await ndrcPush.WaitForAsync("MeetingScheduled", ndrcMeeting);
+        await otherInstitutionPush.WaitForAsync("MeetingScheduled", ndrcMeeting);
+        await waterOutsider.Push.WaitForAsync("MeetingScheduled", waterMeeting);
+        await townshipPush.WaitForAsync("AssignmentDispatched", vending);
+        Assert.Multiple(() =>
+        {
+            foreach (var (name, push) in new[] { waterOutsider, ("another department", ndrcPush), ("another institution", otherInstitutionPush), ("a township", townshipPush) })
+            {
+                Assert.That(push.ReceivedAbout(id), Is.Empty, $"{name} heard nothing of the {what} live");
+            }
+        });
+    }
+
     private async Task<string> ConveneAsync(WhistleClient department, params string[] institutionIds)
     {
         var (status, meetings, _) = await department.PostAsync("/api/meetings", new
@@ -180,20 +205,7 @@ public sealed class When_the_establishment_office_follows_up_a_missing_mechanism
 
         // Nobody else heard any of it live: the department heard the follow-up's last event, so every one was pushed; each
         // outsider then hears a later event of its own, and would have heard the follow-up's before it.
-        var ndrcMeeting = await ConveneAsync(ndrc, "credit-center");
-        var waterMeeting = await ConveneAsync(water, "construction-quality-center");
-        var vending = (await township.RaiseAsync(WhistleClient.Raise("占道经营", "street-vending", "routine"))).Str("id");
-        await ndrcPush.WaitForAsync("MeetingScheduled", ndrcMeeting);
-        await otherInstitutionPush.WaitForAsync("MeetingScheduled", ndrcMeeting);
-        await waterPush.WaitForAsync("MeetingScheduled", waterMeeting);
-        await townshipPush.WaitForAsync("AssignmentDispatched", vending);
-        Assert.Multiple(() =>
-        {
-            foreach (var (name, push) in new[] { ("the member department", waterPush), ("another department", ndrcPush), ("another institution", otherInstitutionPush), ("a township", townshipPush) })
-            {
-                Assert.That(push.ReceivedAbout(id), Is.Empty, $"{name} heard nothing of the follow-up live");
-            }
-        });
+        await AssertOutsidersHeardNothingAsync(id, "follow-up", ndrc, water, township, ("the member department", waterPush), ndrcPush, otherInstitutionPush, townshipPush);
         var (lateReply, lateReplyBody, _) = await housing.PostAsync($"/api/city/follow-ups/{id}/reply", new { reply = "补充说明" });
         Assert.That((lateReply, lateReplyBody!.Str("code")), Is.EqualTo((HttpStatusCode.Conflict, ProblemCodes.FollowUpClosed)));
 
@@ -332,20 +344,7 @@ public sealed class When_the_establishment_office_follows_up_a_missing_mechanism
         // Nobody else heard any of the meeting live: the institution heard its minutes, the last event, so every one was
         // pushed; each outsider then hears a later event of its own, and would have heard the meeting's before it.
         await institutionPush.WaitForAsync("MeetingMinutesRecorded", id);
-        var ndrcMeeting = await ConveneAsync(ndrc, "credit-center");
-        var waterMeeting = await ConveneAsync(water, "construction-quality-center");
-        var vending = (await township.RaiseAsync(WhistleClient.Raise("占道经营", "street-vending", "routine"))).Str("id");
-        await ndrcPush.WaitForAsync("MeetingScheduled", ndrcMeeting);
-        await otherInstitutionPush.WaitForAsync("MeetingScheduled", ndrcMeeting);
-        await waterPush.WaitForAsync("MeetingScheduled", waterMeeting);
-        await townshipPush.WaitForAsync("AssignmentDispatched", vending);
-        Assert.Multiple(() =>
-        {
-            foreach (var (name, push) in new[] { ("the other guiding department", waterPush), ("another department", ndrcPush), ("another institution", otherInstitutionPush), ("a township", townshipPush) })
-            {
-                Assert.That(push.ReceivedAbout(id), Is.Empty, $"{name} heard nothing of the meeting live");
-            }
-        });
+        await AssertOutsidersHeardNothingAsync(id, "meeting", ndrc, water, township, ("the other guiding department", waterPush), ndrcPush, otherInstitutionPush, townshipPush);
 
         // The decision is a work request of the department along the relation, on the building office's duty.
         var (_, request, _) = await housing.GetAsync($"/api/whistles/{decision.Str("whistleId")}");
