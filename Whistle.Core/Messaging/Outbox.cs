@@ -35,6 +35,14 @@ public static class Outbox
     }
 
     /// <summary>
+    /// Writes <paramref name="message"/> when the transaction commits, in the same statement as the push messages of the
+    /// events it deferred and before them (issue 15: a raise's <c>WhistleRaised</c> and its push are one insert).
+    /// </summary>
+    public static void Defer<T>(UnitOfWork unit, T message, DateTimeOffset now)
+        where T : class =>
+        unit.DeferredMessages.Add(new DeferredMessage(message, now));
+
+    /// <summary>
     /// The statement that writes <paramref name="messages"/> (one multi-row insert, and the dialect's wake-up), its
     /// parameters added to <paramref name="parameters"/> (named <c>Outbox…</c>), for the caller to run in its transaction
     /// together with statements of its own.
@@ -55,8 +63,10 @@ public static class Outbox
             parameters.Add($"OutboxStreamKey{i}", (long)StreamKeyOf(WhistleIdOf(message)));
         }
 
+        // One wake-up per transaction is enough (PostgreSQL delivers a channel's notifications of one transaction once).
+        var first = !unit.WroteOutbox;
         unit.MarkOutboxWritten();
-        return InsertRowsSql(messages.Count) + "\n" + unit.Dialect.Wake(WakeChannel);
+        return first ? InsertRowsSql(messages.Count) + "\n" + unit.Dialect.Wake(WakeChannel) : InsertRowsSql(messages.Count);
     }
 
     /// <summary>The whistle a message belongs to (null for messages of none, such as <see cref="Whistle.Contracts.CountyChanged"/>).</summary>
