@@ -42,7 +42,12 @@ public sealed class BenchPostgres : IAsyncDisposable
                 .LastOrDefault()
             : null;
 
-    public static async Task<BenchPostgres> StartAsync(CancellationToken ct)
+    /// <param name="statementLog">
+    /// When given (<c>--statement-log FILE</c>), the server logs every statement it runs to that file (<c>log_statement =
+    /// all</c>, with time and backend pid): <c>docs/benchmarks/count-statements.py</c> counts them per whistle. Logging
+    /// costs the server CPU: rates measured so are not comparable with others.
+    /// </param>
+    public static async Task<BenchPostgres> StartAsync(CancellationToken ct, string? statementLog = null)
     {
         var bin = FindBin() ?? throw new InvalidOperationException(
             "--database postgresql needs PostgreSQL's server binaries (/usr/lib/postgresql/*/bin/initdb): apt-get install postgresql (./test.sh installs it too).");
@@ -63,9 +68,17 @@ public sealed class BenchPostgres : IAsyncDisposable
             fsync = on
             synchronous_commit = on
             max_connections = 300
-            """,
+            """ + (statementLog is null ? string.Empty : "\nlog_statement = 'all'\nlog_line_prefix = '%m [%p] '\n"),
             ct);
-        await RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", Path.Combine(folder, "data"), "-l", Path.Combine(folder, "postgres.log"), "-w", "-t", "60", "start"], ct, asRoot, folder);
+        var log = Path.Combine(folder, "postgres.log");
+        if (statementLog is not null)
+        {
+            log = Path.GetFullPath(statementLog);
+            await File.WriteAllTextAsync(log, string.Empty, ct);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(log, (UnixFileMode)0b110_110_110);
+        }
+
+        await RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", Path.Combine(folder, "data"), "-l", log, "-w", "-t", "60", "start"], ct, asRoot, folder);
         var version = (await RunAsync(Path.Combine(bin, "postgres"), ["--version"], ct)).Trim();
         var server = new BenchPostgres(folder, bin, port, version);
         await using var connection = new NpgsqlConnection(server.AdminConnectionString);

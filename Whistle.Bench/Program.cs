@@ -5,7 +5,7 @@ namespace Whistle.Bench;
 /// <summary>
 /// Whistle.Bench: the whole pipeline against the floors of its parts, in one run (issue 6).
 /// <c>dotnet run --project Whistle.Bench -c Release -- [--quick] [--database sqlite|postgresql] [--only distributed,browser,connections,scale-out,embedded,parallel,stages]
-/// [--profile [--tools folder]] [--delay-ms 5] [--rates 100,250,…] [--embedded-rates 300,500,…] [--parallel-rates 20,40,…] [--attach http://127.0.0.1:5080[,…] [--db file]] [--out folder] [--name stem] [--label text] [--notes file]</c>
+/// [--profile [--tools folder]] [--statement-log file] [--delay-ms 5] [--rates 100,250,…] [--embedded-rates 300,500,…] [--parallel-rates 20,40,…] [--attach http://127.0.0.1:5080[,…] [--db file]] [--out folder] [--name stem] [--label text] [--notes file]</c>
 /// </summary>
 public static class Program
 {
@@ -83,7 +83,7 @@ public static class Program
         {
             if (database == "postgresql")
             {
-                postgres = await BenchPostgres.StartAsync(ct);
+                postgres = await BenchPostgres.StartAsync(ct, Arg("--statement-log"));
                 Console.WriteLine($"PostgreSQL: {postgres}");
             }
 

@@ -127,17 +127,22 @@ public sealed class WhistleQueries(WhistleDatabase database, TimelineReader time
         public string? WRelationId { get; init; }
     }
 
+    // A whistle whole — its row, duties, photos and timeline — in one round trip (issue 15: every command answers with it).
+    private const string WholeWhistleSql =
+        WhistleRows.SelectWhistleSql + "\n" + WhistleRows.SelectAssignmentsSql + "\n" + AttachmentStore.OfWhistleSql + "\n" + TimelineSql;
+
     public async Task<WhistleDto?> GetAsync(Caller user, string id, CancellationToken ct) =>
         await database.ReadAsync(
             async c =>
             {
-                var whistle = await WhistleRows.GetWhistleAsync(c, id);
-                if (whistle is null) return null;
-                var assignments = await WhistleRows.GetAssignmentsAsync(c, id);
-                if (!Visibility.CanSee(user, whistle, assignments)) return null;
-                var attachments = await AttachmentStore.OfWhistleAsync(c, id);
+                await using var grid = await c.QueryMultipleAsync(WholeWhistleSql, new { Id = id, WhistleId = id });
+                var whistle = await grid.ReadSingleOrDefaultAsync<WhistleRow>();
+                var assignments = (await grid.ReadAsync<AssignmentRow>()).ToList();
+                var attachments = (await grid.ReadAsync<AttachmentRow>()).ToList();
+                var rows = (await grid.ReadAsync<TimelineRow>()).ToList();
+                if (whistle is null || !Visibility.CanSee(user, whistle, assignments)) return null;
                 var added = attachments.Where(a => a.AddedSequence is not null).ToLookup(a => a.AddedSequence!.Value, a => a.Id);
-                var timeline = (await c.QueryAsync<TimelineRow>(TimelineSql, new { WhistleId = id }))
+                var timeline = rows
                     .Select(t => new TimelineEntryDto(
                         t.Sequence, t.Type, t.OccurredAt, new EventActor(t.ActorUser, t.ActorName, t.ActorOrg), t.AssignmentId, t.Note,
                         t.NoteCode, t.NoteParams is null ? null : JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(t.NoteParams),

@@ -53,7 +53,7 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
 
     private const string SelectSql = $"SELECT {AttachmentRow.Columns} FROM attachments x WHERE x.id = @Id;";
 
-    private const string OfWhistleSql = $"""
+    public const string OfWhistleSql = $"""
         SELECT {AttachmentRow.Columns} FROM attachments x
         WHERE x.whistle_id = @WhistleId AND x.linked_at IS NOT NULL AND x.deleted_at IS NULL
         ORDER BY x.uploaded_at, x.id;

@@ -35,6 +35,14 @@ public static class Outbox
     }
 
     /// <summary>
+    /// Writes <paramref name="message"/> when the transaction commits, in the same statement as the push messages of the
+    /// events it deferred and before them (issue 15: a raise's <c>WhistleRaised</c> and its push are one insert).
+    /// </summary>
+    public static void Defer<T>(UnitOfWork unit, T message, DateTimeOffset now)
+        where T : class =>
+        unit.DeferredMessages.Add(new DeferredMessage(message, now));
+
+    /// <summary>
     /// The statement that writes <paramref name="messages"/> (one multi-row insert, and the dialect's wake-up), its
     /// parameters added to <paramref name="parameters"/> (named <c>Outbox…</c>), for the caller to run in its transaction
     /// together with statements of its own.
@@ -55,8 +63,10 @@ public static class Outbox
             parameters.Add($"OutboxStreamKey{i}", (long)StreamKeyOf(WhistleIdOf(message)));
         }
 
+        // One wake-up per transaction is enough (PostgreSQL delivers a channel's notifications of one transaction once).
+        var first = !unit.WroteOutbox;
         unit.MarkOutboxWritten();
-        return InsertRowsSql(messages.Count) + "\n" + unit.Dialect.Wake(WakeChannel);
+        return first ? InsertRowsSql(messages.Count) + "\n" + unit.Dialect.Wake(WakeChannel) : InsertRowsSql(messages.Count);
     }
 
     /// <summary>The whistle a message belongs to (null for messages of none, such as <see cref="Whistle.Contracts.CountyChanged"/>).</summary>
@@ -123,6 +133,17 @@ public static class Outbox
         WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL ORDER BY id;
         """;
 
+    // Before the claim, a plain read (no transaction, no lock): is any unsent row free, or its claim expired? (issue 15)
+    // Most claims find nothing — every commit's wake-up reaches every relay, and a relay claims once more after each
+    // batch — and a claim is a transaction under the exclusive claim lock (SQLite: the one writer). Whatever the claim
+    // could take, this finds: the claim takes only unsent rows that no other relay holds live. A row committed after
+    // this read wakes the relay again.
+    private const string ClaimableSql = """
+        SELECT CASE WHEN EXISTS (
+            SELECT 1 FROM outbox WHERE sent_at IS NULL AND set_aside_at IS NULL AND (locked_by IS NULL OR locked_by = @RelayId OR locked_until < @Now)
+        ) THEN 1 ELSE 0 END;
+        """;
+
     private static string ClaimSql(SqlDialect dialect) =>
         dialect.WithoutFlush(dialect.UnderLockInOwnTransaction("whistle-outbox-claim", TimeSpan.FromSeconds(10), $"""
             UPDATE outbox SET locked_by = @RelayId, locked_until = @Until, attempts = attempts + 1
@@ -162,9 +183,11 @@ public static class Outbox
     /// </summary>
     public static async Task<List<OutboxRow>> ClaimAsync(WhistleDatabase database, string relayId, DateTimeOffset now, DateTimeOffset until, int batchSize, int streams, CancellationToken cancellationToken) =>
         await database.ReadAsync(
-            async connection => (await connection.QueryAsync<OutboxRow>(
-                database.Dialect.Sql(ClaimSql),
-                new { RelayId = relayId, Until = until, Now = now, BatchSize = batchSize, Streams = (long)streams })).ToList(),
+            async connection => await connection.ExecuteScalarAsync<long>(ClaimableSql, new { Now = now, RelayId = relayId }) == 0
+                ? []
+                : (await connection.QueryAsync<OutboxRow>(
+                    database.Dialect.Sql(ClaimSql),
+                    new { RelayId = relayId, Until = until, Now = now, BatchSize = batchSize, Streams = (long)streams })).ToList(),
             cancellationToken);
 
     /// <summary>Extends the relay's claim; answers how many rows it still holds.</summary>

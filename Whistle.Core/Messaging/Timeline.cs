@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Dapper;
@@ -18,15 +19,11 @@ public static class Timeline
     // holds it, so every sequence up to it has committed or rolled back, and CatchUp(afterSequence) never skips an event.
     // SQLite has one writer at a time anyway; SQL Server's application lock and PostgreSQL's advisory lock share alike.
     private static string InsertSql(SqlDialect dialect) =>
-        dialect.UnderLock(
-            "whistle-timeline",
-            TimeSpan.FromSeconds(30),
-            dialect.InsertReturningIdentity(
-                "timeline",
-                "whistle_id, assignment_id, type, occurred_at, actor_user, actor_name, actor_org, note, note_code, note_params, payload",
-                "@WhistleId, @AssignmentId, @Type, @OccurredAt, @ActorUser, @ActorName, @ActorOrg, @Note, @NoteCode, @NoteParams, @Payload",
-                "sequence") + ";",
-            shared: true);
+        dialect.UnderLock("whistle-timeline", LockWait, InsertHeldSql(dialect), shared: true);
+
+    // The next events of a transaction that holds the lock already (it is held to commit): no second lock statement.
+    private static string InsertHeldSql(SqlDialect dialect) =>
+        dialect.InsertReturningIdentity("timeline", InsertColumns, InsertValues(string.Empty), "sequence") + ";";
 
     private static string InsertAudienceRowsSql(int rows) =>
         "INSERT INTO timeline_audience (group_name, sequence) VALUES "
@@ -62,24 +59,75 @@ public static class Timeline
     {
         if (unit.Deferred.Count == 0)
         {
+            if (unit.DeferredMessages.Count > 0)
+            {
+                await WriteAudienceAndOutboxAsync(unit, [], unit.DeferredMessages[^1].Now);
+            }
+
             return;
         }
 
         var deferred = unit.Deferred.ToList();
         unit.Deferred.Clear();
         var recorded = new List<(WhistleEvent Event, IReadOnlyList<string> Groups)>(deferred.Count);
-        foreach (var d in deferred)
+        if (deferred.Count == 1)
         {
-            recorded.Add((await InsertAsync(unit, d.Event, d.Now), d.Groups));
+            recorded.Add((await InsertAsync(unit, deferred[0].Event, deferred[0].Now), deferred[0].Groups));
+        }
+        else
+        {
+            // Several events (a dispatch of two duties): their inserts in one round trip, one after another in the
+            // order deferred (so their sequences ascend in that order), each answering its sequence.
+            foreach (var chunk in deferred.Chunk(20))
+            {
+                var parameters = new DynamicParameters();
+                var sql = new StringBuilder();
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    var insert = unit.Dialect.InsertReturningIdentity("timeline", InsertColumns, InsertValues(i.ToString(CultureInfo.InvariantCulture)), "sequence") + ";";
+                    sql.Append(unit.HoldsTimelineLock || i > 0 ? insert : unit.Dialect.UnderLock("whistle-timeline", LockWait, insert, shared: true)).Append('\n');
+                    AddParameters(parameters, chunk[i].Event, i.ToString(CultureInfo.InvariantCulture));
+                }
+
+                await using var grid = await unit.Connection.QueryMultipleAsync(sql.ToString(), parameters, unit.Transaction);
+                unit.HoldsTimelineLock = true;
+                foreach (var d in chunk)
+                {
+                    recorded.Add((d.Event with { Sequence = await grid.ReadSingleAsync<long>() }, d.Groups));
+                }
+            }
         }
 
         await WriteAudienceAndOutboxAsync(unit, recorded, deferred[^1].Now);
     }
 
+    private const string InsertColumns = "whistle_id, assignment_id, type, occurred_at, actor_user, actor_name, actor_org, note, note_code, note_params, payload";
+
+    private static string InsertValues(string suffix) =>
+        $"@WhistleId{suffix}, @AssignmentId{suffix}, @Type{suffix}, @OccurredAt{suffix}, @ActorUser{suffix}, @ActorName{suffix}, @ActorOrg{suffix}, "
+        + $"@Note{suffix}, @NoteCode{suffix}, @NoteParams{suffix}, @Payload{suffix}";
+
+    private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(30);
+
+    private static void AddParameters(DynamicParameters parameters, WhistleEvent @event, string suffix)
+    {
+        parameters.Add("WhistleId" + suffix, @event.WhistleId);
+        parameters.Add("AssignmentId" + suffix, @event.AssignmentId);
+        parameters.Add("Type" + suffix, @event.Type);
+        parameters.Add("OccurredAt" + suffix, @event.OccurredAt);
+        parameters.Add("ActorUser" + suffix, @event.Actor.UserName);
+        parameters.Add("ActorName" + suffix, @event.Actor.DisplayName);
+        parameters.Add("ActorOrg" + suffix, @event.Actor.OrgId);
+        parameters.Add("Note" + suffix, @event.Note);
+        parameters.Add("NoteCode" + suffix, @event.NoteCode);
+        parameters.Add("NoteParams" + suffix, @event.NoteParams is null ? null : JsonSerializer.Serialize(@event.NoteParams, MessageTypes.Json));
+        parameters.Add("Payload" + suffix, JsonSerializer.Serialize(@event with { Sequence = 0 }, MessageTypes.Json));
+    }
+
     private static async Task<WhistleEvent> InsertAsync(UnitOfWork unit, WhistleEvent @event, DateTimeOffset now)
     {
         var sequence = await unit.Connection.ExecuteScalarAsync<long>(
-            unit.Dialect.Sql(InsertSql),
+            unit.Dialect.Sql(unit.HoldsTimelineLock ? InsertHeldSql : InsertSql),
             new
             {
                 @event.WhistleId,
@@ -95,6 +143,7 @@ public static class Timeline
                 Payload = JsonSerializer.Serialize(@event with { Sequence = 0 }, MessageTypes.Json),
             },
             unit.Transaction);
+        unit.HoldsTimelineLock = true;
         return @event with { Sequence = sequence };
     }
 
@@ -107,7 +156,18 @@ public static class Timeline
     /// </summary>
     private static async Task WriteAudienceAndOutboxAsync(UnitOfWork unit, IReadOnlyList<(WhistleEvent Event, IReadOnlyList<string> Groups)> recorded, DateTimeOffset now)
     {
-        // SQL Server takes at most 2,100 parameters a statement: a long list goes in chunks.
+        // SQL Server takes at most 2,100 parameters a statement: a long list goes in chunks (deferred messages first).
+        if (recorded.Count + unit.DeferredMessages.Count > ChunkSize && unit.DeferredMessages.Count > 0)
+        {
+            foreach (var chunk in unit.DeferredMessages.Chunk(ChunkSize))
+            {
+                var chunkParameters = new DynamicParameters();
+                await unit.Connection.ExecuteAsync(Outbox.Add(unit, chunk.Select(m => m.Message).ToList(), chunk[0].Now, chunkParameters), chunkParameters, unit.Transaction);
+            }
+
+            unit.DeferredMessages.Clear();
+        }
+
         if (recorded.Count > ChunkSize)
         {
             foreach (var chunk in recorded.Chunk(ChunkSize))
@@ -131,7 +191,10 @@ public static class Timeline
             }
         }
 
-        sql.Append(Outbox.Add(unit, PushMessages(recorded), now, parameters));
+        // The messages the transaction deferred (Outbox.Defer) first, in their order, then the events' push messages.
+        var messages = unit.DeferredMessages.Select(m => m.Message).Concat(PushMessages(recorded)).ToList();
+        unit.DeferredMessages.Clear();
+        sql.Append(Outbox.Add(unit, messages, now, parameters));
         await unit.Connection.ExecuteAsync(sql.ToString(), parameters, unit.Transaction);
         unit.Recorded.AddRange(recorded.Select(r => r.Event));
     }
@@ -153,3 +216,6 @@ public static class Timeline
 
 /// <summary>An event a transaction appends when it commits (<see cref="Timeline.Defer"/>).</summary>
 public sealed record DeferredEvent(WhistleEvent Event, IReadOnlyList<string> Groups, DateTimeOffset Now);
+
+/// <summary>A message a transaction writes to the outbox when it commits (<see cref="Outbox.Defer"/>).</summary>
+public sealed record DeferredMessage(object Message, DateTimeOffset Now);

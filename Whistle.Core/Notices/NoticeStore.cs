@@ -128,9 +128,10 @@ public sealed partial class NoticeStore(WhistleDatabase database, NoticeSecrets 
 
     private const string GetChannelSql = $"SELECT {ChannelColumns} FROM notice_channels WHERE id = @Id;";
 
-    private const string ChannelsOfUnitsSql = $"""
+    // The channels of a message's units (issue 15: one read for every duty a dispatch made, not one a duty).
+    private static string ChannelsOfUnitsSql(SqlDialect dialect) => $"""
         SELECT {ChannelColumns} FROM notice_channels
-        WHERE (unit_kind = 'agency' AND unit_id = @AgencyCode) OR (unit_kind = 'branch' AND unit_id = @BranchId);
+        WHERE (unit_kind = 'agency' AND {dialect.InList("unit_id", "@AgencyCodes")}) OR (unit_kind = 'branch' AND {dialect.InList("unit_id", "@BranchIds")});
         """;
 
     private const string InsertChannelSql = """
@@ -186,12 +187,27 @@ public sealed partial class NoticeStore(WhistleDatabase database, NoticeSecrets 
     public static Task<NoticeChannelRow?> GetChannelAsync(DbConnection connection, string id, DbTransaction? transaction = null) =>
         connection.QuerySingleOrDefaultAsync<NoticeChannelRow>(GetChannelSql, new { Id = id }, transaction);
 
-    public static async Task<IReadOnlyList<NoticeChannelRow>> ChannelsOfAsync(UnitOfWork unit, string agencyCode, string? branchId) =>
-        (await unit.Connection.QueryAsync<NoticeChannelRow>(ChannelsOfUnitsSql, new { AgencyCode = agencyCode, BranchId = branchId ?? "" }, unit.Transaction)).ToList();
+    /// <summary>
+    /// The channels of these units (each its branch's and its agency's), in the caller's connection and transaction (if
+    /// any). Units are few (a message's duties), well within one statement's parameters.
+    /// </summary>
+    public static async Task<IReadOnlyList<NoticeChannelRow>> ChannelsOfAsync(
+        DbConnection connection, SqlDialect dialect, IReadOnlyCollection<(string AgencyCode, string? BranchId)> units, DbTransaction? transaction = null)
+    {
+        var agencies = units.Select(u => u.AgencyCode).Distinct(StringComparer.Ordinal).ToList();
+        var branches = units.Where(u => u.BranchId is not null).Select(u => u.BranchId!).Distinct(StringComparer.Ordinal).ToList();
+        if (branches.Count == 0)
+        {
+            branches.Add(string.Empty);
+        }
 
-    /// <summary>The channels of a unit (its branch's and its agency's), read outside a transaction.</summary>
-    public static async Task<IReadOnlyList<NoticeChannelRow>> ChannelsOfAsync(DbConnection connection, string agencyCode, string? branchId) =>
-        (await connection.QueryAsync<NoticeChannelRow>(ChannelsOfUnitsSql, new { AgencyCode = agencyCode, BranchId = branchId ?? "" })).ToList();
+        return (await connection.QueryAsync<NoticeChannelRow>(dialect.Sql(ChannelsOfUnitsSql), new { AgencyCodes = agencies, BranchIds = branches }, transaction)).ToList();
+    }
+
+    /// <summary>Whether <paramref name="channel"/> belongs to the unit (its branch or its agency) and wants events of <paramref name="eventType"/>.</summary>
+    public static bool Wants(NoticeChannelRow channel, string agencyCode, string? branchId, string eventType) =>
+        ((channel.UnitKind == "agency" && channel.UnitId == agencyCode) || (channel.UnitKind == "branch" && branchId is not null && channel.UnitId == branchId))
+        && channel.EventList.Contains(eventType);
 
     public static async Task<IReadOnlyList<NoticeChannelRow>> PlainChannelsAsync(DbConnection connection) =>
         (await connection.QueryAsync<NoticeChannelRow>(PlainChannelsSql)).ToList();

@@ -124,11 +124,17 @@ public sealed class UnitOfWork(DbConnection connection, DbTransaction transactio
 
     internal bool WroteOutbox { get; private set; }
 
+    /// <summary>The timeline's lock is held (taken with this transaction's first event, held to its end).</summary>
+    internal bool HoldsTimelineLock { get; set; }
+
     /// <summary>The timeline events appended in this transaction (reported once it commits).</summary>
     internal List<WhistleEvent> Recorded { get; } = [];
 
     /// <summary>The timeline events this transaction appends when it commits (<see cref="Timeline.Defer"/>).</summary>
     internal List<DeferredEvent> Deferred { get; } = [];
+
+    /// <summary>The messages this transaction writes to the outbox when it commits, before its events' (<see cref="Outbox.Defer"/>).</summary>
+    internal List<DeferredMessage> DeferredMessages { get; } = [];
 
     public void Complete() => Completed = true;
 

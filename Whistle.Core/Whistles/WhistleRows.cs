@@ -106,9 +106,9 @@ public static class WhistleRows
         a.previous_assignment_id AS PreviousAssignmentId, a.reassigned_at AS ReassignedAt, a.expected_on AS ExpectedOn
         """;
 
-    private const string SelectWhistleSql = $"SELECT {WhistleColumns} FROM whistles w WHERE w.id = @Id;";
+    public const string SelectWhistleSql = $"SELECT {WhistleColumns} FROM whistles w WHERE w.id = @Id;";
 
-    private const string SelectAssignmentsSql = $"SELECT {AssignmentColumns} FROM assignments a WHERE a.whistle_id = @WhistleId ORDER BY a.position, a.id;";
+    public const string SelectAssignmentsSql = $"SELECT {AssignmentColumns} FROM assignments a WHERE a.whistle_id = @WhistleId ORDER BY a.position, a.id;";
 
     private const string SelectAssignmentSql = $"SELECT {AssignmentColumns} FROM assignments a WHERE a.id = @Id;";
 

@@ -72,7 +72,7 @@ public sealed partial class WhistleStore
             var first = EscalationPolicy.NextAfter(row.Clock, now, escalation);
             return row with { NextStepAt = first?.At, NextStepKind = first?.Kind, NextStepLevel = first?.Level };
         }).ToList();
-        await unit.Connection.ExecuteAsync(InsertAssignmentSql, rows, unit.Transaction);
+        await InsertAssignmentsAsync(unit, rows);
 
         var status = whistle.Status == WhistleStatus.Raised
             ? WhistleStatus.Dispatched

@@ -46,12 +46,18 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         UPDATE whistles SET status = @Status, updated_at = @Now, version = version + 1 WHERE id = @Id AND version = @Version;
         """;
 
-    private const string InsertAssignmentSql = """
-        INSERT INTO assignments (id, whistle_id, agency_code, branch_id, role, status, dispatched_at, report_by, resolve_by, position,
-                                 next_step_at, next_step_kind, next_step_level, reminder_count, escalation_count, previous_assignment_id)
-        VALUES (@Id, @WhistleId, @AgencyCode, @BranchId, @Role, @Status, @DispatchedAt, @ReportBy, @ResolveBy, @Position,
-                @NextStepAt, @NextStepKind, @NextStepLevel, 0, 0, @PreviousAssignmentId);
+    private const string AssignmentInsertColumns = """
+        id, whistle_id, agency_code, branch_id, role, status, dispatched_at, report_by, resolve_by, position,
+        next_step_at, next_step_kind, next_step_level, reminder_count, escalation_count, previous_assignment_id
         """;
+
+    // One multi-row insert for a dispatch's duties (issue 15: one statement, not one a duty); row i's parameters end in i.
+    private static string InsertAssignmentsSql(int rows) =>
+        $"INSERT INTO assignments ({AssignmentInsertColumns}) VALUES "
+        + string.Join(", ", Enumerable.Range(0, rows).Select(i =>
+            $"(@Id{i}, @WhistleId{i}, @AgencyCode{i}, @BranchId{i}, @Role{i}, @Status{i}, @DispatchedAt{i}, @ReportBy{i}, @ResolveBy{i}, @Position{i}, "
+            + $"@NextStepAt{i}, @NextStepKind{i}, @NextStepLevel{i}, 0, 0, @PreviousAssignmentId{i})"))
+        + ";";
 
     private const string SetNextStepSql = """
         UPDATE assignments SET next_step_at = @At, next_step_kind = @Kind, next_step_level = @Level WHERE id = @Id;
@@ -290,15 +296,16 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     }
 
     /// <summary>
-    /// The whistle row, its further agencies, the <c>WhistleRaised</c> message (first: the relay publishes in outbox
-    /// order, so the dispatcher gets to work one publish earlier) and the <c>WhistleRaised</c> event (whose push still
-    /// precedes every push the dispatch causes: those rows come later in the whistle's outbox stream).
+    /// The whistle row, its further agencies, the <c>WhistleRaised</c> message and the <c>WhistleRaised</c> event, the
+    /// two written at commit in one insert, the message first (the relay publishes in outbox order, so the dispatcher
+    /// gets to work one publish earlier; the event's push still precedes every push the dispatch causes: those rows
+    /// come later in the whistle's outbox stream).
     /// </summary>
     private static async Task InsertRaisedAsync(UnitOfWork unit, WhistleRow row, IReadOnlyList<string> extra, EventActor actor, string? note, DateTimeOffset now)
     {
         await unit.Connection.ExecuteAsync(InsertWhistleSql, row, unit.Transaction);
         await unit.Connection.ExecuteAsync(InsertExtraAgencySql, extra.Select(code => new { WhistleId = row.Id, AgencyCode = code }), unit.Transaction);
-        await Outbox.AddAsync(unit, new WhistleRaised(row.Id, row.TownshipId, row.MatterCode, row.Urgency, extra, now, row.Level, row.RelationId), now);
+        Outbox.Defer(unit, new WhistleRaised(row.Id, row.TownshipId, row.MatterCode, row.Urgency, extra, now, row.Level, row.RelationId), now);
         Timeline.Defer(
             unit,
             new WhistleEvent(0, WhistleEventTypes.WhistleRaised, row.Id, null, now, actor, row.ToSummary(), null, note),
@@ -676,9 +683,42 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     /// <summary>The whistle, its row locked against other writers until the transaction ends, and its duties.</summary>
     private static async Task<(WhistleRow? Whistle, IReadOnlyList<AssignmentRow> Assignments)> LockAsync(UnitOfWork unit, string whistleId)
     {
-        var whistle = await unit.Connection.QuerySingleOrDefaultAsync<WhistleRow>(unit.Dialect.Sql(SelectWhistleForUpdateSql), new { Id = whistleId }, unit.Transaction);
-        var assignments = await WhistleRows.GetAssignmentsAsync(unit.Connection, whistleId, unit.Transaction);
+        // One round trip: the duties are read after the whistle's row lock is granted (the statements run in order).
+        await using var grid = await unit.Connection.QueryMultipleAsync(unit.Dialect.Sql(LockWhistleSql), new { Id = whistleId, WhistleId = whistleId }, unit.Transaction);
+        var whistle = await grid.ReadSingleOrDefaultAsync<WhistleRow>();
+        var assignments = (await grid.ReadAsync<AssignmentRow>()).ToList();
         return (whistle, assignments);
+    }
+
+    private static string LockWhistleSql(SqlDialect dialect) => SelectWhistleForUpdateSql(dialect) + "\n" + WhistleRows.SelectAssignmentsSql;
+
+    /// <summary>New duties' rows, in one statement per 50 (SQL Server takes at most 2,100 parameters a statement).</summary>
+    private static async Task InsertAssignmentsAsync(UnitOfWork unit, IReadOnlyList<AssignmentRow> rows)
+    {
+        foreach (var chunk in rows.Chunk(50))
+        {
+            var parameters = new DynamicParameters();
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var r = chunk[i];
+                parameters.Add($"Id{i}", r.Id);
+                parameters.Add($"WhistleId{i}", r.WhistleId);
+                parameters.Add($"AgencyCode{i}", r.AgencyCode);
+                parameters.Add($"BranchId{i}", r.BranchId);
+                parameters.Add($"Role{i}", r.Role);
+                parameters.Add($"Status{i}", r.Status);
+                parameters.Add($"DispatchedAt{i}", r.DispatchedAt);
+                parameters.Add($"ReportBy{i}", r.ReportBy);
+                parameters.Add($"ResolveBy{i}", r.ResolveBy);
+                parameters.Add($"Position{i}", r.Position);
+                parameters.Add($"NextStepAt{i}", r.NextStepAt);
+                parameters.Add($"NextStepKind{i}", r.NextStepKind);
+                parameters.Add($"NextStepLevel{i}", r.NextStepLevel);
+                parameters.Add($"PreviousAssignmentId{i}", r.PreviousAssignmentId);
+            }
+
+            await unit.Connection.ExecuteAsync(InsertAssignmentsSql(chunk.Length), parameters, unit.Transaction);
+        }
     }
 
     /// <summary>Moves a whistle to a status if nobody changed it since it was read; false when someone did.</summary>

@@ -25,31 +25,31 @@ public sealed partial class NoticeConsumer(
     public Task Consume(ConsumeContext<WhistleEventRecorded> context)
     {
         metrics.Consumed(nameof(NoticeConsumer), context.SentTime, time.GetUtcNow());
-        return QueueAsync(context.Message.Event, context.CancellationToken);
+        return QueueAsync([context.Message.Event], context.CancellationToken);
     }
 
-    /// <summary>Several events of one whistle from one transaction (a dispatch of several duties): each in turn.</summary>
-    public async Task Consume(ConsumeContext<WhistleEventsRecorded> context)
+    /// <summary>Several events of one whistle from one transaction (a dispatch of several duties): together, in order.</summary>
+    public Task Consume(ConsumeContext<WhistleEventsRecorded> context)
     {
         metrics.Consumed(nameof(NoticeConsumer), context.SentTime, time.GetUtcNow());
-        foreach (var recorded in context.Message.Events)
-        {
-            await QueueAsync(recorded.Event, context.CancellationToken);
-        }
+        return QueueAsync(context.Message.Events.Select(e => e.Event).ToList(), context.CancellationToken);
     }
 
-    private async Task QueueAsync(WhistleEvent @event, CancellationToken cancellationToken)
+    private async Task QueueAsync(IReadOnlyList<WhistleEvent> events, CancellationToken cancellationToken)
     {
-        if (@event.Assignment is not { } assignment || @event.Sequence <= 0 || !NoticeVocabulary.Events.Contains(@event.Type))
+        var duties = events
+            .Where(e => e.Assignment is not null && e.Sequence > 0 && NoticeVocabulary.Events.Contains(e.Type))
+            .ToList();
+        if (duties.Count == 0)
         {
             return;
         }
 
-        using var scope = logger.BeginScope(WhistleTelemetry.Scope(@event.WhistleId, assignment.Id));
-        // Most duties' units have no channel that wants this event: one read says so, without a write transaction
-        // (issue 15: two of them per whistle, for nothing, at every rate). The transaction reads the channels again.
-        var wanted = await database.ReadAsync(c => NoticeStore.ChannelsOfAsync(c, assignment.AgencyCode, assignment.BranchId), cancellationToken);
-        if (!wanted.Any(channel => channel.EventList.Contains(@event.Type)))
+        var units = duties.Select(e => (e.Assignment!.AgencyCode, e.Assignment.BranchId)).ToList();
+        // Most duties' units have no channel that wants their event: one read for all of a message's duties says so,
+        // without a write transaction (issue 15). The transaction reads the channels again.
+        var wanted = await database.ReadAsync(c => NoticeStore.ChannelsOfAsync(c, database.Dialect, units), cancellationToken);
+        if (!duties.Any(e => wanted.Any(channel => NoticeStore.Wants(channel, e.Assignment!.AgencyCode, e.Assignment.BranchId, e.Type))))
         {
             return;
         }
@@ -58,24 +58,38 @@ public sealed partial class NoticeConsumer(
             async unit =>
             {
                 var now = time.GetUtcNow();
-                var count = 0;
-                var json = JsonSerializer.Serialize(@event, MessageTypes.Json);
-                foreach (var channel in await NoticeStore.ChannelsOfAsync(unit, assignment.AgencyCode, assignment.BranchId))
+                var queued = new List<(WhistleEvent Event, int Count)>();
+                var channels = await NoticeStore.ChannelsOfAsync(unit.Connection, unit.Dialect, units, unit.Transaction);
+                foreach (var @event in duties)
                 {
-                    if (channel.EventList.Contains(@event.Type)
-                        && await NoticeStore.AddDeliveryAsync(unit, channel.Id, @event.Sequence, @event.Type, json, now))
+                    var json = JsonSerializer.Serialize(@event, MessageTypes.Json);
+                    var count = 0;
+                    foreach (var channel in channels.Where(c => NoticeStore.Wants(c, @event.Assignment!.AgencyCode, @event.Assignment.BranchId, @event.Type)))
                     {
-                        count++;
+                        if (await NoticeStore.AddDeliveryAsync(unit, channel.Id, @event.Sequence, @event.Type, json, now))
+                        {
+                            count++;
+                        }
+                    }
+
+                    if (count > 0)
+                    {
+                        queued.Add((@event, count));
                     }
                 }
 
                 unit.Complete();
-                return count;
+                return queued;
             },
             cancellationToken);
-        if (added > 0)
+        foreach (var (@event, count) in added)
         {
-            LogQueued(logger, added, @event.Type, @event.Sequence);
+            using var scope = logger.BeginScope(WhistleTelemetry.Scope(@event.WhistleId, @event.Assignment!.Id));
+            LogQueued(logger, count, @event.Type, @event.Sequence);
+        }
+
+        if (added.Count > 0)
+        {
             signal.Wake();
         }
     }

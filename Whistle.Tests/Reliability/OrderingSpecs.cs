@@ -284,6 +284,30 @@ public sealed class When_two_relays_share_the_outbox_and_the_broker_is_slow
     }
 
     [Test]
+    public async Task Should_not_need_the_writer_to_find_that_nothing_is_left_to_claim()
+    {
+        // Issue 15: most claims find nothing (every commit wakes every relay). A's live claim holds every row; while
+        // another writer holds the database, B must come back empty without waiting for that writer.
+        await AddRowsAsync(10);
+        var now = _time.GetUtcNow();
+        Assert.That(await Outbox.ClaimAsync(Database, "relay-a", now, now.AddSeconds(15), 100, 64, CancellationToken.None), Has.Count.EqualTo(10));
+        await using var writer = await Database.OpenAsync(CancellationToken.None);
+        // BEGIN IMMEDIATE: this connection is the writer until it rolls back.
+        await using var held = ((Microsoft.Data.Sqlite.SqliteConnection)writer).BeginTransaction(deferred: false);
+        var claim = Outbox.ClaimAsync(Database, "relay-b", now, now.AddSeconds(15), 100, 64, CancellationToken.None);
+        // Held until B answers, or for 5 s at most (then B, had it waited for the writer, would claim after the release).
+        await Task.WhenAny(claim, Task.Delay(TimeSpan.FromSeconds(5)));
+        var answeredWhileHeld = claim.IsCompleted;
+        await held.RollbackAsync();
+        var b = await claim;
+        Assert.Multiple(() =>
+        {
+            Assert.That(answeredWhileHeld, Is.True, "B answered while another writer held the database");
+            Assert.That(b, Is.Empty, "nothing is free: A holds every row");
+        });
+    }
+
+    [Test]
     public async Task Should_let_a_second_relay_carry_the_streams_the_first_does_not_hold()
     {
         // Issue 15: rows of twelve whistles, three rows each, in commit order; A claims a batch of ten.
