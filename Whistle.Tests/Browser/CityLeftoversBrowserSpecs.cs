@@ -82,16 +82,33 @@ public sealed class When_the_city_level_shows_in_every_workspace
         await page.WaitForAddressAsync(new Regex(@"/board\?level=city$"));
         await Expect(township).ToHaveCountAsync(0);
         await Expect(work).ToHaveCountAsync(1);
+        await Expect(page.Locator("label[for=board-township]")).ToHaveTextAsync("委办局");
+        await page.GetByTestId("board-level-township").ClickAsync();
+        await Expect(page.Locator("label[for=board-township]")).ToHaveTextAsync("乡镇(街道)");
+        await Expect(page.Locator("label[for=board-from]")).ToHaveTextAsync("吹哨日期自");
+        await page.GetByTestId("board-level-city").ClickAsync();
+        await page.WaitForAddressAsync(new Regex(@"/board\?level=city$"));
         await page.ReloadAsync();
         await Expect(page.GetByTestId("board-level")).ToHaveAttributeAsync("data-level", "city");
         await Expect(work).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await Expect(township).ToHaveCountAsync(0);
         await Expect(page.GetByTestId("board-chart-hint")).ToHaveTextAsync("点击柱条查看该委办局的在办工作事项"); // the bars are departments here
+        // The filters in the city's words: a department asks, an institution answers, a work request is requested (提出), not whistled.
+        await Expect(page.Locator("label[for=board-township]")).ToHaveTextAsync("委办局");
+        await Expect(page.Locator("#c-open")).ToHaveTextAsync("在办工作事项");
+        await Expect(page.Locator("label[for=board-agency]")).ToHaveTextAsync("事业单位");
+        await Expect(page.Locator("label[for=board-from]")).ToHaveTextAsync("提出日期自");
+        await Expect(page.GetByTestId("board-search-all")).ToHaveTextAsync("在全部工作事项中查询（含已结束）");
+        await page.GetByTestId("board-township").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Option, new() { Name = "城关街道" })).ToHaveCountAsync(0); // no township at the city level
+        await page.GetByRole(AriaRole.Option, new() { Name = "市市场监督管理局" }).ClickAsync();
+        await Expect(work).ToHaveCountAsync(1);
         await BrowserSession.ScreenshotAsync(page, "leftovers-board-city-desktop");
 
-        // The search over every whistle keeps the level.
+        // The search over every whistle keeps the level, and names the department as one (not as a township).
         await page.GetByTestId("board-search-all").ClickAsync();
         await page.WaitForAddressAsync(new Regex(@"/whistles\?.*level=city"));
+        Assert.That(page.Url, Does.Contain("departmentId=").And.Not.Contain("townshipId="));
         await Expect(Card(page, "whistles-row", _cityRequest)).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await Expect(Card(page, "whistles-row", _townshipWhistle)).ToHaveCountAsync(0);
 
@@ -100,6 +117,8 @@ public sealed class When_the_city_level_shows_in_every_workspace
         await page.GetByTestId("lang-switch").ClickAsync();
         await Expect(page.GetByTestId("board-level-city")).ToHaveTextAsync("City (work requests)");
         await Expect(work.GetByTestId("level-city")).ToHaveTextAsync("City work request");
+        await Expect(page.Locator("label[for=board-township]")).ToHaveTextAsync("Department");
+        await Expect(page.Locator("label[for=board-from]")).ToHaveTextAsync("Requested from");
         await page.GetByTestId("lang-switch").ClickAsync();
         await page.Context.CloseAsync();
     }
