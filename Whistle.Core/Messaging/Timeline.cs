@@ -166,6 +166,10 @@ public static class Timeline
             }
 
             unit.DeferredMessages.Clear();
+            if (recorded.Count == 0)
+            {
+                return; // messages only, all written above
+            }
         }
 
         if (recorded.Count > ChunkSize)

@@ -109,6 +109,7 @@ public sealed class When_the_city_level_shows_in_every_workspace
         await page.GetByTestId("board-search-all").ClickAsync();
         await page.WaitForAddressAsync(new Regex(@"/whistles\?.*level=city"));
         Assert.That(page.Url, Does.Contain("departmentId=").And.Not.Contain("townshipId="));
+        await Expect(page.GetByTestId("whistles-criteria")).ToContainTextAsync("市市场监督管理局"); // the list says what it is filtered by
         await Expect(Card(page, "whistles-row", _cityRequest)).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await Expect(Card(page, "whistles-row", _townshipWhistle)).ToHaveCountAsync(0);
 

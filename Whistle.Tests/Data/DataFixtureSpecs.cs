@@ -36,6 +36,30 @@ public abstract class DataFixture : StorageFixture
         });
     }
 
+    /// <summary>
+    /// Messages a transaction defers to commit (<see cref="Outbox.Defer"/>) are written then, in their order, in chunks a
+    /// statement takes — also when the transaction appends no event (no push message to write them with).
+    /// </summary>
+    [Test]
+    public async Task Should_write_every_message_a_transaction_deferred_in_its_order()
+    {
+        var before = await Database.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM outbox"), CancellationToken.None);
+        var now = DateTimeOffset.UtcNow;
+        await Database.WriteAsync(
+            unit =>
+            {
+                foreach (var version in Enumerable.Range(1_000_001, 45)) Outbox.Defer(unit, new Whistle.Contracts.CountyChanged(version), now);
+                unit.Complete();
+                return Task.FromResult(0);
+            },
+            CancellationToken.None);
+        var bodies = await Database.ReadAsync(
+            c => c.QueryAsync<string>("SELECT body FROM outbox WHERE id > @Before AND message_type = @Type ORDER BY id", new { Before = before, Type = MessageTypes.NameOf(typeof(Whistle.Contracts.CountyChanged)) }),
+            CancellationToken.None);
+        var versions = bodies.Select(b => System.Text.Json.JsonSerializer.Deserialize<Whistle.Contracts.CountyChanged>(b, MessageTypes.Json)!.CatalogVersion).ToList();
+        Assert.That(versions, Is.EqualTo(Enumerable.Range(1_000_001, 45)));
+    }
+
     [Test]
     public async Task Should_import_the_county_idempotently()
     {
