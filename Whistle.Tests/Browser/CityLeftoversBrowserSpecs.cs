@@ -110,6 +110,14 @@ public sealed class When_the_city_level_shows_in_every_workspace
         await page.WaitForAddressAsync(new Regex(@"/whistles\?.*level=city"));
         Assert.That(page.Url, Does.Contain("departmentId=").And.Not.Contain("townshipId="));
         await Expect(page.GetByTestId("whistles-criteria")).ToContainTextAsync("市市场监督管理局"); // the list says what it is filtered by
+        // …in the city's words: a department asks, an institution answers; no township, agency or branch to choose.
+        await Expect(page.Locator("h1")).ToHaveTextAsync("工作事项查询");
+        await Expect(page.Locator("label[for=wl-department]")).ToHaveTextAsync("委办局");
+        await Expect(page.Locator("label[for=wl-institution]")).ToHaveTextAsync("事业单位");
+        await Expect(page.Locator("label[for=wl-from]")).ToHaveTextAsync("提出日期自");
+        await Expect(page.GetByTestId("whistles-township")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("whistles-branch")).ToHaveCountAsync(0);
+        await BrowserSession.ScreenshotAsync(page, "leftovers-city-list-desktop");
         await Expect(Card(page, "whistles-row", _cityRequest)).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await Expect(Card(page, "whistles-row", _townshipWhistle)).ToHaveCountAsync(0);
 

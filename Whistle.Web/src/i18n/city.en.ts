@@ -92,6 +92,9 @@ const en: typeof city = {
     agencies: 'County agencies',
     institutions: 'Institutions',
   },
+  list: {
+    heading: 'Find work requests',
+  },
   followUps: {
     heading: 'Follow-ups from the establishment office',
     hint: 'The establishment office asks for the missing parts of a working mechanism: complete them in time and reply here.',

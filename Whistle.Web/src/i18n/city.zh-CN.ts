@@ -91,6 +91,9 @@ const city = {
     agencies: '区县部门',
     institutions: '事业单位',
   },
+  list: {
+    heading: '工作事项查询',
+  },
   followUps: {
     heading: '编办督促',
     hint: '编办督促建立的工作机制尚缺以下内容：请按时补齐并在此回复办理情况。',
