@@ -126,23 +126,10 @@ public static class Timeline
 
     private static async Task<WhistleEvent> InsertAsync(UnitOfWork unit, WhistleEvent @event, DateTimeOffset now)
     {
+        var parameters = new DynamicParameters();
+        AddParameters(parameters, @event, string.Empty);
         var sequence = await unit.Connection.ExecuteScalarAsync<long>(
-            unit.Dialect.Sql(unit.HoldsTimelineLock ? InsertHeldSql : InsertSql),
-            new
-            {
-                @event.WhistleId,
-                @event.AssignmentId,
-                @event.Type,
-                @event.OccurredAt,
-                ActorUser = @event.Actor.UserName,
-                ActorName = @event.Actor.DisplayName,
-                ActorOrg = @event.Actor.OrgId,
-                @event.Note,
-                @event.NoteCode,
-                NoteParams = @event.NoteParams is null ? null : JsonSerializer.Serialize(@event.NoteParams, MessageTypes.Json),
-                Payload = JsonSerializer.Serialize(@event with { Sequence = 0 }, MessageTypes.Json),
-            },
-            unit.Transaction);
+            unit.Dialect.Sql(unit.HoldsTimelineLock ? InsertHeldSql : InsertSql), parameters, unit.Transaction);
         unit.HoldsTimelineLock = true;
         return @event with { Sequence = sequence };
     }
