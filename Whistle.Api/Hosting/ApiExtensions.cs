@@ -142,6 +142,8 @@ public static class ApiExtensions
             .Configure<SigningKey, IOptions<AuthOptions>, TimeProvider>((jwt, key, auth, time) =>
             {
                 jwt.MapInboundClaims = false;
+                // Nothing reads the token back from the authentication properties (a hub connection would hold it there).
+                jwt.SaveToken = false;
                 jwt.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = auth.Value.Issuer,
@@ -198,6 +200,8 @@ public static class ApiExtensions
                         {
                             context.Properties.ExpiresUtc = DateTimeOffset.UtcNow + (new DateTimeOffset(validTo, TimeSpan.Zero) - time.GetUtcNow());
                         }
+
+                        context.Principal = CurrentUser.Compact(context.Principal!, JwtBearerDefaults.AuthenticationScheme);
                     },
                 };
             })
