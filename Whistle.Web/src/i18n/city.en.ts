@@ -123,6 +123,11 @@ const en: typeof city = {
     unitsHintInstitution: 'Tick the departments your institution serves or is guided by',
     noPartners: 'Your unit has no relations yet: there is no one to convene',
     decisionTarget: 'Handled by (sent along the relation)',
+    summons: 'Participants and their answers',
+    minutesHint: 'Saving the minutes marks the meeting held; each decision is sent along the relation as a work request to its handling unit, reminded and escalated by its due time.',
+    decisionUnit: 'Handling unit',
+    decisionWorkRequest: 'Open work request',
+    decisionTargetRequired: 'Choose the handling unit',
   },
   levelPill: 'City work request',
   validation: {

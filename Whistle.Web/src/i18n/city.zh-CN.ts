@@ -122,6 +122,13 @@ const city = {
     unitsHintInstitution: '勾选本单位服务或接受其指导的行业主管部门',
     noPartners: '本单位还没有建立工作关系的单位，无法召开联席会议',
     decisionTarget: '承办单位（按工作关系派发）',
+    // A joint meeting's summoned units, its minutes and decisions in the city's words: a decision is a work request
+    // (工作事项) to its handling unit (承办单位), not an assignment (报到单) to a responsible unit.
+    summons: '参会单位及答复',
+    minutesHint: '保存会议纪要后会议即为已召开；每个议定事项作为一项工作事项，按工作关系派发给承办单位，按完成时限催办、督办。',
+    decisionUnit: '承办单位',
+    decisionWorkRequest: '查看工作事项',
+    decisionTargetRequired: '请选择承办单位',
   },
   levelPill: '市级工作事项',
   validation: {

@@ -627,6 +627,7 @@ const en: Messages<typeof zhCN> = {
     decisionText: 'Decision',
     decisionAgency: 'Responsible unit',
     decisionDue: 'Due by',
+    decisionFact: '{label}: {value}',
     decisionRemove: 'Remove',
     decisionIndex: 'Decision {n}',
     minutesFiles: 'Sign-in sheet, photos and files of the minutes',

@@ -623,6 +623,8 @@ const zhCN = {
     decisionText: '事项内容',
     decisionAgency: '责任单位',
     decisionDue: '完成时限',
+    /** A decision's fact on the meeting page: a label and its value (the colon is the language's). */
+    decisionFact: '{label}：{value}',
     decisionRemove: '删除',
     decisionIndex: '议定事项 {n}',
     minutesFiles: '签到表、现场照片和纪要附件',
