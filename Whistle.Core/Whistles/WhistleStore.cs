@@ -60,7 +60,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         + ";";
 
     private const string SetNextStepSql = """
-        UPDATE assignments SET next_step_at = @At, next_step_kind = @Kind, next_step_level = @Level WHERE id = @Id;
+        UPDATE assignments SET next_step_at = @StepAt, next_step_kind = @StepKind, next_step_level = @StepLevel WHERE id = @StepId;
         """;
 
     private const string ReportAssignmentSql = """
@@ -579,16 +579,21 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
 
                 var after = await WhistleRows.GetAssignmentsAsync(unit.Connection, whistle.Id, unit.Transaction);
                 var status = Lifecycle.DeriveWhistleStatus(whistle.Status, after.Select(a => new AssignmentState(a.Status)).ToList());
-                if (!await UpdateStatusAsync(unit, whistle, status, now))
+                var changed = after.First(a => a.Id == assignmentId);
+
+                // In one command (one round trip, issue 15): the whistle's status if nobody changed it since it was read,
+                // the chain following the assignment (the resolve phase after a report, nothing after resolve or
+                // decline), and the audit row. Each changes one row; fewer than three means the whistle changed.
+                var (statusSql, statusParameters) = StatusUpdate(whistle, status, now);
+                var parameters = new DynamicParameters(statusParameters);
+                parameters.AddDynamicParams(NextStep(changed.Id, EscalationPolicy.NextAfter(changed.Clock, now, county.Catalog.Escalation)));
+                var auditSql = AuditTrail.Row(parameters, "Audit", caller.Audit, "assignment", changed.Id, AuditAction(eventType), new { assignment.Status }, changed.ToSnapshot(), now);
+                if (await unit.Connection.ExecuteAsync(statusSql + "\n" + SetNextStepSql + "\n" + auditSql, parameters, unit.Transaction) != 3)
                 {
                     return ChangedMeanwhile();
                 }
 
-                var changed = after.First(a => a.Id == assignmentId);
-                // The chain follows the assignment: the resolve phase after a report, nothing after resolve or decline.
-                await SetNextStepAsync(unit, changed.Id, EscalationPolicy.NextAfter(changed.Clock, now, county.Catalog.Escalation));
                 var note = eventType == WhistleEventTypes.AssignmentDeclined ? changed.DeclineReason : changed.Note;
-                await AuditTrail.WriteAsync(unit, caller.Audit, "assignment", changed.Id, AuditAction(eventType), new { assignment.Status }, changed.ToSnapshot(), now);
                 var audience = Visibility.Audience(whistle, [(changed.AgencyCode, changed.BranchId)]);
                 Timeline.Defer(
                     unit,
@@ -777,7 +782,10 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
 
     /// <summary>Schedules (or, with null, stops) an assignment's escalation chain.</summary>
     private static Task SetNextStepAsync(UnitOfWork unit, string assignmentId, EscalationStep? step) =>
-        unit.Connection.ExecuteAsync(SetNextStepSql, new { Id = assignmentId, step?.At, step?.Kind, step?.Level }, unit.Transaction);
+        unit.Connection.ExecuteAsync(SetNextStepSql, NextStep(assignmentId, step), unit.Transaction);
+
+    /// <summary><see cref="SetNextStepSql"/>'s parameters (named apart from a whistle's, so that the two go in one command).</summary>
+    private static object NextStep(string assignmentId, EscalationStep? step) => new { StepId = assignmentId, StepAt = step?.At, StepKind = step?.Kind, StepLevel = step?.Level };
 
     private static CommandResult<string> ChangedMeanwhile() => new CommandResult<string>.Conflict(Problem.WhistleChanged());
 }
