@@ -19,10 +19,9 @@ public sealed record AuditSeal(long Id, long Position, string PrevHash, string H
 /// </summary>
 public static class AuditTrail
 {
-    // The row's parameters carry a prefix, so that a writer can send the row with its own statements in one command.
-    private static string InsertSql(string p) => $"""
+    private const string InsertSql = """
         INSERT INTO audit_log (at, user_name, display_name, entity, entity_key, action, before_json, after_json, remote_address)
-        VALUES (@{p}At, @{p}UserName, @{p}DisplayName, @{p}Entity, @{p}Key, @{p}Action, @{p}Before, @{p}After, @{p}RemoteAddress);
+        VALUES (@At, @UserName, @DisplayName, @Entity, @Key, @Action, @Before, @After, @RemoteAddress);
         """;
 
     /// <summary>An act that changes nothing else (an export, a verification), recorded in a transaction of its own.</summary>
@@ -69,7 +68,8 @@ public static class AuditTrail
         parameters.Add(prefix + "Before", before is null ? null : JsonSerializer.Serialize(before, MessageTypes.Json));
         parameters.Add(prefix + "After", after is null ? null : JsonSerializer.Serialize(after, MessageTypes.Json));
         parameters.Add(prefix + "RemoteAddress", actor.RemoteAddress);
-        return InsertSql(prefix);
+        // Every '@' of the statement begins a parameter's name: the prefix names them apart from the writer's own.
+        return prefix.Length == 0 ? InsertSql : InsertSql.Replace("@", "@" + prefix, StringComparison.Ordinal);
     }
 
     // The only UPDATE of audit_log: it sets the chain columns of a row not yet sealed, nothing else.
