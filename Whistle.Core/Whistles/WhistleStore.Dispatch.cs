@@ -72,14 +72,25 @@ public sealed partial class WhistleStore
             var first = EscalationPolicy.NextAfter(row.Clock, now, escalation);
             return row with { NextStepAt = first?.At, NextStepKind = first?.Kind, NextStepLevel = first?.Level };
         }).ToList();
-        await InsertAssignmentsAsync(unit, rows);
-
-        var status = whistle.Status == WhistleStatus.Raised
-            ? WhistleStatus.Dispatched
-            : Lifecycle.DeriveWhistleStatus(whistle.Status, (await WhistleRows.GetAssignmentsAsync(unit.Connection, whistle.Id, unit.Transaction)).Select(a => new AssignmentState(a.Status)).ToList());
-        if (!await UpdateStatusAsync(unit, whistle, status, now))
+        string status;
+        if (whistle.Status == WhistleStatus.Raised)
         {
-            return null;
+            // Raised becomes dispatched whatever the duties are: the whistle's update goes with its duties' insert, in one
+            // round trip (issue 15).
+            status = WhistleStatus.Dispatched;
+            if (!await InsertAssignmentsAsync(unit, rows, StatusUpdate(whistle, status, now)))
+            {
+                return null;
+            }
+        }
+        else
+        {
+            await InsertAssignmentsAsync(unit, rows);
+            status = Lifecycle.DeriveWhistleStatus(whistle.Status, (await WhistleRows.GetAssignmentsAsync(unit.Connection, whistle.Id, unit.Transaction)).Select(a => new AssignmentState(a.Status)).ToList());
+            if (!await UpdateStatusAsync(unit, whistle, status, now))
+            {
+                return null;
+            }
         }
 
         var summary = (whistle with { Status = status }).ToSummary();

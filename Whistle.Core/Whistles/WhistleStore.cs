@@ -60,7 +60,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         + ";";
 
     private const string SetNextStepSql = """
-        UPDATE assignments SET next_step_at = @At, next_step_kind = @Kind, next_step_level = @Level WHERE id = @Id;
+        UPDATE assignments SET next_step_at = @StepAt, next_step_kind = @StepKind, next_step_level = @StepLevel WHERE id = @StepId;
         """;
 
     private const string ReportAssignmentSql = """
@@ -241,13 +241,17 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                         }
                     }
 
-                    await InsertRaisedAsync(unit, row, extra, caller.Actor, null, now);
+                    // The whistle, its idempotency key and its audit row in one command (one round trip, issue 15). A key
+                    // another request took meanwhile fails the command as the key's own insert did (caught below).
+                    var parameters = new DynamicParameters();
+                    var also = AuditTrail.Row(parameters, "Audit", caller.Audit, "whistle", row.Id, "raised", null, audited(row), now);
                     if (idempotencyKey is not null)
                     {
-                        await c.ExecuteAsync(InsertIdempotencyKeySql, new { caller.UserName, Key = idempotencyKey, WhistleId = row.Id, Now = now }, t);
+                        parameters.AddDynamicParams(new { caller.UserName, Key = idempotencyKey, WhistleId = row.Id, Now = now });
+                        also = InsertIdempotencyKeySql + "\n" + also;
                     }
 
-                    await AuditTrail.WriteAsync(unit, caller.Audit, "whistle", row.Id, "raised", null, audited(row), now);
+                    await InsertRaisedAsync(unit, row, extra, caller.Actor, null, now, (also, parameters));
                     // The photos the clerk uploaded while filling the form: linked in the same transaction, or nothing is raised.
                     refused = await LinkAsync(unit, caller, attachmentIds, AttachmentPurpose.Raise, row, null, null, Visibility.Audience(row, []), now);
                     if (mediaUrl is not null)
@@ -301,9 +305,20 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     /// gets to work one publish earlier; the event's push still precedes every push the dispatch causes: those rows
     /// come later in the whistle's outbox stream).
     /// </summary>
-    private static async Task InsertRaisedAsync(UnitOfWork unit, WhistleRow row, IReadOnlyList<string> extra, EventActor actor, string? note, DateTimeOffset now)
+    private static async Task InsertRaisedAsync(
+        UnitOfWork unit, WhistleRow row, IReadOnlyList<string> extra, EventActor actor, string? note, DateTimeOffset now, (string Sql, DynamicParameters Parameters)? with = null)
     {
-        await unit.Connection.ExecuteAsync(InsertWhistleSql, row, unit.Transaction);
+        if (with is { } also)
+        {
+            // The caller's statements ride along with the whistle's insert (their parameters are named apart from the row's).
+            also.Parameters.AddDynamicParams(row);
+            await unit.Connection.ExecuteAsync(InsertWhistleSql + "\n" + also.Sql, also.Parameters, unit.Transaction);
+        }
+        else
+        {
+            await unit.Connection.ExecuteAsync(InsertWhistleSql, row, unit.Transaction);
+        }
+
         await unit.Connection.ExecuteAsync(InsertExtraAgencySql, extra.Select(code => new { WhistleId = row.Id, AgencyCode = code }), unit.Transaction);
         Outbox.Defer(unit, new WhistleRaised(row.Id, row.TownshipId, row.MatterCode, row.Urgency, extra, now, row.Level, row.RelationId), now);
         Timeline.Defer(
@@ -564,16 +579,21 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
 
                 var after = await WhistleRows.GetAssignmentsAsync(unit.Connection, whistle.Id, unit.Transaction);
                 var status = Lifecycle.DeriveWhistleStatus(whistle.Status, after.Select(a => new AssignmentState(a.Status)).ToList());
-                if (!await UpdateStatusAsync(unit, whistle, status, now))
+                var changed = after.First(a => a.Id == assignmentId);
+
+                // In one command (one round trip, issue 15): the whistle's status if nobody changed it since it was read,
+                // the chain following the assignment (the resolve phase after a report, nothing after resolve or
+                // decline), and the audit row. Each changes one row; fewer than three means the whistle changed.
+                var (statusSql, statusParameters) = StatusUpdate(whistle, status, now);
+                var parameters = new DynamicParameters(statusParameters);
+                parameters.AddDynamicParams(NextStep(changed.Id, EscalationPolicy.NextAfter(changed.Clock, now, county.Catalog.Escalation)));
+                var auditSql = AuditTrail.Row(parameters, "Audit", caller.Audit, "assignment", changed.Id, AuditAction(eventType), new { assignment.Status }, changed.ToSnapshot(), now);
+                if (await unit.Connection.ExecuteAsync(statusSql + "\n" + SetNextStepSql + "\n" + auditSql, parameters, unit.Transaction) != 3)
                 {
                     return ChangedMeanwhile();
                 }
 
-                var changed = after.First(a => a.Id == assignmentId);
-                // The chain follows the assignment: the resolve phase after a report, nothing after resolve or decline.
-                await SetNextStepAsync(unit, changed.Id, EscalationPolicy.NextAfter(changed.Clock, now, county.Catalog.Escalation));
                 var note = eventType == WhistleEventTypes.AssignmentDeclined ? changed.DeclineReason : changed.Note;
-                await AuditTrail.WriteAsync(unit, caller.Audit, "assignment", changed.Id, AuditAction(eventType), new { assignment.Status }, changed.ToSnapshot(), now);
                 var audience = Visibility.Audience(whistle, [(changed.AgencyCode, changed.BranchId)]);
                 Timeline.Defer(
                     unit,
@@ -692,9 +712,24 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
 
     private static string LockWhistleSql(SqlDialect dialect) => SelectWhistleForUpdateSql(dialect) + "\n" + WhistleRows.SelectAssignmentsSql;
 
-    /// <summary>New duties' rows, in one statement per 50 (SQL Server takes at most 2,100 parameters a statement).</summary>
-    private static async Task InsertAssignmentsAsync(UnitOfWork unit, IReadOnlyList<AssignmentRow> rows)
+    /// <summary>The whistle's optimistic status update (<see cref="UpdateStatusSql"/>) as a statement to send with others.</summary>
+    private static (string Sql, object Parameters) StatusUpdate(WhistleRow whistle, string status, DateTimeOffset now) =>
+        (UpdateStatusSql, new { whistle.Id, Status = status, Now = now, whistle.Version });
+
+    /// <summary>
+    /// New duties' rows, in one statement per 50 (SQL Server takes at most 2,100 parameters a statement). With
+    /// <paramref name="update"/> (one statement changing one row, its parameters named apart from the rows'), that
+    /// statement goes first in the same command; false when it changed no row (nothing else is checked: the caller
+    /// does not complete the transaction then).
+    /// </summary>
+    private static async Task<bool> InsertAssignmentsAsync(UnitOfWork unit, IReadOnlyList<AssignmentRow> rows, (string Sql, object Parameters)? update = null)
     {
+        if (rows.Count == 0)
+        {
+            return update is not { } alone || await unit.Connection.ExecuteAsync(alone.Sql, alone.Parameters, unit.Transaction) == 1;
+        }
+
+        var first = true;
         foreach (var chunk in rows.Chunk(50))
         {
             var parameters = new DynamicParameters();
@@ -717,17 +752,40 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 parameters.Add($"PreviousAssignmentId{i}", r.PreviousAssignmentId);
             }
 
-            await unit.Connection.ExecuteAsync(InsertAssignmentsSql(chunk.Length), parameters, unit.Transaction);
+            if (first && update is { } with)
+            {
+                // Every statement's rows affected are added up: the insert's are the chunk's, so the update changed its row
+                // exactly when the total is one more.
+                parameters.AddDynamicParams(with.Parameters);
+                if (await unit.Connection.ExecuteAsync(with.Sql + "\n" + InsertAssignmentsSql(chunk.Length), parameters, unit.Transaction) != chunk.Length + 1)
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                await unit.Connection.ExecuteAsync(InsertAssignmentsSql(chunk.Length), parameters, unit.Transaction);
+            }
+
+            first = false;
         }
+
+        return true;
     }
 
     /// <summary>Moves a whistle to a status if nobody changed it since it was read; false when someone did.</summary>
-    private static async Task<bool> UpdateStatusAsync(UnitOfWork unit, WhistleRow whistle, string status, DateTimeOffset now) =>
-        await unit.Connection.ExecuteAsync(UpdateStatusSql, new { whistle.Id, Status = status, Now = now, whistle.Version }, unit.Transaction) == 1;
+    private static async Task<bool> UpdateStatusAsync(UnitOfWork unit, WhistleRow whistle, string status, DateTimeOffset now)
+    {
+        var (sql, parameters) = StatusUpdate(whistle, status, now);
+        return await unit.Connection.ExecuteAsync(sql, parameters, unit.Transaction) == 1;
+    }
 
     /// <summary>Schedules (or, with null, stops) an assignment's escalation chain.</summary>
     private static Task SetNextStepAsync(UnitOfWork unit, string assignmentId, EscalationStep? step) =>
-        unit.Connection.ExecuteAsync(SetNextStepSql, new { Id = assignmentId, step?.At, step?.Kind, step?.Level }, unit.Transaction);
+        unit.Connection.ExecuteAsync(SetNextStepSql, NextStep(assignmentId, step), unit.Transaction);
+
+    /// <summary><see cref="SetNextStepSql"/>'s parameters (named apart from a whistle's, so that the two go in one command).</summary>
+    private static object NextStep(string assignmentId, EscalationStep? step) => new { StepId = assignmentId, StepAt = step?.At, StepKind = step?.Kind, StepLevel = step?.Level };
 
     private static CommandResult<string> ChangedMeanwhile() => new CommandResult<string>.Conflict(Problem.WhistleChanged());
 }

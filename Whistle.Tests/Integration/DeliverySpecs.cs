@@ -50,6 +50,25 @@ public sealed class When_something_arrives_twice(string mode)
     }
 
     [Test]
+    public async Task Should_make_one_whistle_of_first_raises_that_race_with_one_key()
+    {
+        // No raise with the key has committed yet: each looks the key up, finds nothing and inserts; on PostgreSQL the
+        // losers' inserts fail on the key (their whistle, key and audit row go in one command) and answer the winner's.
+        using var township = await _system.SignInAsync("township.shuangqiao");
+        var key = new Dictionary<string, string> { ["Idempotency-Key"] = Guid.NewGuid().ToString() };
+        var raced = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => township.PostAsync("/api/whistles", WhistleClient.Raise("燃气管道破损", "gas-safety", "emergency"), key)));
+        Assert.That(raced.Select(r => r.Status), Is.All.EqualTo(HttpStatusCode.Created).Or.EqualTo(HttpStatusCode.OK), string.Join("\n", raced.Select(r => r.Body?.ToJsonString())));
+        var id = raced[0].Body!.Str("id");
+        Assert.That(raced.Select(r => r.Body!.Str("id")), Is.All.EqualTo(id));
+        var (_, list, _) = await township.GetAsync("/api/whistles?status=all&pageSize=100");
+        Assert.That(list!["items"]!.AsArray().Count(w => w!.Str("title") == "燃气管道破损"), Is.EqualTo(1));
+        using var auditor = await _system.SignInAsync("auditadmin");
+        var (_, audit, _) = await auditor.GetAsync("/api/audit?pageSize=100");
+        Assert.That(audit!["items"]!.AsArray().Count(e => e!.Str("key") == id && e!.Str("action") == "raised"), Is.EqualTo(1), "one audit row, the winner's");
+        await township.WaitForWhistleAsync(id, w => w.Str("status") == "dispatched");
+    }
+
+    [Test]
     public async Task Should_dispatch_once_when_WhistleRaised_is_delivered_again()
     {
         using var township = await _system.SignInAsync("township.baiyun");
