@@ -538,16 +538,10 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         CancellationToken ct,
         Func<UnitOfWork, AssignmentRow, DateTimeOffset, Task<Transition>> apply)
     {
-        var found = await database.ReadAsync(c => WhistleRows.GetAssignmentAsync(c, assignmentId), ct);
-        if (found is null)
-        {
-            return new CommandResult<string>.NotFound();
-        }
-
         return await database.WriteAsync<CommandResult<string>>(
             async unit =>
             {
-                var (whistle, assignments) = await LockAsync(unit, found.WhistleId);
+                var (whistle, assignments) = await LockOfAssignmentAsync(unit, assignmentId);
                 var assignment = assignments.FirstOrDefault(a => a.Id == assignmentId);
                 if (whistle is null || assignment is null || !Visibility.CanSee(caller, whistle, assignments))
                 {
@@ -711,6 +705,25 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     }
 
     private static string LockWhistleSql(SqlDialect dialect) => SelectWhistleForUpdateSql(dialect) + "\n" + WhistleRows.SelectAssignmentsSql;
+
+    /// <summary>
+    /// <see cref="LockAsync"/> for a caller who names one of the whistle's duties: the whistle is found from the duty in the
+    /// same command (issue 15: one round trip, not a read of the duty on a connection of its own first).
+    /// </summary>
+    private static async Task<(WhistleRow? Whistle, IReadOnlyList<AssignmentRow> Assignments)> LockOfAssignmentAsync(UnitOfWork unit, string assignmentId)
+    {
+        await using var grid = await unit.Connection.QueryMultipleAsync(unit.Dialect.Sql(LockOfAssignmentSql), new { AssignmentId = assignmentId }, unit.Transaction);
+        var whistle = await grid.ReadSingleOrDefaultAsync<WhistleRow>();
+        var assignments = (await grid.ReadAsync<AssignmentRow>()).ToList();
+        return (whistle, assignments);
+    }
+
+    // A duty never moves to another whistle: its whistle_id, read in each statement, is the same both times.
+    private const string WhistleOfAssignment = "(SELECT x.whistle_id FROM assignments x WHERE x.id = @AssignmentId)";
+
+    private static string LockOfAssignmentSql(SqlDialect dialect) =>
+        dialect.SelectForUpdate(WhistleRows.WhistleColumns, "whistles w", $"w.id = {WhistleOfAssignment}") + ";\n"
+        + $"SELECT {WhistleRows.AssignmentColumns} FROM assignments a WHERE a.whistle_id = {WhistleOfAssignment} ORDER BY a.position, a.id;";
 
     /// <summary>The whistle's optimistic status update (<see cref="UpdateStatusSql"/>) as a statement to send with others.</summary>
     private static (string Sql, object Parameters) StatusUpdate(WhistleRow whistle, string status, DateTimeOffset now) =>
