@@ -97,6 +97,23 @@ public static class BrowserToBrowser
         var branch = await SignIn("branch.urban-management.chengguan");
         await branch.WaitForURLAsync(url => url.Contains("/inbox", StringComparison.Ordinal));
         await branch.EvaluateAsync(Observer);
+        // The branch page's main-thread time (Chromium's Performance domain): where a run's latency goes when the page
+        // itself is the bound (script, style, layout), reported per run beside the inbox's row count.
+        var cdp = await branch.Context.NewCDPSessionAsync(branch);
+        await cdp.SendAsync("Performance.enable");
+        async Task<Dictionary<string, double>> Metrics()
+        {
+            var answer = await cdp.SendAsync("Performance.getMetrics");
+            var values = new Dictionary<string, double>();
+            if (answer is { } json)
+            {
+                foreach (var m in json.GetProperty("metrics").EnumerateArray()) values[m.GetProperty("name").GetString()!] = m.GetProperty("value").GetDouble();
+            }
+
+            return values;
+        }
+
+        var last = await Metrics();
 
         var clickToRow = new List<double>();
         var clickToFrame = new List<double>();
@@ -129,7 +146,11 @@ public static class BrowserToBrowser
                 clickToRow.Add(dom - clickAt);
                 clickToFrame.Add(frame - clickAt);
                 clickToDetail.Add(detailAt - clickAt);
-                log($"  run {k + 1}: click → row {dom - clickAt:F0} ms (painted {frame - clickAt:F0} ms)");
+                var rows = await branch.EvaluateAsync<int>("() => document.querySelectorAll('[data-testid=assignment-row]').length");
+                var metrics = await Metrics();
+                double Spent(string name) => 1000 * (metrics.GetValueOrDefault(name) - last.GetValueOrDefault(name));
+                log($"  run {k + 1}: click → row {dom - clickAt:F0} ms (painted {frame - clickAt:F0} ms), {rows} rows in the branch's inbox; its main thread since the last run: script {Spent("ScriptDuration"):F0} ms, style {Spent("RecalcStyleDuration"):F0}, layout {Spent("LayoutDuration"):F0}, all tasks {Spent("TaskDuration"):F0}");
+                last = metrics;
                 await Task.Delay(Random.Shared.Next(200, 600), ct);
             }
         }

@@ -145,7 +145,7 @@ public static class Program
                 Console.WriteLine(Bench.Describe(light));
                 if (Runs("browser"))
                 {
-                    browser = await BrowserToBrowser.RunAsync(bench, apis[0], quick ? 5 : 30, 20, t => Console.WriteLine(t), ct);
+                    browser = await BrowserToBrowser.RunAsync(bench, apis[0], int.Parse(Arg("--browser-runs") ?? (quick ? "5" : "30"), CultureInfo.InvariantCulture), 20, t => Console.WriteLine(t), ct);
                     await Task.Delay(2000, ct);
                 }
 
