@@ -123,6 +123,9 @@ public sealed partial class OutboxRelay(
             return 0;
         }
 
+        // What was claimed is published only once on disk: SQLite's writers commit before their group's flush.
+        await database.DurableAsync();
+
         // Publish still comes before mark-sent; a crash in between publishes the unmarked rows again
         // (at-least-once, and every consumer is idempotent).
         var batch = new Batch(claimedAt, rows.Count);

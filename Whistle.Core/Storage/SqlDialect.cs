@@ -54,6 +54,21 @@ public abstract class SqlDialect
     public abstract Task OpenedAsync(DbConnection connection, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Readies a connection, once opened, for a write transaction. SQLite: the commit appends to the write-ahead log
+    /// without flushing it; <see cref="DurableAsync"/> flushes it once for every transaction committed meanwhile (group
+    /// commit). Elsewhere nothing: the server flushes its own commits (and groups them).
+    /// </summary>
+    public virtual Task OpenedForWriteAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Returns once every transaction committed on this database before the call is on disk. A write waits for it
+    /// before it answers, pushes or signals the outbox; the outbox relay before it publishes what it claimed. SQLite:
+    /// one flush of the write-ahead log serves every commit that came before it (<see cref="SqliteWalFlush"/>).
+    /// Elsewhere at once: a commit returned only once flushed.
+    /// </summary>
+    public virtual Task DurableAsync(string connectionString) => Task.CompletedTask;
+
+    /// <summary>
     /// The isolation of a write transaction. Every writer then locks the row it changes first
     /// (<see cref="SelectForUpdate"/>) and applies version- or status-conditional updates, so a stale action changes nothing.
     /// </summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data;
 using System.Data.Common;
 using DbUp;
@@ -38,8 +39,9 @@ public sealed class SqliteDialect : SqlDialect
 
     public override DbDataSource CreateDataSource(string connectionString) => SqliteFactory.Instance.CreateDataSource(connectionString);
 
-    // synchronous = FULL is SQLite's default; it is set on every open because the outbox relay lowers it to NORMAL for
-    // its own bookkeeping (WithoutFlush) on a pooled connection that may serve a write next.
+    // synchronous = FULL is SQLite's default; it is set on every open because a write transaction (OpenedForWriteAsync)
+    // and the outbox relay's bookkeeping (WithoutFlush) lower it to NORMAL on a pooled connection that may serve another
+    // use next.
     // busy_timeout: SQLite's own busy handler waits for the writer lock (it retries within a millisecond or a few);
     // without it Microsoft.Data.Sqlite retries a busy statement after sleeping 150 ms, which across three processes
     // sharing one file made every contended write cost 150 ms or more.
@@ -51,6 +53,24 @@ public sealed class SqliteDialect : SqlDialect
         command.CommandText = ConnectionPragmas;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Group commit: a write transaction commits with <c>synchronous = NORMAL</c> (appended to the write-ahead log, not
+    /// flushed), and the writer then waits in <see cref="DurableAsync"/> for one flush of the log that began after its
+    /// commit. With one writer at a time, a flush of the log per commit (<c>FULL</c>) bounded the embedded way's
+    /// whistles a second; one flush now serves every commit that came before it.
+    /// </summary>
+    public override async Task OpenedForWriteAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA synchronous = NORMAL;";
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private readonly ConcurrentDictionary<string, SqliteWalFlush?> _flushes = new(StringComparer.Ordinal);
+
+    public override Task DurableAsync(string connectionString) =>
+        _flushes.GetOrAdd(connectionString, static cs => SqliteWalFlush.For(cs))?.FlushedAsync() ?? Task.CompletedTask;
 
     /// <summary>Serializable: Microsoft.Data.Sqlite begins it with <c>BEGIN IMMEDIATE</c>, the writer lock up front.</summary>
     public override IsolationLevel WriteIsolation => IsolationLevel.Serializable;

@@ -54,11 +54,13 @@ public sealed class WhistleDatabase(
     public async Task<T> WriteAsync<T>(Func<UnitOfWork, Task<T>> write, CancellationToken cancellationToken)
     {
         var wroteOutbox = false;
+        var committedAny = false;
         IReadOnlyList<WhistleEvent> recorded = [];
         var result = await _transient.ExecuteAsync(
             async ct =>
             {
                 await using var connection = await OpenAsync(ct);
+                await dialect.OpenedForWriteAsync(connection, ct);
                 await using var transaction = await connection.BeginTransactionAsync(dialect.WriteIsolation, ct);
                 var unit = new UnitOfWork(connection, transaction, this);
                 var value = await write(unit);
@@ -67,6 +69,7 @@ public sealed class WhistleDatabase(
                     // The events deferred to commit: the timeline's lock is taken here, just before the commit.
                     await Timeline.FlushAsync(unit);
                     await transaction.CommitAsync(ct);
+                    committedAny = true;
                     wroteOutbox = unit.WroteOutbox;
                     recorded = unit.Recorded;
                 }
@@ -78,6 +81,13 @@ public sealed class WhistleDatabase(
                 return value;
             },
             cancellationToken);
+
+        // On disk before anyone acts on it: the caller's answer, the push, the relay's wake-up (SQLite: group commit).
+        if (committedAny)
+        {
+            await DurableAsync();
+        }
+
         if (wroteOutbox)
         {
             outboxSignal.Notify();
@@ -90,6 +100,9 @@ public sealed class WhistleDatabase(
 
         return result;
     }
+
+    /// <summary>Returns once every transaction committed before the call is on disk (<see cref="SqlDialect.DurableAsync"/>).</summary>
+    public Task DurableAsync() => dialect.DurableAsync(dataSource.ConnectionString);
 
     /// <summary>Opens a connection, readied by the dialect (SQLite: its busy handler and durability pragmas).</summary>
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)

@@ -1,0 +1,118 @@
+using Microsoft.Data.Sqlite;
+
+namespace Whistle.Core.Storage;
+
+/// <summary>
+/// Group commit for one SQLite file's write-ahead log. Write transactions commit with <c>synchronous = NORMAL</c>:
+/// SQLite appends their frames to the log (the OS holds them) without waiting for the disk. A writer then awaits
+/// <see cref="FlushedAsync"/>, which completes once a flush of the log that <em>began after the call</em> is done; that
+/// flush puts on disk every frame appended before it, the writer's and those of every commit meanwhile. One writer at a
+/// time flushes (a thread of its own), and the callers that arrive while it does share the next flush: under load, one flush a round for many
+/// commits rather than one each; alone, one flush — as many as <c>FULL</c> made.
+/// </summary>
+/// <remarks>
+/// The log is opened for each flush (SQLite may delete it when its last connection closes and create it again), and
+/// fsync reaches the file's data whichever descriptor wrote it. A log that does not exist holds nothing: SQLite
+/// checkpointed every frame into the database file and flushed that file first (with <c>NORMAL</c>, a checkpoint
+/// flushes the log before it copies and the database after). SQLite takes no lock on the log itself (its locks are
+/// on the database and the <c>-shm</c> index), so opening and closing it here releases none of SQLite's locks.
+/// A commit is visible to other connections from its commit and durable from the flush that follows; every path that
+/// acts on it outside the database (the answer, the push, the outbox relay's publish) waits for the flush.
+/// </remarks>
+internal sealed class SqliteWalFlush(string logPath)
+{
+    /// <summary>A flushing thread with nothing to do ends after this long (a test process opens many databases).</summary>
+    private static readonly TimeSpan IdleExit = TimeSpan.FromSeconds(2);
+
+    private readonly object _gate = new();
+    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _running;
+    private bool _pending;
+
+    /// <summary>The flusher of a file database's log; none for an in-memory database (nothing to flush).</summary>
+    public static SqliteWalFlush? For(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (builder.Mode == SqliteOpenMode.Memory || string.IsNullOrEmpty(builder.DataSource) || builder.DataSource == ":memory:")
+        {
+            return null;
+        }
+
+        return new SqliteWalFlush(Path.GetFullPath(builder.DataSource) + "-wal");
+    }
+
+    /// <summary>Completes once a flush of the log that began after this call is done.</summary>
+    public Task FlushedAsync()
+    {
+        lock (_gate)
+        {
+            var mine = _next.Task;
+            _pending = true;
+            if (_running)
+            {
+                Monitor.Pulse(_gate);
+            }
+            else
+            {
+                // A thread of its own, not the thread pool's: under load a flush queued behind the pool's work items
+                // kept every writer waiting for a thread rather than for the disk.
+                _running = true;
+                new Thread(FlushRounds) { IsBackground = true, Name = "whistle-sqlite-log-flush" }.Start();
+            }
+
+            return mine;
+        }
+    }
+
+    private void FlushRounds()
+    {
+        while (true)
+        {
+            TaskCompletionSource round;
+            lock (_gate)
+            {
+                while (!_pending)
+                {
+                    if (!Monitor.Wait(_gate, IdleExit) && !_pending)
+                    {
+                        _running = false;
+                        return;
+                    }
+                }
+
+                // The callers so far share this round; those that come during its flush wait for the next.
+                round = _next;
+                _next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _pending = false;
+            }
+
+            try
+            {
+                Flush();
+                round.SetResult();
+            }
+            catch (Exception e)
+            {
+                round.SetException(e);
+            }
+        }
+    }
+
+    private void Flush()
+    {
+        FileStream log;
+        try
+        {
+            log = new FileStream(logPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+        }
+        catch (FileNotFoundException)
+        {
+            return;
+        }
+
+        using (log)
+        {
+            log.Flush(flushToDisk: true);
+        }
+    }
+}
