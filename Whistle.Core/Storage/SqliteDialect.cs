@@ -70,7 +70,16 @@ public sealed class SqliteDialect : SqlDialect
     private readonly ConcurrentDictionary<string, SqliteWalFlush?> _flushes = new(StringComparer.Ordinal);
 
     public override Task DurableAsync(string connectionString) =>
-        _flushes.GetOrAdd(connectionString, static cs => SqliteWalFlush.For(cs))?.FlushedAsync() ?? Task.CompletedTask;
+        _flushes.GetOrAdd(connectionString, static cs => LogOf(cs) is { } log ? new SqliteWalFlush(log) : null)?.FlushedAsync() ?? Task.CompletedTask;
+
+    /// <summary>The write-ahead log of a file database; none for an in-memory one (nothing to flush).</summary>
+    private static string? LogOf(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        return builder.Mode == SqliteOpenMode.Memory || string.IsNullOrEmpty(builder.DataSource) || builder.DataSource == ":memory:"
+            ? null
+            : Path.GetFullPath(builder.DataSource) + "-wal";
+    }
 
     /// <summary>Serializable: Microsoft.Data.Sqlite begins it with <c>BEGIN IMMEDIATE</c>, the writer lock up front.</summary>
     public override IsolationLevel WriteIsolation => IsolationLevel.Serializable;

@@ -1,5 +1,3 @@
-using Microsoft.Data.Sqlite;
-
 namespace Whistle.Core.Storage;
 
 /// <summary>
@@ -19,7 +17,7 @@ namespace Whistle.Core.Storage;
 /// A commit is visible to other connections from its commit and durable from the flush that follows; every path that
 /// acts on it outside the database (the answer, the push, the outbox relay's publish) waits for the flush.
 /// </remarks>
-internal sealed class SqliteWalFlush(string logPath)
+internal sealed class SqliteWalFlush
 {
     /// <summary>A flushing thread with nothing to do ends after this long (a test process opens many databases).</summary>
     private static readonly TimeSpan IdleExit = TimeSpan.FromSeconds(2);
@@ -29,17 +27,16 @@ internal sealed class SqliteWalFlush(string logPath)
     private bool _running;
     private bool _pending;
 
-    /// <summary>The flusher of a file database's log; none for an in-memory database (nothing to flush).</summary>
-    public static SqliteWalFlush? For(string connectionString)
-    {
-        var builder = new SqliteConnectionStringBuilder(connectionString);
-        if (builder.Mode == SqliteOpenMode.Memory || string.IsNullOrEmpty(builder.DataSource) || builder.DataSource == ":memory:")
-        {
-            return null;
-        }
+    private readonly Action _flush;
 
-        return new SqliteWalFlush(Path.GetFullPath(builder.DataSource) + "-wal");
+    /// <summary>The flusher of the log at <paramref name="logPath"/> (the database file's path and <c>-wal</c>).</summary>
+    public SqliteWalFlush(string logPath)
+        : this(() => Flush(logPath))
+    {
     }
+
+    /// <summary>With another flush (a specification's, which watches the rounds).</summary>
+    internal SqliteWalFlush(Action flush) => _flush = flush;
 
     /// <summary>Completes once a flush of the log that began after this call is done.</summary>
     public Task FlushedAsync()
@@ -88,7 +85,7 @@ internal sealed class SqliteWalFlush(string logPath)
 
             try
             {
-                Flush();
+                _flush();
                 round.SetResult();
             }
             catch (Exception e)
@@ -98,7 +95,7 @@ internal sealed class SqliteWalFlush(string logPath)
         }
     }
 
-    private void Flush()
+    private static void Flush(string logPath)
     {
         FileStream log;
         try
