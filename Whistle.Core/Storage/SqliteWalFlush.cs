@@ -5,7 +5,8 @@ namespace Whistle.Core.Storage;
 /// SQLite appends their frames to the log (the OS holds them) without waiting for the disk. A writer then awaits
 /// <see cref="FlushedAsync"/>, which completes once a flush of the log that <em>began after the call</em> is done; that
 /// flush puts on disk every frame appended before it, the writer's and those of every commit meanwhile. One writer at a
-/// time flushes (a thread of its own), and the callers that arrive while it does share the next flush: under load, one flush a round for many
+/// time flushes — the caller itself when no flush is under way, else a thread of its own for everyone waiting — and
+/// the callers that arrive while one does share the next flush: under load, one flush a round for many
 /// commits rather than one each; alone, one flush — as many as <c>FULL</c> made.
 /// </summary>
 /// <remarks>
@@ -23,11 +24,16 @@ internal sealed class SqliteWalFlush
     private static readonly TimeSpan IdleExit = TimeSpan.FromSeconds(2);
 
     private readonly object _gate = new();
+    private readonly Action _flush;
     private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private bool _running;
+
+    /// <summary>A flush is under way (a caller's or the thread's): callers now wait for the next round.</summary>
+    private bool _flushing;
+
+    /// <summary>Callers wait on <see cref="_next"/>.</summary>
     private bool _pending;
 
-    private readonly Action _flush;
+    private bool _threadRunning;
 
     /// <summary>The flusher of the log at <paramref name="logPath"/> (the database file's path and <c>-wal</c>).</summary>
     public SqliteWalFlush(string logPath)
@@ -38,26 +44,60 @@ internal sealed class SqliteWalFlush
     /// <summary>With another flush (a specification's, which watches the rounds).</summary>
     internal SqliteWalFlush(Action flush) => _flush = flush;
 
-    /// <summary>Completes once a flush of the log that began after this call is done.</summary>
+    /// <summary>
+    /// Completes once a flush of the log that began after this call is done. With no flush under way the caller flushes
+    /// on its own thread and returns a completed task (alone, a write costs what <c>FULL</c> cost: one flush, no thread
+    /// hop); during one it waits for the next round, which a thread of its own runs for everyone waiting.
+    /// </summary>
     public Task FlushedAsync()
     {
         lock (_gate)
         {
-            var mine = _next.Task;
-            _pending = true;
-            if (_running)
+            if (_flushing)
             {
-                Monitor.Pulse(_gate);
-            }
-            else
-            {
-                // A thread of its own, not the thread pool's: under load a flush queued behind the pool's work items
-                // kept every writer waiting for a thread rather than for the disk.
-                _running = true;
-                new Thread(FlushRounds) { IsBackground = true, Name = "whistle-sqlite-log-flush" }.Start();
+                _pending = true;
+                return _next.Task;
             }
 
-            return mine;
+            _flushing = true;
+        }
+
+        Exception? failure = null;
+        try
+        {
+            _flush();
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+
+        lock (_gate)
+        {
+            _flushing = false;
+            if (_pending)
+            {
+                StartRound();
+            }
+        }
+
+        return failure is null ? Task.CompletedTask : Task.FromException(failure);
+    }
+
+    /// <summary>Under the gate: the thread runs the next round for the callers waiting.</summary>
+    private void StartRound()
+    {
+        _flushing = true;
+        if (_threadRunning)
+        {
+            Monitor.Pulse(_gate);
+        }
+        else
+        {
+            // A thread of its own, not the thread pool's: under load a flush queued behind the pool's work items kept
+            // every writer waiting for a thread rather than for the disk.
+            _threadRunning = true;
+            new Thread(FlushRounds) { IsBackground = true, Name = "whistle-sqlite-log-flush" }.Start();
         }
     }
 
@@ -72,7 +112,7 @@ internal sealed class SqliteWalFlush
                 {
                     if (!Monitor.Wait(_gate, IdleExit) && !_pending)
                     {
-                        _running = false;
+                        _threadRunning = false;
                         return;
                     }
                 }
@@ -81,6 +121,7 @@ internal sealed class SqliteWalFlush
                 round = _next;
                 _next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 _pending = false;
+                _flushing = true;
             }
 
             try
@@ -91,6 +132,14 @@ internal sealed class SqliteWalFlush
             catch (Exception e)
             {
                 round.SetException(e);
+            }
+
+            lock (_gate)
+            {
+                if (!_pending)
+                {
+                    _flushing = false;
+                }
             }
         }
     }

@@ -50,7 +50,7 @@ public sealed class When_SQLite_writers_share_a_flush_of_the_log
         var flush = new GatedFlush();
         var log = new SqliteWalFlush(flush.Run);
 
-        var first = log.FlushedAsync();
+        var first = Task.Run(log.FlushedAsync); // alone, it flushes on its own thread
         await flush.StartedAsync();
         var second = log.FlushedAsync(); // its commit came after the first flush began: that flush does not cover it
         flush.Release();
@@ -69,7 +69,7 @@ public sealed class When_SQLite_writers_share_a_flush_of_the_log
         var flush = new GatedFlush();
         var log = new SqliteWalFlush(flush.Run);
 
-        var first = log.FlushedAsync();
+        var first = Task.Run(log.FlushedAsync);
         await flush.StartedAsync();
         var waiting = Enumerable.Range(0, 20).Select(_ => log.FlushedAsync()).ToArray();
         flush.Release();
@@ -87,16 +87,28 @@ public sealed class When_SQLite_writers_share_a_flush_of_the_log
         var flush = new GatedFlush { FailNext = new IOException("disk gone") };
         var log = new SqliteWalFlush(flush.Run);
 
-        var failed = log.FlushedAsync();
+        var failed = Task.Run(log.FlushedAsync);
         await flush.StartedAsync();
         flush.Release();
         Assert.That(async () => await failed.WaitAsync(Bound), Throws.TypeOf<IOException>(), "a writer is never told its commit is on disk when the flush failed");
 
-        var next = log.FlushedAsync();
+        var next = Task.Run(log.FlushedAsync);
         await flush.StartedAsync();
         flush.Release();
         await next.WaitAsync(Bound);
         Assert.That(flush.Rounds, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void Should_flush_on_the_writers_own_thread_when_no_flush_is_under_way()
+    {
+        var rounds = 0;
+        var log = new SqliteWalFlush(() => rounds++);
+
+        var alone = log.FlushedAsync();
+
+        Assert.That(alone.IsCompletedSuccessfully, Is.True, "a writer alone waits for no other thread: one flush, as FULL made");
+        Assert.That(rounds, Is.EqualTo(1));
     }
 
     [Test]
