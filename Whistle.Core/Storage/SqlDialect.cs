@@ -54,11 +54,11 @@ public abstract class SqlDialect
     public abstract Task OpenedAsync(DbConnection connection, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Readies a connection, once opened, for a write transaction. SQLite: the commit appends to the write-ahead log
-    /// without flushing it; <see cref="DurableAsync"/> flushes it once for every transaction committed meanwhile (group
-    /// commit). Elsewhere nothing: the server flushes its own commits (and groups them).
+    /// Runs, instead of <see cref="OpenedAsync"/>, on a connection opened for a write transaction. SQLite: the commit
+    /// appends to the write-ahead log without flushing it; <see cref="DurableAsync"/> flushes it once for every transaction
+    /// committed meanwhile (group commit). Elsewhere as <see cref="OpenedAsync"/>: the server flushes its own commits.
     /// </summary>
-    public virtual Task OpenedForWriteAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
+    public virtual Task OpenedForWriteAsync(DbConnection connection, CancellationToken cancellationToken) => OpenedAsync(connection, cancellationToken);
 
     /// <summary>
     /// Returns once every transaction committed on this database before the call is on disk. A write waits for it

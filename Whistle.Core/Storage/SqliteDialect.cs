@@ -47,12 +47,9 @@ public sealed class SqliteDialect : SqlDialect
     // sharing one file made every contended write cost 150 ms or more.
     private const string ConnectionPragmas = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL;";
 
-    public override async Task OpenedAsync(DbConnection connection, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = ConnectionPragmas;
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    private const string WriteConnectionPragmas = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;";
+
+    public override Task OpenedAsync(DbConnection connection, CancellationToken cancellationToken) => PragmasAsync(connection, ConnectionPragmas, cancellationToken);
 
     /// <summary>
     /// Group commit: a write transaction commits with <c>synchronous = NORMAL</c> (appended to the write-ahead log, not
@@ -60,10 +57,12 @@ public sealed class SqliteDialect : SqlDialect
     /// commit. With one writer at a time, a flush of the log per commit (<c>FULL</c>) bounded the embedded way's
     /// whistles a second; one flush now serves every commit that came before it.
     /// </summary>
-    public override async Task OpenedForWriteAsync(DbConnection connection, CancellationToken cancellationToken)
+    public override Task OpenedForWriteAsync(DbConnection connection, CancellationToken cancellationToken) => PragmasAsync(connection, WriteConnectionPragmas, cancellationToken);
+
+    private static async Task PragmasAsync(DbConnection connection, string pragmas, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA synchronous = NORMAL;";
+        command.CommandText = pragmas;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

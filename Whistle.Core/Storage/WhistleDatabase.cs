@@ -59,8 +59,7 @@ public sealed class WhistleDatabase(
         var result = await _transient.ExecuteAsync(
             async ct =>
             {
-                await using var connection = await OpenAsync(ct);
-                await dialect.OpenedForWriteAsync(connection, ct);
+                await using var connection = await OpenAsync(ct, forWrite: true);
                 await using var transaction = await connection.BeginTransactionAsync(dialect.WriteIsolation, ct);
                 var unit = new UnitOfWork(connection, transaction, this);
                 var value = await write(unit);
@@ -105,12 +104,14 @@ public sealed class WhistleDatabase(
     public Task DurableAsync() => dialect.DurableAsync(dataSource.ConnectionString);
 
     /// <summary>Opens a connection, readied by the dialect (SQLite: its busy handler and durability pragmas).</summary>
-    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken, forWrite: false);
+
+    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken, bool forWrite)
     {
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
-            await dialect.OpenedAsync(connection, cancellationToken);
+            await (forWrite ? dialect.OpenedForWriteAsync(connection, cancellationToken) : dialect.OpenedAsync(connection, cancellationToken));
             return connection;
         }
         catch

@@ -698,7 +698,13 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     private static async Task<(WhistleRow? Whistle, IReadOnlyList<AssignmentRow> Assignments)> LockAsync(UnitOfWork unit, string whistleId)
     {
         // One round trip: the duties are read after the whistle's row lock is granted (the statements run in order).
-        await using var grid = await unit.Connection.QueryMultipleAsync(unit.Dialect.Sql(LockWhistleSql), new { Id = whistleId, WhistleId = whistleId }, unit.Transaction);
+        return await ReadLockedAsync(unit, unit.Dialect.Sql(LockWhistleSql), new { Id = whistleId, WhistleId = whistleId });
+    }
+
+    /// <summary>Runs a lock's statements (the whistle's row locked, then its duties) and reads both answers.</summary>
+    private static async Task<(WhistleRow? Whistle, IReadOnlyList<AssignmentRow> Assignments)> ReadLockedAsync(UnitOfWork unit, string sql, object parameters)
+    {
+        await using var grid = await unit.Connection.QueryMultipleAsync(sql, parameters, unit.Transaction);
         var whistle = await grid.ReadSingleOrDefaultAsync<WhistleRow>();
         var assignments = (await grid.ReadAsync<AssignmentRow>()).ToList();
         return (whistle, assignments);
@@ -710,13 +716,8 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     /// <see cref="LockAsync"/> for a caller who names one of the whistle's duties: the whistle is found from the duty in the
     /// same command (issue 15: one round trip, not a read of the duty on a connection of its own first).
     /// </summary>
-    private static async Task<(WhistleRow? Whistle, IReadOnlyList<AssignmentRow> Assignments)> LockOfAssignmentAsync(UnitOfWork unit, string assignmentId)
-    {
-        await using var grid = await unit.Connection.QueryMultipleAsync(unit.Dialect.Sql(LockOfAssignmentSql), new { AssignmentId = assignmentId }, unit.Transaction);
-        var whistle = await grid.ReadSingleOrDefaultAsync<WhistleRow>();
-        var assignments = (await grid.ReadAsync<AssignmentRow>()).ToList();
-        return (whistle, assignments);
-    }
+    private static Task<(WhistleRow? Whistle, IReadOnlyList<AssignmentRow> Assignments)> LockOfAssignmentAsync(UnitOfWork unit, string assignmentId) =>
+        ReadLockedAsync(unit, unit.Dialect.Sql(LockOfAssignmentSql), new { AssignmentId = assignmentId });
 
     // A duty never moves to another whistle: its whistle_id, read in each statement, is the same both times.
     private const string WhistleOfAssignment = "(SELECT x.whistle_id FROM assignments x WHERE x.id = @AssignmentId)";

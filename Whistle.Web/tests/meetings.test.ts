@@ -252,6 +252,9 @@ describe('minutes and decisions', () => {
     expect(Object.keys(e.decisions[1]).sort()).toEqual(['agencyCode', 'dueAt', 'text'])
     expect(e.decisions[1].dueAt?.key).toBe('meeting.validation.dueFuture')
     expect(e.decisions[2].dueAt?.key).toBe('validation.required')
+    expect(e.decisions[1].agencyCode?.key).toBe('meeting.validation.agencyRequired')
+    // A joint meeting asks for the handling unit (承办单位) in the city's words.
+    expect(validateMinutes('纪要', [{ ...decision, agencyCode: '' }], NOW, true).decisions[0].agencyCode?.key).toBe('city.joint.decisionTargetRequired')
     expect(validateMinutes('x'.repeat(10001), [], NOW).minutes?.params).toEqual({ max: 10000, count: 10001 })
     expect(validateMinutes('x', [{ ...decision, text: 'x'.repeat(501) }], NOW).decisions[0].text?.params).toEqual({ max: 500, count: 501 })
   })

@@ -354,8 +354,11 @@ export function hasMinutesErrors(e: MinutesErrors): boolean {
   return !!e.minutes || Object.values(e.decisions).some((d) => Object.keys(d).length > 0)
 }
 
-/** Mirrors the API's rules for POST /api/meetings/{id}/minutes. */
-export function validateMinutes(minutes: string, decisions: readonly DecisionDraft[], now: number): MinutesErrors {
+/**
+ * Mirrors the API's rules for POST /api/meetings/{id}/minutes. A joint meeting's decision names its handling unit
+ * (承办单位), a township's a responsible agency: the missing unit is asked for in the meeting's words.
+ */
+export function validateMinutes(minutes: string, decisions: readonly DecisionDraft[], now: number, joint = false): MinutesErrors {
   const errors: MinutesErrors = { decisions: {} }
   const text = minutes.trim()
   if (!text) errors.minutes = { key: 'validation.required' }
@@ -365,7 +368,7 @@ export function validateMinutes(minutes: string, decisions: readonly DecisionDra
     const dt = d.text.trim()
     if (!dt) e.text = { key: 'validation.required' }
     else if (dt.length > MEETING_LIMITS.decision) e.text = tooLong(dt, MEETING_LIMITS.decision)!
-    if (!d.agencyCode) e.agencyCode = { key: 'meeting.validation.agencyRequired' }
+    if (!d.agencyCode) e.agencyCode = { key: joint ? 'city.joint.decisionTargetRequired' : 'meeting.validation.agencyRequired' }
     const due = shanghaiLocalToIso(d.dueAt)
     if (!due) e.dueAt = { key: d.dueAt.trim() ? 'validation.dateTime' : 'validation.required' }
     else if (Date.parse(due) <= now) e.dueAt = { key: 'meeting.validation.dueFuture' }
