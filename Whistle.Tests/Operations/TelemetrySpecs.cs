@@ -89,7 +89,8 @@ public sealed class When_a_whistle_is_traced(string mode)
     [Test]
     public async Task Should_carry_one_trace_id_from_the_POST_to_the_push_consumer()
     {
-        var exported = new List<Activity>();
+        // Each in-process host (the Api, the Dispatcher) exports into it from its own threads: adds and copies take one lock.
+        var exported = new SpanLog();
         void Exporter(IServiceCollection services) => services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(exported));
         await using var system = mode == "embedded"
             ? await WhistleSystem.EmbeddedAsync(Exporter)
@@ -101,13 +102,7 @@ public sealed class When_a_whistle_is_traced(string mode)
         var id = (await township.RaiseAsync()).Str("id");
         await push.WaitForAsync("AssignmentDispatched", id);
 
-        List<Activity> Snapshot()
-        {
-            lock (exported)
-            {
-                return [.. exported];
-            }
-        }
+        List<Activity> Snapshot() => exported.Snapshot();
 
         // Spans are exported as they end, not in the order they started (the relay marks a row sent after
         // publishing it, while the dispatcher may already be done): wait until each step's span is there.
@@ -170,6 +165,69 @@ public sealed class When_a_whistle_is_traced(string mode)
         }
 
         return chain;
+    }
+
+    /// <summary>
+    /// The spans the hosts export. OpenTelemetry's in-memory exporter adds to its collection without a lock of its own,
+    /// and two hosts export at once: a plain list copied while another thread added to it failed the copy ("Destination
+    /// array was not long enough") once in a full run.
+    /// </summary>
+    private sealed class SpanLog : ICollection<Activity>
+    {
+        private readonly List<Activity> _spans = [];
+
+        public int Count
+        {
+            get
+            {
+                lock (_spans)
+                {
+                    return _spans.Count;
+                }
+            }
+        }
+
+        public bool IsReadOnly => false;
+
+        public void Add(Activity item)
+        {
+            lock (_spans)
+            {
+                _spans.Add(item);
+            }
+        }
+
+        public List<Activity> Snapshot()
+        {
+            lock (_spans)
+            {
+                return [.. _spans];
+            }
+        }
+
+        public void Clear()
+        {
+            lock (_spans)
+            {
+                _spans.Clear();
+            }
+        }
+
+        public bool Contains(Activity item) => Snapshot().Contains(item);
+
+        public void CopyTo(Activity[] array, int arrayIndex) => Snapshot().CopyTo(array, arrayIndex);
+
+        public bool Remove(Activity item)
+        {
+            lock (_spans)
+            {
+                return _spans.Remove(item);
+            }
+        }
+
+        public IEnumerator<Activity> GetEnumerator() => Snapshot().GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }
 
