@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Whistle.Core.County;
 using Whistle.Core.Storage;
@@ -10,18 +11,27 @@ namespace Whistle.Core.Hosting;
 /// </summary>
 public sealed class CountyCatalogHolder
 {
-    private const string VersionSql = "SELECT catalog_version FROM county;";
+    /// <summary>
+    /// The county's version, to send with a statement of the caller's own (issue 15: a write checks that the county it
+    /// judged by is still the newest in the same round trip as its first statement, instead of a read of its own first).
+    /// </summary>
+    public const string VersionSql = "SELECT catalog_version FROM county;";
 
-    private volatile CountyCatalog? _catalog;
-    private int _version = -1;
+    private volatile Loaded? _loaded;
 
-    public CountyCatalog Catalog => _catalog ?? throw new InvalidOperationException("The county has not been loaded yet.");
+    /// <summary>A catalog with the database's county version it was loaded at (-1: set without a version).</summary>
+    public sealed record Loaded(CountyCatalog Catalog, int Version);
 
-    public bool IsLoaded => _catalog is not null;
+    public CountyCatalog Catalog => Current.Catalog;
+
+    /// <summary>The catalog and its version, read together.</summary>
+    public Loaded Current => _loaded ?? throw new InvalidOperationException("The county has not been loaded yet.");
+
+    public bool IsLoaded => _loaded is not null;
 
     private readonly Lock _gate = new();
 
-    internal void Set(CountyCatalog catalog) => _catalog = catalog;
+    internal void Set(CountyCatalog catalog) => _loaded = new Loaded(catalog, -1);
 
     public async Task ReloadAsync(WhistleDatabase database, CancellationToken cancellationToken)
     {
@@ -40,17 +50,32 @@ public sealed class CountyCatalogHolder
     {
         lock (_gate)
         {
-            if (!always && version < _version) return;
-            _catalog = catalog;
-            _version = version;
+            if (!always && _loaded is { } held && version < held.Version) return;
+            _loaded = new Loaded(catalog, version);
         }
+    }
+
+    /// <summary>
+    /// After a write read the county's version in its own transaction: true when this copy is that version (what the
+    /// write judged by is the newest county); otherwise loads that version's county on the write's connection, in its
+    /// transaction, installs it and answers false — the caller then judges again by <see cref="Current"/>.
+    /// </summary>
+    public async Task<bool> IsCurrentAsync(int version, DbConnection connection, DbTransaction transaction)
+    {
+        if (_loaded?.Version == version)
+        {
+            return true;
+        }
+
+        Install(new CountyCatalog(await CountyStore.LoadAsync(connection, transaction)), version);
+        return false;
     }
 
     /// <summary>Reloads when the database holds a newer county than this copy; true when it did.</summary>
     public async Task<bool> RefreshIfStaleAsync(WhistleDatabase database, CancellationToken cancellationToken)
     {
         var version = await database.ReadAsync(c => c.ExecuteScalarAsync<int>(VersionSql), cancellationToken);
-        if (version == _version)
+        if (version == _loaded?.Version)
         {
             return false;
         }

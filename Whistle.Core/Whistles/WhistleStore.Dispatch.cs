@@ -132,9 +132,6 @@ public sealed partial class WhistleStore
     /// </summary>
     public async Task<int> DispatchRaisedAsync(Guid messageId, string consumer, WhistleRaised message, CancellationToken ct)
     {
-        // Route by the newest whistle list: a supervisor may have changed limits a moment ago on another
-        // instance (its CountyChanged may still be on the way). One single-row read.
-        await county.RefreshIfStaleAsync(database, ct);
         return await database.WriteAsync(
             async unit =>
             {
@@ -144,7 +141,9 @@ public sealed partial class WhistleStore
                     return -1;
                 }
 
-                var (whistle, existing) = await LockAsync(unit, message.WhistleId);
+                // Route by the newest whistle list: a supervisor may have changed limits a moment ago on another
+                // instance (its CountyChanged may still be on the way). Its version rides with the lock.
+                var (whistle, existing) = await LockByNewestCountyAsync(unit, message.WhistleId);
                 if (whistle is null)
                 {
                     throw new InvalidOperationException($"Whistle {message.WhistleId} does not exist.");

@@ -103,23 +103,44 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
             return new CommandResult<string>.Forbidden(Problem.TownshipRaises());
         }
 
-        // Another instance may have changed the whistle list a moment ago (its CountyChanged may still be on
-        // the way): judge a new whistle by the newest list. One single-row read.
-        await county.RefreshIfStaleAsync(database, ct);
-        var errors = WhistleValidation.Raise(request, county.Catalog);
-
-        if (idempotencyKey is { Length: > WhistleValidation.IdempotencyKeyMax })
+        // Another instance may have changed the whistle list a moment ago (its CountyChanged may still be on the way):
+        // a new whistle is judged by the newest list. Judged by this copy first; the write reads the county's version
+        // with its insert and, when another instance changed the county meanwhile, is rolled back and judged again by
+        // the county it loaded (issue 15: no read of its own before each raise). A refusal looks for a newer list first.
+        for (var attempt = 1; ; attempt++)
         {
-            errors.Set("idempotencyKey", Problem.TooLong("idempotencyKey", WhistleValidation.IdempotencyKeyMax, $"The Idempotency-Key header must be at most {WhistleValidation.IdempotencyKeyMax} characters."));
-        }
+            var judgedBy = county.Current;
+            var errors = WhistleValidation.Raise(request, judgedBy.Catalog);
+            if (errors.Count > 0 && await county.RefreshIfStaleAsync(database, ct))
+            {
+                judgedBy = county.Current;
+                errors = WhistleValidation.Raise(request, judgedBy.Catalog);
+            }
 
-        if (errors.Count > 0)
-        {
-            return new CommandResult<string>.Invalid(errors);
-        }
+            if (idempotencyKey is { Length: > WhistleValidation.IdempotencyKeyMax })
+            {
+                errors.Set("idempotencyKey", Problem.TooLong("idempotencyKey", WhistleValidation.IdempotencyKeyMax, $"The Idempotency-Key header must be at most {WhistleValidation.IdempotencyKeyMax} characters."));
+            }
 
+            if (errors.Count > 0)
+            {
+                return new CommandResult<string>.Invalid(errors);
+            }
+
+            // The county changes by a supervisor's hand: a third change within one raise's write is not waited for.
+            var raised = await RaiseRequestedAsync(caller, request, idempotencyKey, attempt < 3 ? judgedBy.Version : null, ct);
+            if (raised is not null)
+            {
+                return raised;
+            }
+        }
+    }
+
+    /// <summary>A township's raise as judged: its row written, or null when the county was not <paramref name="judgedBy"/> any more.</summary>
+    private Task<CommandResult<string>?> RaiseRequestedAsync(Caller caller, RaiseWhistleRequest request, string? idempotencyKey, int? judgedBy, CancellationToken ct)
+    {
         var extra = (request.ExtraAgencyCodes ?? []).Distinct(StringComparer.Ordinal).ToList();
-        return await RaiseRowAsync(
+        return RaiseRowAsync(
             caller,
             now => new WhistleRow
             {
@@ -143,7 +164,8 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
             request.AttachmentIds,
             request.MediaUrl,
             idempotencyKey,
-            ct);
+            ct,
+            judgedBy);
     }
 
     /// <summary>
@@ -206,11 +228,15 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
             request.AttachmentIds,
             null,
             idempotencyKey,
-            ct);
+            ct) ?? throw new InvalidOperationException("A raise that checks no county version is never judged stale.");
     }
 
     /// <summary>Raising, for both levels: the row, its event and message, the idempotency key, the audit row, the photos.</summary>
-    private async Task<CommandResult<string>> RaiseRowAsync(
+    /// <remarks>
+    /// With <paramref name="judgedBy"/>, the county's version is read with the insert: when it is not that version any
+    /// more, nothing is written, this copy loads the newest county in the transaction, and the answer is null (judge again).
+    /// </remarks>
+    private async Task<CommandResult<string>?> RaiseRowAsync(
         Caller caller,
         Func<DateTimeOffset, WhistleRow> make,
         IReadOnlyList<string> extra,
@@ -218,10 +244,12 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         IReadOnlyList<string>? attachmentIds,
         string? mediaUrl,
         string? idempotencyKey,
-        CancellationToken ct)
+        CancellationToken ct,
+        int? judgedBy = null)
     {
         CommandResult<string>? refused = null;
         WhistleRow? asked = null;
+        var stale = false;
         try
         {
             var (whistleId, replayed) = await database.WriteAsync(
@@ -229,6 +257,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 {
                     var (c, t) = (unit.Connection, unit.Transaction);
                     refused = null;
+                    stale = false;
                     var now = time.GetUtcNow();
                     var row = asked = make(now);
                     if (idempotencyKey is not null)
@@ -251,7 +280,23 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                         also = InsertIdempotencyKeySql + "\n" + also;
                     }
 
-                    await InsertRaisedAsync(unit, row, extra, caller.Actor, null, now, (also, parameters));
+                    if (judgedBy is { } judged)
+                    {
+                        also += "\n" + CountyCatalogHolder.VersionSql;
+                        var version = await InsertRaisedAsync(unit, row, extra, caller.Actor, null, now, (also, parameters), readCountyVersion: true);
+                        if (version != judged)
+                        {
+                            // Judged by a county another instance has changed since: nothing of this is committed.
+                            await county.IsCurrentAsync(version!.Value, c, t);
+                            stale = true;
+                            return (row.Id, false);
+                        }
+                    }
+                    else
+                    {
+                        await InsertRaisedAsync(unit, row, extra, caller.Actor, null, now, (also, parameters));
+                    }
+
                     // The photos the clerk uploaded while filling the form: linked in the same transaction, or nothing is raised.
                     refused = await LinkAsync(unit, caller, attachmentIds, AttachmentPurpose.Raise, row, null, null, Visibility.Audience(row, []), now);
                     if (mediaUrl is not null)
@@ -267,6 +312,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                     return (row.Id, false);
                 },
                 ct);
+            if (stale) return null;
             return refused ?? new CommandResult<string>.Success(whistleId, replayed);
         }
         catch (Exception ex) when (idempotencyKey is not null && database.IsUniqueViolation(ex))
@@ -305,14 +351,27 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     /// gets to work one publish earlier; the event's push still precedes every push the dispatch causes: those rows
     /// come later in the whistle's outbox stream).
     /// </summary>
-    private static async Task InsertRaisedAsync(
-        UnitOfWork unit, WhistleRow row, IReadOnlyList<string> extra, EventActor actor, string? note, DateTimeOffset now, (string Sql, DynamicParameters Parameters)? with = null)
+    /// <summary>
+    /// Inserts a raised whistle with its message and event; the caller's statements (<paramref name="with"/>) ride along
+    /// in the same command, and with <paramref name="readCountyVersion"/> their last one is the county's version, answered.
+    /// </summary>
+    private static async Task<int?> InsertRaisedAsync(
+        UnitOfWork unit, WhistleRow row, IReadOnlyList<string> extra, EventActor actor, string? note, DateTimeOffset now,
+        (string Sql, DynamicParameters Parameters)? with = null, bool readCountyVersion = false)
     {
+        int? version = null;
         if (with is { } also)
         {
             // The caller's statements ride along with the whistle's insert (their parameters are named apart from the row's).
             also.Parameters.AddDynamicParams(row);
-            await unit.Connection.ExecuteAsync(InsertWhistleSql + "\n" + also.Sql, also.Parameters, unit.Transaction);
+            if (readCountyVersion)
+            {
+                version = await unit.Connection.ExecuteScalarAsync<int>(InsertWhistleSql + "\n" + also.Sql, also.Parameters, unit.Transaction);
+            }
+            else
+            {
+                await unit.Connection.ExecuteAsync(InsertWhistleSql + "\n" + also.Sql, also.Parameters, unit.Transaction);
+            }
         }
         else
         {
@@ -326,6 +385,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
             new WhistleEvent(0, WhistleEventTypes.WhistleRaised, row.Id, null, now, actor, row.ToSummary(), null, note),
             Visibility.Audience(row, []),
             now);
+        return version;
     }
 
     // ---- The township's actions on its whistle ----------------------------------------------------------------
@@ -482,17 +542,16 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
             errors.Set("expectedOn", Problem.ExpectedDayAfterResolveBy(ChinaTime.LocalDate(duty.ResolveBy)));
         }
 
-        return await ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentReported, (request.AttachmentIds, AttachmentPurpose.Report), ct, async (unit, assignment, now) =>
+        return await ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentReported, (request.AttachmentIds, AttachmentPurpose.Report), ct, (assignment, now) =>
         {
             var allowed = Lifecycle.CanReport(assignment.Status);
-            if (!allowed.Allowed) return allowed;
+            if (!allowed.Allowed) return (allowed, null);
 
             var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
-            var rows = await unit.Connection.ExecuteAsync(
+            return (allowed, new DutyUpdate(
                 ReportAssignmentSql,
                 new { assignment.Id, Now = now, request.EtaMinutes, ExpectedOn = expectedOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Note = note, AssignmentStatus.Reported, AssignmentStatus.Dispatched },
-                unit.Transaction);
-            return rows == 1 ? Transition.Ok : Transition.Refused(Problem.AssignmentChanged());
+                AssignmentStatus.Reported));
         });
     }
 
@@ -500,15 +559,14 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     {
         var errors = new FieldErrors();
         WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: true, multiLine: true);
-        return ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentResolved, (request.AttachmentIds, AttachmentPurpose.Resolution), ct, async (unit, assignment, now) =>
+        return ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentResolved, (request.AttachmentIds, AttachmentPurpose.Resolution), ct, (assignment, now) =>
         {
             var allowed = Lifecycle.CanResolve(assignment.Status);
-            if (!allowed.Allowed) return allowed;
-            var rows = await unit.Connection.ExecuteAsync(
+            if (!allowed.Allowed) return (allowed, null);
+            return (allowed, new DutyUpdate(
                 ResolveAssignmentSql,
                 new { assignment.Id, Now = now, Note = request.Note!.Trim(), AssignmentStatus.Resolved, AssignmentStatus.Reported },
-                unit.Transaction);
-            return rows == 1 ? Transition.Ok : Transition.Refused(Problem.AssignmentChanged());
+                AssignmentStatus.Resolved));
         });
     }
 
@@ -516,17 +574,22 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     {
         var errors = new FieldErrors();
         WhistleValidation.Text(errors, "reason", request.Reason, WhistleValidation.NoteMax, required: true, multiLine: true);
-        return ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentDeclined, (null, AttachmentPurpose.Note), ct, async (unit, assignment, now) =>
+        return ChangeAssignmentAsync(caller, assignmentId, errors, WhistleEventTypes.AssignmentDeclined, (null, AttachmentPurpose.Note), ct, (assignment, now) =>
         {
             var allowed = Lifecycle.CanDecline(assignment.Status);
-            if (!allowed.Allowed) return allowed;
-            var rows = await unit.Connection.ExecuteAsync(
+            if (!allowed.Allowed) return (allowed, null);
+            return (allowed, new DutyUpdate(
                 DeclineAssignmentSql,
                 new { assignment.Id, Now = now, Reason = request.Reason!.Trim(), AssignmentStatus.Declined, AssignmentStatus.Dispatched, AssignmentStatus.Reported },
-                unit.Transaction);
-            return rows == 1 ? Transition.Ok : Transition.Refused(Problem.AssignmentChanged());
+                AssignmentStatus.Declined));
         });
     }
+
+    /// <summary>
+    /// What a unit's action writes to its duty: an update of that one row from the statuses the action may leave
+    /// (its <c>WHERE</c>), and the status it leaves the duty in.
+    /// </summary>
+    private sealed record DutyUpdate(string Sql, object Parameters, string Status);
 
     /// <summary>A branch's (or an agency's) action on its own assignment: report, resolve, decline.</summary>
     private async Task<CommandResult<string>> ChangeAssignmentAsync(
@@ -536,7 +599,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         string eventType,
         (IReadOnlyList<string>? Ids, string Purpose) files,
         CancellationToken ct,
-        Func<UnitOfWork, AssignmentRow, DateTimeOffset, Task<Transition>> apply)
+        Func<AssignmentRow, DateTimeOffset, (Transition Allowed, DutyUpdate? Update)> apply)
     {
         return await database.WriteAsync<CommandResult<string>>(
             async unit =>
@@ -565,15 +628,30 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 }
 
                 var now = time.GetUtcNow();
-                var result = await apply(unit, assignment, now);
-                if (!result.Allowed)
+                var (allowed, update) = apply(assignment, now);
+                if (!allowed.Allowed)
                 {
-                    return new CommandResult<string>.Conflict(result.Problem!);
+                    return new CommandResult<string>.Conflict(allowed.Problem!);
                 }
 
-                var after = await WhistleRows.GetAssignmentsAsync(unit.Connection, whistle.Id, unit.Transaction);
-                var status = Lifecycle.DeriveWhistleStatus(whistle.Status, after.Select(a => new AssignmentState(a.Status)).ToList());
+                // The duty's update and the whistle's duties read back in one command (issue 15: no round trip of its own
+                // for the re-read). The duty was read under the whistle's lock in a status the action may leave, so the
+                // update changes it; a duty found in any other status than the one it leaves means somebody changed it.
+                var updateParameters = new DynamicParameters(update!.Parameters);
+                updateParameters.Add("WhistleId", whistle.Id);
+                List<AssignmentRow> after;
+                await using (var grid = await unit.Connection.QueryMultipleAsync(update.Sql + "\n" + WhistleRows.SelectAssignmentsSql, updateParameters, unit.Transaction))
+                {
+                    after = (await grid.ReadAsync<AssignmentRow>()).ToList();
+                }
+
                 var changed = after.First(a => a.Id == assignmentId);
+                if (changed.Status != update.Status)
+                {
+                    return new CommandResult<string>.Conflict(Problem.AssignmentChanged());
+                }
+
+                var status = Lifecycle.DeriveWhistleStatus(whistle.Status, after.Select(a => new AssignmentState(a.Status)).ToList());
 
                 // In one command (one round trip, issue 15): the whistle's status if nobody changed it since it was read,
                 // the chain following the assignment (the resolve phase after a report, nothing after resolve or
@@ -700,6 +778,30 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         // One round trip: the duties are read after the whistle's row lock is granted (the statements run in order).
         return await ReadLockedAsync(unit, unit.Dialect.Sql(LockWhistleSql), new { Id = whistleId, WhistleId = whistleId });
     }
+
+    /// <summary>
+    /// <see cref="LockAsync"/> for a write that routes by the county: the county's version rides in the same command, and
+    /// when this copy is not that version the county is loaded in the transaction first
+    /// (<see cref="CountyCatalogHolder.IsCurrentAsync"/>) — read-your-writes across instances without a read of its own.
+    /// </summary>
+    private async Task<(WhistleRow? Whistle, IReadOnlyList<AssignmentRow> Assignments)> LockByNewestCountyAsync(UnitOfWork unit, string whistleId)
+    {
+        WhistleRow? whistle;
+        List<AssignmentRow> assignments;
+        int version;
+        await using (var grid = await unit.Connection.QueryMultipleAsync(
+            unit.Dialect.Sql(LockWhistleWithCountySql), new { Id = whistleId, WhistleId = whistleId }, unit.Transaction))
+        {
+            whistle = await grid.ReadSingleOrDefaultAsync<WhistleRow>();
+            assignments = (await grid.ReadAsync<AssignmentRow>()).ToList();
+            version = await grid.ReadSingleAsync<int>();
+        }
+
+        await county.IsCurrentAsync(version, unit.Connection, unit.Transaction);
+        return (whistle, assignments);
+    }
+
+    private static string LockWhistleWithCountySql(SqlDialect dialect) => LockWhistleSql(dialect) + "\n" + CountyCatalogHolder.VersionSql;
 
     /// <summary>Runs a lock's statements (the whistle's row locked, then its duties) and reads both answers.</summary>
     private static async Task<(WhistleRow? Whistle, IReadOnlyList<AssignmentRow> Assignments)> ReadLockedAsync(UnitOfWork unit, string sql, object parameters)

@@ -5,6 +5,7 @@ namespace Whistle.Tests.Integration;
 
 /// <summary>The system administrator (系统管理员) keeps the whistle list; changes are audited and apply to new whistles only.</summary>
 [TestFixture("embedded")]
+[TestFixture("postgresql")]
 [TestFixture("distributed")]
 [NonParallelizable]
 public sealed class When_the_system_administrator_keeps_the_whistle_list(string mode)
@@ -13,7 +14,12 @@ public sealed class When_the_system_administrator_keeps_the_whistle_list(string 
 
     [OneTimeSetUp]
     public async Task Start() =>
-        _system = mode == "embedded" ? await WhistleSystem.EmbeddedAsync() : await WhistleSystem.DistributedAsync(apis: 2, dispatchers: 1);
+        _system = mode switch
+        {
+            "embedded" => await WhistleSystem.EmbeddedAsync(),
+            "postgresql" => await WhistleSystem.EmbeddedAsync(database: "postgresql"),
+            _ => await WhistleSystem.DistributedAsync(apis: 2, dispatchers: 1),
+        };
 
     [OneTimeTearDown]
     public async Task Stop()
@@ -111,6 +117,47 @@ public sealed class When_the_system_administrator_keeps_the_whistle_list(string 
         Assert.That(agency!.Str("name"), Is.EqualTo("县卫生健康委员会"));
         var (_, org, _) = await township.GetAsync("/api/org");
         Assert.That(org!["agencies"]!.AsArray().Single(a => a!.Str("code") == "health")!.Str("name"), Is.EqualTo("县卫生健康委员会"));
+    }
+
+    /// <summary>
+    /// Read-your-writes across instances: another instance changed the list a moment ago and its <c>CountyChanged</c> has
+    /// not arrived (here it is never sent: the change is committed as that instance would, the county's version with it).
+    /// The raise and the dispatch judge by the newest list all the same — each write reads the county's version in its
+    /// own first command and, where this copy is older, loads the county (issue 15: no read of its own before each write).
+    /// </summary>
+    [Test]
+    public async Task Should_judge_a_whistle_by_a_change_whose_message_has_not_arrived()
+    {
+        using var sysadmin = await _system.SignInAsync("sysadmin");
+        using var township = await _system.SignInAsync("township.chengguan", api: _system.Apis.Count - 1);
+        var code = $"unannounced-{mode}";
+        Assert.That((await sysadmin.SendAsync(HttpMethod.Put, $"/api/whistle-list/{code}", Matter(20, 90))).Status, Is.EqualTo(HttpStatusCode.OK));
+        var known = await township.RaiseAsync(new { matterCode = code, title = "单车堆积", address = "人民路", urgency = "emergency" });
+        await township.WaitForWhistleAsync(known.Str("id"), w => w.Str("status") == "dispatched");
+
+        async Task ChangedElsewhere(string sql) => await _system.Database.WriteAsync(
+            async unit =>
+            {
+                await Dapper.SqlMapper.ExecuteAsync(unit.Connection, sql + "\nUPDATE county SET catalog_version = catalog_version + 1;", new { Code = code }, unit.Transaction);
+                unit.Complete();
+                return 0;
+            },
+            CancellationToken.None);
+
+        await ChangedElsewhere("UPDATE matter_limits SET report_within_minutes = 33 WHERE matter_code = @Code AND urgency = 'emergency';");
+        var raised = await township.RaiseAsync(new { matterCode = code, title = "单车堵塞盲道", address = "人民路", urgency = "emergency" });
+        var duty = (await township.WaitForWhistleAsync(raised.Str("id"), w => w.Str("status") == "dispatched"))["assignments"]![0]!;
+        Assert.That(Deadline(duty, "reportBy") - Deadline(duty, "dispatchedAt"), Is.EqualTo(TimeSpan.FromMinutes(33)), "dispatched by the new limits");
+
+        // Retired elsewhere: this instance still holds it as active, and the raise is refused all the same.
+        await ChangedElsewhere("UPDATE matters SET active = 0 WHERE code = @Code;");
+        var (retired, problem, _) = await township.PostAsync("/api/whistles", new { matterCode = code, title = "t", address = "a", urgency = "emergency" });
+        Assert.That(retired, Is.EqualTo(HttpStatusCode.BadRequest), problem?.ToJsonString());
+        Assert.That(problem!["errors"]!["matterCode"], Is.Not.Null, problem.ToJsonString());
+
+        // Restored elsewhere: this instance now holds it as retired, and the raise is taken all the same.
+        await ChangedElsewhere("UPDATE matters SET active = 1 WHERE code = @Code;");
+        await township.RaiseAsync(new { matterCode = code, title = "单车又堆积", address = "人民路", urgency = "emergency" });
     }
 
     private static DateTimeOffset Deadline(System.Text.Json.Nodes.JsonNode node, string name) =>
