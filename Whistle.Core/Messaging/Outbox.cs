@@ -182,35 +182,35 @@ public static class Outbox
     /// <paramref name="streams"/>) in which no other relay holds a live claim.
     /// </summary>
     public static async Task<List<OutboxRow>> ClaimAsync(WhistleDatabase database, string relayId, DateTimeOffset now, DateTimeOffset until, int batchSize, int streams, CancellationToken cancellationToken) =>
-        await database.ReadAsync(
-            async connection => await connection.ExecuteScalarAsync<long>(ClaimableSql, new { Now = now, RelayId = relayId }) == 0
-                ? []
-                : (await connection.QueryAsync<OutboxRow>(
+        await database.ReadAsync(connection => connection.ExecuteScalarAsync<long>(ClaimableSql, new { Now = now, RelayId = relayId }), cancellationToken) == 0
+            ? []
+            : await database.WriteStatementsAsync(
+                async connection => (await connection.QueryAsync<OutboxRow>(
                     database.Dialect.Sql(ClaimSql),
                     new { RelayId = relayId, Until = until, Now = now, BatchSize = batchSize, Streams = (long)streams })).ToList(),
-            cancellationToken);
+                cancellationToken);
 
     /// <summary>Extends the relay's claim; answers how many rows it still holds.</summary>
     public static Task<long> RenewAsync(WhistleDatabase database, string relayId, DateTimeOffset until, CancellationToken cancellationToken) =>
-        database.ReadAsync(
+        database.WriteStatementsAsync(
             connection => connection.ExecuteScalarAsync<long>(database.Dialect.Sql(RenewSql), new { RelayId = relayId, Until = until }),
             cancellationToken);
 
     /// <summary>Marks <paramref name="published"/> sent and releases whatever else the relay holds (never cancelled: it runs after a failure too).</summary>
     public static Task FinishAsync(WhistleDatabase database, string relayId, IReadOnlyCollection<long> published, DateTimeOffset now) =>
-        database.ReadAsync(
+        database.WriteStatementsAsync(
             connection => connection.ExecuteAsync(database.Dialect.Sql(FinishSql), new { Ids = published, Now = now, RelayId = relayId }),
             CancellationToken.None);
 
     /// <summary>Takes a row the relay cannot read out of the stream.</summary>
     public static Task SetAsideAsync(WhistleDatabase database, string relayId, long id, DateTimeOffset now, string error) =>
-        database.ReadAsync(
+        database.WriteStatementsAsync(
             connection => connection.ExecuteAsync(SetAsideSql, new { Id = id, RelayId = relayId, Now = now, Error = error }),
             CancellationToken.None);
 
     /// <summary>Deletes the rows sent before <paramref name="before"/>.</summary>
     public static Task CleanupAsync(WhistleDatabase database, DateTimeOffset before, CancellationToken cancellationToken) =>
-        database.ReadAsync(connection => connection.ExecuteAsync(CleanupSql, new { Before = before }), cancellationToken);
+        database.WriteStatementsAsync(connection => connection.ExecuteAsync(CleanupSql, new { Before = before }), cancellationToken);
 
     /// <summary>The age of the oldest row not yet published (zero when none waits).</summary>
     public static async Task<TimeSpan> OldestUnsentAgeAsync(WhistleDatabase database, TimeProvider time, CancellationToken cancellationToken)

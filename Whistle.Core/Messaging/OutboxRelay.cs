@@ -28,7 +28,8 @@ public sealed partial class OutboxRelay(
     WhistleMetrics metrics,
     ILogger<OutboxRelay> logger) : BackgroundService
 {
-    private readonly string _relayId = NewRelayId(Environment.MachineName, Environment.ProcessId);
+    // One id per relay this process runs (Whistle:Outbox:Relays); the first is the relay's own name.
+    private readonly string[] _relayIds = [.. Enumerable.Range(0, OutboxSignal.MaxLanes).Select(_ => NewRelayId(Environment.MachineName, Environment.ProcessId))];
 
     /// <summary>
     /// <c>host:pid:guid</c>, the host's name cut to 20 characters so that the id fits <c>outbox.locked_by</c> (64) on any
@@ -44,7 +45,7 @@ public sealed partial class OutboxRelay(
     private DateTimeOffset _lastCleanup = DateTimeOffset.MinValue;
 
     /// <summary>Names this relay in claims (<c>outbox.locked_by</c>) and logs.</summary>
-    public string RelayId => _relayId;
+    public string RelayId => _relayIds[0];
 
     /// <summary>When a publish last succeeded and failed (for the readiness check).</summary>
     public OutboxRelayState State
@@ -58,7 +59,17 @@ public sealed partial class OutboxRelay(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>How many relays this process runs: <see cref="OutboxOptions.Relays"/>, by default 2 on SQLite and 1 elsewhere.</summary>
+    public int Relays => options.Value.Relays ?? (database.Dialect.IsEmbedded ? 2 : 1);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, Relays).Select(lane => RunAsync(lane, stoppingToken)));
+
+    /// <summary>
+    /// One relay's loop: claim and publish batches while there are rows, then wait for a wake-up. Each relay has an id
+    /// of its own, so two of one process claim different streams as the relays of two processes do.
+    /// </summary>
+    private async Task RunAsync(int lane, CancellationToken stoppingToken)
     {
         var settings = options.Value;
         var failures = 0;
@@ -66,7 +77,7 @@ public sealed partial class OutboxRelay(
         {
             try
             {
-                var handled = await RelayBatchAsync(settings, stoppingToken);
+                var handled = await RelayBatchAsync(lane, settings, stoppingToken);
                 failures = 0;
                 if (handled > 0)
                 {
@@ -76,8 +87,12 @@ public sealed partial class OutboxRelay(
                     continue;
                 }
 
-                await CleanupAsync(settings, stoppingToken);
-                await signal.WaitAsync(settings.PollInterval, time, stoppingToken);
+                if (lane == 0)
+                {
+                    await CleanupAsync(settings, stoppingToken);
+                }
+
+                await signal.WaitAsync(lane, settings.PollInterval, time, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -109,15 +124,18 @@ public sealed partial class OutboxRelay(
     /// order the bus puts concurrent publishes on the channel), while the confirms of different whistles are awaited
     /// together instead of one after another. Then what was confirmed is marked sent in one statement.
     /// </remarks>
-    public async Task<int> RelayBatchAsync(OutboxOptions settings, CancellationToken cancellationToken)
+    public Task<int> RelayBatchAsync(OutboxOptions settings, CancellationToken cancellationToken) => RelayBatchAsync(0, settings, cancellationToken);
+
+    private async Task<int> RelayBatchAsync(int lane, OutboxOptions settings, CancellationToken cancellationToken)
     {
+        var relayId = _relayIds[lane];
         if (!State.CanPublish)
         {
-            await ProbeAsync(settings, cancellationToken);
+            await ProbeAsync(relayId, settings, cancellationToken);
         }
 
         var claimedAt = time.GetUtcNow();
-        var rows = await Outbox.ClaimAsync(database, _relayId, claimedAt, claimedAt + settings.ClaimTimeout, settings.BatchSize, settings.Streams, cancellationToken);
+        var rows = await Outbox.ClaimAsync(database, relayId, claimedAt, claimedAt + settings.ClaimTimeout, settings.BatchSize, settings.Streams, cancellationToken);
         if (rows.Count == 0)
         {
             return 0;
@@ -128,7 +146,7 @@ public sealed partial class OutboxRelay(
 
         // Publish still comes before mark-sent; a crash in between publishes the unmarked rows again
         // (at-least-once, and every consumer is idempotent).
-        var batch = new Batch(claimedAt, rows.Count);
+        var batch = new Batch(relayId, claimedAt, rows.Count);
         var setAside = 0;
         OutboxRowUnreadableException? unreadable = null;
         var stopped = new HashSet<long>();
@@ -154,7 +172,7 @@ public sealed partial class OutboxRelay(
                         continue;
                     }
 
-                    await SetAsideAsync(row, error);
+                    await SetAsideAsync(relayId, row, error);
                     batch.Held--;
                     setAside++;
                     continue;
@@ -176,7 +194,7 @@ public sealed partial class OutboxRelay(
         {
             // Also after a failed publish: what the broker confirmed is not published twice for want of a mark, and
             // what this relay still holds goes back to the stream at once rather than when its claim expires.
-            await Outbox.FinishAsync(database, _relayId, batch.PublishedIds(), time.GetUtcNow());
+            await Outbox.FinishAsync(database, relayId, batch.PublishedIds(), time.GetUtcNow());
         }
 
         if (unreadable is not null)
@@ -190,8 +208,10 @@ public sealed partial class OutboxRelay(
     private sealed record Item(Outbox.OutboxRow Row, object Message, Type Type, Guid MessageId, string? WhistleId);
 
     /// <summary>One claimed batch: its claim's renewals, the rows confirmed, and whether it was stopped.</summary>
-    private sealed class Batch(DateTimeOffset claimedAt, int held)
+    private sealed class Batch(string relayId, DateTimeOffset claimedAt, int held)
     {
+        public string RelayId => relayId;
+
         private readonly List<long> _published = [];
 
         public SemaphoreSlim Renewal { get; } = new(1, 1);
@@ -269,10 +289,10 @@ public sealed partial class OutboxRelay(
             var now = time.GetUtcNow();
             if (now - batch.RenewedAt >= settings.ClaimTimeout / 2 || batch.RenewedAt + settings.ClaimTimeout - now <= settings.PublishTimeout)
             {
-                var renewed = await Outbox.RenewAsync(database, _relayId, now + settings.ClaimTimeout, cancellationToken);
+                var renewed = await Outbox.RenewAsync(database, batch.RelayId, now + settings.ClaimTimeout, cancellationToken);
                 if (renewed < batch.Held)
                 {
-                    LogClaimLost(logger, _relayId, batch.Held - (int)renewed, batch.Held);
+                    LogClaimLost(logger, batch.RelayId, batch.Held - (int)renewed, batch.Held);
                     batch.Stopped = true;
                     return false;
                 }
@@ -311,10 +331,10 @@ public sealed partial class OutboxRelay(
     }
 
     /// <summary>A message nobody consumes, published with confirms: the broker link works again.</summary>
-    private async Task ProbeAsync(OutboxOptions settings, CancellationToken cancellationToken)
+    private async Task ProbeAsync(string relayId, OutboxOptions settings, CancellationToken cancellationToken)
     {
-        await PublishAsync(new OutboxRelayProbe(_relayId, time.GetUtcNow()), typeof(OutboxRelayProbe), NewId.NextGuid(), settings, cancellationToken);
-        LogRecovered(logger, _relayId);
+        await PublishAsync(new OutboxRelayProbe(relayId, time.GetUtcNow()), typeof(OutboxRelayProbe), NewId.NextGuid(), settings, cancellationToken);
+        LogRecovered(logger, relayId);
     }
 
     private void RecordFailure(Exception exception)
@@ -355,10 +375,10 @@ public sealed partial class OutboxRelay(
     }
 
     /// <summary>Takes a row this relay cannot read out of the stream, so that the rows after it go on.</summary>
-    private async Task SetAsideAsync(Outbox.OutboxRow row, Exception error)
+    private async Task SetAsideAsync(string relayId, Outbox.OutboxRow row, Exception error)
     {
         var reason = $"{error.GetType().Name}: {error.Message}";
-        await Outbox.SetAsideAsync(database, _relayId, row.Id, time.GetUtcNow(), SetAsideReason(reason));
+        await Outbox.SetAsideAsync(database, relayId, row.Id, time.GetUtcNow(), SetAsideReason(reason));
         metrics.OutboxSetAside(row.MessageType);
         LogSetAside(logger, error, row.Id, row.MessageType, row.MessageId, row.Attempts);
     }

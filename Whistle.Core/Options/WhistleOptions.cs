@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Whistle.Core.Messaging;
 
 namespace Whistle.Core.Options;
 
@@ -118,6 +119,14 @@ public sealed class OutboxOptions
 
     [Range(1, 1000)]
     public int BatchSize { get; set; } = 100;
+
+    /// <summary>
+    /// How many relays this process runs, each claiming and publishing its own batches of other streams (null: 2 on
+    /// SQLite, where a relay mostly waits for the one writer and the log's flush, so that one's wait overlaps the
+    /// other's work; 1 on a server database, where every instance runs one).
+    /// </summary>
+    [Range(1, OutboxSignal.MaxLanes)]
+    public int? Relays { get; set; }
 
     /// <summary>
     /// How many streams the outbox is partitioned into (by a hash of the whistle's id): relays claim streams

@@ -30,6 +30,12 @@ public sealed class WhistleDatabase(
         })
         .Build();
 
+    // SQLite has one writer: this process's writers take their turn here, in order and without sleeping, instead of in
+    // SQLite's busy handler (which sleeps 1, 2, 5, 10 … ms between tries, leaving the lock idle while a dozen writers
+    // sleep). Writers in other processes sharing the file still meet the busy handler. Taken for the transaction only:
+    // the flush of the log (group commit) comes after it is released.
+    private readonly SemaphoreSlim? _writer = dialect.IsEmbedded ? new SemaphoreSlim(1, 1) : null;
+
     public DatabaseProvider Provider => dialect.Provider;
 
     /// <summary>What this database spells differently: paging, locking selects, upserts, commit order, errors.</summary>
@@ -51,6 +57,29 @@ public sealed class WhistleDatabase(
             cancellationToken);
     }
 
+    /// <summary>
+    /// Statements that write in a transaction of their own (the outbox relay's bookkeeping): on SQLite in this process's
+    /// turn for the writer, as <see cref="WriteAsync{T}"/> takes it; otherwise as <see cref="ReadAsync{T}"/>.
+    /// </summary>
+    public async Task<T> WriteStatementsAsync<T>(Func<DbConnection, Task<T>> write, CancellationToken cancellationToken)
+    {
+        return await _transient.ExecuteAsync(
+            async ct =>
+            {
+                await using var connection = await OpenAsync(ct);
+                if (_writer is not null) await _writer.WaitAsync(ct);
+                try
+                {
+                    return await write(connection);
+                }
+                finally
+                {
+                    _writer?.Release();
+                }
+            },
+            cancellationToken);
+    }
+
     public async Task<T> WriteAsync<T>(Func<UnitOfWork, Task<T>> write, CancellationToken cancellationToken)
     {
         var wroteOutbox = false;
@@ -60,24 +89,32 @@ public sealed class WhistleDatabase(
             async ct =>
             {
                 await using var connection = await OpenAsync(ct, forWrite: true);
-                await using var transaction = await connection.BeginTransactionAsync(dialect.WriteIsolation, ct);
-                var unit = new UnitOfWork(connection, transaction, this);
-                var value = await write(unit);
-                if (unit.Completed)
+                if (_writer is not null) await _writer.WaitAsync(ct);
+                try
                 {
-                    // The events deferred to commit: the timeline's lock is taken here, just before the commit.
-                    await Timeline.FlushAsync(unit);
-                    await transaction.CommitAsync(ct);
-                    committedAny = true;
-                    wroteOutbox = unit.WroteOutbox;
-                    recorded = unit.Recorded;
-                }
-                else
-                {
-                    await transaction.RollbackAsync(ct);
-                }
+                    await using var transaction = await connection.BeginTransactionAsync(dialect.WriteIsolation, ct);
+                    var unit = new UnitOfWork(connection, transaction, this);
+                    var value = await write(unit);
+                    if (unit.Completed)
+                    {
+                        // The events deferred to commit: the timeline's lock is taken here, just before the commit.
+                        await Timeline.FlushAsync(unit);
+                        await transaction.CommitAsync(ct);
+                        committedAny = true;
+                        wroteOutbox = unit.WroteOutbox;
+                        recorded = unit.Recorded;
+                    }
+                    else
+                    {
+                        await transaction.RollbackAsync(ct);
+                    }
 
-                return value;
+                    return value;
+                }
+                finally
+                {
+                    _writer?.Release();
+                }
             },
             cancellationToken);
 
