@@ -23,16 +23,16 @@ public sealed class DataProtectionKeyStore(WhistleDatabase database, TimeProvide
             .Select(x => XElement.Parse(x))
             .ToList();
 
+    /// <remarks>
+    /// One statement, committed on its own, outside this process's writer turn (<see cref="WhistleDatabase"/>): Data
+    /// Protection may make a key while it decrypts, and a decryption may run inside a write transaction (a notice
+    /// channel's secret); waiting for the writer turn that transaction holds would never end. On SQLite the insert waits
+    /// in SQLite's busy handler instead, as every writer did before the turn.
+    /// </remarks>
     public void StoreElement(XElement element, string friendlyName) =>
-        database.WriteAsync(
-            async unit =>
-            {
-                await unit.Connection.ExecuteAsync(
-                    InsertSql,
-                    new { FriendlyName = string.IsNullOrWhiteSpace(friendlyName) ? "key" : friendlyName, Xml = element.ToString(SaveOptions.DisableFormatting), CreatedAt = time.GetUtcNow() },
-                    unit.Transaction);
-                unit.Complete();
-                return 0;
-            },
+        database.ReadAsync(
+            c => c.ExecuteAsync(
+                InsertSql,
+                new { FriendlyName = string.IsNullOrWhiteSpace(friendlyName) ? "key" : friendlyName, Xml = element.ToString(SaveOptions.DisableFormatting), CreatedAt = time.GetUtcNow() }),
             CancellationToken.None).GetAwaiter().GetResult();
 }

@@ -36,6 +36,26 @@ public sealed class WhistleDatabase(
     // the flush of the log (group commit) comes after it is released.
     private readonly SemaphoreSlim? _writer = dialect.IsEmbedded ? new SemaphoreSlim(1, 1) : null;
 
+    // The database whose writer turn the current flow holds: a write asked for inside a write of this process would wait
+    // for itself for ever, so it is refused at once instead (before the gate, SQLite refused it after its busy timeout).
+    private static readonly AsyncLocal<WhistleDatabase?> HoldingTurn = new();
+
+    // The caller marks its own flow as holding the turn (HoldingTurn): a value set in here would not flow back to it.
+    private async Task EnterTurnAsync(CancellationToken cancellationToken)
+    {
+        if (_writer is null)
+        {
+            return;
+        }
+
+        if (HoldingTurn.Value == this)
+        {
+            throw new InvalidOperationException("A write was asked for inside a write transaction of this process; it would wait for itself. Write in the transaction already open (its connection), or after it.");
+        }
+
+        await _writer.WaitAsync(cancellationToken);
+    }
+
     public DatabaseProvider Provider => dialect.Provider;
 
     /// <summary>What this database spells differently: paging, locking selects, upserts, commit order, errors.</summary>
@@ -67,7 +87,8 @@ public sealed class WhistleDatabase(
             async ct =>
             {
                 await using var connection = await OpenAsync(ct);
-                if (_writer is not null) await _writer.WaitAsync(ct);
+                await EnterTurnAsync(ct);
+                if (_writer is not null) HoldingTurn.Value = this;
                 try
                 {
                     return await write(connection);
@@ -89,7 +110,8 @@ public sealed class WhistleDatabase(
             async ct =>
             {
                 await using var connection = await OpenAsync(ct, forWrite: true);
-                if (_writer is not null) await _writer.WaitAsync(ct);
+                await EnterTurnAsync(ct);
+                if (_writer is not null) HoldingTurn.Value = this;
                 try
                 {
                     await using var transaction = await connection.BeginTransactionAsync(dialect.WriteIsolation, ct);

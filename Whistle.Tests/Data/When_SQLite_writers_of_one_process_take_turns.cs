@@ -98,6 +98,27 @@ public sealed class When_SQLite_writers_of_one_process_take_turns : StorageFixtu
         Assert.That(await CountAsync("cancel-"), Is.EqualTo(1), "the cancelled write wrote nothing; the holder's row stays");
     }
 
+    /// <summary>A write asked for inside a write of the same process would wait for itself: it is refused at once.</summary>
+    [Test]
+    public async Task Should_refuse_a_write_asked_for_inside_a_write_instead_of_waiting_for_itself()
+    {
+        var nested = Database.WriteAsync(
+            async unit =>
+            {
+                await Database.WriteAsync(inner => { inner.Complete(); return Task.FromResult(0); }, CancellationToken.None);
+                unit.Complete();
+                return 0;
+            },
+            CancellationToken.None);
+
+        var ended = await Task.WhenAny(nested, Task.Delay(Bound));
+        Assert.That(ended, Is.SameAs(nested), "it did not wait for itself");
+        Assert.That(async () => await nested, Throws.InvalidOperationException.With.Message.Contains("inside a write transaction"));
+
+        // The turn was given back: the next write goes through.
+        Assert.That(await Database.WriteAsync(unit => { unit.Complete(); return Task.FromResult(7); }, CancellationToken.None).WaitAsync(Bound), Is.EqualTo(7));
+    }
+
     /// <summary>Many writers at once: each commits once, none refused as busy, in the order they asked for the writer.</summary>
     [Test]
     public async Task Should_let_many_writers_each_commit_once_in_the_order_they_asked()
