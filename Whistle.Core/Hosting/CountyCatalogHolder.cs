@@ -56,19 +56,20 @@ public sealed class CountyCatalogHolder
     }
 
     /// <summary>
-    /// After a write read the county's version in its own transaction: true when this copy is that version (what the
-    /// write judged by is the newest county); otherwise loads that version's county on the write's connection, in its
-    /// transaction, installs it and answers false — the caller then judges again by <see cref="Current"/>.
+    /// After a write read the county's version in its own transaction: the county of that version — this copy when it is
+    /// that version, otherwise loaded on the write's connection, in its transaction, and installed. The write judges by
+    /// the catalog answered, not by <see cref="Catalog"/> read again: a reload running meanwhile may install another.
     /// </summary>
-    public async Task<bool> IsCurrentAsync(int version, DbConnection connection, DbTransaction transaction)
+    public async Task<CountyCatalog> EnsureCurrentAsync(int version, DbConnection connection, DbTransaction transaction)
     {
-        if (_loaded?.Version == version)
+        if (_loaded is { } held && held.Version == version)
         {
-            return true;
+            return held.Catalog;
         }
 
-        Install(new CountyCatalog(await CountyStore.LoadAsync(connection, transaction)), version);
-        return false;
+        var loaded = new CountyCatalog(await CountyStore.LoadAsync(connection, transaction));
+        Install(loaded, version);
+        return loaded;
     }
 
     /// <summary>Reloads when the database holds a newer county than this copy; true when it did.</summary>

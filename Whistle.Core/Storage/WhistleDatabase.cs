@@ -40,12 +40,15 @@ public sealed class WhistleDatabase(
     // for itself for ever, so it is refused at once instead (before the gate, SQLite refused it after its busy timeout).
     private static readonly AsyncLocal<WhistleDatabase?> HoldingTurn = new();
 
-    // The caller marks its own flow as holding the turn (HoldingTurn): a value set in here would not flow back to it.
-    private async Task EnterTurnAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="body"/> in this process's turn for the writer (SQLite; elsewhere at once), its flow marked as
+    /// holding the turn so that a write asked for inside it is refused rather than waiting for itself.
+    /// </summary>
+    private async Task<T> InTurnAsync<T>(Func<Task<T>> body, CancellationToken cancellationToken)
     {
         if (_writer is null)
         {
-            return;
+            return await body();
         }
 
         if (HoldingTurn.Value == this)
@@ -54,6 +57,15 @@ public sealed class WhistleDatabase(
         }
 
         await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            HoldingTurn.Value = this; // flows into body; this method's own flow ends with it
+            return await body();
+        }
+        finally
+        {
+            _writer.Release();
+        }
     }
 
     public DatabaseProvider Provider => dialect.Provider;
@@ -87,16 +99,7 @@ public sealed class WhistleDatabase(
             async ct =>
             {
                 await using var connection = await OpenAsync(ct);
-                await EnterTurnAsync(ct);
-                if (_writer is not null) HoldingTurn.Value = this;
-                try
-                {
-                    return await write(connection);
-                }
-                finally
-                {
-                    _writer?.Release();
-                }
+                return await InTurnAsync(() => write(connection), ct);
             },
             cancellationToken);
     }
@@ -110,9 +113,7 @@ public sealed class WhistleDatabase(
             async ct =>
             {
                 await using var connection = await OpenAsync(ct, forWrite: true);
-                await EnterTurnAsync(ct);
-                if (_writer is not null) HoldingTurn.Value = this;
-                try
+                return await InTurnAsync(async () =>
                 {
                     await using var transaction = await connection.BeginTransactionAsync(dialect.WriteIsolation, ct);
                     var unit = new UnitOfWork(connection, transaction, this);
@@ -132,11 +133,7 @@ public sealed class WhistleDatabase(
                     }
 
                     return value;
-                }
-                finally
-                {
-                    _writer?.Release();
-                }
+                }, ct);
             },
             cancellationToken);
 

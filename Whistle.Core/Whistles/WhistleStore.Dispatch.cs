@@ -143,7 +143,7 @@ public sealed partial class WhistleStore
 
                 // Route by the newest whistle list: a supervisor may have changed limits a moment ago on another
                 // instance (its CountyChanged may still be on the way). Its version rides with the lock.
-                var (whistle, existing) = await LockByNewestCountyAsync(unit, message.WhistleId);
+                var (whistle, existing, catalog) = await LockByNewestCountyAsync(unit, message.WhistleId);
                 if (whistle is null)
                 {
                     throw new InvalidOperationException($"Whistle {message.WhistleId} does not exist.");
@@ -155,7 +155,6 @@ public sealed partial class WhistleStore
                     return 0;
                 }
 
-                var catalog = county.Catalog;
                 // One engine, two levels: a township's matter is routed to the branches stationed in it; a department's
                 // work item to the institution's office (or branch) its list names.
                 var routed = whistle.IsCity

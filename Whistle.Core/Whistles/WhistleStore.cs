@@ -3,6 +3,7 @@ using Dapper;
 using Whistle.Contracts;
 using Whistle.Core.Assessment;
 using Whistle.Core.Attachments;
+using Whistle.Core.County;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 using Whistle.Core.Messaging;
@@ -282,12 +283,11 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
 
                     if (judgedBy is { } judged)
                     {
-                        also += "\n" + CountyCatalogHolder.VersionSql;
                         var version = await InsertRaisedAsync(unit, row, extra, caller.Actor, null, now, (also, parameters), readCountyVersion: true);
                         if (version != judged)
                         {
                             // Judged by a county another instance has changed since: nothing of this is committed.
-                            await county.IsCurrentAsync(version!.Value, c, t);
+                            await county.EnsureCurrentAsync(version!.Value, c, t);
                             stale = true;
                             return (row.Id, false);
                         }
@@ -353,7 +353,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     /// </summary>
     /// <summary>
     /// Inserts a raised whistle with its message and event; the caller's statements (<paramref name="with"/>) ride along
-    /// in the same command, and with <paramref name="readCountyVersion"/> their last one is the county's version, answered.
+    /// in the same command, and with <paramref name="readCountyVersion"/> the county's version is read last and answered.
     /// </summary>
     private static async Task<int?> InsertRaisedAsync(
         UnitOfWork unit, WhistleRow row, IReadOnlyList<string> extra, EventActor actor, string? note, DateTimeOffset now,
@@ -366,7 +366,8 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
             also.Parameters.AddDynamicParams(row);
             if (readCountyVersion)
             {
-                version = await unit.Connection.ExecuteScalarAsync<int>(InsertWhistleSql + "\n" + also.Sql, also.Parameters, unit.Transaction);
+                version = await unit.Connection.ExecuteScalarAsync<int>(
+                    InsertWhistleSql + "\n" + also.Sql + "\n" + CountyCatalogHolder.VersionSql, also.Parameters, unit.Transaction);
             }
             else
             {
@@ -782,9 +783,9 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     /// <summary>
     /// <see cref="LockAsync"/> for a write that routes by the county: the county's version rides in the same command, and
     /// when this copy is not that version the county is loaded in the transaction first
-    /// (<see cref="CountyCatalogHolder.IsCurrentAsync"/>) — read-your-writes across instances without a read of its own.
+    /// (<see cref="CountyCatalogHolder.EnsureCurrentAsync"/>) — read-your-writes across instances without a read of its own.
     /// </summary>
-    private async Task<(WhistleRow? Whistle, IReadOnlyList<AssignmentRow> Assignments)> LockByNewestCountyAsync(UnitOfWork unit, string whistleId)
+    private async Task<(WhistleRow? Whistle, IReadOnlyList<AssignmentRow> Assignments, CountyCatalog Catalog)> LockByNewestCountyAsync(UnitOfWork unit, string whistleId)
     {
         WhistleRow? whistle;
         List<AssignmentRow> assignments;
@@ -797,8 +798,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
             version = await grid.ReadSingleAsync<int>();
         }
 
-        await county.IsCurrentAsync(version, unit.Connection, unit.Transaction);
-        return (whistle, assignments);
+        return (whistle, assignments, await county.EnsureCurrentAsync(version, unit.Connection, unit.Transaction));
     }
 
     private static string LockWhistleWithCountySql(SqlDialect dialect) => LockWhistleSql(dialect) + "\n" + CountyCatalogHolder.VersionSql;

@@ -27,15 +27,19 @@ public sealed class When_SQLite_writers_of_one_process_take_turns : StorageFixtu
         Database.WriteAsync(
             async unit =>
             {
-                await unit.Connection.ExecuteAsync(
-                    "INSERT INTO inbox (message_id, consumer, processed_at) VALUES (@Key, 'turns', @Now);",
-                    new { Key = key, Now = DateTimeOffset.UtcNow }, unit.Transaction);
+                await InsertAsync(unit, key);
                 holding.TrySetResult();
                 await release;
                 unit.Complete();
                 return 1;
             },
             ct);
+
+    /// <summary>A row of this specification's own, written in <paramref name="unit"/>.</summary>
+    private static Task InsertAsync(UnitOfWork unit, string key) =>
+        unit.Connection.ExecuteAsync(
+            "INSERT INTO inbox (message_id, consumer, processed_at) VALUES (@Key, 'turns', @Now);",
+            new { Key = key, Now = DateTimeOffset.UtcNow }, unit.Transaction);
 
     private Task<long> CountAsync(string prefix) =>
         Database.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM inbox WHERE consumer = 'turns' AND message_id LIKE @Prefix", new { Prefix = prefix + "%" }), CancellationToken.None);
@@ -82,7 +86,7 @@ public sealed class When_SQLite_writers_of_one_process_take_turns : StorageFixtu
         var waiting = Database.WriteAsync(
             async unit =>
             {
-                await unit.Connection.ExecuteAsync("INSERT INTO inbox (message_id, consumer, processed_at) VALUES ('cancel-2', 'turns', @Now);", new { Now = DateTimeOffset.UtcNow }, unit.Transaction);
+                await InsertAsync(unit, "cancel-2");
                 unit.Complete();
                 return 1;
             },
@@ -133,7 +137,7 @@ public sealed class When_SQLite_writers_of_one_process_take_turns : StorageFixtu
             async unit =>
             {
                 lock (order) order.Add(i);
-                await unit.Connection.ExecuteAsync("INSERT INTO inbox (message_id, consumer, processed_at) VALUES (@Key, 'turns', @Now);", new { Key = $"many-{i:D3}", Now = DateTimeOffset.UtcNow }, unit.Transaction);
+                await InsertAsync(unit, $"many-{i:D3}");
                 unit.Complete();
                 return i;
             },
