@@ -42,6 +42,12 @@ public sealed class ApiOptions
     /// not the proxy. Turn on only where the instances are reachable through the proxy alone.
     /// </summary>
     public bool TrustForwardedHeaders { get; set; }
+
+    /// <summary>
+    /// How many lanes this instance pushes in side by side (1–64): a whistle's events always in one lane, in the
+    /// order the relay published them (<see cref="PushLanes"/>).
+    /// </summary>
+    public int PushLanes { get; set; } = 8;
 }
 
 /// <summary><c>Whistle:Dispatcher</c>, as the Api sees it.</summary>
@@ -81,9 +87,9 @@ public static class ApiExtensions
             bus.AddConsumer<WhistleEventPushConsumer>().Endpoint(e =>
             {
                 instance.OnThisInstance(e, "whistle-push");
-                // One message at a time, in queue order (the relay's publish order, i.e. sequence order): consumed
-                // concurrently (MassTransit's default), a push that takes longer is overtaken by later ones and a
-                // connection receives events out of order. The prefetch keeps the next ones at hand.
+                // One message at a time, in queue order (the relay's publish order): the consumer hands each message to
+                // its whistle's push lane, which pushes one whistle's events in that order (consumed concurrently,
+                // MassTransit's default, a later message could overtake an earlier one of the same whistle).
                 e.ConcurrentMessageLimit = 1;
                 e.PrefetchCount = 64;
             });
@@ -104,6 +110,7 @@ public static class ApiExtensions
             .ValidateOnStart();
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section)
             .Validate(o => o.MaxRequestBodyBytes is >= 1024 and <= 100 * 1024 * 1024, "Whistle:Api:MaxRequestBodyBytes must be between 1024 and 104857600 (default: 65536).")
+            .Validate(o => o.PushLanes is >= 1 and <= 64, "Whistle:Api:PushLanes must be between 1 and 64 (default: 8).")
             .ValidateOnStart();
         services.Configure<ForwardedHeadersOptions>(o =>
         {
@@ -134,6 +141,8 @@ public static class ApiExtensions
         services.AddSingleton<OfficeQueries>();
         services.AddSingleton<Whistle.Api.Heads.HeadsQueries>();
         services.AddSingleton<PushDeduplicator>();
+        services.AddSingleton<PushLanes>();
+        services.AddHostedService(sp => sp.GetRequiredService<PushLanes>());
         services.AddHostedService<Whistle.Api.Attachments.AttachmentDraftSweeper>();
         services.AddOpen311Api();
 

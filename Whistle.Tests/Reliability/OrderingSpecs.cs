@@ -21,9 +21,10 @@ using Whistle.Tests.Support;
 namespace Whistle.Tests.Reliability;
 
 /// <summary>
-/// Issue 11, ordering races: an Api instance pushes events to its clients in the order the relay published
-/// them, even when pushing some of them takes longer (MassTransit's default would consume the push queue
-/// concurrently, and a slow push would be overtaken by later ones).
+/// Issue 11, ordering races: an Api instance pushes each whistle's events to its clients in the order the relay
+/// published them, even when pushing some of them takes longer (MassTransit's default would consume the push queue
+/// concurrently, and a slow push would be overtaken by later ones). Issue 15: one whistle's slow push does not hold
+/// back another whistle's (the instance pushes in lanes, a whistle always in the same one).
 /// </summary>
 [TestFixture("embedded")]
 [TestFixture("distributed")]
@@ -31,33 +32,87 @@ namespace Whistle.Tests.Reliability;
 public sealed class When_pushing_some_events_takes_longer(string mode)
 {
     [Test]
-    public async Task Should_push_to_a_connection_in_sequence_order()
+    public async Task Should_push_each_whistles_events_to_a_connection_in_sequence_order()
     {
-        await using var system = mode == "embedded" ? await WhistleSystem.EmbeddedAsync() : await WhistleSystem.DistributedAsync(apis: 1, dispatchers: 0);
+        var hub = new SlowHub();
+        await using var system = await StartAsync(hub);
         using var supervisor = await system.SignInAsync("supervisor");
         await using var push = await system.ConnectAsync(supervisor);
         var bus = system.Apis[0].Services.GetRequiredService<IBus>();
-        // Every fourth event is slow to push (a slow consumer step, a busy instance): with concurrent consumption
-        // the three after it would overtake it.
+        // Every fourth event is slow to consume and every third slow to push (a slow consumer step, a busy
+        // connection): consumed or pushed concurrently, the ones after it would overtake it.
         using var slow = bus.ConnectConsumeObserver(new SlowConsume(e => e.Sequence % 4 == 1, TimeSpan.FromMilliseconds(80)));
+        hub.Delay = e => e.Sequence % 3 == 0 ? Task.Delay(50) : Task.CompletedTask;
 
         var first = 1_000_000_000L + Random.Shared.Next(1_000_000) * 100L;
-        var sequences = Enumerable.Range(0, 40).Select(i => first + i).ToList();
+        var sequences = Enumerable.Range(0, 48).Select(i => first + i).ToList();
+        // Six whistles, their events interleaved as the relay publishes different whistles' streams.
+        string WhistleOf(long sequence) => $"w-order-{first}-{(sequence - first) % 6}";
         foreach (var sequence in sequences)
         {
             // One publish after the other, each confirmed, as the relay publishes the outbox.
-            await bus.Publish(new WhistleEventRecorded(Event(sequence), [AudienceGroups.County]));
+            await bus.Publish(new WhistleEventRecorded(Event(sequence, WhistleOf(sequence)), [AudienceGroups.County]));
         }
 
         await push.WaitUntilAsync(received => sequences.All(s => received.Any(e => e.Seq() == s)), TimeSpan.FromSeconds(60));
-        var order = push.Received.Select(e => e.Seq()).Where(sequences.Contains).ToList();
-        Assert.That(order, Is.EqualTo(sequences), "each connection receives the events in the order they were published");
+        var received = push.Received.Where(e => sequences.Contains(e.Seq())).ToList();
+        Assert.That(received.Select(e => e.Seq()).Distinct().Count(), Is.EqualTo(received.Count), "each event pushed once");
+        foreach (var whistle in sequences.Select(WhistleOf).Distinct())
+        {
+            var order = received.Where(e => (string?)e["whistleId"] == whistle).Select(e => e.Seq()).ToList();
+            Assert.That(order, Is.EqualTo(sequences.Where(s => WhistleOf(s) == whistle)), $"{whistle}'s events reach the connection in the order they were published");
+        }
     }
 
-    private static WhistleEvent Event(long sequence) => new(
-        sequence, WhistleEventTypes.WhistleRaised, $"w-order-{sequence}", null, DateTimeOffset.UtcNow,
+    [Test]
+    public async Task Should_not_hold_one_whistles_push_behind_another_whistles_slow_one()
+    {
+        var hub = new SlowHub();
+        await using var system = await StartAsync(hub);
+        using var supervisor = await system.SignInAsync("supervisor");
+        await using var push = await system.ConnectAsync(supervisor);
+        var api = system.Apis[0].Services;
+        var bus = api.GetRequiredService<IBus>();
+        var lanes = api.GetRequiredService<Whistle.Api.Push.PushLanes>();
+        var first = 2_000_000_000L + Random.Shared.Next(1_000_000) * 100L;
+        var stuck = $"w-stuck-{first}";
+        // Another whistle in another lane (the lane of an id is fixed while the instance runs).
+        var other = Enumerable.Range(0, 100).Select(i => $"w-other-{first}-{i}").First(id => lanes.LaneOf(id) != lanes.LaneOf(stuck));
+        var othersArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The stuck whistle's push waits until the other whistle's events have reached the client (at most 30 s):
+        // pushed one after the other for the whole instance, they never would.
+        hub.Delay = e => e.WhistleId == stuck ? othersArrived.Task.WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(_ => { }) : Task.CompletedTask;
+
+        await bus.Publish(new WhistleEventRecorded(Event(first, stuck), [AudienceGroups.County]));
+        var others = Enumerable.Range(1, 5).Select(i => first + i).ToList();
+        foreach (var sequence in others)
+        {
+            await bus.Publish(new WhistleEventRecorded(Event(sequence, other), [AudienceGroups.County]));
+        }
+
+        try
+        {
+            await push.WaitUntilAsync(received => others.All(s => received.Any(e => e.Seq() == s)), TimeSpan.FromSeconds(20));
+        }
+        finally
+        {
+            othersArrived.TrySetResult();
+        }
+
+        Assert.That(push.Received.Select(e => e.Seq()), Does.Not.Contain(first), "the other whistle's events arrived while the stuck whistle's push still waited");
+        await push.WaitUntilAsync(received => received.Any(e => e.Seq() == first), TimeSpan.FromSeconds(20));
+    }
+
+    private async Task<WhistleSystem> StartAsync(SlowHub hub)
+    {
+        void Services(IServiceCollection services) => hub.Install(services);
+        return mode == "embedded" ? await WhistleSystem.EmbeddedAsync(Services) : await WhistleSystem.DistributedAsync(apis: 1, dispatchers: 0, services: Services);
+    }
+
+    private static WhistleEvent Event(long sequence, string whistleId) => new(
+        sequence, WhistleEventTypes.WhistleRaised, whistleId, null, DateTimeOffset.UtcNow,
         new EventActor("township.chengguan", "城关镇", "chengguan"),
-        new WhistleSummary($"w-order-{sequence}", "顺序", "raised", "chengguan", "street-vending", "routine"), null, null);
+        new WhistleSummary(whistleId, "顺序", "raised", "chengguan", "street-vending", "routine"), null, null);
 
     private sealed class SlowConsume(Func<WhistleEvent, bool> slow, TimeSpan delay) : IConsumeObserver
     {
