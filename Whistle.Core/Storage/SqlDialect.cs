@@ -69,6 +69,13 @@ public abstract class SqlDialect
     public virtual Task DurableAsync(string connectionString) => Task.CompletedTask;
 
     /// <summary>
+    /// The connection this process's write transactions run on, one at a time (SQLite: <see cref="SqliteWriterConnection"/>,
+    /// opened for writing, keeping its SQL compiled); null where each write takes a pooled connection of its own.
+    /// </summary>
+    public virtual Task<DbConnection?> OpenWriterConnectionAsync(DbDataSource dataSource, CancellationToken cancellationToken) =>
+        Task.FromResult<DbConnection?>(null);
+
+    /// <summary>
     /// The isolation of a write transaction. Every writer then locks the row it changes first
     /// (<see cref="SelectForUpdate"/>) and applies version- or status-conditional updates, so a stale action changes nothing.
     /// </summary>

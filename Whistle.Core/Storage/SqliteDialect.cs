@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Data;
 using System.Data.Common;
+using System.Diagnostics.CodeAnalysis;
 using DbUp;
 using DbUp.Builder;
 using Microsoft.Data.Sqlite;
@@ -67,6 +68,22 @@ public sealed class SqliteDialect : SqlDialect
     }
 
     private readonly ConcurrentDictionary<string, SqliteWalFlush?> _flushes = new(StringComparer.Ordinal);
+
+    public override async Task<DbConnection?> OpenWriterConnectionAsync(DbDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var connection = (SqliteConnection)dataSource.CreateConnection();
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await OpenedForWriteAsync(connection, cancellationToken);
+            return new SqliteWriterConnection(connection);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
 
     public override Task DurableAsync(string connectionString) =>
         _flushes.GetOrAdd(connectionString, static cs => LogOf(cs) is { } log ? new SqliteWalFlush(log) : null)?.FlushedAsync() ?? Task.CompletedTask;
@@ -172,6 +189,245 @@ public sealed class SqliteDialect : SqlDialect
 
         public void Dispose()
         {
+        }
+    }
+}
+
+/// <summary>
+/// The connection this process's SQLite writer transactions run on: one, kept open, used only by the holder of the
+/// writer's turn (so by one flow at a time), which keeps the SQL of each command it ran compiled and runs it again with
+/// the new parameters. Microsoft.Data.Sqlite compiles a command's SQL anew for every new command (Dapper makes one per
+/// call; dotnet/efcore#14044): at 500 whistles a second that compilation was 28% of the time the writer was held, and the
+/// writer is the embedded way's one serial point (issue 15, docs/benchmarks/2026-11-30-lanes.md).
+/// </summary>
+/// <remarks>
+/// A command whose compiled form is still reading (a reader open on it) is not shared: a second use of that SQL meanwhile
+/// gets a command of its own. The cache holds the most recently used <see cref="Capacity"/> texts.
+/// </remarks>
+public sealed class SqliteWriterConnection(SqliteConnection inner) : DbConnection
+{
+    public const int Capacity = 256;
+
+    private readonly Dictionary<string, LinkedListNode<Compiled>> _byText = new(StringComparer.Ordinal);
+    private readonly LinkedList<Compiled> _recent = [];
+
+    [AllowNull]
+    public override string ConnectionString
+    {
+        get => inner.ConnectionString;
+        set => throw new NotSupportedException("The writer's connection string is fixed.");
+    }
+
+    public override string Database => inner.Database;
+
+    public override string DataSource => inner.DataSource;
+
+    public override string ServerVersion => inner.ServerVersion;
+
+    public override ConnectionState State => inner.State;
+
+    /// <summary>How many command texts are held compiled.</summary>
+    public int Cached => _byText.Count;
+
+    /// <summary>How many commands this connection compiled since it opened.</summary>
+    public long Compilations { get; private set; }
+
+    public override void ChangeDatabase(string databaseName) => inner.ChangeDatabase(databaseName);
+
+    public override void Open() => inner.Open();
+
+    public override void Close() => inner.Close();
+
+    protected override DbTransaction BeginDbTransaction(IsolationLevel isolationLevel) => inner.BeginTransaction(isolationLevel);
+
+    protected override DbCommand CreateDbCommand() => new Command(this);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            foreach (var compiled in _recent)
+            {
+                compiled.Command.Dispose();
+            }
+
+            _recent.Clear();
+            _byText.Clear();
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <summary>The compiled command for <paramref name="text"/>, or a new one of its own when that one is still reading.</summary>
+    private (SqliteCommand Command, Compiled? Cached) Take(string text)
+    {
+        if (_byText.TryGetValue(text, out var node))
+        {
+            if (node.Value.Reader is { IsClosed: false })
+            {
+                return (NewCommand(text), null);
+            }
+
+            _recent.Remove(node);
+            _recent.AddFirst(node);
+            return (node.Value.Command, node.Value);
+        }
+
+        var compiled = new Compiled(NewCommand(text));
+        _byText[text] = _recent.AddFirst(compiled);
+        if (_recent.Count > Capacity)
+        {
+            var oldest = _recent.Last!;
+            if (oldest.Value.Reader is not { IsClosed: false })
+            {
+                _recent.RemoveLast();
+                _byText.Remove(oldest.Value.Command.CommandText);
+                oldest.Value.Command.Dispose();
+            }
+        }
+
+        return (compiled.Command, compiled);
+    }
+
+    private SqliteCommand NewCommand(string text)
+    {
+        var command = inner.CreateCommand();
+        command.CommandText = text;
+        Compilations++;
+        return command;
+    }
+
+    private sealed class Compiled(SqliteCommand command)
+    {
+        public SqliteCommand Command { get; } = command;
+
+        /// <summary>The reader of its latest run, while it may still be open.</summary>
+        public SqliteDataReader? Reader { get; set; }
+    }
+
+    /// <summary>What Dapper and our code build: its text and parameters, run on the compiled command for that text.</summary>
+    private sealed class Command(SqliteWriterConnection connection) : DbCommand
+    {
+        private readonly SqliteCommand _shape = new();
+        private SqliteCommand? _own;
+
+        [AllowNull]
+        public override string CommandText { get; set; } = string.Empty;
+
+        public override int CommandTimeout { get; set; } = 30;
+
+        public override CommandType CommandType
+        {
+            get => CommandType.Text;
+            set
+            {
+                if (value != CommandType.Text)
+                {
+                    throw new ArgumentException("Only CommandType.Text is supported.", nameof(value));
+                }
+            }
+        }
+
+        public override bool DesignTimeVisible { get; set; }
+
+        public override UpdateRowSource UpdatedRowSource { get; set; }
+
+        protected override DbConnection? DbConnection
+        {
+            get => connection;
+            set
+            {
+                if (value is not null && value != connection)
+                {
+                    throw new NotSupportedException("A command of the writer's connection runs on that connection only.");
+                }
+            }
+        }
+
+        protected override DbParameterCollection DbParameterCollection => _shape.Parameters;
+
+        protected override DbTransaction? DbTransaction { get; set; }
+
+        public override void Cancel()
+        {
+        }
+
+        public override void Prepare()
+        {
+        }
+
+        protected override DbParameter CreateDbParameter() => new SqliteParameter();
+
+        public override int ExecuteNonQuery()
+        {
+            var (command, _) = Ready();
+            try
+            {
+                return command.ExecuteNonQuery();
+            }
+            finally
+            {
+                command.Parameters.Clear();
+            }
+        }
+
+        public override object? ExecuteScalar()
+        {
+            var (command, _) = Ready();
+            try
+            {
+                return command.ExecuteScalar();
+            }
+            finally
+            {
+                command.Parameters.Clear();
+            }
+        }
+
+        protected override DbDataReader ExecuteDbDataReader(CommandBehavior behavior)
+        {
+            var (command, cached) = Ready();
+            // The parameters stay until the next run: a later statement of the text binds them when the reader reaches it.
+            var reader = command.ExecuteReader(behavior);
+            if (cached is not null)
+            {
+                cached.Reader = reader;
+            }
+
+            return reader;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _own?.Dispose();
+                _own = null;
+                _shape.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        private (SqliteCommand Command, Compiled? Cached) Ready()
+        {
+            var (command, cached) = connection.Take(CommandText);
+            if (cached is null)
+            {
+                _own?.Dispose();
+                _own = command;
+            }
+
+            command.Transaction = (SqliteTransaction?)DbTransaction;
+            command.CommandTimeout = CommandTimeout;
+            command.Parameters.Clear();
+            foreach (SqliteParameter parameter in _shape.Parameters)
+            {
+                command.Parameters.Add(parameter);
+            }
+
+            return (command, cached);
         }
     }
 }

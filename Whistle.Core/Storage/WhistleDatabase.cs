@@ -17,7 +17,7 @@ public sealed class WhistleDatabase(
     DbDataSource dataSource,
     SqlDialect dialect,
     OutboxSignal outboxSignal,
-    Action<IReadOnlyList<WhistleEvent>>? committed = null)
+    Action<IReadOnlyList<WhistleEvent>>? committed = null) : IAsyncDisposable
 {
     private readonly ResiliencePipeline _transient = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
@@ -39,6 +39,11 @@ public sealed class WhistleDatabase(
     // The database whose writer turn the current flow holds: a write asked for inside a write of this process would wait
     // for itself for ever, so it is refused at once instead (before the gate, SQLite refused it after its busy timeout).
     private static readonly AsyncLocal<WhistleDatabase?> HoldingTurn = new();
+
+    // SQLite: the connection this process's write transactions run on, used only by the holder of the writer's turn.
+    private DbConnection? _writerConnection;
+
+    private bool _disposed;
 
     /// <summary>
     /// Runs <paramref name="body"/> in this process's turn for the writer (SQLite; elsewhere at once), its flow marked as
@@ -112,8 +117,17 @@ public sealed class WhistleDatabase(
         var result = await _transient.ExecuteAsync(
             async ct =>
             {
+                // SQLite: this process's writer transactions run one at a time, on the one writer connection that keeps
+                // their SQL compiled (SqliteWriterConnection); a server database: a pooled connection each.
+                if (_writer is not null)
+                {
+                    return await InTurnAsync(() => OnWriterConnectionAsync(Transact, ct), ct);
+                }
+
                 await using var connection = await OpenAsync(ct, forWrite: true);
-                return await InTurnAsync(async () =>
+                return await Transact(connection);
+
+                async Task<T> Transact(DbConnection connection)
                 {
                     await using var transaction = await connection.BeginTransactionAsync(dialect.WriteIsolation, ct);
                     var unit = new UnitOfWork(connection, transaction, this);
@@ -133,7 +147,7 @@ public sealed class WhistleDatabase(
                     }
 
                     return value;
-                }, ct);
+                }
             },
             cancellationToken);
 
@@ -154,6 +168,58 @@ public sealed class WhistleDatabase(
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> on this process's SQLite writer connection (opened, with the write pragmas, at its
+    /// first use), holding the writer's turn. After a failure the connection is closed and the next write opens another:
+    /// nothing of a failed transaction, nor a connection SQLite may have given up on, is carried into the next one.
+    /// </summary>
+    private async Task<T> OnWriterConnectionAsync<T>(Func<DbConnection, Task<T>> body, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var connection = _writerConnection;
+        if (connection is null)
+        {
+            connection = _writerConnection = await dialect.OpenWriterConnectionAsync(dataSource, cancellationToken)
+                ?? throw new InvalidOperationException("This database has no writer connection; its writes take a pooled connection each.");
+        }
+
+        try
+        {
+            return await body(connection);
+        }
+        catch
+        {
+            _writerConnection = null;
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Closes this process's SQLite writer connection, if it has one (the host disposes the database at its end).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_writer is null)
+        {
+            return;
+        }
+
+        // Not while a write holds it; a write after this one fails (ObjectDisposedException) instead of opening another.
+        await _writer.WaitAsync(CancellationToken.None);
+        try
+        {
+            _disposed = true;
+            if (_writerConnection is { } connection)
+            {
+                _writerConnection = null;
+                await connection.DisposeAsync();
+            }
+        }
+        finally
+        {
+            _writer.Release();
+        }
     }
 
     /// <summary>Returns once every transaction committed before the call is on disk (<see cref="SqlDialect.DurableAsync"/>).</summary>

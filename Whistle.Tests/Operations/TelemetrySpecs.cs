@@ -256,12 +256,12 @@ public sealed class When_a_whistle_is_logged
         await Task.Delay(200);
 
         var about = sink.Entries.Where(e => e.Message.Contains(id, StringComparison.Ordinal)).ToList();
-        var pushed = sink.Entries.Where(e => e.Category.EndsWith("WhistleEventPushConsumer", StringComparison.Ordinal) && e.Scopes.GetValueOrDefault("WhistleId") == id).ToList();
+        var pushed = sink.Entries.Where(e => e.Category.EndsWith("PushLanes", StringComparison.Ordinal) && e.Scopes.GetValueOrDefault("WhistleId") == id).ToList();
         Assert.Multiple(() =>
         {
             Assert.That(about.Select(e => e.Category), Has.Some.EndsWith("WhistleRaisedConsumer"), "the dispatcher logs the dispatch");
             Assert.That(about.Select(e => e.Scopes.GetValueOrDefault("WhistleId")), Is.All.EqualTo(id), "every line that names the whistle has it in its scope");
-            Assert.That(pushed, Is.Not.Empty, "the push consumer's lines carry it too");
+            Assert.That(pushed, Is.Not.Empty, "the push lanes' lines carry it too");
             Assert.That(about.Select(e => e.Scopes.ContainsKey("TraceId")), Is.All.True, "and the trace they belong to");
         });
     }
