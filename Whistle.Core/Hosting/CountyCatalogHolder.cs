@@ -31,12 +31,62 @@ public sealed class CountyCatalogHolder
 
     private readonly Lock _gate = new();
 
-    internal void Set(CountyCatalog catalog) => _loaded = new Loaded(catalog, -1);
+    // How many copies were installed, by any path: a reload that read before another copy was installed may not
+    // replace that one with an older county.
+    private long _installs;
 
+    internal void Set(CountyCatalog catalog)
+    {
+        lock (_gate)
+        {
+            _loaded = new Loaded(catalog, -1);
+            _installs++;
+        }
+    }
+
+    /// <summary>
+    /// Loads the county with its version in one read transaction (the catalog is exactly that version's) and installs
+    /// it — even when its version is lower than this copy's (a database restored from a backup) — unless a newer copy
+    /// was installed while it read (an upkeep command's, a write's): a <c>CountyChanged</c> whose reload read before
+    /// that change would otherwise put the older county back.
+    /// </summary>
     public async Task ReloadAsync(WhistleDatabase database, CancellationToken cancellationToken)
     {
-        var version = await database.ReadAsync(c => c.ExecuteScalarAsync<int>(VersionSql), cancellationToken);
-        Install(new CountyCatalog(await database.ReadAsync(CountyStore.LoadAsync, cancellationToken)), version, always: true);
+        var begun = BeginReload();
+        var (catalog, version) = await database.ReadAsync(
+            async connection =>
+            {
+                await using var transaction = await database.Dialect.BeginReadAsync(connection, cancellationToken);
+                var version = await connection.ExecuteScalarAsync<int>(VersionSql, transaction: transaction);
+                return (new CountyCatalog(await CountyStore.LoadAsync(connection, transaction)), version);
+            },
+            cancellationToken);
+        CompleteReload(begun, catalog, version);
+    }
+
+    /// <summary>Where a reload begins: the installs so far.</summary>
+    internal long BeginReload()
+    {
+        lock (_gate)
+        {
+            return _installs;
+        }
+    }
+
+    /// <summary>Installs what a reload begun at <paramref name="begun"/> read; false when a newer copy came meanwhile.</summary>
+    internal bool CompleteReload(long begun, CountyCatalog catalog, int version)
+    {
+        lock (_gate)
+        {
+            if (_installs != begun && _loaded is { } held && version < held.Version)
+            {
+                return false;
+            }
+
+            _loaded = new Loaded(catalog, version);
+            _installs++;
+            return true;
+        }
     }
 
     /// <summary>
@@ -44,14 +94,17 @@ public sealed class CountyCatalogHolder
     /// <paramref name="version"/>, so it is exactly the committed county of that version) instead of loading it again;
     /// ignored when this copy already holds a newer version.
     /// </summary>
-    public void Install(CountyCatalog catalog, int version) => Install(catalog, version, always: false);
-
-    private void Install(CountyCatalog catalog, int version, bool always)
+    public void Install(CountyCatalog catalog, int version)
     {
         lock (_gate)
         {
-            if (!always && _loaded is { } held && version < held.Version) return;
+            if (_loaded is { } held && version < held.Version)
+            {
+                return;
+            }
+
             _loaded = new Loaded(catalog, version);
+            _installs++;
         }
     }
 
