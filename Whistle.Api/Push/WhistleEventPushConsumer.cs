@@ -41,9 +41,10 @@ public sealed class WhistleEventPushConsumer(PushLanes lanes, PushDeduplicator d
 /// <summary>
 /// This instance's push lanes (<c>Whistle:Api:PushLanes</c>): a whistle's events always go to the same lane, which
 /// pushes them one after another in the order they were handed in; the lanes push side by side. Before (one push at a
-/// time for the whole instance) every whistle's push waited for every earlier one of any whistle — under load the
-/// queue in front of the hub, not the outbox, was where whistles waited (issue 15, docs/benchmarks). A lane holds a
-/// bounded number of messages; when it is full, the consumer waits, and the queue's prefetch holds the rest.
+/// time for the whole instance) a push that took long (a slow connection) held back every later event of any whistle;
+/// now only the whistles of its lane (issue 15; not a speed-up under load, where whistles waited in front of the
+/// dispatch: docs/benchmarks/2026-11-30-compiled.md). A lane holds a bounded number of messages; when it is full, the
+/// consumer waits, and the queue's prefetch holds the rest.
 /// Events of different whistles may pass one another; the client orders by sequence (PRODUCT.md §5,
 /// docs/RELIABILITY.md). What is in a lane when the instance stops is not pushed: the instance's connections close
 /// with it and their clients catch up where they reconnect.
@@ -66,8 +67,6 @@ public sealed partial class PushLanes : BackgroundService
             .Select(_ => Channel.CreateBounded<Item>(new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait }))
             .ToArray();
     }
-
-    public int Count => _lanes.Length;
 
     /// <summary>The lane of <paramref name="whistleId"/> (a meeting's events carry the meeting's id): the same one for as long as this instance runs.</summary>
     public int LaneOf(string whistleId) => (int)((uint)string.GetHashCode(whistleId, StringComparison.Ordinal) % (uint)_lanes.Length);

@@ -198,7 +198,7 @@ public sealed class SqliteDialect : SqlDialect
 /// writer's turn (so by one flow at a time), which keeps the SQL of each command it ran compiled and runs it again with
 /// the new parameters. Microsoft.Data.Sqlite compiles a command's SQL anew for every new command (Dapper makes one per
 /// call; dotnet/efcore#14044): at 500 whistles a second that compilation was 28% of the time the writer was held, and the
-/// writer is the embedded way's one serial point (issue 15, docs/benchmarks/2026-11-30-lanes.md).
+/// writer is the embedded way's one serial point (issue 15, docs/benchmarks/2026-11-30-compiled.md).
 /// </summary>
 /// <remarks>
 /// A command whose compiled form is still reading (a reader open on it) is not shared: a second use of that SQL meanwhile
@@ -225,6 +225,9 @@ public sealed class SqliteWriterConnection(SqliteConnection inner) : DbConnectio
     public override string ServerVersion => inner.ServerVersion;
 
     public override ConnectionState State => inner.State;
+
+    /// <summary>The command timeout of the connection string (<c>Default Timeout</c>, 30 s unless set).</summary>
+    public int DefaultTimeout => inner.DefaultTimeout;
 
     /// <summary>How many command texts are held compiled.</summary>
     public int Cached => _byText.Count;
@@ -315,7 +318,14 @@ public sealed class SqliteWriterConnection(SqliteConnection inner) : DbConnectio
         [AllowNull]
         public override string CommandText { get; set; } = string.Empty;
 
-        public override int CommandTimeout { get; set; } = 30;
+        private int? _timeout;
+
+        /// <summary>Unless set, the connection's default (as a command of the connection itself would have it).</summary>
+        public override int CommandTimeout
+        {
+            get => _timeout ?? connection.DefaultTimeout;
+            set => _timeout = value;
+        }
 
         public override CommandType CommandType
         {
@@ -420,7 +430,7 @@ public sealed class SqliteWriterConnection(SqliteConnection inner) : DbConnectio
             }
 
             command.Transaction = (SqliteTransaction?)DbTransaction;
-            command.CommandTimeout = CommandTimeout;
+            command.CommandTimeout = CommandTimeout; // a cached command keeps what the last run set: set every time
             command.Parameters.Clear();
             foreach (SqliteParameter parameter in _shape.Parameters)
             {
