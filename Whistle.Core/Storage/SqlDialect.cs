@@ -69,10 +69,17 @@ public abstract class SqlDialect
     public virtual Task DurableAsync(string connectionString) => Task.CompletedTask;
 
     /// <summary>
-    /// The connection this process's write transactions run on, one at a time (SQLite: <see cref="SqliteWriterConnection"/>,
-    /// opened for writing, keeping its SQL compiled); null where each write takes a pooled connection of its own.
+    /// The connection this process's write transactions run on, one at a time (SQLite: <see cref="SqliteCompiledConnection"/>,
+    /// opened for writing, keeping its SQL compiled; the outbox relay's bookkeeping runs on it too); null where each write takes a pooled connection of its own.
     /// </summary>
     public virtual Task<DbConnection?> OpenWriterConnectionAsync(DbDataSource dataSource, CancellationToken cancellationToken) =>
+        Task.FromResult<DbConnection?>(null);
+
+    /// <summary>
+    /// A connection for reads, used by one read at a time and kept for the next (SQLite: <see cref="SqliteCompiledConnection"/>,
+    /// keeping its SQL compiled); null where each read takes a pooled connection of its own.
+    /// </summary>
+    public virtual Task<DbConnection?> OpenReaderConnectionAsync(DbDataSource dataSource, CancellationToken cancellationToken) =>
         Task.FromResult<DbConnection?>(null);
 
     /// <summary>

@@ -69,14 +69,21 @@ public sealed class SqliteDialect : SqlDialect
 
     private readonly ConcurrentDictionary<string, SqliteWalFlush?> _flushes = new(StringComparer.Ordinal);
 
-    public override async Task<DbConnection?> OpenWriterConnectionAsync(DbDataSource dataSource, CancellationToken cancellationToken)
+    public override Task<DbConnection?> OpenWriterConnectionAsync(DbDataSource dataSource, CancellationToken cancellationToken) =>
+        OpenCompiledAsync(dataSource, WriteConnectionPragmas, cancellationToken);
+
+    /// <summary>A connection for reads that keeps its SQL compiled (<see cref="SqliteCompiledConnection"/>), opened as any other.</summary>
+    public override Task<DbConnection?> OpenReaderConnectionAsync(DbDataSource dataSource, CancellationToken cancellationToken) =>
+        OpenCompiledAsync(dataSource, ConnectionPragmas, cancellationToken);
+
+    private static async Task<DbConnection?> OpenCompiledAsync(DbDataSource dataSource, string pragmas, CancellationToken cancellationToken)
     {
         var connection = (SqliteConnection)dataSource.CreateConnection();
         try
         {
             await connection.OpenAsync(cancellationToken);
-            await OpenedForWriteAsync(connection, cancellationToken);
-            return new SqliteWriterConnection(connection);
+            await PragmasAsync(connection, pragmas, cancellationToken);
+            return new SqliteCompiledConnection(connection);
         }
         catch
         {
@@ -102,7 +109,11 @@ public sealed class SqliteDialect : SqlDialect
 
     /// <summary>A deferred transaction: its first read takes the snapshot every later read sees.</summary>
     public override ValueTask<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));
+        ValueTask.FromResult<DbTransaction>(connection switch
+        {
+            SqliteCompiledConnection compiled => compiled.BeginTransaction(deferred: true),
+            _ => ((SqliteConnection)connection).BeginTransaction(deferred: true),
+        });
 
     public override bool IsTransient(Exception exception) => exception switch
     {
@@ -194,17 +205,18 @@ public sealed class SqliteDialect : SqlDialect
 }
 
 /// <summary>
-/// The connection this process's SQLite writer transactions run on: one, kept open, used only by the holder of the
-/// writer's turn (so by one flow at a time), which keeps the SQL of each command it ran compiled and runs it again with
-/// the new parameters. Microsoft.Data.Sqlite compiles a command's SQL anew for every new command (Dapper makes one per
-/// call; dotnet/efcore#14044): at 500 whistles a second that compilation was 28% of the time the writer was held, and the
+/// A SQLite connection that keeps the SQL of each command it ran compiled and runs it again with the new parameters,
+/// used by one flow at a time: this process's writer connection (the holder of the writer's turn: its write transactions
+/// and the outbox relay's bookkeeping) and its idle readers (<see cref="WhistleDatabase.ReadAsync{T}"/>, one read at a
+/// time each). Microsoft.Data.Sqlite compiles a command's SQL anew for every new command (Dapper makes one per call;
+/// dotnet/efcore#14044): at 500 whistles a second that compilation was 28% of the time the writer was held, and the
 /// writer is the embedded way's one serial point (issue 15, docs/benchmarks/2026-11-30-compiled.md).
 /// </summary>
 /// <remarks>
 /// A command whose compiled form is still reading (a reader open on it) is not shared: a second use of that SQL meanwhile
 /// gets a command of its own. The cache holds the most recently used <see cref="Capacity"/> texts.
 /// </remarks>
-public sealed class SqliteWriterConnection(SqliteConnection inner) : DbConnection
+public sealed class SqliteCompiledConnection(SqliteConnection inner) : DbConnection
 {
     public const int Capacity = 256;
 
@@ -215,7 +227,7 @@ public sealed class SqliteWriterConnection(SqliteConnection inner) : DbConnectio
     public override string ConnectionString
     {
         get => inner.ConnectionString;
-        set => throw new NotSupportedException("The writer's connection string is fixed.");
+        set => throw new NotSupportedException("A compiled connection's connection string is fixed.");
     }
 
     public override string Database => inner.Database;
@@ -242,6 +254,9 @@ public sealed class SqliteWriterConnection(SqliteConnection inner) : DbConnectio
     public override void Close() => inner.Close();
 
     protected override DbTransaction BeginDbTransaction(IsolationLevel isolationLevel) => inner.BeginTransaction(isolationLevel);
+
+    /// <summary>A transaction that takes no lock until its first statement (deferred), or the writer's at once.</summary>
+    public SqliteTransaction BeginTransaction(bool deferred) => inner.BeginTransaction(deferred);
 
     protected override DbCommand CreateDbCommand() => new Command(this);
 
@@ -310,7 +325,7 @@ public sealed class SqliteWriterConnection(SqliteConnection inner) : DbConnectio
     }
 
     /// <summary>What Dapper and our code build: its text and parameters, run on the compiled command for that text.</summary>
-    private sealed class Command(SqliteWriterConnection connection) : DbCommand
+    private sealed class Command(SqliteCompiledConnection connection) : DbCommand
     {
         private readonly SqliteCommand _shape = new();
         private SqliteCommand? _own;
@@ -350,7 +365,7 @@ public sealed class SqliteWriterConnection(SqliteConnection inner) : DbConnectio
             {
                 if (value is not null && value != connection)
                 {
-                    throw new NotSupportedException("A command of the writer's connection runs on that connection only.");
+                    throw new NotSupportedException("A command of a compiled connection runs on that connection only.");
                 }
             }
         }

@@ -43,6 +43,10 @@ public sealed class WhistleDatabase(
     // SQLite: the connection this process's write transactions run on, used only by the holder of the writer's turn.
     private DbConnection? _writerConnection;
 
+    // SQLite: idle connections for reads that keep their SQL compiled, each taken by one read at a time; at most
+    // MaxIdleReaders are kept (more reads at once open more, closed when they finish). Guarded by itself.
+    private readonly Stack<DbConnection> _readers = new();
+
     private bool _disposed;
 
     /// <summary>
@@ -83,11 +87,24 @@ public sealed class WhistleDatabase(
     /// <summary>A unique index or primary key refused a row (a concurrent duplicate).</summary>
     public bool IsUniqueViolation(Exception exception) => dialect.IsUniqueViolation(exception);
 
+    /// <summary>How many idle read connections (SQLite) this process keeps for the next reads.</summary>
+    public const int MaxIdleReaders = 16;
+
+    /// <summary>
+    /// Runs <paramref name="read"/> on a connection of its own (retried as a whole on transient failures). SQLite: an idle
+    /// read connection that keeps its SQL compiled (<see cref="SqliteCompiledConnection"/>; issue 15: compiling each read
+    /// anew, and the pragmas of every pooled open, cost CPU the writer and the requests need); a server database: a pooled one.
+    /// </summary>
     public async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> read, CancellationToken cancellationToken)
     {
         return await _transient.ExecuteAsync(
             async ct =>
             {
+                if (_writer is not null)
+                {
+                    return await OnReaderConnectionAsync(read, ct);
+                }
+
                 await using var connection = await OpenAsync(ct);
                 return await read(connection);
             },
@@ -96,15 +113,21 @@ public sealed class WhistleDatabase(
 
     /// <summary>
     /// Statements that write in a transaction of their own (the outbox relay's bookkeeping): on SQLite in this process's
-    /// turn for the writer, as <see cref="WriteAsync{T}"/> takes it; otherwise as <see cref="ReadAsync{T}"/>.
+    /// turn for the writer and on its connection (their SQL kept compiled, as <see cref="WriteAsync{T}"/>'s); otherwise on
+    /// a pooled connection, as <see cref="ReadAsync{T}"/>.
     /// </summary>
     public async Task<T> WriteStatementsAsync<T>(Func<DbConnection, Task<T>> write, CancellationToken cancellationToken)
     {
         return await _transient.ExecuteAsync(
             async ct =>
             {
+                if (_writer is not null)
+                {
+                    return await InTurnAsync(() => OnWriterConnectionAsync(write, ct), ct);
+                }
+
                 await using var connection = await OpenAsync(ct);
-                return await InTurnAsync(() => write(connection), ct);
+                return await write(connection);
             },
             cancellationToken);
     }
@@ -118,7 +141,7 @@ public sealed class WhistleDatabase(
             async ct =>
             {
                 // SQLite: this process's writer transactions run one at a time, on the one writer connection that keeps
-                // their SQL compiled (SqliteWriterConnection); a server database: a pooled connection each.
+                // their SQL compiled (SqliteCompiledConnection); a server database: a pooled connection each.
                 if (_writer is not null)
                 {
                     return await InTurnAsync(() => OnWriterConnectionAsync(Transact, ct), ct);
@@ -197,7 +220,59 @@ public sealed class WhistleDatabase(
         }
     }
 
-    /// <summary>Closes this process's SQLite writer connection, if it has one (the host disposes the database at its end).</summary>
+    /// <summary>
+    /// Runs <paramref name="read"/> on an idle SQLite read connection, or a new one when none is idle, and keeps it for the
+    /// next read (up to <see cref="MaxIdleReaders"/>). A read that fails closes its connection: nothing it left behind (an
+    /// open transaction, a reader) reaches the next read.
+    /// </summary>
+    private async Task<T> OnReaderConnectionAsync<T>(Func<DbConnection, Task<T>> read, CancellationToken cancellationToken)
+    {
+        DbConnection? connection;
+        lock (_readers)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _readers.TryPop(out connection);
+        }
+
+        connection ??= await dialect.OpenReaderConnectionAsync(dataSource, cancellationToken)
+            ?? throw new InvalidOperationException("This database has no read connections of its own; its reads take a pooled connection each.");
+        T value;
+        try
+        {
+            value = await read(connection);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+
+        lock (_readers)
+        {
+            if (!_disposed && _readers.Count < MaxIdleReaders && connection.State == System.Data.ConnectionState.Open)
+            {
+                _readers.Push(connection);
+                return value;
+            }
+        }
+
+        await connection.DisposeAsync();
+        return value;
+    }
+
+    /// <summary>How many idle read connections this process keeps now (SQLite; none elsewhere).</summary>
+    public int IdleReaders
+    {
+        get
+        {
+            lock (_readers)
+            {
+                return _readers.Count;
+            }
+        }
+    }
+
+    /// <summary>Closes this process's SQLite writer connection and idle read connections (the host disposes the database at its end).</summary>
     public async ValueTask DisposeAsync()
     {
         if (_writer is null)
@@ -209,7 +284,20 @@ public sealed class WhistleDatabase(
         await _writer.WaitAsync(CancellationToken.None);
         try
         {
-            _disposed = true;
+            List<DbConnection> idle;
+            lock (_readers)
+            {
+                _disposed = true;
+                idle = [.. _readers];
+                _readers.Clear();
+            }
+
+            // A read still running closes its own connection when it ends (it finds the database disposed).
+            foreach (var reader in idle)
+            {
+                await reader.DisposeAsync();
+            }
+
             if (_writerConnection is { } connection)
             {
                 _writerConnection = null;

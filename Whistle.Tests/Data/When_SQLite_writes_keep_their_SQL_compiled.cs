@@ -44,7 +44,7 @@ public sealed class When_SQLite_writes_keep_their_SQL_compiled : StorageFixture
         // In one write: no other writer of the process uses the connection meanwhile.
         var (writer, compiled, counted) = await WriteAsync(async unit =>
         {
-            var connection = (SqliteWriterConnection)unit.Connection;
+            var connection = (SqliteCompiledConnection)unit.Connection;
             var before = connection.Compilations;
             for (var i = 0; i < 20; i++)
             {
@@ -57,7 +57,7 @@ public sealed class When_SQLite_writes_keep_their_SQL_compiled : StorageFixture
 
         Assert.Multiple(async () =>
         {
-            Assert.That(writer, Is.TypeOf<SqliteWriterConnection>(), "SQLite's writes run on the writer connection");
+            Assert.That(writer, Is.TypeOf<SqliteCompiledConnection>(), "SQLite's writes run on the writer connection");
             Assert.That(compiled, Is.LessThanOrEqualTo(2), "the insert run twenty times is compiled once at most (and the count once)");
             Assert.That(counted, Is.EqualTo(20), "a read in the write sees the writes before it");
             Assert.That(await KeysAsync(consumer), Is.EqualTo(Enumerable.Range(0, 20).Select(i => $"{consumer}-{i:D2}")), "each run wrote its own values");
@@ -119,7 +119,7 @@ public sealed class When_SQLite_writes_keep_their_SQL_compiled : StorageFixture
     public async Task Should_hold_at_most_its_capacity_of_texts()
     {
         var consumer = $"capacity-{Guid.NewGuid():N}";
-        for (var i = 0; i < SqliteWriterConnection.Capacity + 20; i++)
+        for (var i = 0; i < SqliteCompiledConnection.Capacity + 20; i++)
         {
             // A text of its own each time (the number is part of the SQL, not a parameter).
             await WriteAsync(unit => unit.Connection.ExecuteAsync(
@@ -127,11 +127,11 @@ public sealed class When_SQLite_writes_keep_their_SQL_compiled : StorageFixture
                 new { Key = consumer, Consumer = consumer, Now = DateTimeOffset.UtcNow }, unit.Transaction));
         }
 
-        var writer = (SqliteWriterConnection)await WriteAsync(unit => Task.FromResult(unit.Connection));
+        var writer = (SqliteCompiledConnection)await WriteAsync(unit => Task.FromResult(unit.Connection));
         Assert.Multiple(async () =>
         {
-            Assert.That(writer.Cached, Is.EqualTo(SqliteWriterConnection.Capacity), "the oldest texts are let go");
-            Assert.That((await KeysAsync(consumer)).Count, Is.EqualTo(SqliteWriterConnection.Capacity + 20));
+            Assert.That(writer.Cached, Is.EqualTo(SqliteCompiledConnection.Capacity), "the oldest texts are let go");
+            Assert.That((await KeysAsync(consumer)).Count, Is.EqualTo(SqliteCompiledConnection.Capacity + 20));
         });
     }
 }
