@@ -124,7 +124,10 @@ internal sealed class DatabaseHealthCheck(WhistleDatabase database) : IHealthChe
     {
         try
         {
-            await database.ReadAsync(c => c.ExecuteScalarAsync<int>(PingSql), cancellationToken);
+            // A connection opened now, not a kept read connection (SQLite): that one still holds the file open and
+            // would answer after the file became unreadable to every new connection.
+            await using var connection = await database.OpenAsync(cancellationToken);
+            await connection.ExecuteScalarAsync<int>(PingSql);
             return HealthCheckResult.Healthy($"{database.Provider} answers.");
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
