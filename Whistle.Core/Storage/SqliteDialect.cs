@@ -40,9 +40,10 @@ public sealed class SqliteDialect : SqlDialect
 
     public override DbDataSource CreateDataSource(string connectionString) => SqliteFactory.Instance.CreateDataSource(connectionString);
 
-    // synchronous = FULL is SQLite's default; it is set on every open because a write transaction (OpenedForWriteAsync)
-    // and the outbox relay's bookkeeping (WithoutFlush) lower it to NORMAL on a pooled connection that may serve another
-    // use next.
+    // synchronous = FULL is SQLite's default; it is set on every open because the writer connection (write pragmas,
+    // synchronous = NORMAL; the outbox relay's bookkeeping runs there too, WithoutFlush) hands its handle back to
+    // Microsoft.Data.Sqlite's pool when it is closed after a failure, and the pool may give that handle to any use next:
+    // the pooled connections of OpenAsync (exports, the audit chain, readiness) and the read connections.
     // busy_timeout: SQLite's own busy handler waits for the writer lock (it retries within a millisecond or a few);
     // without it Microsoft.Data.Sqlite retries a busy statement after sleeping 150 ms, which across three processes
     // sharing one file made every contended write cost 150 ms or more.
