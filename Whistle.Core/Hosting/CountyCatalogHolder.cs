@@ -125,6 +125,19 @@ public sealed class CountyCatalogHolder
         return loaded;
     }
 
+    /// <summary>
+    /// For a request refused by <paramref name="judged"/>: the county to judge it again by — this copy after a reload when
+    /// the database holds a newer county, or the copy a <c>CountyChanged</c> or a write installed since it was judged —
+    /// or null when <paramref name="judged"/> is still the newest. (Whether this call reloaded is not the question: a
+    /// copy installed between the judgement and this call is already the database's, and the refusal was by an older one.)
+    /// </summary>
+    public async Task<Loaded?> NewerThanAsync(Loaded judged, WhistleDatabase database, CancellationToken cancellationToken)
+    {
+        await RefreshIfStaleAsync(database, cancellationToken);
+        var current = Current;
+        return ReferenceEquals(current, judged) ? null : current;
+    }
+
     /// <summary>Reloads when the database holds a newer county than this copy; true when it did.</summary>
     public async Task<bool> RefreshIfStaleAsync(WhistleDatabase database, CancellationToken cancellationToken)
     {

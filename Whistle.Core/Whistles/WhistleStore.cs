@@ -107,14 +107,15 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         // Another instance may have changed the whistle list a moment ago (its CountyChanged may still be on the way):
         // a new whistle is judged by the newest list. Judged by this copy first; the write reads the county's version
         // with its insert and, when another instance changed the county meanwhile, is rolled back and judged again by
-        // the county it loaded (issue 15: no read of its own before each raise). A refusal looks for a newer list first.
+        // the county it loaded (issue 15: no read of its own before each raise). A refusal looks for a newer list first: one
+        // in the database, or one this instance took since it judged (a CountyChanged arriving between the two).
         for (var attempt = 1; ; attempt++)
         {
             var judgedBy = county.Current;
             var errors = WhistleValidation.Raise(request, judgedBy.Catalog);
-            if (errors.Count > 0 && await county.RefreshIfStaleAsync(database, ct))
+            if (errors.Count > 0 && await county.NewerThanAsync(judgedBy, database, ct) is { } newer)
             {
-                judgedBy = county.Current;
+                judgedBy = newer;
                 errors = WhistleValidation.Raise(request, judgedBy.Catalog);
             }
 
