@@ -66,6 +66,32 @@ public sealed class When_SQLite_reads_keep_their_SQL_compiled : StorageFixture
     }
 
     [Test]
+    public async Task Should_answer_what_was_committed_since_after_a_read_that_stopped_before_its_last_row()
+    {
+        var consumer = $"partial-{Guid.NewGuid():N}";
+        for (var i = 0; i < 3; i++) await InsertAsync($"{consumer}-{i}", consumer);
+
+        // The first of three rows only (Dapper reads one and closes the reader; ExecuteScalar reads one row): the
+        // statements stop before their last row.
+        var (first, key) = await Database.ReadAsync(
+            async c => (c, await c.QueryFirstAsync<string>("SELECT message_id FROM inbox WHERE consumer = @Consumer ORDER BY message_id", new { Consumer = consumer })),
+            CancellationToken.None);
+        var (again, scalar) = await Database.ReadAsync(
+            async c => (c, await c.ExecuteScalarAsync<string>("SELECT message_id FROM inbox WHERE consumer = @Consumer ORDER BY message_id DESC", new { Consumer = consumer })),
+            CancellationToken.None);
+
+        await InsertAsync($"{consumer}-3", consumer);
+        var (next, count) = await CountAsync(consumer);
+        Assert.Multiple(() =>
+        {
+            Assert.That(key, Is.EqualTo($"{consumer}-0"));
+            Assert.That(scalar, Is.EqualTo($"{consumer}-2"));
+            Assert.That(new[] { again, next }, Is.All.SameAs(first), "one read at a time: the same kept connection");
+            Assert.That(count, Is.EqualTo(4), "a read after those sees the commit made since: they left no read transaction open on the kept connection");
+        });
+    }
+
+    [Test]
     public async Task Should_give_reads_at_once_a_connection_each_and_keep_a_bounded_number()
     {
         var consumer = $"concurrent-{Guid.NewGuid():N}";
