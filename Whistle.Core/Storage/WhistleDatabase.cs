@@ -4,6 +4,7 @@ using Polly.Retry;
 using Whistle.Contracts;
 using Whistle.Core.Messaging;
 using Whistle.Core.Options;
+using Whistle.Core.Telemetry;
 
 namespace Whistle.Core.Storage;
 
@@ -65,7 +66,11 @@ public sealed class WhistleDatabase(
             throw new InvalidOperationException("A write was asked for inside a write transaction of this process; it would wait for itself. Write in the transaction already open (its connection), or after it.");
         }
 
-        await _writer.WaitAsync(cancellationToken);
+        using (WhistleTelemetry.DatabaseSource.StartActivity("db writer turn wait"))
+        {
+            await _writer.WaitAsync(cancellationToken);
+        }
+
         try
         {
             HoldingTurn.Value = this; // flows into body; this method's own flow ends with it
@@ -97,6 +102,7 @@ public sealed class WhistleDatabase(
     /// </summary>
     public async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> read, CancellationToken cancellationToken)
     {
+        using var span = WhistleTelemetry.DatabaseSource.StartActivity("db read");
         return await _transient.ExecuteAsync(
             async ct =>
             {
@@ -152,6 +158,7 @@ public sealed class WhistleDatabase(
 
                 async Task<T> Transact(DbConnection connection)
                 {
+                    using var span = WhistleTelemetry.DatabaseSource.StartActivity("db write transaction");
                     await using var transaction = await connection.BeginTransactionAsync(dialect.WriteIsolation, ct);
                     var unit = new UnitOfWork(connection, transaction, this);
                     var value = await write(unit);
@@ -177,6 +184,7 @@ public sealed class WhistleDatabase(
         // On disk before anyone acts on it: the caller's answer, the push, the relay's wake-up (SQLite: group commit).
         if (committedAny)
         {
+            using var span = WhistleTelemetry.DatabaseSource.StartActivity("db durable");
             await DurableAsync();
         }
 

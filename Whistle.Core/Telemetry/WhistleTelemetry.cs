@@ -63,6 +63,14 @@ public static class WhistleTelemetry
 
     public static readonly ActivitySource Source = new(Name);
 
+    /// <summary>
+    /// The database work's spans (<c>db write transaction</c>, <c>db durable</c>, <c>db writer turn wait</c>, <c>db read</c>):
+    /// infrastructure under the spans of <see cref="Source"/>, as Npgsql's commands are, so without a whistle's id.
+    /// </summary>
+    public const string DatabaseName = "Whistle.Database";
+
+    public static readonly ActivitySource DatabaseSource = new(DatabaseName);
+
     /// <summary>The logging scope of work done for one whistle.</summary>
     public static LogScope Scope(string whistleId) => new([new("WhistleId", whistleId)]);
 
@@ -105,7 +113,7 @@ public static class WhistleTelemetry
                 }
             })
             .WithTracing(t => t
-                .AddSource(Name, "MassTransit")
+                .AddSource(Name, DatabaseName, "MassTransit")
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path))
                 .AddHttpClientInstrumentation()
                 .AddNpgsql())
