@@ -21,6 +21,16 @@ namespace Whistle.Bench;
 /// <summary>The floors: what each part on the path costs alone, measured one at a time on an idle path.</summary>
 public sealed record FloorResults(LatencySummary BrokerHop, LatencySummary BrokerConfirm, LatencySummary Push, LatencySummary HttpPost, LatencySummary Commit, LatencySummary? PostgresCommit = null, string? PostgresSchema = null)
 {
+    /// <summary>
+    /// The same floors measured one every <see cref="PaceMs"/> (the light load's spacing) instead of back to back: at
+    /// light load every part of the path starts from idle — threads parked, the cores asleep, caches cold — and the floors
+    /// measured back to back pay none of that.
+    /// </summary>
+    public FloorResults? Paced { get; init; }
+
+    /// <summary>The pause before each sample of <see cref="Paced"/>, ms.</summary>
+    public double PaceMs { get; init; }
+
     /// <summary>The commit floor of the database the distributed system runs on (PostgreSQL with <c>--database postgresql</c>).</summary>
     public LatencySummary DatabaseCommit(bool postgres) => postgres && PostgresCommit is { } pg ? pg : Commit;
 
@@ -70,18 +80,22 @@ public static class Floors
         note = "城关街道城管执法中队",
     };
 
-    public static async Task<FloorResults> MeasureAsync(string rabbitHost, int rabbitPort, string virtualHost, int samples, BenchPostgres? postgres, CancellationToken ct)
+    /// <summary>The floors, one sample after another; with <paramref name="pace"/>, a pause of that long before each sample.</summary>
+    public static async Task<FloorResults> MeasureAsync(string rabbitHost, int rabbitPort, string virtualHost, int samples, BenchPostgres? postgres, CancellationToken ct, TimeSpan pace = default)
     {
-        var (hop, confirm) = await BrokerAsync(rabbitHost, rabbitPort, virtualHost, samples, ct);
-        var (push, post) = await KestrelAsync(samples, ct);
-        var commit = await CommitAsync(samples, ct);
+        var (hop, confirm) = await BrokerAsync(rabbitHost, rabbitPort, virtualHost, samples, ct, pace);
+        var (push, post) = await KestrelAsync(samples, ct, pace);
+        var commit = await CommitAsync(samples, ct, pace);
         if (postgres is null) return new FloorResults(hop, confirm, push, post, commit);
-        var (pgCommit, schema) = await PostgresCommitAsync(postgres, samples, ct);
+        var (pgCommit, schema) = await PostgresCommitAsync(postgres, samples, ct, pace);
         return new FloorResults(hop, confirm, push, post, commit, pgCommit, schema);
     }
 
+    /// <summary>Before a paced sample: the pause (none for floors measured back to back).</summary>
+    private static Task PauseAsync(TimeSpan pace, CancellationToken ct) => pace > TimeSpan.Zero ? Task.Delay(pace, ct) : Task.CompletedTask;
+
     /// <summary>Raw RabbitMQ.Client: persistent message, publisher confirms, durable queue; publish → consume, one at a time.</summary>
-    public static async Task<(LatencySummary Hop, LatencySummary Confirm)> BrokerAsync(string host, int port, string virtualHost, int samples, CancellationToken ct)
+    public static async Task<(LatencySummary Hop, LatencySummary Confirm)> BrokerAsync(string host, int port, string virtualHost, int samples, CancellationToken ct, TimeSpan pace = default)
     {
         var factory = new ConnectionFactory { HostName = host, Port = port, VirtualHost = virtualHost, UserName = "guest", Password = "guest" };
         await using var publisher = await factory.CreateConnectionAsync(ct);
@@ -109,6 +123,7 @@ public static class Floors
         for (var i = 0; i < samples + warmup; i++)
         {
             waiting = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            await PauseAsync(pace, ct);
             var start = Clock.Now;
             await channel.BasicPublishAsync(string.Empty, queue, mandatory: true, properties, body, ct);
             var confirmed = Clock.Now;
@@ -129,7 +144,7 @@ public static class Floors
     }
 
     /// <summary>A tiny Kestrel + SignalR host in this process: a push on an idle hub, and an empty POST over loopback.</summary>
-    private static async Task<(LatencySummary Push, LatencySummary Post)> KestrelAsync(int samples, CancellationToken ct)
+    private static async Task<(LatencySummary Push, LatencySummary Post)> KestrelAsync(int samples, CancellationToken ct, TimeSpan pace)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -159,6 +174,7 @@ public static class Floors
         for (var i = 0; i < samples + warmup; i++)
         {
             waiting = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            await PauseAsync(pace, ct);
             var start = Clock.Now;
             await hub.Clients.Group("floor").SendAsync("e", Payload, ct);
             var received = await waiting.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
@@ -178,6 +194,7 @@ public static class Floors
         started = Clock.Now;
         for (var i = 0; i < samples + warmup; i++)
         {
+            await PauseAsync(pace, ct);
             var start = Clock.Now;
             using var response = await http.PostAsync(new Uri("/empty", UriKind.Relative), new ByteArrayContent([]), ct);
             var done = Clock.Now;
@@ -197,7 +214,7 @@ public static class Floors
     }
 
     /// <summary>One commit of a whistle row plus its outbox row: Dapper on a SQLite file in WAL mode, Whistle's own schema.</summary>
-    private static async Task<LatencySummary> CommitAsync(int samples, CancellationToken ct)
+    private static async Task<LatencySummary> CommitAsync(int samples, CancellationToken ct, TimeSpan pace)
     {
         var folder = Path.Combine(Path.GetTempPath(), "whistle-bench-floor-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(folder);
@@ -211,6 +228,7 @@ public static class Floors
             var started = Clock.Now;
             for (var i = 0; i < samples + warmup; i++)
             {
+                await PauseAsync(pace, ct);
                 var start = Clock.Now;
                 await using (var connection = new SqliteConnection(connectionString))
                 {
@@ -282,7 +300,7 @@ public static class Floors
     /// synchronous_commit on, loopback TCP): Whistle's own schema from <c>DatabaseMigrator</c> once Whistle.Core has a
     /// PostgreSQL provider, the stand-in schema above until then.
     /// </summary>
-    private static async Task<(LatencySummary, string)> PostgresCommitAsync(BenchPostgres postgres, int samples, CancellationToken ct)
+    private static async Task<(LatencySummary, string)> PostgresCommitAsync(BenchPostgres postgres, int samples, CancellationToken ct, TimeSpan pace)
     {
         var name = "whistle_bench_floor_" + Guid.NewGuid().ToString("N")[..8];
         var connectionString = await postgres.CreateDatabaseAsync(name, ct);
@@ -308,6 +326,7 @@ public static class Floors
             var started = Clock.Now;
             for (var i = 0; i < samples + warmup; i++)
             {
+                await PauseAsync(pace, ct);
                 var start = Clock.Now;
                 await using (var connection = new Npgsql.NpgsqlConnection(connectionString))
                 {

@@ -4,7 +4,7 @@ namespace Whistle.Bench;
 
 /// <summary>
 /// Whistle.Bench: the whole pipeline against the floors of its parts, in one run (issue 6).
-/// <c>dotnet run --project Whistle.Bench -c Release -- [--quick] [--database sqlite|postgresql] [--only distributed,browser,connections,scale-out,embedded,parallel,stages]
+/// <c>dotnet run --project Whistle.Bench -c Release -- [--quick] [--database sqlite|postgresql] [--only distributed,browser,connections,scale-out,embedded,parallel,stages,embedded-stages]
 /// [--profile [--tools folder]] [--statement-log file] [--delay-ms 5] [--rates 100,250,…] [--embedded-rates 300,500,…] [--parallel-rates 20,40,…] [--attach http://127.0.0.1:5080[,…] [--db file]] [--out folder] [--name stem] [--label text] [--notes file]</c>
 /// </summary>
 public static class Program
@@ -57,7 +57,7 @@ public static class Program
             return 2;
         }
 
-        // Which scenarios run: all by default; --only names some (distributed, browser, profile, connections, scale-out, embedded, parallel, stages).
+        // Which scenarios run: all by default; --only names some (distributed, browser, profile, connections, scale-out, embedded, parallel, stages, embedded-stages).
         var only = Arg("--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
         bool Runs(string scenario) => (only is null || only.Contains(scenario)) && (attach is null || scenario is "distributed" or "browser");
         var profile = args.Contains("--profile");
@@ -95,6 +95,10 @@ public static class Program
             Console.WriteLine($"virtual host {cluster.VirtualHost}, data folder {cluster.DataFolder}{(cluster.PostgresConnectionString is null ? string.Empty : ", PostgreSQL database " + cluster.PostgresConnectionString)}");
             Console.WriteLine("floors …");
             var floors = await Floors.MeasureAsync(rabbitHost, rabbitPort, cluster.VirtualHost, settings.FloorSamples, postgres, ct);
+            // The same floors, one at the light load's spacing: what each part costs when it starts from idle, as at light load.
+            var pace = TimeSpan.FromSeconds(1 / settings.LightRate);
+            Console.WriteLine($"floors, one every {pace.TotalMilliseconds:F0} ms …");
+            floors = floors with { Paced = await Floors.MeasureAsync(rabbitHost, rabbitPort, cluster.VirtualHost, settings.Quick ? 30 : 100, postgres, ct, pace), PaceMs = pace.TotalMilliseconds };
 
             PhaseResult? light = null;
             List<PhaseResult> sweep = [];
@@ -201,6 +205,12 @@ public static class Program
                 stages = await StagesAsync(root, rabbitHost, rabbitPort, settings, postgres, saturation, loadSamples, ct);
             }
 
+            // The same on the embedded way (one process: SQLite, the in-memory bus, the dispatcher in-process).
+            if (Runs("embedded-stages"))
+            {
+                stages.AddRange(await StagesAsync(root, rabbitHost, rabbitPort, settings, null, embedded?.Saturation ?? 0, loadSamples, ct, embedded: true));
+            }
+
             var during = loadSamples.Select(l => l[0]).Where(double.IsFinite).DefaultIfEmpty(double.NaN).ToList();
             var report = new BenchReport(
                 DateTimeOffset.Now.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture),
@@ -288,7 +298,11 @@ public static class Program
         loadSamples.AddRange(bench.LoadSamples);
         await DumpRawAsync(bench);
         var saturation = sweep.Where(p => p.Sustained).Select(p => p.OfferedRate).DefaultIfEmpty(0).Max();
-        return new EmbeddedResult(light, floors.EmbeddedDispatchPath(s => s.P50), floors.EmbeddedDispatchPath(s => s.P99), sweep, saturation);
+        return new EmbeddedResult(light, floors.EmbeddedDispatchPath(s => s.P50), floors.EmbeddedDispatchPath(s => s.P99), sweep, saturation)
+        {
+            PacedFloorSumP50 = floors.Paced?.EmbeddedDispatchPath(s => s.P50),
+            PacedFloorSumP99 = floors.Paced?.EmbeddedDispatchPath(s => s.P99),
+        };
     }
 
     /// <summary>Rates for the sweeps behind the latency proxy: small steps where one ordered stream saturates.</summary>
@@ -332,15 +346,19 @@ public static class Program
         return new ParallelResult(delayMs, hop, confirm, proxy.Added.Summarize(0), one, two, s1, s2, s1 > 0 ? s2 / s1 : double.NaN);
     }
 
-    private static async Task<List<StageBreakdown>> StagesAsync(string root, string rabbitHost, int rabbitPort, BenchSettings settings, BenchPostgres? postgres, double saturation, List<double[]> loadSamples, CancellationToken ct)
+    private static async Task<List<StageBreakdown>> StagesAsync(string root, string rabbitHost, int rabbitPort, BenchSettings settings, BenchPostgres? postgres, double saturation, List<double[]> loadSamples, CancellationToken ct, bool embedded = false)
     {
         await using var collector = await SpanCollector.StartAsync(ct);
-        await using var cluster = new Cluster(root, rabbitHost, rabbitPort, new ClusterOptions { Postgres = postgres, ExtraEnvironment = collector.Environment });
-        await cluster.CreateVirtualHostAsync();
-        await cluster.CreateDatabaseAsync(ct);
+        await using var cluster = new Cluster(root, rabbitHost, rabbitPort, new ClusterOptions { Postgres = postgres, Embedded = embedded, ExtraEnvironment = collector.Environment });
+        if (!embedded)
+        {
+            await cluster.CreateVirtualHostAsync();
+            await cluster.CreateDatabaseAsync(ct);
+        }
+
         await cluster.StartApiAsync(ct);
-        cluster.StartDispatcher();
-        Console.WriteLine($"stages: Api and Dispatcher export spans to {collector.Url} (OTLP/HTTP); the bench samples the traces it starts");
+        if (!embedded) cluster.StartDispatcher();
+        Console.WriteLine($"stages{(embedded ? " (embedded)" : string.Empty)}: the processes export spans to {collector.Url} (OTLP/HTTP); the bench samples the traces it starts");
         await using var clients = new Clients(cluster.ApiUrls) { TraceSampleEvery = 1 };
         await clients.ConnectListenersAsync(0, ct);
         var bench = new Bench(settings, clients, cluster, cluster.OutboxBacklogAsync, Console.Out);
@@ -352,19 +370,26 @@ public static class Program
             var clockPair = StageAnalysis.ClockPair();
             var phase = await bench.RunPhaseAsync(name, rate, seconds, reportLead: false, ct);
             await Task.Delay(2500, ct);   // the exporters' last batches
-            var breakdown = StageAnalysis.Analyse(name, rate, bench.LastMeasurement!, collector, clockPair) with { Note = Bench.Describe(phase).Trim() };
+            var breakdown = StageAnalysis.Analyse(name, rate, bench.LastMeasurement!, collector, clockPair, embedded) with { Note = Bench.Describe(phase).Trim() };
             results.Add(breakdown);
             Console.WriteLine($"  {name}: {breakdown.Complete} of {breakdown.Whistles} sampled whistles with a complete chain; {collector.Received} spans received so far");
         }
 
-        await Phase("stages-light", settings.LightRate, settings.Quick ? 6 : 20, 1);
+        var prefix = embedded ? "embedded-" : string.Empty;
+        await Phase(prefix + "stages-light", settings.LightRate, settings.Quick ? 6 : 20, 1);
         var high = Math.Max(20, Math.Round(Math.Max(saturation, 100) * 0.8 / 10) * 10);
-        await Phase("stages-high", high, settings.Quick ? 6 : 15, settings.Quick ? 5 : 10);
+        await Phase(prefix + "stages-high", high, settings.Quick ? 6 : 15, settings.Quick ? 5 : 10);
         loadSamples.AddRange(bench.LoadSamples);
         return results;
     }
 }
 
-public sealed record EmbeddedResult(PhaseResult Light, double FloorSumP50, double FloorSumP99, List<PhaseResult> Sweep, double Saturation);
+public sealed record EmbeddedResult(PhaseResult Light, double FloorSumP50, double FloorSumP99, List<PhaseResult> Sweep, double Saturation)
+{
+    /// <summary>The floor sum of the floors measured at the light load's spacing (<see cref="FloorResults.Paced"/>).</summary>
+    public double? PacedFloorSumP50 { get; init; }
+
+    public double? PacedFloorSumP99 { get; init; }
+}
 
 public sealed record ParallelResult(double DelayMs, LatencySummary ProxiedHop, LatencySummary ProxiedConfirm, LatencySummary AddedDelay, List<PhaseResult> One, List<PhaseResult> Two, double SaturationOne, double SaturationTwo, double Ratio);

@@ -302,7 +302,7 @@ public static class StageAnalysis
         ("11 SignalR → client", "push span ends → the bench's hub client has the event"),
     ];
 
-    public static StageBreakdown Analyse(string phase, double rate, Measurement m, SpanCollector collector, (long Stopwatch, long UnixNs) clockPair)
+    public static StageBreakdown Analyse(string phase, double rate, Measurement m, SpanCollector collector, (long Stopwatch, long UnixNs) clockPair, bool embedded = false)
     {
         double ToUnixMs(long stopwatch) => (clockPair.UnixNs / 1e6) + Clock.Ms(clockPair.Stopwatch, stopwatch);
         var stageSamples = Names.Select(_ => new List<double>()).ToArray();
@@ -339,8 +339,9 @@ public static class StageAnalysis
             var dispatch = chain.FirstOrDefault(s => s.Name == "dispatch");
             if (request is null || relays.Count < 2 || dispatch is null) continue;
             // The first consumer span (MassTransit's receive) after each relay's publish: the message is in the consuming process.
-            var dispatcherFirst = chain.FirstOrDefault(s => s.Kind == 5 && s.StartNs >= relays[0].StartNs && ServiceName(s.Service) == "whistle-dispatcher");
-            var apiAgain = chain.FirstOrDefault(s => s.Kind == 5 && s.StartNs >= relays[^1].StartNs && ServiceName(s.Service) == "whistle-api");
+            // Embedded: the dispatcher runs in the Api's process, so its spans carry the Api's service name.
+            var dispatcherFirst = chain.FirstOrDefault(s => s.Kind == 5 && s.StartNs >= relays[0].StartNs && (embedded || ServiceName(s.Service) == "whistle-dispatcher"));
+            var apiAgain = chain.FirstOrDefault(s => s.Kind == 5 && s.StartNs >= relays[^1].StartNs && (embedded || ServiceName(s.Service) == "whistle-api"));
             if (dispatcherFirst is null || apiAgain is null) continue;
             var relayedBy = ServiceName(relays[^1].Service);
             relayedByCount[relayedBy] = relayedByCount.GetValueOrDefault(relayedBy) + 1;
