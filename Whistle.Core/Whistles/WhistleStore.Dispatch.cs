@@ -404,6 +404,12 @@ public sealed partial class WhistleStore
         };
         await InsertRaisedAsync(unit, whistle, [], organizer.Actor, decision.MeetingTitle, now);
         var due = decision.DueAt.ToUniversalTime();
+        // On the audit trail under its own key, as every whistle's raise is: an auditor looking up this whistle finds who
+        // raised it, from which meeting, for whom and by when (the meeting's minutes-recorded row lists the decisions).
+        await AuditTrail.WriteAsync(
+            unit, organizer.Audit, "whistle", whistle.Id, AuditActions.Raised, null,
+            new { whistle.MatterCode, whistle.Urgency, whistle.Title, whistle.Address, decision.MeetingId, decision.RelationId, Responsible = branchId ?? decision.Responsible.AgencyCode, DueAt = due },
+            now);
         var duty = new Duty(decision.Responsible.AgencyCode, branchId, AssignmentRole.Lead, now.AddDays(1) < due ? now.AddDays(1) : due, due);
         var dispatched = await DispatchAsync(
             unit,

@@ -213,6 +213,19 @@ public sealed class When_a_township_convenes_its_branches
             Assert.That(decidedStatuses, Is.EqualTo(raisedStatuses).And.EqualTo(new[] { "WhistleRaised:raised", "AssignmentDispatched:dispatched" }));
             Assert.That(raisedMessage, Is.Not.Null);
         });
+
+        // On the audit trail under its own key, as a township's raise is: who raised it, from which meeting, for whom.
+        var audited = (await _system.Database.ReadAsync(
+            c => c.QueryAsync<(string Action, string UserName, string After)>(
+                "SELECT action AS Action, user_name AS UserName, after_json AS After FROM audit_log WHERE entity = 'whistle' AND entity_key = @Id", new { Id = decided }),
+            CancellationToken.None)).ToList();
+        Assert.That(audited.Select(a => (a.Action, a.UserName)), Is.EqualTo(new[] { ("raised", "township.liuhe") }));
+        var after = JsonNode.Parse(audited[0].After)!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(after.Str("meetingId"), Is.EqualTo(meeting.Str("id")));
+            Assert.That(after.Str("responsible"), Is.EqualTo("urban-management.liuhe"));
+        });
     }
 
     private async Task<string?> OutboxMessageAsync(string whistleId) =>
