@@ -23,12 +23,12 @@ public static class SubmissionsApi
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapPost("/", Submit).WithName("Submit").ProducesCommand()
             .WithSummary("An institution submits a request for instructions (请示), a report (报告) or an appointment filing (选拔任用备案) to a department of one of its relations.")
-            .WithDescription("kind: request | report | filing. departmentId defaults to the relation's lead. A filing goes along a one-to-one relation and names headUnitId, headName, headTitle; for a stationed branch's head it follows the township's opinion (recommendationId, else the latest consultation on an appointment): 409 opinion-not-due while the consultation's limit runs unanswered; filed without the opinion (withoutOpinion: true) when none was asked or the limit passed. Idempotency-Key replays the first answer (200).");
+            .WithDescription("kind: request | report | filing. departmentId defaults to the relation's lead. A filing goes along a one-to-one relation and names headUnitId, headName, headTitle; for a stationed branch's head it follows the township's opinion (recommendationId, else the latest consultation on an appointment): 409 opinion-not-due while the consultation's limit runs unanswered; filed without the opinion (withoutOpinion: true) when none was asked or the limit passed. attachmentIds: the submitter's drafts (POST /api/attachments), its documents and photos, linked with it (413 past the item's limits). Idempotency-Key replays the first answer (200).");
         api.MapGet("/", List).WithName("ListSubmissions")
             .WithSummary("The submissions the caller may see, newest first: the institution's own (an office account: its office's), the department's addressed to it, all for the establishment office.")
             .WithDescription("status: all (default) | open | answered; kind: request | report | filing.");
         api.MapGet("/{id}", Get).WithName("GetSubmission").ProducesProblem(StatusCodes.Status404NotFound)
-            .WithSummary("One submission with its timeline (filed, reminded, escalated, answered) and, for a filing, the township's opinion it follows.");
+            .WithSummary("One submission with its files, its timeline (filed, reminded, escalated, answered) and, for a filing, the township's opinion it follows.");
         api.MapPost("/{id}/answer", (string id, AnswerSubmissionRequest request, HttpContext http, SubmissionStore store, SubmissionQueries queries, CancellationToken ct) =>
         {
             var caller = CurrentUser.From(http);
@@ -50,6 +50,7 @@ public static class SubmissionsApi
             CommandResult<string>.Invalid i => ProblemResults.Validation(i.Errors),
             CommandResult<string>.Forbidden f => ProblemResults.Forbidden(f.Problem),
             CommandResult<string>.Conflict c => ProblemResults.Conflict(c.Problem),
+            CommandResult<string>.TooLarge l => ProblemResults.TooLarge(l.Problem),
             _ => CommandResults.NotFoundProblem(),
         };
     }

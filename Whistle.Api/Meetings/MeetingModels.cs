@@ -1,5 +1,6 @@
 using Whistle.Api.Whistles;
 using Whistle.Contracts;
+using Whistle.Core.Attachments;
 using Whistle.Core.Meetings;
 
 namespace Whistle.Api.Meetings;

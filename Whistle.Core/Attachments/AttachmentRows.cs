@@ -10,8 +10,9 @@ public static class AttachmentPurpose
     public const string Resolution = "resolution";
     public const string Note = "note";
     public const string Minutes = "minutes";
+    public const string Submission = "submission";
 
-    public static readonly IReadOnlyList<string> All = [Raise, Report, Resolution, Note, Minutes];
+    public static readonly IReadOnlyList<string> All = [Raise, Report, Resolution, Note, Minutes, Submission];
 }
 
 /// <summary>The variants stored of one attachment: the kept original, and for an image its display copy and thumbnail.</summary>
@@ -30,6 +31,7 @@ public sealed record AttachmentRow
     public string Id { get; init; } = "";
     public string? WhistleId { get; init; }
     public string? MeetingId { get; init; }
+    public string? SubmissionId { get; init; }
     public string? AssignmentId { get; init; }
     public string? Purpose { get; init; }
     public string FileName { get; init; } = "";
@@ -61,7 +63,7 @@ public sealed record AttachmentRow
         Id, Purpose, MediaKind, FileName, ContentType, SizeBytes, Width, Height, HasThumbnail, AssignmentId, UploadedByName, UploadedByOrg, UploadedAt);
 
     public const string Columns = """
-        x.id, x.whistle_id AS WhistleId, x.meeting_id AS MeetingId, x.assignment_id AS AssignmentId, x.purpose,
+        x.id, x.whistle_id AS WhistleId, x.meeting_id AS MeetingId, x.submission_id AS SubmissionId, x.assignment_id AS AssignmentId, x.purpose,
         x.file_name AS FileName, x.media_kind AS MediaKind, x.content_type AS ContentType, x.size_bytes AS SizeBytes, x.sha256,
         x.width, x.height, x.display_bytes AS DisplayBytes, x.thumbnail_bytes AS ThumbnailBytes, x.source_url AS SourceUrl,
         x.uploaded_by_user AS UploadedByUser, x.uploaded_by_name AS UploadedByName, x.uploaded_by_org AS UploadedByOrg,

@@ -22,7 +22,8 @@ public sealed record AttachmentLink(
     string? AssignmentId,
     string? Note,
     DateTimeOffset Now,
-    (WhistleSummary Whistle, IReadOnlyList<string> Audience)? Announce);
+    (WhistleSummary Whistle, IReadOnlyList<string> Audience)? Announce,
+    string? SubmissionId = null);
 
 public abstract record LinkOutcome
 {
@@ -71,8 +72,19 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
         ORDER BY x.uploaded_at, x.id;
         """;
 
+    private const string OfSubmissionSql = $"""
+        SELECT {AttachmentRow.Columns} FROM attachments x
+        WHERE x.submission_id = @SubmissionId AND x.linked_at IS NOT NULL AND x.deleted_at IS NULL
+        ORDER BY x.uploaded_at, x.id;
+        """;
+
+    /// <summary>Who sees a submission (<see cref="Visibility.CanSeeSubmission"/>): its institution, its unit, its department.</summary>
+    private const string SubmissionPartiesSql = "SELECT institution_id AS InstitutionId, unit_id AS UnitId, department_id AS DepartmentId FROM submissions WHERE id = @Id;";
+
+    private sealed record SubmissionParties(string InstitutionId, string? UnitId, string DepartmentId);
+
     private const string LinkSql = """
-        UPDATE attachments SET linked_at = @Now, whistle_id = @WhistleId, meeting_id = @MeetingId, assignment_id = @AssignmentId,
+        UPDATE attachments SET linked_at = @Now, whistle_id = @WhistleId, meeting_id = @MeetingId, submission_id = @SubmissionId, assignment_id = @AssignmentId,
                                purpose = @Purpose, note = @Note
         WHERE id = @Id AND linked_at IS NULL AND deleted_at IS NULL AND uploaded_by_user = @UserName
           AND (whistle_id IS NULL OR whistle_id = @WhistleId) AND (meeting_id IS NULL OR meeting_id = @MeetingId);
@@ -231,7 +243,7 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
         {
             var changed = await unit.Connection.ExecuteAsync(
                 LinkSql,
-                new { row.Id, link.Now, link.WhistleId, link.MeetingId, link.AssignmentId, link.Purpose, link.Note, link.By.UserName },
+                new { row.Id, link.Now, link.WhistleId, link.MeetingId, link.SubmissionId, link.AssignmentId, link.Purpose, link.Note, link.By.UserName },
                 unit.Transaction);
             if (changed != 1)
             {
@@ -239,10 +251,10 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
                 return new LinkOutcome.Invalid(errors);
             }
 
-            var after = row with { LinkedAt = link.Now, WhistleId = link.WhistleId, MeetingId = link.MeetingId, AssignmentId = link.AssignmentId, Purpose = link.Purpose, Note = link.Note };
+            var after = row with { LinkedAt = link.Now, WhistleId = link.WhistleId, MeetingId = link.MeetingId, SubmissionId = link.SubmissionId, AssignmentId = link.AssignmentId, Purpose = link.Purpose, Note = link.Note };
             await AuditTrail.WriteAsync(
                 unit, new AuditActor(link.By.UserName, link.By.DisplayName, link.By.RemoteAddress), AuditEntities.Attachment, row.Id, AuditActions.Added, null,
-                new { after.WhistleId, after.MeetingId, after.AssignmentId, after.Purpose, after.FileName, after.SizeBytes, after.Sha256 }, link.Now);
+                new { after.WhistleId, after.MeetingId, after.SubmissionId, after.AssignmentId, after.Purpose, after.FileName, after.SizeBytes, after.Sha256 }, link.Now);
             linked.Add(after);
         }
 
@@ -268,7 +280,7 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
     /// <summary>
     /// The attachment if the caller may read it — the one rule, for every read (metadata, original, display copy,
     /// thumbnail, the zip export, Open311's <c>media_url</c>): a draft only its uploader; a whistle's file whoever sees the
-    /// whistle, a meeting's file whoever sees the meeting (<see cref="Visibility"/>); a deleted file nobody. Null otherwise
+    /// whistle, a meeting's file whoever sees the meeting, a submission's whoever sees the submission (<see cref="Visibility"/>); a deleted file nobody. Null otherwise
     /// (a 404, as for a whistle outside the caller's scope).
     /// </summary>
     public async Task<AttachmentRow?> ReadableAsync(Caller caller, string id, CancellationToken ct) =>
@@ -291,11 +303,11 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
         var row = await c.QuerySingleOrDefaultAsync<AttachmentRow>(SelectSql, new { Id = id }, t);
         if (row is null || row.DeletedAt is not null) return null;
         if (row.IsDraft) return row.UploadedByUser == caller.UserName ? row : null;
-        return await TargetVisibleAsync(c, caller, row.WhistleId, row.MeetingId, t) ? row : null;
+        return await TargetVisibleAsync(c, caller, row.WhistleId, row.MeetingId, t, row.SubmissionId) ? row : null;
     }
 
-    /// <summary>The one visibility check of an attachment's item: its whistle's (<see cref="Visibility"/>), else its meeting's; neither: nobody.</summary>
-    private static async Task<bool> TargetVisibleAsync(System.Data.Common.DbConnection c, Caller caller, string? whistleId, string? meetingId, System.Data.Common.DbTransaction? t)
+    /// <summary>The one visibility check of an attachment's item: its whistle's (<see cref="Visibility"/>), else its meeting's, else its submission's; none: nobody.</summary>
+    private static async Task<bool> TargetVisibleAsync(System.Data.Common.DbConnection c, Caller caller, string? whistleId, string? meetingId, System.Data.Common.DbTransaction? t, string? submissionId = null)
     {
         if (whistleId is not null)
         {
@@ -307,6 +319,12 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
         {
             var (meeting, summons) = await MeetingRows.LoadAsync(c, meetingId, t);
             return meeting is not null && Visibility.CanSee(caller, meeting, summons);
+        }
+
+        if (submissionId is not null)
+        {
+            var parties = await c.QuerySingleOrDefaultAsync<SubmissionParties>(SubmissionPartiesSql, new { Id = submissionId }, t);
+            return parties is not null && Visibility.CanSeeSubmission(caller, parties.InstitutionId, parties.UnitId, parties.DepartmentId);
         }
 
         return false;
@@ -342,7 +360,7 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
 
                 await AuditTrail.WriteAsync(
                     unit, caller.Audit, AuditEntities.Attachment, row.Id, AuditActions.Deleted,
-                    new { row.WhistleId, row.MeetingId, row.Purpose, row.FileName, row.UploadedByUser }, new { DeletedAt = now }, now);
+                    new { row.WhistleId, row.MeetingId, row.SubmissionId, row.Purpose, row.FileName, row.UploadedByUser }, new { DeletedAt = now }, now);
                 if (row.WhistleId is not null && !row.IsDraft && await WhistleRows.GetWhistleAsync(unit.Connection, row.WhistleId, unit.Transaction) is { } whistle)
                 {
                     var assignments = await WhistleRows.GetAssignmentsAsync(unit.Connection, row.WhistleId, unit.Transaction);
@@ -376,6 +394,10 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
 
     public static async Task<IReadOnlyList<AttachmentRow>> OfMeetingAsync(System.Data.Common.DbConnection connection, string meetingId) =>
         (await connection.QueryAsync<AttachmentRow>(OfMeetingSql, new { MeetingId = meetingId })).ToList();
+
+    /// <summary>The linked, not deleted attachments of a submission, oldest first (in the caller's connection).</summary>
+    public static async Task<IReadOnlyList<AttachmentRow>> OfSubmissionAsync(System.Data.Common.DbConnection connection, string submissionId) =>
+        (await connection.QueryAsync<AttachmentRow>(OfSubmissionSql, new { SubmissionId = submissionId })).ToList();
 
     /// <summary>A stored variant's bytes as a stream (null when that variant does not exist).</summary>
     public Task<Stream?> OpenAsync(AttachmentRow row, string variant, CancellationToken ct) =>

@@ -80,7 +80,8 @@ public sealed record SubmitRequest(
     string? HeadUnitId,
     string? HeadName,
     string? HeadTitle,
-    string? RecommendationId);
+    string? RecommendationId,
+    IReadOnlyList<string>? AttachmentIds = null);
 
 public sealed record AnswerSubmissionRequest(string? Answer, string? Text);
 

@@ -1,5 +1,6 @@
 using Dapper;
 using Whistle.Contracts;
+using Whistle.Core.Attachments;
 using Whistle.Core.Domain;
 using Whistle.Core.Hosting;
 using Whistle.Core.Messaging;
@@ -47,7 +48,8 @@ public sealed record SubmissionDto(
     string? AnsweredByName,
     int ReminderCount,
     int EscalationCount,
-    IReadOnlyList<WhistleEvent>? Timeline);
+    IReadOnlyList<WhistleEvent>? Timeline,
+    IReadOnlyList<AttachmentDto>? Attachments = null);
 
 /// <summary>
 /// The read side of submissions, each row filtered by the one rule (<see cref="Visibility.SubmissionCondition"/>): a list
@@ -113,7 +115,8 @@ public sealed class SubmissionQueries(WhistleDatabase database, CountyCatalogHol
                     : await c.QuerySingleOrDefaultAsync<OpinionRow>(OpinionSql, new { Id = row.RecommendationId });
                 var timeline = (await c.QueryAsync<EventRow>(TimelineSql, new { row.Id }))
                     .Select(e => Messaging.Timeline.Deserialize(e.Sequence, e.Payload)).ToList();
-                return ToDto(row, opinion, time.GetUtcNow(), timeline);
+                var files = await AttachmentStore.OfSubmissionAsync(c, row.Id);
+                return ToDto(row, opinion, time.GetUtcNow(), timeline) with { Attachments = files.Select(AttachmentDto.From).ToList() };
             },
             ct);
 

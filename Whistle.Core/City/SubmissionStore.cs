@@ -1,6 +1,7 @@
 using Dapper;
 using Microsoft.Extensions.Options;
 using Whistle.Contracts;
+using Whistle.Core.Attachments;
 using Whistle.Core.County;
 using Whistle.Core.Domain;
 using Whistle.Core.Heads;
@@ -32,7 +33,7 @@ namespace Whistle.Core.City;
 /// <see cref="EscalationPolicy"/>. Seen by the institution, the department addressed and the establishment office
 /// (<see cref="Visibility.SubmissionCondition"/>); pushed to them only (<see cref="Visibility.SubmissionAudience"/>).
 /// </summary>
-public sealed class SubmissionStore(WhistleDatabase database, CountyCatalogHolder county, IOptions<SubmissionOptions> options, TimeProvider time)
+public sealed class SubmissionStore(WhistleDatabase database, CountyCatalogHolder county, AttachmentStore attachments, IOptions<SubmissionOptions> options, TimeProvider time)
 {
     public const int TitleMax = 200;
     public const int BodyMax = 4000;
@@ -190,9 +191,26 @@ public sealed class SubmissionStore(WhistleDatabase database, CountyCatalogHolde
                         row.RecommendationId, WithoutOpinion = withoutOpinion is null ? (int?)null : withoutOpinion.Value ? 1 : 0, // {bool} is smallint on PostgreSQL
                         row.OpenedAt, row.OpenedBy, row.OpenedByName, row.DueAt, IdempotencyKey = idempotencyKey, row.NextStepAt, row.NextStepKind, row.NextStepLevel,
                     }, unit.Transaction);
+                    // Its documents and photos: the submitter's drafts, linked in this transaction or nothing is submitted; read by
+                    // whoever sees the submission (AttachmentStore.ReadableAsync).
+                    IReadOnlyList<AttachmentRow> files = [];
+                    if (r.AttachmentIds is { Count: > 0 } ids)
+                    {
+                        switch (await attachments.LinkAsync(unit, new AttachmentLink(ids, caller.Uploader, AttachmentPurpose.Submission, null, null, null, null, now, null, row.Id)))
+                        {
+                            case LinkOutcome.Invalid invalid:
+                                return new CommandResult<string>.Invalid(invalid.Errors);
+                            case LinkOutcome.TooLarge large:
+                                return new CommandResult<string>.TooLarge(large.Refusal.Problem);
+                            case LinkOutcome.Linked linked:
+                                files = linked.Rows;
+                                break;
+                        }
+                    }
+
                     var action = row.Kind != SubmissionKind.Filing ? AuditActions.Submitted : withoutOpinion == true ? AuditActions.FiledWithoutOpinion : AuditActions.Filed;
                     await AuditTrail.WriteAsync(unit, caller.Audit, AuditEntities.Submission, row.Id, action, null,
-                        new { row.Kind, row.RelationId, row.DepartmentId, row.Title, row.HeadUnitId, row.HeadName, row.HeadTitle, row.RecommendationId, row.DueAt }, now);
+                        new { row.Kind, row.RelationId, row.DepartmentId, row.Title, row.HeadUnitId, row.HeadName, row.HeadTitle, row.RecommendationId, row.DueAt, AttachmentIds = files.Select(f => f.Id).ToList() }, now);
                     var (note, code, values) = withoutOpinion switch
                     {
                         true => ("未获乡镇（街道）对任免的意见即报备案", TimelineNotes.FiledWithoutOpinion, new Dictionary<string, object?>()),

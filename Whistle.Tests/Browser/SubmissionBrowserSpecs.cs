@@ -47,6 +47,9 @@ public sealed class When_an_institution_files_a_request_with_its_department_in_t
         await Expect(officer.GetByTestId("submission-target-line")).ToContainTextAsync("归口管理");
         await officer.GetByTestId("submission-title-input").FillAsync("关于调整信用修复办理流程的请示");
         await officer.GetByTestId("submission-body-input").FillAsync("为落实信用修复“一网通办”，拟将线下受理改为线上受理、压缩办理时限至3个工作日。妥否，请批示。");
+        // The signed and sealed 请示 goes with it, as a scan.
+        await officer.GetByTestId("attach-file-input").SetInputFilesAsync(new FilePayload { Name = "信用修复流程调整请示（盖章扫描件）.pdf", MimeType = "application/pdf", Buffer = TestImages.Pdf() });
+        await Expect(officer.GetByTestId("picker-done")).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
         await BrowserSession.ScreenshotAsync(officer, "institution-submit-request-phone");
         await officer.GetByTestId("submission-submit").ClickAsync();
         await officer.WaitForAddressAsync(new Regex("/submissions/(?!new)[^/]+$"));
@@ -73,6 +76,7 @@ public sealed class When_an_institution_files_a_request_with_its_department_in_t
         await row.ClickAsync();
         await clerk.WaitForAddressAsync(new Regex($"/submissions/{Regex.Escape(id)}$"));
         await Expect(clerk.GetByTestId("submission-body")).ToContainTextAsync("妥否，请批示");
+        await Expect(clerk.GetByTestId("submission-files").GetByTestId("attachment-file")).ToContainTextAsync("信用修复流程调整请示（盖章扫描件）.pdf");
         await clerk.GetByTestId("answer-send").ClickAsync();
         await Expect(clerk.GetByTestId("submission-answer-form")).ToContainTextAsync("请选择答复");
         await clerk.GetByTestId("answer-approved").ClickAsync();

@@ -59,6 +59,59 @@ public sealed class When_an_institution_submits_to_its_departments(string databa
 
     private static IEnumerable<string> Types(JsonNode submission) => submission["timeline"]!.AsArray().Select(e => e!.Str("type"));
 
+    /// <summary>
+    /// A request or report goes with its documents and photos (the scanned 请示 with its seal, the figures): the
+    /// institution's drafts, linked with the submission in its transaction, read by whoever sees the submission — the
+    /// department addressed and the establishment office — and by nobody else (404, as the submission itself). Attack:
+    /// another institution's draft named in the submission is refused, and the submission is not made.
+    /// </summary>
+    [Test]
+    public async Task Should_carry_its_files_to_the_department_and_keep_them_from_everyone_else()
+    {
+        using var institution = await As("institution.credit-center");
+        using var department = await As("department.city-ndrc");
+        using var establishment = await As("establishment-office");
+        using var otherDepartment = await As("department.city-agriculture");
+        using var otherInstitution = await As("institution.inspection-center");
+
+        var foreign = (await otherInstitution.UploadOkAsync(null, ("他人草稿.pdf", TestImages.Pdf(), "application/pdf")))[0];
+        var (refused, problem, _) = await institution.PostAsync("/api/submissions", new
+        {
+            kind = "request", relationId = "ndrc-credit", title = "附件不是本单位的", body = "正文", attachmentIds = new[] { foreign },
+        });
+        Assert.That(refused, Is.EqualTo(HttpStatusCode.BadRequest), problem?.ToJsonString());
+        Assert.That(problem!["errors"]!["attachmentIds"], Is.Not.Null);
+
+        var files = await institution.UploadOkAsync(null, ("请示扫描件.pdf", TestImages.Pdf(), "application/pdf"), ("现场照片.png", TestImages.Png(64, 48), "image/png"));
+        var filed = await SubmitAsync(institution, new
+        {
+            kind = "request", relationId = "ndrc-credit", title = "关于信用修复线上受理的请示（附扫描件）", body = "详见附件。妥否，请批示。", attachmentIds = files,
+        });
+        var id = filed.Str("id");
+        Assert.Multiple(() =>
+        {
+            Assert.That(filed["attachments"]!.AsArray().Select(a => a!.Str("id")), Is.EquivalentTo(files));
+            Assert.That(filed["attachments"]!.AsArray().Select(a => a!.Str("purpose")), Has.All.EqualTo("submission"));
+            Assert.That(filed["attachments"]!.AsArray().Select(a => a!.Str("submissionId")), Has.All.EqualTo(id));
+        });
+
+        foreach (var reader in new[] { department, establishment })
+        {
+            var seen = await ReadAsync(reader, id);
+            Assert.That(seen["attachments"]!.AsArray(), Has.Count.EqualTo(2));
+            Assert.That((await reader.Http.GetAsync($"/api/attachments/{files[0]}/content")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That((await reader.Http.GetAsync($"/api/attachments/{files[1]}/thumbnail")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        foreach (var outsider in new[] { otherDepartment, otherInstitution })
+        {
+            foreach (var path in new[] { $"/api/attachments/{files[0]}", $"/api/attachments/{files[0]}/content", $"/api/attachments/{files[1]}/thumbnail" })
+            {
+                Assert.That((await outsider.Http.GetAsync(path)).StatusCode, Is.EqualTo(HttpStatusCode.NotFound), path);
+            }
+        }
+    }
+
     [Test]
     public async Task Should_carry_a_request_for_instructions_to_the_managing_department_and_its_answer_back()
     {

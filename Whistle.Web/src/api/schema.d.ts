@@ -1035,7 +1035,7 @@ export interface paths {
         put?: never;
         /**
          * An institution submits a request for instructions (请示), a report (报告) or an appointment filing (选拔任用备案) to a department of one of its relations.
-         * @description kind: request | report | filing. departmentId defaults to the relation's lead. A filing goes along a one-to-one relation and names headUnitId, headName, headTitle; for a stationed branch's head it follows the township's opinion (recommendationId, else the latest consultation on an appointment): 409 opinion-not-due while the consultation's limit runs unanswered; filed without the opinion (withoutOpinion: true) when none was asked or the limit passed. Idempotency-Key replays the first answer (200).
+         * @description kind: request | report | filing. departmentId defaults to the relation's lead. A filing goes along a one-to-one relation and names headUnitId, headName, headTitle; for a stationed branch's head it follows the township's opinion (recommendationId, else the latest consultation on an appointment): 409 opinion-not-due while the consultation's limit runs unanswered; filed without the opinion (withoutOpinion: true) when none was asked or the limit passed. attachmentIds: the submitter's drafts (POST /api/attachments), its documents and photos, linked with it (413 past the item's limits). Idempotency-Key replays the first answer (200).
          */
         post: operations["Submit"];
         delete?: never;
@@ -1051,7 +1051,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One submission with its timeline (filed, reminded, escalated, answered) and, for a filing, the township's opinion it follows. */
+        /** One submission with its files, its timeline (filed, reminded, escalated, answered) and, for a filing, the township's opinion it follows. */
         get: operations["GetSubmission"];
         put?: never;
         post?: never;
@@ -1488,6 +1488,7 @@ export interface components {
             /** Format: int64 */
             sizeBytes: number | string;
             sourceUrl: null | string;
+            submissionId: null | string;
             thumbnailUrl: null | string;
             /** Format: date-time */
             uploadedAt: string;
@@ -2405,6 +2406,7 @@ export interface components {
             answeredAt: null | string;
             answeredByName: null | string;
             answerText: null | string;
+            attachments?: null | components["schemas"]["AttachmentDto"][];
             body: string;
             departmentId: string;
             departmentName: string;
@@ -2459,6 +2461,7 @@ export interface components {
             opinion: null | string;
         };
         SubmitRequest: {
+            attachmentIds?: null | string[];
             body: null | string;
             departmentId: null | string;
             headName: null | string;

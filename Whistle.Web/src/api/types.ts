@@ -136,7 +136,7 @@ export type TimelineEntry = Widen<
 /** A photo or file of a whistle (issue 14); its bytes are read with the token under the whistle's visibility rule. */
 export type Attachment = Narrow<
   Decoded<Schemas['AttachmentDto']>,
-  { purpose?: 'raise' | 'report' | 'resolution' | 'note' | 'minutes' | null; mediaKind: 'image' | 'pdf' | 'document' | 'link' }
+  { purpose?: 'raise' | 'report' | 'resolution' | 'note' | 'minutes' | 'submission' | null; mediaKind: 'image' | 'pdf' | 'document' | 'link' }
 >
 
 /** Widened: a whistle first seen in a live event (WhistleRaised) is built from the event, without these. */

@@ -157,6 +157,8 @@ const en: typeof city = {
     titlePlaceholder: 'e.g. "Request to change the credit repair procedure"',
     body: 'Text',
     bodyPlaceholder: 'The reasons, grounds, matters and proposal',
+    files: 'Attachments (scans, photos; optional)',
+    filesHeading: 'Attachments',
     headUnit: 'Unit',
     headUnitPlaceholder: 'Pick an office or branch',
     headName: 'Name',

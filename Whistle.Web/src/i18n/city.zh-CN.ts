@@ -158,6 +158,8 @@ const city = {
     titlePlaceholder: '如“关于调整信用修复工作流程的请示”',
     body: '正文',
     bodyPlaceholder: '事由、依据、具体事项和建议',
+    files: '附件（扫描件、照片等，可选）',
+    filesHeading: '附件',
     headUnit: '任职单位',
     headUnitPlaceholder: '选择内设机构或分支机构',
     headName: '姓名',
