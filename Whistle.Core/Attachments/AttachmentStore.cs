@@ -32,6 +32,17 @@ public abstract record LinkOutcome
     public sealed record Invalid(FieldErrors Errors) : LinkOutcome;
 
     public sealed record TooLarge(AttachmentRefusal Refusal) : LinkOutcome;
+
+    /// <summary>The files linked; none when they were refused.</summary>
+    public IReadOnlyList<AttachmentRow> LinkedRows => this is Linked linked ? linked.Rows : [];
+
+    /// <summary>What the item's command answers when its files were refused (400, 413); null when they were linked.</summary>
+    public CommandResult<T>? Refused<T>() => this switch
+    {
+        Invalid invalid => new CommandResult<T>.Invalid(invalid.Errors),
+        TooLarge large => new CommandResult<T>.TooLarge(large.Refusal.Problem),
+        _ => null,
+    };
 }
 
 /// <summary>
@@ -295,7 +306,7 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
     public Task<bool> CanAttachToAsync(Caller caller, string? whistleId, string? meetingId, CancellationToken ct) =>
         whistleId is null && meetingId is null
             ? Task.FromResult(true)
-            : database.ReadAsync(c => TargetVisibleAsync(c, caller, whistleId, meetingId, null), ct);
+            : database.ReadAsync(c => TargetVisibleAsync(c, caller, whistleId, meetingId, null, null), ct);
 
     /// <summary>The one read path: the row and the check, on the caller's connection (and transaction, for a removal).</summary>
     private static async Task<AttachmentRow?> ReadableAsync(System.Data.Common.DbConnection c, Caller caller, string id, System.Data.Common.DbTransaction? t)
@@ -303,11 +314,11 @@ public sealed class AttachmentStore(WhistleDatabase database, IAttachmentContent
         var row = await c.QuerySingleOrDefaultAsync<AttachmentRow>(SelectSql, new { Id = id }, t);
         if (row is null || row.DeletedAt is not null) return null;
         if (row.IsDraft) return row.UploadedByUser == caller.UserName ? row : null;
-        return await TargetVisibleAsync(c, caller, row.WhistleId, row.MeetingId, t, row.SubmissionId) ? row : null;
+        return await TargetVisibleAsync(c, caller, row.WhistleId, row.MeetingId, row.SubmissionId, t) ? row : null;
     }
 
     /// <summary>The one visibility check of an attachment's item: its whistle's (<see cref="Visibility"/>), else its meeting's, else its submission's; none: nobody.</summary>
-    private static async Task<bool> TargetVisibleAsync(System.Data.Common.DbConnection c, Caller caller, string? whistleId, string? meetingId, System.Data.Common.DbTransaction? t, string? submissionId = null)
+    private static async Task<bool> TargetVisibleAsync(System.Data.Common.DbConnection c, Caller caller, string? whistleId, string? meetingId, string? submissionId, System.Data.Common.DbTransaction? t)
     {
         if (whistleId is not null)
         {

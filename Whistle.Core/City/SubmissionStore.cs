@@ -193,20 +193,10 @@ public sealed class SubmissionStore(WhistleDatabase database, CountyCatalogHolde
                     }, unit.Transaction);
                     // Its documents and photos: the submitter's drafts, linked in this transaction or nothing is submitted; read by
                     // whoever sees the submission (AttachmentStore.ReadableAsync).
-                    IReadOnlyList<AttachmentRow> files = [];
-                    if (r.AttachmentIds is { Count: > 0 } ids)
-                    {
-                        switch (await attachments.LinkAsync(unit, new AttachmentLink(ids, caller.Uploader, AttachmentPurpose.Submission, null, null, null, null, now, null, row.Id)))
-                        {
-                            case LinkOutcome.Invalid invalid:
-                                return new CommandResult<string>.Invalid(invalid.Errors);
-                            case LinkOutcome.TooLarge large:
-                                return new CommandResult<string>.TooLarge(large.Refusal.Problem);
-                            case LinkOutcome.Linked linked:
-                                files = linked.Rows;
-                                break;
-                        }
-                    }
+                    var linked = await attachments.LinkAsync(
+                        unit, new AttachmentLink(r.AttachmentIds ?? [], caller.Uploader, AttachmentPurpose.Submission, null, null, null, null, now, null, row.Id));
+                    if (linked.Refused<string>() is { } refused) return refused;
+                    var files = linked.LinkedRows;
 
                     var action = row.Kind != SubmissionKind.Filing ? AuditActions.Submitted : withoutOpinion == true ? AuditActions.FiledWithoutOpinion : AuditActions.Filed;
                     await AuditTrail.WriteAsync(unit, caller.Audit, AuditEntities.Submission, row.Id, action, null,

@@ -342,20 +342,9 @@ public sealed class MeetingStore(WhistleDatabase database, CountyCatalogHolder c
 
                 // The minutes' photos and files (the sign-in sheet, the scene): the organizer's drafts, linked in this
                 // transaction or the minutes are not taken; read by whoever sees the meeting (AttachmentStore.ReadableAsync).
-                IReadOnlyList<AttachmentRow> files = [];
-                if (r.AttachmentIds is { Count: > 0 } ids)
-                {
-                    switch (await attachments.LinkAsync(unit, new AttachmentLink(ids, user.Uploader, AttachmentPurpose.Minutes, null, meeting.Id, null, null, now, null)))
-                    {
-                        case LinkOutcome.Invalid invalid:
-                            return new CommandResult<string>.Invalid(invalid.Errors);
-                        case LinkOutcome.TooLarge large:
-                            return new CommandResult<string>.TooLarge(large.Refusal.Problem);
-                        case LinkOutcome.Linked linked:
-                            files = linked.Rows;
-                            break;
-                    }
-                }
+                var linked = await attachments.LinkAsync(unit, new AttachmentLink(r.AttachmentIds ?? [], user.Uploader, AttachmentPurpose.Minutes, null, meeting.Id, null, null, now, null));
+                if (linked.Refused<string>() is { } refused) return refused;
+                var files = linked.LinkedRows;
 
                 await AuditTrail.WriteAsync(
                     unit, user.Audit, "meeting", meeting.Id, "minutes-recorded", null,

@@ -750,12 +750,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         var outcome = await attachments.LinkAsync(
             unit,
             new AttachmentLink(ids, caller.Uploader, purpose, whistle.Id, null, assignmentId, note, now, (whistle.ToSummary(), audience)));
-        return outcome switch
-        {
-            LinkOutcome.Invalid invalid => new CommandResult<string>.Invalid(invalid.Errors),
-            LinkOutcome.TooLarge large => new CommandResult<string>.TooLarge(large.Refusal.Problem),
-            _ => null,
-        };
+        return outcome.Refused<string>();
     }
 
     // ---- Shared steps ---------------------------------------------------------------------------------------------
