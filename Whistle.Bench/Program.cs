@@ -5,7 +5,7 @@ namespace Whistle.Bench;
 /// <summary>
 /// Whistle.Bench: the whole pipeline against the floors of its parts, in one run (issue 6).
 /// <c>dotnet run --project Whistle.Bench -c Release -- [--quick] [--database sqlite|postgresql] [--only distributed,browser,connections,scale-out,embedded,parallel,stages,embedded-stages]
-/// [--profile [--tools folder]] [--statement-log file] [--delay-ms 5] [--rates 100,250,…] [--embedded-rates 300,500,…] [--parallel-rates 20,40,…] [--attach http://127.0.0.1:5080[,…] [--db file]] [--out folder] [--name stem] [--label text] [--notes file]</c>
+/// [--profile [--profile-rate 300] [--tools folder]] [--stages-rate 250] [--statement-log file] [--delay-ms 5] [--rates 100,250,…] [--embedded-rates 300,500,…] [--parallel-rates 20,40,…] [--attach http://127.0.0.1:5080[,…] [--db file]] [--out folder] [--name stem] [--label text] [--notes file]</c>
 /// </summary>
 public static class Program
 {
@@ -164,7 +164,7 @@ public static class Program
                     }
                     else
                     {
-                        var rate = Math.Max(20, saturation);
+                        var rate = Arg("--profile-rate") is { } profileRate ? double.Parse(profileRate, CultureInfo.InvariantCulture) : Math.Max(20, saturation);
                         var seconds = quick ? 8 : 15;
                         Console.WriteLine($"profile: dotnet-counters + dotnet-trace on every process at {rate}/s for {seconds} s");
                         var finish = profiler.Start("profile", cluster.Apis.Concat(cluster.Dispatchers).ToList(), TimeSpan.FromSeconds(seconds + 1));
@@ -202,7 +202,7 @@ public static class Program
             List<StageBreakdown> stages = [];
             if (Runs("stages") && distributedError is null)
             {
-                stages = await StagesAsync(root, rabbitHost, rabbitPort, settings, postgres, saturation, loadSamples, ct);
+                stages = await StagesAsync(root, rabbitHost, rabbitPort, settings, postgres, Arg("--stages-rate") is { } stagesRate ? double.Parse(stagesRate, CultureInfo.InvariantCulture) / 0.8 : saturation, loadSamples, ct);
             }
 
             // The same on the embedded way (one process: SQLite, the in-memory bus, the dispatcher in-process).

@@ -16,8 +16,9 @@ public static class Outbox
     /// <summary>The channel on which the relays of every process are woken when a transaction that wrote outbox rows commits.</summary>
     public const string WakeChannel = "whistle_outbox";
 
-    // The rows, and the dialect's wake-up of the relays of every process (PostgreSQL: NOTIFY, delivered at commit; the
-    // others: nothing, their relays poll). This process's own relay is woken after commit by WhistleDatabase either way.
+    // The rows, and the dialect's wake-up of the relays of every process when this one has no relay that can publish
+    // (PostgreSQL: NOTIFY, delivered at commit; the others: nothing, their relays poll). This process's own relay is
+    // woken after commit by WhistleDatabase either way.
     private static string InsertRowsSql(int rows) =>
         "INSERT INTO outbox (message_id, message_type, body, created_at, attempts, trace_parent, stream_key) VALUES "
         + string.Join(", ", Enumerable.Range(0, rows).Select(i =>
@@ -63,10 +64,11 @@ public static class Outbox
             parameters.Add($"OutboxStreamKey{i}", (long)StreamKeyOf(WhistleIdOf(message)));
         }
 
-        // One wake-up per transaction is enough (PostgreSQL delivers a channel's notifications of one transaction once).
+        // One wake-up per transaction is enough (PostgreSQL delivers a channel's notifications of one transaction once),
+        // and none while this process's own relay can publish the rows (WhistleDatabase.WakeOtherProcesses).
         var first = !unit.WroteOutbox;
         unit.MarkOutboxWritten();
-        return first ? InsertRowsSql(messages.Count) + "\n" + unit.Dialect.Wake(WakeChannel) : InsertRowsSql(messages.Count);
+        return first && unit.Database.WakeOtherProcesses ? InsertRowsSql(messages.Count) + "\n" + unit.Dialect.Wake(WakeChannel) : InsertRowsSql(messages.Count);
     }
 
     /// <summary>The whistle a message belongs to (null for messages of none, such as <see cref="Whistle.Contracts.CountyChanged"/>).</summary>
@@ -161,12 +163,15 @@ public static class Outbox
             "UPDATE outbox SET locked_until = @Until WHERE locked_by = @RelayId AND sent_at IS NULL AND set_aside_at IS NULL;") + "\n" + HeldSql;
 
     // After a batch (whole, or cut short by a failed publish, a lost claim or an unreadable row): what the broker
-    // confirmed is marked sent, and whatever this relay still holds is released at once for the next claim.
+    // confirmed is marked sent, and whatever this relay still holds is released at once for the next claim; then, in the
+    // same round trip, the read that comes before a claim (issue 15: the relay claims again after every batch, for rows
+    // committed meanwhile — here or in a process whose relay found this one's claim live — and most of those claims
+    // found nothing after a read of their own).
     private static string FinishSql(SqlDialect dialect) =>
         dialect.WithoutFlush($"""
             UPDATE outbox SET sent_at = @Now, locked_by = NULL, locked_until = NULL WHERE {dialect.InList("id", "@Ids")};
             UPDATE outbox SET locked_by = NULL, locked_until = NULL WHERE locked_by = @RelayId AND sent_at IS NULL;
-            """);
+            """) + "\n" + ClaimableSql;
 
     private const string SetAsideSql = """
         UPDATE outbox SET set_aside_at = @Now, last_error = @Error, locked_by = NULL, locked_until = NULL
@@ -181,8 +186,9 @@ public static class Outbox
     /// Claims the oldest unsent rows for <paramref name="relayId"/> until <paramref name="until"/>, of the streams (of
     /// <paramref name="streams"/>) in which no other relay holds a live claim.
     /// </summary>
-    public static async Task<List<OutboxRow>> ClaimAsync(WhistleDatabase database, string relayId, DateTimeOffset now, DateTimeOffset until, int batchSize, int streams, CancellationToken cancellationToken) =>
-        await database.ReadAsync(connection => connection.ExecuteScalarAsync<long>(ClaimableSql, new { Now = now, RelayId = relayId }), cancellationToken) == 0
+    /// <param name="knownClaimable">The relay's last finish found rows to claim (<see cref="FinishAsync"/>): the read before the claim is skipped.</param>
+    public static async Task<List<OutboxRow>> ClaimAsync(WhistleDatabase database, string relayId, DateTimeOffset now, DateTimeOffset until, int batchSize, int streams, CancellationToken cancellationToken, bool knownClaimable = false) =>
+        !knownClaimable && await database.ReadAsync(connection => connection.ExecuteScalarAsync<long>(ClaimableSql, new { Now = now, RelayId = relayId }), cancellationToken) == 0
             ? []
             : await database.WriteStatementsAsync(
                 async connection => (await connection.QueryAsync<OutboxRow>(
@@ -196,11 +202,14 @@ public static class Outbox
             connection => connection.ExecuteScalarAsync<long>(database.Dialect.Sql(RenewSql), new { RelayId = relayId, Until = until }),
             cancellationToken);
 
-    /// <summary>Marks <paramref name="published"/> sent and releases whatever else the relay holds (never cancelled: it runs after a failure too).</summary>
-    public static Task FinishAsync(WhistleDatabase database, string relayId, IReadOnlyCollection<long> published, DateTimeOffset now) =>
-        database.WriteStatementsAsync(
-            connection => connection.ExecuteAsync(database.Dialect.Sql(FinishSql), new { Ids = published, Now = now, RelayId = relayId }),
-            CancellationToken.None);
+    /// <summary>
+    /// Marks <paramref name="published"/> sent and releases whatever else the relay holds (never cancelled: it runs after a
+    /// failure too); answers whether an unsent row is left to claim (the read <see cref="ClaimAsync"/> makes first).
+    /// </summary>
+    public static async Task<bool> FinishAsync(WhistleDatabase database, string relayId, IReadOnlyCollection<long> published, DateTimeOffset now) =>
+        await database.WriteStatementsAsync(
+            connection => connection.ExecuteScalarAsync<long>(database.Dialect.Sql(FinishSql), new { Ids = published, Now = now, RelayId = relayId }),
+            CancellationToken.None) != 0;
 
     /// <summary>Takes a row the relay cannot read out of the stream.</summary>
     public static Task SetAsideAsync(WhistleDatabase database, string relayId, long id, DateTimeOffset now, string error) =>

@@ -62,8 +62,23 @@ public sealed partial class OutboxRelay(
     /// <summary>How many relays this process runs: <see cref="OutboxOptions.Relays"/>, by default 2 on SQLite and 1 elsewhere.</summary>
     public int Relays => options.Value.Relays ?? (database.Dialect.IsEmbedded ? 2 : 1);
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Enumerable.Range(0, Relays).Select(lane => RunAsync(lane, stoppingToken)));
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // While this relay can publish, commits here wake no other process's relay (WhistleDatabase.WakeOtherProcesses).
+        if (Relays > 0)
+        {
+            database.RelayHere(() => State.CanPublish);
+        }
+
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, Relays).Select(lane => RunAsync(lane, stoppingToken)));
+        }
+        finally
+        {
+            database.RelayHere(null);
+        }
+    }
 
     /// <summary>
     /// One relay's loop: claim and publish batches while there are rows, then wait for a wake-up. Each relay has an id
@@ -73,17 +88,18 @@ public sealed partial class OutboxRelay(
     {
         var settings = options.Value;
         var failures = 0;
+        var claimable = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var handled = await RelayBatchAsync(lane, settings, stoppingToken);
+                (var handled, claimable) = await RelayBatchAsync(lane, settings, claimable, stoppingToken);
                 failures = 0;
-                if (handled > 0)
+                if (handled > 0 && claimable)
                 {
-                    // Drain: rows may have committed meanwhile, here or in another process whose relay found
-                    // this relay's claim live and went back to waiting. Claim again at once rather than
-                    // leaving them to the next commit or the poll interval.
+                    // Drain: rows committed meanwhile, here or in another process whose relay found this relay's claim
+                    // live and went back to waiting, are claimed at once rather than left to the next commit or the
+                    // poll interval (the batch's finish read whether any is left).
                     continue;
                 }
 
@@ -101,6 +117,7 @@ public sealed partial class OutboxRelay(
             catch (Exception ex)
             {
                 // The claim is already released (RelayBatchAsync): other relays go on while this one waits.
+                claimable = false;
                 failures++;
                 if (ex is not OutboxRowUnreadableException)
                 {
@@ -124,9 +141,11 @@ public sealed partial class OutboxRelay(
     /// order the bus puts concurrent publishes on the channel), while the confirms of different whistles are awaited
     /// together instead of one after another. Then what was confirmed is marked sent in one statement.
     /// </remarks>
-    public Task<int> RelayBatchAsync(OutboxOptions settings, CancellationToken cancellationToken) => RelayBatchAsync(0, settings, cancellationToken);
+    public async Task<int> RelayBatchAsync(OutboxOptions settings, CancellationToken cancellationToken) =>
+        (await RelayBatchAsync(0, settings, knownClaimable: false, cancellationToken)).Handled;
 
-    private async Task<int> RelayBatchAsync(int lane, OutboxOptions settings, CancellationToken cancellationToken)
+    /// <returns>How many rows it published or set aside, and whether its finish found rows left to claim.</returns>
+    private async Task<(int Handled, bool Claimable)> RelayBatchAsync(int lane, OutboxOptions settings, bool knownClaimable, CancellationToken cancellationToken)
     {
         var relayId = _relayIds[lane];
         if (!State.CanPublish)
@@ -135,10 +154,10 @@ public sealed partial class OutboxRelay(
         }
 
         var claimedAt = time.GetUtcNow();
-        var rows = await Outbox.ClaimAsync(database, relayId, claimedAt, claimedAt + settings.ClaimTimeout, settings.BatchSize, settings.Streams, cancellationToken);
+        var rows = await Outbox.ClaimAsync(database, relayId, claimedAt, claimedAt + settings.ClaimTimeout, settings.BatchSize, settings.Streams, cancellationToken, knownClaimable);
         if (rows.Count == 0)
         {
-            return 0;
+            return (0, false);
         }
 
         // What was claimed is published only once on disk: SQLite's writers commit before their group's flush.
@@ -151,6 +170,7 @@ public sealed partial class OutboxRelay(
         OutboxRowUnreadableException? unreadable = null;
         var stopped = new HashSet<long>();
         var chains = new Dictionary<string, List<Item>>(StringComparer.Ordinal);
+        var claimable = false;
         try
         {
             foreach (var row in rows)
@@ -194,7 +214,7 @@ public sealed partial class OutboxRelay(
         {
             // Also after a failed publish: what the broker confirmed is not published twice for want of a mark, and
             // what this relay still holds goes back to the stream at once rather than when its claim expires.
-            await Outbox.FinishAsync(database, relayId, batch.PublishedIds(), time.GetUtcNow());
+            claimable = await Outbox.FinishAsync(database, relayId, batch.PublishedIds(), time.GetUtcNow());
         }
 
         if (unreadable is not null)
@@ -202,7 +222,7 @@ public sealed partial class OutboxRelay(
             throw unreadable;
         }
 
-        return batch.PublishedIds().Count + setAside;
+        return (batch.PublishedIds().Count + setAside, claimable);
     }
 
     private sealed record Item(Outbox.OutboxRow Row, object Message, Type Type, Guid MessageId, string? WhistleId);

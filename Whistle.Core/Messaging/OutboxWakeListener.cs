@@ -7,8 +7,9 @@ namespace Whistle.Core.Messaging;
 
 /// <summary>
 /// Wakes this process's outbox relay when another process commits outbox rows, where the database can say so
-/// (PostgreSQL: one <c>LISTEN</c> connection per process on <see cref="Outbox.WakeChannel"/>; every transaction that
-/// writes an outbox row sends <c>NOTIFY</c>, delivered when it commits). A lost connection is opened again; the relay
+/// (PostgreSQL: one <c>LISTEN</c> connection per process on <see cref="Outbox.WakeChannel"/>; a transaction that writes an
+/// outbox row sends <c>NOTIFY</c>, delivered when it commits, when its own process has no relay that can publish it —
+/// <see cref="WhistleDatabase.WakeOtherProcesses"/>). A lost connection is opened again; the relay
 /// also wakes after each reconnection, and its poll (<c>Whistle:Outbox:PollInterval</c>) stays as the fallback.
 /// Elsewhere (SQLite, SQL Server) it ends at once and the relays poll.
 /// </summary>

@@ -50,6 +50,23 @@ public sealed class WhistleDatabase(
 
     private bool _disposed;
 
+    // Whether this process's outbox relay can publish now; null when this process runs none (RelayHere).
+    private volatile Func<bool>? _relayCanPublish;
+
+    /// <summary>
+    /// Says that this process runs an outbox relay, woken after each commit here, and how to ask whether it can publish
+    /// (null: it runs none, or stopped). While it can, a commit does not wake the relays of other processes (issue 15).
+    /// </summary>
+    public void RelayHere(Func<bool>? canPublish) => _relayCanPublish = canPublish;
+
+    /// <summary>
+    /// A transaction that writes outbox rows wakes the relays of other processes too (PostgreSQL: <c>NOTIFY</c>) only when
+    /// this process has no relay that can publish: its own relay, woken after commit, publishes them; a relay of another
+    /// process that holds their stream claims again after its batch; so every other process's relay need not read the
+    /// outbox after every commit (issue 15: two wake-ups, reads and often claims of every relay per whistle).
+    /// </summary>
+    internal bool WakeOtherProcesses => _relayCanPublish is not { } canPublish || !canPublish();
+
     /// <summary>
     /// Runs <paramref name="body"/> in this process's turn for the writer (SQLite; elsewhere at once), its flow marked as
     /// holding the turn so that a write asked for inside it is refused rather than waiting for itself.

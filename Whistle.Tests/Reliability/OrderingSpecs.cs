@@ -363,6 +363,29 @@ public sealed class When_two_relays_share_the_outbox_and_the_broker_is_slow
     }
 
     [Test]
+    public async Task Should_learn_at_the_end_of_a_batch_whether_rows_are_left_to_claim()
+    {
+        // Issue 15: a relay claims again after every batch (rows committed meanwhile, here or by a process whose relay found
+        // this one's claim live, are not left to the poll); its finish answers in the same round trip whether any is left,
+        // so that the claim after it needs no read of its own, and a relay with nothing left goes back to waiting.
+        await AddRowsAsync(3);
+        var now = _time.GetUtcNow();
+        var first = await Outbox.ClaimAsync(Database, "relay-a", now, now.AddSeconds(15), 100, 64, CancellationToken.None);
+        await AddRowsAsync(2); // committed while A holds the stream
+        var left = await Outbox.FinishAsync(Database, "relay-a", first.Select(r => r.Id).ToList(), now);
+        var second = await Outbox.ClaimAsync(Database, "relay-a", now, now.AddSeconds(15), 100, 64, CancellationToken.None, knownClaimable: left);
+        var none = await Outbox.FinishAsync(Database, "relay-a", second.Select(r => r.Id).ToList(), now);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(first, Has.Count.EqualTo(3));
+            Assert.That(left, Is.True, "the rows committed during the batch are left to claim");
+            Assert.That(second.Select(r => r.Id).ToList(), Is.Ordered.And.Count.EqualTo(2), "and the next claim takes them");
+            Assert.That(none, Is.False, "nothing is left after the second batch");
+            Assert.That(await UnsentAsync(), Is.Zero);
+        });
+    }
+
+    [Test]
     public async Task Should_let_a_second_relay_carry_the_streams_the_first_does_not_hold()
     {
         // Issue 15: rows of twelve whistles, three rows each, in commit order; A claims a batch of ten.
