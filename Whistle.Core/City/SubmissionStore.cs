@@ -208,7 +208,8 @@ public sealed class SubmissionStore(WhistleDatabase database, CountyCatalogHolde
                             new Dictionary<string, object?> { ["answer"] = consultation.Answer }),
                         null => ((string?)null, (string?)null, (Dictionary<string, object?>?)null),
                     };
-                    await AppendAsync(unit, WhistleEventTypes.SubmissionFiled, row, caller.Actor, note, null, now, code, values);
+                    // The files travel with the event, as a whistle's photos with its: the department's list shows them live.
+                    await AppendAsync(unit, WhistleEventTypes.SubmissionFiled, row, caller.Actor, note, null, now, code, values, files.Select(f => f.ToSnapshot()).ToList());
                     unit.Complete();
                     return new CommandResult<string>.Success(row.Id);
                 },
@@ -264,10 +265,10 @@ public sealed class SubmissionStore(WhistleDatabase database, CountyCatalogHolde
 
     private static Task AppendAsync(
         UnitOfWork unit, string type, SubmissionRow row, EventActor actor, string? note, EscalationStepInfo? step, DateTimeOffset now,
-        string? noteCode = null, IReadOnlyDictionary<string, object?>? noteParams = null) =>
+        string? noteCode = null, IReadOnlyDictionary<string, object?>? noteParams = null, IReadOnlyList<AttachmentSnapshot>? attachments = null) =>
         Timeline.AppendAsync(
             unit,
-            new WhistleEvent(0, type, row.Id, null, now, actor, null, null, note, step, null, NoteCode: noteCode, NoteParams: noteParams, Submission:
+            new WhistleEvent(0, type, row.Id, null, now, actor, null, null, note, step, null, NoteCode: noteCode, NoteParams: noteParams, Attachments: attachments is { Count: > 0 } ? attachments : null, Submission:
                 new SubmissionSnapshot(row.Id, row.Kind, row.RelationId, row.InstitutionId, row.UnitId, row.DepartmentId, row.Title, row.Status, row.DueAt, row.Answer)),
             Visibility.SubmissionAudience(row.InstitutionId, row.UnitId, row.DepartmentId),
             now);

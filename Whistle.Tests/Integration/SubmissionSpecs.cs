@@ -82,6 +82,7 @@ public sealed class When_an_institution_submits_to_its_departments(string databa
         Assert.That(refused, Is.EqualTo(HttpStatusCode.BadRequest), problem?.ToJsonString());
         Assert.That(problem!["errors"]!["attachmentIds"], Is.Not.Null);
 
+        await using var departmentPush = await _system.ConnectAsync(department);
         var files = await institution.UploadOkAsync(null, ("请示扫描件.pdf", TestImages.Pdf(), "application/pdf"), ("现场照片.png", TestImages.Png(64, 48), "image/png"));
         var filed = await SubmitAsync(institution, new
         {
@@ -94,6 +95,10 @@ public sealed class When_an_institution_submits_to_its_departments(string databa
             Assert.That(filed["attachments"]!.AsArray().Select(a => a!.Str("purpose")), Has.All.EqualTo("submission"));
             Assert.That(filed["attachments"]!.AsArray().Select(a => a!.Str("submissionId")), Has.All.EqualTo(id));
         });
+
+        // The live event carries them too, as a whistle's photos travel with its events.
+        var pushed = await departmentPush.WaitForAsync("SubmissionFiled", id);
+        Assert.That(pushed["attachments"]?.AsArray().Select(a => a!.Str("fileName")), Is.EquivalentTo(new[] { "请示扫描件.pdf", "现场照片.png" }));
 
         foreach (var reader in new[] { department, establishment })
         {
