@@ -137,6 +137,22 @@ print(passed, failed)
 PY
 )
 if [ "$dotnet_exit" -ne 0 ] && [ "$net_failed" -eq 0 ]; then net_failed=1; fi
+# The failed tests again, by name with the start of their message, just above the summary: a log read from its end
+# (CI keeps the last part of it) still says what failed.
+if [ "$net_failed" -gt 0 ]; then
+  echo "== failed .NET tests"
+  python3 - "$RESULTS" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+for f in sorted(glob.glob(sys.argv[1] + "/*.trx")):
+    for r in ET.parse(f).getroot().findall(".//{*}UnitTestResult"):
+        if r.get("outcome") not in ("Passed", "NotExecuted", "Inconclusive"):
+            message = r.find(".//{*}ErrorInfo/{*}Message")
+            lines = (message.text or "").strip().splitlines() if message is not None else []
+            print(f"   {r.get('outcome')}: {r.get('testName')} ({r.get('duration')})")
+            for line in lines[:6]:
+                print(f"      {line[:300]}")
+PY
+fi
 
 stopped=$EPOCHREALTIME
 postgres_cleanup

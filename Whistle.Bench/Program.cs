@@ -202,13 +202,13 @@ public static class Program
             List<StageBreakdown> stages = [];
             if (Runs("stages") && distributedError is null)
             {
-                stages = await StagesAsync(root, rabbitHost, rabbitPort, settings, postgres, Arg("--stages-rate") is { } stagesRate ? double.Parse(stagesRate, CultureInfo.InvariantCulture) / 0.8 : saturation, loadSamples, ct);
+                stages = await StagesAsync(root, rabbitHost, rabbitPort, settings, postgres, Arg("--stages-rate") is { } stagesRate ? double.Parse(stagesRate, CultureInfo.InvariantCulture) : StagesHighRate(saturation), loadSamples, ct);
             }
 
             // The same on the embedded way (one process: SQLite, the in-memory bus, the dispatcher in-process).
             if (Runs("embedded-stages"))
             {
-                stages.AddRange(await StagesAsync(root, rabbitHost, rabbitPort, settings, null, embedded?.Saturation ?? 0, loadSamples, ct, embedded: true));
+                stages.AddRange(await StagesAsync(root, rabbitHost, rabbitPort, settings, null, StagesHighRate(embedded?.Saturation ?? 0), loadSamples, ct, embedded: true));
             }
 
             var during = loadSamples.Select(l => l[0]).Where(double.IsFinite).DefaultIfEmpty(double.NaN).ToList();
@@ -346,7 +346,11 @@ public static class Program
         return new ParallelResult(delayMs, hop, confirm, proxy.Added.Summarize(0), one, two, s1, s2, s1 > 0 ? s2 / s1 : double.NaN);
     }
 
-    private static async Task<List<StageBreakdown>> StagesAsync(string root, string rabbitHost, int rabbitPort, BenchSettings settings, BenchPostgres? postgres, double saturation, List<double[]> loadSamples, CancellationToken ct, bool embedded = false)
+    /// <summary>The high load the stage breakdown runs at unless --stages-rate names one: 0.8 × the saturation measured
+    /// (at least 100/s's), rounded to tens.</summary>
+    private static double StagesHighRate(double saturation) => Math.Max(20, Math.Round(Math.Max(saturation, 100) * 0.8 / 10) * 10);
+
+    private static async Task<List<StageBreakdown>> StagesAsync(string root, string rabbitHost, int rabbitPort, BenchSettings settings, BenchPostgres? postgres, double highRate, List<double[]> loadSamples, CancellationToken ct, bool embedded = false)
     {
         await using var collector = await SpanCollector.StartAsync(ct);
         await using var cluster = new Cluster(root, rabbitHost, rabbitPort, new ClusterOptions { Postgres = postgres, Embedded = embedded, ExtraEnvironment = collector.Environment });
@@ -377,8 +381,7 @@ public static class Program
 
         var prefix = embedded ? "embedded-" : string.Empty;
         await Phase(prefix + "stages-light", settings.LightRate, settings.Quick ? 6 : 20, 1);
-        var high = Math.Max(20, Math.Round(Math.Max(saturation, 100) * 0.8 / 10) * 10);
-        await Phase(prefix + "stages-high", high, settings.Quick ? 6 : 15, settings.Quick ? 5 : 10);
+        await Phase(prefix + "stages-high", highRate, settings.Quick ? 6 : 15, settings.Quick ? 5 : 10);
         loadSamples.AddRange(bench.LoadSamples);
         return results;
     }

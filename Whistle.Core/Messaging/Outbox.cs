@@ -187,7 +187,7 @@ public static class Outbox
     /// <paramref name="streams"/>) in which no other relay holds a live claim.
     /// </summary>
     /// <param name="knownClaimable">The relay's last finish found rows to claim (<see cref="FinishAsync"/>): the read before the claim is skipped.</param>
-    public static async Task<List<OutboxRow>> ClaimAsync(WhistleDatabase database, string relayId, DateTimeOffset now, DateTimeOffset until, int batchSize, int streams, CancellationToken cancellationToken, bool knownClaimable = false) =>
+    public static async Task<List<OutboxRow>> ClaimAsync(WhistleDatabase database, string relayId, DateTimeOffset now, DateTimeOffset until, int batchSize, int streams, bool knownClaimable, CancellationToken cancellationToken) =>
         !knownClaimable && await database.ReadAsync(connection => connection.ExecuteScalarAsync<long>(ClaimableSql, new { Now = now, RelayId = relayId }), cancellationToken) == 0
             ? []
             : await database.WriteStatementsAsync(

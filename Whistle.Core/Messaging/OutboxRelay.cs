@@ -154,7 +154,7 @@ public sealed partial class OutboxRelay(
         }
 
         var claimedAt = time.GetUtcNow();
-        var rows = await Outbox.ClaimAsync(database, relayId, claimedAt, claimedAt + settings.ClaimTimeout, settings.BatchSize, settings.Streams, cancellationToken, knownClaimable);
+        var rows = await Outbox.ClaimAsync(database, relayId, claimedAt, claimedAt + settings.ClaimTimeout, settings.BatchSize, settings.Streams, knownClaimable, cancellationToken);
         if (rows.Count == 0)
         {
             return (0, false);

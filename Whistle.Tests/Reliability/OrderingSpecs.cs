@@ -345,11 +345,11 @@ public sealed class When_two_relays_share_the_outbox_and_the_broker_is_slow
         // another writer holds the database, B must come back empty without waiting for that writer.
         await AddRowsAsync(10);
         var now = _time.GetUtcNow();
-        Assert.That(await Outbox.ClaimAsync(Database, "relay-a", now, now.AddSeconds(15), 100, 64, CancellationToken.None), Has.Count.EqualTo(10));
+        Assert.That(await Outbox.ClaimAsync(Database, "relay-a", now, now.AddSeconds(15), 100, 64, knownClaimable: false, CancellationToken.None), Has.Count.EqualTo(10));
         await using var writer = await Database.OpenAsync(CancellationToken.None);
         // BEGIN IMMEDIATE: this connection is the writer until it rolls back.
         await using var held = ((Microsoft.Data.Sqlite.SqliteConnection)writer).BeginTransaction(deferred: false);
-        var claim = Outbox.ClaimAsync(Database, "relay-b", now, now.AddSeconds(15), 100, 64, CancellationToken.None);
+        var claim = Outbox.ClaimAsync(Database, "relay-b", now, now.AddSeconds(15), 100, 64, knownClaimable: false, CancellationToken.None);
         // Held until B answers, or for 5 s at most (then B, had it waited for the writer, would claim after the release).
         await Task.WhenAny(claim, Task.Delay(TimeSpan.FromSeconds(5)));
         var answeredWhileHeld = claim.IsCompleted;
@@ -370,10 +370,10 @@ public sealed class When_two_relays_share_the_outbox_and_the_broker_is_slow
         // so that the claim after it needs no read of its own, and a relay with nothing left goes back to waiting.
         await AddRowsAsync(3);
         var now = _time.GetUtcNow();
-        var first = await Outbox.ClaimAsync(Database, "relay-a", now, now.AddSeconds(15), 100, 64, CancellationToken.None);
+        var first = await Outbox.ClaimAsync(Database, "relay-a", now, now.AddSeconds(15), 100, 64, knownClaimable: false, CancellationToken.None);
         await AddRowsAsync(2); // committed while A holds the stream
         var left = await Outbox.FinishAsync(Database, "relay-a", first.Select(r => r.Id).ToList(), now);
-        var second = await Outbox.ClaimAsync(Database, "relay-a", now, now.AddSeconds(15), 100, 64, CancellationToken.None, knownClaimable: left);
+        var second = await Outbox.ClaimAsync(Database, "relay-a", now, now.AddSeconds(15), 100, 64, knownClaimable: left, CancellationToken.None);
         var none = await Outbox.FinishAsync(Database, "relay-a", second.Select(r => r.Id).ToList(), now);
         Assert.Multiple(async () =>
         {
@@ -394,11 +394,11 @@ public sealed class When_two_relays_share_the_outbox_and_the_broker_is_slow
         var shuffle = new Random(15);
         await AddWhistleRowsAsync(whistles.SelectMany(w => new[] { w, w, w }).OrderBy(_ => shuffle.Next()).ToList());
         var now = _time.GetUtcNow();
-        var a = await Outbox.ClaimAsync(Database, "relay-a", now, now.AddSeconds(15), 10, 64, CancellationToken.None);
+        var a = await Outbox.ClaimAsync(Database, "relay-a", now, now.AddSeconds(15), 10, 64, knownClaimable: false, CancellationToken.None);
         // A relay configured with another number of streams (a rolling change of the setting) never takes a whistle A holds
         // either — it claims before B, with a small batch, so that it takes something and B must keep clear of it too.
-        var c = await Outbox.ClaimAsync(Database, "relay-c", now, now.AddSeconds(15), 5, 5, CancellationToken.None);
-        var b = await Outbox.ClaimAsync(Database, "relay-b", now, now.AddSeconds(15), 100, 64, CancellationToken.None);
+        var c = await Outbox.ClaimAsync(Database, "relay-c", now, now.AddSeconds(15), 5, 5, knownClaimable: false, CancellationToken.None);
+        var b = await Outbox.ClaimAsync(Database, "relay-b", now, now.AddSeconds(15), 100, 64, knownClaimable: false, CancellationToken.None);
         var all = await Database.ReadAsync(c2 => c2.QueryAsync<(long Id, long StreamKey)>("SELECT id, stream_key FROM outbox ORDER BY id"), CancellationToken.None);
         Assert.Multiple(() =>
         {
