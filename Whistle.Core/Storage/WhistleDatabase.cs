@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Dapper;
 using Polly;
 using Polly.Retry;
 using Whistle.Contracts;
@@ -23,7 +24,7 @@ public sealed class WhistleDatabase(
     private readonly ResiliencePipeline _transient = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(dialect.IsTransient),
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is WriteBatchRolledBackException || dialect.IsTransient(e)),
             MaxRetryAttempts = 5,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
@@ -43,6 +44,17 @@ public sealed class WhistleDatabase(
 
     // SQLite: the connection this process's write transactions run on, used only by the holder of the writer's turn.
     private DbConnection? _writerConnection;
+
+    // SQLite: the transaction the writes of this process share while writers wait for the turn (issue 15: one commit for
+    // several writes). Open only between writes in turn: the holder of the turn that ends it commits it, or leaves it
+    // open for the next writer when one waits. Used only by the holder of the writer's turn.
+    private WriteBatch? _batch;
+
+    // SQLite: writes waiting for the writer's turn (they will take it; a batch is left open only for one of them).
+    private int _writesWaiting;
+
+    /// <summary>SQLite: at most this many writes share one commit (the first of them waits for the last).</summary>
+    public const int MaxWritesPerCommit = 16;
 
     // SQLite: idle connections for reads that keep their SQL compiled, each taken by one read at a time; at most
     // MaxIdleReaders are kept (more reads at once open more, closed when they finish). Guarded by itself.
@@ -91,6 +103,11 @@ public sealed class WhistleDatabase(
         try
         {
             HoldingTurn.Value = this; // flows into body; this method's own flow ends with it
+            if (_batch is { } batch)
+            {
+                await EndBatchAsync(batch); // statements of their own are not part of the writes' transaction
+            }
+
             return await body();
         }
         finally
@@ -159,6 +176,7 @@ public sealed class WhistleDatabase(
     {
         var wroteOutbox = false;
         var committedAny = false;
+        WriteBatch? sharedCommit = null;
         IReadOnlyList<WhistleEvent> recorded = [];
         var result = await _transient.ExecuteAsync(
             async ct =>
@@ -167,7 +185,12 @@ public sealed class WhistleDatabase(
                 // their SQL compiled (SqliteCompiledConnection); a server database: a pooled connection each.
                 if (_writer is not null)
                 {
-                    return await InTurnAsync(() => OnWriterConnectionAsync(Transact, ct), ct);
+                    var (value, unit, batch) = await WriteInBatchAsync(write, ct);
+                    sharedCommit = batch;
+                    committedAny = unit.Completed;
+                    wroteOutbox = unit.WroteOutbox;
+                    recorded = unit.Recorded;
+                    return value;
                 }
 
                 await using var connection = await OpenAsync(ct, forWrite: true);
@@ -202,7 +225,7 @@ public sealed class WhistleDatabase(
         if (committedAny)
         {
             using var span = WhistleTelemetry.DatabaseSource.StartActivity("db durable");
-            await DurableAsync();
+            await (sharedCommit?.DurableAsync(this) ?? DurableAsync());
         }
 
         if (wroteOutbox)
@@ -216,6 +239,240 @@ public sealed class WhistleDatabase(
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// SQLite: runs <paramref name="write"/> in this process's turn for the writer, in the transaction the writes of this
+    /// process share (begun by the first of them), between a savepoint and its release: a write that fails or does not
+    /// complete undoes its own statements only. The holder of the turn that ends the batch commits it — the last write
+    /// when no write waits for the turn, or the <see cref="MaxWritesPerCommit"/>th —; otherwise it leaves the transaction
+    /// open for the next. Every write of a batch returns once the batch has committed (and, in <see cref="WriteAsync{T}"/>,
+    /// is on disk); when a failure ends the transaction itself, the others are written again
+    /// (<see cref="WriteBatchRolledBackException"/>, retried as a transient failure). Issue 15: committing was the largest
+    /// part of a write's turn; under load one commit now writes the pages the writes share (each table's and index's
+    /// last pages, the timeline's) once for many.
+    /// </summary>
+    private async Task<(T Value, UnitOfWork Unit, WriteBatch Batch)> WriteInBatchAsync<T>(Func<UnitOfWork, Task<T>> write, CancellationToken cancellationToken)
+    {
+        if (HoldingTurn.Value == this)
+        {
+            throw new InvalidOperationException("A write was asked for inside a write transaction of this process; it would wait for itself. Write in the transaction already open (its connection), or after it.");
+        }
+
+        Interlocked.Increment(ref _writesWaiting);
+        using (WhistleTelemetry.DatabaseSource.StartActivity("db writer turn wait"))
+        {
+            try
+            {
+                await _writer!.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // The write that holds the turn may have left the batch open for this one: it is ended in a turn of its own.
+                Interlocked.Decrement(ref _writesWaiting);
+                _ = EndOpenBatchInTurnAsync();
+                throw;
+            }
+
+            Interlocked.Decrement(ref _writesWaiting);
+        }
+
+        WriteBatch? batch = null;
+        UnitOfWork unit;
+        T value;
+        try
+        {
+            HoldingTurn.Value = this;
+            batch = _batch;
+            cancellationToken.ThrowIfCancellationRequested();
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            batch ??= _batch = await BeginBatchAsync(cancellationToken);
+            using var span = WhistleTelemetry.DatabaseSource.StartActivity("db write transaction");
+            unit = new UnitOfWork(batch.Connection, batch.Transaction, this);
+            try
+            {
+                await batch.Connection.ExecuteAsync(SavepointSql, transaction: batch.Transaction);
+                value = await write(unit);
+                if (unit.Completed)
+                {
+                    // The events deferred to commit: the timeline's lock is taken here, just before the commit.
+                    await Timeline.FlushAsync(unit);
+                    await batch.Connection.ExecuteAsync(ReleaseSql, transaction: batch.Transaction);
+                    batch.Writes++;
+                }
+                else
+                {
+                    await batch.Connection.ExecuteAsync(UndoSql, transaction: batch.Transaction);
+                }
+            }
+            catch (Exception failure)
+            {
+                try
+                {
+                    await batch.Connection.ExecuteAsync(UndoSql, transaction: batch.Transaction);
+                }
+                catch (Exception)
+                {
+                    batch.Failure = failure; // the transaction itself is gone: the batch ends with it
+                }
+
+                span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error);
+                throw;
+            }
+
+            span?.SetTag("whistle.batch.writes", batch.Writes);
+        }
+        finally
+        {
+            HoldingTurn.Value = null;
+            try
+            {
+                if (batch is not null && (batch.Failure is not null || batch.Writes >= MaxWritesPerCommit || Volatile.Read(ref _writesWaiting) == 0))
+                {
+                    await EndBatchAsync(batch);
+                }
+            }
+            finally
+            {
+                _writer!.Release();
+            }
+        }
+
+        await batch.Ended.Task;
+        return (value, unit, batch);
+    }
+
+    /// <summary>Takes the writer's turn and ends the batch open, if one is (for a write that stopped waiting for its turn).</summary>
+    private async Task EndOpenBatchInTurnAsync()
+    {
+        await _writer!.WaitAsync(CancellationToken.None);
+        try
+        {
+            if (_batch is { } batch)
+            {
+                await EndBatchAsync(batch);
+            }
+        }
+        catch (Exception)
+        {
+            // EndBatchAsync hands its failure to the batch's writes; nothing is left to tell here
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    /// <summary>SQLite: writes waiting for this process's writer turn now.</summary>
+    internal int WritesWaiting => Volatile.Read(ref _writesWaiting);
+
+    /// <summary>SQLite: the write transactions this process's writer has committed (a batch of writes is one).</summary>
+    internal long Commits => Interlocked.Read(ref _commits);
+
+    private long _commits;
+
+    private const string SavepointSql = "SAVEPOINT unit_of_work;";
+    private const string ReleaseSql = "RELEASE unit_of_work;";
+    private const string UndoSql = "ROLLBACK TO unit_of_work; RELEASE unit_of_work;";
+
+    private async Task<WriteBatch> BeginBatchAsync(CancellationToken cancellationToken)
+    {
+        var connection = _writerConnection ??= await dialect.OpenWriterConnectionAsync(dataSource, cancellationToken)
+            ?? throw new InvalidOperationException("This database has no writer connection; its writes take a pooled connection each.");
+        try
+        {
+            return new WriteBatch(connection, await connection.BeginTransactionAsync(dialect.WriteIsolation, cancellationToken));
+        }
+        catch
+        {
+            _writerConnection = null;
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Ends the open batch (in the writer's turn): commits it, or rolls it back when a failure ended its transaction, and
+    /// lets its writes return. After a failure the writer connection is closed and the next write opens another.
+    /// </summary>
+    private async Task EndBatchAsync(WriteBatch batch)
+    {
+        _batch = null;
+        try
+        {
+            if (batch.Failure is null)
+            {
+                using var span = WhistleTelemetry.DatabaseSource.StartActivity("db commit");
+                span?.SetTag("whistle.batch.writes", batch.Writes);
+                await batch.Transaction.CommitAsync(CancellationToken.None);
+                Interlocked.Increment(ref _commits);
+                batch.Ended.TrySetResult();
+                return;
+            }
+        }
+        catch (Exception failure)
+        {
+            batch.Failure = failure;
+        }
+
+        try
+        {
+            await batch.Transaction.DisposeAsync();
+        }
+        catch (Exception)
+        {
+            // the connection goes with it
+        }
+
+        if (_writerConnection == batch.Connection)
+        {
+            _writerConnection = null;
+        }
+
+        await batch.Connection.DisposeAsync();
+        batch.Ended.TrySetException(new WriteBatchRolledBackException(batch.Failure));
+    }
+
+    /// <summary>SQLite: the transaction the writes of this process share (<see cref="WriteInBatchAsync{T}"/>).</summary>
+    private sealed class WriteBatch(DbConnection connection, DbTransaction transaction)
+    {
+        public DbConnection Connection => connection;
+
+        public DbTransaction Transaction => transaction;
+
+        /// <summary>The writes it holds (completed; released savepoints).</summary>
+        public int Writes { get; set; }
+
+        /// <summary>What ended its transaction, when something did.</summary>
+        public Exception? Failure { get; set; }
+
+        /// <summary>Completes when it commits; fails when it rolled back.</summary>
+        public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private readonly TaskCompletionSource _durable = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _flushing;
+
+        /// <summary>
+        /// Completes once its commit is on disk: the first of its writes to ask (after the commit) flushes the log, the
+        /// others wait for that flush instead of each asking for one of their own (which would wait for a second round).
+        /// </summary>
+        public async Task DurableAsync(WhistleDatabase database)
+        {
+            if (Interlocked.Exchange(ref _flushing, 1) == 0)
+            {
+                try
+                {
+                    await database.DurableAsync();
+                    _durable.TrySetResult();
+                }
+                catch (Exception e)
+                {
+                    _durable.TrySetException(e);
+                }
+            }
+
+            await _durable.Task;
+        }
     }
 
     /// <summary>
@@ -309,6 +566,11 @@ public sealed class WhistleDatabase(
         await _writer.WaitAsync(CancellationToken.None);
         try
         {
+            if (_batch is { } batch)
+            {
+                await EndBatchAsync(batch); // writes that wait for it; a write after them finds the database disposed
+            }
+
             List<DbConnection> idle;
             lock (_readers)
             {
@@ -389,3 +651,10 @@ public sealed class UnitOfWork(DbConnection connection, DbTransaction transactio
 
     internal void MarkOutboxWritten() => WroteOutbox = true;
 }
+
+/// <summary>
+/// A failure ended the transaction a write shared with others (SQLite, <see cref="WhistleDatabase"/>): nothing of the
+/// batch was written, and each of its writes is run again (retried as a transient failure).
+/// </summary>
+public sealed class WriteBatchRolledBackException(Exception? cause)
+    : Exception("A failure ended the transaction this write shared with others; nothing of it was written.", cause);

@@ -64,7 +64,7 @@ public static class WhistleTelemetry
     public static readonly ActivitySource Source = new(Name);
 
     /// <summary>
-    /// The database work's spans (<c>db write transaction</c>, <c>db durable</c>, <c>db writer turn wait</c>, <c>db read</c>):
+    /// The database work's spans (<c>db write transaction</c>, <c>db commit</c>, <c>db durable</c>, <c>db writer turn wait</c>, <c>db read</c>):
     /// infrastructure under the spans of <see cref="Source"/>, as Npgsql's commands are, so without a whistle's id.
     /// </summary>
     public const string DatabaseName = "Whistle.Database";

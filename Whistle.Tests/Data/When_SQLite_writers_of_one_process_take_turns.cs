@@ -45,7 +45,7 @@ public sealed class When_SQLite_writers_of_one_process_take_turns : StorageFixtu
         Database.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM inbox WHERE consumer = 'turns' AND message_id LIKE @Prefix", new { Prefix = prefix + "%" }), CancellationToken.None);
 
     [Test]
-    public async Task Should_begin_the_next_write_only_after_the_one_before_it_committed()
+    public async Task Should_begin_the_next_write_only_after_the_one_before_it_ended()
     {
         var firstHolding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var releaseFirst = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -123,9 +123,9 @@ public sealed class When_SQLite_writers_of_one_process_take_turns : StorageFixtu
         Assert.That(await Database.WriteAsync(unit => { unit.Complete(); return Task.FromResult(7); }, CancellationToken.None).WaitAsync(Bound), Is.EqualTo(7));
     }
 
-    /// <summary>Many writers at once: each commits once, none refused as busy, in the order they asked for the writer.</summary>
+    /// <summary>Many writers at once: each is written once, none refused as busy, in the order they asked for the writer.</summary>
     [Test]
-    public async Task Should_let_many_writers_each_commit_once_in_the_order_they_asked()
+    public async Task Should_let_many_writers_each_write_once_in_the_order_they_asked()
     {
         var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
