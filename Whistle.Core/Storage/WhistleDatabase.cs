@@ -244,9 +244,9 @@ public sealed class WhistleDatabase(
     /// <summary>
     /// SQLite: runs <paramref name="write"/> in this process's turn for the writer, in the transaction the writes of this
     /// process share (begun by the first of them), between a savepoint and its release: a write that fails or does not
-    /// complete undoes its own statements only. The holder of the turn that ends the batch commits it — the last write
-    /// when no write waits for the turn, or the <see cref="MaxWritesPerCommit"/>th —; otherwise it leaves the transaction
-    /// open for the next. Every write of a batch returns once the batch has committed (and, in <see cref="WriteAsync{T}"/>,
+    /// complete undoes its own statements only (one that fails ends the batch: the writes before it commit, and the writer
+    /// connection is closed). The holder of the turn that ends the batch commits it — the last write when no write waits
+    /// for the turn, or the <see cref="MaxWritesPerCommit"/>th —; otherwise it leaves the transaction open for the next. Every write of a batch returns once the batch has committed (and, in <see cref="WriteAsync{T}"/>,
     /// is on disk); when a failure ends the transaction itself, the others are written again
     /// (<see cref="WriteBatchRolledBackException"/>, retried as a transient failure). Issue 15: committing was the largest
     /// part of a write's turn; under load one commit now writes the pages the writes share (each table's and index's
@@ -291,30 +291,34 @@ public sealed class WhistleDatabase(
             unit = new UnitOfWork(batch.Connection, batch.Transaction, this);
             try
             {
-                await batch.Connection.ExecuteAsync(SavepointSql, transaction: batch.Transaction);
+                await batch.Connection.ExecuteAsync(SavepointStatement, transaction: batch.Transaction);
                 value = await write(unit);
                 if (unit.Completed)
                 {
                     // The events deferred to commit: the timeline's lock is taken here, just before the commit.
                     await Timeline.FlushAsync(unit);
-                    await batch.Connection.ExecuteAsync(ReleaseSql, transaction: batch.Transaction);
+                    await batch.Connection.ExecuteAsync(ReleaseStatement, transaction: batch.Transaction);
                     batch.Writes++;
                 }
                 else
                 {
-                    await batch.Connection.ExecuteAsync(UndoSql, transaction: batch.Transaction);
+                    await batch.Connection.ExecuteAsync(UndoStatement, transaction: batch.Transaction);
                 }
             }
             catch (Exception failure)
             {
                 try
                 {
-                    await batch.Connection.ExecuteAsync(UndoSql, transaction: batch.Transaction);
+                    await batch.Connection.ExecuteAsync(UndoStatement, transaction: batch.Transaction);
                 }
                 catch (Exception)
                 {
                     batch.Failure = failure; // the transaction itself is gone: the batch ends with it
                 }
+
+                // The writes before it commit now; the connection is not used again (nothing a failed write left on it, nor
+                // a connection SQLite may have given up on, is carried into the next write).
+                batch.CloseConnection = true;
 
                 span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error);
                 throw;
@@ -327,7 +331,7 @@ public sealed class WhistleDatabase(
             HoldingTurn.Value = null;
             try
             {
-                if (batch is not null && (batch.Failure is not null || batch.Writes >= MaxWritesPerCommit || Volatile.Read(ref _writesWaiting) == 0))
+                if (batch is not null && (batch.CloseConnection || batch.Writes >= MaxWritesPerCommit || Volatile.Read(ref _writesWaiting) == 0))
                 {
                     await EndBatchAsync(batch);
                 }
@@ -371,9 +375,10 @@ public sealed class WhistleDatabase(
 
     private long _commits;
 
-    private const string SavepointSql = "SAVEPOINT unit_of_work;";
-    private const string ReleaseSql = "RELEASE unit_of_work;";
-    private const string UndoSql = "ROLLBACK TO unit_of_work; RELEASE unit_of_work;";
+    // SQLite's spelling (the batches are SQLite's only; not named …Sql, which marks the portable statements).
+    private const string SavepointStatement = "SAVEPOINT unit_of_work;";
+    private const string ReleaseStatement = "RELEASE unit_of_work;";
+    private const string UndoStatement = "ROLLBACK TO unit_of_work; RELEASE unit_of_work;";
 
     private async Task<WriteBatch> BeginBatchAsync(CancellationToken cancellationToken)
     {
@@ -393,7 +398,7 @@ public sealed class WhistleDatabase(
 
     /// <summary>
     /// Ends the open batch (in the writer's turn): commits it, or rolls it back when a failure ended its transaction, and
-    /// lets its writes return. After a failure the writer connection is closed and the next write opens another.
+    /// lets its writes return. After a write of it failed the writer connection is closed and the next write opens another.
     /// </summary>
     private async Task EndBatchAsync(WriteBatch batch)
     {
@@ -407,6 +412,11 @@ public sealed class WhistleDatabase(
                 await batch.Transaction.CommitAsync(CancellationToken.None);
                 Interlocked.Increment(ref _commits);
                 batch.Ended.TrySetResult();
+                if (batch.CloseConnection)
+                {
+                    await CloseWriterConnectionAsync(batch.Connection);
+                }
+
                 return;
             }
         }
@@ -424,13 +434,18 @@ public sealed class WhistleDatabase(
             // the connection goes with it
         }
 
-        if (_writerConnection == batch.Connection)
+        await CloseWriterConnectionAsync(batch.Connection);
+        batch.Ended.TrySetException(new WriteBatchRolledBackException(batch.Failure));
+    }
+
+    private async Task CloseWriterConnectionAsync(DbConnection connection)
+    {
+        if (_writerConnection == connection)
         {
             _writerConnection = null;
         }
 
-        await batch.Connection.DisposeAsync();
-        batch.Ended.TrySetException(new WriteBatchRolledBackException(batch.Failure));
+        await connection.DisposeAsync();
     }
 
     /// <summary>SQLite: the transaction the writes of this process share (<see cref="WriteInBatchAsync{T}"/>).</summary>
@@ -445,6 +460,9 @@ public sealed class WhistleDatabase(
 
         /// <summary>What ended its transaction, when something did.</summary>
         public Exception? Failure { get; set; }
+
+        /// <summary>A write of it failed: it ends after that write, and its connection is closed.</summary>
+        public bool CloseConnection { get; set; }
 
         /// <summary>Completes when it commits; fails when it rolled back.</summary>
         public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -78,7 +78,7 @@ public sealed class When_SQLite_writes_keep_their_SQL_compiled : StorageFixture
             Assert.That(await KeysAsync(consumer), Is.EqualTo(new[] { $"{consumer}-1" }));
         });
 
-        // The failed write closed its connection; the next one opens another and writes.
+        // The failed write undid its own statements and closed its connection; the next one opens another and writes.
         await WriteAsync(unit => unit.Connection.ExecuteAsync(Insert, new { Key = $"{consumer}-3", Consumer = consumer, Now = DateTimeOffset.UtcNow }, unit.Transaction));
         Assert.That(await KeysAsync(consumer), Is.EqualTo(new[] { $"{consumer}-1", $"{consumer}-3" }));
     }

@@ -127,12 +127,28 @@ public sealed class When_SQLite_writes_of_one_process_share_a_commit : StorageFi
         Assert.That(await KeysAsync("cap-"), Has.Count.EqualTo(count + 1));
     }
 
+    /// <summary>
+    /// A write that fails undoes its own statements (its savepoint); the writes before it commit then, and the writer
+    /// connection is closed (nothing a failed write left on it is carried into the next). A write that does not complete
+    /// undoes its own and ends nothing.
+    /// </summary>
     [Test]
     public async Task Should_undo_only_the_write_that_failed_or_did_not_complete()
     {
         var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var holder = HoldingWriteAsync("undo-0", holding, release.Task);
+        System.Data.Common.DbConnection? before = null, after = null;
+        var holder = Database.WriteAsync(
+            async unit =>
+            {
+                before = unit.Connection;
+                await InsertAsync(unit, "undo-0");
+                holding.TrySetResult();
+                await release.Task;
+                unit.Complete();
+                return 0;
+            },
+            CancellationToken.None);
         await holding.Task.WaitAsync(Bound);
         var commitsBefore = Database.Commits;
 
@@ -150,15 +166,24 @@ public sealed class When_SQLite_writes_of_one_process_share_a_commit : StorageFi
                 return 2; // not completed: rolled back
             },
             CancellationToken.None);
-        var after = RowWriteAsync("undo-3", 3);
+        var last = Database.WriteAsync(
+            async unit =>
+            {
+                after = unit.Connection;
+                await InsertAsync(unit, "undo-3");
+                unit.Complete();
+                return 3;
+            },
+            CancellationToken.None);
 
         release.SetResult();
         Assert.That(async () => await failing.WaitAsync(Bound), Throws.InvalidOperationException.With.Message.EqualTo("refused after its insert"));
+        Assert.That(await holder.WaitAsync(Bound), Is.EqualTo(0));
         Assert.That(await incomplete.WaitAsync(Bound), Is.EqualTo(2));
-        Assert.That(await after.WaitAsync(Bound), Is.EqualTo(3));
-        Assert.That(await holder.WaitAsync(Bound), Is.EqualTo(1));
+        Assert.That(await last.WaitAsync(Bound), Is.EqualTo(3));
         Assert.That(await KeysAsync("undo-"), Is.EqualTo(new[] { "undo-0", "undo-3" }));
-        Assert.That(Database.Commits - commitsBefore, Is.EqualTo(1), "the others still shared one commit");
+        Assert.That(Database.Commits - commitsBefore, Is.EqualTo(2), "the write before the failed one committed with it; the two after it in the next commit");
+        Assert.That(after, Is.Not.SameAs(before), "the writes after the failure run on another writer connection");
     }
 
     /// <summary>
