@@ -199,16 +199,18 @@ public static class Program
             }
 
             // 4. Where the time goes: the spans of sampled whistles, per stage.
+            // The high load's rate: --stages-rate, or 0.8 × the saturation measured in this run.
             List<StageBreakdown> stages = [];
+            double? stagesRate = Arg("--stages-rate") is { } rateArg ? double.Parse(rateArg, CultureInfo.InvariantCulture) : null;
             if (Runs("stages") && distributedError is null)
             {
-                stages = await StagesAsync(root, rabbitHost, rabbitPort, settings, postgres, Arg("--stages-rate") is { } stagesRate ? double.Parse(stagesRate, CultureInfo.InvariantCulture) : StagesHighRate(saturation), loadSamples, ct);
+                stages = await StagesAsync(root, rabbitHost, rabbitPort, settings, postgres, stagesRate ?? StagesHighRate(saturation), loadSamples, ct);
             }
 
             // The same on the embedded way (one process: SQLite, the in-memory bus, the dispatcher in-process).
             if (Runs("embedded-stages"))
             {
-                stages.AddRange(await StagesAsync(root, rabbitHost, rabbitPort, settings, null, StagesHighRate(embedded?.Saturation ?? 0), loadSamples, ct, embedded: true));
+                stages.AddRange(await StagesAsync(root, rabbitHost, rabbitPort, settings, null, stagesRate ?? StagesHighRate(embedded?.Saturation ?? 0), loadSamples, ct, embedded: true));
             }
 
             var during = loadSamples.Select(l => l[0]).Where(double.IsFinite).DefaultIfEmpty(double.NaN).ToList();
@@ -372,11 +374,19 @@ public static class Program
         {
             clients.TraceSampleEvery = every;
             var clockPair = StageAnalysis.ClockPair();
+            var fromNs = UnixNs();
             var phase = await bench.RunPhaseAsync(name, rate, seconds, reportLead: false, ct);
+            var toNs = UnixNs();
             await Task.Delay(2500, ct);   // the exporters' last batches
-            var breakdown = StageAnalysis.Analyse(name, rate, bench.LastMeasurement!, collector, clockPair, embedded) with { Note = Bench.Describe(phase).Trim() };
+            var breakdown = StageAnalysis.Analyse(name, rate, bench.LastMeasurement!, collector, clockPair, embedded) with
+            {
+                Note = Bench.Describe(phase).Trim(),
+                WritesPerCommit = CommitSizes.Of(collector, fromNs, toNs),
+            };
             results.Add(breakdown);
             Console.WriteLine($"  {name}: {breakdown.Complete} of {breakdown.Whistles} sampled whistles with a complete chain; {collector.Received} spans received so far");
+            if (breakdown.WritesPerCommit is { } sizes) Console.WriteLine($"  {name}: {sizes}");
+            static long UnixNs() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
         }
 
         var prefix = embedded ? "embedded-" : string.Empty;

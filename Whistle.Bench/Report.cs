@@ -420,6 +420,7 @@ public static class Report
             {
                 s.AppendLine(CultureInfo.InvariantCulture, $"stages, {st.Phase} @ {F(st.OfferedRate, "F0")}/s ({st.Complete} whistles; e2e p50 {F(st.EndToEnd.P50, "F2")} ms):");
                 foreach (var row in st.Stages) s.AppendLine(CultureInfo.InvariantCulture, $"  {row.Stage,-34} p50 {F(row.Latency.P50, "F2"),8}  p90 {F(row.Latency.P90, "F2"),8}  p99 {F(row.Latency.P99, "F2"),8}");
+                if (st.WritesPerCommit is { } sizes) s.AppendLine(CultureInfo.InvariantCulture, $"  writes a commit: {sizes}");
             }
         }
 
@@ -500,6 +501,12 @@ public static class Report
             foreach (var row in st.Stages) s.AppendLine(CultureInfo.InvariantCulture, $"| {row.Stage} | {row.What} | {F(row.Latency.P50, "F2")} | {F(row.Latency.P90, "F2")} | {F(row.Latency.P99, "F2")} | {F(row.Latency.Mean, "F2")} |");
             s.AppendLine(CultureInfo.InvariantCulture, $"| **end to end** | the bench's own measure | {F(st.EndToEnd.P50, "F2")} | {F(st.EndToEnd.P90, "F2")} | {F(st.EndToEnd.P99, "F2")} | {F(st.EndToEnd.Mean, "F2")} |");
             s.AppendLine();
+            if (st.WritesPerCommit is { } sizes)
+            {
+                s.AppendLine(CultureInfo.InvariantCulture, $"SQLite's writes shared their commits: {sizes} (the `db commit` spans of the sampled traces).");
+                s.AppendLine();
+            }
+
             s.AppendLine("<details><summary>Span durations (all spans of the sampled whistles)</summary>");
             s.AppendLine();
             s.AppendLine("| span | count | p50 ms | p99 ms | mean ms |");

@@ -277,6 +277,30 @@ public sealed record StageBreakdown(string Phase, double OfferedRate, int Whistl
 {
     /// <summary>Which process's relay published the lead branch's AssignmentDispatched event (the outbox is one stream: any relay may).</summary>
     public string RelayedBy { get; init; } = string.Empty;
+
+    /// <summary>SQLite: how many writes each commit held (the <c>db commit</c> spans of the sampled traces); null elsewhere.</summary>
+    public CommitSizes? WritesPerCommit { get; init; }
+}
+
+/// <summary>How many writes the SQLite commits of a phase held (<c>whistle.batch.writes</c> of its <c>db commit</c> spans).</summary>
+public sealed record CommitSizes(int Commits, double Mean, int P50, int P90, int Max, double ShareAlone)
+{
+    /// <summary>The <c>db commit</c> spans the processes exported that began in [<paramref name="fromNs"/>, <paramref name="toNs"/>] (Unix ns); null when none.</summary>
+    public static CommitSizes? Of(SpanCollector collector, long fromNs, long toNs)
+    {
+        var sizes = collector.ByTrace.Values.SelectMany(spans => spans)
+            .Where(s => s.Name == "db commit" && s.StartNs >= fromNs && s.StartNs <= toNs)
+            .Select(s => s.Attributes.TryGetValue("whistle.batch.writes", out var writes) && int.TryParse(writes, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : -1)
+            .Where(n => n >= 0)
+            .Order()
+            .ToList();
+        return sizes.Count == 0
+            ? null
+            : new CommitSizes(sizes.Count, sizes.Average(), sizes[sizes.Count / 2], sizes[Math.Min(sizes.Count - 1, (int)(sizes.Count * 0.9))], sizes[^1], sizes.Count(n => n <= 1) / (double)sizes.Count);
+    }
+
+    public override string ToString() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Commits} sampled commits: {Mean:F1} writes a commit on average, p50 {P50}, p90 {P90}, max {Max}; {ShareAlone:P0} with one write or none");
 }
 
 /// <summary>
