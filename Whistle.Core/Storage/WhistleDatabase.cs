@@ -186,10 +186,15 @@ public sealed class WhistleDatabase(
                 if (_writer is not null)
                 {
                     var (value, unit, batch) = await WriteInBatchAsync(write, ct);
-                    sharedCommit = batch;
-                    committedAny = unit.Completed;
-                    wroteOutbox = unit.WroteOutbox;
-                    recorded = unit.Recorded;
+                    if (unit.Completed)
+                    {
+                        // A write that did not complete rolled back what it appended: no events to report, nothing to relay.
+                        sharedCommit = batch;
+                        committedAny = true;
+                        wroteOutbox = unit.WroteOutbox;
+                        recorded = unit.Recorded;
+                    }
+
                     return value;
                 }
 
@@ -246,8 +251,9 @@ public sealed class WhistleDatabase(
     /// process share (begun by the first of them), between a savepoint and its release: a write that fails or does not
     /// complete undoes its own statements only (one that fails ends the batch: the writes before it commit, and the writer
     /// connection is closed). The holder of the turn that ends the batch commits it — the last write when no write waits
-    /// for the turn, or the <see cref="MaxWritesPerCommit"/>th —; otherwise it leaves the transaction open for the next. Every write of a batch returns once the batch has committed (and, in <see cref="WriteAsync{T}"/>,
-    /// is on disk); when a failure ends the transaction itself, the others are written again
+    /// for the turn, or the <see cref="MaxWritesPerCommit"/>th —; otherwise it leaves the transaction open for the next.
+    /// Every write of a batch returns once the batch has committed (and, in <see cref="WriteAsync{T}"/>, is on disk); when a
+    /// failure ends the transaction itself, the others are written again
     /// (<see cref="WriteBatchRolledBackException"/>, retried as a transient failure). Issue 15: committing was the largest
     /// part of a write's turn; under load one commit now writes the pages the writes share (each table's and index's
     /// last pages, the timeline's) once for many.

@@ -186,6 +186,38 @@ public sealed class When_SQLite_writes_of_one_process_share_a_commit : StorageFi
         Assert.That(after, Is.Not.SameAs(before), "the writes after the failure run on another writer connection");
     }
 
+    /// <summary>The events a write appended are reported (the metrics) only when it completed: one that did not rolled them back.</summary>
+    [Test]
+    public async Task Should_report_the_events_of_completed_writes_only()
+    {
+        var reported = new List<string?>();
+        await using var database = new WhistleDatabase(base.Database.DataSource, SqliteDialect.Instance, new Whistle.Core.Messaging.OutboxSignal(), events =>
+        {
+            lock (reported) reported.AddRange(events.Select(e => e.Note));
+        });
+        var id = Guid.NewGuid().ToString();
+        Contracts.WhistleEvent Event(string note) =>
+            new(0, Contracts.WhistleEventTypes.WhistleRaised, id, null, DateTimeOffset.UtcNow, new("u", "n", "batch"), new(id, "t", "raised", "batch", "street-vending", "routine"), null, note);
+
+        await database.WriteAsync(
+            async unit =>
+            {
+                await Whistle.Core.Messaging.Timeline.AppendAsync(unit, Event("kept"), ["township:batch"], DateTimeOffset.UtcNow);
+                unit.Complete();
+                return 0;
+            },
+            CancellationToken.None);
+        await database.WriteAsync(
+            async unit =>
+            {
+                await Whistle.Core.Messaging.Timeline.AppendAsync(unit, Event("undone"), ["township:batch"], DateTimeOffset.UtcNow);
+                return 0; // not completed
+            },
+            CancellationToken.None);
+
+        Assert.That(reported, Is.EqualTo(new[] { "kept" }));
+    }
+
     /// <summary>
     /// A failure that ends the shared transaction itself (as SQLite does on a full disk or an I/O error) takes the writes
     /// before it with it: they are written again, and each returns once its row is committed.
