@@ -90,10 +90,7 @@ public sealed class WhistleDatabase(
             return await body();
         }
 
-        if (HoldingTurn.Value == this)
-        {
-            throw new InvalidOperationException("A write was asked for inside a write transaction of this process; it would wait for itself. Write in the transaction already open (its connection), or after it.");
-        }
+        RefuseInsideOwnWrite();
 
         using (WhistleTelemetry.DatabaseSource.StartActivity("db writer turn wait"))
         {
@@ -113,6 +110,15 @@ public sealed class WhistleDatabase(
         finally
         {
             _writer.Release();
+        }
+    }
+
+    /// <summary>A write asked for inside a write of this process would wait for itself: refused at once instead.</summary>
+    private void RefuseInsideOwnWrite()
+    {
+        if (HoldingTurn.Value == this)
+        {
+            throw new InvalidOperationException("A write was asked for inside a write transaction of this process; it would wait for itself. Write in the transaction already open (its connection), or after it.");
         }
     }
 
@@ -260,10 +266,7 @@ public sealed class WhistleDatabase(
     /// </summary>
     private async Task<(T Value, UnitOfWork Unit, WriteBatch Batch)> WriteInBatchAsync<T>(Func<UnitOfWork, Task<T>> write, CancellationToken cancellationToken)
     {
-        if (HoldingTurn.Value == this)
-        {
-            throw new InvalidOperationException("A write was asked for inside a write transaction of this process; it would wait for itself. Write in the transaction already open (its connection), or after it.");
-        }
+        RefuseInsideOwnWrite();
 
         Interlocked.Increment(ref _writesWaiting);
         using (WhistleTelemetry.DatabaseSource.StartActivity("db writer turn wait"))
@@ -388,8 +391,7 @@ public sealed class WhistleDatabase(
 
     private async Task<WriteBatch> BeginBatchAsync(CancellationToken cancellationToken)
     {
-        var connection = _writerConnection ??= await dialect.OpenWriterConnectionAsync(dataSource, cancellationToken)
-            ?? throw new InvalidOperationException("This database has no writer connection; its writes take a pooled connection each.");
+        var connection = await WriterConnectionAsync(cancellationToken);
         try
         {
             return new WriteBatch(connection, await connection.BeginTransactionAsync(dialect.WriteIsolation, cancellationToken));
@@ -499,6 +501,11 @@ public sealed class WhistleDatabase(
         }
     }
 
+    /// <summary>This process's SQLite writer connection, opened (with the write pragmas) at its first use or after a failure closed it.</summary>
+    private async Task<DbConnection> WriterConnectionAsync(CancellationToken cancellationToken) =>
+        _writerConnection ??= await dialect.OpenWriterConnectionAsync(dataSource, cancellationToken)
+            ?? throw new InvalidOperationException("This database has no writer connection; its writes take a pooled connection each.");
+
     /// <summary>
     /// Runs <paramref name="body"/> on this process's SQLite writer connection (opened, with the write pragmas, at its
     /// first use), holding the writer's turn. After a failure the connection is closed and the next write opens another:
@@ -507,13 +514,7 @@ public sealed class WhistleDatabase(
     private async Task<T> OnWriterConnectionAsync<T>(Func<DbConnection, Task<T>> body, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var connection = _writerConnection;
-        if (connection is null)
-        {
-            connection = _writerConnection = await dialect.OpenWriterConnectionAsync(dataSource, cancellationToken)
-                ?? throw new InvalidOperationException("This database has no writer connection; its writes take a pooled connection each.");
-        }
-
+        var connection = await WriterConnectionAsync(cancellationToken);
         try
         {
             return await body(connection);
