@@ -274,24 +274,24 @@ public static class Open311Api
             new RaiseWhistleRequest(code, title, description, address, latitude, longitude, urgency, null, attachmentIds, mediaUrl),
             null,
             ct);
-        if (result is not CommandResult<string>.Success && attachmentIds is not null)
+        if (result is not CommandResult<RaisedWhistle>.Success && attachmentIds is not null)
         {
             await attachments.DiscardDraftsAsync(attachmentIds, CancellationToken.None);
         }
 
         return result switch
         {
-            CommandResult<string>.Success s => Answer(format, "service_requests", new List<object>
+            CommandResult<RaisedWhistle>.Success s => Answer(format, "service_requests", new List<object>
             {
                 Obj(
-                    ("service_request_id", s.Value),
-                    ("service_notice", $"Raised as whistle {s.Value} of {county.Catalog.FindTownship(user.OrgId)?.Name ?? user.OrgId}; it is dispatched to the responsible branches."),
+                    ("service_request_id", s.Value.Id),
+                    ("service_notice", $"Raised as whistle {s.Value.Id} of {county.Catalog.FindTownship(user.OrgId)?.Name ?? user.OrgId}; it is dispatched to the responsible branches."),
                     ("account_id", null)),
             }),
-            CommandResult<string>.Invalid i => Error(format, 400, string.Join(" ", i.Errors.SelectMany(e => e.Value.Select(m => $"{Open311Field(e.Key)}: {m}")))),
-            CommandResult<string>.Forbidden f => Error(format, 403, f.Problem.Detail),
-            CommandResult<string>.Conflict c => Error(format, 409, c.Problem.Detail),
-            CommandResult<string>.TooLarge l => Error(format, 413, l.Problem.Detail),
+            CommandResult<RaisedWhistle>.Invalid i => Error(format, 400, string.Join(" ", i.Errors.SelectMany(e => e.Value.Select(m => $"{Open311Field(e.Key)}: {m}")))),
+            CommandResult<RaisedWhistle>.Forbidden f => Error(format, 403, f.Problem.Detail),
+            CommandResult<RaisedWhistle>.Conflict c => Error(format, 409, c.Problem.Detail),
+            CommandResult<RaisedWhistle>.TooLarge l => Error(format, 413, l.Problem.Detail),
             _ => Error(format, 404, "Not found."),
         };
     }

@@ -63,26 +63,33 @@ public static class WhistlesApi
     /// <summary>
     /// A raise's outcome as HTTP — the one mapping of <c>POST /api/whistles</c> and <c>POST /api/work-requests</c>, so the
     /// two cannot drift: 201 with the whistle (a replayed <c>Idempotency-Key</c> too: the first whistle), 400, 403, 409
-    /// (<c>idempotency-key-reused</c>), 413; 404 only when the whistle cannot be read back.
+    /// (<c>idempotency-key-reused</c>), 413; 404 only when the whistle cannot be read back. A new whistle without photos
+    /// is answered from what the raise wrote (issue 15: no read after the write); any other is read back.
     /// </summary>
     public static async Task<Results<Created<WhistleDto>, Ok<WhistleDto>, ValidationProblem, ProblemHttpResult>> RaisedAsync(
-        CommandResult<string> result, Caller caller, WhistleQueries queries, CancellationToken ct)
+        CommandResult<RaisedWhistle> result, Caller caller, WhistleQueries queries, CancellationToken ct)
     {
-        if (result is CommandResult<string>.Success raised)
+        if (result is CommandResult<RaisedWhistle>.Success raised)
         {
-            Activity.Current?.SetTag(WhistleTelemetry.WhistleIdTag, raised.Value);
+            Activity.Current?.SetTag(WhistleTelemetry.WhistleIdTag, raised.Value.Id);
         }
 
         return result switch
         {
-            CommandResult<string>.Success s when await queries.GetAsync(caller, s.Value, ct) is { } whistle => TypedResults.Created($"/api/whistles/{whistle.Id}", whistle),
-            CommandResult<string>.Invalid i => ProblemResults.Validation(i.Errors),
-            CommandResult<string>.Forbidden f => ProblemResults.Forbidden(f.Problem),
-            CommandResult<string>.Conflict c => ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", c.Problem),
-            CommandResult<string>.TooLarge l => ProblemResults.TooLarge(l.Problem),
+            CommandResult<RaisedWhistle>.Success s when (Written(s.Value) ?? await queries.GetAsync(caller, s.Value.Id, ct)) is { } whistle => TypedResults.Created($"/api/whistles/{whistle.Id}", whistle),
+            CommandResult<RaisedWhistle>.Invalid i => ProblemResults.Validation(i.Errors),
+            CommandResult<RaisedWhistle>.Forbidden f => ProblemResults.Forbidden(f.Problem),
+            CommandResult<RaisedWhistle>.Conflict c => ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", c.Problem),
+            CommandResult<RaisedWhistle>.TooLarge l => ProblemResults.TooLarge(l.Problem),
             _ => CommandResults.NotFoundProblem(),
         };
     }
+
+    /// <summary>The whistle as its raise wrote it — no duties yet, its one event, no photos — when the raise knows it whole.</summary>
+    private static WhistleDto? Written(RaisedWhistle raised) =>
+        raised is { Row: { } row, Event: { } e }
+            ? WhistleDto.From(row, [], [new TimelineEntryDto(e.Sequence, e.Type, e.OccurredAt, e.Actor, e.AssignmentId, e.Note)])
+            : null;
 
     /// <summary>
     /// The whistles the caller may see, newest first; filtered (each filter only when given) by township, a unit with a

@@ -1,3 +1,5 @@
+using Whistle.Contracts;
+
 namespace Whistle.Core.Whistles;
 
 // What a caller asks of a whistle or a duty, as the HTTP API receives it (PRODUCT.md §5); checked by WhistleStore.
@@ -54,3 +56,10 @@ public sealed record RaiseWorkRequest(
     string? Description,
     string? Address = null,
     IReadOnlyList<string>? AttachmentIds = null);
+
+/// <summary>
+/// A raise's whistle: its id, and — for a new whistle without photos — its row and its <c>WhistleRaised</c> event as
+/// committed, the whole of it at that moment, so that the answer needs no read after the write (issue 15). Null for a
+/// replayed <c>Idempotency-Key</c> or a whistle with photos: read it back.
+/// </summary>
+public sealed record RaisedWhistle(string Id, WhistleRow? Row = null, WhistleEvent? Event = null);

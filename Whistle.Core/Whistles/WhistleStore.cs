@@ -97,11 +97,11 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     /// A township raises a whistle (also through Open311): checked against the newest whistle list, written with its
     /// <c>WhistleRaised</c> event and message; with an <c>Idempotency-Key</c>, a repeat answers the first whistle (replayed).
     /// </summary>
-    public async Task<CommandResult<string>> RaiseAsync(Caller caller, RaiseWhistleRequest request, string? idempotencyKey, CancellationToken ct)
+    public async Task<CommandResult<RaisedWhistle>> RaiseAsync(Caller caller, RaiseWhistleRequest request, string? idempotencyKey, CancellationToken ct)
     {
         if (caller.Role != Roles.Township)
         {
-            return new CommandResult<string>.Forbidden(Problem.TownshipRaises());
+            return new CommandResult<RaisedWhistle>.Forbidden(Problem.TownshipRaises());
         }
 
         // Another instance may have changed the whistle list a moment ago (its CountyChanged may still be on the way):
@@ -126,7 +126,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
 
             if (errors.Count > 0)
             {
-                return new CommandResult<string>.Invalid(errors);
+                return new CommandResult<RaisedWhistle>.Invalid(errors);
             }
 
             // The county changes by a supervisor's hand: a third change within one raise's write is not waited for.
@@ -139,7 +139,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     }
 
     /// <summary>A township's raise as judged: its row written, or null when the county was not <paramref name="judgedBy"/> any more.</summary>
-    private Task<CommandResult<string>?> RaiseRequestedAsync(Caller caller, RaiseWhistleRequest request, string? idempotencyKey, int? judgedBy, CancellationToken ct)
+    private Task<CommandResult<RaisedWhistle>?> RaiseRequestedAsync(Caller caller, RaiseWhistleRequest request, string? idempotencyKey, int? judgedBy, CancellationToken ct)
     {
         var extra = (request.ExtraAgencyCodes ?? []).Distinct(StringComparer.Ordinal).ToList();
         return RaiseRowAsync(
@@ -175,11 +175,11 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     /// institution — refused (400, <c>not-on-relation-list</c>) for any other — as a whistle of the city level: the same
     /// row, the same <c>WhistleRaised</c> event and message, dispatched by the same <see cref="DispatchRaisedAsync"/>.
     /// </summary>
-    public async Task<CommandResult<string>> RaiseWorkRequestAsync(Caller caller, RaiseWorkRequest request, string? idempotencyKey, CancellationToken ct)
+    public async Task<CommandResult<RaisedWhistle>> RaiseWorkRequestAsync(Caller caller, RaiseWorkRequest request, string? idempotencyKey, CancellationToken ct)
     {
         if (caller.Role != Roles.Department)
         {
-            return new CommandResult<string>.Forbidden(Problem.DepartmentRaises());
+            return new CommandResult<RaisedWhistle>.Forbidden(Problem.DepartmentRaises());
         }
 
         await county.RefreshIfStaleAsync(database, ct);
@@ -203,7 +203,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
 
         if (errors.Count > 0)
         {
-            return new CommandResult<string>.Invalid(errors);
+            return new CommandResult<RaisedWhistle>.Invalid(errors);
         }
 
         return await RaiseRowAsync(
@@ -238,7 +238,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     /// With <paramref name="judgedBy"/>, the county's version is read with the insert: when it is not that version any
     /// more, nothing is written, this copy loads the newest county in the transaction, and the answer is null (judge again).
     /// </remarks>
-    private async Task<CommandResult<string>?> RaiseRowAsync(
+    private async Task<CommandResult<RaisedWhistle>?> RaiseRowAsync(
         Caller caller,
         Func<DateTimeOffset, WhistleRow> make,
         IReadOnlyList<string> extra,
@@ -251,6 +251,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     {
         CommandResult<string>? refused = null;
         WhistleRow? asked = null;
+        UnitOfWork? written = null;
         var stale = false;
         try
         {
@@ -260,7 +261,10 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                     var (c, t) = (unit.Connection, unit.Transaction);
                     refused = null;
                     stale = false;
-                    var now = time.GetUtcNow();
+                    written = unit;
+                    // To the microsecond, as a database server keeps it: the answer built from this row (below) is the
+                    // whistle as any later read finds it.
+                    var now = WholeMicroseconds(time.GetUtcNow());
                     var row = asked = make(now);
                     if (idempotencyKey is not null)
                     {
@@ -314,7 +318,13 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 },
                 ct);
             if (stale) return null;
-            return refused ?? new CommandResult<string>.Success(whistleId, replayed);
+            if (refused is not null) return Raised(refused);
+            // A new whistle without photos is known whole here — its row and its one event, as committed (issue 15:
+            // no read after the write); one with photos or replayed is read back by the caller.
+            var known = !replayed && (attachmentIds is null || attachmentIds.Count == 0) && mediaUrl is null
+                ? written!.Recorded.SingleOrDefault(e => e.Type == WhistleEventTypes.WhistleRaised && e.WhistleId == whistleId)
+                : null;
+            return new CommandResult<RaisedWhistle>.Success(new RaisedWhistle(whistleId, known is null ? null : asked, known), replayed);
         }
         catch (Exception ex) when (idempotencyKey is not null && database.IsUniqueViolation(ex))
         {
@@ -324,11 +334,26 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 {
                     var first = await c.ExecuteScalarAsync<string>(FindIdempotencyKeySql, new { caller.UserName, Key = idempotencyKey })
                         ?? throw new InvalidOperationException("The idempotency key vanished.", ex);
-                    return await ReplayAsync(c, null, first, asked!) ?? new CommandResult<string>.Success(first, Replayed: true);
+                    return await ReplayAsync(c, null, first, asked!) is { } reused
+                        ? Raised(reused)
+                        : new CommandResult<RaisedWhistle>.Success(new RaisedWhistle(first), Replayed: true);
                 },
                 ct);
         }
     }
+
+    /// <summary>A raise's refusal as the raise's result.</summary>
+    private static CommandResult<RaisedWhistle> Raised(CommandResult<string> refused) => refused switch
+    {
+        CommandResult<string>.Invalid i => new CommandResult<RaisedWhistle>.Invalid(i.Errors),
+        CommandResult<string>.Forbidden f => new CommandResult<RaisedWhistle>.Forbidden(f.Problem),
+        CommandResult<string>.Conflict c => new CommandResult<RaisedWhistle>.Conflict(c.Problem),
+        CommandResult<string>.TooLarge l => new CommandResult<RaisedWhistle>.TooLarge(l.Problem),
+        CommandResult<string>.NotFound => new CommandResult<RaisedWhistle>.NotFound(),
+        _ => throw new InvalidOperationException($"A raise is not refused with {refused}."),
+    };
+
+    private static DateTimeOffset WholeMicroseconds(DateTimeOffset at) => at.AddTicks(-(at.Ticks % TimeSpan.TicksPerMicrosecond));
 
     /// <summary>
     /// A repeated <c>Idempotency-Key</c>: null when it repeats the request that made <paramref name="firstId"/> (its
