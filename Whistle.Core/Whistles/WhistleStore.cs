@@ -249,7 +249,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         CancellationToken ct,
         int? judgedBy = null)
     {
-        CommandResult<string>? refused = null;
+        CommandResult<RaisedWhistle>? refused = null;
         WhistleRow? asked = null;
         UnitOfWork? written = null;
         var stale = false;
@@ -303,7 +303,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                     }
 
                     // The photos the clerk uploaded while filling the form: linked in the same transaction, or nothing is raised.
-                    refused = await LinkAsync(unit, caller, attachmentIds, AttachmentPurpose.Raise, row, null, null, Visibility.Audience(row, []), now);
+                    refused = await LinkAsync<RaisedWhistle>(unit, caller, attachmentIds, AttachmentPurpose.Raise, row, null, null, Visibility.Audience(row, []), now);
                     if (mediaUrl is not null)
                     {
                         await attachments.AddReferenceAsync(unit, caller.Uploader, row.Id, mediaUrl, now);
@@ -318,7 +318,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 },
                 ct);
             if (stale) return null;
-            if (refused is not null) return Raised(refused);
+            if (refused is not null) return refused;
             // A new whistle without photos is known whole here — its row and its one event, as committed (issue 15:
             // no read after the write); one with photos or replayed is read back by the caller.
             var known = !replayed && (attachmentIds is null || attachmentIds.Count == 0) && mediaUrl is null
@@ -334,24 +334,11 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 {
                     var first = await c.ExecuteScalarAsync<string>(FindIdempotencyKeySql, new { caller.UserName, Key = idempotencyKey })
                         ?? throw new InvalidOperationException("The idempotency key vanished.", ex);
-                    return await ReplayAsync(c, null, first, asked!) is { } reused
-                        ? Raised(reused)
-                        : new CommandResult<RaisedWhistle>.Success(new RaisedWhistle(first), Replayed: true);
+                    return await ReplayAsync(c, null, first, asked!) ?? new CommandResult<RaisedWhistle>.Success(new RaisedWhistle(first), Replayed: true);
                 },
                 ct);
         }
     }
-
-    /// <summary>A raise's refusal as the raise's result.</summary>
-    private static CommandResult<RaisedWhistle> Raised(CommandResult<string> refused) => refused switch
-    {
-        CommandResult<string>.Invalid i => new CommandResult<RaisedWhistle>.Invalid(i.Errors),
-        CommandResult<string>.Forbidden f => new CommandResult<RaisedWhistle>.Forbidden(f.Problem),
-        CommandResult<string>.Conflict c => new CommandResult<RaisedWhistle>.Conflict(c.Problem),
-        CommandResult<string>.TooLarge l => new CommandResult<RaisedWhistle>.TooLarge(l.Problem),
-        CommandResult<string>.NotFound => new CommandResult<RaisedWhistle>.NotFound(),
-        _ => throw new InvalidOperationException($"A raise is not refused with {refused}."),
-    };
 
     private static DateTimeOffset WholeMicroseconds(DateTimeOffset at) => at.AddTicks(-(at.Ticks % TimeSpan.TicksPerMicrosecond));
 
@@ -361,14 +348,14 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     /// a whistle the caller did not ask for. The same request: the same level, relation, matter (work item), urgency,
     /// title, description, address and position.
     /// </summary>
-    private static async Task<CommandResult<string>?> ReplayAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction? t, string firstId, WhistleRow asked)
+    private static async Task<CommandResult<RaisedWhistle>?> ReplayAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction? t, string firstId, WhistleRow asked)
     {
         var first = await WhistleRows.GetWhistleAsync(c, firstId, t);
         var same = first is not null
             && first.Level == asked.Level && first.RelationId == asked.RelationId && first.MatterCode == asked.MatterCode && first.Urgency == asked.Urgency
             && first.Title == asked.Title && first.Description == asked.Description && first.Address == asked.Address
             && first.Latitude == asked.Latitude && first.Longitude == asked.Longitude;
-        return same ? null : new CommandResult<string>.Conflict(Problem.IdempotencyKeyReused(firstId));
+        return same ? null : new CommandResult<RaisedWhistle>.Conflict(Problem.IdempotencyKeyReused(firstId));
     }
 
     /// <summary>
@@ -700,7 +687,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                     audience,
                     now);
                 // The arrival photo of a report, the result of a resolution: in the same transaction, or the action is not taken.
-                if (await LinkAsync(unit, caller, files.Ids, files.Purpose, whistle with { Status = status }, changed.Id, null, audience, now) is { } refused)
+                if (await LinkAsync<string>(unit, caller, files.Ids, files.Purpose, whistle with { Status = status }, changed.Id, null, audience, now) is { } refused)
                 {
                     return refused;
                 }
@@ -748,7 +735,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
                 var now = time.GetUtcNow();
                 var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
                 var mine = caller.Role is Roles.Branch or Roles.Agency or Roles.Institution ? assignments.FirstOrDefault(a => Visibility.Concerns(caller, whistle, a)) : null;
-                var refused = await LinkAsync(
+                var refused = await LinkAsync<string>(
                     unit, caller, request.AttachmentIds, AttachmentPurpose.Note, whistle, mine?.Id, note,
                     Visibility.Audience(whistle, assignments.Select(a => (a.AgencyCode, a.BranchId))), now);
                 if (refused is not null)
@@ -767,7 +754,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     /// owner), announced as <c>AttachmentAdded</c> to <paramref name="audience"/>; the refusal to answer instead (the
     /// caller then does not complete its transaction, so nothing of the item is written either).
     /// </summary>
-    private async Task<CommandResult<string>?> LinkAsync(
+    private async Task<CommandResult<T>?> LinkAsync<T>(
         UnitOfWork unit, Caller caller, IReadOnlyList<string>? ids, string purpose, WhistleRow whistle, string? assignmentId, string? note,
         IReadOnlyList<string> audience, DateTimeOffset now)
     {
@@ -775,7 +762,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         var outcome = await attachments.LinkAsync(
             unit,
             new AttachmentLink(ids, caller.Uploader, purpose, whistle.Id, null, assignmentId, note, now, (whistle.ToSummary(), audience)));
-        return outcome.Refused<string>();
+        return outcome.Refused<T>();
     }
 
     // ---- Shared steps ---------------------------------------------------------------------------------------------
