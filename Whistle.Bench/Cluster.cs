@@ -162,6 +162,8 @@ public sealed class Cluster : IAsyncDisposable
         }
     }
 
+    private const string ChildPrefix = "WHISTLE_BENCH_CHILD_";
+
     private Dictionary<string, string> Environment()
     {
         var environment = new Dictionary<string, string>
@@ -196,6 +198,17 @@ public sealed class Cluster : IAsyncDisposable
         }
 
         foreach (var (k, v) in Options.ExtraEnvironment) environment[k] = v;
+
+        // An experiment's runtime setting for the measured processes only, not the load generator:
+        // WHISTLE_BENCH_CHILD_X=v in the bench's environment sets X=v in every Api and Dispatcher it starts.
+        foreach (System.Collections.DictionaryEntry entry in System.Environment.GetEnvironmentVariables())
+        {
+            if (entry.Key is string key && key.StartsWith(ChildPrefix, StringComparison.Ordinal) && key.Length > ChildPrefix.Length)
+            {
+                environment[key[ChildPrefix.Length..]] = entry.Value as string ?? string.Empty;
+            }
+        }
+
         return environment;
     }
 

@@ -126,8 +126,8 @@ public sealed class PostgreSqlDialect : SqlDialect
 
     /// <summary>
     /// A transaction-scoped advisory lock (<c>pg_advisory_xact_lock</c>, or <c>…_shared</c>), released at commit or
-    /// rollback, taken in a <c>DO</c> block (no result set, so the statements' own results come first) under a
-    /// <c>lock_timeout</c> of <paramref name="wait"/> (set for the block only): granted, or 55P03 / 40P01, retried as transient.
+    /// rollback, taken by the procedure <c>whistle_advisory_lock</c> (migration 0030; <c>CALL</c> returns no result set, so the
+    /// statements' own results come first) under a <c>lock_timeout</c> of <paramref name="wait"/> (set for the wait only): granted, or 55P03 / 40P01, retried as transient.
     /// </summary>
     public override string UnderLock(string resource, TimeSpan wait, string statements, bool shared = false) =>
         $"{Lock(resource, wait, shared)}\n{statements}";
@@ -278,10 +278,10 @@ public sealed class PostgreSqlDialect : SqlDialect
 
     private const string NoFlush = "SET LOCAL synchronous_commit = off;";
 
+    // The procedure of migration 0030: compiled once per connection, its plans cached (a DO block was compiled and
+    // planned anew on every call).
     private static string Lock(string resource, TimeSpan wait, bool shared) =>
-        $"""
-        DO $lock$ DECLARE previous text := current_setting('lock_timeout'); BEGIN PERFORM set_config('lock_timeout', '{((long)wait.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)}ms', true); PERFORM pg_advisory_xact_lock{(shared ? "_shared" : "")}({Key(resource).ToString(CultureInfo.InvariantCulture)}); PERFORM set_config('lock_timeout', previous, true); END $lock$;
-        """;
+        $"CALL whistle_advisory_lock({Key(resource).ToString(CultureInfo.InvariantCulture)}, {((long)wait.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)}, {(shared ? "true" : "false")});";
 
     private static string Channel(string channel) =>
         channel.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_')
