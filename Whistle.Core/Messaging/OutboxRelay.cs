@@ -89,17 +89,18 @@ public sealed partial class OutboxRelay(
         var settings = options.Value;
         var failures = 0;
         var claimable = false;
+        Claim? next = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                (var handled, claimable) = await RelayBatchAsync(lane, settings, claimable, stoppingToken);
+                (var handled, claimable, next) = await RelayBatchAsync(lane, settings, claimable, next, stoppingToken);
                 failures = 0;
-                if (handled > 0 && claimable)
+                if (next is not null || (handled > 0 && claimable))
                 {
                     // Drain: rows committed meanwhile, here or in another process whose relay found this relay's claim
-                    // live and went back to waiting, are claimed at once rather than left to the next commit or the
-                    // poll interval (the batch's finish read whether any is left).
+                    // live and went back to waiting, are published at once rather than left to the next commit or the
+                    // poll interval (a whole batch's finish claimed them; a batch cut short read whether any is left).
                     continue;
                 }
 
@@ -118,6 +119,7 @@ public sealed partial class OutboxRelay(
             {
                 // The claim is already released (RelayBatchAsync): other relays go on while this one waits.
                 claimable = false;
+                next = null;
                 failures++;
                 if (ex is not OutboxRowUnreadableException)
                 {
@@ -126,6 +128,19 @@ public sealed partial class OutboxRelay(
 
                 var backoff = TimeSpan.FromMilliseconds(Math.Min(30_000, 200 * Math.Pow(2, Math.Min(failures, 8))));
                 await Task.Delay(backoff, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+
+        if (next is not null)
+        {
+            // Stopping with a batch claimed and not published: it goes back to the stream now, not when the claim expires.
+            try
+            {
+                await ReleaseAsync(lane);
+            }
+            catch (Exception ex)
+            {
+                LogRelayFailed(logger, ex, failures + 1);
             }
         }
     }
@@ -141,23 +156,34 @@ public sealed partial class OutboxRelay(
     /// order the bus puts concurrent publishes on the channel), while the confirms of different whistles are awaited
     /// together instead of one after another. Then what was confirmed is marked sent in one statement.
     /// </remarks>
-    public async Task<int> RelayBatchAsync(OutboxOptions settings, CancellationToken cancellationToken) =>
-        (await RelayBatchAsync(0, settings, knownClaimable: false, cancellationToken)).Handled;
+    public async Task<int> RelayBatchAsync(OutboxOptions settings, CancellationToken cancellationToken)
+    {
+        var (handled, _, next) = await RelayBatchAsync(0, settings, knownClaimable: false, claimed: null, cancellationToken);
+        if (next is not null)
+        {
+            await ReleaseAsync(0);
+        }
 
-    /// <returns>How many rows it published or set aside, and whether its finish found rows left to claim.</returns>
-    private async Task<(int Handled, bool Claimable)> RelayBatchAsync(int lane, OutboxOptions settings, bool knownClaimable, CancellationToken cancellationToken)
+        return handled;
+    }
+
+    /// <returns>
+    /// How many rows it published or set aside; whether a batch cut short found rows left to claim; the next batch,
+    /// when this one was whole (its finish claimed it, <see cref="Outbox.FinishAndClaimAsync"/>).
+    /// </returns>
+    private async Task<(int Handled, bool Claimable, Claim? Next)> RelayBatchAsync(int lane, OutboxOptions settings, bool knownClaimable, Claim? claimed, CancellationToken cancellationToken)
     {
         var relayId = _relayIds[lane];
-        if (!State.CanPublish)
+        if (claimed is null && !State.CanPublish)
         {
             await ProbeAsync(relayId, settings, cancellationToken);
         }
 
-        var claimedAt = time.GetUtcNow();
-        var rows = await Outbox.ClaimAsync(database, relayId, claimedAt, claimedAt + settings.ClaimTimeout, settings.BatchSize, settings.Streams, knownClaimable, cancellationToken);
+        var claimedAt = claimed?.At ?? time.GetUtcNow();
+        var rows = claimed?.Rows ?? await Outbox.ClaimAsync(database, relayId, claimedAt, claimedAt + settings.ClaimTimeout, settings.BatchSize, settings.Streams, knownClaimable, cancellationToken);
         if (rows.Count == 0)
         {
-            return (0, false);
+            return (0, false, null);
         }
 
         // What was claimed is published only once on disk: SQLite's writers commit before their group's flush.
@@ -171,6 +197,8 @@ public sealed partial class OutboxRelay(
         var stopped = new HashSet<long>();
         var chains = new Dictionary<string, List<Item>>(StringComparer.Ordinal);
         var claimable = false;
+        var whole = false;
+        Claim? next = null;
         try
         {
             foreach (var row in rows)
@@ -209,12 +237,24 @@ public sealed partial class OutboxRelay(
             }
 
             await Task.WhenAll(chains.Values.Select(chain => PublishChainAsync(chain, batch, settings, cancellationToken)));
+            whole = unreadable is null && !batch.Stopped && !cancellationToken.IsCancellationRequested;
         }
         finally
         {
-            // Also after a failed publish: what the broker confirmed is not published twice for want of a mark, and
-            // what this relay still holds goes back to the stream at once rather than when its claim expires.
-            claimable = await Outbox.FinishAsync(database, relayId, batch.PublishedIds(), time.GetUtcNow());
+            var published = batch.PublishedIds();
+            var finishedAt = time.GetUtcNow();
+            if (whole && published.Count + setAside == rows.Count)
+            {
+                // Every row claimed is published or set aside: the relay holds nothing, and claims the next batch with the marks.
+                var nextRows = await Outbox.FinishAndClaimAsync(database, relayId, published, finishedAt, finishedAt + settings.ClaimTimeout, settings.BatchSize, settings.Streams);
+                next = nextRows.Count > 0 ? new Claim(nextRows, finishedAt) : null;
+            }
+            else
+            {
+                // Also after a failed publish: what the broker confirmed is not published twice for want of a mark, and
+                // what this relay still holds goes back to the stream at once rather than when its claim expires.
+                claimable = await Outbox.FinishAsync(database, relayId, published, finishedAt);
+            }
         }
 
         if (unreadable is not null)
@@ -222,8 +262,14 @@ public sealed partial class OutboxRelay(
             throw unreadable;
         }
 
-        return (batch.PublishedIds().Count + setAside, claimable);
+        return (batch.PublishedIds().Count + setAside, claimable, next);
     }
+
+    /// <summary>Rows claimed at <paramref name="At"/> (their claim runs from then) and not yet published.</summary>
+    private sealed record Claim(List<Outbox.OutboxRow> Rows, DateTimeOffset At);
+
+    /// <summary>Lets go of whatever the relay of <paramref name="lane"/> holds (a batch claimed that it will not publish).</summary>
+    private Task ReleaseAsync(int lane) => Outbox.FinishAsync(database, _relayIds[lane], [], time.GetUtcNow());
 
     private sealed record Item(Outbox.OutboxRow Row, object Message, Type Type, Guid MessageId, string? WhistleId);
 

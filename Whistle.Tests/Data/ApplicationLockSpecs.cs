@@ -20,7 +20,7 @@ public sealed class When_SQL_Server_does_not_grant_an_application_lock
     public void Should_test_the_result_and_throw_a_transient_error_before_going_on(string sql)
     {
         var parser = new TSql160Parser(initialQuotedIdentifiers: true);
-        var script = parser.Parse(new StringReader(sql), out var errors);
+        var script = parser.Parse(new StringReader(When_SQL_Server_reads_our_SQL.AsSent(sql)), out var errors);
         Assert.That(errors, Is.Empty);
         var calls = new LockCalls();
         script.Accept(calls);
@@ -52,7 +52,7 @@ public sealed class When_SQL_Server_does_not_grant_an_application_lock
     public void Should_find_every_lock_the_code_takes()
     {
         var names = LockingStatements().Select(t => t.TestName).ToList();
-        Assert.That(names, Does.Contain("Timeline.InsertSql").And.Contain("Outbox.ClaimSql").And.Contain("Outbox.RenewSql"));
+        Assert.That(names, Does.Contain("Timeline.InsertSql").And.Contain("Outbox.ClaimSql").And.Contain("Outbox.RenewSql").And.Contain("Outbox.FinishAndClaimSql"));
     }
 
     /// <summary>Every <c>EXEC … sp_getapplock</c> with the statement that follows it in the same list.</summary>

@@ -20,6 +20,8 @@ public sealed class When_a_pooled_connection_is_used_again
     public async Task CreateDatabase()
     {
         _database = await PostgresServer.Require().CreateDatabaseAsync();
+        // The schema as the product has it (the advisory lock is a procedure of migration 0030).
+        DatabaseMigrator.Migrate(Whistle.Core.Options.DatabaseProvider.PostgreSql, _database.ConnectionString);
         _pool = PostgreSqlDialect.Instance.CreateDataSource(_database.ConnectionString + ";Maximum Pool Size=1");
         await using var c = await _pool.OpenConnectionAsync();
         await c.ExecuteAsync("CREATE TABLE pool_probe (id integer PRIMARY KEY);");
@@ -107,6 +109,45 @@ public sealed class When_a_pooled_connection_is_used_again
                 await again.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid();"),
                 Is.Zero);
             Assert.That(await again.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM pool_probe WHERE id IN (3, 4);"), Is.EqualTo(2));
+        });
+    }
+
+    [Test]
+    public async Task Should_wait_for_an_advisory_lock_no_longer_than_its_wait_and_leave_the_transactions_own_timeout()
+    {
+        var dialect = PostgreSqlDialect.Instance;
+        await using var others = dialect.CreateDataSource(_database.ConnectionString);
+        await using var holder = await others.OpenConnectionAsync();
+        await using var held = await holder.BeginTransactionAsync();
+        await holder.ExecuteAsync(dialect.UnderLock("whistle-outbox-claim", TimeSpan.FromSeconds(10), "SELECT 1;"), transaction: held);
+
+        await using var c = await _pool.OpenConnectionAsync();
+        PostgresException? refused;
+        await using (var t = await c.BeginTransactionAsync())
+        {
+            // The session's own lock_timeout is 0 (wait for ever): only the lock's wait can end this one. Were it
+            // ignored, the command's own cancellation (20 s) would end it with another error.
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            refused = Assert.ThrowsAsync<PostgresException>(() => c.ExecuteAsync(new CommandDefinition(
+                dialect.UnderLock("whistle-outbox-claim", TimeSpan.FromMilliseconds(300), "SELECT 1;"), transaction: t, cancellationToken: bound.Token)));
+            await t.RollbackAsync();
+        }
+
+        await held.RollbackAsync();
+        string? after;
+        await using (var t = await c.BeginTransactionAsync())
+        {
+            await c.ExecuteAsync("SET LOCAL lock_timeout = '7s';", transaction: t);
+            await c.ExecuteAsync(dialect.UnderLock("whistle-outbox-claim", TimeSpan.FromMilliseconds(300), "SELECT 1;"), transaction: t);
+            after = await c.ExecuteScalarAsync<string>("SHOW lock_timeout;", transaction: t);
+            await t.CommitAsync();
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(refused?.SqlState, Is.EqualTo(PostgresErrorCodes.LockNotAvailable), "55P03: the lock's own wait ran out");
+            Assert.That(dialect.IsTransient(refused!), Is.True, "retried as transient: the transaction runs again and waits anew");
+            Assert.That(after, Is.EqualTo("7s"), "a granted lock leaves the transaction's lock_timeout as it was");
         });
     }
 }

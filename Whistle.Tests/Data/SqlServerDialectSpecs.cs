@@ -47,13 +47,15 @@ public sealed partial class When_SQL_Server_reads_our_SQL
     [TestCaseSource(nameof(Migrations))]
     public void Should_parse_without_errors(string sql)
     {
-        // Dapper expands "IN @List" into "IN (@List1, @List2, ...)" before SQL Server sees it.
-        var sent = ListParameter().Replace(sql, "IN (@$1)");
+        var sent = AsSent(sql);
         var parser = new TSql160Parser(initialQuotedIdentifiers: true);
         using var reader = new StringReader(sent);
         parser.Parse(reader, out var errors);
         Assert.That(errors.Select(e => $"line {e.Line}: {e.Message}"), Is.Empty, sent);
     }
+
+    /// <summary>The statement as SQL Server receives it: Dapper expands "IN @List" into "IN (@List1, @List2, ...)" first.</summary>
+    public static string AsSent(string sql) => ListParameter().Replace(sql, "IN (@$1)");
 
     [Test]
     public void Should_find_the_statements_of_every_layer()
