@@ -1,6 +1,6 @@
 -- The transaction-scoped advisory lock the PostgreSQL dialect takes before an exclusive (or shared) section, under a
 -- lock_timeout for the wait only (issue 15). It was an anonymous DO block in every command that took it: PostgreSQL
--- compiled the block's PL/pgSQL and planned its three statements anew each time (13% of the server's CPU at 150
+-- compiled the block's PL/pgSQL and planned its three statements anew each time (12–13% of the server's CPU at 150
 -- whistles a second, four blocks a whistle). A procedure is compiled once per connection and its plans cached; CALL
 -- returns no result set, so the statements after it keep their results first, as with the block.
 CREATE OR REPLACE PROCEDURE whistle_advisory_lock(lock_key bigint, wait_ms integer, shared boolean)
