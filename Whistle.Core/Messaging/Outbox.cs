@@ -173,17 +173,6 @@ public static class Outbox
             UPDATE outbox SET locked_by = NULL, locked_until = NULL WHERE locked_by = @RelayId AND sent_at IS NULL;
             """) + "\n" + ClaimableSql;
 
-    // After a whole batch (every row claimed was published or set aside: the relay holds nothing): what the broker
-    // confirmed is marked sent and the next batch claimed in one transaction under the claim lock (issue 15: a finish
-    // and the claim after it were two transactions of five or six statements each, and the read between them one more;
-    // relays carried about half of PostgreSQL's statements per whistle). No release: nothing is left to release.
-    private static string FinishAndClaimSql(SqlDialect dialect) =>
-        dialect.WithoutFlush(dialect.UnderLockInOwnTransaction("whistle-outbox-claim", TimeSpan.FromSeconds(10), $"""
-            UPDATE outbox SET sent_at = @Now, locked_by = NULL, locked_until = NULL WHERE {dialect.InList("id", "@Ids")};
-            UPDATE outbox SET locked_by = @RelayId, locked_until = @Until, attempts = attempts + 1
-            WHERE id IN ({dialect.Limit(UnsentSql, "@BatchSize")});
-            """)) + "\n" + ClaimedSql;
-
     private const string SetAsideSql = """
         UPDATE outbox SET set_aside_at = @Now, last_error = @Error, locked_by = NULL, locked_until = NULL
         WHERE id = @Id AND locked_by = @RelayId AND sent_at IS NULL;
@@ -221,17 +210,6 @@ public static class Outbox
         await database.WriteStatementsAsync(
             connection => connection.ExecuteScalarAsync<long>(database.Dialect.Sql(FinishSql), new { Ids = published, Now = now, RelayId = relayId }),
             CancellationToken.None) != 0;
-
-    /// <summary>
-    /// After a whole batch: marks <paramref name="published"/> sent and claims the next batch, as <see cref="ClaimAsync"/>
-    /// would, in the same transaction (never cancelled: the marks must be written); empty when nothing is left to claim.
-    /// </summary>
-    public static async Task<List<OutboxRow>> FinishAndClaimAsync(WhistleDatabase database, string relayId, IReadOnlyCollection<long> published, DateTimeOffset now, DateTimeOffset until, int batchSize, int streams) =>
-        await database.WriteStatementsAsync(
-            async connection => (await connection.QueryAsync<OutboxRow>(
-                database.Dialect.Sql(FinishAndClaimSql),
-                new { Ids = published, Now = now, RelayId = relayId, Until = until, BatchSize = batchSize, Streams = (long)streams })).ToList(),
-            CancellationToken.None);
 
     /// <summary>Takes a row the relay cannot read out of the stream.</summary>
     public static Task SetAsideAsync(WhistleDatabase database, string relayId, long id, DateTimeOffset now, string error) =>

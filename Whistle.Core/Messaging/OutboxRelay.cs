@@ -89,18 +89,17 @@ public sealed partial class OutboxRelay(
         var settings = options.Value;
         var failures = 0;
         var claimable = false;
-        Claim? next = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                (var handled, claimable, next) = await RelayBatchAsync(lane, settings, claimable, next, stoppingToken);
+                (var handled, claimable) = await RelayBatchAsync(lane, settings, claimable, stoppingToken);
                 failures = 0;
-                if (next is not null || (handled > 0 && claimable))
+                if (handled > 0 && claimable)
                 {
                     // Drain: rows committed meanwhile, here or in another process whose relay found this relay's claim
-                    // live and went back to waiting, are published at once rather than left to the next commit or the
-                    // poll interval (a whole batch's finish claimed them; a batch cut short read whether any is left).
+                    // live and went back to waiting, are claimed at once rather than left to the next commit or the
+                    // poll interval (the batch's finish read whether any is left).
                     continue;
                 }
 
@@ -119,7 +118,6 @@ public sealed partial class OutboxRelay(
             {
                 // The claim is already released (RelayBatchAsync): other relays go on while this one waits.
                 claimable = false;
-                next = null;
                 failures++;
                 if (ex is not OutboxRowUnreadableException)
                 {
@@ -128,19 +126,6 @@ public sealed partial class OutboxRelay(
 
                 var backoff = TimeSpan.FromMilliseconds(Math.Min(30_000, 200 * Math.Pow(2, Math.Min(failures, 8))));
                 await Task.Delay(backoff, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-
-        if (next is not null)
-        {
-            // Stopping with a batch claimed and not published: it goes back to the stream now, not when the claim expires.
-            try
-            {
-                await ReleaseAsync(lane);
-            }
-            catch (Exception ex)
-            {
-                LogRelayFailed(logger, ex, failures + 1);
             }
         }
     }
@@ -156,34 +141,23 @@ public sealed partial class OutboxRelay(
     /// order the bus puts concurrent publishes on the channel), while the confirms of different whistles are awaited
     /// together instead of one after another. Then what was confirmed is marked sent in one statement.
     /// </remarks>
-    public async Task<int> RelayBatchAsync(OutboxOptions settings, CancellationToken cancellationToken)
-    {
-        var (handled, _, next) = await RelayBatchAsync(0, settings, knownClaimable: false, claimed: null, cancellationToken);
-        if (next is not null)
-        {
-            await ReleaseAsync(0);
-        }
+    public async Task<int> RelayBatchAsync(OutboxOptions settings, CancellationToken cancellationToken) =>
+        (await RelayBatchAsync(0, settings, knownClaimable: false, cancellationToken)).Handled;
 
-        return handled;
-    }
-
-    /// <returns>
-    /// How many rows it published or set aside; whether a batch cut short found rows left to claim; the next batch,
-    /// when this one was whole (its finish claimed it, <see cref="Outbox.FinishAndClaimAsync"/>).
-    /// </returns>
-    private async Task<(int Handled, bool Claimable, Claim? Next)> RelayBatchAsync(int lane, OutboxOptions settings, bool knownClaimable, Claim? claimed, CancellationToken cancellationToken)
+    /// <returns>How many rows it published or set aside, and whether its finish found rows left to claim.</returns>
+    private async Task<(int Handled, bool Claimable)> RelayBatchAsync(int lane, OutboxOptions settings, bool knownClaimable, CancellationToken cancellationToken)
     {
         var relayId = _relayIds[lane];
-        if (claimed is null && !State.CanPublish)
+        if (!State.CanPublish)
         {
             await ProbeAsync(relayId, settings, cancellationToken);
         }
 
-        var claimedAt = claimed?.At ?? time.GetUtcNow();
-        var rows = claimed?.Rows ?? await Outbox.ClaimAsync(database, relayId, claimedAt, claimedAt + settings.ClaimTimeout, settings.BatchSize, settings.Streams, knownClaimable, cancellationToken);
+        var claimedAt = time.GetUtcNow();
+        var rows = await Outbox.ClaimAsync(database, relayId, claimedAt, claimedAt + settings.ClaimTimeout, settings.BatchSize, settings.Streams, knownClaimable, cancellationToken);
         if (rows.Count == 0)
         {
-            return (0, false, null);
+            return (0, false);
         }
 
         // What was claimed is published only once on disk: SQLite's writers commit before their group's flush.
@@ -197,8 +171,6 @@ public sealed partial class OutboxRelay(
         var stopped = new HashSet<long>();
         var chains = new Dictionary<string, List<Item>>(StringComparer.Ordinal);
         var claimable = false;
-        var whole = false;
-        Claim? next = null;
         try
         {
             foreach (var row in rows)
@@ -237,24 +209,12 @@ public sealed partial class OutboxRelay(
             }
 
             await Task.WhenAll(chains.Values.Select(chain => PublishChainAsync(chain, batch, settings, cancellationToken)));
-            whole = unreadable is null && !batch.Stopped && !cancellationToken.IsCancellationRequested;
         }
         finally
         {
-            var published = batch.PublishedIds();
-            var finishedAt = time.GetUtcNow();
-            if (whole && published.Count + setAside == rows.Count)
-            {
-                // Every row claimed is published or set aside: the relay holds nothing, and claims the next batch with the marks.
-                var nextRows = await Outbox.FinishAndClaimAsync(database, relayId, published, finishedAt, finishedAt + settings.ClaimTimeout, settings.BatchSize, settings.Streams);
-                next = nextRows.Count > 0 ? new Claim(nextRows, finishedAt) : null;
-            }
-            else
-            {
-                // Also after a failed publish: what the broker confirmed is not published twice for want of a mark, and
-                // what this relay still holds goes back to the stream at once rather than when its claim expires.
-                claimable = await Outbox.FinishAsync(database, relayId, published, finishedAt);
-            }
+            // Also after a failed publish: what the broker confirmed is not published twice for want of a mark, and
+            // what this relay still holds goes back to the stream at once rather than when its claim expires.
+            claimable = await Outbox.FinishAsync(database, relayId, batch.PublishedIds(), time.GetUtcNow());
         }
 
         if (unreadable is not null)
@@ -262,14 +222,8 @@ public sealed partial class OutboxRelay(
             throw unreadable;
         }
 
-        return (batch.PublishedIds().Count + setAside, claimable, next);
+        return (batch.PublishedIds().Count + setAside, claimable);
     }
-
-    /// <summary>Rows claimed at <paramref name="At"/> (their claim runs from then) and not yet published.</summary>
-    private sealed record Claim(List<Outbox.OutboxRow> Rows, DateTimeOffset At);
-
-    /// <summary>Lets go of whatever the relay of <paramref name="lane"/> holds (a batch claimed that it will not publish).</summary>
-    private Task ReleaseAsync(int lane) => Outbox.FinishAsync(database, _relayIds[lane], [], time.GetUtcNow());
 
     private sealed record Item(Outbox.OutboxRow Row, object Message, Type Type, Guid MessageId, string? WhistleId);
 

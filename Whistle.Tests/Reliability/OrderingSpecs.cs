@@ -386,57 +386,6 @@ public sealed class When_two_relays_share_the_outbox_and_the_broker_is_slow
     }
 
     [Test]
-    public async Task Should_claim_the_next_batch_in_the_same_transaction_that_marks_a_whole_one_sent()
-    {
-        // Issue 15: after a whole batch the relay holds nothing; its marks and the next claim are one transaction under
-        // the claim lock instead of a finish, a read and a claim.
-        await AddRowsAsync(3);
-        var now = _time.GetUtcNow();
-        var first = await Outbox.ClaimAsync(Database, "relay-a", now, now.AddSeconds(15), 100, 64, knownClaimable: false, CancellationToken.None);
-        await AddRowsAsync(2); // committed while A holds the stream
-        var second = await Outbox.FinishAndClaimAsync(Database, "relay-a", first.Select(r => r.Id).ToList(), now, now.AddSeconds(15), 100, 64);
-        var whileAHolds = await Outbox.ClaimAsync(Database, "relay-b", now, now.AddSeconds(15), 100, 64, knownClaimable: false, CancellationToken.None);
-        var none = await Outbox.FinishAndClaimAsync(Database, "relay-a", second.Select(r => r.Id).ToList(), now, now.AddSeconds(15), 100, 64);
-        var afterwards = await Outbox.ClaimAsync(Database, "relay-b", now, now.AddSeconds(15), 100, 64, knownClaimable: false, CancellationToken.None);
-        Assert.Multiple(async () =>
-        {
-            Assert.That(first, Has.Count.EqualTo(3));
-            Assert.That(second.Select(r => r.Id).ToList(), Is.Ordered.And.Count.EqualTo(2), "the finish took the rows committed during the batch");
-            Assert.That(second.Select(r => r.Id), Has.None.AnyOf(first.Select(r => r.Id).ToArray()), "and not the ones it marked sent");
-            Assert.That(second.Select(r => r.Attempts), Is.All.EqualTo(1), "a claim like any other");
-            Assert.That(whileAHolds, Is.Empty, "the stream is A's while it holds the second batch");
-            Assert.That(none, Is.Empty, "nothing is left after the second batch");
-            Assert.That(afterwards, Is.Empty, "and A holds nothing");
-            Assert.That(await UnsentAsync(), Is.Zero);
-        });
-    }
-
-    [Test]
-    public async Task Should_let_go_of_a_batch_claimed_with_the_marks_that_it_will_not_publish()
-    {
-        // A single batch (the caller relays no more, as a relay that stops): the rows its finish claimed go back to the
-        // stream at once, not when that claim expires.
-        var ids = await AddRowsAsync(3);
-        var committedDuring = new List<Guid>();
-        await using var a = await Relay.StartAsync(this, async () =>
-        {
-            if (committedDuring.Count == 0)
-            {
-                committedDuring.AddRange(await AddRowsAsync(2));
-            }
-        });
-        await using var b = await Relay.StartAsync(this);
-
-        await a.RelayBatchAsync(Options);
-        await b.RelayBatchAsync(Options); // no time passes: A's claim would be live for 15 s, had A kept it
-        Assert.Multiple(() =>
-        {
-            Assert.That(a.Published, Is.EqualTo(ids));
-            Assert.That(b.Published, Is.EqualTo(committedDuring), "B publishes what A's finish claimed and let go of");
-        });
-    }
-
-    [Test]
     public async Task Should_let_a_second_relay_carry_the_streams_the_first_does_not_hold()
     {
         // Issue 15: rows of twelve whistles, three rows each, in commit order; A claims a batch of ten.
