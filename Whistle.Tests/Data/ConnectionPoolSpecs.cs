@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Npgsql;
+using Whistle.Core.Options;
 using Whistle.Core.Storage;
 using Whistle.Tests.Support;
 
@@ -21,7 +22,7 @@ public sealed class When_a_pooled_connection_is_used_again
     {
         _database = await PostgresServer.Require().CreateDatabaseAsync();
         // The schema as the product has it (the advisory lock is a procedure of migration 0030).
-        DatabaseMigrator.Migrate(Whistle.Core.Options.DatabaseProvider.PostgreSql, _database.ConnectionString);
+        DatabaseMigrator.Migrate(DatabaseProvider.PostgreSql, _database.ConnectionString);
         _pool = PostgreSqlDialect.Instance.CreateDataSource(_database.ConnectionString + ";Maximum Pool Size=1");
         await using var c = await _pool.OpenConnectionAsync();
         await c.ExecuteAsync("CREATE TABLE pool_probe (id integer PRIMARY KEY);");

@@ -33,20 +33,19 @@ def poll():
         except Exception: continue
         key = (p, start)
         if key not in seen:
-            g = group(p)
-            seen[key] = [g, cpu, cpu]  # group, first seen, last
+            seen[key] = [group(p), cpu]  # group, CPU-seconds when last read
         else:
-            seen[key][2] = cpu
+            seen[key][1] = cpu
 proc = subprocess.Popen(cmd)
 poll()
-base = {k: v[2] for k, v in seen.items()}
+base = {k: v[1] for k, v in seen.items()}
 while proc.poll() is None:
     poll(); time.sleep(0.25)
 poll()
 tot = {}
-for k, (g, first, last) in seen.items():
+for k, (g, last) in seen.items():
     if g is None: continue
     b = base.get(k, 0.0)
     tot[g] = round(tot.get(g, 0) + last - b, 2)
-json.dump(tot, open(out, 'w')); print('cpuwatch', tot)
+json.dump(tot, open(out, 'w')); print('cpu-by-process', tot)
 sys.exit(proc.returncode)

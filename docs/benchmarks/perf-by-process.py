@@ -38,8 +38,12 @@ for p in pids:
     ss = [s for s in samples if s['pid'] == p]
     print(f'\n== pid {p}: {len(ss)} samples ({100*len(ss)/n:.1f}%)')
     leaf = collections.Counter(s['stack'][0] if s['stack'] else '?' for s in ss)
-    print('-- leaf'); [print(f'{100*c/len(ss):5.1f}% {k[:150]}') for k, c in leaf.most_common(25)]
+    print('-- leaf')
+    for k, c in leaf.most_common(25):
+        print(f'{100*c/len(ss):5.1f}% {k[:150]}')
     inc = collections.Counter()
     for s in ss:
         for k in set(s['stack']): inc[k] += 1
-    print('-- inclusive'); [print(f'{100*c/len(ss):5.1f}% {k[:150]}') for k, c in inc.most_common(80)]
+    print('-- inclusive')
+    for k, c in inc.most_common(80):
+        print(f'{100*c/len(ss):5.1f}% {k[:150]}')
