@@ -3,7 +3,12 @@ namespace Whistle.Contracts;
 /// <summary>
 /// Event: a township raised a whistle, or a city department a work request (<c>Level</c> "city": <c>TownshipId</c> is
 /// the department, <c>MatterCode</c> the work item, <c>RelationId</c> the relation it was raised along). Consumed by the dispatcher, which routes it to branches.
-/// Carries everything routing needs so that the dispatcher does not read the whistle back.
+/// Carries everything routing needs so that the dispatcher does not read the whistle back, and in <c>Events</c> the
+/// timeline entries its transaction recorded for the whistle (its <c>WhistleRaised</c> entry, with the photos linked
+/// with it) with their audiences: every Api instance consumes it on its push endpoint and pushes them exactly as it
+/// pushes a <see cref="WhistleEventsRecorded"/> (issue 15: a raise is one message to publish, confirm and route, not two).
+/// A message without <c>Events</c> (written by an earlier version, or in a transaction too large for one statement) has
+/// its entries in messages of their own.
 /// </summary>
 public sealed record WhistleRaised(
     string WhistleId,
@@ -13,7 +18,8 @@ public sealed record WhistleRaised(
     IReadOnlyList<string> ExtraAgencyCodes,
     DateTimeOffset RaisedAt,
     string Level = "township",
-    string? RelationId = null);
+    string? RelationId = null,
+    IReadOnlyList<WhistleEventRecorded>? Events = null);
 
 /// <summary>
 /// Event: one entry was appended to a whistle's timeline. Every Api instance consumes it on an

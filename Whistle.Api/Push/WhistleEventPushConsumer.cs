@@ -15,10 +15,11 @@ namespace Whistle.Api.Push;
 /// consumed one message at a time, in queue order, and each message is handed to its whistle's
 /// <see cref="PushLanes">lane</see>: one whistle's events are pushed in the order the relay published them, while
 /// another whistle's do not wait behind them. A <see cref="WhistleEventsRecorded"/> (several events of one whistle
-/// from one transaction) is pushed event by event, in order.
+/// from one transaction) is pushed event by event, in order, and so are the events a <see cref="WhistleRaised"/> carries
+/// (the raise's own entries: issue 15, one message a raise for the dispatcher and the push alike).
 /// </summary>
 public sealed class WhistleEventPushConsumer(PushLanes lanes, PushDeduplicator deduplicator, WhistleMetrics metrics, TimeProvider time)
-    : IConsumer<WhistleEventRecorded>, IConsumer<WhistleEventsRecorded>
+    : IConsumer<WhistleEventRecorded>, IConsumer<WhistleEventsRecorded>, IConsumer<WhistleRaised>
 {
     public Task Consume(ConsumeContext<WhistleEventRecorded> context)
     {
@@ -33,8 +34,20 @@ public sealed class WhistleEventPushConsumer(PushLanes lanes, PushDeduplicator d
     public Task Consume(ConsumeContext<WhistleEventsRecorded> context)
     {
         metrics.Consumed(nameof(WhistleEventPushConsumer), context.SentTime, time.GetUtcNow());
-        var fresh = context.Message.Events.Where(e => deduplicator.FirstTime(e.Event.Sequence)).ToList();
-        return fresh.Count == 0 ? Task.CompletedTask : lanes.EnqueueAsync(fresh[0].Event.WhistleId, fresh, context.CancellationToken).AsTask();
+        return PushAsync(context.Message.Events, context.CancellationToken);
+    }
+
+    /// <summary>A raise: the events it carries (none from an earlier version, whose raise had its own push message).</summary>
+    public Task Consume(ConsumeContext<WhistleRaised> context)
+    {
+        metrics.Consumed(nameof(WhistleEventPushConsumer), context.SentTime, time.GetUtcNow());
+        return context.Message.Events is { Count: > 0 } events ? PushAsync(events, context.CancellationToken) : Task.CompletedTask;
+    }
+
+    private Task PushAsync(IReadOnlyList<WhistleEventRecorded> events, CancellationToken cancellationToken)
+    {
+        var fresh = events.Where(e => deduplicator.FirstTime(e.Event.Sequence)).ToList();
+        return fresh.Count == 0 ? Task.CompletedTask : lanes.EnqueueAsync(fresh[0].Event.WhistleId, fresh, cancellationToken).AsTask();
     }
 }
 

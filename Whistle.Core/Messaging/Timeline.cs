@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Dapper;
 using Whistle.Contracts;
+using Whistle.Core.Notices;
 using Whistle.Core.Storage;
 
 namespace Whistle.Core.Messaging;
@@ -183,11 +184,42 @@ public static class Timeline
         }
 
         // The messages the transaction deferred (Outbox.Defer) first, in their order, then the events' push messages.
-        var messages = unit.DeferredMessages.Select(m => m.Message).Concat(PushMessages(recorded)).ToList();
+        var messages = OutboxMessages(unit.DeferredMessages, recorded);
         unit.DeferredMessages.Clear();
         sql.Append(Outbox.Add(unit, messages, now, parameters));
         await unit.Connection.ExecuteAsync(sql.ToString(), parameters, unit.Transaction);
         unit.Recorded.AddRange(recorded.Select(r => r.Event));
+    }
+
+    /// <summary>
+    /// The outbox messages of a transaction: what it deferred (<see cref="Outbox.Defer"/>), in order, then the push
+    /// messages of its events. A deferred <see cref="WhistleRaised"/> carries its whistle's events when no notice channel
+    /// may want any of them (<see cref="NoticeVocabulary.MayNotify"/>: the notice consumer does not consume a raise),
+    /// and those get no push message of their own (issue 15: a raise is one message, not two). A meeting decision's
+    /// whistle, raised and dispatched in one transaction, keeps its push message.
+    /// </summary>
+    internal static List<object> OutboxMessages(IReadOnlyList<DeferredMessage> deferred, IReadOnlyList<(WhistleEvent Event, IReadOnlyList<string> Groups)> recorded)
+    {
+        var messages = new List<object>(deferred.Count + 1);
+        var carried = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var message in deferred.Select(m => m.Message))
+        {
+            if (message is WhistleRaised { Events: null } raised && !carried.Contains(raised.WhistleId))
+            {
+                var own = recorded.Where(r => string.Equals(r.Event.WhistleId, raised.WhistleId, StringComparison.Ordinal)).ToList();
+                if (own.Count > 0 && !own.Any(r => NoticeVocabulary.MayNotify(r.Event)))
+                {
+                    carried.Add(raised.WhistleId);
+                    messages.Add(raised with { Events = own.Select(r => new WhistleEventRecorded(r.Event, r.Groups)).ToList() });
+                    continue;
+                }
+            }
+
+            messages.Add(message);
+        }
+
+        messages.AddRange(PushMessages(carried.Count == 0 ? recorded : recorded.Where(r => !carried.Contains(r.Event.WhistleId)).ToList()));
+        return messages;
     }
 
     /// <summary>The push messages of these events: one per whistle, in the order of each whistle's first event.</summary>

@@ -32,6 +32,14 @@ public static class NoticeVocabulary
         WhistleEventTypes.AssignmentReminded, WhistleEventTypes.AssignmentEscalated,
     ];
 
+    /// <summary>
+    /// Whether a channel may want <paramref name="event"/>: one of <see cref="Events"/>, of an assignment. The notice
+    /// consumer queues deliveries of these only, and only the push messages it consumes carry them (a raise's
+    /// <c>WhistleRaised</c> message carries its whistle's entries only when none of them is one).
+    /// </summary>
+    public static bool MayNotify(WhistleEvent @event) =>
+        @event.Assignment is not null && @event.Sequence > 0 && Events.Contains(@event.Type);
+
     public const string Pending = "pending";
     public const string Sent = "sent";
     public const string Failed = "failed";

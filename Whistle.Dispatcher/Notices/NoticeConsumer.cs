@@ -38,7 +38,7 @@ public sealed partial class NoticeConsumer(
     private async Task QueueAsync(IReadOnlyList<WhistleEvent> events, CancellationToken cancellationToken)
     {
         var duties = events
-            .Where(e => e.Assignment is not null && e.Sequence > 0 && NoticeVocabulary.Events.Contains(e.Type))
+            .Where(NoticeVocabulary.MayNotify)
             .ToList();
         if (duties.Count == 0)
         {

@@ -1,6 +1,10 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json;
+using Dapper;
 using OpenTelemetry.Trace;
+using Whistle.Contracts;
+using Whistle.Core.Messaging;
 using Whistle.Core.Telemetry;
 using Whistle.Tests.Support;
 
@@ -83,6 +87,49 @@ public sealed class When_a_raise_is_answered(string mode)
             }
 
             Assert.That(timeline[0]!.ToJsonString(), Is.EqualTo(read["timeline"]![0]!.ToJsonString()), "its event");
+        });
+    }
+
+    /// <summary>
+    /// Issue 15: the raise wrote one outbox message, the <c>WhistleRaised</c> the dispatcher routes, carrying the raise's
+    /// timeline entry with its audience as committed; the Api pushed the entry from it, once, before the dispatch's.
+    /// </summary>
+    [Test]
+    public async Task Should_write_one_message_that_the_dispatcher_routes_and_every_Api_pushes()
+    {
+        using var township = await _system.SignInAsync("township.chengguan");
+        await using var townshipPush = await _system.ConnectAsync(township);
+        var id = (await township.RaiseAsync(WhistleClient.Raise("一条消息"))).Str("id");
+        var pushed = await townshipPush.WaitForAsync("WhistleRaised", id);
+        await townshipPush.WaitForAsync("AssignmentDispatched", id);
+
+        var rows = (await _system.Database.ReadAsync(
+            c => c.QueryAsync<(string Type, string Body)>("SELECT message_type, body FROM outbox WHERE body LIKE @Like ORDER BY id", new { Like = $"%{id}%" }),
+            CancellationToken.None)).ToList();
+        var sequence = pushed["sequence"]!.GetValue<long>();
+        var audience = (await _system.Database.ReadAsync(
+            c => c.QueryAsync<string>("SELECT group_name FROM timeline_audience WHERE sequence = @Sequence", new { Sequence = sequence }),
+            CancellationToken.None)).ToList();
+        var raised = JsonSerializer.Deserialize<WhistleRaised>(rows[0].Body, MessageTypes.Json)!;
+        var pushedLater = rows.Skip(1)
+            .SelectMany(r => r.Type switch
+            {
+                nameof(WhistleEventRecorded) => [JsonSerializer.Deserialize<WhistleEventRecorded>(r.Body, MessageTypes.Json)!],
+                nameof(WhistleEventsRecorded) => JsonSerializer.Deserialize<WhistleEventsRecorded>(r.Body, MessageTypes.Json)!.Events,
+                _ => [],
+            })
+            .Select(e => e.Event.Type)
+            .ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(rows[0].Type, Is.EqualTo(nameof(WhistleRaised)), "the raise's message comes first");
+            Assert.That(raised.Events!.Select(e => (e.Event.Type, e.Event.Sequence)), Is.EqualTo(new[] { (WhistleEventTypes.WhistleRaised, sequence) }), "it carries the entry pushed");
+            Assert.That(raised.Events![0].Audience, Is.EquivalentTo(audience).And.Not.Empty, "to whom the timeline shows it");
+            Assert.That(rows.Count(r => r.Type == nameof(WhistleRaised)), Is.EqualTo(1));
+            Assert.That(pushedLater, Has.Some.EqualTo(WhistleEventTypes.AssignmentDispatched).And.No.EqualTo(WhistleEventTypes.WhistleRaised), "the dispatch's messages; no second message of the raise's entry");
+            var received = townshipPush.ReceivedAbout(id).Select(e => e.Str("type")).ToList();
+            Assert.That(received.Count(t => t == "WhistleRaised"), Is.EqualTo(1), "pushed once");
+            Assert.That(received[0], Is.EqualTo("WhistleRaised"), "before the dispatch's");
         });
     }
 }
