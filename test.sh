@@ -114,11 +114,15 @@ if [ -f Whistle.Web/package.json ]; then
   echo "== front end: npm ci + vitest"
   (cd Whistle.Web && npm ci --no-audit --no-fund --loglevel=error >/dev/null \
      && npx vitest run --reporter=default --reporter=json --outputFile="$RESULTS/vitest.json")
+  web_exit=$?
   if [ -f "$RESULTS/vitest.json" ]; then
-    read -r web_passed web_failed < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["numPassedTests"], d["numFailedTests"]+d.get("numRuntimeErrorTestSuites",0))' "$RESULTS/vitest.json")
+    # A test file that failed to run (its import failed) has no tests of its own: it counts as one failure.
+    read -r web_passed web_failed < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["numPassedTests"], d["numFailedTests"]+sum(1 for s in d.get("testResults",[]) if s.get("status")=="failed" and not any(t.get("status")=="failed" for t in s.get("assertionResults",[]))))' "$RESULTS/vitest.json")
   else
     web_failed=1
   fi
+  # Vitest failing without a failed test in its report (an unhandled error between tests) still fails the run.
+  if [ "$web_exit" -ne 0 ] && [ "$web_failed" -eq 0 ]; then web_failed=1; fi
 fi
 
 # 5. Every .NET test: unit, integration on real Kestrel + SignalR + RabbitMQ + SQLite, browser.
@@ -152,6 +156,30 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.trx")):
             for line in lines[:6]:
                 print(f"      {line[:300]}")
 PY
+fi
+
+# The failed front-end tests likewise (a suite that failed to run counts as one failure: its error is printed).
+if [ "$web_failed" -gt 0 ]; then
+  echo "== failed front-end tests"
+  if [ -f "$RESULTS/vitest.json" ]; then
+    python3 - "$RESULTS/vitest.json" <<'PY'
+import json, sys
+for suite in json.load(open(sys.argv[1])).get("testResults", []):
+    name = suite.get("name", "?")
+    failed = [t for t in suite.get("assertionResults", []) if t.get("status") == "failed"]
+    if suite.get("status") == "failed" and not failed:
+        print(f"   failed to run: {name}")
+        for line in (suite.get("message") or "").strip().splitlines()[:6]:
+            print(f"      {line[:300]}")
+    for test in failed:
+        print(f"   failed: {name} > {test.get('fullName') or test.get('title')}")
+        for message in test.get("failureMessages", [])[:1]:
+            for line in message.strip().splitlines()[:6]:
+                print(f"      {line[:300]}")
+PY
+  else
+    echo "   vitest wrote no report (npm ci or vitest did not run: their output is above)"
+  fi
 fi
 
 stopped=$EPOCHREALTIME
