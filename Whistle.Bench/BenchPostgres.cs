@@ -68,7 +68,12 @@ public sealed class BenchPostgres : IAsyncDisposable
             fsync = on
             synchronous_commit = on
             max_connections = 300
-            """ + (statementLog is null ? string.Empty : "\nlog_statement = 'all'\nlog_line_prefix = '%m [%p] '\n"),
+            """ + (statementLog is null ? string.Empty : "\nlog_statement = 'all'\nlog_line_prefix = '%m [%p] '\n")
+            // An experiment's server settings (WHISTLE_BENCH_POSTGRES_CONF="plan_cache_mode = force_generic_plan", lines
+            // separated by ';'), appended last: the bench's server only, never a county's.
+            + string.Concat((Environment.GetEnvironmentVariable("WHISTLE_BENCH_POSTGRES_CONF") ?? string.Empty)
+                .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(line => "\n" + line)) + "\n",
             ct);
         var log = Path.Combine(folder, "postgres.log");
         if (statementLog is not null)
