@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { countdown, formatDateTime, formatDuration, formatTime, limitState } from '../src/lib/time'
+import { countdown, formatDateTime, formatDuration, formatPeriod, formatTime, limitState } from '../src/lib/time'
 import { assignmentDeadlines, boardCounters, isWhistleOverdue } from '../src/lib/domain'
 import type { Assignment, Whistle } from '../src/api/types'
 
@@ -27,6 +27,32 @@ describe('Asia/Shanghai formatting', () => {
     expect(formatDateTime(undefined)).toBe('')
     expect(formatDateTime('not a date')).toBe('')
     expect(formatTime('')).toBe('')
+  })
+})
+
+describe('a period [from, to) as a reader counts it', () => {
+  it('Should_show_a_month_of_whole_days_by_its_first_and_last_date_both_included', () => {
+    // December in Asia/Shanghai: 2026-12-01 00:00 (UTC+8) up to 2027-01-01 00:00, the end not in it.
+    expect(formatPeriod('2026-11-30T16:00:00Z', '2026-12-31T16:00:00Z')).toBe('2026-12-01 – 2026-12-31')
+  })
+
+  it('Should_show_one_whole_day_once', () => {
+    expect(formatPeriod('2026-11-30T16:00:00Z', '2026-12-01T16:00:00Z')).toBe('2026-12-01')
+  })
+
+  it('Should_show_the_times_of_a_period_that_starts_or_ends_within_a_day', () => {
+    expect(formatPeriod('2026-12-01T00:00:00Z', '2026-12-01T09:30:00Z')).toBe('2026-12-01 08:00 – 2026-12-01 17:30')
+    expect(formatPeriod('2026-11-30T16:00:00Z', '2026-12-01T09:30:00Z')).toBe('2026-12-01 00:00 – 2026-12-01 17:30')
+  })
+
+  it('Should_count_days_in_China_Standard_Time_whatever_the_browsers_zone', () => {
+    // UTC midnights are 08:00 in Shanghai: not whole days there.
+    expect(formatPeriod('2026-12-01T00:00:00Z', '2026-12-02T00:00:00Z')).toBe('2026-12-01 08:00 – 2026-12-02 08:00')
+  })
+
+  it('Should_show_nothing_for_a_missing_or_invalid_end', () => {
+    expect(formatPeriod('2026-11-30T16:00:00Z', null)).toBe('')
+    expect(formatPeriod('not a date', '2026-12-01T16:00:00Z')).toBe('')
   })
 })
 

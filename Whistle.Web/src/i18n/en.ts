@@ -1249,7 +1249,7 @@ const en: Messages<typeof zhCN> = {
     inPlace: '{count} pairs with their mechanism',
     missing: '{count} pairs missing records',
     inPlaceShort: 'In place',
-    period: 'Period {from} to {to}',
+    period: 'Period {period}',
     filterKind: 'Kind of relation',
     filterDepartment: 'Department',
     missingOnly: 'Missing records only',

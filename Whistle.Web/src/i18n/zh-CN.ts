@@ -1246,7 +1246,7 @@ const zhCN = {
     inPlace: '机制已建立 {count} 对',
     missing: '机制未建立 {count} 对',
     inPlaceShort: '已建立',
-    period: '统计期间 {from} 至 {to}',
+    period: '统计期间 {period}',
     filterKind: '关系类型',
     filterDepartment: '行业主管部门',
     missingOnly: '只看机制缺项',

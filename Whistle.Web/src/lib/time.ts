@@ -33,6 +33,28 @@ export function formatDateTime(value: string | number | Date | null | undefined,
   return withSeconds ? `${base}:${p.second}` : base
 }
 
+/**
+ * A period the server gives as [from, to) — `to` the first instant after it — as a reader counts it: whole days in
+ * Asia/Shanghai as their first and last dates, both included (`2026-12-01 – 2026-12-31`; one day alone:
+ * `2026-12-01`); a period that starts or ends within a day with its times (`2026-12-01 08:00 – 2026-12-01 17:30`).
+ */
+export function formatPeriod(from: string | number | Date | null | undefined, to: string | number | Date | null | undefined): string {
+  if (from === null || from === undefined || from === '' || to === null || to === undefined || to === '') return ''
+  const start = toDate(from)
+  const end = toDate(to)
+  if (!start || !end) return ''
+  const startParts = parts(start)
+  const endParts = parts(end)
+  const midnight = (p: Record<string, string>) => p.hour === '00' && p.minute === '00' && p.second === '00'
+  if (midnight(startParts) && midnight(endParts) && end.getTime() > start.getTime() && start.getMilliseconds() === 0 && end.getMilliseconds() === 0) {
+    const first = `${startParts.year}-${startParts.month}-${startParts.day}`
+    const lastParts = parts(new Date(end.getTime() - 1))
+    const last = `${lastParts.year}-${lastParts.month}-${lastParts.day}`
+    return first === last ? first : `${first} – ${last}`
+  }
+  return `${formatDateTime(start)} – ${formatDateTime(end)}`
+}
+
 /** `16:05` in Asia/Shanghai. */
 export function formatTime(value: string | number | Date | null | undefined): string {
   if (value === null || value === undefined || value === '') return ''
