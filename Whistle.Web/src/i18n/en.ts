@@ -419,7 +419,8 @@ const en: Messages<typeof zhCN> = {
       month: 'Month',
     },
     date: 'Date (its day/week/month)',
-    range: 'Range',
+    /** The period the figures cover (the colon is the language's). */
+    range: 'Range: {range}',
     scope: 'Units',
     branches: 'Branches',
     agencies: 'Agencies',

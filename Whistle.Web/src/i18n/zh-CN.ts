@@ -415,7 +415,8 @@ const zhCN = {
       month: '月',
     },
     date: '日期（所在日/周/月）',
-    range: '统计区间',
+    /** The period the figures cover (the colon is the language's). */
+    range: '统计区间：{range}',
     scope: '考核对象',
     branches: '派驻分支机构',
     agencies: '区县事业单位/部门',
