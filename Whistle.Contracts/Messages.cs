@@ -25,14 +25,25 @@ public sealed record WhistleRaised(
 /// Event: one entry was appended to a whistle's timeline. Every Api instance consumes it on an
 /// endpoint of its own and pushes <see cref="Event"/> to the SignalR groups in <see cref="Audience"/>.
 /// </summary>
-public sealed record WhistleEventRecorded(WhistleEvent Event, IReadOnlyList<string> Audience);
+public sealed record WhistleEventRecorded(WhistleEvent Event, IReadOnlyList<string> Audience)
+{
+    /// <summary>
+    /// The transaction that recorded the entry queued its notices itself (issue 15; every writer since 2026-12-02): the
+    /// dispatcher's notice queue, which an earlier version's writers relied on, has nothing to do with the message.
+    /// </summary>
+    public bool NoticesQueued { get; init; }
+}
 
 /// <summary>
 /// Event: several entries were appended to one whistle's timeline in one transaction (a dispatch of several duties, a
 /// reassignment with its decline): one message for all of them instead of one each (issue 15: fewer publishes, confirms
 /// and deliveries per whistle). Consumed exactly like a <see cref="WhistleEventRecorded"/> per entry, in their order.
 /// </summary>
-public sealed record WhistleEventsRecorded(IReadOnlyList<WhistleEventRecorded> Events);
+public sealed record WhistleEventsRecorded(IReadOnlyList<WhistleEventRecorded> Events)
+{
+    /// <summary>As <see cref="WhistleEventRecorded.NoticesQueued"/>.</summary>
+    public bool NoticesQueued { get; init; }
+}
 
 /// <summary>Event: the whistle list or the organisation changed; every instance reloads its copy.</summary>
 public sealed record CountyChanged(int CatalogVersion);

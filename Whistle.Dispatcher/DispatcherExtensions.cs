@@ -50,9 +50,10 @@ public static class DispatcherExtensions
             .ConfigurePrimaryHttpMessageHandler(sp => NoticeHttp.CreateHandler(
                 sp.GetRequiredService<NoticeAddressPolicy>(), sp.GetRequiredService<INoticeHostResolver>(), sp.GetRequiredService<IOptions<NoticeOptions>>().Value.Timeout))
             .RemoveAllLoggers();
-        builder.Services.AddSingleton<NoticeSignal>();
         builder.Services.AddSingleton<NoticeSender>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NoticeSender>());
+        builder.Services.AddHostedService<NoticeWakeListener>();
+        builder.Services.AddHostedService<EarlierNoticeBindings>();
         return builder;
     }
 }

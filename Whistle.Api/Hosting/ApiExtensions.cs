@@ -136,7 +136,6 @@ public static class ApiExtensions
         services.AddSingleton<WhistleQueries>();
         services.AddSingleton<Whistle.Api.Audit.AuditQueries>();
         services.AddSingleton<Whistle.Api.Export.ExportQueries>();
-        services.AddSingleton<NoticeTestCommand>();
         services.AddSingleton<Whistle.Api.Meetings.MeetingQueries>();
         services.AddSingleton<OfficeQueries>();
         services.AddSingleton<Whistle.Api.Heads.HeadsQueries>();

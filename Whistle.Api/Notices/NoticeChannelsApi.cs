@@ -51,9 +51,12 @@ public static class NoticeChannelsApi
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, HttpContext http, NoticeStore notices, CancellationToken ct) =>
         await notices.DeleteAsync(CurrentUser.From(http), id, ct) ? TypedResults.NoContent() : CommandResults.NotFoundProblem();
 
-    /// <summary>202: the test notice is queued; the delivery log (<c>GET …/deliveries</c>) shows it sent or why not. 409: one is still on its way.</summary>
-    private static async Task<Results<Accepted, ProblemHttpResult>> Test(string id, HttpContext http, NoticeTestCommand command, CancellationToken ct) =>
-        await command.QueueAsync(CurrentUser.From(http), id, ct) switch
+    /// <summary>
+    /// 202: the test notice is queued (its commit wakes the notice senders: this process's, and on PostgreSQL every
+    /// dispatcher's); the delivery log (<c>GET …/deliveries</c>) shows it sent or why not. 409: one is still on its way.
+    /// </summary>
+    private static async Task<Results<Accepted, ProblemHttpResult>> Test(string id, HttpContext http, NoticeStore notices, CancellationToken ct) =>
+        await notices.QueueTestAsync(CurrentUser.From(http), id, ct) switch
         {
             NoticeStore.TestOutcome.Queued => TypedResults.Accepted($"/api/notice-channels/{id}/deliveries"),
             NoticeStore.TestOutcome.AlreadyPending => ProblemResults.Problem(StatusCodes.Status409Conflict, "Conflict", Problem.NoticeTestPending()),

@@ -88,6 +88,7 @@ public static class WhistleCoreExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<WhistlePaths>();
         services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<Notices.NoticeSignal>();
         services.AddSingleton<CountyCatalogHolder>();
         services.AddSingleton(sp => SqlDialect.For(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider));
         services.AddSingleton(sp => sp.GetRequiredService<SqlDialect>().CreateDataSource(sp.GetRequiredService<WhistlePaths>().ConnectionString));
@@ -95,7 +96,8 @@ public static class WhistleCoreExtensions
             sp.GetRequiredService<DbDataSource>(),
             sp.GetRequiredService<SqlDialect>(),
             sp.GetRequiredService<OutboxSignal>(),
-            sp.GetRequiredService<WhistleMetrics>().Committed));
+            sp.GetRequiredService<WhistleMetrics>().Committed,
+            sp.GetRequiredService<Notices.NoticeSignal>().Wake));
         services.AddSingleton<Messaging.TimelineReader>();
 
         // The aggregates' owners: every write to their tables goes through them (docs/ARCHITECTURE.md, "Data layer").

@@ -39,9 +39,11 @@ public static class Timeline
     public static async Task<WhistleEvent> AppendAsync(UnitOfWork unit, WhistleEvent @event, IEnumerable<string> audience, DateTimeOffset now)
     {
         await FlushAsync(unit);
+        var channels = await NoticeStore.ChannelsForAsync(unit, [@event]);
         var recorded = await InsertAsync(unit, @event, now);
         var groups = audience.Distinct(StringComparer.Ordinal).ToList();
         await WriteAudienceAndOutboxAsync(unit, [(recorded, groups)], now);
+        await NoticeStore.QueueAsync(unit, [recorded], channels, now);
         return recorded;
     }
 
@@ -70,6 +72,9 @@ public static class Timeline
 
         var deferred = unit.Deferred.ToList();
         unit.Deferred.Clear();
+
+        // The channels that may want a duty of these events, read before the timeline's lock is taken (issue 15).
+        var channels = await NoticeStore.ChannelsForAsync(unit, deferred.Select(d => d.Event));
         var recorded = new List<(WhistleEvent Event, IReadOnlyList<string> Groups)>(deferred.Count);
         if (deferred.Count == 1)
         {
@@ -100,6 +105,7 @@ public static class Timeline
         }
 
         await WriteAudienceAndOutboxAsync(unit, recorded, deferred[^1].Now);
+        await NoticeStore.QueueAsync(unit, recorded.Select(r => r.Event), channels, deferred[^1].Now);
     }
 
     private const string InsertColumns = "whistle_id, assignment_id, type, occurred_at, actor_user, actor_name, actor_org, note, note_code, note_params, payload";
@@ -227,8 +233,8 @@ public static class Timeline
         recorded
             .GroupBy(r => r.Event.WhistleId, StringComparer.Ordinal)
             .Select(g => g.Count() == 1
-                ? (object)new WhistleEventRecorded(g.First().Event, g.First().Groups)
-                : new WhistleEventsRecorded(g.Select(r => new WhistleEventRecorded(r.Event, r.Groups)).ToList()))
+                ? (object)new WhistleEventRecorded(g.First().Event, g.First().Groups) { NoticesQueued = true }
+                : new WhistleEventsRecorded(g.Select(r => new WhistleEventRecorded(r.Event, r.Groups)).ToList()) { NoticesQueued = true })
             .ToList();
 
     /// <summary>Reads a stored event back with its sequence.</summary>

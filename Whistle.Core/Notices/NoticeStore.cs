@@ -33,12 +33,17 @@ public static class NoticeVocabulary
     ];
 
     /// <summary>
-    /// Whether a channel may want <paramref name="event"/>: one of <see cref="Events"/>, of an assignment. The notice
-    /// consumer queues deliveries of these only, and only the push messages it consumes carry them (a raise's
-    /// <c>WhistleRaised</c> message carries its whistle's entries only when none of them is one).
+    /// Whether a channel may want <paramref name="event"/>, an appended event: one of <see cref="Events"/>, of an
+    /// assignment. The transaction that records one queues its deliveries (<see cref="NoticeStore.QueueAsync"/>); an
+    /// earlier version's push messages, which the dispatcher's notice queue may still receive in a rolling upgrade, are
+    /// read for these only (a raise's <c>WhistleRaised</c> carries its whistle's entries only when none of them is one).
     /// </summary>
     public static bool MayNotify(WhistleEvent @event) =>
-        @event.Assignment is not null && @event.Sequence > 0 && Events.Contains(@event.Type);
+        @event.Sequence > 0 && MayBeWanted(@event);
+
+    /// <summary>As <see cref="MayNotify"/>, of an event not yet appended (its sequence not known yet).</summary>
+    public static bool MayBeWanted(WhistleEvent @event) =>
+        @event.Assignment is not null && Events.Contains(@event.Type);
 
     public const string Pending = "pending";
     public const string Sent = "sent";
@@ -227,12 +232,62 @@ public sealed partial class NoticeStore(WhistleDatabase database, NoticeSecrets 
             new { plain.Id, encrypted.Url, encrypted.Secret, PlainUrl = plain.Url, PlainSecret = plain.Secret },
             unit.Transaction) == 1;
 
-    /// <summary>Inserts a pending delivery unless the channel already has one for the event; true when inserted.</summary>
-    public static async Task<bool> AddDeliveryAsync(UnitOfWork unit, string channelId, long sequence, string eventType, string eventJson, DateTimeOffset now) =>
-        await unit.Connection.ExecuteAsync(
-            unit.Dialect.Sql(InsertDeliverySql),
+    /// <summary>
+    /// Inserts a pending delivery unless the channel already has one for the event; true when inserted. The first one a
+    /// transaction queues wakes the notice senders when it commits: this process's (<see cref="WhistleDatabase"/>) and, on
+    /// PostgreSQL, every other process's (<c>NOTIFY</c> on <see cref="WakeChannel"/>, delivered at commit).
+    /// </summary>
+    public static async Task<bool> AddDeliveryAsync(UnitOfWork unit, string channelId, long sequence, string eventType, string eventJson, DateTimeOffset now)
+    {
+        var wake = unit.QueuedNotices == 0 ? unit.Dialect.Wake(WakeChannel) : string.Empty;
+        var inserted = await unit.Connection.ExecuteAsync(
+            unit.Dialect.Sql(InsertDeliverySql) + (wake.Length > 0 ? "\n" + wake : string.Empty),
             new { Id = Guid.CreateVersion7(now).ToString(), ChannelId = channelId, Sequence = sequence, EventType = eventType, EventJson = eventJson, Now = now },
             unit.Transaction) == 1;
+        if (inserted)
+        {
+            unit.QueuedNotices++;
+        }
+
+        return inserted;
+    }
+
+    /// <summary>The channel on which every process's notice sender is woken when a transaction that queued deliveries commits.</summary>
+    public const string WakeChannel = "whistle_notices";
+
+    /// <summary>
+    /// The channels of the units of those <paramref name="events"/> a channel may want (<see cref="NoticeVocabulary.MayBeWanted"/>),
+    /// read in the transaction that records them — before it takes the timeline's lock where it can — for
+    /// <see cref="QueueAsync"/>; none, and no read, when no event is one.
+    /// </summary>
+    public static async Task<IReadOnlyList<NoticeChannelRow>> ChannelsForAsync(UnitOfWork unit, IEnumerable<WhistleEvent> events)
+    {
+        var units = events.Where(NoticeVocabulary.MayBeWanted).Select(e => (e.Assignment!.AgencyCode, e.Assignment.BranchId)).Distinct().ToList();
+        return units.Count == 0 ? [] : await ChannelsOfAsync(unit.Connection, unit.Dialect, units, unit.Transaction);
+    }
+
+    /// <summary>
+    /// Queues, in the transaction that records them, a pending delivery of each recorded event for each of
+    /// <paramref name="channels"/> that wants it (issue 15: the notices of a duty are written with the duty, as its
+    /// outbox rows are; no message to the dispatcher, no read of its own there). Idempotent like every delivery.
+    /// </summary>
+    public static async Task QueueAsync(UnitOfWork unit, IEnumerable<WhistleEvent> recorded, IReadOnlyList<NoticeChannelRow> channels, DateTimeOffset now)
+    {
+        if (channels.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var @event in recorded.Where(NoticeVocabulary.MayNotify))
+        {
+            string? json = null;
+            foreach (var channel in channels.Where(c => Wants(c, @event.Assignment!.AgencyCode, @event.Assignment.BranchId, @event.Type)))
+            {
+                json ??= JsonSerializer.Serialize(@event, MessageTypes.Json);
+                await AddDeliveryAsync(unit, channel.Id, @event.Sequence, @event.Type, json, now);
+            }
+        }
+    }
 
     public static async Task<(IReadOnlyList<NoticeDeliveryRow> Deliveries, ILookup<string, NoticeAttemptRow> Attempts)> DeliveriesAsync(
         WhistleDatabase database, DbConnection connection, string channelId, int take)

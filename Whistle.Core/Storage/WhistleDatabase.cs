@@ -12,14 +12,16 @@ namespace Whistle.Core.Storage;
 /// <summary>
 /// The one <see cref="DbDataSource"/> of a process, with the <see cref="SqlDialect"/> it speaks. A connection per
 /// operation; writes run in one transaction, retried as a whole on transient failures (the dialect says which).
-/// A transaction that wrote outbox rows wakes the relay after commit; the timeline events it committed are handed
-/// to <paramref name="committed"/> (the metrics), once.
+/// A transaction that wrote outbox rows wakes the relay after commit, one that queued notice deliveries this process's
+/// notice sender (<paramref name="noticesQueued"/>); the timeline events it committed are handed to
+/// <paramref name="committed"/> (the metrics), once.
 /// </summary>
 public sealed class WhistleDatabase(
     DbDataSource dataSource,
     SqlDialect dialect,
     OutboxSignal outboxSignal,
-    Action<IReadOnlyList<WhistleEvent>>? committed = null) : IAsyncDisposable
+    Action<IReadOnlyList<WhistleEvent>>? committed = null,
+    Action? noticesQueued = null) : IAsyncDisposable
 {
     private readonly ResiliencePipeline _transient = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
@@ -181,6 +183,7 @@ public sealed class WhistleDatabase(
     public async Task<T> WriteAsync<T>(Func<UnitOfWork, Task<T>> write, CancellationToken cancellationToken)
     {
         var wroteOutbox = false;
+        var queuedNotices = false;
         var committedAny = false;
         WriteBatch? sharedCommit = null;
         IReadOnlyList<WhistleEvent> recorded = [];
@@ -198,6 +201,7 @@ public sealed class WhistleDatabase(
                         sharedCommit = batch;
                         committedAny = true;
                         wroteOutbox = unit.WroteOutbox;
+                        queuedNotices = unit.QueuedNotices > 0;
                         recorded = unit.Recorded;
                     }
 
@@ -220,6 +224,7 @@ public sealed class WhistleDatabase(
                         await transaction.CommitAsync(ct);
                         committedAny = true;
                         wroteOutbox = unit.WroteOutbox;
+                        queuedNotices = unit.QueuedNotices > 0;
                         recorded = unit.Recorded;
                     }
                     else
@@ -242,6 +247,11 @@ public sealed class WhistleDatabase(
         if (wroteOutbox)
         {
             outboxSignal.Notify();
+        }
+
+        if (queuedNotices)
+        {
+            noticesQueued?.Invoke();
         }
 
         if (recorded.Count > 0)
@@ -675,6 +685,9 @@ public sealed class UnitOfWork(DbConnection connection, DbTransaction transactio
     public void Complete() => Completed = true;
 
     internal void MarkOutboxWritten() => WroteOutbox = true;
+
+    /// <summary>The notice deliveries this transaction queued (<see cref="Notices.NoticeStore.AddDeliveryAsync"/>).</summary>
+    internal int QueuedNotices { get; set; }
 }
 
 /// <summary>

@@ -11,28 +11,35 @@ using Whistle.Core.Telemetry;
 namespace Whistle.Dispatcher.Notices;
 
 /// <summary>
-/// Turns an assignment's new / reassigned / reminded / escalated event into pending deliveries, one per matching
-/// channel (the assignment's branch and its agency). A competing consumer: one dispatcher handles each message.
-/// Idempotent: a channel gets at most one delivery per event sequence (a conditional insert, and the unique index).
+/// The notices of an earlier version's writers. Every transaction now queues the deliveries of the duties it records
+/// itself (<see cref="NoticeStore.QueueAsync"/>, issue 15); a release before 2026-12-02 left that to this consumer, which
+/// received every push message on queue <c>whistle-notices</c>. It stays for a rolling upgrade and what that queue still
+/// holds: it turns an assignment's new / reassigned / reminded / escalated event of an older writer into pending
+/// deliveries, one per matching channel (the assignment's branch and its agency), and leaves a newer writer's message
+/// (<see cref="WhistleEventRecorded.NoticesQueued"/>) unread. The queue is bound to the push messages only while
+/// <see cref="NoticeOptions.ConsumePushMessages"/> says so (<see cref="EarlierNoticeBindings"/>). A competing consumer:
+/// one dispatcher handles each message. Idempotent: a channel gets at most one delivery per event sequence (a conditional
+/// insert, and the unique index), whoever queues it.
 /// </summary>
 public sealed partial class NoticeConsumer(
     WhistleDatabase database,
     TimeProvider time,
-    NoticeSignal signal,
     WhistleMetrics metrics,
     ILogger<NoticeConsumer> logger) : IConsumer<WhistleEventRecorded>, IConsumer<WhistleEventsRecorded>
 {
     public Task Consume(ConsumeContext<WhistleEventRecorded> context)
     {
         metrics.Consumed(nameof(NoticeConsumer), context.SentTime, time.GetUtcNow());
-        return QueueAsync([context.Message.Event], context.CancellationToken);
+        return context.Message.NoticesQueued ? Task.CompletedTask : QueueAsync([context.Message.Event], context.CancellationToken);
     }
 
     /// <summary>Several events of one whistle from one transaction (a dispatch of several duties): together, in order.</summary>
     public Task Consume(ConsumeContext<WhistleEventsRecorded> context)
     {
         metrics.Consumed(nameof(NoticeConsumer), context.SentTime, time.GetUtcNow());
-        return QueueAsync(context.Message.Events.Select(e => e.Event).ToList(), context.CancellationToken);
+        return context.Message.NoticesQueued
+            ? Task.CompletedTask
+            : QueueAsync(context.Message.Events.Select(e => e.Event).ToList(), context.CancellationToken);
     }
 
     private async Task QueueAsync(IReadOnlyList<WhistleEvent> events, CancellationToken cancellationToken)
@@ -82,19 +89,15 @@ public sealed partial class NoticeConsumer(
                 return queued;
             },
             cancellationToken);
+        // The commit woke the notice sender (WhistleDatabase).
         foreach (var (@event, count) in added)
         {
             using var scope = logger.BeginScope(WhistleTelemetry.Scope(@event.WhistleId, @event.Assignment!.Id));
             LogQueued(logger, count, @event.Type, @event.Sequence);
         }
-
-        if (added.Count > 0)
-        {
-            signal.Wake();
-        }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Queued {Count} notice(s) of {Type} (sequence {Sequence}).")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Queued {Count} notice(s) of {Type} (sequence {Sequence}) of an earlier version's writer.")]
     private static partial void LogQueued(ILogger logger, int count, string type, long sequence);
 }
 
@@ -111,6 +114,10 @@ public sealed class NoticeConsumerDefinition : ConsumerDefinition<NoticeConsumer
         IConsumerConfigurator<NoticeConsumer> consumerConfigurator,
         IRegistrationContext context)
     {
+        // Bound to the push messages only during a rolling upgrade from an earlier release (EarlierNoticeBindings):
+        // otherwise every dispatch would be delivered here for nothing.
+        endpointConfigurator.ConfigureConsumeTopology = context.GetRequiredService<IOptions<NoticeOptions>>().Value.ConsumePushMessages;
+
         // A concurrent duplicate may hit the unique index: the retry finds the row and inserts nothing.
         endpointConfigurator.UseMessageRetry(r => r.Exponential(5, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200)));
         if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit
@@ -119,24 +126,4 @@ public sealed class NoticeConsumerDefinition : ConsumerDefinition<NoticeConsumer
             rabbit.SetQuorumQueue();
         }
     }
-}
-
-/// <summary>Wakes the sender when deliveries were queued in this process (it polls as well).</summary>
-public sealed class NoticeSignal
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Wake()
-    {
-        try
-        {
-            _signal.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // already signalled
-        }
-    }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
 }

@@ -17,8 +17,20 @@ public sealed class NoticeOptions
 {
     public const string Section = "Whistle:Notices";
 
-    /// <summary>The longest the sender sleeps between looks for due deliveries (it is also woken when this process queues one).</summary>
+    /// <summary>
+    /// The longest the sender sleeps between looks for due deliveries (it is also woken when a transaction of this
+    /// process queues one, and on PostgreSQL when another process's does).
+    /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// During a rolling upgrade from a release whose writers left a duty's notices to the dispatcher (before 2026-12-02:
+    /// every push message was delivered to its queue <c>whistle-notices</c> as well): true keeps that queue bound to the
+    /// push messages, so a duty an older Api or Dispatcher records still gets its notice. False (the default): the
+    /// dispatcher removes those bindings at start — each transaction queues its own notices — and still consumes what the
+    /// queue holds. See deploy/README.md, "Upgrades".
+    /// </summary>
+    public bool ConsumePushMessages { get; set; }
 
     public int BatchSize { get; set; } = 50;
 

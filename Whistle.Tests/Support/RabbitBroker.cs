@@ -67,6 +67,23 @@ public sealed class RabbitBroker
         }
     }
 
+    /// <summary>This virtual host's bindings as (source, destination) pairs (<c>rabbitmqctl list_bindings</c>).</summary>
+    public IReadOnlyList<(string Source, string Destination)> Bindings()
+    {
+        var info = new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-q", "list_bindings", "-p", VirtualHost, "--no-table-headers", "source_name", "destination_name" }) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.StandardError.ReadToEnd();
+        process.WaitForExit(60_000);
+        Assert.That(process.ExitCode, Is.Zero, "rabbitmqctl list_bindings");
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('\t'))
+            .Where(f => f.Length == 2)
+            .Select(f => (f[0], f[1].TrimEnd('\r')))
+            .ToList();
+    }
+
     private static bool Rabbitmqctl(params string[] args)
     {
         try

@@ -24,8 +24,20 @@ public sealed class WhistleSystem : IAsyncDisposable
     /// <summary>The distributed system's database on the test PostgreSQL (null when embedded).</summary>
     public PostgresDatabase? Postgres { get; }
 
-    /// <summary>The settings of one more Api or Dispatcher of this distributed system.</summary>
-    public Dictionary<string, string?> DistributedSettings() => TestSettings.Distributed(DataFolder, Broker!, postgres: Postgres);
+    /// <summary>The settings of one more Api or Dispatcher of this distributed system (with the spec's own, if any).</summary>
+    public Dictionary<string, string?> DistributedSettings()
+    {
+        var settings = TestSettings.Distributed(DataFolder, Broker!, postgres: Postgres);
+        foreach (var (key, value) in Settings ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    /// <summary>Settings of the spec's for every Api and Dispatcher of a distributed system.</summary>
+    public IDictionary<string, string?>? Settings { get; private init; }
 
     public string Name { get; }
 
@@ -82,11 +94,11 @@ public sealed class WhistleSystem : IAsyncDisposable
         return EmbeddedAsync(settings: settings);
     }
 
-    public static async Task<WhistleSystem> DistributedAsync(int apis = 1, int dispatchers = 1, Action<IServiceCollection>? services = null)
+    public static async Task<WhistleSystem> DistributedAsync(int apis = 1, int dispatchers = 1, Action<IServiceCollection>? services = null, IDictionary<string, string?>? settings = null)
     {
         var broker = RabbitBroker.RequireRunning();
         var postgres = await PostgresServer.Require().CreateDatabaseAsync();
-        var system = new WhistleSystem("distributed", TestSettings.NewDataFolder(), broker, postgres) { Services = services };
+        var system = new WhistleSystem("distributed", TestSettings.NewDataFolder(), broker, postgres) { Services = services, Settings = settings };
         try
         {
             for (var i = 0; i < apis; i++)
@@ -110,9 +122,16 @@ public sealed class WhistleSystem : IAsyncDisposable
         return system;
     }
 
-    public async Task<DispatcherHost> StartDispatcherAsync()
+    /// <summary>One more dispatcher, with <paramref name="more"/> settings of its own (an older release's behaviour, say).</summary>
+    public async Task<DispatcherHost> StartDispatcherAsync(IDictionary<string, string?>? more = null)
     {
-        var dispatcher = await DispatcherHost.StartAsync(DistributedSettings(), Services);
+        var settings = DistributedSettings();
+        foreach (var (key, value) in more ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        var dispatcher = await DispatcherHost.StartAsync(settings, Services);
         Dispatchers.Add(dispatcher);
         _hosts.Add(dispatcher);
         return dispatcher;
