@@ -185,7 +185,13 @@ public sealed class When_notice_channels_hold_credentials
             Assert.That(hook.Headers["X-Whistle-Signature"], Is.EqualTo("sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(HookSecret), Encoding.UTF8.GetBytes($"{hts}.{hook.Body}")))));
         });
 
-        // Nothing the dispatchers logged (every category at Trace) holds a credential.
+        // Nothing the dispatchers logged (every category at Trace) holds a credential. The sender logs a notice sent once
+        // the receiver has answered: the request can arrive before the line is written.
+        for (var waited = 0; !_dispatcherLogs.Text.Contains("to channel cred-wecom", StringComparison.Ordinal) && waited < 300; waited++)
+        {
+            await Task.Delay(100);
+        }
+
         Assert.Multiple(() =>
         {
             Assert.That(_dispatcherLogs.Text, Does.Contain("cred-wecom"), "the logs were captured");

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -74,8 +75,28 @@ public sealed class PushClient : IAsyncDisposable
             client._events.Writer.TryWrite(e);
         });
         await connection.StartAsync();
+
+        // StartAsync returns once the handshake is answered; the hub adds the connection to its groups in
+        // OnConnectedAsync, which runs after that, and reads no invocation before it has finished. The answer to one (of a
+        // method no hub has: no side effect, no rate limit) says the connection is in its groups — else an event pushed
+        // in between would reach the client only through a catch-up, as the web client does, not live as specs expect.
+        try
+        {
+            await connection.InvokeAsync(NoSuchMethod);
+        }
+        catch (HubException)
+        {
+            // the expected answer
+        }
+        catch (Exception) when (connection.State != HubConnectionState.Connected)
+        {
+            // closed by the server (a refused token): as before, the spec sees it closed
+        }
+
         return client;
     }
+
+    private const string NoSuchMethod = "WhistleTestsConnected";
 
     /// <summary>Waits for the next received event that matches, consuming the ones before it.</summary>
     public async Task<JsonNode> WaitForAsync(Func<JsonNode, bool> match, TimeSpan? timeout = null)
