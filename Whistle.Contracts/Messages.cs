@@ -28,7 +28,7 @@ public sealed record WhistleRaised(
 public sealed record WhistleEventRecorded(WhistleEvent Event, IReadOnlyList<string> Audience)
 {
     /// <summary>
-    /// The transaction that recorded the entry queued its notices itself (issue 15; every writer since 2026-12-02): the
+    /// The transaction that recorded the entry queued its notices itself (issue 15; every writer since the notice change of 2026-12-01): the
     /// dispatcher's notice queue, which an earlier version's writers relied on, has nothing to do with the message.
     /// </summary>
     public bool NoticesQueued { get; init; }

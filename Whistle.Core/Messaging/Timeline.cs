@@ -199,10 +199,9 @@ public static class Timeline
 
     /// <summary>
     /// The outbox messages of a transaction: what it deferred (<see cref="Outbox.Defer"/>), in order, then the push
-    /// messages of its events. A deferred <see cref="WhistleRaised"/> carries its whistle's events when no notice channel
-    /// may want any of them (<see cref="NoticeVocabulary.MayNotify"/>: the notice consumer does not consume a raise),
-    /// and those get no push message of their own (issue 15: a raise is one message, not two). A meeting decision's
-    /// whistle, raised and dispatched in one transaction, keeps its push message.
+    /// messages of its events. A deferred <see cref="WhistleRaised"/> carries its whistle's events, which get no push
+    /// message of their own (issue 15: a raise is one message, not two) — a meeting decision's whistle, raised and
+    /// dispatched in one transaction, with its duties: their notices are queued by the transaction, not read from a message.
     /// </summary>
     internal static List<object> OutboxMessages(IReadOnlyList<DeferredMessage> deferred, IReadOnlyList<(WhistleEvent Event, IReadOnlyList<string> Groups)> recorded)
     {
@@ -213,7 +212,7 @@ public static class Timeline
             if (message is WhistleRaised { Events: null } raised && !carried.Contains(raised.WhistleId))
             {
                 var own = recorded.Where(r => string.Equals(r.Event.WhistleId, raised.WhistleId, StringComparison.Ordinal)).ToList();
-                if (own.Count > 0 && !own.Any(r => NoticeVocabulary.MayNotify(r.Event)))
+                if (own.Count > 0)
                 {
                     carried.Add(raised.WhistleId);
                     messages.Add(raised with { Events = own.Select(r => new WhistleEventRecorded(r.Event, r.Groups)).ToList() });

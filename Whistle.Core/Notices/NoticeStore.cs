@@ -35,8 +35,8 @@ public static class NoticeVocabulary
     /// <summary>
     /// Whether a channel may want <paramref name="event"/>, an appended event: one of <see cref="Events"/>, of an
     /// assignment. The transaction that records one queues its deliveries (<see cref="NoticeStore.QueueAsync"/>); an
-    /// earlier version's push messages, which the dispatcher's notice queue may still receive in a rolling upgrade, are
-    /// read for these only (a raise's <c>WhistleRaised</c> carries its whistle's entries only when none of them is one).
+    /// earlier release's push messages, which the dispatcher's notice queue may still receive in a rolling upgrade, are
+    /// read for these only.
     /// </summary>
     public static bool MayNotify(WhistleEvent @event) =>
         @event.Sequence > 0 && MayBeWanted(@event);

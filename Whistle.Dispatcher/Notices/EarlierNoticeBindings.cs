@@ -10,7 +10,7 @@ using Whistle.Core.Options;
 namespace Whistle.Dispatcher.Notices;
 
 /// <summary>
-/// Removes what a release before 2026-12-02 left on the broker (issue 15): its dispatchers bound the notice queue
+/// Removes what a release before the notice change of 2026-12-01 (commit 4544cdc) left on the broker (issue 15): its dispatchers bound the notice queue
 /// (<c>whistle-notices</c>) to every push message, so each dispatch was delivered there as well as to the Apis. Now each
 /// transaction queues its own notices, and the dispatcher unbinds the push messages' exchanges from the queue's once
 /// its bus has started — unless <see cref="NoticeOptions.ConsumePushMessages"/> keeps them during a rolling upgrade.
@@ -98,7 +98,7 @@ public sealed partial class EarlierNoticeBindings(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "The push messages are not bound to queue {Queue}: each transaction queues its own notices (Whistle:Notices:ConsumePushMessages keeps them bound during a rolling upgrade from a release before 2026-12-02).")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "The push messages are not bound to queue {Queue}: each transaction queues its own notices (Whistle:Notices:ConsumePushMessages keeps them bound during a rolling upgrade from a release before the notice change of 2026-12-01, commit 4544cdc).")]
     private static partial void LogRemoved(ILogger logger, string queue);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove the push messages' bindings to the notice queue yet; trying again in {Delay}.")]

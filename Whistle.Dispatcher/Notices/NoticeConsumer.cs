@@ -12,7 +12,7 @@ namespace Whistle.Dispatcher.Notices;
 
 /// <summary>
 /// The notices of an earlier version's writers. Every transaction now queues the deliveries of the duties it records
-/// itself (<see cref="NoticeStore.QueueAsync"/>, issue 15); a release before 2026-12-02 left that to this consumer, which
+/// itself (<see cref="NoticeStore.QueueAsync"/>, issue 15); a release before the notice change of 2026-12-01 (commit 4544cdc) left that to this consumer, which
 /// received every push message on queue <c>whistle-notices</c>. It stays for a rolling upgrade and what that queue still
 /// holds: it turns an assignment's new / reassigned / reminded / escalated event of an older writer into pending
 /// deliveries, one per matching channel (the assignment's branch and its agency), and leaves a newer writer's message

@@ -24,7 +24,7 @@ public sealed class NoticeOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// During a rolling upgrade from a release whose writers left a duty's notices to the dispatcher (before 2026-12-02:
+    /// During a rolling upgrade from a release whose writers left a duty's notices to the dispatcher (before the notice change of 2026-12-01:
     /// every push message was delivered to its queue <c>whistle-notices</c> as well): true keeps that queue bound to the
     /// push messages, so a duty an older Api or Dispatcher records still gets its notice. False (the default): the
     /// dispatcher removes those bindings at start — each transaction queues its own notices — and still consumes what the
