@@ -17,15 +17,7 @@ public static class ErrorQueueTool
 
     public static async Task<int> RequeueAsync(RabbitMqOptions rabbit, string queue, TextWriter output, CancellationToken cancellationToken)
     {
-        var factory = new ConnectionFactory
-        {
-            HostName = rabbit.Host,
-            Port = rabbit.Port,
-            VirtualHost = rabbit.VirtualHost,
-            UserName = rabbit.UserName,
-            Password = rabbit.Password,
-            ClientProvidedName = "whistle-requeue-errors",
-        };
+        var factory = rabbit.ConnectionFactory("whistle-requeue-errors");
         await using var connection = await factory.CreateConnectionAsync(cancellationToken);
         await using var channel = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
@@ -55,7 +47,7 @@ public static class ErrorQueueTool
     /// <summary>How many messages wait in a queue (an error queue, for operators and tests).</summary>
     public static async Task<uint> CountAsync(RabbitMqOptions rabbit, string queue, CancellationToken cancellationToken)
     {
-        var factory = new ConnectionFactory { HostName = rabbit.Host, Port = rabbit.Port, VirtualHost = rabbit.VirtualHost, UserName = rabbit.UserName, Password = rabbit.Password };
+        var factory = rabbit.ConnectionFactory("whistle-count-queue");
         await using var connection = await factory.CreateConnectionAsync(cancellationToken);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
         try

@@ -17,16 +17,7 @@ public sealed partial class BrokerStartupGate(IOptions<BusOptions> options, ILog
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var rabbit = options.Value.RabbitMq;
-        var factory = new ConnectionFactory
-        {
-            HostName = rabbit.Host,
-            Port = rabbit.Port,
-            VirtualHost = rabbit.VirtualHost,
-            UserName = rabbit.UserName,
-            Password = rabbit.Password,
-            RequestedConnectionTimeout = TimeSpan.FromSeconds(5),
-            ClientProvidedName = "whistle-startup-check",
-        };
+        var factory = rabbit.ConnectionFactory("whistle-startup-check", TimeSpan.FromSeconds(5));
         var pipeline = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {

@@ -107,6 +107,29 @@ public sealed class RabbitMqOptions
     /// (Each Api instance's push queue is temporary and stays a classic queue.)
     /// </summary>
     public bool QuorumQueues { get; set; }
+
+    /// <summary>
+    /// A RabbitMQ.Client connection to this broker, for what the bus does not do itself (the start-up check, the
+    /// notice queue's clean-up, the operators' tools), named <paramref name="clientName"/> in the broker's list.
+    /// </summary>
+    public RabbitMQ.Client.ConnectionFactory ConnectionFactory(string clientName, TimeSpan? connectTimeout = null)
+    {
+        var factory = new RabbitMQ.Client.ConnectionFactory
+        {
+            HostName = Host,
+            Port = Port,
+            VirtualHost = VirtualHost,
+            UserName = UserName,
+            Password = Password,
+            ClientProvidedName = clientName,
+        };
+        if (connectTimeout is { } timeout)
+        {
+            factory.RequestedConnectionTimeout = timeout;
+        }
+
+        return factory;
+    }
 }
 
 /// <summary><c>Whistle:Outbox</c>.</summary>

@@ -41,17 +41,7 @@ public sealed partial class EarlierNoticeBindings(
             return;
         }
 
-        var rabbit = bus.Value.RabbitMq;
-        var factory = new ConnectionFactory
-        {
-            HostName = rabbit.Host,
-            Port = rabbit.Port,
-            VirtualHost = rabbit.VirtualHost,
-            UserName = rabbit.UserName,
-            Password = rabbit.Password,
-            RequestedConnectionTimeout = TimeSpan.FromSeconds(5),
-            ClientProvidedName = "whistle-notice-bindings",
-        };
+        var factory = bus.Value.RabbitMq.ConnectionFactory("whistle-notice-bindings", TimeSpan.FromSeconds(5));
         var pipeline = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
