@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Whistle.Core.Notices;
+using Whistle.Core.Storage;
 using Whistle.Dispatcher.Notices;
 
 namespace Whistle.Dispatcher;
@@ -52,7 +53,8 @@ public static class DispatcherExtensions
             .RemoveAllLoggers();
         builder.Services.AddSingleton<NoticeSender>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NoticeSender>());
-        builder.Services.AddHostedService<NoticeWakeListener>();
+        builder.Services.AddSingleton(sp => new WakeSubscription(NoticeStore.WakeChannel, sp.GetRequiredService<NoticeSignal>().Wake, "the notice sender"));
+        builder.Services.AddHostedService<WakeListener>();
         builder.Services.AddHostedService<EarlierNoticeBindings>();
         return builder;
     }

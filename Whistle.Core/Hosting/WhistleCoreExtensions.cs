@@ -210,7 +210,8 @@ public static class WhistleCoreExtensions
         });
         builder.Services.AddSingleton<OutboxRelay>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
-        builder.Services.AddHostedService<OutboxWakeListener>();
+        builder.Services.AddSingleton(sp => new WakeSubscription(Outbox.WakeChannel, sp.GetRequiredService<OutboxSignal>().Notify, "the outbox relay"));
+        builder.Services.AddHostedService<WakeListener>();
         return builder;
     }
 }

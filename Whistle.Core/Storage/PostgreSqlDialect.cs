@@ -152,6 +152,10 @@ public sealed class PostgreSqlDialect : SqlDialect
             ? $"{OwnTransaction}\n{NoFlush}{statements[OwnTransaction.Length..]}"
             : $"{OwnTransaction}\n{NoFlush}\n{statements}\nCOMMIT;";
 
+    /// <summary><c>jsonb_to_recordset</c>: the batch as rows of typed columns, joined to the table.</summary>
+    public override string UpdateFromJson(string table, string set, string parameter, IReadOnlyList<JsonColumn> columns, string where) =>
+        $"UPDATE {table} AS t SET {set} FROM jsonb_to_recordset(CAST({parameter} AS jsonb)) AS s({string.Join(", ", columns.Select(c => $"{c.Name} {(c.Text ? "text" : "bigint")}"))}) WHERE {where}";
+
     /// <summary><c>= ANY(@Ids)</c>: Dapper hands Npgsql the list as one array parameter (it does not expand it).</summary>
     public override string InList(string column, string parameter) => $"{column} = ANY({parameter})";
 
@@ -162,14 +166,15 @@ public sealed class PostgreSqlDialect : SqlDialect
     public override string Wake(string channel) => $"NOTIFY {Channel(channel)};";
 
     /// <summary>
-    /// A connection of its own (not pooled) that <c>LISTEN</c>s on <paramref name="channel"/> and calls
-    /// <paramref name="wake"/> for every notification, until cancelled. A lost connection (the server restarted, the
-    /// network failed) is opened again after a back-off of up to 5 s; <paramref name="wake"/> is called after every
-    /// (re)connection too, for whatever was notified while nobody listened.
+    /// A connection of its own (not pooled) that <c>LISTEN</c>s on every channel of <paramref name="channels"/> and calls
+    /// that channel's action for each notification, until cancelled. A lost connection (the server restarted, the
+    /// network failed) is opened again after a back-off of up to 5 s; every action is called after every (re)connection
+    /// too, for whatever was notified while nobody listened.
     /// </summary>
-    public override async Task ListenForWakeUpsAsync(string connectionString, string channel, Action wake, Action<Exception> lost, CancellationToken cancellationToken)
+    public override async Task ListenForWakeUpsAsync(string connectionString, IReadOnlyDictionary<string, Action> channels, Action<Exception> lost, CancellationToken cancellationToken)
     {
         var settings = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, KeepAlive = 10 }.ConnectionString;
+        var listenSql = string.Concat(channels.Keys.Select(c => $"LISTEN {Channel(c)};"));
         var backoff = TimeSpan.FromMilliseconds(100);
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -177,14 +182,17 @@ public sealed class PostgreSqlDialect : SqlDialect
             {
                 await using var connection = new NpgsqlConnection(settings);
                 await connection.OpenAsync(cancellationToken);
-                connection.Notification += (_, _) => wake();
-                await using (var listen = new NpgsqlCommand($"LISTEN {Channel(channel)};", connection))
+                connection.Notification += (_, e) =>
+                {
+                    if (channels.TryGetValue(e.Channel, out var wake)) wake();
+                };
+                await using (var listen = new NpgsqlCommand(listenSql, connection))
                 {
                     await listen.ExecuteNonQueryAsync(cancellationToken);
                 }
 
                 backoff = TimeSpan.FromMilliseconds(100);
-                wake();
+                foreach (var wake in channels.Values) wake();
                 while (true)
                 {
                     await connection.WaitAsync(cancellationToken);

@@ -159,6 +159,14 @@ public abstract class SqlDialect
     public abstract string WithoutFlush(string statements);
 
     /// <summary>
+    /// Updates rows of <paramref name="table"/> (alias <c>t</c>) from a batch sent as one parameter, a JSON array of
+    /// objects (<paramref name="parameter"/>), so that one statement writes the whole batch however long it is:
+    /// <c>UPDATE table AS t SET set FROM (the batch) AS s WHERE where</c>. <paramref name="columns"/> are the objects'
+    /// properties, read as <c>s.name</c>; <paramref name="set"/> names the table's columns unqualified.
+    /// </summary>
+    public abstract string UpdateFromJson(string table, string set, string parameter, IReadOnlyList<JsonColumn> columns, string where);
+
+    /// <summary>
     /// <paramref name="column"/> is one of the list parameter <paramref name="parameter"/> (a <c>List</c> or array):
     /// Dapper expands <c>IN @Ids</c> into one parameter per item for SQLite and SQL Server; PostgreSQL takes an array (<c>= ANY(@Ids)</c>).
     /// </summary>
@@ -202,11 +210,12 @@ public abstract class SqlDialect
     public abstract string Wake(string channel);
 
     /// <summary>
-    /// Listens on <paramref name="channel"/> until cancelled, calling <paramref name="wake"/> for each wake-up (and after
-    /// every (re)connection), and <paramref name="lost"/> when the connection fails before it connects again. Returns at
-    /// once where the database cannot tell other processes anything (they poll).
+    /// Listens on every channel of <paramref name="channels"/> (one connection for all) until cancelled, calling that
+    /// channel's action for each wake-up (and every action after every (re)connection), and <paramref name="lost"/> when
+    /// the connection fails before it connects again. Returns at once where the database cannot tell other processes
+    /// anything (they poll).
     /// </summary>
-    public abstract Task ListenForWakeUpsAsync(string connectionString, string channel, Action wake, Action<Exception> lost, CancellationToken cancellationToken);
+    public abstract Task ListenForWakeUpsAsync(string connectionString, IReadOnlyDictionary<string, Action> channels, Action<Exception> lost, CancellationToken cancellationToken);
 
     // ---- Migrations ----------------------------------------------------------------------------------------------
 
@@ -250,3 +259,6 @@ public sealed record MigrationTypes(
     string Schema,
     string AddColumn,
     string BatchSeparator);
+
+/// <summary>A property of the objects of a JSON batch (<see cref="SqlDialect.UpdateFromJson"/>): its name and whether it is text (else a 64-bit integer).</summary>
+public sealed record JsonColumn(string Name, bool Text = false);

@@ -115,6 +115,10 @@ public sealed class SqlServerDialect : SqlDialect
     /// <summary>The statements as they are: Whistle does not use SQL Server's delayed durability.</summary>
     public override string WithoutFlush(string statements) => statements;
 
+    /// <summary><c>OPENJSON … WITH</c>: the batch as rows of typed columns, joined to the table.</summary>
+    public override string UpdateFromJson(string table, string set, string parameter, IReadOnlyList<JsonColumn> columns, string where) =>
+        $"UPDATE t SET {set} FROM {table} AS t CROSS JOIN OPENJSON({parameter}) WITH ({string.Join(", ", columns.Select(c => $"{c.Name} {(c.Text ? "nvarchar(max)" : "bigint")} '$.{c.Name}'"))}) AS s WHERE {where}";
+
     public override string InList(string column, string parameter) => $"{column} IN {parameter}";
 
     /// <summary>SQL Server takes at most 2,100 parameters per request: 2,000 for a list leaves a hundred for the statement's others.</summary>
@@ -124,7 +128,7 @@ public sealed class SqlServerDialect : SqlDialect
     public override string Wake(string channel) => string.Empty;
 
     /// <summary>Nothing to listen to: returns at once.</summary>
-    public override Task ListenForWakeUpsAsync(string connectionString, string channel, Action wake, Action<Exception> lost, CancellationToken cancellationToken) => Task.CompletedTask;
+    public override Task ListenForWakeUpsAsync(string connectionString, IReadOnlyDictionary<string, Action> channels, Action<Exception> lost, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Unicode text, datetimeoffset to the tick, bit; batches split by <c>GO</c> (DbUp runs each apart).</summary>
     public override MigrationTypes MigrationTypes { get; } = new(

@@ -156,6 +156,10 @@ public sealed class SqliteDialect : SqlDialect
 
     public override string WithoutFlush(string statements) => $"PRAGMA synchronous = NORMAL;\n{statements}";
 
+    /// <summary><c>json_each</c> (UPDATE … FROM since SQLite 3.33): the batch's values as JSON gives them, integers as integers.</summary>
+    public override string UpdateFromJson(string table, string set, string parameter, IReadOnlyList<JsonColumn> columns, string where) =>
+        $"UPDATE {table} AS t SET {set} FROM (SELECT {string.Join(", ", columns.Select(c => $"json_extract(value, '$.{c.Name}') AS {c.Name}"))} FROM json_each({parameter})) AS s WHERE {where}";
+
     public override string InList(string column, string parameter) => $"{column} IN {parameter}";
 
     /// <summary>SQLite's host parameters (32,766 since 3.32, the bundled library's), less room for a statement's others.</summary>
@@ -165,7 +169,7 @@ public sealed class SqliteDialect : SqlDialect
     public override string Wake(string channel) => string.Empty;
 
     /// <summary>Nothing to listen to: returns at once.</summary>
-    public override Task ListenForWakeUpsAsync(string connectionString, string channel, Action wake, Action<Exception> lost, CancellationToken cancellationToken) => Task.CompletedTask;
+    public override Task ListenForWakeUpsAsync(string connectionString, IReadOnlyDictionary<string, Action> channels, Action<Exception> lost, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>SQLite's type affinities; times as ISO-8601 UTC text; a separate batch needs nothing.</summary>
     public override MigrationTypes MigrationTypes { get; } = new(

@@ -104,9 +104,12 @@ public sealed partial class When_the_code_speaks_SQL
 
         public override string InList(string column, string parameter) => $"{column} /*in-list*/ = {parameter}";
 
+        public override string UpdateFromJson(string table, string set, string parameter, IReadOnlyList<JsonColumn> columns, string where) =>
+            $"UPDATE {table} SET {set} /*from-json {parameter}*/ WHERE {where}";
+
         public override string Wake(string channel) => $"/*wake {channel}*/";
 
-        public override Task ListenForWakeUpsAsync(string connectionString, string channel, Action wake, Action<Exception> lost, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public override Task ListenForWakeUpsAsync(string connectionString, IReadOnlyDictionary<string, Action> channels, Action<Exception> lost, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public override MigrationTypes MigrationTypes => throw new NotSupportedException();
 
