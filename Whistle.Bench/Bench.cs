@@ -295,6 +295,7 @@ public sealed class Bench(BenchSettings settings, Clients clients, Cluster? clus
         var report = m.Reports.Where(r => m.Reported.ContainsKey(r.Key)).Select(r => Clock.Ms(r.Value, m.Reported[r.Key])).ToList();
         missing += m.Reports.Count(r => !m.Reported.ContainsKey(r.Key));
         Raw[name] = ([.. dispatch], [.. report]);
+        WriteSeries(name, rate, m);
         var dispatchSummary = LatencySummary.Of(dispatch, loadSeconds);
         var accepted = m.Raised.Count;
         var cpu = pids.ToDictionary(p => p.Key, p => Math.Round(Machine.CpuSeconds(p.Value) - cpuBefore[p.Key], 2));
@@ -329,6 +330,35 @@ public sealed class Bench(BenchSettings settings, Clients clients, Cluster? clus
             Machine.LoadAverage()[0],
             cpu);
     }
+
+    /// <summary>
+    /// With <c>WHISTLE_BENCH_SERIES=folder</c>: every whistle of the phase as a line of a CSV (its raise's start as Unix
+    /// milliseconds, the raise's HTTP time, the later of its two pushes, ms; −1: none), to line a stall up with what the
+    /// processes and the database did at that moment.
+    /// </summary>
+    private void WriteSeries(string name, double rate, Measurement m)
+    {
+        var folder = Environment.GetEnvironmentVariable("WHISTLE_BENCH_SERIES");
+        if (string.IsNullOrEmpty(folder)) return;
+        Directory.CreateDirectory(folder);
+        var (wall, tick) = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Clock.Now);
+        var lines = new List<string> { "start_unix_ms,raise_http_ms,push_ms" };
+        foreach (var (id, (start, api)) in m.Raised.OrderBy(r => r.Value.Start))
+        {
+            var http = m.Answered.TryGetValue(id, out var done) ? Clock.Ms(start, done) : -1;
+            var push = -1.0;
+            foreach (var agency in Clients.Summoned)
+            {
+                if (m.Dispatched.TryGetValue((id, agency, api), out var at)) push = Math.Max(push, Clock.Ms(start, at));
+            }
+
+            lines.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{wall - Clock.Ms(start, tick):F1},{http:F1},{push:F1}"));
+        }
+
+        File.WriteAllLines(Path.Combine(folder, $"{name}-{rate:F0}-{++_series}.csv"), lines);
+    }
+
+    private int _series;
 
     private static int Pending(Measurement m)
     {

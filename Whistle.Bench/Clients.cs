@@ -23,6 +23,9 @@ public sealed class Measurement(bool reportLead)
     /// <summary>whistle id → (start of the township's HTTP request, the Api it went to).</summary>
     public ConcurrentDictionary<string, (long Start, int Api)> Raised { get; } = new();
 
+    /// <summary>whistle id → the end of the township's HTTP request (its answer's headers).</summary>
+    public ConcurrentDictionary<string, long> Answered { get; } = new();
+
     /// <summary>(whistle id, agency, Api) → first AssignmentDispatched push at that agency's branch client.</summary>
     public ConcurrentDictionary<(string WhistleId, string Agency, int Api), long> Dispatched { get; } = new();
 
@@ -227,6 +230,7 @@ public sealed class Clients : IAsyncDisposable
             {
                 var id = location.OriginalString[(location.OriginalString.LastIndexOf('/') + 1)..];
                 m.Raised[id] = (start, api);
+                m.Answered[id] = done;
                 if (sampledTrace is not null) m.Traces[id] = sampledTrace;
                 m.RaiseHttp.Add(Clock.Ms(start, done));
             }
