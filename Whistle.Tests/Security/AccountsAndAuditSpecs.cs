@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Whistle.Api.Hosting;
+using Whistle.Core.Storage;
 using Whistle.Tests.Support;
 
 namespace Whistle.Tests.Security;
@@ -63,16 +64,21 @@ public sealed class When_the_security_administrator_manages_accounts_and_the_aud
     [Test]
     public void Should_never_update_or_delete_audit_rows_in_code_but_to_seal_and_to_prune_the_chain()
     {
-        // Two statements only: the sealer sets the chain columns of a row not yet sealed, and the pruner removes a
-        // prefix of the chain past the retention (both AuditTrail's, asked for by AuditChain). Nothing else changes or
-        // removes an audit row.
-        var statements = Data.When_SQL_Server_reads_our_SQL.Statements()
-            .Select(t => (Name: t.TestName!, Sql: (string)t.Arguments[0]!))
-            .Where(s => s.Sql.Contains("UPDATE audit_log", StringComparison.OrdinalIgnoreCase) || s.Sql.Contains("DELETE FROM audit_log", StringComparison.OrdinalIgnoreCase))
-            .ToList();
-        Assert.That(statements.Select(s => s.Name), Is.EquivalentTo(new[] { "AuditTrail.SealRowSql", "AuditTrail.PruneSql" }));
-        Assert.That(statements.Single(s => s.Name == "AuditTrail.SealRowSql").Sql,
-            Is.EqualTo("UPDATE audit_log SET chain_position = @Position, prev_hash = @PrevHash, hash = @Hash WHERE id = @Id AND hash IS NULL;"));
+        // Two statements only, in every dialect: the sealer sets the chain columns of rows not yet sealed (a batch in
+        // one statement), and the pruner removes a prefix of the chain past the retention (both AuditTrail's, asked for
+        // by AuditChain). Nothing else changes or removes an audit row.
+        foreach (var dialect in new SqlDialect[] { SqliteDialect.Instance, PostgreSqlDialect.Instance, SqlServerDialect.Instance })
+        {
+            var statements = Data.When_SQL_Server_reads_our_SQL.Constants()
+                .Concat(Data.When_SQL_Server_reads_our_SQL.Composed(dialect))
+                .Where(s => s.Sql.Contains("audit_log", StringComparison.OrdinalIgnoreCase)
+                    && (s.Sql.Contains("UPDATE ", StringComparison.OrdinalIgnoreCase) || s.Sql.Contains("DELETE ", StringComparison.OrdinalIgnoreCase)))
+                .ToList();
+            Assert.That(statements.Select(s => s.Name), Is.EquivalentTo(new[] { "AuditTrail.SealRowsSql", "AuditTrail.PruneSql" }), dialect.Provider.ToString());
+            Assert.That(statements.Single(s => s.Name == "AuditTrail.SealRowsSql").Sql,
+                Does.Contain("SET chain_position = s.position, prev_hash = s.prev_hash, hash = s.hash ").And.EndWith("WHERE t.id = s.id AND t.hash IS NULL;"),
+                dialect.Provider.ToString());
+        }
     }
 
     [Test]
