@@ -1,4 +1,3 @@
-using Dapper;
 using Whistle.Core.Storage;
 
 namespace Whistle.Core.Messaging;
@@ -9,16 +8,12 @@ namespace Whistle.Core.Messaging;
 /// </summary>
 public static class Inbox
 {
-    private static string RecordSql(SqlDialect dialect) =>
-        dialect.InsertIfAbsent("inbox", "message_id, consumer, processed_at", "@MessageId, @Consumer, @Now", "message_id, consumer") + ";";
-
-    /// <summary>True when this is the first time; false when the message was handled before.</summary>
-    public static async Task<bool> TryRecordAsync(UnitOfWork unit, Guid messageId, string consumer, DateTimeOffset now)
-    {
-        var rows = await unit.Connection.ExecuteAsync(
-            unit.Dialect.Sql(RecordSql),
-            new { MessageId = messageId.ToString(), Consumer = consumer, Now = now },
-            unit.Transaction);
-        return rows == 1;
-    }
+    /// <summary>
+    /// The record, as the first statement of a command with the consumer's own (one round trip, issue 15): it answers one
+    /// row when this is the first time, none when the message was handled before (its key there already, or inserted by a
+    /// transaction that commits first: the insert waits for it). Parameters <c>@MessageId</c> (text), <c>@Consumer</c>,
+    /// <c>@Now</c>.
+    /// </summary>
+    public static string RecordSql(SqlDialect dialect) =>
+        dialect.InsertIfAbsentAnswering("inbox", "message_id, consumer, processed_at", "@MessageId, @Consumer, @Now", "message_id, consumer", "consumer") + ";";
 }

@@ -126,6 +126,13 @@ public abstract class SqlDialect
     /// </summary>
     public abstract string InsertIfAbsent(string table, string columns, string values, string key);
 
+    /// <summary>
+    /// <see cref="InsertIfAbsent"/> that answers a result set: one row (the inserted row's <paramref name="answer"/>
+    /// column) when it inserted, none when the key was there — so that the statement can share a command with the
+    /// statements after it and still say which it was (the inbox with the dispatch's lock, issue 15).
+    /// </summary>
+    public abstract string InsertIfAbsentAnswering(string table, string columns, string values, string key, string answer);
+
     /// <summary>Inserts a row, or updates <paramref name="update"/> (<c>column = value, …</c>) of the row with the same key.</summary>
     public abstract string Upsert(string table, string columns, string values, string key, string update);
 

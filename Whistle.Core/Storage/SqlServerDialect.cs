@@ -84,6 +84,10 @@ public sealed class SqlServerDialect : SqlDialect
     public override string InsertIfAbsent(string table, string columns, string values, string key) =>
         $"INSERT INTO {table} ({columns}) SELECT {values} WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {KeyMatches(columns, values, key)})";
 
+    /// <summary><c>OUTPUT INSERTED.answer</c>: no row when nothing was inserted.</summary>
+    public override string InsertIfAbsentAnswering(string table, string columns, string values, string key, string answer) =>
+        $"INSERT INTO {table} ({columns}) OUTPUT INSERTED.{answer} SELECT {values} WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {KeyMatches(columns, values, key)})";
+
     public override string Upsert(string table, string columns, string values, string key, string update) =>
         $"""
         UPDATE {table} SET {update} WHERE {KeyMatches(columns, values, key)};

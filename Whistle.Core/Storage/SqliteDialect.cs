@@ -139,6 +139,10 @@ public sealed class SqliteDialect : SqlDialect
     public override string InsertIfAbsent(string table, string columns, string values, string key) =>
         $"INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT ({key}) DO NOTHING";
 
+    /// <summary><c>RETURNING</c> (SQLite 3.35): no row when the conflict clause did nothing.</summary>
+    public override string InsertIfAbsentAnswering(string table, string columns, string values, string key, string answer) =>
+        $"{InsertIfAbsent(table, columns, values, key)} RETURNING {answer}";
+
     public override string Upsert(string table, string columns, string values, string key, string update) =>
         $"INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT ({key}) DO UPDATE SET {update}";
 

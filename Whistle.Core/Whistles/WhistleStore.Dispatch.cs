@@ -136,14 +136,16 @@ public sealed partial class WhistleStore
             async unit =>
             {
                 var now = time.GetUtcNow();
-                if (!await Inbox.TryRecordAsync(unit, messageId, consumer, now))
+
+                // The message recorded in the inbox, and the whistle locked, in one command (issue 15: a round trip less
+                // for every dispatch). Route by the newest whistle list: a supervisor may have changed limits a moment
+                // ago on another instance (its CountyChanged may still be on the way). Its version rides with the lock.
+                if (await RecordAndLockByNewestCountyAsync(unit, messageId, consumer, now, message.WhistleId) is not { } locked)
                 {
                     return -1;
                 }
 
-                // Route by the newest whistle list: a supervisor may have changed limits a moment ago on another
-                // instance (its CountyChanged may still be on the way). Its version rides with the lock.
-                var (whistle, existing, catalog) = await LockByNewestCountyAsync(unit, message.WhistleId);
+                var (whistle, existing, catalog) = locked;
                 if (whistle is null)
                 {
                     throw new InvalidOperationException($"Whistle {message.WhistleId} does not exist.");

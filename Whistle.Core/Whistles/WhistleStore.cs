@@ -788,19 +788,32 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         return await ReadLockedAsync(unit, unit.Dialect.Sql(LockWhistleSql), new { Id = whistleId, WhistleId = whistleId });
     }
 
+    private static string LockWhistleWithCountySql(SqlDialect dialect) => LockWhistleSql(dialect) + "\n" + CountyCatalogHolder.VersionSql;
+
     /// <summary>
-    /// <see cref="LockAsync"/> for a write that routes by the county: the county's version rides in the same command, and
-    /// when this copy is not that version the county is loaded in the transaction first
+    /// A consumer's message recorded in the inbox, then the whistle locked with its duties and the county's version read
+    /// (a newer county loaded in the transaction when this copy is older), in one command. Null when
+    /// the message was handled before: the lock's answers are not read, the county is not refreshed, and the caller
+    /// returns without completing (the transaction rolls back, the whistle's row lock with it). The county's version rides
+    /// in the command, and when this copy is not that version the county is loaded in the transaction first
     /// (<see cref="CountyCatalogHolder.EnsureCurrentAsync"/>) — read-your-writes across instances without a read of its own.
     /// </summary>
-    private async Task<(WhistleRow? Whistle, IReadOnlyList<AssignmentRow> Assignments, CountyCatalog Catalog)> LockByNewestCountyAsync(UnitOfWork unit, string whistleId)
+    private async Task<(WhistleRow? Whistle, IReadOnlyList<AssignmentRow> Assignments, CountyCatalog Catalog)?> RecordAndLockByNewestCountyAsync(
+        UnitOfWork unit, Guid messageId, string consumer, DateTimeOffset now, string whistleId)
     {
         WhistleRow? whistle;
         List<AssignmentRow> assignments;
         int version;
         await using (var grid = await unit.Connection.QueryMultipleAsync(
-            unit.Dialect.Sql(LockWhistleWithCountySql), new { Id = whistleId, WhistleId = whistleId }, unit.Transaction))
+            unit.Dialect.Sql(RecordAndLockWhistleWithCountySql),
+            new { MessageId = messageId.ToString(), Consumer = consumer, Now = now, Id = whistleId, WhistleId = whistleId },
+            unit.Transaction))
         {
+            if (!(await grid.ReadAsync<string>()).Any())
+            {
+                return null;
+            }
+
             whistle = await grid.ReadSingleOrDefaultAsync<WhistleRow>();
             assignments = (await grid.ReadAsync<AssignmentRow>()).ToList();
             version = await grid.ReadSingleAsync<int>();
@@ -809,7 +822,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         return (whistle, assignments, await county.EnsureCurrentAsync(version, unit.Connection, unit.Transaction));
     }
 
-    private static string LockWhistleWithCountySql(SqlDialect dialect) => LockWhistleSql(dialect) + "\n" + CountyCatalogHolder.VersionSql;
+    private static string RecordAndLockWhistleWithCountySql(SqlDialect dialect) => Inbox.RecordSql(dialect) + "\n" + LockWhistleWithCountySql(dialect);
 
     /// <summary>Runs a lock's statements (the whistle's row locked, then its duties) and reads both answers.</summary>
     private static async Task<(WhistleRow? Whistle, IReadOnlyList<AssignmentRow> Assignments)> ReadLockedAsync(UnitOfWork unit, string sql, object parameters)

@@ -87,6 +87,9 @@ public sealed partial class When_the_code_speaks_SQL
         public override string InsertIfAbsent(string table, string columns, string values, string key) =>
             $"INSERT INTO {table} ({columns}) VALUES ({values}) /*if-absent {key}*/";
 
+        public override string InsertIfAbsentAnswering(string table, string columns, string values, string key, string answer) =>
+            $"INSERT INTO {table} ({columns}) VALUES ({values}) /*if-absent {key} answering {answer}*/";
+
         public override string Upsert(string table, string columns, string values, string key, string update) =>
             $"INSERT INTO {table} ({columns}) VALUES ({values}) /*else-update {key}: {update}*/";
 
