@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """stallwatch.py OUTDIR -- CMD...: runs CMD; every 0.1 s writes per-group CPU (ms in the interval) and thread counts to
 OUTDIR/cpu.csv; once the bench's PostgreSQL is up, samples pg_stat_activity every 0.2 s (psql \\watch) into
-OUTDIR/pg.txt; once Api/Dispatcher are up, dotnet-counters System.Runtime every 1 s into OUTDIR/<name>-counters.csv."""
-import os, sys, time, subprocess, glob
+OUTDIR/pg.txt; once Api/Dispatcher are up, dotnet-counters System.Runtime every 1 s into OUTDIR/<name>-counters.csv.
+
+Needs psql and dotnet-counters (`dotnet tool install -g dotnet-counters`, looked for in ~/.dotnet/tools). With the bench:
+WHISTLE_BENCH_SERIES=OUTDIR stallwatch.py OUTDIR -- dotnet run --project Whistle.Bench -c Release -- --database postgresql
+--only distributed --rates 150,150,150 (docs/benchmarks/2026-12-02-stalls.md)."""
+import os, sys, time, subprocess
 out = sys.argv[1]; cmd = sys.argv[3:]
 os.makedirs(out, exist_ok=True)
 tick = os.sysconf('SC_CLK_TCK')
