@@ -19,12 +19,18 @@ public static class Timeline
     // (TimelineReader), the highest sequence read under the same lock taken EXCLUSIVE — granted only once no writer
     // holds it, so every sequence up to it has committed or rolled back, and CatchUp(afterSequence) never skips an event.
     // SQLite has one writer at a time anyway; SQL Server's application lock and PostgreSQL's advisory lock share alike.
+    private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(30);
+
+    // The first event of a command: the lock (unless the transaction holds it already: it is held to commit), then its row.
     private static string InsertSql(SqlDialect dialect) =>
         dialect.UnderLock("whistle-timeline", LockWait, InsertHeldSql(dialect), shared: true);
 
-    // The next events of a transaction that holds the lock already (it is held to commit): no second lock statement.
-    private static string InsertHeldSql(SqlDialect dialect) =>
-        dialect.InsertReturningIdentity("timeline", InsertColumns, InsertValues(string.Empty), "sequence") + ";";
+    private static string InsertHeldSql(SqlDialect dialect) => InsertOneSql(dialect, 0);
+
+    private static string InsertOneSql(SqlDialect dialect, int index) =>
+        dialect.InsertReturningIdentity("timeline", InsertColumns, InsertValues(Suffix(index)), "sequence") + ";";
+
+    private static string Suffix(int index) => "_" + index.ToString(CultureInfo.InvariantCulture);
 
     private static string InsertAudienceRowsSql(int rows) =>
         "INSERT INTO timeline_audience (group_name, sequence) VALUES "
@@ -39,12 +45,8 @@ public static class Timeline
     public static async Task<WhistleEvent> AppendAsync(UnitOfWork unit, WhistleEvent @event, IEnumerable<string> audience, DateTimeOffset now)
     {
         await FlushAsync(unit);
-        var channels = await NoticeStore.ChannelsForAsync(unit, [@event]);
-        var recorded = await InsertAsync(unit, @event, now);
-        var groups = audience.Distinct(StringComparer.Ordinal).ToList();
-        await WriteAudienceAndOutboxAsync(unit, [(recorded, groups)], now);
-        await NoticeStore.QueueAsync(unit, [recorded], channels, now);
-        return recorded;
+        Defer(unit, @event, audience, now);
+        return (await FlushAsync(unit))[0];
     }
 
     /// <summary>
@@ -57,55 +59,100 @@ public static class Timeline
     public static void Defer(UnitOfWork unit, WhistleEvent @event, IEnumerable<string> audience, DateTimeOffset now) =>
         unit.Deferred.Add(new DeferredEvent(@event, audience.Distinct(StringComparer.Ordinal).ToList(), now));
 
-    /// <summary>Appends what the transaction deferred (called by <see cref="WhistleDatabase"/> before commit).</summary>
-    public static async Task FlushAsync(UnitOfWork unit)
+    /// <summary>
+    /// Appends what the transaction deferred (called by <see cref="WhistleDatabase"/> before commit) and answers the
+    /// events with their sequences. One command (issue 15: a round trip, where there were three) sends the write the
+    /// transaction deferred to its commit (<see cref="UnitOfWork.DeferWrite"/>), the read of the notice channels that may
+    /// want a duty of these events — both before the timeline's lock is taken —, the lock and the events' rows; their
+    /// audience and outbox rows follow in a second.
+    /// </summary>
+    public static async Task<IReadOnlyList<WhistleEvent>> FlushAsync(UnitOfWork unit)
     {
+        var write = unit.TakeDeferredWrite();
         if (unit.Deferred.Count == 0)
         {
+            if (write is { } alone)
+            {
+                await using var grid = await unit.Connection.QueryMultipleAsync(alone.Sql, alone.Parameters, unit.Transaction);
+                await ReadWrittenAsync(grid, alone.Changed);
+            }
+
             if (unit.DeferredMessages.Count > 0)
             {
                 await WriteAudienceAndOutboxAsync(unit, [], unit.DeferredMessages[^1].Now);
             }
 
-            return;
+            return [];
         }
 
         var deferred = unit.Deferred.ToList();
         unit.Deferred.Clear();
 
-        // The channels that may want a duty of these events, read before the timeline's lock is taken (issue 15).
-        var channels = await NoticeStore.ChannelsForAsync(unit, deferred.Select(d => d.Event));
+        var units = NoticeStore.UnitsConcerned(deferred.Select(d => d.Event));
+        IReadOnlyList<NoticeChannelRow> channels = [];
         var recorded = new List<(WhistleEvent Event, IReadOnlyList<string> Groups)>(deferred.Count);
-        if (deferred.Count == 1)
+        var first = true;
+        foreach (var chunk in deferred.Chunk(20))
         {
-            recorded.Add((await InsertAsync(unit, deferred[0].Event, deferred[0].Now), deferred[0].Groups));
-        }
-        else
-        {
-            // Several events (a dispatch of two duties): their inserts in one round trip, one after another in the
-            // order deferred (so their sequences ascend in that order), each answering its sequence.
-            foreach (var chunk in deferred.Chunk(20))
+            // The events' inserts one after another in the order deferred (so their sequences ascend in that order), each
+            // answering its sequence; the first command led by the deferred write and the channels' read.
+            var parameters = new DynamicParameters();
+            var sql = new StringBuilder();
+            if (first && write is { } leading)
             {
-                var parameters = new DynamicParameters();
-                var sql = new StringBuilder();
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    var insert = unit.Dialect.InsertReturningIdentity("timeline", InsertColumns, InsertValues(i.ToString(CultureInfo.InvariantCulture)), "sequence") + ";";
-                    sql.Append(unit.HoldsTimelineLock || i > 0 ? insert : unit.Dialect.UnderLock("whistle-timeline", LockWait, insert, shared: true)).Append('\n');
-                    AddParameters(parameters, chunk[i].Event, i.ToString(CultureInfo.InvariantCulture));
-                }
-
-                await using var grid = await unit.Connection.QueryMultipleAsync(sql.ToString(), parameters, unit.Transaction);
-                unit.HoldsTimelineLock = true;
-                foreach (var d in chunk)
-                {
-                    recorded.Add((d.Event with { Sequence = await grid.ReadSingleAsync<long>() }, d.Groups));
-                }
+                sql.Append(leading.Sql).Append('\n');
+                parameters.AddDynamicParams(leading.Parameters);
             }
+
+            var readsChannels = first && units.Count > 0;
+            if (readsChannels)
+            {
+                sql.Append(NoticeStore.ChannelsOfSql(unit.Dialect, units, parameters)).Append('\n');
+            }
+
+            sql.Append(unit.Dialect.Sql(unit.HoldsTimelineLock ? InsertHeldSql : InsertSql)).Append('\n');
+            for (var i = 1; i < chunk.Length; i++)
+            {
+                sql.Append(InsertOneSql(unit.Dialect, i)).Append('\n');
+            }
+
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                AddParameters(parameters, chunk[i].Event, Suffix(i));
+            }
+
+            await using var grid = await unit.Connection.QueryMultipleAsync(sql.ToString(), parameters, unit.Transaction);
+            if (first && write is { } sent)
+            {
+                await ReadWrittenAsync(grid, sent.Changed);
+            }
+
+            if (readsChannels)
+            {
+                channels = (await grid.ReadAsync<NoticeChannelRow>()).ToList();
+            }
+
+            unit.HoldsTimelineLock = true;
+            foreach (var d in chunk)
+            {
+                recorded.Add((d.Event with { Sequence = await grid.ReadSingleAsync<long>() }, d.Groups));
+            }
+
+            first = false;
         }
 
         await WriteAudienceAndOutboxAsync(unit, recorded, deferred[^1].Now);
         await NoticeStore.QueueAsync(unit, recorded.Select(r => r.Event), channels, deferred[^1].Now);
+        return recorded.Select(r => r.Event).ToList();
+    }
+
+    /// <summary>A deferred write's answer: a row when it wrote; none fails the commit (the transaction rolls back).</summary>
+    private static async Task ReadWrittenAsync(SqlMapper.GridReader grid, string changed)
+    {
+        if (!(await grid.ReadAsync()).Any())
+        {
+            throw new InvalidOperationException(changed);
+        }
     }
 
     private const string InsertColumns = "whistle_id, assignment_id, type, occurred_at, actor_user, actor_name, actor_org, note, note_code, note_params, payload";
@@ -113,8 +160,6 @@ public static class Timeline
     private static string InsertValues(string suffix) =>
         $"@WhistleId{suffix}, @AssignmentId{suffix}, @Type{suffix}, @OccurredAt{suffix}, @ActorUser{suffix}, @ActorName{suffix}, @ActorOrg{suffix}, "
         + $"@Note{suffix}, @NoteCode{suffix}, @NoteParams{suffix}, @Payload{suffix}";
-
-    private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(30);
 
     private static void AddParameters(DynamicParameters parameters, WhistleEvent @event, string suffix)
     {
@@ -129,16 +174,6 @@ public static class Timeline
         parameters.Add("NoteCode" + suffix, @event.NoteCode);
         parameters.Add("NoteParams" + suffix, @event.NoteParams is null ? null : JsonSerializer.Serialize(@event.NoteParams, MessageTypes.Json));
         parameters.Add("Payload" + suffix, JsonSerializer.Serialize(@event with { Sequence = 0 }, MessageTypes.Json));
-    }
-
-    private static async Task<WhistleEvent> InsertAsync(UnitOfWork unit, WhistleEvent @event, DateTimeOffset now)
-    {
-        var parameters = new DynamicParameters();
-        AddParameters(parameters, @event, string.Empty);
-        var sequence = await unit.Connection.ExecuteScalarAsync<long>(
-            unit.Dialect.Sql(unit.HoldsTimelineLock ? InsertHeldSql : InsertSql), parameters, unit.Transaction);
-        unit.HoldsTimelineLock = true;
-        return @event with { Sequence = sequence };
     }
 
     private const int ChunkSize = 40;

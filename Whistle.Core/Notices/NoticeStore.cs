@@ -207,6 +207,17 @@ public sealed partial class NoticeStore(WhistleDatabase database, NoticeSecrets 
     public static async Task<IReadOnlyList<NoticeChannelRow>> ChannelsOfAsync(
         DbConnection connection, SqlDialect dialect, IReadOnlyCollection<(string AgencyCode, string? BranchId)> units, DbTransaction? transaction = null)
     {
+        var parameters = new DynamicParameters();
+        return (await connection.QueryAsync<NoticeChannelRow>(ChannelsOfSql(dialect, units, parameters), parameters, transaction)).ToList();
+    }
+
+    /// <summary>
+    /// The read of the units' channels (<see cref="NoticeChannelRow"/>s) as a statement to send with others (issue 15:
+    /// in the command that appends the events, <see cref="Timeline.FlushAsync"/>), its parameters added to
+    /// <paramref name="parameters"/>.
+    /// </summary>
+    public static string ChannelsOfSql(SqlDialect dialect, IReadOnlyCollection<(string AgencyCode, string? BranchId)> units, DynamicParameters parameters)
+    {
         var agencies = units.Select(u => u.AgencyCode).Distinct(StringComparer.Ordinal).ToList();
         var branches = units.Where(u => u.BranchId is not null).Select(u => u.BranchId!).Distinct(StringComparer.Ordinal).ToList();
         if (branches.Count == 0)
@@ -214,7 +225,8 @@ public sealed partial class NoticeStore(WhistleDatabase database, NoticeSecrets 
             branches.Add(string.Empty);
         }
 
-        return (await connection.QueryAsync<NoticeChannelRow>(dialect.Sql(ChannelsOfUnitsSql), new { AgencyCodes = agencies, BranchIds = branches }, transaction)).ToList();
+        parameters.AddDynamicParams(new { AgencyCodes = agencies, BranchIds = branches });
+        return dialect.Sql(ChannelsOfUnitsSql);
     }
 
     /// <summary>Whether <paramref name="channel"/> belongs to the unit (its branch or its agency) and wants events of <paramref name="eventType"/>.</summary>
@@ -256,15 +268,12 @@ public sealed partial class NoticeStore(WhistleDatabase database, NoticeSecrets 
     public const string WakeChannel = "whistle_notices";
 
     /// <summary>
-    /// The channels of the units of those <paramref name="events"/> a channel may want (<see cref="NoticeVocabulary.MayBeWanted"/>),
-    /// read in the transaction that records them — before it takes the timeline's lock where it can — for
-    /// <see cref="QueueAsync"/>; none, and no read, when no event is one.
+    /// The units of those <paramref name="events"/> a channel may want (<see cref="NoticeVocabulary.MayBeWanted"/>), whose
+    /// channels the transaction that records them reads (<see cref="ChannelsOfSql"/>) for <see cref="QueueAsync"/>;
+    /// none, and no read, when no event is one.
     /// </summary>
-    public static async Task<IReadOnlyList<NoticeChannelRow>> ChannelsForAsync(UnitOfWork unit, IEnumerable<WhistleEvent> events)
-    {
-        var units = events.Where(NoticeVocabulary.MayBeWanted).Select(e => (e.Assignment!.AgencyCode, e.Assignment.BranchId)).Distinct().ToList();
-        return units.Count == 0 ? [] : await ChannelsOfAsync(unit.Connection, unit.Dialect, units, unit.Transaction);
-    }
+    public static IReadOnlyList<(string AgencyCode, string? BranchId)> UnitsConcerned(IEnumerable<WhistleEvent> events) =>
+        events.Where(NoticeVocabulary.MayBeWanted).Select(e => (e.Assignment!.AgencyCode, e.Assignment.BranchId)).Distinct().ToList();
 
     /// <summary>
     /// Queues, in the transaction that records them, a pending delivery of each recorded event for each of

@@ -124,6 +124,9 @@ public sealed class PostgreSqlDialect : SqlDialect
     public override string InsertIfAbsentAnswering(string table, string columns, string values, string key, string answer) =>
         $"{InsertIfAbsent(table, columns, values, key)} RETURNING {answer}";
 
+    public override string UpdateAnswering(string table, string set, string where, string answer) =>
+        $"UPDATE {table} SET {set} WHERE {where} RETURNING {answer}";
+
     public override string Upsert(string table, string columns, string values, string key, string update) =>
         $"INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT ({key}) DO UPDATE SET {update}";
 

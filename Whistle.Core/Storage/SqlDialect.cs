@@ -133,6 +133,13 @@ public abstract class SqlDialect
     /// </summary>
     public abstract string InsertIfAbsentAnswering(string table, string columns, string values, string key, string answer);
 
+    /// <summary>
+    /// <c>UPDATE table SET set WHERE where</c> that answers a result set: the changed rows' <paramref name="answer"/>
+    /// column, none when no row matched — so that the update can go in a command with others and still say whether it
+    /// changed its row (the dispatch's writes sent with its events, issue 15).
+    /// </summary>
+    public abstract string UpdateAnswering(string table, string set, string where, string answer);
+
     /// <summary>Inserts a row, or updates <paramref name="update"/> (<c>column = value, …</c>) of the row with the same key.</summary>
     public abstract string Upsert(string table, string columns, string values, string key, string update);
 

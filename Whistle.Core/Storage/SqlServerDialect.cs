@@ -88,6 +88,10 @@ public sealed class SqlServerDialect : SqlDialect
     public override string InsertIfAbsentAnswering(string table, string columns, string values, string key, string answer) =>
         $"INSERT INTO {table} ({columns}) OUTPUT INSERTED.{answer} SELECT {values} WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {KeyMatches(columns, values, key)})";
 
+    /// <summary><c>OUTPUT INSERTED.answer</c>: no row when nothing matched.</summary>
+    public override string UpdateAnswering(string table, string set, string where, string answer) =>
+        $"UPDATE {table} SET {set} OUTPUT INSERTED.{answer} WHERE {where}";
+
     public override string Upsert(string table, string columns, string values, string key, string update) =>
         $"""
         UPDATE {table} SET {update} WHERE {KeyMatches(columns, values, key)};

@@ -682,6 +682,37 @@ public sealed class UnitOfWork(DbConnection connection, DbTransaction transactio
     /// <summary>The messages this transaction writes to the outbox when it commits, before its events' (<see cref="Outbox.Defer"/>).</summary>
     internal List<DeferredMessage> DeferredMessages { get; } = [];
 
+    /// <summary>
+    /// A write sent at the head of the command that appends the deferred events when the transaction commits
+    /// (<see cref="DeferWrite"/>), with what to say when it wrote nothing.
+    /// </summary>
+    internal (string Sql, Dapper.DynamicParameters Parameters, string Changed)? DeferredWrite { get; private set; }
+
+    /// <summary>
+    /// Sends <paramref name="sql"/> at the head of the command that appends this transaction's deferred events when it
+    /// commits (issue 15: the dispatch's status and duties with its events, a round trip less). Its first result set
+    /// must answer a row (a dialect's <c>UpdateAnswering</c>); none fails the commit with <paramref name="changed"/> and
+    /// the transaction rolls back. Only for a write nothing in the transaction reads after it: no statement sees it
+    /// before the commit.
+    /// </summary>
+    internal void DeferWrite(string sql, Dapper.DynamicParameters parameters, string changed)
+    {
+        if (DeferredWrite is not null)
+        {
+            throw new InvalidOperationException("A transaction defers one write to its commit.");
+        }
+
+        DeferredWrite = (sql, parameters, changed);
+    }
+
+    /// <summary>The deferred write, handed to the one who sends it.</summary>
+    internal (string Sql, Dapper.DynamicParameters Parameters, string Changed)? TakeDeferredWrite()
+    {
+        var write = DeferredWrite;
+        DeferredWrite = null;
+        return write;
+    }
+
     public void Complete() => Completed = true;
 
     internal void MarkOutboxWritten() => WroteOutbox = true;

@@ -48,8 +48,15 @@ public sealed partial class WhistleStore
     /// dispatcher (routed duties), by reassignment and added units, and by a meeting's decisions. Null when the whistle
     /// changed since it was locked and read.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="sentAtCommit"/> (the dispatcher's, whose transaction reads nothing after the dispatch) a raised
+    /// whistle's status and its duties are written in the command that appends their events when the transaction
+    /// commits (<see cref="UnitOfWork.DeferWrite"/>; issue 15: a round trip less a whistle): a whistle changed since it
+    /// was locked then fails the commit instead of answering null.
+    /// </remarks>
     private async Task<(string Status, IReadOnlyList<AssignmentRow> Added)?> DispatchAsync(
-        UnitOfWork unit, WhistleRow whistle, IReadOnlyList<AssignmentRow> existing, IReadOnlyList<Duty> duties, Dispatching how, DateTimeOffset now)
+        UnitOfWork unit, WhistleRow whistle, IReadOnlyList<AssignmentRow> existing, IReadOnlyList<Duty> duties, Dispatching how, DateTimeOffset now,
+        bool sentAtCommit = false)
     {
         var escalation = county.Catalog.Escalation;
         var next = existing.Count == 0 ? 0 : existing.Max(a => a.Position) + 1;
@@ -78,7 +85,16 @@ public sealed partial class WhistleStore
             // Raised becomes dispatched whatever the duties are: the whistle's update goes with its duties' insert, in one
             // round trip (issue 15).
             status = WhistleStatus.Dispatched;
-            if (!await InsertAssignmentsAsync(unit, rows, StatusUpdate(whistle, status, now)))
+            if (sentAtCommit && rows.Count is > 0 and <= AssignmentsPerStatement)
+            {
+                var parameters = AssignmentParameters(rows);
+                parameters.AddDynamicParams(new { whistle.Id, Status = status, Now = now, whistle.Version });
+                unit.DeferWrite(
+                    unit.Dialect.Sql(DispatchedStatusSql) + "\n" + InsertAssignmentsSql(rows.Count),
+                    parameters,
+                    $"Whistle {whistle.Id} changed while it was locked.");
+            }
+            else if (!await InsertAssignmentsAsync(unit, rows, StatusUpdate(whistle, status, now)))
             {
                 return null;
             }
@@ -169,7 +185,8 @@ public sealed partial class WhistleStore
                     existing,
                     duties,
                     new Dispatching(SystemActor(catalog.County.Id), WhistleEventTypes.AssignmentDispatched, row => UnitName(row), [], TimelineNotes.DispatchedTo),
-                    now) ?? throw new InvalidOperationException($"Whistle {whistle.Id} changed while it was locked.");
+                    now,
+                    sentAtCommit: true) ?? throw new InvalidOperationException($"Whistle {whistle.Id} changed while it was locked.");
                 unit.Complete();
                 return dispatched.Added.Count;
             },

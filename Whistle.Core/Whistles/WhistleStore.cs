@@ -47,6 +47,11 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         UPDATE whistles SET status = @Status, updated_at = @Now, version = version + 1 WHERE id = @Id AND version = @Version;
         """;
 
+    // UpdateStatusSql answering the new version (a row only when it changed the whistle): sent with other statements at
+    // commit, where no count of changed rows says which statement changed what.
+    private static string DispatchedStatusSql(SqlDialect dialect) =>
+        dialect.UpdateAnswering("whistles", "status = @Status, updated_at = @Now, version = version + 1", "id = @Id AND version = @Version", "version") + ";";
+
     private const string AssignmentInsertColumns = """
         id, whistle_id, agency_code, branch_id, role, status, dispatched_at, report_by, resolve_by, position,
         next_step_at, next_step_kind, next_step_level, reminder_count, escalation_count, previous_assignment_id
@@ -867,27 +872,9 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         }
 
         var first = true;
-        foreach (var chunk in rows.Chunk(50))
+        foreach (var chunk in rows.Chunk(AssignmentsPerStatement))
         {
-            var parameters = new DynamicParameters();
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                var r = chunk[i];
-                parameters.Add($"Id{i}", r.Id);
-                parameters.Add($"WhistleId{i}", r.WhistleId);
-                parameters.Add($"AgencyCode{i}", r.AgencyCode);
-                parameters.Add($"BranchId{i}", r.BranchId);
-                parameters.Add($"Role{i}", r.Role);
-                parameters.Add($"Status{i}", r.Status);
-                parameters.Add($"DispatchedAt{i}", r.DispatchedAt);
-                parameters.Add($"ReportBy{i}", r.ReportBy);
-                parameters.Add($"ResolveBy{i}", r.ResolveBy);
-                parameters.Add($"Position{i}", r.Position);
-                parameters.Add($"NextStepAt{i}", r.NextStepAt);
-                parameters.Add($"NextStepKind{i}", r.NextStepKind);
-                parameters.Add($"NextStepLevel{i}", r.NextStepLevel);
-                parameters.Add($"PreviousAssignmentId{i}", r.PreviousAssignmentId);
-            }
+            var parameters = AssignmentParameters(chunk);
 
             if (first && update is { } with)
             {
@@ -908,6 +895,35 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
         }
 
         return true;
+    }
+
+    /// <summary>New duties' rows in one statement at most (SQL Server takes at most 2,100 parameters a statement).</summary>
+    private const int AssignmentsPerStatement = 50;
+
+    /// <summary><see cref="InsertAssignmentsSql"/>'s parameters for these rows.</summary>
+    private static DynamicParameters AssignmentParameters(IReadOnlyList<AssignmentRow> rows)
+    {
+        var parameters = new DynamicParameters();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var r = rows[i];
+            parameters.Add($"Id{i}", r.Id);
+            parameters.Add($"WhistleId{i}", r.WhistleId);
+            parameters.Add($"AgencyCode{i}", r.AgencyCode);
+            parameters.Add($"BranchId{i}", r.BranchId);
+            parameters.Add($"Role{i}", r.Role);
+            parameters.Add($"Status{i}", r.Status);
+            parameters.Add($"DispatchedAt{i}", r.DispatchedAt);
+            parameters.Add($"ReportBy{i}", r.ReportBy);
+            parameters.Add($"ResolveBy{i}", r.ResolveBy);
+            parameters.Add($"Position{i}", r.Position);
+            parameters.Add($"NextStepAt{i}", r.NextStepAt);
+            parameters.Add($"NextStepKind{i}", r.NextStepKind);
+            parameters.Add($"NextStepLevel{i}", r.NextStepLevel);
+            parameters.Add($"PreviousAssignmentId{i}", r.PreviousAssignmentId);
+        }
+
+        return parameters;
     }
 
     /// <summary>Moves a whistle to a status if nobody changed it since it was read; false when someone did.</summary>

@@ -90,6 +90,9 @@ public sealed partial class When_the_code_speaks_SQL
         public override string InsertIfAbsentAnswering(string table, string columns, string values, string key, string answer) =>
             $"INSERT INTO {table} ({columns}) VALUES ({values}) /*if-absent {key} answering {answer}*/";
 
+        public override string UpdateAnswering(string table, string set, string where, string answer) =>
+            $"UPDATE {table} SET {set} WHERE {where} /*answering {answer}*/";
+
         public override string Upsert(string table, string columns, string values, string key, string update) =>
             $"INSERT INTO {table} ({columns}) VALUES ({values}) /*else-update {key}: {update}*/";
 
@@ -149,6 +152,8 @@ public sealed class When_a_dialect_composes_a_statement
 
     private static string Upsert(SqlDialect d) => d.Upsert("items", "k1, k2, v", "@K1, @K2, @V", "k1, k2", "v = @V") + ";";
 
+    private static string UpdateAnswering(SqlDialect d) => d.UpdateAnswering("items", "v = v + 10", "k1 = @K1 AND v = @V", "v") + ";";
+
     private static string Paged(SqlDialect d) => d.Page("SELECT v FROM items ORDER BY v DESC") + ";";
 
     private static string Limited(SqlDialect d) => d.Limit("SELECT v FROM items ORDER BY v", "@Take") + ";";
@@ -182,6 +187,15 @@ public sealed class When_a_dialect_composes_a_statement
     }
 
     [Test]
+    public async Task Should_update_and_answer_the_changed_rows_only()
+    {
+        await _connection.ExecuteAsync(Insert(Sqlite), new { K1 = "a", K2 = "x", V = 1 });
+        Assert.That(await _connection.QueryAsync<int>(UpdateAnswering(Sqlite), new { K1 = "a", V = 1 }), Is.EqualTo(new[] { 11 }), "the row matched: its new value");
+        Assert.That(await _connection.QueryAsync<int>(UpdateAnswering(Sqlite), new { K1 = "a", V = 1 }), Is.Empty, "it changed meanwhile: no row, nothing changed");
+        Assert.That(await _connection.ExecuteScalarAsync<int>("SELECT v FROM items"), Is.EqualTo(11));
+    }
+
+    [Test]
     public async Task Should_page_limit_lock_and_take_lists()
     {
         for (var i = 1; i <= 5; i++) await _connection.ExecuteAsync(Insert(Sqlite), new { K1 = $"k{i}", K2 = "x", V = i });
@@ -196,7 +210,7 @@ public sealed class When_a_dialect_composes_a_statement
     public static IEnumerable<TestCaseData> SqlServerForms() =>
         new (string Name, Func<SqlDialect, string> Compose)[]
         {
-            (nameof(Insert), Insert), (nameof(InsertIfAbsent), InsertIfAbsent), (nameof(Upsert), Upsert), (nameof(Paged), Paged),
+            (nameof(Insert), Insert), (nameof(InsertIfAbsent), InsertIfAbsent), (nameof(Upsert), Upsert), (nameof(UpdateAnswering), UpdateAnswering), (nameof(Paged), Paged),
             (nameof(Limited), Limited), (nameof(Locked), Locked), (nameof(Listed), Listed), (nameof(Ordered), Ordered), (nameof(Claimed), Claimed),
         }.Select(c => new TestCaseData(c.Compose(SqlDialect.For(DatabaseProvider.SqlServer))).SetName($"SqlServer.{c.Name}"));
 
