@@ -16,8 +16,9 @@ namespace Whistle.Tests.Data;
 /// <summary>
 /// Issue 12: <c>audit_log.action</c> was <c>nvarchar(16)</c> while the code wrote <c>attendance-recorded</c> — SQL Server
 /// would have answered every attendance with a 500, and SQLite (no lengths) never told. Every bounded text column of
-/// every provider (SQL Server's <c>nvarchar(n)</c> / <c>varchar(n)</c> / <c>char(n)</c>, PostgreSQL's
-/// <c>CHECK (char_length(c) &lt;= n)</c> and <c>varchar(n)</c>), as its migrations leave it, is checked against the
+/// every provider (SQL Server's <c>nvarchar(n)</c> / <c>varchar(n)</c> / <c>char(n)</c>, PostgreSQL's <c>varchar(n)</c>
+/// and the baseline's <c>CHECK (char_length(c) &lt;= n)</c>, which migration 0031 turns into <c>varchar(n)</c> of the same
+/// length), as its migrations leave it, is checked against the
 /// longest value the code can put there: the vocabulary words (statuses, roles, audit actions and entities, event and
 /// message types…), the texts the code cuts to a length, and the identifiers it makes.
 /// </summary>
