@@ -98,7 +98,10 @@ public sealed class BenchPostgres : IAsyncDisposable
         await connection.OpenAsync(ct);
         await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0", connection);
         await create.ExecuteNonQueryAsync(ct);
-        return $"Host=127.0.0.1;Port={Port};Username=whistle;Database={name};Pooling=true;Maximum Pool Size=100";
+        // The pool as the product sizes it (PostgreSqlDialect.DefaultMaxPoolSize) unless an experiment says otherwise
+        // (WHISTLE_BENCH_POSTGRES_CONNECTION="Maximum Pool Size=100", added to the connection string).
+        var extra = Environment.GetEnvironmentVariable("WHISTLE_BENCH_POSTGRES_CONNECTION") is { Length: > 0 } more ? ";" + more : string.Empty;
+        return $"Host=127.0.0.1;Port={Port};Username=whistle;Database={name};Pooling=true{extra}";
     }
 
     public async Task DropDatabaseAsync(string name)

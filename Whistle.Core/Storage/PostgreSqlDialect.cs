@@ -64,23 +64,43 @@ public sealed class PostgreSqlDialect : SqlDialect
     /// (not pooled), and no temporary table or cursor is made; a transaction still open or failed when its connection
     /// returns is rolled back by Npgsql either way (When_a_pooled_connection_is_used_again).
     /// </para>
+    /// <para>
+    /// And each process keeps at most <see cref="DefaultMaxPoolSize"/> connections (Npgsql's <c>Maximum Pool Size</c>,
+    /// 100 by default, unless the connection string says otherwise; issue 15): work beyond them waits in the pool's
+    /// queue for one to come back (up to the connection string's <c>Timeout</c>, 15 s by default) instead of opening
+    /// another. A server runs only as many statements at once as it has cores; under a burst, more backends did not
+    /// run more, they came up cold (a process, its caches, its statements prepared again) and took turns on the same
+    /// cores — docs/benchmarks/2026-12-02-pool.md. It also keeps several instances inside the server's
+    /// <c>max_connections</c> (100 by default).
+    /// </para>
     /// </remarks>
     public override DbDataSource CreateDataSource(string connectionString)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
-        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase) && !connectionString.Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(k => k.Replace(" ", string.Empty, StringComparison.Ordinal).ToLowerInvariant())
+            .ToHashSet(StringComparer.Ordinal);
+        if (!given.Overlaps(["maxautoprepare", "autoprepareminusages"]))
         {
             builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
             builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
         }
 
-        if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase) && !connectionString.Contains("ResetOnClose", StringComparison.OrdinalIgnoreCase))
+        if (!given.Contains("noresetonclose"))
         {
             builder.ConnectionStringBuilder.NoResetOnClose = true;
         }
 
+        if (!given.Overlaps(["maximumpoolsize", "maxpoolsize"]))
+        {
+            builder.ConnectionStringBuilder.MaxPoolSize = DefaultMaxPoolSize;
+        }
+
         return builder.Build();
     }
+
+    /// <summary>The connections a process keeps at most unless its connection string says otherwise (Npgsql's default: 100).</summary>
+    public const int DefaultMaxPoolSize = 16;
 
     public override Task OpenedAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
 

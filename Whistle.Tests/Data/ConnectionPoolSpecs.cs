@@ -11,6 +11,8 @@ namespace Whistle.Tests.Data;
 /// Issue 15: PostgreSQL connections go back to the pool without Npgsql's reset (seven statements sent with the next
 /// command, ~9 times per whistle). That is safe only because nothing Whistle does leaves session state behind: these
 /// specs use one connection of a one-connection pool over and over, as the product's data source hands it out.
+/// And a process keeps at most a few connections (<see cref="PostgreSqlDialect.DefaultMaxPoolSize"/>, not Npgsql's 100):
+/// work beyond them waits for one instead of bringing up another backend on the server's few cores.
 /// </summary>
 public sealed class When_a_pooled_connection_is_used_again
 {
@@ -45,6 +47,40 @@ public sealed class When_a_pooled_connection_is_used_again
             Assert.That(new NpgsqlConnectionStringBuilder(_pool.ConnectionString).MaxAutoPrepare, Is.EqualTo(64));
             using var configured = PostgreSqlDialect.Instance.CreateDataSource(_database.ConnectionString + ";No Reset On Close=false");
             Assert.That(new NpgsqlConnectionStringBuilder(configured.ConnectionString).NoResetOnClose, Is.False);
+        });
+    }
+
+    [Test]
+    public void Should_keep_at_most_its_default_number_of_connections_unless_the_connection_string_says_otherwise()
+    {
+        using var byDefault = PostgreSqlDialect.Instance.CreateDataSource(_database.ConnectionString);
+        using var configured = PostgreSqlDialect.Instance.CreateDataSource(_database.ConnectionString + ";Max Pool Size=7");
+        using var spelledOtherwise = PostgreSqlDialect.Instance.CreateDataSource(_database.ConnectionString + ";MaxPoolSize=9");
+        Assert.Multiple(() =>
+        {
+            Assert.That(new NpgsqlConnectionStringBuilder(byDefault.ConnectionString).MaxPoolSize, Is.EqualTo(PostgreSqlDialect.DefaultMaxPoolSize));
+            Assert.That(new NpgsqlConnectionStringBuilder().MaxPoolSize, Is.GreaterThan(PostgreSqlDialect.DefaultMaxPoolSize), "fewer than Npgsql's own default");
+            Assert.That(new NpgsqlConnectionStringBuilder(configured.ConnectionString).MaxPoolSize, Is.EqualTo(7));
+            Assert.That(new NpgsqlConnectionStringBuilder(spelledOtherwise.ConnectionString).MaxPoolSize, Is.EqualTo(9));
+        });
+    }
+
+    [Test]
+    public async Task Should_queue_work_beyond_its_connections_instead_of_opening_more_backends()
+    {
+        // Twice as much work at once as the pool keeps connections, each holding its connection for 100 ms: all of it
+        // is done, on no more backends than the pool's size (with Npgsql's default of 100, on one backend each).
+        await using var source = PostgreSqlDialect.Instance.CreateDataSource(_database.ConnectionString);
+        var work = Enumerable.Range(0, 2 * PostgreSqlDialect.DefaultMaxPoolSize).Select(async _ =>
+        {
+            await using var c = await source.OpenConnectionAsync();
+            return await c.ExecuteScalarAsync<int>("SELECT pg_backend_pid() FROM pg_sleep(0.1);");
+        });
+        var backends = await Task.WhenAll(work);
+        Assert.Multiple(() =>
+        {
+            Assert.That(backends, Has.Length.EqualTo(2 * PostgreSqlDialect.DefaultMaxPoolSize), "all of it done");
+            Assert.That(backends.Distinct().Count(), Is.LessThanOrEqualTo(PostgreSqlDialect.DefaultMaxPoolSize));
         });
     }
 
