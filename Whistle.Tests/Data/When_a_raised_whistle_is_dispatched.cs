@@ -134,6 +134,51 @@ public sealed class When_a_raised_whistle_is_dispatched(string database)
             Is.Not.EqualTo("changed"));
     }
 
+    [Test]
+    public async Task Should_apply_a_write_sent_at_commit_in_a_transaction_without_events()
+    {
+        using var township = await _system.SignInAsync("township.chengguan");
+        var id = (await township.RaiseAsync())["id"]!.GetValue<string>();
+        await DutiesOnceDispatchedAsync(id);
+        var before = await EventsAsync(id);
+        var version = await _system.Database.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT version FROM whistles WHERE id = @id", new { id }), CancellationToken.None);
+        await _system.Database.WriteAsync(
+            unit =>
+            {
+                var parameters = new DynamicParameters(new { Id = id, Title = "sent at commit", Version = version });
+                unit.DeferWrite(unit.Dialect.UpdateAnswering("whistles", "title = @Title", "id = @Id AND version = @Version", "version") + ";", parameters, "changed meanwhile");
+                unit.Complete();
+                return Task.FromResult(0);
+            },
+            CancellationToken.None);
+        Assert.That(await TitleAsync(id), Is.EqualTo("sent at commit"), "the deferred write was sent although no event was");
+        Assert.That(await EventsAsync(id), Is.EqualTo(before));
+    }
+
+    [Test]
+    public async Task Should_roll_back_a_transaction_without_events_when_its_write_sent_at_commit_wrote_nothing()
+    {
+        using var township = await _system.SignInAsync("township.chengguan");
+        var id = (await township.RaiseAsync())["id"]!.GetValue<string>();
+        await DutiesOnceDispatchedAsync(id);
+        var title = await TitleAsync(id);
+        var refused = Assert.ThrowsAsync<InvalidOperationException>(() => _system.Database.WriteAsync(
+            async unit =>
+            {
+                await unit.Connection.ExecuteAsync("UPDATE whistles SET title = @Title WHERE id = @Id", new { Id = id, Title = "written at once" }, unit.Transaction);
+                var parameters = new DynamicParameters(new { Id = id, Title = "sent at commit" });
+                unit.DeferWrite(unit.Dialect.UpdateAnswering("whistles", "title = @Title", "id = @Id AND version = -1", "version") + ";", parameters, "changed meanwhile");
+                unit.Complete();
+                return 0;
+            },
+            CancellationToken.None));
+        Assert.That(refused!.Message, Is.EqualTo("changed meanwhile"));
+        Assert.That(await TitleAsync(id), Is.EqualTo(title), "the write made at once was rolled back with the transaction");
+    }
+
+    private Task<string?> TitleAsync(string id) =>
+        _system.Database.ReadAsync(c => c.ExecuteScalarAsync<string?>("SELECT title FROM whistles WHERE id = @id", new { id }), CancellationToken.None);
+
     private Task<long> EventsAsync(string id) =>
         _system.Database.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM timeline WHERE whistle_id = @id", new { id }), CancellationToken.None);
 
