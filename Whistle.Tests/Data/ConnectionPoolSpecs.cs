@@ -54,7 +54,7 @@ public sealed class When_a_pooled_connection_is_used_again
     public void Should_keep_at_most_its_default_number_of_connections_unless_the_connection_string_says_otherwise()
     {
         using var byDefault = PostgreSqlDialect.Instance.CreateDataSource(_database.ConnectionString);
-        using var configured = PostgreSqlDialect.Instance.CreateDataSource(_database.ConnectionString + ";Max Pool Size=7");
+        using var configured = PostgreSqlDialect.Instance.CreateDataSource(_database.ConnectionString + ";Maximum Pool Size=7");
         using var spelledOtherwise = PostgreSqlDialect.Instance.CreateDataSource(_database.ConnectionString + ";MaxPoolSize=9");
         Assert.Multiple(() =>
         {
