@@ -73,8 +73,9 @@ public static class AuditApi
     }
 
     /// <summary>
-    /// The newest <see cref="ExportMax"/> entries of the period, newest first, written as they are read: one
-    /// connection, an unbuffered query, each row out before the next is read (no retry midway: it would repeat rows).
+    /// The newest <see cref="ExportMax"/> entries of the period, newest first, written as they are read: a page at a time
+    /// (<see cref="AuditQueries.ExportAsync"/>), each row out before the next page is read, no connection held while
+    /// they are written.
     /// </summary>
     private static PushStreamHttpResult Export(HttpContext http, AuditQueries queries, bool csv, AuditFilter filter) =>
         TypedResults.Stream(

@@ -38,14 +38,23 @@ public sealed class AuditQueries(WhistleDatabase database)
 
     private static string CountSql(SqlDialect dialect) => $"SELECT COUNT(*) FROM audit_log WHERE {Filter(dialect)};";
 
-    private static string PageSql(SqlDialect dialect) => dialect.Page($"""
-        SELECT id, at, user_name AS UserName, display_name AS DisplayName, remote_address AS RemoteAddress, entity,
-               entity_key AS EntityKey, action, before_json AS BeforeJson, after_json AS AfterJson, chain_position AS Position, hash
-        FROM audit_log WHERE {Filter(dialect)} ORDER BY id DESC
-        """) + ";";
+    private const string Columns = """
+        id, at, user_name AS UserName, display_name AS DisplayName, remote_address AS RemoteAddress, entity,
+        entity_key AS EntityKey, action, before_json AS BeforeJson, after_json AS AfterJson, chain_position AS Position, hash
+        """;
 
-    private static object Parameters(AuditFilter f, int skip, int take) =>
-        new { f.Entity, f.From, f.To, f.User, f.Action, f.Kind, SignIns = SignInActions, Skip = skip, Take = take };
+    private static string PageSql(SqlDialect dialect) =>
+        dialect.Page($"SELECT {Columns} FROM audit_log WHERE {Filter(dialect)} ORDER BY id DESC") + ";";
+
+    // The export's page: the newest entries older than @Before.
+    private static string ExportPageSql(SqlDialect dialect) =>
+        dialect.Limit($"SELECT {Columns} FROM audit_log WHERE {Filter(dialect)} AND id < @Before ORDER BY id DESC") + ";";
+
+    /// <summary>Entries the export reads at once; each is handed on before the next page is read.</summary>
+    public const int ExportPageSize = 500;
+
+    private static object Parameters(AuditFilter f, int skip, int take, long before = long.MaxValue) =>
+        new { f.Entity, f.From, f.To, f.User, f.Action, f.Kind, SignIns = SignInActions, Skip = skip, Take = take, Before = before };
 
     /// <summary>One page, newest first, and how many entries match.</summary>
     public Task<(int Total, List<AuditRow> Rows)> PageAsync(AuditFilter filter, int page, int pageSize, CancellationToken ct)
@@ -57,15 +66,23 @@ public sealed class AuditQueries(WhistleDatabase database)
     }
 
     /// <summary>
-    /// The newest <paramref name="max"/> entries, newest first, as they are read: one connection, an unbuffered query,
-    /// each row handed on before the next is read (no retry midway: it would repeat rows).
+    /// The newest <paramref name="max"/> entries, newest first, as they are read: a page of <see cref="ExportPageSize"/>
+    /// at a time, each after the oldest entry of the page before (keyset on id), on a connection held for that read
+    /// alone — none is held while the entries are written to a slow download, and a page read again after a transient
+    /// failure repeats no entry.
     /// </summary>
     public async IAsyncEnumerable<AuditRow> ExportAsync(AuditFilter filter, int max, [EnumeratorCancellation] CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
-        await foreach (var row in connection.QueryUnbufferedAsync<AuditRow>(database.Dialect.Sql(PageSql), Parameters(filter, 0, max)).WithCancellation(ct))
+        var sql = database.Dialect.Sql(ExportPageSql);
+        var (before, left) = (long.MaxValue, max);
+        while (left > 0)
         {
-            yield return row;
+            var take = Math.Min(ExportPageSize, left);
+            var args = Parameters(filter, 0, take, before);
+            var page = await database.ReadAsync(async c => (await c.QueryAsync<AuditRow>(new CommandDefinition(sql, args, cancellationToken: ct))).AsList(), ct);
+            foreach (var row in page) yield return row;
+            if (page.Count < take) yield break;
+            (before, left) = (page[^1].Id, left - page.Count);
         }
     }
 }

@@ -93,12 +93,22 @@ public sealed record TimelineExportRow
 }
 
 /// <summary>
-/// The read side of the exports: the whistles raised in a period and the timeline events of a period, as far as the
-/// caller sees them (<see cref="Visibility"/>: a supervisor the county), streamed — one connection, an unbuffered query,
-/// each row handed on before the next is read (no retry midway: a retry would repeat rows).
+/// The read side of the exports: the whistles raised in a period, the duties dispatched in it, its timeline events and
+/// its files, as far as the caller sees them (<see cref="Visibility"/>: a supervisor the county), handed on row by row
+/// and read a page at a time: each page is one short read after the last row of the page before (keyset, on the
+/// export's own order), so no connection is held while the rows are written to a slow download or while a file's
+/// bytes are read (the photo export would otherwise hold two at once and, sixteen at once, exhaust a pool of sixteen),
+/// and a page that meets a transient failure is read again without repeating rows. A row written after the export
+/// began is in it if it sorts after the page being read (a new whistle, raised now, does).
 /// </summary>
 public sealed class ExportQueries(WhistleDatabase database)
 {
+    /// <summary>Rows read at once; each is handed on before the next page is read.</summary>
+    public const int DefaultPageSize = 500;
+
+    /// <summary>Rows a page reads (<see cref="DefaultPageSize"/>; a spec makes it small to cross pages).</summary>
+    public int PageSize { get; init; } = DefaultPageSize;
+
     private const string WhistlesSql = $"""
         SELECT w.id, w.raised_at AS RaisedAt, w.level AS Level,
                CASE WHEN w.level = 'city' THEN NULL ELSE w.township_id END AS TownshipId,
@@ -115,6 +125,7 @@ public sealed class ExportQueries(WhistleDatabase database)
                (SELECT COUNT(*) FROM attachments x WHERE x.whistle_id = w.id AND x.linked_at IS NOT NULL AND x.deleted_at IS NULL) AS Attachments
         FROM whistles w
         WHERE w.raised_at >= @From AND w.raised_at < @To AND {Visibility.WhistleCondition}
+          AND (w.raised_at > @AfterAt OR (w.raised_at = @AfterAt AND w.id > @AfterId))
         ORDER BY w.raised_at, w.id;
         """;
 
@@ -135,6 +146,7 @@ public sealed class ExportQueries(WhistleDatabase database)
                a.rating, a.reminder_count AS ReminderCount, a.escalation_count AS EscalationCount
         FROM assignments a JOIN whistles w ON w.id = a.whistle_id
         WHERE a.dispatched_at >= @From AND a.dispatched_at < @To AND {Visibility.AssignmentCondition}
+          AND (a.dispatched_at > @AfterAt OR (a.dispatched_at = @AfterAt AND a.id > @AfterId))
         ORDER BY a.dispatched_at, a.id;
         """;
 
@@ -143,37 +155,84 @@ public sealed class ExportQueries(WhistleDatabase database)
         SELECT t.sequence, t.occurred_at AS OccurredAt, t.whistle_id AS WhistleId, t.assignment_id AS AssignmentId, t.type,
                t.actor_user AS ActorUser, t.actor_name AS ActorName, t.actor_org AS ActorOrg, t.note
         FROM timeline t JOIN timeline_audience g ON g.sequence = t.sequence AND g.group_name = @Group
-        WHERE t.occurred_at >= @From AND t.occurred_at < @To
+        WHERE t.occurred_at >= @From AND t.occurred_at < @To AND t.sequence > @After
         ORDER BY t.sequence;
         """;
 
     // The files of the whistles raised in the period that the caller sees (a supervisor: the county's), linked and not deleted.
+    // The whistle's raise time comes last, split off for the keyset (AttachmentKey).
     private const string AttachmentsSql = $"""
-        SELECT {AttachmentRow.Columns}
+        SELECT {AttachmentRow.Columns}, w.raised_at AS WhistleRaisedAt
         FROM attachments x JOIN whistles w ON w.id = x.whistle_id
         WHERE w.raised_at >= @From AND w.raised_at < @To AND {Visibility.WhistleCondition}
           AND x.linked_at IS NOT NULL AND x.deleted_at IS NULL AND x.media_kind <> 'link'
+          AND (w.raised_at > @AfterAt OR (w.raised_at = @AfterAt AND (w.id > @AfterWhistle OR (w.id = @AfterWhistle
+               AND (x.uploaded_at > @AfterUploadedAt OR (x.uploaded_at = @AfterUploadedAt AND x.id > @AfterId))))))
         ORDER BY w.raised_at, w.id, x.uploaded_at, x.id;
         """;
 
-    public IAsyncEnumerable<AttachmentRow> AttachmentsAsync(Caller caller, DateTimeOffset from, DateTimeOffset to, CancellationToken ct) =>
-        StreamAsync<AttachmentRow>(AttachmentsSql, new { From = from, To = to, caller.Role, Org = caller.OrgId }, ct);
+    // Each page starts after the last row of the page before; the first after (From, "") — every row of the period.
+    public async IAsyncEnumerable<AttachmentRow> AttachmentsAsync(
+        Caller caller, DateTimeOffset from, DateTimeOffset to, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var sql = database.Dialect.Sql(static d => d.Limit(AttachmentsSql) + ";");
+        var after = (At: from, Whistle: "", UploadedAt: from, Id: "");
+        while (true)
+        {
+            var args = new
+            {
+                From = from, To = to, caller.Role, Org = caller.OrgId, AfterAt = after.At, AfterWhistle = after.Whistle,
+                AfterUploadedAt = after.UploadedAt, AfterId = after.Id, Take = PageSize,
+            };
+            var page = await database.ReadAsync(
+                async c => (await c.QueryAsync<AttachmentRow, AttachmentKey, (AttachmentRow Row, AttachmentKey Key)>(
+                    new CommandDefinition(sql, args, cancellationToken: ct), (row, key) => (row, key), splitOn: nameof(AttachmentKey.WhistleRaisedAt))).AsList(),
+                ct);
+            foreach (var (row, _) in page) yield return row;
+            if (page.Count < PageSize) yield break;
+            var (last, key) = page[^1];
+            after = (key.WhistleRaisedAt, last.WhistleId ?? "", last.UploadedAt, last.Id);
+        }
+    }
 
     public IAsyncEnumerable<WhistleExportRow> WhistlesAsync(Caller caller, DateTimeOffset from, DateTimeOffset to, CancellationToken ct) =>
-        StreamAsync<WhistleExportRow>(WhistlesSql, new { From = from, To = to, caller.Role, Org = caller.OrgId }, ct);
+        PagesAsync<WhistleExportRow>(
+            static d => d.Limit(WhistlesSql) + ";",
+            last => new { From = from, To = to, caller.Role, Org = caller.OrgId, AfterAt = last?.RaisedAt ?? from, AfterId = last?.Id ?? "", Take = PageSize },
+            ct);
 
     public IAsyncEnumerable<AssignmentExportRow> AssignmentsAsync(Caller caller, DateTimeOffset from, DateTimeOffset to, CancellationToken ct) =>
-        StreamAsync<AssignmentExportRow>(AssignmentsSql, new { From = from, To = to, caller.Role, Org = caller.OrgId }, ct);
+        PagesAsync<AssignmentExportRow>(
+            static d => d.Limit(AssignmentsSql) + ";",
+            last => new { From = from, To = to, caller.Role, Org = caller.OrgId, AfterAt = last?.DispatchedAt ?? from, AfterId = last?.Id ?? "", Take = PageSize },
+            ct);
 
     public IAsyncEnumerable<TimelineExportRow> TimelineAsync(Caller caller, DateTimeOffset from, DateTimeOffset to, CancellationToken ct) =>
-        StreamAsync<TimelineExportRow>(TimelineSql, new { From = from, To = to, caller.Group }, ct);
+        PagesAsync<TimelineExportRow>(
+            static d => d.Limit(TimelineSql) + ";",
+            last => new { From = from, To = to, caller.Group, After = last?.Sequence ?? 0L, Take = PageSize },
+            ct);
 
-    private async IAsyncEnumerable<T> StreamAsync<T>(string sql, object args, [EnumeratorCancellation] CancellationToken ct)
+    // One page per read (a pooled connection for the read alone, retried as a whole on a transient failure); its rows are
+    // handed on after the connection is back in the pool. The keyset's arguments carry the page's size as @Take.
+    private async IAsyncEnumerable<T> PagesAsync<T>(Func<SqlDialect, string> statement, Func<T?, object> keyset, [EnumeratorCancellation] CancellationToken ct)
+        where T : class
     {
-        await using var connection = await database.OpenAsync(ct);
-        await foreach (var row in connection.QueryUnbufferedAsync<T>(sql, args).WithCancellation(ct))
+        var sql = database.Dialect.Sql(statement);
+        T? last = null;
+        while (true)
         {
-            yield return row;
+            var args = keyset(last);
+            var page = await database.ReadAsync(async c => (await c.QueryAsync<T>(new CommandDefinition(sql, args, cancellationToken: ct))).AsList(), ct);
+            foreach (var row in page) yield return row;
+            if (page.Count < PageSize) yield break;
+            last = page[^1];
         }
+    }
+
+    /// <summary>What an attachment's keyset needs beyond its row: the raise time of its whistle (the export's first order).</summary>
+    private sealed class AttachmentKey
+    {
+        public DateTimeOffset WhistleRaisedAt { get; init; }
     }
 }

@@ -57,9 +57,11 @@ public sealed class WhistleSystem : IAsyncDisposable
 
     /// <summary>
     /// One Api with the in-memory bus and the dispatcher in-process, on a SQLite file; or, with
-    /// <paramref name="database"/> <c>postgresql</c>, on a PostgreSQL database of its own (specs that run on both).
+    /// <paramref name="database"/> <c>postgresql</c>, on a PostgreSQL database of its own (specs that run on both), its
+    /// connection string extended with <paramref name="postgresSettings"/> (such as <c>Maximum Pool Size=1</c>).
     /// </summary>
-    public static async Task<WhistleSystem> EmbeddedAsync(Action<IServiceCollection>? services = null, IDictionary<string, string?>? settings = null, string database = "sqlite")
+    public static async Task<WhistleSystem> EmbeddedAsync(
+        Action<IServiceCollection>? services = null, IDictionary<string, string?>? settings = null, string database = "sqlite", string? postgresSettings = null)
     {
         var postgres = database switch
         {
@@ -72,7 +74,7 @@ public sealed class WhistleSystem : IAsyncDisposable
         if (postgres is not null)
         {
             all["Whistle:Database:Provider"] = "PostgreSql";
-            all["Whistle:Database:ConnectionString"] = postgres.ConnectionString;
+            all["Whistle:Database:ConnectionString"] = postgresSettings is null ? postgres.ConnectionString : $"{postgres.ConnectionString};{postgresSettings}";
             all["Whistle:Demo:Enabled"] = "true";
         }
 
