@@ -164,6 +164,17 @@ public sealed class Cluster : IAsyncDisposable
 
     private const string ChildPrefix = "WHISTLE_BENCH_CHILD_";
 
+    /// <summary>
+    /// The garbage collector the processes run, for the report: as each ships (its runtimeconfig: the Api server GC,
+    /// the Web SDK's default; the Dispatcher workstation GC), unless <c>WHISTLE_BENCH_CHILD_DOTNET_gcServer</c> sets it for both.
+    /// </summary>
+    public static string GarbageCollection => System.Environment.GetEnvironmentVariable(ChildPrefix + "DOTNET_gcServer") switch
+    {
+        "1" => "server GC in every process (WHISTLE_BENCH_CHILD_DOTNET_gcServer=1)",
+        "0" => "workstation GC in every process (WHISTLE_BENCH_CHILD_DOTNET_gcServer=0)",
+        _ => "garbage collection as each process ships (the Api server GC, the Dispatcher workstation GC)",
+    };
+
     private Dictionary<string, string> Environment()
     {
         var environment = new Dictionary<string, string>
@@ -174,7 +185,6 @@ public sealed class Cluster : IAsyncDisposable
             ["Whistle__Auth__RaisesPerMinute"] = "10000",
             ["Whistle__Auth__LoginAttemptsPerMinute"] = "10000",
             ["Logging__LogLevel__Default"] = "Warning",
-            ["DOTNET_gcServer"] = "0",
         };
         if (Options.Embedded)
         {

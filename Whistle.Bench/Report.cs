@@ -234,11 +234,11 @@ public static class Report
         s.AppendLine(CultureInfo.InvariantCulture, $"- Load average (1 min) before the run {F(r.LoadBefore[0], "F2")}; during the run mean {F(r.LoadDuringMean, "F2")}, max {F(r.LoadDuringMax, "F2")}. The load generator, RabbitMQ 3.10, every Api and Dispatcher process and (on this shared machine) other engineers' builds share the cores.");
         if (r.Database == "postgresql")
         {
-            s.AppendLine(CultureInfo.InvariantCulture, $"- System (distributed): RabbitMQ on 127.0.0.1:5672 (a virtual host of the run's own, deleted afterwards), Whistle.Api and Whistle.Dispatcher as separate processes from their Release build, PostgreSQL ({r.PostgresVersion}, a throwaway cluster of the bench's own on 127.0.0.1, fsync on) with `Whistle:Database:Provider=PostgreSql`, `Whistle:Auth:RaisesPerMinute` at its maximum, 10,000 per account (6 accounts: up to 1,000 whistles/s), logging at Warning, workstation GC.");
+            s.AppendLine(CultureInfo.InvariantCulture, $"- System (distributed): RabbitMQ on 127.0.0.1:5672 (a virtual host of the run's own, deleted afterwards), Whistle.Api and Whistle.Dispatcher as separate processes from their Release build, PostgreSQL ({r.PostgresVersion}, a throwaway cluster of the bench's own on 127.0.0.1, fsync on) with `Whistle:Database:Provider=PostgreSql`, `Whistle:Auth:RaisesPerMinute` at its maximum, 10,000 per account (6 accounts: up to 1,000 whistles/s), logging at Warning, {Cluster.GarbageCollection}.");
         }
         else
         {
-            s.AppendLine("- System (distributed): RabbitMQ on 127.0.0.1:5672 (a virtual host of the run's own, deleted afterwards), Whistle.Api and Whistle.Dispatcher as separate processes from their Release build, one SQLite file (WAL) shared by all, `Whistle:Auth:RaisesPerMinute` at its maximum, 10,000 per account (6 accounts: up to 1,000 whistles/s), logging at Warning, workstation GC.");
+            s.AppendLine(CultureInfo.InvariantCulture, $"- System (distributed): RabbitMQ on 127.0.0.1:5672 (a virtual host of the run's own, deleted afterwards), Whistle.Api and Whistle.Dispatcher as separate processes from their Release build, one SQLite file (WAL) shared by all, `Whistle:Auth:RaisesPerMinute` at its maximum, 10,000 per account (6 accounts: up to 1,000 whistles/s), logging at Warning, {Cluster.GarbageCollection}.");
         }
 
         s.AppendLine("- Embedded: one Whistle.Api process from the Release build with nothing but the data folder, the signing key and the limits set, as `dotnet run --project Whistle.Api` runs it: SQLite, the in-memory bus, the dispatcher's consumers (and deadlines, notices) in the same process.");
