@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Dapper;
 using Whistle.Core.Attachments;
@@ -175,24 +176,18 @@ public sealed class ExportQueries(WhistleDatabase database)
     public async IAsyncEnumerable<AttachmentRow> AttachmentsAsync(
         Caller caller, DateTimeOffset from, DateTimeOffset to, [EnumeratorCancellation] CancellationToken ct)
     {
-        var sql = database.Dialect.Sql(static d => d.Limit(AttachmentsSql) + ";");
-        var after = (At: from, Whistle: "", UploadedAt: from, Id: "");
-        while (true)
-        {
-            var args = new
+        var pages = PagesAsync<KeyedAttachment>(
+            static d => d.Limit(AttachmentsSql) + ";",
+            last => new
             {
-                From = from, To = to, caller.Role, Org = caller.OrgId, AfterAt = after.At, AfterWhistle = after.Whistle,
-                AfterUploadedAt = after.UploadedAt, AfterId = after.Id, Take = PageSize,
-            };
-            var page = await database.ReadAsync(
-                async c => (await c.QueryAsync<AttachmentRow, AttachmentKey, (AttachmentRow Row, AttachmentKey Key)>(
-                    new CommandDefinition(sql, args, cancellationToken: ct), (row, key) => (row, key), splitOn: nameof(AttachmentKey.WhistleRaisedAt))).AsList(),
-                ct);
-            foreach (var (row, _) in page) yield return row;
-            if (page.Count < PageSize) yield break;
-            var (last, key) = page[^1];
-            after = (key.WhistleRaisedAt, last.WhistleId ?? "", last.UploadedAt, last.Id);
-        }
+                From = from, To = to, caller.Role, Org = caller.OrgId, AfterAt = last?.WhistleRaisedAt ?? from,
+                AfterWhistle = last?.Row.WhistleId ?? "", AfterUploadedAt = last?.Row.UploadedAt ?? from, AfterId = last?.Row.Id ?? "",
+                Take = PageSize,
+            },
+            static async (c, command) => (await c.QueryAsync<AttachmentRow, AttachmentKey, KeyedAttachment>(
+                command, static (row, key) => new KeyedAttachment(row, key.WhistleRaisedAt), splitOn: nameof(AttachmentKey.WhistleRaisedAt))).AsList(),
+            ct);
+        await foreach (var keyed in pages) yield return keyed.Row;
     }
 
     public IAsyncEnumerable<WhistleExportRow> WhistlesAsync(Caller caller, DateTimeOffset from, DateTimeOffset to, CancellationToken ct) =>
@@ -213,24 +208,33 @@ public sealed class ExportQueries(WhistleDatabase database)
             last => new { From = from, To = to, caller.Group, After = last?.Sequence ?? 0L, Take = PageSize },
             ct);
 
+    private IAsyncEnumerable<T> PagesAsync<T>(Func<SqlDialect, string> statement, Func<T?, object> keyset, CancellationToken ct)
+        where T : class =>
+        PagesAsync(statement, keyset, static async (c, command) => (await c.QueryAsync<T>(command)).AsList(), ct);
+
     // One page per read (a pooled connection for the read alone, retried as a whole on a transient failure); its rows are
     // handed on after the connection is back in the pool. The keyset's arguments carry the page's size as @Take.
-    private async IAsyncEnumerable<T> PagesAsync<T>(Func<SqlDialect, string> statement, Func<T?, object> keyset, [EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<T> PagesAsync<T>(
+        Func<SqlDialect, string> statement, Func<T?, object> keyset, Func<DbConnection, CommandDefinition, Task<List<T>>> query,
+        [EnumeratorCancellation] CancellationToken ct)
         where T : class
     {
         var sql = database.Dialect.Sql(statement);
         T? last = null;
         while (true)
         {
-            var args = keyset(last);
-            var page = await database.ReadAsync(async c => (await c.QueryAsync<T>(new CommandDefinition(sql, args, cancellationToken: ct))).AsList(), ct);
+            var command = new CommandDefinition(sql, keyset(last), cancellationToken: ct);
+            var page = await database.ReadAsync(c => query(c, command), ct);
             foreach (var row in page) yield return row;
             if (page.Count < PageSize) yield break;
             last = page[^1];
         }
     }
 
-    /// <summary>What an attachment's keyset needs beyond its row: the raise time of its whistle (the export's first order).</summary>
+    /// <summary>An attachment with the raise time of its whistle (the export's first order), for the keyset.</summary>
+    private sealed record KeyedAttachment(AttachmentRow Row, DateTimeOffset WhistleRaisedAt);
+
+    /// <summary>The whistle's raise time as Dapper's multi-mapping splits it off the row (the last column).</summary>
     private sealed class AttachmentKey
     {
         public DateTimeOffset WhistleRaisedAt { get; init; }
