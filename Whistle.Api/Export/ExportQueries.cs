@@ -161,7 +161,7 @@ public sealed class ExportQueries(WhistleDatabase database)
         """;
 
     // The files of the whistles raised in the period that the caller sees (a supervisor: the county's), linked and not deleted.
-    // The whistle's raise time comes last, split off for the keyset (AttachmentKey).
+    // The whistle's raise time comes last, split off for the keyset (KeyedAttachment).
     private const string AttachmentsSql = $"""
         SELECT {AttachmentRow.Columns}, w.raised_at AS WhistleRaisedAt
         FROM attachments x JOIN whistles w ON w.id = x.whistle_id
@@ -184,8 +184,8 @@ public sealed class ExportQueries(WhistleDatabase database)
                 AfterWhistle = last?.Row.WhistleId ?? "", AfterUploadedAt = last?.Row.UploadedAt ?? from, AfterId = last?.Row.Id ?? "",
                 Take = PageSize,
             },
-            static async (c, command) => (await c.QueryAsync<AttachmentRow, AttachmentKey, KeyedAttachment>(
-                command, static (row, key) => new KeyedAttachment(row, key.WhistleRaisedAt), splitOn: nameof(AttachmentKey.WhistleRaisedAt))).AsList(),
+            static async (c, command) => (await c.QueryAsync<AttachmentRow, DateTimeOffset, KeyedAttachment>(
+                command, static (row, raisedAt) => new KeyedAttachment(row, raisedAt), splitOn: nameof(KeyedAttachment.WhistleRaisedAt))).AsList(),
             ct);
         await foreach (var keyed in pages) yield return keyed.Row;
     }
@@ -231,12 +231,7 @@ public sealed class ExportQueries(WhistleDatabase database)
         }
     }
 
-    /// <summary>An attachment with the raise time of its whistle (the export's first order), for the keyset.</summary>
+    /// <summary>An attachment with the raise time of its whistle (the export's first order), for the keyset.
+    /// Dapper's multi-mapping reads the split column (the last) into the moment with the registered handler.</summary>
     private sealed record KeyedAttachment(AttachmentRow Row, DateTimeOffset WhistleRaisedAt);
-
-    /// <summary>The whistle's raise time as Dapper's multi-mapping splits it off the row (the last column).</summary>
-    private sealed class AttachmentKey
-    {
-        public DateTimeOffset WhistleRaisedAt { get; init; }
-    }
 }
