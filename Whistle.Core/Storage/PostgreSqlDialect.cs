@@ -152,7 +152,7 @@ public sealed class PostgreSqlDialect : SqlDialect
 
     /// <summary>
     /// A transaction-scoped advisory lock (<c>pg_advisory_xact_lock</c>, or <c>…_shared</c>), released at commit or
-    /// rollback, taken by the procedure <c>whistle_advisory_lock</c> (migration 0030; <c>CALL</c> returns no result set, so the
+    /// rollback, taken by the procedure <c>whistle_advisory_lock</c> (migrations 0030, 0033; <c>CALL</c> returns no result set, so the
     /// statements' own results come first) under a <c>lock_timeout</c> of <paramref name="wait"/> (set for the wait only): granted, or 55P03 / 40P01, retried as transient.
     /// </summary>
     public override string UnderLock(string resource, TimeSpan wait, string statements, bool shared = false) =>
@@ -313,7 +313,7 @@ public sealed class PostgreSqlDialect : SqlDialect
     private const string NoFlush = "SET LOCAL synchronous_commit = off;";
 
     // The procedure of migration 0030: compiled once per connection, its plans cached (a DO block was compiled and
-    // planned anew on every call).
+    // planned anew on every call); since 0033 its calls are PL/pgSQL expressions, not PERFORM statements run through SPI.
     private static string Lock(string resource, TimeSpan wait, bool shared) =>
         $"CALL whistle_advisory_lock({Key(resource).ToString(CultureInfo.InvariantCulture)}, {((long)wait.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)}, {(shared ? "true" : "false")});";
 
