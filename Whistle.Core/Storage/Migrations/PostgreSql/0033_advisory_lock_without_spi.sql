@@ -1,6 +1,6 @@
 -- Issue 15: the advisory lock procedure of migration 0030, its three calls evaluated as PL/pgSQL expressions instead of
 -- PERFORM statements. A PERFORM runs its SELECT through SPI — an executor started and ended for every call, three a
--- lock, about four locks a whistle (the procedure was 5.5% of PostgreSQL's CPU at 300 whistles a second) — where an
+-- lock, two to three locks a whistle (the procedure was 5.5% of PostgreSQL's CPU at 300 whistles a second) — where an
 -- assignment of a single function call is PL/pgSQL's simple-expression path: the call alone. Measured on the same
 -- server (pgbench -M prepared, pipelined): a transaction of one CALL, as the code sends it, 8.5–16 µs above one of a
 -- SELECT 1 before and 6–11 after (what is left is the call's set-up in each transaction); within one transaction,
