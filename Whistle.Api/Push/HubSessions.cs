@@ -11,25 +11,47 @@ namespace Whistle.Api.Push;
 /// instance at once when the change was made here, and on every instance by <see cref="HubSessionSweeper"/> within
 /// <see cref="AuthOptions.AccountCheckInterval"/>. (A connection whose token expires is closed by SignalR itself:
 /// <c>CloseOnAuthenticationExpiration</c>.)
+/// A session also holds what the hub keeps per connection (the role it counts the connection under, the catch-up
+/// bucket): here rather than in <c>Context.Items</c>, whose dictionary, made on first use, cost an idle connection
+/// ~0.5 KB (docs/benchmarks/2026-12-03-memory.md).
 /// </summary>
 public sealed class HubSessions(ActiveAccounts accounts, ILogger<HubSessions> logger)
 {
-    private sealed record Session(string UserName, string? Stamp, HubCallerContext Context);
+    /// <summary>One open connection. <see cref="Closing"/>: a sweep has aborted it; it stays until the hub's <c>OnDisconnectedAsync</c>.</summary>
+    public sealed class Session(string userName, string? stamp, string role, CatchUpBucket bucket, HubCallerContext context)
+    {
+        public string UserName { get; } = userName;
+
+        public string? Stamp { get; } = stamp;
+
+        public string Role { get; } = role;
+
+        public CatchUpBucket Bucket { get; } = bucket;
+
+        public HubCallerContext Context { get; } = context;
+
+        public bool Closing { get; set; }
+    }
 
     private readonly ConcurrentDictionary<string, Session> _open = new(StringComparer.Ordinal);
 
     public int Count => _open.Count;
 
-    public void Opened(HubCallerContext context, string userName, string? stamp) => _open[context.ConnectionId] = new(userName, stamp, context);
+    public void Opened(HubCallerContext context, string userName, string? stamp, string role, CatchUpBucket bucket) =>
+        _open[context.ConnectionId] = new(userName, stamp, role, bucket, context);
 
-    public void Closed(string connectionId) => _open.TryRemove(connectionId, out _);
+    /// <summary>The open connection's session; null once it has closed.</summary>
+    public Session? Find(string connectionId) => _open.TryGetValue(connectionId, out var session) ? session : null;
+
+    /// <summary>Forgets the connection; returns its session (null if it never opened, or was already closed).</summary>
+    public Session? Closed(string connectionId) => _open.TryRemove(connectionId, out var session) ? session : null;
 
     /// <summary>Checks every open connection's account now (one read per 500 accounts) and closes the stale ones. Returns how many it closed.</summary>
-    public Task<int> SweepAsync(CancellationToken ct) => SweepAsync(_open.Values.ToList(), ct);
+    public Task<int> SweepAsync(CancellationToken ct) => SweepAsync(_open.Values.Where(s => !s.Closing).ToList(), ct);
 
     /// <summary>Checks one account's connections now (after a change made on this instance).</summary>
     public Task<int> SweepAsync(string userName, CancellationToken ct) =>
-        SweepAsync(_open.Values.Where(s => s.UserName == userName).ToList(), ct);
+        SweepAsync(_open.Values.Where(s => !s.Closing && s.UserName == userName).ToList(), ct);
 
     private async Task<int> SweepAsync(IReadOnlyList<Session> sessions, CancellationToken ct)
     {
@@ -40,7 +62,8 @@ public sealed class HubSessions(ActiveAccounts accounts, ILogger<HubSessions> lo
         {
             if (stamps.TryGetValue(session.UserName, out var stamp) && string.Equals(stamp, session.Stamp, StringComparison.Ordinal)) continue;
             logger.LogInformation("Closing hub connection {ConnectionId} of {UserName}: the account was disabled or changed.", session.Context.ConnectionId, session.UserName);
-            _open.TryRemove(session.Context.ConnectionId, out _);
+            // Kept until OnDisconnectedAsync (which counts it out under its role); not checked again meanwhile.
+            session.Closing = true;
             session.Context.Abort();
             closed++;
         }

@@ -31,27 +31,22 @@ public sealed class WhistleHub(
 
     public const string SessionEnded = "The session has ended (the account was disabled or changed); sign in again.";
 
-    private const string RoleKey = "whistle.role";
-
-    private const string BucketKey = "whistle.catch-up-bucket";
-
     public override async Task OnConnectedAsync()
     {
         var user = CurrentUser.TryFrom(Context.User!) ?? throw new HubException("The token lacks the Whistle claims.");
         await Groups.AddToGroupAsync(Context.ConnectionId, user.Group, Context.ConnectionAborted);
         metrics.Connected(user.Role);
-        Context.Items[RoleKey] = user.Role;
-        Context.Items[BucketKey] = new CatchUpBucket(options.Value.CatchUpBurst, options.Value.CatchUpsPerMinute, time);
-        sessions.Opened(Context, user.UserName, Context.User!.FindFirst(CurrentUser.StampClaim)?.Value);
+        sessions.Opened(
+            Context, user.UserName, Context.User!.FindFirst(CurrentUser.StampClaim)?.Value, user.Role,
+            new CatchUpBucket(options.Value.CatchUpBurst, options.Value.CatchUpsPerMinute, time));
         await base.OnConnectedAsync();
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
-        sessions.Closed(Context.ConnectionId);
-        if (Context.Items.TryGetValue(RoleKey, out var role) && role is string r)
+        if (sessions.Closed(Context.ConnectionId) is { } session)
         {
-            metrics.Disconnected(r);
+            metrics.Disconnected(session.Role);
         }
 
         return base.OnDisconnectedAsync(exception);
@@ -65,7 +60,8 @@ public sealed class WhistleHub(
     /// </summary>
     public async Task<IReadOnlyList<WhistleEvent>> CatchUp(long afterSequence)
     {
-        if (Context.Items[BucketKey] is CatchUpBucket bucket && !bucket.TryTake()) throw new HubException(TooManyCatchUps);
+        var session = sessions.Find(Context.ConnectionId) ?? throw new HubException(SessionEnded);
+        if (!session.Bucket.TryTake()) throw new HubException(TooManyCatchUps);
         var user = CurrentUser.From(Context.User!);
         if (!await accounts.IsCurrentAsync(user.UserName, Context.User!.FindFirst(CurrentUser.StampClaim)?.Value, Context.ConnectionAborted, fresh: true))
         {

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Net;
 using Dapper;
 using Microsoft.AspNetCore.SignalR;
@@ -63,6 +65,53 @@ public sealed class When_an_account_changes_while_it_is_signed_in
             Assert.That(await pushA.ClosesWithinAsync(Deadline), Is.True, "the hub connection on the instance that disabled it closes");
             Assert.That(await RefusedWithinAsync(onB, Deadline), Is.True, "the other instance refuses the token within its check interval");
             Assert.That(await pushB.ClosesWithinAsync(Deadline), Is.True, "the other instance closes the hub connection within its check interval");
+        });
+    }
+
+    [Test]
+    public async Task Should_count_a_connection_the_sweep_closed_out_of_its_role_once()
+    {
+        // The session stays until the hub's OnDisconnectedAsync counts the connection out under its role; sweeps
+        // in between (one a second here) do not close it again.
+        await using var api = await ApiHost.StartAsync(Settings(TestSettings.NewDataFolder(), "00:00:01"));
+        var meters = api.Services.GetRequiredService<IMeterFactory>();
+        var connected = new ConcurrentDictionary<string, long>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Name == "whistle.push.connections" && ReferenceEquals(instrument.Meter.Scope, meters)) l.EnableMeasurementEvents(instrument);
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "role") connected.AddOrUpdate((string)tag.Value!, value, (_, sum) => sum + value);
+            }
+        });
+        listener.Start();
+        var sessions = api.Services.GetRequiredService<HubSessions>();
+
+        using var supervisor = await WhistleClient.SignInAsync(api.BaseAddress, "secadmin");
+        using var branch = await WhistleClient.SignInAsync(api.BaseAddress, "branch.health.chengguan");
+        await using var push = await PushClient.ConnectAsync(api.BaseAddress, branch.Token);
+        // The client is connected once the handshake is answered; the hub's OnConnectedAsync runs after it.
+        var until = DateTime.UtcNow + Deadline;
+        while (sessions.Count == 0 && DateTime.UtcNow < until) await Task.Delay(50);
+        Assert.That(sessions.Count, Is.EqualTo(1));
+        Assert.That(connected.Values.Sum(), Is.EqualTo(1), "counted in when it connected");
+
+        Assert.That((await supervisor.PostAsync("/api/users/branch.health.chengguan/disable")).Status, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That(await push.ClosesWithinAsync(Deadline), Is.True, "the connection is closed");
+        until = DateTime.UtcNow + Deadline;
+        while (sessions.Count > 0 && DateTime.UtcNow < until) await Task.Delay(50);
+        await Task.Delay(TimeSpan.FromSeconds(2)); // two more sweeps
+        Assert.Multiple(() =>
+        {
+            Assert.That(sessions.Count, Is.EqualTo(0), "the session is gone once the connection closed");
+            Assert.That(connected.Count, Is.EqualTo(1), "one role");
+            Assert.That(connected.Values.Single(), Is.EqualTo(0), "counted out once, under the role it was counted in");
         });
     }
 
