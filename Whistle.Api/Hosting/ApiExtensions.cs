@@ -255,8 +255,15 @@ public static class ApiExtensions
                 context.Response.Headers.ContentSecurityPolicy = OpenApiDocumentInfo.ReferencePageContentSecurityPolicy;
                 return next(context);
             }));
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        // The two middlewares that turn an error into a problem body stay out of a hub connection's WebSocket request:
+        // that request runs for the connection's life (hours), and each would hold its state for it (~0.3 KB a
+        // connection, docs/benchmarks/2026-12-03-memory.md) for a body no WebSocket client can read (a refused
+        // handshake is seen as a failed connection, whatever its body). Negotiation and every other request keep them.
+        app.UseWhen(context => !IsHubConnection(context), ordinary =>
+        {
+            ordinary.UseExceptionHandler();
+            ordinary.UseStatusCodePages();
+        });
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseAuthentication();
@@ -296,4 +303,8 @@ public static class ApiExtensions
         app.MapFallbackToFile("index.html");
         return app;
     }
+
+    /// <summary>A WebSocket request to the hub: a connection's long-lived request (not its negotiation).</summary>
+    internal static bool IsHubConnection(HttpContext context) =>
+        context.WebSockets.IsWebSocketRequest && context.Request.Path.StartsWithSegments(WhistleHub.Path, StringComparison.OrdinalIgnoreCase);
 }

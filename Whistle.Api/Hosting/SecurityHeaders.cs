@@ -17,7 +17,9 @@ public static class SecurityHeaders
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app, string? tileImageSource = null)
     {
         var policy = PolicyWith(tileImageSource);
-        return app.Use(async (context, next) =>
+        // Synchronous, with the RequestDelegate overload: a request holds no state machine or closure of this
+        // middleware while it runs — a hub connection's request runs for hours (docs/benchmarks/2026-12-03-memory.md).
+        return app.Use((context, next) =>
         {
             var headers = context.Response.Headers;
             headers.ContentSecurityPolicy = policy;
@@ -31,7 +33,7 @@ public static class SecurityHeaders
                 headers.CacheControl = "no-store";
             }
 
-            await next();
+            return next(context);
         });
     }
 }
