@@ -32,6 +32,30 @@ public sealed class When_a_hub_handshake_has_no_token
     }
 
     [Test]
+    public async Task Should_refuse_the_handshake_without_a_problem_body()
+    {
+        // The handshake as a browser sends it, read as plain HTTP: the refusal is a bare 401 (a WebSocket client
+        // never sees a handshake's body), so the request did pass the problem-body middlewares.
+        await using var system = await WhistleSystem.EmbeddedAsync();
+        using var http = new HttpClient { BaseAddress = system.Api };
+        using var request = new HttpRequestMessage(HttpMethod.Get, WhistleHub.Path);
+        request.Headers.Connection.Add("Upgrade");
+        request.Headers.Upgrade.Add(new System.Net.Http.Headers.ProductHeaderValue("websocket"));
+        request.Headers.Add("Sec-WebSocket-Version", "13");
+        request.Headers.Add("Sec-WebSocket-Key", Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
+
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+            Assert.That(body, Is.Empty, "no problem body");
+            Assert.That(response.Headers.GetValues("X-Content-Type-Options"), Is.EqualTo(new[] { "nosniff" }));
+        });
+    }
+
+    [Test]
     public async Task Should_answer_a_negotiation_without_a_token_with_a_401_problem()
     {
         await using var system = await WhistleSystem.EmbeddedAsync();
