@@ -2,7 +2,6 @@ using Whistle.Core.Problems;
 using System.Threading.RateLimiting;
 using MassTransit;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -305,21 +304,7 @@ public static class ApiExtensions
         return app;
     }
 
-    /// <summary>
-    /// A WebSocket handshake to the hub: a connection's long-lived request (not its negotiation). Read from the
-    /// request as the WebSocket middleware reads it (<c>HttpContext.WebSockets</c> knows only after that middleware,
-    /// which SignalR runs inside the hub's endpoint): an HTTP/1.1 upgrade to <c>websocket</c>, or HTTP/2's extended CONNECT.
-    /// </summary>
-    internal static bool IsHubConnection(HttpContext context)
-    {
-        if (!context.Request.Path.StartsWithSegments(WhistleHub.Path, StringComparison.OrdinalIgnoreCase)) return false;
-        if (context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true }
-            && string.Equals(context.Request.Headers.Upgrade, "websocket", StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-
-        return context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect
-            && string.Equals(connect.Protocol, "websocket", StringComparison.OrdinalIgnoreCase);
-    }
+    /// <summary>A WebSocket handshake to the hub: a connection's long-lived request (not its negotiation).</summary>
+    internal static bool IsHubConnection(HttpContext context) =>
+        context.Request.Path.StartsWithSegments(WhistleHub.Path, StringComparison.OrdinalIgnoreCase) && WebSocketHandshakes.IsHandshake(context);
 }

@@ -15,6 +15,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
+using Whistle.Core.Hosting;
 using Whistle.Core.Options;
 
 namespace Whistle.Core.Telemetry;
@@ -62,6 +63,9 @@ public static class WhistleTelemetry
     public const string WhistleIdTag = "whistle.id";
 
     public static readonly ActivitySource Source = new(Name);
+
+    /// <summary>ASP.NET Core SignalR's activity source (a span per hub method call, without a parent), listened to by OpenTelemetry's ASP.NET Core instrumentation.</summary>
+    public const string SignalRServerSource = "Microsoft.AspNetCore.SignalR.Server";
 
     /// <summary>
     /// The database work's spans (<c>db write transaction</c>, <c>db commit</c>, <c>db durable</c>, <c>db writer turn wait</c>, <c>db read</c>):
@@ -114,7 +118,11 @@ public static class WhistleTelemetry
             })
             .WithTracing(t => t
                 .AddSource(Name, DatabaseName, "MassTransit")
-                .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path))
+                // ASP.NET Core's instrumentation brings SignalR's hub method spans too (CatchUp: roots of their own).
+                // The WebSocket request a hub connection rides lasts the connection's life (hours), so it is not traced:
+                // a span that ends when a branch goes offline says nothing, and every idle connection kept its tags
+                // (docs/benchmarks/2026-12-03-memory.md).
+                .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path) && !WebSocketHandshakes.IsHandshake(context))
                 .AddHttpClientInstrumentation()
                 .AddNpgsql())
             .WithMetrics(m => m

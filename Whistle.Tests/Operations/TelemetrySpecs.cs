@@ -168,6 +168,47 @@ public sealed class When_a_whistle_is_traced(string mode)
     }
 }
 
+/// <summary>
+/// A hub connection's WebSocket request lasts as long as the connection: it is not traced as a span (one that ends when
+/// the branch goes offline), and each hub call is a root span of its own with the work it did beneath it.
+/// </summary>
+[NonParallelizable]
+public sealed class When_a_hub_connection_is_traced
+{
+    [Test]
+    public async Task Should_trace_each_hub_call_on_its_own_and_not_the_connections_request()
+    {
+        var exported = new SpanLog();
+        await using var system = await WhistleSystem.EmbeddedAsync(services => services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(exported)));
+        using var branch = await system.SignInAsync("branch.urban-management.chengguan");
+        await using (var push = await system.ConnectAsync(branch))
+        {
+            Assert.That(await push.CatchUpAsync(0), Is.Not.Null);
+        }
+
+        // The connection's request ends after the client went: give its span (where one is made) time to be exported.
+        static bool IsConnectionRequest(Activity a) => a.Kind == ActivityKind.Server && a.GetTagItem("url.path") as string == Whistle.Api.Push.WhistleHub.Path;
+        static bool IsCatchUp(Activity a) => a.Source.Name == WhistleTelemetry.SignalRServerSource && a.DisplayName.EndsWith("/CatchUp", StringComparison.Ordinal);
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (DateTime.UtcNow < until && !exported.Snapshot().Any(IsConnectionRequest))
+        {
+            await Task.Delay(100);
+        }
+
+        var spans = exported.Snapshot().DistinctBy(a => a.SpanId).ToList();
+        var catchUp = spans.FirstOrDefault(IsCatchUp);
+        var tree = string.Join("\n", spans.Select(a => $"{a.SpanId} <- {a.ParentSpanId} {a.Source.Name} {a.Kind} {a.DisplayName}"));
+        Assert.That(catchUp, Is.Not.Null, tree);
+        Assert.Multiple(() =>
+        {
+            Assert.That(spans.Where(IsConnectionRequest), Is.Empty, "the connection's request is not a span");
+            Assert.That(spans.Any(a => a.Kind == ActivityKind.Server && a.GetTagItem("url.path") as string == "/api/auth/token"), Is.True, "an ordinary request is");
+            Assert.That(catchUp!.ParentSpanId, Is.EqualTo(default(ActivitySpanId)), "a hub call is a root");
+            Assert.That(spans.Where(a => a.DisplayName == "db read" && a.TraceId == catchUp.TraceId), Is.Not.Empty, $"the call's reads are beneath it\n{tree}");
+        });
+    }
+}
+
 /// <summary>The whistle id on every log line written while handling a whistle.</summary>
 [NonParallelizable]
 public sealed class When_a_whistle_is_logged
