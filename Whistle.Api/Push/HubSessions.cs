@@ -13,7 +13,7 @@ namespace Whistle.Api.Push;
 /// <c>CloseOnAuthenticationExpiration</c>.)
 /// A session also holds what the hub keeps per connection (the role it counts the connection under, the catch-up
 /// bucket): here rather than in <c>Context.Items</c>, whose dictionary, made on first use, cost an idle connection
-/// ~0.5 KB (docs/benchmarks/2026-12-03-memory.md).
+/// ~0.6 KB (docs/benchmarks/2026-12-03-memory.md).
 /// </summary>
 public sealed class HubSessions(ActiveAccounts accounts, ILogger<HubSessions> logger)
 {

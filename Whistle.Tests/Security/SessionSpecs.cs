@@ -71,8 +71,8 @@ public sealed class When_an_account_changes_while_it_is_signed_in
     [Test]
     public async Task Should_count_a_connection_the_sweep_closed_out_of_its_role_once()
     {
-        // The session stays until the hub's OnDisconnectedAsync counts the connection out under its role; sweeps
-        // in between (one a second here) do not close it again.
+        // The session stays until the hub's OnDisconnectedAsync counts the connection out under its role, through
+        // the sweeps in between (one a second here): the count goes back to zero, not below, and the session goes.
         await using var api = await ApiHost.StartAsync(Settings(TestSettings.NewDataFolder(), "00:00:01"));
         var meters = api.Services.GetRequiredService<IMeterFactory>();
         var connected = new ConcurrentDictionary<string, long>();
