@@ -18,18 +18,8 @@ namespace Whistle.Api.Push;
 public sealed class HubSessions(ActiveAccounts accounts, ILogger<HubSessions> logger)
 {
     /// <summary>One open connection. <see cref="Closing"/>: a sweep has aborted it; it stays until the hub's <c>OnDisconnectedAsync</c>.</summary>
-    public sealed class Session(string userName, string? stamp, string role, CatchUpBucket bucket, HubCallerContext context)
+    public sealed record Session(string UserName, string? Stamp, string Role, CatchUpBucket Bucket, HubCallerContext Context)
     {
-        public string UserName { get; } = userName;
-
-        public string? Stamp { get; } = stamp;
-
-        public string Role { get; } = role;
-
-        public CatchUpBucket Bucket { get; } = bucket;
-
-        public HubCallerContext Context { get; } = context;
-
         public bool Closing { get; set; }
     }
 

@@ -64,9 +64,6 @@ public static class WhistleTelemetry
 
     public static readonly ActivitySource Source = new(Name);
 
-    /// <summary>ASP.NET Core SignalR's activity source (a span per hub method call, without a parent), listened to by OpenTelemetry's ASP.NET Core instrumentation.</summary>
-    public const string SignalRServerSource = "Microsoft.AspNetCore.SignalR.Server";
-
     /// <summary>
     /// The database work's spans (<c>db write transaction</c>, <c>db commit</c>, <c>db durable</c>, <c>db writer turn wait</c>, <c>db read</c>):
     /// infrastructure under the spans of <see cref="Source"/>, as Npgsql's commands are, so without a whistle's id.

@@ -188,7 +188,8 @@ public sealed class When_a_hub_connection_is_traced
 
         // The connection's request ends after the client went: give its span (where one is made) time to be exported.
         static bool IsConnectionRequest(Activity a) => a.Kind == ActivityKind.Server && a.GetTagItem("url.path") as string == Whistle.Api.Push.WhistleHub.Path;
-        static bool IsCatchUp(Activity a) => a.Source.Name == WhistleTelemetry.SignalRServerSource && a.DisplayName.EndsWith("/CatchUp", StringComparison.Ordinal);
+        // SignalR's activity source (a span per hub method call, without a parent), which OpenTelemetry's ASP.NET Core instrumentation listens to.
+        static bool IsCatchUp(Activity a) => a.Source.Name == "Microsoft.AspNetCore.SignalR.Server" && a.DisplayName.EndsWith("/CatchUp", StringComparison.Ordinal);
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
         while (DateTime.UtcNow < until && !exported.Snapshot().Any(IsConnectionRequest))
         {

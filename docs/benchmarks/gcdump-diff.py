@@ -70,14 +70,10 @@ def main():
     if sys.argv[1] == "--arms":
         arms(*sys.argv[2:6], float(sys.argv[6]))
         return
-    before, after, connections = load(sys.argv[1]), load(sys.argv[2]), float(sys.argv[3])
+    connections = float(sys.argv[3])
     print(f"GC heap per connection (the reports' totals): {(heap_bytes(sys.argv[2]) - heap_bytes(sys.argv[1])) / connections:.0f} B")
     top = int(sys.argv[4]) if len(sys.argv) > 4 else 30
-    rows = []
-    for name in set(before) | set(after):
-        (b0, c0), (b1, c1) = before.get(name, (0, 0)), after.get(name, (0, 0))
-        rows.append(((b1 - b0) / connections, (c1 - c0) / connections, name))
-    rows.sort(reverse=True)
+    rows = sorted(((size, count, name) for name, (size, count) in per_connection(sys.argv[1], sys.argv[2], connections).items()), reverse=True)
     print(f"the rows by type, summed: {sum(r[0] for r in rows):.0f} B")
     owners = {}
     for size, _, name in rows:
