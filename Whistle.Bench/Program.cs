@@ -5,7 +5,7 @@ namespace Whistle.Bench;
 /// <summary>
 /// Whistle.Bench: the whole pipeline against the floors of its parts, in one run (issue 6).
 /// <c>dotnet run --project Whistle.Bench -c Release -- [--quick] [--database sqlite|postgresql] [--only distributed,browser,connections,scale-out,embedded,parallel,stages,embedded-stages]
-/// [--profile [--profile-rate 300] [--tools folder]] [--stages-rate 250] [--statement-log file] [--delay-ms 5] [--rates 100,250,…] [--embedded-rates 300,500,…] [--parallel-rates 20,40,…] [--attach http://127.0.0.1:5080[,…] [--db file]] [--out folder] [--name stem] [--label text] [--notes file]</c>
+/// [--profile [--profile-rate 300] [--tools folder]] [--stages-rate 250] [--statement-log file] [--delay-ms 5] [--rates 100,250,…] [--embedded-rates 300,500,…] [--parallel-rates 20,40,…] [--parallel-first one|two] [--attach http://127.0.0.1:5080[,…] [--db file]] [--out folder] [--name stem] [--label text] [--notes file]</c>
 /// </summary>
 public static class Program
 {
@@ -195,7 +195,7 @@ public static class Program
             ParallelResult? parallel = null;
             if (Runs("parallel") && distributedError is null)
             {
-                parallel = await ParallelAsync(root, rabbitHost, rabbitPort, settings, postgres, double.Parse(Arg("--delay-ms") ?? "5", CultureInfo.InvariantCulture), loadSamples, Doubles(Arg("--parallel-rates")), ct);
+                parallel = await ParallelAsync(root, rabbitHost, rabbitPort, settings, postgres, double.Parse(Arg("--delay-ms") ?? "5", CultureInfo.InvariantCulture), loadSamples, Doubles(Arg("--parallel-rates")), Arg("--parallel-first") == "two", ct);
             }
 
             // 4. Where the time goes: the spans of sampled whistles, per stage.
@@ -310,42 +310,68 @@ public static class Program
     /// <summary>Rates for the sweeps behind the latency proxy: small steps where one ordered stream saturates.</summary>
     private static readonly double[] ParallelRates = [5, 7.5, 10, 12.5, 15, 20, 25, 30, 40, 50, 60, 80, 100, 125, 150, 200, 250, 300];
 
-    private static async Task<ParallelResult> ParallelAsync(string root, string rabbitHost, int rabbitPort, BenchSettings settings, BenchPostgres? postgres, double delayMs, List<double[]> loadSamples, double[] customRates, CancellationToken ct)
+    private static async Task<ParallelResult> ParallelAsync(string root, string rabbitHost, int rabbitPort, BenchSettings settings, BenchPostgres? postgres, double delayMs, List<double[]> loadSamples, double[] customRates, bool twoFirst, CancellationToken ct)
     {
         await using var proxy = new LatencyProxy(rabbitHost, rabbitPort, TimeSpan.FromMilliseconds(delayMs));
-        await using var cluster = new Cluster(root, "127.0.0.1", rabbitPort, new ClusterOptions { BrokerPort = proxy.Port, Postgres = postgres });
-        await cluster.CreateVirtualHostAsync();
-        await cluster.CreateDatabaseAsync(ct);
-        var (hop, confirm) = await Floors.BrokerAsync("127.0.0.1", proxy.Port, cluster.VirtualHost, settings.Quick ? 100 : 300, ct);
-        Console.WriteLine($"parallel: {delayMs} ms each way on the broker link (proxy :{proxy.Port}); publish → confirm through it p50 {confirm.P50:F2} ms");
-        await cluster.StartApiAsync(ct);
-        cluster.StartDispatcher();
-        await using var clients = new Clients(cluster.ApiUrls);
-        await clients.ConnectListenersAsync(0, ct);
-        var bench = new Bench(settings, clients, cluster, cluster.OutboxBacklogAsync, Console.Out);
-        await bench.WarmUpAsync(ct);
         var seconds = settings.Quick ? 5 : 10;
         var rates = customRates.Length > 0 ? customRates : settings.Quick ? new double[] { 10, 20, 40 } : ParallelRates;
-        var one = await bench.SweepAsync("parallel-1api-1disp", rates, seconds, ct);
-        Console.WriteLine("parallel: starting a second Api and a second dispatcher");
-        cluster.StartDispatcher();
-        await cluster.StartApiAsync(ct);
-        clients.AddApi(cluster.ApiUrls[^1]);
-        await clients.ConnectListenersAsync(clients.Apis.Count - 1, ct);
-        await Task.Delay(3000, ct);
-        // The second sweep starts at half the first one's saturation (the steps below it say nothing new).
-        var firstSaturation = one.Where(p => p.Sustained).Select(p => p.OfferedRate).DefaultIfEmpty(0).Max();
-        // The new processes warm up (JIT, pools, the push queue) at half that rate, not recorded: a cold pair would
-        // judge the first steps by its start-up instead of its capacity.
-        await bench.RunPhaseAsync("warm-up-2", Math.Max(20, firstSaturation / 2), seconds, reportLead: false, ct);
-        await Task.Delay(2000, ct);
-        var two = await bench.SweepAsync("parallel-2api-2disp", [.. rates.Where(r => r >= firstSaturation / 2)], seconds, ct);
-        loadSamples.AddRange(bench.LoadSamples);
-        await DumpRawAsync(bench);
+        var warmRate = Math.Max(10, Math.Min(100, rates[^1] / 2));
+        (LatencySummary Hop, LatencySummary Confirm)? floors = null;
+
+        // Each arm is a cluster of its own, started fresh: a new database and virtual host, every process from the
+        // start and warmed up alike before its sweep. (Until 2026-12-03 the second pair was started beside the first
+        // after the first's sweep, and its first steps measured its start-up: the new Api used a whole core.)
+        async Task<List<PhaseResult>> ArmAsync(int pairs)
+        {
+            await using var cluster = new Cluster(root, "127.0.0.1", rabbitPort, new ClusterOptions { BrokerPort = proxy.Port, Postgres = postgres });
+            await cluster.CreateVirtualHostAsync();
+            await cluster.CreateDatabaseAsync(ct);
+            if (floors is null)
+            {
+                floors = await Floors.BrokerAsync("127.0.0.1", proxy.Port, cluster.VirtualHost, settings.Quick ? 100 : 300, ct);
+                Console.WriteLine($"parallel: {delayMs} ms each way on the broker link (proxy :{proxy.Port}); publish → confirm through it p50 {floors.Value.Confirm.P50:F2} ms");
+            }
+
+            for (var i = 0; i < pairs; i++)
+            {
+                await cluster.StartApiAsync(ct);
+                cluster.StartDispatcher();
+            }
+
+            Console.WriteLine($"parallel: {pairs} Api(s) + {pairs} dispatcher(s) started on a fresh cluster");
+            await using var clients = new Clients(cluster.ApiUrls);
+            for (var i = 0; i < pairs; i++) await clients.ConnectListenersAsync(i, ct);
+            var bench = new Bench(settings, clients, cluster, cluster.OutboxBacklogAsync, Console.Out);
+            await bench.WarmUpAsync(ct);
+            // JIT, pools and the push queue of every process warmed at a rate either arm carries, not recorded.
+            await bench.RunPhaseAsync($"warm-up-{pairs}", warmRate, seconds, reportLead: false, ct);
+            await Task.Delay(2000, ct);
+            var sweep = await bench.SweepAsync(pairs == 1 ? "parallel-1api-1disp" : "parallel-2api-2disp", rates, seconds, ct);
+            loadSamples.AddRange(bench.LoadSamples);
+            await DumpRawAsync(bench);
+            return sweep;
+        }
+
+        List<PhaseResult> one, two;
+        if (twoFirst)
+        {
+            two = await ArmAsync(2);
+            one = await ArmAsync(1);
+        }
+        else
+        {
+            one = await ArmAsync(1);
+            two = await ArmAsync(2);
+        }
+
         double Saturation(List<PhaseResult> r) => r.Where(p => p.Sustained).Select(p => p.OfferedRate).DefaultIfEmpty(0).Max();
         var s1 = Saturation(one);
         var s2 = Saturation(two);
-        return new ParallelResult(delayMs, hop, confirm, proxy.Added.Summarize(0), one, two, s1, s2, s1 > 0 ? s2 / s1 : double.NaN);
+        return new ParallelResult(delayMs, floors!.Value.Hop, floors.Value.Confirm, proxy.Added.Summarize(0), one, two, s1, s2, s1 > 0 ? s2 / s1 : double.NaN)
+        {
+            TwoFirst = twoFirst,
+            WarmRate = warmRate,
+        };
     }
 
     /// <summary>The high load the stage breakdown runs at unless --stages-rate names one: 0.8 × the saturation measured
@@ -405,4 +431,11 @@ public sealed record EmbeddedResult(PhaseResult Light, double FloorSumP50, doubl
     public double? PacedFloorSumP99 { get; init; }
 }
 
-public sealed record ParallelResult(double DelayMs, LatencySummary ProxiedHop, LatencySummary ProxiedConfirm, LatencySummary AddedDelay, List<PhaseResult> One, List<PhaseResult> Two, double SaturationOne, double SaturationTwo, double Ratio);
+public sealed record ParallelResult(double DelayMs, LatencySummary ProxiedHop, LatencySummary ProxiedConfirm, LatencySummary AddedDelay, List<PhaseResult> One, List<PhaseResult> Two, double SaturationOne, double SaturationTwo, double Ratio)
+{
+    /// <summary>The 2 + 2 arm ran first (<c>--parallel-first two</c>); alternate the order between runs.</summary>
+    public bool TwoFirst { get; init; }
+
+    /// <summary>The rate each arm's processes warmed up at, not recorded, before its sweep.</summary>
+    public double WarmRate { get; init; }
+}
