@@ -343,8 +343,14 @@ public static class Program
             for (var i = 0; i < pairs; i++) await clients.ConnectListenersAsync(i, ct);
             var bench = new Bench(settings, clients, cluster, cluster.OutboxBacklogAsync, Console.Out);
             await bench.WarmUpAsync(ct);
-            // JIT, pools and the push queue of every process warmed at a rate either arm carries, not recorded.
-            await bench.RunPhaseAsync($"warm-up-{pairs}", warmRate, seconds, reportLead: false, ct);
+            // JIT, pools and the push queue of every process warmed at a rate either arm carries, not recorded: three
+            // steps (one in a quick run), for a fresh process's tier-up compiles for some 20 s (four fresh processes on
+            // two cores: a fifth of a core each in the first steps, 2026-12-03).
+            for (var i = 0; i < (settings.Quick ? 1 : 3); i++)
+            {
+                await bench.RunPhaseAsync($"warm-up-{pairs}", warmRate, seconds, reportLead: false, ct);
+            }
+
             await Task.Delay(2000, ct);
             var sweep = await bench.SweepAsync(pairs == 1 ? "parallel-1api-1disp" : "parallel-2api-2disp", rates, seconds, ct);
             loadSamples.AddRange(bench.LoadSamples);
