@@ -5,7 +5,7 @@ namespace Whistle.Bench;
 /// <summary>
 /// Whistle.Bench: the whole pipeline against the floors of its parts, in one run (issue 6).
 /// <c>dotnet run --project Whistle.Bench -c Release -- [--quick] [--database sqlite|postgresql] [--only distributed,browser,connections,scale-out,embedded,parallel,stages,embedded-stages]
-/// [--profile [--profile-rate 300] [--tools folder]] [--stages-rate 250] [--statement-log file] [--delay-ms 5] [--rates 100,250,…] [--embedded-rates 300,500,…] [--parallel-rates 20,40,…] [--parallel-first one|two] [--attach http://127.0.0.1:5080[,…] [--db file]] [--out folder] [--name stem] [--label text] [--notes file]</c>
+/// [--profile [--profile-rate 300] [--tools folder]] [--stages-rate 250] [--statement-log file] [--delay-ms 5] [--rates 100,250,…] [--embedded-rates 300,500,…] [--parallel-rates 20,40,…] [--parallel-first one|two] [--parallel-warm-steps 3] [--attach http://127.0.0.1:5080[,…] [--db file]] [--out folder] [--name stem] [--label text] [--notes file]</c>
 /// </summary>
 public static class Program
 {
@@ -195,7 +195,7 @@ public static class Program
             ParallelResult? parallel = null;
             if (Runs("parallel") && distributedError is null)
             {
-                parallel = await ParallelAsync(root, rabbitHost, rabbitPort, settings, postgres, double.Parse(Arg("--delay-ms") ?? "5", CultureInfo.InvariantCulture), loadSamples, Doubles(Arg("--parallel-rates")), Arg("--parallel-first") == "two", ct);
+                parallel = await ParallelAsync(root, rabbitHost, rabbitPort, settings, postgres, double.Parse(Arg("--delay-ms") ?? "5", CultureInfo.InvariantCulture), loadSamples, Doubles(Arg("--parallel-rates")), Arg("--parallel-first") == "two", Arg("--parallel-warm-steps") is { } w ? int.Parse(w, CultureInfo.InvariantCulture) : null, ct);
             }
 
             // 4. Where the time goes: the spans of sampled whistles, per stage.
@@ -310,7 +310,7 @@ public static class Program
     /// <summary>Rates for the sweeps behind the latency proxy: small steps where one ordered stream saturates.</summary>
     private static readonly double[] ParallelRates = [5, 7.5, 10, 12.5, 15, 20, 25, 30, 40, 50, 60, 80, 100, 125, 150, 200, 250, 300];
 
-    private static async Task<ParallelResult> ParallelAsync(string root, string rabbitHost, int rabbitPort, BenchSettings settings, BenchPostgres? postgres, double delayMs, List<double[]> loadSamples, double[] customRates, bool twoFirst, CancellationToken ct)
+    private static async Task<ParallelResult> ParallelAsync(string root, string rabbitHost, int rabbitPort, BenchSettings settings, BenchPostgres? postgres, double delayMs, List<double[]> loadSamples, double[] customRates, bool twoFirst, int? warmSteps, CancellationToken ct)
     {
         await using var proxy = new LatencyProxy(rabbitHost, rabbitPort, TimeSpan.FromMilliseconds(delayMs));
         var seconds = settings.Quick ? 5 : 10;
@@ -344,9 +344,9 @@ public static class Program
             var bench = new Bench(settings, clients, cluster, cluster.OutboxBacklogAsync, Console.Out);
             await bench.WarmUpAsync(ct);
             // JIT, pools and the push queue of every process warmed at a rate either arm carries, not recorded: three
-            // steps (one in a quick run), for a fresh process's tier-up compiles for some 20 s (four fresh processes on
-            // two cores: a fifth of a core each in the first steps, 2026-12-03).
-            for (var i = 0; i < (settings.Quick ? 1 : 3); i++)
+            // steps by default (one in a quick run), for a fresh process tiers up its code for some 20 s, longer when
+            // four share two cores (docs/benchmarks/2026-12-03-parallel.md).
+            for (var i = 0; i < (warmSteps ?? (settings.Quick ? 1 : 3)); i++)
             {
                 await bench.RunPhaseAsync($"warm-up-{pairs}", warmRate, seconds, reportLead: false, ct);
             }
@@ -377,6 +377,7 @@ public static class Program
         {
             TwoFirst = twoFirst,
             WarmRate = warmRate,
+            WarmSteps = warmSteps ?? (settings.Quick ? 1 : 3),
         };
     }
 
@@ -444,4 +445,7 @@ public sealed record ParallelResult(double DelayMs, LatencySummary ProxiedHop, L
 
     /// <summary>The rate each arm's processes warmed up at, not recorded, before its sweep.</summary>
     public double WarmRate { get; init; }
+
+    /// <summary>How many steps of <see cref="WarmRate"/> each arm warmed up for.</summary>
+    public int WarmSteps { get; init; }
 }
