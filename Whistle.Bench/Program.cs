@@ -316,6 +316,7 @@ public static class Program
         var seconds = settings.Quick ? 5 : 10;
         var rates = customRates.Length > 0 ? customRates : settings.Quick ? new double[] { 10, 20, 40 } : ParallelRates;
         var warmRate = Math.Max(10, Math.Min(100, rates[^1] / 2));
+        var warm = warmSteps ?? (settings.Quick ? 1 : 3);
         (LatencySummary Hop, LatencySummary Confirm)? floors = null;
 
         // Each arm is a cluster of its own, started fresh: a new database and virtual host, every process from the
@@ -344,9 +345,9 @@ public static class Program
             var bench = new Bench(settings, clients, cluster, cluster.OutboxBacklogAsync, Console.Out);
             await bench.WarmUpAsync(ct);
             // JIT, pools and the push queue of every process warmed at a rate either arm carries, not recorded: three
-            // steps by default (one in a quick run), for a fresh process tiers up its code for some 20 s, longer when
+            // steps by default (one in a quick run), for a fresh process tiers up its code for some 40 s, longer when
             // four share two cores (docs/benchmarks/2026-12-03-parallel.md).
-            for (var i = 0; i < (warmSteps ?? (settings.Quick ? 1 : 3)); i++)
+            for (var i = 0; i < warm; i++)
             {
                 await bench.RunPhaseAsync($"warm-up-{pairs}", warmRate, seconds, reportLead: false, ct);
             }
@@ -377,7 +378,7 @@ public static class Program
         {
             TwoFirst = twoFirst,
             WarmRate = warmRate,
-            WarmSteps = warmSteps ?? (settings.Quick ? 1 : 3),
+            WarmSteps = warm,
         };
     }
 
