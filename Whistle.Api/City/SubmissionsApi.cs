@@ -6,6 +6,7 @@ using Whistle.Api.Whistles;
 using Whistle.Core.City;
 using Whistle.Core.Domain;
 using Whistle.Core.Problems;
+using Whistle.Core.Whistles;
 
 namespace Whistle.Api.City;
 
@@ -35,6 +36,13 @@ public static class SubmissionsApi
             return store.AnswerAsync(caller, id, request, ct).ThenRead(sid => queries.OneAsync(caller, sid, ct));
         }).WithName("AnswerSubmission").ProducesTransition()
             .WithSummary("The department addressed answers: a request approved | disapproved (text required: the 批复), a report noted (阅知), a filing acknowledged | objected (reasons required).");
+        api.MapPost("/{id}/attachments", (string id, AddAttachmentsRequest request, HttpContext http, SubmissionStore store, SubmissionQueries queries, CancellationToken ct) =>
+        {
+            var caller = CurrentUser.From(http);
+            return store.AddAttachmentsAsync(caller, id, request, ct).ThenRead(sid => queries.OneAsync(caller, sid, ct));
+        }).WithName("AddSubmissionAttachments").ProducesTransition()
+            .WithSummary("补充材料: the submitting institution (or its office that submitted) adds files, with an optional note, while the submission is open.")
+            .WithDescription("attachmentIds: the caller's drafts (POST /api/attachments), at least one; note optional. One AttachmentAdded event on the submission's timeline, pushed to whoever sees it. 403 submission-files-by-submitter for the department and the establishment office, 409 submission-answered once answered, 413 past the item's limits, 404 to anyone who does not see it.");
         return app;
     }
 

@@ -251,6 +251,37 @@ public sealed class SubmissionStore(WhistleDatabase database, CountyCatalogHolde
             },
             ct);
 
+    /// <summary>
+    /// 补充材料: files the submitting institution (or its office that submitted) uploaded, with an optional text, on its
+    /// submission while the department has not answered — the department asked for more, a figure changed. Linked in
+    /// this transaction or not at all (the same limits a link has at submitting), announced as one
+    /// <c>AttachmentAdded</c> event, carrying them, to whoever sees the submission. The department and the establishment
+    /// office read it (403 to add); anyone else is answered 404, as for the submission itself; once answered, 409.
+    /// </summary>
+    public async Task<CommandResult<string>> AddAttachmentsAsync(Caller caller, string id, AddAttachmentsRequest r, CancellationToken ct)
+    {
+        var errors = r.Errors();
+
+        return await database.WriteAsync<CommandResult<string>>(
+            async unit =>
+            {
+                var row = await LoadForUpdateAsync(unit, id);
+                if (row is null || !Visibility.CanSeeSubmission(caller, row.InstitutionId, row.UnitId, row.DepartmentId)) return new CommandResult<string>.NotFound();
+                if (caller.Role != Roles.Institution) return new CommandResult<string>.Forbidden(Problem.SubmissionFilesBySubmitter());
+                if (errors.Count > 0) return new CommandResult<string>.Invalid(errors);
+                if (row.Status != SubmissionStatus.Open) return new CommandResult<string>.Conflict(Problem.SubmissionAnswered(row.Answer ?? row.Status));
+                var now = time.GetUtcNow();
+                var note = string.IsNullOrWhiteSpace(r.Note) ? null : r.Note.Trim();
+                var linked = await attachments.LinkAsync(
+                    unit, new AttachmentLink(r.AttachmentIds!, caller.Uploader, AttachmentPurpose.Note, null, null, null, note, now, null, row.Id));
+                if (linked.Refused<string>() is { } refused) return refused;
+                await AppendAsync(unit, WhistleEventTypes.AttachmentAdded, row, caller.Actor, note, null, now, attachments: linked.LinkedRows.Select(f => f.ToSnapshot()).ToList());
+                unit.Complete();
+                return new CommandResult<string>.Success(row.Id);
+            },
+            ct);
+    }
+
     // ---- The chain ----------------------------------------------------------------------------------------------
 
     private EscalationSettings ChainSettings(CountyCatalog catalog) => new(catalog.Escalation.ReminderShare, options.Value.RepeatEveryHours * 60);

@@ -50,6 +50,7 @@ public static class Problem
     public static ProblemText SubmissionChanged() => P(ProblemCodes.SubmissionChanged, "It changed meanwhile; reload it.");
     public static ProblemText InstitutionSubmits() => P(ProblemCodes.InstitutionSubmits, "An institution submits requests, reports and filings to its departments.");
     public static ProblemText SubmissionAnswerer() => P(ProblemCodes.SubmissionAnswerer, "The department it is addressed to answers it.");
+    public static ProblemText SubmissionFilesBySubmitter() => P(ProblemCodes.SubmissionFilesBySubmitter, "The institution that submitted it adds its files.");
     public static ProblemText StartsInPast() => P(ProblemCodes.StartsInPast, "The meeting starts in the future.");
     public static ProblemText DueInPast() => P(ProblemCodes.DueInPast, "A decision is due in the future.");
     public static ProblemText MeetingLength() => P(ProblemCodes.MeetingLength, "The meeting ends after it starts, the same day or the next.");

@@ -160,6 +160,7 @@ public static class ProblemCodes
     public const string RecommendationDecider = "recommendation-decider";
     public const string InstitutionSubmits = "institution-submits";
     public const string SubmissionAnswerer = "submission-answerer";
+    public const string SubmissionFilesBySubmitter = "submission-files-by-submitter";
 
     // ---- evidence (issue 14): uploads refused (413 a limit, 415 a type, 400 the rest), links, removal ----
     public const string FileTooLarge = "file-too-large";

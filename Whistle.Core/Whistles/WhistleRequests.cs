@@ -1,4 +1,6 @@
 using Whistle.Contracts;
+using Whistle.Core.Domain;
+using Whistle.Core.Problems;
 
 namespace Whistle.Core.Whistles;
 
@@ -27,8 +29,25 @@ public sealed record ReportRequest(int? EtaMinutes, string? Note, string? Expect
 
 public sealed record ResolveRequest(string? Note, IReadOnlyList<string>? AttachmentIds = null);
 
-/// <summary>A later note (补充材料): files uploaded first (<c>POST /api/attachments</c>), with an optional text.</summary>
-public sealed record AddAttachmentsRequest(IReadOnlyList<string>? AttachmentIds, string? Note);
+/// <summary>
+/// A later note (补充材料) on a whistle or on a submission: files uploaded first (<c>POST /api/attachments</c>), with an
+/// optional text.
+/// </summary>
+public sealed record AddAttachmentsRequest(IReadOnlyList<string>? AttachmentIds, string? Note)
+{
+    /// <summary>What is wrong with it: the note past its length, no file named. The one check of both kinds of later note.</summary>
+    public FieldErrors Errors()
+    {
+        var errors = new FieldErrors();
+        WhistleValidation.Text(errors, "note", Note, WhistleValidation.NoteMax, required: false, multiLine: true);
+        if (AttachmentIds is null || AttachmentIds.Count == 0)
+        {
+            errors.Set("attachmentIds", Problem.AtLeastOne("attachmentIds", "Upload at least one file first (POST /api/attachments) and name it here."));
+        }
+
+        return errors;
+    }
+}
 
 /// <summary>An agency's 催办 of its branch's duty, with its words (optional).</summary>
 public sealed record UrgeRequest(string? Note);

@@ -711,12 +711,7 @@ public sealed partial class WhistleStore(WhistleDatabase database, CountyCatalog
     /// </summary>
     public async Task<CommandResult<string>> AddAttachmentsAsync(Caller caller, string whistleId, AddAttachmentsRequest request, CancellationToken ct)
     {
-        var errors = new FieldErrors();
-        WhistleValidation.Text(errors, "note", request.Note, WhistleValidation.NoteMax, required: false, multiLine: true);
-        if (request.AttachmentIds is null || request.AttachmentIds.Count == 0)
-        {
-            errors.Set("attachmentIds", Problem.AtLeastOne("attachmentIds", "Upload at least one file first (POST /api/attachments) and name it here."));
-        }
+        var errors = request.Errors();
 
         return await database.WriteAsync<CommandResult<string>>(
             async unit =>

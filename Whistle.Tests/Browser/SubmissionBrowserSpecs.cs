@@ -8,7 +8,8 @@ namespace Whistle.Tests.Browser;
 /// <summary>
 /// 请示报告 in the browser (issue 17): an institution's officer on a phone files a 请示 with its managing department;
 /// the department's clerk sees it arrive in the inbox live (no reload), counting down to the answer's limit, and
-/// answers with a 批复 (同意 and its text); the officer's page shows the answer live.
+/// answers with a 批复 (同意 and its text); the officer's page shows the answer live. Before the answer the officer adds
+/// the figures (补充材料), which reach the clerk's open page live.
 /// </summary>
 [NonParallelizable]
 public sealed class When_an_institution_files_a_request_with_its_department_in_the_browser : BrowserFixture
@@ -77,6 +78,24 @@ public sealed class When_an_institution_files_a_request_with_its_department_in_t
         await clerk.WaitForAddressAsync(new Regex($"/submissions/{Regex.Escape(id)}$"));
         await Expect(clerk.GetByTestId("submission-body")).ToContainTextAsync("妥否，请批示");
         await Expect(clerk.GetByTestId("submission-files").GetByTestId("attachment-file")).ToContainTextAsync("信用修复流程调整请示（盖章扫描件）.pdf");
+
+        // 补充材料: the officer (phone) adds the figures behind the 请示, with a note; the clerk's open page shows them live.
+        await officer.GetByTestId("add-files").ClickAsync();
+        var more = officer.GetByTestId("note-form");
+        await more.GetByTestId("note-text").FillAsync("补充近三个月线下受理量及平均办理时限。");
+        await more.GetByTestId("attach-file-input").SetInputFilesAsync(new FilePayload { Name = "信用修复办理数据（近三个月）.pdf", MimeType = "application/pdf", Buffer = TestImages.Pdf() });
+        await Expect(more.GetByTestId("picker-done")).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
+        await more.ScrollIntoViewIfNeededAsync();
+        await BrowserSession.ScreenshotAsync(officer, "institution-submission-add-files-phone");
+        await more.GetByTestId("note-submit").ClickAsync();
+        await Expect(officer.GetByTestId("note-form")).ToHaveCountAsync(0, new() { Timeout = BrowserSession.Live });
+        await Expect(officer.Locator("[data-testid=timeline-entry][data-type=AttachmentAdded]")).ToHaveCountAsync(1, new() { Timeout = BrowserSession.Live });
+        var added = clerk.Locator("[data-testid=timeline-entry][data-type=AttachmentAdded]");
+        await Expect(added).ToContainTextAsync("补充材料", new() { Timeout = BrowserSession.Live });
+        await Expect(added).ToContainTextAsync("补充近三个月线下受理量");
+        await Expect(added.GetByTestId("timeline-files")).ToContainTextAsync("信用修复办理数据（近三个月）.pdf");
+        await Expect(clerk.GetByTestId("submission-files").GetByTestId("attachment-file")).ToHaveCountAsync(2, new() { Timeout = BrowserSession.Live });
+        await Expect(clerk.GetByTestId("add-files")).ToHaveCountAsync(0);
         await clerk.GetByTestId("answer-send").ClickAsync();
         await Expect(clerk.GetByTestId("submission-answer-form")).ToContainTextAsync("请选择答复");
         await clerk.GetByTestId("answer-approved").ClickAsync();

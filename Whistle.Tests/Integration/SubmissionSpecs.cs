@@ -117,6 +117,72 @@ public sealed class When_an_institution_submits_to_its_departments(string databa
         }
     }
 
+    /// <summary>
+    /// 补充材料: while the department has not answered, the institution adds files (with a note) to what it submitted —
+    /// the department asked for the figures, the seal page was missing. They are linked to the submission, announced as
+    /// one <c>AttachmentAdded</c> event carrying them to whoever sees it, and read like its first files. Attacks: the
+    /// department addressed and the establishment office read it but cannot add to it (403), another institution is
+    /// told nothing (404), an empty list is refused (400), and once answered nothing more is added (409).
+    /// </summary>
+    [Test]
+    public async Task Should_take_more_files_from_the_institution_while_it_is_open_and_from_nobody_else()
+    {
+        using var institution = await As("institution.credit-center");
+        using var department = await As("department.city-ndrc");
+        using var establishment = await As("establishment-office");
+        using var otherInstitution = await As("institution.inspection-center");
+        await using var departmentPush = await _system.ConnectAsync(department);
+
+        var id = (await SubmitAsync(institution, Request("关于信用修复线上受理的请示（待补充材料）"))).Str("id");
+        await departmentPush.WaitForAsync("SubmissionFiled", id);
+
+        foreach (var (reader, expected, code) in new[] { (department, HttpStatusCode.Forbidden, ProblemCodes.SubmissionFilesBySubmitter), (establishment, HttpStatusCode.Forbidden, ProblemCodes.SubmissionFilesBySubmitter), (otherInstitution, HttpStatusCode.NotFound, null) })
+        {
+            var draft = (await reader.UploadOkAsync(null, ("不是报送单位的材料.pdf", TestImages.Pdf(), "application/pdf")))[0];
+            var (status, problem, _) = await reader.PostAsync($"/api/submissions/{id}/attachments", new { attachmentIds = new[] { draft }, note = "代为补充" });
+            Assert.That(status, Is.EqualTo(expected), problem?.ToJsonString());
+            if (code is not null) Assert.That(problem!.Str("code"), Is.EqualTo(code));
+        }
+
+        var empty = await institution.PostAsync($"/api/submissions/{id}/attachments", new { attachmentIds = Array.Empty<string>() });
+        Assert.That(empty.Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(empty.Body!["errors"]!["attachmentIds"], Is.Not.Null);
+        Assert.That((await ReadAsync(department, id))["attachments"]!.AsArray(), Is.Empty, "nothing refused was linked");
+
+        var files = await institution.UploadOkAsync(null, ("信用修复办理数据.pdf", TestImages.Pdf(), "application/pdf"), ("盖章页.png", TestImages.Png(64, 48), "image/png"));
+        var (added, body, _) = await institution.PostAsync($"/api/submissions/{id}/attachments", new { attachmentIds = files, note = "按要求补充近三个月办理数据及盖章页。" });
+        Assert.That(added, Is.EqualTo(HttpStatusCode.OK), body?.ToJsonString());
+        Assert.Multiple(() =>
+        {
+            Assert.That(body!["attachments"]!.AsArray().Select(a => a!.Str("id")), Is.EquivalentTo(files));
+            Assert.That(body["attachments"]!.AsArray().Select(a => a!.Str("submissionId")), Has.All.EqualTo(id));
+            Assert.That(Types(body), Is.EqualTo(new[] { "SubmissionFiled", "AttachmentAdded" }));
+            Assert.That(body["timeline"]!.AsArray().Last()!.Str("note"), Is.EqualTo("按要求补充近三个月办理数据及盖章页。"));
+        });
+
+        var pushed = await departmentPush.WaitForAsync("AttachmentAdded", id);
+        Assert.Multiple(() =>
+        {
+            Assert.That(pushed["attachments"]!.AsArray().Select(a => a!.Str("fileName")), Is.EquivalentTo(new[] { "信用修复办理数据.pdf", "盖章页.png" }));
+            Assert.That(pushed["submission"]!.Str("id"), Is.EqualTo(id), "a submission's event, not a whistle's");
+        });
+        foreach (var reader in new[] { department, establishment })
+        {
+            Assert.That((await ReadAsync(reader, id))["attachments"]!.AsArray(), Has.Count.EqualTo(2));
+            Assert.That((await reader.Http.GetAsync($"/api/attachments/{files[0]}/content")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        Assert.That((await otherInstitution.Http.GetAsync($"/api/attachments/{files[0]}/content")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+
+        var (answered, _, _) = await department.PostAsync($"/api/submissions/{id}/answer", new { answer = "approved", text = "同意。" });
+        Assert.That(answered, Is.EqualTo(HttpStatusCode.OK));
+        var late = await institution.UploadOkAsync(null, ("答复后的材料.pdf", TestImages.Pdf(), "application/pdf"));
+        var after = await institution.PostAsync($"/api/submissions/{id}/attachments", new { attachmentIds = late });
+        Assert.That(after.Status, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That(after.Body!.Str("code"), Is.EqualTo(ProblemCodes.SubmissionAnswered));
+        Assert.That((await ReadAsync(institution, id))["attachments"]!.AsArray(), Has.Count.EqualTo(2));
+    }
+
     [Test]
     public async Task Should_carry_a_request_for_instructions_to_the_managing_department_and_its_answer_back()
     {

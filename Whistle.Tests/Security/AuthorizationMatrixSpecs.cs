@@ -362,6 +362,10 @@ public sealed class When_every_role_calls_every_endpoint(string database)
                 E([.. CountyActors.Select(a => (a, Forbidden)), .. City(Ok, NotFound, Ok, NotFound, Ok, NotFound, NotFound)])),
             ["POST /api/submissions/{id}/answer"] = new(async () => new Probe(HttpMethod.Post, $"/api/submissions/{await SubmissionAsync()}/answer", new { answer = "noted" }),
                 E([.. CountyActors.Select(a => (a, Forbidden)), .. City(Ok, NotFound, Forbidden, NotFound, Forbidden, NotFound, NotFound)]), OwnerLast: "department"),
+            // 补充材料: the submitting institution only (the department addressed and the office read it: 403); the body's
+            // empty list answers the institution 400 before its status is looked at (the shared submission may be answered by then).
+            ["POST /api/submissions/{id}/attachments"] = new(async () => new Probe(HttpMethod.Post, $"/api/submissions/{await SubmissionAsync()}/attachments", new { attachmentIds = Array.Empty<string>() }),
+                E([.. CountyActors.Select(a => (a, Forbidden)), .. City(Forbidden, NotFound, BadRequest, NotFound, Forbidden, NotFound, NotFound)])),
             // 系统管理员: the whistle list and the county's settings.
             ["PUT /api/whistle-list/{code}"] = new(() => Task.FromResult(new Probe(HttpMethod.Put, "/api/whistle-list/matrix-matter", matter)), Only("sysadmin", Ok)),
             ["DELETE /api/whistle-list/{code}"] = new(async () =>

@@ -4,6 +4,7 @@ import type { Relation, Submission, WhistleEvent } from '../src/api/types'
 import {
   answerTextRequired,
   applyEventToSubmissions,
+  canAddFiles,
   canAnswer,
   institutionOf,
   openOfKind,
@@ -94,6 +95,15 @@ describe("the department's inbox and answer", () => {
     expect(canAnswer({ role: 'institution', orgId: 'credit-center' }, s)).toBe(false)
     expect(canAnswer({ role: 'establishment-office', orgId: 'city-ndrc' }, s)).toBe(false)
     expect(canAnswer({ role: 'department', orgId: 'city-ndrc' }, { ...s, status: 'answered' })).toBe(false)
+  })
+
+  it('lets the institution add files (补充材料) while it is open, not the department or the office', () => {
+    const s = submission()
+    expect(canAddFiles({ role: 'institution' }, s)).toBe(true)
+    expect(canAddFiles({ role: 'institution' }, { ...s, status: 'answered' })).toBe(false)
+    expect(canAddFiles({ role: 'department' }, s)).toBe(false)
+    expect(canAddFiles({ role: 'establishment-office' }, s)).toBe(false)
+    expect(canAddFiles(null, s)).toBe(false)
   })
 
   it('asks for the text of a 批复 and of an objection, not of 阅知 or 备案确认', () => {

@@ -129,6 +129,8 @@ export const api = {
   submission: (id: string) => request<Submission>(`/api/submissions/${encodeURIComponent(id)}`),
   submit: (body: SubmitRequest, idempotencyKey: string) =>
     request<Submission>('/api/submissions', { method: 'POST', body, headers: { 'Idempotency-Key': idempotencyKey } }),
+  addSubmissionAttachments: (id: string, attachmentIds: string[], note?: string) =>
+    request<Submission>(`/api/submissions/${encodeURIComponent(id)}/attachments`, { method: 'POST', body: { attachmentIds, note } }),
   answerSubmission: (id: string, body: AnswerSubmissionRequest) =>
     request<Submission>(`/api/submissions/${encodeURIComponent(id)}/answer`, { method: 'POST', body }),
   cancel: (id: string) => request<Whistle>(`/api/whistles/${encodeURIComponent(id)}/cancel`, { method: 'POST', body: {} }),

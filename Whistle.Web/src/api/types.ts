@@ -211,8 +211,13 @@ export interface WhistleEvent {
   noteCode?: string | null
   noteParams?: Record<string, unknown> | null
   meeting?: MeetingSnapshot | null
-  /** An institution's submission (issue 17, types `Submission…`): `whistle` is null and `whistleId` is its id. */
+  /**
+   * An institution's submission (issue 17, types `Submission…`, and `AttachmentAdded` for its 补充材料): `whistle` is
+   * null and `whistleId` is its id.
+   */
   submission?: SubmissionSnapshot | null
+  /** The files an event linked (a submission's, a whistle's later note). */
+  attachments?: Schemas['AttachmentSnapshot'][] | null
   /** The establishment office's follow-up (issue 17, types `FollowUp…`): `whistle` is null and `whistleId` is its id. */
   followUp?: FollowUpSnapshot | null
 }

@@ -1233,6 +1233,7 @@ const en: Messages<typeof zhCN> = {
     'submission-changed': 'It changed meanwhile; reload it',
     'institution-submits': 'An institution submits requests, reports and filings',
     'submission-answerer': 'The department it is addressed to answers it',
+    'submission-files-by-submitter': 'The institution that submitted it adds its files',
   },
   problemWords: {
     onField: '{field}: {text}',

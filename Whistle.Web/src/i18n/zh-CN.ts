@@ -1230,6 +1230,7 @@ const zhCN = {
     'submission-changed': '已被更新，请刷新后重试',
     'institution-submits': '请示、报告和备案由事业单位报送',
     'submission-answerer': '由所报送的主管部门答复',
+    'submission-files-by-submitter': '补充材料由报送单位提交',
   },
   problemWords: {
     onField: '{field}：{text}',

@@ -67,6 +67,15 @@ export function canAnswer(user: Pick<User, 'role' | 'orgId'> | null | undefined,
   return !!user && user.role === 'department' && user.orgId === s.departmentId && s.status === 'open'
 }
 
+/**
+ * Whether the caller may add files (补充材料) to a submission it sees: the institution's side (the institution, or its
+ * office that submitted it — the only institution accounts that see it), while it is open (Whistle.Core
+ * SubmissionStore.AddAttachmentsAsync).
+ */
+export function canAddFiles(user: Pick<User, 'role'> | null | undefined, s: Pick<Submission, 'status'>): boolean {
+  return !!user && user.role === 'institution' && s.status === 'open'
+}
+
 /** Whether an answer must carry its text: a 批复 always, an objection its reasons (Whistle.Core SubmissionKind.TextRequired). */
 export function answerTextRequired(answer: string | null | undefined): boolean {
   return answer === 'approved' || answer === 'disapproved' || answer === 'objected'
