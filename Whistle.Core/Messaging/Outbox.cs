@@ -19,11 +19,20 @@ public static class Outbox
     // The rows, and the dialect's wake-up of the relays of every process when this one has no relay that can publish
     // (PostgreSQL: NOTIFY, delivered at commit; the others: nothing, their relays poll). This process's own relay is
     // woken after commit by WhistleDatabase either way.
-    private static string InsertRowsSql(int rows) =>
-        "INSERT INTO outbox (message_id, message_type, body, created_at, attempts, trace_parent, stream_key) VALUES "
-        + string.Join(", ", Enumerable.Range(0, rows).Select(i =>
-            $"(@OutboxMessageId{i}, @OutboxMessageType{i}, @OutboxBody{i}, @OutboxCreatedAt{i}, 0, @OutboxTraceParent{i}, @OutboxStreamKey{i})"))
-        + ";";
+    // The rows' attempts start at the column's default (0).
+    private static string InsertRowsSql(SqlDialect dialect, int rows) => dialect.InsertRows("outbox", RowColumns, rows);
+
+    private static readonly RowColumn[] RowColumns =
+    [
+        new("message_id", "OutboxMessageId", RowType.Text),
+        new("message_type", "OutboxMessageType", RowType.Text),
+        new("body", "OutboxBody", RowType.Text),
+        new("created_at", "OutboxCreatedAt", RowType.Timestamp),
+        new("trace_parent", "OutboxTraceParent", RowType.Text),
+        new("stream_key", "OutboxStreamKey", RowType.BigInteger),
+    ];
+
+    private readonly record struct NewRow(string MessageId, string MessageType, string Body, DateTimeOffset CreatedAt, string? TraceParent, long StreamKey);
 
     public static async Task<Guid> AddAsync<T>(UnitOfWork unit, T message, DateTimeOffset now)
         where T : class
@@ -51,24 +60,37 @@ public static class Outbox
     public static string Add(UnitOfWork unit, IReadOnlyList<object> messages, DateTimeOffset now, DynamicParameters parameters, List<Guid>? ids = null)
     {
         var traceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id : null;
+        var rows = new NewRow[messages.Count];
         for (var i = 0; i < messages.Count; i++)
         {
             var message = messages[i];
             var messageId = Guid.CreateVersion7(now);
             ids?.Add(messageId);
-            parameters.Add($"OutboxMessageId{i}", messageId.ToString());
-            parameters.Add($"OutboxMessageType{i}", MessageTypes.NameOf(message.GetType()));
-            parameters.Add($"OutboxBody{i}", JsonSerializer.Serialize(message, message.GetType(), MessageTypes.Json));
-            parameters.Add($"OutboxCreatedAt{i}", now);
-            parameters.Add($"OutboxTraceParent{i}", traceParent);
-            parameters.Add($"OutboxStreamKey{i}", (long)StreamKeyOf(WhistleIdOf(message)));
+            rows[i] = new NewRow(
+                messageId.ToString(),
+                MessageTypes.NameOf(message.GetType()),
+                JsonSerializer.Serialize(message, message.GetType(), MessageTypes.Json),
+                now,
+                traceParent,
+                StreamKeyOf(WhistleIdOf(message)));
         }
+
+        unit.Dialect.AddRows(parameters, RowColumns, rows, static (row, column) => column switch
+        {
+            0 => row.MessageId,
+            1 => row.MessageType,
+            2 => row.Body,
+            3 => row.CreatedAt,
+            4 => row.TraceParent,
+            _ => row.StreamKey,
+        });
 
         // One wake-up per transaction is enough (PostgreSQL delivers a channel's notifications of one transaction once),
         // and none while this process's own relay can publish the rows (WhistleDatabase.WakeOtherProcesses).
         var first = !unit.WroteOutbox;
         unit.MarkOutboxWritten();
-        return first && unit.Database.WakeOtherProcesses ? InsertRowsSql(messages.Count) + "\n" + unit.Dialect.Wake(WakeChannel) : InsertRowsSql(messages.Count);
+        var insert = unit.Dialect.Sql(InsertRowsSql, messages.Count);
+        return first && unit.Database.WakeOtherProcesses ? insert + "\n" + unit.Dialect.Wake(WakeChannel) : insert;
     }
 
     /// <summary>The whistle a message belongs to (null for messages of none, such as <see cref="Whistle.Contracts.CountyChanged"/>).</summary>

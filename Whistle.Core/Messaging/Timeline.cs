@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Dapper;
@@ -21,20 +20,17 @@ public static class Timeline
     // SQLite has one writer at a time anyway; SQL Server's application lock and PostgreSQL's advisory lock share alike.
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(30);
 
-    // The first event of a command: the lock (unless the transaction holds it already: it is held to commit), then its row.
-    private static string InsertSql(SqlDialect dialect) =>
-        dialect.UnderLock("whistle-timeline", LockWait, InsertHeldSql(dialect), shared: true);
+    // The first events of a command: the lock (unless the transaction holds it already: it is held to commit), then their rows.
+    private static string InsertSql(SqlDialect dialect, int rows) =>
+        dialect.UnderLock("whistle-timeline", LockWait, InsertHeldSql(dialect, rows), shared: true);
 
-    private static string InsertHeldSql(SqlDialect dialect) => InsertOneSql(dialect, 0);
+    // The events' rows in one statement on PostgreSQL (an array a column), one statement a row elsewhere; each answers its sequence.
+    private static string InsertHeldSql(SqlDialect dialect, int rows) =>
+        dialect.InsertRowsReturningIdentity("timeline", EventColumns, rows, "sequence");
 
-    private static string InsertOneSql(SqlDialect dialect, int index) =>
-        dialect.InsertReturningIdentity("timeline", InsertColumns, InsertValues(Suffix(index)), "sequence") + ";";
+    private static string InsertAudienceRowsSql(SqlDialect dialect, int rows) => dialect.InsertRows("timeline_audience", AudienceColumns, rows);
 
-    private static string Suffix(int index) => "_" + index.ToString(CultureInfo.InvariantCulture);
-
-    private static string InsertAudienceRowsSql(int rows) =>
-        "INSERT INTO timeline_audience (group_name, sequence) VALUES "
-        + string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@G{i}, @S{i})")) + ";";
+    private static readonly RowColumn[] AudienceColumns = [new("group_name", "AudienceGroup", RowType.Text), new("sequence", "AudienceSequence", RowType.BigInteger)];
 
     /// <summary>
     /// Appends the event now (after whatever this transaction deferred, so its events keep their order) and answers it
@@ -110,16 +106,8 @@ public static class Timeline
                 sql.Append(NoticeStore.ChannelsOfSql(unit.Dialect, units, parameters)).Append('\n');
             }
 
-            sql.Append(unit.Dialect.Sql(unit.HoldsTimelineLock ? InsertHeldSql : InsertSql)).Append('\n');
-            for (var i = 1; i < chunk.Length; i++)
-            {
-                sql.Append(InsertOneSql(unit.Dialect, i)).Append('\n');
-            }
-
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                AddParameters(parameters, chunk[i].Event, Suffix(i));
-            }
+            sql.Append(unit.Dialect.Sql(unit.HoldsTimelineLock ? InsertHeldSql : InsertSql, chunk.Length)).Append('\n');
+            unit.Dialect.AddRows(parameters, EventColumns, chunk, static (d, column) => EventValue(d.Event, column));
 
             await using var grid = await unit.Connection.QueryMultipleAsync(sql.ToString(), parameters, unit.Transaction);
             if (first && write is { } sent)
@@ -133,9 +121,10 @@ public static class Timeline
             }
 
             unit.HoldsTimelineLock = true;
-            foreach (var d in chunk)
+            var sequences = await unit.Dialect.ReadIdentitiesAsync(grid, chunk.Length);
+            for (var i = 0; i < chunk.Length; i++)
             {
-                recorded.Add((d.Event with { Sequence = await grid.ReadSingleAsync<long>() }, d.Groups));
+                recorded.Add((chunk[i].Event with { Sequence = sequences[i] }, chunk[i].Groups));
             }
 
             first = false;
@@ -155,26 +144,36 @@ public static class Timeline
         }
     }
 
-    private const string InsertColumns = "whistle_id, assignment_id, type, occurred_at, actor_user, actor_name, actor_org, note, note_code, note_params, payload";
+    private static readonly RowColumn[] EventColumns =
+    [
+        new("whistle_id", "EventWhistleId", RowType.Text),
+        new("assignment_id", "EventAssignmentId", RowType.Text),
+        new("type", "EventType", RowType.Text),
+        new("occurred_at", "EventOccurredAt", RowType.Timestamp),
+        new("actor_user", "EventActorUser", RowType.Text),
+        new("actor_name", "EventActorName", RowType.Text),
+        new("actor_org", "EventActorOrg", RowType.Text),
+        new("note", "EventNote", RowType.Text),
+        new("note_code", "EventNoteCode", RowType.Text),
+        new("note_params", "EventNoteParams", RowType.Text),
+        new("payload", "EventPayload", RowType.Text),
+    ];
 
-    private static string InsertValues(string suffix) =>
-        $"@WhistleId{suffix}, @AssignmentId{suffix}, @Type{suffix}, @OccurredAt{suffix}, @ActorUser{suffix}, @ActorName{suffix}, @ActorOrg{suffix}, "
-        + $"@Note{suffix}, @NoteCode{suffix}, @NoteParams{suffix}, @Payload{suffix}";
-
-    private static void AddParameters(DynamicParameters parameters, WhistleEvent @event, string suffix)
+    private static object? EventValue(WhistleEvent @event, int column) => column switch
     {
-        parameters.Add("WhistleId" + suffix, @event.WhistleId);
-        parameters.Add("AssignmentId" + suffix, @event.AssignmentId);
-        parameters.Add("Type" + suffix, @event.Type);
-        parameters.Add("OccurredAt" + suffix, @event.OccurredAt);
-        parameters.Add("ActorUser" + suffix, @event.Actor.UserName);
-        parameters.Add("ActorName" + suffix, @event.Actor.DisplayName);
-        parameters.Add("ActorOrg" + suffix, @event.Actor.OrgId);
-        parameters.Add("Note" + suffix, @event.Note);
-        parameters.Add("NoteCode" + suffix, @event.NoteCode);
-        parameters.Add("NoteParams" + suffix, @event.NoteParams is null ? null : JsonSerializer.Serialize(@event.NoteParams, MessageTypes.Json));
-        parameters.Add("Payload" + suffix, JsonSerializer.Serialize(@event with { Sequence = 0 }, MessageTypes.Json));
-    }
+        0 => @event.WhistleId,
+        1 => @event.AssignmentId,
+        2 => @event.Type,
+        3 => @event.OccurredAt,
+        4 => @event.Actor.UserName,
+        5 => @event.Actor.DisplayName,
+        6 => @event.Actor.OrgId,
+        7 => @event.Note,
+        8 => @event.NoteCode,
+        9 => @event.NoteParams is null ? null : JsonSerializer.Serialize(@event.NoteParams, MessageTypes.Json),
+        10 => JsonSerializer.Serialize(@event with { Sequence = 0 }, MessageTypes.Json),
+        _ => throw new ArgumentOutOfRangeException(nameof(column)),
+    };
 
     private const int ChunkSize = 40;
 
@@ -216,12 +215,8 @@ public static class Timeline
         var audience = recorded.SelectMany(r => r.Groups.Select(g => (Group: g, r.Event.Sequence))).ToList();
         if (audience.Count > 0)
         {
-            sql.Append(InsertAudienceRowsSql(audience.Count)).Append('\n');
-            for (var i = 0; i < audience.Count; i++)
-            {
-                parameters.Add("G" + i, audience[i].Group);
-                parameters.Add("S" + i, audience[i].Sequence);
-            }
+            sql.Append(unit.Dialect.Sql(InsertAudienceRowsSql, audience.Count)).Append('\n');
+            unit.Dialect.AddRows(parameters, AudienceColumns, audience, static (row, column) => column == 0 ? row.Group : row.Sequence);
         }
 
         // The messages the transaction deferred (Outbox.Defer) first, in their order, then the events' push messages.

@@ -214,6 +214,77 @@ public abstract class SqlDialect
         return rows;
     }
 
+    // ---- Many rows in one statement ---------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The statement a <c>static string XxxSql(SqlDialect, int rows)</c> composes for this dialect and that many rows,
+    /// composed once and kept (pass the static method itself). Where the statement is the same for any number of rows
+    /// (<see cref="RowsShareOneStatement"/>) it is composed and kept once.
+    /// </summary>
+    public string Sql(Func<SqlDialect, int, string> statement, int rows) =>
+        _rowStatements.GetOrAdd((statement, RowsShareOneStatement ? 0 : rows), static (key, dialect) => key.Statement(dialect, Math.Max(1, key.Rows)), this);
+
+    private readonly ConcurrentDictionary<(Func<SqlDialect, int, string> Statement, int Rows), string> _rowStatements = new();
+
+    /// <summary>
+    /// Whether <see cref="InsertRows"/> and <see cref="InsertRowsReturningIdentity"/> are the same statement for any number
+    /// of rows (one parameter a column) rather than one a row count (one parameter a value).
+    /// </summary>
+    public virtual bool RowsShareOneStatement => false;
+
+    /// <summary>
+    /// Inserts <paramref name="rows"/> rows into <paramref name="table"/> in one statement (ending with its semicolon),
+    /// in their order, their values bound by <see cref="AddRows{T}"/>: here a <c>VALUES</c> list of one parameter a value
+    /// (<c>@{parameter}{row}</c>). Callers keep within the database's limit on a statement's parameters (SQL Server:
+    /// 2,100 a request). PostgreSQL binds one array a column instead (<c>unnest</c>).
+    /// </summary>
+    public virtual string InsertRows(string table, IReadOnlyList<RowColumn> columns, int rows) =>
+        $"INSERT INTO {table} ({ColumnNames(columns)}) VALUES "
+        + string.Join(", ", Enumerable.Range(0, rows).Select(row => $"({RowValues(columns, row)})")) + ";";
+
+    /// <summary>
+    /// Inserts <paramref name="rows"/> rows as <see cref="InsertRows"/> does and answers the <paramref name="identity"/>
+    /// each got, read by <see cref="ReadIdentitiesAsync"/> in the rows' order. Here one statement a row, one after
+    /// another (a multi-row insert does not promise the order in which it returns them: SQLite's <c>RETURNING</c>, SQL
+    /// Server's <c>OUTPUT</c>), each answering one result set.
+    /// </summary>
+    public virtual string InsertRowsReturningIdentity(string table, IReadOnlyList<RowColumn> columns, int rows, string identity) =>
+        string.Join('\n', Enumerable.Range(0, rows).Select(row => InsertReturningIdentity(table, ColumnNames(columns), RowValues(columns, row), identity) + ";"));
+
+    /// <summary>The identities <see cref="InsertRowsReturningIdentity"/> answered, in the rows' order.</summary>
+    public virtual async Task<IReadOnlyList<long>> ReadIdentitiesAsync(Dapper.SqlMapper.GridReader grid, int rows)
+    {
+        var identities = new long[rows];
+        for (var row = 0; row < rows; row++)
+        {
+            identities[row] = await grid.ReadSingleAsync<long>();
+        }
+
+        return identities;
+    }
+
+    /// <summary>
+    /// Binds the values of <paramref name="rows"/> for <see cref="InsertRows"/> or <see cref="InsertRowsReturningIdentity"/>:
+    /// <paramref name="value"/> gives a row's value of the column at an index of <paramref name="columns"/>.
+    /// </summary>
+    public virtual void AddRows<T>(Dapper.DynamicParameters parameters, IReadOnlyList<RowColumn> columns, IReadOnlyList<T> rows, Func<T, int, object?> value)
+    {
+        for (var row = 0; row < rows.Count; row++)
+        {
+            var suffix = row.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            for (var column = 0; column < columns.Count; column++)
+            {
+                parameters.Add(columns[column].Parameter + suffix, value(rows[row], column));
+            }
+        }
+    }
+
+    /// <summary>The columns' names, as an insert lists them.</summary>
+    protected static string ColumnNames(IReadOnlyList<RowColumn> columns) => string.Join(", ", columns.Select(c => c.Name));
+
+    private static string RowValues(IReadOnlyList<RowColumn> columns, int row) =>
+        string.Join(", ", columns.Select(c => $"@{c.Parameter}{row.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+
     // ---- Waking the other instances -------------------------------------------------------------------------------
 
     /// <summary>
@@ -273,6 +344,25 @@ public sealed record MigrationTypes(
     string Schema,
     string AddColumn,
     string BatchSeparator);
+
+/// <summary>
+/// A column of a multi-row insert (<see cref="SqlDialect.InsertRows"/>): its name, the parameter its values are bound
+/// to (a prefix: unique within the command) and its type.
+/// </summary>
+public sealed record RowColumn(string Name, string Parameter, RowType Type);
+
+/// <summary>The type of a <see cref="RowColumn"/>'s values.</summary>
+public enum RowType
+{
+    /// <summary>Text, or null.</summary>
+    Text,
+
+    /// <summary>A 64-bit integer, never null.</summary>
+    BigInteger,
+
+    /// <summary>A moment (a <see cref="DateTimeOffset"/>, stored in UTC), never null.</summary>
+    Timestamp,
+}
 
 /// <summary>A property of the objects of a JSON batch (<see cref="SqlDialect.UpdateFromJson"/>): its name and whether it is text (else a 64-bit integer).</summary>
 public sealed record JsonColumn(string Name, bool Text = false);

@@ -67,7 +67,7 @@ public sealed partial class When_the_data_layer_is_read
     [GeneratedRegex(@"\b(?<verb>INSERT\s+(?:OR\s+[A-Z]+\s+)?INTO|UPDATE|DELETE\s+FROM|MERGE(?:\s+INTO)?|TRUNCATE\s+TABLE|REPLACE\s+INTO)\s+(?:\[?dbo\]?\.|\{schema\})?\[?(?<table>[A-Za-z_][A-Za-z0-9_]*)")]
     private static partial Regex SqlWrite();
 
-    [GeneratedRegex(@"\b(?<verb>InsertReturningIdentity|InsertIfAbsentAnswering|InsertIfAbsent|Upsert|UpdateFromJson|UpdateAnswering)\(\s*""(?<table>[A-Za-z_][A-Za-z0-9_]*)""")]
+    [GeneratedRegex(@"\b(?<verb>InsertRowsReturningIdentity|InsertRows|InsertReturningIdentity|InsertIfAbsentAnswering|InsertIfAbsent|Upsert|UpdateFromJson|UpdateAnswering)\(\s*""(?<table>[A-Za-z_][A-Za-z0-9_]*)""")]
     private static partial Regex DialectWrite();
 
     // Choosing by the provider: its enum's values, its types, a test of which dialect is in hand or of its provider.
@@ -179,6 +179,8 @@ public sealed partial class When_the_data_layer_is_read
     [TestCase("Whistle.Api/Export/ExportQueries.cs", "dialect.InsertIfAbsentAnswering(\"inbox\", \"a\", \"@A\", \"a\", \"a\")", "inbox")]
     [TestCase("Whistle.Api/Export/ExportQueries.cs", "dialect.UpdateFromJson(\"audit_log\", \"a = s.a\", \"@B\", [], \"t.id = s.id\")", "audit_log")]
     [TestCase("Whistle.Api/Export/ExportQueries.cs", "dialect.UpdateAnswering(\"whistles\", \"a = @A\", \"id = @Id\", \"version\")", "whistles")]
+    [TestCase("Whistle.Api/Export/ExportQueries.cs", "dialect.InsertRows(\"outbox\", Columns, rows)", "outbox")]
+    [TestCase("Whistle.Api/Export/ExportQueries.cs", "dialect.InsertRowsReturningIdentity(\"timeline\", Columns, rows, \"sequence\")", "timeline")]
     public void Should_see_a_write_however_it_is_spelt(string file, string line, string table)
     {
         var found = SqlWrite().Matches(line).Concat(DialectWrite().Matches(line)).Select(m => m.Groups["table"].Value).ToList();

@@ -127,6 +127,71 @@ public abstract class DataFixture : StorageFixture
         Assert.That(outbox, Is.EqualTo(3), "each event goes to the outbox in the same transaction");
     }
 
+    /// <summary>
+    /// Issue 15: a transaction's events go in as many rows of one statement (on PostgreSQL one array a column, elsewhere a
+    /// statement a row), in chunks of twenty: each event gets the sequence of its own row, the sequences ascend in the
+    /// order the events were deferred, and each event's audience rows and push message name that sequence — also for
+    /// more events than a chunk (of rows, twenty; of audience and outbox rows, forty events), with nulls where an event has them.
+    /// </summary>
+    [Test]
+    public async Task Should_append_many_events_of_one_transaction_each_with_its_own_row_in_their_order()
+    {
+        var now = new DateTimeOffset(2026, 12, 3, 9, 0, 0, TimeSpan.Zero);
+        var id = Guid.NewGuid().ToString();
+        var recorded = await Database.WriteAsync(
+            async unit =>
+            {
+                await unit.Connection.ExecuteAsync(
+                    """
+                    INSERT INTO whistles (id, township_id, matter_code, urgency, title, description, address, status, raised_by_user, raised_by_name, raised_at, updated_at, version)
+                    VALUES (@Id, 'chengguan', 'street-vending', 'routine', 't', '', 'a', 'raised', 'u', 'n', @Now, @Now, 0)
+                    """,
+                    new { Id = id, Now = now },
+                    unit.Transaction);
+                for (var i = 0; i < 45; i++)
+                {
+                    Timeline.Defer(
+                        unit,
+                        new Contracts.WhistleEvent(
+                            0, Contracts.WhistleEventTypes.WhistleRaised, id, i % 3 == 0 ? null : $"a-{i}", now.AddMilliseconds(i), new($"u{i}", $"用户{i}", "chengguan"),
+                            new(id, "t", "raised", "chengguan", "street-vending", "routine"), null, i % 2 == 0 ? null : $"第{i}条"),
+                        [$"township:chengguan", $"audience-{i}"],
+                        now);
+                }
+
+                var events = await Timeline.FlushAsync(unit);
+                unit.Complete();
+                return events;
+            },
+            CancellationToken.None);
+        var rows = (await Database.ReadAsync(
+                c => c.QueryAsync<(long Sequence, string? AssignmentId, string ActorUser, string? Note, DateTimeOffset OccurredAt)>(
+                    "SELECT sequence, assignment_id, actor_user, note, occurred_at FROM timeline WHERE whistle_id = @Id ORDER BY sequence", new { Id = id }),
+                CancellationToken.None))
+            .ToList();
+        var audience = (await Database.ReadAsync(
+                c => c.QueryAsync<(string Group, long Sequence)>(
+                    "SELECT group_name, sequence FROM timeline_audience WHERE sequence >= @First AND group_name LIKE 'audience-%'", new { First = rows[0].Sequence }),
+                CancellationToken.None))
+            .ToDictionary(a => a.Group, a => a.Sequence);
+        var pushed = (await Database.ReadAsync(
+                c => c.QueryAsync<string>("SELECT body FROM outbox WHERE body LIKE @Like ORDER BY id", new { Like = $"%{id}%" }),
+                CancellationToken.None))
+            .SelectMany(b => System.Text.Json.JsonSerializer.Deserialize<Contracts.WhistleEventsRecorded>(b, MessageTypes.Json)!.Events)
+            .ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(recorded.Select(e => e.Sequence), Is.EqualTo(rows.Select(r => r.Sequence)), "each event answered with its row's sequence, in the order deferred");
+            Assert.That(rows.Select(r => r.ActorUser), Is.EqualTo(Enumerable.Range(0, 45).Select(i => $"u{i}")), "the rows in the order deferred");
+            Assert.That(rows.Select(r => r.AssignmentId), Is.EqualTo(Enumerable.Range(0, 45).Select(i => i % 3 == 0 ? null : $"a-{i}")));
+            Assert.That(rows.Select(r => r.Note), Is.EqualTo(Enumerable.Range(0, 45).Select(i => i % 2 == 0 ? null : $"第{i}条")));
+            Assert.That(rows.Select(r => r.OccurredAt), Is.EqualTo(Enumerable.Range(0, 45).Select(i => now.AddMilliseconds(i))));
+            Assert.That(Enumerable.Range(0, 45).Select(i => audience[$"audience-{i}"]), Is.EqualTo(rows.Select(r => r.Sequence)), "each event's audience row names its sequence");
+            Assert.That(pushed.Select(e => e.Event.Sequence), Is.EqualTo(rows.Select(r => r.Sequence)), "their push messages (one a forty) carry them in order");
+            Assert.That(pushed.Select(e => e.Event.Actor.DisplayName), Is.EqualTo(Enumerable.Range(0, 45).Select(i => $"用户{i}")));
+        });
+    }
+
     [Test]
     public async Task Should_let_catch_up_see_every_event_exactly_once_while_writers_race()
     {

@@ -164,6 +164,14 @@ public sealed class When_a_dialect_composes_a_statement
 
     private static string Ordered(SqlDialect d) => d.UnderLock("whistle-test", TimeSpan.FromSeconds(1), Insert(d));
 
+    private static readonly RowColumn[] ItemColumns = [new("k1", "ItemK1", RowType.Text), new("k2", "ItemK2", RowType.Text), new("v", "ItemV", RowType.BigInteger)];
+
+    private static string InsertedRows(SqlDialect d) => d.InsertRowsReturningIdentity("items", ItemColumns, 3, "id");
+
+    private static string Rows(SqlDialect d) => d.InsertRows("items", ItemColumns, 3);
+
+    private static string Rows(SqlDialect d, int rows) => d.InsertRows("items", ItemColumns, rows);
+
     private static string Claimed(SqlDialect d) => d.WithoutFlush(d.UnderLockInOwnTransaction("whistle-test", TimeSpan.FromSeconds(1), "UPDATE items SET v = v + 1;"));
 
     [Test]
@@ -172,6 +180,53 @@ public sealed class When_a_dialect_composes_a_statement
         var first = await _connection.ExecuteScalarAsync<long>(Insert(Sqlite), new { K1 = "a", K2 = "x", V = 1 });
         var second = await _connection.ExecuteScalarAsync<long>(Ordered(Sqlite), new { K1 = "b", K2 = "x", V = 2 });
         Assert.That(second, Is.GreaterThan(first));
+    }
+
+    /// <summary>Issue 15: many rows in one command, each answering its identity in the rows' order (SQLite: a statement a row).</summary>
+    [Test]
+    public async Task Should_insert_many_rows_and_answer_their_identities_in_their_order()
+    {
+        var rows = new[] { ("c", "x", 3L), ("a", "x", 1L), ("b", "x", 2L) };
+        var parameters = new DynamicParameters();
+        Sqlite.AddRows(parameters, ItemColumns, rows, static (row, column) => column switch { 0 => row.Item1, 1 => row.Item2, _ => row.Item3 });
+        await using var grid = await _connection.QueryMultipleAsync(InsertedRows(Sqlite), parameters);
+        var identities = await Sqlite.ReadIdentitiesAsync(grid, rows.Length);
+        var more = new DynamicParameters();
+        Sqlite.AddRows(more, ItemColumns, rows, static (row, column) => column switch { 0 => row.Item1, 1 => "y", _ => row.Item3 * 10 });
+        await _connection.ExecuteAsync(Rows(Sqlite), more);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(identities, Is.Ordered.Ascending.And.Unique.And.Count.EqualTo(3));
+            Assert.That(await _connection.QueryAsync<string>("SELECT k1 FROM items WHERE k2 = 'x' ORDER BY id"), Is.EqualTo(new[] { "c", "a", "b" }), "inserted in the rows' order");
+            Assert.That(await _connection.QueryAsync<long>("SELECT id FROM items WHERE k2 = 'x' ORDER BY k1"), Is.EqualTo(new[] { identities[1], identities[2], identities[0] }), "each row's own identity");
+            Assert.That(await _connection.QueryAsync<long>("SELECT v FROM items WHERE k2 = 'y' ORDER BY id"), Is.EqualTo(new[] { 30L, 10L, 20L }));
+        });
+    }
+
+    /// <summary>
+    /// Issue 15: on PostgreSQL many rows are one statement whatever their number (an array a column: prepared once, a few
+    /// parameters); where values are bound one by one, a statement a number of rows, one parameter a value.
+    /// </summary>
+    [Test]
+    public void Should_give_PostgreSQL_one_statement_for_any_number_of_rows_and_the_others_a_parameter_a_value()
+    {
+        var postgres = SqlDialect.For(DatabaseProvider.PostgreSql);
+        var sqlServer = SqlDialect.For(DatabaseProvider.SqlServer);
+        var rows = Enumerable.Range(0, 7).Select(i => ($"k{i}", "x", (long)i)).ToList();
+        var arrays = new DynamicParameters();
+        postgres.AddRows(arrays, ItemColumns, rows, static (row, column) => column switch { 0 => row.Item1, 1 => row.Item2, _ => row.Item3 });
+        var values = new DynamicParameters();
+        sqlServer.AddRows(values, ItemColumns, rows, static (row, column) => column switch { 0 => row.Item1, 1 => row.Item2, _ => row.Item3 });
+        Assert.Multiple(() =>
+        {
+            Assert.That(postgres.Sql(Rows, 1), Is.SameAs(postgres.Sql(Rows, 40)), "one statement, composed once");
+            Assert.That(postgres.InsertRows("items", ItemColumns, 7), Does.Contain("unnest(@ItemK1::text[], @ItemK2::text[], @ItemV::bigint[])"));
+            Assert.That(arrays.ParameterNames, Is.EquivalentTo(new[] { "ItemK1", "ItemK2", "ItemV" }));
+            Assert.That(arrays.Get<string[]>("ItemK1"), Is.EqualTo(rows.Select(r => r.Item1)));
+            Assert.That(arrays.Get<long[]>("ItemV"), Is.EqualTo(rows.Select(r => r.Item3)));
+            Assert.That(sqlServer.Sql(Rows, 2), Is.Not.EqualTo(sqlServer.Sql(Rows, 3)));
+            Assert.That(values.ParameterNames.Count(), Is.EqualTo(21));
+        });
     }
 
     [Test]
@@ -212,6 +267,7 @@ public sealed class When_a_dialect_composes_a_statement
         {
             (nameof(Insert), Insert), (nameof(InsertIfAbsent), InsertIfAbsent), (nameof(Upsert), Upsert), (nameof(UpdateAnswering), UpdateAnswering), (nameof(Paged), Paged),
             (nameof(Limited), Limited), (nameof(Locked), Locked), (nameof(Listed), Listed), (nameof(Ordered), Ordered), (nameof(Claimed), Claimed),
+            (nameof(InsertedRows), InsertedRows), (nameof(Rows), Rows),
         }.Select(c => new TestCaseData(c.Compose(SqlDialect.For(DatabaseProvider.SqlServer))).SetName($"SqlServer.{c.Name}"));
 
     [TestCaseSource(nameof(SqlServerForms))]

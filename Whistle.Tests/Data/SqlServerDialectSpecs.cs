@@ -31,14 +31,23 @@ public sealed partial class When_SQL_Server_reads_our_SQL
                 .Where(f => f is { IsLiteral: true, IsInitOnly: false } && f.FieldType == typeof(string) && f.Name.EndsWith("Sql", StringComparison.Ordinal))
                 .Select(f => ($"{t.Name}.{f.Name}", (string)f.GetRawConstantValue()!)));
 
-    /// <summary>Every statement composed with a dialect (<c>static string XxxSql(SqlDialect)</c>), as <paramref name="dialect"/> composes it.</summary>
+    /// <summary>
+    /// Every statement composed with a dialect (<c>static string XxxSql(SqlDialect)</c>, and <c>XxxSql(SqlDialect, int rows)</c>
+    /// for three rows), as <paramref name="dialect"/> composes it.
+    /// </summary>
     public static IEnumerable<(string Name, string Sql)> Composed(SqlDialect dialect) =>
         Assemblies
             .SelectMany(a => a.GetTypes())
             .SelectMany(t => t.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)
-                .Where(m => m.Name.EndsWith("Sql", StringComparison.Ordinal) && m.ReturnType == typeof(string)
-                    && m.GetParameters() is [{ ParameterType: var p }] && p == typeof(SqlDialect))
-                .Select(m => ($"{t.Name}.{m.Name}", (string)m.Invoke(null, [dialect])!)));
+                .Where(m => m.Name.EndsWith("Sql", StringComparison.Ordinal) && m.ReturnType == typeof(string))
+                .Select(m => (Method: m, Arguments: m.GetParameters() switch
+                {
+                    [{ ParameterType: var p }] when p == typeof(SqlDialect) => new object[] { dialect },
+                    [{ ParameterType: var p }, { ParameterType: var n }] when p == typeof(SqlDialect) && n == typeof(int) => new object[] { dialect, 3 },
+                    _ => null,
+                }))
+                .Where(m => m.Arguments is not null)
+                .Select(m => ($"{t.Name}.{m.Method.Name}", (string)m.Method.Invoke(null, m.Arguments)!)));
 
     public static IEnumerable<TestCaseData> Migrations() =>
         DatabaseMigrator.Scripts(DatabaseProvider.SqlServer).Select(s => new TestCaseData(s.Sql).SetName(s.Name));
@@ -68,6 +77,7 @@ public sealed partial class When_SQL_Server_reads_our_SQL
             Assert.That(names, Has.Some.StartsWith("WhistleRows."));
             Assert.That(names, Has.Some.StartsWith("CountyStore."));
             Assert.That(names, Does.Contain("Timeline.InsertSql"), "the statements composed with the dialect are read too");
+            Assert.That(names, Does.Contain("Outbox.InsertRowsSql").And.Contain("Timeline.InsertAudienceRowsSql"), "and those composed for a number of rows");
             Assert.That(Migrations(), Is.Not.Empty);
         });
     }
