@@ -86,6 +86,16 @@ public abstract class DataFixture : StorageFixture
         });
     }
 
+    /// <summary>A bare whistle row for a timeline to belong to, in the caller's transaction.</summary>
+    private static Task InsertWhistleAsync(UnitOfWork unit, string id, DateTimeOffset now) =>
+        unit.Connection.ExecuteAsync(
+            """
+            INSERT INTO whistles (id, township_id, matter_code, urgency, title, description, address, status, raised_by_user, raised_by_name, raised_at, updated_at, version)
+            VALUES (@Id, 'chengguan', 'street-vending', 'routine', 't', '', 'a', 'raised', 'u', 'n', @Now, @Now, 0)
+            """,
+            new { Id = id, Now = now },
+            unit.Transaction);
+
     [Test]
     public async Task Should_keep_times_in_utc_to_the_tick_and_order_the_timeline()
     {
@@ -94,13 +104,7 @@ public abstract class DataFixture : StorageFixture
         var sequences = await Database.WriteAsync(
             async unit =>
             {
-                await unit.Connection.ExecuteAsync(
-                    """
-                    INSERT INTO whistles (id, township_id, matter_code, urgency, title, description, address, status, raised_by_user, raised_by_name, raised_at, updated_at, version)
-                    VALUES (@Id, 'chengguan', 'street-vending', 'routine', 't', '', 'a', 'raised', 'u', 'n', @Now, @Now, 0)
-                    """,
-                    new { Id = id, Now = now },
-                    unit.Transaction);
+                await InsertWhistleAsync(unit, id, now);
                 var events = new List<long>();
                 for (var i = 0; i < 3; i++)
                 {
@@ -141,13 +145,7 @@ public abstract class DataFixture : StorageFixture
         var recorded = await Database.WriteAsync(
             async unit =>
             {
-                await unit.Connection.ExecuteAsync(
-                    """
-                    INSERT INTO whistles (id, township_id, matter_code, urgency, title, description, address, status, raised_by_user, raised_by_name, raised_at, updated_at, version)
-                    VALUES (@Id, 'chengguan', 'street-vending', 'routine', 't', '', 'a', 'raised', 'u', 'n', @Now, @Now, 0)
-                    """,
-                    new { Id = id, Now = now },
-                    unit.Transaction);
+                await InsertWhistleAsync(unit, id, now);
                 for (var i = 0; i < 45; i++)
                 {
                     Timeline.Defer(
