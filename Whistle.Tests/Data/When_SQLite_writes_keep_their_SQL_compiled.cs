@@ -134,4 +134,63 @@ public sealed class When_SQLite_writes_keep_their_SQL_compiled : StorageFixture
             Assert.That((await KeysAsync(consumer)).Count, Is.EqualTo(SqliteCompiledConnection.Capacity + 20));
         });
     }
+
+    [Test]
+    public async Task Should_bind_each_parameter_by_the_name_its_SQL_gives_it()
+    {
+        var consumer = $"named-{Guid.NewGuid():N}";
+        // Two statements in one command, each naming some of the parameters; Dapper names them bare ("Key", not "@Key"),
+        // a list parameter expands into numbered ones, and a parameter may already carry its prefix.
+        const string both = """
+            INSERT INTO inbox (message_id, consumer, processed_at) VALUES (@Key, @Consumer, @Now);
+            SELECT message_id FROM inbox WHERE consumer = @Consumer AND message_id IN @Keys ORDER BY message_id;
+            """;
+        var (keys, names) = await WriteAsync(async unit =>
+        {
+            var read = new List<string>();
+            for (var i = 0; i < 3; i++)
+            {
+                read = (await unit.Connection.QueryAsync<string>(both, new { Key = $"{consumer}-{i}", Consumer = consumer, Now = DateTimeOffset.UtcNow, Keys = new[] { $"{consumer}-0", $"{consumer}-2" } }, unit.Transaction)).ToList();
+            }
+
+            await using var command = unit.Connection.CreateCommand();
+            command.Transaction = unit.Transaction;
+            command.CommandText = "SELECT COUNT(*) FROM inbox WHERE consumer = @Consumer AND message_id <> @Key;";
+            foreach (var (name, value) in new[] { ("Consumer", consumer), ("@Key", $"{consumer}-1") })
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.Value = value;
+                command.Parameters.Add(parameter);
+            }
+
+            var others = Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.That(others, Is.EqualTo(2), "a bare name and a prefixed one bind alike");
+            return (read, command.Parameters.Cast<System.Data.Common.DbParameter>().Select(p => p.ParameterName).ToList());
+        });
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(keys, Is.EqualTo(new[] { $"{consumer}-0", $"{consumer}-2" }), "each statement bound the parameters it names, the expanded list included");
+            Assert.That(names, Is.EqualTo(new[] { "@Consumer", "@Key" }), "the command ran with the names as its SQL spells them: one lookup a parameter and statement, not four");
+            Assert.That(await KeysAsync(consumer), Has.Count.EqualTo(3));
+        });
+    }
+
+    [Test]
+    public async Task Should_hold_at_most_its_capacity_of_prefixed_names()
+    {
+        var names = await WriteAsync(unit =>
+        {
+            var connection = (SqliteCompiledConnection)unit.Connection;
+            for (var i = 0; i < SqliteCompiledConnection.PrefixedCapacity + 10; i++)
+            {
+                Assert.That(connection.Prefixed($"Name{i}"), Is.EqualTo($"@Name{i}"));
+            }
+
+            return Task.FromResult(connection.PrefixedNames);
+        });
+
+        Assert.That(names, Is.InRange(1, SqliteCompiledConnection.PrefixedCapacity), "names made for many commands are let go, not kept for ever");
+    }
 }
