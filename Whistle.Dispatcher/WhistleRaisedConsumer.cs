@@ -23,7 +23,7 @@ public sealed partial class WhistleRaisedConsumer(
     {
         var message = context.Message;
         var messageId = context.MessageId ?? throw new InvalidOperationException("A WhistleRaised message arrived without a message id.");
-        metrics.Consumed(nameof(WhistleRaisedConsumer), context.SentTime, time.GetUtcNow());
+        metrics.Consumed(nameof(WhistleRaisedConsumer), context, time.GetUtcNow());
         using var scope = logger.BeginScope(WhistleTelemetry.Scope(message.WhistleId));
         using var activity = WhistleTelemetry.Source.StartActivity("dispatch");
         activity?.SetTag(WhistleTelemetry.WhistleIdTag, message.WhistleId);

@@ -23,7 +23,7 @@ public sealed class WhistleEventPushConsumer(PushLanes lanes, PushDeduplicator d
 {
     public Task Consume(ConsumeContext<WhistleEventRecorded> context)
     {
-        metrics.Consumed(nameof(WhistleEventPushConsumer), context.SentTime, time.GetUtcNow());
+        metrics.Consumed(nameof(WhistleEventPushConsumer), context, time.GetUtcNow());
         var recorded = context.Message;
         // A redelivered message (relay crash between publish and mark-sent) is pushed once per instance.
         return deduplicator.FirstTime(recorded.Event.Sequence)
@@ -33,14 +33,14 @@ public sealed class WhistleEventPushConsumer(PushLanes lanes, PushDeduplicator d
 
     public Task Consume(ConsumeContext<WhistleEventsRecorded> context)
     {
-        metrics.Consumed(nameof(WhistleEventPushConsumer), context.SentTime, time.GetUtcNow());
+        metrics.Consumed(nameof(WhistleEventPushConsumer), context, time.GetUtcNow());
         return PushAsync(context.Message.Events, context.CancellationToken);
     }
 
     /// <summary>A raise: the events it carries (none from an earlier version, whose raise had its own push message).</summary>
     public Task Consume(ConsumeContext<WhistleRaised> context)
     {
-        metrics.Consumed(nameof(WhistleEventPushConsumer), context.SentTime, time.GetUtcNow());
+        metrics.Consumed(nameof(WhistleEventPushConsumer), context, time.GetUtcNow());
         return context.Message.Events is { Count: > 0 } events ? PushAsync(events, context.CancellationToken) : Task.CompletedTask;
     }
 

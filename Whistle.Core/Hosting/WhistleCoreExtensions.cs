@@ -185,7 +185,11 @@ public static class WhistleCoreExtensions
             consumers(x, instance);
             if (bus.Transport == BusTransport.InMemory)
             {
-                x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+                x.UsingInMemory((context, cfg) =>
+                {
+                    OutboxWire.ReadBothWires(cfg);
+                    cfg.ConfigureEndpoints(context);
+                });
                 return;
             }
 
@@ -199,6 +203,7 @@ public static class WhistleCoreExtensions
                     h.PublisherConfirmation = true;
                 });
                 cfg.Durable = true;
+                OutboxWire.ReadBothWires(cfg);
                 cfg.ConfigureEndpoints(context);
             });
         });

@@ -279,7 +279,7 @@ public sealed partial class OutboxRelay(
             try
             {
                 // A broker that is down or hangs must not hold the relay (and the stream) forever: give up, let go, back off.
-                await PublishAsync(item.Message, item.Type, item.MessageId, settings, cancellationToken);
+                await PublishAsync(item.Message, item.Type, item.MessageId, settings.PublishEnvelope ? null : row.Body, settings, cancellationToken);
             }
             catch
             {
@@ -328,7 +328,11 @@ public sealed partial class OutboxRelay(
         }
     }
 
-    private async Task PublishAsync(object message, Type type, Guid messageId, OutboxOptions settings, CancellationToken cancellationToken)
+    /// <summary>
+    /// Publishes <paramref name="message"/> under its type; with <paramref name="body"/> (the row's stored JSON) that body is
+    /// the message on the wire (<see cref="OutboxWire"/>), else MassTransit's envelope.
+    /// </summary>
+    private async Task PublishAsync(object message, Type type, Guid messageId, string? body, OutboxOptions settings, CancellationToken cancellationToken)
     {
         using var publishTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         publishTimeout.CancelAfter(settings.PublishTimeout);
@@ -337,7 +341,14 @@ public sealed partial class OutboxRelay(
             // The token is not enough: over a link that hangs (no reset, no error) MassTransit's publish waits for
             // the broker's confirm without heeding it. Stop waiting after the timeout whatever the publish does; if
             // it completes later, the row is published again by whoever claims it next (consumers de-duplicate).
-            var publish = bus.Publish(message, type, context => context.MessageId = messageId, publishTimeout.Token);
+            var publish = bus.Publish(message, type, context =>
+            {
+                context.MessageId = messageId;
+                if (body is not null)
+                {
+                    context.Serializer = OutboxWire.Body(body, time.GetUtcNow());
+                }
+            }, publishTimeout.Token);
             _ = publish.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             await publish.WaitAsync(settings.PublishTimeout, cancellationToken);
         }
@@ -353,7 +364,7 @@ public sealed partial class OutboxRelay(
     /// <summary>A message nobody consumes, published with confirms: the broker link works again.</summary>
     private async Task ProbeAsync(string relayId, OutboxOptions settings, CancellationToken cancellationToken)
     {
-        await PublishAsync(new OutboxRelayProbe(relayId, time.GetUtcNow()), typeof(OutboxRelayProbe), NewId.NextGuid(), settings, cancellationToken);
+        await PublishAsync(new OutboxRelayProbe(relayId, time.GetUtcNow()), typeof(OutboxRelayProbe), NewId.NextGuid(), null, settings, cancellationToken);
         LogRecovered(logger, relayId);
     }
 

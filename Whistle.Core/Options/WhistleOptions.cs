@@ -176,6 +176,13 @@ public sealed class OutboxOptions
 
     /// <summary>Sent rows are deleted after this long.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// Publish rows in MassTransit's envelope instead of as their stored JSON (<see cref="Messaging.OutboxWire"/>): only
+    /// while instances of a release before 2026-12-03 (which read envelopes only) still run beside this one — a rolling
+    /// upgrade, or before rolling back to such a release (deploy/README.md, "Upgrades").
+    /// </summary>
+    public bool PublishEnvelope { get; set; }
 }
 
 /// <summary><c>Whistle:Audit</c>: the audit trail's chain and how long it is kept.</summary>

@@ -1,5 +1,7 @@
 using System.Diagnostics.Metrics;
+using MassTransit;
 using Whistle.Contracts;
+using Whistle.Core.Messaging;
 
 namespace Whistle.Core.Telemetry;
 
@@ -92,10 +94,10 @@ public sealed class WhistleMetrics
 
     public void Disconnected(string role) => _connections.Add(-1, new KeyValuePair<string, object?>("role", role));
 
-    /// <summary>Seconds from a message's send time to now, as the consumer saw it.</summary>
-    public void Consumed(string consumer, DateTime? sentTimeUtc, DateTimeOffset now)
+    /// <summary>Seconds from a message's send time to now, as the consumer saw it (<see cref="OutboxWire.SentTime"/>).</summary>
+    public void Consumed(string consumer, ConsumeContext context, DateTimeOffset now)
     {
-        if (sentTimeUtc is { } sent)
+        if (OutboxWire.SentTime(context) is { } sent)
         {
             _consumerLag.Record(Seconds(now - new DateTimeOffset(DateTime.SpecifyKind(sent, DateTimeKind.Utc))), new KeyValuePair<string, object?>("consumer", consumer));
         }

@@ -29,14 +29,14 @@ public sealed partial class NoticeConsumer(
 {
     public Task Consume(ConsumeContext<WhistleEventRecorded> context)
     {
-        metrics.Consumed(nameof(NoticeConsumer), context.SentTime, time.GetUtcNow());
+        metrics.Consumed(nameof(NoticeConsumer), context, time.GetUtcNow());
         return context.Message.NoticesQueued ? Task.CompletedTask : QueueAsync([context.Message.Event], context.CancellationToken);
     }
 
     /// <summary>Several events of one whistle from one transaction (a dispatch of several duties): together, in order.</summary>
     public Task Consume(ConsumeContext<WhistleEventsRecorded> context)
     {
-        metrics.Consumed(nameof(NoticeConsumer), context.SentTime, time.GetUtcNow());
+        metrics.Consumed(nameof(NoticeConsumer), context, time.GetUtcNow());
         return context.Message.NoticesQueued
             ? Task.CompletedTask
             : QueueAsync(context.Message.Events.Select(e => e.Event).ToList(), context.CancellationToken);
