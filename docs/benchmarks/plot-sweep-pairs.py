@@ -11,7 +11,9 @@ import sys
 
 
 def outcome(file):
-    steps = sorted(json.load(open(file, encoding="utf-8"))["sweep"], key=lambda s: s["offeredRate"])
+    data = json.load(open(file, encoding="utf-8"))
+    # the distributed sweep, or the embedded one where the run had only that (--only embedded)
+    steps = sorted(data["sweep"] or (data.get("embedded") or {}).get("sweep") or [], key=lambda s: s["offeredRate"])
     held, failed = 0, None
     for s in steps:
         if not s.get("sustained"):
