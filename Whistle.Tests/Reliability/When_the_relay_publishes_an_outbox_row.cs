@@ -22,15 +22,8 @@ public sealed class When_the_relay_publishes_an_outbox_row(string mode)
     [Test]
     public async Task Should_send_the_rows_stored_json_as_the_message_with_its_id_and_send_time_in_the_headers()
     {
-        var consumed = new ConcurrentQueue<Consumed>();
-        await using var system = await StartAsync(consumed, envelope: false);
-        using var township = await system.SignInAsync("township.chengguan");
-        await using var push = await system.ConnectAsync(township);
-        var before = DateTime.UtcNow;
-
-        var id = (await township.RaiseAsync()).Str("id");
-        await push.WaitForAsync("AssignmentDispatched", id);
-        var messages = await WaitForRaiseAndDispatchAsync(consumed, id);
+        await using var system = await StartAsync(envelope: false);
+        var (messages, before) = await RaiseAndConsumeAsync(system);
 
         foreach (var message in messages)
         {
@@ -51,15 +44,8 @@ public sealed class When_the_relay_publishes_an_outbox_row(string mode)
     [Test]
     public async Task Should_publish_and_read_MassTransits_envelope_while_a_rolling_upgrade_asks_for_it()
     {
-        var consumed = new ConcurrentQueue<Consumed>();
-        await using var system = await StartAsync(consumed, envelope: true);
-        using var township = await system.SignInAsync("township.chengguan");
-        await using var push = await system.ConnectAsync(township);
-        var before = DateTime.UtcNow;
-
-        var id = (await township.RaiseAsync()).Str("id");
-        await push.WaitForAsync("AssignmentDispatched", id);
-        var messages = await WaitForRaiseAndDispatchAsync(consumed, id);
+        await using var system = await StartAsync(envelope: true);
+        var (messages, before) = await RaiseAndConsumeAsync(system);
 
         Assert.Multiple(() =>
         {
@@ -68,9 +54,25 @@ public sealed class When_the_relay_publishes_an_outbox_row(string mode)
         });
     }
 
-    /// <summary>The raise's message and the dispatch's, as their consumers received them (the Api's push, the dispatcher).</summary>
-    private static async Task<List<Consumed>> WaitForRaiseAndDispatchAsync(ConcurrentQueue<Consumed> consumed, string id)
+    private readonly ConcurrentQueue<Consumed> _consumed = new();
+
+    /// <summary>
+    /// Raises a whistle and answers the raise's message and the dispatch's, as their consumers received them (the Api's
+    /// push, the dispatcher), once the township's page got the dispatch; and the time just before the raise.
+    /// </summary>
+    private async Task<(List<Consumed> Messages, DateTime Before)> RaiseAndConsumeAsync(WhistleSystem system)
     {
+        using var township = await system.SignInAsync("township.chengguan");
+        await using var push = await system.ConnectAsync(township);
+        var before = DateTime.UtcNow;
+        var id = (await township.RaiseAsync()).Str("id");
+        await push.WaitForAsync("AssignmentDispatched", id);
+        return (await WaitForRaiseAndDispatchAsync(id), before);
+    }
+
+    private async Task<List<Consumed>> WaitForRaiseAndDispatchAsync(string id)
+    {
+        var consumed = _consumed;
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
@@ -85,15 +87,16 @@ public sealed class When_the_relay_publishes_an_outbox_row(string mode)
         }
     }
 
-    private async Task<WhistleSystem> StartAsync(ConcurrentQueue<Consumed> consumed, bool envelope)
+    private async Task<WhistleSystem> StartAsync(bool envelope)
     {
+        _consumed.Clear();
         var settings = new Dictionary<string, string?> { ["Whistle:Outbox:PublishEnvelope"] = envelope ? "true" : "false" };
         var system = mode == "embedded"
             ? await WhistleSystem.EmbeddedAsync(settings: settings)
             : await WhistleSystem.DistributedAsync(apis: 1, dispatchers: 1, settings: settings);
         foreach (var services in system.Apis.Select(a => a.Services).Concat(system.Dispatchers.Select(d => d.Services)))
         {
-            services.GetRequiredService<IBus>().ConnectConsumeObserver(new Recorder(consumed));
+            services.GetRequiredService<IBus>().ConnectConsumeObserver(new Recorder(_consumed));
         }
 
         return system;
