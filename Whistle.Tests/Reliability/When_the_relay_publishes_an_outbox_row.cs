@@ -72,11 +72,10 @@ public sealed class When_the_relay_publishes_an_outbox_row(string mode)
 
     private async Task<List<Consumed>> WaitForRaiseAndDispatchAsync(string id)
     {
-        var consumed = _consumed;
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
-            var mine = consumed.Where(m => m.WhistleId == id).ToList();
+            var mine = _consumed.Where(m => m.WhistleId == id).ToList();
             if (mine.Any(m => m.Type == nameof(WhistleRaised)) && mine.Any(m => m.Type != nameof(WhistleRaised)))
             {
                 return mine;
