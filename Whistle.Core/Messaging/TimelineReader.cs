@@ -26,9 +26,11 @@ public sealed class TimelineReader(WhistleDatabase database)
     /// <summary>The most events one catch-up answers; the client asks again from the last one.</summary>
     public const int Batch = 500;
 
+    // Ordered by the audience row's sequence (the same value): SQLite then reads the group's key range in order and stops
+    // at the batch, where ORDER BY t.sequence sorted every event of the range first (a client far behind).
     private const string CatchUpSql = """
         SELECT t.sequence, t.payload FROM timeline t JOIN timeline_audience g ON g.sequence = t.sequence
-        WHERE g.group_name = @Group AND t.sequence > @After AND t.sequence <= @Horizon ORDER BY t.sequence
+        WHERE g.group_name = @Group AND g.sequence > @After AND g.sequence <= @Horizon ORDER BY g.sequence
         """;
 
     private static string CatchUpBatchSql(SqlDialect dialect) => dialect.Limit(CatchUpSql) + ";";
